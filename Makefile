@@ -1,0 +1,43 @@
+# acsa: `make run` and `make test` do all set-up on a machine with Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+N ?= 20000
+
+.PHONY: run test lint bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/acsa init
+	$(BIN)/acsa demo
+	$(BIN)/acsa serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy --strict src
+
+bench: install-test
+	$(BIN)/python bench/lifecycle.py --n $(N)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

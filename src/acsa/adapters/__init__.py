@@ -1,0 +1,1 @@
+"""Adapters at the edge: database, registry files, and later documents, exports, rates."""

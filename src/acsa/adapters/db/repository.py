@@ -1,0 +1,265 @@
+"""Repositories: load and store agreements and orders through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+
+from acsa.adapters.db import tables as t
+from acsa.domain.agreement import Agreement, AgreementVersion
+from acsa.domain.errors import AcsaError, Code
+from acsa.domain.money import from_minor, to_minor
+from acsa.domain.order import Action, Event, Order, OrderLine, OrderStatus
+from acsa.schemas import AgreementVersionDoc, version_from_doc, version_to_doc
+
+
+class AgreementRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, agreement_id: str) -> Agreement | None:
+        found = self._load(t.agreements.c.id == agreement_id)
+        return found[0] if found else None
+
+    def list(self, party: str | None = None) -> list[Agreement]:
+        where = None
+        if party:
+            where = or_(t.agreements.c.party_a == party, t.agreements.c.party_b == party)
+        return self._load(where)
+
+    def _load(self, where: Any) -> list[Agreement]:
+        query = select(t.agreements).order_by(t.agreements.c.id)
+        if where is not None:
+            query = query.where(where)
+        heads = self.conn.execute(query).all()
+        if not heads:
+            return []
+        ids = [h.id for h in heads]
+        version_rows = self.conn.execute(
+            select(t.agreement_versions)
+            .where(t.agreement_versions.c.agreement_id.in_(ids))
+            .order_by(t.agreement_versions.c.agreement_id, t.agreement_versions.c.version)
+        ).all()
+        versions: dict[str, list[AgreementVersion]] = defaultdict(list)
+        for row in version_rows:
+            doc = AgreementVersionDoc.model_validate(row.body)
+            versions[row.agreement_id].append(version_from_doc(doc, row.version))
+        return [
+            Agreement(
+                id=h.id, title=h.title, parties=(h.party_a, h.party_b),
+                versions=tuple(versions[h.id]), forces=dict(h.forces),
+            )
+            for h in heads
+        ]
+
+    def add(self, agreement: Agreement, now: datetime) -> None:
+        self.conn.execute(insert(t.agreements).values(
+            id=agreement.id, title=agreement.title, party_a=agreement.parties[0],
+            party_b=agreement.parties[1], forces=dict(agreement.forces), created_at=now,
+        ))
+        for version in agreement.versions:
+            self.add_version(agreement.id, version, now)
+
+    def add_version(self, agreement_id: str, version: AgreementVersion, now: datetime) -> None:
+        self.conn.execute(insert(t.agreement_versions).values(
+            agreement_id=agreement_id, version=version.version, label=version.label,
+            signed=version.signed.isoformat(),
+            in_force=version.in_force.isoformat() if version.in_force else None,
+            ended=version.ended.isoformat() if version.ended else None,
+            body=version_to_doc(version).model_dump(mode="json"), created_at=now,
+        ))
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+class OrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, order: Order, now: datetime) -> int:
+        result = self.conn.execute(insert(t.orders).values(
+            **self._head(order), created_at=now, updated_at=now, version=1,
+        ))
+        key = result.inserted_primary_key
+        assert key is not None
+        order.id = int(key[0])
+        order.version = 1
+        self.conn.execute(insert(t.order_lines), [self._line(order.id, ln) for ln in order.lines])
+        self._append_events(order)
+        return order.id
+
+    def update(self, order: Order, now: datetime) -> None:
+        """Store the order's new state; refuses if someone else changed it meanwhile."""
+        assert order.id is not None
+        result = self.conn.execute(
+            update(t.orders)
+            .where(and_(t.orders.c.id == order.id, t.orders.c.version == order.version))
+            .values(status=order.status.value, version=order.version + 1, updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise AcsaError.single(
+                Code.CONCURRENT_UPDATE, "version",
+                f"order {order.id} was changed by someone else; load it again and retry",
+            )
+        order.version += 1
+        for line in order.lines:
+            self.conn.execute(
+                update(t.order_lines)
+                .where(and_(
+                    t.order_lines.c.order_id == order.id,
+                    t.order_lines.c.number == line.number,
+                ))
+                .values(
+                    quantity_accepted=_str(line.quantity_accepted),
+                    quantity_delivered=str(line.quantity_delivered),
+                    quantity_received=str(line.quantity_received),
+                    quantity_short=str(line.quantity_short),
+                )
+            )
+        self._append_events(order)
+
+    def _append_events(self, order: Order) -> None:
+        if not order.new_events:
+            return
+        self.conn.execute(insert(t.order_events), [
+            {
+                "order_id": order.id, "seq": e.seq, "action": e.action.value, "at": e.at,
+                "actor": e.actor, "from_status": e.from_status.value if e.from_status else None,
+                "to_status": e.to_status.value, "details": dict(e.details),
+            }
+            for e in order.new_events
+        ])
+        order.history.extend(order.new_events)
+        order.new_events.clear()
+
+    def get(self, order_id: int, with_history: bool = True) -> Order | None:
+        found = self._load([order_id], with_history)
+        return found[0] if found else None
+
+    def list(
+        self, status: str | None = None, agreement: str | None = None,
+        limit: int | None = None, offset: int = 0, with_history: bool = True,
+    ) -> list[Order]:
+        query = select(t.orders.c.id).order_by(t.orders.c.id)
+        if status:
+            query = query.where(t.orders.c.status == status)
+        if agreement:
+            query = query.where(t.orders.c.agreement_id == agreement)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        ids = list(self.conn.execute(query).scalars())
+        return self._load(ids, with_history)
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            select(t.orders.c.status, func.count()).group_by(t.orders.c.status)
+        ).all()
+        return {str(status): int(n) for status, n in rows}
+
+    def _load(self, ids: Sequence[int], with_history: bool) -> list[Order]:
+        if not ids:
+            return []
+        heads = self.conn.execute(
+            select(t.orders).where(t.orders.c.id.in_(ids)).order_by(t.orders.c.id)
+        ).all()
+        lines: dict[int, list[OrderLine]] = defaultdict(list)
+        for row in self.conn.execute(
+            select(t.order_lines)
+            .where(t.order_lines.c.order_id.in_(ids))
+            .order_by(t.order_lines.c.order_id, t.order_lines.c.number)
+        ):
+            lines[row.order_id].append(_line_from_row(row))
+        events: dict[int, list[Event]] = defaultdict(list)
+        if with_history:
+            for row in self.conn.execute(
+                select(t.order_events)
+                .where(t.order_events.c.order_id.in_(ids))
+                .order_by(t.order_events.c.order_id, t.order_events.c.seq)
+            ):
+                events[row.order_id].append(_event_from_row(row))
+        return [_order_from_row(h, lines[h.id], events[h.id]) for h in heads]
+
+    @staticmethod
+    def _head(order: Order) -> dict[str, Any]:
+        return {
+            "agreement_id": order.agreement_id, "requester": order.requester,
+            "supplier": order.supplier, "activity": order.activity,
+            "settlement": order.settlement, "order_date": order.order_date,
+            "needed_by": order.needed_by, "location": order.location,
+            "status": order.status.value, "currency": order.currency,
+            "operation": order.operation, "requester_unit": order.requester_unit,
+            "supplier_unit": order.supplier_unit, "fund_citation": order.fund_citation,
+            "partner_reference": order.partner_reference, "remarks": order.remarks,
+        }
+
+    @staticmethod
+    def _line(order_id: int, line: OrderLine) -> dict[str, Any]:
+        return {
+            "order_id": order_id, "number": line.number, "category": line.category,
+            "description": line.description, "nsn": line.nsn, "unit": line.unit,
+            "quantity": str(line.quantity),
+            "unit_price_minor": to_minor(line.unit_price, line.currency),
+            "currency": line.currency, "quantity_accepted": _str(line.quantity_accepted),
+            "quantity_delivered": str(line.quantity_delivered),
+            "quantity_received": str(line.quantity_received),
+            "quantity_short": str(line.quantity_short),
+        }
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _line_from_row(row: Row[Any]) -> OrderLine:
+    return OrderLine(
+        number=row.number, category=row.category, description=row.description,
+        quantity=Decimal(row.quantity), unit=row.unit,
+        unit_price=from_minor(row.unit_price_minor, row.currency), currency=row.currency,
+        nsn=row.nsn, quantity_accepted=_dec(row.quantity_accepted),
+        quantity_delivered=Decimal(row.quantity_delivered),
+        quantity_received=Decimal(row.quantity_received),
+        quantity_short=Decimal(row.quantity_short),
+    )
+
+
+def _event_from_row(row: Row[Any]) -> Event:
+    return Event(
+        action=Action(row.action), at=row.at, actor=row.actor,
+        from_status=OrderStatus(row.from_status) if row.from_status else None,
+        to_status=OrderStatus(row.to_status), details=dict(row.details), seq=row.seq,
+    )
+
+
+def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Event]) -> Order:
+    return Order(
+        id=row.id, agreement_id=row.agreement_id, requester=row.requester,
+        supplier=row.supplier, activity=row.activity, settlement=row.settlement,
+        order_date=row.order_date, needed_by=row.needed_by, location=row.location,
+        lines=lines, status=OrderStatus(row.status), version=row.version,
+        operation=row.operation, requester_unit=row.requester_unit,
+        supplier_unit=row.supplier_unit, fund_citation=row.fund_citation,
+        partner_reference=row.partner_reference, remarks=row.remarks, history=list(events),
+    )
+
+
+class SettingsRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, key: str) -> str | None:
+        return self.conn.execute(
+            select(t.settings.c.value).where(t.settings.c.key == key)
+        ).scalar_one_or_none()
+
+    def set(self, key: str, value: str) -> None:
+        if self.get(key) is None:
+            self.conn.execute(insert(t.settings).values(key=key, value=value))
+        else:
+            self.conn.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))

@@ -1,0 +1,89 @@
+"""acsa agreements list|show|add|amend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from acsa.adapters.registry_file import read_document
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, parse_date, print_json, refusals, uow_for
+from acsa.cli.render import agreement_panel, agreements_table
+from acsa.clock import today
+from acsa.schemas import agreement_out
+from acsa.services import agreements as service
+
+app = typer.Typer(no_args_is_help=True, help="The registry of agreements.")
+
+FileOption = Annotated[
+    Path, typer.Option("--file", help="Agreement document, JSON or YAML.", exists=False)
+]
+
+
+@app.command("list")
+def list_(
+    party: Annotated[str | None, typer.Option(help="Only agreements of this party (ISO alpha-3).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Agreements signed by this date, with their status then (YYYY-MM-DD).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List agreements, with their status today or on --as-of."""
+    with refusals(as_json):
+        on = parse_date(as_of, "--as-of")
+        found = service.list_agreements(uow_for(engine_for(db), read_only=True), party, on)
+        items = [agreement_out(a, on or today()) for a in found]
+    if as_json:
+        print_json(items)
+        return
+    when = on or today()
+    in_force = sum(1 for a in items if a.status == "in_force")
+    who = f" of {party.upper()}" if party else ""
+    out.print(agreements_table(items, f"agreements{who} as of {when}"))
+    out.print(f"{len(items)} signed by {when}, {in_force} in force then")
+
+
+@app.command()
+def show(
+    agreement_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Show the text governing this date.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One agreement: dates, status, scope, settlement terms, versions and sources."""
+    with refusals(as_json):
+        on = parse_date(as_of, "--as-of") or today()
+        item = agreement_out(service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on)
+    if as_json:
+        print_json(item)
+        return
+    out.print(agreement_panel(item))
+
+
+@app.command()
+def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Add an agreement from a document (id, title, parties, versions)."""
+    with refusals(as_json):
+        agreement = service.add_agreement(uow_for(engine_for(db)), read_document(file))
+        item = agreement_out(agreement, today())
+    if as_json:
+        print_json(item)
+        return
+    out.print(f"agreement {item.id} added")
+
+
+@app.command()
+def amend(
+    agreement_id: Annotated[str, typer.Argument(metavar="ID")],
+    file: FileOption,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a new version (a new text or an amendment) to an agreement."""
+    with refusals(as_json):
+        agreement = service.amend_agreement(uow_for(engine_for(db)), agreement_id, read_document(file))
+        item = agreement_out(agreement, today())
+    if as_json:
+        print_json(item)
+        return
+    out.print(f"agreement {item.id} amended: version {agreement.latest.version} ({agreement.latest.label})")

@@ -1,0 +1,130 @@
+"""What every command shares: options, the database, JSON output and coded errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.config import database_url
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.services.setup import require_current_schema
+
+EXIT_REFUSED = 2
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: ACSA_DATABASE_URL, else the SQLite file "
+                 "in your data directory; see `acsa info`).", show_default=False),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout.")
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who is acting (default: ACSA_ACTOR, else your login name).",
+                 show_default=False),
+]
+LineOption = Annotated[
+    list[str] | None,
+    typer.Option("--line", help="Per-line quantity as N=QTY (line numbers as `orders show` "
+                 "lists them); repeat for several lines.", show_default=False),
+]
+
+def engine_for(db: str | None, check_schema: bool = True) -> Engine:
+    engine = make_engine(database_url(db))
+    if check_schema:
+        require_current_schema(engine)
+    return engine
+
+
+def uow_for(engine: Engine, read_only: bool = False) -> UnitOfWork:
+    return UnitOfWork(engine, read_only=read_only)
+
+
+def print_json(value: BaseModel | list[BaseModel]) -> None:
+    """A model or a list of models as JSON: decimals as strings, dates as ISO 8601."""
+    if isinstance(value, list):
+        text = json.dumps([item.model_dump(mode="json") for item in value], indent=2)
+    else:
+        text = value.model_dump_json(indent=2)
+    sys.stdout.write(text + "\n")
+
+
+def print_errors(violations: tuple[Violation, ...] | list[Violation], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"errors": [v.as_dict() for v in violations]}, indent=2) + "\n")
+        return
+    table = Table(title="Refused", title_style="bold red", show_lines=False)
+    for column in ("code", "field", "message", "clause"):
+        table.add_column(column, overflow="fold")
+    for v in violations:
+        table.add_row(v.code.value, v.field, v.message, v.clause or "")
+    err.print(table)
+
+
+@contextmanager
+def refusals(as_json: bool) -> Iterator[None]:
+    """Turn a coded refusal into the documented output and exit code 2."""
+    try:
+        yield
+    except AcsaError as exc:
+        print_errors(exc.violations, as_json)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except OperationalError as exc:
+        violation = Violation(
+            Code.INVALID_INPUT, "db", f"the database cannot be used: {exc.orig or exc}",
+        )
+        print_errors([violation], as_json)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
+    """``["1=50", "3=2.5"]`` as {1: Decimal("50"), 3: Decimal("2.5")}."""
+    if not values:
+        return None
+    found: dict[int, Decimal] = {}
+    errors: list[Violation] = []
+    for value in values:
+        number, sep, qty = value.partition("=")
+        try:
+            if not sep or not number.strip().isdigit():
+                raise ValueError
+            found[int(number)] = Decimal(qty.strip())
+            if not found[int(number)].is_finite():
+                raise ValueError
+        except (ValueError, InvalidOperation):
+            errors.append(Violation(
+                Code.INVALID_QUANTITY, "--line",
+                f"--line {value!r}: write the line number and the quantity as N=QTY, e.g. 1=50",
+            ))
+    if errors:
+        raise AcsaError(errors)
+    return found
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AcsaError.single(
+            Code.INVALID_DATE, option, f"{option} {value!r} is not a date (YYYY-MM-DD)",
+        ) from None

@@ -1,0 +1,141 @@
+"""Rich tables for people at a terminal; scripts use --json instead."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from acsa.schemas import AgreementOut, OrderOut
+
+STATUS_STYLE = {
+    "draft": "dim", "submitted": "cyan", "accepted": "blue", "rejected": "red",
+    "partially_delivered": "yellow", "delivered": "yellow", "partially_received": "magenta",
+    "received": "green", "cancelled": "dim red", "in_force": "green", "signed": "yellow",
+    "ended": "dim",
+}
+
+
+def status_text(status: str | None) -> Text:
+    word = status or "not signed"
+    return Text(word.replace("_", " "), style=STATUS_STYLE.get(word, ""))
+
+
+def agreements_table(items: list[AgreementOut], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("id", "parties", "signed", "in force", "status", "version", "categories"):
+        table.add_column(column)
+    for a in items:
+        in_force = a.in_force or "-"
+        if a.in_force and not a.in_force_exact:
+            in_force += " (approx.)"
+        table.add_row(
+            a.id, "-".join(a.parties), a.signed, in_force, status_text(a.status),
+            f"{a.version} ({a.version_label})", str(len(a.categories)),
+        )
+    return table
+
+
+def agreement_panel(a: AgreementOut) -> Group:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("title", a.title)
+    head.add_row("parties", ", ".join(f"{p} ({a.forces.get(p, '')})" for p in a.parties))
+    head.add_row("status", status_text(a.status))
+    head.add_row("as of", a.as_of.isoformat())
+    head.add_row("signed", a.signed)
+    head.add_row("in force", (a.in_force or "not in force") + ("" if a.in_force_exact or not a.in_force else " (approximate)"))
+    head.add_row("governing text", f"version {a.version}: {a.version_label}")
+    head.add_row("activities", ", ".join(a.activities))
+    head.add_row("categories", ", ".join(a.categories))
+    for category, activities in a.category_conditions.items():
+        head.add_row("", f"{category} only for: {', '.join(activities)}")
+    head.add_row("excluded", ", ".join(a.excluded))
+    head.add_row("settlement", ", ".join(a.settlement_methods))
+    head.add_row("replacement deadline", f"{a.replacement_deadline_days} days from receipt")
+    head.add_row("payment term", f"{a.payment_term_days} days from invoice")
+    if a.notes:
+        head.add_row("notes", a.notes)
+    versions = Table(title="versions")
+    for column in ("#", "label", "signed", "in force", "ended"):
+        versions.add_column(column)
+    for v in a.versions:
+        versions.add_row(str(v.version), v.label, v.signed, v.in_force or "-", v.ended or "-")
+    sources = Table(title="sources")
+    for column in ("title", "publisher", "date", "note"):
+        sources.add_column(column, overflow="fold")
+    for s in a.sources:
+        sources.add_row(s.title, s.publisher, s.date, s.note or s.url)
+    return Group(Panel(head, title=a.id), versions, sources)
+
+
+def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
+    table = Table(title=title)
+    for column in ("id", "status", "agreement", "requester", "supplier", "activity",
+                   "order date", "lines", "total"):
+        table.add_column(column)
+    for o in items:
+        table.add_row(
+            str(o.id), status_text(o.status), o.agreement, o.requester, o.supplier,
+            o.activity, o.order_date.isoformat(), str(len(o.lines)), f"{o.total} {o.currency}",
+        )
+    return table
+
+
+def order_panel(o: OrderOut) -> Group:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("status", status_text(o.status))
+    head.add_row("agreement", o.agreement)
+    head.add_row("requester", f"{o.requester} {o.requester_unit or ''}".strip())
+    head.add_row("supplier", f"{o.supplier} {o.supplier_unit or ''}".strip())
+    head.add_row("activity", o.activity + (f" ({o.operation})" if o.operation else ""))
+    head.add_row("settlement", o.settlement)
+    head.add_row("order date", o.order_date.isoformat())
+    head.add_row("needed by", o.needed_by.isoformat())
+    head.add_row("location", o.location)
+    head.add_row("total", f"{o.total} {o.currency}")
+    head.add_row("received value", f"{o.value_received} {o.currency}")
+    lines = Table(title="lines")
+    for column in ("#", "category", "description", "NSN", "unit", "requested", "accepted",
+                   "delivered", "received", "short", "unit price", "total"):
+        lines.add_column(column)
+    for ln in o.lines:
+        lines.add_row(
+            str(ln.number), ln.category, ln.description, ln.nsn or "", ln.unit,
+            str(ln.quantity), "" if ln.quantity_accepted is None else str(ln.quantity_accepted),
+            str(ln.quantity_delivered), str(ln.quantity_received),
+            Text(str(ln.quantity_short), style="red" if ln.quantity_short else ""),
+            f"{ln.unit_price} {ln.currency}", f"{ln.total} {ln.currency}",
+        )
+    history = Table(title="history")
+    for column in ("#", "when (UTC)", "who", "action", "from", "to", "details"):
+        history.add_column(column, overflow="fold")
+    for e in o.history:
+        history.add_row(
+            str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
+            e.from_status or "", e.to_status, _details(e.details),
+        )
+    parts: list[Table | Panel] = [Panel(head, title=f"order {o.id}"), lines, history]
+    if o.violations:
+        problems = Table(title="the agreement checks would refuse this order", title_style="red")
+        for column in ("code", "field", "message", "clause"):
+            problems.add_column(column, overflow="fold")
+        for v in o.violations:
+            problems.add_row(v.code, v.field, v.message, v.clause or "")
+        parts.append(problems)
+    return Group(*parts)
+
+
+def _details(details: dict[str, object]) -> str:
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k}: {v}" for k, v in value.items())
+            parts.append(f"{key} {{{inner}}}")
+        elif value:
+            parts.append(f"{key}: {value}")
+    return "; ".join(parts)

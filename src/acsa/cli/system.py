@@ -1,0 +1,113 @@
+"""acsa info, init, demo, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from acsa import __version__
+from acsa.adapters.db.migrate import current_revision, head_revision
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
+from acsa.config import database_url, default_database_path
+from acsa.services.setup import init_database
+
+HELP = (
+    "acsa: mutual logistics support under Acquisition and Cross-Servicing Agreements.\n\n"
+    f"Database: --db URL, else ACSA_DATABASE_URL, else the SQLite file "
+    f"{default_database_path()}"
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(info)
+    app.command()(init)
+    app.command()(demo)
+    app.command()(serve)
+
+
+def info(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Where the database is, its schema revision and what it holds."""
+    url = database_url(db)
+    with refusals(as_json):
+        engine = engine_for(db, check_schema=False)
+        revision = current_revision(engine)
+        counts: dict[str, int] = {}
+        agreements = 0
+        if revision is not None:
+            with uow_for(engine, read_only=True) as uow:
+                counts = uow.orders.count_by_status()
+                agreements = len(uow.agreements.list())
+    facts = {
+        "version": __version__,
+        "database_url": engine.url.render_as_string(hide_password=True),
+        "default_database": str(default_database_path()),
+        "schema_revision": revision,
+        "schema_head": head_revision(),
+        "agreements": agreements,
+        "orders": counts,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(facts, indent=2) + "\n")
+        return
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("acsa", __version__)
+    table.add_row("database", url)
+    table.add_row("default database", str(default_database_path()))
+    table.add_row("schema", f"{revision or 'none (run `acsa init`)'} (newest: {head_revision()})")
+    table.add_row("agreements", str(agreements))
+    table.add_row("orders", ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none")
+    out.print(table)
+
+
+def init(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Create or migrate the database and load the agreement registry. Safe to run again."""
+    with refusals(as_json):
+        report = init_database(engine_for(db, check_schema=False))
+    if as_json:
+        sys.stdout.write(json.dumps(report.__dict__, indent=2) + "\n")
+        return
+    out.print(
+        f"database ready at schema {report.revision}; registry: {report.agreements_added} "
+        f"agreements and {report.versions_added} versions added"
+    )
+
+
+def demo(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Fill the database with the demo scenario (initialising it first). Loads once."""
+    from acsa.services.demo import load_demo
+
+    with refusals(as_json):
+        engine = engine_for(db, check_schema=False)
+        init_database(engine)
+        report = load_demo(engine)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2) + "\n")
+        return
+    if not report.loaded:
+        out.print("the demo scenario is already loaded; nothing changed")
+        return
+    out.print(f"demo scenario loaded: {len(report.orders)} orders")
+    for line in report.summary():
+        out.print(f"  {line}")
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve acsa over HTTP (read-only pages of the agreements and orders for now)."""
+    import uvicorn
+
+    from acsa.web.app import create_app
+
+    with refusals(False):
+        engine = engine_for(db)
+    out.print(f"acsa serving {database_url(db)} on http://{host}:{port}")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

@@ -1,0 +1,1 @@
+"""The pure domain: agreements, orders, rules and money. No SQL, HTTP or files here."""

@@ -1,0 +1,91 @@
+"""Coded errors: every refusal is a list of violations, each with a stable code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Stable error codes. Scripts and the API depend on these strings: never rename one."""
+
+    AGREEMENT_NOT_IN_FORCE = "AGREEMENT_NOT_IN_FORCE"
+    PARTY_NOT_IN_AGREEMENT = "PARTY_NOT_IN_AGREEMENT"
+    SAME_PARTY = "SAME_PARTY"
+    ACTIVITY_NOT_COVERED = "ACTIVITY_NOT_COVERED"
+    CATEGORY_NOT_COVERED = "CATEGORY_NOT_COVERED"
+    CATEGORY_EXCLUDED = "CATEGORY_EXCLUDED"
+    SETTLEMENT_METHOD_NOT_ALLOWED = "SETTLEMENT_METHOD_NOT_ALLOWED"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_PRICE = "INVALID_PRICE"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    MIXED_CURRENCIES = "MIXED_CURRENCIES"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_FIELD = "INVALID_FIELD"
+    MISSING_FIELD = "MISSING_FIELD"
+    UNKNOWN_PARTY = "UNKNOWN_PARTY"
+    UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
+    UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
+    UNKNOWN_SETTLEMENT_METHOD = "UNKNOWN_SETTLEMENT_METHOD"
+    UNKNOWN_LINE = "UNKNOWN_LINE"
+    QUANTITY_EXCEEDS_ACCEPTED = "QUANTITY_EXCEEDS_ACCEPTED"
+    QUANTITY_EXCEEDS_DELIVERED = "QUANTITY_EXCEEDS_DELIVERED"
+    NOTHING_TO_RECEIVE = "NOTHING_TO_RECEIVE"
+    NOTHING_TO_DELIVER = "NOTHING_TO_DELIVER"
+    AGREEMENT_NOT_FOUND = "AGREEMENT_NOT_FOUND"
+    AGREEMENT_EXISTS = "AGREEMENT_EXISTS"
+    INVALID_AGREEMENT = "INVALID_AGREEMENT"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
+    INVALID_INPUT = "INVALID_INPUT"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule.
+
+    Attributes:
+        code: stable machine-readable code.
+        field: the input field at fault, as a path (``lines[0].category``), or "" for the whole.
+        message: a sentence a person can act on, naming the field and the rule.
+        clause: the agreement clause that sets the rule, or None where no clause applies.
+    """
+
+    code: Code
+    field: str
+    message: str
+    clause: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "code": self.code.value,
+            "field": self.field,
+            "message": self.message,
+            "clause": self.clause,
+        }
+
+
+class AcsaError(Exception):
+    """A refusal: one or more violations. Raised before anything is written."""
+
+    def __init__(self, violations: Iterable[Violation]) -> None:
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        if not self.violations:
+            raise ValueError("an AcsaError needs at least one violation")
+        super().__init__("; ".join(f"{v.code}: {v.message}" for v in self.violations))
+
+    @property
+    def codes(self) -> list[str]:
+        return [v.code.value for v in self.violations]
+
+    @classmethod
+    def single(
+        cls, code: Code, field: str, message: str, clause: str | None = None
+    ) -> AcsaError:
+        return cls([Violation(code, field, message, clause)])
+
+
+class NotFoundError(AcsaError):
+    """The thing asked for does not exist (or, later, is not visible to the caller)."""

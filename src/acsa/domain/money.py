@@ -1,0 +1,110 @@
+"""Money: Decimal amounts with an ISO 4217 currency. The one place that knows minor units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
+
+import pycountry
+from babel.numbers import get_currency_precision
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be money."""
+
+
+@cache
+def is_known_currency(code: str) -> bool:
+    """True when ``code`` is an active ISO 4217 alphabetic code (``JPY``, ``USD``)."""
+    if len(code) != 3 or not code.isalpha() or not code.isupper():
+        return False
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+@cache
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point for ``currency``: JPY 0, USD 2, KWD 3."""
+    if not is_known_currency(currency):
+        raise MoneyError(f"unknown currency {currency!r}")
+    return int(get_currency_precision(currency))
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse a number given as str, int or Decimal; floats are refused to keep money exact."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"{value!r} is not an exact decimal; give it as a string")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise MoneyError(f"{value!r} is not a decimal number") from exc
+    else:
+        raise MoneyError(f"{value!r} is not a decimal number")
+    if not result.is_finite():
+        raise MoneyError(f"{value!r} is not a finite number")
+    return result
+
+
+def fits_minor_units(amount: Decimal, currency: str) -> bool:
+    """True when ``amount`` needs no more decimal places than ``currency`` has."""
+    return amount == amount.quantize(quantum(currency))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Exact conversion to integer minor units; refuses amounts that would need rounding."""
+    if not fits_minor_units(amount, currency):
+        raise MoneyError(f"{amount} has more decimals than {currency} allows")
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    return Decimal(units).scaleb(-minor_units(currency)).quantize(quantum(currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency, always quantized to the currency's minor unit."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not is_known_currency(self.currency):
+            raise MoneyError(f"unknown currency {self.currency!r}")
+        object.__setattr__(self, "amount", self.amount.quantize(quantum(self.currency)))
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def of_product(cls, quantity: Decimal, unit_price: Decimal, currency: str) -> Money:
+        """Quantity times price, rounded half-even to the minor unit (banker's rounding)."""
+        exact = quantity * unit_price
+        return cls(exact.quantize(quantum(currency), rounding=ROUND_HALF_EVEN), currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    @property
+    def minor(self) -> int:
+        return to_minor(self.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

@@ -1,0 +1,339 @@
+"""Orders for support under an agreement, and their lifecycle as an explicit state machine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.money import Money
+
+ZERO = Decimal(0)
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    PARTIALLY_DELIVERED = "partially_delivered"
+    DELIVERED = "delivered"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DELIVER = "deliver"
+    RECEIVE = "receive"
+    CANCEL = "cancel"
+
+
+S, A = OrderStatus, Action
+
+#: Which actions each state allows. Anything else is INVALID_TRANSITION.
+ALLOWED: Mapping[OrderStatus, frozenset[Action]] = {
+    S.DRAFT: frozenset({A.SUBMIT, A.CANCEL}),
+    S.SUBMITTED: frozenset({A.ACCEPT, A.REJECT, A.CANCEL}),
+    S.ACCEPTED: frozenset({A.DELIVER, A.CANCEL}),
+    S.PARTIALLY_DELIVERED: frozenset({A.DELIVER, A.RECEIVE}),
+    S.DELIVERED: frozenset({A.RECEIVE}),
+    S.PARTIALLY_RECEIVED: frozenset({A.DELIVER, A.RECEIVE}),
+    S.REJECTED: frozenset(),
+    S.RECEIVED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+#: The states each action can lead to; deliver and receive end partial or complete.
+RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
+    A.SUBMIT: frozenset({S.SUBMITTED}),
+    A.ACCEPT: frozenset({S.ACCEPTED}),
+    A.REJECT: frozenset({S.REJECTED}),
+    A.CANCEL: frozenset({S.CANCELLED}),
+    A.DELIVER: frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED}),
+    A.RECEIVE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
+}
+
+TERMINAL = frozenset(s for s, actions in ALLOWED.items() if not actions)
+
+
+@dataclass(slots=True)
+class OrderLine:
+    """One line of an order. Quantities track the line through acceptance, delivery, receipt.
+
+    ``quantity_short`` is the discrepancy: delivered but not found on receipt.
+    """
+
+    number: int
+    category: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    currency: str
+    nsn: str | None = None
+    quantity_accepted: Decimal | None = None
+    quantity_delivered: Decimal = ZERO
+    quantity_received: Decimal = ZERO
+    quantity_short: Decimal = ZERO
+
+    @property
+    def total(self) -> Money:
+        """Value of the quantity requested."""
+        return Money.of_product(self.quantity, self.unit_price, self.currency)
+
+    @property
+    def value_received(self) -> Money:
+        return Money.of_product(self.quantity_received, self.unit_price, self.currency)
+
+    @property
+    def to_deliver(self) -> Decimal:
+        accepted = self.quantity if self.quantity_accepted is None else self.quantity_accepted
+        return accepted - self.quantity_delivered
+
+    @property
+    def to_receive(self) -> Decimal:
+        return self.quantity_delivered - self.quantity_received - self.quantity_short
+
+    def terms(self) -> tuple[object, ...]:
+        """What the parties agreed on for this line; never changes after acceptance."""
+        return (
+            self.number, self.category, self.description, self.nsn, self.quantity,
+            self.unit, self.unit_price, self.currency, self.quantity_accepted,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A dated, attributed step in an order's life."""
+
+    action: Action
+    at: datetime
+    actor: str
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    details: Mapping[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class Order:
+    """A request for support from ``supplier`` to ``requester`` under one agreement."""
+
+    agreement_id: str
+    requester: str
+    supplier: str
+    activity: str
+    settlement: str
+    order_date: date
+    needed_by: date
+    location: str
+    lines: list[OrderLine]
+    status: OrderStatus = OrderStatus.DRAFT
+    id: int | None = None
+    version: int = 0
+    operation: str | None = None
+    requester_unit: str | None = None
+    supplier_unit: str | None = None
+    fund_citation: str | None = None
+    partner_reference: str | None = None
+    remarks: str | None = None
+    history: list[Event] = field(default_factory=list)
+    new_events: list[Event] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.lines[0].currency
+
+    @property
+    def total(self) -> Money:
+        amount = Money.zero(self.currency)
+        for line in self.lines:
+            amount = amount + line.total
+        return amount
+
+    @property
+    def value_received(self) -> Money:
+        amount = Money.zero(self.currency)
+        for line in self.lines:
+            amount = amount + line.value_received
+        return amount
+
+    def line(self, number: int) -> OrderLine:
+        for line in self.lines:
+            if line.number == number:
+                return line
+        raise AcsaError.single(
+            Code.UNKNOWN_LINE, f"lines[{number}]",
+            f"order has no line {number}; its lines are 1 to {len(self.lines)}",
+        )
+
+    def allows(self, action: Action) -> bool:
+        return action in ALLOWED[self.status]
+
+    def _require(self, action: Action) -> None:
+        if not self.allows(action):
+            allowed = ", ".join(sorted(a.value for a in ALLOWED[self.status])) or "nothing"
+            raise AcsaError.single(
+                Code.INVALID_TRANSITION, "status",
+                f"cannot {action.value} an order that is {self.status.value}; "
+                f"a {self.status.value} order allows: {allowed}",
+            )
+
+    def _record(
+        self, action: Action, at: datetime, actor: str, to: OrderStatus,
+        details: Mapping[str, Any] | None = None,
+    ) -> Event:
+        event = Event(
+            action=action, at=at, actor=actor, from_status=self.status, to_status=to,
+            details=dict(details or {}),
+            seq=len(self.history) + len(self.new_events) + 1,
+        )
+        self.status = to
+        self.new_events.append(event)
+        return event
+
+    # --- transitions -------------------------------------------------------------------
+
+    def record_creation(self, at: datetime, actor: str) -> Event:
+        event = Event(Action.CREATE, at, actor, None, OrderStatus.DRAFT, {}, seq=1)
+        self.new_events.append(event)
+        return event
+
+    def submit(self, violations: list[Violation], at: datetime, actor: str) -> Event:
+        """Send the draft to the supplier; refused with every violation of the agreement."""
+        self._require(Action.SUBMIT)
+        if violations:
+            raise AcsaError(violations)
+        return self._record(Action.SUBMIT, at, actor, OrderStatus.SUBMITTED)
+
+    def accept(
+        self, violations: list[Violation], at: datetime, actor: str,
+        quantities: Mapping[int, Decimal] | None = None,
+    ) -> Event:
+        """The supplier accepts, in full or for less on some lines; checks run again."""
+        self._require(Action.ACCEPT)
+        errors = list(violations)
+        accepted = {line.number: line.quantity for line in self.lines}
+        for number, qty in (quantities or {}).items():
+            line = self.line(number)
+            if qty < 0 or qty > line.quantity:
+                errors.append(Violation(
+                    Code.INVALID_QUANTITY, f"lines[{number}].quantity",
+                    f"line {number}: accepted quantity {qty} must be between 0 and the "
+                    f"{line.quantity} requested",
+                ))
+            accepted[number] = qty
+        if not errors and all(q == 0 for q in accepted.values()):
+            errors.append(Violation(
+                Code.INVALID_QUANTITY, "lines",
+                "an acceptance must accept something; reject the order instead",
+            ))
+        if errors:
+            raise AcsaError(errors)
+        for line in self.lines:
+            line.quantity_accepted = accepted[line.number]
+        details = {"lines": {str(n): str(q) for n, q in accepted.items()}}
+        return self._record(Action.ACCEPT, at, actor, OrderStatus.ACCEPTED, details)
+
+    def reject(self, at: datetime, actor: str, reason: str = "") -> Event:
+        self._require(Action.REJECT)
+        return self._record(Action.REJECT, at, actor, OrderStatus.REJECTED, {"reason": reason})
+
+    def cancel(self, at: datetime, actor: str, reason: str = "") -> Event:
+        self._require(Action.CANCEL)
+        return self._record(Action.CANCEL, at, actor, OrderStatus.CANCELLED, {"reason": reason})
+
+    def deliver(
+        self, at: datetime, actor: str, quantities: Mapping[int, Decimal] | None = None,
+    ) -> Event:
+        """Record a delivery: the given quantities, or everything still to deliver."""
+        self._require(Action.DELIVER)
+        wanted = self._quantities(quantities, lambda line: line.to_deliver)
+        errors = [
+            Violation(
+                Code.QUANTITY_EXCEEDS_ACCEPTED, f"lines[{n}].quantity",
+                f"line {n}: cannot deliver {q}; only {self.line(n).to_deliver} "
+                f"{self.line(n).unit} remain to deliver",
+            )
+            for n, q in wanted.items() if q > self.line(n).to_deliver
+        ]
+        if errors:
+            raise AcsaError(errors)
+        if not any(q > 0 for q in wanted.values()):
+            raise AcsaError.single(Code.NOTHING_TO_DELIVER, "lines", "nothing is left to deliver")
+        for n, q in wanted.items():
+            self.line(n).quantity_delivered += q
+        complete = all(line.to_deliver == 0 for line in self.lines)
+        to = OrderStatus.DELIVERED if complete else OrderStatus.PARTIALLY_DELIVERED
+        details = {"lines": {str(n): str(q) for n, q in wanted.items() if q > 0}}
+        return self._record(Action.DELIVER, at, actor, to, details)
+
+    def receive(
+        self, at: datetime, actor: str, quantities: Mapping[int, Decimal] | None = None,
+        note: str = "",
+    ) -> Event:
+        """Record a receipt of what was delivered. A line received short of what was delivered
+        records the difference as a discrepancy; the receipt closes what it covers."""
+        self._require(Action.RECEIVE)
+        outstanding = {line.number: line.to_receive for line in self.lines}
+        if not any(q > 0 for q in outstanding.values()):
+            raise AcsaError.single(
+                Code.NOTHING_TO_RECEIVE, "lines", "nothing delivered is waiting for receipt",
+            )
+        wanted = self._quantities(quantities, lambda line: line.to_receive)
+        errors = [
+            Violation(
+                Code.QUANTITY_EXCEEDS_DELIVERED, f"lines[{n}].quantity",
+                f"line {n}: cannot receive {q}; only {outstanding[n]} "
+                f"{self.line(n).unit} were delivered and not yet received",
+            )
+            for n, q in wanted.items() if q > outstanding[n]
+        ]
+        if errors:
+            raise AcsaError(errors)
+        receipt: dict[str, dict[str, str]] = {}
+        for line in self.lines:
+            due = outstanding[line.number]
+            if due == 0:
+                continue
+            got = wanted.get(line.number, ZERO)
+            line.quantity_received += got
+            line.quantity_short += due - got
+            receipt[str(line.number)] = {"received": str(got), "short": str(due - got)}
+        complete = all(line.to_deliver == 0 and line.to_receive == 0 for line in self.lines)
+        to = OrderStatus.RECEIVED if complete else OrderStatus.PARTIALLY_RECEIVED
+        details: dict[str, Any] = {"lines": receipt}
+        if note:
+            details["note"] = note
+        return self._record(Action.RECEIVE, at, actor, to, details)
+
+    def _quantities(
+        self, given: Mapping[int, Decimal] | None, default: Any,
+    ) -> dict[int, Decimal]:
+        """Per-line quantities: those given (others zero), or each line's default."""
+        if not given:
+            return {line.number: default(line) for line in self.lines}
+        errors: list[Violation] = []
+        for number, qty in given.items():
+            self.line(number)
+            if qty <= 0:
+                errors.append(Violation(
+                    Code.INVALID_QUANTITY, f"lines[{number}].quantity",
+                    f"line {number}: quantity must be greater than zero, not {qty}",
+                ))
+        if errors:
+            raise AcsaError(errors)
+        return {line.number: given.get(line.number, ZERO) for line in self.lines}
+
+    @property
+    def discrepancies(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.quantity_short > 0]

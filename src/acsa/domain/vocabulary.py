@@ -1,0 +1,62 @@
+"""The words agreements use: activities, categories of supplies and services, settlement."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Settlement(StrEnum):
+    CASH = "cash"
+    REPLACEMENT_IN_KIND = "replacement_in_kind"
+    EQUAL_VALUE_EXCHANGE = "equal_value_exchange"
+
+
+class Kind(StrEnum):
+    """Whether a category is goods (returnable in kind), services, or either."""
+
+    GOODS = "goods"
+    SERVICES = "services"
+    EITHER = "either"
+
+
+#: Activities named in Japan's agreements (ACSA.md), with a short English title.
+ACTIVITIES: dict[str, str] = {
+    "exercise": "Bilateral or multilateral training and exercises",
+    "un_peacekeeping": "United Nations peacekeeping operations",
+    "humanitarian_relief": "International humanitarian relief operations",
+    "disaster_response": "Large-scale disaster response",
+    "evacuation_of_nationals": "Transport or evacuation of nationals abroad",
+    "routine": "Liaison, visits and other routine activities",
+    "peace_security_operations": "Internationally coordinated peace and security operations",
+    "important_influence_situation": "Situations with an important influence on Japan's peace",
+    "survival_threatening_situation": "Survival-threatening situations",
+    "armed_attack": "Armed attack situations",
+}
+
+#: Categories of supplies and services, with their kind for settlement purposes.
+CATEGORIES: dict[str, tuple[str, Kind]] = {
+    "food": ("Food", Kind.GOODS),
+    "water": ("Water", Kind.GOODS),
+    "billeting": ("Billeting", Kind.SERVICES),
+    "transportation": ("Transportation (including airlift)", Kind.SERVICES),
+    "fuel": ("Fuel, oils and lubricants", Kind.GOODS),
+    "clothing": ("Clothing", Kind.GOODS),
+    "communications": ("Communications", Kind.EITHER),
+    "medical": ("Medical services", Kind.SERVICES),
+    "base_support": ("Base support", Kind.SERVICES),
+    "storage": ("Storage", Kind.SERVICES),
+    "use_of_facilities": ("Use of facilities", Kind.SERVICES),
+    "training": ("Training services", Kind.SERVICES),
+    "spare_parts": ("Spare parts and components", Kind.GOODS),
+    "repair_maintenance": ("Repair and maintenance", Kind.SERVICES),
+    "airport_seaport_services": ("Airport and seaport services", Kind.SERVICES),
+    "ammunition": ("Ammunition", Kind.GOODS),
+    "calibration": ("Calibration", Kind.SERVICES),
+    "weapons": ("Weapons", Kind.GOODS),
+}
+
+
+def category_kind(category: str) -> Kind:
+    """Goods, services or either; a category acsa does not know is treated as either."""
+    known = CATEGORIES.get(category)
+    return known[1] if known else Kind.EITHER

@@ -1,0 +1,1 @@
+"""Alembic migrations for acsa's schema; ``acsa init`` runs them."""

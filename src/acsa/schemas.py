@@ -1,0 +1,439 @@
+"""The JSON shapes acsa reads and writes (files, CLI ``--json``, later the API): one set of
+Pydantic models, and the conversions between them and the domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+
+import pycountry
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling, Source
+from acsa.domain.dates import PartialDate
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.order import Event, Order, OrderLine
+
+
+def _no_float(value: Any) -> Any:
+    """Floats lose cents: accept numbers as strings or integers (JSON is read exactly)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_no_float)]
+DecimalStr = Annotated[Decimal, Field(json_schema_extra={"type": "string"})]
+
+
+def _party(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 country code")
+    return code
+
+
+Party = Annotated[str, BeforeValidator(lambda v: _party(v) if isinstance(v, str) else v)]
+SettlementName = Literal["cash", "replacement_in_kind", "equal_value_exchange"]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+class SourceDoc(Strict):
+    title: str
+    publisher: str = ""
+    date: str = ""
+    url: str = ""
+    note: str = ""
+
+
+class CeilingDoc(Strict):
+    currency: str
+    amount: ExactDecimal
+    applies_to: Literal["all", "supplies", "services"] = "all"
+    party: Party | None = None
+    note: str = ""
+
+
+class AgreementVersionDoc(Strict):
+    """One text of an agreement, as a registry file or an amendment file gives it."""
+
+    version: int | None = None
+    label: str
+    signed: str
+    in_force: str | None = None
+    ended: str | None = None
+    activities: list[str]
+    categories: list[str]
+    excluded: list[str] = ["weapons"]
+    settlement_methods: list[SettlementName]
+    category_conditions: dict[str, list[str]] = {}
+    replacement_deadline_days: int = Field(365, gt=0)
+    payment_term_days: int = Field(30, gt=0)
+    annual_ceilings: list[CeilingDoc] = []
+    clauses: dict[str, str] = {}
+    sources: list[SourceDoc] = []
+    notes: str = ""
+
+    @field_validator("signed", "in_force", "ended", mode="before")
+    @classmethod
+    def _partial_date(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, date | int):
+            value = str(value)
+        PartialDate.parse(value)
+        return value
+
+    @field_validator("excluded")
+    @classmethod
+    def _weapons_always(cls, value: list[str]) -> list[str]:
+        # ACSA.md: weapons are excluded from every agreement.
+        return value if "weapons" in value else ["weapons", *value]
+
+
+class AgreementDoc(Strict):
+    """An agreement file: ``acsa agreements add --file`` and the shipped registry."""
+
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_.-]{1,63}$")
+    title: str
+    parties: tuple[Party, Party]
+    forces: dict[str, str] = {}
+    versions: list[AgreementVersionDoc] = Field(min_length=1)
+
+
+def version_from_doc(doc: AgreementVersionDoc, number: int) -> AgreementVersion:
+    return AgreementVersion(
+        version=number,
+        label=doc.label,
+        signed=PartialDate.parse(doc.signed),
+        in_force=PartialDate.parse(doc.in_force) if doc.in_force else None,
+        ended=PartialDate.parse(doc.ended) if doc.ended else None,
+        activities=frozenset(doc.activities),
+        categories=frozenset(doc.categories),
+        excluded=frozenset(doc.excluded),
+        settlement_methods=frozenset(doc.settlement_methods),
+        category_conditions={k: frozenset(v) for k, v in doc.category_conditions.items()},
+        replacement_deadline_days=doc.replacement_deadline_days,
+        payment_term_days=doc.payment_term_days,
+        annual_ceilings=tuple(
+            Ceiling(c.currency, c.amount, c.applies_to, c.party, c.note)
+            for c in doc.annual_ceilings
+        ),
+        clauses=dict(doc.clauses),
+        sources=tuple(Source(**s.model_dump()) for s in doc.sources),
+        notes=doc.notes,
+    )
+
+
+def version_to_doc(version: AgreementVersion) -> AgreementVersionDoc:
+    return AgreementVersionDoc(
+        version=version.version,
+        label=version.label,
+        signed=version.signed.isoformat(),
+        in_force=version.in_force.isoformat() if version.in_force else None,
+        ended=version.ended.isoformat() if version.ended else None,
+        activities=sorted(version.activities),
+        categories=sorted(version.categories),
+        excluded=sorted(version.excluded),
+        settlement_methods=sorted(version.settlement_methods),  # type: ignore[arg-type]
+        category_conditions={k: sorted(v) for k, v in version.category_conditions.items()},
+        replacement_deadline_days=version.replacement_deadline_days,
+        payment_term_days=version.payment_term_days,
+        annual_ceilings=[
+            CeilingDoc(
+                currency=c.currency, amount=c.amount, applies_to=c.applies_to,  # type: ignore[arg-type]
+                party=c.party, note=c.note,
+            )
+            for c in version.annual_ceilings
+        ],
+        clauses=dict(version.clauses),
+        sources=[SourceDoc(**_source_fields(s)) for s in version.sources],
+        notes=version.notes,
+    )
+
+
+def _source_fields(source: Source) -> dict[str, str]:
+    return {
+        "title": source.title, "publisher": source.publisher, "date": source.date,
+        "url": source.url, "note": source.note,
+    }
+
+
+def agreement_from_doc(doc: AgreementDoc) -> Agreement:
+    numbered = [
+        version_from_doc(v, v.version if v.version is not None else i)
+        for i, v in enumerate(doc.versions, start=1)
+    ]
+    return Agreement(
+        id=doc.id, title=doc.title, parties=doc.parties, versions=tuple(numbered),
+        forces=dict(doc.forces),
+    )
+
+
+class AgreementOut(BaseModel):
+    """An agreement as of a date: the governing version's scope, plus every version."""
+
+    id: str
+    title: str
+    parties: list[str]
+    forces: dict[str, str]
+    as_of: date
+    status: Literal["signed", "in_force", "ended"] | None
+    signed: str
+    in_force: str | None
+    in_force_exact: bool
+    version: int
+    version_label: str
+    activities: list[str]
+    categories: list[str]
+    category_conditions: dict[str, list[str]]
+    excluded: list[str]
+    settlement_methods: list[str]
+    replacement_deadline_days: int
+    payment_term_days: int
+    annual_ceilings: list[CeilingDoc]
+    clauses: dict[str, str]
+    sources: list[SourceDoc]
+    notes: str
+    versions: list[AgreementVersionDoc]
+
+
+def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
+    current = agreement.version_on(as_of)
+    status = agreement.status_on(as_of)
+    since = agreement.in_force_since(as_of)
+    doc = version_to_doc(current)
+    return AgreementOut(
+        id=agreement.id,
+        title=agreement.title,
+        parties=list(agreement.parties),
+        forces=dict(agreement.forces),
+        as_of=as_of,
+        status=status.value if status else None,  # type: ignore[arg-type]
+        signed=agreement.first_signed.isoformat(),
+        in_force=since.isoformat() if since else None,
+        in_force_exact=bool(since and since.is_exact),
+        version=current.version,
+        version_label=current.label,
+        activities=doc.activities,
+        categories=doc.categories,
+        category_conditions=doc.category_conditions,
+        excluded=doc.excluded,
+        settlement_methods=list(doc.settlement_methods),
+        replacement_deadline_days=doc.replacement_deadline_days,
+        payment_term_days=doc.payment_term_days,
+        annual_ceilings=doc.annual_ceilings,
+        clauses=doc.clauses,
+        sources=[s for v in agreement.versions for s in version_to_doc(v).sources],
+        notes=doc.notes,
+        versions=[version_to_doc(v) for v in agreement.versions],
+    )
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+class OrderLineIn(Strict):
+    category: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    nsn: str | None = Field(None, pattern=r"^\d{4}-?\d{2}-?\d{3}-?\d{4}$")
+    quantity: ExactDecimal
+    unit: str = Field(min_length=1)
+    unit_price: ExactDecimal
+    currency: str
+
+
+class OrderIn(Strict):
+    """An order file: ``acsa orders new --file order.json``."""
+
+    agreement: str
+    requester: Party
+    supplier: Party
+    activity: str
+    settlement: SettlementName
+    order_date: date
+    needed_by: date
+    location: str = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1)
+    operation: str | None = None
+    requester_unit: str | None = None
+    supplier_unit: str | None = None
+    fund_citation: str | None = None
+    partner_reference: str | None = None
+    remarks: str | None = None
+
+
+def _violation_from_pydantic(error: Any) -> Violation:
+    loc = [str(p) for p in error["loc"]]
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
+    last = loc[-1] if loc else ""
+    if error["type"] == "missing":
+        code = Code.MISSING_FIELD
+    elif last == "quantity":
+        code = Code.INVALID_QUANTITY
+    elif last == "unit_price":
+        code = Code.INVALID_PRICE
+    elif last in ("order_date", "needed_by"):
+        code = Code.INVALID_DATE
+    elif last == "settlement":
+        code = Code.SETTLEMENT_METHOD_NOT_ALLOWED
+    elif last in ("requester", "supplier", "parties"):
+        code = Code.UNKNOWN_PARTY
+    else:
+        code = Code.INVALID_FIELD
+    message = f"{field or 'document'}: {error['msg']}"
+    return Violation(code, field, message)
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """Validate ``data`` into ``model``, turning every Pydantic error into a coded violation."""
+    if not isinstance(data, dict):
+        raise AcsaError.single(Code.INVALID_INPUT, "", "expected a JSON object at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise AcsaError([_violation_from_pydantic(e) for e in exc.errors()]) from None
+
+
+def order_from_doc(doc: OrderIn) -> Order:
+    return Order(
+        agreement_id=doc.agreement,
+        requester=doc.requester,
+        supplier=doc.supplier,
+        activity=doc.activity,
+        settlement=doc.settlement,
+        order_date=doc.order_date,
+        needed_by=doc.needed_by,
+        location=doc.location,
+        lines=[
+            OrderLine(
+                number=i, category=line.category, description=line.description,
+                nsn=line.nsn, quantity=line.quantity, unit=line.unit,
+                unit_price=line.unit_price, currency=line.currency.strip().upper(),
+            )
+            for i, line in enumerate(doc.lines, start=1)
+        ],
+        operation=doc.operation,
+        requester_unit=doc.requester_unit,
+        supplier_unit=doc.supplier_unit,
+        fund_citation=doc.fund_citation,
+        partner_reference=doc.partner_reference,
+        remarks=doc.remarks,
+    )
+
+
+class OrderLineOut(BaseModel):
+    number: int
+    category: str
+    description: str
+    nsn: str | None
+    unit: str
+    quantity: DecimalStr
+    quantity_accepted: DecimalStr | None
+    quantity_delivered: DecimalStr
+    quantity_received: DecimalStr
+    quantity_short: DecimalStr
+    unit_price: DecimalStr
+    currency: str
+    total: DecimalStr
+
+
+class EventOut(BaseModel):
+    seq: int
+    action: str
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    details: dict[str, Any]
+
+
+class ViolationOut(BaseModel):
+    code: str
+    field: str
+    message: str
+    clause: str | None
+
+
+class OrderOut(BaseModel):
+    id: int
+    status: str
+    agreement: str
+    requester: str
+    supplier: str
+    activity: str
+    settlement: str
+    order_date: date
+    needed_by: date
+    location: str
+    operation: str | None
+    requester_unit: str | None
+    supplier_unit: str | None
+    fund_citation: str | None
+    partner_reference: str | None
+    remarks: str | None
+    currency: str
+    total: DecimalStr
+    value_received: DecimalStr
+    lines: list[OrderLineOut]
+    history: list[EventOut]
+    violations: list[ViolationOut] = Field(
+        default=[], description="What the agreement checks would refuse now (drafts only)."
+    )
+    version: int
+
+
+def violation_out(v: Violation) -> ViolationOut:
+    return ViolationOut(code=v.code.value, field=v.field, message=v.message, clause=v.clause)
+
+
+def event_out(event: Event) -> EventOut:
+    return EventOut(
+        seq=event.seq, action=event.action.value, at=event.at, actor=event.actor,
+        from_status=event.from_status.value if event.from_status else None,
+        to_status=event.to_status.value, details=dict(event.details),
+    )
+
+
+def order_out(order: Order, violations: list[Violation] | None = None) -> OrderOut:
+    assert order.id is not None, "only a stored order has a JSON form"
+    return OrderOut(
+        id=order.id, status=order.status.value, agreement=order.agreement_id,
+        requester=order.requester, supplier=order.supplier, activity=order.activity,
+        settlement=order.settlement, order_date=order.order_date, needed_by=order.needed_by,
+        location=order.location, operation=order.operation,
+        requester_unit=order.requester_unit, supplier_unit=order.supplier_unit,
+        fund_citation=order.fund_citation, partner_reference=order.partner_reference,
+        remarks=order.remarks, currency=order.currency, total=order.total.amount,
+        value_received=order.value_received.amount,
+        lines=[
+            OrderLineOut(
+                number=line.number, category=line.category, description=line.description,
+                nsn=line.nsn, unit=line.unit, quantity=line.quantity,
+                quantity_accepted=line.quantity_accepted,
+                quantity_delivered=line.quantity_delivered,
+                quantity_received=line.quantity_received, quantity_short=line.quantity_short,
+                unit_price=line.unit_price, currency=line.currency, total=line.total.amount,
+            )
+            for line in order.lines
+        ],
+        history=[event_out(e) for e in [*order.history, *order.new_events]],
+        violations=[violation_out(v) for v in violations or []],
+        version=order.version,
+    )
+
+
+class ErrorsOut(BaseModel):
+    errors: list[ViolationOut]

@@ -1,0 +1,142 @@
+"""Orders: place, move through the lifecycle, list and show. One transaction per action."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.clock import utc_now
+from acsa.domain.agreement import Agreement
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.order import Order, OrderStatus
+from acsa.domain.rules import check_order, validate_lines
+from acsa.schemas import OrderIn, order_from_doc, parse_model
+
+Quantities = Mapping[int, Decimal] | None
+
+
+def _agreement(uow: UnitOfWork, agreement_id: str, field: str = "agreement") -> Agreement:
+    agreement = uow.agreements.get(agreement_id)
+    if agreement is None:
+        raise AcsaError.single(
+            Code.AGREEMENT_NOT_FOUND, field,
+            f"no agreement {agreement_id!r}; see `acsa agreements list`",
+        )
+    return agreement
+
+
+def _order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
+    order = uow.orders.get(order_id, with_history=with_history)
+    if order is None:
+        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")
+    return order
+
+
+def place_order(
+    uow: UnitOfWork, data: Any, actor: str, now: datetime | None = None,
+) -> tuple[Order, list[Violation]]:
+    """Save a new draft. Malformed orders are refused; what the agreement checks would refuse
+    is returned as warnings, to be fixed before submit."""
+    order = order_from_doc(parse_model(OrderIn, data))
+    malformed = validate_lines(order)
+    if malformed:
+        raise AcsaError(malformed)
+    stamp = now or utc_now()
+    with uow:
+        agreement = _agreement(uow, order.agreement_id)
+        order.record_creation(stamp, actor)
+        uow.orders.add(order, stamp)
+        uow.commit()
+    return order, check_order(order, agreement)
+
+
+def get_order(uow: UnitOfWork, order_id: int) -> Order:
+    with uow:
+        return _order(uow, order_id, with_history=True)
+
+
+def list_orders(
+    uow: UnitOfWork, status: str | None = None, agreement: str | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[Order]:
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        raise AcsaError.single(
+            Code.INVALID_FIELD, "status",
+            f"unknown status {status!r}; one of: {', '.join(s.value for s in OrderStatus)}",
+        )
+    with uow:
+        return uow.orders.list(status=status, agreement=agreement, limit=limit, offset=offset)
+
+
+def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
+    """What the agreement checks say of ``order`` as it stands (for drafts and previews)."""
+    with uow:
+        agreement = _agreement(uow, order.agreement_id)
+    return check_order(order, agreement)
+
+
+def check_document(uow: UnitOfWork, data: Any) -> list[Violation]:
+    """Every violation an order document would meet on submit, without saving anything."""
+    order = order_from_doc(parse_model(OrderIn, data))
+    with uow:
+        agreement = _agreement(uow, order.agreement_id)
+    return check_order(order, agreement)
+
+
+def _act(uow: UnitOfWork, order_id: int, now: datetime | None, step: Any) -> Order:
+    stamp = now or utc_now()
+    with uow:
+        order = _order(uow, order_id, with_history=True)
+        step(order, stamp)
+        uow.orders.update(order, stamp)
+        uow.commit()
+    return order
+
+
+def submit(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = None) -> Order:
+    def step(order: Order, at: datetime) -> None:
+        order.submit(check_order(order, _agreement(uow, order.agreement_id)), at, actor)
+
+    return _act(uow, order_id, now, step)
+
+
+def accept(
+    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None,
+    now: datetime | None = None,
+) -> Order:
+    def step(order: Order, at: datetime) -> None:
+        violations = check_order(order, _agreement(uow, order.agreement_id))
+        order.accept(violations, at, actor, quantities)
+
+    return _act(uow, order_id, now, step)
+
+
+def reject(
+    uow: UnitOfWork, order_id: int, actor: str, reason: str = "", now: datetime | None = None,
+) -> Order:
+    return _act(uow, order_id, now, lambda order, at: order.reject(at, actor, reason))
+
+
+def cancel(
+    uow: UnitOfWork, order_id: int, actor: str, reason: str = "", now: datetime | None = None,
+) -> Order:
+    return _act(uow, order_id, now, lambda order, at: order.cancel(at, actor, reason))
+
+
+def deliver(
+    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None,
+    now: datetime | None = None,
+) -> Order:
+    return _act(uow, order_id, now, lambda order, at: order.deliver(at, actor, quantities))
+
+
+def receive(
+    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None, note: str = "",
+    now: datetime | None = None,
+) -> Order:
+    return _act(
+        uow, order_id, now, lambda order, at: order.receive(at, actor, quantities, note),
+    )

@@ -1,0 +1,39 @@
+"""Creating and describing a database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from acsa.adapters.db.migrate import current_revision, head_revision, upgrade
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.domain.errors import AcsaError, Code
+from acsa.services.agreements import load_registry
+
+
+@dataclass(frozen=True)
+class InitReport:
+    revision_before: str | None
+    revision: str | None
+    agreements_added: int
+    versions_added: int
+
+
+def init_database(engine: Engine) -> InitReport:
+    """Create or migrate the schema and load the shipped registry. Idempotent."""
+    before = current_revision(engine)
+    upgrade(engine)
+    agreements, versions = load_registry(UnitOfWork(engine))
+    return InitReport(before, current_revision(engine), agreements, versions)
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database that `acsa init` has not brought up to date."""
+    have, want = current_revision(engine), head_revision()
+    if have != want:
+        state = "has no acsa schema" if have is None else f"is at schema {have}, not {want}"
+        raise AcsaError.single(
+            Code.INVALID_INPUT, "db",
+            f"the database {state}; run `acsa init` first",
+        )

@@ -1,0 +1,109 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL database for every test that asks.
+
+PostgreSQL: the server at ACSA_TEST_PG_URL (default: the machine's server on 127.0.0.1:5432).
+Each test run (each xdist worker) creates a database of its own and drops it afterwards. A
+server that cannot be reached fails the PostgreSQL tests: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from acsa.adapters.db import tables
+from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.services.agreements import load_registry
+from acsa.services.setup import init_database
+
+PG_SERVER_URL = os.environ.get(
+    "ACSA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _admin_engine() -> Engine:
+    return create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
+    name = f"acsa_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is down or refuses: fail, never skip
+        pytest.fail(
+            f"PostgreSQL at {PG_SERVER_URL} is needed by these tests and cannot be used: {exc}. "
+            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
+    url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    init_database(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _wipe_and_reload(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(tables.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER SEQUENCE orders_id_seq RESTART WITH 1"))
+    load_registry(UnitOfWork(engine))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        request.applymarker(pytest.mark.postgres)
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database URL with the schema and the shipped registry, and nothing else."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'acsa.db'}"
+        engine = make_engine(url)
+        init_database(engine)
+        engine.dispose()
+        return url
+    url = str(request.getfixturevalue("pg_url"))
+    engine = make_engine(url)
+    _wipe_and_reload(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(engine)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """An initialised SQLite file only (for tests that are about the embedded default)."""
+    url = f"sqlite:///{tmp_path / 'acsa.db'}"
+    engine = make_engine(url)
+    init_database(engine)
+    engine.dispose()
+    return url

@@ -1,0 +1,40 @@
+"""Order documents for tests, built like the ones users write."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+FUEL_FOR_AUSTRALIA: dict[str, Any] = {
+    "agreement": "JPN-AUS",
+    "requester": "AUS",
+    "supplier": "JPN",
+    "activity": "exercise",
+    "settlement": "cash",
+    "order_date": "2026-10-01",
+    "needed_by": "2026-10-05",
+    "location": "RAAF Base Darwin",
+    "operation": "Exercise Pitch Black",
+    "lines": [
+        {"category": "fuel", "description": "JP-8 aviation turbine fuel",
+         "nsn": "9130-01-031-5816", "quantity": "12000", "unit": "L",
+         "unit_price": "152", "currency": "JPY"},
+        {"category": "food", "description": "Combat rations, 24h", "quantity": "400",
+         "unit": "EA", "unit_price": "1850", "currency": "JPY"},
+        {"category": "water", "description": "Bottled water", "quantity": "2000.5",
+         "unit": "L", "unit_price": "40", "currency": "JPY"},
+    ],
+}
+
+
+def order_doc(**changes: Any) -> dict[str, Any]:
+    """A valid JPN-AUS order document, with ``changes`` applied at the top level."""
+    doc = deepcopy(FUEL_FOR_AUSTRALIA)
+    doc.update(changes)
+    return doc
+
+
+def with_line(doc: dict[str, Any], index: int, **changes: Any) -> dict[str, Any]:
+    doc = deepcopy(doc)
+    doc["lines"][index].update(changes)
+    return doc
