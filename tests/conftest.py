@@ -43,7 +43,8 @@ def pg_url() -> Iterator[str]:
     except Exception as exc:  # the server is down or refuses: fail, never skip
         pytest.fail(
             f"PostgreSQL at {PG_SERVER_URL} is needed by these tests and cannot be used: {exc}. "
-            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+            "Start it with: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
         )
     url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)

@@ -16,13 +16,31 @@ FUEL_FOR_AUSTRALIA: dict[str, Any] = {
     "location": "RAAF Base Darwin",
     "operation": "Exercise Pitch Black",
     "lines": [
-        {"category": "fuel", "description": "JP-8 aviation turbine fuel",
-         "nsn": "9130-01-031-5816", "quantity": "12000", "unit": "L",
-         "unit_price": "152", "currency": "JPY"},
-        {"category": "food", "description": "Combat rations, 24h", "quantity": "400",
-         "unit": "EA", "unit_price": "1850", "currency": "JPY"},
-        {"category": "water", "description": "Bottled water", "quantity": "2000.5",
-         "unit": "L", "unit_price": "40", "currency": "JPY"},
+        {
+            "category": "fuel",
+            "description": "JP-8 aviation turbine fuel",
+            "nsn": "9130-01-031-5816",
+            "quantity": "12000",
+            "unit": "L",
+            "unit_price": "152",
+            "currency": "JPY",
+        },
+        {
+            "category": "food",
+            "description": "Combat rations, 24h",
+            "quantity": "400",
+            "unit": "EA",
+            "unit_price": "1850",
+            "currency": "JPY",
+        },
+        {
+            "category": "water",
+            "description": "Bottled water",
+            "quantity": "2000.5",
+            "unit": "L",
+            "unit_price": "40",
+            "currency": "JPY",
+        },
     ],
 }
 

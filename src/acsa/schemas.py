@@ -151,8 +151,11 @@ def version_to_doc(version: AgreementVersion) -> AgreementVersionDoc:
         payment_term_days=version.payment_term_days,
         annual_ceilings=[
             CeilingDoc(
-                currency=c.currency, amount=c.amount, applies_to=c.applies_to,  # type: ignore[arg-type]
-                party=c.party, note=c.note,
+                currency=c.currency,
+                amount=c.amount,
+                applies_to=c.applies_to,  # type: ignore[arg-type]
+                party=c.party,
+                note=c.note,
             )
             for c in version.annual_ceilings
         ],
@@ -164,8 +167,11 @@ def version_to_doc(version: AgreementVersion) -> AgreementVersionDoc:
 
 def _source_fields(source: Source) -> dict[str, str]:
     return {
-        "title": source.title, "publisher": source.publisher, "date": source.date,
-        "url": source.url, "note": source.note,
+        "title": source.title,
+        "publisher": source.publisher,
+        "date": source.date,
+        "url": source.url,
+        "note": source.note,
     }
 
 
@@ -175,7 +181,10 @@ def agreement_from_doc(doc: AgreementDoc) -> Agreement:
         for i, v in enumerate(doc.versions, start=1)
     ]
     return Agreement(
-        id=doc.id, title=doc.title, parties=doc.parties, versions=tuple(numbered),
+        id=doc.id,
+        title=doc.title,
+        parties=doc.parties,
+        versions=tuple(numbered),
         forces=dict(doc.forces),
     )
 
@@ -219,7 +228,7 @@ def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
         parties=list(agreement.parties),
         forces=dict(agreement.forces),
         as_of=as_of,
-        status=status.value if status else None,  # type: ignore[arg-type]
+        status=status.value if status else None,
         signed=agreement.first_signed.isoformat(),
         in_force=since.isoformat() if since else None,
         in_force_exact=bool(since and since.is_exact),
@@ -278,7 +287,8 @@ def _violation_from_pydantic(error: Any) -> Violation:
     field = ""
     for part in loc:
         field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
-    last = loc[-1] if loc else ""
+    names = [part for part in loc if not part.isdigit()]
+    last = names[-1] if names else ""
     if error["type"] == "missing":
         code = Code.MISSING_FIELD
     elif last == "quantity":
@@ -319,9 +329,14 @@ def order_from_doc(doc: OrderIn) -> Order:
         location=doc.location,
         lines=[
             OrderLine(
-                number=i, category=line.category, description=line.description,
-                nsn=line.nsn, quantity=line.quantity, unit=line.unit,
-                unit_price=line.unit_price, currency=line.currency.strip().upper(),
+                number=i,
+                category=line.category,
+                description=line.description,
+                nsn=line.nsn,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                currency=line.currency.strip().upper(),
             )
             for i, line in enumerate(doc.lines, start=1)
         ],
@@ -401,31 +416,53 @@ def violation_out(v: Violation) -> ViolationOut:
 
 def event_out(event: Event) -> EventOut:
     return EventOut(
-        seq=event.seq, action=event.action.value, at=event.at, actor=event.actor,
+        seq=event.seq,
+        action=event.action.value,
+        at=event.at,
+        actor=event.actor,
         from_status=event.from_status.value if event.from_status else None,
-        to_status=event.to_status.value, details=dict(event.details),
+        to_status=event.to_status.value,
+        details=dict(event.details),
     )
 
 
 def order_out(order: Order, violations: list[Violation] | None = None) -> OrderOut:
     assert order.id is not None, "only a stored order has a JSON form"
     return OrderOut(
-        id=order.id, status=order.status.value, agreement=order.agreement_id,
-        requester=order.requester, supplier=order.supplier, activity=order.activity,
-        settlement=order.settlement, order_date=order.order_date, needed_by=order.needed_by,
-        location=order.location, operation=order.operation,
-        requester_unit=order.requester_unit, supplier_unit=order.supplier_unit,
-        fund_citation=order.fund_citation, partner_reference=order.partner_reference,
-        remarks=order.remarks, currency=order.currency, total=order.total.amount,
+        id=order.id,
+        status=order.status.value,
+        agreement=order.agreement_id,
+        requester=order.requester,
+        supplier=order.supplier,
+        activity=order.activity,
+        settlement=order.settlement,
+        order_date=order.order_date,
+        needed_by=order.needed_by,
+        location=order.location,
+        operation=order.operation,
+        requester_unit=order.requester_unit,
+        supplier_unit=order.supplier_unit,
+        fund_citation=order.fund_citation,
+        partner_reference=order.partner_reference,
+        remarks=order.remarks,
+        currency=order.currency,
+        total=order.total.amount,
         value_received=order.value_received.amount,
         lines=[
             OrderLineOut(
-                number=line.number, category=line.category, description=line.description,
-                nsn=line.nsn, unit=line.unit, quantity=line.quantity,
+                number=line.number,
+                category=line.category,
+                description=line.description,
+                nsn=line.nsn,
+                unit=line.unit,
+                quantity=line.quantity,
                 quantity_accepted=line.quantity_accepted,
                 quantity_delivered=line.quantity_delivered,
-                quantity_received=line.quantity_received, quantity_short=line.quantity_short,
-                unit_price=line.unit_price, currency=line.currency, total=line.total.amount,
+                quantity_received=line.quantity_received,
+                quantity_short=line.quantity_short,
+                unit_price=line.unit_price,
+                currency=line.currency,
+                total=line.total.amount,
             )
             for line in order.lines
         ],

@@ -10,5 +10,9 @@ def test_an_order_goes_from_draft_to_received(uow):
     assert order.status.value == "received"
     stored = orders.get_order(uow, order.id)
     assert [e.action.value for e in stored.history] == [
-        "create", "submit", "accept", "deliver", "receive"
+        "create",
+        "submit",
+        "accept",
+        "deliver",
+        "receive",
     ]

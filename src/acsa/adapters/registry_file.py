@@ -20,7 +20,9 @@ def read_document(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise AcsaError.single(Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror}") from None
+        raise AcsaError.single(
+            Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror}"
+        ) from None
     return parse_document(text, str(path))
 
 

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from acsa.adapters.registry_file import read_document
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, parse_date, print_json, refusals, uow_for
+from acsa.cli.common import (
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    parse_date,
+    print_json,
+    refusals,
+    uow_for,
+)
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
 from acsa.schemas import agreement_out
@@ -23,8 +32,15 @@ FileOption = Annotated[
 
 @app.command("list")
 def list_(
-    party: Annotated[str | None, typer.Option(help="Only agreements of this party (ISO alpha-3).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Agreements signed by this date, with their status then (YYYY-MM-DD).")] = None,
+    party: Annotated[
+        str | None, typer.Option(help="Only agreements of this party (ISO alpha-3).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Agreements signed by this date, with their status then (YYYY-MM-DD)."
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -46,14 +62,18 @@ def list_(
 @app.command()
 def show(
     agreement_id: Annotated[str, typer.Argument(metavar="ID")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Show the text governing this date.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Show the text governing this date.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """One agreement: dates, status, scope, settlement terms, versions and sources."""
     with refusals(as_json):
         on = parse_date(as_of, "--as-of") or today()
-        item = agreement_out(service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on)
+        item = agreement_out(
+            service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on
+        )
     if as_json:
         print_json(item)
         return
@@ -81,9 +101,12 @@ def amend(
 ) -> None:
     """Add a new version (a new text or an amendment) to an agreement."""
     with refusals(as_json):
-        agreement = service.amend_agreement(uow_for(engine_for(db)), agreement_id, read_document(file))
+        agreement = service.amend_agreement(
+            uow_for(engine_for(db)), agreement_id, read_document(file)
+        )
         item = agreement_out(agreement, today())
     if as_json:
         print_json(item)
         return
-    out.print(f"agreement {item.id} amended: version {agreement.latest.version} ({agreement.latest.label})")
+    latest = agreement.latest
+    out.print(f"agreement {item.id} amended: version {latest.version} ({latest.label})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -30,22 +30,32 @@ err = Console(stderr=True, highlight=False)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: ACSA_DATABASE_URL, else the SQLite file "
-                 "in your data directory; see `acsa info`).", show_default=False),
+    typer.Option(
+        "--db",
+        help="Database URL (default: ACSA_DATABASE_URL, else the SQLite file "
+        "in your data directory; see `acsa info`).",
+        show_default=False,
+    ),
 ]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 ActorOption = Annotated[
     str | None,
-    typer.Option("--actor", help="Who is acting (default: ACSA_ACTOR, else your login name).",
-                 show_default=False),
+    typer.Option(
+        "--actor",
+        help="Who is acting (default: ACSA_ACTOR, else your login name).",
+        show_default=False,
+    ),
 ]
 LineOption = Annotated[
     list[str] | None,
-    typer.Option("--line", help="Per-line quantity as N=QTY (line numbers as `orders show` "
-                 "lists them); repeat for several lines.", show_default=False),
+    typer.Option(
+        "--line",
+        help="Per-line quantity as N=QTY (line numbers as `orders show` "
+        "lists them); repeat for several lines.",
+        show_default=False,
+    ),
 ]
+
 
 def engine_for(db: str | None, check_schema: bool = True) -> Engine:
     engine = make_engine(database_url(db))
@@ -58,9 +68,9 @@ def uow_for(engine: Engine, read_only: bool = False) -> UnitOfWork:
     return UnitOfWork(engine, read_only=read_only)
 
 
-def print_json(value: BaseModel | list[BaseModel]) -> None:
+def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
     """A model or a list of models as JSON: decimals as strings, dates as ISO 8601."""
-    if isinstance(value, list):
+    if not isinstance(value, BaseModel):
         text = json.dumps([item.model_dump(mode="json") for item in value], indent=2)
     else:
         text = value.model_dump_json(indent=2)
@@ -89,7 +99,9 @@ def refusals(as_json: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_REFUSED) from None
     except OperationalError as exc:
         violation = Violation(
-            Code.INVALID_INPUT, "db", f"the database cannot be used: {exc.orig or exc}",
+            Code.INVALID_INPUT,
+            "db",
+            f"the database cannot be used: {exc.orig or exc}",
         )
         print_errors([violation], as_json)
         raise typer.Exit(EXIT_REFUSED) from None
@@ -110,10 +122,13 @@ def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
             if not found[int(number)].is_finite():
                 raise ValueError
         except (ValueError, InvalidOperation):
-            errors.append(Violation(
-                Code.INVALID_QUANTITY, "--line",
-                f"--line {value!r}: write the line number and the quantity as N=QTY, e.g. 1=50",
-            ))
+            errors.append(
+                Violation(
+                    Code.INVALID_QUANTITY,
+                    "--line",
+                    f"--line {value!r}: write the line number and the quantity as N=QTY, e.g. 1=50",
+                )
+            )
     if errors:
         raise AcsaError(errors)
     return found
@@ -126,5 +141,7 @@ def parse_date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise AcsaError.single(
-            Code.INVALID_DATE, option, f"{option} {value!r} is not a date (YYYY-MM-DD)",
+            Code.INVALID_DATE,
+            option,
+            f"{option} {value!r} is not a date (YYYY-MM-DD)",
         ) from None

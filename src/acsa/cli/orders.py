@@ -45,7 +45,9 @@ def _out(db: str | None, order: Order) -> OrderOut:
     """The order's JSON form; drafts carry what the checks would refuse now."""
     violations = []
     if order.status is OrderStatus.DRAFT:
-        violations = service.violations_now(uow_for(engine_for(db, check_schema=False), True), order)
+        violations = service.violations_now(
+            uow_for(engine_for(db, check_schema=False), True), order
+        )
     return order_out(order, violations)
 
 
@@ -59,18 +61,26 @@ def new(
     """Create a draft order from a JSON document. Malformed orders are refused; what the
     agreement would refuse is shown, and must be fixed before submit."""
     with refusals(as_json):
-        order, warnings = service.place_order(uow_for(engine_for(db)), read_document(file), acting(actor))
+        order, warnings = service.place_order(
+            uow_for(engine_for(db)), read_document(file), acting(actor)
+        )
         result = order_out(order, warnings)
     _show(result, as_json)
     if warnings and not as_json:
-        err.print(f"[yellow]order {order.id} saved as a draft; submit will be refused until "
-                  "the problems above are fixed[/yellow]")
+        err.print(
+            f"[yellow]order {order.id} saved as a draft; submit will be refused until "
+            "the problems above are fixed[/yellow]"
+        )
 
 
 @app.command()
 def check(
-    file: Annotated[Path | None, typer.Option("--file", help="Check a document without saving it.")] = None,
-    order_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Check a stored order.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Check a document without saving it.")
+    ] = None,
+    order_id: Annotated[
+        int | None, typer.Argument(metavar="[ID]", help="Check a stored order.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -106,7 +116,9 @@ def list_(
     """List orders, oldest first."""
     with refusals(as_json):
         engine = engine_for(db)
-        found = service.list_orders(uow_for(engine, read_only=True), status, agreement, limit, offset)
+        found = service.list_orders(
+            uow_for(engine, read_only=True), status, agreement, limit, offset
+        )
         items = [order_out(o) for o in found]
     if as_json:
         print_json(items)
@@ -124,7 +136,12 @@ def show(order_id: IdArgument, db: DbOption = None, as_json: JsonOption = False)
 
 
 @app.command()
-def submit(order_id: IdArgument, db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False) -> None:
+def submit(
+    order_id: IdArgument,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Submit a draft to the supplier; the agreement checks run first."""
     with refusals(as_json):
         order = service.submit(uow_for(engine_for(db)), order_id, acting(actor))
@@ -132,7 +149,13 @@ def submit(order_id: IdArgument, db: DbOption = None, actor: ActorOption = None,
 
 
 @app.command()
-def accept(order_id: IdArgument, line: LineOption = None, db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False) -> None:
+def accept(
+    order_id: IdArgument,
+    line: LineOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Accept for the supplier (less on some lines with --line N=QTY); the checks run again."""
     with refusals(as_json):
         order = service.accept(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
@@ -140,7 +163,13 @@ def accept(order_id: IdArgument, line: LineOption = None, db: DbOption = None, a
 
 
 @app.command()
-def reject(order_id: IdArgument, reason: ReasonOption = "", db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False) -> None:
+def reject(
+    order_id: IdArgument,
+    reason: ReasonOption = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Reject a submitted order for the supplier."""
     with refusals(as_json):
         order = service.reject(uow_for(engine_for(db)), order_id, acting(actor), reason)
@@ -148,7 +177,13 @@ def reject(order_id: IdArgument, reason: ReasonOption = "", db: DbOption = None,
 
 
 @app.command()
-def deliver(order_id: IdArgument, line: LineOption = None, db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False) -> None:
+def deliver(
+    order_id: IdArgument,
+    line: LineOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Record a delivery: everything still to deliver, or --line N=QTY for a partial one."""
     with refusals(as_json):
         order = service.deliver(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
@@ -167,12 +202,20 @@ def receive(
     """Record a receipt of what was delivered. With --line N=QTY, a line received short of what
     was delivered records the difference as a discrepancy."""
     with refusals(as_json):
-        order = service.receive(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line), note)
+        order = service.receive(
+            uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line), note
+        )
     _show(order_out(order), as_json)
 
 
 @app.command()
-def cancel(order_id: IdArgument, reason: ReasonOption = "", db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False) -> None:
+def cancel(
+    order_id: IdArgument,
+    reason: ReasonOption = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Cancel an order before anything is delivered."""
     with refusals(as_json):
         order = service.cancel(uow_for(engine_for(db)), order_id, acting(actor), reason)

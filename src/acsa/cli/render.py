@@ -10,9 +10,17 @@ from rich.text import Text
 from acsa.schemas import AgreementOut, OrderOut
 
 STATUS_STYLE = {
-    "draft": "dim", "submitted": "cyan", "accepted": "blue", "rejected": "red",
-    "partially_delivered": "yellow", "delivered": "yellow", "partially_received": "magenta",
-    "received": "green", "cancelled": "dim red", "in_force": "green", "signed": "yellow",
+    "draft": "dim",
+    "submitted": "cyan",
+    "accepted": "blue",
+    "rejected": "red",
+    "partially_delivered": "yellow",
+    "delivered": "yellow",
+    "partially_received": "magenta",
+    "received": "green",
+    "cancelled": "dim red",
+    "in_force": "green",
+    "signed": "yellow",
     "ended": "dim",
 }
 
@@ -31,8 +39,13 @@ def agreements_table(items: list[AgreementOut], title: str) -> Table:
         if a.in_force and not a.in_force_exact:
             in_force += " (approx.)"
         table.add_row(
-            a.id, "-".join(a.parties), a.signed, in_force, status_text(a.status),
-            f"{a.version} ({a.version_label})", str(len(a.categories)),
+            a.id,
+            "-".join(a.parties),
+            a.signed,
+            in_force,
+            status_text(a.status),
+            f"{a.version} ({a.version_label})",
+            str(len(a.categories)),
         )
     return table
 
@@ -46,7 +59,11 @@ def agreement_panel(a: AgreementOut) -> Group:
     head.add_row("status", status_text(a.status))
     head.add_row("as of", a.as_of.isoformat())
     head.add_row("signed", a.signed)
-    head.add_row("in force", (a.in_force or "not in force") + ("" if a.in_force_exact or not a.in_force else " (approximate)"))
+    head.add_row(
+        "in force",
+        (a.in_force or "not in force")
+        + ("" if a.in_force_exact or not a.in_force else " (approximate)"),
+    )
     head.add_row("governing text", f"version {a.version}: {a.version_label}")
     head.add_row("activities", ", ".join(a.activities))
     head.add_row("categories", ", ".join(a.categories))
@@ -73,13 +90,29 @@ def agreement_panel(a: AgreementOut) -> Group:
 
 def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
     table = Table(title=title)
-    for column in ("id", "status", "agreement", "requester", "supplier", "activity",
-                   "order date", "lines", "total"):
+    for column in (
+        "id",
+        "status",
+        "agreement",
+        "requester",
+        "supplier",
+        "activity",
+        "order date",
+        "lines",
+        "total",
+    ):
         table.add_column(column)
     for o in items:
         table.add_row(
-            str(o.id), status_text(o.status), o.agreement, o.requester, o.supplier,
-            o.activity, o.order_date.isoformat(), str(len(o.lines)), f"{o.total} {o.currency}",
+            str(o.id),
+            status_text(o.status),
+            o.agreement,
+            o.requester,
+            o.supplier,
+            o.activity,
+            o.order_date.isoformat(),
+            str(len(o.lines)),
+            f"{o.total} {o.currency}",
         )
     return table
 
@@ -100,24 +133,48 @@ def order_panel(o: OrderOut) -> Group:
     head.add_row("total", f"{o.total} {o.currency}")
     head.add_row("received value", f"{o.value_received} {o.currency}")
     lines = Table(title="lines")
-    for column in ("#", "category", "description", "NSN", "unit", "requested", "accepted",
-                   "delivered", "received", "short", "unit price", "total"):
+    for column in (
+        "#",
+        "category",
+        "description",
+        "NSN",
+        "unit",
+        "requested",
+        "accepted",
+        "delivered",
+        "received",
+        "short",
+        "unit price",
+        "total",
+    ):
         lines.add_column(column)
     for ln in o.lines:
         lines.add_row(
-            str(ln.number), ln.category, ln.description, ln.nsn or "", ln.unit,
-            str(ln.quantity), "" if ln.quantity_accepted is None else str(ln.quantity_accepted),
-            str(ln.quantity_delivered), str(ln.quantity_received),
+            str(ln.number),
+            ln.category,
+            ln.description,
+            ln.nsn or "",
+            ln.unit,
+            str(ln.quantity),
+            "" if ln.quantity_accepted is None else str(ln.quantity_accepted),
+            str(ln.quantity_delivered),
+            str(ln.quantity_received),
             Text(str(ln.quantity_short), style="red" if ln.quantity_short else ""),
-            f"{ln.unit_price} {ln.currency}", f"{ln.total} {ln.currency}",
+            f"{ln.unit_price} {ln.currency}",
+            f"{ln.total} {ln.currency}",
         )
     history = Table(title="history")
     for column in ("#", "when (UTC)", "who", "action", "from", "to", "details"):
         history.add_column(column, overflow="fold")
     for e in o.history:
         history.add_row(
-            str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-            e.from_status or "", e.to_status, _details(e.details),
+            str(e.seq),
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.from_status or "",
+            e.to_status,
+            _details(e.details),
         )
     parts: list[Table | Panel] = [Panel(head, title=f"order {o.id}"), lines, history]
     if o.violations:

@@ -40,7 +40,7 @@ def info(db: DbOption = None, as_json: JsonOption = False) -> None:
         if revision is not None:
             with uow_for(engine, read_only=True) as uow:
                 counts = uow.orders.count_by_status()
-                agreements = len(uow.agreements.list())
+                agreements = len(uow.agreements.find())
     facts = {
         "version": __version__,
         "database_url": engine.url.render_as_string(hide_password=True),

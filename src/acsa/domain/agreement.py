@@ -144,7 +144,5 @@ class Agreement:
 
     def in_force_since(self, on: date) -> PartialDate | None:
         """When the agreement first entered into force, as known on ``on``."""
-        dates = [
-            v.in_force for v in self.versions if v.in_force and v.in_force.reached_on(on)
-        ]
+        dates = [v.in_force for v in self.versions if v.in_force and v.in_force.reached_on(on)]
         return dates[0] if dates else None

@@ -81,9 +81,7 @@ class AcsaError(Exception):
         return [v.code.value for v in self.violations]
 
     @classmethod
-    def single(
-        cls, code: Code, field: str, message: str, clause: str | None = None
-    ) -> AcsaError:
+    def single(cls, code: Code, field: str, message: str, clause: str | None = None) -> AcsaError:
         return cls([Violation(code, field, message, clause)])
 
 

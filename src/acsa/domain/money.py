@@ -36,7 +36,7 @@ def quantum(currency: str) -> Decimal:
 
 def to_decimal(value: object) -> Decimal:
     """Parse a number given as str, int or Decimal; floats are refused to keep money exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"{value!r} is not an exact decimal; give it as a string")
     if isinstance(value, Decimal):
         result = value

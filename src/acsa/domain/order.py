@@ -106,8 +106,15 @@ class OrderLine:
     def terms(self) -> tuple[object, ...]:
         """What the parties agreed on for this line; never changes after acceptance."""
         return (
-            self.number, self.category, self.description, self.nsn, self.quantity,
-            self.unit, self.unit_price, self.currency, self.quantity_accepted,
+            self.number,
+            self.category,
+            self.description,
+            self.nsn,
+            self.quantity,
+            self.unit,
+            self.unit_price,
+            self.currency,
+            self.quantity_accepted,
         )
 
 
@@ -172,7 +179,8 @@ class Order:
             if line.number == number:
                 return line
         raise AcsaError.single(
-            Code.UNKNOWN_LINE, f"lines[{number}]",
+            Code.UNKNOWN_LINE,
+            f"lines[{number}]",
             f"order has no line {number}; its lines are 1 to {len(self.lines)}",
         )
 
@@ -183,17 +191,26 @@ class Order:
         if not self.allows(action):
             allowed = ", ".join(sorted(a.value for a in ALLOWED[self.status])) or "nothing"
             raise AcsaError.single(
-                Code.INVALID_TRANSITION, "status",
+                Code.INVALID_TRANSITION,
+                "status",
                 f"cannot {action.value} an order that is {self.status.value}; "
                 f"a {self.status.value} order allows: {allowed}",
             )
 
     def _record(
-        self, action: Action, at: datetime, actor: str, to: OrderStatus,
+        self,
+        action: Action,
+        at: datetime,
+        actor: str,
+        to: OrderStatus,
         details: Mapping[str, Any] | None = None,
     ) -> Event:
         event = Event(
-            action=action, at=at, actor=actor, from_status=self.status, to_status=to,
+            action=action,
+            at=at,
+            actor=actor,
+            from_status=self.status,
+            to_status=to,
             details=dict(details or {}),
             seq=len(self.history) + len(self.new_events) + 1,
         )
@@ -216,7 +233,10 @@ class Order:
         return self._record(Action.SUBMIT, at, actor, OrderStatus.SUBMITTED)
 
     def accept(
-        self, violations: list[Violation], at: datetime, actor: str,
+        self,
+        violations: list[Violation],
+        at: datetime,
+        actor: str,
         quantities: Mapping[int, Decimal] | None = None,
     ) -> Event:
         """The supplier accepts, in full or for less on some lines; checks run again."""
@@ -226,17 +246,23 @@ class Order:
         for number, qty in (quantities or {}).items():
             line = self.line(number)
             if qty < 0 or qty > line.quantity:
-                errors.append(Violation(
-                    Code.INVALID_QUANTITY, f"lines[{number}].quantity",
-                    f"line {number}: accepted quantity {qty} must be between 0 and the "
-                    f"{line.quantity} requested",
-                ))
+                errors.append(
+                    Violation(
+                        Code.INVALID_QUANTITY,
+                        f"lines[{number}].quantity",
+                        f"line {number}: accepted quantity {qty} must be between 0 and the "
+                        f"{line.quantity} requested",
+                    )
+                )
             accepted[number] = qty
         if not errors and all(q == 0 for q in accepted.values()):
-            errors.append(Violation(
-                Code.INVALID_QUANTITY, "lines",
-                "an acceptance must accept something; reject the order instead",
-            ))
+            errors.append(
+                Violation(
+                    Code.INVALID_QUANTITY,
+                    "lines",
+                    "an acceptance must accept something; reject the order instead",
+                )
+            )
         if errors:
             raise AcsaError(errors)
         for line in self.lines:
@@ -253,18 +279,23 @@ class Order:
         return self._record(Action.CANCEL, at, actor, OrderStatus.CANCELLED, {"reason": reason})
 
     def deliver(
-        self, at: datetime, actor: str, quantities: Mapping[int, Decimal] | None = None,
+        self,
+        at: datetime,
+        actor: str,
+        quantities: Mapping[int, Decimal] | None = None,
     ) -> Event:
         """Record a delivery: the given quantities, or everything still to deliver."""
         self._require(Action.DELIVER)
         wanted = self._quantities(quantities, lambda line: line.to_deliver)
         errors = [
             Violation(
-                Code.QUANTITY_EXCEEDS_ACCEPTED, f"lines[{n}].quantity",
+                Code.QUANTITY_EXCEEDS_ACCEPTED,
+                f"lines[{n}].quantity",
                 f"line {n}: cannot deliver {q}; only {self.line(n).to_deliver} "
                 f"{self.line(n).unit} remain to deliver",
             )
-            for n, q in wanted.items() if q > self.line(n).to_deliver
+            for n, q in wanted.items()
+            if q > self.line(n).to_deliver
         ]
         if errors:
             raise AcsaError(errors)
@@ -278,7 +309,10 @@ class Order:
         return self._record(Action.DELIVER, at, actor, to, details)
 
     def receive(
-        self, at: datetime, actor: str, quantities: Mapping[int, Decimal] | None = None,
+        self,
+        at: datetime,
+        actor: str,
+        quantities: Mapping[int, Decimal] | None = None,
         note: str = "",
     ) -> Event:
         """Record a receipt of what was delivered. A line received short of what was delivered
@@ -287,16 +321,20 @@ class Order:
         outstanding = {line.number: line.to_receive for line in self.lines}
         if not any(q > 0 for q in outstanding.values()):
             raise AcsaError.single(
-                Code.NOTHING_TO_RECEIVE, "lines", "nothing delivered is waiting for receipt",
+                Code.NOTHING_TO_RECEIVE,
+                "lines",
+                "nothing delivered is waiting for receipt",
             )
         wanted = self._quantities(quantities, lambda line: line.to_receive)
         errors = [
             Violation(
-                Code.QUANTITY_EXCEEDS_DELIVERED, f"lines[{n}].quantity",
+                Code.QUANTITY_EXCEEDS_DELIVERED,
+                f"lines[{n}].quantity",
                 f"line {n}: cannot receive {q}; only {outstanding[n]} "
                 f"{self.line(n).unit} were delivered and not yet received",
             )
-            for n, q in wanted.items() if q > outstanding[n]
+            for n, q in wanted.items()
+            if q > outstanding[n]
         ]
         if errors:
             raise AcsaError(errors)
@@ -317,7 +355,9 @@ class Order:
         return self._record(Action.RECEIVE, at, actor, to, details)
 
     def _quantities(
-        self, given: Mapping[int, Decimal] | None, default: Any,
+        self,
+        given: Mapping[int, Decimal] | None,
+        default: Any,
     ) -> dict[int, Decimal]:
         """Per-line quantities: those given (others zero), or each line's default."""
         if not given:
@@ -326,10 +366,13 @@ class Order:
         for number, qty in given.items():
             self.line(number)
             if qty <= 0:
-                errors.append(Violation(
-                    Code.INVALID_QUANTITY, f"lines[{number}].quantity",
-                    f"line {number}: quantity must be greater than zero, not {qty}",
-                ))
+                errors.append(
+                    Violation(
+                        Code.INVALID_QUANTITY,
+                        f"lines[{number}].quantity",
+                        f"line {number}: quantity must be greater than zero, not {qty}",
+                    )
+                )
         if errors:
             raise AcsaError(errors)
         return {line.number: given.get(line.number, ZERO) for line in self.lines}

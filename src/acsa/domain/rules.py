@@ -18,7 +18,9 @@ from acsa.domain.vocabulary import Kind, Settlement, category_kind
 Check = Callable[[Order, Agreement, AgreementVersion], Iterable[Violation]]
 
 
-def check_in_force(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+def check_in_force(
+    order: Order, agreement: Agreement, version: AgreementVersion
+) -> list[Violation]:
     on = order.order_date
     if agreement.version_in_force_on(on) is not None:
         return []
@@ -31,17 +33,21 @@ def check_in_force(order: Order, agreement: Agreement, version: AgreementVersion
         why = f"was signed on {version.signed} but has not entered into force"
     else:
         why = f"was signed on {version.signed} and enters into force on {version.in_force}"
-    return [Violation(
-        Code.AGREEMENT_NOT_IN_FORCE, "order_date",
-        f"agreement {agreement.id} was not in force on the order date {on}: it {why}",
-        version.clause("in_force", agreement.id),
-    )]
+    return [
+        Violation(
+            Code.AGREEMENT_NOT_IN_FORCE,
+            "order_date",
+            f"agreement {agreement.id} was not in force on the order date {on}: it {why}",
+            version.clause("in_force", agreement.id),
+        )
+    ]
 
 
 def check_parties(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
     found = [
         Violation(
-            Code.PARTY_NOT_IN_AGREEMENT, role,
+            Code.PARTY_NOT_IN_AGREEMENT,
+            role,
             f"{role} {party} is not a party to agreement {agreement.id} "
             f"(parties: {', '.join(agreement.parties)})",
             version.clause("parties", agreement.id),
@@ -50,80 +56,106 @@ def check_parties(order: Order, agreement: Agreement, version: AgreementVersion)
         if not agreement.has_party(party)
     ]
     if order.requester == order.supplier:
-        found.append(Violation(
-            Code.SAME_PARTY, "supplier",
-            f"requester and supplier are both {order.requester}; an order is between the two "
-            "parties of the agreement",
-        ))
+        found.append(
+            Violation(
+                Code.SAME_PARTY,
+                "supplier",
+                f"requester and supplier are both {order.requester}; an order is between the two "
+                "parties of the agreement",
+            )
+        )
     return found
 
 
-def check_activity(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+def check_activity(
+    order: Order, agreement: Agreement, version: AgreementVersion
+) -> list[Violation]:
     if order.activity in version.activities:
         return []
-    return [Violation(
-        Code.ACTIVITY_NOT_COVERED, "activity",
-        f"activity {order.activity!r} is not covered by {agreement.id} {version.label} "
-        f"(covered: {', '.join(sorted(version.activities))})",
-        version.clause("activities", agreement.id),
-    )]
+    return [
+        Violation(
+            Code.ACTIVITY_NOT_COVERED,
+            "activity",
+            f"activity {order.activity!r} is not covered by {agreement.id} {version.label} "
+            f"(covered: {', '.join(sorted(version.activities))})",
+            version.clause("activities", agreement.id),
+        )
+    ]
 
 
-def check_categories(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+def check_categories(
+    order: Order, agreement: Agreement, version: AgreementVersion
+) -> list[Violation]:
     found: list[Violation] = []
     for index, line in enumerate(order.lines):
         field = f"lines[{index}].category"
         if line.category in version.excluded:
-            found.append(Violation(
-                Code.CATEGORY_EXCLUDED, field,
-                f"line {line.number}: {line.category!r} is excluded from {agreement.id} "
-                f"{version.label}; it cannot be provided under the agreement",
-                version.clause("excluded", agreement.id),
-            ))
+            found.append(
+                Violation(
+                    Code.CATEGORY_EXCLUDED,
+                    field,
+                    f"line {line.number}: {line.category!r} is excluded from {agreement.id} "
+                    f"{version.label}; it cannot be provided under the agreement",
+                    version.clause("excluded", agreement.id),
+                )
+            )
         elif line.category not in version.categories:
-            found.append(Violation(
-                Code.CATEGORY_NOT_COVERED, field,
-                f"line {line.number}: category {line.category!r} is not covered by "
-                f"{agreement.id} {version.label}",
-                version.clause("categories", agreement.id),
-            ))
+            found.append(
+                Violation(
+                    Code.CATEGORY_NOT_COVERED,
+                    field,
+                    f"line {line.number}: category {line.category!r} is not covered by "
+                    f"{agreement.id} {version.label}",
+                    version.clause("categories", agreement.id),
+                )
+            )
         elif (
             line.category in version.category_conditions
             and order.activity not in version.category_conditions[line.category]
         ):
             allowed = ", ".join(sorted(version.category_conditions[line.category]))
-            found.append(Violation(
-                Code.CATEGORY_NOT_COVERED, field,
-                f"line {line.number}: {line.category!r} is covered by {agreement.id} "
-                f"{version.label} only for: {allowed}; not for {order.activity!r}",
-                version.clause("categories", agreement.id),
-            ))
+            found.append(
+                Violation(
+                    Code.CATEGORY_NOT_COVERED,
+                    field,
+                    f"line {line.number}: {line.category!r} is covered by {agreement.id} "
+                    f"{version.label} only for: {allowed}; not for {order.activity!r}",
+                    version.clause("categories", agreement.id),
+                )
+            )
     return found
 
 
-def check_settlement(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+def check_settlement(
+    order: Order, agreement: Agreement, version: AgreementVersion
+) -> list[Violation]:
     clause = version.clause("settlement", agreement.id)
     if order.settlement not in version.settlement_methods:
-        return [Violation(
-            Code.SETTLEMENT_METHOD_NOT_ALLOWED, "settlement",
-            f"settlement {order.settlement!r} is not allowed by {agreement.id} "
-            f"{version.label} (allowed: {', '.join(sorted(version.settlement_methods))})",
-            clause,
-        )]
-    if order.settlement == Settlement.REPLACEMENT_IN_KIND:
-        services = [
-            line for line in order.lines if category_kind(line.category) is Kind.SERVICES
+        return [
+            Violation(
+                Code.SETTLEMENT_METHOD_NOT_ALLOWED,
+                "settlement",
+                f"settlement {order.settlement!r} is not allowed by {agreement.id} "
+                f"{version.label} (allowed: {', '.join(sorted(version.settlement_methods))})",
+                clause,
+            )
         ]
-        return [Violation(
-            Code.SETTLEMENT_METHOD_NOT_ALLOWED, "settlement",
-            f"line {line.number}: {line.category!r} is a service and cannot be returned in "
-            "kind; settle services in cash or by equal value exchange",
-            clause,
-        ) for line in services]
+    if order.settlement == Settlement.REPLACEMENT_IN_KIND:
+        services = [line for line in order.lines if category_kind(line.category) is Kind.SERVICES]
+        return [
+            Violation(
+                Code.SETTLEMENT_METHOD_NOT_ALLOWED,
+                "settlement",
+                f"line {line.number}: {line.category!r} is a service and cannot be returned in "
+                "kind; settle services in cash or by equal value exchange",
+                clause,
+            )
+            for line in services
+        ]
     return []
 
 
-def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:  # noqa: ARG001
     return validate_lines(order)
 
 
@@ -133,28 +165,41 @@ def validate_lines(order: Order) -> list[Violation]:
     currencies = set()
     for index, line in enumerate(order.lines):
         if line.quantity <= 0:
-            found.append(Violation(
-                Code.INVALID_QUANTITY, f"lines[{index}].quantity",
-                f"line {line.number}: quantity must be greater than zero, not {line.quantity}",
-            ))
+            found.append(
+                Violation(
+                    Code.INVALID_QUANTITY,
+                    f"lines[{index}].quantity",
+                    f"line {line.number}: quantity must be greater than zero, not {line.quantity}",
+                )
+            )
         if not is_known_currency(line.currency):
-            found.append(Violation(
-                Code.UNKNOWN_CURRENCY, f"lines[{index}].currency",
-                f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
-            ))
+            found.append(
+                Violation(
+                    Code.UNKNOWN_CURRENCY,
+                    f"lines[{index}].currency",
+                    f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
+                )
+            )
         else:
             currencies.add(line.currency)
             found.extend(_price_violations(index, line.number, line.unit_price, line.currency))
     if len(currencies) > 1:
-        found.append(Violation(
-            Code.MIXED_CURRENCIES, "lines",
-            f"all lines of an order are priced in one currency; found {', '.join(sorted(currencies))}",
-        ))
+        found.append(
+            Violation(
+                Code.MIXED_CURRENCIES,
+                "lines",
+                "all lines of an order are priced in one currency; found "
+                + ", ".join(sorted(currencies)),
+            )
+        )
     if order.needed_by < order.order_date:
-        found.append(Violation(
-            Code.INVALID_DATE, "needed_by",
-            f"needed_by {order.needed_by} is before the order date {order.order_date}",
-        ))
+        found.append(
+            Violation(
+                Code.INVALID_DATE,
+                "needed_by",
+                f"needed_by {order.needed_by} is before the order date {order.order_date}",
+            )
+        )
     if not order.lines:
         found.append(Violation(Code.MISSING_FIELD, "lines", "an order needs at least one line"))
     return found
@@ -163,16 +208,22 @@ def validate_lines(order: Order) -> list[Violation]:
 def _price_violations(index: int, number: int, price: Decimal, currency: str) -> list[Violation]:
     field = f"lines[{index}].unit_price"
     if price < 0:
-        return [Violation(
-            Code.INVALID_PRICE, field,
-            f"line {number}: unit price must not be negative, not {price}",
-        )]
+        return [
+            Violation(
+                Code.INVALID_PRICE,
+                field,
+                f"line {number}: unit price must not be negative, not {price}",
+            )
+        ]
     if not fits_minor_units(price, currency):
-        return [Violation(
-            Code.INVALID_PRICE, field,
-            f"line {number}: unit price {price} has more decimals than {currency} allows "
-            f"({minor_units(currency)})",
-        )]
+        return [
+            Violation(
+                Code.INVALID_PRICE,
+                field,
+                f"line {number}: unit price {price} has more decimals than {currency} allows "
+                f"({minor_units(currency)})",
+            )
+        ]
     return []
 
 

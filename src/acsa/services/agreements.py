@@ -21,11 +21,13 @@ from acsa.schemas import (
 
 
 def list_agreements(
-    uow: UnitOfWork, party: str | None = None, as_of: date | None = None,
+    uow: UnitOfWork,
+    party: str | None = None,
+    as_of: date | None = None,
 ) -> list[Agreement]:
     """Agreements (of ``party``), and with ``as_of`` only those signed by that date."""
     with uow:
-        found = uow.agreements.list(party.upper() if party else None)
+        found = uow.agreements.find(party.upper() if party else None)
     if as_of is not None:
         found = [a for a in found if a.signed_by(as_of)]
     return sorted(found, key=lambda a: (a.first_signed.latest, a.id))
@@ -36,7 +38,9 @@ def get_agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
         agreement = uow.agreements.get(agreement_id)
     if agreement is None:
         raise NotFoundError.single(
-            Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}",
+            Code.AGREEMENT_NOT_FOUND,
+            "agreement",
+            f"no agreement {agreement_id!r}",
         )
     return agreement
 
@@ -56,7 +60,8 @@ def add_agreement(uow: UnitOfWork, data: Any, now: datetime | None = None) -> Ag
     with uow:
         if uow.agreements.get(agreement.id) is not None:
             raise AcsaError.single(
-                Code.AGREEMENT_EXISTS, "id",
+                Code.AGREEMENT_EXISTS,
+                "id",
                 f"agreement {agreement.id} exists; amend it with `acsa agreements amend`",
             )
         uow.agreements.add(agreement, now or utc_now())
@@ -65,7 +70,10 @@ def add_agreement(uow: UnitOfWork, data: Any, now: datetime | None = None) -> Ag
 
 
 def amend_agreement(
-    uow: UnitOfWork, agreement_id: str, data: Any, now: datetime | None = None,
+    uow: UnitOfWork,
+    agreement_id: str,
+    data: Any,
+    now: datetime | None = None,
 ) -> Agreement:
     """Append a new version (a new text or an amendment) to an agreement."""
     doc = parse_model(AgreementVersionDoc, data)
@@ -73,18 +81,22 @@ def amend_agreement(
         current = uow.agreements.get(agreement_id)
         if current is None:
             raise NotFoundError.single(
-                Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}",
+                Code.AGREEMENT_NOT_FOUND,
+                "agreement",
+                f"no agreement {agreement_id!r}",
             )
         number = current.latest.version + 1
         if doc.version is not None and doc.version != number:
             raise AcsaError.single(
-                Code.INVALID_AGREEMENT, "version",
+                Code.INVALID_AGREEMENT,
+                "version",
                 f"the next version of {agreement_id} is {number}, not {doc.version}",
             )
         version = version_from_doc(doc, number)
         if version.signed.latest < current.latest.signed.earliest:
             raise AcsaError.single(
-                Code.INVALID_AGREEMENT, "signed",
+                Code.INVALID_AGREEMENT,
+                "signed",
                 f"an amendment cannot be signed ({version.signed}) before the version it "
                 f"amends ({current.latest.signed})",
             )

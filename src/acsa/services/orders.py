@@ -22,7 +22,8 @@ def _agreement(uow: UnitOfWork, agreement_id: str, field: str = "agreement") -> 
     agreement = uow.agreements.get(agreement_id)
     if agreement is None:
         raise AcsaError.single(
-            Code.AGREEMENT_NOT_FOUND, field,
+            Code.AGREEMENT_NOT_FOUND,
+            field,
             f"no agreement {agreement_id!r}; see `acsa agreements list`",
         )
     return agreement
@@ -36,7 +37,10 @@ def _order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
 
 
 def place_order(
-    uow: UnitOfWork, data: Any, actor: str, now: datetime | None = None,
+    uow: UnitOfWork,
+    data: Any,
+    actor: str,
+    now: datetime | None = None,
 ) -> tuple[Order, list[Violation]]:
     """Save a new draft. Malformed orders are refused; what the agreement checks would refuse
     is returned as warnings, to be fixed before submit."""
@@ -59,16 +63,20 @@ def get_order(uow: UnitOfWork, order_id: int) -> Order:
 
 
 def list_orders(
-    uow: UnitOfWork, status: str | None = None, agreement: str | None = None,
-    limit: int | None = None, offset: int = 0,
+    uow: UnitOfWork,
+    status: str | None = None,
+    agreement: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Order]:
     if status is not None and status not in {s.value for s in OrderStatus}:
         raise AcsaError.single(
-            Code.INVALID_FIELD, "status",
+            Code.INVALID_FIELD,
+            "status",
             f"unknown status {status!r}; one of: {', '.join(s.value for s in OrderStatus)}",
         )
     with uow:
-        return uow.orders.list(status=status, agreement=agreement, limit=limit, offset=offset)
+        return uow.orders.find(status=status, agreement=agreement, limit=limit, offset=offset)
 
 
 def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
@@ -104,7 +112,10 @@ def submit(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = No
 
 
 def accept(
-    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None,
+    uow: UnitOfWork,
+    order_id: int,
+    actor: str,
+    quantities: Quantities = None,
     now: datetime | None = None,
 ) -> Order:
     def step(order: Order, at: datetime) -> None:
@@ -115,28 +126,46 @@ def accept(
 
 
 def reject(
-    uow: UnitOfWork, order_id: int, actor: str, reason: str = "", now: datetime | None = None,
+    uow: UnitOfWork,
+    order_id: int,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Order:
     return _act(uow, order_id, now, lambda order, at: order.reject(at, actor, reason))
 
 
 def cancel(
-    uow: UnitOfWork, order_id: int, actor: str, reason: str = "", now: datetime | None = None,
+    uow: UnitOfWork,
+    order_id: int,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Order:
     return _act(uow, order_id, now, lambda order, at: order.cancel(at, actor, reason))
 
 
 def deliver(
-    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None,
+    uow: UnitOfWork,
+    order_id: int,
+    actor: str,
+    quantities: Quantities = None,
     now: datetime | None = None,
 ) -> Order:
     return _act(uow, order_id, now, lambda order, at: order.deliver(at, actor, quantities))
 
 
 def receive(
-    uow: UnitOfWork, order_id: int, actor: str, quantities: Quantities = None, note: str = "",
+    uow: UnitOfWork,
+    order_id: int,
+    actor: str,
+    quantities: Quantities = None,
+    note: str = "",
     now: datetime | None = None,
 ) -> Order:
     return _act(
-        uow, order_id, now, lambda order, at: order.receive(at, actor, quantities, note),
+        uow,
+        order_id,
+        now,
+        lambda order, at: order.receive(at, actor, quantities, note),
     )

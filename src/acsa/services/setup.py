@@ -34,6 +34,7 @@ def require_current_schema(engine: Engine) -> None:
     if have != want:
         state = "has no acsa schema" if have is None else f"is at schema {have}, not {want}"
         raise AcsaError.single(
-            Code.INVALID_INPUT, "db",
+            Code.INVALID_INPUT,
+            "db",
             f"the database {state}; run `acsa init` first",
         )

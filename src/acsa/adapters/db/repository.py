@@ -26,7 +26,7 @@ class AgreementRepository:
         found = self._load(t.agreements.c.id == agreement_id)
         return found[0] if found else None
 
-    def list(self, party: str | None = None) -> list[Agreement]:
+    def find(self, party: str | None = None) -> list[Agreement]:
         where = None
         if party:
             where = or_(t.agreements.c.party_a == party, t.agreements.c.party_b == party)
@@ -51,28 +51,42 @@ class AgreementRepository:
             versions[row.agreement_id].append(version_from_doc(doc, row.version))
         return [
             Agreement(
-                id=h.id, title=h.title, parties=(h.party_a, h.party_b),
-                versions=tuple(versions[h.id]), forces=dict(h.forces),
+                id=h.id,
+                title=h.title,
+                parties=(h.party_a, h.party_b),
+                versions=tuple(versions[h.id]),
+                forces=dict(h.forces),
             )
             for h in heads
         ]
 
     def add(self, agreement: Agreement, now: datetime) -> None:
-        self.conn.execute(insert(t.agreements).values(
-            id=agreement.id, title=agreement.title, party_a=agreement.parties[0],
-            party_b=agreement.parties[1], forces=dict(agreement.forces), created_at=now,
-        ))
+        self.conn.execute(
+            insert(t.agreements).values(
+                id=agreement.id,
+                title=agreement.title,
+                party_a=agreement.parties[0],
+                party_b=agreement.parties[1],
+                forces=dict(agreement.forces),
+                created_at=now,
+            )
+        )
         for version in agreement.versions:
             self.add_version(agreement.id, version, now)
 
     def add_version(self, agreement_id: str, version: AgreementVersion, now: datetime) -> None:
-        self.conn.execute(insert(t.agreement_versions).values(
-            agreement_id=agreement_id, version=version.version, label=version.label,
-            signed=version.signed.isoformat(),
-            in_force=version.in_force.isoformat() if version.in_force else None,
-            ended=version.ended.isoformat() if version.ended else None,
-            body=version_to_doc(version).model_dump(mode="json"), created_at=now,
-        ))
+        self.conn.execute(
+            insert(t.agreement_versions).values(
+                agreement_id=agreement_id,
+                version=version.version,
+                label=version.label,
+                signed=version.signed.isoformat(),
+                in_force=version.in_force.isoformat() if version.in_force else None,
+                ended=version.ended.isoformat() if version.ended else None,
+                body=version_to_doc(version).model_dump(mode="json"),
+                created_at=now,
+            )
+        )
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -84,9 +98,14 @@ class OrderRepository:
         self.conn = conn
 
     def add(self, order: Order, now: datetime) -> int:
-        result = self.conn.execute(insert(t.orders).values(
-            **self._head(order), created_at=now, updated_at=now, version=1,
-        ))
+        result = self.conn.execute(
+            insert(t.orders).values(
+                **self._head(order),
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
         key = result.inserted_primary_key
         assert key is not None
         order.id = int(key[0])
@@ -105,17 +124,20 @@ class OrderRepository:
         )
         if result.rowcount != 1:
             raise AcsaError.single(
-                Code.CONCURRENT_UPDATE, "version",
+                Code.CONCURRENT_UPDATE,
+                "version",
                 f"order {order.id} was changed by someone else; load it again and retry",
             )
         order.version += 1
         for line in order.lines:
             self.conn.execute(
                 update(t.order_lines)
-                .where(and_(
-                    t.order_lines.c.order_id == order.id,
-                    t.order_lines.c.number == line.number,
-                ))
+                .where(
+                    and_(
+                        t.order_lines.c.order_id == order.id,
+                        t.order_lines.c.number == line.number,
+                    )
+                )
                 .values(
                     quantity_accepted=_str(line.quantity_accepted),
                     quantity_delivered=str(line.quantity_delivered),
@@ -128,14 +150,22 @@ class OrderRepository:
     def _append_events(self, order: Order) -> None:
         if not order.new_events:
             return
-        self.conn.execute(insert(t.order_events), [
-            {
-                "order_id": order.id, "seq": e.seq, "action": e.action.value, "at": e.at,
-                "actor": e.actor, "from_status": e.from_status.value if e.from_status else None,
-                "to_status": e.to_status.value, "details": dict(e.details),
-            }
-            for e in order.new_events
-        ])
+        self.conn.execute(
+            insert(t.order_events),
+            [
+                {
+                    "order_id": order.id,
+                    "seq": e.seq,
+                    "action": e.action.value,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "from_status": e.from_status.value if e.from_status else None,
+                    "to_status": e.to_status.value,
+                    "details": dict(e.details),
+                }
+                for e in order.new_events
+            ],
+        )
         order.history.extend(order.new_events)
         order.new_events.clear()
 
@@ -143,9 +173,13 @@ class OrderRepository:
         found = self._load([order_id], with_history)
         return found[0] if found else None
 
-    def list(
-        self, status: str | None = None, agreement: str | None = None,
-        limit: int | None = None, offset: int = 0, with_history: bool = True,
+    def find(
+        self,
+        status: str | None = None,
+        agreement: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        with_history: bool = True,
     ) -> list[Order]:
         query = select(t.orders.c.id).order_by(t.orders.c.id)
         if status:
@@ -189,24 +223,37 @@ class OrderRepository:
     @staticmethod
     def _head(order: Order) -> dict[str, Any]:
         return {
-            "agreement_id": order.agreement_id, "requester": order.requester,
-            "supplier": order.supplier, "activity": order.activity,
-            "settlement": order.settlement, "order_date": order.order_date,
-            "needed_by": order.needed_by, "location": order.location,
-            "status": order.status.value, "currency": order.currency,
-            "operation": order.operation, "requester_unit": order.requester_unit,
-            "supplier_unit": order.supplier_unit, "fund_citation": order.fund_citation,
-            "partner_reference": order.partner_reference, "remarks": order.remarks,
+            "agreement_id": order.agreement_id,
+            "requester": order.requester,
+            "supplier": order.supplier,
+            "activity": order.activity,
+            "settlement": order.settlement,
+            "order_date": order.order_date,
+            "needed_by": order.needed_by,
+            "location": order.location,
+            "status": order.status.value,
+            "currency": order.currency,
+            "operation": order.operation,
+            "requester_unit": order.requester_unit,
+            "supplier_unit": order.supplier_unit,
+            "fund_citation": order.fund_citation,
+            "partner_reference": order.partner_reference,
+            "remarks": order.remarks,
         }
 
     @staticmethod
     def _line(order_id: int, line: OrderLine) -> dict[str, Any]:
         return {
-            "order_id": order_id, "number": line.number, "category": line.category,
-            "description": line.description, "nsn": line.nsn, "unit": line.unit,
+            "order_id": order_id,
+            "number": line.number,
+            "category": line.category,
+            "description": line.description,
+            "nsn": line.nsn,
+            "unit": line.unit,
             "quantity": str(line.quantity),
             "unit_price_minor": to_minor(line.unit_price, line.currency),
-            "currency": line.currency, "quantity_accepted": _str(line.quantity_accepted),
+            "currency": line.currency,
+            "quantity_accepted": _str(line.quantity_accepted),
             "quantity_delivered": str(line.quantity_delivered),
             "quantity_received": str(line.quantity_received),
             "quantity_short": str(line.quantity_short),
@@ -219,10 +266,15 @@ def _str(value: Decimal | None) -> str | None:
 
 def _line_from_row(row: Row[Any]) -> OrderLine:
     return OrderLine(
-        number=row.number, category=row.category, description=row.description,
-        quantity=Decimal(row.quantity), unit=row.unit,
-        unit_price=from_minor(row.unit_price_minor, row.currency), currency=row.currency,
-        nsn=row.nsn, quantity_accepted=_dec(row.quantity_accepted),
+        number=row.number,
+        category=row.category,
+        description=row.description,
+        quantity=Decimal(row.quantity),
+        unit=row.unit,
+        unit_price=from_minor(row.unit_price_minor, row.currency),
+        currency=row.currency,
+        nsn=row.nsn,
+        quantity_accepted=_dec(row.quantity_accepted),
         quantity_delivered=Decimal(row.quantity_delivered),
         quantity_received=Decimal(row.quantity_received),
         quantity_short=Decimal(row.quantity_short),
@@ -231,21 +283,37 @@ def _line_from_row(row: Row[Any]) -> OrderLine:
 
 def _event_from_row(row: Row[Any]) -> Event:
     return Event(
-        action=Action(row.action), at=row.at, actor=row.actor,
+        action=Action(row.action),
+        at=row.at,
+        actor=row.actor,
         from_status=OrderStatus(row.from_status) if row.from_status else None,
-        to_status=OrderStatus(row.to_status), details=dict(row.details), seq=row.seq,
+        to_status=OrderStatus(row.to_status),
+        details=dict(row.details),
+        seq=row.seq,
     )
 
 
 def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Event]) -> Order:
     return Order(
-        id=row.id, agreement_id=row.agreement_id, requester=row.requester,
-        supplier=row.supplier, activity=row.activity, settlement=row.settlement,
-        order_date=row.order_date, needed_by=row.needed_by, location=row.location,
-        lines=lines, status=OrderStatus(row.status), version=row.version,
-        operation=row.operation, requester_unit=row.requester_unit,
-        supplier_unit=row.supplier_unit, fund_citation=row.fund_citation,
-        partner_reference=row.partner_reference, remarks=row.remarks, history=list(events),
+        id=row.id,
+        agreement_id=row.agreement_id,
+        requester=row.requester,
+        supplier=row.supplier,
+        activity=row.activity,
+        settlement=row.settlement,
+        order_date=row.order_date,
+        needed_by=row.needed_by,
+        location=row.location,
+        lines=lines,
+        status=OrderStatus(row.status),
+        version=row.version,
+        operation=row.operation,
+        requester_unit=row.requester_unit,
+        supplier_unit=row.supplier_unit,
+        fund_citation=row.fund_citation,
+        partner_reference=row.partner_reference,
+        remarks=row.remarks,
+        history=list(events),
     )
 
 

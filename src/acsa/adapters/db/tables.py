@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from acsa.adapters.db.types import UtcDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from acsa.adapters.db.types import UtcDateTime
 
 metadata = MetaData(
     naming_convention={

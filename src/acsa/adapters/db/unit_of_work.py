@@ -44,7 +44,9 @@ class UnitOfWork:
         self.connection.rollback()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None

@@ -42,7 +42,8 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["agreement_id"], ["agreements.id"],
+            ["agreement_id"],
+            ["agreements.id"],
             name="fk_agreement_versions_agreement_id_agreements",
         ),
         sa.PrimaryKeyConstraint("agreement_id", "version", name="pk_agreement_versions"),
@@ -70,7 +71,9 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["agreement_id"], ["agreements.id"], name="fk_orders_agreement_id_agreements",
+            ["agreement_id"],
+            ["agreements.id"],
+            name="fk_orders_agreement_id_agreements",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_orders"),
     )
@@ -106,7 +109,9 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(32), nullable=True),
         sa.Column("to_status", sa.String(32), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name="fk_order_events_order_id_orders"),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name="fk_order_events_order_id_orders"
+        ),
         sa.PrimaryKeyConstraint("order_id", "seq", name="pk_order_events"),
     )
     op.create_table(

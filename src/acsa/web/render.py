@@ -1,0 +1,99 @@
+"""The Jinja2 environment of the pages: autoescaped templates and the filters they use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from acsa import __version__
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Settlement methods and statuses as a person reads them.
+WORDS = {
+    "in_force": "in force",
+    "replacement_in_kind": "replacement in kind",
+    "equal_value_exchange": "equal value exchange",
+}
+
+
+def words(value: str | None) -> str:
+    """``partially_delivered`` as "partially delivered"; None as "not yet signed"."""
+    if value is None:
+        return "not yet signed"
+    return WORDS.get(value, value.replace("_", " "))
+
+
+def amount(value: Decimal | int | None) -> str:
+    """A quantity or money amount with thousands grouped, every digit kept (``12,000.5``)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):,f}"
+
+
+def utc(moment: datetime) -> str:
+    """A moment in UTC to the second, as the history shows it."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def is_partial(value: str | None) -> bool:
+    """True for a date the sources give only to the month or year (``2017``, ``2019-07``)."""
+    return bool(value) and len(value or "") < len("YYYY-MM-DD")
+
+
+def web_url(value: str | None) -> str:
+    """``value`` if it is an http(s) address, else "": only those become links."""
+    if value and value.lower().startswith(("https://", "http://")):
+        return value
+    return ""
+
+
+def _line_detail(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {amount_or_text(v)}" for k, v in value.items())
+    return amount_or_text(value)
+
+
+def amount_or_text(value: Any) -> str:
+    """A decimal string grouped like an amount; any other text unchanged."""
+    try:
+        return amount(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
+
+
+def details(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """An event's details as (label, text) pairs: reasons and notes as written, per-line
+    quantities as "line 1: 12,000" or "line 1: received 90, short 10"."""
+    found: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if key == "lines" and isinstance(value, dict):
+            found.extend((f"line {n}", _line_detail(v)) for n, v in value.items())
+        elif isinstance(value, dict):
+            found.append((words(key), ", ".join(f"{k}: {v}" for k, v in value.items())))
+        elif value not in (None, "", [], {}):
+            found.append((words(key), str(value)))
+    return found
+
+
+def make_environment() -> Environment:
+    """The templates, autoescaped, failing loudly on a name the page does not define."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        words=words, amount=amount, utc=utc, is_partial=is_partial, web_url=web_url,
+        details=details,
+    )
+    env.globals.update(version=__version__)
+    return env

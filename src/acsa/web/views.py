@@ -1,0 +1,208 @@
+"""What each page shows, built from the services and the JSON output models (no HTTP here).
+
+The pages show the same Pydantic models as ``acsa ... --json``, so the terminal, scripts and
+the browser never disagree; this module only adds what a page needs around them (counts,
+reasons, filters, paging).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.clock import today
+from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.order import Order, OrderStatus
+from acsa.schemas import AgreementOut, OrderOut, agreement_out, order_out
+from acsa.services.agreements import get_agreement, list_agreements
+from acsa.services.orders import get_order, list_orders, violations_now
+
+#: Orders per page of the overview.
+PAGE_SIZE = 100
+#: The largest order number the store can hold (a 32-bit integer column).
+MAX_ORDER_ID = 2**31 - 1
+#: Actions whose event details carry the reason an order stopped.
+REASON_ACTIONS = ("reject", "cancel")
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One order in the overview, with why it is stuck or stopped."""
+
+    order: OrderOut
+    reason_action: str | None = None
+    reason: str | None = None
+    short_lines: int = 0
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    """The overview's order filters, as given in the query string."""
+
+    status: str | None = None
+    agreement: str | None = None
+    page: int = 1
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The home page: the registry as of a date and a page of orders."""
+
+    as_of: date
+    as_of_given: bool
+    agreements: list[AgreementOut]
+    in_force: int
+    agreement_ids: list[str]
+    statuses: list[str]
+    filters: OrderFilters
+    orders: list[OrderRow] = field(default_factory=list)
+    has_next: bool = False
+
+    def link(self, **changes: str | int | None) -> str:
+        """The overview's address with this page's parameters, ``changes`` applied (None
+        drops a parameter)."""
+        params: dict[str, str | int | None] = {
+            "as_of": self.as_of.isoformat() if self.as_of_given else None,
+            "status": self.filters.status,
+            "agreement": self.filters.agreement,
+            "page": self.filters.page if self.filters.page > 1 else None,
+        }
+        params.update(changes)
+        kept = {
+            k: str(v) for k, v in params.items()
+            if v is not None and v != "" and not (k == "page" and v == 1)
+        }
+        return "/?" + urlencode(kept) if kept else "/"
+
+
+def _read(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(engine, read_only=True)
+
+
+# --- parsing the query string -----------------------------------------------------------
+
+
+def parse_as_of(value: str | None) -> date | None:
+    """``?as_of=YYYY-MM-DD``; empty means today. Anything else is refused as INVALID_DATE."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise AcsaError.single(
+            Code.INVALID_DATE, "as_of", f"as_of {value!r} is not a date (YYYY-MM-DD)",
+        ) from None
+
+
+def parse_page(value: str | None) -> int:
+    """``?page=N`` from 1; anything else is refused as INVALID_FIELD naming ``page``."""
+    if value is None or not value.strip():
+        return 1
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise AcsaError.single(
+            Code.INVALID_FIELD, "page", f"page {value!r} is not a page number (1, 2, ...)",
+        )
+    return int(text)
+
+
+def parse_order_id(value: str) -> int:
+    """The order number in a path; a number the store cannot hold is simply not found."""
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ORDER_ID:
+        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {value!r}")
+    return int(text)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def parse_filters(
+    status: str | None, agreement: str | None, page: str | None, known: list[str],
+) -> OrderFilters:
+    """The order filters; an agreement that does not exist is refused, naming ``agreement``."""
+    wanted = _blank_to_none(agreement)
+    if wanted is not None:
+        wanted = wanted.upper()
+        if wanted not in known:
+            raise AcsaError.single(
+                Code.AGREEMENT_NOT_FOUND, "agreement",
+                f"agreement {agreement!r} is not in the registry",
+            )
+    return OrderFilters(status=_blank_to_none(status), agreement=wanted, page=parse_page(page))
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def _reason(order: Order) -> tuple[str | None, str | None]:
+    """The action and reason of the event that stopped the order (reject or cancel)."""
+    for event in reversed(order.history):
+        if event.action.value in REASON_ACTIONS:
+            return event.action.value, str(event.details.get("reason") or "") or None
+    return None, None
+
+
+def _violations(engine: Engine, order: Order) -> OrderOut:
+    """The order's JSON form; drafts carry what the agreement checks would refuse now."""
+    if order.status is not OrderStatus.DRAFT:
+        return order_out(order)
+    return order_out(order, violations_now(_read(engine), order))
+
+
+def order_row(engine: Engine, order: Order) -> OrderRow:
+    action, reason = _reason(order)
+    return OrderRow(
+        order=_violations(engine, order),
+        reason_action=action,
+        reason=reason,
+        short_lines=len(order.discrepancies),
+    )
+
+
+def overview(
+    engine: Engine, as_of: str | None, status: str | None, agreement: str | None,
+    page: str | None,
+) -> Overview:
+    """The registry (signed by ``as_of``, with status then) and one page of filtered orders."""
+    on = parse_as_of(as_of)
+    when = on or today()
+    every = list_agreements(_read(engine))
+    ids = sorted(a.id for a in every)
+    filters = parse_filters(status, agreement, page, ids)
+    shown = list_agreements(_read(engine), as_of=on) if on else every
+    items = [agreement_out(a, when) for a in shown]
+    found = list_orders(
+        _read(engine), filters.status, filters.agreement, PAGE_SIZE + 1, filters.offset,
+    )
+    return Overview(
+        as_of=when,
+        as_of_given=on is not None,
+        agreements=items,
+        in_force=sum(1 for a in items if a.status == "in_force"),
+        agreement_ids=ids,
+        statuses=[s.value for s in OrderStatus],
+        filters=filters,
+        orders=[order_row(engine, o) for o in found[:PAGE_SIZE]],
+        has_next=len(found) > PAGE_SIZE,
+    )
+
+
+def agreement_page(engine: Engine, agreement_id: str, as_of: str | None) -> AgreementOut:
+    """One agreement as of a date (today by default), with every version."""
+    on = parse_as_of(as_of) or today()
+    return agreement_out(get_agreement(_read(engine), agreement_id.strip().upper()), on)
+
+
+def order_page(engine: Engine, order_id: str) -> OrderRow:
+    """One order with its lines, history and, for a draft, what the checks refuse now."""
+    return order_row(engine, get_order(_read(engine), parse_order_id(order_id)))
