@@ -25,7 +25,7 @@ def test_partner_currencies_are_known(code):
     assert is_known_currency(code)
 
 
-@pytest.mark.parametrize("code", ["XYZ", "jpy", "US", "", "EURO"])
+@pytest.mark.parametrize("code", ["XYZ", "jpy", "US", "", "EURO", "XXX", "XAU", "XTS"])
 def test_unknown_currencies_are_refused(code):
     assert not is_known_currency(code)
     with pytest.raises(MoneyError):

@@ -14,10 +14,16 @@ class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
 
 
+#: ISO 4217 codes that are not money one can pay with: metals, fund units, test and "none".
+NOT_PAYABLE = frozenset(
+    {"XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
+)
+
+
 @cache
 def is_known_currency(code: str) -> bool:
-    """True when ``code`` is an active ISO 4217 alphabetic code (``JPY``, ``USD``)."""
-    if len(code) != 3 or not code.isalpha() or not code.isupper():
+    """True when ``code`` is an ISO 4217 code of a currency (``JPY``, ``USD``)."""
+    if len(code) != 3 or not code.isalpha() or not code.isupper() or code in NOT_PAYABLE:
         return False
     return pycountry.currencies.get(alpha_3=code) is not None
 
