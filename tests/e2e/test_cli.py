@@ -48,8 +48,9 @@ def test_commands_refuse_a_database_without_schema(tmp_path):
     assert "acsa init" in result.json["errors"][0]["message"]
 
 
-@pytest.mark.parametrize(("as_of", "count"), [("2024-01-29", 7), ("2025-12-01", 8),
-                                              ("2025-12-19", 10)])
+@pytest.mark.parametrize(
+    ("as_of", "count"), [("2024-01-29", 7), ("2025-12-01", 8), ("2025-12-19", 10)]
+)
 def test_agreements_as_of_reproduce_the_articles_counts(db, as_of, count):
     result = run("agreements", "list", "--party", "JPN", "--as-of", as_of, "--db", db, "--json")
     assert result.code == 0, result.stderr
@@ -59,8 +60,18 @@ def test_agreements_as_of_reproduce_the_articles_counts(db, as_of, count):
 def test_agreement_json_has_the_documented_fields(db):
     result = run("agreements", "show", "JPN-NZL", "--db", db, "--json")
     agreement = result.json
-    for key in ("id", "parties", "signed", "in_force", "status", "activities", "categories",
-                "excluded", "settlement_methods", "sources"):
+    for key in (
+        "id",
+        "parties",
+        "signed",
+        "in_force",
+        "status",
+        "activities",
+        "categories",
+        "excluded",
+        "settlement_methods",
+        "sources",
+    ):
         assert key in agreement
     assert agreement["parties"] == ["JPN", "NZL"]
     assert agreement["signed"] == "2025-12-19"
@@ -92,12 +103,25 @@ def test_full_lifecycle_with_partial_delivery_and_receipt(db, tmp_path):
     oid = str(order["id"])
     assert run("orders", "submit", oid, "--db", db, "--json").json["status"] == "submitted"
     assert run("orders", "accept", oid, "--db", db, "--json").json["status"] == "accepted"
-    partial = run("orders", "deliver", oid, "--line", "1=5000", "--line", "2=400", "--db", db,
-                  "--json").json
+    partial = run(
+        "orders", "deliver", oid, "--line", "1=5000", "--line", "2=400", "--db", db, "--json"
+    ).json
     assert partial["status"] == "partially_delivered"
     assert [ln["quantity_delivered"] for ln in partial["lines"]] == ["5000", "400", "0"]
-    received = run("orders", "receive", oid, "--line", "1=4990", "--line", "2=400", "--note",
-                   "10 L short", "--db", db, "--json").json
+    received = run(
+        "orders",
+        "receive",
+        oid,
+        "--line",
+        "1=4990",
+        "--line",
+        "2=400",
+        "--note",
+        "10 L short",
+        "--db",
+        db,
+        "--json",
+    ).json
     assert received["status"] == "partially_received"
     assert received["lines"][0]["quantity_short"] == "10"
     assert run("orders", "deliver", oid, "--db", db, "--json").json["status"] == "delivered"
@@ -106,7 +130,13 @@ def test_full_lifecycle_with_partial_delivery_and_receipt(db, tmp_path):
     shown = run("orders", "show", oid, "--db", db, "--json").json
     history = shown["history"]
     assert [h["action"] for h in history] == [
-        "create", "submit", "accept", "deliver", "receive", "deliver", "receive"
+        "create",
+        "submit",
+        "accept",
+        "deliver",
+        "receive",
+        "deliver",
+        "receive",
     ]
     assert history[0]["actor"] == "Lt Sato"
     assert history[-1]["actor"] == "Sgt Lee"
@@ -150,8 +180,11 @@ def test_malformed_order_file_reports_every_error_and_writes_nothing(db, tmp_pat
 
 
 def test_invalid_transition_and_bad_line_syntax_are_refused(db, tmp_path):
-    oid = str(run("orders", "new", "--file", write(tmp_path, "o.json", order_doc()), "--db", db,
-                  "--json").json["id"])
+    oid = str(
+        run(
+            "orders", "new", "--file", write(tmp_path, "o.json", order_doc()), "--db", db, "--json"
+        ).json["id"]
+    )
     before = dump(db)
     wrong = run("orders", "receive", oid, "--db", db, "--json")
     assert (wrong.code, wrong.json["errors"][0]["code"]) == (2, "INVALID_TRANSITION")
@@ -185,19 +218,41 @@ def test_info_and_help_say_where_the_default_database_is(tmp_path):
 
 def test_add_and_amend_agreements_from_files(db, tmp_path):
     doc = {
-        "id": "AUS-NZL", "title": "example", "parties": ["AUS", "NZL"],
-        "versions": [{"label": "2024 text", "signed": "2024-03-01", "in_force": "2024-06-01",
-                      "activities": ["exercise"], "categories": ["fuel"],
-                      "settlement_methods": ["cash"]}],
+        "id": "AUS-NZL",
+        "title": "example",
+        "parties": ["AUS", "NZL"],
+        "versions": [
+            {
+                "label": "2024 text",
+                "signed": "2024-03-01",
+                "in_force": "2024-06-01",
+                "activities": ["exercise"],
+                "categories": ["fuel"],
+                "settlement_methods": ["cash"],
+            }
+        ],
     }
     added = run("agreements", "add", "--file", write(tmp_path, "a.json", doc), "--db", db, "--json")
     assert added.code == 0, added.stdout
     assert added.json["status"] == "in_force"
-    amendment = {"label": "2026 amendment", "signed": "2026-01-01", "in_force": "2026-02-01",
-                 "activities": ["exercise", "disaster_response"], "categories": ["fuel", "food"],
-                 "settlement_methods": ["cash", "equal_value_exchange"]}
-    amended = run("agreements", "amend", "AUS-NZL", "--file",
-                  write(tmp_path, "m.json", amendment), "--db", db, "--json")
+    amendment = {
+        "label": "2026 amendment",
+        "signed": "2026-01-01",
+        "in_force": "2026-02-01",
+        "activities": ["exercise", "disaster_response"],
+        "categories": ["fuel", "food"],
+        "settlement_methods": ["cash", "equal_value_exchange"],
+    }
+    amended = run(
+        "agreements",
+        "amend",
+        "AUS-NZL",
+        "--file",
+        write(tmp_path, "m.json", amendment),
+        "--db",
+        db,
+        "--json",
+    )
     assert amended.code == 0, amended.stdout
     assert amended.json["version"] == 2
     assert "disaster_response" in amended.json["activities"]

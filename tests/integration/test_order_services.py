@@ -109,7 +109,8 @@ def test_a_stale_order_version_is_refused(engine, uow):
         writer.orders.update(mine, T0)
     assert refused.value.codes == ["CONCURRENT_UPDATE"]
     assert [e.actor for e in orders.get_order(uow, order.id).history] == [
-        "Lt K. Sato", "someone else"
+        "Lt K. Sato",
+        "someone else",
     ]
 
 

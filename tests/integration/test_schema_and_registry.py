@@ -27,14 +27,18 @@ def test_init_twice_changes_nothing(engine):
 
 def test_registry_reload_keeps_users_amendments(uow):
     current = agreements.get_agreement(uow, "JPN-NZL").latest
-    agreements.amend_agreement(uow, "JPN-NZL", {
-        "label": "entry into force",
-        "signed": "2025-12-19",
-        "in_force": "2026-12-01",
-        "activities": sorted(current.activities),
-        "categories": sorted(current.categories),
-        "settlement_methods": sorted(current.settlement_methods),
-    })
+    agreements.amend_agreement(
+        uow,
+        "JPN-NZL",
+        {
+            "label": "entry into force",
+            "signed": "2025-12-19",
+            "in_force": "2026-12-01",
+            "activities": sorted(current.activities),
+            "categories": sorted(current.categories),
+            "settlement_methods": sorted(current.settlement_methods),
+        },
+    )
     assert agreements.load_registry(uow) == (0, 0)
     versions = agreements.get_agreement(uow, "JPN-NZL").versions
     assert [v.label for v in versions] == ["2025 text", "entry into force"]
@@ -45,11 +49,16 @@ def test_users_can_add_an_agreement_between_any_two_nations(uow):
         "id": "AUS-NZL",
         "title": "Australia-New Zealand mutual logistics support arrangement (example)",
         "parties": ["AUS", "NZL"],
-        "versions": [{
-            "label": "2024 text", "signed": "2024-03", "in_force": "2024-06-01",
-            "activities": ["exercise"], "categories": ["fuel", "food"],
-            "settlement_methods": ["cash"],
-        }],
+        "versions": [
+            {
+                "label": "2024 text",
+                "signed": "2024-03",
+                "in_force": "2024-06-01",
+                "activities": ["exercise"],
+                "categories": ["fuel", "food"],
+                "settlement_methods": ["cash"],
+            }
+        ],
     }
     added = agreements.add_agreement(uow, doc)
     assert added.latest.excluded == frozenset({"weapons"})
@@ -70,9 +79,18 @@ def test_users_can_add_an_agreement_between_any_two_nations(uow):
 )
 def test_bad_agreement_documents_are_refused_and_write_nothing(engine, uow, change, code):
     doc = {
-        "id": "AUS-NZL", "title": "t", "parties": ["AUS", "NZL"],
-        "versions": [{"label": "v", "signed": "2024", "activities": ["exercise"],
-                      "categories": ["fuel"], "settlement_methods": ["cash"]}],
+        "id": "AUS-NZL",
+        "title": "t",
+        "parties": ["AUS", "NZL"],
+        "versions": [
+            {
+                "label": "v",
+                "signed": "2024",
+                "activities": ["exercise"],
+                "categories": ["fuel"],
+                "settlement_methods": ["cash"],
+            }
+        ],
         **change,
     }
     before = content(engine)
@@ -84,8 +102,15 @@ def test_bad_agreement_documents_are_refused_and_write_nothing(engine, uow, chan
 
 def test_amendment_signed_before_the_text_it_amends_is_refused(uow):
     with pytest.raises(AcsaError) as refused:
-        agreements.amend_agreement(uow, "JPN-ITA", {
-            "label": "x", "signed": "2020-01-01", "activities": ["exercise"],
-            "categories": ["fuel"], "settlement_methods": ["cash"],
-        })
+        agreements.amend_agreement(
+            uow,
+            "JPN-ITA",
+            {
+                "label": "x",
+                "signed": "2020-01-01",
+                "activities": ["exercise"],
+                "categories": ["fuel"],
+                "settlement_methods": ["cash"],
+            },
+        )
     assert refused.value.codes == ["INVALID_AGREEMENT"]

@@ -65,9 +65,10 @@ def test_random_action_sequences_keep_the_order_consistent(sequence):
         if agreed_terms is not None:
             assert [line.terms() for line in order.lines] == agreed_terms
         for line in order.lines:
-            accepted = line.quantity_accepted if line.quantity_accepted is not None else line.quantity
+            accepted = line.quantity if line.quantity_accepted is None else line.quantity_accepted
             assert Decimal(0) <= line.quantity_delivered <= accepted <= line.quantity
             assert line.quantity_received + line.quantity_short <= line.quantity_delivered
-            assert line.quantity_received >= 0 and line.quantity_short >= 0
+            assert line.quantity_received >= 0
+            assert line.quantity_short >= 0
     seqs = [e.seq for e in order.new_events]
     assert seqs == list(range(1, len(seqs) + 1))

@@ -1,7 +1,7 @@
 """The order state machine: every transition dated and attributed, partial steps, refusals."""
 
 from datetime import UTC, datetime
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
@@ -81,19 +81,23 @@ def test_terminal_states_allow_nothing():
 
 def test_partial_delivery_then_the_rest():
     order = accepted_order()
-    order.deliver(AT, "s", {1: D(5000)})
+    order.deliver(AT, "s", {1: Decimal(5000)})
     assert order.status is OrderStatus.PARTIALLY_DELIVERED
-    assert order.lines[0].quantity_delivered == D(5000)
+    assert order.lines[0].quantity_delivered == Decimal(5000)
     assert order.lines[1].quantity_delivered == 0
     order.deliver(AT, "s")
     assert order.status is OrderStatus.DELIVERED
-    assert [ln.quantity_delivered for ln in order.lines] == [D(12000), D(400), D("2000.5")]
+    assert [ln.quantity_delivered for ln in order.lines] == [
+        Decimal(12000),
+        Decimal(400),
+        Decimal("2000.5"),
+    ]
 
 
 def test_delivering_more_than_accepted_is_refused():
     order = accepted_order()
     with pytest.raises(AcsaError) as refused:
-        order.deliver(AT, "s", {1: D(12001)})
+        order.deliver(AT, "s", {1: Decimal(12001)})
     assert refused.value.codes == ["QUANTITY_EXCEEDS_ACCEPTED"]
     assert order.lines[0].quantity_delivered == 0
 
@@ -101,18 +105,23 @@ def test_delivering_more_than_accepted_is_refused():
 def test_unknown_line_and_zero_quantity_are_refused():
     order = accepted_order()
     with pytest.raises(AcsaError, match="no line 9"):
-        order.deliver(AT, "s", {9: D(1)})
+        order.deliver(AT, "s", {9: Decimal(1)})
     with pytest.raises(AcsaError) as refused:
-        order.deliver(AT, "s", {1: D(0)})
+        order.deliver(AT, "s", {1: Decimal(0)})
     assert refused.value.codes == ["INVALID_QUANTITY"]
 
 
 def test_receipt_short_of_delivery_records_the_discrepancy():
     order = accepted_order()
     order.deliver(AT, "s")
-    order.receive(AT, "r", {1: D(11950), 2: D(400), 3: D("2000.5")}, note="50 L lost in transfer")
+    order.receive(
+        AT,
+        "r",
+        {1: Decimal(11950), 2: Decimal(400), 3: Decimal("2000.5")},
+        note="50 L lost in transfer",
+    )
     line = order.lines[0]
-    assert (line.quantity_received, line.quantity_short) == (D(11950), D(50))
+    assert (line.quantity_received, line.quantity_short) == (Decimal(11950), Decimal(50))
     assert order.status is OrderStatus.RECEIVED
     event = order.new_events[-1]
     assert event.details["lines"]["1"] == {"received": "11950", "short": "50"}
@@ -122,15 +131,15 @@ def test_receipt_short_of_delivery_records_the_discrepancy():
 
 def test_receiving_more_than_delivered_is_refused():
     order = accepted_order()
-    order.deliver(AT, "s", {1: D(100)})
+    order.deliver(AT, "s", {1: Decimal(100)})
     with pytest.raises(AcsaError) as refused:
-        order.receive(AT, "r", {1: D(101)})
+        order.receive(AT, "r", {1: Decimal(101)})
     assert refused.value.codes == ["QUANTITY_EXCEEDS_DELIVERED"]
 
 
 def test_receipt_of_a_partial_delivery_leaves_the_order_partially_received():
     order = accepted_order()
-    order.deliver(AT, "s", {1: D(100)})
+    order.deliver(AT, "s", {1: Decimal(100)})
     order.receive(AT, "r")
     assert order.status is OrderStatus.PARTIALLY_RECEIVED
     with pytest.raises(AcsaError) as refused:
@@ -144,10 +153,10 @@ def test_receipt_of_a_partial_delivery_leaves_the_order_partially_received():
 def test_accepting_less_than_requested_limits_delivery():
     order = order_from()
     order.submit([], AT, "r")
-    order.accept([], AT, "a", {1: D(8000)})
-    assert order.lines[0].quantity_accepted == D(8000)
+    order.accept([], AT, "a", {1: Decimal(8000)})
+    assert order.lines[0].quantity_accepted == Decimal(8000)
     order.deliver(AT, "s")
-    assert order.lines[0].quantity_delivered == D(8000)
+    assert order.lines[0].quantity_delivered == Decimal(8000)
     assert order.status is OrderStatus.DELIVERED
 
 
@@ -155,7 +164,7 @@ def test_accepting_more_than_requested_is_refused():
     order = order_from()
     order.submit([], AT, "r")
     with pytest.raises(AcsaError) as refused:
-        order.accept([], AT, "a", {1: D(13000)})
+        order.accept([], AT, "a", {1: Decimal(13000)})
     assert refused.value.codes == ["INVALID_QUANTITY"]
     assert order.status is OrderStatus.SUBMITTED
 

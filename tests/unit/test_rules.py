@@ -82,16 +82,16 @@ def test_weapons_are_excluded_from_every_agreement():
 
 def test_ammunition_under_the_2010_australia_text_is_excluded_and_under_2017_allowed():
     doc = with_line(order_doc(), 0, category="ammunition", description="5.56 mm ball")
-    assert codes_for(order_from({**doc, "order_date": "2016-05-01", "needed_by": "2016-05-02"})) == [
-        "CATEGORY_EXCLUDED"
-    ]
+    in_2016 = order_from({**doc, "order_date": "2016-05-01", "needed_by": "2016-05-02"})
+    assert codes_for(in_2016) == ["CATEGORY_EXCLUDED"]
     assert codes_for(order_from(doc)) == []
 
 
 def test_ammunition_under_the_1996_us_text_only_in_armed_attack_situations():
     base = with_line(order_doc(), 0, category="ammunition", description="20 mm")
-    base.update(agreement="JPN-USA", requester="USA", order_date="2010-01-10",
-                needed_by="2010-01-20")
+    base.update(
+        agreement="JPN-USA", requester="USA", order_date="2010-01-10", needed_by="2010-01-20"
+    )
     exercise = order_from(base)
     [violation] = violations(exercise)
     assert violation.code == "CATEGORY_NOT_COVERED"
@@ -100,8 +100,12 @@ def test_ammunition_under_the_1996_us_text_only_in_armed_attack_situations():
 
 
 def test_services_cannot_be_replaced_in_kind():
-    doc = with_line(order_doc(settlement="replacement_in_kind"), 1, category="medical",
-                    description="Field surgery")
+    doc = with_line(
+        order_doc(settlement="replacement_in_kind"),
+        1,
+        category="medical",
+        description="Field surgery",
+    )
     [violation] = violations(order_from(doc))
     assert (violation.code, violation.field) == ("SETTLEMENT_METHOD_NOT_ALLOWED", "settlement")
     assert "service" in violation.message
@@ -148,11 +152,18 @@ def test_cents_are_fine_in_a_currency_that_has_them():
 
 
 def test_every_violation_is_reported_at_once():
-    doc = with_line(order_doc(agreement="JPN-NZL", requester="NZL", activity="armed_attack"), 0,
-                    category="weapons", quantity="0")
+    doc = with_line(
+        order_doc(agreement="JPN-NZL", requester="NZL", activity="armed_attack"),
+        0,
+        category="weapons",
+        quantity="0",
+    )
     codes = codes_for(order_from(doc))
     assert codes == [
-        "AGREEMENT_NOT_IN_FORCE", "ACTIVITY_NOT_COVERED", "CATEGORY_EXCLUDED", "INVALID_QUANTITY"
+        "AGREEMENT_NOT_IN_FORCE",
+        "ACTIVITY_NOT_COVERED",
+        "CATEGORY_EXCLUDED",
+        "INVALID_QUANTITY",
     ]
 
 

@@ -188,11 +188,17 @@ def order_panel(o: OrderOut) -> Group:
 
 
 def _details(details: dict[str, object]) -> str:
-    parts = []
+    """Event details as a person reads them: ``line 1: received 490, short 10; note: ...``."""
+    parts: list[str] = []
     for key, value in details.items():
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k}: {v}" for k, v in value.items())
-            parts.append(f"{key} {{{inner}}}")
+        if key == "lines" and isinstance(value, dict):
+            parts.extend(f"line {n}: {_quantity_text(q)}" for n, q in value.items())
         elif value:
             parts.append(f"{key}: {value}")
     return "; ".join(parts)
+
+
+def _quantity_text(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)

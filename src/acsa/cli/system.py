@@ -94,7 +94,7 @@ def demo(db: DbOption = None, as_json: JsonOption = False) -> None:
         return
     out.print(f"demo scenario loaded: {len(report.orders)} orders")
     for line in report.summary():
-        out.print(f"  {line}")
+        out.print(f"  {line}", markup=False)
 
 
 def serve(

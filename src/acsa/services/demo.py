@@ -1,0 +1,310 @@
+"""The demo scenario (``data/demo.yaml``): realistic orders played through the real services.
+
+Each order is placed and moved through its steps by the same service functions users call, one
+transaction each, with the dates and people the scenario gives. A step the scenario expects to
+be refused must be refused with exactly the codes it names, and each order must end in the
+status the scenario names: if the rules or the data change, loading fails loudly instead of
+showing a different story. A settings marker, written last, makes loading happen once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from importlib import resources
+from itertools import pairwise
+from typing import Any, Literal
+
+import yaml
+from pydantic import AwareDatetime, Field, model_validator
+from sqlalchemy import Engine
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.clock import utc_now
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.order import Order, OrderStatus
+from acsa.schemas import ExactDecimal, Strict, parse_model
+from acsa.services import orders
+
+DEMO_RESOURCE = "demo.yaml"
+#: The settings key that says the demo is loaded; its value records when and which orders.
+DEMO_MARKER = "demo_loaded"
+
+StepAction = Literal["submit", "accept", "reject", "deliver", "receive", "cancel"]
+QUANTITY_ACTIONS = frozenset({"accept", "deliver", "receive"})
+REASON_ACTIONS = frozenset({"reject", "cancel"})
+
+
+class DemoDriftError(RuntimeError):
+    """The scenario no longer plays out as written: a rule, a service or the data changed."""
+
+
+# --- the scenario document ---------------------------------------------------------------------
+
+
+class DemoStamp(Strict):
+    """When and by whom: a timezone-aware moment and a named person."""
+
+    at: AwareDatetime
+    actor: str = Field(min_length=1)
+
+
+class DemoStep(DemoStamp):
+    """One action on an order, or with ``expect_refused`` an attempt the checks must refuse."""
+
+    action: StepAction
+    lines: dict[int, ExactDecimal] | None = None
+    reason: str = ""
+    note: str = ""
+    expect_refused: list[Code] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _fields_fit_the_action(self) -> DemoStep:
+        if self.lines is not None and self.action not in QUANTITY_ACTIONS:
+            raise ValueError(
+                f"{self.action}: per-line quantities only for accept, deliver and receive"
+            )
+        if self.reason and self.action not in REASON_ACTIONS:
+            raise ValueError(f"{self.action}: a reason only for reject and cancel")
+        if self.note and self.action != "receive":
+            raise ValueError(f"{self.action}: a note only for receive")
+        return self
+
+
+class DemoOrder(Strict):
+    """One order of the scenario: its document, creation, steps and the status it ends in."""
+
+    title: str = Field(min_length=1)
+    background: str = ""
+    created: DemoStamp
+    order: dict[str, Any]
+    steps: list[DemoStep] = Field(default_factory=list)
+    expect_status: OrderStatus
+
+    @model_validator(mode="after")
+    def _steps_in_time_order(self) -> DemoOrder:
+        times = [self.created.at, *(step.at for step in self.steps)]
+        if any(later <= earlier for earlier, later in pairwise(times)):
+            raise ValueError(f"{self.title}: creation and steps must follow each other in time")
+        return self
+
+    @property
+    def expects_refusal(self) -> bool:
+        return any(step.expect_refused for step in self.steps)
+
+
+class DemoScenario(Strict):
+    """The whole scenario file."""
+
+    orders: list[DemoOrder] = Field(min_length=1)
+
+
+def demo_scenario() -> DemoScenario:
+    """The scenario acsa ships, validated."""
+    text = resources.files("acsa.data").joinpath(DEMO_RESOURCE).read_text(encoding="utf-8")
+    return parse_model(DemoScenario, yaml.safe_load(text))
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An attempt the checks refused, as the scenario expected."""
+
+    order_id: int
+    title: str
+    action: str
+    at: datetime
+    actor: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return [v.code.value for v in self.violations]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "order": self.order_id, "title": self.title, "action": self.action,
+            "at": self.at.isoformat(), "actor": self.actor, "codes": self.codes,
+            "violations": [v.as_dict() for v in self.violations],
+        }
+
+
+@dataclass(frozen=True)
+class DemoEntry:
+    """One order as the scenario left it, with the refusals it met on the way."""
+
+    title: str
+    background: str
+    order: Order
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def order_id(self) -> int:
+        assert self.order.id is not None, "demo orders are stored"
+        return self.order.id
+
+    def as_dict(self) -> dict[str, Any]:
+        o = self.order
+        return {
+            "id": self.order_id, "title": self.title, "background": self.background,
+            "agreement": o.agreement_id, "requester": o.requester, "supplier": o.supplier,
+            "activity": o.activity, "settlement": o.settlement, "status": o.status.value,
+            "order_date": o.order_date.isoformat(), "needed_by": o.needed_by.isoformat(),
+            "total": str(o.total.amount), "currency": o.currency,
+            "discrepancies": [
+                {"line": ln.number, "short": str(ln.quantity_short), "unit": ln.unit}
+                for ln in o.discrepancies
+            ],
+            "refused": [code for r in self.refusals for code in r.codes],
+        }
+
+    def summary(self) -> str:
+        """One line for a person: id, agreement, parties, title, status and what went wrong."""
+        o = self.order
+        text = (
+            f"#{self.order_id} {o.agreement_id} ({o.requester} from {o.supplier}) "
+            f"{self.title}: {o.status.value.replace('_', ' ')}"
+        )
+        for line in o.discrepancies:
+            text += f"; line {line.number} received {line.quantity_short} {line.unit} short"
+        for refusal in self.refusals:
+            text += f"; {refusal.action} refused: {', '.join(refusal.codes)}"
+        return text
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What ``load_demo`` did. ``loaded`` is False when the demo was already there."""
+
+    loaded: bool
+    entries: tuple[DemoEntry, ...] = field(default=())
+
+    @property
+    def orders(self) -> list[Order]:
+        return [entry.order for entry in self.entries]
+
+    @property
+    def refusals(self) -> list[Refusal]:
+        return [r for entry in self.entries for r in entry.refusals]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "loaded": self.loaded,
+            "orders": [entry.as_dict() for entry in self.entries],
+            "refusals": [r.as_dict() for r in self.refusals],
+        }
+
+    def summary(self) -> list[str]:
+        return [entry.summary() for entry in self.entries]
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _quantities(step: DemoStep) -> Mapping[int, Decimal] | None:
+    return dict(step.lines) if step.lines else None
+
+
+def _submit(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.submit(uow, order_id, step.actor, now=step.at)
+
+
+def _accept(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.accept(uow, order_id, step.actor, _quantities(step), now=step.at)
+
+
+def _reject(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.reject(uow, order_id, step.actor, step.reason, now=step.at)
+
+
+def _deliver(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.deliver(uow, order_id, step.actor, _quantities(step), now=step.at)
+
+
+def _receive(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.receive(uow, order_id, step.actor, _quantities(step), step.note, now=step.at)
+
+
+def _cancel(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
+    return orders.cancel(uow, order_id, step.actor, step.reason, now=step.at)
+
+
+STEPS: Mapping[str, Callable[[UnitOfWork, int, DemoStep], Order]] = {
+    "submit": _submit,
+    "accept": _accept,
+    "reject": _reject,
+    "deliver": _deliver,
+    "receive": _receive,
+    "cancel": _cancel,
+}
+
+
+def _run_step(uow: UnitOfWork, order_id: int, doc: DemoOrder, step: DemoStep) -> Refusal | None:
+    """Run one step; an expected refusal is returned, anything unexpected raises."""
+    where = f"demo order {doc.title!r}, {step.action} at {step.at.isoformat()}"
+    try:
+        STEPS[step.action](uow, order_id, step)
+    except AcsaError as exc:
+        if step.expect_refused is None:
+            raise DemoDriftError(f"{where} was refused: {exc}") from exc
+        expected = sorted(code.value for code in step.expect_refused)
+        if sorted(exc.codes) != expected:
+            raise DemoDriftError(
+                f"{where} was refused with {sorted(exc.codes)}, not {expected}: {exc}"
+            ) from exc
+        return Refusal(order_id, doc.title, step.action, step.at, step.actor, exc.violations)
+    if step.expect_refused is not None:
+        raise DemoDriftError(f"{where} was expected to be refused but went through")
+    return None
+
+
+def _play(uow: UnitOfWork, doc: DemoOrder) -> DemoEntry:
+    """Place one order and run its steps; it must end in the status the scenario names."""
+    placed, warnings = orders.place_order(uow, doc.order, doc.created.actor, now=doc.created.at)
+    if warnings and not doc.expects_refusal:
+        codes = ", ".join(v.code.value for v in warnings)
+        raise DemoDriftError(f"demo order {doc.title!r} breaks its agreement: {codes}")
+    assert placed.id is not None
+    refusals = [
+        refusal for step in doc.steps
+        if (refusal := _run_step(uow, placed.id, doc, step)) is not None
+    ]
+    final = orders.get_order(uow, placed.id)
+    if final.status is not doc.expect_status:
+        raise DemoDriftError(
+            f"demo order {doc.title!r} ended {final.status.value}, not {doc.expect_status.value}"
+        )
+    return DemoEntry(doc.title, doc.background, final, tuple(refusals))
+
+
+def demo_loaded(engine: Engine) -> bool:
+    """True once the demo has been loaded into this database."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.settings.get(DEMO_MARKER) is not None
+
+
+def _mark_loaded(engine: Engine, entries: tuple[DemoEntry, ...]) -> None:
+    marker = {"loaded_at": utc_now().isoformat(), "orders": [e.order_id for e in entries]}
+    with UnitOfWork(engine) as uow:
+        uow.settings.set(DEMO_MARKER, json.dumps(marker))
+        uow.commit()
+
+
+def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoReport:
+    """Load the demo scenario (the shipped one unless given) into an initialised database.
+
+    Loads once: when the marker is already set nothing changes and the report says so. The
+    orders are written one transaction per action, as users' orders are; the marker last.
+    """
+    plan = scenario if scenario is not None else demo_scenario()
+    if demo_loaded(engine):
+        return DemoReport(loaded=False)
+    uow = UnitOfWork(engine)
+    entries = tuple(_play(uow, doc) for doc in plan.orders)
+    _mark_loaded(engine, entries)
+    return DemoReport(loaded=True, entries=entries)
