@@ -156,13 +156,21 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
         return pages.error(request, exc.status_code, "The request cannot be answered", errors)
 
     async def database_down(request: Request, exc: Exception) -> Response:
-        log.error("database error on %s: %s", request.url.path, exc)
+        log.error("database error on %s", request.url.path, exc_info=exc)
         errors = [_violation(
             Code.INVALID_INPUT, "db", "the database cannot be used right now; try again shortly",
         )]
         return pages.error(request, 503, "The database is unavailable", errors)
 
+    async def broken(request: Request, exc: Exception) -> Response:
+        log.error("error on %s", request.url.path, exc_info=exc)
+        errors = [_violation(
+            Code.INVALID_INPUT, "server", "acsa could not build this page; the error is logged",
+        )]
+        return pages.error(request, 500, "Something went wrong", errors)
+
     app.add_exception_handler(AcsaError, refused)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(SQLAlchemyError, database_down)
+    app.add_exception_handler(Exception, broken)

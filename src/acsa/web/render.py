@@ -18,6 +18,9 @@ WORDS = {
     "in_force": "in force",
     "replacement_in_kind": "replacement in kind",
     "equal_value_exchange": "equal value exchange",
+    "un_peacekeeping": "UN peacekeeping",
+    "repair_maintenance": "repair and maintenance",
+    "airport_seaport_services": "airport and seaport services",
 }
 
 
@@ -54,10 +57,15 @@ def web_url(value: str | None) -> str:
     return ""
 
 
-def _line_detail(value: Any) -> str:
+#: What a per-line quantity in an event's details is, by the event's action.
+LINE_QUANTITY = {"accept": "accepted", "deliver": "delivered"}
+
+
+def _line_detail(value: Any, action: str) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k} {amount_or_text(v)}" for k, v in value.items())
-    return amount_or_text(value)
+    what = LINE_QUANTITY.get(action)
+    return f"{amount_or_text(value)} {what}" if what else amount_or_text(value)
 
 
 def amount_or_text(value: Any) -> str:
@@ -68,13 +76,13 @@ def amount_or_text(value: Any) -> str:
         return str(value)
 
 
-def details(values: dict[str, Any]) -> list[tuple[str, str]]:
+def details(values: dict[str, Any], action: str = "") -> list[tuple[str, str]]:
     """An event's details as (label, text) pairs: reasons and notes as written, per-line
-    quantities as "line 1: 12,000" or "line 1: received 90, short 10"."""
+    quantities as "line 1: 12,000 accepted" or "line 1: received 90, short 10"."""
     found: list[tuple[str, str]] = []
     for key, value in values.items():
         if key == "lines" and isinstance(value, dict):
-            found.extend((f"line {n}", _line_detail(v)) for n, v in value.items())
+            found.extend((f"line {n}", _line_detail(v, action)) for n, v in value.items())
         elif isinstance(value, dict):
             found.append((words(key), ", ".join(f"{k}: {v}" for k, v in value.items())))
         elif value not in (None, "", [], {}):

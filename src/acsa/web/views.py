@@ -138,7 +138,10 @@ def parse_filters(
                 Code.AGREEMENT_NOT_FOUND, "agreement",
                 f"agreement {agreement!r} is not in the registry",
             )
-    return OrderFilters(status=_blank_to_none(status), agreement=wanted, page=parse_page(page))
+    state = _blank_to_none(status)
+    return OrderFilters(
+        status=state.lower() if state else None, agreement=wanted, page=parse_page(page),
+    )
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -152,7 +155,7 @@ def _reason(order: Order) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _violations(engine: Engine, order: Order) -> OrderOut:
+def _order_json(engine: Engine, order: Order) -> OrderOut:
     """The order's JSON form; drafts carry what the agreement checks would refuse now."""
     if order.status is not OrderStatus.DRAFT:
         return order_out(order)
@@ -162,7 +165,7 @@ def _violations(engine: Engine, order: Order) -> OrderOut:
 def order_row(engine: Engine, order: Order) -> OrderRow:
     action, reason = _reason(order)
     return OrderRow(
-        order=_violations(engine, order),
+        order=_order_json(engine, order),
         reason_action=action,
         reason=reason,
         short_lines=len(order.discrepancies),
