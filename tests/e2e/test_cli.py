@@ -269,3 +269,9 @@ def test_the_cli_works_on_postgresql_too(pg_url, tmp_path):
         result = run("orders", action, oid, "--db", pg_url, "--json")
         assert result.code == 0, result.stdout
     assert result.json["status"] == "received"
+
+
+def test_an_order_id_too_large_for_the_database_is_simply_not_found(db):
+    result = run("orders", "show", "99999999999999999999", "--db", db, "--json")
+    assert result.code == 2
+    assert result.json["errors"][0]["code"] == "ORDER_NOT_FOUND"

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Annotated
 
 import typer
@@ -57,8 +58,14 @@ LineOption = Annotated[
 ]
 
 
+@cache
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
 def engine_for(db: str | None, check_schema: bool = True) -> Engine:
-    engine = make_engine(database_url(db))
+    """The process's one engine for the database ``db`` names (see ``acsa.config``)."""
+    engine = _engine(database_url(db))
     if check_schema:
         require_current_schema(engine)
     return engine

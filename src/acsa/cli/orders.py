@@ -46,7 +46,7 @@ def _out(db: str | None, order: Order) -> OrderOut:
     violations = []
     if order.status is OrderStatus.DRAFT:
         violations = service.violations_now(
-            uow_for(engine_for(db, check_schema=False), True), order
+            uow_for(engine_for(db, check_schema=False), read_only=True), order
         )
     return order_out(order, violations)
 
@@ -92,7 +92,7 @@ def check(
             violations = service.check_document(uow, read_document(file))
         elif order_id is not None:
             order = service.get_order(uow, order_id)
-            violations = service.violations_now(uow_for(engine_for(db), read_only=True), order)
+            violations = service.violations_now(uow, order)
         else:
             raise typer.BadParameter("give an order ID or --file")
     if violations:

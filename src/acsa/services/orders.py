@@ -29,8 +29,13 @@ def _agreement(uow: UnitOfWork, agreement_id: str, field: str = "agreement") -> 
     return agreement
 
 
+#: Order ids are 32-bit integers in the database; anything outside cannot name an order.
+MAX_ORDER_ID = 2**31 - 1
+
+
 def _order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
-    order = uow.orders.get(order_id, with_history=with_history)
+    in_range = 0 < order_id <= MAX_ORDER_ID
+    order = uow.orders.get(order_id, with_history=with_history) if in_range else None
     if order is None:
         raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")
     return order
