@@ -56,6 +56,7 @@ DEFAULT_BASE = BENCH_DIR / "out"  # inside the project, hence on the project's f
 ACTIONS = ("place", "submit", "accept", "deliver", "receive")
 ACTOR = "bench"
 PROFILE_TOP = 25
+NOISY = 0.25  # before/after baselines further apart than this: say the run is unreliable
 
 
 def order_doc() -> dict[str, Any]:
@@ -450,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         spread = abs(before.per_s - after.per_s) / baseline_per_s if baseline_per_s else 0.0
         say(f"baseline mean:   {baseline_per_s:,.1f} commits/s "
             f"(before/after differ by {100 * spread:.0f}%)")
+        if spread > NOISY:
+            say(f"WARNING: the baselines differ by more than {100 * NOISY:.0f}%: the disk's "
+                "commit latency changed during the run; the ratio is unreliable, run again")
         say(f"ratio:           {ratio:.3f} (acsa actions/s / raw commits/s)")
 
         summary = {
@@ -465,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             "baseline_after_per_s": round(after.per_s, 1),
             "baseline_per_s": round(baseline_per_s, 1),
             "baseline_cpu_seconds": round(before.cpu_seconds + after.cpu_seconds, 3),
+            "baseline_spread": round(spread, 3),
             "ratio": round(ratio, 4),
             "pragmas": acsa_pragmas,
             "dir": str(run_dir),
