@@ -146,6 +146,7 @@ class Order:
     lines: list[OrderLine]
     status: OrderStatus = OrderStatus.DRAFT
     id: int | None = None
+    #: How many events are stored: the next event's sequence number follows it.
     version: int = 0
     operation: str | None = None
     requester_unit: str | None = None
@@ -212,7 +213,7 @@ class Order:
             from_status=self.status,
             to_status=to,
             details=dict(details or {}),
-            seq=len(self.history) + len(self.new_events) + 1,
+            seq=self.version + len(self.new_events) + 1,
         )
         self.status = to
         self.new_events.append(event)

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, insert, or_, select, update
 
 from acsa.adapters.db import tables as t
 from acsa.domain.agreement import Agreement, AgreementVersion
@@ -17,14 +18,31 @@ from acsa.domain.money import from_minor, to_minor
 from acsa.domain.order import Action, Event, Order, OrderLine, OrderStatus
 from acsa.schemas import AgreementVersionDoc, version_from_doc, version_to_doc
 
+_LATEST_VERSION = select(func.max(t.agreement_versions.c.version)).where(
+    t.agreement_versions.c.agreement_id == bindparam("id")
+)
+
+#: Agreements already parsed, per engine, keyed by (id, latest version). Agreements are
+#: append-only (an amendment adds a version, nothing is edited), so the pair names one content.
+_PARSED: WeakKeyDictionary[Engine, dict[tuple[str, int], Agreement]] = WeakKeyDictionary()
+
 
 class AgreementRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def get(self, agreement_id: str) -> Agreement | None:
-        found = self._load(t.agreements.c.id == agreement_id)
-        return found[0] if found else None
+        latest = self.conn.execute(_LATEST_VERSION, {"id": agreement_id}).scalar()
+        if latest is None:
+            return None
+        parsed = _PARSED.setdefault(self.conn.engine, {})
+        key = (agreement_id, int(latest))
+        if key not in parsed:
+            found = self._load(t.agreements.c.id == agreement_id)
+            if not found:
+                return None
+            parsed[key] = found[0]
+        return parsed[key]
 
     def find(self, party: str | None = None) -> list[Agreement]:
         where = None
@@ -93,34 +111,95 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
+# Statements built once: building a Core statement costs more than SQLite running it.
+_ORDER_BY_ID = select(t.orders).where(t.orders.c.id == bindparam("id"))
+_LINES_OF_ORDER = (
+    select(t.order_lines)
+    .where(t.order_lines.c.order_id == bindparam("id"))
+    .order_by(t.order_lines.c.number)
+)
+_EVENTS_OF_ORDER = (
+    select(t.order_events)
+    .where(t.order_events.c.order_id == bindparam("id"))
+    .order_by(t.order_events.c.seq)
+)
+_UPDATE_ORDER = (
+    update(t.orders)
+    .where(and_(t.orders.c.id == bindparam("o_id"), t.orders.c.version == bindparam("o_version")))
+    .values(
+        status=bindparam("o_status"),
+        version=bindparam("o_next_version"),
+        updated_at=bindparam("o_now"),
+    )
+)
+_UPDATE_LINE = (
+    update(t.order_lines)
+    .where(
+        and_(
+            t.order_lines.c.order_id == bindparam("l_order"),
+            t.order_lines.c.number == bindparam("l_number"),
+        )
+    )
+    .values(
+        quantity_accepted=bindparam("l_accepted"),
+        quantity_delivered=bindparam("l_delivered"),
+        quantity_received=bindparam("l_received"),
+        quantity_short=bindparam("l_short"),
+    )
+)
+_INSERT_ORDER = insert(t.orders)
+_INSERT_LINES = insert(t.order_lines)
+_INSERT_EVENTS = insert(t.order_events)
+
+
+def _progress(order_id: int, line: OrderLine) -> dict[str, Any]:
+    """The parts of a line that change after it is placed, as the UPDATE binds them."""
+    return {
+        "l_order": order_id,
+        "l_number": line.number,
+        "l_accepted": _str(line.quantity_accepted),
+        "l_delivered": str(line.quantity_delivered),
+        "l_received": str(line.quantity_received),
+        "l_short": str(line.quantity_short),
+    }
+
+
 class OrderRepository:
+    """Orders with their lines and events. ``Order.version`` counts the stored events: each
+    change appends events and moves the version on by as many, so a stale copy is refused."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # Lines as loaded, to write back only those that changed.
+        self._loaded: dict[tuple[int, int], dict[str, Any]] = {}
 
     def add(self, order: Order, now: datetime) -> int:
+        version = len(order.new_events)
         result = self.conn.execute(
-            insert(t.orders).values(
-                **self._head(order),
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
+            _INSERT_ORDER,
+            {**self._head(order), "created_at": now, "updated_at": now, "version": version},
         )
         key = result.inserted_primary_key
         assert key is not None
         order.id = int(key[0])
-        order.version = 1
-        self.conn.execute(insert(t.order_lines), [self._line(order.id, ln) for ln in order.lines])
+        self.conn.execute(_INSERT_LINES, [self._line(order.id, ln) for ln in order.lines])
         self._append_events(order)
+        order.version = version
         return order.id
 
     def update(self, order: Order, now: datetime) -> None:
         """Store the order's new state; refuses if someone else changed it meanwhile."""
         assert order.id is not None
+        next_version = order.version + len(order.new_events)
         result = self.conn.execute(
-            update(t.orders)
-            .where(and_(t.orders.c.id == order.id, t.orders.c.version == order.version))
-            .values(status=order.status.value, version=order.version + 1, updated_at=now)
+            _UPDATE_ORDER,
+            {
+                "o_id": order.id,
+                "o_version": order.version,
+                "o_status": order.status.value,
+                "o_next_version": next_version,
+                "o_now": now,
+            },
         )
         if result.rowcount != 1:
             raise AcsaError.single(
@@ -128,30 +207,23 @@ class OrderRepository:
                 "version",
                 f"order {order.id} was changed by someone else; load it again and retry",
             )
-        order.version += 1
-        for line in order.lines:
-            self.conn.execute(
-                update(t.order_lines)
-                .where(
-                    and_(
-                        t.order_lines.c.order_id == order.id,
-                        t.order_lines.c.number == line.number,
-                    )
-                )
-                .values(
-                    quantity_accepted=_str(line.quantity_accepted),
-                    quantity_delivered=str(line.quantity_delivered),
-                    quantity_received=str(line.quantity_received),
-                    quantity_short=str(line.quantity_short),
-                )
-            )
+        changed = [
+            row
+            for row in (_progress(order.id, line) for line in order.lines)
+            if self._loaded.get((order.id, row["l_number"])) != row
+        ]
+        if changed:
+            self.conn.execute(_UPDATE_LINE, changed)
+            for row in changed:
+                self._loaded[(order.id, row["l_number"])] = row
         self._append_events(order)
+        order.version = next_version
 
     def _append_events(self, order: Order) -> None:
         if not order.new_events:
             return
         self.conn.execute(
-            insert(t.order_events),
+            _INSERT_EVENTS,
             [
                 {
                     "order_id": order.id,
@@ -170,8 +242,18 @@ class OrderRepository:
         order.new_events.clear()
 
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
-        found = self._load([order_id], with_history)
-        return found[0] if found else None
+        head = self.conn.execute(_ORDER_BY_ID, {"id": order_id}).first()
+        if head is None:
+            return None
+        lines = [_line_from_row(r) for r in self.conn.execute(_LINES_OF_ORDER, {"id": order_id})]
+        for line in lines:
+            self._loaded[(order_id, line.number)] = _progress(order_id, line)
+        events: list[Event] = []
+        if with_history:
+            events = [
+                _event_from_row(e) for e in self.conn.execute(_EVENTS_OF_ORDER, {"id": order_id})
+            ]
+        return _order_from_row(head, lines, events)
 
     def find(
         self,
