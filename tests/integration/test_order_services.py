@@ -152,3 +152,29 @@ def test_checks_run_again_on_accept_against_an_amended_agreement(uow):
     assert refused.value.codes == ["CATEGORY_NOT_COVERED"]
     assert "2026 amendment without fuel" in refused.value.violations[0].message
     assert orders.get_order(uow, order.id).status is OrderStatus.SUBMITTED
+
+
+def test_an_amendment_made_elsewhere_is_seen_at_once(engine, db_url):
+    from acsa.adapters.db.engine import make_engine
+
+    order = placed(uow := UnitOfWork(engine))
+    orders.submit(uow, order.id, "x")
+    assert agreements.get_agreement(uow, "JPN-AUS").latest.version == 2  # now cached
+    other = make_engine(db_url)  # another process, say
+    current = agreements.get_agreement(UnitOfWork(other), "JPN-AUS").latest
+    agreements.amend_agreement(
+        UnitOfWork(other),
+        "JPN-AUS",
+        {
+            "label": "2026 amendment without food",
+            "signed": "2026-01-10",
+            "in_force": "2026-02-01",
+            "activities": sorted(current.activities),
+            "categories": sorted(current.categories - {"food"}),
+            "settlement_methods": sorted(current.settlement_methods),
+        },
+    )
+    other.dispose()
+    with pytest.raises(AcsaError) as refused:
+        orders.accept(uow, order.id, "approver")
+    assert refused.value.codes == ["CATEGORY_NOT_COVERED"]
