@@ -72,13 +72,31 @@ def order_doc() -> dict[str, Any]:
         "location": "RAAF Base Darwin",
         "operation": "Exercise Pitch Black",
         "lines": [
-            {"category": "fuel", "description": "JP-8 aviation turbine fuel",
-             "nsn": "9130-01-031-5816", "quantity": "12000", "unit": "L",
-             "unit_price": "152", "currency": "JPY"},
-            {"category": "food", "description": "Combat rations, 24h", "quantity": "400",
-             "unit": "EA", "unit_price": "1850", "currency": "JPY"},
-            {"category": "water", "description": "Bottled water", "quantity": "2000.5",
-             "unit": "L", "unit_price": "40", "currency": "JPY"},
+            {
+                "category": "fuel",
+                "description": "JP-8 aviation turbine fuel",
+                "nsn": "9130-01-031-5816",
+                "quantity": "12000",
+                "unit": "L",
+                "unit_price": "152",
+                "currency": "JPY",
+            },
+            {
+                "category": "food",
+                "description": "Combat rations, 24h",
+                "quantity": "400",
+                "unit": "EA",
+                "unit_price": "1850",
+                "currency": "JPY",
+            },
+            {
+                "category": "water",
+                "description": "Bottled water",
+                "quantity": "2000.5",
+                "unit": "L",
+                "unit_price": "40",
+                "currency": "JPY",
+            },
         ],
     }
 
@@ -99,8 +117,12 @@ class Ticker:
             yield lambda _step: None
             return
         progress = Progress(
-            TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=True,
         )
         with progress:
             task_id = progress.add_task(label, total=total)
@@ -126,8 +148,10 @@ class Rate:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "count": self.count, "seconds": round(self.seconds, 3),
-            "cpu_seconds": round(self.cpu_seconds, 3), "per_s": round(self.per_s, 1),
+            "count": self.count,
+            "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "per_s": round(self.per_s, 1),
         }
 
 
@@ -160,7 +184,10 @@ def pragma_state(execute: Callable[[str], Any]) -> dict[str, Any]:
 
 
 def sqlite_baseline(
-    path: Path, commits: int, ticker: Ticker, label: str,
+    path: Path,
+    commits: int,
+    ticker: Ticker,
+    label: str,
 ) -> tuple[Rate, dict[str, Any]]:
     """``commits`` single-row INSERT transactions on a fresh file, acsa's pragmas and BEGINs."""
     for suffix in ("", "-wal", "-shm"):
@@ -176,10 +203,19 @@ def sqlite_baseline(
             cpu0, t0 = time.process_time(), time.perf_counter()
             for i in range(commits):
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute(BASELINE_INSERT, (
-                    i // 5 + 1, i % 5 + 1, ACTIONS[i % 5], datetime.now(UTC).isoformat(),
-                    ACTOR, "draft", "submitted", BASELINE_DETAILS,
-                ))
+                conn.execute(
+                    BASELINE_INSERT,
+                    (
+                        i // 5 + 1,
+                        i % 5 + 1,
+                        ACTIONS[i % 5],
+                        datetime.now(UTC).isoformat(),
+                        ACTOR,
+                        "draft",
+                        "submitted",
+                        BASELINE_DETAILS,
+                    ),
+                )
                 conn.execute("COMMIT")
                 if (i + 1) % step == 0:
                     advance(i + 1)
@@ -210,7 +246,10 @@ def fresh_engine(path: Path) -> Engine:
 
 
 def run_lifecycle(
-    engine: Engine, n: int, ticker: Ticker, label: str,
+    engine: Engine,
+    n: int,
+    ticker: Ticker,
+    label: str,
     before_action: Callable[[str], None] | None = None,
 ) -> LifecycleResult:
     """N orders placed and taken to received: five service calls, five transactions each."""
@@ -255,8 +294,9 @@ def check_outcome(engine: Engine, n: int) -> dict[str, Any]:
         events = conn.execute(text("SELECT count(*) FROM order_events")).scalar_one()
         pragmas = pragma_state(lambda sql: conn.exec_driver_sql(sql).scalar())
     if received != n or events != n * len(ACTIONS):
-        raise RuntimeError(f"expected {n} received orders and {5 * n} events; "
-                           f"found {received} and {events}")
+        raise RuntimeError(
+            f"expected {n} received orders and {5 * n} events; found {received} and {events}"
+        )
     return pragmas
 
 
@@ -281,7 +321,12 @@ class StatementLog:
         self.calls[name] += 1
 
     def _on_execute(
-        self, _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any,
+        self,
+        _conn: Any,
+        _cursor: Any,
+        statement: str,
+        _params: Any,
+        _context: Any,
         executemany: bool,
     ) -> None:
         sql = re.sub(r"\s+", " ", statement).strip()
@@ -296,7 +341,8 @@ class StatementLog:
     def per_action(self) -> dict[str, float]:
         return {
             name: sum(self.statements[name].values()) / self.calls[name]
-            for name in ACTIONS if self.calls[name]
+            for name in ACTIONS
+            if self.calls[name]
         }
 
     def report(self) -> list[str]:
@@ -306,8 +352,10 @@ class StatementLog:
             if not calls:
                 continue
             total = sum(self.statements[name].values()) / calls
-            out.append(f"  {name}: {total:.1f} statements + {self.commits[name] / calls:.1f} "
-                       "COMMIT per call")
+            out.append(
+                f"  {name}: {total:.1f} statements + {self.commits[name] / calls:.1f} "
+                "COMMIT per call"
+            )
             for sql, count in self.statements[name].most_common():
                 out.append(f"    {count / calls:4.1f} x {sql}")
         return out
@@ -375,22 +423,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="acsa order lifecycle throughput vs raw sqlite3 commits on the same disk.",
     )
-    parser.add_argument("--n", type=int, default=20000,
-                        help="orders to place and take to received (5 actions each; "
-                             "default 20000)")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_BASE,
-                        help="directory in which a fresh lifecycle-* run directory is made for "
-                             "the database files (default: bench/out next to this script, i.e. "
-                             "inside the project and on its file system)")
-    parser.add_argument("--baseline-commits", type=int, default=None,
-                        help="single-row commits per baseline run (default min(5*n, 20000))")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the run directory and its database files")
-    parser.add_argument("--profile", action="store_true",
-                        help="after the measurement, profile a smaller run with cProfile and "
-                             "count SQL statements per action")
-    parser.add_argument("--profile-n", type=int, default=None,
-                        help="orders in the profiled run (default min(n, 500))")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=20000,
+        help="orders to place and take to received (5 actions each; default 20000)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_BASE,
+        help="directory in which a fresh lifecycle-* run directory is made for "
+        "the database files (default: bench/out next to this script, i.e. "
+        "inside the project and on its file system)",
+    )
+    parser.add_argument(
+        "--baseline-commits",
+        type=int,
+        default=None,
+        help="single-row commits per baseline run (default min(5*n, 20000))",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run directory and its database files"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measurement, profile a smaller run with cProfile and "
+        "count SQL statements per action",
+    )
+    parser.add_argument(
+        "--profile-n",
+        type=int,
+        default=None,
+        help="orders in the profiled run (default min(n, 500))",
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -412,18 +479,22 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = Path(tempfile.mkdtemp(prefix="lifecycle-", dir=base))
     ticker = Ticker(sys.stdout.isatty())
     fs = file_system(run_dir)
-    say(f"acsa lifecycle bench: {n} orders x {len(ACTIONS)} actions; "
-        f"baseline {commits} commits before and after")
-    say(f"files in {run_dir} ({fs['type']} mounted on {fs['mount']}); "
+    say(
+        f"acsa lifecycle bench: {n} orders x {len(ACTIONS)} actions; "
+        f"baseline {commits} commits before and after"
+    )
+    say(
+        f"files in {run_dir} ({fs['type']} mounted on {fs['mount']}); "
         f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"Python {platform.python_version()}")
+        f"Python {platform.python_version()}"
+    )
 
     summary: dict[str, Any] = {}
     try:
         before, base_pragmas = sqlite_baseline(
-            run_dir / "baseline-before.db", commits, ticker, "baseline (before)")
-        say(f"baseline before: {before.per_s:,.1f} commits/s "
-            f"({commits} in {before.seconds:.2f} s)")
+            run_dir / "baseline-before.db", commits, ticker, "baseline (before)"
+        )
+        say(f"baseline before: {before.per_s:,.1f} commits/s ({commits} in {before.seconds:.2f} s)")
 
         engine = fresh_engine(run_dir / "acsa.db")
         try:
@@ -432,28 +503,34 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.dispose()
         acsa = lifecycle.rate
-        say(f"acsa:            {acsa.per_s:,.1f} actions/s "
-            f"({acsa.count} actions in {acsa.seconds:.2f} s, CPU {acsa.cpu_seconds:.2f} s)")
+        say(
+            f"acsa:            {acsa.per_s:,.1f} actions/s "
+            f"({acsa.count} actions in {acsa.seconds:.2f} s, CPU {acsa.cpu_seconds:.2f} s)"
+        )
         ms_by_action = {
             name: round(1000 * spent / n, 3) for name, spent in lifecycle.seconds_by_action.items()
         }
         say("  ms per call: " + ", ".join(f"{k} {v:.2f}" for k, v in ms_by_action.items()))
 
         after, _ = sqlite_baseline(
-            run_dir / "baseline-after.db", commits, ticker, "baseline (after)")
-        say(f"baseline after:  {after.per_s:,.1f} commits/s "
-            f"({commits} in {after.seconds:.2f} s)")
+            run_dir / "baseline-after.db", commits, ticker, "baseline (after)"
+        )
+        say(f"baseline after:  {after.per_s:,.1f} commits/s ({commits} in {after.seconds:.2f} s)")
         if acsa_pragmas != base_pragmas:
             say(f"WARNING: pragmas differ: acsa {acsa_pragmas}, baseline {base_pragmas}")
 
         baseline_per_s = (before.per_s + after.per_s) / 2
         ratio = acsa.per_s / baseline_per_s if baseline_per_s else 0.0
         spread = abs(before.per_s - after.per_s) / baseline_per_s if baseline_per_s else 0.0
-        say(f"baseline mean:   {baseline_per_s:,.1f} commits/s "
-            f"(before/after differ by {100 * spread:.0f}%)")
+        say(
+            f"baseline mean:   {baseline_per_s:,.1f} commits/s "
+            f"(before/after differ by {100 * spread:.0f}%)"
+        )
         if spread > NOISY:
-            say(f"WARNING: the baselines differ by more than {100 * NOISY:.0f}%: the disk's "
-                "commit latency changed during the run; the ratio is unreliable, run again")
+            say(
+                f"WARNING: the baselines differ by more than {100 * NOISY:.0f}%: the disk's "
+                "commit latency changed during the run; the ratio is unreliable, run again"
+            )
         say(f"ratio:           {ratio:.3f} (acsa actions/s / raw commits/s)")
 
         summary = {

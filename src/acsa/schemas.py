@@ -243,7 +243,13 @@ def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
         payment_term_days=doc.payment_term_days,
         annual_ceilings=doc.annual_ceilings,
         clauses=doc.clauses,
-        sources=[s for v in agreement.versions for s in version_to_doc(v).sources],
+        sources=list(
+            {
+                (s.title, s.publisher, s.date): s
+                for v in agreement.versions
+                for s in version_to_doc(v).sources
+            }.values()
+        ),
         notes=doc.notes,
         versions=[version_to_doc(v) for v in agreement.versions],
     )

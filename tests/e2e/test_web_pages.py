@@ -101,7 +101,10 @@ def _at(minutes: int) -> datetime:
 
 
 def _placed(
-    uow: UnitOfWork, doc: dict[str, Any], actor: str, minutes: int,
+    uow: UnitOfWork,
+    doc: dict[str, Any],
+    actor: str,
+    minutes: int,
 ) -> tuple[int, Order]:
     """A new draft placed ``minutes`` after the start: its number and the order."""
     order, _ = orders.place_order(uow, doc, actor, now=_at(minutes))
@@ -120,15 +123,21 @@ def fill(url: str) -> Placed:
         orders.accept(uow, received, "Maj Smith", now=_at(60))
         orders.deliver(uow, received, "Sgt Tanaka", now=_at(120))
         orders.receive(
-            uow, received, "Capt Brown",
-            {1: Decimal(11900), 2: Decimal(400), 3: Decimal("2000.5")}, RECEIPT_NOTE, _at(180),
+            uow,
+            received,
+            "Capt Brown",
+            {1: Decimal(11900), 2: Decimal(400), 3: Decimal("2000.5")},
+            RECEIPT_NOTE,
+            _at(180),
         )
         rejected, _ = _placed(uow, order_doc(), "Lt Sato", 1)
         orders.submit(uow, rejected, "Lt Sato", now=_at(6))
         orders.reject(uow, rejected, "Maj Smith", REJECT_REASON, now=_at(61))
         nz_id, nz = _placed(
-            uow, order_doc(agreement="JPN-NZL", requester="NZL", location="RNZAF Base Ohakea"),
-            "Flt Lt Ngata", 2,
+            uow,
+            order_doc(agreement="JPN-NZL", requester="NZL", location="RNZAF Base Ohakea"),
+            "Flt Lt Ngata",
+            2,
         )
         refusals = orders.violations_now(UnitOfWork(engine, read_only=True), nz)
         scripted, _ = _placed(uow, order_doc(location=SCRIPT), "Lt Sato", 3)
@@ -169,7 +178,8 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(ACSA), "serve", "--db", db_url, "--port", str(port), "--host", "127.0.0.1"],
-            stdout=out, stderr=subprocess.STDOUT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -232,7 +242,13 @@ def test_overview_as_of_shows_only_the_agreements_signed_by_then(site: Site) -> 
     html = site.get("/", as_of="2024-01-29").text
     rows = body_rows(html, "registry")
     assert [row[0] for row in rows] == [
-        "JPN-USA", "JPN-AUS", "JPN-GBR", "JPN-CAN", "JPN-FRA", "JPN-IND", "JPN-DEU",
+        "JPN-USA",
+        "JPN-AUS",
+        "JPN-GBR",
+        "JPN-CAN",
+        "JPN-FRA",
+        "JPN-IND",
+        "JPN-DEU",
     ]
     assert "7 signed by 2024-01-29, 6 in force" in html
     by_id = {row[0]: row for row in rows}
@@ -286,7 +302,13 @@ def test_order_page_shows_lines_and_the_attributed_history(site: Site) -> None:
     lines = body_rows(html, "lines")
     assert lines[0][:5] == ["1", "fuel", "JP-8 aviation turbine fuel", "9130-01-031-5816", "L"]
     assert lines[0][5:12] == [
-        "12,000", "12,000", "12,000", "11,900", "100", "152 JPY", "1,824,000 JPY",
+        "12,000",
+        "12,000",
+        "12,000",
+        "11,900",
+        "100",
+        "152 JPY",
+        "1,824,000 JPY",
     ]
     assert lines[2][5] == "2,000.5"
     for actor in ("Lt Sato", "Maj Smith", "Sgt Tanaka", "Capt Brown"):
@@ -317,7 +339,8 @@ def test_agreement_page_shows_every_version_and_the_terms(site: Site) -> None:
     html = response.text
     versions = body_rows(html, "versions")
     assert [row[:3] for row in versions] == [
-        ["1", "1996 text", "1996-04-15"], ["2", "2016 text", "2016-09 approx."],
+        ["1", "1996 text", "1996-04-15"],
+        ["2", "2016 text", "2016-09 approx."],
     ]
     assert "ammunition</span> only for:" in html  # the 1996 text's category condition
     assert "365 days from receipt" in html
@@ -330,8 +353,13 @@ def test_agreement_page_shows_every_version_and_the_terms(site: Site) -> None:
 
 
 def test_unknown_things_are_404_and_bad_parameters_400(site: Site) -> None:
-    for path in ("/orders/999999", "/orders/abc", "/orders/99999999999999999999",
-                 "/agreements/NOPE", "/no/such/page"):
+    for path in (
+        "/orders/999999",
+        "/orders/abc",
+        "/orders/99999999999999999999",
+        "/agreements/NOPE",
+        "/no/such/page",
+    ):
         response = site.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html"), path
@@ -358,13 +386,19 @@ def test_text_from_orders_is_escaped(site: Site) -> None:
 
 def test_overview_links_keep_the_filters_and_pages() -> None:
     view = views.Overview(
-        as_of=date(2024, 1, 29), as_of_given=True, agreements=[], in_force=0,
-        agreement_ids=["JPN-AUS"], statuses=["draft"],
+        as_of=date(2024, 1, 29),
+        as_of_given=True,
+        agreements=[],
+        in_force=0,
+        agreement_ids=["JPN-AUS"],
+        statuses=["draft"],
         filters=views.OrderFilters(status="draft", agreement="JPN-AUS", page=2),
     )
     assert view.link() == "/?as_of=2024-01-29&status=draft&agreement=JPN-AUS&page=2"
     assert view.link(page=1) == "/?as_of=2024-01-29&status=draft&agreement=JPN-AUS"
     assert view.link(as_of=None, status=None, agreement=None, page=None) == "/"
     assert views.parse_filters(" Rejected ", "jpn-aus", "3", ["JPN-AUS"]) == views.OrderFilters(
-        status="rejected", agreement="JPN-AUS", page=3,
+        status="rejected",
+        agreement="JPN-AUS",
+        page=3,
     )

@@ -144,8 +144,13 @@ def test_rejected_and_cancelled_orders_say_why(engine):
 
 
 def test_services_are_never_settled_in_kind():
-    services = {"billeting", "transportation", "medical", "use_of_facilities",
-                "airport_seaport_services"}
+    services = {
+        "billeting",
+        "transportation",
+        "medical",
+        "use_of_facilities",
+        "airport_seaport_services",
+    }
     for doc in demo_scenario().orders:
         categories = {line["category"] for line in doc.order["lines"]}
         if categories & services:
@@ -194,7 +199,10 @@ def test_the_cli_loads_the_demo_once_and_prints_json(tmp_path: Path):
     def run() -> dict[str, object]:
         done = subprocess.run(
             [str(acsa), "demo", "--db", url, "--json"],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         result: dict[str, object] = json.loads(done.stdout)

@@ -144,7 +144,7 @@ def test_receipt_of_a_partial_delivery_leaves_the_order_partially_received():
     assert order.status is OrderStatus.PARTIALLY_RECEIVED
     with pytest.raises(AcsaError) as refused:
         order.receive(AT, "r")
-    assert refused.value.codes == ["NOTHING_TO_RECEIVE"]
+    assert refused.value.codes == ["INVALID_TRANSITION"]
     order.deliver(AT, "s")
     order.receive(AT, "r")
     assert order.status is OrderStatus.RECEIVED
@@ -177,3 +177,33 @@ def test_reject_and_cancel_keep_the_reason():
     cancelled = order_from()
     cancelled.cancel(AT, "r", "exercise postponed")
     assert cancelled.status is OrderStatus.CANCELLED
+
+
+def test_lines_not_named_in_a_receipt_are_received_as_delivered():
+    order = accepted_order()
+    order.deliver(AT, "s")
+    order.receive(AT, "r", {2: Decimal(390)})
+    assert [ln.quantity_received for ln in order.lines] == [
+        Decimal(12000),
+        Decimal(390),
+        Decimal("2000.5"),
+    ]
+    assert [ln.quantity_short for ln in order.lines] == [0, Decimal(10), 0]
+    assert order.status is OrderStatus.RECEIVED
+
+
+def test_a_line_that_did_not_arrive_is_received_as_zero():
+    order = accepted_order()
+    order.deliver(AT, "s", {1: Decimal(100)})
+    order.receive(AT, "r", {1: Decimal(0)}, note="bowser never arrived")
+    assert (order.lines[0].quantity_received, order.lines[0].quantity_short) == (0, 100)
+    assert order.status is OrderStatus.PARTIALLY_RECEIVED
+
+
+def test_a_negative_receipt_is_refused():
+    order = accepted_order()
+    order.deliver(AT, "s")
+    with pytest.raises(AcsaError) as refused:
+        order.receive(AT, "r", {1: Decimal(-1)})
+    assert refused.value.codes == ["INVALID_QUANTITY"]
+    assert order.status is OrderStatus.DELIVERED

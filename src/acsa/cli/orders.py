@@ -199,8 +199,9 @@ def receive(
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a receipt of what was delivered. With --line N=QTY, a line received short of what
-    was delivered records the difference as a discrepancy."""
+    """Record the receipt of what was delivered. With --line N=QTY, line N was received in
+    that quantity (0 for none) and the difference is recorded as a discrepancy; lines not
+    named were received as delivered."""
     with refusals(as_json):
         order = service.receive(
             uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line), note

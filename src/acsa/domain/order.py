@@ -46,7 +46,8 @@ ALLOWED: Mapping[OrderStatus, frozenset[Action]] = {
     S.ACCEPTED: frozenset({A.DELIVER, A.CANCEL}),
     S.PARTIALLY_DELIVERED: frozenset({A.DELIVER, A.RECEIVE}),
     S.DELIVERED: frozenset({A.RECEIVE}),
-    S.PARTIALLY_RECEIVED: frozenset({A.DELIVER, A.RECEIVE}),
+    # A receipt covers everything delivered so far: only another delivery can follow.
+    S.PARTIALLY_RECEIVED: frozenset({A.DELIVER}),
     S.REJECTED: frozenset(),
     S.RECEIVED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -316,8 +317,9 @@ class Order:
         quantities: Mapping[int, Decimal] | None = None,
         note: str = "",
     ) -> Event:
-        """Record a receipt of what was delivered. A line received short of what was delivered
-        records the difference as a discrepancy; the receipt closes what it covers."""
+        """Record the receipt of everything delivered and not yet receipted. Lines given in
+        ``quantities`` were received in that quantity (0 for none): the difference from what was
+        delivered is recorded as a discrepancy. Lines not given were received as delivered."""
         self._require(Action.RECEIVE)
         outstanding = {line.number: line.to_receive for line in self.lines}
         if not any(q > 0 for q in outstanding.values()):
@@ -326,25 +328,36 @@ class Order:
                 "lines",
                 "nothing delivered is waiting for receipt",
             )
-        wanted = self._quantities(quantities, lambda line: line.to_receive)
-        errors = [
-            Violation(
-                Code.QUANTITY_EXCEEDS_DELIVERED,
-                f"lines[{n}].quantity",
-                f"line {n}: cannot receive {q}; only {outstanding[n]} "
-                f"{self.line(n).unit} were delivered and not yet received",
-            )
-            for n, q in wanted.items()
-            if q > outstanding[n]
-        ]
+        given = dict(quantities or {})
+        errors: list[Violation] = []
+        for n, q in given.items():
+            line = self.line(n)
+            if q < 0:
+                errors.append(
+                    Violation(
+                        Code.INVALID_QUANTITY,
+                        f"lines[{n}].quantity",
+                        f"line {n}: a received quantity cannot be negative ({q})",
+                    )
+                )
+            elif q > outstanding[n]:
+                errors.append(
+                    Violation(
+                        Code.QUANTITY_EXCEEDS_DELIVERED,
+                        f"lines[{n}].quantity",
+                        f"line {n}: cannot receive {q}; only {outstanding[n]} "
+                        f"{line.unit} were delivered and not yet received",
+                    )
+                )
         if errors:
             raise AcsaError(errors)
+        wanted = {n: given.get(n, due) for n, due in outstanding.items()}
         receipt: dict[str, dict[str, str]] = {}
         for line in self.lines:
             due = outstanding[line.number]
             if due == 0:
                 continue
-            got = wanted.get(line.number, ZERO)
+            got = wanted[line.number]
             line.quantity_received += got
             line.quantity_short += due - got
             receipt[str(line.number)] = {"received": str(got), "short": str(due - got)}

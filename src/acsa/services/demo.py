@@ -128,8 +128,12 @@ class Refusal:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "order": self.order_id, "title": self.title, "action": self.action,
-            "at": self.at.isoformat(), "actor": self.actor, "codes": self.codes,
+            "order": self.order_id,
+            "title": self.title,
+            "action": self.action,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "codes": self.codes,
             "violations": [v.as_dict() for v in self.violations],
         }
 
@@ -151,11 +155,19 @@ class DemoEntry:
     def as_dict(self) -> dict[str, Any]:
         o = self.order
         return {
-            "id": self.order_id, "title": self.title, "background": self.background,
-            "agreement": o.agreement_id, "requester": o.requester, "supplier": o.supplier,
-            "activity": o.activity, "settlement": o.settlement, "status": o.status.value,
-            "order_date": o.order_date.isoformat(), "needed_by": o.needed_by.isoformat(),
-            "total": str(o.total.amount), "currency": o.currency,
+            "id": self.order_id,
+            "title": self.title,
+            "background": self.background,
+            "agreement": o.agreement_id,
+            "requester": o.requester,
+            "supplier": o.supplier,
+            "activity": o.activity,
+            "settlement": o.settlement,
+            "status": o.status.value,
+            "order_date": o.order_date.isoformat(),
+            "needed_by": o.needed_by.isoformat(),
+            "total": str(o.total.amount),
+            "currency": o.currency,
             "discrepancies": [
                 {"line": ln.number, "short": str(ln.quantity_short), "unit": ln.unit}
                 for ln in o.discrepancies
@@ -271,7 +283,8 @@ def _play(uow: UnitOfWork, doc: DemoOrder) -> DemoEntry:
         raise DemoDriftError(f"demo order {doc.title!r} breaks its agreement: {codes}")
     assert placed.id is not None
     refusals = [
-        refusal for step in doc.steps
+        refusal
+        for step in doc.steps
         if (refusal := _run_step(uow, placed.id, doc, step)) is not None
     ]
     final = orders.get_order(uow, placed.id)

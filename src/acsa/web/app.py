@@ -50,18 +50,31 @@ class Pages:
         self.env = env
 
     def render(
-        self, request: Request, template: str, status_code: int = 200, **context: Any,
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        **context: Any,
     ) -> HTMLResponse:
         page = self.env.get_template(template).render(
-            request_path=request.url.path, **context,
+            request_path=request.url.path,
+            **context,
         )
         return HTMLResponse(page, status_code=status_code)
 
     def error(
-        self, request: Request, status_code: int, title: str, errors: list[ViolationOut],
+        self,
+        request: Request,
+        status_code: int,
+        title: str,
+        errors: list[ViolationOut],
     ) -> HTMLResponse:
         return self.render(
-            request, "error.html", status_code=status_code, title=title, errors=errors,
+            request,
+            "error.html",
+            status_code=status_code,
+            title=title,
+            errors=errors,
             status_code_shown=status_code,
         )
 
@@ -69,7 +82,11 @@ class Pages:
 def create_app(engine: Engine) -> FastAPI:
     """The web application over an initialised database (SQLite or PostgreSQL)."""
     app = FastAPI(
-        title="acsa", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+        title="acsa",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     pages = Pages(make_environment())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -82,8 +99,11 @@ def create_app(engine: Engine) -> FastAPI:
 def _add_routes(app: FastAPI, engine: Engine, pages: Pages) -> None:
     @app.get("/", response_class=HTMLResponse)
     def overview(
-        request: Request, as_of: str | None = None, status: str | None = None,
-        agreement: str | None = None, page: str | None = None,
+        request: Request,
+        as_of: str | None = None,
+        status: str | None = None,
+        agreement: str | None = None,
+        page: str | None = None,
     ) -> HTMLResponse:
         """The registry of agreements as of a date, and the orders (filtered, paged)."""
         data = views.overview(engine, as_of, status, agreement, page)
@@ -116,7 +136,8 @@ def _add_routes(app: FastAPI, engine: Engine, pages: Pages) -> None:
 def _add_security_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]],
+        request: Request,
+        call_next: Callable[[Request], Awaitable[Response]],
     ) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
@@ -140,7 +161,8 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
         assert isinstance(exc, RequestValidationError)
         errors = [
             _violation(
-                Code.INVALID_FIELD, ".".join(str(p) for p in e["loc"][1:]) or "request",
+                Code.INVALID_FIELD,
+                ".".join(str(p) for p in e["loc"][1:]) or "request",
                 f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}",
             )
             for e in exc.errors()
@@ -157,16 +179,24 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
 
     async def database_down(request: Request, exc: Exception) -> Response:
         log.error("database error on %s", request.url.path, exc_info=exc)
-        errors = [_violation(
-            Code.INVALID_INPUT, "db", "the database cannot be used right now; try again shortly",
-        )]
+        errors = [
+            _violation(
+                Code.INVALID_INPUT,
+                "db",
+                "the database cannot be used right now; try again shortly",
+            )
+        ]
         return pages.error(request, 503, "The database is unavailable", errors)
 
     async def broken(request: Request, exc: Exception) -> Response:
         log.error("error on %s", request.url.path, exc_info=exc)
-        errors = [_violation(
-            Code.INVALID_INPUT, "server", "acsa could not build this page; the error is logged",
-        )]
+        errors = [
+            _violation(
+                Code.INVALID_INPUT,
+                "server",
+                "acsa could not build this page; the error is logged",
+            )
+        ]
         return pages.error(request, 500, "Something went wrong", errors)
 
     app.add_exception_handler(AcsaError, refused)

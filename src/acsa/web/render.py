@@ -100,7 +100,11 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        words=words, amount=amount, utc=utc, is_partial=is_partial, web_url=web_url,
+        words=words,
+        amount=amount,
+        utc=utc,
+        is_partial=is_partial,
+        web_url=web_url,
         details=details,
     )
     env.globals.update(version=__version__)

@@ -77,7 +77,8 @@ class Overview:
         }
         params.update(changes)
         kept = {
-            k: str(v) for k, v in params.items()
+            k: str(v)
+            for k, v in params.items()
             if v is not None and v != "" and not (k == "page" and v == 1)
         }
         return "/?" + urlencode(kept) if kept else "/"
@@ -98,7 +99,9 @@ def parse_as_of(value: str | None) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise AcsaError.single(
-            Code.INVALID_DATE, "as_of", f"as_of {value!r} is not a date (YYYY-MM-DD)",
+            Code.INVALID_DATE,
+            "as_of",
+            f"as_of {value!r} is not a date (YYYY-MM-DD)",
         ) from None
 
 
@@ -109,7 +112,9 @@ def parse_page(value: str | None) -> int:
     text = value.strip()
     if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
         raise AcsaError.single(
-            Code.INVALID_FIELD, "page", f"page {value!r} is not a page number (1, 2, ...)",
+            Code.INVALID_FIELD,
+            "page",
+            f"page {value!r} is not a page number (1, 2, ...)",
         )
     return int(text)
 
@@ -127,7 +132,10 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def parse_filters(
-    status: str | None, agreement: str | None, page: str | None, known: list[str],
+    status: str | None,
+    agreement: str | None,
+    page: str | None,
+    known: list[str],
 ) -> OrderFilters:
     """The order filters; an agreement that does not exist is refused, naming ``agreement``."""
     wanted = _blank_to_none(agreement)
@@ -135,12 +143,15 @@ def parse_filters(
         wanted = wanted.upper()
         if wanted not in known:
             raise AcsaError.single(
-                Code.AGREEMENT_NOT_FOUND, "agreement",
+                Code.AGREEMENT_NOT_FOUND,
+                "agreement",
                 f"agreement {agreement!r} is not in the registry",
             )
     state = _blank_to_none(status)
     return OrderFilters(
-        status=state.lower() if state else None, agreement=wanted, page=parse_page(page),
+        status=state.lower() if state else None,
+        agreement=wanted,
+        page=parse_page(page),
     )
 
 
@@ -173,7 +184,10 @@ def order_row(engine: Engine, order: Order) -> OrderRow:
 
 
 def overview(
-    engine: Engine, as_of: str | None, status: str | None, agreement: str | None,
+    engine: Engine,
+    as_of: str | None,
+    status: str | None,
+    agreement: str | None,
     page: str | None,
 ) -> Overview:
     """The registry (signed by ``as_of``, with status then) and one page of filtered orders."""
@@ -185,7 +199,11 @@ def overview(
     shown = list_agreements(_read(engine), as_of=on) if on else every
     items = [agreement_out(a, when) for a in shown]
     found = list_orders(
-        _read(engine), filters.status, filters.agreement, PAGE_SIZE + 1, filters.offset,
+        _read(engine),
+        filters.status,
+        filters.agreement,
+        PAGE_SIZE + 1,
+        filters.offset,
     )
     return Overview(
         as_of=when,
