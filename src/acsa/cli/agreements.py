@@ -13,13 +13,13 @@ from acsa.cli.common import (
     JsonOption,
     engine_for,
     out,
-    parse_date,
     print_json,
     refusals,
     uow_for,
 )
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
+from acsa.domain.dates import parse_day
 from acsa.schemas import agreement_out
 from acsa.services import agreements as service
 
@@ -46,7 +46,7 @@ def list_(
 ) -> None:
     """List agreements, with their status today or on --as-of."""
     with refusals(as_json):
-        on = parse_date(as_of, "--as-of")
+        on = parse_day(as_of, "--as-of")
         found = service.list_agreements(uow_for(engine_for(db), read_only=True), party, on)
         items = [agreement_out(a, on or today()) for a in found]
     if as_json:
@@ -70,7 +70,7 @@ def show(
 ) -> None:
     """One agreement: dates, status, scope, settlement terms, versions and sources."""
     with refusals(as_json):
-        on = parse_date(as_of, "--as-of") or today()
+        on = parse_day(as_of, "--as-of") or today()
         item = agreement_out(
             service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on
         )

@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated
@@ -139,16 +138,3 @@ def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
     if errors:
         raise AcsaError(errors)
     return found
-
-
-def parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_DATE,
-            option,
-            f"{option} {value!r} is not a date (YYYY-MM-DD)",
-        ) from None

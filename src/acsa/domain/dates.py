@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from acsa.domain.errors import AcsaError, Code
+
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -66,3 +68,16 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self.isoformat()
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A ``YYYY-MM-DD`` date given by a person (an option, a query parameter); blank is None.
+    Anything else is refused as INVALID_DATE naming ``field``."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise AcsaError.single(
+            Code.INVALID_DATE, field, f"{field} {value!r} is not a date (YYYY-MM-DD)"
+        ) from None

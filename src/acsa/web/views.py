@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
+from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import AgreementOut, OrderOut, agreement_out, order_out
@@ -23,8 +24,6 @@ from acsa.services.orders import get_order, list_orders, violations_now
 
 #: Orders per page of the overview.
 PAGE_SIZE = 100
-#: The largest order number the store can hold (a 32-bit integer column).
-MAX_ORDER_ID = 2**31 - 1
 #: Actions whose event details carry the reason an order stopped.
 REASON_ACTIONS = ("reject", "cancel")
 
@@ -93,16 +92,7 @@ def _read(engine: Engine) -> UnitOfWork:
 
 def parse_as_of(value: str | None) -> date | None:
     """``?as_of=YYYY-MM-DD``; empty means today. Anything else is refused as INVALID_DATE."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_DATE,
-            "as_of",
-            f"as_of {value!r} is not a date (YYYY-MM-DD)",
-        ) from None
+    return parse_day(value, "as_of")
 
 
 def parse_page(value: str | None) -> int:
@@ -122,7 +112,7 @@ def parse_page(value: str | None) -> int:
 def parse_order_id(value: str) -> int:
     """The order number in a path; a number the store cannot hold is simply not found."""
     text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ORDER_ID:
+    if not text.isdigit():
         raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {value!r}")
     return int(text)
 
