@@ -127,6 +127,7 @@ def test_full_lifecycle_with_partial_delivery_and_receipt(db, tmp_path):
     assert run("orders", "deliver", oid, "--db", db, "--json").json["status"] == "delivered"
     final = run("orders", "receive", oid, "--db", db, "--json", env={"ACSA_ACTOR": "Sgt Lee"})
     assert final.json["status"] == "received"
+    assert len(final.json["history"]) == 7  # an action prints the order with its whole history
     shown = run("orders", "show", oid, "--db", db, "--json").json
     history = shown["history"]
     assert [h["action"] for h in history] == [

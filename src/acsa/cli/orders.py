@@ -41,6 +41,14 @@ def _show(order: OrderOut, as_json: bool) -> None:
         out.print(order_panel(order))
 
 
+def _show_stored(db: str | None, order: Order, as_json: bool) -> None:
+    """Show an order just changed as it is now stored, with its whole history."""
+    assert order.id is not None
+    with refusals(as_json):
+        stored = service.get_order(uow_for(engine_for(db, check_schema=False), True), order.id)
+    _show(order_out(stored), as_json)
+
+
 def _out(db: str | None, order: Order) -> OrderOut:
     """The order's JSON form; drafts carry what the checks would refuse now."""
     violations = []
@@ -145,7 +153,7 @@ def submit(
     """Submit a draft to the supplier; the agreement checks run first."""
     with refusals(as_json):
         order = service.submit(uow_for(engine_for(db)), order_id, acting(actor))
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)
 
 
 @app.command()
@@ -159,7 +167,7 @@ def accept(
     """Accept for the supplier (less on some lines with --line N=QTY); the checks run again."""
     with refusals(as_json):
         order = service.accept(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)
 
 
 @app.command()
@@ -173,7 +181,7 @@ def reject(
     """Reject a submitted order for the supplier."""
     with refusals(as_json):
         order = service.reject(uow_for(engine_for(db)), order_id, acting(actor), reason)
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)
 
 
 @app.command()
@@ -187,7 +195,7 @@ def deliver(
     """Record a delivery: everything still to deliver, or --line N=QTY for a partial one."""
     with refusals(as_json):
         order = service.deliver(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)
 
 
 @app.command()
@@ -206,7 +214,7 @@ def receive(
         order = service.receive(
             uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line), note
         )
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)
 
 
 @app.command()
@@ -220,4 +228,4 @@ def cancel(
     """Cancel an order before anything is delivered."""
     with refusals(as_json):
         order = service.cancel(uow_for(engine_for(db)), order_id, acting(actor), reason)
-    _show(order_out(order), as_json)
+    _show_stored(db, order, as_json)

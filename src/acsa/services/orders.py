@@ -102,7 +102,10 @@ def check_document(uow: UnitOfWork, data: Any) -> list[Violation]:
 def _act(uow: UnitOfWork, order_id: int, now: datetime | None, step: Any) -> Order:
     stamp = now or utc_now()
     with uow:
-        order = _order(uow, order_id, with_history=True)
+        # The history is not needed to act (the stored version numbers the next event), so
+        # the returned order's history holds only what this action recorded; get_order
+        # returns the whole of it.
+        order = _order(uow, order_id)
         step(order, stamp)
         uow.orders.update(order, stamp)
         uow.commit()

@@ -29,10 +29,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Any) -> None:
     # Writers take the lock at the start, so a read-then-write transaction cannot deadlock;
     # readers (acsa_read_only) begin a plain deferred transaction and never block writers.
-    if conn.get_execution_options().get("acsa_read_only"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    begin = "BEGIN" if conn.get_execution_options().get("acsa_read_only") else "BEGIN IMMEDIATE"
+    # Straight to the driver: this runs once per transaction, on the hot path.
+    conn.connection.driver_connection.execute(begin)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
