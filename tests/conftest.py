@@ -57,11 +57,10 @@ def pg_url() -> Iterator[str]:
 
 
 def _wipe_and_reload(engine: Engine) -> None:
+    """Empty every table (PostgreSQL: restarting the id sequences) and load the registry."""
+    names = ", ".join(f'"{table.name}"' for table in tables.metadata.sorted_tables)
     with engine.begin() as conn:
-        for table in reversed(tables.metadata.sorted_tables):
-            conn.execute(table.delete())
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER SEQUENCE orders_id_seq RESTART WITH 1"))
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     load_registry(UnitOfWork(engine))
 
 

@@ -4,6 +4,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from acsa.adapters.db.migrate import head_revision
 from acsa.adapters.db.tables import metadata
 from acsa.domain.errors import AcsaError
 from acsa.services import agreements
@@ -21,7 +22,7 @@ def test_init_twice_changes_nothing(engine):
     before = content(engine)
     report = init_database(engine)
     assert (report.agreements_added, report.versions_added) == (0, 0)
-    assert report.revision_before == report.revision == "0001"
+    assert report.revision_before == report.revision == head_revision()
     assert content(engine) == before
 
 

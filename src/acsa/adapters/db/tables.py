@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -115,4 +116,117 @@ settings = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# --- settlement and the ledger (migration 0002) ---------------------------------------------
+
+# One entry is one balanced transaction in one nation's book ("book") with one partner.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("book", String(3), nullable=False),
+    Column("partner", String(3), nullable=False),
+    Column("order_id", ForeignKey("orders.id"), index=True),
+    Column("kind", String(32), nullable=False),
+    # What the entry stands on: "receipt 3 of order 12", "invoice JPN-2026-000004", ...
+    Column("document", String(200), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("reverses", ForeignKey("ledger_entries.id")),
+    Index("ix_ledger_entries_book_partner_effective", "book", "partner", "effective"),
+)
+
+# Debits positive, credits negative, in the currency's minor unit; an entry sums to zero per
+# currency. Book, partner and date are repeated here so balances as of a date need no join.
+ledger_postings = Table(
+    "ledger_postings",
+    metadata,
+    Column("entry_id", ForeignKey("ledger_entries.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("book", String(3), nullable=False),
+    Column("partner", String(3), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Index("ix_ledger_postings_book_partner_effective", "book", "partner", "effective"),
+)
+
+# Running balances, kept in the same transaction as the postings; always equal to a recompute.
+ledger_balances = Table(
+    "ledger_balances",
+    metadata,
+    Column("book", String(3), primary_key=True),
+    Column("partner", String(3), primary_key=True),
+    Column("account", String(32), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("issuer", String(3), nullable=False),
+    Column("debtor", String(3), nullable=False),
+    Column("kind", String(16), nullable=False),  # "cash" or "conversion"
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("issued", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("paid", Date, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+# Replacements in kind, equal value exchanges and conversions of overdue in-kind debt to cash.
+settlements = Table(
+    "settlements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("agreed_by", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+# Named counters (invoice numbers per issuer and year), incremented inside the transaction.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+# Reference rates: units of ``currency`` per 1 EUR on ``day`` (the ECB layout).
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("per_eur", String(40), nullable=False),
+    Column("source", Text, nullable=False),
 )
