@@ -1,0 +1,235 @@
+"""Settling what an order left owing: invoices and payments, replacement in kind, equal value
+exchange, and the deadline after which in-kind debt becomes cash. Pure rules, no storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.money import Money
+from acsa.domain.order import Order, OrderLine
+from acsa.domain.vocabulary import Settlement
+
+IN_KIND_METHODS = frozenset({Settlement.REPLACEMENT_IN_KIND, Settlement.EQUAL_VALUE_EXCHANGE})
+
+
+def settled_in_kind(order: Order) -> bool:
+    return order.settlement in IN_KIND_METHODS
+
+
+def invoice_number(issuer: str, year: int, sequence: int) -> str:
+    """``JPN-2026-000042``: issuer, year of issue, running number per issuer and year."""
+    return f"{issuer}-{year}-{sequence:06d}"
+
+
+def due_date(issued: date, payment_term_days: int) -> date:
+    return issued + timedelta(days=payment_term_days)
+
+
+def replacement_deadline(received: date, deadline_days: int) -> date:
+    """The last day a receipt can still be settled in kind; past it, it becomes cash."""
+    return received + timedelta(days=deadline_days)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAccount:
+    """What an order has left owing, from its receipts and settlements (in its currency)."""
+
+    currency: str
+    received: Decimal
+    invoiced: Decimal
+    paid: Decimal
+    settled_in_kind: Decimal
+    converted: Decimal
+    in_kind: bool
+
+    @property
+    def uninvoiced(self) -> Decimal:
+        """Cash debt not yet invoiced: received value on cash orders, conversions on in-kind."""
+        cash_debt = self.converted if self.in_kind else self.received
+        return cash_debt - self.invoiced
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.invoiced - self.paid
+
+    @property
+    def owed_in_cash(self) -> Decimal:
+        cash_debt = self.converted if self.in_kind else self.received
+        return cash_debt - self.paid
+
+    @property
+    def awaiting_replacement(self) -> Decimal:
+        if not self.in_kind:
+            return Decimal(0)
+        return self.received - self.settled_in_kind - self.converted
+
+    @property
+    def settled(self) -> bool:
+        return self.received > 0 and self.owed_in_cash == 0 and self.awaiting_replacement == 0
+
+
+def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str) -> None:
+    """A payment must be positive, in the invoice's currency, and no more than is unpaid."""
+    errors: list[Violation] = []
+    if amount.currency != invoice_amount.currency:
+        errors.append(
+            Violation(
+                Code.CURRENCY_MISMATCH,
+                "currency",
+                f"invoice {number} is in {invoice_amount.currency}, not {amount.currency}",
+            )
+        )
+    elif amount.amount <= 0:
+        errors.append(
+            Violation(
+                Code.INVALID_AMOUNT,
+                "amount",
+                f"a payment must be more than zero, not {amount}",
+            )
+        )
+    else:
+        unpaid = invoice_amount - paid
+        if amount.amount > unpaid.amount:
+            errors.append(
+                Violation(
+                    Code.OVERPAYMENT,
+                    "amount",
+                    f"invoice {number} has {unpaid} unpaid of {invoice_amount}; "
+                    f"a payment of {amount} would overpay it by {amount - unpaid}",
+                )
+            )
+    if errors:
+        raise AcsaError(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedLine:
+    """Goods returned in kind against one line of the order."""
+
+    line: int
+    category: str
+    quantity: Decimal
+    nsn: str | None = None
+    description: str = ""
+
+
+def replacement_value(
+    order: Order, returned: Sequence[ReturnedLine], replaced_before: dict[int, Decimal]
+) -> tuple[Money, dict[int, Decimal]]:
+    """The value of a replacement in kind and the quantities replaced per line after it.
+
+    Each returned line must name a line of the order, be of the same category, carry the same
+    NSN where the order gave one, and not exceed what was received and not yet replaced.
+    """
+    errors: list[Violation] = []
+    after = dict(replaced_before)
+    value = Money.zero(order.currency)
+    if not returned:
+        raise AcsaError.single(Code.MISSING_FIELD, "lines", "a replacement needs lines")
+    for index, item in enumerate(returned):
+        field = f"lines[{index}]"
+        line = _order_line(order, item.line)
+        if line is None:
+            errors.append(
+                Violation(
+                    Code.REPLACEMENT_MISMATCH,
+                    f"{field}.line",
+                    f"the order has no line {item.line}; its lines are 1 to {len(order.lines)}",
+                )
+            )
+            continue
+        problem = _mismatch(line, item, after.get(line.number, Decimal(0)))
+        if problem:
+            errors.append(Violation(Code.REPLACEMENT_MISMATCH, field, problem))
+            continue
+        before = after.get(line.number, Decimal(0))
+        after[line.number] = before + item.quantity
+        value = value + _value_between(line, before, after[line.number])
+    if errors:
+        raise AcsaError(errors)
+    return value, after
+
+
+def _order_line(order: Order, number: int) -> OrderLine | None:
+    return next((line for line in order.lines if line.number == number), None)
+
+
+def _mismatch(line: OrderLine, item: ReturnedLine, replaced: Decimal) -> str | None:
+    n = line.number
+    if item.category != line.category:
+        return (
+            f"line {n} was {line.category!r}; a replacement must be the same kind, "
+            f"not {item.category!r}"
+        )
+    if line.nsn and (item.nsn or "").replace("-", "") != line.nsn.replace("-", ""):
+        return f"line {n} was NSN {line.nsn}; the replacement gives {item.nsn or 'none'}"
+    if item.quantity <= 0:
+        return f"line {n}: a replaced quantity must be more than zero, not {item.quantity}"
+    left = line.quantity_received - replaced
+    if item.quantity > left:
+        return (
+            f"line {n}: {item.quantity} {line.unit} returned, but only {left} {line.unit} "
+            f"received and not yet replaced"
+        )
+    return None
+
+
+def _value_between(line: OrderLine, before: Decimal, after: Decimal) -> Money:
+    """Value of the quantity from ``before`` to ``after``, rounded so parts add up exactly."""
+    return Money.of_product(after, line.unit_price, line.currency) - Money.of_product(
+        before, line.unit_price, line.currency
+    )
+
+
+def receipt_value(order_before: Order, order_after: Order) -> Money:
+    """Value of what one receipt added: the received value after it less before it."""
+    return order_after.value_received - order_before.value_received
+
+
+def check_exchange_value(value: Money, awaiting: Money) -> None:
+    if value.amount <= 0:
+        raise AcsaError.single(
+            Code.INVALID_AMOUNT, "lines", f"an exchange must be worth more than zero, not {value}"
+        )
+    if value.amount > awaiting.amount:
+        raise AcsaError.single(
+            Code.EXCHANGE_EXCEEDS_OWED,
+            "lines",
+            f"the exchange is valued at {value}, more than the {awaiting} still owed in kind",
+        )
+
+
+def overdue_in_kind(
+    tranches: Iterable[tuple[date, Decimal]],
+    settled: Decimal,
+    deadline_days: int,
+    as_of: date,
+) -> Decimal:
+    """In-kind debt past its deadline on ``as_of``: receipts (date, value) oldest first, with
+    settlements so far applied to the oldest first. The deadline day itself is still in time."""
+    left_to_apply = settled
+    overdue = Decimal(0)
+    for received_on, value in sorted(tranches):
+        applied = min(value, left_to_apply)
+        left_to_apply -= applied
+        remaining = value - applied
+        if remaining > 0 and as_of > replacement_deadline(received_on, deadline_days):
+            overdue += remaining
+    return overdue
+
+
+def next_deadline(
+    tranches: Iterable[tuple[date, Decimal]], settled: Decimal, deadline_days: int
+) -> date | None:
+    """The earliest deadline of in-kind debt still open, or None when nothing is open."""
+    left_to_apply = settled
+    for received_on, value in sorted(tranches):
+        applied = min(value, left_to_apply)
+        left_to_apply -= applied
+        if value - applied > 0:
+            return replacement_deadline(received_on, deadline_days)
+    return None
