@@ -30,6 +30,8 @@ def apply(order, action, qty):
         order.reject(AT, "p")
     elif action is Action.CANCEL:
         order.cancel(AT, "p")
+    elif action is Action.CLOSE:
+        order.close(AT, "p")
     elif action is Action.DELIVER:
         order.deliver(AT, "p", qty or None)
     else:

@@ -51,6 +51,7 @@ def test_submit_with_violations_is_refused_and_changes_nothing():
         (OrderStatus.DRAFT, Action.DELIVER),
         (OrderStatus.SUBMITTED, Action.RECEIVE),
         (OrderStatus.RECEIVED, Action.CANCEL),
+        (OrderStatus.CLOSED, Action.CANCEL),
         (OrderStatus.REJECTED, Action.SUBMIT),
         (OrderStatus.DELIVERED, Action.CANCEL),
         (OrderStatus.CANCELLED, Action.SUBMIT),
@@ -75,8 +76,9 @@ def test_transitions_the_machine_does_not_allow_are_refused(status, action):
 
 
 def test_terminal_states_allow_nothing():
-    for status in (OrderStatus.RECEIVED, OrderStatus.REJECTED, OrderStatus.CANCELLED):
+    for status in (OrderStatus.CLOSED, OrderStatus.REJECTED, OrderStatus.CANCELLED):
         assert ALLOWED[status] == frozenset()
+    assert ALLOWED[OrderStatus.RECEIVED] == frozenset({Action.CLOSE})
 
 
 def test_partial_delivery_then_the_rest():

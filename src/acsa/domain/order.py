@@ -24,6 +24,7 @@ class OrderStatus(StrEnum):
     DELIVERED = "delivered"
     PARTIALLY_RECEIVED = "partially_received"
     RECEIVED = "received"
+    CLOSED = "closed"
     CANCELLED = "cancelled"
 
 
@@ -35,6 +36,7 @@ class Action(StrEnum):
     DELIVER = "deliver"
     RECEIVE = "receive"
     CANCEL = "cancel"
+    CLOSE = "close"
 
 
 S, A = OrderStatus, Action
@@ -49,7 +51,9 @@ ALLOWED: Mapping[OrderStatus, frozenset[Action]] = {
     # A receipt covers everything delivered so far: only another delivery can follow.
     S.PARTIALLY_RECEIVED: frozenset({A.DELIVER}),
     S.REJECTED: frozenset(),
-    S.RECEIVED: frozenset(),
+    # Received orders are settled, then closed (the service checks nothing is owed).
+    S.RECEIVED: frozenset({A.CLOSE}),
+    S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 
@@ -59,6 +63,7 @@ RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
     A.ACCEPT: frozenset({S.ACCEPTED}),
     A.REJECT: frozenset({S.REJECTED}),
     A.CANCEL: frozenset({S.CANCELLED}),
+    A.CLOSE: frozenset({S.CLOSED}),
     A.DELIVER: frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED}),
     A.RECEIVE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
 }
@@ -279,6 +284,11 @@ class Order:
     def cancel(self, at: datetime, actor: str, reason: str = "") -> Event:
         self._require(Action.CANCEL)
         return self._record(Action.CANCEL, at, actor, OrderStatus.CANCELLED, {"reason": reason})
+
+    def close(self, at: datetime, actor: str) -> Event:
+        """Close a received order once it is settled (the caller checks the settlement)."""
+        self._require(Action.CLOSE)
+        return self._record(Action.CLOSE, at, actor, OrderStatus.CLOSED)
 
     def deliver(
         self,

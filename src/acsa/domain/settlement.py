@@ -190,16 +190,17 @@ def receipt_value(order_before: Order, order_after: Order) -> Money:
     return order_after.value_received - order_before.value_received
 
 
-def check_exchange_value(value: Money, awaiting: Money) -> None:
+def check_in_kind_value(value: Money, awaiting: Money, code: Code) -> None:
+    """A settlement in kind must be worth something and no more than is still owed in kind."""
     if value.amount <= 0:
         raise AcsaError.single(
-            Code.INVALID_AMOUNT, "lines", f"an exchange must be worth more than zero, not {value}"
+            Code.INVALID_AMOUNT, "lines", f"a settlement must be worth more than zero, not {value}"
         )
     if value.amount > awaiting.amount:
         raise AcsaError.single(
-            Code.EXCHANGE_EXCEEDS_OWED,
+            code,
             "lines",
-            f"the exchange is valued at {value}, more than the {awaiting} still owed in kind",
+            f"the settlement is valued at {value}, more than the {awaiting} still owed in kind",
         )
 
 

@@ -11,8 +11,10 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.ledger import Stamp, receipt_entries
 from acsa.domain.order import Order, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
+from acsa.domain.settlement import settled_in_kind
 from acsa.schemas import OrderIn, order_from_doc, parse_model
 
 Quantities = Mapping[int, Decimal] | None
@@ -33,7 +35,8 @@ def _agreement(uow: UnitOfWork, agreement_id: str, field: str = "agreement") -> 
 MAX_ORDER_ID = 2**31 - 1
 
 
-def _order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
+def load_order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
+    """The order ``order_id`` inside an open unit of work, or ORDER_NOT_FOUND."""
     in_range = 0 < order_id <= MAX_ORDER_ID
     order = uow.orders.get(order_id, with_history=with_history) if in_range else None
     if order is None:
@@ -64,7 +67,7 @@ def place_order(
 
 def get_order(uow: UnitOfWork, order_id: int) -> Order:
     with uow:
-        return _order(uow, order_id, with_history=True)
+        return load_order(uow, order_id, with_history=True)
 
 
 def list_orders(
@@ -105,7 +108,7 @@ def _act(uow: UnitOfWork, order_id: int, now: datetime | None, step: Any) -> Ord
         # The history is not needed to act (the stored version numbers the next event), so
         # the returned order's history holds only what this action recorded; get_order
         # returns the whole of it.
-        order = _order(uow, order_id)
+        order = load_order(uow, order_id)
         step(order, stamp)
         uow.orders.update(order, stamp)
         uow.commit()
@@ -171,9 +174,25 @@ def receive(
     note: str = "",
     now: datetime | None = None,
 ) -> Order:
-    return _act(
-        uow,
-        order_id,
-        now,
-        lambda order, at: order.receive(at, actor, quantities, note),
-    )
+    """Record a receipt; both nations' books get their postings in the same transaction:
+    the supplier a receivable, the requester a payable, valued at what was received."""
+
+    def step(order: Order, at: datetime) -> None:
+        before = order.value_received
+        event = order.receive(at, actor, quantities, note)
+        value = order.value_received - before
+        if value.amount == 0:
+            return
+        stamp = Stamp(
+            effective=at.date(),
+            at=at,
+            actor=actor,
+            document=f"order {order.id} receipt (event {event.seq})",
+            order_id=order.id,
+            memo=note,
+        )
+        uow.ledger.add(
+            receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
+        )
+
+    return _act(uow, order_id, now, step)

@@ -6,6 +6,12 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from acsa.adapters.db.ledger_repository import (
+    CounterRepository,
+    InvoiceRepository,
+    LedgerRepository,
+    SettlementRepository,
+)
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
 
 
@@ -15,6 +21,10 @@ class UnitOfWork:
     agreements: AgreementRepository
     orders: OrderRepository
     settings: SettingsRepository
+    ledger: LedgerRepository
+    invoices: InvoiceRepository
+    settlements: SettlementRepository
+    counters: CounterRepository
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -30,6 +40,10 @@ class UnitOfWork:
         self.agreements = AgreementRepository(conn)
         self.orders = OrderRepository(conn)
         self.settings = SettingsRepository(conn)
+        self.ledger = LedgerRepository(conn)
+        self.invoices = InvoiceRepository(conn)
+        self.settlements = SettlementRepository(conn)
+        self.counters = CounterRepository(conn)
         return self
 
     @property

@@ -1,0 +1,303 @@
+"""Repositories for the books and settlement: entries with running balances, invoices,
+payments, settlements in kind, counters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from acsa.adapters.db import tables as t
+from acsa.domain.ledger import Account, Entry, EntryKind, Posting
+from acsa.domain.money import Money, from_minor, to_minor
+
+
+def _upsert_balances(dialect: str) -> Any:
+    table = t.ledger_balances
+    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert_.on_conflict_do_update(
+        index_elements=[table.c.book, table.c.partner, table.c.account, table.c.currency],
+        set_={"amount_minor": table.c.amount_minor + insert_.excluded.amount_minor},
+    )
+
+
+_UPSERTS = {name: _upsert_balances(name) for name in ("sqlite", "postgresql")}
+_INSERT_ENTRY = insert(t.ledger_entries)
+_INSERT_POSTINGS = insert(t.ledger_postings)
+
+
+class LedgerRepository:
+    """Entries are appended, never changed; each append moves the running balances in the
+    same transaction, so they always equal a recompute from postings."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, entries: Sequence[Entry]) -> list[Entry]:
+        stored: list[Entry] = []
+        postings: list[dict[str, Any]] = []
+        moves: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        for entry in entries:
+            entry_id = self._insert_entry(entry)
+            stored.append(_with_id(entry, entry_id))
+            for seq, p in enumerate(entry.postings, start=1):
+                minor = to_minor(p.amount.amount, p.amount.currency)
+                postings.append(
+                    {
+                        "entry_id": entry_id,
+                        "seq": seq,
+                        "book": entry.book,
+                        "partner": entry.partner,
+                        "effective": entry.effective,
+                        "account": p.account.value,
+                        "currency": p.amount.currency,
+                        "amount_minor": minor,
+                    }
+                )
+                moves[(entry.book, entry.partner, p.account.value, p.amount.currency)] += minor
+        if postings:
+            self.conn.execute(_INSERT_POSTINGS, postings)
+            self.conn.execute(
+                _UPSERTS[self.conn.dialect.name],
+                [
+                    {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
+                    for (b, pt, a, c), m in moves.items()
+                ],
+            )
+        return stored
+
+    def _insert_entry(self, entry: Entry) -> int:
+        result = self.conn.execute(
+            _INSERT_ENTRY,
+            {
+                "book": entry.book,
+                "partner": entry.partner,
+                "order_id": entry.order_id,
+                "kind": entry.kind.value,
+                "document": entry.document,
+                "effective": entry.effective,
+                "at": entry.at,
+                "actor": entry.actor,
+                "memo": entry.memo,
+                "reverses": entry.reverses,
+            },
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def running_balances(
+        self, book: str | None = None, partner: str | None = None
+    ) -> list[tuple[str, str, Account, Money]]:
+        """(book, partner, account, balance) from the running balances."""
+        query = select(t.ledger_balances)
+        if book:
+            query = query.where(t.ledger_balances.c.book == book)
+        if partner:
+            query = query.where(t.ledger_balances.c.partner == partner)
+        return [
+            (
+                r.book,
+                r.partner,
+                Account(r.account),
+                Money(from_minor(r.amount_minor, r.currency), r.currency),
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def balances_from_postings(
+        self, book: str | None = None, partner: str | None = None, as_of: date | None = None
+    ) -> list[tuple[str, str, Account, Money]]:
+        """The same figures recomputed from postings, as of the end of ``as_of``."""
+        p = t.ledger_postings
+        query = select(
+            p.c.book, p.c.partner, p.c.account, p.c.currency, func.sum(p.c.amount_minor)
+        ).group_by(p.c.book, p.c.partner, p.c.account, p.c.currency)
+        if book:
+            query = query.where(p.c.book == book)
+        if partner:
+            query = query.where(p.c.partner == partner)
+        if as_of:
+            query = query.where(p.c.effective <= as_of)
+        return [
+            (b, pt, Account(a), Money(from_minor(int(m), c), c))
+            for b, pt, a, c, m in self.conn.execute(query)
+        ]
+
+    def entries(
+        self,
+        book: str,
+        partner: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        order_id: int | None = None,
+        kind: EntryKind | None = None,
+    ) -> list[Entry]:
+        """Entries of a book, oldest first, with their postings."""
+        e = t.ledger_entries
+        query = select(e).where(e.c.book == book).order_by(e.c.effective, e.c.id)
+        if partner:
+            query = query.where(e.c.partner == partner)
+        if start:
+            query = query.where(e.c.effective >= start)
+        if end:
+            query = query.where(e.c.effective <= end)
+        if order_id is not None:
+            query = query.where(e.c.order_id == order_id)
+        if kind is not None:
+            query = query.where(e.c.kind == kind.value)
+        heads = self.conn.execute(query).all()
+        if not heads:
+            return []
+        postings: dict[int, list[Posting]] = defaultdict(list)
+        ids = [h.id for h in heads]
+        for chunk_start in range(0, len(ids), 900):
+            chunk = ids[chunk_start : chunk_start + 900]
+            rows = self.conn.execute(
+                select(t.ledger_postings)
+                .where(t.ledger_postings.c.entry_id.in_(chunk))
+                .order_by(t.ledger_postings.c.entry_id, t.ledger_postings.c.seq)
+            )
+            for r in rows:
+                postings[r.entry_id].append(
+                    Posting(
+                        Account(r.account),
+                        Money(from_minor(r.amount_minor, r.currency), r.currency),
+                    )
+                )
+        return [_entry_from_row(h, postings[h.id]) for h in heads]
+
+
+def _with_id(entry: Entry, entry_id: int) -> Entry:
+    return Entry(
+        book=entry.book,
+        partner=entry.partner,
+        kind=entry.kind,
+        document=entry.document,
+        effective=entry.effective,
+        at=entry.at,
+        actor=entry.actor,
+        postings=entry.postings,
+        order_id=entry.order_id,
+        memo=entry.memo,
+        reverses=entry.reverses,
+        id=entry_id,
+    )
+
+
+def _entry_from_row(row: Row[Any], postings: list[Posting]) -> Entry:
+    return Entry(
+        book=row.book,
+        partner=row.partner,
+        kind=EntryKind(row.kind),
+        document=row.document,
+        effective=row.effective,
+        at=row.at,
+        actor=row.actor,
+        postings=tuple(postings),
+        order_id=row.order_id,
+        memo=row.memo,
+        reverses=row.reverses,
+        id=row.id,
+    )
+
+
+class CounterRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def next(self, name: str) -> int:
+        """The next number of the named counter, taken inside the current transaction."""
+        bumped = self.conn.execute(
+            update(t.counters)
+            .where(t.counters.c.name == name)
+            .values(value=t.counters.c.value + 1)
+            .returning(t.counters.c.value)
+        ).scalar()
+        if bumped is not None:
+            return int(bumped)
+        self.conn.execute(insert(t.counters).values(name=name, value=1))
+        return 1
+
+
+class InvoiceRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, values: dict[str, Any]) -> int:
+        key = self.conn.execute(insert(t.invoices).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def find(
+        self,
+        number: str | None = None,
+        invoice_id: int | None = None,
+        order_id: int | None = None,
+        party: str | None = None,
+    ) -> list[Row[Any]]:
+        """Invoices with what has been paid on each (``paid_minor``)."""
+        i, p = t.invoices, t.payments
+        paid = (
+            select(func.coalesce(func.sum(p.c.amount_minor), 0))
+            .where(p.c.invoice_id == i.c.id)
+            .scalar_subquery()
+            .label("paid_minor")
+        )
+        query = select(i, paid).order_by(i.c.id)
+        if number is not None:
+            query = query.where(i.c.number == number)
+        if invoice_id is not None:
+            query = query.where(i.c.id == invoice_id)
+        if order_id is not None:
+            query = query.where(i.c.order_id == order_id)
+        if party is not None:
+            query = query.where((i.c.issuer == party) | (i.c.debtor == party))
+        return list(self.conn.execute(query).all())
+
+    def add_payment(self, values: dict[str, Any]) -> int:
+        key = self.conn.execute(insert(t.payments).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def payments(self, invoice_id: int) -> list[Row[Any]]:
+        return list(
+            self.conn.execute(
+                select(t.payments)
+                .where(t.payments.c.invoice_id == invoice_id)
+                .order_by(t.payments.c.id)
+            ).all()
+        )
+
+
+class SettlementRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, values: dict[str, Any]) -> int:
+        key = self.conn.execute(insert(t.settlements).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def of_order(self, order_id: int) -> list[Row[Any]]:
+        return list(
+            self.conn.execute(
+                select(t.settlements)
+                .where(t.settlements.c.order_id == order_id)
+                .order_by(t.settlements.c.id)
+            ).all()
+        )
+
+    def totals(self, order_ids: Sequence[int] | None = None) -> dict[tuple[int, str], int]:
+        """Sum of settlement values per (order, kind), in minor units."""
+        s = t.settlements
+        query = select(s.c.order_id, s.c.kind, func.sum(s.c.value_minor)).group_by(
+            s.c.order_id, s.c.kind
+        )
+        if order_ids is not None:
+            query = query.where(s.c.order_id.in_(order_ids))
+        return {(o, k): int(v) for o, k, v in self.conn.execute(query)}

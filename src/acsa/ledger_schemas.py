@@ -1,0 +1,183 @@
+"""JSON shapes of settlement and the ledger: invoices, payments, settlements in kind,
+positions, statements, aging. Shared by the CLI and, later, the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from acsa.schemas import DecimalStr, ExactDecimal, Strict
+
+
+class ReturnedLineIn(Strict):
+    line: int = Field(ge=1)
+    category: str
+    quantity: ExactDecimal
+    nsn: str | None = None
+    description: str = ""
+
+
+class ReplacementIn(Strict):
+    """``acsa settle replace ORDER --file lines.json``: the goods returned in kind."""
+
+    lines: list[ReturnedLineIn] = Field(min_length=1)
+    date: Annotated[dt.date | None, Field(description="Day of the return; default today.")] = None
+    note: str = ""
+
+
+class ExchangeLineIn(Strict):
+    category: str
+    description: str = Field(min_length=1)
+    quantity: ExactDecimal = Decimal(1)
+    unit: str = "EA"
+    value: ExactDecimal
+    currency: str | None = None
+
+
+class ExchangeIn(Strict):
+    """``acsa settle exchange ORDER --file lines.json``: other goods or services of equal value."""
+
+    lines: list[ExchangeLineIn] = Field(min_length=1)
+    agreed_by: str = Field(min_length=1, description="Who agreed the valuation, both sides.")
+    valuation_note: str = ""
+    date: dt.date | None = None
+
+
+class PaymentOut(BaseModel):
+    id: int
+    amount: DecimalStr
+    currency: str
+    paid: date
+    reference: str
+    at: datetime
+    actor: str
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    order: int
+    issuer: str
+    debtor: str
+    kind: str
+    amount: DecimalStr
+    currency: str
+    issued: date
+    due: date
+    paid: DecimalStr
+    unpaid: DecimalStr
+    status: str
+    at: datetime
+    actor: str
+    payments: list[PaymentOut] = []
+
+
+class SettlementOut(BaseModel):
+    id: int
+    order: int
+    kind: str
+    value: DecimalStr
+    currency: str
+    effective: date
+    lines: list[dict[str, Any]]
+    agreed_by: str
+    note: str
+    at: datetime
+    actor: str
+
+
+class OrderAccountOut(BaseModel):
+    """What an order has left owing."""
+
+    order: int
+    settlement: str
+    currency: str
+    received: DecimalStr
+    invoiced: DecimalStr
+    paid: DecimalStr
+    settled_in_kind: DecimalStr
+    converted: DecimalStr
+    uninvoiced: DecimalStr
+    owed_in_cash: DecimalStr
+    awaiting_replacement: DecimalStr
+    replacement_deadline: date | None
+    settled: bool
+
+
+class ConversionOut(BaseModel):
+    order: int
+    amount: DecimalStr
+    currency: str
+    invoice: str
+    deadline: date
+
+
+class SweepOut(BaseModel):
+    as_of: date
+    converted: list[ConversionOut]
+
+
+class PositionOut(BaseModel):
+    """Where ``nation`` stands with ``partner`` in one currency, from ``nation``'s book."""
+
+    nation: str
+    partner: str
+    currency: str
+    as_of: date | None
+    owed_to_us: DecimalStr
+    owed_by_us: DecimalStr
+    awaiting_replacement: DecimalStr
+    awaiting_replacement_by_us: DecimalStr
+    net: DecimalStr
+    provided: DecimalStr
+    received: DecimalStr
+
+
+class StatementLineOut(BaseModel):
+    entry: int
+    effective: date
+    kind: str
+    order: int | None
+    document: str
+    memo: str
+    debit: DecimalStr
+    credit: DecimalStr
+    balance: DecimalStr
+
+
+class StatementOut(BaseModel):
+    """A statement of account: what ``partner`` owes ``nation`` (positive) or is owed."""
+
+    nation: str
+    partner: str
+    currency: str
+    start: date
+    end: date
+    opening: DecimalStr
+    closing: DecimalStr
+    lines: list[StatementLineOut]
+
+
+class AgingOut(BaseModel):
+    nation: str
+    partner: str
+    currency: str
+    direction: str
+    buckets: dict[str, DecimalStr]
+    total: DecimalStr
+
+
+class OverdueOut(BaseModel):
+    kind: str
+    order: int
+    document: str
+    creditor: str
+    debtor: str
+    currency: str
+    amount: DecimalStr
+    due: date
+    days_overdue: int
