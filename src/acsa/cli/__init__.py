@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from acsa.cli import agreements, orders, system
+from acsa.cli import (
+    agreements,
+    history_import,
+    ledger,
+    order_forms,  # noqa: F401  (adds `acsa orders form`)
+    orders,
+    rates,
+    report,
+    report_annual,  # noqa: F401  (adds `acsa report annual`)
+    report_exceptions,  # noqa: F401  (adds `acsa report exceptions`)
+    settle,
+    system,
+)
 
 app = typer.Typer(
     name="acsa",
@@ -15,6 +27,13 @@ app = typer.Typer(
 system.register(app)
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(orders.app, name="orders")
+app.add_typer(settle.invoices_app, name="invoices")
+app.add_typer(settle.payments_app, name="payments")
+app.add_typer(settle.settle_app, name="settle")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(report.app, name="report")
+app.add_typer(rates.app, name="rates")
+app.add_typer(history_import.app, name="import")
 
 
 def main() -> None:
