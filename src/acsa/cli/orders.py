@@ -27,6 +27,7 @@ from acsa.config import actor as acting
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import ErrorsOut, OrderOut, order_out, violation_out
 from acsa.services import orders as service
+from acsa.services.settlement import close as close_order
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 
@@ -228,4 +229,17 @@ def cancel(
     """Cancel an order before anything is delivered."""
     with refusals(as_json):
         order = service.cancel(uow_for(engine_for(db)), order_id, acting(actor), reason)
+    _show_stored(db, order, as_json)
+
+
+@app.command()
+def close(
+    order_id: IdArgument,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close a received order once nothing is owed on it, in cash or in kind."""
+    with refusals(as_json):
+        order = close_order(uow_for(engine_for(db)), order_id, acting(actor))
     _show_stored(db, order, as_json)

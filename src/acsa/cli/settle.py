@@ -1,9 +1,271 @@
-"""(being written)"""
+"""acsa invoices, acsa payments, acsa settle: settling what orders left owing."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from pathlib import Path
+from typing import Annotated
 
-invoices_app = typer.Typer(no_args_is_help=True)
-payments_app = typer.Typer(no_args_is_help=True)
-settle_app = typer.Typer(no_args_is_help=True)
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from acsa.adapters.registry_file import read_document
+from acsa.cli.common import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    uow_for,
+)
+from acsa.config import actor as acting
+from acsa.domain.dates import parse_day
+from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.services import settlement as service
+
+invoices_app = typer.Typer(no_args_is_help=True, help="Invoices for what is owed in cash.")
+payments_app = typer.Typer(no_args_is_help=True, help="Payments against invoices.")
+settle_app = typer.Typer(
+    no_args_is_help=True,
+    help="Settlement in kind (replacement, equal value exchange) and the deadline sweep.",
+)
+
+OrderArgument = Annotated[int, typer.Argument(metavar="ORDER", help="The order's number.")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="The day it happened (YYYY-MM-DD); default today.")
+]
+LinesFile = Annotated[Path, typer.Option("--file", help="The lines, JSON (see the README).")]
+
+
+def _invoice_table(items: list[InvoiceOut]) -> Table:
+    table = Table(title="invoices")
+    for column in ("number", "order", "issuer", "debtor", "kind", "issued", "due", "status"):
+        table.add_column(column)
+    for column in ("amount", "paid", "unpaid"):
+        table.add_column(column, justify="right")
+    for i in items:
+        table.add_row(
+            i.number,
+            str(i.order),
+            i.issuer,
+            i.debtor,
+            i.kind,
+            str(i.issued),
+            str(i.due),
+            i.status,
+            f"{i.amount} {i.currency}",
+            f"{i.paid} {i.currency}",
+            f"{i.unpaid} {i.currency}",
+        )
+    return table
+
+
+def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
+    if as_json:
+        print_json(invoice)
+        return
+    out.print(_invoice_table([invoice]))
+    for p in invoice.payments:
+        out.print(
+            f"  paid {p.amount} {p.currency} on {p.paid} ({p.reference or 'no reference'})"
+            f" recorded by {p.actor}"
+        )
+
+
+@invoices_app.command("issue")
+def issue(
+    order_id: OrderArgument,
+    on: DateOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Invoice what the order owes in cash and is not invoiced yet (numbered, due after the
+    agreement's payment term)."""
+    with refusals(as_json):
+        invoice = service.issue_invoice(
+            uow_for(engine_for(db)), order_id, acting(actor), parse_day(on, "--date")
+        )
+    _show_invoice(invoice, as_json)
+
+
+@invoices_app.command("list")
+def list_invoices(
+    order: Annotated[int | None, typer.Option(help="Only this order's invoices.")] = None,
+    party: Annotated[
+        str | None, typer.Option(help="Only invoices issued by or to this nation.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Invoices with what is paid and unpaid (status open, paid or overdue today)."""
+    with refusals(as_json):
+        items = service.list_invoices(
+            uow_for(engine_for(db), read_only=True), order, party.upper() if party else None
+        )
+    if as_json:
+        print_json(items)
+    else:
+        out.print(_invoice_table(items))
+
+
+@invoices_app.command("show")
+def show_invoice(
+    invoice: Annotated[str, typer.Argument(metavar="INVOICE", help="Number or id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One invoice with its payments."""
+    with refusals(as_json):
+        found = service.get_invoice(uow_for(engine_for(db), read_only=True), invoice)
+    _show_invoice(found, as_json)
+
+
+@payments_app.command("record")
+def record(
+    invoice: Annotated[str, typer.Argument(metavar="INVOICE", help="Number or id.")],
+    amount: Annotated[
+        str, typer.Option("--amount", help="Amount paid, in the invoice's currency.")
+    ],
+    on: Annotated[str, typer.Option("--date", help="Day of payment (YYYY-MM-DD).")],
+    reference: Annotated[str, typer.Option("--reference", help="Bank or transfer reference.")] = "",
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of the amount (default: the invoice's).")
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a payment against an invoice; a payment over what is unpaid is refused."""
+    with refusals(as_json):
+        paid = parse_day(on, "--date")
+        assert paid is not None
+        result = service.record_payment(
+            uow_for(engine_for(db)),
+            invoice,
+            amount,
+            paid,
+            acting(actor),
+            reference,
+            currency.upper() if currency else None,
+        )
+    _show_invoice(result, as_json)
+
+
+def _show_settlement(result: SettlementOut, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"{result.kind} {result.id} of order {result.order}: {result.value} {result.currency} "
+        f"on {result.effective}, agreed by {result.agreed_by}"
+    )
+
+
+@settle_app.command("replace")
+def replace(
+    order_id: OrderArgument,
+    file: LinesFile,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record goods returned in kind: same category, quantity and NSN as the lines received."""
+    with refusals(as_json):
+        result = service.replace(
+            uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
+        )
+    _show_settlement(result, as_json)
+
+
+@settle_app.command("exchange")
+def exchange(
+    order_id: OrderArgument,
+    file: LinesFile,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record other goods or services of equal value, valued in the order's currency."""
+    with refusals(as_json):
+        result = service.exchange(
+            uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
+        )
+    _show_settlement(result, as_json)
+
+
+@settle_app.command("sweep")
+def sweep(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge deadlines on this day.")
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn in-kind debt past its replacement deadline into cash debt, with an invoice each.
+    Running it again the same day changes nothing."""
+    show_progress = not as_json and sys.stdout.isatty()
+    with refusals(as_json), Progress(disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("sweeping orders settled in kind", total=None)
+        result = service.sweep(
+            uow_for(engine_for(db)),
+            acting(actor),
+            parse_day(as_of, "--as-of"),
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json(result)
+        return
+    if not result.converted:
+        out.print(f"nothing past its replacement deadline on {result.as_of}")
+    for c in result.converted:
+        out.print(
+            f"order {c.order}: {c.amount} {c.currency} converted to cash (deadline {c.deadline}),"
+            f" invoice {c.invoice}"
+        )
+
+
+@settle_app.command("show")
+def show_account(
+    order_id: OrderArgument,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What an order has received, invoiced, been paid and settled in kind, and still owes."""
+    with refusals(as_json):
+        uow = uow_for(engine_for(db), read_only=True)
+        account = service.order_account(uow, order_id)
+        settled = service.settlements_of(uow, order_id)
+    if as_json:
+        print_json(account)
+        return
+    _account_table(account)
+    for s in settled:
+        _show_settlement(s, False)
+
+
+def _account_table(a: OrderAccountOut) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        ("received", a.received),
+        ("invoiced", a.invoiced),
+        ("paid", a.paid),
+        ("settled in kind", a.settled_in_kind),
+        ("converted to cash", a.converted),
+        ("not yet invoiced", a.uninvoiced),
+        ("owed in cash", a.owed_in_cash),
+        ("awaiting replacement", a.awaiting_replacement),
+    ]
+    for label, value in rows:
+        table.add_row(label, f"{value} {a.currency}")
+    if a.replacement_deadline:
+        table.add_row("replacement deadline", str(a.replacement_deadline))
+    table.add_row("settled", "yes" if a.settled else "no")
+    out.print(f"order {a.order} ({a.settlement})")
+    out.print(table)
