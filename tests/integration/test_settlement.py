@@ -1,0 +1,276 @@
+"""Settlement on a real database: invoices and payments, replacement in kind, equal value
+exchange, the deadline sweep and closing; every refusal writes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from acsa.domain.errors import AcsaError
+from acsa.domain.ledger import Account
+from acsa.services import orders, settlement
+from tests.integration.dump import content
+from tests.orders_data import order_doc
+
+RECEIVED_AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+FUEL_NSN = "9130-01-031-5816"
+ORDER_VALUE = Decimal(12000 * 152 + 400 * 1850 + 80020)
+
+
+def received_order(uow, at=RECEIVED_AT, **changes):
+    order, _ = orders.place_order(uow, order_doc(**changes), "Lt Sato", now=at - timedelta(days=5))
+    orders.submit(uow, order.id, "Capt. Smith", now=at - timedelta(days=4))
+    orders.accept(uow, order.id, "Cdr Tanaka", now=at - timedelta(days=3))
+    orders.deliver(uow, order.id, "PO Ito", now=at - timedelta(days=1))
+    orders.receive(uow, order.id, "Sgt Lee", now=at)
+    return order.id
+
+
+def balance(uow, book, partner, account):
+    with uow:
+        found = {(b, p, a): m.amount for b, p, a, m in uow.ledger.running_balances(book, partner)}
+    return found.get((book, partner, account), Decimal(0))
+
+
+def test_receipt_posts_a_receivable_and_a_payable_valued_at_what_was_received(uow):
+    order_id = received_order(uow)
+    assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == ORDER_VALUE
+    assert balance(uow, "AUS", "JPN", Account.PAYABLE_CASH) == -ORDER_VALUE
+    assert balance(uow, "JPN", "AUS", Account.SUPPORT_PROVIDED) == -ORDER_VALUE
+    assert settlement.order_account(uow, order_id).received == ORDER_VALUE
+
+
+def test_short_receipt_is_valued_at_what_arrived(uow):
+    order, _ = orders.place_order(uow, order_doc(), "x")
+    for step in (orders.submit, orders.accept, orders.deliver):
+        step(uow, order.id, "x")
+    orders.receive(uow, order.id, "x", {1: Decimal(11000)})
+    assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == ORDER_VALUE - 1000 * 152
+
+
+def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(uow):
+    first = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
+    second = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 12))
+    assert (first.number, second.number) == ("JPN-2026-000001", "JPN-2026-000002")
+    assert first.due == date(2026, 4, 10)  # 30 days, the registry's default term
+    assert (first.amount, first.currency, first.order) == (ORDER_VALUE, "JPY", 1)
+
+
+def test_nothing_left_to_invoice_is_refused(engine, uow):
+    order_id = received_order(uow)
+    settlement.issue_invoice(uow, order_id, "fin")
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        settlement.issue_invoice(uow, order_id, "fin")
+    assert refused.value.codes == ["NOTHING_TO_INVOICE"]
+    assert content(engine) == before
+
+
+def test_partial_payments_then_overpayment_refused(engine, uow):
+    invoice = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
+    paid = settlement.record_payment(uow, invoice.number, "1000000", date(2026, 4, 1), "fin")
+    assert paid.unpaid == ORDER_VALUE - 1000000
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        settlement.record_payment(uow, invoice.number, str(ORDER_VALUE), date(2026, 4, 2), "fin")
+    assert refused.value.codes == ["OVERPAYMENT"]
+    assert "overpay it by 1000000 JPY" in refused.value.violations[0].message
+    assert content(engine) == before
+    rest = settlement.record_payment(
+        uow, str(invoice.id), str(ORDER_VALUE - 1000000), date(2026, 4, 2), "fin"
+    )
+    assert rest.status == "paid"
+    assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == 0
+    assert balance(uow, "AUS", "JPN", Account.PAYABLE_CASH) == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "code"),
+    [
+        ("0", None, "INVALID_AMOUNT"),
+        ("-5", None, "INVALID_AMOUNT"),
+        ("10.5", None, "INVALID_AMOUNT"),
+        ("100", "USD", "CURRENCY_MISMATCH"),
+        ("lots", None, "INVALID_AMOUNT"),
+    ],
+)
+def test_bad_payments_are_refused(engine, uow, amount, currency, code):
+    invoice = settlement.issue_invoice(uow, received_order(uow), "fin")
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        settlement.record_payment(
+            uow, invoice.number, amount, date(2026, 4, 1), "fin", currency=currency
+        )
+    assert refused.value.codes == [code]
+    assert content(engine) == before
+
+
+def test_unknown_invoice_is_coded(uow):
+    with pytest.raises(AcsaError) as refused:
+        settlement.record_payment(uow, "JPN-2026-999999", "1", date(2026, 4, 1), "fin")
+    assert refused.value.codes == ["INVOICE_NOT_FOUND"]
+
+
+def test_replacement_in_kind_settles_the_goods_returned(uow):
+    order_id = received_order(uow, settlement="replacement_in_kind")
+    assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_IN_KIND) == ORDER_VALUE
+    result = settlement.replace(
+        uow,
+        order_id,
+        {
+            "lines": [
+                {"line": 1, "category": "fuel", "nsn": FUEL_NSN, "quantity": "12000"},
+                {"line": 2, "category": "food", "quantity": "400"},
+            ],
+            "date": "2026-05-01",
+        },
+        "PO Ito",
+    )
+    assert result.value == Decimal(12000 * 152 + 400 * 1850)
+    account = settlement.order_account(uow, order_id)
+    assert account.awaiting_replacement == Decimal(80020)
+    assert balance(uow, "AUS", "JPN", Account.PAYABLE_IN_KIND) == -Decimal(80020)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"line": 1, "category": "food", "nsn": FUEL_NSN, "quantity": "10"},  # other kind
+        {"line": 1, "category": "fuel", "nsn": "9130-00-000-0000", "quantity": "10"},  # NSN
+        {"line": 1, "category": "fuel", "quantity": "10"},  # NSN missing
+        {"line": 1, "category": "fuel", "nsn": FUEL_NSN, "quantity": "12001"},  # too much
+        {"line": 9, "category": "fuel", "quantity": "1"},  # no such line
+    ],
+)
+def test_replacement_not_matching_what_was_received_is_refused(engine, uow, line):
+    order_id = received_order(uow, settlement="replacement_in_kind")
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        settlement.replace(uow, order_id, {"lines": [line]}, "PO Ito")
+    assert refused.value.codes == ["REPLACEMENT_MISMATCH"]
+    assert content(engine) == before
+
+
+def test_replacement_of_a_cash_order_is_refused(uow):
+    order_id = received_order(uow)
+    with pytest.raises(AcsaError) as refused:
+        settlement.replace(
+            uow, order_id, {"lines": [{"line": 2, "category": "food", "quantity": "1"}]}, "x"
+        )
+    assert refused.value.codes == ["SETTLEMENT_METHOD_MISMATCH"]
+
+
+def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
+    order_id = received_order(uow, settlement="equal_value_exchange")
+    result = settlement.exchange(
+        uow,
+        order_id,
+        {
+            "lines": [
+                {
+                    "category": "transportation",
+                    "description": "C-2 airlift Naha-Darwin",
+                    "quantity": "1",
+                    "unit": "sortie",
+                    "value": "2000000",
+                }
+            ],
+            "agreed_by": "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
+            "valuation_note": "priced at the JASDF flying-hour rate",
+        },
+        "fin",
+    )
+    assert (result.kind, result.value, result.agreed_by) == (
+        "exchange",
+        Decimal(2000000),
+        "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
+    )
+    assert settlement.order_account(uow, order_id).awaiting_replacement == ORDER_VALUE - 2000000
+
+
+def test_exchange_worth_more_than_owed_is_refused(engine, uow):
+    order_id = received_order(uow, settlement="equal_value_exchange")
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        settlement.exchange(
+            uow,
+            order_id,
+            {
+                "lines": [
+                    {"category": "training", "description": "x", "value": str(ORDER_VALUE + 1)}
+                ],
+                "agreed_by": "both",
+            },
+            "fin",
+        )
+    assert refused.value.codes == ["EXCHANGE_EXCEEDS_OWED"]
+    assert content(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("received", "days_after_deadline", "converted"),
+    [
+        # Japan's fiscal year turns on 1 April, the US one on 1 October: receipts just before.
+        (datetime(2026, 3, 31, 23, 0, tzinfo=UTC), -1, False),
+        (datetime(2026, 3, 31, 23, 0, tzinfo=UTC), 0, False),
+        (datetime(2026, 3, 31, 23, 0, tzinfo=UTC), 1, True),
+        (datetime(2025, 9, 30, 12, 0, tzinfo=UTC), -1, False),
+        (datetime(2025, 9, 30, 12, 0, tzinfo=UTC), 0, False),
+        (datetime(2025, 9, 30, 12, 0, tzinfo=UTC), 1, True),
+    ],
+)
+def test_sweep_converts_only_after_the_deadline_day(uow, received, days_after_deadline, converted):
+    supplier_doc = {
+        "agreement": "JPN-USA",
+        "requester": "USA",
+        "supplier": "JPN",
+        "order_date": (received - timedelta(days=6)).date().isoformat(),
+        "needed_by": received.date().isoformat(),
+        "settlement": "replacement_in_kind",
+    }
+    order_id = received_order(uow, at=received, **supplier_doc)
+    deadline = received.date() + timedelta(days=365)
+    result = settlement.sweep(uow, "sweeper", deadline + timedelta(days=days_after_deadline))
+    assert bool(result.converted) is converted
+    if converted:
+        [conversion] = result.converted
+        assert (conversion.order, conversion.amount, conversion.deadline) == (
+            order_id,
+            ORDER_VALUE,
+            deadline,
+        )
+        account = settlement.order_account(uow, order_id)
+        assert (account.converted, account.awaiting_replacement) == (ORDER_VALUE, 0)
+        assert balance(uow, "JPN", "USA", Account.RECEIVABLE_CASH) == ORDER_VALUE
+        assert balance(uow, "USA", "JPN", Account.PAYABLE_CASH) == -ORDER_VALUE
+        [invoice] = settlement.list_invoices(uow, order_id=order_id)
+        assert (invoice.kind, invoice.amount, invoice.issued) == (
+            "conversion",
+            ORDER_VALUE,
+            deadline + timedelta(days=1),
+        )
+
+
+def test_sweep_twice_changes_nothing_the_second_time(engine, uow):
+    order_id = received_order(uow, settlement="replacement_in_kind")
+    settlement.replace(
+        uow, order_id, {"lines": [{"line": 2, "category": "food", "quantity": "400"}]}, "x"
+    )
+    first = settlement.sweep(uow, "sweeper", date(2027, 6, 1))
+    assert [c.amount for c in first.converted] == [ORDER_VALUE - 400 * 1850]
+    before = content(engine)
+    assert settlement.sweep(uow, "sweeper", date(2027, 6, 1)).converted == []
+    assert content(engine) == before
+
+
+def test_close_only_once_settled(uow):
+    order_id = received_order(uow)
+    with pytest.raises(AcsaError) as refused:
+        settlement.close(uow, order_id, "fin")
+    assert refused.value.codes == ["NOT_SETTLED"]
+    invoice = settlement.issue_invoice(uow, order_id, "fin")
+    settlement.record_payment(uow, invoice.number, str(ORDER_VALUE), date(2026, 4, 1), "fin")
+    assert settlement.close(uow, order_id, "fin").status.value == "closed"
+    assert orders.get_order(uow, order_id).history[-1].action.value == "close"
