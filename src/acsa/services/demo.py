@@ -27,13 +27,25 @@ from acsa.clock import utc_now
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import ExactDecimal, Strict, parse_model
-from acsa.services import orders
+from acsa.services import orders, settlement
 
 DEMO_RESOURCE = "demo.yaml"
 #: The settings key that says the demo is loaded; its value records when and which orders.
 DEMO_MARKER = "demo_loaded"
 
-StepAction = Literal["submit", "accept", "reject", "deliver", "receive", "cancel"]
+StepAction = Literal[
+    "submit",
+    "accept",
+    "reject",
+    "deliver",
+    "receive",
+    "cancel",
+    "invoice",
+    "pay",
+    "replace",
+    "exchange",
+    "close",
+]
 QUANTITY_ACTIONS = frozenset({"accept", "deliver", "receive"})
 REASON_ACTIONS = frozenset({"reject", "cancel"})
 
@@ -58,6 +70,11 @@ class DemoStep(DemoStamp):
     action: StepAction
     lines: dict[int, ExactDecimal] | None = None
     reason: str = ""
+    #: pay: the amount and the bank reference, against the order's latest invoice.
+    amount: ExactDecimal | None = None
+    reference: str = ""
+    #: replace and exchange: the document `acsa settle replace|exchange --file` takes.
+    settle: dict[str, Any] | None = None
     note: str = ""
     expect_refused: list[Code] | None = Field(None, min_length=1)
 
@@ -69,6 +86,10 @@ class DemoStep(DemoStamp):
             )
         if self.reason and self.action not in REASON_ACTIONS:
             raise ValueError(f"{self.action}: a reason only for reject and cancel")
+        if (self.amount is None) != (self.action != "pay"):
+            raise ValueError(f"{self.action}: an amount for pay, and only for pay")
+        if (self.settle is None) == (self.action in ("replace", "exchange")):
+            raise ValueError(f"{self.action}: a settle document for replace and exchange only")
         if self.note and self.action != "receive":
             raise ValueError(f"{self.action}: a note only for receive")
         return self
@@ -246,13 +267,45 @@ def _cancel(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
     return orders.cancel(uow, order_id, step.actor, step.reason, now=step.at)
 
 
-STEPS: Mapping[str, Callable[[UnitOfWork, int, DemoStep], Order]] = {
+def _invoice(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
+    settlement.issue_invoice(uow, order_id, step.actor, step.at.date(), now=step.at)
+
+
+def _pay(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
+    latest = settlement.list_invoices(uow, order_id=order_id)[-1]
+    settlement.record_payment(
+        uow, latest.number, step.amount, step.at.date(), step.actor, step.reference, now=step.at
+    )
+
+
+def _replace(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
+    settlement.replace(
+        uow, order_id, {**(step.settle or {}), "date": step.at.date()}, step.actor, now=step.at
+    )
+
+
+def _exchange(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
+    settlement.exchange(
+        uow, order_id, {**(step.settle or {}), "date": step.at.date()}, step.actor, now=step.at
+    )
+
+
+def _close(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
+    settlement.close(uow, order_id, step.actor, now=step.at)
+
+
+STEPS: Mapping[str, Callable[[UnitOfWork, int, DemoStep], object]] = {
     "submit": _submit,
     "accept": _accept,
     "reject": _reject,
     "deliver": _deliver,
     "receive": _receive,
     "cancel": _cancel,
+    "invoice": _invoice,
+    "pay": _pay,
+    "replace": _replace,
+    "exchange": _exchange,
+    "close": _close,
 }
 
 
