@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling, Source
 from acsa.domain.dates import PartialDate
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.money import is_known_currency
 from acsa.domain.order import Event, Order, OrderLine
 
 
@@ -58,10 +59,17 @@ class SourceDoc(Strict):
 
 class CeilingDoc(Strict):
     currency: str
-    amount: ExactDecimal
+    amount: Annotated[ExactDecimal, Field(gt=0)]
     applies_to: Literal["all", "supplies", "services"] = "all"
     party: Party | None = None
     note: str = ""
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if not is_known_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
 
 
 class AgreementVersionDoc(Strict):

@@ -16,16 +16,17 @@ from acsa.domain.order import Order, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.services.ceilings import ceiling_violations as over_ceilings
 
 Quantities = Mapping[int, Decimal] | None
 
 
-def _agreement(uow: UnitOfWork, agreement_id: str, field: str = "agreement") -> Agreement:
+def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
     agreement = uow.agreements.get(agreement_id)
     if agreement is None:
         raise AcsaError.single(
             Code.AGREEMENT_NOT_FOUND,
-            field,
+            "agreement",
             f"no agreement {agreement_id!r}; see `acsa agreements list`",
         )
     return agreement
@@ -130,7 +131,9 @@ def accept(
     now: datetime | None = None,
 ) -> Order:
     def step(order: Order, at: datetime) -> None:
-        violations = check_order(order, _agreement(uow, order.agreement_id))
+        agreement = _agreement(uow, order.agreement_id)
+        violations = check_order(order, agreement)
+        violations += over_ceilings(uow, order, agreement, quantities)
         order.accept(violations, at, actor, quantities)
 
     return _act(uow, order_id, now, step)
