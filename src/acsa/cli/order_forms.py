@@ -1,1 +1,55 @@
-"""(being written)"""
+"""acsa orders form: the order / receipt / invoice form of one order, as a PDF file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from acsa.adapters.exports import cannot_write, check_output
+from acsa.cli import orders
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
+from acsa.services.order_forms import order_form
+
+
+class FormFormat(StrEnum):
+    PDF = "pdf"
+
+
+@orders.app.command("form")
+def form(
+    order_id: orders.IdArgument,
+    file_format: Annotated[
+        FormFormat, typer.Option("--format", help="The file to write.", case_sensitive=False)
+    ] = FormFormat.PDF,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the form (default: order-ID.pdf in the current directory).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the order / receipt / invoice form: every field of the standard form, the
+    signatures from the order's history, invoices, payments, settlements, documents."""
+    path = out_path or Path(f"order-{order_id}.{file_format.value}")
+    from acsa.adapters.exports.order_form import write_order_form  # reportlab: load when used
+
+    with refusals(as_json):
+        check_output(path)
+        data = order_form(uow_for(engine_for(db), read_only=True), order_id)
+        try:
+            write_order_form(data, path)
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps({"file": str(path)}) + "\n")
+    else:
+        out.print(str(path))

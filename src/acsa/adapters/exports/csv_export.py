@@ -1,0 +1,45 @@
+"""The annual report as one CSV file in long format: ``view, key, currency, count, value``.
+
+Every breakdown row is one line; the monthly values are keyed ``PARTNER YYYY-MM`` and the
+balances (view ``balance``, no count) ``PARTNER YYYY-MM-DD``. Amounts are plain decimals with
+the currency's decimals, no grouping, so a spreadsheet or a script reads them exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from acsa.adapters.exports.formats import figure_views
+from acsa.domain.money import quantum
+from acsa.report_schemas import AnnualReport
+
+HEADER = ("view", "key", "currency", "count", "value")
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    return f"{value.quantize(quantum(currency)):f}"
+
+
+def csv_rows(report: AnnualReport) -> Iterator[tuple[str, str, str, str, str]]:
+    """The report's lines in long format (without the header)."""
+    for view in figure_views(report):
+        for f in view.figures:
+            yield view.name, f.key, f.currency, str(f.count), _amount(f.value, f.currency)
+    for m in report.monthly:
+        key = f"{m.partner} {m.month}"
+        yield "monthly", key, m.currency, str(m.count), _amount(m.value, m.currency)
+    for b in report.balances:
+        key = f"{b.partner} {b.day.isoformat()}"
+        yield "balance", key, b.currency, "", _amount(b.balance, b.currency)
+
+
+def write_csv(report: AnnualReport, path: Path) -> Path:
+    """Write the report to ``path`` (UTF-8, a header line, ``\\r\\n`` line ends as CSV has)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(csv_rows(report))
+    return path

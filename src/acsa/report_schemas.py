@@ -1,0 +1,153 @@
+"""JSON shapes of the reports and forms: the annual activity report of a nation and the order
+form. Shared by the CLI (``--json``), the exports (CSV, XLSX, PDF) and, later, the API.
+
+Money is ``Decimal`` in one currency per figure: a report never adds two currencies together,
+so every figure names its currency and a breakdown has one row per key and currency.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas import DecimalStr, OrderOut
+
+# --- the annual report ------------------------------------------------------------------------
+
+
+class Figure(BaseModel):
+    """Orders and their value for one key (a partner, category, activity...) in one currency.
+
+    ``count`` counts orders (an order with two fuel lines counts once under fuel); ``value`` is
+    the value of the quantities accepted (requested, before acceptance) at the unit prices.
+    It is split by direction (``provided``: the nation supplied; ``received``: it requested)
+    and by settlement (``settled``: nothing left owing, or closed; ``open``: the rest).
+    """
+
+    key: str
+    currency: str
+    count: int
+    value: DecimalStr
+    provided_count: int
+    provided: DecimalStr
+    received_count: int
+    received: DecimalStr
+    settled_count: int
+    settled: DecimalStr
+    open_count: int
+    open: DecimalStr
+
+
+class MonthlyValue(BaseModel):
+    """Orders dated in one month with one partner, in one currency."""
+
+    partner: str
+    month: str
+    currency: str
+    count: int
+    value: DecimalStr
+
+
+class BalancePoint(BaseModel):
+    """Where the nation stood with a partner at the end of a day, from its own book: debts in
+    cash and in kind, positive when owed to the nation."""
+
+    partner: str
+    day: date
+    currency: str
+    owed_to_us: DecimalStr
+    owed_by_us: DecimalStr
+    balance: DecimalStr
+
+
+class AnnualReport(BaseModel):
+    """A nation's support under its agreements over one fiscal year.
+
+    Orders count when the nation is their requester or supplier and their order date falls in
+    the year; drafts, rejected and cancelled orders are left out and counted in ``excluded``.
+    """
+
+    nation: str
+    fiscal_year: str
+    start: date
+    end: date
+    generated_at: datetime
+    orders: int
+    excluded: dict[str, int]
+    currencies: list[str]
+    summary: list[Figure]
+    by_partner: list[Figure]
+    by_category: list[Figure]
+    by_activity: list[Figure]
+    settled_open: list[Figure]
+    provided_received: list[Figure]
+    months: list[str]
+    monthly: list[MonthlyValue]
+    balances: list[BalancePoint]
+
+
+# --- the order form ---------------------------------------------------------------------------
+
+
+class Signature(BaseModel):
+    """Who signed a step of the order, in what capacity and when (from the order's history)."""
+
+    role: str
+    nation: str
+    name: str | None
+    at: datetime | None
+
+
+class FormLine(BaseModel):
+    """One line of the form with every quantity the standard form carries."""
+
+    number: int
+    category: str
+    description: str
+    nsn: str | None
+    unit: str
+    requested: DecimalStr
+    accepted: DecimalStr | None
+    provided: DecimalStr
+    received: DecimalStr
+    short: DecimalStr
+    returned: DecimalStr
+    unit_price: DecimalStr
+    currency: str
+    total: DecimalStr
+
+
+class FormDocument(BaseModel):
+    """A document attached to the order: an invoice, a payment or a settlement."""
+
+    kind: str
+    reference: str
+    day: date
+    amount: DecimalStr
+    currency: str
+    detail: str
+
+
+class OrderForm(BaseModel):
+    """Everything the order / receipt / invoice form shows (ACSA.md, "The order form")."""
+
+    order: OrderOut
+    agreement_title: str
+    agreement_version: int
+    agreement_label: str
+    forces: dict[str, str]
+    requesting_official: str | None
+    supplying_official: str | None
+    delivered_on: date | None
+    rate: str
+    rate_date: date | None
+    lines: list[FormLine]
+    signatures: list[Signature]
+    invoices: list[InvoiceOut]
+    settlements: list[SettlementOut]
+    account: OrderAccountOut | None
+    documents: list[FormDocument]
+    third_party_transfer: str
+    generated_at: datetime

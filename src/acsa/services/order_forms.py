@@ -1,0 +1,178 @@
+"""The order / receipt / invoice form of one order: every field of the standard form
+(ACSA.md, "The order form"), gathered from the order, its agreement, its dated and attributed
+history, its invoices, payments and settlements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.clock import utc_now
+from acsa.domain.order import Action, Event, Order
+from acsa.ledger_schemas import InvoiceOut, SettlementOut
+from acsa.report_schemas import FormDocument, FormLine, OrderForm, Signature
+from acsa.schemas import order_out
+from acsa.services.agreements import get_agreement
+from acsa.services.orders import get_order
+from acsa.services.settlement import list_invoices, order_account, settlements_of
+
+#: ACSA.md, "What Japan's agreements contain": the use and transfer clause every text carries.
+THIRD_PARTY_TRANSFER = (
+    "No transfer to a third party without the supplying government's prior written consent."
+)
+SAME_CURRENCY = "n/a, same currency"
+
+#: The steps that carry a signature, in the order the form shows them, with the capacity of
+#: the person and whether the requester (True) or the supplier (False) signs.
+SIGNED_STEPS: tuple[tuple[Action, str, bool], ...] = (
+    (Action.SUBMIT, "Requesting official (order)", True),
+    (Action.ACCEPT, "Supplier's acceptance", False),
+    (Action.DELIVER, "Supplier's delivery", False),
+    (Action.RECEIVE, "Receipt", True),
+)
+
+
+def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> OrderForm:
+    """Everything the form of order ``order_id`` shows, as of ``now`` (default: the clock)."""
+    at = now or utc_now()
+    order = get_order(uow, order_id)
+    agreement = get_agreement(uow, order.agreement_id)
+    version = agreement.version_on(order.order_date)
+    invoices = list_invoices(uow, order_id=order_id, as_of=at.date())
+    settlements = settlements_of(uow, order_id)
+    submit, accept = _first(order, Action.SUBMIT), _first(order, Action.ACCEPT)
+    deliveries = _all(order, Action.DELIVER)
+    return OrderForm(
+        order=order_out(order),
+        agreement_title=agreement.title,
+        agreement_version=version.version,
+        agreement_label=version.label,
+        forces=dict(agreement.forces),
+        requesting_official=submit.actor if submit else None,
+        supplying_official=accept.actor if accept else None,
+        delivered_on=deliveries[-1].at.date() if deliveries else None,
+        rate=_rate(order, invoices),
+        rate_date=None,
+        lines=_lines(order, settlements),
+        signatures=_signatures(order),
+        invoices=invoices,
+        settlements=settlements,
+        account=order_account(uow, order_id),
+        documents=_documents(invoices, settlements),
+        third_party_transfer=THIRD_PARTY_TRANSFER,
+        generated_at=at,
+    )
+
+
+def _first(order: Order, action: Action) -> Event | None:
+    found = _all(order, action)
+    return found[0] if found else None
+
+
+def _all(order: Order, action: Action) -> list[Event]:
+    return [e for e in order.history if e.action is action]
+
+
+def _rate(order: Order, invoices: list[InvoiceOut]) -> str:
+    """Invoices and payments in the order's currency need no rate; acsa records none else."""
+    currencies = {order.currency}
+    for invoice in invoices:
+        currencies.add(invoice.currency)
+        currencies.update(p.currency for p in invoice.payments)
+    return SAME_CURRENCY if currencies == {order.currency} else "not recorded"
+
+
+def _returned(settlements: list[SettlementOut]) -> dict[int, Decimal]:
+    """Quantities returned in kind per line, from the replacements."""
+    returned: dict[int, Decimal] = defaultdict(Decimal)
+    for settlement in settlements:
+        if settlement.kind == "replacement":
+            for line in settlement.lines:
+                returned[int(line["line"])] += Decimal(str(line["quantity"]))
+    return returned
+
+
+def _lines(order: Order, settlements: list[SettlementOut]) -> list[FormLine]:
+    returned = _returned(settlements)
+    return [
+        FormLine(
+            number=line.number,
+            category=line.category,
+            description=line.description,
+            nsn=line.nsn,
+            unit=line.unit,
+            requested=line.quantity,
+            accepted=line.quantity_accepted,
+            provided=line.quantity_delivered,
+            received=line.quantity_received,
+            short=line.quantity_short,
+            returned=returned.get(line.number, Decimal(0)),
+            unit_price=line.unit_price,
+            currency=line.currency,
+            total=line.total.amount,
+        )
+        for line in order.lines
+    ]
+
+
+def _signatures(order: Order) -> list[Signature]:
+    """One signature per signed step: every delivery and receipt, the submission and the
+    acceptance; a step not yet taken is an empty signature block."""
+    signatures: list[Signature] = []
+    for action, role, by_requester in SIGNED_STEPS:
+        nation = order.requester if by_requester else order.supplier
+        events = _all(order, action)
+        if action in (Action.SUBMIT, Action.ACCEPT):
+            events = events[:1]
+        signatures.extend(
+            Signature(role=role, nation=nation, name=e.actor, at=e.at) for e in events
+        )
+        if not events:
+            signatures.append(Signature(role=role, nation=nation, name=None, at=None))
+    return signatures
+
+
+def _documents(invoices: list[InvoiceOut], settlements: list[SettlementOut]) -> list[FormDocument]:
+    """The invoices, payments and settlements that stand with the order, by date."""
+    documents: list[FormDocument] = []
+    for invoice in invoices:
+        kind = "invoice" if invoice.kind == "cash" else f"invoice ({invoice.kind})"
+        documents.append(
+            FormDocument(
+                kind=kind,
+                reference=invoice.number,
+                day=invoice.issued,
+                amount=invoice.amount,
+                currency=invoice.currency,
+                detail=f"due {invoice.due.isoformat()}, {invoice.status}",
+            )
+        )
+        documents.extend(
+            FormDocument(
+                kind="payment",
+                reference=p.reference or f"payment {p.id}",
+                day=p.paid,
+                amount=p.amount,
+                currency=p.currency,
+                detail=f"against invoice {invoice.number}",
+            )
+            for p in invoice.payments
+        )
+    documents.extend(
+        FormDocument(
+            kind=s.kind,
+            reference=f"settlement {s.id}",
+            day=s.effective,
+            amount=s.value,
+            currency=s.currency,
+            detail="; ".join(part for part in (s.note, _agreed(s)) if part),
+        )
+        for s in settlements
+    )
+    return sorted(documents, key=lambda d: d.day)
+
+
+def _agreed(settlement: SettlementOut) -> str:
+    return f"agreed by {settlement.agreed_by}" if settlement.agreed_by else ""

@@ -1,0 +1,455 @@
+"""The annual report on a real database (SQLite file and PostgreSQL), every figure worked out by
+hand from a year of orders built through the real order and settlement services; and the order
+form's data from the same orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.domain.errors import AcsaError
+from acsa.report_schemas import AnnualReport, Figure
+from acsa.services import orders, settlement
+from acsa.services.annual_report import annual_report
+from acsa.services.order_forms import THIRD_PARTY_TRANSFER, order_form
+from tests.orders_data import order_doc
+
+JPN_FY2026 = (date(2026, 4, 1), date(2027, 3, 31), "FY2026")
+GENERATED = datetime(2027, 4, 15, 0, 0, tzinfo=UTC)
+
+AUS_OFFICER = "Maj. A. Brown (logistics officer, ADF)"
+JPN_SUPPLY = "Cdr M. Tanaka (supply officer, JMSDF)"
+JPN_STORES = "CWO H. Ito (base supply, JASDF)"
+JPN_OFFICER = "Lt Col K. Sato (logistics, JGSDF)"
+USA_SUPPLY = "LCDR R. Miller (USN, Yokosuka)"
+AUS_SUPPLY = "WO2 T. Nguyen (ADF, RAAF Amberley)"
+
+
+def at(day: str, hour: int = 9) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def _received(
+    uow: UnitOfWork,
+    doc: dict[str, Any],
+    day: str,
+    requester: str,
+    supplier: str,
+    accepted: dict[int, Decimal] | None = None,
+    received_on: str | None = None,
+) -> int:
+    """An order placed, submitted, accepted, delivered and received through the services."""
+    order, _ = orders.place_order(uow, doc, requester, now=at(day, 1))
+    assert order.id is not None
+    orders.submit(uow, order.id, requester, now=at(day, 2))
+    orders.accept(uow, order.id, supplier, accepted, now=at(day, 3))
+    when = received_on or day
+    orders.deliver(
+        uow, order.id, JPN_STORES if supplier == JPN_SUPPLY else supplier, now=at(when, 4)
+    )
+    orders.receive(uow, order.id, requester, now=at(when, 5))
+    return order.id
+
+
+def build_year(uow: UnitOfWork) -> dict[str, int]:
+    """Japan's fiscal year 2026 (April 2026 to March 2027), and an order on each side of it.
+
+    A  JPN supplies AUS, cash, 2026-05-10: 2,644,020 JPY, invoiced, paid 2026-06-01 (settled).
+    B  JPN supplies AUS, in kind, 2026-07-10, line 1 accepted at 10,000 L: 2,340,020 JPY;
+       the rations (740,000) replaced 2026-09-15, 1,600,020 still owed in kind (open).
+    C  USA supplies JPN, cash, 2026-08-03: 3,450.00 USD, invoiced, 1,000.00 paid (open).
+    D  AUS supplies JPN, equal value exchange, 2027-01-20: 6,002.50 AUD, exchanged 2027-03-10
+       and closed (settled).
+    S  USA supplies JPN, submitted only, 2027-02-01: 345.00 USD requested (open).
+    E, F, G  a draft, a rejected and a cancelled order of 2026-10-01 (left out).
+    H  submitted, 2027-04-02 (next fiscal year).
+    I  JPN supplies AUS, in kind, 2025-06-01: 18,500 JPY received 2025-06-05, never replaced,
+       converted to cash by the sweep of 2026-06-10, never paid (a debt all year long).
+    """
+    ids: dict[str, int] = {}
+    ids["I"] = _received(
+        uow,
+        order_doc(
+            requester="AUS",
+            supplier="JPN",
+            settlement="replacement_in_kind",
+            order_date="2025-06-01",
+            needed_by="2025-06-03",
+            lines=[_line("food", "Combat rations, 24h", "10", "EA", "1850", "JPY")],
+        ),
+        "2025-06-01",
+        AUS_OFFICER,
+        JPN_SUPPLY,
+        received_on="2025-06-05",
+    )
+    ids["A"] = _received(
+        uow,
+        order_doc(order_date="2026-05-10", needed_by="2026-05-20", partner_reference="ADF-PB-0042"),
+        "2026-05-10",
+        AUS_OFFICER,
+        JPN_SUPPLY,
+    )
+    invoice = settlement.issue_invoice(
+        uow, ids["A"], JPN_SUPPLY, issued=date(2026, 5, 12), now=at("2026-05-12")
+    )
+    settlement.record_payment(
+        uow,
+        invoice.number,
+        "2644020",
+        date(2026, 6, 1),
+        AUS_OFFICER,
+        "EFT 7781",
+        now=at("2026-06-01"),
+    )
+    settlement.sweep(uow, "finance office", as_of=date(2026, 6, 10), now=at("2026-06-10"))
+    ids["B"] = _received(
+        uow,
+        order_doc(
+            order_date="2026-07-10", needed_by="2026-07-15", settlement="replacement_in_kind"
+        ),
+        "2026-07-10",
+        AUS_OFFICER,
+        JPN_SUPPLY,
+        accepted={1: Decimal(10000)},
+        received_on="2026-07-12",
+    )
+    settlement.replace(
+        uow,
+        ids["B"],
+        {"lines": [{"line": 2, "category": "food", "quantity": "400"}], "date": "2026-09-15"},
+        AUS_OFFICER,
+        now=at("2026-09-15"),
+    )
+    ids["C"] = _received(
+        uow, _usa_fuel("2026-08-03", "1000"), "2026-08-03", JPN_OFFICER, USA_SUPPLY
+    )
+    usa_invoice = settlement.issue_invoice(
+        uow, ids["C"], USA_SUPPLY, issued=date(2026, 8, 6), now=at("2026-08-06")
+    )
+    settlement.record_payment(
+        uow, usa_invoice.number, "1000.00", date(2026, 9, 10), JPN_OFFICER, now=at("2026-09-10")
+    )
+    ids["D"] = _received(
+        uow,
+        order_doc(
+            requester="JPN",
+            supplier="AUS",
+            activity="disaster_response",
+            settlement="equal_value_exchange",
+            order_date="2027-01-20",
+            needed_by="2027-01-22",
+            location="Camp Kengun, Kumamoto",
+            operation=None,
+            lines=[_line("training", "Helicopter winch training", "5", "EA", "1200.50", "AUD")],
+        ),
+        "2027-01-20",
+        JPN_OFFICER,
+        AUS_SUPPLY,
+        received_on="2027-01-25",
+    )
+    settlement.exchange(
+        uow,
+        ids["D"],
+        {
+            "lines": [{"category": "transportation", "description": "Airlift", "value": "6002.50"}],
+            "agreed_by": "JPN J4 and ADF J4",
+            "date": "2027-03-10",
+        },
+        JPN_OFFICER,
+        now=at("2027-03-10"),
+    )
+    settlement.close(uow, ids["D"], AUS_SUPPLY, now=at("2027-03-11"))
+    ids["S"] = _placed(uow, _usa_fuel("2027-02-01", "100"), submit=True)
+    ids["E"] = _placed(uow, order_doc(), submit=False)
+    ids["F"] = _placed(uow, order_doc(), submit=True)
+    orders.reject(uow, ids["F"], JPN_SUPPLY, "no stock", now=at("2026-10-02"))
+    ids["G"] = _placed(uow, order_doc(), submit=True)
+    orders.cancel(uow, ids["G"], AUS_OFFICER, "exercise cancelled", now=at("2026-10-02"))
+    ids["H"] = _placed(uow, order_doc(order_date="2027-04-02", needed_by="2027-04-05"), True)
+    return ids
+
+
+def _line(
+    category: str, description: str, quantity: str, unit: str, price: str, currency: str
+) -> dict[str, str]:
+    return {
+        "category": category,
+        "description": description,
+        "quantity": quantity,
+        "unit": unit,
+        "unit_price": price,
+        "currency": currency,
+    }
+
+
+def _usa_fuel(day: str, gallons: str) -> dict[str, Any]:
+    return order_doc(
+        agreement="JPN-USA",
+        requester="JPN",
+        supplier="USA",
+        order_date=day,
+        needed_by=day,
+        location="Fleet Activities Yokosuka",
+        operation="Exercise Keen Sword",
+        lines=[_line("fuel", "JP-5 turbine fuel", gallons, "GAL", "3.45", "USD")],
+    )
+
+
+def _placed(uow: UnitOfWork, doc: dict[str, Any], submit: bool) -> int:
+    day = str(doc["order_date"])
+    order, _ = orders.place_order(uow, doc, AUS_OFFICER, now=at(day, 1))
+    assert order.id is not None
+    if submit:
+        orders.submit(uow, order.id, AUS_OFFICER, now=at(day, 2))
+    return order.id
+
+
+@pytest.fixture
+def year(uow: UnitOfWork) -> dict[str, int]:
+    return build_year(uow)
+
+
+def report_of(uow: UnitOfWork, nation: str = "JPN", period: Any = JPN_FY2026) -> AnnualReport:
+    return annual_report(uow, nation, *period, now=GENERATED)
+
+
+def figures(items: list[Figure]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """Figures as {(key, currency): (count, value, provided, received, settled, open)}."""
+    return {
+        (f.key, f.currency): (f.count, f.value, f.provided, f.received, f.settled, f.open)
+        for f in items
+    }
+
+
+D = Decimal
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def test_orders_in_the_year_and_those_left_out(uow, year):
+    report = report_of(uow)
+    assert report.orders == 5  # A, B, C, D, S; not I (2025) nor H (2027-04)
+    assert report.excluded == {"draft": 1, "rejected": 1, "cancelled": 1}
+    assert report.currencies == ["AUD", "JPY", "USD"]
+    assert (report.start, report.end, report.fiscal_year) == JPN_FY2026
+    assert report.generated_at == GENERATED
+
+
+def test_summary_per_currency_never_added_across(uow, year):
+    assert figures(report_of(uow).summary) == {
+        ("all", "AUD"): (1, D("6002.50"), D("0.00"), D("6002.50"), D("6002.50"), D("0.00")),
+        ("all", "JPY"): (2, D(4984040), D(4984040), D(0), D(2644020), D(2340020)),
+        ("all", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("0.00"), D("3795.00")),
+    }
+
+
+def test_counts_split_by_direction_and_settlement(uow, year):
+    [jpy] = [f for f in report_of(uow).summary if f.currency == "JPY"]
+    assert (jpy.provided_count, jpy.received_count) == (2, 0)
+    assert (jpy.settled_count, jpy.open_count) == (1, 1)
+
+
+def test_by_partner(uow, year):
+    assert figures(report_of(uow).by_partner) == {
+        ("AUS", "AUD"): (1, D("6002.50"), D("0.00"), D("6002.50"), D("6002.50"), D("0.00")),
+        ("AUS", "JPY"): (2, D(4984040), D(4984040), D(0), D(2644020), D(2340020)),
+        ("USA", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("0.00"), D("3795.00")),
+    }
+
+
+def test_by_category_uses_line_values_at_the_accepted_quantity(uow, year):
+    found = {k: v[:2] for k, v in figures(report_of(uow).by_category).items()}
+    assert found == {
+        # A 12,000 L and B 10,000 L accepted (of 12,000 requested), at 152 JPY
+        ("fuel", "JPY"): (2, D(12000 * 152 + 10000 * 152)),
+        ("food", "JPY"): (2, D(2 * 400 * 1850)),
+        ("water", "JPY"): (2, D(2 * 80020)),
+        ("fuel", "USD"): (2, D("3795.00")),
+        ("training", "AUD"): (1, D("6002.50")),
+    }
+
+
+def test_by_activity(uow, year):
+    found = {k: v[:2] for k, v in figures(report_of(uow).by_activity).items()}
+    assert found == {
+        ("disaster_response", "AUD"): (1, D("6002.50")),
+        ("exercise", "JPY"): (2, D(4984040)),
+        ("exercise", "USD"): (2, D("3795.00")),
+    }
+
+
+def test_settled_and_open(uow, year):
+    found = {k: v[:2] for k, v in figures(report_of(uow).settled_open).items()}
+    assert found == {
+        ("settled", "JPY"): (1, D(2644020)),  # A: paid in full
+        ("settled", "AUD"): (1, D("6002.50")),  # D: exchanged and closed
+        ("open", "JPY"): (1, D(2340020)),  # B: 1,600,020 still owed in kind
+        ("open", "USD"): (2, D("3795.00")),  # C part paid, S not yet accepted
+    }
+
+
+def test_provided_and_received(uow, year):
+    found = {k: v[:2] for k, v in figures(report_of(uow).provided_received).items()}
+    assert found == {
+        ("provided", "JPY"): (2, D(4984040)),
+        ("received", "AUD"): (1, D("6002.50")),
+        ("received", "USD"): (2, D("3795.00")),
+    }
+
+
+def test_monthly_value_by_partner_has_every_month(uow, year):
+    report = report_of(uow)
+    assert report.months == [f"2026-{m:02d}" for m in range(4, 13)] + [
+        f"2027-{m:02d}" for m in range(1, 4)
+    ]
+    nonzero = {
+        (m.partner, m.currency, m.month): (m.count, m.value) for m in report.monthly if m.count
+    }
+    assert nonzero == {
+        ("AUS", "JPY", "2026-05"): (1, D(2644020)),
+        ("AUS", "JPY", "2026-07"): (1, D(2340020)),
+        ("AUS", "AUD", "2027-01"): (1, D("6002.50")),
+        ("USA", "USD", "2026-08"): (1, D("3450.00")),
+        ("USA", "USD", "2027-02"): (1, D("345.00")),
+    }
+    assert len(report.monthly) == 3 * 12
+
+
+def test_balance_with_each_partner_at_month_ends(uow, year):
+    points = {(b.partner, b.currency, b.day.isoformat()): b for b in report_of(uow).balances}
+    aus_jpy = [points[("AUS", "JPY", day)].balance for day in _month_ends()]
+    assert aus_jpy == [
+        D(18500),  # April: order I of 2025, converted to cash in June, never paid
+        D(18500 + 2644020),  # May: A received, not yet paid
+        D(18500),  # June: A paid
+        D(18500 + 2340020),  # July: B received, owed in kind
+        D(18500 + 2340020),
+        *[D(18500 + 1600020)] * 7,  # September on: the rations replaced
+    ]
+    usa = [points[("USA", "USD", day)].balance for day in _month_ends()]
+    assert usa == [D("0.00")] * 4 + [D("-3450.00")] + [D("-2450.00")] * 7
+    sept = points[("USA", "USD", "2026-09-30")]
+    assert (sept.owed_to_us, sept.owed_by_us) == (D("0.00"), D("2450.00"))
+    aud = [points[("AUS", "AUD", day)].balance for day in _month_ends()]
+    assert aud == [D("0.00")] * 9 + [D("-6002.50"), D("-6002.50"), D("0.00")]
+    assert len(points) == 3 * 12
+
+
+def _month_ends() -> list[str]:
+    return [
+        "2026-04-30",
+        "2026-05-31",
+        "2026-06-30",
+        "2026-07-31",
+        "2026-08-31",
+        "2026-09-30",
+        "2026-10-31",
+        "2026-11-30",
+        "2026-12-31",
+        "2027-01-31",
+        "2027-02-28",
+        "2027-03-31",
+    ]
+
+
+def test_previous_year_holds_the_older_order(uow, year):
+    report = report_of(uow, period=(date(2025, 4, 1), date(2026, 3, 31), "FY2025"))
+    assert report.orders == 1
+    assert figures(report.summary) == {
+        ("all", "JPY"): (1, D(18500), D(18500), D(0), D(0), D(18500)),
+    }
+
+
+def test_the_partner_sees_the_mirror_image(uow, year):
+    report = report_of(uow, "AUS", (date(2026, 1, 1), date(2026, 12, 31), "FY2026"))
+    assert report.orders == 2  # A and B; D is dated 2027, C and S are Japan-US
+    assert figures(report.by_partner) == {
+        ("JPN", "JPY"): (2, D(4984040), D(0), D(4984040), D(2644020), D(2340020)),
+    }
+    dec = {b.currency: b for b in report.balances if b.day == date(2026, 12, 31)}
+    assert set(dec) == {"JPY"}  # nothing owed in AUD during 2026
+    assert dec["JPY"].balance == D(-(18500 + 1600020))
+
+
+def test_a_year_without_orders_still_shows_what_is_owed(uow, year):
+    report = report_of(uow, period=(date(2030, 4, 1), date(2031, 3, 31), "FY2030"))
+    assert report.orders == 0
+    assert report.summary == report.by_partner == report.monthly == []
+    assert report.excluded == {"draft": 0, "rejected": 0, "cancelled": 0}
+    assert {(b.partner, b.currency) for b in report.balances} == {("AUS", "JPY"), ("USA", "USD")}
+    assert report.currencies == ["JPY", "USD"]
+
+
+def test_progress_is_reported_to_the_end(uow, year):
+    heard: list[tuple[int, int]] = []
+    annual_report(uow, "JPN", *JPN_FY2026, progress=lambda d, t: heard.append((d, t)))
+    assert heard == [(n, 14) for n in range(1, 15)]
+
+
+@pytest.mark.parametrize(
+    ("nation", "start", "end", "code"),
+    [
+        ("XXX", date(2026, 4, 1), date(2027, 3, 31), "UNKNOWN_PARTY"),
+        ("JP", date(2026, 4, 1), date(2027, 3, 31), "UNKNOWN_PARTY"),
+        ("JPN", date(2027, 4, 1), date(2026, 3, 31), "INVALID_DATE"),
+    ],
+)
+def test_bad_input_is_refused_with_a_code(uow, nation, start, end, code):
+    with pytest.raises(AcsaError) as refused:
+        annual_report(uow, nation, start, end, "FY")
+    assert refused.value.codes == [code]
+
+
+def test_the_nation_is_read_in_any_case(uow, year):
+    assert report_of(uow, " jpn ").nation == "JPN"
+
+
+# --- the order form ---------------------------------------------------------------------------
+
+
+def test_order_form_carries_every_field(uow, year):
+    form = order_form(uow, year["A"], now=GENERATED)
+    assert form.order.id == year["A"]
+    assert form.order.partner_reference == "ADF-PB-0042"
+    assert (form.agreement_version, form.agreement_label) == (2, "2017 text")
+    assert form.forces["AUS"] == "Australian Defence Force"
+    assert form.requesting_official == AUS_OFFICER
+    assert form.supplying_official == JPN_SUPPLY
+    assert form.delivered_on == date(2026, 5, 10)
+    assert (form.rate, form.rate_date) == ("n/a, same currency", None)
+    assert [ln.nsn for ln in form.lines] == ["9130-01-031-5816", None, None]
+    assert [ln.provided for ln in form.lines] == [D(12000), D(400), D("2000.5")]
+    assert form.third_party_transfer == THIRD_PARTY_TRANSFER
+    assert [(s.role, s.name, s.at) for s in form.signatures] == [
+        ("Requesting official (order)", AUS_OFFICER, at("2026-05-10", 2)),
+        ("Supplier's acceptance", JPN_SUPPLY, at("2026-05-10", 3)),
+        ("Supplier's delivery", JPN_STORES, at("2026-05-10", 4)),
+        ("Receipt", AUS_OFFICER, at("2026-05-10", 5)),
+    ]
+    assert [(d.kind, d.reference, d.amount) for d in form.documents] == [
+        ("invoice", form.invoices[0].number, D(2644020)),
+        ("payment", "EFT 7781", D(2644020)),
+    ]
+    assert form.account is not None
+    assert form.account.settled
+
+
+def test_order_form_of_an_in_kind_order_shows_what_was_returned(uow, year):
+    form = order_form(uow, year["B"], now=GENERATED)
+    assert [ln.accepted for ln in form.lines] == [D(10000), D(400), D("2000.5")]
+    assert [ln.returned for ln in form.lines] == [D(0), D(400), D(0)]
+    assert [(d.kind, d.amount) for d in form.documents] == [("replacement", D(740000))]
+    assert form.account is not None
+    assert form.account.awaiting_replacement == D(1600020)
+
+
+def test_order_form_of_an_unsigned_order_leaves_the_blocks_empty(uow, year):
+    form = order_form(uow, year["E"], now=GENERATED)
+    assert all(s.name is None and s.at is None for s in form.signatures)
+    assert form.requesting_official is None
+    assert form.documents == []
