@@ -1,0 +1,1021 @@
+"""Importing past orders from a history file: each order rebuilt with the domain's own steps,
+as the live services would have recorded it, and the whole file in one transaction.
+
+For every order of the file (``adapters/history_csv.py`` reads it; the layout is in
+``data/history-csv.md``) the import creates the order and takes it through submit, accept or
+reject, delivery, receipt, its settlements and close or cancel, with the domain functions the
+services use: the agreement checks of submit and accept, the quantities rules of delivery and
+receipt, the receipt postings in both books, invoices, payments (no overpayment), replacements
+in kind (same category, NSN and no more than received), equal value exchanges, conversion of
+in-kind debt past its deadline, and the settled check of close. Each step is dated on the day
+the file gives (at noon UTC) and attributed to ``import <file name>``.
+
+All or nothing: any problem refuses the whole file with coded violations naming the row and
+column (``row 17: unit_price``), and nothing is written. Reading goes on after the first
+problem, without writing, to report up to :data:`MAX_PROBLEMS` of them at once.
+
+Importing a file twice is refused: an order whose ``order_ref`` is already stored as the
+partner reference of an order under the same agreement is refused (``INVALID_INPUT``), so the
+second import of the same file writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time as clock
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pydantic import BaseModel
+
+from acsa.adapters.db.history_writer import HistoryWriter
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.history_csv import (
+    BY_NAME,
+    BadOrder,
+    LineRecord,
+    OrderRecord,
+    csv_rows,
+    open_history,
+    read_orders,
+    where,
+)
+from acsa.clock import utc_now
+from acsa.domain.agreement import Agreement, AgreementVersion
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.ledger import (
+    Entry,
+    EntryKind,
+    Stamp,
+    conversion_entries,
+    in_kind_entries,
+    payment_entries,
+    receipt_entries,
+)
+from acsa.domain.money import Money, fits_minor_units, to_minor
+from acsa.domain.order import Action, Order, OrderLine, OrderStatus
+from acsa.domain.rules import check_order, validate_lines
+from acsa.domain.settlement import (
+    OrderAccount,
+    ReturnedLine,
+    check_in_kind_value,
+    check_payment,
+    due_date,
+    invoice_number,
+    next_deadline,
+    overdue_in_kind,
+    replacement_value,
+    settled_in_kind,
+)
+from acsa.domain.vocabulary import Settlement
+
+#: Problems reported at most in one refusal; reading stops there.
+MAX_PROBLEMS = 20
+#: Every imported step is recorded at noon UTC of its day.
+NOON = time(12, 0, tzinfo=UTC)
+#: How often (in orders) the progress callback hears from the import.
+PROGRESS_EVERY = 1000
+
+S = OrderStatus
+_ACCEPTED = frozenset({S.ACCEPTED, S.CANCELLED})
+_DELIVERED = frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED})
+_RECEIVED = frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.CLOSED})
+#: Columns that only orders at these stages may fill (as far as the order went).
+STAGE_COLUMNS: tuple[tuple[frozenset[OrderStatus], tuple[str, ...]], ...] = (
+    (_ACCEPTED | _DELIVERED | _RECEIVED | {S.REJECTED}, ("accepted_on",)),
+    (_ACCEPTED | _DELIVERED | _RECEIVED, ("quantity_accepted",)),
+    (frozenset({S.REJECTED, S.CANCELLED}), ("reason",)),
+    (frozenset({S.CLOSED, S.CANCELLED}), ("closed_on",)),
+    (_DELIVERED | _RECEIVED, ("delivered_on", "quantity_delivered")),
+    (
+        _RECEIVED,
+        (
+            "received_on",
+            "quantity_received",
+            "receipt_note",
+            "invoiced_on",
+            "invoice_number",
+            "paid_amount",
+            "paid_on",
+            "payment_reference",
+            "replaced_on",
+            "replaced_quantity",
+            "exchanged_value",
+            "exchanged_on",
+            "exchanged_for",
+            "agreed_by",
+            "converted_on",
+        ),
+    ),
+)
+#: The statuses whose orders may fill each column; columns not named here fit every status.
+COLUMN_STATUSES: dict[str, frozenset[OrderStatus]] = {
+    name: statuses for statuses, names in STAGE_COLUMNS for name in names
+}
+IN_KIND_ONLY = ("replaced_on", "exchanged_value", "exchanged_on", "converted_on")
+ACSA_NUMBER = re.compile(r"^([A-Z]{3})-(\d{4})-(\d{6,})$")
+LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
+
+
+class HistoryImportOut(BaseModel):
+    """What an import wrote."""
+
+    file: str
+    actor: str
+    orders: int
+    lines: int
+    by_status: dict[str, int]
+    rows: dict[str, int]
+    rows_written: int
+    seconds: float
+
+
+def import_history(
+    uow: UnitOfWork,
+    path: Path,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> HistoryImportOut:
+    """Import every order of the history file at ``path`` in one transaction, or none."""
+    started = clock.perf_counter()
+    actor = f"import {path.name}"[:200]
+    today = (now or utc_now()).date()
+    with open_history(path) as stream, uow:
+        importer = _Importer(uow, actor, today)
+        importer.run(read_orders(csv_rows(stream)), progress)
+        rows = importer.writer.finish()
+        uow.commit()
+    return HistoryImportOut(
+        file=str(path),
+        actor=actor,
+        orders=importer.orders,
+        lines=importer.lines,
+        by_status=dict(sorted(importer.by_status.items())),
+        rows=rows,
+        rows_written=sum(rows.values()),
+        seconds=round(clock.perf_counter() - started, 3),
+    )
+
+
+# --- mapping the domain's fields onto rows and columns --------------------------------------
+
+
+def _line_by_index(record: OrderRecord) -> Callable[[int], LineRecord | None]:
+    return lambda i: record.lines[i] if 0 <= i < len(record.lines) else None
+
+
+def _line_by_number(record: OrderRecord) -> Callable[[int], LineRecord | None]:
+    return lambda n: record.lines[n - 1] if 1 <= n <= len(record.lines) else None
+
+
+def _relocated(
+    record: OrderRecord,
+    violations: Iterable[Violation],
+    column: str | None,
+    line_of: Callable[[int], LineRecord | None],
+) -> list[Violation]:
+    """The domain's violations with fields naming a row and a column of the file.
+
+    ``lines[i].x`` becomes the row of the line ``line_of(i)`` and ``column`` (else ``x``);
+    a field that is a column of the file stays that column on the order's first row; any
+    other field becomes ``column`` on the first row.
+    """
+    found: list[Violation] = []
+    for v in violations:
+        row, name = record.row, column or "order_ref"
+        match = LINE_FIELD.match(v.field)
+        if match:
+            line = line_of(int(match.group(1)))
+            row = line.row if line else record.row
+            name = column or match.group(2) or "quantity"
+        elif v.field in BY_NAME:
+            name = v.field
+        elif v.field == "lines" and column is None:
+            name = "currency" if v.code is Code.MIXED_CURRENCIES else "quantity"
+        found.append(Violation(v.code, where(row, name), v.message, v.clause))
+    return found
+
+
+class _AtRows:
+    """Refusals raised inside are re-raised with their fields on the file's rows. (A class:
+    it is entered several times per order, and is cheaper than a generator-based one.)"""
+
+    __slots__ = ("by", "column", "record")
+
+    def __init__(self, record: OrderRecord, column: str | None = None, by: str = "number") -> None:
+        self.record = record
+        self.column = column
+        self.by = by
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, AcsaError):
+            record = self.record
+            line_of = _line_by_index(record) if self.by == "index" else _line_by_number(record)
+            raise AcsaError(_relocated(record, exc.violations, self.column, line_of)) from None
+
+
+def _refuse(code: Code, row: int, column: str, message: str) -> AcsaError:
+    return AcsaError.single(code, where(row, column), message)
+
+
+# --- one order ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Account:
+    """What the order has been invoiced, paid and settled so far (in its currency)."""
+
+    received: Decimal = Decimal(0)
+    invoiced: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    settled_in_kind: Decimal = Decimal(0)
+    converted: Decimal = Decimal(0)
+    invoice: tuple[int, str, Money] | None = None
+    replaced: dict[int, Decimal] = field(default_factory=dict)
+
+    def of(self, order: Order) -> OrderAccount:
+        return OrderAccount(
+            currency=order.currency,
+            received=self.received,
+            invoiced=self.invoiced,
+            paid=self.paid,
+            settled_in_kind=self.settled_in_kind,
+            converted=self.converted,
+            in_kind=settled_in_kind(order),
+        )
+
+
+_NOONS: dict[date, datetime] = {}
+
+
+def noon(day: date) -> datetime:
+    """The moment an imported step on ``day`` is recorded at."""
+    found = _NOONS.get(day)
+    if found is None:
+        found = _NOONS[day] = datetime.combine(day, NOON)
+    return found
+
+
+def _order(record: OrderRecord) -> Order:
+    return Order(
+        agreement_id=record.agreement,
+        requester=record.requester,
+        supplier=record.supplier,
+        activity=record.activity,
+        settlement=record.settlement,
+        order_date=record.order_date,
+        needed_by=record.needed_by,
+        location=record.location,
+        operation=record.operation,
+        partner_reference=record.ref,
+        lines=[
+            OrderLine(
+                number=n,
+                category=line.category,
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                currency=line.currency,
+                nsn=line.nsn,
+            )
+            for n, line in enumerate(record.lines, start=1)
+        ],
+    )
+
+
+def _filled(record: OrderRecord, name: str) -> int | None:
+    """The row where ``name`` is filled in (quantities: with more than zero), else None."""
+    if BY_NAME[name].level == "line":
+        for line in record.lines:
+            value = getattr(line, name)
+            if value is not None and (value != 0 or name == "quantity_accepted"):
+                return line.row
+        return None
+    value = getattr(record, name)
+    return record.row if value not in (None, "") else None
+
+
+#: The columns each status cannot fill.
+NOT_FOR: dict[OrderStatus, tuple[str, ...]] = {
+    status: tuple(name for name, allowed in COLUMN_STATUSES.items() if status not in allowed)
+    for status in OrderStatus
+}
+
+
+def _check_columns(record: OrderRecord) -> None:
+    """Columns the order's status cannot have, and settlement columns that do not fit its
+    method or lack their partner column."""
+    problems: list[Violation] = []
+    for name in NOT_FOR[record.status]:
+        row = _filled(record, name)
+        if row is not None:
+            problems.append(
+                Violation(
+                    Code.INVALID_INPUT,
+                    where(row, name),
+                    f"a {record.status.value} order has no {name}: leave it blank, or give "
+                    "the status the order reached",
+                )
+            )
+    if not problems:
+        problems.extend(_settlement_columns(record))
+    if problems:
+        raise AcsaError(problems)
+
+
+def _settlement_columns(record: OrderRecord) -> list[Violation]:
+    problems: list[Violation] = []
+    method = record.settlement
+    row = record.row
+
+    def need(name: str, given: str, why: str) -> None:
+        problems.append(Violation(Code.MISSING_FIELD, where(row, name), f"{given} is given: {why}"))
+
+    if method == Settlement.CASH:
+        problems.extend(
+            Violation(
+                Code.SETTLEMENT_METHOD_MISMATCH,
+                where(found, name),
+                f"order {record.ref} is settled in cash: it has no {name}",
+            )
+            for name in (*IN_KIND_ONLY, "replaced_quantity")
+            if (found := _filled(record, name)) is not None
+        )
+    else:
+        if record.invoiced_on is not None:
+            problems.append(
+                Violation(
+                    Code.INVALID_INPUT,
+                    where(row, "invoiced_on"),
+                    f"order {record.ref} is settled in kind: it is invoiced only for what was "
+                    "converted to cash, on converted_on; leave invoiced_on blank",
+                )
+            )
+        replaced = _filled(record, "replaced_quantity")
+        if method != Settlement.REPLACEMENT_IN_KIND:
+            for name in ("replaced_on", "replaced_quantity"):
+                found = _filled(record, name)
+                if found is not None:
+                    problems.append(
+                        Violation(
+                            Code.SETTLEMENT_METHOD_MISMATCH,
+                            where(found, name),
+                            f"order {record.ref} is settled by {method}: it cannot be "
+                            "settled by replacement in kind",
+                        )
+                    )
+        elif replaced is not None and record.replaced_on is None:
+            need("replaced_on", "replaced_quantity", "the day of the replacement is needed")
+    billed_on = "invoiced_on" if method == Settlement.CASH else "converted_on"
+    billed = record.invoiced_on if method == Settlement.CASH else record.converted_on
+    for name in ("paid_on", "invoice_number"):
+        if getattr(record, name) not in (None, "") and billed is None:
+            need(billed_on, name, "there is no invoice without it")
+    for name in ("paid_amount", "payment_reference"):
+        if getattr(record, name) not in (None, "") and record.paid_on is None:
+            need("paid_on", name, "the day of the payment is needed")
+    exchange = (record.exchanged_value, record.exchanged_on)
+    if any(x is not None for x in exchange) or record.exchanged_for or record.agreed_by:
+        for name in ("exchanged_value", "exchanged_on", "exchanged_for", "agreed_by"):
+            if getattr(record, name) in (None, ""):
+                need(name, "an equal value exchange", f"its {name} is needed too")
+    return problems
+
+
+DATE_COLUMNS = (
+    "order_date",
+    "accepted_on",
+    "delivered_on",
+    "received_on",
+    "invoiced_on",
+    "paid_on",
+    "replaced_on",
+    "exchanged_on",
+    "converted_on",
+    "closed_on",
+)
+#: Each step's day is on or after the days of the steps it follows (paid_on also after the
+#: invoice: invoiced_on or converted_on; closed_on after every other).
+AFTER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("accepted_on", ("order_date",)),
+    ("delivered_on", ("order_date", "accepted_on")),
+    ("received_on", ("order_date", "accepted_on", "delivered_on")),
+    ("invoiced_on", ("order_date", "received_on")),
+    ("replaced_on", ("order_date", "received_on")),
+    ("exchanged_on", ("order_date", "received_on")),
+    ("converted_on", ("order_date", "received_on")),
+    ("paid_on", ("order_date", "received_on", "invoiced_on", "converted_on")),
+    ("closed_on", DATE_COLUMNS),
+)
+
+
+def _dates(record: OrderRecord) -> dict[str, date]:
+    """Every date the order gives, by column."""
+    return {name: value for name in DATE_COLUMNS if (value := getattr(record, name)) is not None}
+
+
+def _check_dates(record: OrderRecord, today: date) -> None:
+    """Nothing in the future, and each step on or after the one it follows."""
+    dates = _dates(record)
+    problems = [
+        Violation(
+            Code.INVALID_DATE,
+            where(record.row, name),
+            f"{name} {day} is in the future; a history file records what happened",
+        )
+        for name, day in dates.items()
+        if day > today
+    ]
+    for name, earlier in AFTER:
+        day = dates.get(name)
+        if day is None:
+            continue
+        for before in earlier:
+            was = dates.get(before)
+            if was is not None and was > day:
+                problems.append(
+                    Violation(
+                        Code.INVALID_DATE,
+                        where(record.row, name),
+                        f"{name} {day} is before {before} {was}",
+                    )
+                )
+                break
+    if problems:
+        raise AcsaError(problems)
+
+
+# --- the import -----------------------------------------------------------------------------
+
+
+class _Importer:
+    """Rebuilds orders one by one and hands their rows to the writer."""
+
+    def __init__(self, uow: UnitOfWork, actor: str, today: date) -> None:
+        self.uow = uow
+        self.actor = actor
+        self.today = today
+        self.writer = HistoryWriter(uow.connection)
+        self.stored_refs = self.writer.stored_references()
+        self.agreements: dict[str, Agreement | None] = {}
+        self.versions: dict[tuple[str, date], tuple[AgreementVersion, bool]] = {}
+        self.clean: set[tuple[object, ...]] = set()
+        self.given_numbers: set[str] = set()
+        self.problems: list[Violation] = []
+        self.orders = 0
+        self.lines = 0
+        self.by_status: Counter[str] = Counter()
+
+    def run(
+        self,
+        items: Iterable[OrderRecord | BadOrder],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Take every order of the file; raise the problems found, if any."""
+        for done, item in enumerate(items, start=1):
+            if isinstance(item, BadOrder):
+                self.problems.extend(item.violations)
+            else:
+                try:
+                    self.take(item)
+                except AcsaError as exc:
+                    self.problems.extend(exc.violations)
+            if len(self.problems) >= MAX_PROBLEMS:
+                break
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress((item.row if isinstance(item, BadOrder) else item.last_row) - 1)
+        if self.problems:
+            raise AcsaError(self.problems[:MAX_PROBLEMS])
+
+    def take(self, record: OrderRecord) -> None:
+        """Rebuild one order with its postings and settlements, or refuse it."""
+        agreement = self._agreement(record)
+        _check_columns(record)
+        _check_dates(record, self.today)
+        if (record.agreement, record.ref) in self.stored_refs:
+            raise _refuse(
+                Code.INVALID_INPUT,
+                record.row,
+                "order_ref",
+                f"order {record.ref} under {record.agreement} is stored already (imported "
+                "before?); a history file is imported once",
+            )
+        order = _order(record)
+        with _AtRows(record, by="index"):
+            malformed = validate_lines(order)
+            if malformed:
+                raise AcsaError(malformed)
+        order.id = self.writer.take_id("orders")
+        _Replay(self, record, order, agreement).run()
+        self.orders += 1
+        self.lines += len(order.lines)
+        self.by_status[order.status.value] += 1
+
+    def _agreement(self, record: OrderRecord) -> Agreement:
+        if record.agreement not in self.agreements:
+            self.agreements[record.agreement] = self.uow.agreements.get(record.agreement)
+        found = self.agreements[record.agreement]
+        if found is None:
+            raise _refuse(
+                Code.AGREEMENT_NOT_FOUND,
+                record.row,
+                "agreement",
+                f"no agreement {record.agreement!r}; see `acsa agreements list`",
+            )
+        return found
+
+    def check(self, order: Order, agreement: Agreement) -> list[Violation]:
+        """The agreement checks of submit and accept (``check_order``).
+
+        Once the lines are well formed (``validate_lines`` passed), the checks look at the
+        order only through the key below: the version governing the order date and whether it
+        is in force, the parties, activity, settlement method and categories. An order whose
+        key passed before passes again; any other is checked in full."""
+        version, in_force = self.governing(agreement, order.order_date)
+        key = (
+            agreement.id,
+            version.version,
+            in_force,
+            order.requester,
+            order.supplier,
+            order.activity,
+            order.settlement,
+            tuple(line.category for line in order.lines),
+        )
+        if key in self.clean:
+            return []
+        found = check_order(order, agreement)
+        if not found and len(self.clean) < 100_000:
+            self.clean.add(key)
+        return found
+
+    def governing(self, agreement: Agreement, day: date) -> tuple[AgreementVersion, bool]:
+        """The version of ``agreement`` that governs ``day``, and whether it is in force."""
+        on = (agreement.id, day)
+        found = self.versions.get(on)
+        if found is None:
+            in_force = agreement.version_in_force_on(day) is not None
+            found = self.versions[on] = (agreement.version_on(day), in_force)
+        return found
+
+    def invoice_number(self, record: OrderRecord, order: Order, day: date) -> str:
+        """The number given in the file (checked unused), else the next of acsa's own."""
+        given = record.invoice_number
+        if given is None:
+            name = f"invoice:{order.supplier}:{day.year}"
+            sequence = self.writer.counter(name) + 1
+            self.writer.set_counter(name, sequence)
+            return invoice_number(order.supplier, day.year, sequence)
+        self._check_given_number(record, given)
+        self.given_numbers.add(given)
+        return given
+
+    def _check_given_number(self, record: OrderRecord, number: str) -> None:
+        def refuse(why: str) -> AcsaError:
+            return _refuse(Code.INVALID_INPUT, record.row, "invoice_number", why)
+
+        if len(number) > 40:
+            raise refuse(f"invoice number {number!r} is longer than 40 characters")
+        if number in self.given_numbers or self.writer.taken_numbers([number]):
+            raise refuse(f"invoice number {number} is used already")
+        match = ACSA_NUMBER.match(number)
+        if match:
+            issuer, year, sequence = match.group(1), match.group(2), int(match.group(3))
+            name = f"invoice:{issuer}:{year}"
+            if sequence <= self.writer.counter(name):
+                raise refuse(
+                    f"invoice number {number} is in acsa's own numbering, which has reached "
+                    f"{invoice_number(issuer, int(year), self.writer.counter(name))}; give a "
+                    "later number or leave it blank"
+                )
+            self.writer.set_counter(name, sequence)
+
+
+class _Replay:
+    """One order's history, step by step, as the live services would have recorded it."""
+
+    def __init__(
+        self, importer: _Importer, record: OrderRecord, order: Order, agreement: Agreement
+    ) -> None:
+        self.importer = importer
+        self.writer = importer.writer
+        self.write = not importer.problems
+        self.record = record
+        self.order = order
+        self.agreement = agreement
+        self.version = importer.governing(agreement, record.order_date)[0]
+        self.actor = importer.actor
+        self.account = _Account()
+        self.receipt: tuple[date, Decimal] | None = None
+        # Rows of this order, handed to the writer only once the whole order is good.
+        self.entries: list[Entry] = []
+        self.invoices: list[tuple[int, dict[str, Any]]] = []
+        self.payments: list[dict[str, Any]] = []
+        self.settlements: list[tuple[int, dict[str, Any]]] = []
+
+    def run(self) -> None:
+        record, order = self.record, self.order
+        status = record.status
+        order.record_creation(noon(record.order_date), self.actor)
+        if status is not S.DRAFT:
+            self._submit_and_answer()
+        if order.status is S.ACCEPTED and status not in (S.ACCEPTED, S.CANCELLED):
+            self._deliver()
+            if status in _RECEIVED:
+                self._receive()
+                self._settle()
+        if status is S.CLOSED:
+            self._close()
+        if status is S.CANCELLED:
+            with _AtRows(record, "status"):
+                order.cancel(noon(self._ended_on()), self.actor, record.reason)
+        if order.status is not status:
+            raise _refuse(
+                Code.INVALID_INPUT,
+                record.row,
+                "status",
+                f"order {record.ref}: the quantities make it {order.status.value}, not "
+                f"{status.value}; check status and the quantity columns",
+            )
+        self._store()
+
+    def _submit_and_answer(self) -> None:
+        record, order, at = self.record, self.order, noon(self.record.order_date)
+        violations = self.importer.check(order, self.agreement)
+        with _AtRows(record, by="index"):
+            order.submit(violations, at, self.actor)
+        answered = noon(record.accepted_on or record.order_date)
+        if record.status is S.REJECTED:
+            order.reject(answered, self.actor, record.reason)
+        elif record.status is S.SUBMITTED or (
+            record.status is S.CANCELLED and record.accepted_on is None
+        ):
+            return
+        elif record.status is not S.DRAFT:
+            accepted = {
+                n: line.quantity_accepted
+                for n, line in enumerate(record.lines, start=1)
+                if line.quantity_accepted is not None
+            }
+            with _AtRows(record, "quantity_accepted"):
+                order.accept(violations, answered, self.actor, accepted or None)
+
+    def _deliver(self) -> None:
+        record, order = self.record, self.order
+        quantities: dict[int, Decimal] = {}
+        for line, given in zip(order.lines, record.lines, strict=True):
+            q = given.quantity_delivered
+            q = line.to_deliver if q is None else q
+            if q > 0:
+                quantities[line.number] = q
+        if not quantities:
+            raise _refuse(
+                Code.NOTHING_TO_DELIVER,
+                record.row,
+                "quantity_delivered",
+                f"a {record.status.value} order had something delivered; quantity_delivered "
+                "is 0 on every line",
+            )
+        day = record.delivered_on or record.received_on or record.accepted_on or record.order_date
+        with _AtRows(record, "quantity_delivered"):
+            order.deliver(noon(day), self.actor, quantities)
+
+    def _receive(self) -> None:
+        record, order = self.record, self.order
+        if record.received_on is None:
+            raise _refuse(
+                Code.MISSING_FIELD,
+                record.row,
+                "received_on",
+                f"a {record.status.value} order was received: received_on is needed",
+            )
+        quantities = {
+            line.number: line.to_receive
+            if given.quantity_received is None
+            else given.quantity_received
+            for line, given in zip(order.lines, record.lines, strict=True)
+        }
+        at = noon(record.received_on)
+        before = Money.zero(order.currency)  # a history file gives one receipt per order
+        with _AtRows(record, "quantity_received"):
+            event = order.receive(at, self.actor, quantities, record.receipt_note)
+        after = order.value_received
+        value = after - before
+        self.account.received = after.amount
+        if value.amount == 0:
+            return
+        stamp = Stamp(
+            effective=at.date(),
+            at=at,
+            actor=self.actor,
+            document=f"order {order.id} receipt (event {event.seq})",
+            order_id=order.id,
+            memo=record.receipt_note,
+        )
+        self._post(
+            receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
+        )
+        self.receipt = (record.received_on, value.amount)
+
+    # --- settlement -------------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        record = self.record
+        steps: list[tuple[date, int, Callable[[date], None]]] = [
+            (day, rank, run)
+            for day, rank, run in (
+                (record.replaced_on, 0, self._replace),
+                (record.exchanged_on, 1, self._exchange),
+                (record.converted_on, 2, self._convert),
+                (record.invoiced_on, 3, self._invoice),
+                (record.paid_on, 4, self._pay),
+            )
+            if day is not None
+        ]
+        steps.sort(key=lambda step: step[:2])
+        for day, _rank, run in steps:
+            run(day)
+
+    def _invoice(self, day: date) -> None:
+        record, order = self.record, self.order
+        account = self.account.of(order)
+        if account.uninvoiced <= 0:
+            raise _refuse(
+                Code.NOTHING_TO_INVOICE,
+                record.row,
+                "invoiced_on",
+                f"order {record.ref} has nothing to invoice: nothing received is left uninvoiced",
+            )
+        self._new_invoice(Money(account.uninvoiced, order.currency), "cash", day)
+
+    def _new_invoice(self, amount: Money, kind: str, day: date) -> None:
+        order = self.order
+        number = self.importer.invoice_number(self.record, order, day)
+        values = {
+            "number": number,
+            "order_id": order.id,
+            "issuer": order.supplier,
+            "debtor": order.requester,
+            "kind": kind,
+            "currency": amount.currency,
+            "amount_minor": to_minor(amount.amount, amount.currency),
+            "issued": day,
+            "due": due_date(day, self.version.payment_term_days),
+            "at": noon(day),
+            "actor": self.actor,
+        }
+        invoice_id = self.writer.take_id("invoices")
+        self.invoices.append((invoice_id, values))
+        self.account.invoice = (invoice_id, number, amount)
+        self.account.invoiced += amount.amount
+
+    def _pay(self, day: date) -> None:
+        record, order = self.record, self.order
+        assert self.account.invoice is not None, "checked: a payment has its invoice"
+        invoice_id, number, invoiced = self.account.invoice
+        currency = invoiced.currency
+        unpaid = invoiced.amount - self.account.paid
+        amount = record.paid_amount if record.paid_amount is not None else unpaid
+        if not fits_minor_units(amount, currency):
+            raise _refuse(
+                Code.INVALID_AMOUNT,
+                record.row,
+                "paid_amount",
+                f"amount {amount} has more decimals than {currency} allows",
+            )
+        value = Money(amount, currency)
+        with _AtRows(record, "paid_amount"):
+            check_payment(value, invoiced, Money(self.account.paid, currency), number)
+        self.payments.append(
+            {
+                "invoice_id": invoice_id,
+                "currency": currency,
+                "amount_minor": to_minor(amount, currency),
+                "paid": day,
+                "reference": record.payment_reference,
+                "at": noon(day),
+                "actor": self.actor,
+            }
+        )
+        stamp = Stamp(
+            day,
+            noon(day),
+            self.actor,
+            f"payment of invoice {number}",
+            order.id,
+            record.payment_reference,
+        )
+        self._post(payment_entries(order.supplier, order.requester, value, stamp))
+        self.account.paid += amount
+
+    def _awaiting(self) -> Money:
+        return Money(self.account.of(self.order).awaiting_replacement, self.order.currency)
+
+    def _replace(self, day: date) -> None:
+        record, order = self.record, self.order
+        returned: list[ReturnedLine] = []
+        rows: list[LineRecord] = []
+        for line, given in zip(order.lines, record.lines, strict=True):
+            q = given.replaced_quantity
+            q = line.quantity_received if q is None else q
+            if q > 0:
+                returned.append(
+                    ReturnedLine(line.number, line.category, q, line.nsn, line.description)
+                )
+                rows.append(given)
+        if not returned:
+            raise _refuse(
+                Code.MISSING_FIELD,
+                record.row,
+                "replaced_quantity",
+                "replaced_on is given but nothing was replaced: replaced_quantity is 0 on "
+                "every line",
+            )
+        try:
+            value, after = replacement_value(order, returned, self.account.replaced)
+            check_in_kind_value(value, self._awaiting(), Code.REPLACEMENT_MISMATCH)
+        except AcsaError as exc:
+            line_of = lambda i: rows[i] if 0 <= i < len(rows) else None  # noqa: E731
+            raise AcsaError(
+                _relocated(record, exc.violations, "replaced_quantity", line_of)
+            ) from None
+        self.account.replaced = after
+        lines = [
+            {
+                "line": x.line,
+                "category": x.category,
+                "nsn": x.nsn,
+                "quantity": str(x.quantity),
+                "description": x.description,
+            }
+            for x in returned
+        ]
+        self._in_kind(EntryKind.REPLACEMENT, value, day, lines, self.actor, "")
+
+    def _exchange(self, day: date) -> None:
+        record, order = self.record, self.order
+        assert record.exchanged_value is not None, "checked with exchanged_on"
+        amount = record.exchanged_value
+        if not fits_minor_units(amount, order.currency):
+            raise _refuse(
+                Code.INVALID_AMOUNT,
+                record.row,
+                "exchanged_value",
+                f"amount {amount} has more decimals than {order.currency} allows",
+            )
+        value = Money(amount, order.currency)
+        with _AtRows(record, "exchanged_value"):
+            check_in_kind_value(value, self._awaiting(), Code.EXCHANGE_EXCEEDS_OWED)
+        lines = [
+            {
+                "category": "",
+                "description": record.exchanged_for,
+                "quantity": "1",
+                "unit": "EA",
+                "value": str(amount),
+            }
+        ]
+        self._in_kind(EntryKind.EXCHANGE, value, day, lines, record.agreed_by, "")
+
+    def _in_kind(
+        self,
+        kind: EntryKind,
+        value: Money,
+        day: date,
+        lines: list[dict[str, Any]],
+        agreed_by: str,
+        note: str,
+    ) -> None:
+        order = self.order
+        settlement_id = self.writer.take_id("settlements")
+        self.settlements.append(
+            (
+                settlement_id,
+                {
+                    "order_id": order.id,
+                    "kind": kind.value,
+                    "currency": value.currency,
+                    "value_minor": to_minor(value.amount, value.currency),
+                    "effective": day,
+                    "lines": lines,
+                    "agreed_by": agreed_by,
+                    "note": note,
+                    "at": noon(day),
+                    "actor": self.actor,
+                },
+            )
+        )
+        stamp = Stamp(
+            day,
+            noon(day),
+            self.actor,
+            f"{kind.value} {settlement_id} of order {order.id}",
+            order.id,
+            note,
+        )
+        self._post(in_kind_entries(order.supplier, order.requester, value, kind, stamp))
+        self.account.settled_in_kind += value.amount
+
+    def _convert(self, day: date) -> None:
+        record, order = self.record, self.order
+        account = self.account.of(order)
+        days = self.version.replacement_deadline_days
+        tranches = [self.receipt] if self.receipt else []
+        settled = account.settled_in_kind + account.converted
+        overdue = overdue_in_kind(tranches, settled, days, day)
+        deadline = next_deadline(tranches, settled, days)
+        if account.awaiting_replacement <= 0 or overdue <= 0 or deadline is None:
+            why = (
+                f"the replacement deadline {deadline} had not passed"
+                if deadline
+                else "nothing was owed in kind"
+            )
+            raise _refuse(
+                Code.INVALID_DATE,
+                record.row,
+                "converted_on",
+                f"order {record.ref}: nothing could be converted to cash on {day}: {why}",
+            )
+        value = Money(overdue, order.currency)
+        note = f"replacement deadline {deadline} passed ({days} days from receipt)"
+        settlement_id = self.writer.take_id("settlements")
+        self.settlements.append(
+            (
+                settlement_id,
+                {
+                    "order_id": order.id,
+                    "kind": EntryKind.CONVERSION.value,
+                    "currency": value.currency,
+                    "value_minor": to_minor(value.amount, value.currency),
+                    "effective": day,
+                    "lines": [],
+                    "agreed_by": "",
+                    "note": note,
+                    "at": noon(day),
+                    "actor": self.actor,
+                },
+            )
+        )
+        stamp = Stamp(
+            day, noon(day), self.actor, f"conversion to cash of order {order.id}", order.id, note
+        )
+        self._post(conversion_entries(order.supplier, order.requester, value, stamp))
+        self.account.converted += overdue
+        self._new_invoice(value, "conversion", day)
+
+    # --- the end ----------------------------------------------------------------------------
+
+    def _ended_on(self) -> date:
+        record = self.record
+        if record.closed_on is not None:
+            return record.closed_on
+        return max(_dates(record).values())
+
+    def _close(self) -> None:
+        record, order = self.record, self.order
+        account = self.account.of(order)
+        if order.allows(Action.CLOSE) and not account.settled:
+            raise _refuse(
+                Code.NOT_SETTLED,
+                record.row,
+                "status",
+                f"order {record.ref} is closed but still owes {account.owed_in_cash} "
+                f"{order.currency} in cash and {account.awaiting_replacement} "
+                f"{order.currency} in kind",
+            )
+        with _AtRows(record, "status"):
+            order.close(noon(self._ended_on()), self.actor)
+
+    def _post(self, entries: Iterable[Entry]) -> None:
+        self.entries.extend(entries)
+
+    def _store(self) -> None:
+        """Hand the order's rows to the writer, unless the file already has problems."""
+        if not self.write:
+            return
+        order, writer = self.order, self.writer
+        events = order.new_events
+        order.version = len(events)
+        writer.add_order(order, events[0].at, events[-1].at)
+        for invoice_id, invoice in self.invoices:
+            writer.add_invoice(invoice_id, invoice)
+        for payment in self.payments:
+            writer.add_payment(payment)
+        for settlement_id, settlement in self.settlements:
+            writer.add_settlement(settlement_id, settlement)
+        writer.add_entries(self.entries)
