@@ -163,12 +163,19 @@ class StatementOut(BaseModel):
 
 
 class AgingOut(BaseModel):
+    """Open debts between ``nation`` and ``partner`` in one currency, one direction
+    (``owed_to_us`` or ``owed_by_us``), by age band in days; ``by_kind`` splits the bands into
+    unpaid invoices (``invoiced``), received value not yet invoiced (``uninvoiced``) and debt
+    awaiting replacement or exchange (``in_kind``)."""
+
     nation: str
     partner: str
     currency: str
     direction: str
     buckets: dict[str, DecimalStr]
     total: DecimalStr
+    as_of: date | None = None
+    by_kind: dict[str, dict[str, DecimalStr]] = {}
 
 
 class OverdueOut(BaseModel):
@@ -181,3 +188,31 @@ class OverdueOut(BaseModel):
     amount: DecimalStr
     due: date
     days_overdue: int
+
+
+class BalanceDifferenceOut(BaseModel):
+    """A running balance that differs from the recompute from postings."""
+
+    book: str
+    partner: str
+    account: str
+    currency: str
+    running: DecimalStr
+    recomputed: DecimalStr
+
+
+class UnbalancedBookOut(BaseModel):
+    """A book whose postings do not sum to zero in a currency."""
+
+    book: str
+    currency: str
+    total: DecimalStr
+
+
+class VerifyOut(BaseModel):
+    """``acsa ledger verify``: running balances against a recompute from postings."""
+
+    ok: bool
+    balances: int
+    differences: list[BalanceDifferenceOut]
+    unbalanced: list[UnbalancedBookOut]

@@ -1,7 +1,249 @@
-"""(being written)"""
+"""acsa ledger balance|statement|aging|overdue|verify: the books as people and scripts read them."""
 
 from __future__ import annotations
 
-import typer
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
 
-app = typer.Typer(no_args_is_help=True)
+import typer
+from rich.console import Group
+from rich.table import Table
+
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.domain.dates import parse_day
+from acsa.domain.errors import AcsaError, Code
+from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
+from acsa.services import ledger as service
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The books: balances per partner, statements of account, aging, overdue debts.",
+)
+
+NationOption = Annotated[
+    str | None,
+    typer.Option("--nation", help="Only this nation's book (ISO 3166-1 alpha-3, e.g. JPN)."),
+]
+PartnerOption = Annotated[
+    str | None, typer.Option("--partner", help="Only the accounts with this partner (e.g. NZL).")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="As of the end of this day (YYYY-MM-DD); default: now."),
+]
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount as people read it: thousands separated, with its currency."""
+    return f"{amount:,} {currency}"
+
+
+def _money_columns(table: Table, *names: str) -> None:
+    for name in names:
+        table.add_column(name, justify="right")
+
+
+@app.command()
+def balance(
+    nation: NationOption = None,
+    partner: PartnerOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where each nation stands with each partner, per currency.
+
+    Cash owed each way, what awaits replacement in kind each way, the net, and the support
+    provided and received."""
+    with refusals(as_json):
+        day = parse_day(as_of, "--as-of")
+        found = service.balances(uow_for(engine_for(db), read_only=True), nation, partner, day)
+    if as_json:
+        print_json(found)
+        return
+    out.print(balances_table(found) if found else "nothing in the books for this selection")
+
+
+def balances_table(items: list[PositionOut]) -> Table:
+    as_of = items[0].as_of if items else None
+    table = Table(title="balances" + (f" as of {as_of}" if as_of else ""))
+    table.add_column("nation")
+    table.add_column("partner")
+    _money_columns(
+        table,
+        "owed to us",
+        "owed by us",
+        "in kind to us",
+        "in kind by us",
+        "net",
+        "provided",
+        "received",
+    )
+    for p in items:
+        c = p.currency
+        table.add_row(
+            p.nation,
+            p.partner,
+            money(p.owed_to_us, c),
+            money(p.owed_by_us, c),
+            money(p.awaiting_replacement, c),
+            money(p.awaiting_replacement_by_us, c),
+            money(p.net, c),
+            money(p.provided, c),
+            money(p.received, c),
+        )
+    return table
+
+
+@app.command()
+def statement(
+    nation: Annotated[str, typer.Option("--nation", help="Whose book (e.g. JPN).")],
+    partner: Annotated[str, typer.Option("--partner", help="The partner (e.g. NZL).")],
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    currency: Annotated[str | None, typer.Option("--currency", help="Only this currency.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A statement of account of one nation's book with one partner.
+
+    The opening balance the partner owes (negative: is owed), every entry of the period with
+    its order and document, and the closing balance."""
+    with refusals(as_json):
+        first = _required_day(start, "--from")
+        last = _required_day(end, "--to")
+        found = service.statement(
+            uow_for(engine_for(db), read_only=True), nation, partner, first, last, currency
+        )
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        out.print(f"no entries between {nation.upper()} and {partner.upper()}")
+    for s in found:
+        out.print(statement_table(s))
+
+
+def _required_day(value: str, field: str) -> date:
+    day = parse_day(value, field)
+    if day is None:
+        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field} needs a day (YYYY-MM-DD)")
+    return day
+
+
+def statement_table(s: StatementOut) -> Group:
+    c = s.currency
+    table = Table(
+        title=f"statement of account: {s.nation} with {s.partner}, {s.start} to {s.end} ({c})",
+        caption="balance: what the partner owes (negative: what it is owed)",
+    )
+    for column in ("day", "entry", "kind", "order", "document"):
+        table.add_column(column, overflow="fold")
+    _money_columns(table, "debit", "credit", "balance")
+    table.add_row("", "", "", "", "opening balance", "", "", money(s.opening, c))
+    for line in s.lines:
+        table.add_row(
+            line.effective.isoformat(),
+            str(line.entry),
+            line.kind,
+            "" if line.order is None else str(line.order),
+            line.document + (f" ({line.memo})" if line.memo else ""),
+            money(line.debit, c) if line.debit else "",
+            money(line.credit, c) if line.credit else "",
+            money(line.balance, c),
+        )
+    table.add_row("", "", "", "", "closing balance", "", "", money(s.closing, c), style="bold")
+    return Group(table)
+
+
+@app.command()
+def aging(
+    nation: NationOption = None,
+    partner: PartnerOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open debts by age band in days.
+
+    Unpaid invoices age from their issue, received value not invoiced and in-kind debt
+    awaiting replacement from their receipt."""
+    with refusals(as_json):
+        day = parse_day(as_of, "--as-of")
+        found = service.aging(uow_for(engine_for(db), read_only=True), nation, partner, day)
+    if as_json:
+        print_json(found)
+        return
+    out.print(aging_table(found) if found else "[green]no open debts[/green]")
+
+
+def aging_table(items: list[AgingOut]) -> Table:
+    as_of = items[0].as_of if items else None
+    table = Table(title="open debts by age in days" + (f" as of {as_of}" if as_of else ""))
+    for column in ("nation", "partner", "direction"):
+        table.add_column(column)
+    _money_columns(table, *service.BUCKETS, "total")
+    for a in items:
+        table.add_row(
+            a.nation,
+            a.partner,
+            a.direction.replace("_", " "),
+            *(money(a.buckets[name], a.currency) for name in service.BUCKETS),
+            money(a.total, a.currency),
+        )
+    return table
+
+
+@app.command()
+def overdue(
+    nation: NationOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What is overdue, most overdue first.
+
+    Invoices past due with something unpaid, and in-kind debt past its replacement deadline
+    not yet converted to cash."""
+    with refusals(as_json):
+        day = parse_day(as_of, "--as-of")
+        found = service.overdue(uow_for(engine_for(db), read_only=True), nation, day)
+    if as_json:
+        print_json(found)
+        return
+    out.print(overdue_table(found) if found else "[green]nothing is overdue[/green]")
+
+
+def overdue_table(items: list[OverdueOut]) -> Table:
+    table = Table(title="overdue")
+    for column in ("kind", "order", "document", "creditor", "debtor", "due"):
+        table.add_column(column, overflow="fold")
+    _money_columns(table, "amount", "days overdue")
+    for o in items:
+        table.add_row(
+            o.kind.replace("_", " "),
+            str(o.order),
+            o.document,
+            o.creditor,
+            o.debtor,
+            o.due.isoformat(),
+            money(o.amount, o.currency),
+            str(o.days_overdue),
+        )
+    return table
+
+
+@app.command()
+def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Check the running balances against a recompute from postings.
+
+    Every running balance must equal its postings' sum and every book must balance per
+    currency; exits 2 naming each difference if not."""
+    with refusals(as_json):
+        result: VerifyOut = service.verify(uow_for(engine_for(db), read_only=True))
+        service.require_verified(result)
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"[green]the books verify: {result.balances} running balances match[/green]")

@@ -1,1 +1,60 @@
-"""(being written)"""
+"""acsa report exceptions: what audits keep finding, listed at once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from acsa.cli import report
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.domain.dates import parse_day
+from acsa.exceptions_schemas import ExceptionOut
+from acsa.services.exceptions import exceptions as find_exceptions
+
+
+@report.app.command("exceptions")
+def exceptions(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="As of the end of this day (YYYY-MM-DD); default: today."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What audits keep finding, with order, nations, age in days and value.
+
+    Received but not invoiced; invoiced and overdue; replacement in kind due within 30 days
+    or past due; orders missing a required field or a signature; orders settled but not
+    closed."""
+    with refusals(as_json):
+        day = parse_day(as_of, "--as-of")
+        found = find_exceptions(uow_for(engine_for(db), read_only=True), day)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        out.print("[green]no exceptions[/green]")
+        return
+    out.print(exceptions_table(found))
+
+
+def exceptions_table(items: list[ExceptionOut]) -> Table:
+    table = Table(title=f"exceptions ({len(items)})")
+    for column in ("kind", "order", "supplier", "requester"):
+        table.add_column(column)
+    table.add_column("age (days)", justify="right")
+    table.add_column("value", justify="right")
+    table.add_column("finding", overflow="fold")
+    for e in items:
+        table.add_row(
+            e.kind.replace("_", " "),
+            str(e.order),
+            e.supplier,
+            e.requester,
+            str(e.age_days),
+            f"{e.value:,} {e.currency}",
+            e.message,
+        )
+    return table

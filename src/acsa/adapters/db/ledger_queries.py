@@ -1,0 +1,324 @@
+"""Read-side queries for the ledger views: statements, aging, overdue debts and exceptions.
+
+Each query is one statement over the whole scope asked for (never one per order or per entry),
+so a report over a large database costs a few index scans, not a round trip per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, and_, exists, func, or_, select
+
+from acsa.adapters.db import tables as t
+from acsa.domain.ledger import Account, EntryKind
+from acsa.domain.order import Action, OrderStatus
+
+#: What one nation and a partner owe each other: the accounts a statement of account moves.
+DEBT_ACCOUNTS = (
+    Account.RECEIVABLE_CASH.value,
+    Account.RECEIVABLE_IN_KIND.value,
+    Account.PAYABLE_CASH.value,
+    Account.PAYABLE_IN_KIND.value,
+)
+RECEIVABLES = (Account.RECEIVABLE_CASH.value, Account.RECEIVABLE_IN_KIND.value)
+
+#: States in which an order may have received something (another delivery can follow a
+#: partial receipt, so delivered states count too).
+STATES_WITH_RECEIPTS = (
+    OrderStatus.PARTIALLY_DELIVERED.value,
+    OrderStatus.DELIVERED.value,
+    OrderStatus.PARTIALLY_RECEIVED.value,
+    OrderStatus.RECEIVED.value,
+)
+#: States in which an order form has left the requester: its fields and signatures count.
+PLACED_STATES = (
+    OrderStatus.SUBMITTED.value,
+    OrderStatus.ACCEPTED.value,
+    *STATES_WITH_RECEIPTS,
+    OrderStatus.CLOSED.value,
+)
+#: States that need the supplier's acceptance signature.
+ACCEPTED_STATES = PLACED_STATES[1:]
+
+_CHUNK = 900
+
+
+def _blank(column: Any) -> Any:
+    return or_(column.is_(None), func.trim(column) == "")
+
+
+class LedgerQueries:
+    """Queries over postings, invoices, settlements and orders for one open transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _all(self, query: Any) -> list[Row[Any]]:
+        """Every row of ``query`` (typed loosely: the views read rows by column name)."""
+        return list(self.conn.execute(query).all())
+
+    # --- statements ---------------------------------------------------------------------
+
+    def debt_between(
+        self,
+        book: str,
+        partner: str,
+        currency: str | None,
+        after: date | None = None,
+        before: date | None = None,
+    ) -> dict[str, int]:
+        """Sum of the debt accounts' postings per currency, with ``after <= effective <
+        before`` (either bound may be open)."""
+        p = t.ledger_postings
+        query = (
+            select(p.c.currency, func.sum(p.c.amount_minor))
+            .where(p.c.book == book, p.c.partner == partner, p.c.account.in_(DEBT_ACCOUNTS))
+            .group_by(p.c.currency)
+        )
+        if after is not None:
+            query = query.where(p.c.effective >= after)
+        if before is not None:
+            query = query.where(p.c.effective < before)
+        if currency is not None:
+            query = query.where(p.c.currency == currency)
+        return {c: int(m) for c, m in self.conn.execute(query) if m is not None}
+
+    def debt_now(self, book: str, partner: str, currency: str | None) -> dict[str, int]:
+        """The debt accounts' running balances per currency (all postings ever made)."""
+        b = t.ledger_balances
+        query = (
+            select(b.c.currency, func.sum(b.c.amount_minor))
+            .where(b.c.book == book, b.c.partner == partner, b.c.account.in_(DEBT_ACCOUNTS))
+            .group_by(b.c.currency)
+        )
+        if currency is not None:
+            query = query.where(b.c.currency == currency)
+        return {c: int(m) for c, m in self.conn.execute(query) if m is not None}
+
+    def effective_span(self, book: str, partner: str) -> tuple[date, date] | None:
+        """The first and last effective day of the postings of a book with a partner."""
+        p = t.ledger_postings
+        where = (p.c.book == book, p.c.partner == partner)
+        # Two statements: each reads one end of the (book, partner, effective) index.
+        first = self.conn.execute(select(func.min(p.c.effective)).where(*where)).scalar()
+        last = self.conn.execute(select(func.max(p.c.effective)).where(*where)).scalar()
+        if first is None or last is None:
+            return None
+        return first, last
+
+    def debt_movements(
+        self, book: str, partner: str, start: date, end: date, currency: str | None
+    ) -> list[Row[Any]]:
+        """Postings on the debt accounts in the period, with their entry, oldest first:
+        (entry_id, effective, currency, amount_minor, kind, order_id, document, memo)."""
+        p, e = t.ledger_postings, t.ledger_entries
+        query = (
+            select(
+                p.c.entry_id,
+                p.c.effective,
+                p.c.currency,
+                p.c.amount_minor,
+                e.c.kind,
+                e.c.order_id,
+                e.c.document,
+                e.c.memo,
+            )
+            .join_from(p, e, e.c.id == p.c.entry_id)
+            .where(
+                p.c.book == book,
+                p.c.partner == partner,
+                p.c.effective >= start,
+                p.c.effective <= end,
+                p.c.account.in_(DEBT_ACCOUNTS),
+            )
+            # Not by seq: an entry's postings become one line, whatever their order, and
+            # an index on (book, partner, effective, ..., entry_id) can then cover the scan.
+            .order_by(p.c.effective, p.c.entry_id)
+        )
+        if currency is not None:
+            query = query.where(p.c.currency == currency)
+        return self._all(query)
+
+    # --- what orders owe ----------------------------------------------------------------
+
+    @staticmethod
+    def order_scope(
+        nation: str | None, partner: str | None, states: Sequence[str]
+    ) -> Select[tuple[int]]:
+        """Ids of orders in ``states`` between ``nation`` and ``partner`` (either side)."""
+        o = t.orders
+        query = select(o.c.id).where(o.c.status.in_(states))
+        for party in (nation, partner):
+            if party:
+                query = query.where(or_(o.c.supplier == party, o.c.requester == party))
+        return query
+
+    def order_heads(self, scope: Select[tuple[int]]) -> list[Row[Any]]:
+        o = t.orders
+        return self._all(
+            select(
+                o.c.id,
+                o.c.supplier,
+                o.c.requester,
+                o.c.currency,
+                o.c.settlement,
+                o.c.agreement_id,
+                o.c.order_date,
+                o.c.status,
+            )
+            .where(o.c.id.in_(scope))
+            .order_by(o.c.id)
+        )
+
+    def receipts(self, scope: Select[tuple[int]], as_of: date | None) -> list[Row[Any]]:
+        """(order_id, effective, document, amount_minor) of every receipt, from the
+        supplier's book (the receivable it debited)."""
+        e, p = t.ledger_entries, t.ledger_postings
+        query = (
+            select(e.c.order_id, e.c.effective, e.c.document, p.c.amount_minor)
+            .join_from(e, p, p.c.entry_id == e.c.id)
+            .where(
+                e.c.order_id.in_(scope),
+                e.c.kind == EntryKind.RECEIPT.value,
+                p.c.account.in_(RECEIVABLES),
+            )
+            .order_by(e.c.order_id, e.c.effective, e.c.id)
+        )
+        if as_of is not None:
+            query = query.where(e.c.effective <= as_of)
+        return self._all(query)
+
+    def invoices(self, scope: Select[tuple[int]], as_of: date | None) -> list[Row[Any]]:
+        """Invoices issued by ``as_of`` with what was paid on each by then (``paid_minor``)
+        and the day of the last payment (``last_paid``)."""
+        i, pay = t.invoices, t.payments
+        condition = pay.c.invoice_id == i.c.id
+        if as_of is not None:
+            condition = and_(condition, pay.c.paid <= as_of)
+        paid = (
+            select(func.coalesce(func.sum(pay.c.amount_minor), 0))
+            .where(condition)
+            .scalar_subquery()
+            .label("paid_minor")
+        )
+        last_paid = select(func.max(pay.c.paid)).where(condition).scalar_subquery()
+        query = (
+            select(
+                i.c.order_id,
+                i.c.number,
+                i.c.kind,
+                i.c.issuer,
+                i.c.debtor,
+                i.c.currency,
+                i.c.amount_minor,
+                i.c.issued,
+                i.c.due,
+                paid,
+                last_paid.label("last_paid"),
+            )
+            .where(i.c.order_id.in_(scope))
+            .order_by(i.c.order_id, i.c.issued, i.c.id)
+        )
+        if as_of is not None:
+            query = query.where(i.c.issued <= as_of)
+        return self._all(query)
+
+    def settlements(self, scope: Select[tuple[int]], as_of: date | None) -> list[Row[Any]]:
+        """(order_id, kind, effective, value_minor) of replacements, exchanges and
+        conversions."""
+        s = t.settlements
+        query = (
+            select(s.c.order_id, s.c.kind, s.c.effective, s.c.value_minor)
+            .where(s.c.order_id.in_(scope))
+            .order_by(s.c.order_id, s.c.effective, s.c.id)
+        )
+        if as_of is not None:
+            query = query.where(s.c.effective <= as_of)
+        return self._all(query)
+
+    # --- the order form -----------------------------------------------------------------
+
+    def orders_missing_fields(
+        self, fields: Iterable[str], optional_for_activity: dict[str, str], as_of: date | None
+    ) -> list[Row[Any]]:
+        """Placed orders with one of ``fields`` blank; a field named in
+        ``optional_for_activity`` (field -> activity) is not required for that activity."""
+        o = t.orders
+        names = list(fields)
+        blanks = []
+        for name in names:
+            condition = _blank(o.c[name])
+            if name in optional_for_activity:
+                condition = and_(condition, o.c.activity != optional_for_activity[name])
+            blanks.append(condition)
+        query = (
+            select(*_order_head(), *[o.c[name] for name in names])
+            .where(o.c.status.in_(PLACED_STATES), or_(*blanks))
+            .order_by(o.c.id)
+        )
+        return self._all(self._dated(query, as_of))
+
+    def orders_missing_signatures(self, as_of: date | None) -> list[Row[Any]]:
+        """Placed orders without the requester's signature (a signed create or submit), the
+        supplier's acceptance (a signed accept) where it is needed, or with an unsigned
+        receipt: (id, requester_signed, supplier_signed, receipts_unsigned)."""
+        o, ev = t.orders, t.order_events
+
+        def signed(*actions: Action) -> Any:
+            return exists().where(
+                ev.c.order_id == o.c.id,
+                ev.c.action.in_([a.value for a in actions]),
+                func.trim(ev.c.actor) != "",
+            )
+
+        accepted_needed = o.c.status.in_(ACCEPTED_STATES)
+        unsigned_receipt = exists().where(
+            ev.c.order_id == o.c.id,
+            ev.c.action == Action.RECEIVE.value,
+            func.trim(ev.c.actor) == "",
+        )
+        requester = signed(Action.SUBMIT)
+        supplier = signed(Action.ACCEPT)
+        query = (
+            select(
+                *_order_head(),
+                requester.label("requester_signed"),
+                supplier.label("supplier_signed"),
+                accepted_needed.label("acceptance_needed"),
+                unsigned_receipt.label("receipts_unsigned"),
+            )
+            .where(
+                o.c.status.in_(PLACED_STATES),
+                or_(~requester, and_(accepted_needed, ~supplier), unsigned_receipt),
+            )
+            .order_by(o.c.id)
+        )
+        return self._all(self._dated(query, as_of))
+
+    @staticmethod
+    def _dated(query: Select[Any], as_of: date | None) -> Select[Any]:
+        if as_of is None:
+            return query
+        return query.where(t.orders.c.order_date <= as_of)
+
+    def order_lines(self, order_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+        """(quantity, unit_price_minor, currency) of the lines of the given orders."""
+        lines: dict[int, list[Row[Any]]] = {}
+        ol = t.order_lines
+        for start in range(0, len(order_ids), _CHUNK):
+            chunk = order_ids[start : start + _CHUNK]
+            for row in self._all(
+                select(ol.c.order_id, ol.c.quantity, ol.c.unit_price_minor, ol.c.currency)
+                .where(ol.c.order_id.in_(chunk))
+                .order_by(ol.c.order_id, ol.c.number)
+            ):
+                lines.setdefault(row.order_id, []).append(row)
+        return lines
+
+
+def _order_head() -> tuple[Any, ...]:
+    o = t.orders
+    return (o.c.id, o.c.supplier, o.c.requester, o.c.currency, o.c.order_date, o.c.activity)

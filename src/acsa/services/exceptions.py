@@ -1,0 +1,258 @@
+"""The exceptions report: what audits of ACSA orders keep finding (DODIG-2016-067, GAO-20-309),
+made visible at once. Received but not invoiced; invoiced and overdue; replacement in kind due
+within 30 days or past due; orders missing a required field or a signature; orders settled
+but not closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+
+from acsa.adapters.db.ledger_queries import LedgerQueries
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.clock import today
+from acsa.domain.money import Money, from_minor
+from acsa.domain.order import OrderStatus
+from acsa.domain.settlement import replacement_deadline
+from acsa.exceptions_schemas import ExceptionOut
+from acsa.services.ledger import (
+    OrderDebts,
+    Tranche,
+    deadline_days,
+    late_in_kind,
+    order_debts,
+    overdue_invoices,
+)
+
+RECEIVED_NOT_INVOICED = "received_not_invoiced"
+INVOICE_OVERDUE = "invoice_overdue"
+REPLACEMENT_PAST_DUE = "replacement_past_due"
+REPLACEMENT_DUE_SOON = "replacement_due_soon"
+MISSING_FIELD = "missing_field"
+MISSING_SIGNATURE = "missing_signature"
+SETTLED_NOT_CLOSED = "settled_not_closed"
+#: The kinds, in the order the report lists them.
+KINDS = (
+    RECEIVED_NOT_INVOICED,
+    INVOICE_OVERDUE,
+    REPLACEMENT_PAST_DUE,
+    REPLACEMENT_DUE_SOON,
+    MISSING_FIELD,
+    MISSING_SIGNATURE,
+    SETTLED_NOT_CLOSED,
+)
+#: How far ahead a replacement deadline is reported as coming.
+DUE_SOON_DAYS = 30
+#: Order form fields a placed order must carry (ACSA.md, "The order form"), and the activity
+#: for which a field is not required (routine liaison and visits have no operation name).
+REQUIRED_FIELDS = ("requester_unit", "supplier_unit", "fund_citation", "operation")
+OPTIONAL_FOR_ACTIVITY = {"operation": "routine"}
+
+
+def exceptions(uow: UnitOfWork, as_of: date | None = None) -> list[ExceptionOut]:
+    """Every exception on ``as_of`` (default today; records dated later are ignored when a
+    day is given), grouped by kind, oldest first within a kind."""
+    day = as_of or today()
+    with uow:
+        debts = order_debts(uow, as_of=as_of)
+        deadlines = deadline_days(uow, debts)
+        queries = LedgerQueries(uow.connection)
+        missing = queries.orders_missing_fields(REQUIRED_FIELDS, OPTIONAL_FOR_ACTIVITY, as_of)
+        unsigned = queries.orders_missing_signatures(as_of)
+        lines = queries.order_lines(sorted({r.id for r in [*missing, *unsigned]}))
+    found: list[ExceptionOut] = []
+    for d in debts:
+        found.extend(_not_invoiced(d, day))
+        found.extend(_overdue(d, day))
+        found.extend(_in_kind(d, deadlines.get(d.order, 0), day))
+        found.extend(_not_closed(d, day))
+    found.extend(_missing_fields(missing, lines, day))
+    found.extend(_missing_signatures(unsigned, lines, day))
+    return sorted(found, key=lambda e: (KINDS.index(e.kind), -e.age_days, e.order))
+
+
+def _finding(
+    kind: str,
+    d: OrderDebts,
+    since: date,
+    day: date,
+    value: Decimal,
+    message: str,
+    document: str | None = None,
+    due: date | None = None,
+) -> ExceptionOut:
+    return ExceptionOut(
+        kind=kind,
+        order=d.order,
+        supplier=d.supplier,
+        requester=d.requester,
+        nations=[d.supplier, d.requester],
+        since=since,
+        age_days=(day - since).days,
+        value=value,
+        currency=d.currency,
+        document=document,
+        due=due,
+        message=message,
+    )
+
+
+def _sum(tranches: Iterable[Tranche]) -> Decimal:
+    return sum((t.value for t in tranches), Decimal(0))
+
+
+def _not_invoiced(d: OrderDebts, day: date) -> list[ExceptionOut]:
+    open_ = d.uninvoiced()
+    if not open_:
+        return []
+    value = _sum(open_)
+    first = open_[0]
+    what = "converted to cash" if d.in_kind else "received"
+    message = (
+        f"order {d.order}: {value} {d.currency} {what} since {first.day} and not invoiced "
+        f"by {d.supplier}"
+    )
+    return [_finding(RECEIVED_NOT_INVOICED, d, first.day, day, value, message, first.document)]
+
+
+def _overdue(d: OrderDebts, day: date) -> list[ExceptionOut]:
+    return [
+        _finding(
+            INVOICE_OVERDUE,
+            d,
+            o.due,
+            day,
+            o.amount,
+            f"invoice {o.document} of order {d.order}: {o.amount} {d.currency} unpaid by "
+            f"{d.requester}, due {o.due}, {o.days_overdue} days overdue",
+            o.document,
+            o.due,
+        )
+        for o in overdue_invoices(d, day)
+    ]
+
+
+def _in_kind(d: OrderDebts, days: int, day: date) -> list[ExceptionOut]:
+    found: list[ExceptionOut] = []
+    late = late_in_kind(d, days, day)
+    if late is not None:
+        found.append(
+            _finding(
+                REPLACEMENT_PAST_DUE,
+                d,
+                late.due,
+                day,
+                late.amount,
+                f"order {d.order}: {late.amount} {d.currency} owed in kind by {d.requester} "
+                f"was due by {late.due} ({late.days_overdue} days ago) and is not yet "
+                "converted to cash",
+                late.document,
+                late.due,
+            )
+        )
+    horizon = day + timedelta(days=DUE_SOON_DAYS)
+    soon = [t for t in d.awaiting() if day <= replacement_deadline(t.day, days) <= horizon]
+    if soon:
+        value = _sum(soon)
+        due = replacement_deadline(soon[0].day, days)
+        found.append(
+            _finding(
+                REPLACEMENT_DUE_SOON,
+                d,
+                soon[0].day,
+                day,
+                value,
+                f"order {d.order}: {value} {d.currency} owed in kind by {d.requester} is due "
+                f"by {due} (in {(due - day).days} days)",
+                soon[0].document,
+                due,
+            )
+        )
+    return found
+
+
+def _not_closed(d: OrderDebts, day: date) -> list[ExceptionOut]:
+    if d.status != OrderStatus.RECEIVED.value or not d.account.settled:
+        return []
+    since = d.last_activity
+    return [
+        _finding(
+            SETTLED_NOT_CLOSED,
+            d,
+            since,
+            day,
+            d.account.received,
+            f"order {d.order}: received and settled since {since}, but not closed",
+        )
+    ]
+
+
+def _order_value(lines: Sequence[Row[Any]], currency: str) -> Decimal:
+    total = Money.zero(currency)
+    for line in lines:
+        price = from_minor(line.unit_price_minor, line.currency)
+        total = total + Money.of_product(Decimal(line.quantity), price, line.currency)
+    return total.amount
+
+
+def _head_finding(
+    kind: str,
+    row: Row[Any],
+    lines: dict[int, list[Row[Any]]],
+    day: date,
+    fields: list[str],
+    message: str,
+) -> ExceptionOut:
+    return ExceptionOut(
+        kind=kind,
+        order=row.id,
+        supplier=row.supplier,
+        requester=row.requester,
+        nations=[row.supplier, row.requester],
+        since=row.order_date,
+        age_days=(day - row.order_date).days,
+        value=_order_value(lines.get(row.id, []), row.currency),
+        currency=row.currency,
+        fields=fields,
+        message=message,
+    )
+
+
+def _missing_fields(
+    rows: Iterable[Row[Any]], lines: dict[int, list[Row[Any]]], day: date
+) -> list[ExceptionOut]:
+    found: list[ExceptionOut] = []
+    for row in rows:
+        blank = [
+            name
+            for name in REQUIRED_FIELDS
+            if not (getattr(row, name) or "").strip()
+            and OPTIONAL_FOR_ACTIVITY.get(name) != row.activity
+        ]
+        if blank:
+            message = f"order {row.id} was placed without {', '.join(blank)}"
+            found.append(_head_finding(MISSING_FIELD, row, lines, day, blank, message))
+    return found
+
+
+def _missing_signatures(
+    rows: Iterable[Row[Any]], lines: dict[int, list[Row[Any]]], day: date
+) -> list[ExceptionOut]:
+    found: list[ExceptionOut] = []
+    for row in rows:
+        missing: list[tuple[str, str]] = []
+        if not row.requester_signed:
+            missing.append(("requester_signature", f"{row.requester}'s signed submission"))
+        if row.acceptance_needed and not row.supplier_signed:
+            missing.append(("supplier_acceptance", f"{row.supplier}'s signed acceptance"))
+        if row.receipts_unsigned:
+            missing.append(("receipt_signature", f"{row.requester}'s signature on a receipt"))
+        if missing:
+            message = f"order {row.id} lacks " + "; ".join(text for _f, text in missing)
+            fields = [f for f, _text in missing]
+            found.append(_head_finding(MISSING_SIGNATURE, row, lines, day, fields, message))
+    return found

@@ -1,0 +1,318 @@
+"""Properties of the books under random sequences of orders and settlements (SQLite file and
+PostgreSQL): cash and in-kind orders in JPY and AUD, partial deliveries and receipts, invoices,
+partial payments and overpayments, replacements, exchanges, sweeps and closings, on days that
+move forward at random. After every step:
+
+- every book balances per currency (its postings sum to zero);
+- nothing owed is below zero, per position and per order;
+- each supplier's receivable from a partner equals the partner's payable to it, cash and in kind;
+- the running balances equal a recompute from postings;
+- aging adds up to the positions, and a statement from the start closes at the net position;
+- a refused action changes no row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import Engine, delete
+
+from acsa.adapters.db import tables as t
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.domain.errors import AcsaError
+from acsa.domain.order import Action
+from acsa.services import ledger, orders, settlement
+from tests.integration.dump import content
+from tests.ledger_data import COMPLETE_FORM, at
+
+ACTOR = "Cdr M. Tanaka"
+#: Tables written by orders and settlement; the registry of agreements stays.
+WRITTEN = [
+    t.payments,
+    t.invoices,
+    t.settlements,
+    t.ledger_postings,
+    t.ledger_balances,
+    t.ledger_entries,
+    t.counters,
+    t.order_events,
+    t.order_lines,
+    t.orders,
+]
+QUANTITIES = st.sampled_from(["0.5", "1", "2", "2.5", "3", "7", "10", "12.25"])
+PRICES = {
+    "JPY": st.integers(1, 3000).map(str),
+    "AUD": st.integers(1, 50000).map(lambda cents: str(Decimal(cents) / 100)),
+}
+GOODS = st.sampled_from(["fuel", "food", "water", "spare_parts"])
+
+
+def wipe(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in WRITTEN:
+            conn.execute(delete(table))
+
+
+@st.composite
+def order_documents(draw: st.DrawFn, day: date) -> dict[str, Any]:
+    currency = draw(st.sampled_from(["JPY", "AUD"]))
+    supplier, requester = draw(st.sampled_from([("JPN", "AUS"), ("AUS", "JPN")]))
+    lines = [
+        {
+            "category": draw(GOODS),
+            "description": "goods",
+            "quantity": draw(QUANTITIES),
+            "unit": "EA",
+            "unit_price": draw(PRICES[currency]),
+            "currency": currency,
+        }
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+    return {
+        "agreement": "JPN-AUS",
+        "supplier": supplier,
+        "requester": requester,
+        "activity": "exercise",
+        "settlement": draw(
+            st.sampled_from(["cash", "replacement_in_kind", "equal_value_exchange"])
+        ),
+        "order_date": day.isoformat(),
+        "needed_by": day.isoformat(),
+        "location": "Darwin",
+        "lines": lines,
+        **COMPLETE_FORM,
+    }
+
+
+def some_of(draw: Any, left: Decimal, unit: Decimal = Decimal("0.5")) -> Decimal:
+    """Up to ``left`` in steps of ``unit``; one time in four just over it, to be refused."""
+    if draw(st.integers(0, 3)) == 0:
+        return left + unit * draw(st.integers(1, 2))
+    return unit * draw(st.integers(0, int(left / unit)))
+
+
+class Books(RuleBasedStateMachine):
+    """Random actions on one database; every refusal is checked to have written nothing."""
+
+    orders = Bundle("orders")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.uow = UnitOfWork(engine)
+        self.day = date(2026, 1, 5)
+        self.refused = 0
+        wipe(engine)
+
+    def act(self, action: Any) -> Any:
+        """Run ``action``; if refused, nothing may have changed. None when refused."""
+        before = content(self.engine)
+        try:
+            return action()
+        except AcsaError:
+            self.refused += 1
+            assert content(self.engine) == before, "a refused action changed rows"
+            return None
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @rule(days=st.integers(0, 400))
+    def advance(self, days: int) -> None:
+        self.day += timedelta(days=days)
+
+    @initialize(target=orders, data=st.data())
+    def first_order(self, data: st.DataObject) -> Any:
+        return self.place(data)
+
+    @rule(target=orders, data=st.data())
+    def place(self, data: st.DataObject) -> Any:
+        doc = data.draw(order_documents(self.day))
+        order, _ = orders.place_order(self.uow, doc, "Lt K. Sato", now=at(self.day, 8))
+        orders.submit(self.uow, order.id, "Capt. J. Smith", now=at(self.day, 9))
+        less = data.draw(st.booleans())
+        quantities = {1: Decimal(doc["lines"][0]["quantity"]) / 2} if less else None
+        orders.accept(self.uow, order.id, ACTOR, quantities, now=at(self.day, 10))
+        if data.draw(st.integers(0, 3)):  # most support is delivered and received at once
+            self.deliver(order.id, data)
+            self.receive(order.id, data)
+        return order.id
+
+    def deliver(self, order_id: int, data: st.DataObject) -> None:
+        order = orders.get_order(self.uow, order_id)
+        quantities = None
+        if data.draw(st.booleans()):
+            quantities = {ln.number: some_of(data.draw, ln.to_deliver) for ln in order.lines}
+            quantities = {n: q for n, q in quantities.items() if q > 0} or None
+        self.act(lambda: orders.deliver(self.uow, order_id, ACTOR, quantities, now=at(self.day)))
+
+    def receive(self, order_id: int, data: st.DataObject) -> None:
+        order = orders.get_order(self.uow, order_id)
+        quantities = None
+        if data.draw(st.booleans()):
+            quantities = {ln.number: some_of(data.draw, ln.to_receive) for ln in order.lines}
+        self.act(lambda: orders.receive(self.uow, order_id, ACTOR, quantities, now=at(self.day)))
+
+    def invoice(self, order_id: int, data: st.DataObject) -> None:
+        self.act(
+            lambda: settlement.issue_invoice(
+                self.uow, order_id, ACTOR, issued=self.day, now=at(self.day)
+            )
+        )
+
+    def pay(self, order_id: int, data: st.DataObject) -> None:
+        found = settlement.list_invoices(self.uow, order_id=order_id)
+        if not found:
+            return
+        invoice = data.draw(st.sampled_from(found))
+        step = Decimal(1) if invoice.currency == "JPY" else Decimal("0.01")
+        amount = str(some_of(data.draw, invoice.unpaid, step))
+        self.act(
+            lambda: settlement.record_payment(
+                self.uow, invoice.number, amount, self.day, ACTOR, now=at(self.day)
+            )
+        )
+
+    def replace(self, order_id: int, data: st.DataObject) -> None:
+        order = orders.get_order(self.uow, order_id)
+        line = data.draw(st.sampled_from(order.lines))
+        quantity = some_of(data.draw, line.quantity_received)
+        doc = {
+            "lines": [{"line": line.number, "category": line.category, "quantity": str(quantity)}],
+            "date": self.day.isoformat(),
+        }
+        self.act(lambda: settlement.replace(self.uow, order_id, doc, ACTOR, now=at(self.day)))
+
+    def exchange(self, order_id: int, data: st.DataObject) -> None:
+        account = settlement.order_account(self.uow, order_id)
+        step = Decimal(1) if account.currency == "JPY" else Decimal("0.01")
+        value = str(some_of(data.draw, account.awaiting_replacement, step))
+        doc = {
+            "lines": [{"category": "food", "description": "rations", "value": value}],
+            "agreed_by": "both liaison officers",
+            "date": self.day.isoformat(),
+        }
+        self.act(lambda: settlement.exchange(self.uow, order_id, doc, ACTOR, now=at(self.day)))
+
+    def close(self, order_id: int, data: st.DataObject) -> None:
+        self.act(lambda: settlement.close(self.uow, order_id, ACTOR, now=at(self.day)))
+
+    ACTIONS = ("deliver", "receive", "invoice", "pay", "replace", "exchange", "close")
+
+    def _next(self, order_id: int) -> list[str]:
+        """The actions that can move an order on from where it stands."""
+        order = orders.get_order(self.uow, order_id)
+        a = settlement.order_account(self.uow, order_id)
+        return [
+            name
+            for name, can in (
+                (
+                    "deliver",
+                    order.allows(Action.DELIVER) and any(ln.to_deliver for ln in order.lines),
+                ),
+                ("receive", order.allows(Action.RECEIVE)),
+                ("invoice", a.uninvoiced > 0),
+                ("pay", a.invoiced > a.paid),
+                (
+                    "replace",
+                    a.awaiting_replacement > 0 and order.settlement == "replacement_in_kind",
+                ),
+                ("exchange", a.awaiting_replacement > 0),
+                ("close", order.allows(Action.CLOSE) and a.settled),
+            )
+            if can
+        ]
+
+    @rule(order_id=orders, data=st.data())
+    def progress(self, order_id: int, data: st.DataObject) -> None:
+        """Take the order one step further (the step may still be refused: quantities and
+        amounts are sometimes too large)."""
+        steps = self._next(order_id)
+        settling = [s for s in steps if s not in ("deliver", "receive")]
+        if settling and data.draw(st.integers(0, 3)):
+            steps = settling
+        if steps:
+            getattr(self, data.draw(st.sampled_from(steps)))(order_id, data)
+
+    @rule(order_id=orders, data=st.data(), action=st.sampled_from(ACTIONS))
+    def attempt(self, order_id: int, data: st.DataObject, action: str) -> None:
+        """Any action on any order, whether it fits the order's state or not."""
+        getattr(self, action)(order_id, data)
+
+    @rule()
+    def sweep(self) -> None:
+        self.act(lambda: settlement.sweep(self.uow, ACTOR, as_of=self.day, now=at(self.day)))
+
+    # --- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def the_books_hold(self) -> None:
+        result = ledger.verify(self.uow)
+        assert result.ok, result
+        found = {(p.nation, p.partner, p.currency): p for p in ledger.balances(self.uow)}
+        for (nation, partner, currency), p in found.items():
+            assert min(p.owed_to_us, p.owed_by_us, p.awaiting_replacement) >= 0, p
+            assert min(p.awaiting_replacement_by_us, p.provided, p.received) >= 0, p
+            mirror = found[(partner, nation, currency)]
+            assert p.owed_to_us == mirror.owed_by_us
+            assert p.awaiting_replacement == mirror.awaiting_replacement_by_us
+        aged: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for a in ledger.aging(self.uow):
+            if a.direction == "owed_to_us":
+                aged[(a.nation, a.partner, a.currency)] += a.total
+        for key, p in found.items():
+            assert aged.pop(key, Decimal(0)) == p.owed_to_us + p.awaiting_replacement
+        assert not any(aged.values()), aged
+
+    @invariant()
+    def every_order_owes_nothing_negative(self) -> None:
+        with self.uow:
+            debts = ledger.order_debts(self.uow)
+        for d in debts:
+            a = d.account
+            figures = (a.uninvoiced, a.owed_in_cash, a.awaiting_replacement, a.unpaid)
+            assert min(figures) >= 0, (d, a)
+
+    def teardown(self) -> None:
+        """Statements close at the net position, and the views' bulk figures per order equal
+        what settlement computes order by order."""
+        for p in ledger.balances(self.uow, nation="JPN"):
+            [s] = ledger.statement(
+                self.uow, "JPN", p.partner, date(2000, 1, 1), date(2100, 1, 1), p.currency
+            )
+            assert (s.opening, s.closing) == (0, p.net)
+            for back in (30, 200, 400):
+                start = self.day - timedelta(days=back)
+                [m] = ledger.statement(self.uow, "JPN", p.partner, start, self.day, p.currency)
+                assert m.opening + sum(ln.debit - ln.credit for ln in m.lines) == m.closing
+                assert m.closing == p.net
+        with self.uow:
+            debts = {d.order: d.account for d in ledger.order_debts(self.uow)}
+        for order in orders.list_orders(self.uow):
+            a = settlement.order_account(self.uow, order.id)
+            if order.id not in debts:
+                assert a.received == 0 or a.settled, a
+                continue
+            mine = debts[order.id]
+            assert (mine.received, mine.invoiced, mine.paid) == (a.received, a.invoiced, a.paid)
+            assert (mine.settled_in_kind, mine.converted) == (a.settled_in_kind, a.converted)
+
+
+def test_the_books_hold_under_random_settlement(engine: Engine) -> None:
+    examples = 16 if engine.dialect.name == "sqlite" else 8
+    run_state_machine_as_test(
+        lambda: Books(engine),
+        settings=settings(max_examples=examples, stateful_step_count=30, deadline=None),
+    )

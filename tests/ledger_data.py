@@ -1,0 +1,135 @@
+"""Orders taken to receipt and settled, at fixed days, for the ledger tests.
+
+Every order here has one fuel line at 1,000 JPY a litre, so its value in yen is its quantity
+times 1,000 and hand-computed figures stay readable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.services import orders, settlement
+from tests.orders_data import order_doc
+
+PRICE = 1000
+OFFICER = "Cdr M. Tanaka"
+COMPLETE_FORM = {
+    "requester_unit": "No. 1 Squadron",
+    "supplier_unit": "JASDF 2nd Air Wing",
+    "fund_citation": "FC-2026-001",
+    "operation": "Exercise Pitch Black",
+}
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    """Noon UTC on ``day``: the time every action of a test day is recorded at."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def fuel_doc(
+    litres: int | str,
+    settlement_method: str = "cash",
+    supplier: str = "JPN",
+    requester: str = "AUS",
+    day: date = date(2026, 1, 5),
+    **changes: Any,
+) -> dict[str, Any]:
+    """A complete JPN-AUS order form for ``litres`` of fuel at 1,000 JPY a litre."""
+    fields = {**COMPLETE_FORM, **changes}
+    return order_doc(
+        supplier=supplier,
+        requester=requester,
+        settlement=settlement_method,
+        order_date=day.isoformat(),
+        needed_by=day.isoformat(),
+        lines=[
+            {
+                "category": "fuel",
+                "description": "JP-8 aviation turbine fuel",
+                "nsn": "9130-01-031-5816",
+                "quantity": str(litres),
+                "unit": "L",
+                "unit_price": str(PRICE),
+                "currency": "JPY",
+            }
+        ],
+        **fields,
+    )
+
+
+def accepted(uow: UnitOfWork, doc: dict[str, Any], day: date, actor: str = OFFICER) -> int:
+    """Place, submit and accept ``doc`` on ``day``; the order's id."""
+    order, _ = orders.place_order(uow, doc, "Lt K. Sato", now=at(day, 8))
+    assert order.id is not None
+    orders.submit(uow, order.id, "Capt. J. Smith", now=at(day, 9))
+    orders.accept(uow, order.id, actor, now=at(day, 10))
+    return order.id
+
+
+def receive(
+    uow: UnitOfWork,
+    order_id: int,
+    day: date,
+    litres: int | None = None,
+    actor: str = "Sgt R. Brown",
+) -> None:
+    """Deliver (``litres``, or everything left) and receive it in full on ``day``."""
+    quantities = None if litres is None else {1: Decimal(litres)}
+    orders.deliver(uow, order_id, "Sgt A. Ito", quantities, now=at(day, 11))
+    orders.receive(uow, order_id, actor, now=at(day))
+
+
+def received(
+    uow: UnitOfWork,
+    litres: int,
+    day: date,
+    settlement_method: str = "cash",
+    supplier: str = "JPN",
+    requester: str = "AUS",
+    **changes: Any,
+) -> int:
+    """An order of ``litres`` placed a few days before ``day`` and received in full on it."""
+    doc = fuel_doc(
+        litres, settlement_method, supplier, requester, day - timedelta(days=3), **changes
+    )
+    order_id = accepted(uow, doc, day - timedelta(days=3))
+    receive(uow, order_id, day)
+    return order_id
+
+
+def invoice(uow: UnitOfWork, order_id: int, day: date) -> str:
+    """Invoice what the order owes in cash on ``day``; the invoice number."""
+    return settlement.issue_invoice(uow, order_id, OFFICER, issued=day, now=at(day, 13)).number
+
+
+def pay(uow: UnitOfWork, number: str, amount: int | str, day: date) -> None:
+    settlement.record_payment(uow, number, str(amount), day, OFFICER, "wire", now=at(day, 14))
+
+
+def replace(uow: UnitOfWork, order_id: int, litres: int, day: date) -> None:
+    """Fuel of the same NSN returned in kind on ``day``."""
+    lines = [{"line": 1, "category": "fuel", "nsn": "9130-01-031-5816", "quantity": str(litres)}]
+    settlement.replace(
+        uow, order_id, {"lines": lines, "date": day.isoformat()}, OFFICER, now=at(day, 15)
+    )
+
+
+def exchange(uow: UnitOfWork, order_id: int, value: int, day: date) -> None:
+    """Rations worth ``value`` JPY given in exchange on ``day``."""
+    doc = {
+        "lines": [{"category": "food", "description": "Combat rations", "value": str(value)}],
+        "agreed_by": "Cdr M. Tanaka and Maj P. Jones",
+        "date": day.isoformat(),
+    }
+    settlement.exchange(uow, order_id, doc, OFFICER, now=at(day, 16))
+
+
+def sweep(uow: UnitOfWork, day: date) -> None:
+    settlement.sweep(uow, OFFICER, as_of=day, now=at(day, 17))
+
+
+def yen(amount: int) -> Decimal:
+    return Decimal(amount)
