@@ -97,7 +97,7 @@ def test_partial_payments_then_overpayment_refused(engine, uow):
     ],
 )
 def test_bad_payments_are_refused(engine, uow, amount, currency, code):
-    invoice = settlement.issue_invoice(uow, received_order(uow), "fin")
+    invoice = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
         settlement.record_payment(
@@ -270,7 +270,49 @@ def test_close_only_once_settled(uow):
     with pytest.raises(AcsaError) as refused:
         settlement.close(uow, order_id, "fin")
     assert refused.value.codes == ["NOT_SETTLED"]
-    invoice = settlement.issue_invoice(uow, order_id, "fin")
+    invoice = settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 11))
     settlement.record_payment(uow, invoice.number, str(ORDER_VALUE), date(2026, 4, 1), "fin")
     assert settlement.close(uow, order_id, "fin").status.value == "closed"
     assert orders.get_order(uow, order_id).history[-1].action.value == "close"
+
+
+def test_settlement_cannot_predate_what_it_settles(engine, uow):
+    order_id = received_order(uow)
+    before = content(engine)
+    with pytest.raises(AcsaError) as early_invoice:
+        settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 9))
+    assert early_invoice.value.codes == ["INVALID_DATE"]
+    invoice = settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 10))
+    with pytest.raises(AcsaError) as early_payment:
+        settlement.record_payment(uow, invoice.number, "1", date(2026, 3, 9), "fin")
+    assert early_payment.value.codes == ["INVALID_DATE"]
+    kind_id = received_order(uow, settlement="replacement_in_kind")
+    with pytest.raises(AcsaError) as early_return:
+        settlement.replace(
+            uow,
+            kind_id,
+            {"date": "2026-03-01", "lines": [{"line": 2, "category": "food", "quantity": "1"}]},
+            "x",
+        )
+    assert early_return.value.codes == ["INVALID_DATE"]
+    assert content(engine)["payments"] == before["payments"]
+
+
+def test_an_order_received_in_part_then_delivered_again_can_be_settled_and_swept(uow):
+    order, _ = orders.place_order(
+        uow, order_doc(settlement="replacement_in_kind"), "x", now=RECEIVED_AT - timedelta(days=3)
+    )
+    for step in (orders.submit, orders.accept):
+        step(uow, order.id, "x", now=RECEIVED_AT - timedelta(days=2))
+    orders.deliver(uow, order.id, "x", {2: Decimal(400)}, now=RECEIVED_AT - timedelta(days=1))
+    orders.receive(uow, order.id, "x", now=RECEIVED_AT)
+    orders.deliver(uow, order.id, "x", {1: Decimal(100)}, now=RECEIVED_AT + timedelta(days=1))
+    assert orders.get_order(uow, order.id).status.value == "partially_delivered"
+    settlement.replace(
+        uow,
+        order.id,
+        {"date": "2026-04-01", "lines": [{"line": 2, "category": "food", "quantity": "100"}]},
+        "x",
+    )
+    swept = settlement.sweep(uow, "sweeper", date(2027, 3, 11))
+    assert [c.amount for c in swept.converted] == [Decimal(300 * 1850)]

@@ -54,6 +54,7 @@ class Code(StrEnum):
     CEILING_EXCEEDED = "CEILING_EXCEEDED"
     RATE_MISSING = "RATE_MISSING"
     INVALID_RATE = "INVALID_RATE"
+    LEDGER_MISMATCH = "LEDGER_MISMATCH"
 
 
 @dataclass(frozen=True, slots=True)

@@ -674,7 +674,7 @@ def require_verified(result: VerifyOut) -> None:
         return
     violations = [
         Violation(
-            Code.INVALID_INPUT,
+            Code.LEDGER_MISMATCH,
             "ledger_balances",
             f"running balance of {d.book}'s {d.account} with {d.partner} is {d.running} "
             f"{d.currency}; its postings sum to {d.recomputed} {d.currency}",
@@ -683,7 +683,7 @@ def require_verified(result: VerifyOut) -> None:
     ]
     violations.extend(
         Violation(
-            Code.INVALID_INPUT,
+            Code.LEDGER_MISMATCH,
             "ledger_postings",
             f"{u.book}'s book does not balance in {u.currency}: its postings sum to {u.total}",
         )

@@ -57,8 +57,16 @@ from acsa.ledger_schemas import (
 from acsa.schemas import parse_model
 from acsa.services.orders import load_order
 
-RECEIVED_STATES = frozenset(
-    {OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CLOSED}
+#: States in which something may have been received (a partial receipt can be followed by
+#: another delivery, so "delivered" orders can owe too).
+MAY_HAVE_RECEIPTS = frozenset(
+    {
+        OrderStatus.PARTIALLY_DELIVERED,
+        OrderStatus.DELIVERED,
+        OrderStatus.PARTIALLY_RECEIVED,
+        OrderStatus.RECEIVED,
+        OrderStatus.CLOSED,
+    }
 )
 
 
@@ -96,6 +104,20 @@ def _tranches(uow: UnitOfWork, order: Order) -> list[tuple[date, Decimal]]:
         for p in e.postings
         if p.account is Account.RECEIVABLE_IN_KIND
     ]
+
+
+def _not_before(day: date, earliest: date | None, field: str, what: str) -> None:
+    """Settlement cannot predate what it settles: refuse ``day`` before ``earliest``."""
+    if earliest is not None and day < earliest:
+        raise AcsaError.single(
+            Code.INVALID_DATE, field, f"{field} {day} is before {what} on {earliest}"
+        )
+
+
+def _first_receipt(uow: UnitOfWork, order: Order) -> date | None:
+    assert order.id is not None
+    entries = uow.ledger.entries(order.supplier, order_id=order.id, kind=EntryKind.RECEIPT)
+    return min((e.effective for e in entries), default=None)
 
 
 def _deadline_days(uow: UnitOfWork, order: Order) -> int:
@@ -220,6 +242,7 @@ def issue_invoice(
     with uow:
         order = load_order(uow, order_id)
         account = _account(uow, order)
+        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
         if account.uninvoiced <= 0:
             why = (
                 "in-kind orders are invoiced only for what the sweep converted to cash"
@@ -281,6 +304,7 @@ def record_payment(
     at = now or utc_now()
     with uow:
         row = _find_invoice(uow, invoice)
+        _not_before(paid, row.issued, "date", f"invoice {row.number} was issued")
         value = _amount(amount, currency or row.currency)
         check_payment(
             value,
@@ -353,7 +377,7 @@ def _require_in_kind(order: Order, allowed: Iterable[Settlement], action: str) -
             "settlement",
             f"order {order.id} is settled by {order.settlement}; it cannot be settled by {action}",
         )
-    if order.status not in RECEIVED_STATES:
+    if order.value_received.amount <= 0:
         raise AcsaError.single(
             Code.NOTHING_OWED_IN_KIND,
             "order",
@@ -414,6 +438,7 @@ def replace(
     day = doc.date or at.date()
     with uow:
         order = load_order(uow, order_id)
+        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
         _require_in_kind(order, [Settlement.REPLACEMENT_IN_KIND], "replacement in kind")
         returned = [
             ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
@@ -450,6 +475,7 @@ def exchange(
     day = doc.date or at.date()
     with uow:
         order = load_order(uow, order_id)
+        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
         _require_in_kind(
             order,
             [Settlement.EQUAL_VALUE_EXCHANGE, Settlement.REPLACEMENT_IN_KIND],
@@ -510,9 +536,9 @@ def in_kind_candidates(uow: UnitOfWork) -> list[int]:
     with uow:
         return [
             o.id
-            for status in RECEIVED_STATES
+            for status in MAY_HAVE_RECEIPTS
             for o in uow.orders.find(status=status.value, with_history=False)
-            if o.id is not None and settled_in_kind(o)
+            if o.id is not None and settled_in_kind(o) and o.value_received.amount > 0
         ]
 
 
