@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 N ?= 20000
+LEDGER_N ?= 1000000
 
 .PHONY: run test lint bench install install-test clean
 
@@ -39,6 +40,7 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/lifecycle.py --n $(N)
+	$(BIN)/python bench/ledger.py --n $(LEDGER_N)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
