@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from acsa.adapters.db.engine import SQLITE_PRAGMAS, make_engine
@@ -47,6 +46,7 @@ from acsa.services import ledger
 from acsa.services.agreements import add_agreement
 from acsa.services.history_import import HistoryImportOut, import_history
 from acsa.services.setup import init_database
+from benchkit import Ticker, say
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_BASE = BENCH_DIR / "out"
@@ -309,33 +309,6 @@ def add_bench_agreements(engine: Engine) -> None:
 
 
 # --- progress -------------------------------------------------------------------------------
-
-
-class Ticker:
-    """A rich progress bar when stdout is a terminal; nothing otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    @contextmanager
-    def task(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
-        if not self.enabled:
-            yield lambda _done: None
-            return
-        progress = Progress(
-            TextColumn("{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-        )
-        with progress:
-            task_id = progress.add_task(label, total=total)
-            yield lambda done: progress.update(task_id, completed=done)
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
 
 
 # --- acsa -----------------------------------------------------------------------------------

@@ -28,28 +28,20 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from sqlalchemy import Engine, event, text
 
 from acsa.adapters.db.engine import SQLITE_PRAGMAS, make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.services import orders
 from acsa.services.setup import init_database
+from benchkit import Ticker, say
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_BASE = BENCH_DIR / "out"  # inside the project, hence on the project's file system
@@ -102,35 +94,6 @@ def order_doc() -> dict[str, Any]:
 
 
 # --- progress ------------------------------------------------------------------------------
-
-
-class Ticker:
-    """A rich progress bar when stdout is a terminal; nothing otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    @contextmanager
-    def task(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
-        """Yields ``set_done(count)``; callers report every so often, not on every item."""
-        if not self.enabled:
-            yield lambda _step: None
-            return
-        progress = Progress(
-            TextColumn("{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            transient=True,
-        )
-        with progress:
-            task_id = progress.add_task(label, total=total)
-            yield lambda done: progress.update(task_id, completed=done)
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
 
 
 # --- the baseline: raw sqlite3 ------------------------------------------------------------
