@@ -18,6 +18,7 @@ STATUS_STYLE = {
     "delivered": "yellow",
     "partially_received": "magenta",
     "received": "green",
+    "closed": "bold green",
     "cancelled": "dim red",
     "in_force": "green",
     "signed": "yellow",
