@@ -13,6 +13,7 @@ from sqlalchemy import Row
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.ledger import (
     Account,
@@ -120,16 +121,11 @@ def _first_receipt(uow: UnitOfWork, order: Order) -> date | None:
     return min((e.effective for e in entries), default=None)
 
 
-def _deadline_days(uow: UnitOfWork, order: Order) -> int:
+def _terms(uow: UnitOfWork, order: Order) -> AgreementVersion:
+    """The agreement text governing the order date: its deadline and payment term."""
     agreement = uow.agreements.get(order.agreement_id)
     assert agreement is not None, "an order's agreement exists (foreign key)"
-    return agreement.version_on(order.order_date).replacement_deadline_days
-
-
-def _payment_term_days(uow: UnitOfWork, order: Order) -> int:
-    agreement = uow.agreements.get(order.agreement_id)
-    assert agreement is not None, "an order's agreement exists (foreign key)"
-    return agreement.version_on(order.order_date).payment_term_days
+    return agreement.version_on(order.order_date)
 
 
 def _account_out(uow: UnitOfWork, order: Order) -> OrderAccountOut:
@@ -139,7 +135,7 @@ def _account_out(uow: UnitOfWork, order: Order) -> OrderAccountOut:
         deadline = next_deadline(
             _tranches(uow, order),
             account.settled_in_kind + account.converted,
-            _deadline_days(uow, order),
+            _terms(uow, order).replacement_deadline_days,
         )
     assert order.id is not None
     return OrderAccountOut(
@@ -221,7 +217,7 @@ def _new_invoice(
             "currency": amount.currency,
             "amount_minor": to_minor(amount.amount, amount.currency),
             "issued": issued,
-            "due": due_date(issued, _payment_term_days(uow, order)),
+            "due": due_date(issued, _terms(uow, order).payment_term_days),
             "at": at,
             "actor": actor,
         }
@@ -550,7 +546,7 @@ def _sweep_one(
         account = _account(uow, order)
         if account.awaiting_replacement <= 0:
             return None
-        days = _deadline_days(uow, order)
+        days = _terms(uow, order).replacement_deadline_days
         tranches = _tranches(uow, order)
         settled = account.settled_in_kind + account.converted
         overdue = overdue_in_kind(tranches, settled, days, as_of)
