@@ -70,6 +70,12 @@ RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
 
 TERMINAL = frozenset(s for s, actions in ALLOWED.items() if not actions)
 
+#: Open states in which an order may have received something (another delivery can follow a
+#: partial receipt, so the delivered states count too). Closed orders owe nothing.
+OPEN_WITH_RECEIPTS = frozenset(
+    {S.PARTIALLY_DELIVERED, S.DELIVERED, S.PARTIALLY_RECEIVED, S.RECEIVED}
+)
+
 
 @dataclass(slots=True)
 class OrderLine:

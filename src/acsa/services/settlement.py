@@ -31,7 +31,7 @@ from acsa.domain.money import (
     to_decimal,
     to_minor,
 )
-from acsa.domain.order import Action, Order, OrderStatus
+from acsa.domain.order import OPEN_WITH_RECEIPTS, Action, Order
 from acsa.domain.settlement import (
     OrderAccount,
     ReturnedLine,
@@ -57,19 +57,6 @@ from acsa.ledger_schemas import (
 )
 from acsa.schemas import parse_model
 from acsa.services.orders import load_order
-
-#: States in which something may have been received (a partial receipt can be followed by
-#: another delivery, so "delivered" orders can owe too).
-MAY_HAVE_RECEIPTS = frozenset(
-    {
-        OrderStatus.PARTIALLY_DELIVERED,
-        OrderStatus.DELIVERED,
-        OrderStatus.PARTIALLY_RECEIVED,
-        OrderStatus.RECEIVED,
-        OrderStatus.CLOSED,
-    }
-)
-
 
 # --- what an order owes -----------------------------------------------------------------------
 
@@ -532,7 +519,7 @@ def in_kind_candidates(uow: UnitOfWork) -> list[int]:
     with uow:
         return [
             o.id
-            for status in MAY_HAVE_RECEIPTS
+            for status in OPEN_WITH_RECEIPTS
             for o in uow.orders.find(status=status.value, with_history=False)
             if o.id is not None and settled_in_kind(o) and o.value_received.amount > 0
         ]

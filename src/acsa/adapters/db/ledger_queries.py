@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, Select, and_, exists, func, or_, select
 
 from acsa.adapters.db import tables as t
 from acsa.domain.ledger import Account, EntryKind
-from acsa.domain.order import Action, OrderStatus
+from acsa.domain.order import OPEN_WITH_RECEIPTS, Action, OrderStatus
 
 #: What one nation and a partner owe each other: the accounts a statement of account moves.
 DEBT_ACCOUNTS = (
@@ -25,14 +25,8 @@ DEBT_ACCOUNTS = (
 )
 RECEIVABLES = (Account.RECEIVABLE_CASH.value, Account.RECEIVABLE_IN_KIND.value)
 
-#: States in which an order may have received something (another delivery can follow a
-#: partial receipt, so delivered states count too).
-STATES_WITH_RECEIPTS = (
-    OrderStatus.PARTIALLY_DELIVERED.value,
-    OrderStatus.DELIVERED.value,
-    OrderStatus.PARTIALLY_RECEIVED.value,
-    OrderStatus.RECEIVED.value,
-)
+#: States in which an order may have received something and still owe (as text, for SQL).
+STATES_WITH_RECEIPTS = tuple(sorted(status.value for status in OPEN_WITH_RECEIPTS))
 #: States in which an order form has left the requester: its fields and signatures count.
 PLACED_STATES = (
     OrderStatus.SUBMITTED.value,
