@@ -54,7 +54,9 @@ def _valid_agreement(doc: AgreementDoc) -> Agreement:
         raise AcsaError.single(Code.INVALID_AGREEMENT, "versions", str(exc)) from None
 
 
-def add_agreement(uow: UnitOfWork, data: Any, now: datetime | None = None) -> Agreement:
+def add_agreement(
+    uow: UnitOfWork, data: Any, now: datetime | None = None, actor: str = "operator"
+) -> Agreement:
     """Add a new agreement from its document; refused if the id is taken."""
     agreement = _valid_agreement(parse_model(AgreementDoc, data))
     with uow:
@@ -65,6 +67,7 @@ def add_agreement(uow: UnitOfWork, data: Any, now: datetime | None = None) -> Ag
                 f"agreement {agreement.id} exists; amend it with `acsa agreements amend`",
             )
         uow.agreements.add(agreement, now or utc_now())
+        uow.record("agreement.add", f"agreement:{agreement.id}", actor, None, data)
         uow.commit()
     return agreement
 
@@ -74,6 +77,7 @@ def amend_agreement(
     agreement_id: str,
     data: Any,
     now: datetime | None = None,
+    actor: str = "operator",
 ) -> Agreement:
     """Append a new version (a new text or an amendment) to an agreement."""
     doc = parse_model(AgreementVersionDoc, data)
@@ -101,6 +105,8 @@ def amend_agreement(
                 f"amends ({current.latest.signed})",
             )
         uow.agreements.add_version(agreement_id, version, now or utc_now())
+        before = {"version": current.latest.version}
+        uow.record("agreement.amend", f"agreement:{agreement_id}", actor, before, data)
         uow.commit()
     return replace(current, versions=(*current.versions, version))
 
@@ -124,5 +130,8 @@ def load_registry(uow: UnitOfWork, now: datetime | None = None) -> tuple[int, in
                 if version.version not in known and version.version > stored.latest.version:
                     uow.agreements.add_version(agreement.id, version, stamp)
                     added_versions += 1
+        if added_agreements or added_versions:
+            after = {"agreements_added": added_agreements, "versions_added": added_versions}
+            uow.record("registry.load", "registry", "acsa init", None, after)
         uow.commit()
     return added_agreements, added_versions

@@ -358,6 +358,7 @@ def _mark_loaded(engine: Engine, entries: tuple[DemoEntry, ...]) -> None:
     marker = {"loaded_at": utc_now().isoformat(), "orders": [e.order_id for e in entries]}
     with UnitOfWork(engine) as uow:
         uow.settings.set(DEMO_MARKER, json.dumps(marker))
+        uow.record("demo.load", "settings:demo", "acsa demo", None, marker)
         uow.commit()
 
 

@@ -150,6 +150,9 @@ def import_history(
         importer = _Importer(uow, actor, today)
         importer.run(read_orders(csv_rows(stream)), progress)
         rows = importer.writer.finish()
+        uow.ledger.written.extend(importer.writer.entry_ids)
+        summary = {"file": path.name, "orders": importer.orders, "rows": rows}
+        uow.record("history.import", f"file:{path.name}", actor, None, summary)
         uow.commit()
     return HistoryImportOut(
         file=str(path),

@@ -16,6 +16,7 @@ from acsa.domain.order import Order, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings
 
 Quantities = Mapping[int, Decimal] | None
@@ -36,13 +37,18 @@ def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
 MAX_ORDER_ID = 2**31 - 1
 
 
+def order_not_found(order_id: int | None) -> NotFoundError:
+    return NotFoundError([Violation(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")])
+
+
 def load_order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
-    """The order ``order_id`` inside an open unit of work, or ORDER_NOT_FOUND."""
+    """The order ``order_id`` inside an open unit of work, or ORDER_NOT_FOUND; the unit of
+    work's guard may refuse it (as not found, or forbidden)."""
     in_range = 0 < order_id <= MAX_ORDER_ID
     order = uow.orders.get(order_id, with_history=with_history) if in_range else None
     if order is None:
-        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")
-    return order
+        raise order_not_found(order_id)
+    return uow.check(order)
 
 
 def place_order(
@@ -59,9 +65,11 @@ def place_order(
         raise AcsaError(malformed)
     stamp = now or utc_now()
     with uow:
+        uow.check(order)
         agreement = _agreement(uow, order.agreement_id)
         order.record_creation(stamp, actor)
         uow.orders.add(order, stamp)
+        uow.record("order.place", f"order:{order.id}", actor, None, order_state(order), order.id)
         uow.commit()
     return order, check_order(order, agreement)
 
@@ -103,15 +111,21 @@ def check_document(uow: UnitOfWork, data: Any) -> list[Violation]:
     return check_order(order, agreement)
 
 
-def _act(uow: UnitOfWork, order_id: int, now: datetime | None, step: Any) -> Order:
+def _act(
+    uow: UnitOfWork, order_id: int, now: datetime | None, action: str, actor: str, step: Any
+) -> Order:
     stamp = now or utc_now()
     with uow:
         # The history is not needed to act (the stored version numbers the next event), so
         # the returned order's history holds only what this action recorded; get_order
         # returns the whole of it.
         order = load_order(uow, order_id)
+        before = order_state(order)
         step(order, stamp)
         uow.orders.update(order, stamp)
+        uow.record(
+            f"order.{action}", f"order:{order_id}", actor, before, order_state(order), order_id
+        )
         uow.commit()
     return order
 
@@ -120,7 +134,7 @@ def submit(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = No
     def step(order: Order, at: datetime) -> None:
         order.submit(check_order(order, _agreement(uow, order.agreement_id)), at, actor)
 
-    return _act(uow, order_id, now, step)
+    return _act(uow, order_id, now, "submit", actor, step)
 
 
 def accept(
@@ -136,7 +150,7 @@ def accept(
         violations += over_ceilings(uow, order, agreement, quantities)
         order.accept(violations, at, actor, quantities)
 
-    return _act(uow, order_id, now, step)
+    return _act(uow, order_id, now, "accept", actor, step)
 
 
 def reject(
@@ -146,7 +160,7 @@ def reject(
     reason: str = "",
     now: datetime | None = None,
 ) -> Order:
-    return _act(uow, order_id, now, lambda order, at: order.reject(at, actor, reason))
+    return _act(uow, order_id, now, "reject", actor, lambda o, at: o.reject(at, actor, reason))
 
 
 def cancel(
@@ -156,7 +170,7 @@ def cancel(
     reason: str = "",
     now: datetime | None = None,
 ) -> Order:
-    return _act(uow, order_id, now, lambda order, at: order.cancel(at, actor, reason))
+    return _act(uow, order_id, now, "cancel", actor, lambda o, at: o.cancel(at, actor, reason))
 
 
 def deliver(
@@ -166,7 +180,9 @@ def deliver(
     quantities: Quantities = None,
     now: datetime | None = None,
 ) -> Order:
-    return _act(uow, order_id, now, lambda order, at: order.deliver(at, actor, quantities))
+    return _act(
+        uow, order_id, now, "deliver", actor, lambda o, at: o.deliver(at, actor, quantities)
+    )
 
 
 def receive(
@@ -198,4 +214,4 @@ def receive(
             receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
         )
 
-    return _act(uow, order_id, now, step)
+    return _act(uow, order_id, now, "receive", actor, step)

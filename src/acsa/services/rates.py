@@ -175,13 +175,22 @@ def _changes(stored: dict[tuple[date, str], Decimal], batch: RateFile) -> _Chang
 
 
 def import_rates(
-    uow: UnitOfWork, batch: RateFile, progress: Progress | None = None
+    uow: UnitOfWork, batch: RateFile, progress: Progress | None = None, actor: str = "operator"
 ) -> ImportReport:
     """Store the rates of ``batch`` in one transaction, writing only what is new or changed."""
     first, last = batch.days[0], batch.days[-1]
     with uow:
         changes = _changes(_stored(uow.connection, first, last), batch)
         _write(uow.connection, changes.rows, progress)
+        if changes.rows:
+            after = {
+                "source": batch.source,
+                "first_day": first.isoformat(),
+                "last_day": last.isoformat(),
+                "added": changes.added,
+                "updated": changes.updated,
+            }
+            uow.record("rates.import", "fx_rates", actor, None, after)
         uow.commit()
     return ImportReport(
         source=batch.source,

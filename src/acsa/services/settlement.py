@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Row
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -56,6 +57,7 @@ from acsa.ledger_schemas import (
     SweepOut,
 )
 from acsa.schemas import parse_model
+from acsa.services.audit import order_state
 from acsa.services.orders import load_order
 
 # --- what an order owes -----------------------------------------------------------------------
@@ -240,6 +242,7 @@ def issue_invoice(
         )
         [row] = uow.invoices.find(invoice_id=invoice_id)
         result = _invoice_out(uow, row, day)
+        uow.record("invoice.issue", f"invoice:{row.number}", actor, None, _json(result), order_id)
         uow.commit()
     return result
 
@@ -310,8 +313,20 @@ def record_payment(
         uow.ledger.add(payment_entries(row.issuer, row.debtor, value, stamp))
         [after] = uow.invoices.find(invoice_id=row.id)
         result = _invoice_out(uow, after, paid)
+        uow.record(
+            "payment.record",
+            f"invoice:{row.number}",
+            actor,
+            {"paid_minor": int(row.paid_minor), "currency": row.currency},
+            _json(result),
+            row.order_id,
+        )
         uow.commit()
     return result
+
+
+def _json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
 
 
 def _amount(value: Any, currency: str) -> Money:
@@ -399,7 +414,10 @@ def _record_in_kind(
     )
     uow.ledger.add(in_kind_entries(order.supplier, order.requester, value, kind, stamp))
     [row] = [r for r in uow.settlements.of_order(order.id or 0) if r.id == settlement_id]
-    return _settlement_out(row)
+    result = _settlement_out(row)
+    subject = f"settlement:{settlement_id}"
+    uow.record(f"settlement.{kind.value}", subject, actor, None, _json(result), order.id)
+    return result
 
 
 def _replaced_so_far(uow: UnitOfWork, order_id: int) -> dict[int, Decimal]:
@@ -514,13 +532,14 @@ def settlements_of(uow: UnitOfWork, order_id: int) -> list[SettlementOut]:
 # --- the deadline -----------------------------------------------------------------------------
 
 
-def in_kind_candidates(uow: UnitOfWork) -> list[int]:
-    """Orders settled in kind that have received something: the ones a sweep looks at."""
+def in_kind_candidates(uow: UnitOfWork, party: str | None = None) -> list[int]:
+    """Orders settled in kind that have received something: the ones a sweep looks at (of
+    those ``party`` is party to, if given)."""
     with uow:
         return [
             o.id
             for status in OPEN_WITH_RECEIPTS
-            for o in uow.orders.find(status=status.value, with_history=False)
+            for o in uow.orders.find(status=status.value, with_history=False, party=party)
             if o.id is not None and settled_in_kind(o) and o.value_received.amount > 0
         ]
 
@@ -561,14 +580,16 @@ def _sweep_one(
         uow.ledger.add(conversion_entries(order.supplier, order.requester, value, stamp))
         invoice_id = _new_invoice(uow, order, value, "conversion", as_of, at, actor)
         [row] = uow.invoices.find(invoice_id=invoice_id)
+        result = ConversionOut(
+            order=order_id,
+            amount=overdue,
+            currency=value.currency,
+            invoice=row.number,
+            deadline=deadline,
+        )
+        uow.record("order.convert", f"order:{order_id}", actor, None, _json(result), order_id)
         uow.commit()
-    return ConversionOut(
-        order=order_id,
-        amount=overdue,
-        currency=value.currency,
-        invoice=row.number,
-        deadline=deadline,
-    )
+    return result
 
 
 def sweep(
@@ -577,13 +598,14 @@ def sweep(
     as_of: date | None = None,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    party: str | None = None,
 ) -> SweepOut:
     """Turn in-kind debt still unreplaced past its deadline into cash debt, with a dated,
     attributed record and an invoice, one order per transaction. A second run on the same day
     finds nothing more to convert."""
     at = now or utc_now()
     day = as_of or at.date()
-    candidates = in_kind_candidates(uow)
+    candidates = in_kind_candidates(uow, party)
     converted: list[ConversionOut] = []
     for done, order_id in enumerate(candidates, start=1):
         result = _sweep_one(uow, order_id, day, at, actor)
@@ -611,7 +633,9 @@ def close(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = Non
                     f"order {order_id} still owes {account.owed_in_cash} {order.currency} in "
                     f"cash and {account.awaiting_replacement} {order.currency} in kind",
                 )
+        before = order_state(order)
         order.close(at, actor)
         uow.orders.update(order, at)
+        uow.record("order.close", f"order:{order_id}", actor, before, order_state(order), order_id)
         uow.commit()
     return order

@@ -182,6 +182,8 @@ class HistoryWriter:
         self.counters: dict[str, int] = {}
         self.changed_counters: set[str] = set()
         self.ids = {name: _Ids(conn, getattr(t, name)) for name in WITH_IDS}
+        #: Ids of the ledger entries written, for the audit record of the import.
+        self.entry_ids: list[int] = []
         dialect = conn.dialect
         if self.sqlite:
             self.day = _memo(_processor(t.orders.c.order_date, dialect))
@@ -313,6 +315,7 @@ class HistoryWriter:
         added = 0
         for entry in entries:
             entry_id = take()
+            self.entry_ids.append(entry_id)
             effective = day(entry.effective)
             book, partner = entry.book, entry.partner
             entry_rows.append(

@@ -36,6 +36,8 @@ class LedgerRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        #: Ids of the entries this transaction wrote; the audit record of the change covers them.
+        self.written: list[int] = []
 
     def add(self, entries: Sequence[Entry]) -> list[Entry]:
         stored: list[Entry] = []
@@ -43,6 +45,7 @@ class LedgerRepository:
         moves: dict[tuple[str, str, str, str], int] = defaultdict(int)
         for entry in entries:
             entry_id = self._insert_entry(entry)
+            self.written.append(entry_id)
             stored.append(_with_id(entry, entry_id))
             for seq, p in enumerate(entry.postings, start=1):
                 minor = to_minor(p.amount.amount, p.amount.currency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -262,12 +262,28 @@ class OrderRepository:
         limit: int | None = None,
         offset: int = 0,
         with_history: bool = True,
+        party: str | None = None,
+        partner: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[Order]:
-        query = select(t.orders.c.id).order_by(t.orders.c.id)
+        """Orders by id; ``party`` keeps those a nation is party to, ``partner`` those with
+        that other nation (with ``party``: between the two), ``since``/``until`` bound the
+        order date (inclusive)."""
+        o = t.orders
+        query = select(o.c.id).order_by(o.c.id)
         if status:
-            query = query.where(t.orders.c.status == status)
+            query = query.where(o.c.status == status)
         if agreement:
-            query = query.where(t.orders.c.agreement_id == agreement)
+            query = query.where(o.c.agreement_id == agreement)
+        if party:
+            query = query.where(or_(o.c.requester == party, o.c.supplier == party))
+        if partner:
+            query = query.where(or_(o.c.requester == partner, o.c.supplier == partner))
+        if since:
+            query = query.where(o.c.order_date >= since)
+        if until:
+            query = query.where(o.c.order_date <= until)
         if limit is not None:
             query = query.limit(limit).offset(offset)
         ids = list(self.conn.execute(query).scalars())

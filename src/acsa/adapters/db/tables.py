@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -229,4 +230,79 @@ fx_rates = Table(
     Column("currency", String(3), primary_key=True),
     Column("per_eur", String(40), nullable=False),
     Column("source", Text, nullable=False),
+)
+
+# --- accounts, the audit log and idempotency keys (migration 0003) ---------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("nation", String(3), nullable=False, index=True),
+    # Role names, comma-separated (acsa.domain.access.Role).
+    Column("roles", String(200), nullable=False),
+    Column("password_hash", Text),  # argon2id; NULL: token sign-in only
+    Column("language", String(8), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Personal API tokens: only their SHA-256 is kept (tokens are 256 random bits, so a fast hash
+# is enough and lets a request find its token with one indexed lookup).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
+)
+
+# Signed-in browser sessions (the web UI): the cookie's SHA-256 and the form token.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Append-only; each record's hash covers its content and the previous record's hash.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("nation", String(3)),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("order_id", Integer, index=True),
+    Column("before", JSON),
+    Column("after", JSON),
+    # Ledger entries written in the same transaction: id ranges and a digest of their content.
+    Column("entries", JSON),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# A POST's Idempotency-Key, written in the same transaction as the change it made.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("response", Text),
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from acsa.adapters.db.account_repository import AccountRepository
+from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.ledger_repository import (
     CounterRepository,
     InvoiceRepository,
@@ -13,10 +17,22 @@ from acsa.adapters.db.ledger_repository import (
     SettlementRepository,
 )
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
+from acsa.clock import utc_now
+from acsa.domain.access import Principal
+from acsa.domain.order import Order
+
+#: Called on every order a service loads in this unit of work: raises to refuse it.
+OrderGuard = Callable[[Order], None]
 
 
 class UnitOfWork:
-    """``with UnitOfWork(engine) as uow: ...; uow.commit()``. Leaving without commit rolls back."""
+    """``with UnitOfWork(engine) as uow: ...; uow.commit()``. Leaving without commit rolls back.
+
+    Every change a service makes is noted with :meth:`record`; :meth:`commit` chains the notes
+    into the audit log (with the ledger entries written) in the same transaction. A caller acting
+    for a signed-in person sets ``principal`` (named in the audit) and ``guard`` (run on every
+    order loaded, to refuse what that person may not see or do).
+    """
 
     agreements: AgreementRepository
     orders: OrderRepository
@@ -25,11 +41,23 @@ class UnitOfWork:
     invoices: InvoiceRepository
     settlements: SettlementRepository
     counters: CounterRepository
+    audit: AuditRepository
+    accounts: AccountRepository
 
-    def __init__(self, engine: Engine, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        read_only: bool = False,
+        principal: Principal | None = None,
+        guard: OrderGuard | None = None,
+    ) -> None:
         self.engine = engine
         self.read_only = read_only
+        self.principal = principal
+        self.guard = guard
         self._conn: Connection | None = None
+        self._pending: list[PendingRecord] = []
+        self._before_commit: list[Callable[[Connection], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         conn = self.engine.connect()
@@ -44,7 +72,33 @@ class UnitOfWork:
         self.invoices = InvoiceRepository(conn)
         self.settlements = SettlementRepository(conn)
         self.counters = CounterRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.accounts = AccountRepository(conn)
+        self._pending = []
         return self
+
+    def check(self, order: Order) -> Order:
+        """``order`` if the guard lets it through (see ``guard``); raises otherwise."""
+        if self.guard is not None:
+            self.guard(order)
+        return order
+
+    def record(
+        self,
+        action: str,
+        subject: str,
+        actor: str,
+        before: Any = None,
+        after: Any = None,
+        order_id: int | None = None,
+    ) -> None:
+        """Note a change for the audit log; it is written when (and only if) this commits."""
+        nation = self.principal.nation if self.principal else None
+        self._pending.append(PendingRecord(actor, nation, action, subject, order_id, before, after))
+
+    def before_commit(self, step: Callable[[Connection], None]) -> None:
+        """Run ``step`` inside the transaction just before the next commit (once)."""
+        self._before_commit.append(step)
 
     @property
     def connection(self) -> Connection:
@@ -52,7 +106,18 @@ class UnitOfWork:
         return self._conn
 
     def commit(self) -> None:
-        self.connection.commit()
+        conn = self.connection
+        written = self.ledger.written
+        if written and not self._pending:
+            raise RuntimeError("ledger entries written without an audit record of the change")
+        if self._pending:
+            self.audit.append(self._pending, written, utc_now())
+        steps, self._before_commit = self._before_commit, []
+        for step in steps:
+            step(conn)
+        conn.commit()
+        self._pending = []
+        written.clear()
 
     def rollback(self) -> None:
         self.connection.rollback()
@@ -64,6 +129,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
+        self._pending = []
         if conn is None:
             return
         try:

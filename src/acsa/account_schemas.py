@@ -1,0 +1,68 @@
+"""Accounts as the CLI prints them and the API sends them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from acsa.schemas import Strict
+
+
+class UserIn(Strict):
+    """A new user (``POST /api/v1/users``)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    nation: str = Field(min_length=3, max_length=3)
+    roles: list[str] = Field(min_length=1)
+    password: str | None = Field(default=None, min_length=8, max_length=1000)
+    language: str = "en"
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    nation: str
+    roles: list[str]
+    language: str
+    active: bool
+    has_password: bool
+    created_at: datetime
+
+
+class TokenIn(Strict):
+    """A new API token for oneself (``POST /api/v1/tokens``)."""
+
+    name: str = Field(default="api", min_length=1, max_length=200)
+    expires_days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class TokenOut(BaseModel):
+    """A token as listed: never the token itself, only its first characters."""
+
+    id: int
+    user: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class TokenIssuedOut(TokenOut):
+    """A token just made: the only time the secret is shown."""
+
+    token: str
+
+
+class LoginIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class WhoAmIOut(BaseModel):
+    name: str
+    nation: str
+    roles: list[str]
+    language: str

@@ -1,0 +1,172 @@
+"""The audit log in the database: appended under a lock, read back in order for the check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, text
+
+from acsa.adapters.db import tables as t
+from acsa.domain.audit import (
+    GENESIS,
+    AuditRecord,
+    JsonValue,
+    entries_digest,
+    id_ranges,
+    record_hash,
+)
+
+#: Any constant will do: it names "the audit chain" among PostgreSQL's advisory locks.
+_CHAIN_LOCK = 0x0AC5A0A0D17
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """A change noted during a transaction, chained when the transaction commits."""
+
+    actor: str
+    nation: str | None
+    action: str
+    subject: str
+    order_id: int | None
+    before: JsonValue
+    after: JsonValue
+
+
+_INSERT = insert(t.audit_log)
+_LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+
+
+def _entry_rows_query(ranges: Sequence[Sequence[int]]) -> Any:
+    e, p = t.ledger_entries, t.ledger_postings
+    where = or_(*(and_(e.c.id >= first, e.c.id <= last) for first, last in ranges))
+    return (
+        select(
+            e.c.id,
+            e.c.book,
+            e.c.partner,
+            e.c.order_id,
+            e.c.kind,
+            e.c.document,
+            e.c.effective,
+            e.c.at,
+            e.c.actor,
+            e.c.memo,
+            e.c.reverses,
+            p.c.seq,
+            p.c.account,
+            p.c.currency,
+            p.c.amount_minor,
+            p.c.book,
+            p.c.partner,
+            p.c.effective,
+        )
+        .select_from(e.outerjoin(p, p.c.entry_id == e.c.id))
+        .where(where)
+        .order_by(e.c.id, p.c.seq)
+    )
+
+
+#: Ranges per query: keeps the statement small when an import wrote scattered ids.
+_RANGES_PER_QUERY = 200
+
+
+def ledger_digest(conn: Connection, ranges: Sequence[Sequence[int]]) -> tuple[str, int]:
+    """The digest and count of the ledger entries in ``ranges`` as stored now."""
+
+    def rows() -> Iterator[Sequence[Any]]:
+        for start in range(0, len(ranges), _RANGES_PER_QUERY):
+            chunk = ranges[start : start + _RANGES_PER_QUERY]
+            yield from conn.execute(_entry_rows_query(chunk))
+
+    return entries_digest(rows())
+
+
+class AuditRepository:
+    """Appends records to the chain; only one transaction at a time may extend it."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _lock_chain(self) -> None:
+        # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL
+        # transactions take this lock, held until commit, so the chain stays a line.
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+
+    def append(
+        self, pending: Sequence[PendingRecord], entry_ids: Sequence[int], at: datetime
+    ) -> None:
+        """Chain ``pending`` after the last record; the ledger entries go with the last one."""
+        self._lock_chain()
+        last = self.conn.execute(_LAST).first()
+        seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+        rows: list[dict[str, Any]] = []
+        entries: JsonValue = None
+        if entry_ids:
+            ranges = id_ranges(entry_ids)
+            digest, count = ledger_digest(self.conn, ranges)
+            entries = {"ranges": ranges, "count": count, "digest": digest}
+        for index, record in enumerate(pending):
+            seq += 1
+            attached = entries if index == len(pending) - 1 else None
+            values = {
+                "seq": seq,
+                "at": at,
+                "actor": record.actor,
+                "nation": record.nation,
+                "action": record.action,
+                "subject": record.subject,
+                "order_id": record.order_id,
+                "before": record.before,
+                "after": record.after,
+                "entries": attached,
+                "prev_hash": prev,
+            }
+            prev = record_hash(**values)
+            rows.append({**values, "hash": prev})
+        self.conn.execute(_INSERT, rows)
+
+    def records(
+        self,
+        order_id: int | None = None,
+        party: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[AuditRecord]:
+        """Records in chain order: all, those of one order, or those ``party`` may read (the
+        changes its people made and those of orders it is party to)."""
+        a, o = t.audit_log, t.orders
+        query = select(a).order_by(a.c.seq)
+        if order_id is not None:
+            query = query.where(a.c.order_id == order_id)
+        if party is not None:
+            theirs = select(o.c.id).where(or_(o.c.requester == party, o.c.supplier == party))
+            query = query.where(or_(a.c.nation == party, a.c.order_id.in_(theirs)))
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        for row in self.conn.execute(query):
+            yield AuditRecord(
+                seq=row.seq,
+                at=row.at,
+                actor=row.actor,
+                nation=row.nation,
+                action=row.action,
+                subject=row.subject,
+                order_id=row.order_id,
+                before=row.before,
+                after=row.after,
+                entries=row.entries,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one())
+
+    def ledger_entry_count(self) -> int:
+        query = select(func.count()).select_from(t.ledger_entries)
+        return int(self.conn.execute(query).scalar_one())

@@ -1,0 +1,171 @@
+"""Who may see and do what: roles, permissions and the per-nation rule, as pure functions.
+
+A person acts for one nation. They see an order, an invoice or a posting only where their nation
+is a party to it; everything else is answered as if it did not exist (NotFoundError), so that
+its existence does not leak. Among what they see, their roles decide what they may do, and some
+actions belong to one side only: the supplying nation accepts, rejects and delivers; the
+requesting nation places, submits, cancels and receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    REQUESTER = "requester"
+    APPROVER = "approver"
+    LOGISTICS = "logistics"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    VIEW = "view"
+    PLACE = "place"
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DELIVER = "deliver"
+    RECEIVE = "receive"
+    INVOICE = "invoice"
+    PAY = "pay"
+    REPLACE = "replace"
+    EXCHANGE = "exchange"
+    SWEEP = "sweep"
+    CLOSE = "close"
+    READ_AUDIT = "read_audit"
+    MANAGE_USERS = "manage_users"
+    MANAGE_REGISTRY = "manage_registry"
+
+
+class Side(StrEnum):
+    """Which party to an order a permission is exercised for."""
+
+    REQUESTER = "requester"
+    SUPPLIER = "supplier"
+    EITHER = "either"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    roles: frozenset[Role]
+    side: Side
+
+
+def _rule(side: Side, *roles: Role) -> Rule:
+    return Rule(frozenset(roles), side)
+
+
+#: The whole policy. Admins manage users and the registry; they act on orders only through
+#: the roles they also hold.
+RULES: dict[Permission, Rule] = {
+    Permission.VIEW: _rule(Side.EITHER, *Role),
+    Permission.PLACE: _rule(Side.REQUESTER, Role.REQUESTER),
+    Permission.SUBMIT: _rule(Side.REQUESTER, Role.REQUESTER),
+    Permission.CANCEL: _rule(Side.REQUESTER, Role.REQUESTER),
+    Permission.ACCEPT: _rule(Side.SUPPLIER, Role.APPROVER),
+    Permission.REJECT: _rule(Side.SUPPLIER, Role.APPROVER),
+    Permission.DELIVER: _rule(Side.SUPPLIER, Role.LOGISTICS),
+    Permission.RECEIVE: _rule(Side.REQUESTER, Role.LOGISTICS),
+    Permission.INVOICE: _rule(Side.SUPPLIER, Role.FINANCE),
+    Permission.PAY: _rule(Side.EITHER, Role.FINANCE),
+    Permission.REPLACE: _rule(Side.EITHER, Role.FINANCE, Role.LOGISTICS),
+    Permission.EXCHANGE: _rule(Side.EITHER, Role.FINANCE),
+    Permission.SWEEP: _rule(Side.EITHER, Role.FINANCE),
+    Permission.CLOSE: _rule(Side.EITHER, Role.FINANCE),
+    Permission.READ_AUDIT: _rule(Side.EITHER, Role.AUDITOR, Role.ADMIN),
+    Permission.MANAGE_USERS: _rule(Side.EITHER, Role.ADMIN),
+    Permission.MANAGE_REGISTRY: _rule(Side.EITHER, Role.ADMIN),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A signed-in person (or a script with their token): name, nation and roles."""
+
+    name: str
+    nation: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    user_id: int | None = None
+
+    def has(self, permission: Permission) -> bool:
+        return bool(self.roles & RULES[permission].roles)
+
+
+class ForbiddenError(AcsaError):
+    """Visible to the caller, but not theirs to do."""
+
+
+class UnauthenticatedError(AcsaError):
+    """No valid credentials came with the request."""
+
+
+def parse_roles(values: list[str] | tuple[str, ...] | str) -> frozenset[Role]:
+    """Roles from names (a list, or one comma-separated string); unknown names are refused."""
+    names = values.split(",") if isinstance(values, str) else list(values)
+    roles: set[Role] = set()
+    known = ", ".join(r.value for r in Role)
+    for name in (n.strip() for n in names):
+        try:
+            roles.add(Role(name))
+        except ValueError:
+            raise AcsaError.single(
+                Code.INVALID_FIELD, "role", f"unknown role {name!r}; one of: {known}"
+            ) from None
+    if not roles:
+        raise AcsaError.single(Code.MISSING_FIELD, "role", f"give at least one role: {known}")
+    return frozenset(roles)
+
+
+def sees(principal: Principal, parties: tuple[str, str] | list[str]) -> bool:
+    """Whether ``principal``'s nation is one of ``parties``."""
+    return principal.nation in parties
+
+
+def require_visible(principal: Principal, parties: tuple[str, str], not_found: Violation) -> None:
+    """Refuse with ``not_found`` (a 404, as if it did not exist) unless the nation is a party."""
+    if not sees(principal, parties):
+        raise NotFoundError([not_found])
+
+
+def require(
+    principal: Principal,
+    permission: Permission,
+    requester: str,
+    supplier: str,
+    not_found: Violation,
+) -> None:
+    """Refuse unless ``principal`` may exercise ``permission`` on an order between ``requester``
+    and ``supplier``: not a party -> ``not_found``; a party without the role or on the wrong
+    side -> FORBIDDEN, naming the role and the side needed."""
+    require_visible(principal, (requester, supplier), not_found)
+    rule = RULES[permission]
+    side_nation = {Side.REQUESTER: requester, Side.SUPPLIER: supplier}.get(rule.side)
+    if principal.has(permission) and side_nation in (None, principal.nation):
+        return
+    roles = " or ".join(sorted(r.value for r in rule.roles))
+    side = "" if rule.side is Side.EITHER else f" of the {rule.side.value} nation ({side_nation})"
+    raise ForbiddenError.single(
+        Code.FORBIDDEN,
+        "permission",
+        f"{permission.value} needs the role {roles}{side}; "
+        f"{principal.name} ({principal.nation}) holds "
+        f"{', '.join(sorted(r.value for r in principal.roles)) or 'no role'}",
+    )
+
+
+def require_permission(principal: Principal, permission: Permission) -> None:
+    """Refuse with FORBIDDEN unless ``principal`` holds a role that grants ``permission``."""
+    if principal.has(permission):
+        return
+    roles = " or ".join(sorted(r.value for r in RULES[permission].roles))
+    raise ForbiddenError.single(
+        Code.FORBIDDEN, "permission", f"{permission.value} needs the role {roles}"
+    )
