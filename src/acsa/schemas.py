@@ -296,7 +296,8 @@ class OrderIn(Strict):
     remarks: str | None = None
 
 
-def _violation_from_pydantic(error: Any) -> Violation:
+def pydantic_violation(error: Any) -> Violation:
+    """One Pydantic error as a coded violation, its field as a path (``lines[0].quantity``)."""
     loc = [str(p) for p in error["loc"]]
     field = ""
     for part in loc:
@@ -328,7 +329,7 @@ def parse_model(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise AcsaError([_violation_from_pydantic(e) for e in exc.errors()]) from None
+        raise AcsaError([pydantic_violation(e) for e in exc.errors()]) from None
 
 
 def order_from_doc(doc: OrderIn) -> Order:

@@ -6,6 +6,7 @@ import typer
 
 from acsa.cli import (
     agreements,
+    audit,
     history_import,
     ledger,
     order_forms,  # noqa: F401  (adds `acsa orders form`)
@@ -16,6 +17,7 @@ from acsa.cli import (
     report_exceptions,  # noqa: F401  (adds `acsa report exceptions`)
     settle,
     system,
+    users,
 )
 
 app = typer.Typer(
@@ -34,6 +36,9 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(report.app, name="report")
 app.add_typer(rates.app, name="rates")
 app.add_typer(history_import.app, name="import")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.tokens_app, name="tokens")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

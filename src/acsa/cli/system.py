@@ -13,6 +13,7 @@ from acsa import __version__
 from acsa.adapters.db.migrate import current_revision, head_revision
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
 from acsa.config import database_url, default_database_path
+from acsa.domain.errors import AcsaError, Code
 from acsa.services.setup import init_database
 
 HELP = (
@@ -101,13 +102,40 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes (PostgreSQL; SQLite is served by one process, its writes "
+            "being serialized anyway)."
+        ),
+    ] = 1,
 ) -> None:
-    """Serve acsa over HTTP (read-only pages of the agreements and orders for now)."""
+    """Serve the REST API (/api/v1, docs at /docs) and the pages over HTTP."""
+    import os
+
     import uvicorn
 
-    from acsa.web.app import create_app
+    from acsa.api.app import ENV_SERVE_URL, create_app
 
+    url = database_url(db)
     with refusals(False):
         engine = engine_for(db)
-    out.print(f"acsa serving {database_url(db)} on http://{host}:{port}")
+        if workers > 1 and engine.dialect.name == "sqlite":
+            raise AcsaError.single(
+                Code.INVALID_INPUT,
+                "--workers",
+                "several workers need PostgreSQL; SQLite is served by one",
+            )
+    out.print(f"acsa serving {url} on http://{host}:{port} (API docs at /docs)")
+    if workers > 1:
+        os.environ[ENV_SERVE_URL] = url
+        uvicorn.run(
+            "acsa.api.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

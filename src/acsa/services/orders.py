@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -85,7 +85,12 @@ def list_orders(
     agreement: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    party: str | None = None,
+    partner: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[Order]:
+    """Orders by id, filtered; ``party`` limits them to a nation's (see OrderRepository.find)."""
     if status is not None and status not in {s.value for s in OrderStatus}:
         raise AcsaError.single(
             Code.INVALID_FIELD,
@@ -93,7 +98,16 @@ def list_orders(
             f"unknown status {status!r}; one of: {', '.join(s.value for s in OrderStatus)}",
         )
     with uow:
-        return uow.orders.find(status=status, agreement=agreement, limit=limit, offset=offset)
+        return uow.orders.find(
+            status=status,
+            agreement=agreement,
+            limit=limit,
+            offset=offset,
+            party=party,
+            partner=partner,
+            since=since,
+            until=until,
+        )
 
 
 def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:

@@ -15,7 +15,7 @@ from sqlalchemy import Row
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
-from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import (
     Account,
     EntryKind,
@@ -248,13 +248,27 @@ def issue_invoice(
 
 
 def _find_invoice(uow: UnitOfWork, reference: str) -> Row[Any]:
+    """The invoice by number or id; one whose order the unit of work's guard refuses is
+    answered as not found (or forbidden), like the order itself."""
     rows = uow.invoices.find(number=reference)
     if not rows and reference.isdigit() and int(reference) < 2**31:
         rows = uow.invoices.find(invoice_id=int(reference))
+    missing = NotFoundError(
+        [
+            Violation(
+                Code.INVOICE_NOT_FOUND,
+                "invoice",
+                f"no invoice {reference!r} (give its number or id)",
+            )
+        ]
+    )
     if not rows:
-        raise NotFoundError.single(
-            Code.INVOICE_NOT_FOUND, "invoice", f"no invoice {reference!r} (give its number or id)"
-        )
+        raise missing
+    if uow.guard is not None:
+        try:
+            load_order(uow, rows[0].order_id)
+        except NotFoundError:
+            raise missing from None
     return rows[0]
 
 

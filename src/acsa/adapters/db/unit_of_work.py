@@ -32,6 +32,11 @@ class UnitOfWork:
     into the audit log (with the ledger entries written) in the same transaction. A caller acting
     for a signed-in person sets ``principal`` (named in the audit) and ``guard`` (run on every
     order loaded, to refuse what that person may not see or do).
+
+    With ``hold=True`` (the API's writes) the transaction outlives the services' ``with``
+    blocks and their ``commit()``: it stays open, so the caller can read the result and store
+    its response (an idempotency key) in the same transaction, then :meth:`finish` commits all
+    of it at once. Entering a unit of work that is open already joins its transaction.
     """
 
     agreements: AgreementRepository
@@ -50,16 +55,23 @@ class UnitOfWork:
         read_only: bool = False,
         principal: Principal | None = None,
         guard: OrderGuard | None = None,
+        hold: bool = False,
     ) -> None:
         self.engine = engine
         self.read_only = read_only
         self.principal = principal
         self.guard = guard
+        self.hold = hold
+        self._depth = 0
         self._conn: Connection | None = None
         self._pending: list[PendingRecord] = []
         self._before_commit: list[Callable[[Connection], None]] = []
 
     def __enter__(self) -> UnitOfWork:
+        if self._conn is not None:
+            self._depth += 1
+            return self
+        self._depth = 1
         conn = self.engine.connect()
         if self.read_only:
             conn = conn.execution_options(acsa_read_only=True)
@@ -106,18 +118,48 @@ class UnitOfWork:
         return self._conn
 
     def commit(self) -> None:
-        conn = self.connection
+        """Chain the audit records and commit (with ``hold``: only chain; see finish)."""
         written = self.ledger.written
         if written and not self._pending:
             raise RuntimeError("ledger entries written without an audit record of the change")
         if self._pending:
             self.audit.append(self._pending, written, utc_now())
+        self._pending = []
+        written.clear()
+        if not self.hold:
+            self._commit_now()
+
+    def _commit_now(self) -> None:
+        conn = self.connection
         steps, self._before_commit = self._before_commit, []
         for step in steps:
             step(conn)
         conn.commit()
+
+    def finish(self) -> None:
+        """Commit a held transaction (see ``hold``) and close it."""
+        if self._conn is None:
+            return
+        try:
+            if self._pending or self.ledger.written:
+                raise RuntimeError("finish() with changes no service committed")
+            self._commit_now()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the transaction (rolling back what is not committed) and free the connection."""
+        conn, self._conn = self._conn, None
         self._pending = []
-        written.clear()
+        self._before_commit = []
+        self._depth = 0
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
 
     def rollback(self) -> None:
         self.connection.rollback()
@@ -128,12 +170,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn, self._conn = self._conn, None
-        self._pending = []
-        if conn is None:
+        self._depth -= 1
+        if exc_type is None and (self.hold or self._depth > 0):
             return
-        try:
-            if conn.in_transaction():
-                conn.rollback()
-        finally:
-            conn.close()
+        self.close()

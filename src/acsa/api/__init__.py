@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): routers per resource over the same services as the CLI."""

@@ -1,0 +1,180 @@
+"""Refusals as ``application/problem+json`` (RFC 9457), with the coded violations.
+
+The status says what kind of refusal it is: 400 a request that cannot be read, 401 no valid
+credentials, 403 a visible thing not yours to do, 404 nothing there (or nothing you may see),
+409 a conflict with the current state (a stale version, a step the state does not allow, a
+reused idempotency key), 422 a well-formed request the rules refuse, 503 the database cannot
+be used (nothing was saved: retry, with the same Idempotency-Key).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from acsa.domain.access import ForbiddenError, UnauthenticatedError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.schemas import ViolationOut, pydantic_violation, violation_out
+
+MEDIA_TYPE = "application/problem+json"
+
+log = logging.getLogger("acsa.api")
+
+CONFLICTS = frozenset(
+    {
+        Code.CONCURRENT_UPDATE,
+        Code.INVALID_TRANSITION,
+        Code.IDEMPOTENCY_KEY_REUSED,
+        Code.AGREEMENT_EXISTS,
+        Code.USER_EXISTS,
+        Code.NOT_SETTLED,
+        Code.NOTHING_TO_INVOICE,
+        Code.NOTHING_TO_DELIVER,
+        Code.NOTHING_TO_RECEIVE,
+        Code.NOTHING_OWED_IN_KIND,
+    }
+)
+BAD_REQUESTS = frozenset({Code.INVALID_INPUT})
+
+TITLES = {
+    400: "The request cannot be read",
+    401: "Sign in first",
+    403: "Not yours to do",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    422: "Refused by the rules",
+    428: "A precondition is required",
+    503: "The database cannot be used right now",
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document with acsa's coded violations."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ViolationOut]
+
+
+def status_of(error: AcsaError) -> int:
+    if isinstance(error, UnauthenticatedError):
+        return 401
+    if isinstance(error, ForbiddenError):
+        return 403
+    if isinstance(error, NotFoundError):
+        return 404
+    codes = {v.code for v in error.violations}
+    if codes & CONFLICTS:
+        return 409
+    if codes & {Code.PRECONDITION_REQUIRED}:
+        return 428
+    if codes <= BAD_REQUESTS:
+        return 400
+    if codes & {Code.SERVICE_UNAVAILABLE}:
+        return 503
+    return 422
+
+
+def problem_response(
+    status: int, violations: list[Violation], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    first = violations[0]
+    body = Problem(
+        type=f"urn:acsa:error:{first.code.value}",
+        title=TITLES.get(status, "Refused"),
+        status=status,
+        detail="; ".join(v.message for v in violations),
+        code=first.code.value,
+        errors=[violation_out(v) for v in violations],
+    )
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers["WWW-Authenticate"] = 'Bearer realm="acsa"'
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status, media_type=MEDIA_TYPE, headers=all_headers
+    )
+
+
+def refusal_response(error: AcsaError) -> JSONResponse:
+    return problem_response(status_of(error), list(error.violations))
+
+
+def _request_violations(exc: RequestValidationError) -> list[Violation]:
+    found: list[Violation] = []
+    for error in exc.errors():
+        where, *rest = [*error["loc"]] or ["body"]
+        if where == "body":
+            found.append(pydantic_violation({**error, "loc": tuple(rest)}))
+        else:
+            name = ".".join(str(p) for p in rest) or str(where)
+            found.append(Violation(Code.INVALID_INPUT, name, f"{where} {name}: {error['msg']}"))
+    return found or [Violation(Code.INVALID_INPUT, "", "the request cannot be read")]
+
+
+def install(app: FastAPI) -> None:
+    """Every refusal of the API as a problem document; never a bare 500 for bad input."""
+
+    async def refused(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AcsaError)
+        return refusal_response(exc)
+
+    async def invalid(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        violations = _request_violations(exc)
+        body_unreadable = any(e.get("type") == "json_invalid" for e in exc.errors())
+        status = (
+            400 if body_unreadable or all(v.code is Code.INVALID_INPUT for v in violations) else 422
+        )
+        return problem_response(status, violations)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            message = f"nothing at {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return problem_response(
+            exc.status_code,
+            [Violation(Code.INVALID_INPUT, "path", message)],
+            headers=dict(exc.headers or {}),
+        )
+
+    async def database_down(request: Request, exc: Exception) -> Response:
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(
+            503,
+            [
+                Violation(
+                    Code.SERVICE_UNAVAILABLE,
+                    "",
+                    "the database could not complete the request; nothing was saved; retry "
+                    "(with the same Idempotency-Key)",
+                )
+            ],
+            headers={"Retry-After": "1"},
+        )
+
+    app.add_exception_handler(AcsaError, refused)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(SQLAlchemyError, database_down)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the refusals a route can give."""
+    return {
+        s: {"model": Problem, "description": TITLES.get(s, "Refused"), "content": {MEDIA_TYPE: {}}}
+        for s in statuses
+    }

@@ -1,0 +1,68 @@
+"""/api/v1: who am I, my tokens, and a trivial endpoint (the framework's own ceiling)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from acsa.account_schemas import TokenIn, TokenIssuedOut, TokenOut, WhoAmIOut
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.context import CtxDep
+from acsa.api.problems import problem_responses
+from acsa.api.routers.orders import RawBody
+from acsa.services import users
+
+router = APIRouter(prefix="/api/v1", tags=["system"])
+
+
+@router.get("/ping")
+def ping() -> dict[str, str]:
+    """``{"status": "ok"}`` without touching the database: what the framework alone costs."""
+    return {"status": "ok"}
+
+
+@router.get("/whoami", response_model=WhoAmIOut, responses=problem_responses(401))
+def whoami(ctx: CtxDep) -> WhoAmIOut:
+    """The signed-in person: name, nation, roles."""
+    user = users.get_user(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
+    return WhoAmIOut(name=user.name, nation=user.nation, roles=user.roles, language=user.language)
+
+
+@router.get("/tokens", response_model=list[TokenOut], responses=problem_responses(401))
+def my_tokens(ctx: CtxDep) -> list[TokenOut]:
+    """Your API tokens (never their secrets)."""
+    return users.list_tokens(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
+
+
+@router.post(
+    "/tokens",
+    status_code=201,
+    response_model=TokenIssuedOut,
+    responses=problem_responses(400, 401, 422),
+)
+def new_token(ctx: CtxDep, doc: TokenIn, body: RawBody) -> Response:
+    """A new token for yourself; the secret is in this response only."""
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    name = ctx.principal.name
+    return ctx.write(
+        uow,
+        body,
+        lambda u: users.issue_token(u, name, doc.name, doc.expires_days, actor=name),
+        201,
+    )
+
+
+@router.post(
+    "/tokens/{token_id}/revoke",
+    response_model=TokenOut,
+    responses=problem_responses(400, 401, 404),
+)
+def revoke(
+    ctx: CtxDep, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RawBody
+) -> Response:
+    """Revoke one of your tokens at once."""
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    name = ctx.principal.name
+    return ctx.write(uow, body, lambda u: users.revoke_token(u, token_id, actor=name, owner=name))

@@ -1,0 +1,209 @@
+"""acsa users add|list|show|update and acsa tokens new|list|revoke (the local operator's)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from acsa.account_schemas import TokenOut, UserOut
+from acsa.cli.common import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    uow_for,
+)
+from acsa.config import actor as acting
+from acsa.services import users as service
+
+users_app = typer.Typer(no_args_is_help=True, help="People who use acsa: nation, roles, password.")
+tokens_app = typer.Typer(
+    no_args_is_help=True, help="Personal API tokens for scripts and `--server`."
+)
+
+RoleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--role",
+        help="viewer, requester, approver, logistics, finance, auditor or admin; repeat for "
+        "several (or give them comma-separated).",
+        show_default=False,
+    ),
+]
+
+
+def _roles(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [r for value in values for r in value.split(",") if r.strip()]
+
+
+def _users_table(rows: list[UserOut]) -> Table:
+    table = Table(title="Users")
+    for column in ("name", "nation", "roles", "language", "active", "password"):
+        table.add_column(column)
+    for u in rows:
+        table.add_row(
+            u.name,
+            u.nation,
+            ", ".join(u.roles),
+            u.language,
+            "yes" if u.active else "no",
+            "set" if u.has_password else "none (tokens only)",
+        )
+    return table
+
+
+@users_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    nation: Annotated[str, typer.Option("--nation", help="ISO 3166-1 alpha-3 code (JPN).")],
+    role: RoleOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="Password for signing in to the web UI (at least 8 characters); without it "
+            "the user signs in with tokens only. ACSA_PASSWORD is read when this is absent.",
+            envvar="ACSA_PASSWORD",
+            show_default=False,
+        ),
+    ] = None,
+    language: Annotated[str, typer.Option(help="en or ja.")] = "en",
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a user of one nation with one or more roles."""
+    doc = {
+        "name": name,
+        "nation": nation,
+        "roles": _roles(role) or [],
+        "password": password,
+        "language": language,
+    }
+    with refusals(as_json):
+        user = service.add_user(uow_for(engine_for(db)), doc, acting(actor))
+    if as_json:
+        print_json(user)
+    else:
+        out.print(f"user {user.name} ({user.nation}: {', '.join(user.roles)}) added")
+
+
+@users_app.command("list")
+def list_(
+    nation: Annotated[str | None, typer.Option(help="Only users of this nation.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every user, by name."""
+    with refusals(as_json):
+        rows = service.list_users(uow_for(engine_for(db), True), nation.upper() if nation else None)
+    if as_json:
+        print_json(rows)
+    else:
+        out.print(_users_table(rows))
+
+
+@users_app.command("update")
+def update(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    role: RoleOption = None,
+    password: Annotated[
+        str | None, typer.Option(help="A new password.", show_default=False)
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="en or ja.", show_default=False)] = None,
+    active: Annotated[
+        bool | None,
+        typer.Option("--active/--inactive", help="Switch the user on or off.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a user's roles, password, language, or switch them off (users are never deleted:
+    the audit log names them)."""
+    with refusals(as_json):
+        user = service.update_user(
+            uow_for(engine_for(db)), name, acting(actor), password, _roles(role), active, language
+        )
+    if as_json:
+        print_json(user)
+    else:
+        out.print(_users_table([user]))
+
+
+def _tokens_table(rows: list[TokenOut]) -> Table:
+    table = Table(title="API tokens")
+    for column in ("id", "user", "name", "starts with", "created", "expires", "state"):
+        table.add_column(column)
+    for t in rows:
+        state = "revoked" if t.revoked_at else ("active" if t.active else "expired")
+        table.add_row(
+            str(t.id),
+            t.user,
+            t.name,
+            t.prefix + "…",
+            t.created_at.date().isoformat(),
+            t.expires_at.date().isoformat() if t.expires_at else "never",
+            state,
+        )
+    return table
+
+
+@tokens_app.command("new")
+def new_token(
+    user: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    expires_days: Annotated[
+        int, typer.Option("--expires-days", help="Days until it expires; 0: never.")
+    ] = 90,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a personal API token; its secret is printed this once and kept only as a hash."""
+    with refusals(as_json):
+        token = service.issue_token(
+            uow_for(engine_for(db)), user, name, expires_days or None, acting(actor)
+        )
+    if as_json:
+        print_json(token)
+    else:
+        out.print(token.token, markup=False)
+
+
+@tokens_app.command("list")
+def list_tokens(
+    user: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tokens with their state (never their secrets)."""
+    with refusals(as_json):
+        rows = service.list_tokens(uow_for(engine_for(db), True), user)
+    if as_json:
+        print_json(rows)
+    else:
+        out.print(_tokens_table(rows))
+
+
+@tokens_app.command("revoke")
+def revoke(
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (`tokens list`).")],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a token at once."""
+    with refusals(as_json):
+        token = service.revoke_token(uow_for(engine_for(db)), token_id, acting(actor))
+    if as_json:
+        print_json(token)
+    else:
+        out.print(_tokens_table([token]))

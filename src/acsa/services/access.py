@@ -1,0 +1,34 @@
+"""Access, enforced in one place for the API and the web UI: the guards a unit of work runs on
+every order it loads, and the nation a signed-in person's lists and reports are limited to."""
+
+from __future__ import annotations
+
+from acsa.adapters.db.unit_of_work import OrderGuard
+from acsa.domain.access import Permission, Principal, require
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.order import Order
+
+
+def order_guard(
+    principal: Principal, permission: Permission, expected_version: int | None = None
+) -> OrderGuard:
+    """Refuse an order ``principal`` may not see (as not found) or not act on (FORBIDDEN), and,
+    given ``expected_version`` (If-Match), one that changed since it was read."""
+
+    def check(order: Order) -> None:
+        not_found = Violation(Code.ORDER_NOT_FOUND, "id", f"no order {order.id}")
+        require(principal, permission, order.requester, order.supplier, not_found)
+        if expected_version is not None and order.version != expected_version:
+            raise AcsaError.single(
+                Code.CONCURRENT_UPDATE,
+                "If-Match",
+                f"order {order.id} is at version {order.version}, not {expected_version}: "
+                "it changed since you read it; read it again and retry",
+            )
+
+    return check
+
+
+def scope(principal: Principal | None) -> str | None:
+    """The nation whose rows a person may list (None: the local operator, who sees all)."""
+    return principal.nation if principal is not None else None
