@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from acsa import __version__
 from acsa.api import problems
-from acsa.api.routers import orders, system
+from acsa.api.routers import orders, settlement, system
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 
@@ -45,7 +45,7 @@ def create_app(engine: Engine) -> FastAPI:
     return app
 
 
-ROUTERS = (system, orders)
+ROUTERS = (system, orders, settlement)
 
 
 def app_from_environment() -> FastAPI:
