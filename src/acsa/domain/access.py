@@ -135,6 +135,19 @@ def require_visible(principal: Principal, parties: tuple[str, str], not_found: V
         raise NotFoundError([not_found])
 
 
+def _side_nation(rule: Rule, requester: str, supplier: str) -> str | None:
+    return {Side.REQUESTER: requester, Side.SUPPLIER: supplier}.get(rule.side)
+
+
+def allowed(principal: Principal, permission: Permission, requester: str, supplier: str) -> bool:
+    """Whether ``principal`` may exercise ``permission`` on an order between the two: a party,
+    holding a role that grants it, on the side it belongs to."""
+    if not sees(principal, (requester, supplier)):
+        return False
+    side = _side_nation(RULES[permission], requester, supplier)
+    return principal.has(permission) and side in (None, principal.nation)
+
+
 def require(
     principal: Principal,
     permission: Permission,
@@ -146,10 +159,10 @@ def require(
     and ``supplier``: not a party -> ``not_found``; a party without the role or on the wrong
     side -> FORBIDDEN, naming the role and the side needed."""
     require_visible(principal, (requester, supplier), not_found)
-    rule = RULES[permission]
-    side_nation = {Side.REQUESTER: requester, Side.SUPPLIER: supplier}.get(rule.side)
-    if principal.has(permission) and side_nation in (None, principal.nation):
+    if allowed(principal, permission, requester, supplier):
         return
+    rule = RULES[permission]
+    side_nation = _side_nation(rule, requester, supplier)
     roles = " or ".join(sorted(r.value for r in rule.roles))
     side = "" if rule.side is Side.EITHER else f" of the {rule.side.value} nation ({side_nation})"
     raise ForbiddenError.single(

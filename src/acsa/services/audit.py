@@ -90,11 +90,14 @@ def audit_log(
     nation: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> list[AuditRecordOut]:
     """Records in chain order; ``nation`` keeps those of orders that nation is party to and
     the changes its own people made."""
     with uow:
-        records = uow.audit.records(order_id=order_id, party=nation, limit=limit, offset=offset)
+        records = uow.audit.records(
+            order_id=order_id, party=nation, limit=limit, offset=offset, newest_first=newest_first
+        )
         return [record_out(r) for r in records]
 
 

@@ -348,6 +348,39 @@ def _play(uow: UnitOfWork, doc: DemoOrder) -> DemoEntry:
     return DemoEntry(doc.title, doc.background, final, tuple(refusals))
 
 
+#: The demo's people: two nations, each with operations staff (who order, approve, deliver and
+#: receive), finance and an auditor, and an administrator for Japan. Shown in the README and on
+#: the sign-in page of a database that holds the demo (never anywhere else).
+DEMO_PASSWORD = "acsa-demo-2026"
+DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("jpn-ops", "JPN", ("requester", "approver", "logistics"), "ja"),
+    ("jpn-finance", "JPN", ("finance", "viewer"), "ja"),
+    ("jpn-auditor", "JPN", ("auditor",), "en"),
+    ("jpn-admin", "JPN", ("admin",), "en"),
+    ("aus-ops", "AUS", ("requester", "approver", "logistics"), "en"),
+    ("aus-finance", "AUS", ("finance", "viewer"), "en"),
+    ("aus-auditor", "AUS", ("auditor",), "en"),
+)
+
+
+def _add_accounts(engine: Engine) -> None:
+    from acsa.services.users import add_user
+
+    for name, nation, roles, lang in DEMO_ACCOUNTS:
+        doc = {
+            "name": name,
+            "nation": nation,
+            "roles": list(roles),
+            "password": DEMO_PASSWORD,
+            "language": lang,
+        }
+        try:
+            add_user(UnitOfWork(engine), doc, actor="acsa demo")
+        except AcsaError as exc:
+            if exc.codes != [Code.USER_EXISTS.value]:
+                raise
+
+
 def demo_loaded(engine: Engine) -> bool:
     """True once the demo has been loaded into this database."""
     with UnitOfWork(engine, read_only=True) as uow:
@@ -373,5 +406,7 @@ def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoRepor
         return DemoReport(loaded=False)
     uow = UnitOfWork(engine)
     entries = tuple(_play(uow, doc) for doc in plan.orders)
+    if scenario is None:
+        _add_accounts(engine)
     _mark_loaded(engine, entries)
     return DemoReport(loaded=True, entries=entries)

@@ -1,8 +1,11 @@
-"""The HTTP application ``acsa serve`` runs: read-only, server-rendered pages.
+"""The pages ``acsa serve`` serves at /: server-rendered, for signed-in people, in their
+language.
 
-Routes are thin: parse the request, build the page from :mod:`acsa.web.views`, render a
-template. Refusals become pages with the right status: 404 for what does not exist, 400 for a
-bad query parameter (named), 503 when the database cannot be used; never a bare 500.
+Routes (``acsa.web.routes``) are thin: check who is asking, build the page's data from the
+services, render a template. Refusals become pages with the right status: a redirect to the
+sign-in page without a session, 404 for what does not exist or is not the visitor's to see,
+403 for what is not theirs to do, 400 for a bad parameter (named), 503 when the database
+cannot be used; never a bare 500.
 """
 
 from __future__ import annotations
@@ -10,30 +13,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acsa import __version__
+from acsa.domain.access import ForbiddenError
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas import ViolationOut, violation_out
-from acsa.web import views
-from acsa.web.render import make_environment
+from acsa.web.pages import Pages
+from acsa.web.routes import auth, browse
+from acsa.web.session import LoginRequired, Visitor, visitor
 
 STATIC = Path(__file__).parent / "static"
 
-#: Sent with every response: no scripts at all, styles only from here, no framing.
+#: Sent with every response: scripts, styles and images only from here (no inline script),
+#: forms only to here, no framing.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -42,45 +47,12 @@ SECURITY_HEADERS = {
 
 log = logging.getLogger("acsa.web")
 
-
-class Pages:
-    """Renders the templates with the common context every page needs."""
-
-    def __init__(self, env: Environment) -> None:
-        self.env = env
-
-    def render(
-        self,
-        request: Request,
-        template: str,
-        status_code: int = 200,
-        **context: Any,
-    ) -> HTMLResponse:
-        page = self.env.get_template(template).render(
-            request_path=request.url.path,
-            **context,
-        )
-        return HTMLResponse(page, status_code=status_code)
-
-    def error(
-        self,
-        request: Request,
-        status_code: int,
-        title: str,
-        errors: list[ViolationOut],
-    ) -> HTMLResponse:
-        return self.render(
-            request,
-            "error.html",
-            status_code=status_code,
-            title=title,
-            errors=errors,
-            status_code_shown=status_code,
-        )
+#: The areas of the site, in the order their routes are tried.
+ROUTES = (auth, browse)
 
 
 def create_app(engine: Engine) -> FastAPI:
-    """The web application over an initialised database (SQLite or PostgreSQL)."""
+    """The pages over an initialised database (SQLite or PostgreSQL)."""
     app = FastAPI(
         title="acsa",
         version=__version__,
@@ -88,39 +60,19 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    pages = Pages(make_environment())
+    app.state.engine = engine
+    pages = Pages()
+    app.state.pages = pages
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_security_headers(app)
     _add_error_pages(app, pages)
-    _add_routes(app, engine, pages)
+    for module in ROUTES:
+        app.include_router(module.router)
+    _add_health(app, engine)
     return app
 
 
-def _add_routes(app: FastAPI, engine: Engine, pages: Pages) -> None:
-    @app.get("/", response_class=HTMLResponse)
-    def overview(
-        request: Request,
-        as_of: str | None = None,
-        status: str | None = None,
-        agreement: str | None = None,
-        page: str | None = None,
-    ) -> HTMLResponse:
-        """The registry of agreements as of a date, and the orders (filtered, paged)."""
-        data = views.overview(engine, as_of, status, agreement, page)
-        return pages.render(request, "index.html", title="Overview", view=data)
-
-    @app.get("/agreements/{agreement_id}", response_class=HTMLResponse)
-    def agreement(request: Request, agreement_id: str, as_of: str | None = None) -> HTMLResponse:
-        """One agreement: dates, scope, terms, every version, clauses and sources."""
-        item = views.agreement_page(engine, agreement_id, as_of)
-        return pages.render(request, "agreement.html", title=f"Agreement {item.id}", a=item)
-
-    @app.get("/orders/{order_id}", response_class=HTMLResponse)
-    def order(request: Request, order_id: str) -> HTMLResponse:
-        """One order: lines, history and, for a draft, what the checks refuse now."""
-        row = views.order_page(engine, order_id)
-        return pages.render(request, "order.html", title=f"Order {row.order.id}", row=row)
-
+def _add_health(app: FastAPI, engine: Engine) -> None:
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         """``{"status": "ok"}`` while the database answers; 503 when it does not."""
@@ -145,17 +97,32 @@ def _add_security_headers(app: FastAPI) -> None:
         return response
 
 
+def _visitor_or_none(request: Request) -> Visitor | None:
+    try:
+        return visitor(request)
+    except (LoginRequired, SQLAlchemyError):
+        return None
+
+
 def _violation(code: Code, field: str, message: str) -> ViolationOut:
     return violation_out(Violation(code, field, message))
 
 
 def _add_error_pages(app: FastAPI, pages: Pages) -> None:
+    async def sign_in_first(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AcsaError)
         errors = [violation_out(v) for v in exc.violations]
+        who = _visitor_or_none(request)
         if isinstance(exc, NotFoundError):
-            return pages.error(request, 404, "Not found", errors)
-        return pages.error(request, 400, "The request cannot be answered", errors)
+            return pages.error(request, 404, "Not found", errors, who)
+        if isinstance(exc, ForbiddenError):
+            return pages.error(request, 403, "Not yours to do", errors, who)
+        return pages.error(request, 400, "The request cannot be answered", errors, who)
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -199,6 +166,7 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
         ]
         return pages.error(request, 500, "Something went wrong", errors)
 
+    app.add_exception_handler(LoginRequired, sign_in_first)
     app.add_exception_handler(AcsaError, refused)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from acsa import __version__
+from acsa.web.i18n import DEFAULT, NAMES, Formats, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -90,22 +91,35 @@ def details(values: dict[str, Any], action: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def make_environment() -> Environment:
-    """The templates, autoescaped, failing loudly on a name the page does not define."""
+def make_environment(lang: str = DEFAULT) -> Environment:
+    """The templates in ``lang``: autoescaped, failing loudly on a name the page does not
+    define, with ``_()``/``ngettext()`` from the language's catalogue and Babel's formats."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"], default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    messages = translations(lang)
+    env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
+    formats = Formats(lang)
+
+    def translated_words(value: str | None) -> str:
+        return messages.gettext(words(value))
+
     env.filters.update(
-        words=words,
-        amount=amount,
+        words=translated_words,
+        amount=formats.number,
+        number=formats.number,
+        money=formats.money,
+        day=formats.day,
+        moment=formats.moment,
         utc=utc,
         is_partial=is_partial,
         web_url=web_url,
         details=details,
     )
-    env.globals.update(version=__version__)
+    env.globals.update(version=__version__, lang=lang, languages=NAMES)
     return env

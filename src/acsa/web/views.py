@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine
-
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
+from acsa.domain.access import Permission
+from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import AgreementOut, OrderOut, agreement_out, order_out
 from acsa.services.agreements import get_agreement, list_agreements
 from acsa.services.orders import get_order, list_orders, violations_now
+from acsa.web.session import Visitor
 
 #: Orders per page of the overview.
 PAGE_SIZE = 100
@@ -83,8 +84,8 @@ class Overview:
         return "/?" + urlencode(kept) if kept else "/"
 
 
-def _read(engine: Engine) -> UnitOfWork:
-    return UnitOfWork(engine, read_only=True)
+def _read(who: Visitor) -> UnitOfWork:
+    return who.reader()
 
 
 # --- parsing the query string -----------------------------------------------------------
@@ -156,25 +157,31 @@ def _reason(order: Order) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _order_json(engine: Engine, order: Order) -> OrderOut:
+def _order_json(who: Visitor, order: Order) -> OrderOut:
     """The order's JSON form; drafts carry what the agreement checks would refuse now."""
     if order.status is not OrderStatus.DRAFT:
         return order_out(order)
-    return order_out(order, violations_now(_read(engine), order))
+    return order_out(order, violations_now(_read(who), order))
 
 
-def order_row(engine: Engine, order: Order) -> OrderRow:
+def order_row(who: Visitor, order: Order) -> OrderRow:
     action, reason = _reason(order)
     return OrderRow(
-        order=_order_json(engine, order),
+        order=_order_json(who, order),
         reason_action=action,
         reason=reason,
         short_lines=len(order.discrepancies),
     )
 
 
+def visible_agreements(who: Visitor, as_of: date | None = None) -> list[Agreement]:
+    """The agreements ``who``'s nation is party to (administrators of the registry: all)."""
+    party = None if who.may(Permission.MANAGE_REGISTRY) else who.nation
+    return list_agreements(_read(who), party=party, as_of=as_of)
+
+
 def overview(
-    engine: Engine,
+    who: Visitor,
     as_of: str | None,
     status: str | None,
     agreement: str | None,
@@ -183,17 +190,18 @@ def overview(
     """The registry (signed by ``as_of``, with status then) and one page of filtered orders."""
     on = parse_as_of(as_of)
     when = on or today()
-    every = list_agreements(_read(engine))
+    every = visible_agreements(who)
     ids = sorted(a.id for a in every)
     filters = parse_filters(status, agreement, page, ids)
-    shown = list_agreements(_read(engine), as_of=on) if on else every
+    shown = visible_agreements(who, as_of=on) if on else every
     items = [agreement_out(a, when) for a in shown]
     found = list_orders(
-        _read(engine),
+        _read(who),
         filters.status,
         filters.agreement,
         PAGE_SIZE + 1,
         filters.offset,
+        party=who.nation,
     )
     return Overview(
         as_of=when,
@@ -203,17 +211,24 @@ def overview(
         agreement_ids=ids,
         statuses=[s.value for s in OrderStatus],
         filters=filters,
-        orders=[order_row(engine, o) for o in found[:PAGE_SIZE]],
+        orders=[order_row(who, o) for o in found[:PAGE_SIZE]],
         has_next=len(found) > PAGE_SIZE,
     )
 
 
-def agreement_page(engine: Engine, agreement_id: str, as_of: str | None) -> AgreementOut:
-    """One agreement as of a date (today by default), with every version."""
+def agreement_page(who: Visitor, agreement_id: str, as_of: str | None) -> AgreementOut:
+    """One agreement as of a date (today by default), with every version; one the visitor's
+    nation is not party to is not found."""
     on = parse_as_of(as_of) or today()
-    return agreement_out(get_agreement(_read(engine), agreement_id.strip().upper()), on)
+    wanted = agreement_id.strip().upper()
+    found = get_agreement(_read(who), wanted)
+    if who.nation not in found.parties and not who.may(Permission.MANAGE_REGISTRY):
+        raise NotFoundError.single(
+            Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}"
+        )
+    return agreement_out(found, on)
 
 
-def order_page(engine: Engine, order_id: str) -> OrderRow:
+def order_page(who: Visitor, order_id: str) -> OrderRow:
     """One order with its lines, history and, for a draft, what the checks refuse now."""
-    return order_row(engine, get_order(_read(engine), parse_order_id(order_id)))
+    return order_row(who, get_order(_read(who), parse_order_id(order_id)))

@@ -136,11 +136,12 @@ class AuditRepository:
         party: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> Iterator[AuditRecord]:
         """Records in chain order: all, those of one order, or those ``party`` may read (the
         changes its people made and those of orders it is party to)."""
         a, o = t.audit_log, t.orders
-        query = select(a).order_by(a.c.seq)
+        query = select(a).order_by(a.c.seq.desc() if newest_first else a.c.seq)
         if order_id is not None:
             query = query.where(a.c.order_id == order_id)
         if party is not None:

@@ -1,0 +1,75 @@
+"""The dashboard of a nation: balances with each partner, what is overdue or falls due this
+month, orders waiting for the visitor's action, and recent activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from acsa.clock import today
+from acsa.domain.access import Permission, allowed
+from acsa.domain.order import Action, OrderStatus
+from acsa.ledger_schemas import OverdueOut, PositionOut
+from acsa.schemas import OrderOut, order_out
+from acsa.services.audit import AuditRecordOut, audit_log
+from acsa.services.ledger import balances, overdue
+from acsa.services.orders import list_orders
+from acsa.web.session import Visitor
+
+#: What a person does next to an order in each state, and the permission it needs.
+NEXT_STEP: dict[OrderStatus, tuple[Action, Permission]] = {
+    OrderStatus.DRAFT: (Action.SUBMIT, Permission.SUBMIT),
+    OrderStatus.SUBMITTED: (Action.ACCEPT, Permission.ACCEPT),
+    OrderStatus.ACCEPTED: (Action.DELIVER, Permission.DELIVER),
+    OrderStatus.PARTIALLY_DELIVERED: (Action.DELIVER, Permission.DELIVER),
+    OrderStatus.DELIVERED: (Action.RECEIVE, Permission.RECEIVE),
+    OrderStatus.PARTIALLY_RECEIVED: (Action.RECEIVE, Permission.RECEIVE),
+}
+WAITING_STATES = tuple(NEXT_STEP)
+RECENT = 12
+
+
+@dataclass(frozen=True)
+class Waiting:
+    order: OrderOut
+    action: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    nation: str
+    day: date
+    positions: list[PositionOut]
+    overdue: list[OverdueOut]
+    due_this_month: list[OverdueOut]
+    waiting: list[Waiting]
+    recent: list[AuditRecordOut]
+
+
+def waiting_for(who: Visitor) -> list[Waiting]:
+    """Open orders of the visitor's nation whose next step is theirs to take."""
+    found: list[Waiting] = []
+    for status in WAITING_STATES:
+        action, permission = NEXT_STEP[status]
+        for order in list_orders(who.reader(), status=status.value, party=who.nation):
+            if allowed(who.principal, permission, order.requester, order.supplier):
+                found.append(Waiting(order_out(order), action.value))
+    return sorted(found, key=lambda w: w.order.id)
+
+
+def dashboard(who: Visitor) -> Dashboard:
+    day = today()
+    month_end = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    late = overdue(who.reader(), who.nation, day)
+    # What falls due before the month ends: judged as of the month's last day.
+    by_month_end = overdue(who.reader(), who.nation, month_end)
+    due_soon = [o for o in by_month_end if o.due is not None and day <= o.due < month_end]
+    return Dashboard(
+        nation=who.nation,
+        day=day,
+        positions=balances(who.reader(), who.nation),
+        overdue=late,
+        due_this_month=due_soon,
+        waiting=waiting_for(who),
+        recent=audit_log(who.reader(), nation=who.nation, limit=RECENT, newest_first=True),
+    )
