@@ -57,6 +57,12 @@ def waiting_for(who: Visitor) -> list[Waiting]:
     return sorted(found, key=lambda w: w.order.id)
 
 
+def _recent(who: Visitor) -> list[AuditRecordOut]:
+    """The nation's latest changes, leaving out signing in and out."""
+    latest = audit_log(who.reader(), nation=who.nation, limit=RECENT * 4, newest_first=True)
+    return [r for r in latest if not r.action.startswith("session.")][:RECENT]
+
+
 def dashboard(who: Visitor) -> Dashboard:
     day = today()
     month_end = date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -71,5 +77,5 @@ def dashboard(who: Visitor) -> Dashboard:
         overdue=late,
         due_this_month=due_soon,
         waiting=waiting_for(who),
-        recent=audit_log(who.reader(), nation=who.nation, limit=RECENT, newest_first=True),
+        recent=_recent(who),
     )

@@ -109,8 +109,16 @@ def make_environment(lang: str = DEFAULT) -> Environment:
     def translated_words(value: str | None) -> str:
         return messages.gettext(words(value))
 
+    def explain(violation: Any) -> str:
+        """A refusal in the page's language: the code's explanation (``error.<CODE>`` in the
+        catalogue) before the English detail, which names the field and the values."""
+        key = f"error.{violation.code}"
+        said = messages.gettext(key)
+        return violation.message if said == key else f"{said}: {violation.message}"
+
     env.filters.update(
         words=translated_words,
+        explain=explain,
         amount=formats.number,
         number=formats.number,
         money=formats.money,
