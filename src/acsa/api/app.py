@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from acsa import __version__
 from acsa.api import problems
-from acsa.api.routers import orders, settlement, system
+from acsa.api.routers import agreements, audit, ledger, orders, reports, settlement, system, users
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 
@@ -45,7 +45,7 @@ def create_app(engine: Engine) -> FastAPI:
     return app
 
 
-ROUTERS = (system, orders, settlement)
+ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit)
 
 
 def app_from_environment() -> FastAPI:

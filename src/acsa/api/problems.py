@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acsa.domain.access import ForbiddenError, UnauthenticatedError
@@ -166,7 +166,24 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    async def unstorable(request: Request, exc: Exception) -> Response:
+        # The database refused a value the rules let through (a NUL character in a text on
+        # PostgreSQL, say): bad input, not an outage; nothing was saved.
+        log.warning("value refused by the database on %s: %s", request.url.path, exc)
+        return problem_response(
+            422,
+            [
+                Violation(
+                    Code.INVALID_FIELD,
+                    "",
+                    "a value cannot be stored (control characters such as NUL are not "
+                    "allowed in text); nothing was saved",
+                )
+            ],
+        )
+
     app.add_exception_handler(AcsaError, refused)
+    app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(SQLAlchemyError, database_down)

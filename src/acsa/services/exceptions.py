@@ -53,16 +53,21 @@ REQUIRED_FIELDS = ("requester_unit", "supplier_unit", "fund_citation", "operatio
 OPTIONAL_FOR_ACTIVITY = {"operation": "routine"}
 
 
-def exceptions(uow: UnitOfWork, as_of: date | None = None) -> list[ExceptionOut]:
+def exceptions(
+    uow: UnitOfWork, as_of: date | None = None, nation: str | None = None
+) -> list[ExceptionOut]:
     """Every exception on ``as_of`` (default today; records dated later are ignored when a
-    day is given), grouped by kind, oldest first within a kind."""
+    day is given), grouped by kind, oldest first within a kind; with ``nation``, only those of
+    orders that nation is party to (None: every order)."""
     day = as_of or today()
     with uow:
-        debts = order_debts(uow, as_of=as_of)
+        debts = order_debts(uow, nation=nation, as_of=as_of)
         deadlines = deadline_days(uow, debts)
         queries = LedgerQueries(uow.connection)
-        missing = queries.orders_missing_fields(REQUIRED_FIELDS, OPTIONAL_FOR_ACTIVITY, as_of)
-        unsigned = queries.orders_missing_signatures(as_of)
+        missing = _of_party(
+            queries.orders_missing_fields(REQUIRED_FIELDS, OPTIONAL_FOR_ACTIVITY, as_of), nation
+        )
+        unsigned = _of_party(queries.orders_missing_signatures(as_of), nation)
         lines = queries.order_lines(sorted({r.id for r in [*missing, *unsigned]}))
     found: list[ExceptionOut] = []
     for d in debts:
@@ -73,6 +78,13 @@ def exceptions(uow: UnitOfWork, as_of: date | None = None) -> list[ExceptionOut]
     found.extend(_missing_fields(missing, lines, day))
     found.extend(_missing_signatures(unsigned, lines, day))
     return sorted(found, key=lambda e: (KINDS.index(e.kind), -e.age_days, e.order))
+
+
+def _of_party(rows: Sequence[Row[Any]], nation: str | None) -> list[Row[Any]]:
+    """The order rows ``nation`` is party to (all of them when None)."""
+    if nation is None:
+        return list(rows)
+    return [r for r in rows if nation in (r.supplier, r.requester)]
 
 
 def _finding(

@@ -622,12 +622,13 @@ def late_in_kind(d: OrderDebts, days: int, day: date) -> OverdueOut | None:
 # --- running balances against postings ---------------------------------------------------------
 
 
-def verify(uow: UnitOfWork) -> VerifyOut:
+def verify(uow: UnitOfWork, nation: str | None = None) -> VerifyOut:
     """Compare every running balance with a recompute from postings, and check that every
-    book sums to zero per currency."""
+    book sums to zero per currency; with ``nation``, that nation's book only (None: all)."""
+    book = party_code(nation, "nation")
     with uow:
-        running = _keyed(uow.ledger.running_balances())
-        recomputed = _keyed(uow.ledger.balances_from_postings())
+        running = _keyed(uow.ledger.running_balances(book))
+        recomputed = _keyed(uow.ledger.balances_from_postings(book))
     differences = [
         BalanceDifferenceOut(
             book=key[0],

@@ -1,0 +1,186 @@
+"""/api/v1/agreements: the registry your nation is party to; admins list and amend it all."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.context import Ctx, CtxDep
+from acsa.api.problems import problem_responses
+from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
+from acsa.api.routers.orders import RawBody
+from acsa.clock import today
+from acsa.domain.access import Permission, require_visible
+from acsa.domain.agreement import Agreement
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.schemas import AgreementDoc, AgreementOut, AgreementVersionDoc, agreement_out
+from acsa.services import agreements as service
+
+router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
+
+#: Any id up to 64 characters (an unknown one answers 404); control characters, which no id
+#: holds and PostgreSQL refuses in text, are a request that cannot be read.
+AgreementId = Annotated[str, Path(pattern=r"^[^\x00-\x1f\x7f]{1,64}$")]
+AsOf = Annotated[
+    date | None,
+    Query(ge=FIRST_DAY, le=LAST_DAY, description="Status and text on this day (default: today)."),
+]
+
+#: Bounds the document models leave open but the database and date arithmetic do not.
+MAX_LABEL = 200
+MAX_DAYS = 36_500
+MAX_VERSION = 2**31 - 1
+
+
+def _manages_registry(ctx: Ctx) -> bool:
+    """Admins manage the registry, so they see every agreement; everyone else sees those
+    their nation is party to."""
+    return ctx.principal.has(Permission.MANAGE_REGISTRY)
+
+
+def _not_found(agreement_id: str) -> Violation:
+    return Violation(Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}")
+
+
+def _visible(ctx: Ctx, agreement: Agreement) -> Agreement:
+    if not _manages_registry(ctx):
+        require_visible(ctx.principal, agreement.parties, _not_found(agreement.id))
+    return agreement
+
+
+def _check_version(doc: AgreementVersionDoc, where: str) -> list[Violation]:
+    found: list[Violation] = []
+    if len(doc.label) > MAX_LABEL:
+        found.append(
+            Violation(Code.INVALID_FIELD, f"{where}label", f"a label has at most {MAX_LABEL} chars")
+        )
+    for name in ("replacement_deadline_days", "payment_term_days"):
+        if getattr(doc, name) > MAX_DAYS:
+            found.append(
+                Violation(Code.INVALID_FIELD, f"{where}{name}", f"{name} is at most {MAX_DAYS}")
+            )
+    if doc.version is not None and not 1 <= doc.version <= MAX_VERSION:
+        found.append(
+            Violation(Code.INVALID_FIELD, f"{where}version", f"version is from 1 to {MAX_VERSION}")
+        )
+    return found
+
+
+def _nul_fields(value: Any, where: str) -> list[str]:
+    """Where a NUL character hides in a document (no database stores it in text)."""
+    if isinstance(value, str):
+        return [where] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [where or "document"] if any("\x00" in str(k) for k in value) else []
+        for key, item in value.items():
+            found.extend(_nul_fields(item, f"{where}.{key}" if where else str(key)))
+        return found
+    if isinstance(value, list | tuple):
+        return [f for i, item in enumerate(value) for f in _nul_fields(item, f"{where}.{i}")]
+    return []
+
+
+def _refuse_unstorable(data: Any, versions: list[tuple[str, AgreementVersionDoc]]) -> None:
+    """Refuse (422, every problem at once) what the document models let through but the
+    database or the date arithmetic would choke on."""
+    found = [
+        Violation(Code.INVALID_FIELD, where, f"{where}: a NUL character cannot be stored")
+        for where in _nul_fields(data, "")
+    ]
+    for where, version in versions:
+        found.extend(_check_version(version, where))
+    if found:
+        raise AcsaError(found)
+
+
+@router.get("", response_model=list[AgreementOut], responses=problem_responses(400, 401, 422))
+def list_agreements(
+    ctx: CtxDep,
+    as_of: Annotated[
+        date | None,
+        Query(
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description="Agreements signed by this day, with their status then.",
+        ),
+    ] = None,
+    party: Annotated[
+        str | None,
+        Query(pattern=r"^[^\x00-\x1f\x7f]{3}$", description="Only those of this party."),
+    ] = None,
+) -> list[AgreementOut]:
+    """Agreements your nation is party to (admins: every agreement), with their status today
+    or on ``as_of``; ``party`` keeps those with that nation."""
+    wanted = party.upper() if party else None
+    if _manages_registry(ctx):
+        found = service.list_agreements(ctx.reader(), wanted, as_of)
+    else:
+        found = service.list_agreements(ctx.reader(), ctx.nation, as_of)
+        found = [a for a in found if wanted is None or wanted in a.parties]
+    on = as_of or today()
+    return [agreement_out(a, on) for a in found]
+
+
+@router.get(
+    "/{agreement_id}", response_model=AgreementOut, responses=problem_responses(400, 401, 404)
+)
+def show_agreement(ctx: CtxDep, agreement_id: AgreementId, as_of: AsOf = None) -> AgreementOut:
+    """One agreement: dates, status, scope, settlement terms, versions and sources; the text
+    governing ``as_of``. Agreements your nation is not party to answer 404 (admins see all)."""
+    agreement = service.get_agreement(ctx.reader(), agreement_id)
+    return agreement_out(_visible(ctx, agreement), as_of or today())
+
+
+def _created(result: BaseModel) -> dict[str, str]:
+    assert isinstance(result, AgreementOut)
+    return {"Location": f"{router.prefix}/{result.id}"}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AgreementOut,
+    responses=problem_responses(400, 401, 403, 409, 422, 503),
+)
+def add_agreement(ctx: CtxDep, doc: AgreementDoc, body: RawBody) -> Response:
+    """Add an agreement between any two nations, with its versions (admin). An id that is
+    taken is refused (409 AGREEMENT_EXISTS): amend it instead."""
+    ctx.need(Permission.MANAGE_REGISTRY)
+    data = doc.model_dump(mode="json", exclude_unset=True)
+    _refuse_unstorable(data, [(f"versions.{i}.", v) for i, v in enumerate(doc.versions)])
+    actor = ctx.principal.name
+
+    def change(uow: UnitOfWork) -> AgreementOut:
+        return agreement_out(service.add_agreement(uow, data, actor=actor), today())
+
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(uow, body, change, 201, _created)
+
+
+@router.post(
+    "/{agreement_id}/versions",
+    status_code=201,
+    response_model=AgreementOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+)
+def amend_agreement(
+    ctx: CtxDep, agreement_id: AgreementId, doc: AgreementVersionDoc, body: RawBody
+) -> Response:
+    """Append a version (a new text or an amendment, with its own dates) to an agreement
+    (admin); the agreement as it now stands, today."""
+    ctx.need(Permission.MANAGE_REGISTRY)
+    data = doc.model_dump(mode="json", exclude_unset=True)
+    _refuse_unstorable(data, [("", doc)])
+    actor = ctx.principal.name
+
+    def change(uow: UnitOfWork) -> AgreementOut:
+        amended = service.amend_agreement(uow, agreement_id, data, actor=actor)
+        return agreement_out(amended, today())
+
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(uow, body, change, 201)

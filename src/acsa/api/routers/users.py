@@ -1,0 +1,98 @@
+"""/api/v1/users: an admin manages the people of their own nation. Users of other nations
+answer 404 USER_NOT_FOUND, as if they did not exist."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+from pydantic import Field
+
+from acsa.account_schemas import UserIn, UserOut
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.context import Ctx, CtxDep
+from acsa.api.problems import problem_responses
+from acsa.api.routers.orders import RawBody
+from acsa.domain.access import ForbiddenError, Permission
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.schemas import Strict
+from acsa.services import users as service
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+#: The audit log names a user as ``user:NAME`` in a column of 200 characters.
+MAX_NAME = 190
+UserName = Annotated[str, Path(pattern=r"^[^\x00-\x1f\x7f]{1,200}$")]
+
+
+class UserUpdateIn(Strict):
+    """``acsa users update NAME``: only what is given changes."""
+
+    roles: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    password: str | None = Field(default=None, min_length=8, max_length=1000)
+    active: bool | None = None
+    language: str | None = Field(default=None, min_length=1, max_length=8)
+
+
+def _user_not_found(name: str) -> NotFoundError:
+    return NotFoundError([Violation(Code.USER_NOT_FOUND, "user", f"no user {name!r}")])
+
+
+def _held(ctx: Ctx) -> UnitOfWork:
+    return UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+
+
+@router.get("", response_model=list[UserOut], responses=problem_responses(401, 403))
+def list_users(ctx: CtxDep) -> list[UserOut]:
+    """The users of your nation, by name (admin)."""
+    ctx.need(Permission.MANAGE_USERS)
+    return service.list_users(ctx.reader(), ctx.nation)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=UserOut,
+    responses=problem_responses(400, 401, 403, 409, 422, 503),
+)
+def add_user(ctx: CtxDep, doc: UserIn, body: RawBody) -> Response:
+    """Add a user of your nation with one or more roles (admin); a password lets them sign
+    in to the web pages, else they use tokens. A name that is taken is refused (409)."""
+    ctx.need(Permission.MANAGE_USERS)
+    if doc.nation.strip().upper() != ctx.nation:
+        raise ForbiddenError.single(
+            Code.FORBIDDEN,
+            "nation",
+            f"an admin of {ctx.nation} adds users of {ctx.nation} only, not of {doc.nation}",
+        )
+    if len(doc.name) > MAX_NAME or not doc.name.isprintable() or doc.name != doc.name.strip():
+        raise AcsaError.single(
+            Code.INVALID_FIELD,
+            "name",
+            f"a user name is 1 to {MAX_NAME} printable characters, without spaces around it",
+        )
+    data = doc.model_dump()
+    actor = ctx.principal.name
+    return ctx.write(_held(ctx), body, lambda uow: service.add_user(uow, data, actor), 201)
+
+
+@router.post(
+    "/{name}",
+    response_model=UserOut,
+    responses=problem_responses(400, 401, 403, 404, 422, 503),
+)
+def update_user(ctx: CtxDep, name: UserName, doc: UserUpdateIn, body: RawBody) -> Response:
+    """Change a user's roles, password, language, or switch them off (admin of the user's
+    nation); users are never deleted: the audit log names them."""
+    ctx.need(Permission.MANAGE_USERS)
+    actor = ctx.principal.name
+
+    def change(uow: UnitOfWork) -> UserOut:
+        if service.get_user(uow, name).nation != ctx.nation:
+            raise _user_not_found(name)
+        return service.update_user(
+            uow, name, actor, doc.password, doc.roles, doc.active, doc.language
+        )
+
+    return ctx.write(_held(ctx), body, change)
