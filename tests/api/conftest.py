@@ -31,7 +31,7 @@ class Api:
 @pytest.fixture
 def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     """A server over a fresh database (registry only) with JPN, AUS and FRA people."""
-    people = add_people(db_url)
+    people = add_people(db_url, passwords=False)
     with (
         Server(db_url, log=tmp_path / "serve.log") as server,
         httpx.Client(base_url=server.base + "/api/v1", timeout=30) as client,

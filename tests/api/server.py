@@ -104,28 +104,28 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def add_people(db_url: str, nations: tuple[str, ...] = ("JPN", "AUS", "FRA")) -> dict[str, Person]:
+def add_people(
+    db_url: str, nations: tuple[str, ...] = ("JPN", "AUS", "FRA"), passwords: bool = True
+) -> dict[str, Person]:
     """For each nation, one user per role (``JPN-approver``...) and one with every role
-    (``JPN-all``), each with a token; keyed by name."""
+    (``JPN-all``), each with a token (and, with ``passwords``, the password
+    ``password-<name>`` for the web pages); keyed by name. One transaction for all."""
     engine = make_engine(db_url)
     people: dict[str, Person] = {}
+    uow = UnitOfWork(engine, hold=True)
     try:
         for nation in nations:
             for role in (*ROLES, "all"):
                 roles = ROLES if role == "all" else (role,)
                 name = f"{nation}-{role}"
-                users.add_user(
-                    UnitOfWork(engine),
-                    {
-                        "name": name,
-                        "nation": nation,
-                        "roles": list(roles),
-                        "password": "password-" + name,
-                    },
-                    actor="test",
-                )
-                token = users.issue_token(UnitOfWork(engine), name, actor="test").token
+                doc = {"name": name, "nation": nation, "roles": list(roles)}
+                if passwords:
+                    doc["password"] = "password-" + name
+                users.add_user(uow, doc, actor="test")
+                token = users.issue_token(uow, name, actor="test").token
                 people[name] = Person(name, nation, roles, token)
+        uow.finish()
     finally:
+        uow.close()
         engine.dispose()
     return people
