@@ -1,16 +1,17 @@
-"""The read-only web pages, through a real ``acsa serve`` process over SQLite and PostgreSQL.
+"""The order pages for signed-in people, through a real ``acsa serve`` process over SQLite and
+PostgreSQL.
 
-Each test fills the database through the services, starts the server as users do, waits for
-``/healthz`` and reads the pages over HTTP.
+Each test fills the database through the services, adds people of three nations (one per role,
+password ``password-<name>``), starts the server as users do, signs in through the sign-in
+form and reads the pages over HTTP. The helpers here (signing in, reading tables and forms)
+serve the other web tests too.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -23,39 +24,69 @@ import pytest
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.clock import today
 from acsa.domain.order import Order
-from acsa.schemas import agreement_out
-from acsa.services import orders
-from acsa.services.agreements import list_agreements
-from acsa.web import views
+from acsa.services import orders, settlement, users
+from acsa.services.setup import init_database
+from acsa.web.routes.orders import ListQuery, parse_list_query
+from tests.api.server import ROLES, Server
+from tests.conftest import _wipe_and_reload as wipe_and_reload
 from tests.orders_data import order_doc
 
-ACSA = Path(sys.executable).parent / "acsa"
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 SCRIPT = "<script>alert('acsa')</script>"
+ESCAPED_SCRIPT = "&lt;script&gt;alert(&#39;acsa&#39;)&lt;/script&gt;"
 REJECT_REASON = "No JP-8 stock at Darwin until 2026-10-20"
 RECEIPT_NOTE = "100 L lost in transfer <b>pump 2</b>"
 
 
-@dataclass(frozen=True)
-class Placed:
-    """The orders put into the database before the server starts."""
-
-    received: int
-    rejected: int
-    nz_draft: int
-    nz_clause: str
-    scripted: int
+# --- signing in and reading pages ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Site:
-    base: str
-    placed: Placed
+class _Forms(HTMLParser):
+    """Every form of a page: its attributes, the values its fields would send, its buttons."""
 
-    def get(self, path: str, **params: str) -> httpx.Response:
-        return httpx.get(self.base + path, params=params, timeout=10)
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self.current: dict[str, Any] | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.current = {"attrs": a, "fields": {}, "buttons": []}
+            self.forms.append(self.current)
+        elif self.current is None:
+            return
+        elif tag == "input" and a.get("name"):
+            self.current["fields"][a["name"]] = a.get("value", "")
+        elif tag == "textarea" and a.get("name"):
+            self.textarea = a["name"]
+            self.current["fields"][a["name"]] = ""
+        elif tag == "button":
+            self.current["buttons"].append((a.get("name", ""), a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.current is not None and self.textarea:
+            self.current["fields"][self.textarea] += data
+
+
+def forms(html: str) -> dict[str, dict[str, Any]]:
+    """The page's forms by id (``form-accept``), each with ``attrs``, ``fields``, ``buttons``."""
+    parser = _Forms()
+    parser.feed(html)
+    return {f["attrs"].get("id", f"form{i}"): f for i, f in enumerate(parser.forms)}
+
+
+def action_buttons(html: str) -> set[str]:
+    """The actions the page offers (``<button name="action" value="...">``)."""
+    return {value for f in forms(html).values() for name, value in f["buttons"] if name == "action"}
 
 
 class _Tables(HTMLParser):
@@ -96,17 +127,79 @@ def body_rows(html: str, css_class: str) -> list[list[str]]:
     return [row for row in parser.rows[1:] if row]
 
 
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces collapsed (entities left as they are)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def sign_in(base: str, name: str, password: str | None = None) -> httpx.Client:
+    """A client signed in as ``name`` through the sign-in form (its CSRF cookie and field)."""
+    client = httpx.Client(base_url=base, timeout=30)
+    page = client.get("/login")
+    assert page.status_code == 200
+    [login] = [f for f in forms(page.text).values() if f["attrs"].get("action") == "/login"]
+    token = login["fields"]["csrf"]
+    response = client.post(
+        "/login",
+        data={
+            "name": name,
+            "password": password or f"password-{name}",
+            "csrf": token,
+            "next": "/orders",
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/orders"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    return client
+
+
+def csrf_of(html: str) -> str:
+    """The session's CSRF token as the page's forms carry it."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no form with the CSRF token"
+    return found[1]
+
+
+# --- the database and the server -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The orders put into the database before the server starts."""
+
+    received: int
+    rejected: int
+    nz_draft: int
+    nz_clause: str
+    scripted: int
+    invoice: str
+
+
+@dataclass
+class Site:
+    base: str
+    placed: Placed
+    clients: dict[str, httpx.Client]
+    db_url: str
+
+    def as_(self, name: str) -> httpx.Client:
+        """A client signed in as ``name`` (one session per name, kept for the test)."""
+        if name not in self.clients:
+            self.clients[name] = sign_in(self.base, name)
+        return self.clients[name]
+
+    def get(self, path: str, name: str = "JPN-viewer", **params: str) -> httpx.Response:
+        return self.as_(name).get(path, params=params)
+
+
 def _at(minutes: int) -> datetime:
     return START + timedelta(minutes=minutes)
 
 
-def _placed(
-    uow: UnitOfWork,
-    doc: dict[str, Any],
-    actor: str,
-    minutes: int,
-) -> tuple[int, Order]:
-    """A new draft placed ``minutes`` after the start: its number and the order."""
+def _placed(uow: UnitOfWork, doc: dict[str, Any], actor: str, minutes: int) -> tuple[int, Order]:
     order, _ = orders.place_order(uow, doc, actor, now=_at(minutes))
     assert order.id is not None
     return order.id, order
@@ -130,6 +223,7 @@ def fill(url: str) -> Placed:
             RECEIPT_NOTE,
             _at(180),
         )
+        invoice = settlement.issue_invoice(uow, received, "Ms Ito", now=_at(240))
         rejected, _ = _placed(uow, order_doc(), "Lt Sato", 1)
         orders.submit(uow, rejected, "Lt Sato", now=_at(6))
         orders.reject(uow, rejected, "Maj Smith", REJECT_REASON, now=_at(61))
@@ -140,68 +234,89 @@ def fill(url: str) -> Placed:
             2,
         )
         refusals = orders.violations_now(UnitOfWork(engine, read_only=True), nz)
-        scripted, _ = _placed(uow, order_doc(location=SCRIPT), "Lt Sato", 3)
+        scripted, _ = _placed(
+            uow, order_doc(location=SCRIPT, order_date="2026-09-15"), "Lt Sato", 3
+        )
     finally:
         engine.dispose()
     assert [v.code.value for v in refusals] == ["AGREEMENT_NOT_IN_FORCE"]
     clause = refusals[0].clause
     assert clause is not None
-    return Placed(received, rejected, nz_id, clause, scripted)
+    return Placed(received, rejected, nz_id, clause, scripted, invoice.number)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+#: The people of these tests: ``<NATION>-<role>`` (``-all``: every role), password
+#: ``password-<name>``. Few, since each password hash takes a while.
+PEOPLE = (
+    "JPN-viewer",
+    "JPN-approver",
+    "JPN-logistics",
+    "AUS-viewer",
+    "AUS-requester",
+    "AUS-logistics",
+    "AUS-all",
+    "AUS-finance",
+    "FRA-all",
+)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"acsa serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"acsa serve did not answer /healthz within 30 s:\n{log.read_text()}")
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    """The filled database served by a real ``acsa serve`` process, stopped afterwards."""
-    placed = fill(db_url)
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(ACSA), "serve", "--db", db_url, "--port", str(port), "--host", "127.0.0.1"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process, log)
-        yield Site(base, placed)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _expected_today(url: str) -> tuple[int, int]:
-    """How many agreements the registry has and how many are in force today."""
+def add_users(url: str, names: tuple[str, ...] = PEOPLE) -> None:
     engine = make_engine(url)
     try:
-        found = list_agreements(UnitOfWork(engine, read_only=True))
+        for name in names:
+            nation, role = name.split("-", 1)
+            roles = list(ROLES) if role == "all" else [role]
+            users.add_user(
+                UnitOfWork(engine),
+                {"name": name, "nation": nation, "roles": roles, "password": f"password-{name}"},
+                actor="test",
+            )
     finally:
         engine.dispose()
-    return len(found), sum(1 for a in found if agreement_out(a, today()).status == "in_force")
+
+
+def fresh_database(request: pytest.FixtureRequest, tmp: Path) -> str:
+    """A database with the schema and the registry only: a new SQLite file, or the test run's
+    PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'acsa.db'}"
+        engine = make_engine(url)
+        init_database(engine)
+    else:
+        url = str(request.getfixturevalue("pg_url"))
+        engine = make_engine(url)
+        wipe_and_reload(engine)
+    engine.dispose()
+    return url
+
+
+#: Module-scoped sites run once per backend; the PostgreSQL ones are marked like the others.
+BACKEND_PARAMS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def running_site(url: str, log: Path, placed: Any = None) -> Iterator[Site]:
+    """``acsa serve`` over ``url`` (people added first), with signed-in clients on demand."""
+    add_users(url)
+    with Server(url, log=log) as server:
+        s = Site(server.base, placed, {}, url)
+        try:
+            yield s
+        finally:
+            for client in s.clients.values():
+                client.close()
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The filled database served by a real ``acsa serve`` process, for the whole module (the
+    tests here only read, except for one person's language)."""
+    tmp = tmp_path_factory.mktemp("web-pages")
+    url = fresh_database(request, tmp)
+    with running_site(url, tmp / "serve.log", fill(url)) as s:
+        yield s
 
 
 def _order_row(html: str, order_id: int) -> list[str]:
@@ -210,149 +325,149 @@ def _order_row(html: str, order_id: int) -> list[str]:
     return rows[0]
 
 
-def test_health_answers_json(site: Site) -> None:
-    response = site.get("/healthz")
+def _ids(html: str) -> list[int]:
+    return [int(row[0].split()[0][1:]) for row in body_rows(html, "orders") if row[0][0] == "#"]
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_health_answers_json_and_pages_need_a_session(site: Site) -> None:
+    response = httpx.get(site.base + "/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+    for path in ("/orders", f"/orders/{site.placed.received}", "/orders/new"):
+        response = httpx.get(site.base + path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?next=%2Forders"), path
 
 
-def test_overview_lists_every_agreement_with_its_status_today(site: Site, db_url: str) -> None:
-    response = site.get("/")
+def test_list_shows_orders_with_status_reason_refusal_and_discrepancy(site: Site) -> None:
+    placed = site.placed
+    response = site.get("/orders")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
     assert '<html lang="en">' in html
-    assert "Read-only for now" in html
-    assert "first release" in html
-    rows = body_rows(html, "registry")
-    assert len(rows) == 11
-    assert {row[0] for row in rows} >= {"JPN-USA", "JPN-AUS", "JPN-NZL", "JPN-PHL"}
-    total, in_force = _expected_today(db_url)
-    assert total == 11
-    assert f"{total} signed by {today().isoformat()}, {in_force} in force" in html
-    by_id = {row[0]: row for row in rows}
-    assert by_id["JPN-NZL"][4] == "signed"
-    assert by_id["JPN-NZL"][3] == "—"
-    assert by_id["JPN-AUS"][4] == "in force"
-    assert by_id["JPN-USA"][3] == "1996 approx."  # the sources give only the year
-    assert "cash" in by_id["JPN-AUS"][6]
-
-
-def test_overview_as_of_shows_only_the_agreements_signed_by_then(site: Site) -> None:
-    html = site.get("/", as_of="2024-01-29").text
-    rows = body_rows(html, "registry")
-    assert [row[0] for row in rows] == [
-        "JPN-USA",
-        "JPN-AUS",
-        "JPN-GBR",
-        "JPN-CAN",
-        "JPN-FRA",
-        "JPN-IND",
-        "JPN-DEU",
-    ]
-    assert "7 signed by 2024-01-29, 6 in force" in html
-    by_id = {row[0]: row for row in rows}
-    assert by_id["JPN-DEU"][4] == "signed"  # signed that day, in force from July
-    assert by_id["JPN-IND"][4] == "in force"
-    assert 'value="2024-01-29"' in html
-
-
-def test_overview_shows_orders_with_status_reason_refusal_and_discrepancy(site: Site) -> None:
-    placed = site.placed
-    html = site.get("/").text
     received = _order_row(html, placed.received)
     assert received[1] == "received"
     assert received[2:4] == ["JPN-AUS", "AUS → JPN"]
-    assert received[6] == "2,644,020 JPY"
-    assert "discrepancy: 1 line received short" in received[7]
+    assert received[4] == "Bilateral or multilateral training and exercises Exercise Pitch Black"
+    assert received[5] == "1 Oct 2026"
+    assert received[7] == "JP¥2,644,020"
+    assert "Discrepancy: 1 line received short" in received[8]
     rejected = _order_row(html, placed.rejected)
     assert rejected[1] == "rejected"
-    assert REJECT_REASON in rejected[7]
+    assert REJECT_REASON in rejected[8]
     nz = _order_row(html, placed.nz_draft)
     assert nz[1] == "draft"
     assert nz[2:4] == ["JPN-NZL", "NZL → JPN"]
-    assert "AGREEMENT_NOT_IN_FORCE" in nz[7]
-    assert "order_date" in nz[7]
-    assert "has not entered into force" in nz[7]
-    assert "final provisions (entry into force)" in placed.nz_clause
-    assert placed.nz_clause in nz[7]
-    assert "the agreement checks pass" in _order_row(html, placed.scripted)[7]
+    assert "Submit would be refused: 1 problem" in nz[8]
+    assert "Agreement checks pass" in _order_row(html, placed.scripted)[8]
+    assert "Orders 1–4 of 4" in html
+    # newest first by default; the order number column says so
+    assert _ids(html) == sorted(_ids(html), reverse=True)
+    assert 'aria-sort="descending"' in html
 
 
-def test_overview_filters_orders_by_status_and_agreement(site: Site) -> None:
+def test_list_filters_sorts_and_searches(site: Site) -> None:
     placed = site.placed
-    rows = body_rows(site.get("/", status="rejected").text, "orders")
-    assert [row[0].split()[0] for row in rows] == [f"#{placed.rejected}"]
-    rows = body_rows(site.get("/", agreement="JPN-NZL").text, "orders")
-    assert [row[0].split()[0] for row in rows] == [f"#{placed.nz_draft}"]
-    rows = body_rows(site.get("/", status="draft", agreement="JPN-AUS").text, "orders")
-    assert [row[0].split()[0] for row in rows] == [f"#{placed.scripted}"]
-    rows = body_rows(site.get("/", status="settled").text, "orders")
-    assert rows == []
-    bad = site.get("/", status="lost")
-    assert bad.status_code == 400
-    assert "status" in bad.text
-    assert "INVALID_FIELD" in bad.text
+    assert _ids(site.get("/orders", status="rejected").text) == [placed.rejected]
+    assert _ids(site.get("/orders", agreement="JPN-NZL").text) == [placed.nz_draft]
+    assert _ids(site.get("/orders", partner="NZL").text) == [placed.nz_draft]
+    drafts = site.get("/orders", status="draft", agreement="jpn-aus").text
+    assert _ids(drafts) == [placed.scripted]
+    assert _ids(site.get("/orders", status="closed").text) == []
+    assert "No orders match these filters." in site.get("/orders", status="closed").text
+    assert _ids(site.get("/orders", since="2026-09-01", until="2026-09-30").text) == [
+        placed.scripted
+    ]
+    assert _ids(site.get("/orders", q="ohakea").text) == [placed.nz_draft]
+    assert _ids(site.get("/orders", q=f"#{placed.rejected}").text) == [placed.rejected]
+    by_date = site.get("/orders", sort="date", dir="asc").text
+    assert _ids(by_date)[0] == placed.scripted
+    assert 'id="sort-date"' in by_date
+    header = re.search(
+        r'<th scope="col" aria-sort="(\w+)">\s*<a class="sort" id="sort-date"', by_date
+    )
+    assert header
+    assert header[1] == "ascending"
+    by_total = _ids(site.get("/orders", sort="total").text)
+    assert sorted(by_total) == sorted(_ids(site.get("/orders").text))  # the totals are equal
+    # a filter is kept by the column links
+    html = site.get("/orders", status="draft").text
+    assert 'href="/orders?status=draft&amp;sort=total"' in html
 
 
-def test_order_page_shows_lines_and_the_attributed_history(site: Site) -> None:
+def test_order_page_shows_lines_and_the_attributed_timeline(site: Site) -> None:
     response = site.get(f"/orders/{site.placed.received}")
     assert response.status_code == 200
     html = response.text
     lines = body_rows(html, "lines")
-    assert lines[0][:5] == ["1", "fuel", "JP-8 aviation turbine fuel", "9130-01-031-5816", "L"]
+    assert lines[0][:5] == [
+        "1",
+        "Fuel, oils and lubricants",
+        "JP-8 aviation turbine fuel",
+        "9130-01-031-5816",
+        "L",
+    ]
     assert lines[0][5:12] == [
         "12,000",
         "12,000",
         "12,000",
         "11,900",
-        "100",
-        "152 JPY",
-        "1,824,000 JPY",
+        "⚠ 100 (discrepancy)",
+        "JP¥152",
+        "JP¥1,824,000",
     ]
     assert lines[2][5] == "2,000.5"
+    assert '<tr id="line-1" class="short">' in html
     for actor in ("Lt Sato", "Maj Smith", "Sgt Tanaka", "Capt Brown"):
         assert f'<span class="actor">{actor}</span>' in html
-    for when in ("2026-10-01 09:00:00 UTC", "2026-10-01 12:00:00 UTC"):
-        assert when in html
-    assert "received 11,900, short 100" in html
+    words = text_of(html)
+    for title in ("Draft created", "Submitted to the supplier", "Order accepted"):
+        assert title in words
+    assert "Delivery recorded" in words
+    assert "Receipt recorded" in words
+    assert "1 Oct 2026, 09:00:00 UTC" in words
+    assert "1 Oct 2026, 12:00:00 UTC" in words
+    assert "11,900 L received, 100 L short" in words
     assert "100 L lost in transfer &lt;b&gt;pump 2&lt;/b&gt;" in html
-    assert "value received" in html
+    assert "Value received" in words
+    # documents about the order are on the timeline too, after the steps
+    assert f"Invoice issued · By: Ms Ito Number {site.placed.invoice} Amount JP¥2,628,820" in words
+    assert words.index("Receipt recorded") < words.index("Invoice issued")
+    assert 'id="settlement-link"' in html
+    assert f'href="/orders/{site.placed.received}/settlement"' in html
 
 
 def test_order_page_shows_the_reason_and_the_draft_refusals(site: Site) -> None:
     rejected = site.get(f"/orders/{site.placed.rejected}").text
     assert REJECT_REASON in rejected
     assert "Rejected:" in rejected
+    assert 'id="settlement-link"' not in rejected
     draft = site.get(f"/orders/{site.placed.nz_draft}").text
     refusals = body_rows(draft, "violations")
     assert len(refusals) == 1
     code, field, message, clause = refusals[0]
-    assert (code, field, clause) == ("AGREEMENT_NOT_IN_FORCE", "order_date", site.placed.nz_clause)
+    assert code == "AGREEMENT_NOT_IN_FORCE"
+    assert field == "order_date Order date"
+    assert clause == site.placed.nz_clause
     assert "JPN-NZL" in message
+    assert "The agreement was not in force on the order date." in message
     assert "Flt Lt Ngata" in draft
 
 
-def test_agreement_page_shows_every_version_and_the_terms(site: Site) -> None:
-    response = site.get("/agreements/JPN-USA")
+def test_agreement_page_is_the_visitors_nations_only(site: Site) -> None:
+    response = site.get("/agreements/JPN-AUS")
     assert response.status_code == 200
-    html = response.text
-    versions = body_rows(html, "versions")
-    assert [row[:3] for row in versions] == [
-        ["1", "1996 text", "1996-04-15"],
-        ["2", "2016 text", "2016-09 approx."],
-    ]
-    assert "ammunition</span> only for:" in html  # the 1996 text's category condition
-    assert "365 days from receipt" in html
-    assert "30 days from invoice" in html
-    assert "final provisions (entry into force)" in html
-    assert body_rows(html, "sources")
-    nz = site.get("/agreements/JPN-NZL").text
-    assert "not in force" in nz
-    assert "Not yet in force" in nz  # the notes
+    assert "JPN-AUS" in response.text
+    assert site.get("/agreements/JPN-USA", name="AUS-viewer").status_code == 404
+    assert site.get("/agreements/JPN-AUS", as_of="soon").status_code == 400
 
 
-def test_unknown_things_are_404_and_bad_parameters_400(site: Site) -> None:
+def test_unknown_and_other_nations_orders_are_404(site: Site) -> None:
+    placed = site.placed
     for path in (
         "/orders/999999",
         "/orders/abc",
@@ -365,40 +480,96 @@ def test_unknown_things_are_404_and_bad_parameters_400(site: Site) -> None:
         assert response.headers["content-type"].startswith("text/html"), path
         assert "Not found" in response.text, path
     assert "ORDER_NOT_FOUND" in site.get("/orders/999999").text
-    for value in ("2024-02-30", "yesterday", "2024-1"):
-        response = site.get("/", as_of=value)
-        assert response.status_code == 400, value
-        assert "as_of" in response.text
-        assert "INVALID_DATE" in response.text
-    assert site.get("/agreements/JPN-USA", as_of="soon").status_code == 400
-    assert site.get("/", agreement="JPN-XXX").status_code == 400
-    assert site.get("/", page="0").status_code == 400
+    # Australia is not party to the NZ draft; France to none of these orders
+    assert site.get(f"/orders/{placed.nz_draft}", name="AUS-viewer").status_code == 404
+    assert site.get(f"/orders/{placed.received}", name="AUS-viewer").status_code == 200
+    for order_id in (placed.received, placed.rejected, placed.nz_draft, placed.scripted):
+        response = site.get(f"/orders/{order_id}", name="FRA-all")
+        assert response.status_code == 404
+        assert "RAAF" not in response.text
+    french = site.get("/orders", name="FRA-all").text
+    assert _ids(french) == []
+    assert "Your nation has no orders yet." in french
 
 
-def test_text_from_orders_is_escaped(site: Site) -> None:
-    for path in ("/", f"/orders/{site.placed.scripted}"):
-        response = site.get(path)
+def test_bad_query_parameters_are_400_naming_them(site: Site) -> None:
+    for params, name, code in (
+        ({"since": "2024-02-30"}, "since", "INVALID_DATE"),
+        ({"until": "yesterday"}, "until", "INVALID_DATE"),
+        ({"since": "2026-10-02", "until": "2026-10-01"}, "until", "INVALID_DATE"),
+        ({"status": "lost"}, "status", "INVALID_FIELD"),
+        ({"agreement": "JPN-XXX"}, "agreement", "AGREEMENT_NOT_FOUND"),
+        ({"partner": "FRA"}, "partner", "INVALID_FIELD"),
+        ({"sort": "colour"}, "sort", "INVALID_FIELD"),
+        ({"dir": "up"}, "dir", "INVALID_FIELD"),
+        ({"page": "0"}, "page", "INVALID_FIELD"),
+        ({"page": "two"}, "page", "INVALID_FIELD"),
+    ):
+        response = site.get("/orders", name="AUS-viewer", **params)
+        assert response.status_code == 400, params
+        assert name in response.text, params
+        assert code in response.text, params
+    # another nation's agreement is not one to filter by, as if it did not exist
+    assert site.get("/orders", name="AUS-viewer", agreement="JPN-NZL").status_code == 400
+
+
+def test_text_from_orders_is_escaped_and_no_script_is_inline(site: Site) -> None:
+    for path in ("/orders", f"/orders/{site.placed.scripted}", "/orders/new"):
+        response = site.get(path, name="AUS-all")
+        assert response.status_code == 200, path
         assert SCRIPT not in response.text
-        assert "&lt;script&gt;alert(&#39;acsa&#39;)&lt;/script&gt;" in response.text
-        assert "script-src" not in response.headers["content-security-policy"]
-        assert "default-src 'none'" in response.headers["content-security-policy"]
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert not re.search(r"<script(?![^>]*\ssrc=)", response.text), path
+        assert not re.search(r"\son[a-z]+=", response.text), path
+    for path in ("/orders", f"/orders/{site.placed.scripted}"):
+        assert ESCAPED_SCRIPT in site.get(path).text
+    copied = site.get("/orders/new", name="AUS-all", copy=str(site.placed.scripted))
+    assert ESCAPED_SCRIPT in copied.text
+    script = httpx.get(site.base + "/static/orders.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
 
 
-def test_overview_links_keep_the_filters_and_pages() -> None:
-    view = views.Overview(
-        as_of=date(2024, 1, 29),
-        as_of_given=True,
-        agreements=[],
-        in_force=0,
-        agreement_ids=["JPN-AUS"],
-        statuses=["draft"],
-        filters=views.OrderFilters(status="draft", agreement="JPN-AUS", page=2),
+def test_pages_in_japanese_format_numbers_dates_and_money(site: Site) -> None:
+    client = site.as_("AUS-finance")
+    page = client.get("/orders").text
+    switched = client.post(
+        "/language", data={"language": "ja", "csrf": csrf_of(page), "next": "/orders"}
     )
-    assert view.link() == "/?as_of=2024-01-29&status=draft&agreement=JPN-AUS&page=2"
-    assert view.link(page=1) == "/?as_of=2024-01-29&status=draft&agreement=JPN-AUS"
-    assert view.link(as_of=None, status=None, agreement=None, page=None) == "/"
-    assert views.parse_filters(" Rejected ", "jpn-aus", "3", ["JPN-AUS"]) == views.OrderFilters(
+    assert switched.status_code == 303
+    html = client.get("/orders").text
+    assert '<html lang="ja">' in html
+    row = _order_row(html, site.placed.received)
+    assert row[5] == "2026/10/01"
+    assert row[7] == "￥2,644,020"
+    assert "差異" in row[8]
+    detail = client.get(f"/orders/{site.placed.received}").text
+    assert "経過" in detail
+    assert "11,900 L 受領、100 L 不足" in text_of(detail)
+    assert "承認数量" in detail
+
+
+def test_list_query_links_keep_filters_sort_and_page() -> None:
+    query = ListQuery(status="draft", agreement="JPN-AUS", sort="total", direction="asc", page=2)
+    assert query.link() == "/orders?status=draft&agreement=JPN-AUS&sort=total&dir=asc&page=2"
+    assert query.link(page=None, status=None) == "/orders?agreement=JPN-AUS&sort=total&dir=asc"
+    assert query.sort_link("total") == "/orders?status=draft&agreement=JPN-AUS&sort=total"
+    assert query.sort_link("id") == "/orders?status=draft&agreement=JPN-AUS"
+    assert query.sort_link("status") == "/orders?status=draft&agreement=JPN-AUS&sort=status"
+    assert query.aria_sort("total") == "ascending"
+    assert query.aria_sort("id") == "none"
+    assert ListQuery().link() == "/orders"
+    parsed = parse_list_query(
+        " Rejected ", None, None, "2026-01-01", "", " fuel ", "date", None, "3", {}, "JPN"
+    )
+    assert parsed == ListQuery(
         status="rejected",
-        agreement="JPN-AUS",
+        since=date(2026, 1, 1),
+        q="fuel",
+        sort="date",
+        direction="desc",
         page=3,
     )

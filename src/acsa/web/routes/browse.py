@@ -1,4 +1,5 @@
-"""The dashboard, the registry and the orders as the visitor's nation may see them."""
+"""The dashboard and the agreements, as the visitor's nation may see them (the orders are in
+``acsa.web.routes.orders``)."""
 
 from __future__ import annotations
 
@@ -23,21 +24,6 @@ def home(request: Request, pages: PagesDep, who: VisitorDep) -> HTMLResponse:
     return pages.render(request, "dashboard.html", who, title="Dashboard", view=dashboard(who))
 
 
-@router.get("/orders", response_class=HTMLResponse)
-def overview(
-    request: Request,
-    pages: PagesDep,
-    who: VisitorDep,
-    as_of: str | None = None,
-    status: str | None = None,
-    agreement: str | None = None,
-    page: str | None = None,
-) -> HTMLResponse:
-    """The registry as of a date, and the nation's orders (filtered, paged)."""
-    data = views.overview(who, as_of, status, agreement, page)
-    return pages.render(request, "index.html", who, title="Orders", view=data)
-
-
 @router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
 def agreement(
     request: Request, pages: PagesDep, who: VisitorDep, agreement_id: str, as_of: str | None = None
@@ -45,10 +31,3 @@ def agreement(
     """One agreement: dates, scope, terms, every version, clauses and sources."""
     item = views.agreement_page(who, agreement_id, as_of)
     return pages.render(request, "agreement.html", who, title=f"Agreement {item.id}", a=item)
-
-
-@router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order(request: Request, pages: PagesDep, who: VisitorDep, order_id: str) -> HTMLResponse:
-    """One order: lines, history and, for a draft, what the checks refuse now."""
-    row = views.order_page(who, order_id)
-    return pages.render(request, "order.html", who, title=f"Order {row.order.id}", row=row)
