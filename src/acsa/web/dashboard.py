@@ -1,16 +1,21 @@
 """The dashboard of a nation: balances with each partner, what is overdue or falls due this
-month, orders waiting for the visitor's action, and recent activity."""
+month, orders waiting for the visitor's action, recent activity, and the value of orders by
+month and partner over the current fiscal year (charted)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.clock import today
 from acsa.domain.access import Permission, allowed
+from acsa.domain.fiscal import fiscal_year_of
 from acsa.domain.order import Action, OrderStatus
 from acsa.ledger_schemas import OverdueOut, PositionOut
+from acsa.report_schemas import MonthlyValue
 from acsa.schemas import OrderOut, order_out
+from acsa.services.annual_report import annual_report
 from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.ledger import balances, overdue
 from acsa.services.orders import list_orders
@@ -44,6 +49,40 @@ class Dashboard:
     due_this_month: list[OverdueOut]
     waiting: list[Waiting]
     recent: list[AuditRecordOut]
+    monthly: MonthlyChart | None = None
+
+
+@dataclass(frozen=True)
+class MonthlyChart:
+    """The value of orders by month and partner over the current fiscal year: one chart per
+    currency (``/reports/annual/chart/monthly-<CCY>.png?fy=``), and its figures."""
+
+    fiscal_year: str
+    fy: int
+    months: list[str]
+    currencies: list[str]
+    values: list[MonthlyValue]
+
+    def rows(self, currency: str) -> list[tuple[str, list[MonthlyValue]]]:
+        """Per partner, the months of the year in order (the chart's figures as a table)."""
+        found: dict[str, list[MonthlyValue]] = {}
+        for value in self.values:
+            if value.currency == currency:
+                found.setdefault(value.partner, []).append(value)
+        return sorted(found.items())
+
+
+def monthly_chart(who: Visitor, day: date) -> MonthlyChart:
+    year = fiscal_year_of(who.nation, day, shipped_fiscal_calendars())
+    data = annual_report(who.reader(), who.nation, year.start, year.end, year.label)
+    currencies = sorted({m.currency for m in data.monthly})
+    return MonthlyChart(
+        fiscal_year=year.label,
+        fy=int(year.label.removeprefix("FY")),
+        months=data.months,
+        currencies=currencies,
+        values=data.monthly,
+    )
 
 
 def waiting_for(who: Visitor) -> list[Waiting]:
@@ -78,4 +117,5 @@ def dashboard(who: Visitor) -> Dashboard:
         due_this_month=due_soon,
         waiting=waiting_for(who),
         recent=_recent(who),
+        monthly=monthly_chart(who, day),
     )

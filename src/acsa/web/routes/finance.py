@@ -1,0 +1,493 @@
+"""Settling an order in the pages: what it owes, its invoices and payments, its settlements in
+kind and the replacement deadline of each receipt, with the forms of the visitor's next step.
+
+Each form is shown only to those who may use it (the access rules of the API, and the order's
+state); each posts the session's CSRF token, runs the service in a unit of work guarded like
+the API's, and answers with a redirect back to the page and a confirmation. A refusal shows the
+page again with what was refused and why, and the values as they were typed; an order of
+another nation is not found.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.problems import status_of
+from acsa.clock import today
+from acsa.domain.access import Permission, allowed
+from acsa.domain.dates import parse_day
+from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.ledger import Account, EntryKind
+from acsa.domain.order import Order, OrderStatus
+from acsa.domain.settlement import replacement_deadline, settled_in_kind
+from acsa.domain.vocabulary import CATEGORIES, Settlement
+from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas import OrderOut, ViolationOut, order_out, violation_out
+from acsa.services import settlement as service
+from acsa.services.ledger import Tranche, remaining
+from acsa.services.orders import load_order
+from acsa.web.pages import Pages, PagesDep
+from acsa.web.session import Visitor, check_csrf, visitor
+from acsa.web.tables import N_
+from acsa.web.views import parse_order_id
+
+router = APIRouter()
+
+VisitorDep = Annotated[Visitor, Depends(visitor)]
+Text = Annotated[str, Form(max_length=500)]
+Token = Annotated[str, Form(max_length=200)]
+Values = Annotated[list[str], Form(max_length=100)]
+
+#: What each refusal code means, in words a person reads (translated in finance.po).
+CODES: dict[str, str] = {
+    Code.FORBIDDEN.value: N_(
+        "You may not do this: your role or your side of the order does not allow it."
+    ),
+    Code.INVALID_AMOUNT.value: N_("The amount is not valid."),
+    Code.INVALID_DATE.value: N_("The date is not valid."),
+    Code.INVALID_FIELD.value: N_("A field is not valid."),
+    Code.INVALID_INPUT.value: N_("The form cannot be read."),
+    Code.MISSING_FIELD.value: N_("A required field is missing."),
+    Code.UNKNOWN_CURRENCY.value: N_("The currency is not an ISO 4217 code."),
+    Code.UNKNOWN_CATEGORY.value: N_("The category is not known."),
+    Code.CURRENCY_MISMATCH.value: N_("The currency is not the one of the invoice or order."),
+    Code.OVERPAYMENT.value: N_("The payment is more than is unpaid on the invoice."),
+    Code.NOTHING_TO_INVOICE.value: N_("There is nothing to invoice on this order."),
+    Code.INVOICE_NOT_FOUND.value: N_("There is no such invoice on this order."),
+    Code.REPLACEMENT_MISMATCH.value: N_(
+        "The goods returned do not match what was received (line, category, NSN or quantity)."
+    ),
+    Code.EXCHANGE_EXCEEDS_OWED.value: N_("The exchange is worth more than is still owed in kind."),
+    Code.SETTLEMENT_METHOD_MISMATCH.value: N_(
+        "This order is not settled by that method under its terms."
+    ),
+    Code.NOTHING_OWED_IN_KIND.value: N_("Nothing is owed in kind on this order."),
+    Code.CONCURRENT_UPDATE.value: N_("The order changed meanwhile: reload the page and retry."),
+    Code.INVALID_TRANSITION.value: N_("The order's state does not allow this step."),
+}
+
+#: The forms of the page and the confirmation each shows once done.
+DONE = {
+    "invoice": N_("Invoice %(ref)s issued."),
+    "payment": N_("Payment recorded against invoice %(ref)s."),
+    "replacement": N_("Replacement in kind recorded (%(ref)s)."),
+    "exchange": N_("Equal value exchange recorded (%(ref)s)."),
+}
+#: Words the page shows through the ``words`` filter (for the catalogue): invoice states.
+STATE_WORDS = (N_("open"), N_("paid"), N_("overdue"), N_("conversion"))
+RECEIPT_ACCOUNTS = {True: Account.RECEIVABLE_IN_KIND, False: Account.RECEIVABLE_CASH}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One receipt of the order and, for an order settled in kind, its replacement deadline:
+    the last day it can still be replaced; from the day after, what is left of it converts
+    to cash at the next sweep."""
+
+    day: date
+    document: str
+    value: Decimal
+    open: Decimal
+    deadline: date | None
+    converts_on: date | None
+    past_deadline: bool
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """A received line as the replacement form offers it."""
+
+    number: int
+    category: str
+    description: str
+    nsn: str | None
+    unit: str
+    received: Decimal
+    replaced: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return self.received - self.replaced
+
+
+@dataclass
+class SettlementPage:
+    order: OrderOut
+    account: OrderAccountOut
+    invoices: list[InvoiceOut]
+    settlements: list[SettlementOut]
+    receipts: list[Receipt]
+    deadline_days: int
+    payment_term_days: int
+    in_kind: bool
+    lines: list[ReturnLine]
+    can_invoice: bool
+    can_pay: bool
+    can_replace: bool
+    can_exchange: bool
+    today: date
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def payable(self) -> list[InvoiceOut]:
+        return [i for i in self.invoices if i.unpaid > 0]
+
+    @property
+    def any_form(self) -> bool:
+        return self.can_invoice or self.can_pay or self.can_replace or self.can_exchange
+
+
+def _replaced(settlements: list[SettlementOut]) -> dict[int, Decimal]:
+    found: dict[int, Decimal] = {}
+    for s in settlements:
+        if s.kind == EntryKind.REPLACEMENT.value:
+            for line in s.lines:
+                number = int(line["line"])
+                found[number] = found.get(number, Decimal(0)) + Decimal(str(line["quantity"]))
+    return found
+
+
+def _receipts(
+    tranches: list[Tranche], account: OrderAccountOut, in_kind: bool, days: int, day: date
+) -> list[Receipt]:
+    """Each receipt with what is still open of it (settlements apply to the oldest first)."""
+    applied = account.settled_in_kind + account.converted if in_kind else account.invoiced
+    left = {(t.day, t.document): t.value for t in remaining(tranches, applied)}
+    found: list[Receipt] = []
+    for t in sorted(tranches, key=lambda t: t.day):
+        open_ = left.get((t.day, t.document), Decimal(0))
+        deadline = replacement_deadline(t.day, days) if in_kind else None
+        found.append(
+            Receipt(
+                day=t.day,
+                document=t.document,
+                value=t.value,
+                open=open_,
+                deadline=deadline,
+                converts_on=deadline + timedelta(days=1) if deadline else None,
+                past_deadline=bool(deadline and open_ > 0 and day > deadline),
+            )
+        )
+    return found
+
+
+def _tranches(uow: UnitOfWork, order: Order) -> list[Tranche]:
+    """The receipts of an order as its supplier's book holds them: (day, value, document).
+    Call inside ``with uow``, after the guard let the order through."""
+    assert order.id is not None
+    account = RECEIPT_ACCOUNTS[settled_in_kind(order)]
+    entries = uow.ledger.entries(order.supplier, order_id=order.id, kind=EntryKind.RECEIPT)
+    return [
+        Tranche(e.effective, p.amount.amount, e.document)
+        for e in entries
+        for p in e.postings
+        if p.account is account and p.amount.amount > 0
+    ]
+
+
+def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
+    """The order's account and what the visitor may do about it (another nation's: 404)."""
+    oid = parse_order_id(order_id)
+    uow = who.reader()
+    with uow:
+        order = load_order(uow, oid)
+        agreement = uow.agreements.get(order.agreement_id)
+        assert agreement is not None, "an order's agreement exists (foreign key)"
+        terms = agreement.version_on(order.order_date)
+        account = service.order_account(uow, oid)
+        invoices = service.list_invoices(uow, order_id=oid)
+        settlements = service.settlements_of(uow, oid)
+        tranches = _tranches(uow, order)
+    in_kind = settled_in_kind(order)
+    day = today()
+    replaced = _replaced(settlements)
+    p, req, sup = who.principal, order.requester, order.supplier
+    open_order = order.status is not OrderStatus.CLOSED
+    awaiting = account.awaiting_replacement > 0 and open_order
+    return SettlementPage(
+        order=order_out(order),
+        account=account,
+        invoices=invoices,
+        settlements=settlements,
+        receipts=_receipts(tranches, account, in_kind, terms.replacement_deadline_days, day),
+        deadline_days=terms.replacement_deadline_days,
+        payment_term_days=terms.payment_term_days,
+        in_kind=in_kind,
+        lines=[
+            ReturnLine(
+                line.number,
+                line.category,
+                line.description,
+                line.nsn,
+                line.unit,
+                line.quantity_received,
+                replaced.get(line.number, Decimal(0)),
+            )
+            for line in order.lines
+            if line.quantity_received > replaced.get(line.number, Decimal(0))
+        ],
+        can_invoice=allowed(p, Permission.INVOICE, req, sup)
+        and account.uninvoiced > 0
+        and open_order,
+        can_pay=allowed(p, Permission.PAY, req, sup) and any(i.unpaid > 0 for i in invoices),
+        can_replace=allowed(p, Permission.REPLACE, req, sup)
+        and order.settlement == Settlement.REPLACEMENT_IN_KIND.value
+        and awaiting,
+        can_exchange=allowed(p, Permission.EXCHANGE, req, sup) and in_kind and awaiting,
+        today=day,
+        categories=sorted(CATEGORIES),
+    )
+
+
+def _render(
+    request: Request,
+    pages: Pages,
+    who: Visitor,
+    order_id: str,
+    status_code: int = 200,
+    refused: str | None = None,
+    errors: list[ViolationOut] | None = None,
+    typed: dict[str, Any] | None = None,
+    done: str | None = None,
+    ref: str | None = None,
+) -> HTMLResponse:
+    page = settlement_page(who, order_id)
+    if not _confirmed(page, done, ref):
+        done = ref = None
+    return pages.render(
+        request,
+        "finance_settlement.html",
+        who,
+        status_code=status_code,
+        title=N_("Settlement"),
+        page=page,
+        refused=refused,
+        errors=errors or [],
+        codes=CODES,
+        typed=typed or {},
+        done=DONE.get(done or ""),
+        ref=ref or "",
+    )
+
+
+def _confirmed(page: SettlementPage, done: str | None, ref: str | None) -> bool:
+    """Whether the confirmation in the address names what the page shows (an invoice or a
+    settlement of this order), so that a crafted link cannot confirm what did not happen."""
+    if done in ("invoice", "payment"):
+        return any(i.number == ref for i in page.invoices)
+    if done in ("replacement", "exchange"):
+        return any(f"#{s.id}" == ref and s.kind == done for s in page.settlements)
+    return False
+
+
+def _number(value: str) -> str:
+    """A number as typed: full-width digits and separators (Japanese input) made ASCII, the
+    grouping commas dropped."""
+    return unicodedata.normalize("NFKC", value).strip().replace(",", "")
+
+
+@router.get("/orders/{order_id}/settlement", response_class=HTMLResponse)
+def settlement(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    done: str | None = None,
+    ref: Annotated[str | None, Query(max_length=60)] = None,
+) -> HTMLResponse:
+    """What the order owes and has settled, the deadlines, and the forms of the next step."""
+    return _render(request, pages, who, order_id, done=done, ref=ref)
+
+
+def _back(order_id: int, done: str, ref: str) -> RedirectResponse:
+    query = urlencode({"done": done, "ref": ref})
+    return RedirectResponse(f"/orders/{order_id}/settlement?{query}#confirmation", status_code=303)
+
+
+def _run(
+    request: Request,
+    pages: Pages,
+    who: Visitor,
+    order_id: str,
+    form: str,
+    typed: dict[str, Any],
+    change: Any,
+) -> Response:
+    """Run ``change()`` (a service call returning the confirmation's reference); a refusal
+    shows the page again with the violations and what was typed."""
+    oid = parse_order_id(order_id)
+    try:
+        ref: str = change(oid)
+    except NotFoundError:
+        raise
+    except AcsaError as exc:
+        errors = [violation_out(v) for v in exc.violations]
+        return _render(request, pages, who, order_id, status_of(exc), form, errors, typed)
+    return _back(oid, form, ref)
+
+
+@router.post("/orders/{order_id}/settlement/invoice", response_model=None)
+def issue_invoice(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    issued: Text = "",
+) -> Response:
+    """Invoice what the order owes in cash and is not yet invoiced (the supplier's finance)."""
+    check_csrf(who, csrf)
+
+    def change(oid: int) -> str:
+        day = parse_day(issued, "date")
+        made = service.issue_invoice(who.writer(Permission.INVOICE), oid, who.principal.name, day)
+        return made.number
+
+    return _run(request, pages, who, order_id, "invoice", {"issued": issued}, change)
+
+
+@router.post("/orders/{order_id}/settlement/payment", response_model=None)
+def record_payment(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    invoice: Text = "",
+    amount: Text = "",
+    paid: Text = "",
+    reference: Text = "",
+) -> Response:
+    """Record a payment against one of the order's invoices."""
+    check_csrf(who, csrf)
+    typed = {"invoice": invoice, "amount": amount, "paid": paid, "reference": reference}
+
+    def change(oid: int) -> str:
+        found = service.get_invoice(who.reader(), invoice.strip()) if invoice.strip() else None
+        if found is None or found.order != oid:
+            raise AcsaError.single(
+                Code.INVOICE_NOT_FOUND, "invoice", f"order {oid} has no invoice {invoice!r}"
+            )
+        day = parse_day(paid, "date")
+        if day is None:
+            raise AcsaError.single(Code.MISSING_FIELD, "date", "give the day of the payment")
+        if not amount.strip():
+            raise AcsaError.single(Code.MISSING_FIELD, "amount", "give the amount paid")
+        done = service.record_payment(
+            who.writer(Permission.PAY),
+            found.number,
+            _number(amount),
+            day,
+            who.principal.name,
+            reference.strip(),
+        )
+        return done.number
+
+    return _run(request, pages, who, order_id, "payment", typed, change)
+
+
+@router.post("/orders/{order_id}/settlement/replacement", response_model=None)
+def record_replacement(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    line: Values = [],  # noqa: B006 (FastAPI copies defaults)
+    category: Values = [],  # noqa: B006
+    quantity: Values = [],  # noqa: B006
+    nsn: Values = [],  # noqa: B006
+    returned: Text = "",
+    note: Text = "",
+) -> Response:
+    """Goods of the same kind (category, NSN) returned against received lines."""
+    check_csrf(who, csrf)
+    typed: dict[str, Any] = {
+        "quantity": dict(zip(line, quantity, strict=False)),
+        "nsn": dict(zip(line, nsn, strict=False)),
+        "returned": returned,
+        "note": note,
+    }
+
+    def change(oid: int) -> str:
+        if not (len(line) == len(category) == len(quantity) == len(nsn)):
+            raise AcsaError.single(Code.INVALID_INPUT, "lines", "the form's lines do not line up")
+        lines = [
+            {
+                "line": number,
+                "category": cat,
+                "quantity": _number(qty),
+                "nsn": code.strip() or None,
+            }
+            for number, cat, qty, code in zip(line, category, quantity, nsn, strict=True)
+            if qty.strip()
+        ]
+        if not lines:
+            raise AcsaError.single(
+                Code.MISSING_FIELD, "quantity", "give the quantity returned on at least one line"
+            )
+        data = {"lines": lines, "date": returned.strip() or None, "note": note.strip()}
+        made = service.replace(who.writer(Permission.REPLACE), oid, data, who.principal.name)
+        return f"#{made.id}"
+
+    return _run(request, pages, who, order_id, "replacement", typed, change)
+
+
+@router.post("/orders/{order_id}/settlement/exchange", response_model=None)
+def record_exchange(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    category: Text = "",
+    description: Text = "",
+    quantity: Text = "1",
+    unit: Text = "EA",
+    value: Text = "",
+    agreed_by: Text = "",
+    valuation_note: Text = "",
+    exchanged: Text = "",
+) -> Response:
+    """Other goods or services of equal value, valued in the order's currency, and who
+    agreed the valuation."""
+    check_csrf(who, csrf)
+    typed = {
+        "category": category,
+        "description": description,
+        "quantity": quantity,
+        "unit": unit,
+        "value": value,
+        "agreed_by": agreed_by,
+        "valuation_note": valuation_note,
+        "exchanged": exchanged,
+    }
+
+    def change(oid: int) -> str:
+        data = {
+            "lines": [
+                {
+                    "category": category.strip(),
+                    "description": description.strip(),
+                    "quantity": _number(quantity) or "1",
+                    "unit": unit.strip() or "EA",
+                    "value": _number(value),
+                }
+            ],
+            "agreed_by": agreed_by.strip(),
+            "valuation_note": valuation_note.strip(),
+            "date": exchanged.strip() or None,
+        }
+        made = service.exchange(who.writer(Permission.EXCHANGE), oid, data, who.principal.name)
+        return f"#{made.id}"
+
+    return _run(request, pages, who, order_id, "exchange", typed, change)

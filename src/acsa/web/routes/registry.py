@@ -1,0 +1,54 @@
+"""The registry of the agreements the visitor's nation is party to (administrators of the
+registry: every agreement), as of a day: dates, status, what each covers and excludes, its
+settlement terms, ceilings and sources, with a link to each agreement's page and versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from acsa.clock import today
+from acsa.schemas import AgreementOut, agreement_out
+from acsa.web.pages import PagesDep
+from acsa.web.session import Visitor, visitor
+from acsa.web.tables import N_
+from acsa.web.views import parse_as_of, visible_agreements
+
+router = APIRouter()
+
+VisitorDep = Annotated[Visitor, Depends(visitor)]
+
+
+@dataclass(frozen=True)
+class Registry:
+    as_of: date
+    as_of_given: bool
+    agreements: list[AgreementOut]
+
+    @property
+    def in_force(self) -> int:
+        return sum(1 for a in self.agreements if a.status == "in_force")
+
+
+def registry(who: Visitor, as_of: str | None) -> Registry:
+    """The agreements signed by ``as_of`` (default: today), with their status and text then."""
+    on = parse_as_of(as_of)
+    when = on or today()
+    found = visible_agreements(who, as_of=on)
+    return Registry(when, on is not None, [agreement_out(a, when) for a in found])
+
+
+@router.get("/agreements", response_class=HTMLResponse)
+def agreements(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    """The registry of the nation's agreements as of a day."""
+    view = registry(who, as_of)
+    return pages.render(request, "registry_list.html", who, title=N_("Agreements"), view=view)

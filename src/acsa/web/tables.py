@@ -1,0 +1,205 @@
+"""Tables as a page shows them and as its downloads carry them.
+
+A page of the ledger or the reports builds :class:`Table` objects once; the template renders
+them (``_tables.html``) and the CSV and XLSX downloads write the very same rows, so a download
+is exactly what is on screen: the same columns and rows, the headings in the visitor's
+language, amounts to their currency's decimals (plain numbers in the files, so a spreadsheet
+reads them exactly).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from acsa.domain.money import minor_units, quantum
+from acsa.web.i18n import translations
+from acsa.web.render import words
+
+Kind = Literal["text", "word", "order", "link", "money", "number", "day"]
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "translate later")
+    """Mark ``message`` as a msgid translated where it is shown (in the template)."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """Money in one currency, as one cell."""
+
+    value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A cell that links to another page (the files carry its text)."""
+
+    text: str
+    href: str
+
+
+Cell = str | int | Decimal | date | Amount | Link | None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its heading (an English msgid) and how its cells read."""
+
+    heading: str
+    kind: Kind = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("money", "number")
+
+
+@dataclass(slots=True)
+class Table:
+    """Rows under headings, with a caption (an English msgid with ``%(name)s`` fields)."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+    args: dict[str, str] = field(default_factory=dict)
+    empty: str = N_("Nothing to show.")
+    #: A CSS class per row (e.g. "total"), or "".
+    marks: list[str] = field(default_factory=list)
+
+    def add(self, cells: Sequence[Cell], mark: str = "") -> None:
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{self.name}: {len(cells)} cells for {len(self.columns)} columns")
+        self.rows.append(list(cells))
+        self.marks.append(mark)
+
+    def mark(self, index: int) -> str:
+        return self.marks[index] if index < len(self.marks) else ""
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+class _Text:
+    """The words of a download in the visitor's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.messages = translations(lang)
+
+    def __call__(self, message: str, args: dict[str, str] | None = None) -> str:
+        text = self.messages.gettext(message)
+        return text % args if args else text
+
+    def cell(self, column: Column, value: Cell) -> str:
+        """A cell as CSV text: amounts plain with their currency's decimals, days ISO."""
+        if value is None:
+            return ""
+        if isinstance(value, Amount):
+            return plain(value.value, value.currency)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Link):
+            return value.text
+        if column.kind == "word":
+            return self.messages.gettext(words(str(value)))
+        return str(value)
+
+
+def plain(value: Decimal, currency: str) -> str:
+    """``2644020`` (JPY), ``1234.50`` (USD): no grouping, the currency's decimals."""
+    return f"{value.quantize(quantum(currency)):f}"
+
+
+def csv_bytes(tables: Sequence[Table], lang: str) -> bytes:
+    """The tables as one UTF-8 CSV file (with a byte order mark, so spreadsheets read the
+    Japanese right): one header line, then the rows; tables of the same columns follow each
+    other, and a table of other columns starts with a blank line and its own header."""
+    text = _Text(lang)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    previous: list[str] | None = None
+    for table in tables:
+        headings = [text(c.heading) for c in table.columns]
+        if headings != previous:
+            if previous is not None:
+                writer.writerow([])
+            writer.writerow(headings)
+            previous = headings
+        for row in table.rows:
+            writer.writerow(
+                [text.cell(column, value) for column, value in zip(table.columns, row, strict=True)]
+            )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "sheet"
+    name, n = cleaned, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = cleaned[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _excel_format(currency: str) -> str:
+    digits = minor_units(currency)
+    return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
+    """The tables as an Excel workbook, one sheet per table: the caption, the headings (bold,
+    frozen), amounts as numbers in their currency's format, days as dates."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    text = _Text(lang)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="1F4E78")
+    for table in tables:
+        caption = text(table.title, table.args)
+        sheet: Any = workbook.create_sheet(_sheet_name(caption, taken))
+        sheet.cell(row=1, column=1, value=caption).font = Font(bold=True, size=13)
+        widths = [len(text(c.heading)) for c in table.columns]
+        for index, column in enumerate(table.columns, start=1):
+            cell = sheet.cell(row=2, column=index, value=text(column.heading))
+            cell.font, cell.fill = bold, fill
+        for r, row in enumerate(table.rows, start=3):
+            for c, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
+                cell = sheet.cell(row=r, column=c)
+                if isinstance(value, Amount):
+                    cell.value = value.value.quantize(quantum(value.currency))
+                    cell.number_format = _excel_format(value.currency)
+                elif isinstance(value, date) and not isinstance(value, datetime):
+                    cell.value = value
+                    cell.number_format = "yyyy-mm-dd"
+                elif isinstance(value, int | Decimal) and column.kind == "number":
+                    cell.value = value
+                    cell.number_format = "#,##0"
+                else:
+                    cell.value = text.cell(column, value)
+                widths[c - 1] = max(widths[c - 1], len(text.cell(column, value)) + 2)
+        if not table.rows:
+            sheet.cell(row=3, column=1, value=text(table.empty))
+        sheet.freeze_panes = "A3"
+        from openpyxl.utils import get_column_letter
+
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 60)
+    if not tables:
+        workbook.create_sheet("-")
+    workbook.properties.title = title
+    workbook.properties.creator = "acsa"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
