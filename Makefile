@@ -6,8 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 N ?= 20000
 LEDGER_N ?= 1000000
+API_N ?= 2000
+ROUNDS ?= 200
 
-.PHONY: run test lint bench install install-test clean
+.PHONY: run test lint bench soak install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +51,13 @@ lint: $(VENV)/.installed-test
 bench: install-test
 	$(BIN)/python bench/lifecycle.py --n $(N)
 	$(BIN)/python bench/ledger.py --n $(LEDGER_N)
+	$(BIN)/python bench/api.py --n $(API_N)
+	$(BIN)/python bench/api.py --n $(API_N) --backend postgresql
+
+# Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
+soak: install-test
+	$(BIN)/python bench/soak.py --rounds $(ROUNDS) --backend sqlite
+	$(BIN)/python bench/soak.py --rounds $(ROUNDS) --backend postgresql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
