@@ -30,4 +30,6 @@ def agreement(
 ) -> HTMLResponse:
     """One agreement: dates, scope, terms, every version, clauses and sources."""
     item = views.agreement_page(who, agreement_id, as_of)
-    return pages.render(request, "agreement.html", who, title=f"Agreement {item.id}", a=item)
+    return pages.render(
+        request, "agreement.html", who, title="Agreement", title_detail=item.id, a=item
+    )
