@@ -97,8 +97,10 @@ class AgreementVersionDoc(Strict):
     def _partial_date(cls, value: Any) -> Any:
         if value is None:
             return None
-        if isinstance(value, date | int):
+        if isinstance(value, date | int) and not isinstance(value, bool):
             value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("give a date as text: YYYY, YYYY-MM or YYYY-MM-DD")
         PartialDate.parse(value)
         return value
 

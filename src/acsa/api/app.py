@@ -39,6 +39,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     problems.install(app)
+    app.openapi = lambda: problems.document(app)  # type: ignore[method-assign]
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/", create_pages(engine))

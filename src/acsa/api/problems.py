@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -189,9 +190,54 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, database_down)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` for the refusals a route can give."""
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
     return {
-        s: {"model": Problem, "description": TITLES.get(s, "Refused"), "content": {MEDIA_TYPE: {}}}
-        for s in statuses
+        "description": TITLES.get(status, "Refused"),
+        "content": {MEDIA_TYPE: {"schema": PROBLEM_REF}},
     }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the refusals a route can give (see ``document``)."""
+    return {s: _problem_response(s) for s in statuses}
+
+
+#: Refusals any operation may give: a request that cannot be read, and the database failing.
+ALWAYS = (400, 503)
+
+
+def document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document as the server behaves: every refusal ``application/problem+json``
+    with the Problem schema (FastAPI's default 422 replaced), 400 and 503 on every operation,
+    401 on every operation that needs a token."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(
+        {
+            name: value
+            for name, value in components["Problem"].pop("$defs", {}).items()
+            if name not in components
+        }
+    )
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            secured = bool(operation.get("security"))
+            extra = (*ALWAYS, 401) if secured else ALWAYS
+            for status in {*extra, *(int(s) for s in responses if s.isdigit() and int(s) >= 400)}:
+                responses[str(status)] = _problem_response(status)
+    app.openapi_schema = schema
+    return schema

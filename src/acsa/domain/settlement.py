@@ -69,7 +69,14 @@ class OrderAccount:
 
     @property
     def settled(self) -> bool:
-        return self.received > 0 and self.owed_in_cash == 0 and self.awaiting_replacement == 0
+        """Something was received and nothing of it is owed any more."""
+        return self.received > 0 and self.owes_nothing
+
+    @property
+    def owes_nothing(self) -> bool:
+        """Nothing is owed in cash or in kind: the order may be closed (one received entirely
+        short owes nothing too)."""
+        return self.owed_in_cash == 0 and self.awaiting_replacement == 0
 
 
 def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str) -> None:

@@ -992,7 +992,7 @@ class _Replay:
     def _close(self) -> None:
         record, order = self.record, self.order
         account = self.account.of(order)
-        if order.allows(Action.CLOSE) and not account.settled:
+        if order.allows(Action.CLOSE) and not account.owes_nothing:
             raise _refuse(
                 Code.NOT_SETTLED,
                 record.row,

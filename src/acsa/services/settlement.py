@@ -640,7 +640,7 @@ def close(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = Non
         order = load_order(uow, order_id)
         if order.allows(Action.CLOSE):
             account = _account(uow, order)
-            if not account.settled:
+            if not account.owes_nothing:
                 raise AcsaError.single(
                     Code.NOT_SETTLED,
                     "order",
