@@ -203,8 +203,12 @@ class OrderModel:
 
     @property
     def settled(self) -> bool:
-        # An order that received nothing of value (all short, or worth less than a minor
-        # unit) owes nothing, so it is settled and may be closed.
+        return self.received > 0 and self.owes_nothing
+
+    @property
+    def owes_nothing(self) -> bool:
+        # What close asks: an order that received nothing of value (all short, or worth less
+        # than a minor unit) owes nothing, so it may be closed.
         return self.owed_in_cash == 0 and self.awaiting == 0
 
     def line_value(self, line: LineModel, quantity: Decimal) -> Decimal:
@@ -385,7 +389,7 @@ FITS: dict[str, Any] = {
     "pay": lambda m: any(i.unpaid > 0 for i in m.invoices),
     "replace": lambda m: m.method == "replacement_in_kind" and m.awaiting > 0,
     "exchange": lambda m: m.awaiting > 0,
-    "close": lambda m: m.status == "received" and m.settled,
+    "close": lambda m: m.status == "received" and m.owes_nothing,
 }
 
 
@@ -804,7 +808,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def close(self, data: st.DataObject) -> None:
         m = self.pick(data, "close")
-        ok = m.status == "received" and m.settled
+        ok = m.status == "received" and m.owes_nothing
         self.call(
             "close",
             ok,

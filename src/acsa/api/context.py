@@ -133,8 +133,9 @@ class Ctx:
                     )
                 )
             uow.finish()
-        except IntegrityError:
-            # Another request with the same key committed first: answer as it did.
+        except (IntegrityError, AcsaError):
+            # The same key may have committed meanwhile (a retry racing its original, which
+            # the state then refuses or the key's uniqueness stops): answer as it did.
             uow.close()
             replay = self._replay(key, fingerprint) if key is not None else None
             if replay is None:

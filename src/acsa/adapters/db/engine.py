@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -30,8 +32,13 @@ def _sqlite_on_begin(conn: Any) -> None:
     # Writers take the lock at the start, so a read-then-write transaction cannot deadlock;
     # readers (acsa_read_only) begin a plain deferred transaction and never block writers.
     begin = "BEGIN" if conn.get_execution_options().get("acsa_read_only") else "BEGIN IMMEDIATE"
-    # Straight to the driver: this runs once per transaction, on the hot path.
-    conn.connection.driver_connection.execute(begin)
+    # Straight to the driver: this runs once per transaction, on the hot path. The event runs
+    # outside SQLAlchemy's error wrapping, so a busy database is wrapped here: callers see an
+    # OperationalError (a 503 to API clients), not a bare driver error.
+    try:
+        conn.connection.driver_connection.execute(begin)
+    except sqlite3.Error as exc:
+        raise OperationalError(begin, None, exc) from exc
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

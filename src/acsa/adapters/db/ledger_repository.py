@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from acsa.adapters.db import tables as t
@@ -214,17 +214,23 @@ class CounterRepository:
         self.conn = conn
 
     def next(self, name: str) -> int:
-        """The next number of the named counter, taken inside the current transaction."""
-        bumped = self.conn.execute(
-            update(t.counters)
-            .where(t.counters.c.name == name)
-            .values(value=t.counters.c.value + 1)
-            .returning(t.counters.c.value)
-        ).scalar()
-        if bumped is not None:
-            return int(bumped)
-        self.conn.execute(insert(t.counters).values(name=name, value=1))
-        return 1
+        """The next number of the named counter, taken inside the current transaction; one
+        statement, so two first numbers of a year cannot race on creating the counter."""
+        bumped = self.conn.execute(_BUMPS[self.conn.dialect.name], {"name": name}).scalar_one()
+        return int(bumped)
+
+
+def _bump_counter(dialect: str) -> Any:
+    table = t.counters
+    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return (
+        insert_.values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+
+
+_BUMPS = {name: _bump_counter(name) for name in ("sqlite", "postgresql")}
 
 
 class InvoiceRepository:

@@ -75,7 +75,11 @@ class UnitOfWork:
         conn = self.engine.connect()
         if self.read_only:
             conn = conn.execution_options(acsa_read_only=True)
-        conn.begin()
+        try:
+            conn.begin()
+        except BaseException:
+            conn.close()
+            raise
         self._conn = conn
         self.agreements = AgreementRepository(conn)
         self.orders = OrderRepository(conn)
@@ -156,7 +160,10 @@ class UnitOfWork:
         if conn is None:
             return
         try:
-            if conn.in_transaction():
+            # get_transaction(), not in_transaction(): a transaction whose commit failed is
+            # inactive but still attached, and must be rolled back before the connection goes
+            # back to the pool (else SQLite's write lock stays held).
+            if conn.get_transaction() is not None:
                 conn.rollback()
         finally:
             conn.close()
