@@ -150,7 +150,7 @@ class Ctx:
     def _replay(self, key: str, fingerprint: str) -> Response | None:
         k = t.idempotency_keys
         query = select(k).where(k.c.principal == self.principal.name, k.c.key == key)
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(acsa_read_only=True) as conn:
             row = conn.execute(query).first()
         if row is None:
             return None

@@ -38,11 +38,14 @@ class LedgerRepository:
         self.conn = conn
         #: Ids of the entries this transaction wrote; the audit record of the change covers them.
         self.written: list[int] = []
+        #: How the running balances move, applied by flush_balances() just before the commit:
+        #: the balance rows every receipt of a pair shares are then locked only while it commits.
+        self.moves: dict[tuple[str, str, str, str], int] = defaultdict(int)
 
     def add(self, entries: Sequence[Entry]) -> list[Entry]:
         stored: list[Entry] = []
         postings: list[dict[str, Any]] = []
-        moves: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        moves = self.moves
         for entry in entries:
             entry_id = self._insert_entry(entry)
             self.written.append(entry_id)
@@ -64,14 +67,21 @@ class LedgerRepository:
                 moves[(entry.book, entry.partner, p.account.value, p.amount.currency)] += minor
         if postings:
             self.conn.execute(_INSERT_POSTINGS, postings)
-            self.conn.execute(
-                _UPSERTS[self.conn.dialect.name],
-                [
-                    {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
-                    for (b, pt, a, c), m in moves.items()
-                ],
-            )
         return stored
+
+    def flush_balances(self) -> None:
+        """Move the running balances by what this transaction posted (in key order, so two
+        transactions never wait on each other's rows in opposite orders)."""
+        moves, self.moves = self.moves, defaultdict(int)
+        if not moves:
+            return
+        self.conn.execute(
+            _UPSERTS[self.conn.dialect.name],
+            [
+                {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
+                for (b, pt, a, c), m in sorted(moves.items())
+            ],
+        )
 
     def _insert_entry(self, entry: Entry) -> int:
         result = self.conn.execute(

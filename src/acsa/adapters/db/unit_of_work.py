@@ -66,6 +66,7 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._pending: list[PendingRecord] = []
         self._before_commit: list[Callable[[Connection], None]] = []
+        self._done = False
 
     def __enter__(self) -> UnitOfWork:
         if self._conn is not None:
@@ -122,19 +123,24 @@ class UnitOfWork:
         return self._conn
 
     def commit(self) -> None:
-        """Chain the audit records and commit (with ``hold``: only chain; see finish)."""
-        written = self.ledger.written
-        if written and not self._pending:
+        """Move the running balances, chain the audit records and commit (with ``hold``: the
+        change is only marked done; finish() commits it)."""
+        if self.ledger.written and not self._pending:
             raise RuntimeError("ledger entries written without an audit record of the change")
-        if self._pending:
-            self.audit.append(self._pending, written, utc_now())
-        self._pending = []
-        written.clear()
-        if not self.hold:
-            self._commit_now()
+        if self.hold:
+            self._done = True
+            return
+        self._commit_now()
 
     def _commit_now(self) -> None:
+        # The shared rows (running balances, the audit chain's head) are touched last, so
+        # concurrent transactions hold their locks only while committing.
         conn = self.connection
+        self.ledger.flush_balances()
+        if self._pending:
+            self.audit.append(self._pending, self.ledger.written, utc_now())
+        self._pending = []
+        self.ledger.written.clear()
         steps, self._before_commit = self._before_commit, []
         for step in steps:
             step(conn)
@@ -145,7 +151,7 @@ class UnitOfWork:
         if self._conn is None:
             return
         try:
-            if self._pending or self.ledger.written:
+            if (self._pending or self.ledger.written) and not self._done:
                 raise RuntimeError("finish() with changes no service committed")
             self._commit_now()
         finally:
@@ -157,6 +163,7 @@ class UnitOfWork:
         self._pending = []
         self._before_commit = []
         self._depth = 0
+        self._done = False
         if conn is None:
             return
         try:
