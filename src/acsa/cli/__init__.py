@@ -1,4 +1,5 @@
-"""The ``acsa`` command: thin. Parse, call one service, print."""
+"""The ``acsa`` command: thin. Parse, call one service (or, with ``--server``, the same
+operation of the REST API), print."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from acsa.cli import (
     system,
     users,
 )
+from acsa.cli.common import ServerOption, TokenOption, close_server, use_server
 
 app = typer.Typer(
     name="acsa",
@@ -26,6 +28,14 @@ app = typer.Typer(
     rich_markup_mode="rich",
     help=system.HELP,
 )
+
+
+@app.callback()
+def _options(ctx: typer.Context, server: ServerOption = None, token: TokenOption = None) -> None:
+    use_server(server, token)
+    ctx.call_on_close(close_server)
+
+
 system.register(app)
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(orders.app, name="orders")

@@ -15,6 +15,7 @@ from acsa.cli.common import (
     out,
     print_json,
     refusals,
+    remote,
     uow_for,
 )
 from acsa.cli.render import agreement_panel, agreements_table
@@ -44,11 +45,16 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List agreements, with their status today or on --as-of."""
+    """List agreements, with their status today or on --as-of (through a server: those your
+    nation is party to; an admin's, all)."""
     with refusals(as_json):
+        api = remote(db)
         on = parse_day(as_of, "--as-of")
-        found = service.list_agreements(uow_for(engine_for(db), read_only=True), party, on)
-        items = [agreement_out(a, on or today()) for a in found]
+        if api is not None:
+            items = api.list_agreements(party, on)
+        else:
+            found = service.list_agreements(uow_for(engine_for(db), read_only=True), party, on)
+            items = [agreement_out(a, on or today()) for a in found]
     if as_json:
         print_json(items)
         return
@@ -70,10 +76,14 @@ def show(
 ) -> None:
     """One agreement: dates, status, scope, settlement terms, versions and sources."""
     with refusals(as_json):
+        api = remote(db)
         on = parse_day(as_of, "--as-of") or today()
-        item = agreement_out(
-            service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on
-        )
+        if api is not None:
+            item = api.get_agreement(agreement_id, on)
+        else:
+            item = agreement_out(
+                service.get_agreement(uow_for(engine_for(db), read_only=True), agreement_id), on
+            )
     if as_json:
         print_json(item)
         return
@@ -84,8 +94,12 @@ def show(
 def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Add an agreement from a document (id, title, parties, versions)."""
     with refusals(as_json):
-        agreement = service.add_agreement(uow_for(engine_for(db)), read_document(file))
-        item = agreement_out(agreement, today())
+        api = remote(db)
+        if api is not None:
+            item = api.add_agreement(read_document(file))
+        else:
+            agreement = service.add_agreement(uow_for(engine_for(db)), read_document(file))
+            item = agreement_out(agreement, today())
     if as_json:
         print_json(item)
         return
@@ -101,12 +115,16 @@ def amend(
 ) -> None:
     """Add a new version (a new text or an amendment) to an agreement."""
     with refusals(as_json):
-        agreement = service.amend_agreement(
-            uow_for(engine_for(db)), agreement_id, read_document(file)
-        )
-        item = agreement_out(agreement, today())
+        api = remote(db)
+        if api is not None:
+            item = api.amend_agreement(agreement_id, read_document(file))
+        else:
+            agreement = service.amend_agreement(
+                uow_for(engine_for(db)), agreement_id, read_document(file)
+            )
+            item = agreement_out(agreement, today())
     if as_json:
         print_json(item)
         return
-    latest = agreement.latest
+    latest = item.versions[-1]
     out.print(f"agreement {item.id} amended: version {latest.version} ({latest.label})")

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.cli.common import (
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    remote,
+    uow_for,
+)
 from acsa.services import audit as service
 
 app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log of every change.")
@@ -32,9 +41,14 @@ def log(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The records in order: who, when, what, before and after, and the chain's hashes."""
+    """The records in order: who, when, what, before and after, and the chain's hashes
+    (through a server: an auditor's or admin's, of their nation)."""
     with refusals(as_json):
-        records = service.audit_log(uow_for(engine_for(db), True), order, None, limit, offset)
+        api = remote(db)
+        if api is not None:
+            records = api.audit_log(order, limit, offset)
+        else:
+            records = service.audit_log(uow_for(engine_for(db), True), order, None, limit, offset)
     if as_json:
         print_json(records)
         return
@@ -60,7 +74,11 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Check every link and hash of the chain and that every ledger entry is covered as
     written; exits 2 and names the first broken record otherwise."""
     with refusals(as_json):
-        result = service.verify_audit(uow_for(engine_for(db), True))
+        api = remote(db)
+        if api is not None:
+            result = api.verify_audit()
+        else:
+            result = service.verify_audit(uow_for(engine_for(db), True))
     if as_json:
         print_json(result)
     elif result.ok:

@@ -1,4 +1,11 @@
-"""What every command shares: options, the database, JSON output and coded errors."""
+"""What every command shares: options, the database or the server, JSON output and coded
+errors.
+
+With a server set (``acsa --server URL --token TOKEN``, or ACSA_SERVER and ACSA_TOKEN), a
+command that has an API equivalent asks ``remote()`` for the API client and goes through it,
+as the token's user; one that works on a local database only is refused by ``engine_for``,
+which never opens a database while a server is set.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,10 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import BaseModel
@@ -23,7 +31,12 @@ from acsa.config import database_url
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.services.setup import require_current_schema
 
+if TYPE_CHECKING:
+    from acsa.client import Client
+
 EXIT_REFUSED = 2
+ENV_SERVER = "ACSA_SERVER"
+ENV_TOKEN = "ACSA_TOKEN"
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -57,13 +70,107 @@ LineOption = Annotated[
 ]
 
 
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar=ENV_SERVER,
+        help="Work through the acsa server at this URL (its REST API) instead of a local "
+        "database, as the user of --token.",
+        show_default=False,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar=ENV_TOKEN,
+        help="Your personal API token for --server (`acsa tokens new`); ACSA_TOKEN keeps it "
+        "out of the process list.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass
+class _Server:
+    """The server the process works through, if any (set by the root command's options)."""
+
+    url: str | None = None
+    token: str | None = None
+    client: Client | None = None
+
+
+_server = _Server()
+
+
+def use_server(url: str | None, token: str | None) -> None:
+    """Work through the server at ``url`` (None: the local database) from now on."""
+    close_server()
+    _server.url = url.strip() if url and url.strip() else None
+    _server.token = token
+
+
+def close_server() -> None:
+    if _server.client is not None:
+        _server.client.close()
+    _server.client = None
+
+
+def remote(db: str | None = None, actor: str | None = None) -> Client | None:
+    """The API client when a server is set, else None: the one place where a command learns
+    whether it works through the server or on a local database. ``db`` and ``actor`` are the
+    command's --db and --actor, which only a local database can honour."""
+    if _server.url is None:
+        return None
+    if db:
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "--db",
+            f"--db names a local database, but a server is set ({_server.url}, from --server "
+            f"or {ENV_SERVER}): give one or the other",
+        )
+    if actor:
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "--actor",
+            "through a server you act as the user of your token; --actor is for a local database",
+        )
+    if _server.client is None:
+        from acsa.client import Client  # httpx: loaded when a server is used
+
+        _server.client = Client(_server.url, _server.token)
+    return _server.client
+
+
+def local_only() -> AcsaError:
+    """The refusal of a command that works on a local database only, while a server is set."""
+    command = "this command"
+    try:  # Typer's own (vendored) click keeps the running command's context
+        from typer._click.globals import get_current_context
+
+        ctx = get_current_context(silent=True)
+        command = ctx.command_path if ctx is not None else command
+    except ImportError:  # pragma: no cover - another Typer
+        pass
+    return AcsaError.single(
+        Code.INVALID_INPUT,
+        "--server",
+        f"`{command}` works on a local database only, and a server is set ({_server.url}, "
+        f"from --server or {ENV_SERVER}); run it without one",
+    )
+
+
 @cache
 def _engine(url: str) -> Engine:
     return make_engine(url)
 
 
 def engine_for(db: str | None, check_schema: bool = True) -> Engine:
-    """The process's one engine for the database ``db`` names (see ``acsa.config``)."""
+    """The process's one engine for the database ``db`` names (see ``acsa.config``); refused
+    while a server is set, so that no command opens a database behind the server's back."""
+    if _server.url is not None:
+        raise local_only()
     engine = _engine(database_url(db))
     if check_schema:
         require_current_schema(engine)

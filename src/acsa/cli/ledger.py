@@ -10,7 +10,16 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.cli.common import (
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    remote,
+    uow_for,
+)
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code
 from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
@@ -34,6 +43,9 @@ AsOfOption = Annotated[
 ]
 
 
+BOOK = "you read the book"
+
+
 def money(amount: Decimal, currency: str) -> str:
     """An amount as people read it: thousands separated, with its currency."""
     return f"{amount:,} {currency}"
@@ -55,10 +67,15 @@ def balance(
     """Where each nation stands with each partner, per currency.
 
     Cash owed each way, what awaits replacement in kind each way, the net, and the support
-    provided and received."""
+    provided and received. Through a server: your nation's book."""
     with refusals(as_json):
+        api = remote(db)
         day = parse_day(as_of, "--as-of")
-        found = service.balances(uow_for(engine_for(db), read_only=True), nation, partner, day)
+        if api is not None:
+            api.own_nation(nation, "nation", BOOK)
+            found = api.balances(partner, day)
+        else:
+            found = service.balances(uow_for(engine_for(db), read_only=True), nation, partner, day)
     if as_json:
         print_json(found)
         return
@@ -111,11 +128,16 @@ def statement(
     The opening balance the partner owes (negative: is owed), every entry of the period with
     its order and document, and the closing balance."""
     with refusals(as_json):
+        api = remote(db)
         first = _required_day(start, "--from")
         last = _required_day(end, "--to")
-        found = service.statement(
-            uow_for(engine_for(db), read_only=True), nation, partner, first, last, currency
-        )
+        if api is not None:
+            api.own_nation(nation, "nation", BOOK)
+            found = api.statement(partner, first, last, currency)
+        else:
+            found = service.statement(
+                uow_for(engine_for(db), read_only=True), nation, partner, first, last, currency
+            )
     if as_json:
         print_json(found)
         return
@@ -168,10 +190,15 @@ def aging(
     """Open debts by age band in days.
 
     Unpaid invoices age from their issue, received value not invoiced and in-kind debt
-    awaiting replacement from their receipt."""
+    awaiting replacement from their receipt. Through a server: your nation's book."""
     with refusals(as_json):
+        api = remote(db)
         day = parse_day(as_of, "--as-of")
-        found = service.aging(uow_for(engine_for(db), read_only=True), nation, partner, day)
+        if api is not None:
+            api.own_nation(nation, "nation", BOOK)
+            found = api.aging(partner, day)
+        else:
+            found = service.aging(uow_for(engine_for(db), read_only=True), nation, partner, day)
     if as_json:
         print_json(found)
         return
@@ -205,10 +232,15 @@ def overdue(
     """What is overdue, most overdue first.
 
     Invoices past due with something unpaid, and in-kind debt past its replacement deadline
-    not yet converted to cash."""
+    not yet converted to cash. Through a server: on orders your nation is party to."""
     with refusals(as_json):
+        api = remote(db)
         day = parse_day(as_of, "--as-of")
-        found = service.overdue(uow_for(engine_for(db), read_only=True), nation, day)
+        if api is not None:
+            api.own_nation(nation, "nation", BOOK)
+            found = api.overdue(day)
+        else:
+            found = service.overdue(uow_for(engine_for(db), read_only=True), nation, day)
     if as_json:
         print_json(found)
         return
@@ -239,9 +271,13 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Check the running balances against a recompute from postings.
 
     Every running balance must equal its postings' sum and every book must balance per
-    currency; exits 2 naming each difference if not."""
+    currency; exits 2 naming each difference if not. Through a server: your nation's book."""
     with refusals(as_json):
-        result: VerifyOut = service.verify(uow_for(engine_for(db), read_only=True))
+        api = remote(db)
+        if api is not None:
+            result: VerifyOut = api.verify_ledger()
+        else:
+            result = service.verify(uow_for(engine_for(db), read_only=True))
         service.require_verified(result)
     if as_json:
         print_json(result)

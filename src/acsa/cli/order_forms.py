@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +13,19 @@ import typer
 
 from acsa.adapters.exports import cannot_write, check_output
 from acsa.cli import orders
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, remote, uow_for
 from acsa.services.order_forms import order_form
 
 
 class FormFormat(StrEnum):
     PDF = "pdf"
+
+
+def _write(path: Path, write: Callable[[], object]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
 
 
 @orders.app.command("form")
@@ -38,17 +46,21 @@ def form(
     as_json: JsonOption = False,
 ) -> None:
     """Write the order / receipt / invoice form: every field of the standard form, the
-    signatures from the order's history, invoices, payments, settlements, documents."""
+    signatures from the order's history, invoices, payments, settlements, documents (through
+    a server: the form the server makes, written here)."""
     path = out_path or Path(f"order-{order_id}.{file_format.value}")
-    from acsa.adapters.exports.order_form import write_order_form  # reportlab: load when used
 
     with refusals(as_json):
+        api = remote(db)
         check_output(path)
-        data = order_form(uow_for(engine_for(db), read_only=True), order_id)
-        try:
-            write_order_form(data, path)
-        except OSError as exc:
-            raise cannot_write(path, exc) from None
+        if api is not None:
+            content = api.order_form_pdf(order_id)
+            _write(path, lambda: path.write_bytes(content))
+        else:
+            from acsa.adapters.exports.order_form import write_order_form  # reportlab: when used
+
+            data = order_form(uow_for(engine_for(db), read_only=True), order_id)
+            _write(path, lambda: write_order_form(data, path))
     if as_json:
         sys.stdout.write(json.dumps({"file": str(path)}) + "\n")
     else:

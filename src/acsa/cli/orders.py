@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,14 +21,20 @@ from acsa.cli.common import (
     print_errors,
     print_json,
     refusals,
+    remote,
     uow_for,
 )
 from acsa.cli.render import order_panel, orders_table
 from acsa.config import actor as acting
+from acsa.domain.errors import Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import ErrorsOut, OrderOut, order_out, violation_out
 from acsa.services import orders as service
 from acsa.services.settlement import close as close_order
+
+if TYPE_CHECKING:
+    from acsa.adapters.db.unit_of_work import UnitOfWork
+    from acsa.client import Client
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 
@@ -42,12 +49,11 @@ def _show(order: OrderOut, as_json: bool) -> None:
         out.print(order_panel(order))
 
 
-def _show_stored(db: str | None, order: Order, as_json: bool) -> None:
-    """Show an order just changed as it is now stored, with its whole history."""
+def _stored(db: str | None, order: Order) -> OrderOut:
+    """An order just changed as it is now stored, with its whole history."""
     assert order.id is not None
-    with refusals(as_json):
-        stored = service.get_order(uow_for(engine_for(db, check_schema=False), True), order.id)
-    _show(order_out(stored), as_json)
+    stored = service.get_order(uow_for(engine_for(db, check_schema=False), True), order.id)
+    return order_out(stored)
 
 
 def _out(db: str | None, order: Order) -> OrderOut:
@@ -60,6 +66,26 @@ def _out(db: str | None, order: Order) -> OrderOut:
     return order_out(order, violations)
 
 
+Step = Callable[["UnitOfWork", str], Order]
+
+
+def _act(
+    db: str | None,
+    actor: str | None,
+    as_json: bool,
+    through: Callable[[Client], OrderOut],
+    step: Step,
+) -> None:
+    """Act on an order through the server or with the service, then show it as stored."""
+    with refusals(as_json):
+        api = remote(db, actor)
+        if api is not None:
+            result = through(api)
+        else:
+            result = _stored(db, step(uow_for(engine_for(db)), acting(actor)))
+    _show(result, as_json)
+
+
 @app.command()
 def new(
     file: Annotated[Path, typer.Option("--file", help="Order document (JSON); see the README.")],
@@ -70,14 +96,18 @@ def new(
     """Create a draft order from a JSON document. Malformed orders are refused; what the
     agreement would refuse is shown, and must be fixed before submit."""
     with refusals(as_json):
-        order, warnings = service.place_order(
-            uow_for(engine_for(db)), read_document(file), acting(actor)
-        )
-        result = order_out(order, warnings)
+        api = remote(db, actor)
+        if api is not None:
+            result = api.place_order(read_document(file))
+        else:
+            order, warnings = service.place_order(
+                uow_for(engine_for(db)), read_document(file), acting(actor)
+            )
+            result = order_out(order, warnings)
     _show(result, as_json)
-    if warnings and not as_json:
+    if result.violations and not as_json:
         err.print(
-            f"[yellow]order {order.id} saved as a draft; submit will be refused until "
+            f"[yellow]order {result.id} saved as a draft; submit will be refused until "
             "the problems above are fixed[/yellow]"
         )
 
@@ -96,14 +126,17 @@ def check(
     """Run the agreement checks on an order or a document, changing nothing. Exits 2 when the
     checks would refuse it."""
     with refusals(as_json):
-        uow = uow_for(engine_for(db), read_only=True)
-        if file is not None:
-            violations = service.check_document(uow, read_document(file))
-        elif order_id is not None:
-            order = service.get_order(uow, order_id)
-            violations = service.violations_now(uow, order)
+        api = remote(db)
+        if api is not None:
+            violations = _checked(file, order_id, api.check_document, api.check_order)
         else:
-            raise typer.BadParameter("give an order ID or --file")
+            uow = uow_for(engine_for(db), read_only=True)
+            violations = _checked(
+                file,
+                order_id,
+                lambda doc: service.check_document(uow, doc),
+                lambda i: service.violations_now(uow, service.get_order(uow, i)),
+            )
     if violations:
         print_errors(violations, as_json)
         raise typer.Exit(2)
@@ -111,6 +144,19 @@ def check(
         print_json(ErrorsOut(errors=[violation_out(v) for v in violations]))
     else:
         out.print("[green]the agreement checks pass[/green]")
+
+
+def _checked(
+    file: Path | None,
+    order_id: int | None,
+    document: Callable[[object], list[Violation]],
+    stored: Callable[[int], list[Violation]],
+) -> list[Violation]:
+    if file is not None:
+        return document(read_document(file))
+    if order_id is not None:
+        return stored(order_id)
+    raise typer.BadParameter("give an order ID or --file")
 
 
 @app.command("list")
@@ -122,13 +168,16 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List orders, oldest first."""
+    """List orders, oldest first (through a server: those of your nation)."""
     with refusals(as_json):
-        engine = engine_for(db)
-        found = service.list_orders(
-            uow_for(engine, read_only=True), status, agreement, limit, offset
-        )
-        items = [order_out(o) for o in found]
+        api = remote(db)
+        if api is not None:
+            items = api.list_orders(status, agreement, limit, offset)
+        else:
+            found = service.list_orders(
+                uow_for(engine_for(db), read_only=True), status, agreement, limit, offset
+            )
+            items = [order_out(o) for o in found]
     if as_json:
         print_json(items)
         return
@@ -139,8 +188,11 @@ def list_(
 def show(order_id: IdArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One order with its lines and its full dated, attributed history."""
     with refusals(as_json):
-        order = service.get_order(uow_for(engine_for(db), read_only=True), order_id)
-        result = _out(db, order)
+        api = remote(db)
+        if api is not None:
+            result = api.get_order(order_id)
+        else:
+            result = _out(db, service.get_order(uow_for(engine_for(db), read_only=True), order_id))
     _show(result, as_json)
 
 
@@ -152,9 +204,13 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a draft to the supplier; the agreement checks run first."""
-    with refusals(as_json):
-        order = service.submit(uow_for(engine_for(db)), order_id, acting(actor))
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.submit(order_id),
+        lambda uow, who: service.submit(uow, order_id, who),
+    )
 
 
 @app.command()
@@ -166,9 +222,13 @@ def accept(
     as_json: JsonOption = False,
 ) -> None:
     """Accept for the supplier (less on some lines with --line N=QTY); the checks run again."""
-    with refusals(as_json):
-        order = service.accept(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.accept(order_id, parse_lines(line)),
+        lambda uow, who: service.accept(uow, order_id, who, parse_lines(line)),
+    )
 
 
 @app.command()
@@ -180,9 +240,13 @@ def reject(
     as_json: JsonOption = False,
 ) -> None:
     """Reject a submitted order for the supplier."""
-    with refusals(as_json):
-        order = service.reject(uow_for(engine_for(db)), order_id, acting(actor), reason)
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.reject(order_id, reason),
+        lambda uow, who: service.reject(uow, order_id, who, reason),
+    )
 
 
 @app.command()
@@ -194,9 +258,13 @@ def deliver(
     as_json: JsonOption = False,
 ) -> None:
     """Record a delivery: everything still to deliver, or --line N=QTY for a partial one."""
-    with refusals(as_json):
-        order = service.deliver(uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line))
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.deliver(order_id, parse_lines(line)),
+        lambda uow, who: service.deliver(uow, order_id, who, parse_lines(line)),
+    )
 
 
 @app.command()
@@ -211,11 +279,13 @@ def receive(
     """Record the receipt of what was delivered. With --line N=QTY, line N was received in
     that quantity (0 for none) and the difference is recorded as a discrepancy; lines not
     named were received as delivered."""
-    with refusals(as_json):
-        order = service.receive(
-            uow_for(engine_for(db)), order_id, acting(actor), parse_lines(line), note
-        )
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.receive(order_id, parse_lines(line), note),
+        lambda uow, who: service.receive(uow, order_id, who, parse_lines(line), note),
+    )
 
 
 @app.command()
@@ -227,9 +297,13 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel an order before anything is delivered."""
-    with refusals(as_json):
-        order = service.cancel(uow_for(engine_for(db)), order_id, acting(actor), reason)
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.cancel(order_id, reason),
+        lambda uow, who: service.cancel(uow, order_id, who, reason),
+    )
 
 
 @app.command()
@@ -240,6 +314,10 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close a received order once nothing is owed on it, in cash or in kind."""
-    with refusals(as_json):
-        order = close_order(uow_for(engine_for(db)), order_id, acting(actor))
-    _show_stored(db, order, as_json)
+    _act(
+        db,
+        actor,
+        as_json,
+        lambda api: api.close_order(order_id),
+        lambda uow, who: close_order(uow, order_id, who),
+    )

@@ -20,7 +20,16 @@ from rich.table import Table
 from acsa.adapters.exports import cannot_write, check_output
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.cli import report
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.cli.common import (
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    remote,
+    uow_for,
+)
 from acsa.domain.fiscal import fiscal_year
 from acsa.report_schemas import AnnualReport
 from acsa.services.annual_report import annual_report
@@ -95,7 +104,8 @@ def annual(
 ) -> None:
     """Orders and their value over a fiscal year by partner, category and activity, settled
     and open, provided and received; value per month; balance with each partner at month end.
-    Amounts are per currency, never added across currencies."""
+    Amounts are per currency, never added across currencies. Through a server: your nation's
+    report, from the server's books, written here."""
     code = nation.strip().upper()
     year = fiscal_year(code, fy, shipped_fiscal_calendars())
     start, end, label = year.start, year.end, year.label
@@ -105,16 +115,21 @@ def annual(
         path = out_path or Path(f"{stem}.{file_format.value}")
     chart_dir = charts_dir or (path.parent if path else None)
     with refusals(as_json), _progress(show=not as_json and out.is_terminal) as progress:
+        api = remote(db)
         if path is not None:
             check_output(path)
-        data = annual_report(
-            uow_for(engine_for(db), read_only=True),
-            code,
-            start,
-            end,
-            label,
-            progress=progress("reading the books"),
-        )
+        if api is not None:
+            api.own_nation(code, "--nation", "you make the annual report")
+            data = api.annual_report(fy)
+        else:
+            data = annual_report(
+                uow_for(engine_for(db), read_only=True),
+                code,
+                start,
+                end,
+                label,
+                progress=progress("reading the books"),
+            )
         charts = _charts(data, chart_dir, stem, progress("drawing the charts"))
         if path is not None:
             _write(file_format, data, path, charts, progress(f"writing {path.name}"))

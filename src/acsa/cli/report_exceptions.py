@@ -8,7 +8,16 @@ import typer
 from rich.table import Table
 
 from acsa.cli import report
-from acsa.cli.common import DbOption, JsonOption, engine_for, out, print_json, refusals, uow_for
+from acsa.cli.common import (
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    remote,
+    uow_for,
+)
 from acsa.domain.dates import parse_day
 from acsa.exceptions_schemas import ExceptionOut
 from acsa.services.exceptions import exceptions as find_exceptions
@@ -27,10 +36,14 @@ def exceptions(
 
     Received but not invoiced; invoiced and overdue; replacement in kind due within 30 days
     or past due; orders missing a required field or a signature; orders settled but not
-    closed."""
+    closed. Through a server: on orders your nation is party to."""
     with refusals(as_json):
+        api = remote(db)
         day = parse_day(as_of, "--as-of")
-        found = find_exceptions(uow_for(engine_for(db), read_only=True), day)
+        if api is not None:
+            found = api.exceptions(day)
+        else:
+            found = find_exceptions(uow_for(engine_for(db), read_only=True), day)
     if as_json:
         print_json(found)
         return

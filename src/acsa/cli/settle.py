@@ -19,6 +19,7 @@ from acsa.cli.common import (
     out,
     print_json,
     refusals,
+    remote,
     uow_for,
 )
 from acsa.config import actor as acting
@@ -86,9 +87,13 @@ def issue(
     """Invoice what the order owes in cash and is not invoiced yet (numbered, due after the
     agreement's payment term)."""
     with refusals(as_json):
-        invoice = service.issue_invoice(
-            uow_for(engine_for(db)), order_id, acting(actor), parse_day(on, "--date")
-        )
+        api = remote(db, actor)
+        if api is not None:
+            invoice = api.issue_invoice(order_id, parse_day(on, "--date"))
+        else:
+            invoice = service.issue_invoice(
+                uow_for(engine_for(db)), order_id, acting(actor), parse_day(on, "--date")
+            )
     _show_invoice(invoice, as_json)
 
 
@@ -101,11 +106,15 @@ def list_invoices(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Invoices with what is paid and unpaid (status open, paid or overdue today)."""
+    """Invoices with what is paid and unpaid (status open, paid or overdue today); through a
+    server, those issued by or to your nation."""
+    nation = party.upper() if party else None
     with refusals(as_json):
-        items = service.list_invoices(
-            uow_for(engine_for(db), read_only=True), order, party.upper() if party else None
-        )
+        api = remote(db)
+        if api is not None:
+            items = api.list_invoices(order, nation)
+        else:
+            items = service.list_invoices(uow_for(engine_for(db), read_only=True), order, nation)
     if as_json:
         print_json(items)
     else:
@@ -120,7 +129,11 @@ def show_invoice(
 ) -> None:
     """One invoice with its payments."""
     with refusals(as_json):
-        found = service.get_invoice(uow_for(engine_for(db), read_only=True), invoice)
+        api = remote(db)
+        if api is not None:
+            found = api.get_invoice(invoice)
+        else:
+            found = service.get_invoice(uow_for(engine_for(db), read_only=True), invoice)
     _show_invoice(found, as_json)
 
 
@@ -140,18 +153,17 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record a payment against an invoice; a payment over what is unpaid is refused."""
+    code = currency.upper() if currency else None
     with refusals(as_json):
+        api = remote(db, actor)
         paid = parse_day(on, "--date")
         assert paid is not None
-        result = service.record_payment(
-            uow_for(engine_for(db)),
-            invoice,
-            amount,
-            paid,
-            acting(actor),
-            reference,
-            currency.upper() if currency else None,
-        )
+        if api is not None:
+            result = api.record_payment(invoice, amount, paid, reference, code)
+        else:
+            result = service.record_payment(
+                uow_for(engine_for(db)), invoice, amount, paid, acting(actor), reference, code
+            )
     _show_invoice(result, as_json)
 
 
@@ -175,9 +187,13 @@ def replace(
 ) -> None:
     """Record goods returned in kind: same category, quantity and NSN as the lines received."""
     with refusals(as_json):
-        result = service.replace(
-            uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
-        )
+        api = remote(db, actor)
+        if api is not None:
+            result = api.replace(order_id, read_document(file))
+        else:
+            result = service.replace(
+                uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
+            )
     _show_settlement(result, as_json)
 
 
@@ -191,9 +207,13 @@ def exchange(
 ) -> None:
     """Record other goods or services of equal value, valued in the order's currency."""
     with refusals(as_json):
-        result = service.exchange(
-            uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
-        )
+        api = remote(db, actor)
+        if api is not None:
+            result = api.exchange(order_id, read_document(file))
+        else:
+            result = service.exchange(
+                uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
+            )
     _show_settlement(result, as_json)
 
 
@@ -207,16 +227,20 @@ def sweep(
     as_json: JsonOption = False,
 ) -> None:
     """Turn in-kind debt past its replacement deadline into cash debt, with an invoice each.
-    Running it again the same day changes nothing."""
+    Running it again the same day changes nothing. Through a server: your nation's debt."""
     show_progress = not as_json and sys.stdout.isatty()
     with refusals(as_json), Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("sweeping orders settled in kind", total=None)
-        result = service.sweep(
-            uow_for(engine_for(db)),
-            acting(actor),
-            parse_day(as_of, "--as-of"),
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+        api = remote(db, actor)
+        if api is not None:
+            result = api.sweep(parse_day(as_of, "--as-of"))
+        else:
+            result = service.sweep(
+                uow_for(engine_for(db)),
+                acting(actor),
+                parse_day(as_of, "--as-of"),
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
     if as_json:
         print_json(result)
         return
@@ -237,9 +261,14 @@ def show_account(
 ) -> None:
     """What an order has received, invoiced, been paid and settled in kind, and still owes."""
     with refusals(as_json):
-        uow = uow_for(engine_for(db), read_only=True)
-        account = service.order_account(uow, order_id)
-        settled = service.settlements_of(uow, order_id)
+        api = remote(db)
+        if api is not None:
+            both = api.account(order_id)
+            account, settled = both.account, both.settlements
+        else:
+            uow = uow_for(engine_for(db), read_only=True)
+            account = service.order_account(uow, order_id)
+            settled = service.settlements_of(uow, order_id)
     if as_json:
         print_json(account)
         return

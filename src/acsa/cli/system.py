@@ -19,7 +19,10 @@ from acsa.services.setup import init_database
 HELP = (
     "acsa: mutual logistics support under Acquisition and Cross-Servicing Agreements.\n\n"
     f"Database: --db URL, else ACSA_DATABASE_URL, else the SQLite file "
-    f"{default_database_path()}"
+    f"{default_database_path()}\n\n"
+    "Server: --server URL and --token TOKEN (or ACSA_SERVER and ACSA_TOKEN) work through an "
+    "acsa server's API instead, as the token's user; commands that need the database itself "
+    "(info, init, demo, serve, rates, import) refuse then."
 )
 
 

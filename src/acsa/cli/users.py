@@ -1,4 +1,6 @@
-"""acsa users add|list|show|update and acsa tokens new|list|revoke (the local operator's)."""
+"""acsa users add|list|update and acsa tokens new|list|revoke: the local operator's, or
+through a server an admin's for the users of their nation, and everyone's for their own
+tokens."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from acsa.cli.common import (
     out,
     print_json,
     refusals,
+    remote,
     uow_for,
 )
 from acsa.config import actor as acting
@@ -79,7 +82,8 @@ def add(
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a user of one nation with one or more roles."""
+    """Add a user of one nation with one or more roles (through a server: an admin adds
+    users of their own nation)."""
     doc = {
         "name": name,
         "nation": nation,
@@ -88,7 +92,11 @@ def add(
         "language": language,
     }
     with refusals(as_json):
-        user = service.add_user(uow_for(engine_for(db)), doc, acting(actor))
+        api = remote(db, actor)
+        if api is not None:
+            user = api.add_user(doc)
+        else:
+            user = service.add_user(uow_for(engine_for(db)), doc, acting(actor))
     if as_json:
         print_json(user)
     else:
@@ -101,9 +109,16 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Every user, by name."""
+    """Every user, by name (through a server: an admin lists the users of their nation)."""
     with refusals(as_json):
-        rows = service.list_users(uow_for(engine_for(db), True), nation.upper() if nation else None)
+        api = remote(db)
+        if api is not None:
+            api.own_nation(nation, "nation", "you manage the users")
+            rows = api.list_users()
+        else:
+            rows = service.list_users(
+                uow_for(engine_for(db), True), nation.upper() if nation else None
+            )
     if as_json:
         print_json(rows)
     else:
@@ -129,9 +144,19 @@ def update(
     """Change a user's roles, password, language, or switch them off (users are never deleted:
     the audit log names them)."""
     with refusals(as_json):
-        user = service.update_user(
-            uow_for(engine_for(db)), name, acting(actor), password, _roles(role), active, language
-        )
+        api = remote(db, actor)
+        if api is not None:
+            user = api.update_user(name, password, _roles(role), active, language)
+        else:
+            user = service.update_user(
+                uow_for(engine_for(db)),
+                name,
+                acting(actor),
+                password,
+                _roles(role),
+                active,
+                language,
+            )
     if as_json:
         print_json(user)
     else:
@@ -167,11 +192,17 @@ def new_token(
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a personal API token; its secret is printed this once and kept only as a hash."""
+    """Make a personal API token; its secret is printed this once and kept only as a hash
+    (through a server: a token for yourself)."""
     with refusals(as_json):
-        token = service.issue_token(
-            uow_for(engine_for(db)), user, name, expires_days or None, acting(actor)
-        )
+        api = remote(db, actor)
+        if api is not None:
+            api.own_name(user, "user", "you make tokens")
+            token = api.new_token(name, expires_days or None)
+        else:
+            token = service.issue_token(
+                uow_for(engine_for(db)), user, name, expires_days or None, acting(actor)
+            )
     if as_json:
         print_json(token)
     else:
@@ -184,9 +215,14 @@ def list_tokens(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Tokens with their state (never their secrets)."""
+    """Tokens with their state (never their secrets); through a server, your own."""
     with refusals(as_json):
-        rows = service.list_tokens(uow_for(engine_for(db), True), user)
+        api = remote(db)
+        if api is not None:
+            api.own_name(user, "user", "you list tokens")
+            rows = api.my_tokens()
+        else:
+            rows = service.list_tokens(uow_for(engine_for(db), True), user)
     if as_json:
         print_json(rows)
     else:
@@ -200,9 +236,13 @@ def revoke(
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Revoke a token at once."""
+    """Revoke a token at once (through a server: one of yours)."""
     with refusals(as_json):
-        token = service.revoke_token(uow_for(engine_for(db)), token_id, acting(actor))
+        api = remote(db, actor)
+        if api is not None:
+            token = api.revoke_token(token_id)
+        else:
+            token = service.revoke_token(uow_for(engine_for(db)), token_id, acting(actor))
     if as_json:
         print_json(token)
     else:

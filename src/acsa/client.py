@@ -1,0 +1,669 @@
+"""The REST API as the ``acsa`` command uses it with ``--server``: one method per operation,
+answering the same Pydantic models the services return, and refusing with the same coded
+``AcsaError`` (a problem+json answer becomes the error with the same violations).
+
+Every POST carries a fresh ``Idempotency-Key``; a POST (or a GET) that meets a connection
+error or a 502/503/504 is sent again, at most twice, with the SAME key, so that the server does
+it at most once. A 4xx is never retried: it is the server's answer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from acsa import __version__
+from acsa.account_schemas import TokenIssuedOut, TokenOut, UserIn, UserOut, WhoAmIOut
+from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.money import to_decimal
+from acsa.exceptions_schemas import ExceptionOut
+from acsa.ledger_schemas import (
+    AgingOut,
+    ExchangeIn,
+    InvoiceOut,
+    OrderAccountOut,
+    OverdueOut,
+    PositionOut,
+    ReplacementIn,
+    SettlementOut,
+    StatementOut,
+    SweepOut,
+    VerifyOut,
+)
+from acsa.report_schemas import AnnualReport
+from acsa.schemas import (
+    AgreementDoc,
+    AgreementOut,
+    AgreementVersionDoc,
+    ErrorsOut,
+    OrderIn,
+    OrderOut,
+    ViolationOut,
+    parse_model,
+)
+from acsa.services.audit import AuditRecordOut, AuditVerifyOut
+from acsa.services.ledger import currency_code, party_code
+from acsa.services.orders import MAX_ORDER_ID, order_not_found
+
+M = TypeVar("M", bound=BaseModel)
+
+API_PREFIX = "/api/v1"
+TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+#: How many times a request is sent again after a connection error or a 502/503/504.
+RETRIES = 2
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_PAUSE_S = 5.0
+#: The API's largest pages of orders and of audit records (see api/routers/).
+MAX_PAGE = 500
+MAX_AUDIT_PAGE = 1000
+MAX_INVOICE_REF = 40
+MAX_AGREEMENT_ID = 64
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+ERRORS_BY_STATUS: dict[int, type[AcsaError]] = {
+    401: UnauthenticatedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+}
+
+
+class AccountOut(BaseModel):
+    """``GET /orders/{id}/account``: what an order owes, with its settlements in kind."""
+
+    account: OrderAccountOut
+    settlements: list[SettlementOut]
+
+
+def remote_error(message: str) -> AcsaError:
+    return AcsaError.single(Code.REMOTE_ERROR, "--server", message)
+
+
+def server_base(server: str) -> str:
+    """The server's URL without a trailing slash or the API prefix; refused unless it is an
+    http(s) URL with a host."""
+    text = server.strip().rstrip("/")
+    text = text.removesuffix(API_PREFIX)
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "--server",
+            f"--server {server!r}: give the server's URL, e.g. https://acsa.example.org "
+            "or http://127.0.0.1:8000",
+        )
+    return text
+
+
+def violation_of(item: Mapping[str, Any] | ViolationOut) -> Violation:
+    """A violation as the API writes it (``{code, field, message, clause}``); a code this
+    version does not know keeps its name in the message, as a REMOTE_ERROR."""
+    data = item.model_dump() if isinstance(item, ViolationOut) else item
+    raw_code = str(data.get("code", ""))
+    message = str(data.get("message", ""))
+    try:
+        code = Code(raw_code)
+    except ValueError:
+        code = Code.REMOTE_ERROR
+        message = f"{raw_code}: {message}"
+    clause = data.get("clause")
+    return Violation(
+        code, str(data.get("field", "")), message, None if clause is None else str(clause)
+    )
+
+
+def refusal_of(response: httpx.Response) -> AcsaError:
+    """The coded error a refusal (problem+json, or anything else) stands for."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    violations = (
+        [violation_of(e) for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+    )
+    if not violations:
+        request = response.request
+        violations = [
+            Violation(
+                Code.REMOTE_ERROR,
+                "--server",
+                f"the server answered {response.status_code} {response.reason_phrase} to "
+                f"{request.method} {request.url.path}",
+            )
+        ]
+    return ERRORS_BY_STATUS.get(response.status_code, AcsaError)(violations)
+
+
+def _jsonable(value: Any) -> Any:
+    """Exact numbers as strings (never floats), days and times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
+
+
+def encode(document: Any) -> bytes:
+    return json.dumps(document, default=_jsonable, ensure_ascii=False).encode()
+
+
+def _pause(attempt: int, retry_after: str | None) -> float:
+    try:
+        wanted = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        wanted = None
+    return min(wanted if wanted is not None else 0.5 * 2**attempt, MAX_PAUSE_S)
+
+
+def _order_id(order_id: int) -> int:
+    """Where a route bounds the order number, an id out of range is simply not found, as the
+    services answer it (rather than the API's 422 for a bad path)."""
+    if not 0 < order_id <= MAX_ORDER_ID:
+        raise order_not_found(order_id)
+    return order_id
+
+
+def _segment(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, str | int]:
+    found: dict[str, str | int] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        found[key] = value if isinstance(value, int | str) else str(_jsonable(value))
+    return found
+
+
+class Client:
+    """The API of the server at ``server``, as the user whose ``token`` this is."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str | None,
+        *,
+        timeout: httpx.Timeout = TIMEOUT,
+        retries: int = RETRIES,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server = server_base(server)
+        if not token or not token.strip():
+            raise UnauthenticatedError(
+                [
+                    Violation(
+                        Code.UNAUTHENTICATED,
+                        "--token",
+                        f"the server {self.server} needs your API token: set ACSA_TOKEN or give "
+                        "--token (make one with `acsa tokens new`)",
+                    )
+                ]
+            )
+        self.retries = retries
+        self._me: WhoAmIOut | None = None
+        self._http = httpx.Client(
+            base_url=self.server + API_PREFIX,
+            headers={
+                "Authorization": f"Bearer {token.strip()}",
+                "Accept": "application/json",
+                "User-Agent": f"acsa/{__version__}",
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the wire ------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """Send one request (again after a connection error or a 502/503/504, with the same
+        Idempotency-Key); a refusal is raised as its AcsaError."""
+        headers: dict[str, str] = {}
+        content = None
+        if method == "POST":
+            headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
+        if body is not None:
+            content = encode(body)
+            headers["Content-Type"] = "application/json"
+        query = _query(params or {})
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    method, path, params=query, content=content, headers=headers
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self.retries:
+                    raise self._unreachable(exc, attempt + 1) from None
+                time.sleep(_pause(attempt, None))
+                attempt += 1
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                time.sleep(_pause(attempt, response.headers.get("Retry-After")))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            raise refusal_of(response)
+
+    def _unreachable(self, exc: httpx.TransportError, tries: int) -> AcsaError:
+        what = type(exc).__name__
+        detail = str(exc) or what
+        times = "once" if tries == 1 else f"{tries} times"
+        return remote_error(
+            f"cannot reach the acsa server at {self.server} ({detail}; tried {times}); "
+            "is it running, and is --server (ACSA_SERVER) right?"
+        )
+
+    def _read(self, response: httpx.Response, adapter: TypeAdapter[Any]) -> Any:
+        try:
+            return adapter.validate_json(response.content)
+        except ValidationError as exc:
+            request = response.request
+            raise remote_error(
+                f"the server's answer to {request.method} {request.url.path} cannot be read "
+                f"by this acsa {__version__}: {exc.error_count()} problem(s), first: "
+                f"{exc.errors()[0]['msg']}"
+            ) from None
+
+    def one(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> M:
+        result: M = self._read(self.request(method, path, params, body), TypeAdapter(model))
+        return result
+
+    def many(self, model: type[M], path: str, params: Mapping[str, Any] | None = None) -> list[M]:
+        result: list[M] = self._read(self.request("GET", path, params), TypeAdapter(list[model]))  # type: ignore[valid-type]
+        return result
+
+    def download(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The bytes of a file the API answers with (a PDF, an XLSX, a CSV)."""
+        return self.request("GET", path, params).content
+
+    def pages(
+        self, model: type[M], path: str, params: Mapping[str, Any], limit: int | None, size: int
+    ) -> list[M]:
+        """Every item from ``params["offset"]`` on (or ``limit`` of them), a page at a time."""
+        found: list[M] = []
+        start = int(params.get("offset") or 0)
+        while limit is None or len(found) < limit:
+            wanted = size if limit is None else min(size, limit - len(found))
+            page = self.many(model, path, {**params, "limit": wanted, "offset": start + len(found)})
+            found += page
+            if len(page) < wanted:
+                break
+        return found
+
+    # --- who am I -----------------------------------------------------------------------
+
+    def whoami(self) -> WhoAmIOut:
+        """The token's user (asked once)."""
+        if self._me is None:
+            self._me = self.one(WhoAmIOut, "GET", "/whoami")
+        return self._me
+
+    def own_nation(self, nation: str | None, field: str, what: str) -> str:
+        """The signed-in person's nation; refused when ``nation`` names another (the API
+        answers for your own nation only)."""
+        mine = self.whoami().nation
+        wanted = party_code(nation, field)
+        if wanted is not None and wanted != mine:
+            raise ForbiddenError.single(
+                Code.FORBIDDEN,
+                field,
+                f"through a server, {what} of your own nation ({mine}) only, not of {wanted}",
+            )
+        return mine
+
+    def own_name(self, name: str | None, field: str, what: str) -> str:
+        mine = self.whoami().name
+        if name is not None and name != mine:
+            raise ForbiddenError.single(
+                Code.FORBIDDEN,
+                field,
+                f"through a server, {what} for yourself ({mine}) only, not for {name!r}; "
+                "the operator of the server's database does it for others",
+            )
+        return mine
+
+    def my_tokens(self) -> list[TokenOut]:
+        return self.many(TokenOut, "/tokens")
+
+    def new_token(self, name: str, expires_days: int | None) -> TokenIssuedOut:
+        body = {"name": name, "expires_days": expires_days}
+        return self.one(TokenIssuedOut, "POST", "/tokens", body=body)
+
+    def revoke_token(self, token_id: int) -> TokenOut:
+        if not 0 < token_id < 2**31:
+            raise NotFoundError.single(Code.TOKEN_NOT_FOUND, "token", f"no token {token_id}")
+        return self.one(TokenOut, "POST", f"/tokens/{token_id}/revoke")
+
+    # --- orders -------------------------------------------------------------------------
+
+    def place_order(self, document: Any) -> OrderOut:
+        """``acsa orders new``: refused here as the service would refuse a malformed file."""
+        doc = parse_model(OrderIn, document)
+        return self.one(OrderOut, "POST", "/orders", body=doc.model_dump(mode="json"))
+
+    def check_document(self, document: Any) -> list[Violation]:
+        doc = parse_model(OrderIn, document)
+        found = self.one(ErrorsOut, "POST", "/orders/check", body=doc.model_dump(mode="json"))
+        return [violation_of(v) for v in found.errors]
+
+    def check_order(self, order_id: int) -> list[Violation]:
+        """What the agreement checks say of a stored order now: a draft carries them; for
+        any other order, its document is checked again."""
+        order = self.get_order(order_id)
+        if order.status == "draft":
+            return [violation_of(v) for v in order.violations]
+        return self.check_document(document_of(order))
+
+    def list_orders(
+        self,
+        status: str | None = None,
+        agreement: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[OrderOut]:
+        """Orders by number, every page of them (or ``limit`` of them)."""
+        _known_status(status)
+        params = {"status": status, "agreement": agreement or None, "offset": offset}
+        return self.pages(OrderOut, "/orders", params, limit, MAX_PAGE)
+
+    def get_order(self, order_id: int) -> OrderOut:
+        if not 0 < order_id <= MAX_ORDER_ID:
+            raise order_not_found(order_id)
+        return self.one(OrderOut, "GET", f"/orders/{order_id}")
+
+    def _act(self, order_id: int, action: str, body: Any = None) -> OrderOut:
+        if not 0 < order_id <= MAX_ORDER_ID:
+            raise order_not_found(order_id)
+        return self.one(OrderOut, "POST", f"/orders/{order_id}/{action}", body=body)
+
+    def submit(self, order_id: int) -> OrderOut:
+        return self._act(order_id, "submit")
+
+    def accept(self, order_id: int, lines: Mapping[int, Decimal] | None = None) -> OrderOut:
+        return self._act(order_id, "accept", {"lines": lines})
+
+    def reject(self, order_id: int, reason: str = "") -> OrderOut:
+        return self._act(order_id, "reject", {"reason": reason})
+
+    def cancel(self, order_id: int, reason: str = "") -> OrderOut:
+        return self._act(order_id, "cancel", {"reason": reason})
+
+    def deliver(self, order_id: int, lines: Mapping[int, Decimal] | None = None) -> OrderOut:
+        return self._act(order_id, "deliver", {"lines": lines})
+
+    def receive(
+        self, order_id: int, lines: Mapping[int, Decimal] | None = None, note: str = ""
+    ) -> OrderOut:
+        return self._act(order_id, "receive", {"lines": lines, "note": note})
+
+    def close_order(self, order_id: int) -> OrderOut:
+        return self._act(order_id, "close")
+
+    # --- invoices, payments, settlement in kind -------------------------------------------
+
+    def issue_invoice(self, order_id: int, issued: date | None = None) -> InvoiceOut:
+        path = f"/orders/{_order_id(order_id)}/invoices"
+        return self.one(InvoiceOut, "POST", path, body={"date": issued})
+
+    def list_invoices(
+        self, order_id: int | None = None, party: str | None = None
+    ) -> list[InvoiceOut]:
+        """Invoices you see, of one order and/or issued by or to ``party``."""
+        if party is not None and len(party) != 3:
+            return []  # no nation has that code: nothing is issued by or to it
+        if order_id is not None and not 0 < order_id <= MAX_ORDER_ID:
+            return []
+        return self.many(InvoiceOut, "/invoices", {"order": order_id, "partner": party})
+
+    def get_invoice(self, reference: str) -> InvoiceOut:
+        return self.one(InvoiceOut, "GET", f"/invoices/{_invoice_ref(reference)}")
+
+    def record_payment(
+        self,
+        invoice: str,
+        amount: str,
+        paid: date,
+        reference: str = "",
+        currency: str | None = None,
+    ) -> InvoiceOut:
+        path = f"/invoices/{_invoice_ref(invoice)}/payments"
+        body = {
+            "amount": _payment_amount(amount),
+            "date": paid,
+            "reference": reference,
+            "currency": currency,
+        }
+        return self.one(InvoiceOut, "POST", path, body=body)
+
+    def replace(self, order_id: int, document: Any) -> SettlementOut:
+        doc = parse_model(ReplacementIn, document)
+        path = f"/orders/{_order_id(order_id)}/replacements"
+        return self.one(SettlementOut, "POST", path, body=doc.model_dump(mode="json"))
+
+    def exchange(self, order_id: int, document: Any) -> SettlementOut:
+        doc = parse_model(ExchangeIn, document)
+        path = f"/orders/{_order_id(order_id)}/exchanges"
+        return self.one(SettlementOut, "POST", path, body=doc.model_dump(mode="json"))
+
+    def sweep(self, as_of: date | None = None) -> SweepOut:
+        return self.one(SweepOut, "POST", "/sweep", body={"as_of": as_of})
+
+    def account(self, order_id: int) -> AccountOut:
+        return self.one(AccountOut, "GET", f"/orders/{_order_id(order_id)}/account")
+
+    # --- agreements ---------------------------------------------------------------------
+
+    def list_agreements(self, party: str | None, as_of: date | None) -> list[AgreementOut]:
+        """Agreements you see (admins: all), signed by ``as_of``, with their status then."""
+        if party and len(party) != 3:
+            return []  # no nation has that code
+        return self.many(AgreementOut, "/agreements", {"party": party or None, "as_of": as_of})
+
+    def get_agreement(self, agreement_id: str, as_of: date) -> AgreementOut:
+        if not 1 <= len(agreement_id) <= MAX_AGREEMENT_ID:
+            raise NotFoundError.single(
+                Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}"
+            )
+        path = f"/agreements/{_segment(agreement_id)}"
+        return self.one(AgreementOut, "GET", path, {"as_of": as_of})
+
+    def add_agreement(self, document: Any) -> AgreementOut:
+        doc = parse_model(AgreementDoc, document)
+        body = doc.model_dump(mode="json", exclude_unset=True)
+        return self.one(AgreementOut, "POST", "/agreements", body=body)
+
+    def amend_agreement(self, agreement_id: str, document: Any) -> AgreementOut:
+        doc = parse_model(AgreementVersionDoc, document)
+        body = doc.model_dump(mode="json", exclude_unset=True)
+        path = f"/agreements/{_segment(agreement_id)}/versions"
+        return self.one(AgreementOut, "POST", path, body=body)
+
+    # --- the ledger (your nation's book) --------------------------------------------------
+
+    def balances(self, partner: str | None, as_of: date | None) -> list[PositionOut]:
+        params = {"partner": party_code(partner, "partner"), "as_of": as_of}
+        return self.many(PositionOut, "/ledger/balances", params)
+
+    def statement(
+        self, partner: str, start: date, end: date, currency: str | None = None
+    ) -> list[StatementOut]:
+        params = {
+            "partner": party_code(partner, "partner"),
+            "since": start,
+            "until": end,
+            "currency": currency_code(currency),
+        }
+        return self.many(StatementOut, "/ledger/statement", params)
+
+    def aging(self, partner: str | None, as_of: date | None) -> list[AgingOut]:
+        params = {"partner": party_code(partner, "partner"), "as_of": as_of}
+        return self.many(AgingOut, "/ledger/aging", params)
+
+    def overdue(self, as_of: date | None) -> list[OverdueOut]:
+        return self.many(OverdueOut, "/ledger/overdue", {"as_of": as_of})
+
+    def verify_ledger(self) -> VerifyOut:
+        return self.one(VerifyOut, "GET", "/ledger/verify")
+
+    # --- reports ------------------------------------------------------------------------
+
+    def exceptions(self, as_of: date | None) -> list[ExceptionOut]:
+        return self.many(ExceptionOut, "/reports/exceptions", {"as_of": as_of})
+
+    def annual_report(self, fy: int) -> AnnualReport:
+        """Your nation's annual report of fiscal year ``fy``, as data."""
+        return self.one(AnnualReport, "GET", "/reports/annual", {"fy": fy, "format": "json"})
+
+    def order_form_pdf(self, order_id: int) -> bytes:
+        """The order / receipt / invoice form of an order, as the PDF file."""
+        return self.download(f"/orders/{_order_id(order_id)}/form", {"format": "pdf"})
+
+    # --- users of your nation (admins) ----------------------------------------------------
+
+    def list_users(self) -> list[UserOut]:
+        return self.many(UserOut, "/users")
+
+    def add_user(self, document: Any) -> UserOut:
+        doc = parse_model(UserIn, document)
+        return self.one(UserOut, "POST", "/users", body=doc.model_dump(mode="json"))
+
+    def update_user(
+        self,
+        name: str,
+        password: str | None = None,
+        roles: list[str] | None = None,
+        active: bool | None = None,
+        language: str | None = None,
+    ) -> UserOut:
+        if password is not None and len(password) < 8:
+            raise AcsaError.single(
+                Code.INVALID_FIELD, "password", "a password needs at least 8 characters"
+            )
+        if roles is not None:
+            parse_roles(roles)
+        body = {
+            k: v
+            for k, v in {
+                "password": password,
+                "roles": roles,
+                "active": active,
+                "language": language,
+            }.items()
+            if v is not None
+        }
+        if not 1 <= len(name) <= 200:
+            raise NotFoundError.single(Code.USER_NOT_FOUND, "user", f"no user {name!r}")
+        return self.one(UserOut, "POST", f"/users/{_segment(name)}", body=body)
+
+    # --- the audit log --------------------------------------------------------------------
+
+    def audit_log(
+        self, order_id: int | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[AuditRecordOut]:
+        if order_id is not None and not 0 < order_id <= MAX_ORDER_ID:
+            raise order_not_found(order_id)
+        params = {"order": order_id, "offset": offset}
+        return self.pages(AuditRecordOut, "/audit", params, limit, MAX_AUDIT_PAGE)
+
+    def verify_audit(self) -> AuditVerifyOut:
+        return self.one(AuditVerifyOut, "GET", "/audit/verify")
+
+
+# --- where the API's request validation would answer otherwise than the services ------------
+# The command prints what the service would have refused with, so these few refusals are made
+# here, before the request, exactly as the services make them.
+
+
+def _known_status(status: str | None) -> None:
+    from acsa.domain.order import OrderStatus
+
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        raise AcsaError.single(
+            Code.INVALID_FIELD,
+            "status",
+            f"unknown status {status!r}; one of: {', '.join(s.value for s in OrderStatus)}",
+        )
+
+
+def _invoice_ref(reference: str) -> str:
+    if not 1 <= len(reference) <= MAX_INVOICE_REF:
+        raise NotFoundError(
+            [
+                Violation(
+                    Code.INVOICE_NOT_FOUND,
+                    "invoice",
+                    f"no invoice {reference!r} (give its number or id)",
+                )
+            ]
+        )
+    return _segment(reference)
+
+
+def _payment_amount(amount: str) -> str:
+    try:
+        return str(to_decimal(amount))
+    except ValueError:
+        raise AcsaError.single(
+            Code.INVALID_AMOUNT, "amount", f"amount {amount!r} is not a decimal number"
+        ) from None
+
+
+def document_of(order: OrderOut) -> dict[str, Any]:
+    """The order document (``orders new --file``) a stored order was placed with."""
+    fields = (
+        "agreement",
+        "requester",
+        "supplier",
+        "activity",
+        "settlement",
+        "order_date",
+        "needed_by",
+        "location",
+        "operation",
+        "requester_unit",
+        "supplier_unit",
+        "fund_citation",
+        "partner_reference",
+        "remarks",
+    )
+    doc: dict[str, Any] = {name: getattr(order, name) for name in fields}
+    line_fields = ("category", "description", "nsn", "quantity", "unit", "unit_price", "currency")
+    doc["lines"] = [{name: getattr(line, name) for name in line_fields} for line in order.lines]
+    return doc
