@@ -41,7 +41,7 @@ run: install
 	$(BIN)/acsa serve --host $(HOST) --port $(PORT)
 
 test: install-test
-	ACSA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	ACSA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --durations=25 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
