@@ -22,10 +22,18 @@ from playwright.sync_api import (
     Page,
     Request,
     Response,
+    expect,
     sync_playwright,
 )
+from sqlalchemy import Engine
 
-from tests.api.server import Person, Server, add_people
+from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.services import users
+from tests.api.server import ROLES, Person, Server
+
+#: How long an expectation waits (a page, a live check): a busy CI machine is slow.
+expect.set_options(timeout=20_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("ACSA_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
@@ -41,6 +49,18 @@ def chromium_path() -> str:
         if candidate and Path(candidate).exists():
             return candidate
     pytest.fail("Chromium is needed by the browser tests: `make test` installs Debian's chromium")
+
+
+#: In the page: load every image now, and wait until each has loaded or failed.
+LOAD_IMAGES = """
+() => Promise.all(Array.from(document.images).map((img) => {
+  img.loading = 'eager';
+  return img.complete ? null : new Promise((done) => {
+    img.addEventListener('load', done, {once: true});
+    img.addEventListener('error', done, {once: true});
+  });
+}))
+"""
 
 
 @pytest.fixture(scope="session")
@@ -79,12 +99,32 @@ class Watch:
             )
 
 
+class People(dict[str, Person]):
+    """The people of the site, each made when first named (``JPN-approver``, ``FRA-all``...):
+    a user of the nation with the role (``-all``: every role), the password
+    ``password-<name>`` and an API token. Each argon2 password costs about half a second, so
+    only the people a test uses are made."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def __missing__(self, name: str) -> Person:
+        nation, role = name.split("-", 1)
+        roles = ROLES if role == "all" else (role,)
+        doc = {"name": name, "nation": nation, "roles": list(roles), "password": f"password-{name}"}
+        users.add_user(UnitOfWork(self.engine), doc, actor="test")
+        token = users.issue_token(UnitOfWork(self.engine), name, actor="test").token
+        person = self[name] = Person(name, nation, tuple(roles), token)
+        return person
+
+
 @dataclass
 class Site:
     """A server, its people, and a way to open a signed-in browser as one of them."""
 
     server: Server
-    people: dict[str, Person]
+    people: People
     browser: Browser
     test_name: str
     contexts: list[BrowserContext] = field(default_factory=list)
@@ -106,16 +146,21 @@ class Site:
         return page, watch
 
     def sign_in(self, name: str, password: str | None = None) -> tuple[Page, Watch]:
+        self.people[name]  # made now if not yet
         page, watch = self.open()
         page.goto("/login")
         page.fill("#name", name)
         page.fill("#password", password or f"password-{name}")
         page.click("button[type=submit]:not([name=language])")
         page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+        page.evaluate(LOAD_IMAGES)  # the dashboard's chart, before the test moves on
         return page, watch
 
     def shot(self, page: Page, label: str) -> Path:
-        """Save a full-page screenshot named after the test and ``label``."""
+        """Save a full-page screenshot named after the test and ``label``, once every image of
+        the page is in (lazy ones too: a full page shows them all, and one left loading would
+        be cut off by the next page)."""
+        page.evaluate(LOAD_IMAGES)
         self.shots += 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{self.test_name}-{self.shots:02d}-{label}")
@@ -132,11 +177,28 @@ class Site:
 def site(
     db_url: str, browser: Browser, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Site]:
-    """A server over a fresh database with JPN, AUS and FRA people (one per role, and -all)."""
-    people = add_people(db_url)
-    with Server(db_url, log=tmp_path / "serve.log") as server:
-        s = Site(server, people, browser, request.node.name)
-        yield s
-        s.close()
+    """A server over a fresh database; its people (``JPN-approver``, ``AUS-all``, ``FRA-all``...)
+    are made as the test names them, and ``JPN-all`` before the test starts (a test may sign
+    in through the form itself)."""
+    engine = make_engine(db_url)
+    try:
+        people = People(engine)
+        people["JPN-all"]
+        with Server(db_url, log=tmp_path / "serve.log") as server:
+            s = Site(server, people, browser, request.node.name)
+            yield s
+            s.close()
+    finally:
+        engine.dispose()
     problems = [p for w in s.watches for p in w.problems]
-    assert not problems, "the pages had problems:\n" + "\n".join(problems)
+    assert not problems, (
+        "the pages had problems:\n" + "\n".join(problems) + server_errors(tmp_path / "serve.log")
+    )
+
+
+def server_errors(log: Path) -> str:
+    """What the server logged of errors (answers of 500 and up, tracebacks), for a failure."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    found = [n for n, line in enumerate(lines) if re.search(r'" 5\d\d |Traceback|ERROR', line)]
+    shown = sorted({m for n in found for m in range(n, min(n + 20, len(lines)))})
+    return "\n\nserver log:\n" + "\n".join(lines[m] for m in shown) if shown else ""

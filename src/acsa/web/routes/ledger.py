@@ -34,6 +34,7 @@ from acsa.services.agreements import list_agreements
 from acsa.services.annual_report import annual_report
 from acsa.services.exceptions import exceptions as find_exceptions
 from acsa.services.order_forms import order_form
+from acsa.web.i18n import translations
 from acsa.web.pages import PagesDep
 from acsa.web.session import Visitor, visitor
 from acsa.web.tables import N_, Amount, Column, Link, Table, csv_bytes, xlsx_bytes
@@ -494,7 +495,20 @@ class ExceptionsView:
     table: Table
 
 
+#: What a finding names as missing (acsa.services.exceptions), as a person reads it.
+MISSING_WORDS = {
+    "requester_unit": N_("requester unit"),
+    "supplier_unit": N_("supplier unit"),
+    "fund_citation": N_("fund citation"),
+    "operation": N_("operation"),
+    "requester_signature": N_("requester signature"),
+    "supplier_acceptance": N_("supplier acceptance"),
+    "receipt_signature": N_("receipt signature"),
+}
+
+
 def exceptions_table(who: Visitor, items: list[ExceptionOut], as_of: date) -> Table:
+    say = translations(who.lang).gettext
     table = Table(
         "exceptions",
         N_("Exceptions on orders of %(nation)s, as of %(day)s"),
@@ -527,7 +541,7 @@ def exceptions_table(who: Visitor, items: list[ExceptionOut], as_of: date) -> Ta
                 Amount(e.value, e.currency),
                 e.document or "",
                 e.due,
-                ", ".join(f.replace("_", " ") for f in e.fields),
+                ", ".join(say(MISSING_WORDS.get(f, f.replace("_", " "))) for f in e.fields),
             ]
         )
     return table

@@ -160,6 +160,9 @@
   var timer = null;
   var sequence = 0;
   var shownOnce = false;
+  /* Once the form is being sent the server checks it: no check is started then (it would
+   * only be cut off by the next page). */
+  var sending = false;
 
   function touch(el) {
     if (el && el.name) {
@@ -189,6 +192,14 @@
     general.hidden = true;
   }
 
+  /* A refusal's detail or an agreement's clause left in English is marked so (a Japanese
+   * page reads it with an English voice). */
+  function markEnglish(node, text) {
+    if (/^[\x00-\x7f]*$/.test(text)) {
+      node.lang = "en";
+    }
+  }
+
   function problemNode(problem, tag) {
     var node = document.createElement(tag);
     node.setAttribute("data-code", problem.code);
@@ -202,6 +213,7 @@
     var message = document.createElement("span");
     message.className = "message";
     message.textContent = problem.message;
+    markEnglish(message, problem.message);
     node.appendChild(message);
     if (problem.clause) {
       var clause = document.createElement("span");
@@ -210,7 +222,11 @@
       label.className = "clause-label";
       label.textContent = form.getAttribute("data-label-clause");
       clause.appendChild(label);
-      clause.appendChild(document.createTextNode(" " + problem.clause));
+      clause.appendChild(document.createTextNode(" "));
+      var text = document.createElement("span");
+      text.textContent = problem.clause;
+      markEnglish(text, problem.clause);
+      clause.appendChild(text);
       node.appendChild(clause);
     }
     return node;
@@ -303,9 +319,17 @@
       });
   }
 
-  function scheduleCheck(delay) {
+  function cancelCheck() {
     if (timer !== null) {
       window.clearTimeout(timer);
+      timer = null;
+    }
+  }
+
+  function scheduleCheck(delay) {
+    cancelCheck();
+    if (sending) {
+      return;
     }
     timer = window.setTimeout(check, delay === undefined ? 500 : delay);
   }
@@ -330,6 +354,14 @@
   });
   form.addEventListener("submit", function () {
     each(form.querySelectorAll("input[name], select[name]"), touch);
+    sending = true;
+    cancelCheck();
+  });
+  /* Back on this page from the next one (the browser's cache): checking resumes. */
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      sending = false;
+    }
   });
 
   /* A form shown again after a refused save, or filled in from another order: check now. */
