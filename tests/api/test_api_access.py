@@ -119,6 +119,8 @@ def test_a_third_nation_sees_nothing_of_an_order_between_two_others(api: Api) ->
     japan_books = c.get("/ledger/verify", headers=api.as_("JPN-viewer")).json()["balances"]
     france_books = c.get("/ledger/verify", headers=api.as_("FRA-viewer")).json()["balances"]
     assert 0 < france_books < japan_books
+    japan_entries = c.get("/audit/verify", headers=api.as_("JPN-auditor")).json()
+    japan_entries = japan_entries["ledger_entries"]
     for role in (*ROLES, "all"):
         name = f"FRA-{role}"
         who = api.as_(name)
@@ -152,6 +154,11 @@ def test_a_third_nation_sees_nothing_of_an_order_between_two_others(api: Api) ->
             assert all(r["order_id"] != theirs for r in records)
             assert all(r["nation"] == "FRA" or r["order_id"] == own for r in records)
             assert invoice["number"] not in str(records)
+            checked = listing("/audit/verify")
+            assert checked["ok"] is True
+            # The whole chain was checked, but FRA is told only of what it may read.
+            assert checked["records"] == len(records)
+            assert checked["ledger_entries"] < japan_entries
 
         # The order itself, its invoice and its form: not found, not forbidden.
         hidden = [

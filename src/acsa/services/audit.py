@@ -101,9 +101,11 @@ def audit_log(
         return [record_out(r) for r in records]
 
 
-def verify_audit(uow: UnitOfWork) -> AuditVerifyOut:
+def verify_audit(uow: UnitOfWork, nation: str | None = None) -> AuditVerifyOut:
     """Walk the whole chain: every link and hash, and every ledger entry covered once by a
-    record whose digest still matches the entries as stored."""
+    record whose digest still matches the entries as stored. The check is always of the
+    whole chain; with ``nation`` the counts reported are of what that nation may read (its
+    records, its book's entries), so another nation's volume of business does not leak."""
     problems: list[AuditProblemOut] = []
     covered = 0
     with uow:
@@ -141,6 +143,17 @@ def verify_audit(uow: UnitOfWork) -> AuditVerifyOut:
                 reason=f"{total} ledger entries are stored but the audit log covers {covered}: "
                 "entries were written outside acsa or removed",
             )
+        )
+    if nation is not None:
+        with uow:
+            shown = sum(1 for _ in uow.audit.records(party=nation))
+            theirs = uow.audit.ledger_entry_count(book=nation)
+        return AuditVerifyOut(
+            ok=not problems,
+            records=shown,
+            ledger_entries=theirs,
+            ledger_entries_covered=theirs if total == covered else min(theirs, covered),
+            problems=problems,
         )
     return AuditVerifyOut(
         ok=not problems,

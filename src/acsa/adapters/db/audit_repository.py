@@ -168,6 +168,8 @@ class AuditRepository:
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one())
 
-    def ledger_entry_count(self) -> int:
+    def ledger_entry_count(self, book: str | None = None) -> int:
         query = select(func.count()).select_from(t.ledger_entries)
+        if book is not None:
+            query = query.where(t.ledger_entries.c.book == book)
         return int(self.conn.execute(query).scalar_one())

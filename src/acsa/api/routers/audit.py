@@ -43,4 +43,4 @@ def verify(ctx: CtxDep) -> AuditVerifyOut:
     """Check every link and hash of the whole chain and that every ledger entry is covered as
     written (auditor or admin): ``ok``, or the first broken record."""
     ctx.need(Permission.READ_AUDIT)
-    return service.verify_audit(ctx.reader())
+    return service.verify_audit(ctx.reader(), nation=ctx.nation)

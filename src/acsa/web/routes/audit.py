@@ -178,7 +178,7 @@ def audit_page(who: Visitor, order: str | None, page: str | None) -> AuditPage:
         page=number,
         rows=[_row(r) for r in records[:PAGE_SIZE]],
         has_next=len(records) > PAGE_SIZE,
-        check=verify_audit(who.reader()),
+        check=verify_audit(who.reader(), nation=who.nation),
     )
 
 
