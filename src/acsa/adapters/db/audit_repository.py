@@ -91,7 +91,7 @@ class AuditRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _lock_chain(self) -> None:
+    def lock_chain(self) -> None:
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL
         # transactions take this lock, held until commit, so the chain stays a line.
         if self.conn.dialect.name == "postgresql":
@@ -101,7 +101,7 @@ class AuditRepository:
         self, pending: Sequence[PendingRecord], entry_ids: Sequence[int], at: datetime
     ) -> None:
         """Chain ``pending`` after the last record; the ledger entries go with the last one."""
-        self._lock_chain()
+        self.lock_chain()
         last = self.conn.execute(_LAST).first()
         seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
         rows: list[dict[str, Any]] = []

@@ -133,9 +133,12 @@ class UnitOfWork:
         self._commit_now()
 
     def _commit_now(self) -> None:
-        # The shared rows (running balances, the audit chain's head) are touched last, so
-        # concurrent transactions hold their locks only while committing.
+        # The shared rows (running balances, the audit chain's head) are touched last, under
+        # the chain's lock, so concurrent transactions hold them only while committing and
+        # never wait on each other's balance rows while queueing for the chain.
         conn = self.connection
+        if self._pending:
+            self.audit.lock_chain()
         self.ledger.flush_balances()
         if self._pending:
             self.audit.append(self._pending, self.ledger.written, utc_now())
