@@ -38,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,14 +46,13 @@ from typing import Any
 
 import httpx
 import sqlalchemy
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.services import users
-from acsa.services.setup import init_database
-from benchkit import Ticker, say
+from benchkit import Ticker, fresh_database, say
 from lifecycle import file_system, order_doc
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -73,37 +71,6 @@ NOISY = 0.25  # before/after baselines further apart than this: say the run is u
 
 
 # --- the database --------------------------------------------------------------------------
-
-
-@contextmanager
-def database(backend: str, run_dir: Path, pg_url: str) -> Iterator[str]:
-    """A fresh, initialised database for the run: a SQLite file in ``run_dir``, or a
-    PostgreSQL database of its own on ``pg_url``'s server, dropped at the end."""
-    if backend == "sqlite":
-        url = f"sqlite:///{run_dir / 'acsa.db'}"
-        initialise(url)
-        yield url
-        return
-    name = f"acsa_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-        initialise(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def initialise(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        init_database(engine)
-    finally:
-        engine.dispose()
 
 
 def add_people(url: str) -> dict[str, str]:
@@ -398,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary: dict[str, Any] = {}
     try:
-        with database(args.backend, run_dir, args.pg_url) as url:
+        with fresh_database(args.backend, run_dir, args.pg_url, "acsa_bench") as url:
             shown = make_url(url).render_as_string(hide_password=True)
             tokens = add_people(url)
             with serving(url, args.workers, run_dir / "serve.log") as server:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.progress import (
     BarColumn,
@@ -42,3 +45,41 @@ class Ticker:
 
 def say(line: str = "") -> None:
     print(line, flush=True)
+
+
+@contextmanager
+def fresh_database(backend: str, run_dir: Path, pg_url: str, prefix: str) -> Iterator[str]:
+    """A fresh, initialised acsa database for a run: a SQLite file in ``run_dir``, or a
+    PostgreSQL database of its own (``prefix_<pid>_<random>``) on ``pg_url``'s server,
+    dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if backend == "sqlite":
+        url = f"sqlite:///{run_dir / 'acsa.db'}"
+        _initialise(url)
+        yield url
+        return
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+        _initialise(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _initialise(url: str) -> None:
+    from acsa.adapters.db.engine import make_engine
+    from acsa.services.setup import init_database
+
+    engine = make_engine(url)
+    try:
+        init_database(engine)
+    finally:
+        engine.dispose()

@@ -30,9 +30,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +38,9 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))  # tests.api.crash_rounds holds the rounds
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from tests.api.crash_rounds import CrashRounds, Totals  # noqa: E402
 
-from acsa.adapters.db.engine import make_engine  # noqa: E402
-from acsa.services.setup import init_database  # noqa: E402
-from benchkit import Ticker, say  # noqa: E402
+from benchkit import Ticker, fresh_database, say  # noqa: E402
 
 DEFAULT_BASE = BENCH_DIR / "out"
 DEFAULT_PG = os.environ.get(
@@ -96,37 +89,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@contextmanager
-def database(args: argparse.Namespace, run_dir: Path) -> Iterator[str]:
-    """A fresh, initialised database for the soak: a file, or a PostgreSQL database of its own
-    that is dropped at the end."""
-    if args.backend == "sqlite":
-        url = f"sqlite:///{run_dir / 'acsa.db'}"
-        _init(url)
-        yield url
-        return
-    name = f"acsa_soak_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-        _init(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _init(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        init_database(engine)
-    finally:
-        engine.dispose()
-
-
 def soak(args: argparse.Namespace, url: str, run_dir: Path) -> tuple[Totals, dict[str, Any]]:
     totals = Totals()
     failed: dict[str, Any] = {}
@@ -167,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     try:
-        with database(args, run_dir) as url:
+        with fresh_database(args.backend, run_dir, args.pg_url, "acsa_soak") as url:
             totals, failed = soak(args, url, run_dir)
     finally:
         if args.keep:
