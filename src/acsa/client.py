@@ -47,6 +47,7 @@ from acsa.schemas import (
     AgreementVersionDoc,
     ErrorsOut,
     OrderIn,
+    OrderLineIn,
     OrderOut,
     ViolationOut,
     parse_model,
@@ -647,23 +648,10 @@ def _payment_amount(amount: str) -> str:
 
 def document_of(order: OrderOut) -> dict[str, Any]:
     """The order document (``orders new --file``) a stored order was placed with."""
-    fields = (
-        "agreement",
-        "requester",
-        "supplier",
-        "activity",
-        "settlement",
-        "order_date",
-        "needed_by",
-        "location",
-        "operation",
-        "requester_unit",
-        "supplier_unit",
-        "fund_citation",
-        "partner_reference",
-        "remarks",
-    )
-    doc: dict[str, Any] = {name: getattr(order, name) for name in fields}
-    line_fields = ("category", "description", "nsn", "quantity", "unit", "unit_price", "currency")
-    doc["lines"] = [{name: getattr(line, name) for name in line_fields} for line in order.lines]
+    doc: dict[str, Any] = {
+        name: getattr(order, name) for name in OrderIn.model_fields if name != "lines"
+    }
+    doc["lines"] = [
+        {name: getattr(line, name) for name in OrderLineIn.model_fields} for line in order.lines
+    ]
     return doc
