@@ -40,6 +40,10 @@ CONFLICTS = frozenset(
         Code.NOTHING_TO_DELIVER,
         Code.NOTHING_TO_RECEIVE,
         Code.NOTHING_OWED_IN_KIND,
+        Code.NODE_EXISTS,
+        Code.DOCUMENT_REPLAYED,
+        Code.DOCUMENT_OUT_OF_ORDER,
+        Code.DOCUMENT_CHAIN_BROKEN,
     }
 )
 BAD_REQUESTS = frozenset({Code.INVALID_INPUT})

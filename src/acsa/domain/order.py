@@ -166,6 +166,8 @@ class Order:
     fund_citation: str | None = None
     partner_reference: str | None = None
     remarks: str | None = None
+    #: The order's name on every node that holds it (a UUID given when it is placed).
+    uid: str | None = None
     history: list[Event] = field(default_factory=list)
     new_events: list[Event] = field(default_factory=list)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -174,6 +176,8 @@ class OrderRepository:
         self._loaded: dict[tuple[int, int], dict[str, Any]] = {}
 
     def add(self, order: Order, now: datetime) -> int:
+        if order.uid is None:
+            order.uid = str(uuid.uuid4())
         version = len(order.new_events)
         result = self.conn.execute(
             _INSERT_ORDER,
@@ -240,6 +244,13 @@ class OrderRepository:
         )
         order.history.extend(order.new_events)
         order.new_events.clear()
+
+    def id_of(self, uid: str) -> int | None:
+        """The local id of the order named ``uid`` on every node, if this node holds it."""
+        found = self.conn.execute(
+            select(t.orders.c.id).where(t.orders.c.uid == uid)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
         head = self.conn.execute(_ORDER_BY_ID, {"id": order_id}).first()
@@ -337,6 +348,7 @@ class OrderRepository:
             "fund_citation": order.fund_citation,
             "partner_reference": order.partner_reference,
             "remarks": order.remarks,
+            "uid": order.uid,
         }
 
     @staticmethod
@@ -411,6 +423,7 @@ def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Even
         fund_citation=row.fund_citation,
         partner_reference=row.partner_reference,
         remarks=row.remarks,
+        uid=row.uid,
         history=list(events),
     )
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from acsa.adapters.db.types import UtcDateTime
@@ -77,6 +78,8 @@ orders = Table(
     Column("remarks", Text),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # The order's name on every node that holds it (a UUID; migration 0004).
+    Column("uid", String(36), unique=True),
 )
 
 # Quantities are exact decimals kept as text; prices are integers in the currency's minor unit.
@@ -305,4 +308,58 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("status_code", Integer),
     Column("response", Text),
+)
+
+
+# --- national nodes: partners, signed documents, the outbox (migration 0004) -----------------
+
+# Partner nations' nodes: where to send documents, and the key their documents must carry.
+partners = Table(
+    "partners",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("fingerprint", String(39), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Every signed document of an order, issued here or received; each order's form a chain.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_uid", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("issuer", String(3), nullable=False, index=True),
+    Column("recipient", String(3), nullable=False, index=True),
+    Column("key", String(39), nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    # The document exactly as signed and sent (canonical JSON with its signature).
+    Column("wire", Text, nullable=False),
+    Column("origin", String(8), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("order_uid", "seq", name="uq_documents_order_uid_seq"),
+)
+
+# Documents to deliver to a partner's node, in order; retried with backoff until answered.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("partner", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text),
+    Column("code", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
+    Index("ix_outbox_partner_status", "partner", "status", "id"),
 )

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from acsa.adapters.db.account_repository import AccountRepository
+from acsa.adapters.db.exchange_repository import (
+    DocumentRepository,
+    NodeRecord,
+    OutboxRepository,
+    PartnerRepository,
+)
 from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.ledger_repository import (
     CounterRepository,
@@ -19,7 +28,32 @@ from acsa.adapters.db.ledger_repository import (
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
+from acsa.domain.documents import (
+    GENESIS,
+    Document,
+    Kind,
+    canonical,
+    chain_violation,
+    issuing_nation,
+)
+from acsa.domain.errors import AcsaError, Code
 from acsa.domain.order import Order
+
+#: Called after a commit that queued documents for partners (wakes the outbox's deliverer).
+on_documents_queued: list[Callable[[], None]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """A document a service published, signed and chained when the unit of work commits."""
+
+    kind: Kind
+    order_uid: str
+    issuer: str
+    recipient: str
+    actor: str
+    at: datetime
+    body: dict[str, Any]
 
 #: Called on every order a service loads in this unit of work: raises to refuse it.
 OrderGuard = Callable[[Order], None]
@@ -48,6 +82,9 @@ class UnitOfWork:
     counters: CounterRepository
     audit: AuditRepository
     accounts: AccountRepository
+    partners: PartnerRepository
+    documents: DocumentRepository
+    outbox: OutboxRepository
 
     def __init__(
         self,
@@ -67,6 +104,10 @@ class UnitOfWork:
         self._pending: list[PendingRecord] = []
         self._before_commit: list[Callable[[Connection], None]] = []
         self._done = False
+        #: A partner's signed document being applied: what the services publish must match it.
+        self.incoming: Document | None = None
+        self._drafts: list[_Draft] = []
+        self._node: NodeRecord | None | bool = False
 
     def __enter__(self) -> UnitOfWork:
         if self._conn is not None:
@@ -91,7 +132,12 @@ class UnitOfWork:
         self.counters = CounterRepository(conn)
         self.audit = AuditRepository(conn)
         self.accounts = AccountRepository(conn)
+        self.partners = PartnerRepository(conn)
+        self.documents = DocumentRepository(conn)
+        self.outbox = OutboxRepository(conn)
         self._pending = []
+        self._drafts = []
+        self._node = False
         return self
 
     def check(self, order: Order) -> Order:
@@ -112,6 +158,111 @@ class UnitOfWork:
         """Note a change for the audit log; it is written when (and only if) this commits."""
         nation = self.principal.nation if self.principal else None
         self._pending.append(PendingRecord(actor, nation, action, subject, order_id, before, after))
+
+    @property
+    def node(self) -> NodeRecord | None:
+        """This installation's node (nation, key), or None when it is not a node."""
+        if self._node is False:
+            from acsa.adapters.node_identity import node_record
+
+            self._node = node_record(self.settings)
+        assert not isinstance(self._node, bool)
+        return self._node
+
+    def publish(
+        self, order: Order, kind: Kind, body: dict[str, Any], actor: str, at: datetime
+    ) -> None:
+        """Note the signed document a change to ``order`` makes; it is chained, signed and
+        queued for the partner's node when (and only if) this commits. On an installation that
+        is not a node, or for an order this node's nation is not party to, nothing is noted.
+
+        Applying a partner's document (``incoming``), what the service publishes must be that
+        document: DOCUMENT_MISMATCH otherwise. Acting here on the partner's side of an order
+        (accepting what the partner supplies, say) is NOT_THIS_NODE: that document comes from
+        the partner's node."""
+        node = self.node
+        if node is None or node.nation not in (order.requester, order.supplier):
+            return
+        assert order.uid is not None
+        incoming = self.incoming
+        issuer = incoming.issuer if incoming is not None else node.nation
+        expected = issuing_nation(kind, order.requester, order.supplier)
+        if incoming is None and expected not in (None, node.nation):
+            raise AcsaError.single(
+                Code.NOT_THIS_NODE,
+                "order",
+                f"the {kind.value} of order {order.id} is {expected}'s to record, on "
+                f"{expected}'s node; it arrives here as {expected}'s signed document",
+            )
+        recipient = order.supplier if issuer == order.requester else order.requester
+        draft = _Draft(kind, order.uid, issuer, recipient, actor, at, body)
+        if incoming is not None:
+            self._match(incoming, draft)
+        self._drafts.append(draft)
+
+    @staticmethod
+    def _match(incoming: Document, draft: _Draft) -> None:
+        theirs = {
+            "kind": incoming.kind.value,
+            "order": incoming.order,
+            "recipient": incoming.recipient,
+            "actor": incoming.actor,
+            "at": incoming.at.isoformat(),
+            "body": canonical(dict(incoming.body)),
+        }
+        ours = {
+            "kind": draft.kind.value,
+            "order": draft.order_uid,
+            "recipient": draft.recipient,
+            "actor": draft.actor,
+            "at": draft.at.isoformat(),
+            "body": canonical(draft.body),
+        }
+        for name, value in theirs.items():
+            if ours[name] != value:
+                raise AcsaError.single(
+                    Code.DOCUMENT_MISMATCH,
+                    name,
+                    f"document {incoming.id}: its {name} differs from what applying it here "
+                    f"records ({value!r} against {ours[name]!r}); nothing was recorded",
+                )
+
+    def _seal_documents(self, now: datetime) -> bool:
+        """Chain, sign and store the published documents; True if any was queued to send."""
+        drafts, self._drafts = self._drafts, []
+        queued = False
+        for draft in drafts:
+            head = self.documents.head(draft.order_uid)
+            incoming = self.incoming
+            if incoming is not None:
+                broken = chain_violation(incoming, head)
+                if broken is not None:
+                    raise AcsaError([broken])
+                self.documents.add(incoming, "remote", now)
+                continue
+            node = self.node
+            assert node is not None
+            from acsa.adapters.node_identity import node_key
+
+            key = node_key(node)
+            unsigned = Document(
+                id=str(uuid.uuid4()),
+                kind=draft.kind,
+                order=draft.order_uid,
+                seq=1 if head is None else head.seq + 1,
+                prev=GENESIS if head is None else head.hash,
+                issuer=draft.issuer,
+                recipient=draft.recipient,
+                key=key.fingerprint,
+                at=draft.at,
+                actor=draft.actor,
+                body=draft.body,
+            )
+            document = replace(unsigned, signature=key.sign(unsigned.signed_bytes()))
+            self.documents.add(document, "local", now)
+            self.outbox.add(document.id, draft.recipient, now)
+            queued = True
+        return queued
 
     def before_commit(self, step: Callable[[Connection], None]) -> None:
         """Run ``step`` inside the transaction just before the next commit (once)."""
@@ -137,17 +288,22 @@ class UnitOfWork:
         # the chain's lock, so concurrent transactions hold them only while committing and
         # never wait on each other's balance rows while queueing for the chain.
         conn = self.connection
-        if self._pending:
+        if self._pending or self._drafts:
             self.audit.lock_chain()
+        now = utc_now()
+        queued = self._seal_documents(now) if self._drafts else False
         self.ledger.flush_balances()
         if self._pending:
-            self.audit.append(self._pending, self.ledger.written, utc_now())
+            self.audit.append(self._pending, self.ledger.written, now)
         self._pending = []
         self.ledger.written.clear()
         steps, self._before_commit = self._before_commit, []
         for step in steps:
             step(conn)
         conn.commit()
+        if queued:
+            for wake in on_documents_queued:
+                wake()
 
     def finish(self) -> None:
         """Commit a held transaction (see ``hold``) and close it."""
@@ -165,6 +321,7 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         self._pending = []
         self._before_commit = []
+        self._drafts = []
         self._depth = 0
         self._done = False
         if conn is None:

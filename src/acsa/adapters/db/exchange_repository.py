@@ -1,0 +1,223 @@
+"""The node's identity, its partners, the documents it holds and the outbox, in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from acsa.adapters.db import tables as t
+from acsa.domain.documents import Document, Head
+
+NODE_NATION = "node.nation"
+NODE_PUBLIC_KEY = "node.public_key"
+NODE_KEY_FILE = "node.key_file"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """What the database knows of this node: its nation, public key and key file."""
+
+    nation: str
+    public_key: str
+    fingerprint: str
+    key_file: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    nation: str
+    url: str
+    public_key: str
+    fingerprint: str
+    added_at: datetime
+    updated_at: datetime
+
+
+class PartnerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, nation: str) -> Partner | None:
+        row = self.conn.execute(select(t.partners).where(t.partners.c.nation == nation)).first()
+        return None if row is None else Partner(**row._mapping)
+
+    def all(self) -> list[Partner]:
+        rows = self.conn.execute(select(t.partners).order_by(t.partners.c.nation))
+        return [Partner(**row._mapping) for row in rows]
+
+    def put(self, nation: str, url: str, public_key: str, fingerprint: str, now: datetime) -> None:
+        values = {"url": url, "public_key": public_key, "fingerprint": fingerprint}
+        changed = self.conn.execute(
+            update(t.partners)
+            .where(t.partners.c.nation == nation)
+            .values(**values, updated_at=now)
+        )
+        if changed.rowcount == 0:
+            self.conn.execute(
+                insert(t.partners).values(nation=nation, **values, added_at=now, updated_at=now)
+            )
+
+
+class DocumentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def head(self, order_uid: str) -> Head | None:
+        row = self.conn.execute(
+            select(t.documents.c.seq, t.documents.c.hash)
+            .where(t.documents.c.order_uid == order_uid)
+            .order_by(t.documents.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else Head(row.seq, row.hash)
+
+    def get(self, document_id: str) -> Row[Any] | None:
+        return self.conn.execute(
+            select(t.documents).where(t.documents.c.id == document_id)
+        ).first()
+
+    def add(self, document: Document, origin: str, now: datetime) -> None:
+        self.conn.execute(
+            insert(t.documents).values(
+                id=document.id,
+                order_uid=document.order,
+                seq=document.seq,
+                kind=document.kind.value,
+                issuer=document.issuer,
+                recipient=document.recipient,
+                key=document.key,
+                prev=document.prev,
+                hash=document.hash,
+                at=document.at,
+                actor=document.actor,
+                wire=document.wire().decode(),
+                origin=origin,
+                recorded_at=now,
+            )
+        )
+
+    def of_order(self, order_uid: str) -> list[Row[Any]]:
+        return list(
+            self.conn.execute(
+                select(t.documents)
+                .where(t.documents.c.order_uid == order_uid)
+                .order_by(t.documents.c.seq)
+            )
+        )
+
+    def with_partner(self, nation: str, partner: str) -> list[Row[Any]]:
+        """Every document between ``nation`` and ``partner`` (either way), by order and seq."""
+        d = t.documents.c
+        return list(
+            self.conn.execute(
+                select(d.order_uid, d.seq, d.id, d.kind, d.issuer, d.prev, d.hash)
+                .where(
+                    ((d.issuer == nation) & (d.recipient == partner))
+                    | ((d.issuer == partner) & (d.recipient == nation))
+                )
+                .order_by(d.order_uid, d.seq)
+            )
+        )
+
+    def recent(self, limit: int = 20, partner: str | None = None) -> list[Row[Any]]:
+        d = t.documents.c
+        query = select(t.documents).order_by(d.recorded_at.desc(), d.id).limit(limit)
+        if partner is not None:
+            query = query.where((d.issuer == partner) | (d.recipient == partner))
+        return list(self.conn.execute(query))
+
+
+class OutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, document_id: str, partner: str, now: datetime) -> None:
+        self.conn.execute(
+            insert(t.outbox).values(
+                document_id=document_id,
+                partner=partner,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    def next_pending(self, partner: str) -> Row[Any] | None:
+        """The partner's oldest undelivered document, with its wire form."""
+        o = t.outbox.c
+        return self.conn.execute(
+            select(
+                o.id,
+                o.document_id,
+                o.partner,
+                o.attempts,
+                o.next_attempt_at,
+                t.documents.c.wire,
+                t.documents.c.hash,
+            )
+            .join(t.documents, t.documents.c.id == o.document_id)
+            .where(o.partner == partner, o.status == "pending")
+            .order_by(o.id)
+            .limit(1)
+        ).first()
+
+    def mark(self, outbox_id: int, **values: Any) -> None:
+        self.conn.execute(update(t.outbox).where(t.outbox.c.id == outbox_id).values(**values))
+
+    def partners_with_pending(self) -> list[str]:
+        o = t.outbox.c
+        rows = self.conn.execute(select(o.partner).where(o.status == "pending").distinct())
+        return sorted(r[0] for r in rows)
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """How many documents per (partner, status)."""
+        o = t.outbox.c
+        rows = self.conn.execute(
+            select(o.partner, o.status, func.count()).group_by(o.partner, o.status)
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def oldest_pending(self) -> dict[str, Row[Any]]:
+        """Per partner, its oldest pending row (attempts, last error, next attempt)."""
+        found: dict[str, Row[Any]] = {}
+        for partner in self.partners_with_pending():
+            row = self.next_pending(partner)
+            if row is not None:
+                found[partner] = row
+        return found
+
+    def entries(
+        self, partner: str | None = None, statuses: Sequence[str] = (), limit: int = 50
+    ) -> list[Row[Any]]:
+        o = t.outbox.c
+        query = (
+            select(
+                o.id,
+                o.partner,
+                o.status,
+                o.attempts,
+                o.code,
+                o.last_error,
+                o.created_at,
+                o.delivered_at,
+                o.next_attempt_at,
+                t.documents.c.id.label("document_id"),
+                t.documents.c.kind,
+                t.documents.c.order_uid,
+                t.documents.c.seq,
+            )
+            .join(t.documents, t.documents.c.id == o.document_id)
+            .order_by(o.id.desc())
+            .limit(limit)
+        )
+        if partner is not None:
+            query = query.where(o.partner == partner)
+        if statuses:
+            query = query.where(o.status.in_(list(statuses)))
+        return list(self.conn.execute(query))

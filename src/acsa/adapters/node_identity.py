@@ -1,0 +1,51 @@
+"""Which nation this installation is a node of, and its private key (read once per process)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from acsa.adapters.db.exchange_repository import (
+    NODE_KEY_FILE,
+    NODE_NATION,
+    NODE_PUBLIC_KEY,
+    NodeRecord,
+)
+from acsa.adapters.db.repository import SettingsRepository
+from acsa.adapters.signing import NodeKey, fingerprint
+from acsa.domain.errors import AcsaError, Code
+
+#: Overrides the key file the database names (a team's servers may keep it elsewhere).
+ENV_NODE_KEY = "ACSA_NODE_KEY"
+
+_keys: dict[Path, NodeKey] = {}
+_lock = threading.Lock()
+
+
+def node_record(settings: SettingsRepository) -> NodeRecord | None:
+    """This node as the database records it, or None when ``acsa node init`` has not run."""
+    nation = settings.get(NODE_NATION)
+    public = settings.get(NODE_PUBLIC_KEY)
+    key_file = settings.get(NODE_KEY_FILE)
+    if not nation or not public or not key_file:
+        return None
+    override = os.environ.get(ENV_NODE_KEY)
+    return NodeRecord(nation, public, fingerprint(public), Path(override or key_file))
+
+
+def node_key(record: NodeRecord) -> NodeKey:
+    """The node's private key, loaded from its file once per process."""
+    with _lock:
+        key = _keys.get(record.key_file)
+        if key is None:
+            key = NodeKey.load(record.key_file)
+            if key.public_text != record.public_key:
+                raise AcsaError.single(
+                    Code.INVALID_KEY,
+                    "key_file",
+                    f"{record.key_file} holds another key than the node's "
+                    f"(fingerprint {key.fingerprint}, the node's is {record.fingerprint})",
+                )
+            _keys[record.key_file] = key
+        return key
