@@ -4,13 +4,26 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from acsa import __version__
 from acsa.api import problems
-from acsa.api.routers import agreements, audit, ledger, orders, reports, settlement, system, users
+from acsa.api.deliverer import Deliverer
+from acsa.api.routers import (
+    agreements,
+    audit,
+    exchange,
+    ledger,
+    orders,
+    reports,
+    settlement,
+    system,
+    users,
+)
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 
@@ -29,7 +42,18 @@ def create_app(engine: Engine) -> FastAPI:
     """The API and the pages over an initialised database (SQLite or PostgreSQL)."""
     from acsa.web.app import create_app as create_pages
 
+    deliverer = Deliverer(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        deliverer.start()
+        try:
+            yield
+        finally:
+            deliverer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="acsa",
         version=__version__,
         description=DESCRIPTION,
@@ -46,7 +70,7 @@ def create_app(engine: Engine) -> FastAPI:
     return app
 
 
-ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit)
+ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit, exchange)
 
 
 def app_from_environment() -> FastAPI:

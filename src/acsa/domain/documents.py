@@ -24,11 +24,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.order import Action, Event, Order
 
 FORMAT = "acsa-document"
 VERSION = 1
@@ -185,7 +187,7 @@ def parse(data: Any) -> Document:
         if not isinstance(data.get(name), str) or not data[name]:
             raise _invalid(name, f"{name} must be a non-empty string")
     try:
-        kind = Kind(data.get("kind"))
+        kind = Kind(str(data.get("kind")))
     except ValueError:
         known = ", ".join(k.value for k in Kind)
         raise _invalid("kind", f"unknown kind {data.get('kind')!r}; one of: {known}") from None
@@ -253,3 +255,87 @@ def chain_violation(document: Document, head: Head | None) -> Violation | None:
             f"is {expected_prev[:16]}...",
         )
     return None
+
+
+# --- bodies: what each kind of document says, the same on both nodes ------------------------
+
+
+def number(value: Decimal | str) -> str:
+    """A quantity or amount as the one decimal string both nodes write (``5``, ``12.5``)."""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """The order document: everything the requester placed, as ``orders new --file`` takes."""
+    return {
+        "agreement": order.agreement_id,
+        "requester": order.requester,
+        "supplier": order.supplier,
+        "activity": order.activity,
+        "settlement": order.settlement,
+        "order_date": order.order_date.isoformat(),
+        "needed_by": order.needed_by.isoformat(),
+        "location": order.location,
+        "operation": order.operation,
+        "requester_unit": order.requester_unit,
+        "supplier_unit": order.supplier_unit,
+        "fund_citation": order.fund_citation,
+        "partner_reference": order.partner_reference,
+        "remarks": order.remarks,
+        "lines": [
+            {
+                "category": line.category,
+                "description": line.description,
+                "nsn": line.nsn,
+                "quantity": number(line.quantity),
+                "unit": line.unit,
+                "unit_price": number(line.unit_price),
+                "currency": line.currency,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+#: The document of each lifecycle step (placing the order is Kind.ORDER, see order_body).
+STEP_KINDS: Mapping[Action, Kind] = {
+    Action.SUBMIT: Kind.SUBMIT,
+    Action.ACCEPT: Kind.ACCEPT,
+    Action.REJECT: Kind.REJECT,
+    Action.CANCEL: Kind.CANCEL,
+    Action.DELIVER: Kind.DELIVER,
+    Action.RECEIVE: Kind.RECEIVE,
+    Action.CLOSE: Kind.CLOSE,
+}
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    return number(value)
+
+
+def step_body(event: Event) -> dict[str, Any]:
+    """A lifecycle step's document: the quantities per line, the reason or the note."""
+    details = dict(event.details)
+    body: dict[str, Any] = {}
+    if "lines" in details:
+        body["lines"] = _numbers(details["lines"])
+    for name in ("reason", "note"):
+        if name in details:
+            body[name] = details[name]
+    return body
+
+
+def normalised(value: Any) -> Any:
+    """A JSON value with its Decimals and dates as the strings documents carry."""
+    if isinstance(value, dict):
+        return {str(k): normalised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalised(v) for v in value]
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

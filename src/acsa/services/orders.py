@@ -10,6 +10,7 @@ from typing import Any
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.agreement import Agreement
+from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
 from acsa.domain.order import Order, OrderStatus
@@ -56,10 +57,13 @@ def place_order(
     data: Any,
     actor: str,
     now: datetime | None = None,
+    uid: str | None = None,
 ) -> tuple[Order, list[Violation]]:
     """Save a new draft. Malformed orders are refused; what the agreement checks would refuse
-    is returned as warnings, to be fixed before submit."""
+    is returned as warnings, to be fixed before submit. ``uid`` names an order a partner's
+    node placed (a new one gets its own)."""
     order = order_from_doc(parse_model(OrderIn, data))
+    order.uid = uid
     malformed = validate_lines(order)
     if malformed:
         raise AcsaError(malformed)
@@ -69,6 +73,7 @@ def place_order(
         agreement = _agreement(uow, order.agreement_id)
         order.record_creation(stamp, actor)
         uow.orders.add(order, stamp)
+        uow.publish(order, Kind.ORDER, order_body(order), actor, stamp)
         uow.record("order.place", f"order:{order.id}", actor, None, order_state(order), order.id)
         uow.commit()
     return order, check_order(order, agreement)
@@ -136,6 +141,8 @@ def _act(
         order = load_order(uow, order_id)
         before = order_state(order)
         step(order, stamp)
+        for event in order.new_events:
+            uow.publish(order, STEP_KINDS[event.action], step_body(event), actor, stamp)
         uow.orders.update(order, stamp)
         uow.record(
             f"order.{action}", f"order:{order_id}", actor, before, order_state(order), order_id

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
+from acsa.domain.documents import Kind, normalised
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import (
     Account,
@@ -191,9 +192,17 @@ def _invoice_out(uow: UnitOfWork, row: Row[Any], as_of: date) -> InvoiceOut:
 
 
 def _new_invoice(
-    uow: UnitOfWork, order: Order, amount: Money, kind: str, issued: date, at: datetime, actor: str
+    uow: UnitOfWork,
+    order: Order,
+    amount: Money,
+    kind: str,
+    issued: date,
+    at: datetime,
+    actor: str,
+    number: str | None = None,
 ) -> int:
-    number = invoice_number(
+    """A new invoice, numbered here unless ``number`` (the issuer node's) is given."""
+    number = number or invoice_number(
         order.supplier, issued.year, uow.counters.next(f"invoice:{order.supplier}:{issued.year}")
     )
     return uow.invoices.add(
@@ -219,9 +228,10 @@ def issue_invoice(
     actor: str,
     issued: date | None = None,
     now: datetime | None = None,
+    number: str | None = None,
 ) -> InvoiceOut:
     """Invoice what an order owes in cash and has not been invoiced yet; numbered per issuer
-    and year, due after the agreement's payment term."""
+    and year (or ``number``, the issuing node's), due after the agreement's payment term."""
     at = now or utc_now()
     day = issued or at.date()
     with uow:
@@ -238,10 +248,19 @@ def issue_invoice(
                 Code.NOTHING_TO_INVOICE, "order", f"order {order_id} has nothing to invoice: {why}"
             )
         invoice_id = _new_invoice(
-            uow, order, Money(account.uninvoiced, order.currency), "cash", day, at, actor
+            uow, order, Money(account.uninvoiced, order.currency), "cash", day, at, actor, number
         )
         [row] = uow.invoices.find(invoice_id=invoice_id)
         result = _invoice_out(uow, row, day)
+        body = {
+            "number": result.number,
+            "kind": "cash",
+            "amount": result.amount,
+            "currency": result.currency,
+            "issued": result.issued,
+            "due": result.due,
+        }
+        uow.publish(order, Kind.INVOICE, normalised(body), actor, at)
         uow.record("invoice.issue", f"invoice:{row.number}", actor, None, _json(result), order_id)
         uow.commit()
     return result
@@ -323,6 +342,14 @@ def record_payment(
                 "actor": actor,
             }
         )
+        body = {
+            "invoice": row.number,
+            "amount": value.amount,
+            "currency": value.currency,
+            "paid": paid,
+            "reference": reference,
+        }
+        uow.publish(load_order(uow, row.order_id), Kind.PAYMENT, normalised(body), actor, at)
         stamp = Stamp(paid, at, actor, f"payment of invoice {row.number}", row.order_id, reference)
         uow.ledger.add(payment_entries(row.issuer, row.debtor, value, stamp))
         [after] = uow.invoices.find(invoice_id=row.id)
@@ -476,6 +503,8 @@ def replace(
         result = _record_in_kind(
             uow, order, EntryKind.REPLACEMENT, value, day, at, actor, lines, actor, doc.note
         )
+        body = {"date": day, "lines": lines, "note": doc.note}
+        uow.publish(order, Kind.REPLACEMENT, normalised(body), actor, at)
         uow.commit()
     return result
 
@@ -533,6 +562,13 @@ def exchange(
             doc.agreed_by,
             doc.valuation_note,
         )
+        body = {
+            "date": day,
+            "lines": lines,
+            "agreed_by": doc.agreed_by,
+            "valuation_note": doc.valuation_note,
+        }
+        uow.publish(order, Kind.EXCHANGE, normalised(body), actor, at)
         uow.commit()
     return result
 
@@ -558,9 +594,16 @@ def in_kind_candidates(uow: UnitOfWork, party: str | None = None) -> list[int]:
         ]
 
 
-def _sweep_one(
-    uow: UnitOfWork, order_id: int, as_of: date, at: datetime, actor: str
+def convert_one(
+    uow: UnitOfWork,
+    order_id: int,
+    as_of: date,
+    at: datetime,
+    actor: str,
+    number: str | None = None,
 ) -> ConversionOut | None:
+    """Convert what ``order_id`` owes in kind past its deadline on ``as_of`` to cash, with an
+    invoice (numbered ``number`` when a partner's node converted it); None if nothing is due."""
     with uow:
         order = load_order(uow, order_id)
         account = _account(uow, order)
@@ -592,7 +635,7 @@ def _sweep_one(
         )
         stamp = Stamp(as_of, at, actor, f"conversion to cash of order {order_id}", order_id, note)
         uow.ledger.add(conversion_entries(order.supplier, order.requester, value, stamp))
-        invoice_id = _new_invoice(uow, order, value, "conversion", as_of, at, actor)
+        invoice_id = _new_invoice(uow, order, value, "conversion", as_of, at, actor, number)
         [row] = uow.invoices.find(invoice_id=invoice_id)
         result = ConversionOut(
             order=order_id,
@@ -601,6 +644,14 @@ def _sweep_one(
             invoice=row.number,
             deadline=deadline,
         )
+        body = {
+            "as_of": as_of,
+            "amount": overdue,
+            "currency": value.currency,
+            "invoice": row.number,
+            "deadline": deadline,
+        }
+        uow.publish(order, Kind.CONVERSION, normalised(body), actor, at)
         uow.record("order.convert", f"order:{order_id}", actor, None, _json(result), order_id)
         uow.commit()
     return result
@@ -622,7 +673,7 @@ def sweep(
     candidates = in_kind_candidates(uow, party)
     converted: list[ConversionOut] = []
     for done, order_id in enumerate(candidates, start=1):
-        result = _sweep_one(uow, order_id, day, at, actor)
+        result = convert_one(uow, order_id, day, at, actor)
         if result is not None:
             converted.append(result)
         if progress is not None:
@@ -649,6 +700,7 @@ def close(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = Non
                 )
         before = order_state(order)
         order.close(at, actor)
+        uow.publish(order, Kind.CLOSE, {}, actor, at)
         uow.orders.update(order, at)
         uow.record("order.close", f"order:{order_id}", actor, before, order_state(order), order_id)
         uow.commit()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
@@ -53,9 +53,7 @@ class PartnerRepository:
     def put(self, nation: str, url: str, public_key: str, fingerprint: str, now: datetime) -> None:
         values = {"url": url, "public_key": public_key, "fingerprint": fingerprint}
         changed = self.conn.execute(
-            update(t.partners)
-            .where(t.partners.c.nation == nation)
-            .values(**values, updated_at=now)
+            update(t.partners).where(t.partners.c.nation == nation).values(**values, updated_at=now)
         )
         if changed.rowcount == 0:
             self.conn.execute(
@@ -77,9 +75,7 @@ class DocumentRepository:
         return None if row is None else Head(row.seq, row.hash)
 
     def get(self, document_id: str) -> Row[Any] | None:
-        return self.conn.execute(
-            select(t.documents).where(t.documents.c.id == document_id)
-        ).first()
+        return self.conn.execute(select(t.documents).where(t.documents.c.id == document_id)).first()
 
     def add(self, document: Document, origin: str, now: datetime) -> None:
         self.conn.execute(
@@ -124,6 +120,17 @@ class DocumentRepository:
             )
         )
 
+    def received_counts(self, nation: str) -> list[Row[Any]]:
+        """(issuer, count) of the documents partners sent to ``nation``."""
+        d = t.documents.c
+        return list(
+            self.conn.execute(
+                select(d.issuer, func.count().label("count"))
+                .where(d.recipient == nation, d.origin == "remote")
+                .group_by(d.issuer)
+            )
+        )
+
     def recent(self, limit: int = 20, partner: str | None = None) -> list[Row[Any]]:
         d = t.documents.c
         query = select(t.documents).order_by(d.recorded_at.desc(), d.id).limit(limit)
@@ -151,13 +158,14 @@ class OutboxRepository:
     def next_pending(self, partner: str) -> Row[Any] | None:
         """The partner's oldest undelivered document, with its wire form."""
         o = t.outbox.c
-        return self.conn.execute(
+        row = self.conn.execute(
             select(
                 o.id,
                 o.document_id,
                 o.partner,
                 o.attempts,
                 o.next_attempt_at,
+                o.last_error,
                 t.documents.c.wire,
                 t.documents.c.hash,
             )
@@ -166,6 +174,7 @@ class OutboxRepository:
             .order_by(o.id)
             .limit(1)
         ).first()
+        return cast("Row[Any] | None", row)
 
     def mark(self, outbox_id: int, **values: Any) -> None:
         self.conn.execute(update(t.outbox).where(t.outbox.c.id == outbox_id).values(**values))

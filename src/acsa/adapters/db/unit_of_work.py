@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from acsa.adapters.db.account_repository import AccountRepository
+from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.exchange_repository import (
     DocumentRepository,
     NodeRecord,
     OutboxRepository,
     PartnerRepository,
 )
-from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.ledger_repository import (
     CounterRepository,
     InvoiceRepository,
@@ -54,6 +54,7 @@ class _Draft:
     actor: str
     at: datetime
     body: dict[str, Any]
+
 
 #: Called on every order a service loads in this unit of work: raises to refuse it.
 OrderGuard = Callable[[Order], None]
@@ -107,7 +108,7 @@ class UnitOfWork:
         #: A partner's signed document being applied: what the services publish must match it.
         self.incoming: Document | None = None
         self._drafts: list[_Draft] = []
-        self._node: NodeRecord | None | bool = False
+        self._node: NodeRecord | bool | None = False
 
     def __enter__(self) -> UnitOfWork:
         if self._conn is not None:
@@ -199,6 +200,11 @@ class UnitOfWork:
         if incoming is not None:
             self._match(incoming, draft)
         self._drafts.append(draft)
+
+    @property
+    def published(self) -> bool:
+        """Whether a document waits to be sealed by the next commit."""
+        return bool(self._drafts)
 
     @staticmethod
     def _match(incoming: Document, draft: _Draft) -> None:

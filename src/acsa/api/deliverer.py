@@ -1,0 +1,48 @@
+"""The server's outbox deliverer: a thread that sends queued documents to partner nodes, woken
+when a commit queues one and otherwise every few seconds (retries wait out their backoff)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+
+from acsa.adapters.db import unit_of_work
+from acsa.services.exchange import deliver_pending, http_sender
+
+log = logging.getLogger("acsa.exchange")
+
+#: Longest sleep between two passes when nothing wakes the deliverer (seconds).
+IDLE = 2.0
+
+
+class Deliverer:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="acsa-outbox", daemon=True)
+        self._send = http_sender()
+
+    def start(self) -> None:
+        unit_of_work.on_documents_queued.append(self._wake.set)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._wake.set in unit_of_work.on_documents_queued:
+            unit_of_work.on_documents_queued.remove(self._wake.set)
+        self._thread.join(timeout=15)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                result = deliver_pending(self.engine, self._send)
+                if result.delivered or result.refused:
+                    log.info("outbox: %d delivered, %d refused", result.delivered, result.refused)
+            except Exception:  # keep delivering whatever one pass met
+                log.exception("outbox pass failed")
+            self._wake.wait(IDLE)

@@ -1,0 +1,153 @@
+"""acsa node init|show, acsa partners add|list, acsa exchange status|deliver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from acsa.cli.common import ActorOption, DbOption, JsonOption, engine_for, out, print_json, refusals
+from acsa.config import actor as acting
+from acsa.config import default_database_path
+from acsa.services import exchange as service
+
+node_app = typer.Typer(no_args_is_help=True, help="This installation as one nation's node.")
+partners_app = typer.Typer(no_args_is_help=True, help="Partner nations' nodes and their keys.")
+exchange_app = typer.Typer(
+    no_args_is_help=True, help="Signed documents sent to and received from partner nodes."
+)
+
+
+def _show_node(node: service.NodeOut) -> None:
+    out.print(f"node of {node.nation}")
+    out.print(f"public key   {node.public_key}")
+    out.print(f"fingerprint  {node.fingerprint}")
+
+
+@node_app.command("init")
+def init(
+    nation: Annotated[str, typer.Option("--nation", help="The node's nation (ISO alpha-3).")],
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Where to write the private key (owner-only); default: node-NATION.key "
+            "in the data directory.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make this installation the node of NATION: a new Ed25519 key pair. Give the printed
+    public key to each partner, who checks its fingerprint with you by another channel."""
+    with refusals(as_json):
+        path = key_file or default_database_path().parent / f"node-{nation.upper()}.key"
+        node = service.init_node(engine_for(db), nation, path, acting(actor))
+    if as_json:
+        print_json(node)
+        return
+    _show_node(node)
+
+
+@node_app.command("show")
+def show(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The node's nation, public key and fingerprint (never the private key)."""
+    with refusals(as_json):
+        node = service.node_info(engine_for(db))
+    if as_json:
+        print_json(node)
+        return
+    _show_node(node)
+
+
+@partners_app.command("add")
+def add(
+    nation: Annotated[str, typer.Argument(help="The partner nation (ISO alpha-3).")],
+    url: Annotated[str, typer.Option("--url", help="The partner node's address.")],
+    key: Annotated[str, typer.Option("--key", help="Its public key (ed25519:...).")],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a partner's node (or change its address or key). Check the fingerprint printed
+    here with the partner by telephone or in person before trusting its documents."""
+    with refusals(as_json):
+        partner = service.add_partner(engine_for(db), nation, url, key, acting(actor))
+    if as_json:
+        print_json(partner)
+        return
+    out.print(f"partner {partner.nation} at {partner.url}")
+    out.print(f"fingerprint  {partner.fingerprint}  (check it with {partner.nation})")
+
+
+@partners_app.command("list")
+def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The registered partner nodes."""
+    with refusals(as_json):
+        partners = service.list_partners(engine_for(db))
+    if as_json:
+        print_json(partners)
+        return
+    table = Table(title="Partner nodes")
+    for column in ("nation", "url", "fingerprint", "since"):
+        table.add_column(column, overflow="fold")
+    for p in partners:
+        table.add_row(p.nation, p.url, p.fingerprint, p.added_at.date().isoformat())
+    out.print(table)
+
+
+@exchange_app.command("status")
+def status(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Per partner: documents pending, delivered, refused and received, why the oldest
+    pending one waits; then the latest refusals with their codes."""
+    with refusals(as_json):
+        report = service.exchange_status(engine_for(db))
+    if as_json:
+        print_json(report)
+        return
+    if report.node is None:
+        out.print("this installation is not a node (acsa node init --nation XXX)")
+    table = Table(title="Exchange with partner nodes")
+    for column in ("partner", "pending", "delivered", "refused", "received", "waiting"):
+        table.add_column(column, overflow="fold")
+    for p in report.partners:
+        waiting = ""
+        if not p.registered:
+            waiting = "no node registered (acsa partners add)"
+        elif p.pending:
+            when = p.next_attempt_at.isoformat()[:19] if p.next_attempt_at else ""
+            waiting = f"{p.attempts} attempts; next {when}; {p.last_error or ''}".strip("; ")
+        table.add_row(
+            p.partner,
+            str(p.pending),
+            str(p.delivered),
+            str(p.refused),
+            str(p.received),
+            waiting,
+        )
+    out.print(table)
+    if report.refused:
+        refused = Table(title="Refused by the partner")
+        for column in ("partner", "document", "kind", "order", "code", "detail"):
+            refused.add_column(column, overflow="fold")
+        for r in report.refused:
+            refused.add_row(
+                r.partner, r.document, f"{r.kind} #{r.seq}", r.order, r.code or "", r.error or ""
+            )
+        out.print(refused)
+
+
+@exchange_app.command("deliver")
+def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Send what is due in the outbox now (a running server does this by itself)."""
+    with refusals(as_json):
+        result = service.deliver_pending(engine_for(db), service.http_sender())
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"{result.delivered} delivered, {result.refused} refused")
+    for nation, why in result.waiting.items():
+        out.print(f"{nation} waits: {why}")

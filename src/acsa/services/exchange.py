@@ -1,0 +1,565 @@
+"""The node and its partners: make the node's key, register partners, receive a partner's
+signed documents (applied through the same services as a local action, in one transaction),
+deliver ours from the outbox in order with retries and backoff, and report what is where."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, text
+
+from acsa.adapters.db.exchange_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.signing import NodeKey, fingerprint, parse_public, verify
+from acsa.clock import utc_now
+from acsa.domain.access import Principal
+from acsa.domain.documents import Document, Kind, chain_violation, issuing_nation, parse
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.schemas import Party, parse_model
+from acsa.services import orders, settlement
+
+#: Longest wait between two attempts to reach a partner (seconds; ACSA_EXCHANGE_MAX_BACKOFF).
+ENV_MAX_BACKOFF = "ACSA_EXCHANGE_MAX_BACKOFF"
+FIRST_BACKOFF = 0.5
+INBOX_PATH = "/api/v1/exchange/documents"
+
+
+class NodeOut(BaseModel):
+    nation: str
+    public_key: str
+    fingerprint: str
+
+
+class PartnerOut(BaseModel):
+    nation: str
+    url: str
+    public_key: str
+    fingerprint: str
+    added_at: datetime
+    updated_at: datetime
+
+
+class ReceiptOut(BaseModel):
+    status: str
+    id: str
+    kind: str
+    order: str
+    seq: int
+    issuer: str
+
+
+class PartnerStatusOut(BaseModel):
+    partner: str
+    registered: bool
+    url: str | None
+    pending: int
+    delivered: int
+    refused: int
+    received: int
+    next_attempt_at: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+class OutboxEntryOut(BaseModel):
+    partner: str
+    status: str
+    document: str
+    kind: str
+    order: str
+    seq: int
+    attempts: int
+    code: str | None
+    error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class ExchangeStatusOut(BaseModel):
+    node: NodeOut | None
+    partners: list[PartnerStatusOut]
+    refused: list[OutboxEntryOut]
+
+
+class DeliveryOut(BaseModel):
+    delivered: int
+    refused: int
+    waiting: dict[str, str]
+
+
+class _PartnerIn(BaseModel):
+    nation: Party
+
+
+# --- the node and its partners ----------------------------------------------------------------
+
+
+def node_info(engine: Engine) -> NodeOut:
+    with UnitOfWork(engine, read_only=True) as uow:
+        node = uow.node
+    if node is None:
+        raise _not_a_node()
+    return NodeOut(nation=node.nation, public_key=node.public_key, fingerprint=node.fingerprint)
+
+
+def _not_a_node() -> AcsaError:
+    return AcsaError.single(
+        Code.NODE_NOT_INITIALISED,
+        "node",
+        "this installation is not a node yet: `acsa node init --nation XXX` makes its key",
+    )
+
+
+def init_node(engine: Engine, nation: str, key_file: Path, actor: str) -> NodeOut:
+    """Make this installation the node of ``nation``: a new Ed25519 key pair, the private key
+    written to ``key_file`` (owner-only), the nation and public key into the database."""
+    code = parse_model(_PartnerIn, {"nation": nation}).nation
+    path = key_file.expanduser().resolve()
+    with UnitOfWork(engine) as uow:
+        if uow.node is not None:
+            raise AcsaError.single(
+                Code.NODE_EXISTS,
+                "nation",
+                f"this installation is already the node of {uow.node.nation} "
+                f"(key {uow.node.fingerprint})",
+            )
+        if path.exists():
+            raise AcsaError.single(
+                Code.NODE_EXISTS, "key_file", f"{path} exists already; give another --key-file"
+            )
+        key = NodeKey.generate()
+        key.save(path)
+        uow.settings.set(NODE_NATION, code)
+        uow.settings.set(NODE_PUBLIC_KEY, key.public_text)
+        uow.settings.set(NODE_KEY_FILE, str(path))
+        after = {"nation": code, "fingerprint": key.fingerprint, "key_file": str(path)}
+        uow.record("node.init", f"node:{code}", actor, None, after)
+        try:
+            uow.commit()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return NodeOut(nation=code, public_key=key.public_text, fingerprint=key.fingerprint)
+
+
+def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> PartnerOut:
+    """Register (or update) a partner nation's node: its address and public key."""
+    code = parse_model(_PartnerIn, {"nation": nation}).nation
+    if not url.startswith(("http://", "https://")):
+        raise AcsaError.single(
+            Code.INVALID_FIELD, "url", f"url must start with http:// or https://, not {url!r}"
+        )
+    public = parse_public(key)
+    with UnitOfWork(engine) as uow:
+        node = uow.node
+        if node is not None and node.nation == code:
+            raise AcsaError.single(
+                Code.INVALID_FIELD, "nation", f"{code} is this node's own nation, not a partner"
+            )
+        before = uow.partners.get(code)
+        text_key = key.strip() if key.strip().startswith("ed25519:") else "ed25519:" + key.strip()
+        uow.partners.put(code, url.rstrip("/"), text_key, fingerprint(public), utc_now())
+        uow.record(
+            "partner.add",
+            f"partner:{code}",
+            actor,
+            None if before is None else {"url": before.url, "fingerprint": before.fingerprint},
+            {"url": url.rstrip("/"), "fingerprint": fingerprint(public)},
+        )
+        uow.commit()
+        return _partner_out(uow, code)
+
+
+def _partner_out(uow: UnitOfWork, nation: str) -> PartnerOut:
+    partner = uow.partners.get(nation)
+    if partner is None:
+        raise NotFoundError(
+            [Violation(Code.PARTNER_NOT_FOUND, "nation", f"no partner node {nation} registered")]
+        )
+    return PartnerOut(
+        nation=partner.nation,
+        url=partner.url,
+        public_key=partner.public_key,
+        fingerprint=partner.fingerprint,
+        added_at=partner.added_at,
+        updated_at=partner.updated_at,
+    )
+
+
+def list_partners(engine: Engine) -> list[PartnerOut]:
+    with UnitOfWork(engine, read_only=True) as uow:
+        return [_partner_out(uow, p.nation) for p in uow.partners.all()]
+
+
+# --- receiving a partner's document -----------------------------------------------------------
+
+
+def _refuse(code: Code, field: str, message: str) -> AcsaError:
+    return AcsaError.single(code, field, message + "; nothing was recorded")
+
+
+def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
+    """The local id of the document's order (None for a new order), once the issuer is shown to
+    be the party that issues such a document under an agreement between the two nations."""
+    if doc.kind is Kind.ORDER:
+        requester, supplier = str(doc.body.get("requester")), str(doc.body.get("supplier"))
+        agreement_id = str(doc.body.get("agreement"))
+        order_id = None
+    else:
+        order_id = uow.orders.id_of(doc.order)
+        order = uow.orders.get(order_id, with_history=False) if order_id is not None else None
+        if order is None:
+            return None  # the chain check names what is missing
+        requester, supplier, agreement_id = order.requester, order.supplier, order.agreement_id
+    parties = {requester, supplier}
+    if {doc.issuer, doc.recipient} != parties:
+        raise _refuse(
+            Code.DOCUMENT_NOT_PARTY,
+            "issuer",
+            f"document {doc.id} is from {doc.issuer} to {doc.recipient}, but the order is "
+            f"between {requester} (requester) and {supplier} (supplier)",
+        )
+    agreement = uow.agreements.get(agreement_id)
+    if agreement is None or set(agreement.parties) != parties:
+        raise _refuse(
+            Code.DOCUMENT_NOT_PARTY,
+            "agreement",
+            f"document {doc.id}: {doc.issuer} is not party to an agreement {agreement_id!r} "
+            f"with {doc.recipient} in this node's registry",
+        )
+    expected = issuing_nation(doc.kind, requester, supplier)
+    if expected not in (None, doc.issuer):
+        raise _refuse(
+            Code.DOCUMENT_WRONG_SIDE,
+            "kind",
+            f"document {doc.id}: a {doc.kind.value} is issued by {expected}, not {doc.issuer}",
+        )
+    return order_id
+
+
+def _verify(uow: UnitOfWork, doc: Document) -> None:
+    partner = uow.partners.get(doc.issuer)
+    if partner is None:
+        raise _refuse(
+            Code.DOCUMENT_UNKNOWN_KEY,
+            "issuer",
+            f"document {doc.id} is from {doc.issuer}, whose node is not registered here "
+            f"(`acsa partners add {doc.issuer} --url ... --key ...`)",
+        )
+    if doc.key != partner.fingerprint:
+        raise _refuse(
+            Code.DOCUMENT_UNKNOWN_KEY,
+            "key",
+            f"document {doc.id} is signed with key {doc.key}; the key registered for "
+            f"{doc.issuer} is {partner.fingerprint}",
+        )
+    if not verify(parse_public(partner.public_key), doc.signed_bytes(), doc.signature):
+        raise _refuse(
+            Code.DOCUMENT_BAD_SIGNATURE,
+            "signature",
+            f"document {doc.id}: the signature does not match its content and {doc.issuer}'s "
+            "key (changed on the way, or signed by another key)",
+        )
+
+
+def _quantities(lines: Any) -> dict[int, Decimal]:
+    return {int(n): Decimal(str(q)) for n, q in dict(lines or {}).items()}
+
+
+def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
+    """Do what the document records, through the service a local user would use."""
+    body, actor, at, kind = dict(doc.body), doc.actor, doc.at, doc.kind
+    if kind is Kind.ORDER:
+        orders.place_order(uow, body, actor, now=at, uid=doc.order)
+        return
+    assert order_id is not None
+    if kind is Kind.SUBMIT:
+        orders.submit(uow, order_id, actor, now=at)
+    elif kind is Kind.ACCEPT:
+        orders.accept(uow, order_id, actor, _quantities(body.get("lines")), now=at)
+    elif kind is Kind.REJECT:
+        orders.reject(uow, order_id, actor, str(body.get("reason", "")), now=at)
+    elif kind is Kind.CANCEL:
+        orders.cancel(uow, order_id, actor, str(body.get("reason", "")), now=at)
+    elif kind is Kind.DELIVER:
+        orders.deliver(uow, order_id, actor, _quantities(body.get("lines")), now=at)
+    elif kind is Kind.RECEIVE:
+        received = {n: v["received"] for n, v in dict(body.get("lines") or {}).items()}
+        note = str(body.get("note", ""))
+        orders.receive(uow, order_id, actor, _quantities(received), note, now=at)
+    elif kind is Kind.CLOSE:
+        settlement.close(uow, order_id, actor, now=at)
+    elif kind is Kind.INVOICE:
+        issued = date.fromisoformat(str(body.get("issued")))
+        number = str(body.get("number"))
+        settlement.issue_invoice(uow, order_id, actor, issued, now=at, number=number)
+    elif kind is Kind.PAYMENT:
+        settlement.record_payment(
+            uow,
+            str(body.get("invoice")),
+            body.get("amount"),
+            date.fromisoformat(str(body.get("paid"))),
+            actor,
+            str(body.get("reference", "")),
+            str(body.get("currency")),
+            now=at,
+        )
+    elif kind is Kind.REPLACEMENT:
+        settlement.replace(uow, order_id, body, actor, now=at)
+    elif kind is Kind.EXCHANGE:
+        settlement.exchange(uow, order_id, body, actor, now=at)
+    elif kind is Kind.CONVERSION:
+        as_of = date.fromisoformat(str(body.get("as_of")))
+        number = str(body.get("invoice"))
+        settlement.convert_one(uow, order_id, as_of, at, actor, number=number)
+
+
+def receive_document(engine: Engine, data: Any) -> ReceiptOut:
+    """Record a partner's signed document, or refuse it with its code and record nothing: an
+    unknown issuer or key, a bad signature, a nation not party to the order, the wrong side,
+    a document seen before (DOCUMENT_REPLAYED), a gap or a fork in the order's chain, or what
+    the order's rules refuse when the document is applied here."""
+    doc = parse(data)
+    uow = UnitOfWork(engine, hold=True, principal=Principal(doc.actor, doc.issuer))
+    try:
+        with uow:
+            node = uow.node
+            if node is None:
+                raise _not_a_node()
+            _verify(uow, doc)
+            if doc.recipient != node.nation:
+                raise _refuse(
+                    Code.DOCUMENT_NOT_PARTY,
+                    "recipient",
+                    f"document {doc.id} is addressed to {doc.recipient}; this is {node.nation}'s "
+                    "node",
+                )
+            seen = uow.documents.get(doc.id)
+            if seen is not None:
+                raise AcsaError.single(
+                    Code.DOCUMENT_REPLAYED,
+                    "id",
+                    f"document {doc.id} was recorded here at {seen.recorded_at.isoformat()} "
+                    f"with hash {seen.hash}; a replay records nothing",
+                )
+            order_id = _check_parties(uow, doc)
+            broken = chain_violation(doc, uow.documents.head(doc.order))
+            if broken is not None:
+                raise AcsaError([broken])
+            uow.incoming = doc
+            _apply(uow, doc, order_id)
+            if not uow.published:
+                raise _refuse(
+                    Code.DOCUMENT_MISMATCH,
+                    "body",
+                    f"document {doc.id}: applying its {doc.kind.value} here changes nothing",
+                )
+        uow.finish()
+    finally:
+        uow.close()
+    return ReceiptOut(
+        status="recorded",
+        id=doc.id,
+        kind=doc.kind.value,
+        order=doc.order,
+        seq=doc.seq,
+        issuer=doc.issuer,
+    )
+
+
+# --- delivering ours --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a partner's node answered: its HTTP status and its JSON (None: no answer)."""
+
+    status: int | None
+    body: dict[str, Any]
+    error: str = ""
+
+
+Send = Callable[[str, bytes], Answer]
+
+
+def _backoff(attempts: int) -> timedelta:
+    ceiling = float(os.environ.get(ENV_MAX_BACKOFF, "60"))
+    return timedelta(seconds=min(ceiling, FIRST_BACKOFF * 2 ** max(0, attempts - 1)))
+
+
+def _outcome(answer: Answer, our_hash: str) -> tuple[str, str | None, str]:
+    """(status, code, detail) of one attempt: delivered, refused, or retry."""
+    code = answer.body.get("code") if isinstance(answer.body.get("code"), str) else None
+    detail = str(answer.body.get("detail", answer.error))[:2000]
+    if answer.status is not None and 200 <= answer.status < 300:
+        return "delivered", None, ""
+    if code == Code.DOCUMENT_REPLAYED.value and our_hash in detail:
+        return "delivered", None, ""  # an earlier attempt got there; its answer was lost
+    if answer.status in (409, 422, 400) and code:
+        return "refused", code, detail
+    status = answer.status if answer.status is not None else "no answer"
+    return "retry", code, f"{status}: {detail or answer.error}"
+
+
+def _lock_outbox(engine: Engine) -> Any:
+    """A connection holding the outbox's delivery lock (PostgreSQL: one deliverer among all
+    server processes), or None when another process holds it."""
+    conn = engine.connect()
+    if engine.dialect.name != "postgresql":
+        return conn
+    got = conn.execute(text("SELECT pg_try_advisory_lock(727401)")).scalar()
+    conn.commit()
+    if not got:
+        conn.close()
+        return None
+    return conn
+
+
+def deliver_pending(
+    engine: Engine, send: Send, now: Callable[[], datetime] = utc_now
+) -> DeliveryOut:
+    """Send every due document to its partner, oldest first, one partner after another. A
+    document that cannot be delivered now (partner down, an error without a refusal) waits
+    with backoff, and the partner's later documents wait behind it: they arrive in order."""
+    delivered = refused = 0
+    waiting: dict[str, str] = {}
+    lock = _lock_outbox(engine)
+    if lock is None:
+        return DeliveryOut(delivered=0, refused=0, waiting={})
+    try:
+        with UnitOfWork(engine, read_only=True) as uow:
+            partners = {p.nation: p for p in uow.partners.all()}
+            pending = uow.outbox.partners_with_pending()
+        for nation in pending:
+            partner = partners.get(nation)
+            if partner is None:
+                waiting[nation] = "no node registered for this partner"
+                continue
+            while True:
+                with UnitOfWork(engine, read_only=True) as uow:
+                    row = uow.outbox.next_pending(nation)
+                if row is None:
+                    break
+                if row.next_attempt_at > now():
+                    waiting[nation] = f"next attempt at {row.next_attempt_at.isoformat()}"
+                    break
+                answer = send(partner.url + INBOX_PATH, row.wire.encode())
+                status, code, detail = _outcome(answer, row.hash)
+                at = now()
+                with UnitOfWork(engine) as uow:
+                    if status == "retry":
+                        attempts = row.attempts + 1
+                        uow.outbox.mark(
+                            row.id,
+                            attempts=attempts,
+                            next_attempt_at=at + _backoff(attempts),
+                            last_error=detail,
+                            code=code,
+                        )
+                    else:
+                        uow.outbox.mark(
+                            row.id,
+                            status=status,
+                            attempts=row.attempts + 1,
+                            delivered_at=at if status == "delivered" else None,
+                            code=code,
+                            last_error=detail or None,
+                        )
+                    uow.connection.commit()
+                if status == "retry":
+                    waiting[nation] = detail
+                    break
+                delivered += status == "delivered"
+                refused += status == "refused"
+    finally:
+        if engine.dialect.name == "postgresql":
+            lock.execute(text("SELECT pg_advisory_unlock(727401)"))
+            lock.commit()
+        lock.close()
+    return DeliveryOut(delivered=delivered, refused=refused, waiting=waiting)
+
+
+def http_sender(timeout: float = 10.0) -> Send:
+    """Send documents with httpx (the wire form is already canonical JSON)."""
+    import httpx
+
+    def send(url: str, wire: bytes) -> Answer:
+        try:
+            response = httpx.post(
+                url, content=wire, headers={"Content-Type": "application/json"}, timeout=timeout
+            )
+        except httpx.HTTPError as error:
+            return Answer(None, {}, f"{type(error).__name__}: {error}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return Answer(response.status_code, body if isinstance(body, dict) else {})
+
+    return send
+
+
+# --- what is where ----------------------------------------------------------------------------
+
+
+def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
+    """Per partner: documents pending, delivered and refused, those received from it, and why
+    the oldest pending one waits; then the latest refusals."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        node = uow.node
+        counts = uow.outbox.counts()
+        partners = {p.nation: p for p in uow.partners.all()}
+        oldest = uow.outbox.oldest_pending()
+        received: dict[str, int] = {}
+        if node is not None:
+            received = {
+                r.issuer: int(r._mapping["count"])
+                for r in uow.documents.received_counts(node.nation)
+            }
+        nations = sorted({p for p, _ in counts} | set(partners) | set(received))
+        rows = []
+        for nation in nations:
+            first = oldest.get(nation)
+            rows.append(
+                PartnerStatusOut(
+                    partner=nation,
+                    registered=nation in partners,
+                    url=partners[nation].url if nation in partners else None,
+                    pending=counts.get((nation, "pending"), 0),
+                    delivered=counts.get((nation, "delivered"), 0),
+                    refused=counts.get((nation, "refused"), 0),
+                    received=received.get(nation, 0),
+                    next_attempt_at=first.next_attempt_at if first is not None else None,
+                    attempts=first.attempts if first is not None else 0,
+                    last_error=first.last_error if first is not None else None,
+                )
+            )
+        refused = [
+            OutboxEntryOut(
+                partner=r.partner,
+                status=r.status,
+                document=r.document_id,
+                kind=r.kind,
+                order=r.order_uid,
+                seq=r.seq,
+                attempts=r.attempts,
+                code=r.code,
+                error=r.last_error,
+                created_at=r.created_at,
+                delivered_at=r.delivered_at,
+            )
+            for r in uow.outbox.entries(statuses=("refused",), limit=limit)
+        ]
+    info = (
+        None
+        if node is None
+        else NodeOut(nation=node.nation, public_key=node.public_key, fingerprint=node.fingerprint)
+    )
+    return ExchangeStatusOut(node=info, partners=rows, refused=refused)
