@@ -28,9 +28,7 @@ def upgrade() -> None:
     orders = sa.table("orders", sa.column("id", sa.Integer), sa.column("uid", sa.String))
     ids = [row[0] for row in conn.execute(sa.select(orders.c.id).where(orders.c.uid.is_(None)))]
     for order_id in ids:
-        conn.execute(
-            orders.update().where(orders.c.id == order_id).values(uid=str(uuid.uuid4()))
-        )
+        conn.execute(orders.update().where(orders.c.id == order_id).values(uid=str(uuid.uuid4())))
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_unique_constraint(batch_op.f("uq_orders_uid"), ["uid"])
 
