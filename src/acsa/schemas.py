@@ -425,6 +425,9 @@ class OrderOut(BaseModel):
         default=[], description="What the agreement checks would refuse now (drafts only)."
     )
     version: int
+    uid: str | None = Field(
+        default=None, description="The order's name on every node that holds it."
+    )
 
 
 def violation_out(v: Violation) -> ViolationOut:
@@ -446,6 +449,7 @@ def event_out(event: Event) -> EventOut:
 def order_out(order: Order, violations: list[Violation] | None = None) -> OrderOut:
     assert order.id is not None, "only a stored order has a JSON form"
     return OrderOut(
+        uid=order.uid,
         id=order.id,
         status=order.status.value,
         agreement=order.agreement_id,
