@@ -3,6 +3,7 @@ them as signed documents, and both books end up the same; a node that is down ca
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def test_an_order_lives_on_both_nodes_and_the_books_agree(nodes: tuple[Node, Nod
     chain = _chain(aus.db_url, uid)
     assert [seq for seq, *_ in chain] == list(range(1, 8))  # order, submit, ..., payment
     assert chain == _chain(jpn.db_url, uid)
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         assert after[3] == before[2]  # each document carries the previous one's hash
     # Each node's own book mirrors the other's: what AUS received, JPN provided.
     [mine] = aus.call("finance", "GET", "/ledger/balances")
