@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 N ?= 20000
 LEDGER_N ?= 1000000
+RECONCILE_N ?= 1000000
 API_N ?= 2000
 ROUNDS ?= 200
 
@@ -53,6 +54,7 @@ bench: install-test
 	$(BIN)/python bench/ledger.py --n $(LEDGER_N)
 	$(BIN)/python bench/api.py --n $(API_N)
 	$(BIN)/python bench/api.py --n $(API_N) --backend postgresql
+	$(BIN)/python bench/reconcile.py --n $(RECONCILE_N)
 
 # Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
 soak: install-test

@@ -16,6 +16,7 @@ from acsa.api.deliverer import Deliverer
 from acsa.api.routers import (
     agreements,
     audit,
+    books,
     exchange,
     ledger,
     orders,
@@ -70,7 +71,7 @@ def create_app(engine: Engine) -> FastAPI:
     return app
 
 
-ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit, exchange)
+ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit, exchange, books)
 
 
 def app_from_environment() -> FastAPI:

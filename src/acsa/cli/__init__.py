@@ -8,6 +8,7 @@ import typer
 from acsa.cli import (
     agreements,
     audit,
+    books,
     exchange,
     history_import,
     ledger,
@@ -50,6 +51,7 @@ app.add_typer(history_import.app, name="import")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
+app.add_typer(books.app, name="books")
 app.add_typer(exchange.node_app, name="node")
 app.add_typer(exchange.partners_app, name="partners")
 app.add_typer(exchange.exchange_app, name="exchange")

@@ -43,9 +43,7 @@ def write_xlsx(report: Report, path: Path, generated_at: datetime) -> Path:
     wb = Workbook()
     ws: Any = wb.active
     ws.title = "summary"
-    ws.cell(row=1, column=1, value=f"{TITLE}: {report.nation} / {report.partner}").font = (
-        TITLE_FONT
-    )
+    ws.cell(row=1, column=1, value=f"{TITLE}: {report.nation} / {report.partner}").font = TITLE_FONT
     for row, (label, value) in enumerate(_facts(report, generated_at), start=3):
         ws.cell(row=row, column=1, value=label)
         ws.cell(row=row, column=2, value=value)

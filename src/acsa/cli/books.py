@@ -1,0 +1,153 @@
+"""acsa books export|reconcile: this node's book with a partner, signed, and the partner's
+book against ours, order by order. On a local database only (the node's own)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from acsa.adapters.exports import cannot_write, check_output
+from acsa.cli.common import DbOption, engine_for, out, refusals
+from acsa.clock import today, utc_now
+from acsa.domain.errors import AcsaError, Code
+from acsa.domain.reconcile import Report
+from acsa.services import books as service
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The two books: export this node's book with a partner (signed), and reconcile the "
+    "partner's book with ours.",
+)
+
+#: ``acsa books reconcile`` exits with this when the books differ (2 is a refusal).
+EXIT_DIFFERENCES = 1
+
+
+class ReconcileFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    XLSX = "xlsx"
+    PDF = "pdf"
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+
+
+@app.command("export")
+def export(
+    partner: Annotated[str, typer.Option("--partner", help="The partner (e.g. NZL).")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write FILE.json (signed) and FILE.csv; default: book-<NATION>-<PARTNER>-<date> "
+            "in the current directory.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export this node's book with a partner: every order between the two nations, its
+    lines, money and documents, as a JSON file signed with the node's key (for the partner's
+    `acsa books reconcile`) and a CSV for people."""
+    with refusals(False):
+        engine = engine_for(db)
+        partner = partner.strip().upper()
+        if out_file is None:
+            nation = service.node_nation(engine)
+            out_file = Path(f"book-{nation}-{partner}-{today().isoformat()}")
+        if out_file.suffix in (".json", ".csv"):
+            out_file = out_file.with_suffix("")
+        json_path = out_file.with_name(out_file.name + ".json")
+        csv_path = out_file.with_name(out_file.name + ".csv")
+        check_output(json_path)
+        data, text = service.export_book(engine, partner)
+        _write(json_path, data)
+        _write(csv_path, text.encode())
+    orders = max(text.count("\n") - 1, 0)
+    out.print(f"{orders} orders with {partner}: wrote {json_path} (signed) and {csv_path}")
+
+
+@app.command("reconcile")
+def reconcile(
+    file: Annotated[Path, typer.Argument(help="The partner's book file (JSON).")],
+    file_format: Annotated[
+        ReconcileFormat,
+        typer.Option("--format", help="table, json, or a statement as xlsx or pdf."),
+    ] = ReconcileFormat.TABLE,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the xlsx or pdf statement (default: "
+            "reconciliation-<NATION>-<PARTNER>-<date>.<format>).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Reconcile a partner's book file with ours, order by order: orders missing on either
+    side, other states, currencies, amounts, quantities, documents, broken chains, and a
+    signature that does not verify with the partner's registered key. Exits 1 when the books
+    differ."""
+    as_json = file_format is ReconcileFormat.JSON
+    with refusals(as_json):
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise AcsaError.single(
+                Code.INVALID_INPUT, "file", f"cannot read {file}: {exc.strerror or exc}"
+            ) from None
+        if out_file is not None:
+            check_output(out_file)
+        report = service.reconcile_file(engine_for(db), data)
+        if file_format in (ReconcileFormat.XLSX, ReconcileFormat.PDF):
+            _statement(report, file_format, out_file)
+    if as_json:
+        sys.stdout.write(json.dumps(_json(report), indent=2) + "\n")
+    elif file_format is ReconcileFormat.TABLE:
+        if report.differences:
+            out.print(differences_table(report))
+        out.print(("[green]" if report.ok else "[red]") + report.summary)
+    if not report.ok:
+        raise typer.Exit(EXIT_DIFFERENCES)
+
+
+def _json(report: Report) -> dict[str, object]:
+    body = service.report_out(report).model_dump(mode="json")
+    return {
+        "matched": body["matched"],
+        "differences": body["differences"],
+        "summary": body["summary"],
+    }
+
+
+def _statement(report: Report, file_format: ReconcileFormat, path: Path | None) -> None:
+    from acsa.adapters.exports.reconciliation import write_pdf, write_xlsx
+
+    suffix = file_format.value
+    if path is None:
+        path = Path(f"reconciliation-{report.nation}-{report.partner}-{today()}.{suffix}")
+    write = write_xlsx if file_format is ReconcileFormat.XLSX else write_pdf
+    write(report, path, utc_now())
+    out.print(f"wrote {path}: {report.summary}")
+
+
+def differences_table(report: Report) -> Table:
+    table = Table(title=f"differences: {report.nation} / {report.partner}")
+    for column in ("kind", "order", "field", "ours", "theirs"):
+        table.add_column(column, overflow="fold")
+    table.add_column("finding", overflow="fold")
+    for row in service.differences_rows(report.differences):
+        table.add_row(*row)
+    return table
