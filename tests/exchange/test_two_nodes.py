@@ -45,6 +45,18 @@ def _chain(url: str, uid: str) -> list[tuple[int, str, str, str]]:
     return [(r.seq, r.id, r.hash, r.prev) for r in rows]
 
 
+def _books_agree(aus: Node, jpn: Node) -> None:
+    """Each node reconciles the other's signed book file against its own: zero differences."""
+    for here, there in ((aus, jpn), (jpn, aus)):
+        with there.client("auditor") as client:
+            exported = client.get("/books/export", params={"partner": here.nation})
+        assert exported.status_code == 200, exported.text
+        report = here.call("auditor", "POST", "/books/reconcile", content=exported.content)
+        assert report["differences"] == [], report
+        assert report["summary"] == f"{report['matched']} matched, 0 differences"
+        assert report["matched"] >= 1
+
+
 def test_an_order_lives_on_both_nodes_and_the_books_agree(nodes: tuple[Node, Node]) -> None:
     aus, jpn = nodes
     placed = aus.call("requester", "POST", "/orders", json=order_doc())
@@ -100,6 +112,7 @@ def test_an_order_lives_on_both_nodes_and_the_books_agree(nodes: tuple[Node, Nod
     assert (mine["received"], mine["provided"]) == (theirs["provided"], theirs["received"])
     assert mine["received"] == "2636420"
     assert (mine["owed_to_us"], mine["owed_by_us"]) == (theirs["owed_by_us"], theirs["owed_to_us"])
+    _books_agree(aus, jpn)
     for node in (aus, jpn):
         status = node.call("all", "GET", "/exchange/status")
         [row] = status["partners"]
@@ -147,3 +160,4 @@ def test_a_node_down_in_a_burst_gets_everything_once_in_order(
         _same_order(aus, jpn, uid)
         assert _chain(aus.db_url, uid) == _chain(jpn.db_url, uid)
     assert counts(make_engine(jpn.db_url))["documents"] == 24
+    _books_agree(aus, jpn)
