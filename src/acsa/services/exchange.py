@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from acsa.adapters.db.exchange_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -408,14 +408,12 @@ def _outcome(answer: Answer, our_hash: str) -> tuple[str, str | None, str]:
     return "retry", code, f"{status}: {detail or answer.error}"
 
 
-def _lock_outbox(engine: Engine) -> Any:
-    """A connection holding the outbox's delivery lock (PostgreSQL: one deliverer among all
-    server processes), or None when another process holds it."""
+def _lock_outbox(engine: Engine) -> Connection | None:
+    """On PostgreSQL, a connection holding the outbox's delivery lock (one deliverer among all
+    server processes), or None when another process holds it. SQLite has one server process."""
     conn = engine.connect()
-    if engine.dialect.name != "postgresql":
-        return conn
     got = conn.execute(text("SELECT pg_try_advisory_lock(727401)")).scalar()
-    conn.commit()
+    conn.rollback()
     if not got:
         conn.close()
         return None
@@ -430,13 +428,15 @@ def deliver_pending(
     with backoff, and the partner's later documents wait behind it: they arrive in order."""
     delivered = refused = 0
     waiting: dict[str, str] = {}
-    lock = _lock_outbox(engine)
-    if lock is None:
+    with UnitOfWork(engine, read_only=True) as uow:
+        partners = {p.nation: p for p in uow.partners.all()}
+        pending = uow.outbox.partners_with_pending()
+    if not pending:
+        return DeliveryOut(delivered=0, refused=0, waiting={})
+    lock = _lock_outbox(engine) if engine.dialect.name == "postgresql" else None
+    if lock is None and engine.dialect.name == "postgresql":
         return DeliveryOut(delivered=0, refused=0, waiting={})
     try:
-        with UnitOfWork(engine, read_only=True) as uow:
-            partners = {p.nation: p for p in uow.partners.all()}
-            pending = uow.outbox.partners_with_pending()
         for nation in pending:
             partner = partners.get(nation)
             if partner is None:
@@ -479,10 +479,10 @@ def deliver_pending(
                 delivered += status == "delivered"
                 refused += status == "refused"
     finally:
-        if engine.dialect.name == "postgresql":
+        if lock is not None:
             lock.execute(text("SELECT pg_advisory_unlock(727401)"))
-            lock.commit()
-        lock.close()
+            lock.rollback()
+            lock.close()
     return DeliveryOut(delivered=delivered, refused=refused, waiting=waiting)
 
 
