@@ -161,3 +161,54 @@ def test_a_node_down_in_a_burst_gets_everything_once_in_order(
         assert _chain(aus.db_url, uid) == _chain(jpn.db_url, uid)
     assert counts(make_engine(jpn.db_url))["documents"] == 24
     _books_agree(aus, jpn)
+
+
+def test_settlement_in_kind_and_its_conversion_cross_too(nodes: tuple[Node, Node]) -> None:
+    """A replacement in kind recorded by the requester, then the supplier's sweep converting
+    the rest to cash past the deadline (with its invoice): both reach the other node."""
+    aus, jpn = nodes
+    doc = order_doc(settlement="replacement_in_kind")
+    doc["lines"] = doc["lines"][:1]
+    placed = aus.call("requester", "POST", "/orders", json=doc)
+    uid = placed["uid"]
+    aus.call("requester", "POST", f"/orders/{placed['id']}/submit")
+    there = wait_for(lambda: _status(jpn, uid, "submitted"), what="the order on JPN")
+    jpn.call("approver", "POST", f"/orders/{there['id']}/accept")
+    jpn.call("logistics", "POST", f"/orders/{there['id']}/deliver")
+    wait_for(lambda: _status(aus, uid, "delivered"), what="the delivery on AUS")
+    aus.call("logistics", "POST", f"/orders/{placed['id']}/receive")
+    wait_for(lambda: _status(jpn, uid, "received"), what="the receipt on JPN")
+    aus.call(
+        "finance",
+        "POST",
+        f"/orders/{placed['id']}/replacements",
+        json={
+            "lines": [
+                {"line": 1, "category": "fuel", "quantity": "2000", "nsn": "9130-01-031-5816"}
+            ],
+            "note": "returned at Darwin",
+        },
+    )
+
+    def replaced_on_jpn() -> bool:
+        account = jpn.call("finance", "GET", f"/orders/{there['id']}/account")
+        return bool(account["account"]["settled_in_kind"] != "0")
+
+    wait_for(replaced_on_jpn, what="the replacement on JPN")
+    swept = jpn.call("finance", "POST", "/sweep", json={"as_of": "2028-12-31"})
+    [conversion] = swept["converted"]
+    assert conversion["amount"] == str(10000 * 152)
+    wait_for(
+        lambda: any(
+            i["number"] == conversion["invoice"] for i in aus.call("finance", "GET", "/invoices")
+        ),
+        what="the conversion's invoice on AUS",
+    )
+    # AUS's own sweep converts nothing of what JPN supplied: that is JPN's document to issue.
+    assert aus.call("finance", "POST", "/sweep", json={"as_of": "2028-12-31"})["converted"] == []
+    mine = aus.call("finance", "GET", f"/orders/{placed['id']}/account")["account"]
+    theirs = jpn.call("finance", "GET", f"/orders/{there['id']}/account")["account"]
+    assert mine == theirs | {"order": placed["id"]}
+    assert (mine["settled_in_kind"], mine["converted"]) == (str(2000 * 152), str(10000 * 152))
+    assert _chain(aus.db_url, uid) == _chain(jpn.db_url, uid)
+    _books_agree(aus, jpn)

@@ -584,13 +584,18 @@ def settlements_of(uow: UnitOfWork, order_id: int) -> list[SettlementOut]:
 
 def in_kind_candidates(uow: UnitOfWork, party: str | None = None) -> list[int]:
     """Orders settled in kind that have received something: the ones a sweep looks at (of
-    those ``party`` is party to, if given)."""
+    those ``party`` is party to, if given). On a node, only those its nation supplied: the
+    conversion is the supplier's document, and the requester's node receives it."""
     with uow:
+        node = uow.node
         return [
             o.id
             for status in OPEN_WITH_RECEIPTS
             for o in uow.orders.find(status=status.value, with_history=False, party=party)
-            if o.id is not None and settled_in_kind(o) and o.value_received.amount > 0
+            if o.id is not None
+            and settled_in_kind(o)
+            and o.value_received.amount > 0
+            and (node is None or o.supplier == node.nation)
         ]
 
 
