@@ -1,0 +1,247 @@
+"""The node's exchange with its partners and the reconciliation of the two books, for the
+people of the node's nation: this node's key and fingerprint, the partners' (to compare by
+another channel), what was sent, received and refused; the signed book file with each partner
+to download, and a partner's book file reconciled with ours (on the page, or as a statement in
+XLSX or PDF). People of another nation are refused (403), as in the API; reading changes
+nothing."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from acsa.api.problems import status_of
+from acsa.clock import today, utc_now
+from acsa.domain.access import ForbiddenError, Permission, require_permission
+from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.reconcile import Report
+from acsa.schemas import ViolationOut, violation_out
+from acsa.services import books, exchange
+from acsa.services.books import DifferenceOut, ReconciliationOut
+from acsa.services.exchange import ExchangeStatusOut, NodeOut, OutboxEntryOut, PartnerOut
+from acsa.web.pages import Pages, PagesDep
+from acsa.web.session import Visitor, check_csrf, visitor
+from acsa.web.tables import N_
+
+router = APIRouter()
+
+VisitorDep = Annotated[Visitor, Depends(visitor)]
+Token = Annotated[str | None, Form(max_length=200)]
+Choice = Annotated[str, Form(max_length=10)]
+Upload = Annotated[UploadFile | None, File()]
+
+#: The largest book file the page reads (bytes).
+MAX_FILE = 64 * 1024 * 1024
+#: What the reconciliation form may answer with: the page, or the statement as a file.
+FORMATS = ("html", "xlsx", "pdf")
+MEDIA = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+#: The command that makes an installation a node.
+INIT_COMMAND = "acsa node init --nation XXX"
+
+#: What each kind of difference is, in words (translated in exchange.po).
+KINDS = {
+    "missing_here": N_("in their book, not in ours"),
+    "missing_there": N_("in our book, not in theirs"),
+    "state": N_("status, agreement or parties differ"),
+    "currency": N_("currency differs"),
+    "amount": N_("an amount differs"),
+    "quantity": N_("a line's quantity differs"),
+    "document": N_("a document differs"),
+    "chain": N_("their documents do not link"),
+    "signature": N_("the file's signature does not verify"),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A document the partner refused, with its code and error (for the ``explain`` filter)."""
+
+    entry: OutboxEntryOut
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ExchangeView:
+    node: NodeOut | None
+    status: ExchangeStatusOut | None
+    partners: list[PartnerOut]
+    refusals: list[Refusal]
+    init_command: str = INIT_COMMAND
+
+
+@dataclass(frozen=True)
+class BooksView:
+    node: NodeOut | None
+    partners: list[PartnerOut]
+    report: ReconciliationOut | None = None
+    file_name: str = ""
+    errors: tuple[ViolationOut, ...] = ()
+    init_command: str = INIT_COMMAND
+
+    def kind(self, difference: DifferenceOut) -> str:
+        return KINDS.get(difference.kind, difference.kind.replace("_", " "))
+
+
+def _node(who: Visitor) -> NodeOut | None:
+    """The node, if this installation is one, once the visitor is shown to be of its nation
+    (FORBIDDEN otherwise, as the API's books)."""
+    require_permission(who.principal, Permission.VIEW)
+    try:
+        node = exchange.node_info(who.engine)
+    except AcsaError as exc:
+        if any(v.code == Code.NODE_NOT_INITIALISED for v in exc.violations):
+            return None
+        raise
+    if who.nation != node.nation:
+        raise ForbiddenError.single(
+            Code.FORBIDDEN,
+            "nation",
+            f"this node is {node.nation}'s; as a user of {who.nation} you may not see its "
+            "exchange or its books",
+        )
+    return node
+
+
+def _own_node(who: Visitor) -> NodeOut:
+    """The node (NODE_NOT_INITIALISED if this installation is none)."""
+    node = _node(who)
+    if node is None:
+        raise AcsaError.single(
+            Code.NODE_NOT_INITIALISED,
+            "node",
+            f"this installation is not a node yet: `{INIT_COMMAND}` makes its key",
+        )
+    return node
+
+
+def exchange_view(who: Visitor) -> ExchangeView:
+    node = _node(who)
+    if node is None:
+        return ExchangeView(None, None, [], [])
+    status = exchange.exchange_status(who.engine)
+    refusals = [Refusal(r, r.code or "", r.error or "") for r in status.refused]
+    return ExchangeView(node, status, exchange.list_partners(who.engine), refusals)
+
+
+def books_view(who: Visitor) -> BooksView:
+    node = _node(who)
+    return BooksView(node, exchange.list_partners(who.engine) if node is not None else [])
+
+
+@router.get("/exchange", response_class=HTMLResponse)
+def exchange_page(request: Request, pages: PagesDep, who: VisitorDep) -> HTMLResponse:
+    """This node, its partners and what was exchanged with each."""
+    view = exchange_view(who)
+    return pages.render(request, "exchange.html", who, title=N_("Exchange"), view=view)
+
+
+@router.get("/books", response_class=HTMLResponse)
+def books_page(request: Request, pages: PagesDep, who: VisitorDep) -> HTMLResponse:
+    """Our book with each partner to download, and the form that reconciles theirs."""
+    return _render(request, pages, who, books_view(who))
+
+
+def _render(
+    request: Request, pages: Pages, who: Visitor, view: BooksView, status_code: int = 200
+) -> HTMLResponse:
+    return pages.render(
+        request, "books.html", who, status_code=status_code, title=N_("Reconcile"), view=view
+    )
+
+
+def _attachment(content: bytes, suffix: str, name: str) -> Response:
+    return Response(
+        content,
+        media_type=MEDIA[suffix],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/books/{partner}.{suffix}")
+def book_file(who: VisitorDep, partner: str, suffix: str) -> Response:
+    """Our book with ``partner``: the signed file (JSON) or the CSV for people."""
+    if suffix not in ("json", "csv"):
+        raise NotFoundError.single(Code.INVALID_INPUT, "format", f"no download as {suffix!r}")
+    node = _own_node(who)
+    code = partner.strip().upper()
+    if code not in {p.nation for p in exchange.list_partners(who.engine)}:
+        raise NotFoundError.single(
+            Code.PARTNER_NOT_FOUND, "partner", f"{partner!r} is not a registered partner"
+        )
+    data, text = books.export_book(who.engine, code)
+    name = f"book-{node.nation}-{code}-{today().isoformat()}"
+    return _attachment(data if suffix == "json" else text.encode(), suffix, name)
+
+
+def _statement(report: Report, suffix: str) -> Response:
+    from acsa.adapters.exports.reconciliation import write_pdf, write_xlsx
+
+    generated: datetime = utc_now()
+    writer: Callable[[Report, FilePath, datetime], FilePath] = (
+        write_xlsx if suffix == "xlsx" else write_pdf
+    )
+    name = f"reconciliation-{report.nation}-{report.partner}-{generated.date()}"
+    with tempfile.TemporaryDirectory(prefix="acsa-web-") as scratch:
+        path = FilePath(scratch) / f"{name}.{suffix}"
+        writer(report, path, generated)
+        content = path.read_bytes()
+    return _attachment(content, suffix, name)
+
+
+def _read(upload: UploadFile | None) -> bytes:
+    if upload is None or not upload.filename:
+        raise AcsaError.single(Code.BOOK_INVALID, "file", "choose the partner's book file")
+    data = upload.file.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise AcsaError.single(
+            Code.BOOK_INVALID, "file", f"the file is larger than {MAX_FILE // (1024 * 1024)} MB"
+        )
+    return data
+
+
+@router.post("/books/reconcile", response_model=None)
+def reconcile(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    file: Upload = None,
+    csrf: Token = None,
+    answer: Choice = "html",
+) -> Response:
+    """The partner's book file against ours: the summary and every difference on the page,
+    or the statement as XLSX or PDF. A refused file shows the page with why; nothing is
+    recorded either way."""
+    check_csrf(who, csrf)
+    view = books_view(who)
+    if answer not in FORMATS:
+        raise AcsaError.single(Code.INVALID_INPUT, "answer", f"no answer as {answer!r}")
+    name = (file.filename or "") if file is not None else ""
+    try:
+        _own_node(who)
+        report = books.reconcile_file(who.engine, _read(file))
+    except (ForbiddenError, NotFoundError):
+        raise
+    except AcsaError as exc:
+        errors = tuple(violation_out(v) for v in exc.violations)
+        failed = BooksView(view.node, view.partners, file_name=name, errors=errors)
+        return _render(request, pages, who, failed, status_of(exc))
+    if answer != "html":
+        return _statement(report, answer)
+    shown = BooksView(view.node, view.partners, books.report_out(report), name)
+    return _render(request, pages, who, shown)
