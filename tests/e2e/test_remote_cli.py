@@ -33,7 +33,7 @@ NO_DATABASE = {"ACSA_DATABASE_URL": "sqlite:////nonexistent-dir/acsa.db"}
 #: The local command must not see a server in the environment.
 NO_SERVER = {"ACSA_SERVER": "", "ACSA_TOKEN": ""}
 #: What differs between two orders taken through the same steps: ids, numbers and times.
-UNIQUE = frozenset({"id", "order", "number", "at"})
+UNIQUE = frozenset({"id", "order", "number", "at", "uid"})
 #: Commands run at once when they only read (each is a process of its own).
 AT_ONCE = 3
 
