@@ -61,7 +61,11 @@ def orders_content(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         for table in tables.metadata.sorted_tables:
             if table.name not in REGISTRY | NOT_REPLAYED:
-                rows = conn.exec_driver_sql(f"SELECT * FROM {table.name}").all()
+                # An order's uid is random wherever it is made: compared as present only.
+                names = ", ".join(
+                    f"{c.name} IS NOT NULL" if c.name == "uid" else c.name for c in table.columns
+                )
+                rows = conn.exec_driver_sql(f"SELECT {names} FROM {table.name}").all()
                 found[table.name] = sorted((tuple(map(repr, r)) for r in rows), key=str)
     return found
 

@@ -15,6 +15,8 @@ On PostgreSQL the same Core inserts run through SQLAlchemy.
 
 from __future__ import annotations
 
+import uuid
+
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -265,6 +267,7 @@ class HistoryWriter:
                 order.remarks,
                 moment(created_at),
                 moment(updated_at),
+                order.uid or str(uuid.uuid4()),
             )
         )
         rows["order_lines"].extend(
