@@ -15,9 +15,8 @@ On PostgreSQL the same Core inserts run through SQLAlchemy.
 
 from __future__ import annotations
 
-import uuid
-
 import sqlite3
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
