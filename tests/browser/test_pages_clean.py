@@ -86,6 +86,8 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("annual", "/reports/annual"),
         ("audit", "/audit"),
         ("audit-order", f"/audit?order={ids['received']}"),
+        ("exchange", "/exchange"),
+        ("books", "/books"),
     ]
 
 
