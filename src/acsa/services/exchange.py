@@ -15,9 +15,14 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, text
 
-from acsa.adapters.db.exchange_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
+from acsa.adapters.db.exchange_repository import (
+    NODE_KEY_FILE,
+    NODE_NATION,
+    NODE_PUBLIC_KEY,
+    NodeRecord,
+)
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.adapters.signing import NodeKey, fingerprint, parse_public, verify
+from acsa.adapters.signing import NodeKey, fingerprint, parse_public, public_text, verify
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
 from acsa.domain.documents import Document, Kind, chain_violation, issuing_nation, parse
@@ -106,6 +111,10 @@ def node_info(engine: Engine) -> NodeOut:
         node = uow.node
     if node is None:
         raise _not_a_node()
+    return _node_out(node)
+
+
+def _node_out(node: NodeRecord) -> NodeOut:
     return NodeOut(nation=node.nation, public_key=node.public_key, fingerprint=node.fingerprint)
 
 
@@ -164,8 +173,7 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
                 Code.INVALID_FIELD, "nation", f"{code} is this node's own nation, not a partner"
             )
         before = uow.partners.get(code)
-        text_key = key.strip() if key.strip().startswith("ed25519:") else "ed25519:" + key.strip()
-        uow.partners.put(code, url.rstrip("/"), text_key, fingerprint(public), utc_now())
+        uow.partners.put(code, url.rstrip("/"), public_text(public), fingerprint(public), utc_now())
         uow.record(
             "partner.add",
             f"partner:{code}",
@@ -557,9 +565,5 @@ def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
             )
             for r in uow.outbox.entries(statuses=("refused",), limit=limit)
         ]
-    info = (
-        None
-        if node is None
-        else NodeOut(nation=node.nation, public_key=node.public_key, fingerprint=node.fingerprint)
-    )
+    info = None if node is None else _node_out(node)
     return ExchangeStatusOut(node=info, partners=rows, refused=refused)
