@@ -106,6 +106,9 @@ class OrderAccountOut(BaseModel):
     awaiting_replacement: DecimalStr
     replacement_deadline: date | None
     settled: bool
+    actions: list[str] = Field(
+        default=[], description="What may be done with the order's money now."
+    )
 
 
 class ConversionOut(BaseModel):

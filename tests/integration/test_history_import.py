@@ -435,7 +435,7 @@ BAD_FILES: list[tuple[str, Callable[[list[dict[str, str]]], None], str, str]] = 
     (
         "replacement of more than received",
         lambda rows: _edit(rows, "IN-JIMEX25-02", replaced_quantity="200001"),
-        "REPLACEMENT_MISMATCH",
+        "REPLACEMENT_EXCEEDS_OWED",
         "row 14: replaced_quantity",
     ),
     (

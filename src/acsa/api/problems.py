@@ -40,6 +40,10 @@ CONFLICTS = frozenset(
         Code.NOTHING_TO_DELIVER,
         Code.NOTHING_TO_RECEIVE,
         Code.NOTHING_OWED_IN_KIND,
+        # What the order's account no longer allows: a racing request that lost sees these.
+        Code.OVERPAYMENT,
+        Code.EXCHANGE_EXCEEDS_OWED,
+        Code.REPLACEMENT_EXCEEDS_OWED,
         Code.NODE_EXISTS,
         Code.DOCUMENT_REPLAYED,
         Code.DOCUMENT_OUT_OF_ORDER,

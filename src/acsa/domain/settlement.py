@@ -3,7 +3,7 @@ exchange, and the deadline after which in-kind debt becomes cash. Pure rules, no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,51 +32,6 @@ def due_date(issued: date, payment_term_days: int) -> date:
 def replacement_deadline(received: date, deadline_days: int) -> date:
     """The last day a receipt can still be settled in kind; past it, it becomes cash."""
     return received + timedelta(days=deadline_days)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderAccount:
-    """What an order has left owing, from its receipts and settlements (in its currency)."""
-
-    currency: str
-    received: Decimal
-    invoiced: Decimal
-    paid: Decimal
-    settled_in_kind: Decimal
-    converted: Decimal
-    in_kind: bool
-
-    @property
-    def uninvoiced(self) -> Decimal:
-        """Cash debt not yet invoiced: received value on cash orders, conversions on in-kind."""
-        cash_debt = self.converted if self.in_kind else self.received
-        return cash_debt - self.invoiced
-
-    @property
-    def unpaid(self) -> Decimal:
-        return self.invoiced - self.paid
-
-    @property
-    def owed_in_cash(self) -> Decimal:
-        cash_debt = self.converted if self.in_kind else self.received
-        return cash_debt - self.paid
-
-    @property
-    def awaiting_replacement(self) -> Decimal:
-        if not self.in_kind:
-            return Decimal(0)
-        return self.received - self.settled_in_kind - self.converted
-
-    @property
-    def settled(self) -> bool:
-        """Something was received and nothing of it is owed any more."""
-        return self.received > 0 and self.owes_nothing
-
-    @property
-    def owes_nothing(self) -> bool:
-        """Nothing is owed in cash or in kind: the order may be closed (one received entirely
-        short owes nothing too)."""
-        return self.owed_in_cash == 0 and self.awaiting_replacement == 0
 
 
 def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str) -> None:
@@ -125,35 +80,39 @@ class ReturnedLine:
 
 
 def replacement_value(
-    order: Order, returned: Sequence[ReturnedLine], replaced_before: dict[int, Decimal]
+    currency: str,
+    lines: Sequence[OrderLine],
+    returned: Sequence[ReturnedLine],
+    replaced_before: dict[int, Decimal],
 ) -> tuple[Money, dict[int, Decimal]]:
     """The value of a replacement in kind and the quantities replaced per line after it.
 
-    Each returned line must name a line of the order, be of the same category, carry the same
-    NSN where the order gave one, and not exceed what was received and not yet replaced.
+    Each returned line must name a line of the order, be of the same category and carry the
+    same NSN where the order gave one (REPLACEMENT_MISMATCH), and not exceed what was received
+    and not yet replaced (REPLACEMENT_EXCEEDS_OWED).
     """
     errors: list[Violation] = []
     after = dict(replaced_before)
-    value = Money.zero(order.currency)
+    value = Money.zero(currency)
     if not returned:
         raise AcsaError.single(Code.MISSING_FIELD, "lines", "a replacement needs lines")
     for index, item in enumerate(returned):
         field = f"lines[{index}]"
-        line = _order_line(order, item.line)
+        line = next((ln for ln in lines if ln.number == item.line), None)
         if line is None:
             errors.append(
                 Violation(
                     Code.REPLACEMENT_MISMATCH,
                     f"{field}.line",
-                    f"the order has no line {item.line}; its lines are 1 to {len(order.lines)}",
+                    f"the order has no line {item.line}; its lines are 1 to {len(lines)}",
                 )
             )
             continue
-        problem = _mismatch(line, item, after.get(line.number, Decimal(0)))
-        if problem:
-            errors.append(Violation(Code.REPLACEMENT_MISMATCH, field, problem))
-            continue
         before = after.get(line.number, Decimal(0))
+        problem = _mismatch(line, item, before)
+        if problem:
+            errors.append(Violation(problem[0], field, problem[1]))
+            continue
         after[line.number] = before + item.quantity
         value = value + _value_between(line, before, after[line.number])
     if errors:
@@ -161,24 +120,20 @@ def replacement_value(
     return value, after
 
 
-def _order_line(order: Order, number: int) -> OrderLine | None:
-    return next((line for line in order.lines if line.number == number), None)
-
-
-def _mismatch(line: OrderLine, item: ReturnedLine, replaced: Decimal) -> str | None:
-    n = line.number
+def _mismatch(line: OrderLine, item: ReturnedLine, replaced: Decimal) -> tuple[Code, str] | None:
+    n, bad = line.number, Code.REPLACEMENT_MISMATCH
     if item.category != line.category:
-        return (
+        return bad, (
             f"line {n} was {line.category!r}; a replacement must be the same kind, "
             f"not {item.category!r}"
         )
     if line.nsn and (item.nsn or "").replace("-", "") != line.nsn.replace("-", ""):
-        return f"line {n} was NSN {line.nsn}; the replacement gives {item.nsn or 'none'}"
+        return bad, f"line {n} was NSN {line.nsn}; the replacement gives {item.nsn or 'none'}"
     if item.quantity <= 0:
-        return f"line {n}: a replaced quantity must be more than zero, not {item.quantity}"
+        return bad, f"line {n}: a replaced quantity must be more than zero, not {item.quantity}"
     left = line.quantity_received - replaced
     if item.quantity > left:
-        return (
+        return Code.REPLACEMENT_EXCEEDS_OWED, (
             f"line {n}: {item.quantity} {line.unit} returned, but only {left} {line.unit} "
             f"received and not yet replaced"
         )
@@ -209,35 +164,3 @@ def check_in_kind_value(value: Money, awaiting: Money, code: Code) -> None:
             "lines",
             f"the settlement is valued at {value}, more than the {awaiting} still owed in kind",
         )
-
-
-def overdue_in_kind(
-    tranches: Iterable[tuple[date, Decimal]],
-    settled: Decimal,
-    deadline_days: int,
-    as_of: date,
-) -> Decimal:
-    """In-kind debt past its deadline on ``as_of``: receipts (date, value) oldest first, with
-    settlements so far applied to the oldest first. The deadline day itself is still in time."""
-    left_to_apply = settled
-    overdue = Decimal(0)
-    for received_on, value in sorted(tranches):
-        applied = min(value, left_to_apply)
-        left_to_apply -= applied
-        remaining = value - applied
-        if remaining > 0 and as_of > replacement_deadline(received_on, deadline_days):
-            overdue += remaining
-    return overdue
-
-
-def next_deadline(
-    tranches: Iterable[tuple[date, Decimal]], settled: Decimal, deadline_days: int
-) -> date | None:
-    """The earliest deadline of in-kind debt still open, or None when nothing is open."""
-    left_to_apply = settled
-    for received_on, value in sorted(tranches):
-        applied = min(value, left_to_apply)
-        left_to_apply -= applied
-        if value - applied > 0:
-            return replacement_deadline(received_on, deadline_days)
-    return None

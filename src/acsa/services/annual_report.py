@@ -21,10 +21,10 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.ledger import Account
-from acsa.domain.money import Money, from_minor
+from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderLine, OrderStatus
-from acsa.domain.settlement import OrderAccount, settled_in_kind
 from acsa.report_schemas import AnnualReport, BalancePoint, Figure, MonthlyValue
+from acsa.services.ledger import terms_reader
 
 Progress = Callable[[int, int], None]
 
@@ -247,43 +247,12 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _settled_ids(uow: UnitOfWork, nation: str, orders: Sequence[Order]) -> set[int]:
     """Orders with nothing left owing (OrderAccount.settled) or closed."""
+    settled = {o.id for o in orders if o.id is not None and o.status is OrderStatus.CLOSED}
     ids = [o.id for o in orders if o.id is not None]
-    wanted = set(ids)
-    invoiced: dict[int, int] = defaultdict(int)
-    paid: dict[int, int] = defaultdict(int)
-    for row in uow.invoices.find(party=nation):
-        if row.order_id in wanted:
-            invoiced[row.order_id] += row.amount_minor
-            paid[row.order_id] += int(row.paid_minor)
-    totals: dict[tuple[int, str], int] = {}
+    terms = terms_reader(uow)
     for chunk in _chunks(ids):
-        totals.update(uow.settlements.totals(chunk))
-    settled: set[int] = set()
-    for order in orders:
-        assert order.id is not None
-        if order.status is OrderStatus.CLOSED or _account(order, invoiced, paid, totals).settled:
-            settled.add(order.id)
+        settled.update(a.head.order for a in uow.order_accounts.load_ids(chunk, terms) if a.settled)
     return settled
-
-
-def _account(
-    order: Order,
-    invoiced: dict[int, int],
-    paid: dict[int, int],
-    totals: dict[tuple[int, str], int],
-) -> OrderAccount:
-    assert order.id is not None
-    currency = order.currency
-    in_kind = totals.get((order.id, "replacement"), 0) + totals.get((order.id, "exchange"), 0)
-    return OrderAccount(
-        currency=currency,
-        received=order.value_received.amount,
-        invoiced=from_minor(invoiced.get(order.id, 0), currency),
-        paid=from_minor(paid.get(order.id, 0), currency),
-        settled_in_kind=from_minor(in_kind, currency),
-        converted=from_minor(totals.get((order.id, "conversion"), 0), currency),
-        in_kind=settled_in_kind(order),
-    )
 
 
 def _balances_on(

@@ -6,7 +6,7 @@ but not closed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,18 +15,11 @@ from sqlalchemy import Row
 from acsa.adapters.db.ledger_queries import LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
+from acsa.domain.account import OrderAccount, Tranche
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import OrderStatus
-from acsa.domain.settlement import replacement_deadline
 from acsa.exceptions_schemas import ExceptionOut
-from acsa.services.ledger import (
-    OrderDebts,
-    Tranche,
-    deadline_days,
-    late_in_kind,
-    order_debts,
-    overdue_invoices,
-)
+from acsa.services.ledger import late_in_kind, order_debts, overdue_invoices
 
 RECEIVED_NOT_INVOICED = "received_not_invoiced"
 INVOICE_OVERDUE = "invoice_overdue"
@@ -62,7 +55,6 @@ def exceptions(
     day = as_of or today()
     with uow:
         debts = order_debts(uow, nation=nation, as_of=as_of)
-        deadlines = deadline_days(uow, debts)
         queries = LedgerQueries(uow.connection)
         missing = _of_party(
             queries.orders_missing_fields(REQUIRED_FIELDS, OPTIONAL_FOR_ACTIVITY, as_of), nation
@@ -73,7 +65,7 @@ def exceptions(
     for d in debts:
         found.extend(_not_invoiced(d, day))
         found.extend(_overdue(d, day))
-        found.extend(_in_kind(d, deadlines.get(d.order, 0), day))
+        found.extend(_in_kind(d, day))
         found.extend(_not_closed(d, day))
     found.extend(_missing_fields(missing, lines, day))
     found.extend(_missing_signatures(unsigned, lines, day))
@@ -89,7 +81,7 @@ def _of_party(rows: Sequence[Row[Any]], nation: str | None) -> list[Row[Any]]:
 
 def _finding(
     kind: str,
-    d: OrderDebts,
+    d: OrderAccount,
     since: date,
     day: date,
     value: Decimal,
@@ -97,12 +89,13 @@ def _finding(
     document: str | None = None,
     due: date | None = None,
 ) -> ExceptionOut:
+    h = d.head
     return ExceptionOut(
         kind=kind,
-        order=d.order,
-        supplier=d.supplier,
-        requester=d.requester,
-        nations=[d.supplier, d.requester],
+        order=h.order,
+        supplier=h.supplier,
+        requester=h.requester,
+        nations=[h.supplier, h.requester],
         since=since,
         age_days=(day - since).days,
         value=value,
@@ -117,21 +110,21 @@ def _sum(tranches: Iterable[Tranche]) -> Decimal:
     return sum((t.value for t in tranches), Decimal(0))
 
 
-def _not_invoiced(d: OrderDebts, day: date) -> list[ExceptionOut]:
-    open_ = d.uninvoiced()
+def _not_invoiced(d: OrderAccount, day: date) -> list[ExceptionOut]:
+    open_ = d.uninvoiced_tranches()
     if not open_:
         return []
     value = _sum(open_)
     first = open_[0]
-    what = "converted to cash" if d.in_kind else "received"
+    what = "converted to cash" if d.head.in_kind else "received"
     message = (
-        f"order {d.order}: {value} {d.currency} {what} since {first.day} and not invoiced "
-        f"by {d.supplier}"
+        f"order {d.head.order}: {value} {d.currency} {what} since {first.day} and not "
+        f"invoiced by {d.head.supplier}"
     )
     return [_finding(RECEIVED_NOT_INVOICED, d, first.day, day, value, message, first.document)]
 
 
-def _overdue(d: OrderDebts, day: date) -> list[ExceptionOut]:
+def _overdue(d: OrderAccount, day: date) -> list[ExceptionOut]:
     return [
         _finding(
             INVOICE_OVERDUE,
@@ -139,8 +132,8 @@ def _overdue(d: OrderDebts, day: date) -> list[ExceptionOut]:
             o.due,
             day,
             o.amount,
-            f"invoice {o.document} of order {d.order}: {o.amount} {d.currency} unpaid by "
-            f"{d.requester}, due {o.due}, {o.days_overdue} days overdue",
+            f"invoice {o.document} of order {d.head.order}: {o.amount} {d.currency} unpaid "
+            f"by {d.head.requester}, due {o.due}, {o.days_overdue} days overdue",
             o.document,
             o.due,
         )
@@ -148,9 +141,9 @@ def _overdue(d: OrderDebts, day: date) -> list[ExceptionOut]:
     ]
 
 
-def _in_kind(d: OrderDebts, days: int, day: date) -> list[ExceptionOut]:
+def _in_kind(d: OrderAccount, day: date) -> list[ExceptionOut]:
     found: list[ExceptionOut] = []
-    late = late_in_kind(d, days, day)
+    late = late_in_kind(d, day)
     if late is not None:
         found.append(
             _finding(
@@ -159,18 +152,18 @@ def _in_kind(d: OrderDebts, days: int, day: date) -> list[ExceptionOut]:
                 late.due,
                 day,
                 late.amount,
-                f"order {d.order}: {late.amount} {d.currency} owed in kind by {d.requester} "
-                f"was due by {late.due} ({late.days_overdue} days ago) and is not yet "
+                f"order {d.head.order}: {late.amount} {d.currency} owed in kind by "
+                f"{d.head.requester} was due by {late.due} ({late.days_overdue} days ago) "
+                "and is not yet "
                 "converted to cash",
                 late.document,
                 late.due,
             )
         )
-    horizon = day + timedelta(days=DUE_SOON_DAYS)
-    soon = [t for t in d.awaiting() if day <= replacement_deadline(t.day, days) <= horizon]
+    soon = d.due_in_kind(day, DUE_SOON_DAYS)
     if soon:
         value = _sum(soon)
-        due = replacement_deadline(soon[0].day, days)
+        due = d.deadline_of(soon[0])
         found.append(
             _finding(
                 REPLACEMENT_DUE_SOON,
@@ -178,8 +171,8 @@ def _in_kind(d: OrderDebts, days: int, day: date) -> list[ExceptionOut]:
                 soon[0].day,
                 day,
                 value,
-                f"order {d.order}: {value} {d.currency} owed in kind by {d.requester} is due "
-                f"by {due} (in {(due - day).days} days)",
+                f"order {d.head.order}: {value} {d.currency} owed in kind by "
+                f"{d.head.requester} is due by {due} (in {(due - day).days} days)",
                 soon[0].document,
                 due,
             )
@@ -187,18 +180,19 @@ def _in_kind(d: OrderDebts, days: int, day: date) -> list[ExceptionOut]:
     return found
 
 
-def _not_closed(d: OrderDebts, day: date) -> list[ExceptionOut]:
-    if d.status != OrderStatus.RECEIVED.value or not d.account.settled:
+def _not_closed(d: OrderAccount, day: date) -> list[ExceptionOut]:
+    if d.head.status is not OrderStatus.RECEIVED or not d.settled:
         return []
     since = d.last_activity
+    assert since is not None, "a settled order received something"
     return [
         _finding(
             SETTLED_NOT_CLOSED,
             d,
             since,
             day,
-            d.account.received,
-            f"order {d.order}: received and settled since {since}, but not closed",
+            d.received,
+            f"order {d.head.order}: received and settled since {since}, but not closed",
         )
     ]
 

@@ -21,11 +21,11 @@ second import of the same file writes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time as clock
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from acsa.adapters.db.account_records import invoice_values, payment_values, settlement_values
 from acsa.adapters.db.history_writer import HistoryWriter
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.history_csv import (
@@ -47,32 +48,28 @@ from acsa.adapters.history_csv import (
     where,
 )
 from acsa.clock import utc_now
+from acsa.domain.account import (
+    AccountHead,
+    Decision,
+    ExchangedLine,
+    Invoice,
+    OrderAccount,
+    Payment,
+    ReplacedLine,
+    Terms,
+    Tranche,
+)
 from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.ledger import (
     Entry,
-    EntryKind,
     Stamp,
-    conversion_entries,
-    in_kind_entries,
-    payment_entries,
     receipt_entries,
 )
-from acsa.domain.money import Money, fits_minor_units, to_minor
-from acsa.domain.order import Action, Order, OrderLine, OrderStatus
+from acsa.domain.money import Money, fits_minor_units
+from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
-from acsa.domain.settlement import (
-    OrderAccount,
-    ReturnedLine,
-    check_in_kind_value,
-    check_payment,
-    due_date,
-    invoice_number,
-    next_deadline,
-    overdue_in_kind,
-    replacement_value,
-    settled_in_kind,
-)
+from acsa.domain.settlement import invoice_number, settled_in_kind
 from acsa.domain.vocabulary import Settlement
 
 #: Problems reported at most in one refusal; reading stops there.
@@ -236,30 +233,6 @@ def _refuse(code: Code, row: int, column: str, message: str) -> AcsaError:
 
 
 # --- one order ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Account:
-    """What the order has been invoiced, paid and settled so far (in its currency)."""
-
-    received: Decimal = Decimal(0)
-    invoiced: Decimal = Decimal(0)
-    paid: Decimal = Decimal(0)
-    settled_in_kind: Decimal = Decimal(0)
-    converted: Decimal = Decimal(0)
-    invoice: tuple[int, str, Money] | None = None
-    replaced: dict[int, Decimal] = field(default_factory=dict)
-
-    def of(self, order: Order) -> OrderAccount:
-        return OrderAccount(
-            currency=order.currency,
-            received=self.received,
-            invoiced=self.invoiced,
-            paid=self.paid,
-            settled_in_kind=self.settled_in_kind,
-            converted=self.converted,
-            in_kind=settled_in_kind(order),
-        )
 
 
 _NOONS: dict[date, datetime] = {}
@@ -623,11 +596,15 @@ class _Replay:
         self.agreement = agreement
         self.version = importer.governing(agreement, record.order_date)[0]
         self.actor = importer.actor
-        self.account = _Account()
-        self.receipt: tuple[date, Decimal] | None = None
+        # The order's account: every settlement step is decided by it, as in the live services.
+        self.account = OrderAccount(
+            AccountHead.of(order),
+            Terms(self.version.replacement_deadline_days, self.version.payment_term_days),
+        )
         # Rows of this order, handed to the writer only once the whole order is good.
         self.entries: list[Entry] = []
         self.invoices: list[tuple[int, dict[str, Any]]] = []
+        self.invoice_ids: dict[str, int] = {}
         self.payments: list[dict[str, Any]] = []
         self.settlements: list[tuple[int, dict[str, Any]]] = []
 
@@ -719,7 +696,6 @@ class _Replay:
             event = order.receive(at, self.actor, quantities, record.receipt_note)
         after = order.value_received
         value = after - before
-        self.account.received = after.amount
         if value.amount == 0:
             return
         stamp = Stamp(
@@ -733,7 +709,13 @@ class _Replay:
         self._post(
             receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
         )
-        self.receipt = (record.received_on, value.amount)
+        receipt = Tranche(record.received_on, value.amount, stamp.document)
+        self.account = dataclasses.replace(
+            self.account,
+            head=AccountHead.of(order),
+            receipts=(*self.account.receipts, receipt),
+            lines=tuple(order.lines),
+        )
 
     # --- settlement -------------------------------------------------------------------------
 
@@ -756,44 +738,19 @@ class _Replay:
 
     def _invoice(self, day: date) -> None:
         record, order = self.record, self.order
-        account = self.account.of(order)
-        if account.uninvoiced <= 0:
-            raise _refuse(
-                Code.NOTHING_TO_INVOICE,
-                record.row,
-                "invoiced_on",
-                f"order {record.ref} has nothing to invoice: nothing received is left uninvoiced",
-            )
-        self._new_invoice(Money(account.uninvoiced, order.currency), "cash", day)
-
-    def _new_invoice(self, amount: Money, kind: str, day: date) -> None:
-        order = self.order
-        number = self.importer.invoice_number(self.record, order, day)
-        values = {
-            "number": number,
-            "order_id": order.id,
-            "issuer": order.supplier,
-            "debtor": order.requester,
-            "kind": kind,
-            "currency": amount.currency,
-            "amount_minor": to_minor(amount.amount, amount.currency),
-            "issued": day,
-            "due": due_date(day, self.version.payment_term_days),
-            "at": noon(day),
-            "actor": self.actor,
-        }
-        invoice_id = self.writer.take_id("invoices")
-        self.invoices.append((invoice_id, values))
-        self.account.invoice = (invoice_id, number, amount)
-        self.account.invoiced += amount.amount
+        number = ""
+        if self.account.uninvoiced > 0:
+            number = self.importer.invoice_number(record, order, day)
+        with _AtRows(record, "invoiced_on"):
+            decision = self.account.invoice(day, number, noon(day), self.actor)
+        self._apply(decision)
 
     def _pay(self, day: date) -> None:
         record, order = self.record, self.order
-        assert self.account.invoice is not None, "checked: a payment has its invoice"
-        invoice_id, number, invoiced = self.account.invoice
-        currency = invoiced.currency
-        unpaid = invoiced.amount - self.account.paid
-        amount = record.paid_amount if record.paid_amount is not None else unpaid
+        assert self.account.invoices, "checked: a payment has its invoice"
+        invoice = self.account.invoices[-1]
+        currency = order.currency
+        amount = record.paid_amount if record.paid_amount is not None else invoice.unpaid
         if not fits_minor_units(amount, currency):
             raise _refuse(
                 Code.INVALID_AMOUNT,
@@ -801,44 +758,27 @@ class _Replay:
                 "paid_amount",
                 f"amount {amount} has more decimals than {currency} allows",
             )
-        value = Money(amount, currency)
         with _AtRows(record, "paid_amount"):
-            check_payment(value, invoiced, Money(self.account.paid, currency), number)
-        self.payments.append(
-            {
-                "invoice_id": invoice_id,
-                "currency": currency,
-                "amount_minor": to_minor(amount, currency),
-                "paid": day,
-                "reference": record.payment_reference,
-                "at": noon(day),
-                "actor": self.actor,
-            }
-        )
-        stamp = Stamp(
-            day,
-            noon(day),
-            self.actor,
-            f"payment of invoice {number}",
-            order.id,
-            record.payment_reference,
-        )
-        self._post(payment_entries(order.supplier, order.requester, value, stamp))
-        self.account.paid += amount
-
-    def _awaiting(self) -> Money:
-        return Money(self.account.of(self.order).awaiting_replacement, self.order.currency)
+            decision = self.account.pay(
+                invoice.number,
+                Money(amount, currency),
+                day,
+                record.payment_reference,
+                noon(day),
+                self.actor,
+            )
+            self._apply(decision)
 
     def _replace(self, day: date) -> None:
         record, order = self.record, self.order
-        returned: list[ReturnedLine] = []
+        returned: list[ReplacedLine] = []
         rows: list[LineRecord] = []
         for line, given in zip(order.lines, record.lines, strict=True):
             q = given.replaced_quantity
             q = line.quantity_received if q is None else q
             if q > 0:
                 returned.append(
-                    ReturnedLine(line.number, line.category, q, line.nsn, line.description)
+                    ReplacedLine(line.number, line.category, q, line.nsn, line.description)
                 )
                 rows.append(given)
         if not returned:
@@ -850,25 +790,13 @@ class _Replay:
                 "every line",
             )
         try:
-            value, after = replacement_value(order, returned, self.account.replaced)
-            check_in_kind_value(value, self._awaiting(), Code.REPLACEMENT_MISMATCH)
+            decision = self.account.replace(day, returned, "", noon(day), self.actor)
         except AcsaError as exc:
             line_of = lambda i: rows[i] if 0 <= i < len(rows) else None  # noqa: E731
             raise AcsaError(
                 _relocated(record, exc.violations, "replaced_quantity", line_of)
             ) from None
-        self.account.replaced = after
-        lines = [
-            {
-                "line": x.line,
-                "category": x.category,
-                "nsn": x.nsn,
-                "quantity": str(x.quantity),
-                "description": x.description,
-            }
-            for x in returned
-        ]
-        self._in_kind(EntryKind.REPLACEMENT, value, day, lines, self.actor, "")
+        self._apply(decision)
 
     def _exchange(self, day: date) -> None:
         record, order = self.record, self.order
@@ -881,68 +809,18 @@ class _Replay:
                 "exchanged_value",
                 f"amount {amount} has more decimals than {order.currency} allows",
             )
-        value = Money(amount, order.currency)
+        given = [ExchangedLine("", record.exchanged_for, Decimal(1), "EA", amount)]
         with _AtRows(record, "exchanged_value"):
-            check_in_kind_value(value, self._awaiting(), Code.EXCHANGE_EXCEEDS_OWED)
-        lines = [
-            {
-                "category": "",
-                "description": record.exchanged_for,
-                "quantity": "1",
-                "unit": "EA",
-                "value": str(amount),
-            }
-        ]
-        self._in_kind(EntryKind.EXCHANGE, value, day, lines, record.agreed_by, "")
-
-    def _in_kind(
-        self,
-        kind: EntryKind,
-        value: Money,
-        day: date,
-        lines: list[dict[str, Any]],
-        agreed_by: str,
-        note: str,
-    ) -> None:
-        order = self.order
-        settlement_id = self.writer.take_id("settlements")
-        self.settlements.append(
-            (
-                settlement_id,
-                {
-                    "order_id": order.id,
-                    "kind": kind.value,
-                    "currency": value.currency,
-                    "value_minor": to_minor(value.amount, value.currency),
-                    "effective": day,
-                    "lines": lines,
-                    "agreed_by": agreed_by,
-                    "note": note,
-                    "at": noon(day),
-                    "actor": self.actor,
-                },
+            decision = self.account.exchange(
+                day, given, record.agreed_by, "", noon(day), self.actor
             )
-        )
-        stamp = Stamp(
-            day,
-            noon(day),
-            self.actor,
-            f"{kind.value} {settlement_id} of order {order.id}",
-            order.id,
-            note,
-        )
-        self._post(in_kind_entries(order.supplier, order.requester, value, kind, stamp))
-        self.account.settled_in_kind += value.amount
+        self._apply(decision)
 
     def _convert(self, day: date) -> None:
         record, order = self.record, self.order
-        account = self.account.of(order)
-        days = self.version.replacement_deadline_days
-        tranches = [self.receipt] if self.receipt else []
-        settled = account.settled_in_kind + account.converted
-        overdue = overdue_in_kind(tranches, settled, days, day)
-        deadline = next_deadline(tranches, settled, days)
-        if account.awaiting_replacement <= 0 or overdue <= 0 or deadline is None:
+        account = self.account
+        if account.convertible(day) is None:
+            deadline = account.next_deadline()
             why = (
                 f"the replacement deadline {deadline} had not passed"
                 if deadline
@@ -954,32 +832,27 @@ class _Replay:
                 "converted_on",
                 f"order {record.ref}: nothing could be converted to cash on {day}: {why}",
             )
-        value = Money(overdue, order.currency)
-        note = f"replacement deadline {deadline} passed ({days} days from receipt)"
-        settlement_id = self.writer.take_id("settlements")
-        self.settlements.append(
-            (
-                settlement_id,
-                {
-                    "order_id": order.id,
-                    "kind": EntryKind.CONVERSION.value,
-                    "currency": value.currency,
-                    "value_minor": to_minor(value.amount, value.currency),
-                    "effective": day,
-                    "lines": [],
-                    "agreed_by": "",
-                    "note": note,
-                    "at": noon(day),
-                    "actor": self.actor,
-                },
-            )
-        )
-        stamp = Stamp(
-            day, noon(day), self.actor, f"conversion to cash of order {order.id}", order.id, note
-        )
-        self._post(conversion_entries(order.supplier, order.requester, value, stamp))
-        self.account.converted += overdue
-        self._new_invoice(value, "conversion", day)
+        number = self.importer.invoice_number(record, order, day)
+        decision = account.convert(day, number, noon(day), self.actor)
+        assert decision is not None, "checked: something converts"
+        self._apply(decision)
+
+    def _apply(self, decision: Decision) -> None:
+        """Keep the rows of what the account decided, with ids taken from the writer."""
+        head = self.account.head
+        for record in decision.records:
+            if isinstance(record, Invoice):
+                invoice_id = self.writer.take_id("invoices")
+                self.invoice_ids[record.number] = invoice_id
+                self.invoices.append((invoice_id, invoice_values(head, record)))
+            elif isinstance(record, Payment):
+                invoice_id = self.invoice_ids[record.invoice]
+                self.payments.append(payment_values(head, record, invoice_id))
+            else:
+                settlement_id = self.writer.take_id("settlements")
+                self.settlements.append((settlement_id, settlement_values(head, record)))
+        self._post(decision.entries)
+        self.account = decision.account
 
     # --- the end ----------------------------------------------------------------------------
 
@@ -991,18 +864,9 @@ class _Replay:
 
     def _close(self) -> None:
         record, order = self.record, self.order
-        account = self.account.of(order)
-        if order.allows(Action.CLOSE) and not account.owes_nothing:
-            raise _refuse(
-                Code.NOT_SETTLED,
-                record.row,
-                "status",
-                f"order {record.ref} is closed but still owes {account.owed_in_cash} "
-                f"{order.currency} in cash and {account.awaiting_replacement} "
-                f"{order.currency} in kind",
-            )
         with _AtRows(record, "status"):
-            order.close(noon(self._ended_on()), self.actor)
+            decision = self.account.close(order, noon(self._ended_on()), self.actor)
+        self.account = decision.account
 
     def _post(self, entries: Iterable[Entry]) -> None:
         self.entries.extend(entries)

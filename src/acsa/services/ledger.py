@@ -12,22 +12,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pycountry
-from sqlalchemy import Row
 
 from acsa.adapters.db.ledger_queries import STATES_WITH_RECEIPTS, LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
+from acsa.domain.account import AccountHead, OrderAccount, Terms
+from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.ledger import Account, Position, position
 from acsa.domain.money import Money, from_minor, is_known_currency, minor_units
 from acsa.domain.order import OrderStatus
-from acsa.domain.settlement import IN_KIND_METHODS, OrderAccount, replacement_deadline
 from acsa.ledger_schemas import (
     AgingOut,
     BalanceDifferenceOut,
@@ -300,210 +299,56 @@ def _statement_out(
 # --- what each order owes ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Tranche:
-    """A dated part of a debt: a receipt, a conversion to cash, or what is left of one."""
-
-    day: date
-    value: Decimal
-    document: str
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceDebt:
-    number: str
-    kind: str
-    issued: date
-    due: date
-    amount: Decimal
-    paid: Decimal
-    last_paid: date | None
-
-    @property
-    def unpaid(self) -> Decimal:
-        return self.amount - self.paid
-
-
-@dataclass(frozen=True, slots=True)
-class OrderDebts:
-    """Everything an order has received and settled, as of a day, to age what is open.
-
-    The supplier is the creditor and the requester the debtor of every debt of an order."""
-
-    order: int
-    supplier: str
-    requester: str
-    currency: str
-    in_kind: bool
-    agreement_id: str
-    order_date: date
-    status: str
-    receipts: tuple[Tranche, ...]
-    conversions: tuple[Tranche, ...]
-    settled_in_kind: Decimal
-    invoices: tuple[InvoiceDebt, ...]
-    last_settled: date | None
-
-    @property
-    def account(self) -> OrderAccount:
-        return OrderAccount(
-            currency=self.currency,
-            received=_total(self.receipts),
-            invoiced=sum((i.amount for i in self.invoices), ZERO),
-            paid=sum((i.paid for i in self.invoices), ZERO),
-            settled_in_kind=self.settled_in_kind,
-            converted=_total(self.conversions),
-            in_kind=self.in_kind,
-        )
-
-    def uninvoiced(self) -> list[Tranche]:
-        """Cash debt not yet invoiced: receipts of a cash order, conversions of an in-kind
-        one, less what was invoiced, applied to the oldest first."""
-        cash = self.conversions if self.in_kind else self.receipts
-        return remaining(cash, sum((i.amount for i in self.invoices), ZERO))
-
-    def awaiting(self) -> list[Tranche]:
-        """Receipts of an in-kind order not yet replaced, exchanged or converted (oldest
-        settled first, as the replacement deadline counts them)."""
-        if not self.in_kind:
-            return []
-        return remaining(self.receipts, self.settled_in_kind + _total(self.conversions))
-
-    @property
-    def last_activity(self) -> date:
-        days = [t.day for t in self.receipts + self.conversions]
-        days.extend(d for d in (self.last_settled,) if d is not None)
-        return max(days)
-
-
-def _total(tranches: Iterable[Tranche]) -> Decimal:
-    return sum((t.value for t in tranches), ZERO)
-
-
-def remaining(tranches: Iterable[Tranche], applied: Decimal) -> list[Tranche]:
-    """What is left of each tranche after ``applied`` is taken from the oldest first."""
-    left = applied
-    out: list[Tranche] = []
-    for tranche in sorted(tranches, key=lambda t: t.day):
-        taken = min(tranche.value, max(left, ZERO))
-        left -= taken
-        if tranche.value - taken > 0:
-            out.append(Tranche(tranche.day, tranche.value - taken, tranche.document))
-    return out
-
-
 def order_debts(
     uow: UnitOfWork,
     nation: str | None = None,
     partner: str | None = None,
     as_of: date | None = None,
-) -> list[OrderDebts]:
-    """Orders that have received something, between ``nation`` and ``partner``, with what
-    was recorded on them by ``as_of`` (everything when None). Call inside ``with uow``.
+) -> list[OrderAccount]:
+    """The accounts of orders that have received something, between ``nation`` and
+    ``partner``, with what was recorded on them by ``as_of`` (everything when None). Call
+    inside ``with uow``.
 
     Without ``as_of`` closed orders are left out: closing requires nothing to be owed."""
-    queries = LedgerQueries(uow.connection)
     states = list(STATES_WITH_RECEIPTS)
     if as_of is not None:
         states.append(OrderStatus.CLOSED.value)
-    scope = queries.order_scope(nation, partner, states)
-    receipts = _grouped(queries.receipts(scope, as_of))
-    if not receipts:
-        return []
-    invoices = _grouped(queries.invoices(scope, as_of))
-    settlements = _grouped(queries.settlements(scope, as_of))
-    return [
-        _order_debts(head, receipts[head.id], invoices.get(head.id, []), settlements)
-        for head in queries.order_heads(scope)
-        if head.id in receipts
-    ]
+    scope = LedgerQueries.order_scope(nation, partner, states)
+    return uow.order_accounts.load_many(scope, terms_reader(uow), as_of)
 
 
-def _grouped(rows: Iterable[Row[Any]]) -> dict[int, list[Row[Any]]]:
-    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[row.order_id].append(row)
-    return grouped
+def terms_reader(uow: UnitOfWork) -> Callable[[AccountHead], Terms]:
+    """Terms of each order's governing agreement text, each agreement read once. Call inside
+    ``with uow``."""
+    agreements: dict[str, Agreement] = {}
 
+    def terms(head: AccountHead) -> Terms:
+        if head.agreement_id not in agreements:
+            found = uow.agreements.get(head.agreement_id)
+            assert found is not None, "an order's agreement exists (foreign key)"
+            agreements[head.agreement_id] = found
+        assert head.order_date is not None
+        version = agreements[head.agreement_id].version_on(head.order_date)
+        return Terms(version.replacement_deadline_days, version.payment_term_days)
 
-def _order_debts(
-    head: Row[Any],
-    receipts: list[Row[Any]],
-    invoices: list[Row[Any]],
-    settlements: dict[int, list[Row[Any]]],
-) -> OrderDebts:
-    currency = head.currency
-
-    def money(minor: int) -> Decimal:
-        return from_minor(int(minor), currency)
-
-    done = settlements.get(head.id, [])
-    conversions = tuple(
-        Tranche(s.effective, money(s.value_minor), f"conversion to cash of order {head.id}")
-        for s in done
-        if s.kind == "conversion"
-    )
-    in_kind = [s for s in done if s.kind != "conversion"]
-    paid_days = [i.last_paid for i in invoices if i.last_paid is not None]
-    last_settled = max([*paid_days, *(s.effective for s in done)], default=None)
-    return OrderDebts(
-        order=head.id,
-        supplier=head.supplier,
-        requester=head.requester,
-        currency=currency,
-        in_kind=head.settlement in IN_KIND_METHODS,
-        agreement_id=head.agreement_id,
-        order_date=head.order_date,
-        status=head.status,
-        receipts=tuple(Tranche(r.effective, money(r.amount_minor), r.document) for r in receipts),
-        conversions=conversions,
-        settled_in_kind=sum((money(s.value_minor) for s in in_kind), ZERO),
-        invoices=tuple(
-            InvoiceDebt(
-                i.number,
-                i.kind,
-                i.issued,
-                i.due,
-                money(i.amount_minor),
-                money(i.paid_minor),
-                i.last_paid,
-            )
-            for i in invoices
-        ),
-        last_settled=last_settled,
-    )
-
-
-def deadline_days(uow: UnitOfWork, debts: Iterable[OrderDebts]) -> dict[int, int]:
-    """The replacement deadline (days from receipt) of each in-kind order, from the version
-    of its agreement that governed its order date. Call inside ``with uow``."""
-    agreements: dict[str, Any] = {}
-    found: dict[int, int] = {}
-    for d in debts:
-        if not d.in_kind:
-            continue
-        if d.agreement_id not in agreements:
-            agreements[d.agreement_id] = uow.agreements.get(d.agreement_id)
-        agreement = agreements[d.agreement_id]
-        assert agreement is not None, "an order's agreement exists (foreign key)"
-        found[d.order] = agreement.version_on(d.order_date).replacement_deadline_days
-    return found
+    return terms
 
 
 # --- aging -------------------------------------------------------------------------------------
 
 
-def _open_parts(d: OrderDebts) -> list[tuple[str, date, Decimal]]:
+def _open_parts(d: OrderAccount) -> list[tuple[str, date, Decimal]]:
     """(part, the day it ages from, amount) of everything an order still owes."""
     parts = [(INVOICED, i.issued, i.unpaid) for i in d.invoices if i.unpaid > 0]
-    parts.extend((UNINVOICED, t.day, t.value) for t in d.uninvoiced())
-    parts.extend((IN_KIND, t.day, t.value) for t in d.awaiting())
+    parts.extend((UNINVOICED, t.day, t.value) for t in d.uninvoiced_tranches())
+    parts.extend((IN_KIND, t.day, t.value) for t in d.awaiting_tranches())
     return parts
 
 
-def _views(d: OrderDebts, nation: str | None, partner: str | None) -> list[tuple[str, str, str]]:
+def _views(d: OrderAccount, nation: str | None, partner: str | None) -> list[tuple[str, str, str]]:
     """(nation, partner, direction) of the books that see an order's debts, as filtered."""
-    views = [(d.supplier, d.requester, OWED_TO_US), (d.requester, d.supplier, OWED_BY_US)]
+    h = d.head
+    views = [(h.supplier, h.requester, OWED_TO_US), (h.requester, h.supplier, OWED_BY_US)]
     return [v for v in views if (nation is None or v[0] == nation) and (partner in (None, v[1]))]
 
 
@@ -569,51 +414,50 @@ def overdue(
     day = as_of or today()
     with uow:
         debts = order_debts(uow, book, None, as_of)
-        deadlines = deadline_days(uow, debts)
     found: list[OverdueOut] = []
     for d in debts:
         found.extend(overdue_invoices(d, day))
-        late = late_in_kind(d, deadlines.get(d.order, 0), day)
+        late = late_in_kind(d, day)
         if late is not None:
             found.append(late)
     return sorted(found, key=lambda o: (-o.days_overdue, o.order, o.document))
 
 
-def overdue_invoices(d: OrderDebts, day: date) -> list[OverdueOut]:
+def overdue_invoices(d: OrderAccount, day: date) -> list[OverdueOut]:
     """The invoices of an order past their due date on ``day`` with something unpaid."""
     return [
         OverdueOut(
             kind=INVOICE_PAST_DUE,
-            order=d.order,
+            order=d.head.order,
             document=i.number,
-            creditor=d.supplier,
-            debtor=d.requester,
+            creditor=d.head.supplier,
+            debtor=d.head.requester,
             currency=d.currency,
             amount=i.unpaid,
             due=i.due,
             days_overdue=(day - i.due).days,
         )
         for i in d.invoices
-        if i.unpaid > 0 and day > i.due
+        if i.status(day) == "overdue"
     ]
 
 
-def late_in_kind(d: OrderDebts, days: int, day: date) -> OverdueOut | None:
+def late_in_kind(d: OrderAccount, day: date) -> OverdueOut | None:
     """In-kind debt of an order past its replacement deadline on ``day`` (the deadline day
     itself is still in time), counted from the earliest receipt it comes from."""
-    late = [t for t in d.awaiting() if day > replacement_deadline(t.day, days)]
+    late = [t for t in d.awaiting_tranches() if day > d.deadline_of(t)]
     if not late:
         return None
     first = late[0]
-    due = replacement_deadline(first.day, days)
+    due = d.deadline_of(first)
     return OverdueOut(
         kind=REPLACEMENT_PAST_DEADLINE,
-        order=d.order,
+        order=d.head.order,
         document=first.document,
-        creditor=d.supplier,
-        debtor=d.requester,
+        creditor=d.head.supplier,
+        debtor=d.head.requester,
         currency=d.currency,
-        amount=_total(late),
+        amount=sum((t.value for t in late), ZERO),
         due=due,
         days_overdue=(day - due).days,
     )

@@ -4,9 +4,9 @@ postings of both nations' books are written in the same transaction as the recor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,17 +14,18 @@ from sqlalchemy import Row
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
-from acsa.domain.agreement import AgreementVersion
-from acsa.domain.documents import Kind, normalised
-from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.ledger import (
-    Account,
-    EntryKind,
-    Stamp,
-    conversion_entries,
-    in_kind_entries,
-    payment_entries,
+from acsa.domain.account import (
+    AccountHead,
+    Conversion,
+    Decision,
+    ExchangedLine,
+    Invoice,
+    OrderAccount,
+    Payment,
+    ReplacedLine,
+    Terms,
 )
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.money import (
     Money,
     fits_minor_units,
@@ -33,20 +34,8 @@ from acsa.domain.money import (
     to_decimal,
     to_minor,
 )
-from acsa.domain.order import OPEN_WITH_RECEIPTS, Action, Order
-from acsa.domain.settlement import (
-    OrderAccount,
-    ReturnedLine,
-    check_in_kind_value,
-    check_payment,
-    due_date,
-    invoice_number,
-    next_deadline,
-    overdue_in_kind,
-    replacement_value,
-    settled_in_kind,
-)
-from acsa.domain.vocabulary import Settlement
+from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
+from acsa.domain.settlement import invoice_number, settled_in_kind
 from acsa.ledger_schemas import (
     ConversionOut,
     ExchangeIn,
@@ -64,73 +53,40 @@ from acsa.services.orders import load_order
 # --- what an order owes -----------------------------------------------------------------------
 
 
-def _account(uow: UnitOfWork, order: Order) -> OrderAccount:
-    assert order.id is not None
-    currency = order.currency
-    invoices = uow.invoices.find(order_id=order.id)
-    totals = uow.settlements.totals([order.id])
-
-    def money(minor: int) -> Decimal:
-        return from_minor(minor, currency)
-
-    in_kind = sum(v for (o, k), v in totals.items() if k in ("replacement", "exchange"))
-    return OrderAccount(
-        currency=currency,
-        received=order.value_received.amount,
-        invoiced=money(sum(i.amount_minor for i in invoices)),
-        paid=money(sum(int(i.paid_minor) for i in invoices)),
-        settled_in_kind=money(in_kind),
-        converted=money(totals.get((order.id, "conversion"), 0)),
-        in_kind=settled_in_kind(order),
-    )
-
-
-def _tranches(uow: UnitOfWork, order: Order) -> list[tuple[date, Decimal]]:
-    """Receipts of an in-kind order as (day, value), from the supplier's book."""
-    assert order.id is not None
-    entries = uow.ledger.entries(order.supplier, order_id=order.id, kind=EntryKind.RECEIPT)
-    return [
-        (e.effective, p.amount.amount)
-        for e in entries
-        for p in e.postings
-        if p.account is Account.RECEIVABLE_IN_KIND
-    ]
-
-
-def _not_before(day: date, earliest: date | None, field: str, what: str) -> None:
-    """Settlement cannot predate what it settles: refuse ``day`` before ``earliest``."""
-    if earliest is not None and day < earliest:
-        raise AcsaError.single(
-            Code.INVALID_DATE, field, f"{field} {day} is before {what} on {earliest}"
-        )
-
-
-def _first_receipt(uow: UnitOfWork, order: Order) -> date | None:
-    assert order.id is not None
-    entries = uow.ledger.entries(order.supplier, order_id=order.id, kind=EntryKind.RECEIPT)
-    return min((e.effective for e in entries), default=None)
-
-
-def _terms(uow: UnitOfWork, order: Order) -> AgreementVersion:
+def terms_of(uow: UnitOfWork, order: Order) -> Terms:
     """The agreement text governing the order date: its deadline and payment term."""
     agreement = uow.agreements.get(order.agreement_id)
     assert agreement is not None, "an order's agreement exists (foreign key)"
-    return agreement.version_on(order.order_date)
+    version = agreement.version_on(order.order_date)
+    return Terms(version.replacement_deadline_days, version.payment_term_days)
 
 
-def _account_out(uow: UnitOfWork, order: Order) -> OrderAccountOut:
-    account = _account(uow, order)
-    deadline = None
-    if account.in_kind:
-        deadline = next_deadline(
-            _tranches(uow, order),
-            account.settled_in_kind + account.converted,
-            _terms(uow, order).replacement_deadline_days,
-        )
-    assert order.id is not None
+def load_account(uow: UnitOfWork, order: Order) -> OrderAccount:
+    """The account of ``order``, loaded in ``uow`` (held with the order when it writes)."""
+    return uow.order_accounts.load(order, terms_of(uow, order))
+
+
+def _apply(
+    uow: UnitOfWork,
+    order: Order,
+    account: OrderAccount,
+    decision: Decision,
+    actor: str,
+    at: datetime,
+) -> list[int]:
+    """Store what ``decision`` added: its records, both books' entries, its document."""
+    ids = uow.order_accounts.store(account, decision)
+    if decision.entries:
+        uow.ledger.add(decision.entries)
+    kind, body = decision.document
+    uow.publish(order, kind, body, actor, at)
+    return ids
+
+
+def account_out(account: OrderAccount) -> OrderAccountOut:
     return OrderAccountOut(
-        order=order.id,
-        settlement=order.settlement,
+        order=account.head.order,
+        settlement=account.head.method,
         currency=account.currency,
         received=account.received,
         invoiced=account.invoiced,
@@ -140,85 +96,89 @@ def _account_out(uow: UnitOfWork, order: Order) -> OrderAccountOut:
         uninvoiced=account.uninvoiced,
         owed_in_cash=account.owed_in_cash,
         awaiting_replacement=account.awaiting_replacement,
-        replacement_deadline=deadline,
+        replacement_deadline=account.next_deadline(),
         settled=account.settled,
+        actions=sorted(a.value for a in account.actions()),
     )
 
 
 def order_account(uow: UnitOfWork, order_id: int) -> OrderAccountOut:
     """What an order has received, invoiced, been paid and settled, and what it still owes."""
     with uow:
-        return _account_out(uow, load_order(uow, order_id))
+        return account_out(load_account(uow, load_order(uow, order_id)))
 
 
 # --- invoices and payments --------------------------------------------------------------------
 
 
-def _invoice_out(uow: UnitOfWork, row: Row[Any], as_of: date) -> InvoiceOut:
-    currency = row.currency
-    amount = from_minor(row.amount_minor, currency)
-    paid = from_minor(int(row.paid_minor), currency)
-    unpaid = amount - paid
-    status = "paid" if unpaid == 0 else ("overdue" if as_of > row.due else "open")
+def invoice_out(invoice: Invoice, head: AccountHead, as_of: date) -> InvoiceOut:
+    assert invoice.id is not None
+    assert invoice.at is not None
     return InvoiceOut(
-        id=row.id,
-        number=row.number,
-        order=row.order_id,
-        issuer=row.issuer,
-        debtor=row.debtor,
-        kind=row.kind,
-        amount=amount,
-        currency=currency,
-        issued=row.issued,
-        due=row.due,
-        paid=paid,
-        unpaid=unpaid,
-        status=status,
-        at=row.at,
-        actor=row.actor,
+        id=invoice.id,
+        number=invoice.number,
+        order=head.order,
+        issuer=head.supplier,
+        debtor=head.requester,
+        kind=invoice.kind,
+        amount=invoice.amount,
+        currency=head.currency,
+        issued=invoice.issued,
+        due=invoice.due,
+        paid=invoice.paid,
+        unpaid=invoice.unpaid,
+        status=invoice.status(as_of),
+        at=invoice.at,
+        actor=invoice.actor,
         payments=[
             PaymentOut(
-                id=p.id,
-                amount=from_minor(p.amount_minor, p.currency),
-                currency=p.currency,
+                id=p.id or 0,
+                amount=p.amount,
+                currency=head.currency,
                 paid=p.paid,
                 reference=p.reference,
-                at=p.at,
+                at=p.at or invoice.at,
                 actor=p.actor,
             )
-            for p in uow.invoices.payments(row.id)
+            for p in invoice.payments
         ],
     )
 
 
-def _new_invoice(
-    uow: UnitOfWork,
-    order: Order,
-    amount: Money,
-    kind: str,
-    issued: date,
-    at: datetime,
-    actor: str,
-    number: str | None = None,
-) -> int:
-    """A new invoice, numbered here unless ``number`` (the issuer node's) is given."""
-    number = number or invoice_number(
-        order.supplier, issued.year, uow.counters.next(f"invoice:{order.supplier}:{issued.year}")
+def _invoice_from_row(uow: UnitOfWork, row: Row[Any]) -> tuple[Invoice, AccountHead]:
+    """An invoice row with its payments, and the head of its order (for the presenter)."""
+    currency = row.currency
+    payments = tuple(
+        Payment(
+            row.number,
+            from_minor(p.amount_minor, p.currency),
+            p.paid,
+            p.reference,
+            p.at,
+            p.actor,
+            p.id,
+        )
+        for p in uow.invoices.payments(row.id)
     )
-    return uow.invoices.add(
-        {
-            "number": number,
-            "order_id": order.id,
-            "issuer": order.supplier,
-            "debtor": order.requester,
-            "kind": kind,
-            "currency": amount.currency,
-            "amount_minor": to_minor(amount.amount, amount.currency),
-            "issued": issued,
-            "due": due_date(issued, _terms(uow, order).payment_term_days),
-            "at": at,
-            "actor": actor,
-        }
+    invoice = Invoice(
+        row.number,
+        row.kind,
+        from_minor(row.amount_minor, currency),
+        row.issued,
+        row.due,
+        payments,
+        row.at,
+        row.actor,
+        row.id,
+    )
+    head = AccountHead(row.order_id, row.issuer, row.debtor, currency, "", OrderStatus.RECEIVED)
+    return invoice, head
+
+
+def _invoice_number(uow: UnitOfWork, order: Order, issued: date, number: str | None) -> str:
+    """``number`` (the issuing node's), or the next one of the issuer's own numbering."""
+    return number or invoice_number(
+        order.supplier, issued.year, uow.counters.next(f"invoice:{order.supplier}:{issued.year}")
     )
 
 
@@ -236,32 +196,18 @@ def issue_invoice(
     day = issued or at.date()
     with uow:
         order = load_order(uow, order_id)
-        account = _account(uow, order)
-        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
-        if account.uninvoiced <= 0:
-            why = (
-                "in-kind orders are invoiced only for what the sweep converted to cash"
-                if account.in_kind
-                else "nothing received is left uninvoiced"
-            )
-            raise AcsaError.single(
-                Code.NOTHING_TO_INVOICE, "order", f"order {order_id} has nothing to invoice: {why}"
-            )
-        invoice_id = _new_invoice(
-            uow, order, Money(account.uninvoiced, order.currency), "cash", day, at, actor, number
+        account = load_account(uow, order)
+        # Ask first, so a refused invoice takes no number (the counter is rolled back anyway).
+        if account.uninvoiced > 0:
+            number = _invoice_number(uow, order, day, number)
+        decision = account.invoice(day, number or "", at, actor)
+        [invoice_id] = _apply(uow, order, account, decision, actor, at)
+        [invoice] = decision.records
+        assert isinstance(invoice, Invoice)
+        result = invoice_out(dataclasses.replace(invoice, id=invoice_id), account.head, day)
+        uow.record(
+            "invoice.issue", f"invoice:{result.number}", actor, None, _json(result), order_id
         )
-        [row] = uow.invoices.find(invoice_id=invoice_id)
-        result = _invoice_out(uow, row, day)
-        body = {
-            "number": result.number,
-            "kind": "cash",
-            "amount": result.amount,
-            "currency": result.currency,
-            "issued": result.issued,
-            "due": result.due,
-        }
-        uow.publish(order, Kind.INVOICE, normalised(body), actor, at)
-        uow.record("invoice.issue", f"invoice:{row.number}", actor, None, _json(result), order_id)
         uow.commit()
     return result
 
@@ -293,7 +239,8 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> Row[Any]:
 
 def get_invoice(uow: UnitOfWork, reference: str, as_of: date | None = None) -> InvoiceOut:
     with uow:
-        return _invoice_out(uow, _find_invoice(uow, reference), as_of or utc_now().date())
+        invoice, head = _invoice_from_row(uow, _find_invoice(uow, reference))
+        return invoice_out(invoice, head, as_of or utc_now().date())
 
 
 def list_invoices(
@@ -305,7 +252,8 @@ def list_invoices(
     day = as_of or utc_now().date()
     with uow:
         return [
-            _invoice_out(uow, r, day) for r in uow.invoices.find(order_id=order_id, party=party)
+            invoice_out(*_invoice_from_row(uow, r), day)
+            for r in uow.invoices.find(order_id=order_id, party=party)
         ]
 
 
@@ -319,46 +267,26 @@ def record_payment(
     currency: str | None = None,
     now: datetime | None = None,
 ) -> InvoiceOut:
-    """Record a payment against an invoice; overpayment is refused."""
+    """Record a payment against an invoice; overpayment is refused. The order is held before
+    its account is read, so what is unpaid is what the last committed payment left."""
     at = now or utc_now()
     with uow:
         row = _find_invoice(uow, invoice)
-        _not_before(paid, row.issued, "date", f"invoice {row.number} was issued")
+        order = load_order(uow, row.order_id)
+        account = load_account(uow, order)
         value = _amount(amount, currency or row.currency)
-        check_payment(
-            value,
-            Money(from_minor(row.amount_minor, row.currency), row.currency),
-            Money(from_minor(int(row.paid_minor), row.currency), row.currency),
-            row.number,
-        )
-        uow.invoices.add_payment(
-            {
-                "invoice_id": row.id,
-                "currency": value.currency,
-                "amount_minor": to_minor(value.amount, value.currency),
-                "paid": paid,
-                "reference": reference,
-                "at": at,
-                "actor": actor,
-            }
-        )
-        body = {
-            "invoice": row.number,
-            "amount": value.amount,
-            "currency": value.currency,
-            "paid": paid,
-            "reference": reference,
-        }
-        uow.publish(load_order(uow, row.order_id), Kind.PAYMENT, normalised(body), actor, at)
-        stamp = Stamp(paid, at, actor, f"payment of invoice {row.number}", row.order_id, reference)
-        uow.ledger.add(payment_entries(row.issuer, row.debtor, value, stamp))
-        [after] = uow.invoices.find(invoice_id=row.id)
-        result = _invoice_out(uow, after, paid)
+        decision = account.pay(row.number, value, paid, reference, at, actor)
+        before = account.invoice_named(row.number)
+        _apply(uow, order, account, decision, actor, at)
+        after = decision.account.invoice_named(row.number)
+        [stored] = uow.invoices.find(invoice_id=row.id)
+        result = invoice_out(*_invoice_from_row(uow, stored), paid)
+        assert result.paid == after.paid, "the stored payments are the account's"
         uow.record(
             "payment.record",
             f"invoice:{row.number}",
             actor,
-            {"paid_minor": int(row.paid_minor), "currency": row.currency},
+            {"paid_minor": to_minor(before.paid, row.currency), "currency": row.currency},
             _json(result),
             row.order_id,
         )
@@ -409,66 +337,21 @@ def _settlement_out(row: Row[Any]) -> SettlementOut:
     )
 
 
-def _require_in_kind(order: Order, allowed: Iterable[Settlement], action: str) -> None:
-    if order.settlement not in set(allowed):
-        raise AcsaError.single(
-            Code.SETTLEMENT_METHOD_MISMATCH,
-            "settlement",
-            f"order {order.id} is settled by {order.settlement}; it cannot be settled by {action}",
-        )
-    if order.value_received.amount <= 0:
-        raise AcsaError.single(
-            Code.NOTHING_OWED_IN_KIND,
-            "order",
-            f"order {order.id} is {order.status.value}: nothing has been received to settle",
-        )
-
-
 def _record_in_kind(
     uow: UnitOfWork,
     order: Order,
-    kind: EntryKind,
-    value: Money,
-    day: date,
-    at: datetime,
+    account: OrderAccount,
+    decision: Decision,
     actor: str,
-    lines: list[dict[str, Any]],
-    agreed_by: str,
-    note: str,
+    at: datetime,
 ) -> SettlementOut:
-    settlement_id = uow.settlements.add(
-        {
-            "order_id": order.id,
-            "kind": kind.value,
-            "currency": value.currency,
-            "value_minor": to_minor(value.amount, value.currency),
-            "effective": day,
-            "lines": lines,
-            "agreed_by": agreed_by,
-            "note": note,
-            "at": at,
-            "actor": actor,
-        }
-    )
-    stamp = Stamp(
-        day, at, actor, f"{kind.value} {settlement_id} of order {order.id}", order.id, note
-    )
-    uow.ledger.add(in_kind_entries(order.supplier, order.requester, value, kind, stamp))
-    [row] = [r for r in uow.settlements.of_order(order.id or 0) if r.id == settlement_id]
+    [settlement_id] = _apply(uow, order, account, decision, actor, at)
+    [row] = [r for r in uow.settlements.of_order(account.head.order) if r.id == settlement_id]
     result = _settlement_out(row)
     subject = f"settlement:{settlement_id}"
-    uow.record(f"settlement.{kind.value}", subject, actor, None, _json(result), order.id)
+    uow.record(f"settlement.{row.kind}", subject, actor, None, _json(result), order.id)
+    uow.commit()
     return result
-
-
-def _replaced_so_far(uow: UnitOfWork, order_id: int) -> dict[int, Decimal]:
-    replaced: dict[int, Decimal] = {}
-    for row in uow.settlements.of_order(order_id):
-        if row.kind == EntryKind.REPLACEMENT.value:
-            for line in row.lines:
-                number = int(line["line"])
-                replaced[number] = replaced.get(number, Decimal(0)) + Decimal(line["quantity"])
-    return replaced
 
 
 def replace(
@@ -478,35 +361,14 @@ def replace(
     doc = parse_model(ReplacementIn, data)
     at = now or utc_now()
     day = doc.date or at.date()
+    returned = [
+        ReplacedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
+    ]
     with uow:
         order = load_order(uow, order_id)
-        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
-        _require_in_kind(order, [Settlement.REPLACEMENT_IN_KIND], "replacement in kind")
-        returned = [
-            ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
-        ]
-        value, _after = replacement_value(order, returned, _replaced_so_far(uow, order_id))
-        account = _account(uow, order)
-        check_in_kind_value(
-            value, Money(account.awaiting_replacement, order.currency), Code.REPLACEMENT_MISMATCH
-        )
-        lines = [
-            {
-                "line": x.line,
-                "category": x.category,
-                "nsn": x.nsn,
-                "quantity": str(x.quantity),
-                "description": x.description,
-            }
-            for x in doc.lines
-        ]
-        result = _record_in_kind(
-            uow, order, EntryKind.REPLACEMENT, value, day, at, actor, lines, actor, doc.note
-        )
-        body = {"date": day, "lines": lines, "note": doc.note}
-        uow.publish(order, Kind.REPLACEMENT, normalised(body), actor, at)
-        uow.commit()
-    return result
+        account = load_account(uow, order)
+        decision = account.replace(day, returned, doc.note, at, actor)
+        return _record_in_kind(uow, order, account, decision, actor, at)
 
 
 def exchange(
@@ -519,12 +381,7 @@ def exchange(
     day = doc.date or at.date()
     with uow:
         order = load_order(uow, order_id)
-        _not_before(day, _first_receipt(uow, order), "date", "the first receipt")
-        _require_in_kind(
-            order,
-            [Settlement.EQUAL_VALUE_EXCHANGE, Settlement.REPLACEMENT_IN_KIND],
-            "equal value exchange",
-        )
+        account = load_account(uow, order)
         wrong = [x for x in doc.lines if x.currency not in (None, order.currency)]
         if wrong:
             raise AcsaError.single(
@@ -533,44 +390,18 @@ def exchange(
                 f"an exchange is valued in the order's currency {order.currency}, "
                 f"not {wrong[0].currency}",
             )
-        value = Money.zero(order.currency)
-        for x in doc.lines:
-            value = value + _amount(x.value, order.currency)
-        account = _account(uow, order)
-        check_in_kind_value(
-            value, Money(account.awaiting_replacement, order.currency), Code.EXCHANGE_EXCEEDS_OWED
-        )
-        lines = [
-            {
-                "category": x.category,
-                "description": x.description,
-                "quantity": str(x.quantity),
-                "unit": x.unit,
-                "value": str(x.value),
-            }
+        given = [
+            ExchangedLine(
+                x.category,
+                x.description,
+                x.quantity,
+                x.unit,
+                _amount(x.value, order.currency).amount,
+            )
             for x in doc.lines
         ]
-        result = _record_in_kind(
-            uow,
-            order,
-            EntryKind.EXCHANGE,
-            value,
-            day,
-            at,
-            actor,
-            lines,
-            doc.agreed_by,
-            doc.valuation_note,
-        )
-        body = {
-            "date": day,
-            "lines": lines,
-            "agreed_by": doc.agreed_by,
-            "valuation_note": doc.valuation_note,
-        }
-        uow.publish(order, Kind.EXCHANGE, normalised(body), actor, at)
-        uow.commit()
-    return result
+        decision = account.exchange(day, given, doc.agreed_by, doc.valuation_note, at, actor)
+        return _record_in_kind(uow, order, account, decision, actor, at)
 
 
 def settlements_of(uow: UnitOfWork, order_id: int) -> list[SettlementOut]:
@@ -611,52 +442,23 @@ def convert_one(
     invoice (numbered ``number`` when a partner's node converted it); None if nothing is due."""
     with uow:
         order = load_order(uow, order_id)
-        account = _account(uow, order)
-        if account.awaiting_replacement <= 0:
+        account = load_account(uow, order)
+        if account.convertible(as_of) is None:
             return None
-        days = _terms(uow, order).replacement_deadline_days
-        tranches = _tranches(uow, order)
-        settled = account.settled_in_kind + account.converted
-        overdue = overdue_in_kind(tranches, settled, days, as_of)
-        if overdue <= 0:
-            return None
-        deadline = next_deadline(tranches, settled, days)
-        assert deadline is not None
-        value = Money(overdue, order.currency)
-        note = f"replacement deadline {deadline} passed ({days} days from receipt)"
-        uow.settlements.add(
-            {
-                "order_id": order.id,
-                "kind": EntryKind.CONVERSION.value,
-                "currency": value.currency,
-                "value_minor": to_minor(value.amount, value.currency),
-                "effective": as_of,
-                "lines": [],
-                "agreed_by": "",
-                "note": note,
-                "at": at,
-                "actor": actor,
-            }
-        )
-        stamp = Stamp(as_of, at, actor, f"conversion to cash of order {order_id}", order_id, note)
-        uow.ledger.add(conversion_entries(order.supplier, order.requester, value, stamp))
-        invoice_id = _new_invoice(uow, order, value, "conversion", as_of, at, actor, number)
-        [row] = uow.invoices.find(invoice_id=invoice_id)
+        decision = account.convert(as_of, _invoice_number(uow, order, as_of, number), at, actor)
+        assert decision is not None
+        _apply(uow, order, account, decision, actor, at)
+        conversion, invoice = decision.records
+        assert isinstance(conversion, Conversion)
+        assert isinstance(invoice, Invoice)
+        assert conversion.deadline is not None
         result = ConversionOut(
             order=order_id,
-            amount=overdue,
-            currency=value.currency,
-            invoice=row.number,
-            deadline=deadline,
+            amount=conversion.value,
+            currency=account.currency,
+            invoice=invoice.number,
+            deadline=conversion.deadline,
         )
-        body = {
-            "as_of": as_of,
-            "amount": overdue,
-            "currency": value.currency,
-            "invoice": row.number,
-            "deadline": deadline,
-        }
-        uow.publish(order, Kind.CONVERSION, normalised(body), actor, at)
         uow.record("order.convert", f"order:{order_id}", actor, None, _json(result), order_id)
         uow.commit()
     return result
@@ -694,18 +496,10 @@ def close(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = Non
     at = now or utc_now()
     with uow:
         order = load_order(uow, order_id)
-        if order.allows(Action.CLOSE):
-            account = _account(uow, order)
-            if not account.owes_nothing:
-                raise AcsaError.single(
-                    Code.NOT_SETTLED,
-                    "order",
-                    f"order {order_id} still owes {account.owed_in_cash} {order.currency} in "
-                    f"cash and {account.awaiting_replacement} {order.currency} in kind",
-                )
+        account = load_account(uow, order)
         before = order_state(order)
-        order.close(at, actor)
-        uow.publish(order, Kind.CLOSE, {}, actor, at)
+        decision = account.close(order, at, actor)
+        _apply(uow, order, account, decision, actor, at)
         uow.orders.update(order, at)
         uow.record("order.close", f"order:{order_id}", actor, before, order_state(order), order_id)
         uow.commit()

@@ -114,6 +114,8 @@ def _dec(text: str | None) -> Decimal | None:
 
 # Statements built once: building a Core statement costs more than SQLite running it.
 _ORDER_BY_ID = select(t.orders).where(t.orders.c.id == bindparam("id"))
+#: The order row locked until the transaction ends: a writer deciding on it holds it.
+_ORDER_BY_ID_HELD = _ORDER_BY_ID.with_for_update()
 _LINES_OF_ORDER = (
     select(t.order_lines)
     .where(t.order_lines.c.order_id == bindparam("id"))
@@ -167,10 +169,17 @@ def _progress(order_id: int, line: OrderLine) -> dict[str, Any]:
 
 class OrderRepository:
     """Orders with their lines and events. ``Order.version`` counts the stored events: each
-    change appends events and moves the version on by as many, so a stale copy is refused."""
+    change appends events and moves the version on by as many, so a stale copy is refused.
 
-    def __init__(self, conn: Connection) -> None:
+    With ``hold`` (a writing unit of work) every order :meth:`get` loads is held for the rest
+    of the transaction: on PostgreSQL its row is locked (``SELECT ... FOR UPDATE``), so two
+    writers deciding on one order take turns and the second decides on what the first wrote;
+    SQLite's writers hold the whole database from their first statement (``BEGIN
+    IMMEDIATE``), which serialises them the same way."""
+
+    def __init__(self, conn: Connection, hold: bool = False) -> None:
         self.conn = conn
+        self._by_id = _ORDER_BY_ID_HELD if hold and conn.dialect.name != "sqlite" else _ORDER_BY_ID
         # Lines as loaded, to write back only those that changed.
         self._loaded: dict[tuple[int, int], dict[str, Any]] = {}
 
@@ -252,7 +261,7 @@ class OrderRepository:
         return None if found is None else int(found)
 
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
-        head = self.conn.execute(_ORDER_BY_ID, {"id": order_id}).first()
+        head = self.conn.execute(self._by_id, {"id": order_id}).first()
         if head is None:
             return None
         lines = [_line_from_row(r) for r in self.conn.execute(_LINES_OF_ORDER, {"id": order_id})]

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from acsa.adapters.db.account_records import OrderAccounts
 from acsa.adapters.db.account_repository import AccountRepository
 from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.exchange_repository import (
@@ -76,6 +77,7 @@ class UnitOfWork:
 
     agreements: AgreementRepository
     orders: OrderRepository
+    order_accounts: OrderAccounts
     settings: SettingsRepository
     ledger: LedgerRepository
     invoices: InvoiceRepository
@@ -125,7 +127,10 @@ class UnitOfWork:
             raise
         self._conn = conn
         self.agreements = AgreementRepository(conn)
-        self.orders = OrderRepository(conn)
+        # The one rule for every action that changes an order or its money: a writing unit of
+        # work holds each order it loads until it commits or rolls back (see OrderRepository).
+        self.orders = OrderRepository(conn, hold=not self.read_only)
+        self.order_accounts = OrderAccounts(conn)
         self.settings = SettingsRepository(conn)
         self.ledger = LedgerRepository(conn)
         self.invoices = InvoiceRepository(conn)

@@ -20,20 +20,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.problems import status_of
 from acsa.clock import today
 from acsa.domain.access import Permission, allowed
+from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
-from acsa.domain.ledger import Account, EntryKind
-from acsa.domain.order import Order, OrderStatus
-from acsa.domain.settlement import replacement_deadline, settled_in_kind
-from acsa.domain.vocabulary import CATEGORIES, Settlement
+from acsa.domain.ledger import Account
+from acsa.domain.vocabulary import CATEGORIES
 from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas import OrderOut, ViolationOut, order_out, violation_out
 from acsa.services import settlement as service
-from acsa.services.ledger import Tranche, remaining
 from acsa.services.orders import load_order
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
@@ -65,6 +62,9 @@ CODES: dict[str, str] = {
     Code.INVOICE_NOT_FOUND.value: N_("There is no such invoice on this order."),
     Code.REPLACEMENT_MISMATCH.value: N_(
         "The goods returned do not match what was received (line, category, NSN or quantity)."
+    ),
+    Code.REPLACEMENT_EXCEEDS_OWED.value: N_(
+        "More is returned than was received and is still owed in kind."
     ),
     Code.EXCHANGE_EXCEEDS_OWED.value: N_("The exchange is worth more than is still owed in kind."),
     Code.SETTLEMENT_METHOD_MISMATCH.value: N_(
@@ -146,26 +146,16 @@ class SettlementPage:
         return self.can_invoice or self.can_pay or self.can_replace or self.can_exchange
 
 
-def _replaced(settlements: list[SettlementOut]) -> dict[int, Decimal]:
-    found: dict[int, Decimal] = {}
-    for s in settlements:
-        if s.kind == EntryKind.REPLACEMENT.value:
-            for line in s.lines:
-                number = int(line["line"])
-                found[number] = found.get(number, Decimal(0)) + Decimal(str(line["quantity"]))
-    return found
-
-
-def _receipts(
-    tranches: list[Tranche], account: OrderAccountOut, in_kind: bool, days: int, day: date
-) -> list[Receipt]:
-    """Each receipt with what is still open of it (settlements apply to the oldest first)."""
-    applied = account.settled_in_kind + account.converted if in_kind else account.invoiced
-    left = {(t.day, t.document): t.value for t in remaining(tranches, applied)}
+def _receipts(account: OrderAccount, day: date) -> list[Receipt]:
+    """Each receipt with what is still open of it (settlements apply to the oldest first):
+    awaiting replacement on an order settled in kind, not yet invoiced on a cash order."""
+    in_kind = account.head.in_kind
+    still = account.awaiting_tranches() if in_kind else account.uninvoiced_tranches()
+    left = {(t.day, t.document): t.value for t in still}
     found: list[Receipt] = []
-    for t in sorted(tranches, key=lambda t: t.day):
+    for t in sorted(account.receipts, key=lambda t: t.day):
         open_ = left.get((t.day, t.document), Decimal(0))
-        deadline = replacement_deadline(t.day, days) if in_kind else None
+        deadline = account.deadline_of(t) if in_kind else None
         found.append(
             Receipt(
                 day=t.day,
@@ -180,48 +170,29 @@ def _receipts(
     return found
 
 
-def _tranches(uow: UnitOfWork, order: Order) -> list[Tranche]:
-    """The receipts of an order as its supplier's book holds them: (day, value, document).
-    Call inside ``with uow``, after the guard let the order through."""
-    assert order.id is not None
-    account = RECEIPT_ACCOUNTS[settled_in_kind(order)]
-    entries = uow.ledger.entries(order.supplier, order_id=order.id, kind=EntryKind.RECEIPT)
-    return [
-        Tranche(e.effective, p.amount.amount, e.document)
-        for e in entries
-        for p in e.postings
-        if p.account is account and p.amount.amount > 0
-    ]
-
-
 def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
     """The order's account and what the visitor may do about it (another nation's: 404)."""
     oid = parse_order_id(order_id)
     uow = who.reader()
     with uow:
         order = load_order(uow, oid)
-        agreement = uow.agreements.get(order.agreement_id)
-        assert agreement is not None, "an order's agreement exists (foreign key)"
-        terms = agreement.version_on(order.order_date)
-        account = service.order_account(uow, oid)
+        account = service.load_account(uow, order)
         invoices = service.list_invoices(uow, order_id=oid)
         settlements = service.settlements_of(uow, oid)
-        tranches = _tranches(uow, order)
-    in_kind = settled_in_kind(order)
     day = today()
-    replaced = _replaced(settlements)
+    may = account.actions()
+    returnable = account.returnable_per_line()
+    replaced = account.replaced_per_line()
     p, req, sup = who.principal, order.requester, order.supplier
-    open_order = order.status is not OrderStatus.CLOSED
-    awaiting = account.awaiting_replacement > 0 and open_order
     return SettlementPage(
         order=order_out(order),
-        account=account,
+        account=service.account_out(account),
         invoices=invoices,
         settlements=settlements,
-        receipts=_receipts(tranches, account, in_kind, terms.replacement_deadline_days, day),
-        deadline_days=terms.replacement_deadline_days,
-        payment_term_days=terms.payment_term_days,
-        in_kind=in_kind,
+        receipts=_receipts(account, day),
+        deadline_days=account.terms.deadline_days,
+        payment_term_days=account.terms.payment_term_days,
+        in_kind=account.head.in_kind,
         lines=[
             ReturnLine(
                 line.number,
@@ -233,16 +204,12 @@ def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
                 replaced.get(line.number, Decimal(0)),
             )
             for line in order.lines
-            if line.quantity_received > replaced.get(line.number, Decimal(0))
+            if returnable.get(line.number, Decimal(0)) > 0
         ],
-        can_invoice=allowed(p, Permission.INVOICE, req, sup)
-        and account.uninvoiced > 0
-        and open_order,
-        can_pay=allowed(p, Permission.PAY, req, sup) and any(i.unpaid > 0 for i in invoices),
-        can_replace=allowed(p, Permission.REPLACE, req, sup)
-        and order.settlement == Settlement.REPLACEMENT_IN_KIND.value
-        and awaiting,
-        can_exchange=allowed(p, Permission.EXCHANGE, req, sup) and in_kind and awaiting,
+        can_invoice=allowed(p, Permission.INVOICE, req, sup) and MoneyAction.INVOICE in may,
+        can_pay=allowed(p, Permission.PAY, req, sup) and MoneyAction.PAY in may,
+        can_replace=allowed(p, Permission.REPLACE, req, sup) and MoneyAction.REPLACE in may,
+        can_exchange=allowed(p, Permission.EXCHANGE, req, sup) and MoneyAction.EXCHANGE in may,
         today=day,
         categories=sorted(CATEGORIES),
     )

@@ -1,0 +1,287 @@
+"""Order accounts in and out of the database: the records an :class:`OrderAccount` is built
+from (receipts posted to the supplier's book, invoices, payments, settlements) and the records
+a decision adds. One order or many at once (for statements, aging and reports)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, insert, select
+
+from acsa.adapters.db import tables as t
+from acsa.adapters.db.ledger_queries import LedgerQueries
+from acsa.domain.account import (
+    AccountHead,
+    Conversion,
+    Decision,
+    EqualValueExchange,
+    ExchangedLine,
+    InKind,
+    Invoice,
+    OrderAccount,
+    Payment,
+    ReplacedLine,
+    Replacement,
+    Terms,
+    Tranche,
+    account_of,
+)
+from acsa.domain.money import from_minor, to_minor
+from acsa.domain.order import Order, OrderLine, OrderStatus
+
+TermsOf = Callable[[AccountHead], Terms]
+
+
+def _in_kind(row: Row[Any], currency: str) -> InKind:
+    value = from_minor(int(row.value_minor), currency)
+    lines = list(getattr(row, "lines", None) or [])
+    common = {"at": getattr(row, "at", None), "actor": getattr(row, "actor", ""), "id": row.id}
+    if row.kind == "replacement":
+        return Replacement(
+            row.effective,
+            value,
+            tuple(
+                ReplacedLine(
+                    int(x["line"]),
+                    str(x["category"]),
+                    Decimal(str(x["quantity"])),
+                    x.get("nsn"),
+                    str(x.get("description", "")),
+                )
+                for x in lines
+            ),
+            getattr(row, "note", ""),
+            **common,
+        )
+    if row.kind == "exchange":
+        return EqualValueExchange(
+            row.effective,
+            value,
+            tuple(
+                ExchangedLine(
+                    str(x.get("category", "")),
+                    str(x.get("description", "")),
+                    Decimal(str(x.get("quantity", "1"))),
+                    str(x.get("unit", "")),
+                    Decimal(str(x.get("value", "0"))),
+                )
+                for x in lines
+            ),
+            getattr(row, "agreed_by", ""),
+            getattr(row, "note", ""),
+            **common,
+        )
+    return Conversion(row.effective, value, None, getattr(row, "note", ""), **common)
+
+
+def _invoice(row: Row[Any]) -> Invoice:
+    return Invoice(
+        number=row.number,
+        kind=row.kind,
+        amount=from_minor(int(row.amount_minor), row.currency),
+        issued=row.issued,
+        due=row.due,
+        at=getattr(row, "at", None),
+        actor=getattr(row, "actor", ""),
+        id=getattr(row, "id", None),
+    )
+
+
+class OrderAccounts:
+    """Loads accounts and stores what their decisions add."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- one order ------------------------------------------------------------------------
+
+    def load(self, order: Order, terms: Terms) -> OrderAccount:
+        """The account of ``order`` (loaded in this transaction, so held for change when the
+        unit of work writes), with every record stored for it."""
+        assert order.id is not None
+        head = AccountHead.of(order)
+        return self._build(
+            [head], lambda _h: terms, order_scope=[order.id], lines={order.id: order.lines}
+        )[order.id]
+
+    # --- many orders ----------------------------------------------------------------------
+
+    def load_many(
+        self,
+        scope: Select[tuple[int]],
+        terms_of: TermsOf,
+        as_of: date | None = None,
+        with_receipts_only: bool = True,
+    ) -> list[OrderAccount]:
+        """Accounts of the orders in ``scope`` with what was recorded on them by ``as_of``
+        (everything when None), by order id; by default only those that received something."""
+        queries = LedgerQueries(self.conn)
+        heads = [
+            AccountHead(
+                order=h.id,
+                supplier=h.supplier,
+                requester=h.requester,
+                currency=h.currency,
+                method=h.settlement,
+                status=OrderStatus(h.status),
+                agreement_id=h.agreement_id,
+                order_date=h.order_date,
+            )
+            for h in queries.order_heads(scope)
+        ]
+        built = self._build(heads, terms_of, scope=scope, as_of=as_of)
+        return [built[h.order] for h in heads if built[h.order].receipts or not with_receipts_only]
+
+    def load_ids(self, ids: Sequence[int], terms_of: TermsOf) -> list[OrderAccount]:
+        """Accounts of the orders ``ids`` (those that exist), by order id."""
+        scope = select(t.orders.c.id).where(t.orders.c.id.in_(list(ids)))
+        return self.load_many(scope, terms_of, with_receipts_only=False)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build(
+        self,
+        heads: Sequence[AccountHead],
+        terms_of: TermsOf,
+        scope: Select[tuple[int]] | None = None,
+        order_scope: list[int] | None = None,
+        as_of: date | None = None,
+        lines: dict[int, list[OrderLine]] | None = None,
+    ) -> dict[int, OrderAccount]:
+        ids: Any = scope if scope is not None else order_scope
+        currency = {h.order: h.currency for h in heads}
+        receipts: dict[int, list[Tranche]] = defaultdict(list)
+        for r in LedgerQueries(self.conn).receipts(ids, as_of):
+            receipts[r.order_id].append(
+                Tranche(
+                    r.effective, from_minor(int(r.amount_minor), currency[r.order_id]), r.document
+                )
+            )
+        i, p, s = t.invoices, t.payments, t.settlements
+        invoice_query = select(i).where(i.c.order_id.in_(ids)).order_by(i.c.order_id, i.c.id)
+        payment_query = (
+            select(p, i.c.number, i.c.order_id)
+            .join_from(p, i, p.c.invoice_id == i.c.id)
+            .where(i.c.order_id.in_(ids))
+            .order_by(p.c.id)
+        )
+        settlement_query = select(s).where(s.c.order_id.in_(ids)).order_by(s.c.order_id, s.c.id)
+        if as_of is not None:
+            invoice_query = invoice_query.where(i.c.issued <= as_of)
+            payment_query = payment_query.where(p.c.paid <= as_of)
+            settlement_query = settlement_query.where(s.c.effective <= as_of)
+        invoices: dict[int, list[Invoice]] = defaultdict(list)
+        for row in self.conn.execute(invoice_query):
+            invoices[row.order_id].append(_invoice(row))
+        payments: dict[int, dict[str, list[Payment]]] = defaultdict(lambda: defaultdict(list))
+        for row in self.conn.execute(payment_query):
+            payments[row.order_id][row.number].append(
+                Payment(
+                    row.number,
+                    from_minor(int(row.amount_minor), row.currency),
+                    row.paid,
+                    row.reference,
+                    row.at,
+                    row.actor,
+                    row.id,
+                )
+            )
+        in_kind: dict[int, list[InKind]] = defaultdict(list)
+        for row in self.conn.execute(settlement_query):
+            in_kind[row.order_id].append(_in_kind(row, currency[row.order_id]))
+        return {
+            h.order: account_of(
+                h,
+                terms_of(h),
+                receipts.get(h.order, ()),
+                invoices.get(h.order, ()),
+                payments.get(h.order, {}),
+                in_kind.get(h.order, ()),
+                (lines or {}).get(h.order, ()),
+            )
+            for h in heads
+        }
+
+    # --- storing --------------------------------------------------------------------------
+
+    def store(self, account: OrderAccount, decision: Decision) -> list[int]:
+        """Insert the records ``decision`` added to ``account``; their ids, in order."""
+        head = account.head
+        ids: list[int] = []
+        numbers = {inv.number: inv.id for inv in account.invoices}
+        for record in decision.records:
+            if isinstance(record, Invoice):
+                new_id = self._insert(t.invoices, invoice_values(head, record))
+                numbers[record.number] = new_id
+            elif isinstance(record, Payment):
+                invoice_id = numbers[record.invoice]
+                assert invoice_id is not None, "a payment's invoice is stored"
+                new_id = self._insert(t.payments, payment_values(head, record, invoice_id))
+            else:
+                new_id = self._insert(t.settlements, settlement_values(head, record))
+            ids.append(new_id)
+        return ids
+
+    def _insert(self, table: Any, values: dict[str, Any]) -> int:
+        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def settlement_values(head: AccountHead, record: InKind) -> dict[str, Any]:
+    """The settlements row of a replacement, exchange or conversion."""
+    lines: list[dict[str, Any]] = []
+    agreed_by, note = "", record.note if not isinstance(record, EqualValueExchange) else ""
+    if isinstance(record, Replacement):
+        lines = [x.as_record() for x in record.lines]
+        agreed_by = record.actor
+    elif isinstance(record, EqualValueExchange):
+        lines = [x.as_record() for x in record.lines]
+        agreed_by, note = record.agreed_by, record.valuation_note
+    kind = {Replacement: "replacement", EqualValueExchange: "exchange", Conversion: "conversion"}
+    return {
+        "order_id": head.order,
+        "kind": kind[type(record)],
+        "currency": head.currency,
+        "value_minor": to_minor(record.value, head.currency),
+        "effective": record.day,
+        "lines": lines,
+        "agreed_by": agreed_by,
+        "note": note,
+        "at": record.at,
+        "actor": record.actor,
+    }
+
+
+def invoice_values(head: AccountHead, record: Invoice) -> dict[str, Any]:
+    """The invoices row of an invoice."""
+    return {
+        "number": record.number,
+        "order_id": head.order,
+        "issuer": head.supplier,
+        "debtor": head.requester,
+        "kind": record.kind,
+        "currency": head.currency,
+        "amount_minor": to_minor(record.amount, head.currency),
+        "issued": record.issued,
+        "due": record.due,
+        "at": record.at,
+        "actor": record.actor,
+    }
+
+
+def payment_values(head: AccountHead, record: Payment, invoice_id: int) -> dict[str, Any]:
+    """The payments row of a payment."""
+    return {
+        "invoice_id": invoice_id,
+        "currency": head.currency,
+        "amount_minor": to_minor(record.amount, head.currency),
+        "paid": record.paid,
+        "reference": record.reference,
+        "at": record.at,
+        "actor": record.actor,
+    }

@@ -1,0 +1,869 @@
+"""One order's account: the single owner of what an order owes and how it is settled.
+
+An :class:`OrderAccount` is built from an order's facts and its settlement records
+(receipts, invoices with their payments, replacements in kind, equal value exchanges and
+conversions to cash). Its methods ``invoice``, ``pay``, ``replace``, ``exchange``, ``convert``
+and ``close`` decide a step: each returns a :class:`Decision` (the new records, the ledger
+entries of both books, the document to publish and the account after the step) or raises a
+coded :class:`AcsaError`. Nothing here does I/O; every figure a view shows about an order's
+money (owed, uninvoiced, unpaid, awaiting replacement, overdue, the next deadline) comes from
+this one object, and :meth:`OrderAccount.breaches` checks stored records against its rules.
+
+Settlements apply to the oldest receipt first, everywhere, through :func:`remaining`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from acsa.domain.documents import Kind, normalised
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.ledger import (
+    Entry,
+    EntryKind,
+    Stamp,
+    conversion_entries,
+    in_kind_entries,
+    payment_entries,
+)
+from acsa.domain.money import Money
+from acsa.domain.order import Order, OrderLine, OrderStatus
+from acsa.domain.settlement import (
+    IN_KIND_METHODS,
+    ReturnedLine,
+    check_in_kind_value,
+    check_payment,
+    due_date,
+    replacement_deadline,
+    replacement_value,
+)
+from acsa.domain.vocabulary import Settlement
+
+ZERO = Decimal(0)
+
+
+# --- the records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What the agreement text governing the order date says about settling it.
+
+    Attributes:
+        deadline_days: days from a receipt to replace it in kind; past them it becomes cash.
+        payment_term_days: days from an invoice's issue to its due date.
+    """
+
+    deadline_days: int
+    payment_term_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHead:
+    """The facts of an order its account needs.
+
+    Attributes:
+        order: the order's id.
+        supplier: the nation that supplied the support: the creditor of every debt.
+        requester: the nation that received it: the debtor.
+        currency: the order's ISO 4217 currency; every amount of the account is in it.
+        method: the agreed settlement method (cash, replacement in kind, equal value exchange).
+        status: the order's lifecycle state.
+        agreement_id: the agreement the order is placed under.
+        order_date: the order's date (its agreement text is the one in force on it).
+    """
+
+    order: int
+    supplier: str
+    requester: str
+    currency: str
+    method: str
+    status: OrderStatus
+    agreement_id: str = ""
+    order_date: date | None = None
+
+    @property
+    def in_kind(self) -> bool:
+        return self.method in IN_KIND_METHODS
+
+    @classmethod
+    def of(cls, order: Order) -> AccountHead:
+        assert order.id is not None, "an account is of a stored order"
+        return cls(
+            order=order.id,
+            supplier=order.supplier,
+            requester=order.requester,
+            currency=order.currency,
+            method=order.settlement,
+            status=order.status,
+            agreement_id=order.agreement_id,
+            order_date=order.order_date,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tranche:
+    """A dated part of a debt: a receipt, a conversion to cash, or what is left of one.
+
+    Attributes:
+        day: the day it arose (the receipt's or the conversion's).
+        value: its value in the order's currency.
+        document: what gave rise to it, as the ledger names it.
+    """
+
+    day: date
+    value: Decimal
+    document: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Cash paid against one invoice.
+
+    Attributes:
+        invoice: the invoice's number.
+        amount: the amount paid, in the invoice's currency.
+        paid: the day it was paid.
+        reference: the payer's reference (transfer number, cheque), may be empty.
+        at: when it was recorded; actor: who recorded it.
+        id: its stored id, once stored.
+    """
+
+    invoice: str
+    amount: Decimal
+    paid: date
+    reference: str = ""
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """A bill from the supplier to the requester for cash owed on the order.
+
+    Attributes:
+        number: ``JPN-2026-000042``, unique per issuer and year.
+        kind: ``cash`` (what was received on a cash order) or ``conversion`` (in-kind debt
+            that passed its deadline).
+        amount: the amount billed, in the order's currency.
+        issued: the day of issue; due: the day payment is due.
+        payments: the payments recorded against it, in the order they were recorded.
+        at: when it was recorded; actor: who recorded it.
+        id: its stored id, once stored.
+    """
+
+    number: str
+    kind: str
+    amount: Decimal
+    issued: date
+    due: date
+    payments: tuple[Payment, ...] = ()
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments), ZERO)
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.amount - self.paid
+
+    @property
+    def last_paid(self) -> date | None:
+        return max((p.paid for p in self.payments), default=None)
+
+    def status(self, as_of: date) -> str:
+        """``paid``, ``overdue`` (unpaid after its due day) or ``open``."""
+        if self.unpaid == 0:
+            return "paid"
+        return "overdue" if as_of > self.due else "open"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacedLine:
+    """Goods returned against one line of the order.
+
+    Attributes:
+        line: the order line's number; category and nsn: as on the line.
+        quantity: how much was returned, in the line's unit of issue.
+        description: what was returned, in words.
+    """
+
+    line: int
+    category: str
+    quantity: Decimal
+    nsn: str | None = None
+    description: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "category": self.category,
+            "nsn": self.nsn,
+            "quantity": str(self.quantity),
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A replacement in kind: the same goods returned, valued at the order's prices.
+
+    Attributes:
+        day: the day the goods were returned; value: their value in the order's currency.
+        lines: what was returned, per order line; note: free text.
+        at, actor: when and by whom it was recorded; id: its stored id, once stored.
+    """
+
+    day: date
+    value: Decimal
+    lines: tuple[ReplacedLine, ...]
+    note: str = ""
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangedLine:
+    """Other goods or services given in an equal value exchange.
+
+    Attributes:
+        category, description, quantity, unit: what was given; value: what it was valued at.
+    """
+
+    category: str
+    description: str
+    quantity: Decimal
+    unit: str
+    value: Decimal
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "description": self.description,
+            "quantity": str(self.quantity),
+            "unit": self.unit,
+            "value": str(self.value),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EqualValueExchange:
+    """Other goods or services of equal value given against in-kind debt.
+
+    Attributes:
+        day: the day given; value: the agreed value in the order's currency.
+        lines: what was given; agreed_by: who agreed the valuation; valuation_note: how.
+        at, actor: when and by whom it was recorded; id: its stored id, once stored.
+    """
+
+    day: date
+    value: Decimal
+    lines: tuple[ExchangedLine, ...]
+    agreed_by: str = ""
+    valuation_note: str = ""
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """In-kind debt still unsettled past its deadline, turned into cash debt (with an invoice).
+
+    Attributes:
+        day: the day of the sweep that converted it; value: how much was converted.
+        deadline: the deadline that had passed; note: why, in words.
+        at, actor: when and by whom it was recorded; id: its stored id, once stored.
+    """
+
+    day: date
+    value: Decimal
+    deadline: date | None = None
+    note: str = ""
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+
+InKind = Replacement | EqualValueExchange | Conversion
+Record = Invoice | Payment | Replacement | EqualValueExchange | Conversion
+
+
+class MoneyAction(StrEnum):
+    """What may be done with an order's money."""
+
+    INVOICE = "invoice"
+    PAY = "pay"
+    REPLACE = "replace"
+    EXCHANGE = "exchange"
+    CLOSE = "close"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one step decided: records to store, ledger entries of both books, the document to
+    publish (kind and body) and the account as it is after the step."""
+
+    records: tuple[Record, ...]
+    entries: tuple[Entry, ...]
+    document: tuple[Kind, dict[str, Any]]
+    account: OrderAccount
+
+
+def remaining(tranches: Iterable[Tranche], applied: Decimal) -> list[Tranche]:
+    """What is left of each tranche after ``applied`` is taken from the oldest first."""
+    left = applied
+    out: list[Tranche] = []
+    for tranche in sorted(tranches, key=lambda t: t.day):
+        taken = min(tranche.value, max(left, ZERO))
+        left -= taken
+        if tranche.value - taken > 0:
+            out.append(Tranche(tranche.day, tranche.value - taken, tranche.document))
+    return out
+
+
+def _total(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, ZERO)
+
+
+# --- the aggregate ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAccount:
+    """An order's money: what was received, billed, paid and settled, and what it still owes.
+
+    Attributes:
+        head: the order's facts (parties, currency, method, state).
+        terms: the governing agreement text's deadline and payment term.
+        receipts: the value of each receipt, as posted.
+        invoices: every invoice with its payments.
+        in_kind: replacements, exchanges and conversions, in the order they were recorded.
+        lines: the order's lines (with received quantities); needed to replace in kind.
+    """
+
+    head: AccountHead
+    terms: Terms
+    receipts: tuple[Tranche, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    in_kind: tuple[InKind, ...] = ()
+    lines: tuple[OrderLine, ...] = field(default=())
+
+    # --- figures --------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        return self.head.currency
+
+    @property
+    def settled_in_kind_method(self) -> bool:
+        return self.head.in_kind
+
+    @property
+    def received(self) -> Decimal:
+        return _total(t.value for t in self.receipts)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return _total(i.amount for i in self.invoices)
+
+    @property
+    def paid(self) -> Decimal:
+        return _total(i.paid for i in self.invoices)
+
+    @property
+    def replacements(self) -> tuple[Replacement, ...]:
+        return tuple(r for r in self.in_kind if isinstance(r, Replacement))
+
+    @property
+    def exchanges(self) -> tuple[EqualValueExchange, ...]:
+        return tuple(r for r in self.in_kind if isinstance(r, EqualValueExchange))
+
+    @property
+    def conversions(self) -> tuple[Conversion, ...]:
+        return tuple(r for r in self.in_kind if isinstance(r, Conversion))
+
+    @property
+    def settled_in_kind(self) -> Decimal:
+        """Value settled by replacement in kind and equal value exchange."""
+        return _total(r.value for r in self.in_kind if not isinstance(r, Conversion))
+
+    @property
+    def converted(self) -> Decimal:
+        return _total(c.value for c in self.conversions)
+
+    @property
+    def cash_debt(self) -> Decimal:
+        """What is owed in cash in all: the received value of a cash order, what converted
+        of an in-kind one."""
+        return self.converted if self.head.in_kind else self.received
+
+    @property
+    def uninvoiced(self) -> Decimal:
+        return self.cash_debt - self.invoiced
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.invoiced - self.paid
+
+    @property
+    def owed_in_cash(self) -> Decimal:
+        return self.cash_debt - self.paid
+
+    @property
+    def awaiting_replacement(self) -> Decimal:
+        if not self.head.in_kind:
+            return ZERO
+        return self.received - self.settled_in_kind - self.converted
+
+    @property
+    def owed(self) -> Decimal:
+        """Everything still owed, in cash and in kind."""
+        return self.owed_in_cash + self.awaiting_replacement
+
+    @property
+    def settled_value(self) -> Decimal:
+        """What has been settled: paid in cash, replaced or exchanged in kind."""
+        return self.paid + self.settled_in_kind
+
+    @property
+    def owes_nothing(self) -> bool:
+        """Nothing is owed in cash or in kind: the order may be closed (one received entirely
+        short owes nothing too)."""
+        return self.owed_in_cash == 0 and self.awaiting_replacement == 0
+
+    @property
+    def settled(self) -> bool:
+        """Something was received and nothing of it is owed any more."""
+        return self.received > 0 and self.owes_nothing
+
+    @property
+    def first_receipt(self) -> date | None:
+        return min((t.day for t in self.receipts), default=None)
+
+    @property
+    def last_settled(self) -> date | None:
+        days = [d for d in (i.last_paid for i in self.invoices) if d is not None]
+        days.extend(r.day for r in self.in_kind)
+        return max(days, default=None)
+
+    @property
+    def last_activity(self) -> date | None:
+        days = [t.day for t in self.receipts]
+        days.extend(c.day for c in self.conversions)
+        days.extend(d for d in (self.last_settled,) if d is not None)
+        return max(days, default=None)
+
+    def uninvoiced_tranches(self) -> list[Tranche]:
+        """Cash debt not yet invoiced, per receipt (or conversion), the oldest billed first."""
+        cash = (
+            [Tranche(c.day, c.value, "conversion") for c in self.conversions]
+            if self.head.in_kind
+            else list(self.receipts)
+        )
+        return remaining(cash, self.invoiced)
+
+    def awaiting_tranches(self) -> list[Tranche]:
+        """Receipts of an in-kind order not yet replaced, exchanged or converted, the oldest
+        settled first (as the replacement deadline counts them)."""
+        if not self.head.in_kind:
+            return []
+        return remaining(self.receipts, self.settled_in_kind + self.converted)
+
+    def deadline_of(self, tranche: Tranche) -> date:
+        return replacement_deadline(tranche.day, self.terms.deadline_days)
+
+    def next_deadline(self) -> date | None:
+        """The earliest deadline of in-kind debt still open, or None when nothing is open."""
+        open_ = self.awaiting_tranches()
+        return self.deadline_of(open_[0]) if open_ else None
+
+    def overdue_in_kind(self, as_of: date) -> Decimal:
+        """In-kind debt past its deadline on ``as_of`` (the deadline day is still in time)."""
+        return _total(t.value for t in self.awaiting_tranches() if as_of > self.deadline_of(t))
+
+    def due_in_kind(self, as_of: date, within_days: int) -> list[Tranche]:
+        """In-kind debt whose deadline falls within ``within_days`` from ``as_of``."""
+        return [
+            t
+            for t in self.awaiting_tranches()
+            if as_of <= self.deadline_of(t) <= as_of + timedelta(days=within_days)
+        ]
+
+    def replaced_per_line(self) -> dict[int, Decimal]:
+        """Quantity returned in kind so far, per order line."""
+        replaced: dict[int, Decimal] = {}
+        for r in self.replacements:
+            for line in r.lines:
+                replaced[line.line] = replaced.get(line.line, ZERO) + line.quantity
+        return replaced
+
+    def returnable_per_line(self) -> dict[int, Decimal]:
+        """Quantity still to be returned in kind, per order line: received less replaced."""
+        if self.head.method != Settlement.REPLACEMENT_IN_KIND:
+            return {}
+        replaced = self.replaced_per_line()
+        return {
+            line.number: line.quantity_received - replaced.get(line.number, ZERO)
+            for line in self.lines
+        }
+
+    def invoice_named(self, number: str) -> Invoice:
+        for invoice in self.invoices:
+            if invoice.number == number:
+                return invoice
+        raise NotFoundError(
+            [Violation(Code.INVOICE_NOT_FOUND, "invoice", f"no invoice {number!r} on this order")]
+        )
+
+    def open_invoices(self) -> list[Invoice]:
+        return [i for i in self.invoices if i.unpaid > 0]
+
+    def actions(self) -> frozenset[MoneyAction]:
+        """What may be done with the order's money now (each still checked when done)."""
+        may: set[MoneyAction] = set()
+        if self.receipts and self.uninvoiced > 0:
+            may.add(MoneyAction.INVOICE)
+        if self.open_invoices():
+            may.add(MoneyAction.PAY)
+        if self.awaiting_replacement > 0:
+            if self.head.method == Settlement.REPLACEMENT_IN_KIND:
+                may.add(MoneyAction.REPLACE)
+            may.add(MoneyAction.EXCHANGE)
+        if self.head.status is OrderStatus.RECEIVED and self.owes_nothing:
+            may.add(MoneyAction.CLOSE)
+        return frozenset(may)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def invoice(self, issued: date, number: str, at: datetime, actor: str) -> Decision:
+        """Bill what is owed in cash and not yet invoiced."""
+        self._not_before(issued, self.first_receipt, "date", "the first receipt")
+        if self.uninvoiced <= 0:
+            why = (
+                "in-kind orders are invoiced only for what the sweep converted to cash"
+                if self.head.in_kind
+                else "nothing received is left uninvoiced"
+            )
+            raise AcsaError.single(
+                Code.NOTHING_TO_INVOICE,
+                "order",
+                f"order {self.head.order} has nothing to invoice: {why}",
+            )
+        invoice = self._new_invoice(number, "cash", self.uninvoiced, issued, at, actor)
+        body = {
+            "number": number,
+            "kind": "cash",
+            "amount": invoice.amount,
+            "currency": self.currency,
+            "issued": issued,
+            "due": invoice.due,
+        }
+        after = replace(self, invoices=(*self.invoices, invoice))
+        return Decision((invoice,), (), (Kind.INVOICE, normalised(body)), after)
+
+    def pay(
+        self, number: str, amount: Money, paid: date, reference: str, at: datetime, actor: str
+    ) -> Decision:
+        """Record a payment against invoice ``number``; overpayment is refused."""
+        invoice = self.invoice_named(number)
+        self._not_before(paid, invoice.issued, "date", f"invoice {number} was issued")
+        check_payment(
+            amount,
+            Money(invoice.amount, self.currency),
+            Money(invoice.paid, self.currency),
+            number,
+        )
+        payment = Payment(number, amount.amount, paid, reference, at, actor)
+        stamp = Stamp(paid, at, actor, f"payment of invoice {number}", self.head.order, reference)
+        entries = payment_entries(self.head.supplier, self.head.requester, amount, stamp)
+        paid_invoice = replace(invoice, payments=(*invoice.payments, payment))
+        after = replace(
+            self, invoices=tuple(paid_invoice if i is invoice else i for i in self.invoices)
+        )
+        body = {
+            "invoice": number,
+            "amount": amount.amount,
+            "currency": amount.currency,
+            "paid": paid,
+            "reference": reference,
+        }
+        return Decision((payment,), entries, (Kind.PAYMENT, normalised(body)), after)
+
+    def replace(
+        self,
+        day: date,
+        returned: Sequence[ReplacedLine],
+        note: str,
+        at: datetime,
+        actor: str,
+    ) -> Decision:
+        """Goods of the same kind, quantity and NSN returned against received lines."""
+        self._not_before(day, self.first_receipt, "date", "the first receipt")
+        self._require_in_kind([Settlement.REPLACEMENT_IN_KIND], "replacement in kind")
+        value, _after = replacement_value(
+            self.currency,
+            self.lines,
+            [ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in returned],
+            self.replaced_per_line(),
+        )
+        check_in_kind_value(
+            value, Money(self.awaiting_replacement, self.currency), Code.REPLACEMENT_EXCEEDS_OWED
+        )
+        record = Replacement(day, value.amount, tuple(returned), note, at, actor)
+        body = {"date": day, "lines": [x.as_record() for x in returned], "note": note}
+        return self._settle_in_kind(record, EntryKind.REPLACEMENT, note, (Kind.REPLACEMENT, body))
+
+    def exchange(
+        self,
+        day: date,
+        given: Sequence[ExchangedLine],
+        agreed_by: str,
+        valuation_note: str,
+        at: datetime,
+        actor: str,
+    ) -> Decision:
+        """Other goods or services, valued in the order's currency, against in-kind debt."""
+        self._not_before(day, self.first_receipt, "date", "the first receipt")
+        self._require_in_kind(
+            [Settlement.EQUAL_VALUE_EXCHANGE, Settlement.REPLACEMENT_IN_KIND],
+            "equal value exchange",
+        )
+        if not given:
+            raise AcsaError.single(Code.MISSING_FIELD, "lines", "an exchange needs lines")
+        value = Money(_total(x.value for x in given), self.currency)
+        check_in_kind_value(
+            value, Money(self.awaiting_replacement, self.currency), Code.EXCHANGE_EXCEEDS_OWED
+        )
+        record = EqualValueExchange(
+            day, value.amount, tuple(given), agreed_by, valuation_note, at, actor
+        )
+        body = {
+            "date": day,
+            "lines": [x.as_record() for x in given],
+            "agreed_by": agreed_by,
+            "valuation_note": valuation_note,
+        }
+        return self._settle_in_kind(
+            record, EntryKind.EXCHANGE, valuation_note, (Kind.EXCHANGE, body)
+        )
+
+    def convertible(self, as_of: date) -> tuple[Decimal, date] | None:
+        """What converts to cash on ``as_of`` and the deadline that passed, or None."""
+        if self.awaiting_replacement <= 0:
+            return None
+        overdue = self.overdue_in_kind(as_of)
+        deadline = self.next_deadline()
+        if overdue <= 0 or deadline is None:
+            return None
+        return overdue, deadline
+
+    def convert(self, as_of: date, number: str, at: datetime, actor: str) -> Decision | None:
+        """Turn in-kind debt past its deadline on ``as_of`` into cash debt, with an invoice
+        numbered ``number``; None when nothing is past its deadline."""
+        due = self.convertible(as_of)
+        if due is None:
+            return None
+        overdue, deadline = due
+        days = self.terms.deadline_days
+        note = f"replacement deadline {deadline} passed ({days} days from receipt)"
+        conversion = Conversion(as_of, overdue, deadline, note, at, actor)
+        value = Money(overdue, self.currency)
+        stamp = Stamp(
+            as_of,
+            at,
+            actor,
+            f"conversion to cash of order {self.head.order}",
+            self.head.order,
+            note,
+        )
+        entries = conversion_entries(self.head.supplier, self.head.requester, value, stamp)
+        invoice = self._new_invoice(number, "conversion", overdue, as_of, at, actor)
+        after = replace(
+            self, in_kind=(*self.in_kind, conversion), invoices=(*self.invoices, invoice)
+        )
+        body = {
+            "as_of": as_of,
+            "amount": overdue,
+            "currency": self.currency,
+            "invoice": number,
+            "deadline": deadline,
+        }
+        return Decision((conversion, invoice), entries, (Kind.CONVERSION, normalised(body)), after)
+
+    def close(self, order: Order, at: datetime, actor: str) -> Decision:
+        """Close ``order`` (this account's) once nothing is owed on it, in cash or in kind."""
+        assert order.id == self.head.order, "an account closes its own order"
+        if order.status is OrderStatus.RECEIVED and not self.owes_nothing:
+            raise AcsaError.single(
+                Code.NOT_SETTLED,
+                "order",
+                f"order {order.id} still owes {self.owed_in_cash} {self.currency} in "
+                f"cash and {self.awaiting_replacement} {self.currency} in kind",
+            )
+        order.close(at, actor)
+        after = replace(self, head=replace(self.head, status=order.status))
+        return Decision((), (), (Kind.CLOSE, {}), after)
+
+    # --- the books' own check -------------------------------------------------------------
+
+    def breaches(self) -> list[Violation]:
+        """Where the stored records break the money rules: more invoiced than owed in cash,
+        more paid than invoiced, more settled in kind than received, a conversion that does not
+        match what was past its deadline, anything owed below zero. Empty for clean books."""
+        found: list[Violation] = []
+        n, cur = self.head.order, self.currency
+
+        def breach(code: Code, message: str) -> None:
+            found.append(Violation(code, f"order {n}", f"order {n}: {message}"))
+
+        if self.invoiced > self.cash_debt:
+            breach(
+                Code.OVER_INVOICED,
+                f"invoiced {self.invoiced} {cur}, more than the {self.cash_debt} {cur} owed "
+                "in cash",
+            )
+        for invoice in self.invoices:
+            if invoice.paid > invoice.amount:
+                breach(
+                    Code.OVERPAID,
+                    f"invoice {invoice.number} of {invoice.amount} {cur} was paid "
+                    f"{invoice.paid} {cur}",
+                )
+            if invoice.amount <= 0 or any(p.amount <= 0 for p in invoice.payments):
+                breach(
+                    Code.OWED_BELOW_ZERO,
+                    f"invoice {invoice.number} holds an amount of zero or less",
+                )
+        if self.head.in_kind and self.settled_in_kind + self.converted > self.received:
+            breach(
+                Code.OVER_SETTLED,
+                f"settled in kind {self.settled_in_kind} {cur} and converted "
+                f"{self.converted} {cur}, more than the {self.received} {cur} received",
+            )
+        if not self.head.in_kind and self.in_kind:
+            breach(Code.OVER_SETTLED, "a cash order holds settlements in kind")
+        received_of = {line.number: line.quantity_received for line in self.lines}
+        for number, quantity in self.replaced_per_line().items():
+            if self.lines and quantity > received_of.get(number, ZERO):
+                breach(
+                    Code.OVER_SETTLED,
+                    f"line {number}: {quantity} replaced, more than the "
+                    f"{received_of.get(number, ZERO)} received",
+                )
+        found.extend(self._conversion_breaches())
+        if self.owed_in_cash < 0 or self.awaiting_replacement < 0 or self.unpaid < 0:
+            breach(
+                Code.OWED_BELOW_ZERO,
+                f"owes {self.owed_in_cash} {cur} in cash, {self.awaiting_replacement} {cur} "
+                f"in kind, {self.unpaid} {cur} unpaid",
+            )
+        return found
+
+    def _conversion_breaches(self) -> list[Violation]:
+        """Each conversion, replayed in the order recorded, must equal what was past its
+        deadline on its day, given what was settled before it."""
+        found: list[Violation] = []
+        before: list[InKind] = []
+        for record in self.in_kind:
+            if isinstance(record, Conversion):
+                then = replace(self, in_kind=tuple(before))
+                expected = then.overdue_in_kind(record.day) if self.head.in_kind else ZERO
+                if record.value != expected:
+                    n = self.head.order
+                    found.append(
+                        Violation(
+                            Code.CONVERSION_MISMATCH,
+                            f"order {n}",
+                            f"order {n}: converted {record.value} {self.currency} on "
+                            f"{record.day}, but {expected} {self.currency} was past its "
+                            "deadline then",
+                        )
+                    )
+            before.append(record)
+        return found
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _new_invoice(
+        self, number: str, kind: str, amount: Decimal, issued: date, at: datetime, actor: str
+    ) -> Invoice:
+        due = due_date(issued, self.terms.payment_term_days)
+        return Invoice(number, kind, amount, issued, due, (), at, actor)
+
+    def _settle_in_kind(
+        self,
+        record: Replacement | EqualValueExchange,
+        kind: EntryKind,
+        memo: str,
+        document: tuple[Kind, dict[str, Any]],
+    ) -> Decision:
+        head = self.head
+        stamp = Stamp(
+            record.day,
+            record.at or datetime.min,
+            record.actor,
+            f"{kind.value} of order {head.order} on {record.day}",
+            head.order,
+            memo,
+        )
+        value = Money(record.value, self.currency)
+        entries = in_kind_entries(head.supplier, head.requester, value, kind, stamp)
+        after = replace(self, in_kind=(*self.in_kind, record))
+        kind_, body = document
+        return Decision((record,), entries, (kind_, normalised(body)), after)
+
+    def _require_in_kind(self, allowed: Iterable[str], action: str) -> None:
+        if self.head.method not in set(allowed):
+            raise AcsaError.single(
+                Code.SETTLEMENT_METHOD_MISMATCH,
+                "settlement",
+                f"order {self.head.order} is settled by {self.head.method}; it cannot be "
+                f"settled by {action}",
+            )
+        if self.received <= 0:
+            raise AcsaError.single(
+                Code.NOTHING_OWED_IN_KIND,
+                "order",
+                f"order {self.head.order} is {self.head.status.value}: nothing has been "
+                "received to settle",
+            )
+
+    @staticmethod
+    def _not_before(day: date, earliest: date | None, name: str, what: str) -> None:
+        """Settlement cannot predate what it settles: refuse ``day`` before ``earliest``."""
+        if earliest is not None and day < earliest:
+            raise AcsaError.single(
+                Code.INVALID_DATE, name, f"{name} {day} is before {what} on {earliest}"
+            )
+
+
+def account_of(
+    head: AccountHead,
+    terms: Terms,
+    receipts: Iterable[Tranche],
+    invoices: Iterable[Invoice],
+    payments: Mapping[str, Sequence[Payment]],
+    in_kind: Iterable[InKind],
+    lines: Iterable[OrderLine] = (),
+) -> OrderAccount:
+    """An account from stored records: ``payments`` by invoice number, ``in_kind`` in the
+    order recorded."""
+    return OrderAccount(
+        head=head,
+        terms=terms,
+        receipts=tuple(receipts),
+        invoices=tuple(replace(i, payments=tuple(payments.get(i.number, ()))) for i in invoices),
+        in_kind=tuple(in_kind),
+        lines=tuple(lines),
+    )
