@@ -173,8 +173,19 @@ def _audit_per_change(conn: Any) -> list[str]:
         (r.order_id, EVENT_AUDIT.get(r.action, f"order.{r.action}"))
         for r in conn.execute(select(ev.c.order_id, ev.c.action))
     )
+    # A conversion to cash is one change, audited as order.convert, with its invoice; every
+    # other invoice is audited as issued, and each replacement or exchange as settled.
     expected.update(
-        (r.order_id, "invoice.issue") for r in conn.execute(select(t.invoices.c.order_id))
+        (r.order_id, "invoice.issue" if r.kind != "conversion" else "order.convert")
+        for r in conn.execute(select(t.invoices.c.order_id, t.invoices.c.kind))
+    )
+    expected.update(
+        (r.order_id, f"settlement.{r.kind}")
+        for r in conn.execute(
+            select(t.settlements.c.order_id, t.settlements.c.kind).where(
+                t.settlements.c.kind != "conversion"
+            )
+        )
     )
     expected.update(
         (r.order_id, "payment.record")

@@ -263,7 +263,7 @@ def test_invoice_and_payment_in_the_pages_show_on_both_nations_ledgers(site: Sit
         f"{page}/payment",
         {"invoice": invoice["number"], "amount": "9999999", "paid": invoice["issued"]},
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # more than the invoice has unpaid now
     assert "The payment is more than is unpaid on the invoice." in refused.text
     assert 'value="9999999"' in refused.text  # what was typed is kept
     assert site.invoices(oid)[0]["paid"] == "0"
@@ -620,3 +620,51 @@ def test_every_text_of_these_pages_has_a_japanese_translation() -> None:
         wanted = set(re.findall(r"%\((\w+)\)s", ids[0]))
         for text in texts:
             assert set(re.findall(r"%\((\w+)\)s", text)) == wanted, message.id
+
+
+# --- what waits for finance ------------------------------------------------------------------
+
+
+def _waiting(html: str) -> list[str]:
+    """The lines of the dashboard's "waiting for your action" list, as text."""
+    found = re.search(r'<ul class="waiting">(.*?)</ul>', html, re.S)
+    assert found is not None
+    return [text_of(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", found.group(1), re.S)]
+
+
+def test_the_dashboard_lists_settlement_steps_and_close_is_offered_only_when_settled(
+    site: Site,
+) -> None:
+    first, second = site.received_order(), site.received_order()
+    jpn, aus = site.browser("JPN-finance"), site.browser("AUS-finance")
+
+    # Two received orders wait for JPN's finance to invoice them; AUS's finance waits for none.
+    waiting = _waiting(jpn.get("/").text)
+    assert [w for w in waiting if "invoice the order" in w] == [
+        w for w in waiting if w.startswith((f"#{first} ", f"#{second} "))
+    ]
+    assert len([w for w in waiting if "invoice the order" in w]) == 2
+    assert f'href="/orders/{first}/settlement"' in jpn.get("/").text
+    assert not any("invoice the order" in w for w in _waiting(aus.get("/").text))
+
+    # Received, not settled: no close form for finance on either side.
+    assert 'id="form-close"' not in jpn.get(f"/orders/{first}").text
+
+    jpn.follow(jpn.post(f"/orders/{first}/settlement/invoice", {"issued": ""}))
+    [invoice] = site.invoices(first)
+    assert [w for w in _waiting(aus.get("/").text) if "pay the invoice" in w] != []
+    assert 'id="form-close"' not in aus.get(f"/orders/{first}").text
+    assert 'id="form-close"' not in jpn.get(f"/orders/{first}").text
+
+    aus.follow(
+        aus.post(
+            f"/orders/{first}/settlement/payment",
+            {"invoice": invoice["number"], "amount": str(TOTAL), "paid": invoice["issued"]},
+        )
+    )
+    # Settled: close is offered (and listed as waiting), and closing it works.
+    assert 'id="form-close"' in jpn.get(f"/orders/{first}").text
+    assert any(w.startswith(f"#{first} ") and "close" in w for w in _waiting(jpn.get("/").text))
+    assert not any("pay the invoice" in w for w in _waiting(aus.get("/").text))
+    for browser in (jpn, aus):
+        browser.close()

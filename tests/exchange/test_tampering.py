@@ -176,4 +176,4 @@ def test_a_document_the_rules_refuse_is_not_recorded(invoiced: Any) -> None:
             "reference": "",
         },
     )
-    _refused(aus, _signed(overpaid, key).wire(), "OVERPAYMENT", 422)
+    _refused(aus, _signed(overpaid, key).wire(), "OVERPAYMENT", 409)

@@ -281,7 +281,7 @@ class Books(RuleBasedStateMachine):
         with self.uow:
             debts = ledger.order_debts(self.uow)
         for d in debts:
-            a = d.account
+            a = d
             figures = (a.uninvoiced, a.owed_in_cash, a.awaiting_replacement, a.unpaid)
             assert min(figures) >= 0, (d, a)
 
@@ -299,7 +299,7 @@ class Books(RuleBasedStateMachine):
                 assert m.opening + sum(ln.debit - ln.credit for ln in m.lines) == m.closing
                 assert m.closing == p.net
         with self.uow:
-            debts = {d.order: d.account for d in ledger.order_debts(self.uow)}
+            debts = {d.head.order: d for d in ledger.order_debts(self.uow)}
         for order in orders.list_orders(self.uow):
             a = settlement.order_account(self.uow, order.id)
             if order.id not in debts:

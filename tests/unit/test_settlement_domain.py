@@ -7,17 +7,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from acsa.domain.account import AccountHead, OrderAccount, Replacement, Terms, Tranche
 from acsa.domain.errors import AcsaError
 from acsa.domain.money import Money
+from acsa.domain.order import OrderStatus
 from acsa.domain.settlement import (
     ReturnedLine,
     check_payment,
     invoice_number,
-    next_deadline,
-    overdue_in_kind,
     replacement_value,
 )
 from tests.unit.helpers import order_from
+
+
+def in_kind(tranches: list[tuple[date, Decimal]], settled: Decimal, days: int) -> OrderAccount:
+    """An in-kind account with these receipts and ``settled`` returned in kind."""
+    head = AccountHead(1, "JPN", "AUS", "JPY", "replacement_in_kind", OrderStatus.RECEIVED)
+    done = (Replacement(date(2025, 1, 10), settled, ()),) if settled else ()
+    return OrderAccount(
+        head, Terms(days, 30), tuple(Tranche(d, v) for d, v in tranches), in_kind=done
+    )
 
 
 def test_invoice_numbers_are_stable_and_sortable():
@@ -27,16 +36,16 @@ def test_invoice_numbers_are_stable_and_sortable():
 def test_overdue_applies_settlements_to_the_oldest_receipts_first():
     tranches = [(date(2025, 1, 10), Decimal(100)), (date(2025, 6, 1), Decimal(50))]
     # 120 settled: the first receipt is covered, 30 of the second remains.
-    assert overdue_in_kind(tranches, Decimal(120), 365, date(2026, 6, 1)) == 0
-    assert overdue_in_kind(tranches, Decimal(120), 365, date(2026, 6, 2)) == 30
-    assert next_deadline(tranches, Decimal(120), 365) == date(2026, 6, 1)
-    assert next_deadline(tranches, Decimal(150), 365) is None
+    assert in_kind(tranches, Decimal(120), 365).overdue_in_kind(date(2026, 6, 1)) == 0
+    assert in_kind(tranches, Decimal(120), 365).overdue_in_kind(date(2026, 6, 2)) == 30
+    assert in_kind(tranches, Decimal(120), 365).next_deadline() == date(2026, 6, 1)
+    assert in_kind(tranches, Decimal(150), 365).next_deadline() is None
 
 
 def test_the_deadline_day_itself_is_still_in_time():
     tranches = [(date(2026, 1, 1), Decimal(10))]
-    assert overdue_in_kind(tranches, Decimal(0), 90, date(2026, 4, 1)) == 0
-    assert overdue_in_kind(tranches, Decimal(0), 90, date(2026, 4, 2)) == 10
+    assert in_kind(tranches, Decimal(0), 90).overdue_in_kind(date(2026, 4, 1)) == 0
+    assert in_kind(tranches, Decimal(0), 90).overdue_in_kind(date(2026, 4, 2)) == 10
 
 
 def test_overpayment_names_the_excess():
@@ -66,7 +75,9 @@ def test_replacements_in_parts_add_up_to_the_whole(parts):
     for qty in parts:
         if sum(replaced.values(), Decimal(0)) + qty > Decimal("2000.5"):
             break
-        value, replaced = replacement_value(order, [ReturnedLine(3, "water", qty)], replaced)
+        value, replaced = replacement_value(
+            order.currency, order.lines, [ReturnedLine(3, "water", qty)], replaced
+        )
         total = total + value
     done = replaced.get(3, Decimal(0))
     assert total == Money.of_product(done, Decimal(40), "JPY")

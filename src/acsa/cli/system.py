@@ -139,6 +139,9 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            # Importing the app takes seconds on a busy machine; uvicorn's default 5 s
+            # health check would kill and restart workers that are only starting.
+            timeout_worker_healthcheck=30,
         )
         return
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

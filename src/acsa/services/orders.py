@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -113,6 +113,21 @@ def list_orders(
             since=since,
             until=until,
         )
+
+
+def orders_by_id(uow: UnitOfWork, ids: Sequence[int]) -> list[Order]:
+    """The orders ``ids`` (without their history) that the unit of work's guard lets
+    through, by id."""
+    with uow:
+        return [o for o in uow.orders.by_ids(ids) if _visible(uow, o)]
+
+
+def _visible(uow: UnitOfWork, order: Order) -> bool:
+    try:
+        uow.check(order)
+    except AcsaError:
+        return False
+    return True
 
 
 def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:

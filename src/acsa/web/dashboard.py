@@ -10,6 +10,7 @@ from datetime import date
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.clock import today
 from acsa.domain.access import Permission, allowed
+from acsa.domain.account import MoneyAction
 from acsa.domain.fiscal import fiscal_year_of
 from acsa.domain.order import Action, OrderStatus
 from acsa.ledger_schemas import OverdueOut, PositionOut
@@ -18,8 +19,10 @@ from acsa.schemas import OrderOut, order_out
 from acsa.services.annual_report import annual_report
 from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.ledger import balances, overdue
-from acsa.services.orders import list_orders
+from acsa.services.orders import list_orders, orders_by_id
+from acsa.services.settlement import money_waiting
 from acsa.web.session import Visitor
+from acsa.web.tables import N_
 
 #: What a person does next to an order in each state, and the permission it needs.
 NEXT_STEP: dict[OrderStatus, tuple[Action, Permission]] = {
@@ -34,10 +37,29 @@ WAITING_STATES = tuple(NEXT_STEP)
 RECENT = 12
 
 
+#: The words of each settlement step the dashboard lists (translated in common.po).
+MONEY_STEPS: dict[MoneyAction, str] = {
+    MoneyAction.INVOICE: N_("invoice the order"),
+    MoneyAction.PAY: N_("pay the invoice"),
+    MoneyAction.REPLACE: N_("return in kind"),
+    MoneyAction.EXCHANGE: N_("settle by equal value exchange"),
+    MoneyAction.CLOSE: N_("close"),
+}
+#: The permission each settlement step needs.
+MONEY_PERMISSION: dict[MoneyAction, Permission] = {
+    MoneyAction.INVOICE: Permission.INVOICE,
+    MoneyAction.PAY: Permission.PAY,
+    MoneyAction.REPLACE: Permission.REPLACE,
+    MoneyAction.EXCHANGE: Permission.EXCHANGE,
+    MoneyAction.CLOSE: Permission.CLOSE,
+}
+
+
 @dataclass(frozen=True)
 class Waiting:
     order: OrderOut
     action: str
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,13 +108,33 @@ def monthly_chart(who: Visitor, day: date) -> MonthlyChart:
 
 
 def waiting_for(who: Visitor) -> list[Waiting]:
-    """Open orders of the visitor's nation whose next step is theirs to take."""
+    """Open orders of the visitor's nation whose next step is theirs to take: a step of the
+    order's life, or of its settlement (from each order's account: received and not invoiced,
+    an invoice to pay, a return in kind due, a settled order to close)."""
     found: list[Waiting] = []
     for status in WAITING_STATES:
         action, permission = NEXT_STEP[status]
         for order in list_orders(who.reader(), status=status.value, party=who.nation):
             if allowed(who.principal, permission, order.requester, order.supplier):
-                found.append(Waiting(order_out(order), action.value))
+                href = f"/orders/{order.id}"
+                found.append(Waiting(order_out(order), action.value, href))
+    steps = [
+        (account, step)
+        for account, step in money_waiting(who.reader(), who.nation)
+        if allowed(
+            who.principal,
+            MONEY_PERMISSION[step],
+            account.head.requester,
+            account.head.supplier,
+        )
+    ]
+    orders = {o.id: o for o in orders_by_id(who.reader(), [a.head.order for a, _s in steps])}
+    for account, step in steps:
+        shown = orders.get(account.head.order)
+        if shown is not None:
+            page = "" if step is MoneyAction.CLOSE else "/settlement"
+            href = f"/orders/{shown.id}{page}"
+            found.append(Waiting(order_out(shown), MONEY_STEPS[step], href))
     return sorted(found, key=lambda w: w.order.id)
 
 

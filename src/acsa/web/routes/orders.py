@@ -32,6 +32,7 @@ from acsa.schemas import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
 from acsa.services.audit import AuditRecordOut, audit_log
+from acsa.services.settlement import closable as closable_orders
 from acsa.services.settlement import close as close_order
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.routes.order_form import (
@@ -321,7 +322,10 @@ def order_list(
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
     page = min(query.page, pages)
     rows = []
-    for order in found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    received = [o.id for o in shown if o.id is not None and o.status is OrderStatus.RECEIVED]
+    closable = closable_orders(who.reader(), received) if received else set()
+    for order in shown:
         problems = 0
         if order.status is OrderStatus.DRAFT:
             agreement = agreements.get(order.agreement_id)
@@ -339,7 +343,11 @@ def order_list(
                 stopped=stopped,
                 reason=reason,
                 short_lines=len(order.discrepancies),
-                yours=[say(ACTION_BUTTONS[a]) for a in actions_for(who, order) if a in NEXT_STEPS],
+                yours=[
+                    say(ACTION_BUTTONS[a])
+                    for a in actions_for(who, order, order.id in closable)
+                    if a in NEXT_STEPS
+                ],
             )
         )
     return OrderList(
@@ -415,12 +423,15 @@ DONE: dict[str, str] = {
 SETTLING = frozenset({OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CLOSED})
 
 
-def actions_for(who: Visitor, order: Order) -> list[Action]:
+def actions_for(who: Visitor, order: Order, closable: bool = False) -> list[Action]:
     """Exactly the actions ``who`` may take on ``order`` now: the state allows them and the
-    visitor holds the role on the right side."""
+    visitor holds the role on the right side; closing only when the order's account owes
+    nothing (``closable``, from the settlement service)."""
     found = []
     for action, permission in ACTION_PERMISSION.items():
         if not order.allows(action):
+            continue
+        if action is Action.CLOSE and not closable:
             continue
         if not allowed(who.principal, permission, order.requester, order.supplier):
             continue
@@ -659,7 +670,12 @@ def action_forms(
     """A form for each action the visitor may take now; the one that was just refused keeps
     what was entered, its lines marked where the refusal points."""
     forms = []
-    for action in actions_for(who, order):
+    closable = (
+        order.id is not None
+        and order.status is OrderStatus.RECEIVED
+        and order.id in closable_orders(who.reader(), [order.id])
+    )
+    for action in actions_for(who, order, closable):
         again = submitted if submitted and failed == action.value else {}
         problems: dict[int, str] = {}
         for p in (errors or []) if again else []:
