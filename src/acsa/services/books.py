@@ -36,9 +36,9 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.node_identity import node_key
 from acsa.adapters.signing import NodeKey, parse_public, verify
 from acsa.clock import utc_now
+from acsa.domain.account import OrderAccount
 from acsa.domain.documents import canonical
 from acsa.domain.errors import AcsaError, Code
-from acsa.domain.money import from_minor
 from acsa.domain.reconcile import (
     Book,
     BookOrder,
@@ -48,6 +48,7 @@ from acsa.domain.reconcile import (
     Report,
     reconcile,
 )
+from acsa.services.ledger import terms_reader
 
 FORMAT = "acsa-book"
 VERSION = 1
@@ -116,14 +117,11 @@ def our_book(uow: UnitOfWork, partner: str, nation: str | None = None) -> Book:
         _check_partner(nation, partner)
         orders = uow.orders.find(party=nation, partner=partner, with_history=False)
         ids = [o.id for o in orders if o.id is not None]
-        wanted = set(ids)
-        invoices: dict[int, list[Any]] = defaultdict(list)
-        for invoice in uow.invoices.find(party=nation):
-            if invoice.order_id in wanted:
-                invoices[invoice.order_id].append(invoice)
-        totals: dict[tuple[int, str], int] = {}
+        terms = terms_reader(uow)
+        accounts: dict[int, OrderAccount] = {}
         for start in range(0, len(ids), CHUNK):
-            totals.update(uow.settlements.totals(ids[start : start + CHUNK]))
+            chunk = ids[start : start + CHUNK]
+            accounts.update((a.head.order, a) for a in uow.order_accounts.load_ids(chunk, terms))
         documents: dict[str, list[DocumentRef]] = defaultdict(list)
         for row in uow.documents.with_partner(nation, partner):
             documents[row.order_uid].append(
@@ -133,18 +131,14 @@ def our_book(uow: UnitOfWork, partner: str, nation: str | None = None) -> Book:
         for order in orders:
             assert order.id is not None
             assert order.uid is not None
-            currency = order.currency
-            billed = invoices.get(order.id, [])
-            in_kind = totals.get((order.id, "replacement"), 0) + totals.get(
-                (order.id, "exchange"), 0
-            )
+            account = accounts[order.id]
             found.append(
                 BookOrder(
                     uid=order.uid,
                     agreement=order.agreement_id,
                     requester=order.requester,
                     supplier=order.supplier,
-                    currency=currency,
+                    currency=order.currency,
                     status=order.status.value,
                     lines=tuple(
                         (
@@ -158,10 +152,10 @@ def our_book(uow: UnitOfWork, partner: str, nation: str | None = None) -> Book:
                         for line in order.lines
                     ),
                     value_received=order.value_received.amount,
-                    invoiced=from_minor(sum(int(i.amount_minor) for i in billed), currency),
-                    paid=from_minor(sum(int(i.paid_minor) for i in billed), currency),
-                    settled_in_kind=from_minor(in_kind, currency),
-                    converted=from_minor(totals.get((order.id, "conversion"), 0), currency),
+                    invoiced=account.invoiced,
+                    paid=account.paid,
+                    settled_in_kind=account.settled_in_kind,
+                    converted=account.converted,
                     documents=tuple(documents.get(order.uid, ())),
                 )
             )

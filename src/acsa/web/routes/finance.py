@@ -26,7 +26,6 @@ from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
-from acsa.domain.ledger import Account
 from acsa.domain.vocabulary import CATEGORIES
 from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas import OrderOut, ViolationOut, order_out, violation_out
@@ -84,7 +83,6 @@ DONE = {
 }
 #: Words the page shows through the ``words`` filter (for the catalogue): invoice states.
 STATE_WORDS = (N_("open"), N_("paid"), N_("overdue"), N_("conversion"))
-RECEIPT_ACCOUNTS = {True: Account.RECEIVABLE_IN_KIND, False: Account.RECEIVABLE_CASH}
 
 
 @dataclass(frozen=True)
