@@ -247,11 +247,6 @@ class InvoiceRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, values: dict[str, Any]) -> int:
-        key = self.conn.execute(insert(t.invoices).values(**values)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
-
     def find(
         self,
         number: str | None = None,
@@ -278,11 +273,6 @@ class InvoiceRepository:
             query = query.where((i.c.issuer == party) | (i.c.debtor == party))
         return list(self.conn.execute(query).all())
 
-    def add_payment(self, values: dict[str, Any]) -> int:
-        key = self.conn.execute(insert(t.payments).values(**values)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
-
     def payments(self, invoice_id: int) -> list[Row[Any]]:
         return list(
             self.conn.execute(
@@ -297,11 +287,6 @@ class SettlementRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, values: dict[str, Any]) -> int:
-        key = self.conn.execute(insert(t.settlements).values(**values)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
-
     def of_order(self, order_id: int) -> list[Row[Any]]:
         return list(
             self.conn.execute(
@@ -310,13 +295,3 @@ class SettlementRepository:
                 .order_by(t.settlements.c.id)
             ).all()
         )
-
-    def totals(self, order_ids: Sequence[int] | None = None) -> dict[tuple[int, str], int]:
-        """Sum of settlement values per (order, kind), in minor units."""
-        s = t.settlements
-        query = select(s.c.order_id, s.c.kind, func.sum(s.c.value_minor)).group_by(
-            s.c.order_id, s.c.kind
-        )
-        if order_ids is not None:
-            query = query.where(s.c.order_id.in_(order_ids))
-        return {(o, k): int(v) for o, k, v in self.conn.execute(query)}
