@@ -212,10 +212,23 @@ class UnbalancedBookOut(BaseModel):
     total: DecimalStr
 
 
+class BreachOut(BaseModel):
+    """An order whose stored records break a money rule, or differ from what the ledger posted
+    for them. ``code`` is one of OVER_INVOICED, OVERPAID, OVER_SETTLED, CONVERSION_MISMATCH,
+    OWED_BELOW_ZERO or RECORDS_UNPOSTED; ``message`` names the order and the figures."""
+
+    order: int
+    code: str
+    message: str
+
+
 class VerifyOut(BaseModel):
-    """``acsa ledger verify``: running balances against a recompute from postings."""
+    """``acsa ledger verify``: running balances against a recompute from postings, and every
+    order's records (``orders`` of them checked) against the money rules and their postings."""
 
     ok: bool
     balances: int
     differences: list[BalanceDifferenceOut]
     unbalanced: list[UnbalancedBookOut]
+    orders: int = 0
+    breaches: list[BreachOut] = []

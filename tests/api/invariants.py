@@ -228,5 +228,6 @@ def _verified(engine: Engine) -> list[str]:
     chain = verify_audit(UnitOfWork(engine, read_only=True))
     found = [f"ledger verify: {d.model_dump_json()}" for d in books.differences]
     found += [f"unbalanced book: {u.model_dump_json()}" for u in books.unbalanced]
+    found += [f"money breach: {b.model_dump_json()}" for b in books.breaches]
     found += [f"audit verify: record {p.seq}: {p.reason}" for p in chain.problems]
     return found

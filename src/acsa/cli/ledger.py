@@ -267,19 +267,30 @@ def overdue_table(items: list[OverdueOut]) -> Table:
 
 
 @app.command()
-def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Check the running balances against a recompute from postings.
+def verify(nation: NationOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Check the running balances against a recompute from postings, and every order's records.
 
     Every running balance must equal its postings' sum and every book must balance per
-    currency; exits 2 naming each difference if not. Through a server: your nation's book."""
+    currency. Every order's records (closed ones too) must keep the money rules: nothing
+    invoiced beyond what is owed in cash (OVER_INVOICED), paid beyond an invoice (OVERPAID),
+    settled in kind beyond what was received, in all or on a line (OVER_SETTLED), converted
+    other than what was past its deadline (CONVERSION_MISMATCH), owed below zero
+    (OWED_BELOW_ZERO); and its payments, replacements, exchanges and conversions must equal
+    what the supplier's book posted for them (RECORDS_UNPOSTED). Exits 2 naming each
+    difference and breach (code, order, figures) if not. Through a server: your nation's book
+    and orders."""
     with refusals(as_json):
         api = remote(db)
         if api is not None:
+            api.own_nation(nation, "nation", BOOK)
             result: VerifyOut = api.verify_ledger()
         else:
-            result = service.verify(uow_for(engine_for(db), read_only=True))
+            result = service.verify(uow_for(engine_for(db), read_only=True), nation)
         service.require_verified(result)
     if as_json:
         print_json(result)
         return
-    out.print(f"[green]the books verify: {result.balances} running balances match[/green]")
+    out.print(
+        f"[green]the books verify: {result.balances} running balances match; the records of "
+        f"{result.orders} orders keep the money rules and match their postings[/green]"
+    )

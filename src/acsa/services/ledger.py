@@ -1,35 +1,47 @@
 """The books as people read them: where each nation stands with each partner, statements of
-account, aging of open debts, what is overdue, and the check that the running balances equal a
-recompute from postings.
+account, aging of open debts, what is overdue, and the check of the books: running balances
+equal a recompute from postings, and every order's records keep the money rules.
 
 Balances and statements come from postings (the running balances are kept with them in the
-same transaction). Aging and overdue debts look at each order's receipts, invoices, payments
-and settlements in kind, with the rules of ``acsa.domain.settlement``: what is settled or
-invoiced is applied to the oldest receipts first.
+same transaction). Aging and overdue debts come from each order's account
+(``acsa.domain.account``): what is settled or invoiced is applied to the oldest receipts first.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pycountry
+from sqlalchemy import Connection, Select, func, select
 
+from acsa.adapters.db import tables as t
 from acsa.adapters.db.ledger_queries import STATES_WITH_RECEIPTS, LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
 from acsa.domain.account import AccountHead, OrderAccount, Terms
 from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
-from acsa.domain.ledger import Account, Position, position
+from acsa.domain.ledger import (
+    Account,
+    EntryKind,
+    Position,
+    Stamp,
+    conversion_entries,
+    in_kind_entries,
+    payment_entries,
+    position,
+)
 from acsa.domain.money import Money, from_minor, is_known_currency, minor_units
 from acsa.domain.order import OrderStatus
 from acsa.ledger_schemas import (
     AgingOut,
     BalanceDifferenceOut,
+    BreachOut,
     OverdueOut,
     PositionOut,
     StatementOut,
@@ -463,16 +475,34 @@ def late_in_kind(d: OrderAccount, day: date) -> OverdueOut | None:
     )
 
 
-# --- running balances against postings ---------------------------------------------------------
+# --- running balances against postings, and the records against the money rules ---------------
+
+#: Orders whose records are checked per round of queries, so that memory stays flat.
+VERIFY_CHUNK = 1000
+#: What each kind of ledger entry a settlement record posts is called, in the breaches.
+SETTLING_KINDS: dict[EntryKind, str] = {
+    EntryKind.PAYMENT: "payments",
+    EntryKind.REPLACEMENT: "replacements in kind",
+    EntryKind.EXCHANGE: "equal value exchanges",
+    EntryKind.CONVERSION: "conversions to cash",
+}
+#: Postings per (account, currency), as summed.
+Postings = dict[tuple[str, str], Decimal]
 
 
 def verify(uow: UnitOfWork, nation: str | None = None) -> VerifyOut:
-    """Compare every running balance with a recompute from postings, and check that every
-    book sums to zero per currency; with ``nation``, that nation's book only (None: all)."""
+    """Compare every running balance with a recompute from postings, check that every book
+    sums to zero per currency, and check every order's stored records (in every state, closed
+    included): against the money rules (:meth:`OrderAccount.breaches`: nothing invoiced beyond
+    what is owed in cash, paid beyond an invoice, settled in kind beyond what was received,
+    no conversion other than what was past its deadline, nothing owed below zero) and against
+    the postings of the supplier's book, per kind (RECORDS_UNPOSTED). With ``nation``, that
+    nation's book and the orders it is party to only (None: all)."""
     book = party_code(nation, "nation")
     with uow:
         running = _keyed(uow.ledger.running_balances(book))
         recomputed = _keyed(uow.ledger.balances_from_postings(book))
+        orders, breaches = _record_breaches(uow, book)
     differences = [
         BalanceDifferenceOut(
             book=key[0],
@@ -494,10 +524,12 @@ def verify(uow: UnitOfWork, nation: str | None = None) -> VerifyOut:
         if total != 0
     ]
     return VerifyOut(
-        ok=not differences and not unbalanced,
+        ok=not differences and not unbalanced and not breaches,
         balances=len(running),
         differences=differences,
         unbalanced=unbalanced,
+        orders=orders,
+        breaches=breaches,
     )
 
 
@@ -507,14 +539,132 @@ def _keyed(
     return {(b, p, a, m.currency): m.amount for b, p, a, m in rows}
 
 
+def _record_breaches(uow: UnitOfWork, nation: str | None) -> tuple[int, list[BreachOut]]:
+    """How many orders were checked (those ``nation`` is party to; None: all), and where their
+    records break a money rule or differ from their postings, by order. Call inside ``with
+    uow``."""
+    o = t.orders
+    scope = LedgerQueries.order_scope(nation, None, [status.value for status in OrderStatus])
+    ids = list(uow.connection.execute(scope.order_by(o.c.id)).scalars())
+    terms = terms_reader(uow)
+    found: list[BreachOut] = []
+    for start in range(0, len(ids), VERIFY_CHUNK):
+        chunk = ids[start : start + VERIFY_CHUNK]
+        part = scope.where(o.c.id >= chunk[0], o.c.id <= chunk[-1])
+        posted = _posted(uow.connection, part)
+        accounts = uow.order_accounts.load_many(
+            part, terms, with_receipts_only=False, with_lines=True
+        )
+        for account in accounts:
+            n = account.head.order
+            violations = [*account.breaches(), *unposted(account, posted.get(n, {}))]
+            found.extend(
+                BreachOut(order=n, code=v.code.value, message=v.message) for v in violations
+            )
+    return len(ids), found
+
+
+def _posted(conn: Connection, scope: Select[tuple[int]]) -> dict[int, dict[EntryKind, Postings]]:
+    """What the supplier's book posted for each order in ``scope`` on entries of the kinds a
+    settlement record posts, summed per (account, currency); a reversal counts with the kind
+    of the entry it reverses."""
+    e, p, o = t.ledger_entries, t.ledger_postings, t.orders
+    original = e.alias("reversed_entry")
+    kind = func.coalesce(original.c.kind, e.c.kind)
+    query = (
+        select(
+            e.c.order_id,
+            kind.label("kind"),
+            p.c.account,
+            p.c.currency,
+            func.sum(p.c.amount_minor).label("minor"),
+        )
+        .join_from(e, p, p.c.entry_id == e.c.id)
+        .join(o, o.c.id == e.c.order_id)
+        .outerjoin(original, original.c.id == e.c.reverses)
+        .where(
+            e.c.order_id.in_(scope),
+            e.c.book == o.c.supplier,
+            kind.in_([k.value for k in SETTLING_KINDS]),
+        )
+        .group_by(e.c.order_id, kind, p.c.account, p.c.currency)
+    )
+    found: dict[int, dict[EntryKind, Postings]] = defaultdict(lambda: defaultdict(dict))
+    for row in conn.execute(query):
+        amount = from_minor(int(row.minor), row.currency)
+        found[row.order_id][EntryKind(row.kind)][(row.account, row.currency)] = amount
+    return found
+
+
+def unposted(account: OrderAccount, posted: Mapping[EntryKind, Postings]) -> list[Violation]:
+    """RECORDS_UNPOSTED for each kind of settlement record (payments, replacements, exchanges,
+    conversions) whose total on ``account`` differs from what the supplier's book posted for
+    it (``posted``, per kind): the records of a kind must post exactly the postings the
+    domain makes for their total, nothing more, nothing less."""
+    head, cur = account.head, account.currency
+    found: list[Violation] = []
+    for kind, recorded in _recorded(account).items():
+        unit = _unit_postings(kind, cur)
+        actual = _nonzero(posted.get(kind, {}))
+        if actual == _scaled(unit, recorded):
+            continue
+        debit = next(key for key, amount in unit.items() if amount > 0)
+        shown = actual.get(debit, ZERO)
+        message = (
+            f"order {head.order}: {SETTLING_KINDS[kind]} recorded {recorded} {cur}, but "
+            f"{head.supplier}'s book posted {shown} {cur} for them"
+        )
+        if actual != _scaled(unit, shown):
+            postings = ", ".join(f"{a} {m:+} {c}" for (a, c), m in sorted(actual.items()))
+            message += f" (postings: {postings})"
+        found.append(Violation(Code.RECORDS_UNPOSTED, f"order {head.order}", message))
+    return found
+
+
+def _recorded(account: OrderAccount) -> dict[EntryKind, Decimal]:
+    """The total of each kind of settlement record on ``account``."""
+    return {
+        EntryKind.PAYMENT: account.paid,
+        EntryKind.REPLACEMENT: sum((r.value for r in account.replacements), ZERO),
+        EntryKind.EXCHANGE: sum((x.value for x in account.exchanges), ZERO),
+        EntryKind.CONVERSION: account.converted,
+    }
+
+
+@cache
+def _unit_postings(kind: EntryKind, currency: str) -> Postings:
+    """The postings of the creditor's book (the supplier's) for one unit of ``currency``
+    settled by ``kind``, as the domain makes them."""
+    one, stamp = Money(Decimal(1), currency), Stamp(date.min, datetime.min, "", "")
+    creditor, debtor = "AAA", "BBB"
+    if kind is EntryKind.PAYMENT:
+        entries = payment_entries(creditor, debtor, one, stamp)
+    elif kind is EntryKind.CONVERSION:
+        entries = conversion_entries(creditor, debtor, one, stamp)
+    else:
+        entries = in_kind_entries(creditor, debtor, one, kind, stamp)
+    [entry] = [e for e in entries if e.book == creditor]
+    return {(p.account.value, currency): p.amount.amount for p in entry.postings}
+
+
+def _scaled(unit: Postings, amount: Decimal) -> Postings:
+    return _nonzero({key: one * amount for key, one in unit.items()})
+
+
+def _nonzero(postings: Mapping[tuple[str, str], Decimal]) -> Postings:
+    return {key: amount for key, amount in postings.items() if amount != 0}
+
+
 def recompute_matches(uow: UnitOfWork) -> bool:
-    """True when every running balance equals the recompute from postings and every book
-    sums to zero per currency."""
+    """True when every running balance equals the recompute from postings, every book sums
+    to zero per currency and every order's records keep the money rules and match their
+    postings."""
     return verify(uow).ok
 
 
 def require_verified(result: VerifyOut) -> None:
-    """Refuse (one violation per difference) unless the books verified."""
+    """Refuse (one violation per difference, unbalanced book and breach) unless the books
+    verified."""
     if result.ok:
         return
     violations = [
@@ -534,4 +684,16 @@ def require_verified(result: VerifyOut) -> None:
         )
         for u in result.unbalanced
     )
+    violations.extend(
+        Violation(_breach_code(b.code), f"order {b.order}", b.message) for b in result.breaches
+    )
     raise AcsaError(violations)
+
+
+def _breach_code(value: str) -> Code:
+    """A breach's code (one a newer server names and this client does not know: as a
+    mismatch)."""
+    try:
+        return Code(value)
+    except ValueError:
+        return Code.LEDGER_MISMATCH

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, Select, insert, select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.ledger_queries import LedgerQueries
+from acsa.adapters.db.repository import line_from_row
 from acsa.domain.account import (
     AccountHead,
     Conversion,
@@ -116,9 +117,11 @@ class OrderAccounts:
         terms_of: TermsOf,
         as_of: date | None = None,
         with_receipts_only: bool = True,
+        with_lines: bool = False,
     ) -> list[OrderAccount]:
         """Accounts of the orders in ``scope`` with what was recorded on them by ``as_of``
-        (everything when None), by order id; by default only those that received something."""
+        (everything when None), by order id; by default only those that received something.
+        With ``with_lines`` each account holds its order's lines too (as stored now)."""
         queries = LedgerQueries(self.conn)
         heads = [
             AccountHead(
@@ -133,13 +136,25 @@ class OrderAccounts:
             )
             for h in queries.order_heads(scope)
         ]
-        built = self._build(heads, terms_of, scope=scope, as_of=as_of)
+        lines = self._lines(scope) if with_lines else None
+        built = self._build(heads, terms_of, scope=scope, as_of=as_of, lines=lines)
         return [built[h.order] for h in heads if built[h.order].receipts or not with_receipts_only]
 
-    def load_ids(self, ids: Sequence[int], terms_of: TermsOf) -> list[OrderAccount]:
+    def load_ids(
+        self, ids: Sequence[int], terms_of: TermsOf, with_lines: bool = False
+    ) -> list[OrderAccount]:
         """Accounts of the orders ``ids`` (those that exist), by order id."""
         scope = select(t.orders.c.id).where(t.orders.c.id.in_(list(ids)))
-        return self.load_many(scope, terms_of, with_receipts_only=False)
+        return self.load_many(scope, terms_of, with_receipts_only=False, with_lines=with_lines)
+
+    def _lines(self, scope: Select[tuple[int]]) -> dict[int, list[OrderLine]]:
+        """The lines of the orders in ``scope``, by order id, in line order."""
+        ol = t.order_lines
+        query = select(ol).where(ol.c.order_id.in_(scope)).order_by(ol.c.order_id, ol.c.number)
+        found: dict[int, list[OrderLine]] = defaultdict(list)
+        for row in self.conn.execute(query):
+            found[row.order_id].append(line_from_row(row))
+        return found
 
     # --- building -------------------------------------------------------------------------
 
@@ -158,7 +173,10 @@ class OrderAccounts:
         for r in LedgerQueries(self.conn).receipts(ids, as_of):
             receipts[r.order_id].append(
                 Tranche(
-                    r.effective, from_minor(int(r.amount_minor), currency[r.order_id]), r.document
+                    r.effective,
+                    from_minor(int(r.amount_minor), currency[r.order_id]),
+                    r.document,
+                    r.at,
                 )
             )
         i, p, s = t.invoices, t.payments, t.settlements

@@ -264,7 +264,7 @@ class OrderRepository:
         head = self.conn.execute(self._by_id, {"id": order_id}).first()
         if head is None:
             return None
-        lines = [_line_from_row(r) for r in self.conn.execute(_LINES_OF_ORDER, {"id": order_id})]
+        lines = [line_from_row(r) for r in self.conn.execute(_LINES_OF_ORDER, {"id": order_id})]
         for line in lines:
             self._loaded[(order_id, line.number)] = _progress(order_id, line)
         events: list[Event] = []
@@ -330,7 +330,7 @@ class OrderRepository:
             .where(t.order_lines.c.order_id.in_(ids))
             .order_by(t.order_lines.c.order_id, t.order_lines.c.number)
         ):
-            lines[row.order_id].append(_line_from_row(row))
+            lines[row.order_id].append(line_from_row(row))
         events: dict[int, list[Event]] = defaultdict(list)
         if with_history:
             for row in self.conn.execute(
@@ -386,7 +386,7 @@ def _str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _line_from_row(row: Row[Any]) -> OrderLine:
+def line_from_row(row: Row[Any]) -> OrderLine:
     return OrderLine(
         number=row.number,
         category=row.category,

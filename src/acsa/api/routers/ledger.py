@@ -84,7 +84,8 @@ def overdue(ctx: CtxDep, as_of: AsOf = None) -> list[OverdueOut]:
 
 @router.get("/verify", response_model=VerifyOut, responses=problem_responses(401))
 def verify(ctx: CtxDep) -> VerifyOut:
-    """Your nation's running balances against a recompute from its postings, and whether its
-    book balances per currency (``ok``, else every difference). Always your own nation's
-    book."""
+    """Your nation's running balances against a recompute from its postings, whether its
+    book balances per currency, and whether every order of yours keeps the money rules in its
+    stored records and matches its postings (``ok``, else every difference and breach).
+    Always your own nation's book."""
     return service.verify(ctx.reader(), ctx.nation)
