@@ -21,9 +21,20 @@ class Figure(BaseModel):
     """Orders and their value for one key (a partner, category, activity...) in one currency.
 
     ``count`` counts orders (an order with two fuel lines counts once under fuel); ``value`` is
-    the value of the quantities accepted (requested, before acceptance) at the unit prices.
-    It is split by direction (``provided``: the nation supplied; ``received``: it requested)
-    and by settlement (``settled``: nothing left owing, or closed; ``open``: the rest).
+    their agreed value: the quantities accepted (requested, before acceptance) at the unit
+    prices. It is split by direction (``provided``: the nation supplied; ``received``: it
+    requested).
+
+    ``settled`` and ``open`` are what the books say on the year's last day, from each order's
+    account (at the quantities received, records dated after the year left out): ``settled``
+    what was paid in cash or settled in kind, ``open`` what is still owed in cash or in kind.
+    They are split by direction too: ``provided_open`` is what partners owe the nation
+    (``owed_to_us`` and ``awaiting_replacement`` of the ledger's balance), ``received_open``
+    what it owes them (``owed_by_us`` and ``awaiting_replacement_by_us``). ``settled_count``
+    and ``open_count`` count the orders with something settled and with something still owed:
+    an order paid in part counts in both, one not yet received in neither. Settled and open
+    add up to the value received by the year's end, which is not ``value``: orders not yet
+    received, received short or in part count at what arrived.
     """
 
     key: str
@@ -38,6 +49,10 @@ class Figure(BaseModel):
     settled: DecimalStr
     open_count: int
     open: DecimalStr
+    provided_settled: DecimalStr
+    provided_open: DecimalStr
+    received_settled: DecimalStr
+    received_open: DecimalStr
 
 
 class MonthlyValue(BaseModel):
@@ -67,6 +82,10 @@ class AnnualReport(BaseModel):
 
     Orders count when the nation is their requester or supplier and their order date falls in
     the year; drafts, rejected and cancelled orders are left out and counted in ``excluded``.
+    ``settled_open`` has two rows per currency, ``settled`` and ``open``, whose ``value`` (split
+    into provided and received) is what was settled and what is still owed on those orders on
+    the year's last day. ``monthly`` is the agreed value of the orders dated in each month;
+    ``balances`` the nation's book with each partner at each month end, every order included.
     """
 
     nation: str

@@ -1,6 +1,13 @@
 """The annual report on a real database (SQLite file and PostgreSQL), every figure worked out by
 hand from a year of orders built through the real order and settlement services; and the order
-form's data from the same orders."""
+form's data from the same orders.
+
+Values are what was agreed (quantities accepted at the unit prices). Settled and open are what
+the books say on the year's last day, at the quantities received: settled what was paid or
+settled in kind, open what is still owed in cash or in kind. Until issue 12 "settled" meant
+the agreed value of the orders settled in full and "open" the agreed value of all the others,
+so an order paid in part was all open and one not yet received was open too: the report
+disagreed with ``acsa ledger balance``. The expectations below that changed say so."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import pytest
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
 from acsa.report_schemas import AnnualReport, Figure
-from acsa.services import orders, settlement
+from acsa.services import ledger, orders, settlement
 from acsa.services.annual_report import annual_report
 from acsa.services.order_forms import THIRD_PARTY_TRANSFER, order_form
 from tests.orders_data import order_doc
@@ -60,11 +67,13 @@ def build_year(uow: UnitOfWork) -> dict[str, int]:
 
     A  JPN supplies AUS, cash, 2026-05-10: 2,644,020 JPY, invoiced, paid 2026-06-01 (settled).
     B  JPN supplies AUS, in kind, 2026-07-10, line 1 accepted at 10,000 L: 2,340,020 JPY;
-       the rations (740,000) replaced 2026-09-15, 1,600,020 still owed in kind (open).
-    C  USA supplies JPN, cash, 2026-08-03: 3,450.00 USD, invoiced, 1,000.00 paid (open).
+       the rations (740,000) replaced 2026-09-15 (settled), 1,600,020 still owed in kind (open).
+    C  USA supplies JPN, cash, 2026-08-03: 3,450.00 USD, invoiced, 1,000.00 paid (settled),
+       2,450.00 unpaid (open).
     D  AUS supplies JPN, equal value exchange, 2027-01-20: 6,002.50 AUD, exchanged 2027-03-10
        and closed (settled).
-    S  USA supplies JPN, submitted only, 2027-02-01: 345.00 USD requested (open).
+    S  USA supplies JPN, submitted only, 2027-02-01: 345.00 USD requested (nothing received,
+       so nothing owed: neither settled nor open).
     E, F, G  a draft, a rejected and a cancelled order of 2026-10-01 (left out).
     H  submitted, 2027-04-02 (next fiscal year).
     I  JPN supplies AUS, in kind, 2025-06-01: 18,500 JPY received 2025-06-05, never replaced,
@@ -225,6 +234,20 @@ def figures(items: list[Figure]) -> dict[tuple[str, str], tuple[Any, ...]]:
     }
 
 
+def directions(items: list[Figure]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """Settled and open by direction, as {(key, currency): (provided_settled, provided_open,
+    received_settled, received_open)}."""
+    return {
+        (f.key, f.currency): (
+            f.provided_settled,
+            f.provided_open,
+            f.received_settled,
+            f.received_open,
+        )
+        for f in items
+    }
+
+
 D = Decimal
 
 
@@ -241,24 +264,41 @@ def test_orders_in_the_year_and_those_left_out(uow, year):
 
 
 def test_summary_per_currency_never_added_across(uow, year):
+    # Settled and open are amounts at the year's end, no longer whole orders' agreed values:
+    # JPY settled is A paid (2,644,020) and B's rations replaced (740,000), open what B still
+    # owes in kind (was 2,644,020 and 2,340,020); USD settled is C's 1,000.00 paid, open its
+    # 2,450.00 unpaid, S owes nothing as nothing was received (was 0.00 and 3,795.00).
     assert figures(report_of(uow).summary) == {
         ("all", "AUD"): (1, D("6002.50"), D("0.00"), D("6002.50"), D("6002.50"), D("0.00")),
-        ("all", "JPY"): (2, D(4984040), D(4984040), D(0), D(2644020), D(2340020)),
-        ("all", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("0.00"), D("3795.00")),
+        ("all", "JPY"): (2, D(4984040), D(4984040), D(0), D(2644020 + 740000), D(1600020)),
+        ("all", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("1000.00"), D("2450.00")),
     }
 
 
 def test_counts_split_by_direction_and_settlement(uow, year):
-    [jpy] = [f for f in report_of(uow).summary if f.currency == "JPY"]
+    summary = {f.currency: f for f in report_of(uow).summary}
+    jpy, usd = summary["JPY"], summary["USD"]
     assert (jpy.provided_count, jpy.received_count) == (2, 0)
-    assert (jpy.settled_count, jpy.open_count) == (1, 1)
+    # Orders with something settled, and with something still owed: B counts in both (was
+    # settled 1, open 1: B all open); S in neither (was open).
+    assert (jpy.settled_count, jpy.open_count) == (2, 1)
+    assert (usd.settled_count, usd.open_count) == (1, 1)
 
 
 def test_by_partner(uow, year):
+    # As the summary: each partner here has orders in one currency only.
     assert figures(report_of(uow).by_partner) == {
         ("AUS", "AUD"): (1, D("6002.50"), D("0.00"), D("6002.50"), D("6002.50"), D("0.00")),
-        ("AUS", "JPY"): (2, D(4984040), D(4984040), D(0), D(2644020), D(2340020)),
-        ("USA", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("0.00"), D("3795.00")),
+        ("AUS", "JPY"): (2, D(4984040), D(4984040), D(0), D(3384020), D(1600020)),
+        ("USA", "USD"): (2, D("3795.00"), D("0.00"), D("3795.00"), D("1000.00"), D("2450.00")),
+    }
+
+
+def test_settled_and_open_are_split_by_direction(uow, year):
+    assert directions(report_of(uow).by_partner) == {
+        ("AUS", "AUD"): (D("0.00"), D("0.00"), D("6002.50"), D("0.00")),
+        ("AUS", "JPY"): (D(3384020), D(1600020), D(0), D(0)),
+        ("USA", "USD"): (D("0.00"), D("0.00"), D("1000.00"), D("2450.00")),
     }
 
 
@@ -283,22 +323,100 @@ def test_by_activity(uow, year):
     }
 
 
-def test_settled_and_open(uow, year):
-    found = {k: v[:2] for k, v in figures(report_of(uow).settled_open).items()}
+def test_by_category_shares_settled_and_open_among_the_lines(uow, year):
+    found = {k: v[4:] for k, v in figures(report_of(uow).by_category).items()}
     assert found == {
-        ("settled", "JPY"): (1, D(2644020)),  # A: paid in full
-        ("settled", "AUD"): (1, D("6002.50")),  # D: exchanged and closed
-        ("open", "JPY"): (1, D(2340020)),  # B: 1,600,020 still owed in kind
-        ("open", "USD"): (2, D("3795.00")),  # C part paid, S not yet accepted
+        # A paid in full: each category settled at its received value. B: its rations were
+        # replaced, so food is settled; what it still owes falls on its fuel and water.
+        ("fuel", "JPY"): (D(1824000), D(10000 * 152)),
+        ("food", "JPY"): (D(2 * 740000), D(0)),
+        ("water", "JPY"): (D(80020), D(80020)),
+        ("fuel", "USD"): (D("1000.00"), D("2450.00")),
+        ("training", "AUD"): (D("6002.50"), D("0.00")),
     }
 
 
-def test_provided_and_received(uow, year):
-    found = {k: v[:2] for k, v in figures(report_of(uow).provided_received).items()}
+def test_settled_and_open(uow, year):
+    # Was: settled JPY (1, 2,644,020) and AUD (1, 6,002.50), orders settled in full; open JPY
+    # (1, 2,340,020), B's whole agreed value, and USD (2, 3,795.00), C and S whole. Now the
+    # amounts at the year's end, each order counted in the rows it adds to, every currency in
+    # both rows.
+    report = report_of(uow)
+    found = {k: v[:2] for k, v in figures(report.settled_open).items()}
     assert found == {
-        ("provided", "JPY"): (2, D(4984040)),
-        ("received", "AUD"): (1, D("6002.50")),
-        ("received", "USD"): (2, D("3795.00")),
+        ("settled", "JPY"): (2, D(2644020 + 740000)),  # A paid, B's rations replaced
+        ("settled", "AUD"): (1, D("6002.50")),  # D: exchanged and closed
+        ("settled", "USD"): (1, D("1000.00")),  # C: paid in part
+        ("open", "JPY"): (1, D(1600020)),  # B: still owed in kind
+        ("open", "AUD"): (0, D("0.00")),
+        ("open", "USD"): (1, D("2450.00")),  # C's rest; S, not received, owes nothing
+    }
+    split = {k: (f[2], f[3]) for k, f in figures(report.settled_open).items()}
+    assert split[("settled", "JPY")] == (D(3384020), D(0))  # provided, received
+    assert split[("open", "USD")] == (D("0.00"), D("2450.00"))
+    rows = {(f.key, f.currency): f for f in report.settled_open}
+    assert (rows[("open", "USD")].open, rows[("open", "USD")].settled) == (D("2450.00"), 0)
+    assert (rows[("settled", "AUD")].settled, rows[("settled", "AUD")].open) == (D("6002.50"), 0)
+
+
+def test_open_is_what_the_ledger_says_is_owed_at_the_year_end(uow, year):
+    """All of Japan's orders with the United States are in the year: the report's open is the
+    ledger's balance on its last day. With Australia order I of 2025 is in the books but not in
+    the year, and the two differ by exactly its 18,500 converted to cash and unpaid."""
+    report = report_of(uow)
+    end = JPN_FY2026[1]
+    owed = {(p.partner, p.currency): p for p in ledger.balances(uow, "JPN", as_of=end)}
+    by_partner = {(f.key, f.currency): f for f in report.by_partner}
+    usa, aus = owed[("USA", "USD")], owed[("AUS", "JPY")]
+    assert by_partner[("USA", "USD")].received_open == usa.owed_by_us == D("2450.00")
+    assert by_partner[("USA", "USD")].provided_open == usa.owed_to_us == 0
+    assert aus.owed_to_us + aus.awaiting_replacement == D(18500 + 1600020)
+    assert by_partner[("AUS", "JPY")].provided_open == D(1600020)
+
+
+def test_records_dated_after_the_year_are_left_out(uow, year):
+    """C paid in full, and an order of the year's last weeks received, after the year ended:
+    the year's report is as it stood on its last day; the next year's holds neither."""
+    [usa_invoice] = settlement.list_invoices(uow, order_id=year["C"])
+    settlement.record_payment(
+        uow, usa_invoice.number, "2450.00", date(2027, 4, 10), JPN_OFFICER, now=at("2027-04-10")
+    )
+    late = _received(
+        uow,
+        _usa_fuel("2027-03-25", "200"),
+        "2027-03-25",
+        JPN_OFFICER,
+        USA_SUPPLY,
+        received_on="2027-04-05",
+    )
+    report = report_of(uow)
+    usd = {f.key: f for f in report.settled_open if f.currency == "USD"}
+    assert (usd["settled"].value, usd["open"].value) == (D("1000.00"), D("2450.00"))
+    [summary] = [f for f in report.summary if f.currency == "USD"]
+    assert (summary.count, summary.value) == (3, D("3795.00") + D("690.00"))  # agreed value
+    assert settlement.order_account(uow, late).received == D("690.00")
+    after = report_of(uow, period=(date(2027, 4, 1), date(2028, 3, 31), "FY2027"))
+    assert [f.currency for f in after.summary] == ["JPY"]  # H only: C and the late one are 2026
+
+
+def test_a_short_receipt_owes_what_arrived(uow):
+    """Received short of what was accepted: the value is what was agreed, open what arrived."""
+    order, _ = orders.place_order(
+        uow, order_doc(order_date="2026-05-10", needed_by="2026-05-20"), AUS_OFFICER
+    )
+    orders.submit(uow, order.id, AUS_OFFICER, now=at("2026-05-10", 2))
+    orders.accept(uow, order.id, JPN_SUPPLY, now=at("2026-05-10", 3))
+    orders.deliver(uow, order.id, JPN_STORES, now=at("2026-05-11", 4))
+    orders.receive(uow, order.id, AUS_OFFICER, {1: D(11000)}, "1,000 L lost", at("2026-05-11"))
+    [jpy] = report_of(uow).summary
+    assert (jpy.value, jpy.settled, jpy.open) == (D(2644020), D(0), D(2644020 - 1000 * 152))
+
+
+def test_provided_and_received(uow, year):
+    assert figures(report_of(uow).provided_received) == {
+        ("provided", "JPY"): (2, D(4984040), D(4984040), D(0), D(3384020), D(1600020)),
+        ("received", "AUD"): (1, D("6002.50"), D("0.00"), D("6002.50"), D("6002.50"), D(0)),
+        ("received", "USD"): (2, D("3795.00"), D(0), D("3795.00"), D("1000.00"), D("2450.00")),
     }
 
 
@@ -360,6 +478,7 @@ def _month_ends() -> list[str]:
 def test_previous_year_holds_the_older_order(uow, year):
     report = report_of(uow, period=(date(2025, 4, 1), date(2026, 3, 31), "FY2025"))
     assert report.orders == 1
+    # Owed in kind all year: its conversion to cash (June 2026) is after the year's end.
     assert figures(report.summary) == {
         ("all", "JPY"): (1, D(18500), D(18500), D(0), D(0), D(18500)),
     }
@@ -368,9 +487,11 @@ def test_previous_year_holds_the_older_order(uow, year):
 def test_the_partner_sees_the_mirror_image(uow, year):
     report = report_of(uow, "AUS", (date(2026, 1, 1), date(2026, 12, 31), "FY2026"))
     assert report.orders == 2  # A and B; D is dated 2027, C and S are Japan-US
+    # What Australia paid and returned in kind, and still owes (was 2,644,020 and 2,340,020).
     assert figures(report.by_partner) == {
-        ("JPN", "JPY"): (2, D(4984040), D(0), D(4984040), D(2644020), D(2340020)),
+        ("JPN", "JPY"): (2, D(4984040), D(0), D(4984040), D(3384020), D(1600020)),
     }
+    assert directions(report.by_partner)[("JPN", "JPY")] == (0, 0, D(3384020), D(1600020))
     dec = {b.currency: b for b in report.balances if b.day == date(2026, 12, 31)}
     assert set(dec) == {"JPY"}  # nothing owed in AUD during 2026
     assert dec["JPY"].balance == D(-(18500 + 1600020))

@@ -217,7 +217,8 @@ def _tables(data: AnnualReport) -> None:
     out.print(
         f"[bold]Annual report of support: {nation_name(data.nation)}, {data.fiscal_year}[/bold]\n"
         f"{data.start.isoformat()} to {data.end.isoformat()}; {data.orders} orders "
-        f"(left out: {left_out}); amounts per currency, never added across currencies"
+        f"(left out: {left_out}); amounts per currency, never added across currencies; "
+        "value at the quantities accepted, settled and open as the books stand at the year's end"
     )
     for view in figure_views(data):
         out.print(_figure_table(view), crop=False)
@@ -226,9 +227,9 @@ def _tables(data: AnnualReport) -> None:
 
 
 def _figure_table(view: View) -> Table:
-    """Key, currency, orders, then the value in total and split by direction and settlement
-    (the orders of each split are in the "provided and received" and "settled and open"
-    tables, and in the files)."""
+    """Key, currency, orders, then the value in total and split by direction, and what was
+    settled and is still open at the year's end (the orders of each split are in the
+    "provided and received" and "settled and open" tables, and in the files)."""
     from acsa.adapters.exports.formats import amount_text
 
     rows = [

@@ -215,8 +215,9 @@ def _about(report: AnnualReport) -> list[Flowable]:
         para(
             "Values are the quantities accepted (requested, before acceptance) at the unit "
             "prices, per currency: amounts in different currencies are never added together. "
-            "Provided: the nation supplied; received: it requested. Settled: nothing is left "
-            "owing, in cash or in kind, or the order is closed.",
+            "Provided: the nation supplied; received: it requested. Settled and open are the "
+            "books on the last day of the year, at the quantities received: settled is what "
+            "was paid or settled in kind, open what is still owed in cash or in kind.",
             "small",
         ),
         para(f"Generated {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}.", "small"),

@@ -74,11 +74,13 @@ VIEW_TITLES = {
 }
 
 #: Keys of the annual report's splits, as a reader sees them (msgids of their own: "received"
-#: here is support received, not the order status).
+#: here is support received, not the order status). The settled and open rows are amounts
+#: (paid or settled in kind; still owed), not orders settled in full or not: they take the
+#: words of the Settled and Open columns.
 KEY_WORDS = {
     "all": N_("all orders"),
-    "settled": N_("settled orders"),
-    "open": N_("open orders"),
+    "settled": N_("Settled"),
+    "open": N_("Open"),
     "provided": N_("support provided"),
     "received": N_("support received"),
 }
