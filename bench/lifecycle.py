@@ -1,12 +1,16 @@
 """Order lifecycle throughput against the floor set by the disk.
 
 ``make bench`` runs ``bench/lifecycle.py --n 20000``: N orders of 3 lines each, each placed
-and then taken through submit, accept, deliver and receive as separate service calls, one
-database transaction (one ``UnitOfWork``) each, on a SQLite file. In the same run and the
-same directory it measures raw ``sqlite3`` single-row commits per second with the same pragmas
-acsa uses (WAL, synchronous=FULL: an acknowledged write survives a power loss), before and
-after the acsa run, and reports the ratio of acsa's service actions per second to the mean of
-the two baselines. The last line printed is a one-line JSON summary.
+and then taken through submit, accept, deliver and receive, then invoiced and paid in full, as
+separate service calls (``acsa.services.orders`` for the order, ``acsa.services.settlement``
+for the money), one database transaction (one ``UnitOfWork``) each, on a SQLite file. In the
+same run and the same directory it measures raw ``sqlite3`` single-row commits per second with
+the same pragmas acsa uses (WAL, synchronous=FULL: an acknowledged write survives a power
+loss), before and after the acsa run, and reports the ratio of acsa's service actions per
+second to the mean of the two baselines: over all seven actions (``per_s``, ``ratio``), over
+the five order actions alone (``order_per_s``, ``order_ratio``: the figure earlier runs gave)
+and over the two money actions alone (``money_per_s``, ``money_ratio``). The last line printed
+is a one-line JSON summary.
 
 ``--profile`` then runs cProfile over a smaller run (``--profile-n`` orders, on a fresh file)
 and prints the top 25 functions by cumulative time, and the SQL statements each action issues.
@@ -39,13 +43,15 @@ from sqlalchemy import Engine, event, text
 
 from acsa.adapters.db.engine import SQLITE_PRAGMAS, make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services import orders
+from acsa.services import orders, settlement
 from acsa.services.setup import init_database
 from benchkit import Ticker, say
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_BASE = BENCH_DIR / "out"  # inside the project, hence on the project's file system
-ACTIONS = ("place", "submit", "accept", "deliver", "receive")
+ORDER_ACTIONS = ("place", "submit", "accept", "deliver", "receive")
+MONEY_ACTIONS = ("invoice", "pay")
+ACTIONS = ORDER_ACTIONS + MONEY_ACTIONS
 ACTOR = "bench"
 PROFILE_TOP = 25
 NOISY = 0.25  # before/after baselines further apart than this: say the run is unreliable
@@ -169,9 +175,9 @@ def sqlite_baseline(
                 conn.execute(
                     BASELINE_INSERT,
                     (
-                        i // 5 + 1,
-                        i % 5 + 1,
-                        ACTIONS[i % 5],
+                        i // len(ACTIONS) + 1,
+                        i % len(ACTIONS) + 1,
+                        ACTIONS[i % len(ACTIONS)],
                         datetime.now(UTC).isoformat(),
                         ACTOR,
                         "draft",
@@ -215,7 +221,8 @@ def run_lifecycle(
     label: str,
     before_action: Callable[[str], None] | None = None,
 ) -> LifecycleResult:
-    """N orders placed and taken to received: five service calls, five transactions each."""
+    """N orders placed, taken to received, invoiced and paid: seven service calls, seven
+    transactions each."""
     steps: tuple[tuple[str, Callable[[UnitOfWork, int], Any]], ...] = (
         ("submit", lambda uow, oid: orders.submit(uow, oid, ACTOR)),
         ("accept", lambda uow, oid: orders.accept(uow, oid, ACTOR)),
@@ -242,6 +249,25 @@ def run_lifecycle(
                 t = clock()
                 call(UnitOfWork(engine), order.id)
                 spent[name] += clock() - t
+            # The money: bill what was received, then pay the bill in full, on the day.
+            if before_action:
+                before_action("invoice")
+            t = clock()
+            now = datetime.now(UTC)
+            invoice = settlement.issue_invoice(
+                UnitOfWork(engine), order.id, ACTOR, issued=now.date(), now=now
+            )
+            spent["invoice"] += clock() - t
+            if before_action:
+                before_action("pay")
+            t = clock()
+            now = datetime.now(UTC)
+            paid = settlement.record_payment(
+                UnitOfWork(engine), invoice.number, invoice.amount, now.date(), ACTOR, now=now
+            )
+            spent["pay"] += clock() - t
+            if paid.status != "paid":
+                raise RuntimeError(f"invoice {invoice.number} is {paid.status} after paying it")
             if (i + 1) % step == 0:
                 advance(i + 1)
         seconds, cpu = clock() - t0, time.process_time() - cpu0
@@ -249,18 +275,40 @@ def run_lifecycle(
 
 
 def check_outcome(engine: Engine, n: int) -> dict[str, Any]:
-    """Every order received, five events each: the bench measured what it says it did."""
+    """Every order received with five events, one invoice each, paid in full by one payment:
+    the bench measured what it says it did."""
     with engine.connect() as conn:
-        received = conn.execute(
-            text("SELECT count(*) FROM orders WHERE status = 'received'")
-        ).scalar_one()
-        events = conn.execute(text("SELECT count(*) FROM order_events")).scalar_one()
+
+        def count(sql: str) -> int:
+            return int(conn.execute(text(sql)).scalar_one())
+
+        received = count("SELECT count(*) FROM orders WHERE status = 'received'")
+        events = count("SELECT count(*) FROM order_events")
+        invoices = count("SELECT count(*) FROM invoices")
+        payments = count("SELECT count(*) FROM payments")
+        paid_in_full = count(
+            "SELECT count(*) FROM invoices i WHERE i.amount_minor > 0 AND i.amount_minor = "
+            "(SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id)"
+        )
         pragmas = pragma_state(lambda sql: conn.exec_driver_sql(sql).scalar())
-    if received != n or events != n * len(ACTIONS):
+    expected = (n, n * len(ORDER_ACTIONS), n, n, n)
+    found = (received, events, invoices, payments, paid_in_full)
+    if found != expected:
         raise RuntimeError(
-            f"expected {n} received orders and {5 * n} events; found {received} and {events}"
+            "expected (received orders, events, invoices, payments, invoices paid in full) "
+            f"{expected}; found {found}"
         )
     return pragmas
+
+
+def part_rate(
+    spent: dict[str, float], names: tuple[str, ...], n: int, baseline_per_s: float
+) -> tuple[float, float]:
+    """Actions per second of ``names`` alone (n calls each, timed per call) and its ratio to
+    the raw commits per second."""
+    seconds = sum(spent[name] for name in names)
+    per_s = n * len(names) / seconds if seconds > 0 else 0.0
+    return per_s, (per_s / baseline_per_s if baseline_per_s else 0.0)
 
 
 # --- profiling -----------------------------------------------------------------------------
@@ -390,7 +438,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--n",
         type=int,
         default=20000,
-        help="orders to place and take to received (5 actions each; default 20000)",
+        help="orders to place, take to received, invoice and pay "
+        f"({len(ACTIONS)} actions each; default 20000)",
     )
     parser.add_argument(
         "--dir",
@@ -404,7 +453,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--baseline-commits",
         type=int,
         default=None,
-        help="single-row commits per baseline run (default min(5*n, 20000))",
+        help=f"single-row commits per baseline run (default min({len(ACTIONS)}*n, 20000))",
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the run directory and its database files"
@@ -425,7 +474,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.n < 1:
         parser.error("--n must be at least 1")
     if args.baseline_commits is None:
-        args.baseline_commits = min(5 * args.n, 20000)
+        args.baseline_commits = min(len(ACTIONS) * args.n, 20000)
     if args.baseline_commits < 1:
         parser.error("--baseline-commits must be at least 1")
     if args.profile_n is None:
@@ -495,6 +544,16 @@ def main(argv: list[str] | None = None) -> int:
                 "commit latency changed during the run; the ratio is unreliable, run again"
             )
         say(f"ratio:           {ratio:.3f} (acsa actions/s / raw commits/s)")
+        # The two halves, each from the time spent in its own service calls.
+        parts = {
+            "order": part_rate(lifecycle.seconds_by_action, ORDER_ACTIONS, n, baseline_per_s),
+            "money": part_rate(lifecycle.seconds_by_action, MONEY_ACTIONS, n, baseline_per_s),
+        }
+        for name, (per_s, part_ratio) in parts.items():
+            say(
+                f"  {name} actions: {per_s:,.1f} actions/s, ratio {part_ratio:.3f} "
+                f"({', '.join(ORDER_ACTIONS if name == 'order' else MONEY_ACTIONS)})"
+            )
 
         summary = {
             "bench": "lifecycle",
@@ -511,6 +570,10 @@ def main(argv: list[str] | None = None) -> int:
             "baseline_cpu_seconds": round(before.cpu_seconds + after.cpu_seconds, 3),
             "baseline_spread": round(spread, 3),
             "ratio": round(ratio, 4),
+            "order_per_s": round(parts["order"][0], 1),
+            "order_ratio": round(parts["order"][1], 4),
+            "money_per_s": round(parts["money"][0], 1),
+            "money_ratio": round(parts["money"][1], 4),
             "pragmas": acsa_pragmas,
             "dir": str(run_dir),
             "fs": fs,

@@ -31,7 +31,7 @@ from acsa.domain.ledger import (
     in_kind_entries,
     payment_entries,
 )
-from acsa.domain.money import Money
+from acsa.domain.money import Money, fits_minor_units
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.domain.settlement import (
     IN_KIND_METHODS,
@@ -114,11 +114,13 @@ class Tranche:
         day: the day it arose (the receipt's or the conversion's).
         value: its value in the order's currency.
         document: what gave rise to it, as the ledger names it.
+        at: when it was recorded, where known (a receipt's ledger entry).
     """
 
     day: date
     value: Decimal
     document: str = ""
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +298,11 @@ class Conversion:
 
 
 InKind = Replacement | EqualValueExchange | Conversion
+_IN_KIND_NAMES: dict[type[InKind], str] = {
+    Replacement: "replacement in kind",
+    EqualValueExchange: "equal value exchange",
+    Conversion: "conversion to cash",
+}
 Record = Invoice | Payment | Replacement | EqualValueExchange | Conversion
 
 
@@ -328,7 +335,7 @@ def remaining(tranches: Iterable[Tranche], applied: Decimal) -> list[Tranche]:
         taken = min(tranche.value, max(left, ZERO))
         left -= taken
         if tranche.value - taken > 0:
-            out.append(Tranche(tranche.day, tranche.value - taken, tranche.document))
+            out.append(replace(tranche, value=tranche.value - taken))
     return out
 
 
@@ -560,6 +567,9 @@ class OrderAccount:
                 "order",
                 f"order {self.head.order} has nothing to invoice: {why}",
             )
+        billed = self.uninvoiced_tranches()
+        self._not_before(issued, max(t.day for t in billed), "date", "the last receipt it bills")
+        self._unused_number(number)
         invoice = self._new_invoice(number, "cash", self.uninvoiced, issued, at, actor)
         body = {
             "number": number,
@@ -641,6 +651,18 @@ class OrderAccount:
         )
         if not given:
             raise AcsaError.single(Code.MISSING_FIELD, "lines", "an exchange needs lines")
+        bad = [
+            Violation(
+                Code.INVALID_AMOUNT,
+                f"lines[{i}].value",
+                f"each thing given must be valued at more than zero, in whole "
+                f"{self.currency} minor units, not {x.value}",
+            )
+            for i, x in enumerate(given)
+            if x.value <= 0 or not fits_minor_units(x.value, self.currency)
+        ]
+        if bad:
+            raise AcsaError(bad)
         value = Money(_total(x.value for x in given), self.currency)
         check_in_kind_value(
             value, Money(self.awaiting_replacement, self.currency), Code.EXCHANGE_EXCEEDS_OWED
@@ -675,6 +697,7 @@ class OrderAccount:
         if due is None:
             return None
         overdue, deadline = due
+        self._unused_number(number)
         days = self.terms.deadline_days
         note = f"replacement deadline {deadline} passed ({days} days from receipt)"
         conversion = Conversion(as_of, overdue, deadline, note, at, actor)
@@ -719,8 +742,10 @@ class OrderAccount:
 
     def breaches(self) -> list[Violation]:
         """Where the stored records break the money rules: more invoiced than owed in cash,
-        more paid than invoiced, more settled in kind than received, a conversion that does not
-        match what was past its deadline, anything owed below zero. Empty for clean books."""
+        more paid than invoiced, more settled in kind than received (and, when the account has
+        its lines, more of a line replaced than received), a conversion that does not match
+        what was past its deadline, an amount of zero or less, anything owed below zero. Empty
+        for clean books."""
         found: list[Violation] = []
         n, cur = self.head.order, self.currency
 
@@ -744,6 +769,13 @@ class OrderAccount:
                 breach(
                     Code.OWED_BELOW_ZERO,
                     f"invoice {invoice.number} holds an amount of zero or less",
+                )
+        for record in self.in_kind:
+            if record.value <= 0:
+                breach(
+                    Code.OWED_BELOW_ZERO,
+                    f"the {_IN_KIND_NAMES[type(record)]} of {record.day} holds a value of "
+                    f"{record.value} {cur}",
                 )
         if self.head.in_kind and self.settled_in_kind + self.converted > self.received:
             breach(
@@ -772,12 +804,17 @@ class OrderAccount:
 
     def _conversion_breaches(self) -> list[Violation]:
         """Each conversion, replayed in the order recorded, must equal what was past its
-        deadline on its day, given what was settled before it."""
+        deadline on its day, given what was received and settled before it was recorded."""
         found: list[Violation] = []
         before: list[InKind] = []
         for record in self.in_kind:
             if isinstance(record, Conversion):
-                then = replace(self, in_kind=tuple(before))
+                known = tuple(
+                    t
+                    for t in self.receipts
+                    if t.at is None or record.at is None or t.at <= record.at
+                )
+                then = replace(self, receipts=known, in_kind=tuple(before))
                 expected = then.overdue_in_kind(record.day) if self.head.in_kind else ZERO
                 if record.value != expected:
                     n = self.head.order
@@ -837,6 +874,13 @@ class OrderAccount:
                 "order",
                 f"order {self.head.order} is {self.head.status.value}: nothing has been "
                 "received to settle",
+            )
+
+    def _unused_number(self, number: str) -> None:
+        """An invoice number names one invoice: a second one of the same number is refused."""
+        if any(i.number == number for i in self.invoices):
+            raise AcsaError.single(
+                Code.INVALID_FIELD, "number", f"invoice number {number} is taken on this order"
             )
 
     @staticmethod

@@ -709,7 +709,7 @@ class _Replay:
         self._post(
             receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
         )
-        receipt = Tranche(record.received_on, value.amount, stamp.document)
+        receipt = Tranche(record.received_on, value.amount, stamp.document, stamp.at)
         self.account = dataclasses.replace(
             self.account,
             head=AccountHead.of(order),

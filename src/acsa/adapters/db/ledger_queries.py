@@ -168,11 +168,11 @@ class LedgerQueries:
         )
 
     def receipts(self, scope: Select[tuple[int]], as_of: date | None) -> list[Row[Any]]:
-        """(order_id, effective, document, amount_minor) of every receipt, from the
+        """(order_id, effective, document, at, amount_minor) of every receipt, from the
         supplier's book (the receivable it debited)."""
         e, p = t.ledger_entries, t.ledger_postings
         query = (
-            select(e.c.order_id, e.c.effective, e.c.document, p.c.amount_minor)
+            select(e.c.order_id, e.c.effective, e.c.document, e.c.at, p.c.amount_minor)
             .join_from(e, p, p.c.entry_id == e.c.id)
             .where(
                 e.c.order_id.in_(scope),
