@@ -120,6 +120,10 @@ class UnitOfWork:
         conn = self.engine.connect()
         if self.read_only:
             conn = conn.execution_options(acsa_read_only=True)
+            if conn.dialect.name == "postgresql":
+                # A reader sees one snapshot for all its statements: a report or the books'
+                # check never mixes what was committed between two of its queries.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
         try:
             conn.begin()
         except BaseException:
