@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from acsa.domain.money import (
     Money,
     MoneyError,
+    fits_minor_units,
     from_minor,
     is_known_currency,
     minor_units,
@@ -35,6 +36,12 @@ def test_unknown_currencies_are_refused(code):
 def test_amount_with_more_decimals_than_the_currency_allows_is_refused():
     with pytest.raises(MoneyError, match="more decimals than JPY"):
         to_minor(Decimal("10.5"), "JPY")
+
+
+@pytest.mark.parametrize("amount", ["-1.1615630258228277E+124", "1E+40", "9" * 40])
+def test_an_amount_too_large_to_hold_in_minor_units_does_not_fit(amount):
+    # Quantizing it would need more digits than the decimal context holds: not a crash.
+    assert not fits_minor_units(Decimal(amount), "JPY")
 
 
 def test_floats_never_enter_as_money():

@@ -59,8 +59,12 @@ def to_decimal(value: object) -> Decimal:
 
 
 def fits_minor_units(amount: Decimal, currency: str) -> bool:
-    """True when ``amount`` needs no more decimal places than ``currency`` has."""
-    return amount == amount.quantize(quantum(currency))
+    """True when ``amount`` needs no more decimal places than ``currency`` has (False, too, for
+    one too large to be held to the currency's minor unit)."""
+    try:
+        return amount == amount.quantize(quantum(currency))
+    except InvalidOperation:
+        return False
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
