@@ -10,9 +10,25 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.services import orders, settlement
 from tests.orders_data import order_doc
+
+#: Tables that orders and settlement write, children first (to empty them between examples);
+#: the registry of agreements stays.
+WRITTEN = (
+    t.payments,
+    t.invoices,
+    t.settlements,
+    t.ledger_postings,
+    t.ledger_balances,
+    t.ledger_entries,
+    t.counters,
+    t.order_events,
+    t.order_lines,
+    t.orders,
+)
 
 PRICE = 1000
 OFFICER = "Cdr M. Tanaka"

@@ -31,7 +31,6 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.domain.access import Principal, Role
@@ -44,6 +43,7 @@ from acsa.services.annual_report import EXCLUDED, OPEN, SETTLED, annual_report
 from acsa.services.demo import load_demo
 from acsa.web.dashboard import dashboard
 from acsa.web.session import Visitor
+from tests.ledger_data import WRITTEN
 
 D = Decimal
 ZERO = D(0)
@@ -247,19 +247,6 @@ def test_the_demo_report_agrees_with_the_ledger_and_the_dashboard(engine: Engine
 # --- random books -----------------------------------------------------------------------------
 
 YEAR = fiscal_year("JPN", 2025)  # 2025-04-01 to 2026-03-31
-#: Tables written by orders and settlement, emptied between examples; the registry stays.
-WRITTEN = [
-    t.payments,
-    t.invoices,
-    t.settlements,
-    t.ledger_postings,
-    t.ledger_balances,
-    t.ledger_entries,
-    t.counters,
-    t.order_events,
-    t.order_lines,
-    t.orders,
-]
 QUANTITIES = st.sampled_from(["1", "2.5", "4", "7", "10", "12.5"])
 PRICES = {
     "JPY": st.integers(1, 3000).map(str),

@@ -30,28 +30,14 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, delete
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import Action
 from acsa.services import ledger, orders, settlement
 from tests.integration.dump import content
-from tests.ledger_data import COMPLETE_FORM, at
+from tests.ledger_data import COMPLETE_FORM, WRITTEN, at
 
 ACTOR = "Cdr M. Tanaka"
-#: Tables written by orders and settlement; the registry of agreements stays.
-WRITTEN = [
-    t.payments,
-    t.invoices,
-    t.settlements,
-    t.ledger_postings,
-    t.ledger_balances,
-    t.ledger_entries,
-    t.counters,
-    t.order_events,
-    t.order_lines,
-    t.orders,
-]
 QUANTITIES = st.sampled_from(["0.5", "1", "2", "2.5", "3", "7", "10", "12.25"])
 PRICES = {
     "JPY": st.integers(1, 3000).map(str),

@@ -56,6 +56,7 @@ from acsa.domain.money import minor_units
 from acsa.services import ledger, orders, settlement
 from acsa.services.audit import verify_audit
 from tests.ledger_data import COMPLETE_FORM, at
+from tests.ledger_data import WRITTEN as LEDGER_WRITTEN
 
 OFFICER = "Cdr M. Tanaka"
 START = date(2026, 1, 5)
@@ -85,19 +86,7 @@ SWEPT = frozenset({"partially_delivered", "delivered", "partially_received", "re
 #: Orders per example: beyond this the machine settles what it has.
 MAX_ORDERS = 8
 #: Tables the machine writes; emptied before each example (the registry stays).
-WRITTEN = (
-    t.audit_log,
-    t.payments,
-    t.invoices,
-    t.settlements,
-    t.ledger_postings,
-    t.ledger_balances,
-    t.ledger_entries,
-    t.counters,
-    t.order_events,
-    t.order_lines,
-    t.orders,
-)
+WRITTEN = (t.audit_log, *LEDGER_WRITTEN)
 
 
 def quantum(currency: str) -> Decimal:
