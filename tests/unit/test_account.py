@@ -174,6 +174,17 @@ class Model:
     def awaiting(self) -> Decimal:
         return self.received - self.settled - self.converted if self.in_kind else ZERO
 
+    def last_billed(self) -> date | None:
+        """The latest receipt an invoice now would bill: what is left once what was invoiced
+        is taken from the oldest first (a cash order; in kind, conversions bill themselves)."""
+        left, last = self.invoiced, None
+        for tranche in sorted(self.receipts, key=lambda t: t.day):
+            taken = min(left, tranche.value)
+            left -= taken
+            if tranche.value > taken:
+                last = tranche.day
+        return last
+
     def open_receipts(self) -> list[tuple[date, Decimal]]:
         """What is left of each receipt once settlements and conversions are taken from the
         oldest first."""
@@ -368,6 +379,8 @@ class AccountMachine(RuleBasedStateMachine):
             expected = {Code.INVALID_DATE}
         elif uninvoiced <= 0:
             expected = {Code.NOTHING_TO_INVOICE}
+        elif not model.in_kind and day < (model.last_billed() or day):
+            expected = {Code.INVALID_DATE}  # it would bill a receipt of a later day
         old = self.account
         decision = self.attempt(
             "invoice", lambda: self.account.invoice(day, number, AT, ACTOR), expected
