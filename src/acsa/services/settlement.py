@@ -311,9 +311,10 @@ def record_payment(
         value = _amount(amount, currency or row.currency)
         decision = account.pay(row.number, value, paid, reference, at, actor)
         before = account.invoice_named(row.number)
-        _apply(uow, order, account, decision, actor, at)
-        [stored] = uow.invoices.find(invoice_id=row.id)
-        result = invoice_out(*_invoice_from_row(uow, stored), paid)
+        [payment_id] = _apply(uow, order, account, decision, actor, at)
+        after = decision.account.invoice_named(row.number)
+        stored = (*after.payments[:-1], dataclasses.replace(after.payments[-1], id=payment_id))
+        result = invoice_out(dataclasses.replace(after, payments=stored), account.head, paid)
         uow.record(
             "payment.record",
             f"invoice:{row.number}",
