@@ -40,7 +40,6 @@ from acsa.domain.account import (
     MoneyAction,
     OrderAccount,
     Payment,
-    ReplacedLine,
     Replacement,
     Terms,
     Tranche,
@@ -58,6 +57,7 @@ from acsa.domain.ledger import (
 )
 from acsa.domain.money import Money, from_minor, minor_units, to_minor
 from acsa.domain.order import Action, Order, OrderLine, OrderStatus
+from acsa.domain.settlement import ReturnedLine
 from acsa.domain.vocabulary import Settlement
 
 ZERO = Decimal(0)
@@ -207,7 +207,7 @@ def replaced_value(line: OrderLine, before: Decimal, quantity: Decimal) -> Decim
     return (after - Money.of_product(before, line.unit_price, line.currency)).amount
 
 
-def a_valid_replacement(account: OrderAccount) -> list[ReplacedLine] | None:
+def a_valid_replacement(account: OrderAccount) -> list[ReturnedLine] | None:
     """Goods that may be returned now: part of one line, worth more than zero and no more than
     is awaiting replacement (found by halving the quantity), or None."""
     awaiting = account.awaiting_replacement
@@ -230,7 +230,7 @@ def a_valid_replacement(account: OrderAccount) -> list[ReplacedLine] | None:
                     high = middle
             high = low
         if replaced_value(line, before, high) > 0:
-            return [ReplacedLine(line.number, line.category, high, line.nsn)]
+            return [ReturnedLine(line.number, line.category, high, line.nsn)]
     return None
 
 
@@ -495,7 +495,7 @@ class AccountMachine(RuleBasedStateMachine):
             }[how]
             if data.draw(st.booleans()):  # the NSN as written with or without dashes
                 nsn = nsn.replace("-", "") if nsn else nsn
-            returned.append(ReplacedLine(number, category, quantity, nsn))
+            returned.append(ReturnedLine(number, category, quantity, nsn))
         day = self.on(offset)
         expected, value = self.expect_replacement(returned, day)
         old = self.account
@@ -518,7 +518,7 @@ class AccountMachine(RuleBasedStateMachine):
         self.saw(day)
 
     def expect_replacement(
-        self, returned: list[ReplacedLine], day: date
+        self, returned: list[ReturnedLine], day: date
     ) -> tuple[set[str] | None, Decimal]:
         """The codes a replacement is refused with (None: done) and its value when done."""
         model = self.model
@@ -818,7 +818,7 @@ class AccountMachine(RuleBasedStateMachine):
                 with pytest.raises(AcsaError):
                     a.replace(
                         day,
-                        [ReplacedLine(line.number, line.category, line.quantity, line.nsn)],
+                        [ReturnedLine(line.number, line.category, line.quantity, line.nsn)],
                         "",
                         AT,
                         ACTOR,
@@ -870,7 +870,7 @@ def account(
 
 
 def fuel(quantity: str, category: str = "fuel", nsn: str | None = "9130-01-031-5816") -> list:
-    return [ReplacedLine(1, category, Decimal(quantity), nsn)]
+    return [ReturnedLine(1, category, Decimal(quantity), nsn)]
 
 
 DAY = date(2026, 10, 20)
@@ -940,7 +940,7 @@ def test_replacement_mismatch_on_kind_nsn_line_or_quantity():
         fuel("1", nsn="9130-01-031-5817"),
         fuel("1", nsn=None),
         fuel("0"),
-        [ReplacedLine(2, "fuel", Decimal(1), "9130-01-031-5816")],
+        [ReturnedLine(2, "fuel", Decimal(1), "9130-01-031-5816")],
     ):
         with pytest.raises(AcsaError) as refused:
             rik.replace(DAY, returned, "", AT, ACTOR)

@@ -190,32 +190,6 @@ class Invoice:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplacedLine:
-    """Goods returned against one line of the order.
-
-    Attributes:
-        line: the order line's number; category and nsn: as on the line.
-        quantity: how much was returned, in the line's unit of issue.
-        description: what was returned, in words.
-    """
-
-    line: int
-    category: str
-    quantity: Decimal
-    nsn: str | None = None
-    description: str = ""
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "category": self.category,
-            "nsn": self.nsn,
-            "quantity": str(self.quantity),
-            "description": self.description,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Replacement:
     """A replacement in kind: the same goods returned, valued at the order's prices.
 
@@ -227,7 +201,7 @@ class Replacement:
 
     day: date
     value: Decimal
-    lines: tuple[ReplacedLine, ...]
+    lines: tuple[ReturnedLine, ...]
     note: str = ""
     at: datetime | None = None
     actor: str = ""
@@ -298,6 +272,12 @@ class Conversion:
 
 
 InKind = Replacement | EqualValueExchange | Conversion
+#: The ledger entry (and stored settlement) kind of each record in kind.
+ENTRY_KIND: dict[type[InKind], EntryKind] = {
+    Replacement: EntryKind.REPLACEMENT,
+    EqualValueExchange: EntryKind.EXCHANGE,
+    Conversion: EntryKind.CONVERSION,
+}
 _IN_KIND_NAMES: dict[type[InKind], str] = {
     Replacement: "replacement in kind",
     EqualValueExchange: "equal value exchange",
@@ -371,10 +351,6 @@ class OrderAccount:
     @property
     def currency(self) -> str:
         return self.head.currency
-
-    @property
-    def settled_in_kind_method(self) -> bool:
-        return self.head.in_kind
 
     @property
     def received(self) -> Decimal:
@@ -459,16 +435,11 @@ class OrderAccount:
         return min((t.day for t in self.receipts), default=None)
 
     @property
-    def last_settled(self) -> date | None:
-        days = [d for d in (i.last_paid for i in self.invoices) if d is not None]
-        days.extend(r.day for r in self.in_kind)
-        return max(days, default=None)
-
-    @property
     def last_activity(self) -> date | None:
+        """The day of the latest receipt, payment, settlement in kind or conversion."""
         days = [t.day for t in self.receipts]
-        days.extend(c.day for c in self.conversions)
-        days.extend(d for d in (self.last_settled,) if d is not None)
+        days.extend(r.day for r in self.in_kind)
+        days.extend(d for d in (i.last_paid for i in self.invoices) if d is not None)
         return max(days, default=None)
 
     def uninvoiced_tranches(self) -> list[Tranche]:
@@ -613,7 +584,7 @@ class OrderAccount:
     def replace(
         self,
         day: date,
-        returned: Sequence[ReplacedLine],
+        returned: Sequence[ReturnedLine],
         note: str,
         at: datetime,
         actor: str,
@@ -624,7 +595,7 @@ class OrderAccount:
         value, _after = replacement_value(
             self.currency,
             self.lines,
-            [ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in returned],
+            returned,
             self.replaced_per_line(),
         )
         check_in_kind_value(
@@ -632,7 +603,7 @@ class OrderAccount:
         )
         record = Replacement(day, value.amount, tuple(returned), note, at, actor)
         body = {"date": day, "lines": [x.as_record() for x in returned], "note": note}
-        return self._settle_in_kind(record, EntryKind.REPLACEMENT, note, (Kind.REPLACEMENT, body))
+        return self._settle_in_kind(record, note, (Kind.REPLACEMENT, body))
 
     def exchange(
         self,
@@ -676,9 +647,7 @@ class OrderAccount:
             "agreed_by": agreed_by,
             "valuation_note": valuation_note,
         }
-        return self._settle_in_kind(
-            record, EntryKind.EXCHANGE, valuation_note, (Kind.EXCHANGE, body)
-        )
+        return self._settle_in_kind(record, valuation_note, (Kind.EXCHANGE, body))
 
     def convertible(self, as_of: date) -> tuple[Decimal, date] | None:
         """What converts to cash on ``as_of`` and the deadline that passed, or None."""
@@ -841,11 +810,10 @@ class OrderAccount:
     def _settle_in_kind(
         self,
         record: Replacement | EqualValueExchange,
-        kind: EntryKind,
         memo: str,
         document: tuple[Kind, dict[str, Any]],
     ) -> Decision:
-        head = self.head
+        head, kind = self.head, ENTRY_KIND[type(record)]
         stamp = Stamp(
             record.day,
             record.at or datetime.min,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.money import Money
@@ -70,13 +71,28 @@ def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str
 
 @dataclass(frozen=True, slots=True)
 class ReturnedLine:
-    """Goods returned in kind against one line of the order."""
+    """Goods returned in kind against one line of the order.
+
+    Attributes:
+        line: the order line's number; category and nsn: as on the line.
+        quantity: how much was returned, in the line's unit of issue.
+        description: what was returned, in words.
+    """
 
     line: int
     category: str
     quantity: Decimal
     nsn: str | None = None
     description: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "category": self.category,
+            "nsn": self.nsn,
+            "quantity": str(self.quantity),
+            "description": self.description,
+        }
 
 
 def replacement_value(

@@ -55,7 +55,6 @@ from acsa.domain.account import (
     Invoice,
     OrderAccount,
     Payment,
-    ReplacedLine,
     Terms,
     Tranche,
 )
@@ -69,7 +68,7 @@ from acsa.domain.ledger import (
 from acsa.domain.money import Money, fits_minor_units
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
-from acsa.domain.settlement import invoice_number, settled_in_kind
+from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
 from acsa.domain.vocabulary import Settlement
 
 #: Problems reported at most in one refusal; reading stops there.
@@ -771,14 +770,14 @@ class _Replay:
 
     def _replace(self, day: date) -> None:
         record, order = self.record, self.order
-        returned: list[ReplacedLine] = []
+        returned: list[ReturnedLine] = []
         rows: list[LineRecord] = []
         for line, given in zip(order.lines, record.lines, strict=True):
             q = given.replaced_quantity
             q = line.quantity_received if q is None else q
             if q > 0:
                 returned.append(
-                    ReplacedLine(line.number, line.category, q, line.nsn, line.description)
+                    ReturnedLine(line.number, line.category, q, line.nsn, line.description)
                 )
                 rows.append(given)
         if not returned:

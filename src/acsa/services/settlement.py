@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Row
 
+from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.account import (
@@ -22,9 +23,6 @@ from acsa.domain.account import (
     Invoice,
     MoneyAction,
     OrderAccount,
-    Payment,
-    ReplacedLine,
-    Terms,
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.money import (
@@ -36,7 +34,7 @@ from acsa.domain.money import (
     to_minor,
 )
 from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
-from acsa.domain.settlement import invoice_number, settled_in_kind
+from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
 from acsa.ledger_schemas import (
     ConversionOut,
     ExchangeIn,
@@ -49,22 +47,16 @@ from acsa.ledger_schemas import (
 )
 from acsa.schemas import parse_model
 from acsa.services.audit import order_state
+from acsa.services.ledger import order_debts, terms_reader
 from acsa.services.orders import load_order
 
 # --- what an order owes -----------------------------------------------------------------------
 
 
-def terms_of(uow: UnitOfWork, order: Order) -> Terms:
-    """The agreement text governing the order date: its deadline and payment term."""
-    agreement = uow.agreements.get(order.agreement_id)
-    assert agreement is not None, "an order's agreement exists (foreign key)"
-    version = agreement.version_on(order.order_date)
-    return Terms(version.replacement_deadline_days, version.payment_term_days)
-
-
 def load_account(uow: UnitOfWork, order: Order) -> OrderAccount:
-    """The account of ``order``, loaded in ``uow`` (held with the order when it writes)."""
-    return uow.order_accounts.load(order, terms_of(uow, order))
+    """The account of ``order``, loaded in ``uow`` (held with the order when it writes), under
+    the terms of the agreement text governing its order date."""
+    return uow.order_accounts.load(order, terms_reader(uow)(AccountHead.of(order)))
 
 
 def _apply(
@@ -112,8 +104,6 @@ def order_account(uow: UnitOfWork, order_id: int) -> OrderAccountOut:
 def closable(uow: UnitOfWork, order_ids: Sequence[int]) -> set[int]:
     """Of ``order_ids``, the received orders whose accounts owe nothing: those that may be
     closed now."""
-    from acsa.services.ledger import terms_reader
-
     with uow:
         accounts = uow.order_accounts.load_ids(order_ids, terms_reader(uow))
     return {a.head.order for a in accounts if MoneyAction.CLOSE in a.actions()}
@@ -123,8 +113,6 @@ def money_waiting(uow: UnitOfWork, nation: str) -> list[tuple[OrderAccount, Mone
     """Settlement steps waiting for ``nation``: received value it supplied and has not
     invoiced, invoices it owes and has not paid, in-kind debt it owes still to return, and
     settled orders to close; each with the order's account."""
-    from acsa.services.ledger import order_debts
-
     with uow:
         accounts = order_debts(uow, nation=nation)
     found: list[tuple[OrderAccount, MoneyAction]] = []
@@ -181,32 +169,9 @@ def invoice_out(invoice: Invoice, head: AccountHead, as_of: date) -> InvoiceOut:
 
 def _invoice_from_row(uow: UnitOfWork, row: Row[Any]) -> tuple[Invoice, AccountHead]:
     """An invoice row with its payments, and the head of its order (for the presenter)."""
-    currency = row.currency
-    payments = tuple(
-        Payment(
-            row.number,
-            from_minor(p.amount_minor, p.currency),
-            p.paid,
-            p.reference,
-            p.at,
-            p.actor,
-            p.id,
-        )
-        for p in uow.invoices.payments(row.id)
-    )
-    invoice = Invoice(
-        row.number,
-        row.kind,
-        from_minor(row.amount_minor, currency),
-        row.issued,
-        row.due,
-        payments,
-        row.at,
-        row.actor,
-        row.id,
-    )
-    head = AccountHead(row.order_id, row.issuer, row.debtor, currency, "", OrderStatus.RECEIVED)
-    return invoice, head
+    payments = [payment_from_row(p, row.number) for p in uow.invoices.payments(row.id)]
+    head = AccountHead(row.order_id, row.issuer, row.debtor, row.currency, "", OrderStatus.RECEIVED)
+    return invoice_from_row(row, payments), head
 
 
 def _invoice_number(uow: UnitOfWork, order: Order, issued: date, number: str | None) -> str:
@@ -246,9 +211,10 @@ def issue_invoice(
     return result
 
 
-def _find_invoice(uow: UnitOfWork, reference: str) -> Row[Any]:
-    """The invoice by number or id; one whose order the unit of work's guard refuses is
-    answered as not found (or forbidden), like the order itself."""
+def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[Row[Any], Order]:
+    """The invoice by number or id and its order (held, in a writing unit of work); one whose
+    order the unit of work's guard refuses is answered as not found (or forbidden), like the
+    order itself."""
     rows = uow.invoices.find(number=reference)
     if not rows and reference.isdigit() and int(reference) < 2**31:
         rows = uow.invoices.find(invoice_id=int(reference))
@@ -263,17 +229,16 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> Row[Any]:
     )
     if not rows:
         raise missing
-    if uow.guard is not None:
-        try:
-            load_order(uow, rows[0].order_id)
-        except NotFoundError:
-            raise missing from None
-    return rows[0]
+    try:
+        order = load_order(uow, rows[0].order_id)
+    except NotFoundError:
+        raise missing from None
+    return rows[0], order
 
 
 def get_invoice(uow: UnitOfWork, reference: str, as_of: date | None = None) -> InvoiceOut:
     with uow:
-        invoice, head = _invoice_from_row(uow, _find_invoice(uow, reference))
+        invoice, head = _invoice_from_row(uow, _find_invoice(uow, reference)[0])
         return invoice_out(invoice, head, as_of or utc_now().date())
 
 
@@ -305,8 +270,7 @@ def record_payment(
     its account is read, so what is unpaid is what the last committed payment left."""
     at = now or utc_now()
     with uow:
-        row = _find_invoice(uow, invoice)
-        order = load_order(uow, row.order_id)
+        row, order = _find_invoice(uow, invoice)
         account = load_account(uow, order)
         value = _amount(amount, currency or row.currency)
         decision = account.pay(row.number, value, paid, reference, at, actor)
@@ -395,7 +359,7 @@ def replace(
     at = now or utc_now()
     day = doc.date or at.date()
     returned = [
-        ReplacedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
+        ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
     ]
     with uow:
         order = load_order(uow, order_id)

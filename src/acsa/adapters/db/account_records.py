@@ -16,6 +16,7 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.ledger_queries import LedgerQueries
 from acsa.adapters.db.repository import line_from_row
 from acsa.domain.account import (
+    ENTRY_KIND,
     AccountHead,
     Conversion,
     Decision,
@@ -25,28 +26,29 @@ from acsa.domain.account import (
     Invoice,
     OrderAccount,
     Payment,
-    ReplacedLine,
     Replacement,
     Terms,
     Tranche,
     account_of,
 )
+from acsa.domain.ledger import EntryKind
 from acsa.domain.money import from_minor, to_minor
 from acsa.domain.order import Order, OrderLine, OrderStatus
+from acsa.domain.settlement import ReturnedLine
 
 TermsOf = Callable[[AccountHead], Terms]
 
 
 def _in_kind(row: Row[Any], currency: str) -> InKind:
     value = from_minor(int(row.value_minor), currency)
-    lines = list(getattr(row, "lines", None) or [])
-    common = {"at": getattr(row, "at", None), "actor": getattr(row, "actor", ""), "id": row.id}
-    if row.kind == "replacement":
+    lines = list(row.lines or [])
+    common = {"at": row.at, "actor": row.actor, "id": row.id}
+    if row.kind == EntryKind.REPLACEMENT.value:
         return Replacement(
             row.effective,
             value,
             tuple(
-                ReplacedLine(
+                ReturnedLine(
                     int(x["line"]),
                     str(x["category"]),
                     Decimal(str(x["quantity"])),
@@ -55,10 +57,10 @@ def _in_kind(row: Row[Any], currency: str) -> InKind:
                 )
                 for x in lines
             ),
-            getattr(row, "note", ""),
+            row.note,
             **common,
         )
-    if row.kind == "exchange":
+    if row.kind == EntryKind.EXCHANGE.value:
         return EqualValueExchange(
             row.effective,
             value,
@@ -72,23 +74,38 @@ def _in_kind(row: Row[Any], currency: str) -> InKind:
                 )
                 for x in lines
             ),
-            getattr(row, "agreed_by", ""),
-            getattr(row, "note", ""),
+            row.agreed_by,
+            row.note,
             **common,
         )
-    return Conversion(row.effective, value, None, getattr(row, "note", ""), **common)
+    return Conversion(row.effective, value, None, row.note, **common)
 
 
-def _invoice(row: Row[Any]) -> Invoice:
+def invoice_from_row(row: Row[Any], payments: Sequence[Payment] = ()) -> Invoice:
+    """An invoices row as the domain's Invoice, with ``payments``."""
     return Invoice(
         number=row.number,
         kind=row.kind,
         amount=from_minor(int(row.amount_minor), row.currency),
         issued=row.issued,
         due=row.due,
-        at=getattr(row, "at", None),
-        actor=getattr(row, "actor", ""),
-        id=getattr(row, "id", None),
+        payments=tuple(payments),
+        at=row.at,
+        actor=row.actor,
+        id=row.id,
+    )
+
+
+def payment_from_row(row: Row[Any], invoice: str) -> Payment:
+    """A payments row (of invoice number ``invoice``) as the domain's Payment."""
+    return Payment(
+        invoice,
+        from_minor(int(row.amount_minor), row.currency),
+        row.paid,
+        row.reference,
+        row.at,
+        row.actor,
+        row.id,
     )
 
 
@@ -141,11 +158,18 @@ class OrderAccounts:
         return [built[h.order] for h in heads if built[h.order].receipts or not with_receipts_only]
 
     def load_ids(
-        self, ids: Sequence[int], terms_of: TermsOf, with_lines: bool = False
+        self,
+        ids: Sequence[int],
+        terms_of: TermsOf,
+        as_of: date | None = None,
+        with_lines: bool = False,
     ) -> list[OrderAccount]:
-        """Accounts of the orders ``ids`` (those that exist), by order id."""
+        """Accounts of the orders ``ids`` (those that exist), by order id, with what was
+        recorded on them by ``as_of`` (everything when None)."""
         scope = select(t.orders.c.id).where(t.orders.c.id.in_(list(ids)))
-        return self.load_many(scope, terms_of, with_receipts_only=False, with_lines=with_lines)
+        return self.load_many(
+            scope, terms_of, as_of, with_receipts_only=False, with_lines=with_lines
+        )
 
     def _lines(self, scope: Select[tuple[int]]) -> dict[int, list[OrderLine]]:
         """The lines of the orders in ``scope``, by order id, in line order."""
@@ -194,20 +218,10 @@ class OrderAccounts:
             settlement_query = settlement_query.where(s.c.effective <= as_of)
         invoices: dict[int, list[Invoice]] = defaultdict(list)
         for row in self.conn.execute(invoice_query):
-            invoices[row.order_id].append(_invoice(row))
+            invoices[row.order_id].append(invoice_from_row(row))
         payments: dict[int, dict[str, list[Payment]]] = defaultdict(lambda: defaultdict(list))
         for row in self.conn.execute(payment_query):
-            payments[row.order_id][row.number].append(
-                Payment(
-                    row.number,
-                    from_minor(int(row.amount_minor), row.currency),
-                    row.paid,
-                    row.reference,
-                    row.at,
-                    row.actor,
-                    row.id,
-                )
-            )
+            payments[row.order_id][row.number].append(payment_from_row(row, row.number))
         in_kind: dict[int, list[InKind]] = defaultdict(list)
         for row in self.conn.execute(settlement_query):
             in_kind[row.order_id].append(_in_kind(row, currency[row.order_id]))
@@ -260,10 +274,9 @@ def settlement_values(head: AccountHead, record: InKind) -> dict[str, Any]:
     elif isinstance(record, EqualValueExchange):
         lines = [x.as_record() for x in record.lines]
         agreed_by, note = record.agreed_by, record.valuation_note
-    kind = {Replacement: "replacement", EqualValueExchange: "exchange", Conversion: "conversion"}
     return {
         "order_id": head.order,
-        "kind": kind[type(record)],
+        "kind": ENTRY_KIND[type(record)].value,
         "currency": head.currency,
         "value_minor": to_minor(record.value, head.currency),
         "effective": record.day,
