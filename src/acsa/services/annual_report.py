@@ -31,9 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pycountry
-from sqlalchemy import select
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
@@ -351,9 +349,7 @@ def _accounts(uow: UnitOfWork, orders: Sequence[Order], as_of: date) -> dict[int
     terms = terms_reader(uow)
     found: dict[int, OrderAccount] = {}
     for chunk in _chunks(ids):
-        scope = select(t.orders.c.id).where(t.orders.c.id.in_(list(chunk)))
-        loaded = uow.order_accounts.load_many(scope, terms, as_of, with_receipts_only=False)
-        found.update((a.head.order, a) for a in loaded)
+        found.update((a.head.order, a) for a in uow.order_accounts.load_ids(chunk, terms, as_of))
     return found
 
 

@@ -17,9 +17,8 @@ from functools import cache
 from typing import Any
 
 import pycountry
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Select
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.ledger_queries import STATES_WITH_RECEIPTS, LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
@@ -543,15 +542,15 @@ def _record_breaches(uow: UnitOfWork, nation: str | None) -> tuple[int, list[Bre
     """How many orders were checked (those ``nation`` is party to; None: all), and where their
     records break a money rule or differ from their postings, by order. Call inside ``with
     uow``."""
-    o = t.orders
+    queries = LedgerQueries(uow.connection)
     scope = LedgerQueries.order_scope(nation, None, [status.value for status in OrderStatus])
-    ids = list(uow.connection.execute(scope.order_by(o.c.id)).scalars())
+    ids = queries.order_ids(scope)
     terms = terms_reader(uow)
     found: list[BreachOut] = []
     for start in range(0, len(ids), VERIFY_CHUNK):
         chunk = ids[start : start + VERIFY_CHUNK]
-        part = scope.where(o.c.id >= chunk[0], o.c.id <= chunk[-1])
-        posted = _posted(uow.connection, part)
+        part = LedgerQueries.within(scope, chunk[0], chunk[-1])
+        posted = _posted(queries, part)
         accounts = uow.order_accounts.load_many(
             part, terms, with_receipts_only=False, with_lines=True
         )
@@ -564,33 +563,13 @@ def _record_breaches(uow: UnitOfWork, nation: str | None) -> tuple[int, list[Bre
     return len(ids), found
 
 
-def _posted(conn: Connection, scope: Select[tuple[int]]) -> dict[int, dict[EntryKind, Postings]]:
+def _posted(
+    queries: LedgerQueries, scope: Select[tuple[int]]
+) -> dict[int, dict[EntryKind, Postings]]:
     """What the supplier's book posted for each order in ``scope`` on entries of the kinds a
-    settlement record posts, summed per (account, currency); a reversal counts with the kind
-    of the entry it reverses."""
-    e, p, o = t.ledger_entries, t.ledger_postings, t.orders
-    original = e.alias("reversed_entry")
-    kind = func.coalesce(original.c.kind, e.c.kind)
-    query = (
-        select(
-            e.c.order_id,
-            kind.label("kind"),
-            p.c.account,
-            p.c.currency,
-            func.sum(p.c.amount_minor).label("minor"),
-        )
-        .join_from(e, p, p.c.entry_id == e.c.id)
-        .join(o, o.c.id == e.c.order_id)
-        .outerjoin(original, original.c.id == e.c.reverses)
-        .where(
-            e.c.order_id.in_(scope),
-            e.c.book == o.c.supplier,
-            kind.in_([k.value for k in SETTLING_KINDS]),
-        )
-        .group_by(e.c.order_id, kind, p.c.account, p.c.currency)
-    )
+    settlement record posts, per kind and (account, currency)."""
     found: dict[int, dict[EntryKind, Postings]] = defaultdict(lambda: defaultdict(dict))
-    for row in conn.execute(query):
+    for row in queries.supplier_postings(scope, [k.value for k in SETTLING_KINDS]):
         amount = from_minor(int(row.minor), row.currency)
         found[row.order_id][EntryKind(row.kind)][(row.account, row.currency)] = amount
     return found

@@ -150,6 +150,39 @@ class LedgerQueries:
                 query = query.where(or_(o.c.supplier == party, o.c.requester == party))
         return query
 
+    def order_ids(self, scope: Select[tuple[int]]) -> list[int]:
+        """The ids in ``scope``, in order."""
+        return [int(row.id) for row in self.conn.execute(scope.order_by(t.orders.c.id))]
+
+    @staticmethod
+    def within(scope: Select[tuple[int]], first: int, last: int) -> Select[tuple[int]]:
+        """The ids of ``scope`` from ``first`` to ``last`` (inclusive)."""
+        o = t.orders
+        return scope.where(o.c.id >= first, o.c.id <= last)
+
+    def supplier_postings(self, scope: Select[tuple[int]], kinds: Sequence[str]) -> list[Row[Any]]:
+        """(order_id, kind, account, currency, minor): what the supplier's book posted for
+        each order in ``scope`` on entries of ``kinds``, summed per account and currency; a
+        reversal counts with the kind of the entry it reverses."""
+        e, p, o = t.ledger_entries, t.ledger_postings, t.orders
+        original = e.alias("reversed_entry")
+        kind = func.coalesce(original.c.kind, e.c.kind)
+        query = (
+            select(
+                e.c.order_id,
+                kind.label("kind"),
+                p.c.account,
+                p.c.currency,
+                func.sum(p.c.amount_minor).label("minor"),
+            )
+            .join_from(e, p, p.c.entry_id == e.c.id)
+            .join(o, o.c.id == e.c.order_id)
+            .outerjoin(original, original.c.id == e.c.reverses)
+            .where(e.c.order_id.in_(scope), e.c.book == o.c.supplier, kind.in_(list(kinds)))
+            .group_by(e.c.order_id, kind, p.c.account, p.c.currency)
+        )
+        return self._all(query)
+
     def order_heads(self, scope: Select[tuple[int]]) -> list[Row[Any]]:
         o = t.orders
         return self._all(
