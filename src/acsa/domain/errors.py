@@ -91,6 +91,11 @@ class Code(StrEnum):
     DOCUMENT_CHAIN_BROKEN = "DOCUMENT_CHAIN_BROKEN"
     DOCUMENT_MISMATCH = "DOCUMENT_MISMATCH"
     BOOK_INVALID = "BOOK_INVALID"
+    # The HTTP edge (issue 13): bodies, paths and methods the API does not take.
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    BODY_TOO_DEEP = "BODY_TOO_DEEP"
+    PATH_NOT_FOUND = "PATH_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 
 
 @dataclass(frozen=True, slots=True)
