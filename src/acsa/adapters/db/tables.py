@@ -277,6 +277,19 @@ web_sessions = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+# Failed sign-ins per account name as typed (kind "account") and per client address (kind
+# "address"), for the throttle of acsa.domain.sign_in (migration 0005). A row is forgotten
+# after a quiet period unless it is locked; an admin unlocks it.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime(), nullable=False),
+    Column("locked_at", UtcDateTime()),
+)
+
 # Append-only; each record's hash covers its content and the previous record's hash.
 audit_log = Table(
     "audit_log",
