@@ -96,6 +96,9 @@ class Code(StrEnum):
     BODY_TOO_DEEP = "BODY_TOO_DEEP"
     PATH_NOT_FOUND = "PATH_NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    # Sign-in throttling (issue 13): too many failed sign-ins by a user name or an address.
+    SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED"
+    SIGN_IN_LOCKED = "SIGN_IN_LOCKED"
 
 
 @dataclass(frozen=True, slots=True)
