@@ -99,6 +99,11 @@ class Code(StrEnum):
     # Sign-in throttling (issue 13): too many failed sign-ins by a user name or an address.
     SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED"
     SIGN_IN_LOCKED = "SIGN_IN_LOCKED"
+    # The node inbox and outbox (issue 13): a document dated ahead of the receiver's clock;
+    # one set aside after its bounded attempts; no such document in the outbox.
+    DOCUMENT_FROM_THE_FUTURE = "DOCUMENT_FROM_THE_FUTURE"
+    DOCUMENT_SET_ASIDE = "DOCUMENT_SET_ASIDE"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)
