@@ -93,10 +93,11 @@ def test_the_registry_is_read_by_party_and_kept_by_admins(api: Api) -> None:
     )
     assert (missing.status_code, missing.json()["code"]) == (404, "AGREEMENT_NOT_FOUND")
 
-    # A third nation's people do not see it; its admins, who keep the registry, do.
-    hidden = c.get("/agreements/JPN-NOR", headers=api.as_("FRA-viewer"))
-    assert (hidden.status_code, hidden.json()["code"]) == (404, "AGREEMENT_NOT_FOUND")
-    assert c.get("/agreements/JPN-NOR", headers=api.as_("FRA-admin")).status_code == 200
+    # A third nation's people do not see it, its admins neither (tests/api/
+    # test_agreement_access.py has the whole matrix, and the registry keeper who does).
+    for who in ("FRA-viewer", "FRA-admin"):
+        hidden = c.get("/agreements/JPN-NOR", headers=api.as_(who))
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "AGREEMENT_NOT_FOUND")
 
 
 def test_the_books_reports_and_order_form_of_an_invoiced_order(api: Api) -> None:

@@ -147,7 +147,12 @@ def test_documents_from_a_nation_not_party_or_the_wrong_side_are_refused(
     head = docs[-1]
     # A receipt is the requester's (AUS) to issue, not JPN's.
     receipt = dataclasses.replace(
-        head, id=str(uuid.uuid4()), kind=Kind.RECEIVE, seq=head.seq + 1, prev=head.hash, body={}
+        head,
+        id=str(uuid.uuid4()),
+        kind=Kind.RECEIVE,
+        seq=head.seq + 1,
+        prev=head.hash,
+        body={"lines": {"1": {"received": "1", "short": "0"}}},
     )
     _refused(aus, _signed(receipt, key).wire(), "DOCUMENT_WRONG_SIDE", 422)
     # An order between FRA and JPN sent to AUS: AUS is not party to it.

@@ -1,4 +1,9 @@
-"""acsa agreements list|show|add|amend."""
+"""acsa agreements list|show|add|amend.
+
+Run on the installation's own database, the command acts as its operator (the one who holds
+the database): it sees and changes every agreement. With a server it goes through the API
+with the token's rights: the agreements its nation is party to, changed by their admins (a
+registry keeper: all)."""
 
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List agreements, with their status today or on --as-of (through a server: those your
-    nation is party to; an admin's, all)."""
+    nation is party to; a registry keeper's, all)."""
     with refusals(as_json):
         api = remote(db)
         on = parse_day(as_of, "--as-of")
@@ -92,7 +97,8 @@ def show(
 
 @app.command()
 def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Add an agreement from a document (id, title, parties, versions)."""
+    """Add an agreement from a document (id, title, parties, versions); through a server, as
+    an admin of one of its parties or a registry keeper."""
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -113,7 +119,8 @@ def amend(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a new version (a new text or an amendment) to an agreement."""
+    """Add a new version (a new text or an amendment) to an agreement; through a server, as
+    an admin of one of its parties or a registry keeper."""
     with refusals(as_json):
         api = remote(db)
         if api is not None:

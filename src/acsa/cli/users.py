@@ -33,7 +33,8 @@ RoleOption = Annotated[
     list[str] | None,
     typer.Option(
         "--role",
-        help="viewer, requester, approver, logistics, finance, auditor or admin; repeat for "
+        help="viewer, requester, approver, logistics, finance, auditor, admin or "
+        "registry_keeper (every agreement; granted only by an installation admin); repeat for "
         "several (or give them comma-separated).",
         show_default=False,
     ),

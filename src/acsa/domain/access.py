@@ -5,6 +5,13 @@ is a party to it; everything else is answered as if it did not exist (NotFoundEr
 its existence does not leak. Among what they see, their roles decide what they may do, and some
 actions belong to one side only: the supplying nation accepts, rejects and delivers; the
 requesting nation places, submits, cancels and receives.
+
+Agreements follow the same rule: a nation sees the agreements it is party to, and one it is
+not party to is answered exactly as one that does not exist. An agreement is added or amended
+only by an admin of one of its two parties, or by a registry keeper: a separate, explicit role
+an installation admin grants on a shared installation (see :func:`require_role_grant`), which
+sees and may change every agreement. ``None`` as principal is the installation's operator (the
+CLI on the installation's own database), who may do everything.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ class Role(StrEnum):
     FINANCE = "finance"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    #: Keeps the registry of a shared installation: sees and changes every agreement. Only an
+    #: installation admin grants or takes it (see require_role_grant).
+    REGISTRY_KEEPER = "registry_keeper"
 
 
 class Permission(StrEnum):
@@ -63,8 +73,9 @@ def _rule(side: Side, *roles: Role) -> Rule:
     return Rule(frozenset(roles), side)
 
 
-#: The whole policy. Admins manage users and the registry; they act on orders only through
-#: the roles they also hold.
+#: The whole policy. Admins manage users and their nation's agreements (registry keepers: every
+#: agreement, see require_registry_change); they act on orders only through the roles they
+#: also hold.
 RULES: dict[Permission, Rule] = {
     Permission.VIEW: _rule(Side.EITHER, *Role),
     Permission.PLACE: _rule(Side.REQUESTER, Role.REQUESTER),
@@ -82,7 +93,7 @@ RULES: dict[Permission, Rule] = {
     Permission.CLOSE: _rule(Side.EITHER, Role.FINANCE),
     Permission.READ_AUDIT: _rule(Side.EITHER, Role.AUDITOR, Role.ADMIN),
     Permission.MANAGE_USERS: _rule(Side.EITHER, Role.ADMIN),
-    Permission.MANAGE_REGISTRY: _rule(Side.EITHER, Role.ADMIN),
+    Permission.MANAGE_REGISTRY: _rule(Side.EITHER, Role.ADMIN, Role.REGISTRY_KEEPER),
 }
 
 
@@ -181,4 +192,84 @@ def require_permission(principal: Principal, permission: Permission) -> None:
     roles = " or ".join(sorted(r.value for r in RULES[permission].roles))
     raise ForbiddenError.single(
         Code.FORBIDDEN, "permission", f"{permission.value} needs the role {roles}"
+    )
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+def keeps_registry(principal: Principal | None) -> bool:
+    """Whether ``principal`` sees and may change every agreement: the installation's operator
+    (None) or a registry keeper."""
+    return principal is None or Role.REGISTRY_KEEPER in principal.roles
+
+
+def sees_agreement(principal: Principal | None, parties: tuple[str, str] | list[str]) -> bool:
+    """Whether ``principal`` may see an agreement between ``parties``: its nation is one of
+    them, or it keeps the registry."""
+    return keeps_registry(principal) or (principal is not None and sees(principal, parties))
+
+
+def require_agreement_visible(
+    principal: Principal | None, parties: tuple[str, str] | list[str], not_found: Violation
+) -> None:
+    """Refuse with ``not_found`` (as if it did not exist) an agreement ``principal`` may not
+    see."""
+    if not sees_agreement(principal, parties):
+        raise NotFoundError([not_found])
+
+
+def may_change_agreement(principal: Principal | None, parties: tuple[str, str] | list[str]) -> bool:
+    """Whether ``principal`` may add or amend an agreement between ``parties``: an admin of one
+    of them, or one who keeps the registry."""
+    if keeps_registry(principal):
+        return True
+    assert principal is not None
+    return Role.ADMIN in principal.roles and sees(principal, parties)
+
+
+def require_registry_change(
+    principal: Principal | None,
+    parties: tuple[str, str] | list[str],
+    not_found: Violation | None = None,
+) -> None:
+    """Refuse a change of an agreement between ``parties`` unless ``principal`` may make it.
+    With ``not_found`` (the agreement exists), one ``principal`` may not see is answered as
+    not found; otherwise (a new agreement, whose parties the caller gave) FORBIDDEN, naming
+    only those parties."""
+    if not_found is not None:
+        require_agreement_visible(principal, parties, not_found)
+    if may_change_agreement(principal, parties):
+        return
+    assert principal is not None
+    between = " and ".join(parties)
+    raise ForbiddenError.single(
+        Code.FORBIDDEN,
+        "parties",
+        f"an agreement between {between} is added or amended by an admin of {between} or by "
+        f"a registry keeper; {principal.name} ({principal.nation}) holds "
+        f"{', '.join(sorted(r.value for r in principal.roles)) or 'no role'}",
+    )
+
+
+def installation_admin(principal: Principal | None) -> bool:
+    """The installation's operator (None), or an admin who also keeps the registry."""
+    return principal is None or {Role.ADMIN, Role.REGISTRY_KEEPER} <= principal.roles
+
+
+def require_role_grant(
+    principal: Principal | None, before: frozenset[Role], after: frozenset[Role]
+) -> None:
+    """Refuse a change of an account that holds or would hold the registry-keeper role (its
+    roles, password or state) unless ``principal`` is an installation admin: a nation's admin
+    may not make themselves or anyone a keeper of other nations' agreements, nor take over a
+    keeper's account."""
+    if Role.REGISTRY_KEEPER not in before | after or installation_admin(principal):
+        return
+    raise ForbiddenError.single(
+        Code.FORBIDDEN,
+        "roles",
+        f"{Role.REGISTRY_KEEPER.value} is granted, taken or its account changed only by an "
+        "installation admin (the operator on the installation, or an admin who is a registry "
+        "keeper)",
     )

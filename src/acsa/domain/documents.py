@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Action, Event, Order
 
@@ -165,43 +167,118 @@ def _invalid(field: str, message: str) -> AcsaError:
     return AcsaError.single(Code.DOCUMENT_INVALID, field, message)
 
 
+def parse_wire(wire: bytes) -> Document:
+    """A document from the bytes a partner sent: its size and nesting depth are bounded before
+    it is parsed (DOCUMENT_INVALID naming ``document``), then ``parse``."""
+    if len(wire) > limits.DOCUMENT_BYTES_MAX:
+        raise _invalid(
+            "document",
+            f"the document is {len(wire):,} bytes long; at most "
+            f"{limits.DOCUMENT_BYTES_MAX:,} are taken",
+        )
+    if limits.json_text_depth(wire) > limits.JSON_DEPTH_MAX:
+        raise _invalid(
+            "document",
+            f"the document nests deeper than {limits.JSON_DEPTH_MAX} levels of objects and lists",
+        )
+    try:
+        data = json.loads(wire)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise _invalid("document", "the body is not a JSON document") from None
+    return parse(data)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HASH = re.compile(r"[0-9a-f]{64}")
+_NATION = re.compile(r"[A-Z]{3}")
+_FINGERPRINT = re.compile(r"[0-9a-f]{4}(:[0-9a-f]{4}){7}")
+_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{86}==")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The longest ``at`` (an ISO 8601 time with microseconds and its offset) taken.
+AT_CHARS_MAX = 40
+
+
+def _shaped(field: str, value: object, pattern: re.Pattern[str], what: str) -> Violation | None:
+    if isinstance(value, str) and pattern.fullmatch(value):
+        return None
+    shown = repr(value)[:40] if isinstance(value, str) else type(value).__name__
+    return Violation(Code.DOCUMENT_INVALID, field, f"{field} must be {what}, not {shown}")
+
+
+def _time(value: object) -> datetime:
+    """``at``: an ISO 8601 time with its UTC offset, within the dates acsa takes."""
+    if not isinstance(value, str) or len(value) > AT_CHARS_MAX:
+        raise _invalid("at", f"at must be an ISO 8601 time of at most {AT_CHARS_MAX} characters")
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid("at", f"at must be an ISO 8601 time, not {value!r}") from None
+    if at.tzinfo is None:
+        raise _invalid("at", "at must carry its UTC offset")
+    outside = limits.date_violation("at", at.date())
+    if outside is not None:
+        raise _invalid("at", outside.message)
+    return at
+
+
 def parse(data: Any) -> Document:
-    """A document from its JSON form; anything malformed is DOCUMENT_INVALID naming the field,
+    """A document from its JSON form; anything malformed is DOCUMENT_INVALID naming the field
+    (every field's type, form and bound, and the body's shape for its kind: see BODIES),
     another format version DOCUMENT_VERSION_UNSUPPORTED."""
     if not isinstance(data, dict):
         raise _invalid("document", "a document is a JSON object")
     if data.get("format") != FORMAT:
-        raise _invalid("format", f"format must be {FORMAT!r}, not {data.get('format')!r}")
-    if data.get("version") != VERSION:
+        shown = repr(data.get("format"))[:40]
+        raise _invalid("format", f"format must be {FORMAT!r}, not {shown}")
+    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
         raise AcsaError.single(
             Code.DOCUMENT_VERSION_UNSUPPORTED,
             "version",
-            f"document version {data.get('version')!r} is not understood here; "
+            f"document version {repr(data.get('version'))[:40]} is not understood here; "
             f"this node reads version {VERSION}",
         )
-    extra = set(data) - {*SIGNED_FIELDS, "signature"}
+    extra = sorted(str(k) for k in set(data) - {*SIGNED_FIELDS, "signature"})
     if extra:
-        raise _invalid(sorted(extra)[0], f"unknown field {sorted(extra)[0]!r}")
-    strings = ("id", "order", "prev", "issuer", "recipient", "key", "actor", "signature")
-    for name in strings:
-        if not isinstance(data.get(name), str) or not data[name]:
-            raise _invalid(name, f"{name} must be a non-empty string")
+        raise _invalid(extra[0][:64], f"unknown field {extra[0][:64]!r}")
+    missing = [n for n in (*SIGNED_FIELDS, "signature") if n not in data]
+    if missing:
+        raise _invalid(missing[0], f"{missing[0]} is missing")
+    shapes = (
+        ("id", _UUID, "a UUID in lower case"),
+        ("order", _UUID, "the order's uid, a UUID in lower case"),
+        ("prev", _HASH, "a SHA-256 in 64 lower-case hex digits"),
+        ("issuer", _NATION, "a nation's three-letter code"),
+        ("recipient", _NATION, "a nation's three-letter code"),
+        ("key", _FINGERPRINT, "a key fingerprint (8 groups of 4 hex digits)"),
+        ("signature", _SIGNATURE, "an Ed25519 signature in base64 (88 characters)"),
+    )
+    wrong = [v for name, p, what in shapes if (v := _shaped(name, data[name], p, what))]
+    if wrong:
+        raise AcsaError(wrong[:1])
     try:
-        kind = Kind(str(data.get("kind")))
+        kind = Kind(data["kind"]) if isinstance(data["kind"], str) else None
     except ValueError:
+        kind = None
+    if kind is None:
         known = ", ".join(k.value for k in Kind)
-        raise _invalid("kind", f"unknown kind {data.get('kind')!r}; one of: {known}") from None
-    seq = data.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise _invalid("seq", "seq must be a whole number from 1")
-    if not isinstance(data.get("body"), dict):
+        shown = repr(data["kind"])[:40]
+        raise _invalid("kind", f"unknown kind {shown}; one of: {known}")
+    seq = data["seq"]
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= limits.DOCUMENT_SEQ_MAX:
+        raise _invalid("seq", f"seq must be a whole number from 1 to {limits.DOCUMENT_SEQ_MAX:,}")
+    actor = data["actor"]
+    if not isinstance(actor, str) or not actor.strip():
+        raise _invalid("actor", "actor must be a non-empty string")
+    said = limits.text_violation("actor", actor)
+    if said is not None:
+        raise _invalid("actor", said.message)
+    at = _time(data["at"])
+    body = data["body"]
+    if not isinstance(body, dict):
         raise _invalid("body", "body must be a JSON object")
-    try:
-        at = datetime.fromisoformat(str(data.get("at")))
-    except ValueError:
-        raise _invalid("at", f"at must be an ISO 8601 time, not {data.get('at')!r}") from None
-    if at.tzinfo is None:
-        raise _invalid("at", "at must carry its UTC offset")
+    broken = body_violations(kind, body)
+    if broken:
+        raise AcsaError(broken)
     return Document(
         id=data["id"],
         kind=kind,
@@ -212,10 +289,301 @@ def parse(data: Any) -> Document:
         recipient=data["recipient"],
         key=data["key"],
         at=at,
-        actor=data["actor"],
-        body=data["body"],
+        actor=actor,
+        body=body,
         signature=data["signature"],
     )
+
+
+def time_violation(document: Document, now: datetime, max_skew: timedelta) -> Violation | None:
+    """DOCUMENT_FROM_THE_FUTURE when ``document`` is dated more than ``max_skew`` after
+    ``now`` (the issuing node's clock is ahead, or the time is made up)."""
+    ahead = document.at - now
+    if ahead <= max_skew:
+        return None
+    return Violation(
+        Code.DOCUMENT_FROM_THE_FUTURE,
+        "at",
+        f"document {document.id} is dated {document.at.isoformat()}, "
+        f"{int(ahead.total_seconds())} s ahead of this node's clock; at most "
+        f"{int(max_skew.total_seconds())} s ahead are taken (check both nodes' clocks)",
+    )
+
+
+# --- the shape of each kind's body -------------------------------------------------------------
+
+#: Checks one value at a path; the violations it finds (all DOCUMENT_INVALID).
+Check = Callable[[str, Any], list[Violation]]
+
+
+def _bad(field: str, message: str) -> list[Violation]:
+    return [Violation(Code.DOCUMENT_INVALID, field, message)]
+
+
+def _text(like: str | None = None, *, required: bool = False, null: bool = False) -> Check:
+    """A string bounded as the text field ``like`` (default: the field's own name), without
+    control characters but tab and line breaks; ``required``: not empty; ``null``: may be
+    null."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if value is None and null:
+            return []
+        if not isinstance(value, str):
+            return _bad(field, f"{field} must be a string{' or null' if null else ''}")
+        if required and not value.strip():
+            return _bad(field, f"{field} must not be empty")
+        bound = limits.text_bound(like or field)
+        if len(value) > bound:
+            return _bad(
+                field, f"{field} is {len(value):,} characters long; at most {bound} are allowed"
+            )
+        said = limits.text_violation(field, value, multiline=True)
+        return [] if said is None else _bad(field, said.message)
+
+    return check
+
+
+def _pattern(pattern: re.Pattern[str], what: str) -> Check:
+    def check(field: str, value: Any) -> list[Violation]:
+        found = _shaped(field, value, pattern, what)
+        return [] if found is None else [found]
+
+    return check
+
+
+def _day(field: str, value: Any) -> list[Violation]:
+    wrong = _shaped(field, value, _DAY, "a date written YYYY-MM-DD")
+    if wrong is not None:
+        return [wrong]
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return _bad(field, f"{field} {value!r} is not a date")
+    outside = limits.date_violation(field, day)
+    return [] if outside is None else _bad(field, outside.message)
+
+
+def _number(bound: limits.NumberBound) -> Check:
+    """A decimal written as a string, within ``bound`` (limits.number_violation)."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if not isinstance(value, str):
+            return _bad(field, f"{field} must be a decimal number written as a string")
+        _, violation = limits.number_violation(field, value, bound, Code.DOCUMENT_INVALID)
+        return [] if violation is None else [violation]
+
+    return check
+
+
+def _one_of(*choices: str) -> Check:
+    def check(field: str, value: Any) -> list[Violation]:
+        if isinstance(value, str) and value in choices:
+            return []
+        return _bad(field, f"{field} must be one of: {', '.join(choices)}")
+
+    return check
+
+
+def _whole(low: int, high: int) -> Check:
+    def check(field: str, value: Any) -> list[Violation]:
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return []
+        return _bad(field, f"{field} must be a whole number from {low} to {high}")
+
+    return check
+
+
+def _object(fields: Mapping[str, Check], optional: frozenset[str] = frozenset()) -> Check:
+    """A JSON object with exactly ``fields`` (those in ``optional`` may be left out)."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if not isinstance(value, dict):
+            return _bad(field, f"{field} must be a JSON object")
+        unknown = sorted(str(k) for k in value if k not in fields)
+        if unknown:
+            name = unknown[0][:64]
+            return _bad(f"{field}.{name}", f"{field} has an unknown field {name!r}")
+        found: list[Violation] = []
+        for name, inner in fields.items():
+            path = f"{field}.{name}"
+            if name not in value:
+                if name not in optional:
+                    found += _bad(path, f"{path} is missing")
+                continue
+            found += inner(path, value[name])
+        return found
+
+    return check
+
+
+def _list(item: Check, most: int) -> Check:
+    """A JSON list of 1 to ``most`` items, each as ``item`` says."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if not isinstance(value, list) or not value:
+            return _bad(field, f"{field} must be a non-empty list")
+        if len(value) > most:
+            return _bad(field, f"{field} has {len(value):,} items; at most {most} are allowed")
+        found: list[Violation] = []
+        for i, each in enumerate(value):
+            found += item(f"{field}[{i}]", each)
+        return found
+
+    return check
+
+
+_LINE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def _per_line(item: Check) -> Check:
+    """A JSON object from line numbers ("1", "2"...) to what each line says."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if not isinstance(value, dict) or not value:
+            return _bad(field, f"{field} must be a non-empty object of line numbers")
+        if len(value) > limits.ORDER_LINES_MAX:
+            return _bad(
+                field, f"{field} has {len(value):,} lines; at most {limits.ORDER_LINES_MAX}"
+            )
+        found: list[Violation] = []
+        for key, each in value.items():
+            if not _LINE_NUMBER.fullmatch(key) or int(key) > limits.ORDER_LINES_MAX:
+                return _bad(field, f"{field} has {key[:20]!r}, which is not a line number")
+            found += item(f"{field}.{key}", each)
+        return found
+
+    return check
+
+
+_NATION_CODE = _pattern(_NATION, "a nation's three-letter code")
+_CURRENCY = _pattern(_NATION, "a three-letter currency code")
+_INVOICE_NUMBER = _text("number", required=True)
+
+#: What each kind's body holds: its fields, their types, forms and bounds.
+BODIES: Mapping[Kind, Check] = {
+    Kind.ORDER: _object(
+        {
+            "agreement": _text("agreement_id", required=True),
+            "requester": _NATION_CODE,
+            "supplier": _NATION_CODE,
+            "activity": _text("activity", required=True),
+            "settlement": _text("settlement", required=True),
+            "order_date": _day,
+            "needed_by": _day,
+            "location": _text("location"),
+            "operation": _text("operation", null=True),
+            "requester_unit": _text("requester_unit", null=True),
+            "supplier_unit": _text("supplier_unit", null=True),
+            "fund_citation": _text("fund_citation", null=True),
+            "partner_reference": _text("partner_reference", null=True),
+            "remarks": _text("remarks", null=True),
+            "lines": _list(
+                _object(
+                    {
+                        "category": _text("category", required=True),
+                        "description": _text("description"),
+                        "nsn": _text("nsn", null=True),
+                        "quantity": _number(limits.QUANTITY),
+                        "unit": _text("unit"),
+                        "unit_price": _number(limits.PRICE),
+                        "currency": _CURRENCY,
+                    }
+                ),
+                limits.ORDER_LINES_MAX,
+            ),
+        }
+    ),
+    Kind.SUBMIT: _object({}),
+    Kind.CLOSE: _object({}),
+    Kind.ACCEPT: _object({"lines": _per_line(_number(limits.QUANTITY_OR_ZERO))}),
+    Kind.REJECT: _object({"reason": _text("reason")}, frozenset({"reason"})),
+    Kind.CANCEL: _object({"reason": _text("reason")}, frozenset({"reason"})),
+    Kind.DELIVER: _object({"lines": _per_line(_number(limits.QUANTITY))}),
+    Kind.RECEIVE: _object(
+        {
+            "lines": _per_line(
+                _object(
+                    {
+                        "received": _number(limits.QUANTITY_OR_ZERO),
+                        "short": _number(limits.QUANTITY_OR_ZERO),
+                    }
+                )
+            ),
+            "note": _text("note"),
+        },
+        frozenset({"note"}),
+    ),
+    Kind.INVOICE: _object(
+        {
+            "number": _INVOICE_NUMBER,
+            "kind": _one_of("cash", "conversion"),
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "issued": _day,
+            "due": _day,
+        }
+    ),
+    Kind.PAYMENT: _object(
+        {
+            "invoice": _INVOICE_NUMBER,
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "paid": _day,
+            "reference": _text("reference"),
+        }
+    ),
+    Kind.REPLACEMENT: _object(
+        {
+            "date": _day,
+            "lines": _list(
+                _object(
+                    {
+                        "line": _whole(1, limits.ORDER_LINES_MAX),
+                        "category": _text("category", required=True),
+                        "nsn": _text("nsn", null=True),
+                        "quantity": _number(limits.QUANTITY),
+                        "description": _text("description"),
+                    }
+                ),
+                limits.SETTLEMENT_LINES_MAX,
+            ),
+            "note": _text("note"),
+        }
+    ),
+    Kind.EXCHANGE: _object(
+        {
+            "date": _day,
+            "lines": _list(
+                _object(
+                    {
+                        "category": _text("category", required=True),
+                        "description": _text("description"),
+                        "quantity": _number(limits.QUANTITY),
+                        "unit": _text("unit"),
+                        "value": _number(limits.AMOUNT),
+                    }
+                ),
+                limits.SETTLEMENT_LINES_MAX,
+            ),
+            "agreed_by": _text("agreed_by"),
+            "valuation_note": _text("note"),
+        }
+    ),
+    Kind.CONVERSION: _object(
+        {
+            "as_of": _day,
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "invoice": _INVOICE_NUMBER,
+            "deadline": _day,
+        }
+    ),
+}
+
+
+def body_violations(kind: Kind, body: Mapping[str, Any]) -> list[Violation]:
+    """Where ``body`` is not the body of a ``kind`` document (fields named ``body.x``)."""
+    return BODIES[kind]("body", body)
 
 
 @dataclass(frozen=True, slots=True)

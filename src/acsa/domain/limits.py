@@ -13,9 +13,11 @@ at most ``AMOUNT_MAX`` and a book holds far fewer than a thousand such orders' w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from acsa.domain.errors import AcsaError, Code, Violation
 
@@ -54,8 +56,35 @@ PAGE_OFFSET_MAX = 10_000_000
 
 #: Request bodies: the API refuses a larger body before reading it (ACSA_MAX_BODY_BYTES).
 BODY_BYTES_DEFAULT = 1024 * 1024
+#: Request bodies that carry a file (a partner's book to reconcile, through the API or the
+#: page): their own bound (ACSA_MAX_UPLOAD_BYTES).
+UPLOAD_BYTES_DEFAULT = 64 * 1024 * 1024
+#: The largest either bound may be configured to.
+BODY_BYTES_CEILING = 1024 * 1024 * 1024
 #: Deepest nesting of a JSON document taken in (bodies, files, the node inbox).
 JSON_DEPTH_MAX = 32
+#: Largest signed document a node takes from a partner (bytes), checked before it is parsed.
+DOCUMENT_BYTES_MAX = 1024 * 1024
+#: Most documents one order's chain may hold (its ``seq``).
+DOCUMENT_SEQ_MAX = 100_000
+
+#: Sign-in and tokens (acsa.domain.sign_in): a failed sign-in's user name, as typed, is kept
+#: in the audit log cut to this many characters; a client address to this many.
+SIGN_IN_NAME_RECORDED_MAX = 100
+SIGN_IN_ADDRESS_CHARS_MAX = 64
+#: The largest any sign-in threshold (free failures, lock after N) may be configured to.
+SIGN_IN_FAILURES_CEILING = 10_000
+#: The longest delay between two sign-in attempts the throttle may be configured to (1 day),
+#: and the longest quiet period after which failures are forgotten (30 days).
+SIGN_IN_DELAY_S_CEILING = 86_400
+SIGN_IN_FORGET_MINUTES_CEILING = 43_200
+#: A token's lifetime: the default and the largest ACSA_TOKEN_MAX_DAYS may be set to.
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_CEILING = 3650
+#: The server's audit checkpoints (ACSA_CHECKPOINT_INTERVAL, seconds): default, least, most.
+CHECKPOINT_INTERVAL_S_DEFAULT = 3600
+CHECKPOINT_INTERVAL_S_MIN = 10
+CHECKPOINT_INTERVAL_S_MAX = 7 * 86_400
 
 #: Per text field: its bound in characters. A field not listed here is bounded by
 #: TEXT_CHARS_MAX.
@@ -84,7 +113,31 @@ TEXT_FIELDS: dict[str, int] = {
     "reason": TEXT_CHARS_MAX,
     "note": NOTE_CHARS_MAX,
     "remarks": NOTE_CHARS_MAX,
+    "valuation_note": NOTE_CHARS_MAX,
+    "receipt_note": NOTE_CHARS_MAX,
+    "exchanged_for": TEXT_CHARS_MAX,
+    "agreement": CODE_CHARS_MAX,
+    "order_ref": CODE_CHARS_MAX,
+    "invoice": 40,
+    "invoice_number": 40,
+    "payment_reference": NAME_CHARS_MAX,
+    "id": CODE_CHARS_MAX,
+    "order": CODE_CHARS_MAX,
+    "issuer": 3,
+    "recipient": 3,
+    "requester": 3,
+    "supplier": 3,
+    "party": 3,
 }
+
+#: Text fields that may span lines (tab, line feed and carriage return allowed).
+MULTILINE_FIELDS = frozenset(
+    {"description", "reason", "note", "remarks", "valuation_note", "receipt_note", "notes"}
+)
+#: A JSON Schema pattern for single-line text: no control characters (documents the rule in the
+#: OpenAPI document; the check itself is text_violation).
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 #: C0 and C1 control characters and DEL; tab, line feed and carriage return are allowed in
@@ -95,28 +148,50 @@ _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 @dataclass(frozen=True, slots=True)
 class NumberBound:
-    """The bounds of one kind of number: largest absolute value and most decimal places."""
+    """The bounds of one kind of number: largest value, most decimal places, and whether zero
+    is allowed (no number acsa takes may be negative)."""
 
     maximum: Decimal
     decimals: int
-    positive: bool = True
+    zero: bool = False
+
+    def rule(self) -> str:
+        low = "0" if self.zero else "more than 0"
+        return f"{low} to {self.maximum:,}, at most {self.decimals} decimal places"
 
 
+#: A quantity ordered, delivered or returned; QUANTITY_OR_ZERO: accepted or received.
 QUANTITY = NumberBound(QUANTITY_MAX, QUANTITY_DECIMALS_MAX)
-PRICE = NumberBound(PRICE_MAX, AMOUNT_DECIMALS_MAX, positive=False)
+QUANTITY_OR_ZERO = NumberBound(QUANTITY_MAX, QUANTITY_DECIMALS_MAX, zero=True)
+#: A unit price (a free item costs 0).
+PRICE = NumberBound(PRICE_MAX, AMOUNT_DECIMALS_MAX, zero=True)
+#: A money amount: an invoice, a payment, an exchange's value, a ceiling.
 AMOUNT = NumberBound(AMOUNT_MAX, AMOUNT_DECIMALS_MAX)
 
 
 def text_bound(field: str) -> int:
-    """The bound in characters of the text field named ``field`` (its last path segment)."""
-    name = field.rsplit(".", 1)[-1].split("[", 1)[0]
-    return TEXT_FIELDS.get(name, TEXT_CHARS_MAX)
+    """The bound in characters of the text field named ``field`` (its last path segment:
+    ``lines[0].description``, ``row 7: location``)."""
+    return TEXT_FIELDS.get(_name(field), TEXT_CHARS_MAX)
 
 
-def text_violation(field: str, value: str, *, multiline: bool = False) -> Violation | None:
+def _name(field: str) -> str:
+    return field.rsplit(".", 1)[-1].split("[", 1)[0].rsplit(": ", 1)[-1]
+
+
+def is_multiline(field: str) -> bool:
+    return _name(field) in MULTILINE_FIELDS
+
+
+def text_violation(
+    field: str, value: str, *, multiline: bool | None = None, bound: int | None = None
+) -> Violation | None:
     """Why ``value`` cannot be the text of ``field`` (too long, or a control character), or
-    None when it can."""
-    bound = text_bound(field)
+    None when it can. Multi-line fields (MULTILINE_FIELDS) may hold tabs and line breaks."""
+    if multiline is None:
+        multiline = is_multiline(field)
+    if bound is None:
+        bound = text_bound(field)
     if len(value) > bound:
         return Violation(
             Code.INVALID_FIELD,
@@ -135,7 +210,7 @@ def text_violation(field: str, value: str, *, multiline: bool = False) -> Violat
     return None
 
 
-def check_text(field: str, value: str, *, multiline: bool = False) -> str:
+def check_text(field: str, value: str, *, multiline: bool | None = None) -> str:
     """``value`` when it is a valid text for ``field``; else INVALID_FIELD naming the bound."""
     violation = text_violation(field, value, multiline=multiline)
     if violation is not None:
@@ -143,11 +218,41 @@ def check_text(field: str, value: str, *, multiline: bool = False) -> str:
     return value
 
 
-def number_violation(
-    field: str, value: object, bound: NumberBound, code: Code
+def text_violations(fields: Iterable[tuple[str, str | None]]) -> list[Violation]:
+    """Every text of ``fields`` (name, value; None is no text) that is too long or holds a
+    control character."""
+    found = (text_violation(name, value) for name, value in fields if value is not None)
+    return [v for v in found if v is not None]
+
+
+def json_text_violations(value: object, where: str = "") -> list[Violation]:
+    """Every string (keys too) in a parsed JSON value holding a control character other than
+    tab and line breaks, by its path; for documents checked as a whole (agreement files)."""
+    found: list[Violation] = []
+    stack: list[tuple[object, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            violation = text_violation(path or "document", item, multiline=True, bound=10**9)
+            if violation is not None:
+                found.append(violation)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                stack.append((str(key), f"{name} (its name)"))
+                stack.append((child, name))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+    return sorted(found, key=lambda v: v.field)
+
+
+def decimal_violation(
+    field: str, value: object, code: Code
 ) -> tuple[Decimal | None, Violation | None]:
-    """Parse ``value`` as a plain ASCII decimal within ``bound``: (the number, None), or
-    (None, the violation under ``code`` naming the field and the rule)."""
+    """Parse ``value`` as a plain ASCII decimal (``12``, ``-3.5``, ``0.25``; a str, an int or a
+    finite Decimal) of at most NUMBER_CHARS_MAX characters, whatever its size: (the number,
+    None), or (None, the violation under ``code`` naming the field and the rule). The form
+    only: ``number_violation`` judges the bounds."""
 
     def refuse(rule: str) -> tuple[Decimal | None, Violation | None]:
         return None, Violation(code, field, f"{field} {rule}")
@@ -155,10 +260,12 @@ def number_violation(
     if isinstance(value, bool | float):
         return refuse(f"must be an exact decimal written as a string, not {value!r}")
     if isinstance(value, int):
-        text = str(value)
+        text = str(value) if abs(value) < 10**NUMBER_CHARS_MAX else "9" * (NUMBER_CHARS_MAX + 1)
     elif isinstance(value, Decimal):
         if not value.is_finite():
             return refuse("must be a finite number")
+        if value.adjusted() > NUMBER_CHARS_MAX or value.adjusted() < -NUMBER_CHARS_MAX:
+            return refuse(f"is {value}; a number has at most {NUMBER_CHARS_MAX} characters")
         text = format(value, "f")
     elif isinstance(value, str):
         text = value
@@ -175,13 +282,28 @@ def number_violation(
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         return refuse("is not a decimal number")
+    return (number.copy_abs() if number.is_zero() else number), None
+
+
+def number_violation(
+    field: str, value: object, bound: NumberBound, code: Code
+) -> tuple[Decimal | None, Violation | None]:
+    """Parse ``value`` as a plain ASCII decimal within ``bound``: (the number, None), or
+    (None, the violation under ``code`` naming the field and the rule)."""
+    number, violation = decimal_violation(field, value, code)
+    if violation is not None or number is None:
+        return None, violation
+
+    def refuse(rule: str) -> tuple[Decimal | None, Violation | None]:
+        return None, Violation(code, field, f"{field} {rule}")
+
+    if number < 0 or (number == 0 and not bound.zero):
+        return refuse(f"is {number}; it must be {'0 or more' if bound.zero else 'more than 0'}")
     places = -int(number.as_tuple().exponent)
     if places > bound.decimals:
         return refuse(f"has {places} decimal places; at most {bound.decimals} are allowed")
-    if bound.positive and number <= 0:
-        return refuse("must be greater than zero")
-    if abs(number) > bound.maximum:
-        return refuse(f"is {text}; at most {bound.maximum:,} is allowed")
+    if number > bound.maximum:
+        return refuse(f"is {number}; at most {bound.maximum:,} is allowed")
     return number, None
 
 
@@ -213,12 +335,125 @@ def check_date(field: str, value: date) -> date:
     return value
 
 
+def count_violation(field: str, count: int, maximum: int) -> Violation | None:
+    """Why a list of ``count`` items is too long for ``field``, or None."""
+    if count <= maximum:
+        return None
+    return Violation(
+        Code.INVALID_FIELD, field, f"{field} has {count} items; at most {maximum} are allowed"
+    )
+
+
 def check_count(field: str, count: int, maximum: int) -> None:
     """Refuse a list of more than ``maximum`` items with INVALID_FIELD."""
-    if count > maximum:
+    violation = count_violation(field, count, maximum)
+    if violation is not None:
+        raise AcsaError([violation])
+
+
+_LINE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(field: str, value: object) -> date:
+    """A date given as ISO ``YYYY-MM-DD`` text (or a date) between DATE_MIN and DATE_MAX;
+    anything else (``0``, ``2026-1-5``, a timestamp) is INVALID_DATE naming the field."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return check_date(field, value)
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        shown = repr(value)[:40]
         raise AcsaError.single(
-            Code.INVALID_FIELD, field, f"{field} has {count} items; at most {maximum} are allowed"
+            Code.INVALID_DATE, field, f"{field} {shown} is not a date written YYYY-MM-DD"
         )
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise AcsaError.single(
+            Code.INVALID_DATE, field, f"{field} {value!r} is not a day of the calendar"
+        ) from None
+    return check_date(field, day)
+
+
+def line_quantities(
+    field: str,
+    given: Mapping[Any, object] | Sequence[tuple[object, object]] | None,
+    bound: NumberBound,
+) -> dict[int, Decimal] | None:
+    """Per-line quantities from a map of line number to quantity (a JSON object, a document's
+    body, the CLI's ``--line``): each key a plain line number (``1``, not ``01``, `` 1`` or
+    ``1.0``), at most ORDER_LINES_MAX of them, each value a plain decimal within ``bound``;
+    every problem at once, INVALID_FIELD for keys and INVALID_QUANTITY for values. Given as
+    (key, value) pairs, a line given twice is refused too."""
+    if given is None:
+        return None
+    if isinstance(given, Mapping):
+        pairs: list[tuple[object, object]] = list(given.items())
+    elif isinstance(given, list | tuple) and all(
+        isinstance(p, tuple) and len(p) == 2 for p in given
+    ):
+        pairs = list(given)
+    else:
+        raise AcsaError.single(
+            Code.INVALID_FIELD, field, f"{field} must map line numbers to quantities"
+        )
+    errors: list[Violation] = []
+    too_many = count_violation(field, len(pairs), ORDER_LINES_MAX)
+    if too_many is not None:
+        raise AcsaError([too_many])
+    found: dict[int, Decimal] = {}
+    for key, value in pairs:
+        text = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+        if not isinstance(text, str) or not _LINE_NUMBER.fullmatch(text):
+            errors.append(
+                Violation(
+                    Code.INVALID_FIELD,
+                    f"{field}[{str(key)[:20]!r}]",
+                    f"{field}: {str(key)[:20]!r} is not a line number; write line numbers as "
+                    f"plain whole numbers from 1 to {ORDER_LINES_MAX}",
+                )
+            )
+            continue
+        number = int(text)
+        if number in found:
+            errors.append(
+                Violation(
+                    Code.INVALID_FIELD,
+                    f"{field}[{number}]",
+                    f"{field}: line {number} is given twice; give each line once",
+                )
+            )
+            continue
+        name = f"{field}[{number}].quantity"
+        quantity, violation = number_violation(name, value, bound, Code.INVALID_QUANTITY)
+        if violation is not None or quantity is None:
+            errors.append(violation or Violation(Code.INVALID_QUANTITY, name, f"{name} is bad"))
+            continue
+        found[number] = quantity
+    if errors:
+        raise AcsaError(errors)
+    return found
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_text_depth(data: bytes, limit: int = JSON_DEPTH_MAX) -> int:
+    """The nesting depth of JSON text, counted before it is parsed (a parser recurses and fails
+    on deep enough text): brackets outside strings; stops once past ``limit`` (limit + 1)."""
+    depth = deepest = 0
+    for found in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', data)):
+        if found.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return limit + 1
+        else:
+            depth -= 1
+    return deepest
 
 
 def json_depth(value: object, limit: int = JSON_DEPTH_MAX) -> int:

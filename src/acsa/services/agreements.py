@@ -1,4 +1,9 @@
-"""The registry of agreements: list, show, add, amend, load the shipped registry."""
+"""The registry of agreements: list, show, add, amend, load the shipped registry.
+
+Access is decided here for every interface (API, web pages, CLI) from the unit of work's
+principal (None: the installation's operator): an agreement the principal may not see is
+answered exactly as one that does not exist, before anything of it is read or checked, and
+only an admin of one of its parties or a registry keeper changes it (domain/access.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +14,13 @@ from typing import Any
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.registry_file import shipped_registry
 from acsa.clock import utc_now
+from acsa.domain.access import (
+    keeps_registry,
+    require_registry_change,
+    sees_agreement,
+)
 from acsa.domain.agreement import Agreement
-from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas import (
     AgreementDoc,
     AgreementVersionDoc,
@@ -25,24 +35,39 @@ def list_agreements(
     party: str | None = None,
     as_of: date | None = None,
 ) -> list[Agreement]:
-    """Agreements (of ``party``), and with ``as_of`` only those signed by that date."""
+    """Agreements (of ``party``) the unit of work's principal may see, and with ``as_of`` only
+    those signed by that date."""
+    wanted = party.upper() if party else None
+    principal = uow.principal
     with uow:
-        found = uow.agreements.find(party.upper() if party else None)
+        if keeps_registry(principal):
+            found = uow.agreements.find(wanted)
+        else:
+            assert principal is not None
+            found = uow.agreements.find(principal.nation)
+    found = [a for a in found if wanted is None or wanted in a.parties]
     if as_of is not None:
         found = [a for a in found if a.signed_by(as_of)]
     return sorted(found, key=lambda a: (a.first_signed.latest, a.id))
 
 
+def not_found(agreement_id: str, hint: str = "") -> Violation:
+    """The one answer for an agreement that does not exist or may not be seen."""
+    return Violation(Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}{hint}")
+
+
+def visible_agreement(uow: UnitOfWork, agreement_id: str, hint: str = "") -> Agreement:
+    """The agreement ``agreement_id`` inside an open unit of work, if its principal may see
+    it; else AGREEMENT_NOT_FOUND (404), the same whether it exists or not."""
+    agreement = uow.agreements.get(agreement_id)
+    if agreement is None or not sees_agreement(uow.principal, agreement.parties):
+        raise NotFoundError([not_found(agreement_id, hint)])
+    return agreement
+
+
 def get_agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
     with uow:
-        agreement = uow.agreements.get(agreement_id)
-    if agreement is None:
-        raise NotFoundError.single(
-            Code.AGREEMENT_NOT_FOUND,
-            "agreement",
-            f"no agreement {agreement_id!r}",
-        )
-    return agreement
+        return visible_agreement(uow, agreement_id)
 
 
 def _valid_agreement(doc: AgreementDoc) -> Agreement:
@@ -57,14 +82,19 @@ def _valid_agreement(doc: AgreementDoc) -> Agreement:
 def add_agreement(
     uow: UnitOfWork, data: Any, now: datetime | None = None, actor: str = "operator"
 ) -> Agreement:
-    """Add a new agreement from its document; refused if the id is taken."""
+    """Add a new agreement from its document (an admin of one of its parties, or a registry
+    keeper); refused if the id is taken, saying nothing else of the agreement holding it."""
     agreement = _valid_agreement(parse_model(AgreementDoc, data))
+    require_registry_change(uow.principal, agreement.parties)
     with uow:
         if uow.agreements.get(agreement.id) is not None:
+            # Ids are one space for the whole installation, so a taken id cannot be hidden;
+            # the answer is the same whoever holds it and tells nothing of that agreement.
             raise AcsaError.single(
                 Code.AGREEMENT_EXISTS,
                 "id",
-                f"agreement {agreement.id} exists; amend it with `acsa agreements amend`",
+                f"the agreement id {agreement.id!r} is taken: choose another, or amend that "
+                "agreement if your nation is party to it",
             )
         uow.agreements.add(agreement, now or utc_now())
         uow.record("agreement.add", f"agreement:{agreement.id}", actor, None, data)
@@ -79,16 +109,15 @@ def amend_agreement(
     now: datetime | None = None,
     actor: str = "operator",
 ) -> Agreement:
-    """Append a new version (a new text or an amendment) to an agreement."""
+    """Append a new version (a new text or an amendment) to an agreement (an admin of one of
+    its parties, or a registry keeper). One the principal may not see is not found before
+    anything of it is checked, so no refusal tells of it."""
     doc = parse_model(AgreementVersionDoc, data)
     with uow:
         current = uow.agreements.get(agreement_id)
         if current is None:
-            raise NotFoundError.single(
-                Code.AGREEMENT_NOT_FOUND,
-                "agreement",
-                f"no agreement {agreement_id!r}",
-            )
+            raise NotFoundError([not_found(agreement_id)])
+        require_registry_change(uow.principal, current.parties, not_found(agreement_id))
         number = current.latest.version + 1
         if doc.version is not None and doc.version != number:
             raise AcsaError.single(

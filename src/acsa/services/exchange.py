@@ -1,9 +1,13 @@
 """The node and its partners: make the node's key, register partners, receive a partner's
-signed documents (applied through the same services as a local action, in one transaction),
-deliver ours from the outbox in order with retries and backoff, and report what is where."""
+signed documents (bounded and shape-checked before anything else, then applied through the same
+services as a local action, in one transaction), deliver ours from the outbox in order with
+retries and backoff (a refused document, or one set aside after its bounded attempts, holds
+only the later documents of its own order), send again what was refused, and report what is
+where."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, text
 
+from acsa.adapters.db import unit_of_work
 from acsa.adapters.db.exchange_repository import (
     NODE_KEY_FILE,
     NODE_NATION,
@@ -24,16 +29,63 @@ from acsa.adapters.db.exchange_repository import (
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey, fingerprint, parse_public, public_text, verify
 from acsa.clock import utc_now
-from acsa.domain.access import Principal
-from acsa.domain.documents import Document, Kind, chain_violation, issuing_nation, parse
+from acsa.domain.access import ForbiddenError, Permission, Principal, require_permission
+from acsa.domain.documents import (
+    Document,
+    Kind,
+    chain_violation,
+    issuing_nation,
+    parse_wire,
+    time_violation,
+)
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas import Party, parse_model
 from acsa.services import orders, settlement
 
+log = logging.getLogger("acsa.exchange")
+
 #: Longest wait between two attempts to reach a partner (seconds; ACSA_EXCHANGE_MAX_BACKOFF).
 ENV_MAX_BACKOFF = "ACSA_EXCHANGE_MAX_BACKOFF"
+DEFAULT_MAX_BACKOFF = 60.0
 FIRST_BACKOFF = 0.5
+#: How many times a document is sent before it is set aside (ACSA_EXCHANGE_MAX_ATTEMPTS).
+ENV_MAX_ATTEMPTS = "ACSA_EXCHANGE_MAX_ATTEMPTS"
+DEFAULT_MAX_ATTEMPTS = 20
+#: How far ahead of this node's clock a partner's document may be dated (seconds;
+#: ACSA_EXCHANGE_MAX_SKEW).
+ENV_MAX_SKEW = "ACSA_EXCHANGE_MAX_SKEW"
+DEFAULT_MAX_SKEW = 300.0
 INBOX_PATH = "/api/v1/exchange/documents"
+#: What a partner's node answers when it is up (the deliverer asks before setting aside a
+#: document that got no answer).
+HEALTH_PATH = "/healthz"
+#: Answers that say "not now" rather than "no": the document is sent again later.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+TRANSIENT_CODES = frozenset({Code.DOCUMENT_FROM_THE_FUTURE.value})
+
+
+def _setting(name: str, default: float, low: float, high: float) -> float:
+    """A number from the environment within [low, high]; the default when unset or unreadable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        log.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
+    if not low <= value <= high:
+        log.warning("%s=%s is outside %s..%s; using %s", name, raw, low, high, default)
+        return default
+    return value
+
+
+def max_attempts() -> int:
+    return int(_setting(ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS, 1, 1_000_000))
+
+
+def max_skew() -> timedelta:
+    return timedelta(seconds=_setting(ENV_MAX_SKEW, DEFAULT_MAX_SKEW, 0, 7 * 24 * 3600))
 
 
 class NodeOut(BaseModel):
@@ -68,6 +120,7 @@ class PartnerStatusOut(BaseModel):
     delivered: int
     refused: int
     received: int
+    held: int = 0
     next_attempt_at: datetime | None
     attempts: int
     last_error: str | None
@@ -76,6 +129,7 @@ class PartnerStatusOut(BaseModel):
 class OutboxEntryOut(BaseModel):
     partner: str
     status: str
+    set_aside: bool = False
     document: str
     kind: str
     order: str
@@ -97,6 +151,7 @@ class DeliveryOut(BaseModel):
     delivered: int
     refused: int
     waiting: dict[str, str]
+    set_aside: int = 0
 
 
 class _PartnerIn(BaseModel):
@@ -329,12 +384,18 @@ def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
         settlement.convert_one(uow, order_id, as_of, at, actor, number=number)
 
 
-def receive_document(engine: Engine, data: Any) -> ReceiptOut:
-    """Record a partner's signed document, or refuse it with its code and record nothing: an
-    unknown issuer or key, a bad signature, a nation not party to the order, the wrong side,
-    a document seen before (DOCUMENT_REPLAYED), a gap or a fork in the order's chain, or what
-    the order's rules refuse when the document is applied here."""
-    doc = parse(data)
+def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -> ReceiptOut:
+    """Record a partner's signed document, or refuse it with its code and record nothing: too
+    large, too deep or malformed in any field (DOCUMENT_INVALID naming it, checked before the
+    signature), dated more than ACSA_EXCHANGE_MAX_SKEW ahead of this node's clock
+    (DOCUMENT_FROM_THE_FUTURE), an unknown issuer or key, a bad signature, a nation not party
+    to the order, the wrong side, a document seen before (DOCUMENT_REPLAYED), a gap or a fork
+    in the order's chain, or what the order's rules refuse when the document is applied
+    here."""
+    doc = parse_wire(wire)
+    ahead = time_violation(doc, now or utc_now(), max_skew())
+    if ahead is not None:
+        raise AcsaError([ahead])
     uow = UnitOfWork(engine, hold=True, principal=Principal(doc.actor, doc.issuer))
     try:
         with uow:
@@ -397,23 +458,35 @@ class Answer:
 Send = Callable[[str, bytes], Answer]
 
 
+Probe = Callable[[str], bool]
+
+
 def _backoff(attempts: int) -> timedelta:
-    ceiling = float(os.environ.get(ENV_MAX_BACKOFF, "60"))
-    return timedelta(seconds=min(ceiling, FIRST_BACKOFF * 2 ** max(0, attempts - 1)))
+    ceiling = _setting(ENV_MAX_BACKOFF, DEFAULT_MAX_BACKOFF, 0, 24 * 3600)
+    return timedelta(seconds=min(ceiling, FIRST_BACKOFF * 2 ** max(0, min(attempts, 64) - 1)))
 
 
 def _outcome(answer: Answer, our_hash: str) -> tuple[str, str | None, str]:
-    """(status, code, detail) of one attempt: delivered, refused, or retry."""
+    """(status, code, detail) of one attempt: delivered, refused (the partner said no: any
+    4xx but those that mean "not now"), or retry (no answer, 5xx, 408, 425, 429, or a document
+    dated ahead of the partner's clock)."""
     code = answer.body.get("code") if isinstance(answer.body.get("code"), str) else None
+    code = code[:64] if code else None
     detail = str(answer.body.get("detail", answer.error))[:2000]
     if answer.status is not None and 200 <= answer.status < 300:
         return "delivered", None, ""
     if code == Code.DOCUMENT_REPLAYED.value and our_hash in detail:
         return "delivered", None, ""  # an earlier attempt got there; its answer was lost
-    if answer.status in (409, 422, 400) and code:
-        return "refused", code, detail
-    status = answer.status if answer.status is not None else "no answer"
-    return "retry", code, f"{status}: {detail or answer.error}"
+    status = answer.status
+    if (
+        status is not None
+        and 400 <= status < 500
+        and status not in TRANSIENT_STATUSES
+        and code not in TRANSIENT_CODES
+    ):
+        return "refused", code, detail or f"{status}: the partner refused the document"
+    shown = status if status is not None else "no answer"
+    return "retry", code, f"{shown}: {detail or answer.error}"
 
 
 def _lock_outbox(engine: Engine) -> Connection | None:
@@ -428,14 +501,74 @@ def _lock_outbox(engine: Engine) -> Connection | None:
     return conn
 
 
+def _attempt(
+    engine: Engine,
+    row: Any,
+    url: str,
+    send: Send,
+    reachable: Probe,
+    bound: int,
+    now: Callable[[], datetime],
+) -> tuple[str, str]:
+    """Send one outbox row and record what came of it: (delivered, refused, set_aside or
+    retry; the detail)."""
+    answer = send(url + INBOX_PATH, row.wire.encode())
+    status, code, detail = _outcome(answer, row.hash)
+    attempts = row.attempts + 1
+    if status == "retry" and attempts >= bound:
+        if answer.status is not None or reachable(url + HEALTH_PATH):
+            status, code = "set_aside", Code.DOCUMENT_SET_ASIDE.value
+            detail = (
+                f"set aside after {attempts} attempts; the partner's node took none of them "
+                f"(the last: {detail})"
+            )[:2000]
+        else:
+            detail = f"{detail} (the partner's node does not answer at all)"
+    at = now()
+    with UnitOfWork(engine) as uow:
+        if status == "retry":
+            uow.outbox.mark(
+                row.id,
+                attempts=attempts,
+                next_attempt_at=at + _backoff(attempts),
+                last_error=detail,
+                code=code,
+            )
+        else:
+            uow.outbox.mark(
+                row.id,
+                status="refused" if status == "set_aside" else status,
+                attempts=attempts,
+                delivered_at=at if status == "delivered" else None,
+                code=code,
+                last_error=detail or None,
+            )
+        uow.connection.commit()
+    if status not in ("delivered", "retry"):
+        log.warning("outbox: document %s %s: %s", row.document_id, status, detail)
+    return status, detail
+
+
 def deliver_pending(
-    engine: Engine, send: Send, now: Callable[[], datetime] = utc_now
+    engine: Engine,
+    send: Send,
+    now: Callable[[], datetime] = utc_now,
+    probe: Probe | None = None,
 ) -> DeliveryOut:
-    """Send every due document to its partner, oldest first, one partner after another. A
-    document that cannot be delivered now (partner down, an error without a refusal) waits
-    with backoff, and the partner's later documents wait behind it: they arrive in order."""
-    delivered = refused = 0
+    """Send every due document to its partner, oldest first, one partner after another.
+
+    A document that cannot be delivered now (no answer, a 5xx, "not now") waits with backoff,
+    and the partner's later documents wait behind it: they arrive in order. After
+    ACSA_EXCHANGE_MAX_ATTEMPTS attempts it is set aside (refused, DOCUMENT_SET_ASIDE, with the
+    last error), unless it got no answer and the partner does not answer ``probe`` either (the
+    partner is down: the document is not to blame, and everything waits for the partner). A
+    document the partner refuses (4xx) is refused at once. A refused or set-aside document
+    holds the later documents of its own order (the partner would take them out of order);
+    other orders' documents flow on. ``acsa exchange resend`` sends it again."""
+    delivered = refused = set_aside = 0
     waiting: dict[str, str] = {}
+    bound = max_attempts()
+    reachable = probe or http_probe()
     with UnitOfWork(engine, read_only=True) as uow:
         partners = {p.nation: p for p in uow.partners.all()}
         pending = uow.outbox.partners_with_pending()
@@ -458,40 +591,19 @@ def deliver_pending(
                 if row.next_attempt_at > now():
                     waiting[nation] = f"next attempt at {row.next_attempt_at.isoformat()}"
                     break
-                answer = send(partner.url + INBOX_PATH, row.wire.encode())
-                status, code, detail = _outcome(answer, row.hash)
-                at = now()
-                with UnitOfWork(engine) as uow:
-                    if status == "retry":
-                        attempts = row.attempts + 1
-                        uow.outbox.mark(
-                            row.id,
-                            attempts=attempts,
-                            next_attempt_at=at + _backoff(attempts),
-                            last_error=detail,
-                            code=code,
-                        )
-                    else:
-                        uow.outbox.mark(
-                            row.id,
-                            status=status,
-                            attempts=row.attempts + 1,
-                            delivered_at=at if status == "delivered" else None,
-                            code=code,
-                            last_error=detail or None,
-                        )
-                    uow.connection.commit()
+                status, detail = _attempt(engine, row, partner.url, send, reachable, bound, now)
                 if status == "retry":
                     waiting[nation] = detail
                     break
                 delivered += status == "delivered"
                 refused += status == "refused"
+                set_aside += status == "set_aside"
     finally:
         if lock is not None:
             lock.execute(text("SELECT pg_advisory_unlock(727401)"))
             lock.rollback()
             lock.close()
-    return DeliveryOut(delivered=delivered, refused=refused, waiting=waiting)
+    return DeliveryOut(delivered=delivered, refused=refused, waiting=waiting, set_aside=set_aside)
 
 
 def http_sender(timeout: float = 10.0) -> Send:
@@ -509,9 +621,115 @@ def http_sender(timeout: float = 10.0) -> Send:
             body = response.json()
         except ValueError:
             body = {}
-        return Answer(response.status_code, body if isinstance(body, dict) else {})
+        if not isinstance(body, dict):
+            body = {}
+        if "detail" not in body:
+            body = {**body, "detail": f"HTTP {response.status_code} {response.text[:200]}"}
+        return Answer(response.status_code, body)
 
     return send
+
+
+def http_probe(timeout: float = 5.0) -> Probe:
+    """Whether a partner's node answers at all (its health check)."""
+    import httpx
+
+    def probe(url: str) -> bool:
+        try:
+            return httpx.get(url, timeout=timeout).status_code < 500
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+# --- sending a refused document again --------------------------------------------------------
+
+
+def _entry_out(r: Any) -> OutboxEntryOut:
+    return OutboxEntryOut(
+        partner=r.partner,
+        status=r.status,
+        set_aside=r.code == Code.DOCUMENT_SET_ASIDE.value,
+        document=r.document_id,
+        kind=r.kind,
+        order=r.order_uid,
+        seq=r.seq,
+        attempts=r.attempts,
+        code=r.code,
+        error=r.last_error,
+        created_at=r.created_at,
+        delivered_at=r.delivered_at,
+    )
+
+
+def resend(
+    engine: Engine, document_id: str, actor: str, principal: Principal | None = None
+) -> OutboxEntryOut:
+    """Queue again a document the partner refused or the outbox set aside: pending, its
+    attempts from zero, due now; audited (``document.resend``). ``document_id`` is the
+    document's id or a unique prefix of it (8 characters at least). A ``principal`` (through
+    the API or the pages) must be an admin of this node's nation."""
+    wanted = document_id.strip().lower()
+    if not 8 <= len(wanted) <= 36 or any(c not in "0123456789abcdef-" for c in wanted):
+        raise AcsaError.single(
+            Code.INVALID_FIELD,
+            "document",
+            "give the document's id (a UUID, or its first 8 characters at least)",
+        )
+    with UnitOfWork(engine, principal=principal) as uow:
+        node = uow.node
+        if node is None:
+            raise _not_a_node()
+        if principal is not None:
+            require_permission(principal, Permission.MANAGE_REGISTRY)
+            if principal.nation != node.nation:
+                raise ForbiddenError.single(
+                    Code.FORBIDDEN,
+                    "nation",
+                    f"this node is {node.nation}'s; as a user of {principal.nation} you may "
+                    "not send its documents",
+                )
+        found = uow.outbox.find(wanted)
+        if len(found) != 1:
+            why = "no document" if not found else f"{len(found)} documents"
+            raise NotFoundError.single(
+                Code.DOCUMENT_NOT_FOUND,
+                "document",
+                f"{why} in the outbox match {document_id[:40]!r}",
+            )
+        row = found[0]
+        if row.status != "refused":
+            raise AcsaError.single(
+                Code.INVALID_TRANSITION,
+                "document",
+                f"document {row.document_id} is {row.status}; only a document refused by the "
+                "partner or set aside is sent again",
+            )
+        at = utc_now()
+        uow.outbox.mark(
+            row.id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=at,
+            code=None,
+            last_error=None,
+            delivered_at=None,
+        )
+        before = {
+            "status": row.status,
+            "code": row.code,
+            "error": row.last_error,
+            "attempts": row.attempts,
+        }
+        after = {"status": "pending", "partner": row.partner, "order": row.order_uid}
+        uow.record("document.resend", f"document:{row.document_id}", actor, before, after)
+        uow.commit()
+        [again] = uow.outbox.find(row.document_id)
+        result = _entry_out(again)
+    for wake in unit_of_work.on_documents_queued:
+        wake()
+    return result
 
 
 # --- what is where ----------------------------------------------------------------------------
@@ -525,6 +743,7 @@ def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
         counts = uow.outbox.counts()
         partners = {p.nation: p for p in uow.partners.all()}
         oldest = uow.outbox.oldest_pending()
+        held = uow.outbox.held_counts()
         received: dict[str, int] = {}
         if node is not None:
             received = {
@@ -544,26 +763,12 @@ def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
                     delivered=counts.get((nation, "delivered"), 0),
                     refused=counts.get((nation, "refused"), 0),
                     received=received.get(nation, 0),
+                    held=held.get(nation, 0),
                     next_attempt_at=first.next_attempt_at if first is not None else None,
                     attempts=first.attempts if first is not None else 0,
                     last_error=first.last_error if first is not None else None,
                 )
             )
-        refused = [
-            OutboxEntryOut(
-                partner=r.partner,
-                status=r.status,
-                document=r.document_id,
-                kind=r.kind,
-                order=r.order_uid,
-                seq=r.seq,
-                attempts=r.attempts,
-                code=r.code,
-                error=r.last_error,
-                created_at=r.created_at,
-                delivered_at=r.delivered_at,
-            )
-            for r in uow.outbox.entries(statuses=("refused",), limit=limit)
-        ]
+        refused = [_entry_out(r) for r in uow.outbox.entries(statuses=("refused",), limit=limit)]
     info = None if node is None else _node_out(node)
     return ExchangeStatusOut(node=info, partners=rows, refused=refused)

@@ -14,9 +14,10 @@ from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
 from acsa.domain.order import Order, OrderStatus
-from acsa.domain.rules import check_order, validate_lines
+from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.services.agreements import visible_agreement
 from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings
 
@@ -24,14 +25,9 @@ Quantities = Mapping[int, Decimal] | None
 
 
 def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
-    agreement = uow.agreements.get(agreement_id)
-    if agreement is None:
-        raise AcsaError.single(
-            Code.AGREEMENT_NOT_FOUND,
-            "agreement",
-            f"no agreement {agreement_id!r}; see `acsa agreements list`",
-        )
-    return agreement
+    """The agreement, if the unit of work's principal may see it; else the one 404 that an
+    agreement that does not exist gets (so place and check answer alike)."""
+    return visible_agreement(uow, agreement_id, "; see `acsa agreements list`")
 
 
 #: Order ids are 32-bit integers in the database; anything outside cannot name an order.
@@ -69,8 +65,14 @@ def place_order(
         raise AcsaError(malformed)
     stamp = now or utc_now()
     with uow:
-        uow.check(order)
+        # The agreement first (one the caller may not see is not found, as in check), then
+        # who the parties are (refused with check's codes), and only then the guard, which
+        # asks whether the caller may place an order between those two.
         agreement = _agreement(uow, order.agreement_id)
+        wrong_parties = check_parties(order, agreement, agreement.version_on(order.order_date))
+        if wrong_parties:
+            raise AcsaError(wrong_parties)
+        uow.check(order)
         order.record_creation(stamp, actor)
         uow.orders.add(order, stamp)
         uow.publish(order, Kind.ORDER, order_body(order), actor, stamp)

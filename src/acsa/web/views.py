@@ -7,7 +7,6 @@ from datetime import date
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
-from acsa.domain.access import Permission
 from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
@@ -48,19 +47,14 @@ def parse_order_id(value: str) -> int:
 
 
 def visible_agreements(who: Visitor, as_of: date | None = None) -> list[Agreement]:
-    """The agreements ``who``'s nation is party to (administrators of the registry: all)."""
-    party = None if who.may(Permission.MANAGE_REGISTRY) else who.nation
-    return list_agreements(_read(who), party=party, as_of=as_of)
+    """The agreements ``who``'s nation is party to (registry keepers: all); the service
+    decides."""
+    return list_agreements(_read(who), as_of=as_of)
 
 
 def agreement_page(who: Visitor, agreement_id: str, as_of: str | None) -> AgreementOut:
     """One agreement as of a date (today by default), with every version; one the visitor's
-    nation is not party to is not found."""
+    nation is not party to is not found, as one that does not exist (the service decides)."""
     on = parse_as_of(as_of) or today()
-    wanted = agreement_id.strip().upper()
-    found = get_agreement(_read(who), wanted)
-    if who.nation not in found.parties and not who.may(Permission.MANAGE_REGISTRY):
-        raise NotFoundError.single(
-            Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}"
-        )
+    found = get_agreement(_read(who), agreement_id.strip().upper())
     return agreement_out(found, on)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, text
+from sqlalchemy import Connection, String, and_, func, insert, literal, or_, select, text
 
 from acsa.adapters.db import tables as t
 from acsa.domain.audit import (
@@ -85,6 +85,17 @@ def ledger_digest(conn: Connection, ranges: Sequence[Sequence[int]]) -> tuple[st
     return entries_digest(rows())
 
 
+#: The subject of an agreement's audit records (``agreement:JPN-AUS``).
+AGREEMENT = "agreement:"
+
+
+def _agreement_subjects(party: str) -> Any:
+    """The audit subjects of the agreements ``party`` is party to."""
+    g = t.agreements
+    subject = literal(AGREEMENT, String) + g.c.id
+    return select(subject).where(or_(g.c.party_a == party, g.c.party_b == party))
+
+
 class AuditRepository:
     """Appends records to the chain; only one transaction at a time may extend it."""
 
@@ -139,14 +150,21 @@ class AuditRepository:
         newest_first: bool = False,
     ) -> Iterator[AuditRecord]:
         """Records in chain order: all, those of one order, or those ``party`` may read (the
-        changes its people made and those of orders it is party to)."""
+        changes its people made and those of orders it is party to; of agreements, only the
+        changes of those it is party to, whoever made them)."""
         a, o = t.audit_log, t.orders
         query = select(a).order_by(a.c.seq.desc() if newest_first else a.c.seq)
         if order_id is not None:
             query = query.where(a.c.order_id == order_id)
         if party is not None:
             theirs = select(o.c.id).where(or_(o.c.requester == party, o.c.supplier == party))
-            query = query.where(or_(a.c.nation == party, a.c.order_id.in_(theirs)))
+            query = query.where(
+                or_(
+                    and_(a.c.nation == party, a.c.subject.not_like(f"{AGREEMENT}%")),
+                    a.c.order_id.in_(theirs),
+                    a.c.subject.in_(_agreement_subjects(party)),
+                )
+            )
         if limit is not None:
             query = query.limit(limit).offset(offset)
         for row in self.conn.execute(query):

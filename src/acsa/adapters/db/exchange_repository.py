@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, exists, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from acsa.adapters.db import tables as t
 from acsa.domain.documents import Document, Head
@@ -155,8 +156,28 @@ class OutboxRepository:
             )
         )
 
+    @staticmethod
+    def _held() -> ColumnElement[bool]:
+        """Whether a pending row waits behind an earlier row of the same order to the same
+        partner that was refused (or set aside): sent before it, it would arrive out of order."""
+        earlier = t.outbox.alias("earlier")
+        earlier_doc = t.documents.alias("earlier_doc")
+        return exists(
+            select(earlier.c.id)
+            .join(earlier_doc, earlier_doc.c.id == earlier.c.document_id)
+            .where(
+                and_(
+                    earlier.c.partner == t.outbox.c.partner,
+                    earlier.c.status == "refused",
+                    earlier.c.id < t.outbox.c.id,
+                    earlier_doc.c.order_uid == t.documents.c.order_uid,
+                )
+            )
+        )
+
     def next_pending(self, partner: str) -> Row[Any] | None:
-        """The partner's oldest undelivered document, with its wire form."""
+        """The partner's oldest undelivered document that may be sent (not held behind a
+        refused document of its order), with its wire form."""
         o = t.outbox.c
         row = self.conn.execute(
             select(
@@ -170,11 +191,33 @@ class OutboxRepository:
                 t.documents.c.hash,
             )
             .join(t.documents, t.documents.c.id == o.document_id)
-            .where(o.partner == partner, o.status == "pending")
+            .where(o.partner == partner, o.status == "pending", ~self._held())
             .order_by(o.id)
             .limit(1)
         ).first()
         return cast("Row[Any] | None", row)
+
+    def held_counts(self) -> dict[str, int]:
+        """Per partner, how many pending documents wait behind a refused one of their order."""
+        o = t.outbox.c
+        rows = self.conn.execute(
+            select(o.partner, func.count())
+            .select_from(t.outbox.join(t.documents, t.documents.c.id == o.document_id))
+            .where(o.status == "pending", self._held())
+            .group_by(o.partner)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def find(self, document_id: str) -> list[Row[Any]]:
+        """The outbox rows of the document ``document_id`` names (its id, or a prefix of it:
+        hex digits and dashes only), at most two."""
+        return list(
+            self.conn.execute(
+                self._entries()
+                .where(t.documents.c.id.startswith(document_id, autoescape=True))
+                .limit(2)
+            )
+        )
 
     def mark(self, outbox_id: int, **values: Any) -> None:
         self.conn.execute(update(t.outbox).where(t.outbox.c.id == outbox_id).values(**values))
@@ -204,29 +247,29 @@ class OutboxRepository:
     def entries(
         self, partner: str | None = None, statuses: Sequence[str] = (), limit: int = 50
     ) -> list[Row[Any]]:
+        query = self._entries().order_by(t.outbox.c.id.desc()).limit(limit)
         o = t.outbox.c
-        query = (
-            select(
-                o.id,
-                o.partner,
-                o.status,
-                o.attempts,
-                o.code,
-                o.last_error,
-                o.created_at,
-                o.delivered_at,
-                o.next_attempt_at,
-                t.documents.c.id.label("document_id"),
-                t.documents.c.kind,
-                t.documents.c.order_uid,
-                t.documents.c.seq,
-            )
-            .join(t.documents, t.documents.c.id == o.document_id)
-            .order_by(o.id.desc())
-            .limit(limit)
-        )
         if partner is not None:
             query = query.where(o.partner == partner)
         if statuses:
             query = query.where(o.status.in_(list(statuses)))
         return list(self.conn.execute(query))
+
+    @staticmethod
+    def _entries() -> Any:
+        o = t.outbox.c
+        return select(
+            o.id,
+            o.partner,
+            o.status,
+            o.attempts,
+            o.code,
+            o.last_error,
+            o.created_at,
+            o.delivered_at,
+            o.next_attempt_at,
+            t.documents.c.id.label("document_id"),
+            t.documents.c.kind,
+            t.documents.c.order_uid,
+            t.documents.c.seq,
+        ).join(t.documents, t.documents.c.id == o.document_id)

@@ -1,4 +1,6 @@
-"""/api/v1/agreements: the registry your nation is party to; admins list and amend it all."""
+"""/api/v1/agreements: the registry your nation is party to; its admins add and amend those
+agreements; a registry keeper sees and changes them all. Who sees and changes what is decided
+by the service (services/agreements.py) for the API, the web pages and the CLI alike."""
 
 from __future__ import annotations
 
@@ -10,13 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.api.context import Ctx, CtxDep
+from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.api.routers.orders import RawBody
 from acsa.clock import today
-from acsa.domain.access import Permission, require_visible
-from acsa.domain.agreement import Agreement
+from acsa.domain.access import Permission
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.schemas import AgreementDoc, AgreementOut, AgreementVersionDoc, agreement_out
 from acsa.services import agreements as service
@@ -35,22 +36,6 @@ AsOf = Annotated[
 MAX_LABEL = 200
 MAX_DAYS = 36_500
 MAX_VERSION = 2**31 - 1
-
-
-def _manages_registry(ctx: Ctx) -> bool:
-    """Admins manage the registry, so they see every agreement; everyone else sees those
-    their nation is party to."""
-    return ctx.principal.has(Permission.MANAGE_REGISTRY)
-
-
-def _not_found(agreement_id: str) -> Violation:
-    return Violation(Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}")
-
-
-def _visible(ctx: Ctx, agreement: Agreement) -> Agreement:
-    if not _manages_registry(ctx):
-        require_visible(ctx.principal, agreement.parties, _not_found(agreement.id))
-    return agreement
 
 
 def _check_version(doc: AgreementVersionDoc, where: str) -> list[Violation]:
@@ -114,14 +99,9 @@ def list_agreements(
         Query(pattern=r"^[^\x00-\x1f\x7f]{3}$", description="Only those of this party."),
     ] = None,
 ) -> list[AgreementOut]:
-    """Agreements your nation is party to (admins: every agreement), with their status today
-    or on ``as_of``; ``party`` keeps those with that nation."""
-    wanted = party.upper() if party else None
-    if _manages_registry(ctx):
-        found = service.list_agreements(ctx.reader(), wanted, as_of)
-    else:
-        found = service.list_agreements(ctx.reader(), ctx.nation, as_of)
-        found = [a for a in found if wanted is None or wanted in a.parties]
+    """Agreements your nation is party to (a registry keeper: every agreement), with their
+    status today or on ``as_of``; ``party`` keeps those with that nation."""
+    found = service.list_agreements(ctx.reader(), party, as_of)
     on = as_of or today()
     return [agreement_out(a, on) for a in found]
 
@@ -131,9 +111,10 @@ def list_agreements(
 )
 def show_agreement(ctx: CtxDep, agreement_id: AgreementId, as_of: AsOf = None) -> AgreementOut:
     """One agreement: dates, status, scope, settlement terms, versions and sources; the text
-    governing ``as_of``. Agreements your nation is not party to answer 404 (admins see all)."""
+    governing ``as_of``. An agreement your nation is not party to answers 404 exactly as one
+    that does not exist (a registry keeper sees all)."""
     agreement = service.get_agreement(ctx.reader(), agreement_id)
-    return agreement_out(_visible(ctx, agreement), as_of or today())
+    return agreement_out(agreement, as_of or today())
 
 
 def _created(result: BaseModel) -> dict[str, str]:
@@ -148,8 +129,9 @@ def _created(result: BaseModel) -> dict[str, str]:
     responses=problem_responses(400, 401, 403, 409, 422, 503),
 )
 def add_agreement(ctx: CtxDep, doc: AgreementDoc, body: RawBody) -> Response:
-    """Add an agreement between any two nations, with its versions (admin). An id that is
-    taken is refused (409 AGREEMENT_EXISTS): amend it instead."""
+    """Add an agreement with its versions: an admin of one of its two parties, or a registry
+    keeper (403 otherwise). An id that is taken is refused (409 AGREEMENT_EXISTS), telling
+    nothing of the agreement that holds it."""
     ctx.need(Permission.MANAGE_REGISTRY)
     data = doc.model_dump(mode="json", exclude_unset=True)
     _refuse_unstorable(data, [(f"versions.{i}.", v) for i, v in enumerate(doc.versions)])
@@ -171,8 +153,10 @@ def add_agreement(ctx: CtxDep, doc: AgreementDoc, body: RawBody) -> Response:
 def amend_agreement(
     ctx: CtxDep, agreement_id: AgreementId, doc: AgreementVersionDoc, body: RawBody
 ) -> Response:
-    """Append a version (a new text or an amendment, with its own dates) to an agreement
-    (admin); the agreement as it now stands, today."""
+    """Append a version (a new text or an amendment, with its own dates) to an agreement: an
+    admin of one of its parties, or a registry keeper; the agreement as it now stands, today.
+    One your nation is not party to answers 404 as one that does not exist, before any check
+    of the version against it."""
     ctx.need(Permission.MANAGE_REGISTRY)
     data = doc.model_dump(mode="json", exclude_unset=True)
     _refuse_unstorable(data, [("", doc)])

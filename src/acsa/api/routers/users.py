@@ -14,7 +14,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
-from acsa.domain.access import ForbiddenError, Permission
+from acsa.domain.access import ForbiddenError, Permission, parse_roles, require_role_grant
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas import Strict
 from acsa.services import users as service
@@ -72,6 +72,7 @@ def add_user(ctx: CtxDep, doc: UserIn, body: RawBody) -> Response:
             "name",
             f"a user name is 1 to {MAX_NAME} printable characters, without spaces around it",
         )
+    require_role_grant(ctx.principal, frozenset(), parse_roles(doc.roles))
     data = doc.model_dump()
     actor = ctx.principal.name
     return ctx.write(_held(ctx), body, lambda uow: service.add_user(uow, data, actor), 201)
@@ -89,8 +90,12 @@ def update_user(ctx: CtxDep, name: UserName, doc: UserUpdateIn, body: RawBody) -
     actor = ctx.principal.name
 
     def change(uow: UnitOfWork) -> UserOut:
-        if service.get_user(uow, name).nation != ctx.nation:
+        user = service.get_user(uow, name)
+        if user.nation != ctx.nation:
             raise _user_not_found(name)
+        before = parse_roles(user.roles)
+        after = parse_roles(doc.roles) if doc.roles is not None else before
+        require_role_grant(ctx.principal, before, after)
         return service.update_user(
             uow, name, actor, doc.password, doc.roles, doc.active, doc.language
         )
