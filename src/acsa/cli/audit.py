@@ -1,13 +1,15 @@
-"""acsa audit log|verify."""
+"""acsa audit log|verify|checkpoint."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from acsa.adapters.checkpoints import read_checkpoint
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -18,6 +20,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.domain.errors import AcsaError, Code
 from acsa.services import audit as service
 
 app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log of every change.")
@@ -69,26 +72,99 @@ def log(
     out.print(table)
 
 
+CheckpointFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--checkpoint",
+        help="Check the chain against this checkpoint file (default: the latest kept for "
+        "this database in the checkpoint directory).",
+        dir_okay=False,
+    ),
+]
+
+
 @app.command("verify")
-def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Check every link and hash of the chain and that every ledger entry is covered as
-    written; exits 2 and names the first broken record otherwise."""
+def verify(
+    checkpoint: CheckpointFileOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every link and hash of the chain, that every ledger entry is covered as written,
+    that every business row (orders, lines, history, invoices, payments, settlements, users,
+    agreements) is what the chain last recorded, and the chain against the latest checkpoint;
+    exits 2 and names the first record or row at fault otherwise."""
     with refusals(as_json):
         api = remote(db)
         if api is not None:
+            if checkpoint is not None:
+                raise AcsaError.single(
+                    Code.INVALID_INPUT,
+                    "checkpoint",
+                    "--checkpoint is checked against the database itself: run it where the "
+                    "database is (--db), not through a server",
+                )
             result = api.verify_audit()
         else:
-            result = service.verify_audit(uow_for(engine_for(db), True))
+            given = read_checkpoint(checkpoint) if checkpoint is not None else None
+            result = service.verify_audit(uow_for(engine_for(db), True), checkpoint=given)
     if as_json:
         print_json(result)
     elif result.ok:
+        held = ""
+        if result.checkpoint is not None:
+            cp = result.checkpoint.checkpoint
+            held = f"; holds against the checkpoint of {cp.at[:19]} (record {cp.seq})"
         out.print(
             f"[green]audit chain intact[/green]: {result.records} records, "
-            f"{result.ledger_entries} ledger entries covered"
+            f"{result.ledger_entries} ledger entries covered, {result.rows} rows as recorded" + held
         )
     else:
         for p in result.problems:
-            where = f"record {p.seq}" if p.seq is not None else "ledger"
-            out.print(f"[red]{where}[/red]: {p.reason}")
+            out.print(f"[red]{_where(p)}[/red]: {p.reason}")
+        if result.rows_at_fault > sum(1 for p in result.problems if p.table is not None):
+            out.print(f"{result.rows_at_fault} rows in all are not as recorded")
     if not result.ok:
         raise typer.Exit(2)
+
+
+def _where(problem: service.AuditProblemOut) -> str:
+    if problem.code == Code.AUDIT_CHECKPOINT_MISMATCH.value:
+        return "checkpoint"
+    if problem.table is not None:
+        return f"row {problem.table} {problem.key}"
+    if problem.code != Code.AUDIT_CHAIN_BROKEN.value:
+        return "rows"
+    return f"record {problem.seq}" if problem.seq is not None else "ledger"
+
+
+@app.command("checkpoint")
+def checkpoint(
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write the checkpoint to this file (to keep elsewhere).",
+            dir_okay=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign the audit chain's head (record, hash, count, time) with the node's key, or this
+    installation's, and keep it outside the database: in the checkpoint directory and --out."""
+    with refusals(as_json):
+        if remote(db) is not None:
+            raise AcsaError.single(
+                Code.INVALID_INPUT,
+                "server",
+                "a checkpoint is taken where the database is (the server takes its own every "
+                "ACSA_CHECKPOINT_INTERVAL seconds)",
+            )
+        taken = service.take_checkpoint(uow_for(engine_for(db), True), out_file)
+    if as_json:
+        print_json(taken)
+        return
+    out.print(
+        f"checkpoint of record {taken.seq} ({taken.count} records, hash {taken.hash[:16]}...) "
+        f"signed by {taken.signer} at {taken.at[:19]}: {taken.file}"
+    )

@@ -3,16 +3,21 @@
 Each record states who did what, when, to which subject, with the state before and after; its
 hash covers all of that and the previous record's hash, so changing, removing or reordering any
 record breaks every hash after it. Ledger entries written by the same change are covered too:
-the record carries their id ranges and a digest of their content.
+the record carries their id ranges and a digest of their content. So are the business rows it
+wrote (orders and their lines and history, invoices, payments, settlements, users, agreements):
+the record carries a digest of each row's content per *scope* (one table of one order, user or
+agreement), and the state the chain last recorded for every row is the fold of those scopes
+over the chain (:class:`RecordedRows`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 #: The hash before the first record.
@@ -37,6 +42,9 @@ class AuditRecord:
         after: its state after.
         entries: ledger entries written by the change: {"ranges": [[first, last]...],
             "count": n, "digest": sha256}; None when there were none.
+        rows: the business rows the change wrote, {aggregate: {table: {key: digest}}}: each
+            (aggregate, table) named holds exactly those rows after the change; None when the
+            change wrote none. Records written before row digests existed have None.
         prev_hash: the previous record's hash (GENESIS for the first).
         hash: SHA-256 of this record's canonical form, prev_hash included.
     """
@@ -53,6 +61,7 @@ class AuditRecord:
     entries: JsonValue
     prev_hash: str
     hash: str
+    rows: JsonValue = None
 
 
 def canonical(value: JsonValue) -> bytes:
@@ -74,8 +83,9 @@ def record_hash(
     after: JsonValue,
     entries: JsonValue,
     prev_hash: str,
+    rows: JsonValue = None,
 ) -> str:
-    body = {
+    body: dict[str, JsonValue] = {
         "seq": seq,
         "at": at.isoformat(),
         "actor": actor,
@@ -88,6 +98,9 @@ def record_hash(
         "entries": entries,
         "prev_hash": prev_hash,
     }
+    if rows is not None:
+        # Only when present: records chained before row digests existed keep their hash.
+        body["rows"] = rows
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
@@ -104,6 +117,7 @@ def expected_hash(record: AuditRecord) -> str:
         record.after,
         record.entries,
         record.prev_hash,
+        record.rows,
     )
 
 
@@ -120,13 +134,21 @@ def first_break(
 ) -> Break | None:
     """The first record (in order) whose link, position or hash is wrong, or None."""
     for record in records:
-        if record.seq != seq + 1:
-            return Break(record.seq, f"expected record {seq + 1} next, found {record.seq}")
-        if record.prev_hash != prev_hash:
-            return Break(record.seq, "its previous-hash does not match the record before it")
-        if expected_hash(record) != record.hash:
-            return Break(record.seq, "its content does not match its hash (changed after writing)")
+        broken = link_break(record, prev_hash, seq)
+        if broken is not None:
+            return broken
         prev_hash, seq = record.hash, record.seq
+    return None
+
+
+def link_break(record: AuditRecord, prev_hash: str, seq: int) -> Break | None:
+    """What is wrong with ``record`` following the record ``seq`` whose hash is ``prev_hash``."""
+    if record.seq != seq + 1:
+        return Break(record.seq, f"expected record {seq + 1} next, found {record.seq}")
+    if record.prev_hash != prev_hash:
+        return Break(record.seq, "its previous-hash does not match the record before it")
+    if expected_hash(record) != record.hash:
+        return Break(record.seq, "its content does not match its hash (changed after writing)")
     return None
 
 
@@ -151,3 +173,121 @@ def entries_digest(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
         digest.update(canonical([str(v) if isinstance(v, datetime) else v for v in row]))
         digest.update(b"\n")
     return digest.hexdigest(), len(entries)
+
+
+# --- business rows ---------------------------------------------------------------------------
+
+#: Hex digits kept of a row's SHA-256 (128 bits: no second row with the same digest is found).
+ROW_DIGEST_HEX = 32
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def row_digest(table: str, values: Sequence[Any]) -> str:
+    """The digest of one row's content: its table and its columns' values, in a fixed order."""
+    body = canonical([table, *(_plain(v) for v in values)])
+    return hashlib.sha256(body).hexdigest()[:ROW_DIGEST_HEX]
+
+
+CHANGED, UNRECORDED, REMOVED = "changed", "unrecorded", "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A business row that is not the state the audit log last recorded for it.
+
+    Attributes:
+        table: the row's table.
+        key: its key in that table (``12``, ``12/3`` for order 12's line or event 3).
+        scope: the aggregate it belongs to (``order:12``, ``user:jpn-admin``).
+        seq: the record that last recorded the row or its scope, None if none ever did.
+        kind: ``changed``, ``unrecorded`` (stored, not recorded) or ``removed`` (recorded, gone).
+        reason: what is wrong, in words.
+    """
+
+    table: str
+    key: str
+    scope: str
+    seq: int | None
+    kind: str
+    reason: str
+
+
+class RecordedRows:
+    """The state of every business row as the chain last recorded it: each record's ``rows``
+    replaces, per (aggregate, table), the rows recorded before. Checking the rows as they stand
+    consumes it: :meth:`check` each stored row of a table, then :meth:`missing` for that table."""
+
+    def __init__(self) -> None:
+        self._scopes: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
+
+    def apply(self, seq: int, rows: JsonValue) -> None:
+        """Fold one record's ``rows`` in."""
+        if not isinstance(rows, dict):
+            return
+        for aggregate, tables in rows.items():
+            if not isinstance(tables, dict):
+                continue
+            for table, digests in tables.items():
+                if isinstance(digests, dict):
+                    self._scopes[(str(aggregate), str(table))] = (seq, dict(digests))
+
+    def check(self, table: str, scope: str, key: str, digest: str) -> RowProblem | None:
+        """The problem with a stored row, or None if it is as last recorded."""
+        recorded = self._scopes.get((scope, table))
+        if recorded is None:
+            return RowProblem(
+                table,
+                key,
+                scope,
+                None,
+                UNRECORDED,
+                "stored but never recorded by the audit log (written behind acsa's back)",
+            )
+        seq, digests = recorded
+        expected = digests.pop(key, None)
+        if expected is None:
+            return RowProblem(
+                table,
+                key,
+                scope,
+                seq,
+                UNRECORDED,
+                f"stored but not among the rows of {scope} that record "
+                f"{seq} recorded (added behind acsa's back)",
+            )
+        if expected != digest:
+            return RowProblem(
+                table,
+                key,
+                scope,
+                seq,
+                CHANGED,
+                f"its content differs from what record {seq} recorded (changed behind acsa's back)",
+            )
+        return None
+
+    def missing(self, table: str) -> Iterator[RowProblem]:
+        """Rows of ``table`` recorded but not seen by :meth:`check`: removed behind acsa's back."""
+        for (scope, name), (seq, digests) in self._scopes.items():
+            if name != table:
+                continue
+            for key in sorted(digests, key=_key_order):
+                yield RowProblem(
+                    table,
+                    key,
+                    scope,
+                    seq,
+                    REMOVED,
+                    f"recorded by record {seq} but no longer stored (removed behind acsa's back)",
+                )
+
+
+def _key_order(key: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in key.split("/"))

@@ -104,6 +104,13 @@ class Code(StrEnum):
     DOCUMENT_FROM_THE_FUTURE = "DOCUMENT_FROM_THE_FUTURE"
     DOCUMENT_SET_ASIDE = "DOCUMENT_SET_ASIDE"
     DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+    # Tampering that cannot hide (issue 13): business rows that are not what the audit log
+    # last recorded, and the chain against its signed checkpoints kept outside the database.
+    AUDIT_ROW_CHANGED = "AUDIT_ROW_CHANGED"
+    AUDIT_ROW_UNRECORDED = "AUDIT_ROW_UNRECORDED"
+    AUDIT_ROW_MISSING = "AUDIT_ROW_MISSING"
+    AUDIT_CHECKPOINT_MISMATCH = "AUDIT_CHECKPOINT_MISMATCH"
+    CHECKPOINT_INVALID = "CHECKPOINT_INVALID"
 
 
 @dataclass(frozen=True, slots=True)

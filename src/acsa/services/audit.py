@@ -1,14 +1,44 @@
-"""The audit log: what a change looked like before and after, the chain check, the listing."""
+"""The audit log: what a change looked like before and after, the listing, the check (the
+chain, the ledger's cover, the business rows as last recorded, the latest checkpoint) and the
+signed checkpoints of the chain's head."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Connection, Engine
 
+from acsa.adapters.checkpoints import (
+    INSTALLATION,
+    CheckpointStore,
+    checkpoint_root,
+    database_id,
+    installation_key,
+    signature_ok,
+    write_checkpoint,
+)
 from acsa.adapters.db.audit_repository import ledger_digest
+from acsa.adapters.db.audit_rows import SPECS, stream_rows, visible_scopes
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.domain.audit import AuditRecord, Break, first_break
+from acsa.clock import utc_now
+from acsa.domain.audit import (
+    CHANGED,
+    GENESIS,
+    REMOVED,
+    UNRECORDED,
+    AuditRecord,
+    Break,
+    RecordedRows,
+    RowProblem,
+    link_break,
+)
+from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
+from acsa.domain.errors import AcsaError, Code
 from acsa.domain.order import Order
 
 
@@ -53,18 +83,50 @@ class AuditRecordOut(BaseModel):
 
 
 class AuditProblemOut(BaseModel):
+    """One thing the check found wrong: a record (``seq``), a business row (``table`` and
+    ``key``) or the chain against a checkpoint; ``code`` says which kind."""
+
     seq: int | None
     reason: str
+    code: str = Code.AUDIT_CHAIN_BROKEN.value
+    table: str | None = None
+    key: str | None = None
+
+
+class CheckpointOut(BaseModel):
+    """A signed checkpoint of the audit chain's head (see acsa.domain.checkpoint)."""
+
+    seq: int
+    hash: str
+    count: int
+    at: str
+    signer: str
+    key: str
+    signature: str
+    file: str | None = None
+
+
+class CheckpointCheckOut(BaseModel):
+    """Which checkpoint the chain was checked against, and whether it held."""
+
+    checkpoint: CheckpointOut
+    ok: bool
+    trusted: bool
 
 
 class AuditVerifyOut(BaseModel):
-    """The chain check: ``ok`` or the first broken record, and the ledger's cover."""
+    """The chain check: ``ok`` or what is wrong (the first broken record, each business row
+    that is not as last recorded, up to a bound), the ledger's cover, the rows checked and the
+    checkpoint the chain was held against (None when there was none)."""
 
     ok: bool
     records: int
     ledger_entries: int
     ledger_entries_covered: int
     problems: list[AuditProblemOut]
+    rows: int = 0
+    rows_at_fault: int = 0
+    checkpoint: CheckpointCheckOut | None = None
 
 
 def record_out(record: AuditRecord) -> AuditRecordOut:
@@ -101,69 +163,414 @@ def audit_log(
         return [record_out(r) for r in records]
 
 
-def verify_audit(uow: UnitOfWork, nation: str | None = None) -> AuditVerifyOut:
-    """Walk the whole chain: every link and hash, and every ledger entry covered once by a
-    record whose digest still matches the entries as stored. The check is always of the
-    whole chain; with ``nation`` the counts reported are of what that nation may read (its
-    records, its book's entries), so another nation's volume of business does not leak."""
+#: Business rows at fault named one by one; beyond, only counted.
+ROW_PROBLEMS_SHOWN = 50
+
+_ROW_CODES = {
+    CHANGED: Code.AUDIT_ROW_CHANGED,
+    UNRECORDED: Code.AUDIT_ROW_UNRECORDED,
+    REMOVED: Code.AUDIT_ROW_MISSING,
+}
+
+
+def verify_audit(
+    uow: UnitOfWork,
+    nation: str | None = None,
+    checkpoint: Checkpoint | None = None,
+    stored_checkpoint: bool = True,
+) -> AuditVerifyOut:
+    """Walk the whole chain: every link and hash; every ledger entry covered once by a
+    record whose digest still matches the entries as stored; every business row (orders,
+    lines, history, invoices, payments, settlements, users, agreements) the state the chain
+    last recorded for it; and the chain against ``checkpoint`` (by default the latest stored
+    for this database, when ``stored_checkpoint``). The check is always of the whole database;
+    with ``nation`` the counts reported are of what that nation may read and rows of others are
+    counted, not named, so another nation's business does not leak."""
     problems: list[AuditProblemOut] = []
-    covered = 0
+    if checkpoint is None and stored_checkpoint:
+        checkpoint = checkpoint_store(uow).latest()
     with uow:
         conn = uow.connection
-        records = list(uow.audit.records())
-        broken: Break | None = first_break(records)
-        if broken is not None:
-            problems.append(AuditProblemOut(seq=broken.seq, reason=broken.reason))
-        seen: set[tuple[int, int]] = set()
-        for record in records:
-            if not record.entries:
-                continue
-            ranges = [tuple(r) for r in record.entries.get("ranges", [])]
-            digest, count = ledger_digest(conn, ranges)
-            covered += int(record.entries.get("count", 0))
-            if digest != record.entries.get("digest") or count != record.entries.get("count"):
-                problems.append(
-                    AuditProblemOut(
-                        seq=record.seq,
-                        reason="the ledger entries it covers were changed, added or removed "
-                        f"since (entries {_ranges_text(ranges)})",
-                    )
-                )
-            overlap = seen.intersection(ranges)
-            if overlap:
-                problems.append(
-                    AuditProblemOut(seq=record.seq, reason="ledger entries covered twice")
-                )
-            seen.update((a, b) for a, b in ranges)
+        chain = _walk_chain(uow, problems, checkpoint)
         total = uow.audit.ledger_entry_count()
-    if total != covered:
+        if total != chain.covered:
+            problems.append(
+                AuditProblemOut(
+                    seq=None,
+                    reason=f"{total} ledger entries are stored but the audit log covers "
+                    f"{chain.covered}: entries were written outside acsa or removed",
+                )
+            )
+        rows, at_fault, row_problems = _check_rows(conn, chain.state)
+        problems.extend(_row_problems(conn, row_problems, nation))
+        checked = None
+        if checkpoint is not None:
+            checked = _against(uow, checkpoint, chain, problems)
+        if nation is not None:
+            shown = sum(1 for _ in uow.audit.records(party=nation))
+            theirs = uow.audit.ledger_entry_count(book=nation)
+            return AuditVerifyOut(
+                ok=not problems and at_fault == 0,
+                records=shown,
+                ledger_entries=theirs,
+                ledger_entries_covered=theirs
+                if total == chain.covered
+                else min(theirs, chain.covered),
+                problems=problems,
+                rows=rows,
+                rows_at_fault=at_fault,
+                checkpoint=checked,
+            )
+    return AuditVerifyOut(
+        ok=not problems and at_fault == 0,
+        records=chain.count,
+        ledger_entries=total,
+        ledger_entries_covered=chain.covered,
+        problems=problems,
+        rows=rows,
+        rows_at_fault=at_fault,
+        checkpoint=checked,
+    )
+
+
+@dataclass
+class _Chain:
+    """What one pass over the chain learnt."""
+
+    state: RecordedRows = field(default_factory=RecordedRows)
+    count: int = 0
+    covered: int = 0
+    head: str = GENESIS
+    hash_at: dict[int, str] = field(default_factory=dict)
+
+
+def _walk_chain(
+    uow: UnitOfWork, problems: list[AuditProblemOut], checkpoint: Checkpoint | None
+) -> _Chain:
+    chain = _Chain()
+    conn = uow.connection
+    broken: Break | None = None
+    prev, last = GENESIS, 0
+    seen: set[tuple[int, ...]] = set()
+    for record in uow.audit.records():
+        chain.count += 1
+        if broken is None:
+            broken = link_break(record, prev, last)
+            if broken is not None:
+                problems.append(AuditProblemOut(seq=broken.seq, reason=broken.reason))
+        prev, last = record.hash, record.seq
+        if checkpoint is not None and record.seq == checkpoint.seq:
+            chain.hash_at[record.seq] = record.hash
+        chain.state.apply(record.seq, record.rows)
+        if not record.entries:
+            continue
+        ranges = [tuple(r) for r in record.entries.get("ranges", [])]
+        digest, count = ledger_digest(conn, ranges)
+        chain.covered += int(record.entries.get("count", 0))
+        if digest != record.entries.get("digest") or count != record.entries.get("count"):
+            problems.append(
+                AuditProblemOut(
+                    seq=record.seq,
+                    reason="the ledger entries it covers were changed, added or removed "
+                    f"since (entries {_ranges_text(ranges)})",
+                )
+            )
+        if seen.intersection(ranges):
+            problems.append(AuditProblemOut(seq=record.seq, reason="ledger entries covered twice"))
+        seen.update(ranges)
+    chain.head = prev
+    return chain
+
+
+def _check_rows(conn: Connection, state: RecordedRows) -> tuple[int, int, list[RowProblem]]:
+    """(rows checked, rows at fault, the first ROW_PROBLEMS_SHOWN of them): every business
+    row as stored, table by table in key order, against the state the chain recorded."""
+    rows = at_fault = 0
+    shown: list[RowProblem] = []
+
+    def note(problem: RowProblem) -> None:
+        nonlocal at_fault
+        at_fault += 1
+        if len(shown) < ROW_PROBLEMS_SHOWN:
+            shown.append(problem)
+
+    for spec in SPECS:
+        for scope, key, digest in stream_rows(conn, spec):
+            rows += 1
+            problem = state.check(spec.name, scope, key, digest)
+            if problem is not None:
+                note(problem)
+        for problem in state.missing(spec.name):
+            note(problem)
+    return rows, at_fault, shown
+
+
+def _row_problems(
+    conn: Connection, problems: list[RowProblem], nation: str | None
+) -> list[AuditProblemOut]:
+    """The rows at fault as the check reports them; for ``nation``, those of rows it may not
+    see are folded into one line that names none of them."""
+    visible = None if nation is None else visible_scopes(conn, {p.scope for p in problems}, nation)
+    shown = [
+        AuditProblemOut(
+            seq=p.seq,
+            reason=f"{p.table} {p.key} (of {p.scope}): {p.reason}",
+            code=_ROW_CODES[p.kind].value,
+            table=p.table,
+            key=p.key,
+        )
+        for p in problems
+        if visible is None or p.scope in visible
+    ]
+    hidden = len(problems) - len(shown)
+    if hidden:
+        shown.append(
+            AuditProblemOut(
+                seq=None,
+                reason=f"{hidden} rows of other nations' records are not as the audit log "
+                "last recorded them",
+                code=Code.AUDIT_ROW_CHANGED.value,
+            )
+        )
+    return shown
+
+
+def _against(
+    uow: UnitOfWork, checkpoint: Checkpoint, chain: _Chain, problems: list[AuditProblemOut]
+) -> CheckpointCheckOut:
+    found = head_problems(checkpoint, chain.count, chain.hash_at.get(checkpoint.seq))
+    for reason in found:
+        problems.append(
+            AuditProblemOut(
+                seq=checkpoint.seq or None,
+                reason=reason,
+                code=Code.AUDIT_CHECKPOINT_MISMATCH.value,
+            )
+        )
+    trusted = signature_ok(checkpoint) and checkpoint.key in _own_keys(uow)
+    if not trusted:
         problems.append(
             AuditProblemOut(
                 seq=None,
-                reason=f"{total} ledger entries are stored but the audit log covers {covered}: "
-                "entries were written outside acsa or removed",
+                reason=f"the checkpoint of {checkpoint.at.isoformat(timespec='seconds')} is not "
+                "signed by this installation's key",
+                code=Code.AUDIT_CHECKPOINT_MISMATCH.value,
             )
         )
-    if nation is not None:
-        with uow:
-            shown = sum(1 for _ in uow.audit.records(party=nation))
-            theirs = uow.audit.ledger_entry_count(book=nation)
-        return AuditVerifyOut(
-            ok=not problems,
-            records=shown,
-            ledger_entries=theirs,
-            ledger_entries_covered=theirs if total == covered else min(theirs, covered),
-            problems=problems,
-        )
-    return AuditVerifyOut(
-        ok=not problems,
-        records=len(records),
-        ledger_entries=total,
-        ledger_entries_covered=covered,
-        problems=problems,
+    return CheckpointCheckOut(
+        checkpoint=checkpoint_out(checkpoint), ok=not found and trusted, trusted=trusted
     )
+
+
+def _own_keys(uow: UnitOfWork) -> set[str]:
+    keys: set[str] = set()
+    node = uow.node
+    if node is not None:
+        keys.add(node.public_key)
+    own = installation_key(create=False)
+    if own is not None:
+        keys.add(own.public_text)
+    return keys
+
+
+def checkpoint_store(uow: UnitOfWork) -> CheckpointStore:
+    """Where this database's checkpoints are kept (see acsa.adapters.checkpoints)."""
+    return CheckpointStore(checkpoint_root(), database_id(uow.engine.url))
+
+
+def checkpoint_out(checkpoint: Checkpoint, file: str | None = None) -> CheckpointOut:
+    return CheckpointOut(
+        seq=checkpoint.seq,
+        hash=checkpoint.hash,
+        count=checkpoint.count,
+        at=checkpoint.at.isoformat(),
+        signer=checkpoint.signer,
+        key=checkpoint.key,
+        signature=checkpoint.signature,
+        file=file,
+    )
+
+
+def head_checkpoint(uow: UnitOfWork, now: datetime | None = None) -> Checkpoint:
+    """The chain's head now, signed by the node's key on a node, else the installation's."""
+    with uow:
+        head = uow.audit.head()
+        node = uow.node
+        if node is not None:
+            from acsa.adapters.node_identity import node_key
+
+            key, signer = node_key(node), f"node:{node.nation}"
+        else:
+            own = installation_key()
+            assert own is not None
+            key, signer = own, INSTALLATION
+    seq, hash_ = head if head is not None else (0, GENESIS)
+    unsigned = Checkpoint(
+        seq=seq,
+        hash=hash_,
+        count=seq,
+        at=now or utc_now(),
+        database=database_id(uow.engine.url),
+        signer=signer,
+        key=key.public_text,
+    )
+    return unsigned.signed(key.sign(unsigned.signed_bytes()))
+
+
+def take_checkpoint(
+    uow: UnitOfWork, out: Path | None = None, now: datetime | None = None
+) -> CheckpointOut:
+    """Sign the chain's head and keep it in this database's checkpoint directory (and in
+    ``out`` if given, to carry elsewhere)."""
+    checkpoint = head_checkpoint(uow, now)
+    path = checkpoint_store(uow).save(checkpoint)
+    if out is not None:
+        write_checkpoint(checkpoint, out)
+        path = out
+    return checkpoint_out(checkpoint, str(path))
 
 
 def _ranges_text(ranges: list[tuple[int, ...]]) -> str:
     shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges[:5])
     return shown + (" ..." if len(ranges) > 5 else "")
+
+
+# --- checkpoints to and from partner nodes ----------------------------------------------------
+
+#: Where a node receives its partners' checkpoints (see api/routers/audit.py).
+PARTNER_CHECKPOINT_PATH = "/api/v1/audit/checkpoints"
+#: The settings key of the latest checkpoint received from a partner (``...JPN``).
+PARTNER_HEAD = "audit.partner_head."
+
+#: Posts a checkpoint's JSON to a URL; answers an error text, or None when it was taken.
+PostCheckpoint = Callable[[str, bytes], str | None]
+
+
+class PartnerHeadOut(BaseModel):
+    """The latest checkpoint of a partner node's audit chain that it sent here."""
+
+    nation: str
+    checkpoint: CheckpointOut
+
+
+class SentOut(BaseModel):
+    """A checkpoint sent to a partner node: taken, or why not."""
+
+    nation: str
+    ok: bool
+    error: str | None = None
+
+
+def checkpoint_if_moved(engine: Engine, post: PostCheckpoint | None = None) -> CheckpointOut | None:
+    """Take a checkpoint if the chain's head moved since the latest stored one (the server's
+    periodic pass), and on a node send it to the partners; None when nothing moved."""
+    uow = UnitOfWork(engine, read_only=True)
+    latest = checkpoint_store(uow).latest()
+    with uow:
+        head = uow.audit.head() or (0, GENESIS)
+    if latest is not None and (latest.seq, latest.hash) == head:
+        return None
+    taken = take_checkpoint(uow)
+    send_checkpoint(UnitOfWork(engine, read_only=True), post)
+    return taken
+
+
+def send_checkpoint(uow: UnitOfWork, post: PostCheckpoint | None = None) -> list[SentOut]:
+    """On a node, send the latest stored checkpoint to every partner node (best effort: one
+    that does not answer gets the next one); nothing elsewhere."""
+    latest = checkpoint_store(uow).latest()
+    with uow:
+        node = uow.node
+        partners = uow.partners.all() if node is not None else []
+    if latest is None or node is None or latest.signer != f"node:{node.nation}":
+        return []
+    send = post or http_post_checkpoint()
+    body = latest.text().encode()
+    sent: list[SentOut] = []
+    for partner in partners:
+        error = send(partner.url.rstrip("/") + PARTNER_CHECKPOINT_PATH, body)
+        sent.append(SentOut(nation=partner.nation, ok=error is None, error=error))
+    return sent
+
+
+def http_post_checkpoint(timeout: float = 10.0) -> PostCheckpoint:
+    import httpx
+
+    def post(url: str, body: bytes) -> str | None:
+        try:
+            response = httpx.post(
+                url, content=body, headers={"Content-Type": "application/json"}, timeout=timeout
+            )
+        except httpx.HTTPError as error:
+            return f"{type(error).__name__}: {error}"
+        return None if response.status_code < 300 else f"HTTP {response.status_code}"
+
+    return post
+
+
+def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
+    """A partner node's checkpoint of its own chain: signed by the key registered for that
+    partner, or refused (CHECKPOINT_INVALID). Kept when it is the longest received; one that
+    counts fewer records than a checkpoint received before, or another hash at the same record,
+    is AUDIT_CHECKPOINT_MISMATCH: the partner's chain was cut or rewritten since."""
+    checkpoint = parse_checkpoint(body)
+    nation = checkpoint.signer.removeprefix("node:")
+    with UnitOfWork(engine) as uow:
+        partner = uow.partners.get(nation) if checkpoint.signer.startswith("node:") else None
+        if partner is None or partner.public_key != checkpoint.key or not signature_ok(checkpoint):
+            raise AcsaError.single(
+                Code.CHECKPOINT_INVALID,
+                "signature",
+                "not signed by the key registered for a partner node of this one",
+            )
+        stored = uow.settings.get(PARTNER_HEAD + nation)
+        before = parse_checkpoint(stored) if stored else None
+        if before is not None:
+            problems = _partner_problems(before, checkpoint)
+            if problems:
+                raise AcsaError.single(Code.AUDIT_CHECKPOINT_MISMATCH, "checkpoint", problems[0])
+        if before is None or checkpoint.count > before.count:
+            uow.settings.set(PARTNER_HEAD + nation, checkpoint.text())
+            uow.commit()
+        kept = checkpoint if before is None or checkpoint.count > before.count else before
+    return PartnerHeadOut(nation=nation, checkpoint=checkpoint_out(kept))
+
+
+def _partner_problems(before: Checkpoint, now: Checkpoint) -> list[str]:
+    if now.count < before.count:
+        return [
+            f"{now.signer}'s chain holds {now.count} records but it sent a checkpoint of "
+            f"{before.count} on {before.at.isoformat(timespec='seconds')}: its tail was cut"
+        ]
+    if now.seq == before.seq and now.hash != before.hash:
+        return [
+            f"{now.signer}'s record {now.seq} has another hash than it sent on "
+            f"{before.at.isoformat(timespec='seconds')}: its chain was rewritten"
+        ]
+    return []
+
+
+def partner_heads(uow: UnitOfWork) -> list[PartnerHeadOut]:
+    """The latest checkpoint each partner node sent here (what it cannot later deny)."""
+    with uow:
+        found = []
+        for partner in uow.partners.all():
+            stored = uow.settings.get(PARTNER_HEAD + partner.nation)
+            if stored:
+                found.append(
+                    PartnerHeadOut(
+                        nation=partner.nation, checkpoint=checkpoint_out(parse_checkpoint(stored))
+                    )
+                )
+    return found
+
+
+def partner_head(uow: UnitOfWork, nation: str) -> Checkpoint:
+    """The latest checkpoint ``nation``'s node sent here, to hand back for its own check."""
+    with uow:
+        stored = uow.settings.get(PARTNER_HEAD + nation.upper())
+    if not stored:
+        raise AcsaError.single(
+            Code.CHECKPOINT_INVALID, "nation", f"no checkpoint was received from {nation!r}"
+        )
+    return parse_checkpoint(stored)

@@ -147,6 +147,7 @@ def import_history(
         importer.run(read_orders(csv_rows(stream)), progress)
         rows = importer.writer.finish()
         uow.ledger.written.extend(importer.writer.entry_ids)
+        uow.cover("order", importer.writer.order_ids)
         summary = {"file": path.name, "orders": importer.orders, "rows": rows}
         uow.record("history.import", f"file:{path.name}", actor, None, summary)
         uow.commit()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, String, and_, func, insert, literal, or_, select, text
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.audit_rows import Rows
 from acsa.domain.audit import (
     GENESIS,
     AuditRecord,
@@ -37,6 +38,10 @@ class PendingRecord:
 
 
 _INSERT = insert(t.audit_log)
+#: Records read per round trip (the check streams the whole chain).
+_RECORDS_PER_FETCH = 2000
+#: Aggregates whose row digests one record carries at most (a bulk import spreads over more).
+ROWS_PER_RECORD = 500
 _LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
 
 
@@ -96,6 +101,33 @@ def _agreement_subjects(party: str) -> Any:
     return select(subject).where(or_(g.c.party_a == party, g.c.party_b == party))
 
 
+def _with_rows(
+    pending: Sequence[PendingRecord], rows: Rows | None
+) -> tuple[Sequence[PendingRecord], list[JsonValue]]:
+    """The records to chain and the row digests each carries: all on the last record, or for
+    a bulk write, ROWS_PER_RECORD aggregates a record in ``audit.rows`` records after them."""
+    if not rows or len(rows) <= ROWS_PER_RECORD:
+        return pending, [None] * (len(pending) - 1) + [rows or None]
+    last = pending[-1]
+    scopes = sorted(rows)
+    chunks = [scopes[i : i + ROWS_PER_RECORD] for i in range(0, len(scopes), ROWS_PER_RECORD)]
+    extra = [
+        PendingRecord(
+            last.actor,
+            last.nation,
+            "audit.rows",
+            f"rows:{chunk[0]}..{chunk[-1]}"[:200],
+            None,
+            None,
+            {"aggregates": len(chunk)},
+        )
+        for chunk in chunks
+    ]
+    attached: list[JsonValue] = [None] * len(pending)
+    attached += [{scope: rows[scope] for scope in chunk} for chunk in chunks]
+    return [*pending, *extra], attached
+
+
 class AuditRepository:
     """Appends records to the chain; only one transaction at a time may extend it."""
 
@@ -109,13 +141,20 @@ class AuditRepository:
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
 
     def append(
-        self, pending: Sequence[PendingRecord], entry_ids: Sequence[int], at: datetime
+        self,
+        pending: Sequence[PendingRecord],
+        entry_ids: Sequence[int],
+        at: datetime,
+        rows: Rows | None = None,
     ) -> None:
-        """Chain ``pending`` after the last record; the ledger entries go with the last one."""
+        """Chain ``pending`` after the last record; the ledger entries and the digests of the
+        business rows written go with the last one (the rows of a bulk write, more than
+        ROWS_PER_RECORD aggregates, in ``audit.rows`` records after it)."""
+        pending, attached = _with_rows(pending, rows)
         self.lock_chain()
-        last = self.conn.execute(_LAST).first()
-        seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
-        rows: list[dict[str, Any]] = []
+        head = self.conn.execute(_LAST).first()
+        seq, prev = (int(head.seq), str(head.hash)) if head else (0, GENESIS)
+        written: list[dict[str, Any]] = []
         entries: JsonValue = None
         if entry_ids:
             ranges = id_ranges(entry_ids)
@@ -123,7 +162,6 @@ class AuditRepository:
             entries = {"ranges": ranges, "count": count, "digest": digest}
         for index, record in enumerate(pending):
             seq += 1
-            attached = entries if index == len(pending) - 1 else None
             values = {
                 "seq": seq,
                 "at": at,
@@ -134,12 +172,13 @@ class AuditRepository:
                 "order_id": record.order_id,
                 "before": record.before,
                 "after": record.after,
-                "entries": attached,
+                "entries": entries if index == len(pending) - 1 else None,
                 "prev_hash": prev,
+                "rows": attached[index],
             }
             prev = record_hash(**values)
-            rows.append({**values, "hash": prev})
-        self.conn.execute(_INSERT, rows)
+            written.append({**values, "hash": prev})
+        self.conn.execute(_INSERT, written)
 
     def records(
         self,
@@ -167,7 +206,7 @@ class AuditRepository:
             )
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        for row in self.conn.execute(query):
+        for row in self.conn.execute(query.execution_options(yield_per=_RECORDS_PER_FETCH)):
             yield AuditRecord(
                 seq=row.seq,
                 at=row.at,
@@ -181,7 +220,13 @@ class AuditRepository:
                 entries=row.entries,
                 prev_hash=row.prev_hash,
                 hash=row.hash,
+                rows=row.rows,
             )
+
+    def head(self) -> tuple[int, str] | None:
+        """The last record's position and hash, None for an empty chain."""
+        last = self.conn.execute(_LAST).first()
+        return (int(last.seq), str(last.hash)) if last else None
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one())

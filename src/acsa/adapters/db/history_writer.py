@@ -185,6 +185,8 @@ class HistoryWriter:
         self.ids = {name: _Ids(conn, getattr(t, name)) for name in WITH_IDS}
         #: Ids of the ledger entries written, for the audit record of the import.
         self.entry_ids: list[int] = []
+        #: Ids of the orders written, whose rows the audit record of the import covers.
+        self.order_ids: list[int] = []
         dialect = conn.dialect
         if self.sqlite:
             self.day = _memo(_processor(t.orders.c.order_date, dialect))
@@ -243,6 +245,7 @@ class HistoryWriter:
         """The order, its lines and its new events (its id and version already set)."""
         order_id = order.id
         assert order_id is not None
+        self.order_ids.append(order_id)
         day, moment, json, rows, names = self.day, self.moment, self.json, self.rows, NAMES
         rows["orders"].append(
             (

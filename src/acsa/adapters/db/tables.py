@@ -305,6 +305,8 @@ audit_log = Table(
     Column("after", JSON),
     # Ledger entries written in the same transaction: id ranges and a digest of their content.
     Column("entries", JSON),
+    # Digests of the business rows the change wrote, per scope (migration 0006).
+    Column("rows", JSON),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )

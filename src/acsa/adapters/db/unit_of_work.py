@@ -9,11 +9,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 
 from acsa.adapters.db.account_records import OrderAccounts
 from acsa.adapters.db.account_repository import AccountRepository
 from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
+from acsa.adapters.db.audit_rows import BY_NAME, written_rows
 from acsa.adapters.db.exchange_repository import (
     DocumentRepository,
     NodeRecord,
@@ -111,6 +112,10 @@ class UnitOfWork:
         self.incoming: Document | None = None
         self._drafts: list[_Draft] = []
         self._node: NodeRecord | bool | None = False
+        #: The business tables written in this transaction, and aggregates a bulk writer
+        #: names (kind -> owners): their rows' digests go into the audit record (audit_rows).
+        self._written: set[str] = set()
+        self._covered: dict[str, set[Any]] = {}
 
     def __enter__(self) -> UnitOfWork:
         if self._conn is not None:
@@ -130,6 +135,10 @@ class UnitOfWork:
             conn.close()
             raise
         self._conn = conn
+        self._written = set()
+        self._covered = {}
+        if not self.read_only:
+            event.listen(conn, "before_execute", self._note_write)
         self.agreements = AgreementRepository(conn)
         # The one rule for every action that changes an order or its money: a writing unit of
         # work holds each order it loads until it commits or rolls back (see OrderRepository).
@@ -149,6 +158,17 @@ class UnitOfWork:
         self._drafts = []
         self._node = False
         return self
+
+    def _note_write(self, _conn: Connection, statement: Any, *_args: Any) -> None:
+        if isinstance(statement, Insert | Update | Delete):
+            name = getattr(statement.table, "name", None)
+            if name in BY_NAME:
+                self._written.add(name)
+
+    def cover(self, kind: str, owners: Any) -> None:
+        """Name aggregates a bulk writer wrote (``order`` ids...): the audit record of this
+        commit carries the digests of all their rows (see audit_rows)."""
+        self._covered.setdefault(kind, set()).update(owners)
 
     def check(self, order: Order) -> Order:
         """``order`` if the guard lets it through (see ``guard``); raises otherwise."""
@@ -309,7 +329,10 @@ class UnitOfWork:
         queued = self._seal_documents(now) if self._drafts else False
         self.ledger.flush_balances()
         if self._pending:
-            self.audit.append(self._pending, self.ledger.written, now)
+            rows = written_rows(conn, self._pending, self._written, self._covered)
+            self.audit.append(self._pending, self.ledger.written, now, rows)
+        self._written = set()
+        self._covered = {}
         self._pending = []
         self.ledger.written.clear()
         steps, self._before_commit = self._before_commit, []

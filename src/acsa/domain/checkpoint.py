@@ -1,0 +1,125 @@
+"""Signed checkpoints of the audit chain's head, kept outside the database.
+
+A checkpoint states how long the chain was (its head record and that record's hash) at a
+moment, signed by this installation's key. Anyone who rewrites the database can recompute every
+hash of the chain, or cut its tail, and the chain still checks; a checkpoint kept elsewhere (a
+file, the partner nation's node) does not move with it: fewer records than it counted is a cut
+tail, another hash at its head record is a rewritten chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from acsa.domain.audit import GENESIS, canonical
+from acsa.domain.errors import AcsaError, Code
+
+FORMAT = "acsa-audit-checkpoint"
+VERSION = 1
+#: The largest checkpoint file read (a checkpoint is a few hundred bytes).
+CHECKPOINT_BYTES_MAX = 16_384
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The audit chain's head at a moment, as signed.
+
+    Attributes:
+        seq: the head record's position (0: the chain was empty).
+        hash: the head record's hash (GENESIS for an empty chain).
+        count: how many records the chain held.
+        at: when the checkpoint was taken (UTC).
+        database: which database's chain (a digest of where it is, not the place itself).
+        signer: ``node:JPN`` (a national node's key) or ``installation``.
+        key: the signer's public key (``ed25519:...``).
+        signature: base64 Ed25519 signature of :meth:`signed_bytes`; empty before signing.
+    """
+
+    seq: int
+    hash: str
+    count: int
+    at: datetime
+    database: str
+    signer: str
+    key: str
+    signature: str = ""
+
+    def signed_bytes(self) -> bytes:
+        body = self.as_dict()
+        body.pop("signature")
+        return canonical(body)
+
+    def as_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["at"] = self.at.isoformat()
+        return {"format": FORMAT, "version": VERSION, **body}
+
+    def text(self) -> str:
+        return json.dumps(self.as_dict(), sort_keys=True, indent=2) + "\n"
+
+    def signed(self, signature: str) -> Checkpoint:
+        return replace(self, signature=signature)
+
+
+def _invalid(field: str, why: str) -> AcsaError:
+    return AcsaError.single(Code.CHECKPOINT_INVALID, field, f"not an audit checkpoint: {why}")
+
+
+def parse_checkpoint(text: str | bytes) -> Checkpoint:
+    """A checkpoint from its JSON text, or CHECKPOINT_INVALID naming the field at fault."""
+    if len(text) > CHECKPOINT_BYTES_MAX:
+        raise _invalid("checkpoint", f"larger than {CHECKPOINT_BYTES_MAX} bytes")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _invalid("checkpoint", "not JSON") from None
+    if not isinstance(data, Mapping):
+        raise _invalid("checkpoint", "not a JSON object")
+    if data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise _invalid("format", f"format must be {FORMAT!r} version {VERSION}")
+    fields: dict[str, Any] = {}
+    for name in ("seq", "count"):
+        value = data.get(name)
+        if type(value) is not int or not 0 <= value <= 2**62:
+            raise _invalid(name, f"{name} must be a whole number from 0")
+        fields[name] = value
+    for name in ("hash", "database", "signer", "key", "signature"):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.isprintable() or len(value) > 200:
+            raise _invalid(name, f"{name} must be printable text of at most 200 characters")
+        fields[name] = value
+    if len(fields["hash"]) != len(GENESIS) or any(
+        c not in "0123456789abcdef" for c in fields["hash"]
+    ):
+        raise _invalid("hash", "hash must be 64 lowercase hex digits")
+    try:
+        at = datetime.fromisoformat(str(data.get("at")))
+    except ValueError:
+        raise _invalid("at", "at must be an ISO 8601 moment") from None
+    if at.tzinfo is None:
+        raise _invalid("at", "at must carry its UTC offset")
+    return Checkpoint(at=at, **fields)
+
+
+def head_problems(checkpoint: Checkpoint, count: int, hash_at_seq: str | None) -> list[str]:
+    """What the chain as stored (``count`` records; ``hash_at_seq``, the hash of its record at
+    the checkpoint's ``seq``, None if there is none) contradicts in ``checkpoint``."""
+    problems: list[str] = []
+    taken = checkpoint.at.isoformat(timespec="seconds")
+    if count < checkpoint.count:
+        problems.append(
+            f"the chain holds {count} records but the checkpoint of {taken} counted "
+            f"{checkpoint.count}: its last {checkpoint.count - count} were cut off"
+        )
+    if checkpoint.seq > 0 and hash_at_seq is not None and hash_at_seq != checkpoint.hash:
+        problems.append(
+            f"record {checkpoint.seq} no longer has the hash the checkpoint of {taken} "
+            "signed: the chain was rewritten"
+        )
+    if checkpoint.seq == 0 and count == 0 and checkpoint.hash != GENESIS:
+        problems.append("the checkpoint names an empty chain with another hash")
+    return problems
