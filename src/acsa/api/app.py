@@ -7,11 +7,16 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from sqlalchemy import Engine
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from acsa import __version__
 from acsa.api import problems
+from acsa.api.body_limit import BodyLimit, BodyLimits, limits_from_environment
+from acsa.api.checkpointer import Checkpointer
 from acsa.api.deliverer import Deliverer
 from acsa.api.routers import (
     agreements,
@@ -25,6 +30,8 @@ from acsa.api.routers import (
     system,
     users,
 )
+from acsa.domain.errors import Code, Violation
+from acsa.schemas import violation_out
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 
@@ -39,18 +46,23 @@ coded violations (the same codes as the CLI).
 """
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The API and the pages over an initialised database (SQLite or PostgreSQL)."""
+def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
+    """The API and the pages over an initialised database (SQLite or PostgreSQL); request
+    bodies bounded by ``limits`` (else by the environment, see ``limits_from_environment``)."""
+    from acsa.web.app import SECURITY_HEADERS
     from acsa.web.app import create_app as create_pages
 
     deliverer = Deliverer(engine)
+    checkpointer = Checkpointer(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         deliverer.start()
+        checkpointer.start()
         try:
             yield
         finally:
+            checkpointer.stop()
             deliverer.stop()
 
     app = FastAPI(
@@ -67,8 +79,54 @@ def create_app(engine: Engine) -> FastAPI:
     app.openapi = lambda: problems.document(app)  # type: ignore[method-assign]
     for module in ROUTERS:
         app.include_router(module.router)
-    app.mount("/", create_pages(engine))
+    # Whatever under /api/ no route takes is the API's 404 or 405, not a page.
+    app.router.routes.append(Mount("/api", app=_unrouted(app)))
+    pages_app = create_pages(engine)
+    app.mount("/", pages_app)
+
+    def page(request: Request, status: int, violations: list[Violation]) -> Response:
+        title = problems.TITLES.get(status, "The request cannot be answered")
+        errors = [violation_out(v) for v in violations]
+        response: Response = pages_app.state.pages.error(request, status, title, errors)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    app.add_middleware(BodyLimit, limits=limits or limits_from_environment(), page=page)
     return app
+
+
+#: The methods an Allow header may name.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _unrouted(app: FastAPI) -> ASGIApp:
+    """The answer for a path under /api/ no route takes (any method): 405 with ``Allow`` when
+    the path is an operation's but not with this method, else 404; both problem documents."""
+
+    async def unrouted(scope: Scope, receive: Receive, send: Send) -> None:
+        path = Request(scope).url.path
+        routes = [r for r in app.router.routes if not isinstance(r, Mount)]
+        # The scope as the app's router saw it (the mount added /api to its root path).
+        top = {**scope, "root_path": scope.get("app_root_path", "")}
+        allowed = [
+            method
+            for method in METHODS
+            if any(r.matches({**top, "method": method})[0] is Match.FULL for r in routes)
+        ]
+        if allowed:
+            message = f"{scope['method']} is not allowed on {path}; use {', '.join(allowed)}"
+            response = problems.problem_response(
+                405,
+                [Violation(Code.METHOD_NOT_ALLOWED, "method", message)],
+                headers={"Allow": ", ".join(allowed)},
+            )
+        else:
+            response = problems.problem_response(
+                404, [Violation(Code.PATH_NOT_FOUND, "path", f"nothing at {path} in the API")]
+            )
+        await response(scope, receive, send)
+
+    return unrouted
 
 
 ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit, exchange, books)

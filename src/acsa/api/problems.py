@@ -57,7 +57,9 @@ TITLES = {
     401: "Sign in first",
     403: "Not yours to do",
     404: "Not found",
+    405: "Method not allowed",
     409: "Conflicts with the current state",
+    413: "The request body is too large",
     422: "Refused by the rules",
     428: "A precondition is required",
     503: "The database cannot be used right now",
@@ -149,16 +151,16 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
-            message = f"nothing at {request.url.path}"
+            violation = Violation(Code.PATH_NOT_FOUND, "path", f"nothing at {request.url.path}")
         elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}"
+            violation = Violation(
+                Code.METHOD_NOT_ALLOWED,
+                "method",
+                f"{request.method} is not allowed on {request.url.path}",
+            )
         else:
-            message = str(exc.detail)
-        return problem_response(
-            exc.status_code,
-            [Violation(Code.INVALID_INPUT, "path", message)],
-            headers=dict(exc.headers or {}),
-        )
+            violation = Violation(Code.INVALID_INPUT, "path", str(exc.detail))
+        return problem_response(exc.status_code, [violation], headers=dict(exc.headers or {}))
 
     async def database_down(request: Request, exc: Exception) -> Response:
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)

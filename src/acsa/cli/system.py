@@ -119,9 +119,11 @@ def serve(
     import uvicorn
 
     from acsa.api.app import ENV_SERVE_URL, create_app
+    from acsa.api.body_limit import limits_from_environment
 
     url = database_url(db)
     with refusals(False):
+        limits_from_environment()  # a bound that is no number of bytes stops here, coded
         engine = engine_for(db)
         if workers > 1 and engine.dialect.name == "sqlite":
             raise AcsaError.single(
