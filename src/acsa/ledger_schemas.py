@@ -3,48 +3,51 @@ positions, statements, aging. Shared by the CLI and, later, the API."""
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from acsa.schemas import DecimalStr, ExactDecimal, Strict
+from acsa.domain.limits import ORDER_LINES_MAX, SETTLEMENT_LINES_MAX
+from acsa.limit_schemas import Amount, Day, Quantity, Text
+from acsa.schemas import DecimalStr, Strict
 
 
 class ReturnedLineIn(Strict):
-    line: int = Field(ge=1)
-    category: str
-    quantity: ExactDecimal
-    nsn: str | None = None
-    description: str = ""
+    line: int = Field(ge=1, le=ORDER_LINES_MAX)
+    category: Annotated[str, Text("category")]
+    quantity: Quantity
+    nsn: Annotated[str, Text("nsn")] | None = None
+    description: Annotated[str, Text("description")] = ""
 
 
 class ReplacementIn(Strict):
     """``acsa settle replace ORDER --file lines.json``: the goods returned in kind."""
 
-    lines: list[ReturnedLineIn] = Field(min_length=1)
-    date: Annotated[dt.date | None, Field(description="Day of the return; default today.")] = None
-    note: str = ""
+    lines: list[ReturnedLineIn] = Field(min_length=1, max_length=SETTLEMENT_LINES_MAX)
+    date: Annotated[Day | None, Field(description="Day of the return; default today.")] = None
+    note: Annotated[str, Text("note")] = ""
 
 
 class ExchangeLineIn(Strict):
-    category: str
-    description: str = Field(min_length=1)
-    quantity: ExactDecimal = Decimal(1)
-    unit: str = "EA"
-    value: ExactDecimal
-    currency: str | None = None
+    category: Annotated[str, Text("category")]
+    description: Annotated[str, Text("description", min_length=1)]
+    quantity: Quantity = Decimal(1)
+    unit: Annotated[str, Text("unit")] = "EA"
+    value: Amount
+    currency: str | None = Field(default=None, max_length=3)
 
 
 class ExchangeIn(Strict):
     """``acsa settle exchange ORDER --file lines.json``: other goods or services of equal value."""
 
-    lines: list[ExchangeLineIn] = Field(min_length=1)
-    agreed_by: str = Field(min_length=1, description="Who agreed the valuation, both sides.")
-    valuation_note: str = ""
-    date: dt.date | None = None
+    lines: list[ExchangeLineIn] = Field(min_length=1, max_length=SETTLEMENT_LINES_MAX)
+    agreed_by: Annotated[str, Text("agreed_by", min_length=1)] = Field(
+        description="Who agreed the valuation, both sides."
+    )
+    valuation_note: Annotated[str, Text("valuation_note")] = ""
+    date: Day | None = None
 
 
 class PaymentOut(BaseModel):

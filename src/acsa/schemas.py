@@ -13,8 +13,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling, Source
 from acsa.domain.dates import PartialDate
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.limits import ORDER_LINES_MAX
 from acsa.domain.money import is_known_currency
 from acsa.domain.order import Event, Order, OrderLine
+from acsa.limit_schemas import BoundedAmount, Day, Price, Quantity, Text
 
 
 def _no_float(value: Any) -> Any:
@@ -59,7 +61,7 @@ class SourceDoc(Strict):
 
 class CeilingDoc(Strict):
     currency: str
-    amount: Annotated[ExactDecimal, Field(gt=0)]
+    amount: BoundedAmount
     applies_to: Literal["all", "supplies", "services"] = "all"
     party: Party | None = None
     note: str = ""
@@ -269,33 +271,34 @@ def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
 
 
 class OrderLineIn(Strict):
-    category: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-    nsn: str | None = Field(None, pattern=r"^\d{4}-?\d{2}-?\d{3}-?\d{4}$")
-    quantity: ExactDecimal
-    unit: str = Field(min_length=1)
-    unit_price: ExactDecimal
-    currency: str
+    category: Annotated[str, Text("category", min_length=1)]
+    description: Annotated[str, Text("description", min_length=1)]
+    nsn: str | None = Field(None, pattern=r"^[0-9]{4}-?[0-9]{2}-?[0-9]{3}-?[0-9]{4}$")
+    quantity: Quantity
+    unit: Annotated[str, Text("unit", min_length=1)]
+    unit_price: Price
+    currency: str = Field(max_length=3)
 
 
 class OrderIn(Strict):
-    """An order file: ``acsa orders new --file order.json``."""
+    """An order file: ``acsa orders new --file order.json``. Every text, number, date and
+    list is bounded (see the README's Limits)."""
 
-    agreement: str
+    agreement: Annotated[str, Text("agreement")]
     requester: Party
     supplier: Party
-    activity: str
+    activity: Annotated[str, Text("activity")]
     settlement: SettlementName
-    order_date: date
-    needed_by: date
-    location: str = Field(min_length=1)
-    lines: list[OrderLineIn] = Field(min_length=1)
-    operation: str | None = None
-    requester_unit: str | None = None
-    supplier_unit: str | None = None
-    fund_citation: str | None = None
-    partner_reference: str | None = None
-    remarks: str | None = None
+    order_date: Day
+    needed_by: Day
+    location: Annotated[str, Text("location", min_length=1)]
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=ORDER_LINES_MAX)
+    operation: Annotated[str, Text("operation")] | None = None
+    requester_unit: Annotated[str, Text("requester_unit")] | None = None
+    supplier_unit: Annotated[str, Text("supplier_unit")] | None = None
+    fund_citation: Annotated[str, Text("fund_citation")] | None = None
+    partner_reference: Annotated[str, Text("partner_reference")] | None = None
+    remarks: Annotated[str, Text("remarks")] | None = None
 
 
 def pydantic_violation(error: Any) -> Violation:
@@ -306,7 +309,9 @@ def pydantic_violation(error: Any) -> Violation:
         field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
     names = [part for part in loc if not part.isdigit()]
     last = names[-1] if names else ""
-    if error["type"] == "missing":
+    if error["type"] in Code.__members__:  # the limits' own checks carry their code
+        code = Code(error["type"])
+    elif error["type"] == "missing":
         code = Code.MISSING_FIELD
     elif last == "quantity":
         code = Code.INVALID_QUANTITY

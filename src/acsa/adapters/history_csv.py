@@ -14,12 +14,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 import pycountry
 
+from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import OrderStatus
 from acsa.domain.vocabulary import Settlement
@@ -191,38 +192,36 @@ def _date(text: str) -> date:
                 raise ValueError(text)
             found = date.fromisoformat(text)
         except ValueError:
-            raise CellError(Code.INVALID_DATE, f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise CellError(
+                Code.INVALID_DATE, f"{text[:40]!r} is not a date (YYYY-MM-DD)"
+            ) from None
+        outside = limits.date_violation("date", found)
+        if outside is not None:
+            raise CellError(Code.INVALID_DATE, outside.message.removeprefix("date "))
         if len(_DATES) < MEMO_LIMIT:
             _DATES[text] = found
     return found
 
 
-def _decimal(text: str, code: Code) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CellError(code, f"{text!r} is not a decimal number (e.g. 1250.50)") from None
-    if not value.is_finite():
-        raise CellError(code, f"{text!r} is not a finite number")
+def _decimal(text: str, bound: limits.NumberBound, code: Code) -> Decimal:
+    """A plain decimal within ``bound`` (``acsa.domain.limits``), e.g. 1250.50."""
+    value, violation = limits.number_violation("value", text, bound, code)
+    if violation is not None or value is None:
+        reason = violation.message.removeprefix("value ") if violation else "is not a number"
+        raise CellError(code, reason)
     return value
 
 
 def _quantity(text: str) -> Decimal:
-    value = _decimal(text, Code.INVALID_QUANTITY)
-    if value < 0:
-        raise CellError(Code.INVALID_QUANTITY, f"a quantity cannot be negative ({text})")
-    return value
+    return _decimal(text, limits.QUANTITY_OR_ZERO, Code.INVALID_QUANTITY)
 
 
 def _price(text: str) -> Decimal:
-    return _decimal(text, Code.INVALID_PRICE)
+    return _decimal(text, limits.PRICE, Code.INVALID_PRICE)
 
 
 def _amount(text: str) -> Decimal:
-    value = _decimal(text, Code.INVALID_AMOUNT)
-    if value <= 0:
-        raise CellError(Code.INVALID_AMOUNT, f"an amount must be more than zero, not {text}")
-    return value
+    return _decimal(text, limits.AMOUNT, Code.INVALID_AMOUNT)
 
 
 _PARTIES: dict[str, str] = {}
@@ -366,6 +365,12 @@ class _RowReader:
                     problems.append(
                         Violation(Code.MISSING_FIELD, where(row, name), f"{name} is required")
                     )
+                continue
+            bad_text = limits.text_violation(name, text)
+            if bad_text is not None:
+                problems.append(
+                    Violation(bad_text.code, where(row, name), f"row {row}: {bad_text.message}")
+                )
                 continue
             try:
                 found[name] = read(text)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,6 +29,7 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.config import database_url
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
 from acsa.services.setup import require_current_schema
 
 if TYPE_CHECKING:
@@ -221,27 +222,24 @@ def refusals(as_json: bool) -> Iterator[None]:
 
 
 def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
-    """``["1=50", "3=2.5"]`` as {1: Decimal("50"), 3: Decimal("2.5")}."""
+    """``["1=50", "3=2.5"]`` as {1: Decimal("50"), 3: Decimal("2.5")}: plain line numbers and
+    plain decimals within the quantity bounds (``acsa.domain.limits``), each line once."""
     if not values:
         return None
-    found: dict[int, Decimal] = {}
+    pairs: list[tuple[object, object]] = []
     errors: list[Violation] = []
     for value in values:
         number, sep, qty = value.partition("=")
-        try:
-            if not sep or not number.strip().isdigit():
-                raise ValueError
-            found[int(number)] = Decimal(qty.strip())
-            if not found[int(number)].is_finite():
-                raise ValueError
-        except (ValueError, InvalidOperation):
+        if not sep:
             errors.append(
                 Violation(
                     Code.INVALID_QUANTITY,
                     "--line",
-                    f"--line {value!r}: write the line number and the quantity as N=QTY, e.g. 1=50",
+                    f"--line {value[:40]!r}: write the line number and the quantity as N=QTY, "
+                    "e.g. 1=50",
                 )
             )
+        pairs.append((number, qty))
     if errors:
         raise AcsaError(errors)
-    return found
+    return line_quantities("--line", pairs, QUANTITY_OR_ZERO)

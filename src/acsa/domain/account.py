@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from acsa.domain import limits
 from acsa.domain.documents import Kind, normalised
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import (
@@ -526,6 +527,8 @@ class OrderAccount:
 
     def invoice(self, issued: date, number: str, at: datetime, actor: str) -> Decision:
         """Bill what is owed in cash and not yet invoiced."""
+        limits.check_date("date", issued)
+        limits.check_text("number", number)
         self._not_before(issued, self.first_receipt, "date", "the first receipt")
         if self.uninvoiced <= 0:
             why = (
@@ -557,6 +560,9 @@ class OrderAccount:
         self, number: str, amount: Money, paid: date, reference: str, at: datetime, actor: str
     ) -> Decision:
         """Record a payment against invoice ``number``; overpayment is refused."""
+        limits.check_date("date", paid)
+        limits.check_number("amount", amount.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
+        limits.check_text("reference", reference)
         invoice = self.invoice_named(number)
         self._not_before(paid, invoice.issued, "date", f"invoice {number} was issued")
         check_payment(
@@ -590,6 +596,23 @@ class OrderAccount:
         actor: str,
     ) -> Decision:
         """Goods of the same kind, quantity and NSN returned against received lines."""
+        _check_in_kind_input(
+            day,
+            [
+                *(("note", note),),
+                *(
+                    pair
+                    for i, x in enumerate(returned)
+                    for pair in (
+                        (f"lines[{i}].category", x.category),
+                        (f"lines[{i}].nsn", x.nsn),
+                        (f"lines[{i}].description", x.description),
+                    )
+                ),
+            ],
+            [(f"lines[{i}].quantity", x.quantity, limits.QUANTITY) for i, x in enumerate(returned)],
+            len(returned),
+        )
         self._not_before(day, self.first_receipt, "date", "the first receipt")
         self._require_in_kind([Settlement.REPLACEMENT_IN_KIND], "replacement in kind")
         value, _after = replacement_value(
@@ -615,6 +638,30 @@ class OrderAccount:
         actor: str,
     ) -> Decision:
         """Other goods or services, valued in the order's currency, against in-kind debt."""
+        _check_in_kind_input(
+            day,
+            [
+                ("agreed_by", agreed_by),
+                ("valuation_note", valuation_note),
+                *(
+                    pair
+                    for i, x in enumerate(given)
+                    for pair in (
+                        (f"lines[{i}].category", x.category),
+                        (f"lines[{i}].description", x.description),
+                        (f"lines[{i}].unit", x.unit),
+                    )
+                ),
+            ],
+            [
+                *(
+                    (f"lines[{i}].quantity", x.quantity, limits.QUANTITY)
+                    for i, x in enumerate(given)
+                ),
+                *((f"lines[{i}].value", x.value, limits.AMOUNT) for i, x in enumerate(given)),
+            ],
+            len(given),
+        )
         self._not_before(day, self.first_receipt, "date", "the first receipt")
         self._require_in_kind(
             [Settlement.EQUAL_VALUE_EXCHANGE, Settlement.REPLACEMENT_IN_KIND],
@@ -662,6 +709,7 @@ class OrderAccount:
     def convert(self, as_of: date, number: str, at: datetime, actor: str) -> Decision | None:
         """Turn in-kind debt past its deadline on ``as_of`` into cash debt, with an invoice
         numbered ``number``; None when nothing is past its deadline."""
+        limits.check_date("as_of", as_of)
         due = self.convertible(as_of)
         if due is None:
             return None
@@ -858,6 +906,34 @@ class OrderAccount:
             raise AcsaError.single(
                 Code.INVALID_DATE, name, f"{name} {day} is before {what} on {earliest}"
             )
+
+
+def _check_in_kind_input(
+    day: date,
+    texts: Iterable[tuple[str, str | None]],
+    numbers: Iterable[tuple[str, Decimal, limits.NumberBound]],
+    count: int,
+) -> None:
+    """A settlement in kind's day, texts, quantities and values within their bounds, and no
+    more than SETTLEMENT_LINES_MAX lines: every problem at once."""
+    errors = [
+        v
+        for v in (
+            limits.date_violation("date", day),
+            limits.count_violation("lines", count, limits.SETTLEMENT_LINES_MAX),
+        )
+        if v is not None
+    ]
+    errors.extend(limits.text_violations(texts))
+    for name, value, bound in numbers:
+        # The sign is the step's own rule (REPLACEMENT_MISMATCH, INVALID_AMOUNT): the size here.
+        code = Code.INVALID_AMOUNT if bound is limits.AMOUNT else Code.INVALID_QUANTITY
+        size = limits.NumberBound(bound.maximum, bound.decimals, zero=True)
+        _, violation = limits.number_violation(name, abs(value), size, code)
+        if violation is not None:
+            errors.append(violation)
+    if errors:
+        raise AcsaError(errors)
 
 
 def account_of(

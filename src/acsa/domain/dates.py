@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from acsa.domain.errors import AcsaError, Code
+from acsa.domain import limits
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -75,9 +75,4 @@ def parse_day(value: str | None, field: str) -> date | None:
     Anything else is refused as INVALID_DATE naming ``field``."""
     if value is None or not value.strip():
         return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_DATE, field, f"{field} {value!r} is not a date (YYYY-MM-DD)"
-        ) from None
+    return limits.parse_date(field, value.strip())

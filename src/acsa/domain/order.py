@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.money import Money
 
@@ -260,7 +261,10 @@ class Order:
         accepted = {line.number: line.quantity for line in self.lines}
         for number, qty in (quantities or {}).items():
             line = self.line(number)
-            if qty < 0 or qty > line.quantity:
+            bad = _quantity_violation(number, qty, limits.QUANTITY_OR_ZERO)
+            if bad is not None:
+                errors.append(bad)
+            elif qty > line.quantity:
                 errors.append(
                     Violation(
                         Code.INVALID_QUANTITY,
@@ -287,10 +291,12 @@ class Order:
 
     def reject(self, at: datetime, actor: str, reason: str = "") -> Event:
         self._require(Action.REJECT)
+        limits.check_text("reason", reason)
         return self._record(Action.REJECT, at, actor, OrderStatus.REJECTED, {"reason": reason})
 
     def cancel(self, at: datetime, actor: str, reason: str = "") -> Event:
         self._require(Action.CANCEL)
+        limits.check_text("reason", reason)
         return self._record(Action.CANCEL, at, actor, OrderStatus.CANCELLED, {"reason": reason})
 
     def close(self, at: datetime, actor: str) -> Event:
@@ -348,16 +354,14 @@ class Order:
             )
         given = dict(quantities or {})
         errors: list[Violation] = []
+        bad_note = limits.text_violation("note", note)
+        if bad_note is not None:
+            errors.append(bad_note)
         for n, q in given.items():
             line = self.line(n)
-            if q < 0:
-                errors.append(
-                    Violation(
-                        Code.INVALID_QUANTITY,
-                        f"lines[{n}].quantity",
-                        f"line {n}: a received quantity cannot be negative ({q})",
-                    )
-                )
+            bad = _quantity_violation(n, q, limits.QUANTITY_OR_ZERO)
+            if bad is not None:
+                errors.append(bad)
             elif q > outstanding[n]:
                 errors.append(
                     Violation(
@@ -397,14 +401,9 @@ class Order:
         errors: list[Violation] = []
         for number, qty in given.items():
             self.line(number)
-            if qty <= 0:
-                errors.append(
-                    Violation(
-                        Code.INVALID_QUANTITY,
-                        f"lines[{number}].quantity",
-                        f"line {number}: quantity must be greater than zero, not {qty}",
-                    )
-                )
+            bad = _quantity_violation(number, qty, limits.QUANTITY)
+            if bad is not None:
+                errors.append(bad)
         if errors:
             raise AcsaError(errors)
         return {line.number: given.get(line.number, ZERO) for line in self.lines}
@@ -412,3 +411,15 @@ class Order:
     @property
     def discrepancies(self) -> list[OrderLine]:
         return [line for line in self.lines if line.quantity_short > 0]
+
+
+def _quantity_violation(
+    number: int, quantity: Decimal, bound: limits.NumberBound
+) -> Violation | None:
+    """Why ``quantity`` on line ``number`` is out of ``bound`` (negative, zero where zero is
+    not allowed, too large or too finely divided), or None."""
+    field = f"lines[{number}].quantity"
+    _, violation = limits.number_violation(field, quantity, bound, Code.INVALID_QUANTITY)
+    if violation is None:
+        return None
+    return Violation(violation.code, field, f"line {number}: {violation.message}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from acsa.domain import limits
 from acsa.domain.agreement import Agreement, AgreementStatus, AgreementVersion
 from acsa.domain.errors import Code, Violation
 from acsa.domain.money import fits_minor_units, is_known_currency, minor_units
@@ -160,29 +161,69 @@ def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -
 
 
 def validate_lines(order: Order) -> list[Violation]:
-    """Quantities, prices and currencies, which need no agreement to judge."""
+    """Quantities, prices, currencies, dates and texts, which need no agreement to judge;
+    every number, date, text and list within its bound (``acsa.domain.limits``)."""
     found: list[Violation] = []
     currencies = set()
+    too_many = limits.count_violation("lines", len(order.lines), limits.ORDER_LINES_MAX)
+    if too_many is not None:
+        return [too_many]
+    found.extend(_order_texts(order))
+    total = Decimal(0)
     for index, line in enumerate(order.lines):
-        if line.quantity <= 0:
-            found.append(
-                Violation(
-                    Code.INVALID_QUANTITY,
-                    f"lines[{index}].quantity",
-                    f"line {line.number}: quantity must be greater than zero, not {line.quantity}",
+        field = f"lines[{index}]"
+        found.extend(
+            limits.text_violations(
+                (
+                    (f"{field}.category", line.category),
+                    (f"{field}.description", line.description),
+                    (f"{field}.unit", line.unit),
+                    (f"{field}.nsn", line.nsn),
                 )
             )
+        )
+        quantity, bad_quantity = limits.number_violation(
+            f"{field}.quantity", line.quantity, limits.QUANTITY, Code.INVALID_QUANTITY
+        )
+        if bad_quantity is not None:
+            found.append(_on_line(bad_quantity, line.number))
+        price, bad_price = limits.number_violation(
+            f"{field}.unit_price", line.unit_price, limits.PRICE, Code.INVALID_PRICE
+        )
+        if bad_price is not None:
+            found.append(_on_line(bad_price, line.number))
         if not is_known_currency(line.currency):
             found.append(
                 Violation(
                     Code.UNKNOWN_CURRENCY,
-                    f"lines[{index}].currency",
+                    f"{field}.currency",
                     f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
                 )
             )
         else:
             currencies.add(line.currency)
-            found.extend(_price_violations(index, line.number, line.unit_price, line.currency))
+            if price is not None:
+                found.extend(_price_violations(index, line.number, price, line.currency))
+        if quantity is not None and price is not None:
+            value = quantity * price
+            total += value
+            if value > limits.AMOUNT_MAX:
+                found.append(
+                    Violation(
+                        Code.INVALID_AMOUNT,
+                        field,
+                        f"line {line.number}: quantity {quantity} at {price} is worth {value:,}; "
+                        f"a line is worth at most {limits.AMOUNT_MAX:,}",
+                    )
+                )
+    if total > limits.AMOUNT_MAX and not any(v.code is Code.INVALID_AMOUNT for v in found):
+        found.append(
+            Violation(
+                Code.INVALID_AMOUNT,
+                "lines",
+                f"the order is worth {total:,}; an order is worth at most {limits.AMOUNT_MAX:,}",
+            )
+        )
     if len(currencies) > 1:
         found.append(
             Violation(
@@ -192,7 +233,16 @@ def validate_lines(order: Order) -> list[Violation]:
                 + ", ".join(sorted(currencies)),
             )
         )
-    if order.needed_by < order.order_date:
+    dates_bad = [
+        v
+        for v in (
+            limits.date_violation("order_date", order.order_date),
+            limits.date_violation("needed_by", order.needed_by),
+        )
+        if v is not None
+    ]
+    found.extend(dates_bad)
+    if not dates_bad and order.needed_by < order.order_date:
         found.append(
             Violation(
                 Code.INVALID_DATE,
@@ -205,16 +255,33 @@ def validate_lines(order: Order) -> list[Violation]:
     return found
 
 
+def _on_line(violation: Violation, number: int) -> Violation:
+    """``violation`` with the line's number in front of its message."""
+    return Violation(violation.code, violation.field, f"line {number}: {violation.message}")
+
+
+def _order_texts(order: Order) -> list[Violation]:
+    return limits.text_violations(
+        (
+            ("agreement", order.agreement_id),
+            ("requester", order.requester),
+            ("supplier", order.supplier),
+            ("activity", order.activity),
+            ("settlement", order.settlement),
+            ("location", order.location),
+            ("operation", order.operation),
+            ("requester_unit", order.requester_unit),
+            ("supplier_unit", order.supplier_unit),
+            ("fund_citation", order.fund_citation),
+            ("partner_reference", order.partner_reference),
+            ("remarks", order.remarks),
+            ("uid", order.uid),
+        )
+    )
+
+
 def _price_violations(index: int, number: int, price: Decimal, currency: str) -> list[Violation]:
     field = f"lines[{index}].unit_price"
-    if price < 0:
-        return [
-            Violation(
-                Code.INVALID_PRICE,
-                field,
-                f"line {number}: unit price must not be negative, not {price}",
-            )
-        ]
     if not fits_minor_units(price, currency):
         return [
             Violation(

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.domain import limits
 from acsa.domain.account import (
     AccountHead,
     Conversion,
@@ -30,7 +31,6 @@ from acsa.domain.money import (
     fits_minor_units,
     from_minor,
     is_known_currency,
-    to_decimal,
     to_minor,
 )
 from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
@@ -295,13 +295,9 @@ def _json(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-def _amount(value: Any, currency: str) -> Money:
-    try:
-        amount = to_decimal(value)
-    except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_AMOUNT, "amount", f"amount {value!r} is not a decimal number"
-        ) from None
+def _amount(value: Any, currency: str, field: str = "amount") -> Money:
+    """``value`` as money: a plain decimal within limits.AMOUNT, in ``currency``'s minor unit."""
+    amount = limits.check_number(field, value, limits.AMOUNT, Code.INVALID_AMOUNT)
     if not is_known_currency(currency):
         raise AcsaError.single(
             Code.UNKNOWN_CURRENCY, "currency", f"{currency!r} is not an ISO 4217 currency code"
@@ -309,8 +305,8 @@ def _amount(value: Any, currency: str) -> Money:
     if not fits_minor_units(amount, currency):
         raise AcsaError.single(
             Code.INVALID_AMOUNT,
-            "amount",
-            f"amount {amount} has more decimals than {currency} allows",
+            field,
+            f"{field} {amount} has more decimals than {currency} allows",
         )
     return Money(amount, currency)
 
@@ -393,9 +389,9 @@ def exchange(
                 x.description,
                 x.quantity,
                 x.unit,
-                _amount(x.value, order.currency).amount,
+                _amount(x.value, order.currency, f"lines[{i}].value").amount,
             )
-            for x in doc.lines
+            for i, x in enumerate(doc.lines)
         ]
         decision = account.exchange(day, given, doc.agreed_by, doc.valuation_note, at, actor)
         return _record_in_kind(uow, order, account, decision, actor, at)

@@ -8,29 +8,30 @@ that is not a party to any of your postings simply has no rows.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
+from acsa.domain.limits import DATE_MAX, DATE_MIN
 from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
+from acsa.limit_schemas import Day
 from acsa.services import ledger as service
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
-#: The days a query may name: wide enough for any record, far enough from the calendar's end
-#: that the reports' date arithmetic (deadlines, horizons) never runs off it.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9000, 12, 31)
+#: The days a query may name: the dates acsa takes (``acsa.domain.limits``), ISO YYYY-MM-DD only
+#: (``as_of=0`` is not a day).
+FIRST_DAY = DATE_MIN
+LAST_DAY = DATE_MAX
 
 Partner = Annotated[
     str | None,
     Query(min_length=3, max_length=3, description="Only the accounts with this partner (NZL)."),
 ]
 AsOf = Annotated[
-    date | None,
+    Day | None,
     Query(ge=FIRST_DAY, le=LAST_DAY, description="As of the end of this day (default: now)."),
 ]
 RESPONSES = problem_responses(400, 401, 422)
@@ -51,10 +52,10 @@ def statement(
         str, Query(min_length=3, max_length=3, description="The partner (e.g. AUS).")
     ],
     since: Annotated[
-        date, Query(ge=FIRST_DAY, le=LAST_DAY, description="First day (the CLI's --from).")
+        Day, Query(ge=FIRST_DAY, le=LAST_DAY, description="First day (the CLI's --from).")
     ],
     until: Annotated[
-        date, Query(ge=FIRST_DAY, le=LAST_DAY, description="Last day (the CLI's --to).")
+        Day, Query(ge=FIRST_DAY, le=LAST_DAY, description="Last day (the CLI's --to).")
     ],
     currency: Annotated[
         str | None, Query(min_length=3, max_length=3, description="Only this currency.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -14,8 +13,11 @@ from pydantic import BaseModel, Field
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import CtxDep, etag
 from acsa.api.problems import problem_responses
+from acsa.domain import limits
 from acsa.domain.access import Permission
+from acsa.domain.errors import AcsaError
 from acsa.domain.order import Order, OrderStatus
+from acsa.limit_schemas import Day, LineKey, QuantityOrZero, Text, duplicate_keys
 from acsa.schemas import ErrorsOut, OrderIn, OrderOut, Strict, order_out, violation_out
 from acsa.services import orders as service
 from acsa.services.access import scope
@@ -37,14 +39,24 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 
 class QuantitiesIn(Strict):
     """Optional per-line quantities (line number -> quantity) and a note, for accept, deliver
-    and receive; without lines, every line in full (as the CLI without ``--line``)."""
+    and receive; without lines, every line in full (as the CLI without ``--line``). Line
+    numbers are plain whole numbers, each given once."""
 
-    lines: dict[int, Decimal] | None = None
-    note: str = Field(default="", max_length=2000)
+    lines: dict[LineKey, QuantityOrZero] | None = Field(
+        default=None, max_length=limits.ORDER_LINES_MAX
+    )
+    note: Annotated[str, Text("note")] = ""
+
+    def quantities(self, raw: bytes) -> dict[int, Decimal] | None:
+        """The lines as numbers, refused if a line is given twice in ``raw``."""
+        twice = duplicate_keys(raw)
+        if twice:
+            raise AcsaError(twice)
+        return limits.line_quantities("lines", self.lines, limits.QUANTITY_OR_ZERO)
 
 
 class ReasonIn(Strict):
-    reason: str = Field(default="", max_length=2000)
+    reason: Annotated[str, Text("reason")] = ""
 
 
 def _stored(uow: UnitOfWork, order_id: int) -> OrderOut:
@@ -74,8 +86,8 @@ def list_orders(
     status: Annotated[OrderStatus | None, Query(description="Only orders in this state.")] = None,
     agreement: Annotated[str | None, Query(max_length=64)] = None,
     partner: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
-    since: Annotated[date | None, Query(description="Order date on or after.")] = None,
-    until: Annotated[date | None, Query(description="Order date on or before.")] = None,
+    since: Annotated[Day | None, Query(description="Order date on or after.")] = None,
+    until: Annotated[Day | None, Query(description="Order date on or before.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[OrderOut]:
@@ -157,7 +169,7 @@ def submit(ctx: CtxDep, order_id: int, body: RawBody) -> Response:
 @router.post("/{order_id}/accept", response_model=OrderOut, responses=ACTION_RESPONSES)
 def accept(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
     """Accept for the supplying nation (approver), in full or per line; checks ceilings."""
-    lines = doc.lines if doc else None
+    lines = doc.quantities(body) if doc else None
     return _act(
         ctx,
         order_id,
@@ -196,7 +208,7 @@ def cancel(ctx: CtxDep, order_id: int, body: RawBody, doc: ReasonIn | None = Non
 @router.post("/{order_id}/deliver", response_model=OrderOut, responses=ACTION_RESPONSES)
 def deliver(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
     """Record a delivery by the supplying nation (logistics), in full or per line."""
-    lines = doc.lines if doc else None
+    lines = doc.quantities(body) if doc else None
     return _act(
         ctx,
         order_id,
@@ -209,7 +221,7 @@ def deliver(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None 
 @router.post("/{order_id}/receive", response_model=OrderOut, responses=ACTION_RESPONSES)
 def receive(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
     """Record a receipt by the requesting nation (logistics); posts to both books."""
-    lines, note = (doc.lines, doc.note) if doc else (None, "")
+    lines, note = (doc.quantities(body), doc.note) if doc else (None, "")
     return _act(
         ctx,
         order_id,

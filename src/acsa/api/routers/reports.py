@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
 from enum import StrEnum
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.domain.fiscal import fiscal_year
 from acsa.exceptions_schemas import ExceptionOut
+from acsa.limit_schemas import Day
 from acsa.report_schemas import AnnualReport, OrderForm
 from acsa.services.annual_report import annual_report
 from acsa.services.exceptions import exceptions as find_exceptions
@@ -76,7 +76,7 @@ def _download(name: str, suffix: str, write: Callable[[FilePath], None]) -> Resp
 def exceptions(
     ctx: CtxDep,
     as_of: Annotated[
-        date | None,
+        Day | None,
         Query(ge=FIRST_DAY, le=LAST_DAY, description="As of the end of this day (default: today)."),
     ] = None,
 ) -> list[ExceptionOut]:

@@ -3,7 +3,6 @@ what an order owes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -23,7 +22,8 @@ from acsa.ledger_schemas import (
     SettlementOut,
     SweepOut,
 )
-from acsa.schemas import ExactDecimal, Strict
+from acsa.limit_schemas import Amount, Day, Text
+from acsa.schemas import Strict
 from acsa.services import settlement as service
 from acsa.services.access import scope
 
@@ -36,22 +36,22 @@ OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class InvoiceIn(Strict):
     """``acsa invoices issue ORDER [--date]``: the day of issue (default today)."""
 
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class PaymentIn(Strict):
     """``acsa payments record INVOICE --amount --date [--reference] [--currency]``."""
 
-    amount: ExactDecimal
-    date: dt.date
-    reference: str = Field(default="", max_length=500)
+    amount: Amount
+    date: Day
+    reference: Annotated[str, Text("reference")] = ""
     currency: str | None = Field(default=None, min_length=3, max_length=3)
 
 
 class SweepIn(Strict):
     """``acsa settle sweep [--as-of]``: judge deadlines on this day (default today)."""
 
-    as_of: dt.date | None = None
+    as_of: Day | None = None
 
 
 class AccountOut(BaseModel):
