@@ -1,4 +1,4 @@
-"""acsa node init|show, acsa partners add|list, acsa exchange status|deliver."""
+"""acsa node init|show, acsa partners add|list, acsa exchange status|deliver|resend."""
 
 from __future__ import annotations
 
@@ -111,18 +111,21 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     if report.node is None:
         out.print("this installation is not a node (acsa node init --nation XXX)")
     table = Table(title="Exchange with partner nodes")
-    for column in ("partner", "pending", "delivered", "refused", "received", "waiting"):
+    for column in ("partner", "pending", "held", "delivered", "refused", "received", "waiting"):
         table.add_column(column, overflow="fold")
     for p in report.partners:
         waiting = ""
         if not p.registered:
             waiting = "no node registered (acsa partners add)"
-        elif p.pending:
-            when = p.next_attempt_at.isoformat()[:19] if p.next_attempt_at else ""
+        elif p.next_attempt_at is not None:
+            when = p.next_attempt_at.isoformat()[:19]
             waiting = f"{p.attempts} attempts; next {when}; {p.last_error or ''}".strip("; ")
+        elif p.held:
+            waiting = "held behind a refused document of their order (acsa exchange resend)"
         table.add_row(
             p.partner,
             str(p.pending),
+            str(p.held),
             str(p.delivered),
             str(p.refused),
             str(p.received),
@@ -130,12 +133,18 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
     out.print(table)
     if report.refused:
-        refused = Table(title="Refused by the partner")
-        for column in ("partner", "document", "kind", "order", "code", "detail"):
+        refused = Table(title="Refused by the partner or set aside (acsa exchange resend ID)")
+        for column in ("partner", "document", "kind", "order", "attempts", "code", "detail"):
             refused.add_column(column, overflow="fold")
         for r in report.refused:
             refused.add_row(
-                r.partner, r.document, f"{r.kind} #{r.seq}", r.order, r.code or "", r.error or ""
+                r.partner,
+                r.document,
+                f"{r.kind} #{r.seq}",
+                r.order,
+                str(r.attempts),
+                r.code or "",
+                r.error or "",
             )
         out.print(refused)
 
@@ -148,6 +157,34 @@ def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(result)
         return
-    out.print(f"{result.delivered} delivered, {result.refused} refused")
+    out.print(
+        f"{result.delivered} delivered, {result.refused} refused, {result.set_aside} set aside"
+    )
     for nation, why in result.waiting.items():
         out.print(f"{nation} waits: {why}")
+
+
+@exchange_app.command("resend")
+def resend(
+    document: Annotated[
+        str,
+        typer.Argument(
+            help="The document's id (as `exchange status` lists it), or its first 8 "
+            "characters at least."
+        ),
+    ],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send again a document the partner refused or the outbox set aside: it is pending
+    again, its attempts from zero, and the later documents of its order follow it. Audited."""
+    with refusals(as_json):
+        entry = service.resend(engine_for(db), document, acting(actor))
+    if as_json:
+        print_json(entry)
+        return
+    out.print(
+        f"document {entry.document} ({entry.kind} #{entry.seq} of order {entry.order}) is "
+        f"queued for {entry.partner} again"
+    )

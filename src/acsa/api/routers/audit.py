@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query
 from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.domain.access import Permission
+from acsa.domain.limits import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX
 from acsa.services import audit as service
 from acsa.services.audit import AuditRecordOut, AuditVerifyOut
 from acsa.services.orders import get_order
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-MAX_PAGE = 1000
 
 
 @router.get(
@@ -27,8 +27,8 @@ def audit_log(
     order: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="Only this order's records.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0, le=PAGE_OFFSET_MAX)] = 0,
 ) -> list[AuditRecordOut]:
     """Records in chain order: who, when, what, before and after, and the chain's hashes
     (auditor or admin). An order your nation is not party to answers 404."""

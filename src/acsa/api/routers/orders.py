@@ -26,7 +26,6 @@ from acsa.services.settlement import close as close_order
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
-MAX_PAGE = 500
 
 
 async def raw_body(request: Request) -> bytes:
@@ -88,8 +87,8 @@ def list_orders(
     partner: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
     since: Annotated[Day | None, Query(description="Order date on or after.")] = None,
     until: Annotated[Day | None, Query(description="Order date on or before.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=limits.PAGE_LIMIT_MAX)] = 50,
+    offset: Annotated[int, Query(ge=0, le=limits.PAGE_OFFSET_MAX)] = 0,
 ) -> list[OrderOut]:
     """Orders of your nation, by number; a ``Link: rel="next"`` header when there may be more."""
     orders = service.list_orders(
@@ -134,7 +133,8 @@ def check(ctx: CtxDep, doc: OrderIn) -> ErrorsOut:
     return ErrorsOut(errors=[violation_out(v) for v in violations])
 
 
-@router.get("/{order_id}", response_model=OrderOut, responses=problem_responses(401, 404, 422))
+# ``:int``: /orders/check is no order (GET on it is a 405, not an unreadable order number).
+@router.get("/{order_id:int}", response_model=OrderOut, responses=problem_responses(401, 404, 422))
 def show(ctx: CtxDep, order_id: int, response: Response) -> OrderOut:
     """One order with its lines and history; its ETag is the version to send as If-Match."""
     order = service.get_order(ctx.reader(), order_id)

@@ -2,8 +2,8 @@
 people of the node's nation: this node's key and fingerprint, the partners' (to compare by
 another channel), what was sent, received and refused; the signed book file with each partner
 to download, and a partner's book file reconciled with ours (on the page, or as a statement in
-XLSX or PDF). People of another nation are refused (403), as in the API; reading changes
-nothing."""
+XLSX or PDF); an admin sends a refused or set-aside document again. People of another nation
+are refused (403), as in the API; reading changes nothing."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from acsa.api.problems import status_of
 from acsa.clock import today, utc_now
@@ -80,6 +81,10 @@ class ExchangeView:
     partners: list[PartnerOut]
     refusals: list[Refusal]
     init_command: str = INIT_COMMAND
+    #: Whether the visitor may send a refused document again (an admin of the node's nation).
+    can_resend: bool = False
+    #: The document just queued again, for the confirmation.
+    resent: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,15 @@ def _own_node(who: Visitor) -> NodeOut:
     return node
 
 
-def exchange_view(who: Visitor) -> ExchangeView:
+def exchange_view(who: Visitor, resent: str = "") -> ExchangeView:
     node = _node(who)
     if node is None:
         return ExchangeView(None, None, [], [])
     status = exchange.exchange_status(who.engine)
     refusals = [Refusal(r, r.code or "", r.error or "") for r in status.refused]
-    return ExchangeView(node, status, exchange.list_partners(who.engine), refusals)
+    can_resend = who.may(Permission.MANAGE_REGISTRY)
+    partners = exchange.list_partners(who.engine)
+    return ExchangeView(node, status, partners, refusals, INIT_COMMAND, can_resend, resent)
 
 
 def books_view(who: Visitor) -> BooksView:
@@ -142,10 +149,27 @@ def books_view(who: Visitor) -> BooksView:
 
 
 @router.get("/exchange", response_class=HTMLResponse)
-def exchange_page(request: Request, pages: PagesDep, who: VisitorDep) -> HTMLResponse:
+def exchange_page(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    resent: Annotated[str, Query(max_length=36, pattern="^[0-9a-f-]*$")] = "",
+) -> HTMLResponse:
     """This node, its partners and what was exchanged with each."""
-    view = exchange_view(who)
+    view = exchange_view(who, resent)
     return pages.render(request, "exchange.html", who, title=N_("Exchange"), view=view)
+
+
+@router.post("/exchange/documents/{document_id}/resend", response_model=None)
+def resend(who: VisitorDep, document_id: str, csrf: Token = None) -> RedirectResponse:
+    """Send again a document the partner refused or the outbox set aside (an admin of the
+    node's nation); back to the Exchange page with the confirmation."""
+    check_csrf(who, csrf)
+    _own_node(who)
+    entry = exchange.resend(who.engine, document_id, who.principal.name, who.principal)
+    return RedirectResponse(
+        f"/exchange?resent={quote(entry.document)}#confirmation", status_code=303
+    )
 
 
 @router.get("/books", response_class=HTMLResponse)
