@@ -27,7 +27,6 @@ from acsa.services.settlement import close as close_order
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-
 async def raw_body(request: Request) -> bytes:
     """The request body as sent (read once; Starlette keeps it for the model parsing too)."""
     return await request.body()
