@@ -6,8 +6,9 @@ itself, before routing, authentication or parsing:
 - a ``Content-Length`` above the bound is refused at once, without reading a byte of the body;
 - a body without one (chunked) is counted while it arrives and refused as soon as it passes
   the bound (nothing more is read; the server discards the rest);
-- under /api/, a body nested deeper than ``JSON_DEPTH_MAX`` (counted on the bytes, before any
-  JSON parser sees them) is refused, so no parser or validator ever recurses on it.
+- under /api/, the body of a POST, PUT, PATCH or DELETE nested deeper than ``JSON_DEPTH_MAX``
+  (counted on the bytes, before any JSON parser sees them) is refused, so no parser or
+  validator ever recurses on it.
 
 A body within its bounds is handed to the application unchanged. Refusals are 413
 ``BODY_TOO_LARGE`` and 422 ``BODY_TOO_DEEP`` (the node inbox: ``DOCUMENT_INVALID``), as
@@ -46,6 +47,8 @@ API_PREFIX = "/api/"
 UPLOAD_PATHS = frozenset({"/api/v1/books/reconcile", "/books/reconcile"})
 #: The node inbox: a too deeply nested document is a malformed document, as the inbox says.
 INBOX_PATH = "/api/v1/exchange/documents"
+#: The methods whose body an operation reads (another's body is never parsed).
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Bodies that are not JSON (form posts), whose depth is not counted.
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -135,6 +138,7 @@ class BodyLimit:
         content_type = headers.get("content-type", "").lower()
         if (
             path.startswith(API_PREFIX)
+            and scope["method"] in BODY_METHODS
             and not content_type.startswith(FORM_TYPES)
             and nested_deeper_than(body)
         ):

@@ -215,14 +215,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: _problem_response(s) for s in statuses}
 
 
-#: Refusals any operation may give: a request that cannot be read, and the database failing.
-ALWAYS = (400, 503)
+#: Refusals any operation may give: a request that cannot be read, a body over the bound
+#: (413, see ``acsa.api.body_limit``), and the database failing.
+ALWAYS = (400, 413, 503)
+#: Methods whose body is read (and refused 422 when nested too deep).
+WITH_BODY = frozenset({"post", "put", "patch", "delete"})
 
 
 def document(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document as the server behaves: every refusal ``application/problem+json``
-    with the Problem schema (FastAPI's default 422 replaced), 400 and 503 on every operation,
-    401 on every operation that needs a token."""
+    with the Problem schema (FastAPI's default 422 replaced), 400, 413 and 503 on every
+    operation, 401 on every operation that needs a token, 404 on every operation with a path
+    parameter (a value holding a ``/`` names no operation) and 422 on every one that reads a
+    body (one nested too deep)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -242,11 +247,15 @@ def document(app: FastAPI) -> dict[str, Any]:
     )
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            secured = bool(operation.get("security"))
-            extra = (*ALWAYS, 401) if secured else ALWAYS
+            extra = [
+                *ALWAYS,
+                *([401] if operation.get("security") else []),
+                *([404] if "{" in path else []),
+                *([422] if method in WITH_BODY else []),
+            ]
             for status in {*extra, *(int(s) for s in responses if s.isdigit() and int(s) >= 400)}:
                 responses[str(status)] = _problem_response(status)
     app.openapi_schema = schema
