@@ -21,7 +21,6 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
-from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.config import actor as acting
 from acsa.services import users as service
 
@@ -233,12 +232,7 @@ def list_tokens(
 
 @tokens_app.command("revoke")
 def revoke(
-    token_id: Annotated[
-        int,
-        typer.Argument(
-            metavar="ID", min=ID_MIN, max=ID_MAX, help="The token's id (`tokens list`)."
-        ),
-    ],
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (`tokens list`).")],
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,
