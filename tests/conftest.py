@@ -8,6 +8,7 @@ server that cannot be reached fails the PostgreSQL tests: they never skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from acsa.adapters.checkpoints import checkpoint_root, database_id
 from acsa.adapters.db import tables
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -26,6 +28,16 @@ PG_SERVER_URL = os.environ.get(
     "ACSA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_checkpoints_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Audit checkpoints and the installation key (servers take one as they start) in a
+    directory of the run's own, never the user's data directory; inherited by the servers and
+    commands the tests start."""
+    base = tmp_path_factory.mktemp("acsa-data")
+    os.environ.setdefault("ACSA_CHECKPOINT_DIR", str(base / "checkpoints"))
+    os.environ.setdefault("ACSA_INSTALLATION_KEY", str(base / "keys" / "installation.key"))
 
 
 def _admin_engine() -> Engine:
@@ -57,10 +69,12 @@ def pg_url() -> Iterator[str]:
 
 
 def _wipe_and_reload(engine: Engine) -> None:
-    """Empty every table (PostgreSQL: restarting the id sequences) and load the registry."""
+    """Empty every table (PostgreSQL: restarting the id sequences) and load the registry; its
+    audit chain starts anew, so the checkpoints of the one before are forgotten."""
     names = ", ".join(f'"{table.name}"' for table in tables.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    shutil.rmtree(checkpoint_root() / database_id(engine.url), ignore_errors=True)
     load_registry(UnitOfWork(engine))
 
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from acsa import __version__
 from acsa.api import problems
 from acsa.api.body_limit import BodyLimit, BodyLimits, limits_from_environment
+from acsa.api.checkpointer import Checkpointer
 from acsa.api.deliverer import Deliverer
 from acsa.api.routers import (
     agreements,
@@ -52,13 +53,16 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
     from acsa.web.app import create_app as create_pages
 
     deliverer = Deliverer(engine)
+    checkpointer = Checkpointer(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         deliverer.start()
+        checkpointer.start()
         try:
             yield
         finally:
+            checkpointer.stop()
             deliverer.stop()
 
     app = FastAPI(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from acsa.adapters.checkpoints import read_checkpoint
+from acsa.adapters.checkpoints import read_checkpoint, write_checkpoint
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -20,6 +20,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import LimitOption, OffsetOption, OrderIdOption
 from acsa.domain.errors import AcsaError, Code
 from acsa.services import audit as service
 
@@ -38,9 +39,9 @@ def _state(value: object) -> str:
 
 @app.command("log")
 def log(
-    order: Annotated[int | None, typer.Option("--order", help="Only this order's records.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
-    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    order: OrderIdOption = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -160,7 +161,10 @@ def checkpoint(
                 "a checkpoint is taken where the database is (the server takes its own every "
                 "ACSA_CHECKPOINT_INTERVAL seconds)",
             )
-        taken = service.take_checkpoint(uow_for(engine_for(db), True), out_file)
+        engine = engine_for(db)
+        head = service.head_checkpoint(uow_for(engine, True))
+        taken = service.keep_checkpoint(uow_for(engine, True), head, out_file)
+        sent = service.send_checkpoint(uow_for(engine, True), head)
     if as_json:
         print_json(taken)
         return
@@ -168,3 +172,53 @@ def checkpoint(
         f"checkpoint of record {taken.seq} ({taken.count} records, hash {taken.hash[:16]}...) "
         f"signed by {taken.signer} at {taken.at[:19]}: {taken.file}"
     )
+    for partner in sent:
+        out.print(
+            f"sent to {partner.nation}'s node"
+            if partner.ok
+            else f"[yellow]not sent to {partner.nation}'s node[/yellow]: {partner.error}"
+        )
+
+
+@app.command("partner-heads")
+def partner_heads(
+    nation: Annotated[
+        str | None, typer.Option("--nation", help="Only this partner's (with --out).")
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write --nation's latest checkpoint to this file, for its own "
+            "`acsa audit verify --checkpoint`.",
+            dir_okay=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The latest checkpoint of its audit chain each partner node sent here: what that node
+    cannot later deny having recorded."""
+    with refusals(as_json):
+        if remote(db) is not None:
+            raise AcsaError.single(
+                Code.INVALID_INPUT, "server", "run partner-heads where the database is (--db)"
+            )
+        uow = uow_for(engine_for(db), True)
+        if out_file is not None:
+            if nation is None:
+                raise AcsaError.single(Code.MISSING_FIELD, "nation", "--out needs --nation")
+            write_checkpoint(service.partner_head(uow, nation), out_file)
+        heads = service.partner_heads(uow)
+    if nation is not None:
+        heads = [h for h in heads if h.nation == nation.upper()]
+    if as_json:
+        print_json(heads)
+        return
+    table = Table(title="Partners' audit checkpoints")
+    for column in ("partner", "record", "records", "hash", "at"):
+        table.add_column(column)
+    for head in heads:
+        cp = head.checkpoint
+        table.add_row(head.nation, str(cp.seq), str(cp.count), cp.hash[:16], cp.at[:19])
+    out.print(table)

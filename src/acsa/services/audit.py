@@ -422,7 +422,13 @@ def take_checkpoint(
 ) -> CheckpointOut:
     """Sign the chain's head and keep it in this database's checkpoint directory (and in
     ``out`` if given, to carry elsewhere)."""
-    checkpoint = head_checkpoint(uow, now)
+    return keep_checkpoint(uow, head_checkpoint(uow, now), out)
+
+
+def keep_checkpoint(
+    uow: UnitOfWork, checkpoint: Checkpoint, out: Path | None = None
+) -> CheckpointOut:
+    """Keep ``checkpoint`` in this database's checkpoint directory (and in ``out``)."""
     path = checkpoint_store(uow).save(checkpoint)
     if out is not None:
         write_checkpoint(checkpoint, out)
@@ -470,22 +476,24 @@ def checkpoint_if_moved(engine: Engine, post: PostCheckpoint | None = None) -> C
         head = uow.audit.head() or (0, GENESIS)
     if latest is not None and (latest.seq, latest.hash) == head:
         return None
-    taken = take_checkpoint(uow)
-    send_checkpoint(UnitOfWork(engine, read_only=True), post)
+    checkpoint = head_checkpoint(uow)
+    taken = keep_checkpoint(uow, checkpoint)
+    send_checkpoint(UnitOfWork(engine, read_only=True), checkpoint, post)
     return taken
 
 
-def send_checkpoint(uow: UnitOfWork, post: PostCheckpoint | None = None) -> list[SentOut]:
-    """On a node, send the latest stored checkpoint to every partner node (best effort: one
-    that does not answer gets the next one); nothing elsewhere."""
-    latest = checkpoint_store(uow).latest()
+def send_checkpoint(
+    uow: UnitOfWork, checkpoint: Checkpoint, post: PostCheckpoint | None = None
+) -> list[SentOut]:
+    """On a node, send ``checkpoint`` (of its own chain) to every partner node (best effort:
+    one that does not answer gets the next one); nothing elsewhere."""
     with uow:
         node = uow.node
         partners = uow.partners.all() if node is not None else []
-    if latest is None or node is None or latest.signer != f"node:{node.nation}":
+    if node is None or checkpoint.signer != f"node:{node.nation}":
         return []
     send = post or http_post_checkpoint()
-    body = latest.text().encode()
+    body = checkpoint.text().encode()
     sent: list[SentOut] = []
     for partner in partners:
         error = send(partner.url.rstrip("/") + PARTNER_CHECKPOINT_PATH, body)
