@@ -128,7 +128,10 @@ def _request_violations(exc: RequestValidationError) -> list[Violation]:
             found.append(pydantic_violation({**error, "loc": tuple(rest)}))
         else:
             name = ".".join(str(p) for p in rest) or str(where)
-            found.append(Violation(Code.INVALID_INPUT, name, f"{where} {name}: {error['msg']}"))
+            # A bound of acsa.domain.limits keeps its code (as_of=0: INVALID_DATE).
+            kind = str(error.get("type", ""))
+            code = Code(kind) if kind in Code.__members__ else Code.INVALID_INPUT
+            found.append(Violation(code, name, f"{where} {name}: {error['msg']}"))
     return found or [Violation(Code.INVALID_INPUT, "", "the request cannot be read")]
 
 
