@@ -31,10 +31,13 @@ class UserOut(BaseModel):
 
 
 class TokenIn(Strict):
-    """A new API token for oneself (``POST /api/v1/tokens``)."""
+    """A new API token for oneself (``POST /api/v1/tokens``): it lives ``expires_days``
+    (1 to ACSA_TOKEN_MAX_DAYS, default 90 or that maximum if smaller); ``never_expires``
+    (admins only, without ``expires_days``) makes one that never expires."""
 
     name: str = Field(default="api", min_length=1, max_length=200)
-    expires_days: int | None = Field(default=90, ge=1, le=3650)
+    expires_days: int | None = Field(default=None, description="1 to ACSA_TOKEN_MAX_DAYS")
+    never_expires: bool = False
 
 
 class TokenOut(BaseModel):
@@ -66,3 +69,23 @@ class WhoAmIOut(BaseModel):
     nation: str
     roles: list[str]
     language: str
+
+
+class SignInLockOut(BaseModel):
+    """A user name or client address the sign-in throttle counts failures of."""
+
+    kind: str
+    key: str
+    failures: int
+    last_failure_at: datetime
+    locked_at: datetime | None
+
+
+class UnlockOut(BaseModel):
+    """What an unlock lifted: ``was_locked`` false when there was no lock (nothing changed
+    but the count of failures, which is forgotten)."""
+
+    kind: str
+    key: str
+    was_locked: bool
+    failures: int

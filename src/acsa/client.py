@@ -22,7 +22,15 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acsa import __version__
-from acsa.account_schemas import TokenIssuedOut, TokenOut, UserIn, UserOut, WhoAmIOut
+from acsa.account_schemas import (
+    SignInLockOut,
+    TokenIssuedOut,
+    TokenOut,
+    UnlockOut,
+    UserIn,
+    UserOut,
+    WhoAmIOut,
+)
 from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.money import to_decimal
@@ -363,8 +371,14 @@ class Client:
     def my_tokens(self) -> list[TokenOut]:
         return self.many(TokenOut, "/tokens")
 
-    def new_token(self, name: str, expires_days: int | None) -> TokenIssuedOut:
-        body = {"name": name, "expires_days": expires_days}
+    def new_token(
+        self, name: str, expires_days: int | None, never_expires: bool = False
+    ) -> TokenIssuedOut:
+        body: dict[str, Any] = {"name": name}
+        if expires_days is not None:
+            body["expires_days"] = expires_days
+        if never_expires:
+            body["never_expires"] = True
         return self.one(TokenIssuedOut, "POST", "/tokens", body=body)
 
     def revoke_token(self, token_id: int) -> TokenOut:
@@ -592,6 +606,17 @@ class Client:
         if not 1 <= len(name) <= 200:
             raise NotFoundError.single(Code.USER_NOT_FOUND, "user", f"no user {name!r}")
         return self.one(UserOut, "POST", f"/users/{_segment(name)}", body=body)
+
+    def unlock_user(self, name: str) -> UnlockOut:
+        if not 1 <= len(name) <= 200:
+            raise NotFoundError.single(Code.USER_NOT_FOUND, "user", f"no user {name!r}")
+        return self.one(UnlockOut, "POST", f"/users/{_segment(name)}/unlock")
+
+    def unlock_address(self, address: str) -> UnlockOut:
+        return self.one(UnlockOut, "POST", f"/sign-in/addresses/{_segment(address)}/unlock")
+
+    def sign_in_locks(self) -> list[SignInLockOut]:
+        return self.many(SignInLockOut, "/sign-in/locks")
 
     # --- the audit log --------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from acsa.config import PRIVATE_FILE_MODE, private_directory
 from acsa.domain.errors import AcsaError, Code
 
 PREFIX = "ed25519:"
@@ -84,17 +85,18 @@ class NodeKey:
         return base64.b64encode(self._private.sign(data)).decode()
 
     def save(self, path: Path) -> None:
-        """Write the key as PKCS#8 PEM to a new file readable by its owner only (0600)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the key as PKCS#8 PEM to a new file readable by its owner only (0600); a
+        missing directory is made owner-only (0700), an existing one is left as it is."""
+        private_directory(path.parent)
         pem = self._private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
-        os.chmod(path, 0o600)
+        os.chmod(path, PRIVATE_FILE_MODE)
 
     @classmethod
     def load(cls, path: Path) -> NodeKey:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from acsa.account_schemas import TokenOut, UserOut
+from acsa.account_schemas import SignInLockOut, TokenOut, UnlockOut, UserOut
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -21,7 +22,10 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.config import actor as acting
+from acsa.domain.errors import AcsaError, Code
+from acsa.domain.sign_in import Kind
 from acsa.services import users as service
 
 users_app = typer.Typer(no_args_is_help=True, help="People who use acsa: nation, roles, password.")
@@ -164,6 +168,76 @@ def update(
         out.print(_users_table([user]))
 
 
+@users_app.command("unlock")
+def unlock(
+    name: Annotated[
+        str | None, typer.Argument(help="The user name to unlock.", show_default=False)
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="A client address to unlock instead.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Lift the sign-in lock of a user name (or of a client address) that too many failed
+    sign-ins set, and forget its failures (through a server: an admin, for the users of their
+    nation)."""
+    with refusals(as_json):
+        if (name is None) == (address is None):
+            raise AcsaError.single(
+                Code.INVALID_INPUT, "name", "give a user name or --address, one of the two"
+            )
+        api = remote(db, actor)
+        done: UnlockOut
+        if api is not None:
+            done = api.unlock_user(name) if name is not None else api.unlock_address(address or "")
+        else:
+            kind, key = (Kind.ACCOUNT, name) if name is not None else (Kind.ADDRESS, address)
+            done = service.unlock(uow_for(engine_for(db)), kind, key or "", acting(actor))
+    if as_json:
+        print_json(done)
+    else:
+        what = "user name" if done.kind == Kind.ACCOUNT.value else "address"
+        state = "unlocked" if done.was_locked else "was not locked"
+        out.print(
+            f"{what} {done.key}: {state} ({done.failures} failed sign-ins forgotten)",
+            markup=False,
+        )
+
+
+def _locks_table(rows: list[SignInLockOut]) -> Table:
+    table = Table(title="Sign-in locks")
+    for column in ("kind", "name or address", "failures", "last failure", "locked"):
+        table.add_column(column)
+    for lock in rows:
+        table.add_row(
+            lock.kind,
+            Text(lock.key),
+            str(lock.failures),
+            lock.last_failure_at.isoformat(timespec="seconds"),
+            lock.locked_at.isoformat(timespec="seconds") if lock.locked_at else "",
+        )
+    return table
+
+
+@users_app.command("locks")
+def locks(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """User names and client addresses locked by too many failed sign-ins (through a server:
+    addresses, and your nation's users)."""
+    with refusals(as_json):
+        api = remote(db)
+        if api is not None:
+            rows = api.sign_in_locks()
+        else:
+            rows = service.sign_in_locks(uow_for(engine_for(db), True))
+    if as_json:
+        print_json(rows)
+    else:
+        out.print(_locks_table(rows))
+
+
 def _tokens_table(rows: list[TokenOut]) -> Table:
     table = Table(title="API tokens")
     for column in ("id", "user", "name", "starts with", "created", "expires", "state"):
@@ -187,8 +261,21 @@ def new_token(
     user: Annotated[str, typer.Argument(help="Whose token.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
     expires_days: Annotated[
-        int, typer.Option("--expires-days", help="Days until it expires; 0: never.")
-    ] = 90,
+        int | None,
+        typer.Option(
+            "--expires-days",
+            help="Days until it expires: 1 to ACSA_TOKEN_MAX_DAYS (default 90, or that maximum "
+            "when smaller).",
+            show_default=False,
+        ),
+    ] = None,
+    never_expires: Annotated[
+        bool,
+        typer.Option(
+            "--never-expires",
+            help="A token that never expires: the operator's, or through a server an admin's only.",
+        ),
+    ] = False,
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,
@@ -199,10 +286,15 @@ def new_token(
         api = remote(db, actor)
         if api is not None:
             api.own_name(user, "user", "you make tokens")
-            token = api.new_token(name, expires_days or None)
+            token = api.new_token(name, expires_days, never_expires)
         else:
             token = service.issue_token(
-                uow_for(engine_for(db)), user, name, expires_days or None, acting(actor)
+                uow_for(engine_for(db)),
+                user,
+                name,
+                expires_days,
+                acting(actor),
+                never_expires=never_expires,
             )
     if as_json:
         print_json(token)
@@ -232,7 +324,12 @@ def list_tokens(
 
 @tokens_app.command("revoke")
 def revoke(
-    token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (`tokens list`).")],
+    token_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="ID", min=ID_MIN, max=ID_MAX, help="The token's id (`tokens list`)."
+        ),
+    ],
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,

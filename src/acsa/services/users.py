@@ -9,13 +9,37 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row
+from sqlalchemy import Engine, Row
 
-from acsa.account_schemas import TokenIssuedOut, TokenOut, UserIn, UserOut
+from acsa.account_schemas import (
+    SignInLockOut,
+    TokenIssuedOut,
+    TokenOut,
+    UnlockOut,
+    UserIn,
+    UserOut,
+)
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.config import sign_in_policy, token_max_days
 from acsa.domain.access import Principal, Role, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.limits import NAME_CHARS_MAX
+from acsa.domain.sign_in import (
+    Failures,
+    Kind,
+    SignInPolicy,
+    SignInRefusedError,
+    Verdict,
+    address_key,
+    clean_name,
+    counted,
+    decide,
+    failed_at,
+    recorded_name,
+    token_lifetime,
+    uncounted,
+)
 from acsa.schemas import parse_model
 from acsa.services.ledger import party_code
 
@@ -24,6 +48,15 @@ TOKEN_PREFIX = "acsa_"
 SESSION_HOURS = 12
 
 _hasher = PasswordHasher()
+_dummy_hash: list[str] = []
+
+
+def _dummy() -> str:
+    """A hash of a password nobody has, checked when there is no real one to check, so that
+    a missing user costs the same time as a wrong password."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy_hash[0]
 
 
 def _digest(secret: str) -> str:
@@ -155,31 +188,50 @@ def update_user(
             changed = sorted(k for k in values if k != "password_hash") + (
                 ["password"] if "password_hash" in values else []
             )
+            ended = _end_credentials(uow, row.id, before, after, "password_hash" in values)
             uow.record(
                 "user.update",
                 f"user:{name}",
                 actor,
                 before.model_dump(mode="json"),
-                {**after.model_dump(mode="json"), "changed": changed},
+                {**after.model_dump(mode="json"), "changed": changed, **ended},
             )
             uow.commit()
     return after
+
+
+def _end_credentials(
+    uow: UnitOfWork, user_id: int, before: UserOut, after: UserOut, new_password: bool
+) -> dict[str, Any]:
+    """A new password, other roles, or being switched off end every session and token the
+    user had: what was signed in under the old terms does not outlive them."""
+    if not (new_password or before.roles != after.roles or (before.active and not after.active)):
+        return {}
+    sessions = uow.accounts.end_sessions(user_id)
+    tokens = uow.accounts.revoke_tokens(user_id, utc_now())
+    return {"ended": {"sessions": sessions, "tokens": tokens}}
 
 
 def issue_token(
     uow: UnitOfWork,
     name: str,
     token_name: str = "api",
-    expires_days: int | None = 90,
+    expires_days: int | None = None,
     actor: str = "operator",
     now: datetime | None = None,
+    never_expires: bool = False,
+    may_choose_never: bool = True,
 ) -> TokenIssuedOut:
-    """A new personal API token for user ``name``; its secret is shown once, kept hashed."""
+    """A new personal API token for user ``name``; its secret is shown once, kept hashed.
+
+    It lives ``expires_days`` (1 to ACSA_TOKEN_MAX_DAYS; default 90, or that maximum when
+    smaller); ``never_expires`` only where ``may_choose_never`` (an admin, or the operator)."""
     at = now or utc_now()
+    lifetime = token_lifetime(expires_days, never_expires, token_max_days(), may_choose_never)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with uow:
         row = _user_row(uow, name)
-        expires = at + timedelta(days=expires_days) if expires_days else None
+        expires = at + lifetime if lifetime is not None else None
         token_id = uow.accounts.add_token(
             {
                 "user_id": row.id,
@@ -245,20 +297,164 @@ def principal_for_token(uow: UnitOfWork, token: str, now: datetime | None = None
     return principal_of(row)
 
 
-def check_password(uow: UnitOfWork, name: str, password: str) -> Principal:
-    """The user ``name`` if ``password`` is theirs; the same refusal for every failure."""
-    with uow:
-        row = uow.accounts.user(name)
-    refusal = _unauthenticated("wrong user name or password")
-    if row is None or row.password_hash is None or not row.active:
-        # Spend the same time as a real check, so a missing user is not told apart.
-        _hasher.hash(password)
-        raise refusal
+def _password_matches(row: Row[Any] | None, password: str) -> bool:
+    """Whether ``password`` is the user's (an active user with a password); the same time is
+    spent when there is no such user, so a missing user is not told apart."""
+    usable = row is not None and row.password_hash is not None and bool(row.active)
+    stored = str(row.password_hash) if usable and row is not None else _dummy()
     try:
-        _hasher.verify(row.password_hash, password)
+        _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        raise refusal from None
+        return False
+    return usable
+
+
+def check_password(uow: UnitOfWork, name: str, password: str) -> Principal:
+    """The user ``name`` if ``password`` is theirs; the same refusal for every failure (no
+    throttle: sign_in is what the pages use)."""
+    typed = clean_name(name)[:NAME_CHARS_MAX]
+    with uow:
+        row = uow.accounts.user(typed) if typed == name else None
+    if row is None or not _password_matches(row, password):
+        raise _unauthenticated("wrong user name or password")
     return principal_of(row)
+
+
+def sign_in(
+    engine: Engine,
+    name: str,
+    password: str,
+    address: str | None,
+    policy: SignInPolicy | None = None,
+    now: datetime | None = None,
+) -> Principal:
+    """The user ``name`` if ``password`` is theirs and the throttle lets the attempt through.
+
+    The attempt is counted as a failure of the name and of the client ``address`` before the
+    password is checked (so parallel guesses meet the throttle too) and taken back when it
+    succeeds. SIGN_IN_THROTTLED (wait) or SIGN_IN_LOCKED (an admin unlocks) refuse it without
+    checking the password; a wrong password is UNAUTHENTICATED, the same whether the user
+    exists or not. Every refused attempt is in the audit log: the name as typed (cut to a
+    bound) and the address, never the password."""
+    rules = policy or sign_in_policy()
+    at = now or utc_now()
+    typed = clean_name(name)[:NAME_CHARS_MAX]
+    where = address_key(address)
+    row, verdict = _count_attempt(engine, rules, name, typed, where, at)
+    if not verdict.allowed:
+        raise SignInRefusedError(verdict)
+    if not _password_matches(row, password):
+        _record_failure(engine, row, name, typed, where)
+        raise _unauthenticated("wrong user name or password")
+    assert row is not None
+    _take_back(engine, rules, typed, where)
+    return principal_of(row)
+
+
+def _count_attempt(
+    engine: Engine, rules: SignInPolicy, name: str, typed: str, where: str, at: datetime
+) -> tuple[Row[Any] | None, Verdict]:
+    """Decide whether the attempt may go ahead; if so, count it as a failure ahead of the
+    password check; if not, record the refusal."""
+    with UnitOfWork(engine) as uow:
+        uow.accounts.lock_sign_in()
+        # A name with a control character in it belongs to nobody.
+        row = uow.accounts.user(typed) if typed == name else None
+        account = uow.accounts.failures(Kind.ACCOUNT, typed)
+        by_address = uow.accounts.failures(Kind.ADDRESS, where)
+        verdict = decide(rules, at, account, by_address)
+        if verdict.allowed:
+            uow.accounts.put_failures(
+                Kind.ACCOUNT, typed, counted(rules, Kind.ACCOUNT, typed, account, at)
+            )
+            uow.accounts.put_failures(
+                Kind.ADDRESS, where, counted(rules, Kind.ADDRESS, where, by_address, at)
+            )
+            uow.accounts.forget_failures(at - timedelta(seconds=rules.forget_after_s))
+        else:
+            code = Code.SIGN_IN_LOCKED if verdict.locked else Code.SIGN_IN_THROTTLED
+            details = {"code": code.value, "cause": str(verdict.cause)}
+            if not verdict.locked:
+                details["retry_after_s"] = str(verdict.retry_after_s)
+            _record_refusal(uow, row, name, where, details)
+        uow.commit()
+    return row, verdict
+
+
+def _record_refusal(
+    uow: UnitOfWork, row: Row[Any] | None, name: str, where: str, details: dict[str, str]
+) -> None:
+    shown = recorded_name(name)
+    # A real user's refusals are their nation's to audit; a name nobody has is the operator's.
+    uow.principal = principal_of(row) if row is not None else None
+    action = "sign_in.refuse" if details else "sign_in.fail"
+    after = {"name": shown, "address": where, **details}
+    uow.record(action, f"user:{shown}", shown, None, after)
+
+
+def _record_failure(
+    engine: Engine, row: Row[Any] | None, name: str, typed: str, where: str
+) -> None:
+    """Audit a wrong password; the name's and the address's delays run from now."""
+    with UnitOfWork(engine) as uow:
+        uow.accounts.lock_sign_in()
+        at = utc_now()
+        for kind, key in ((Kind.ACCOUNT, typed), (Kind.ADDRESS, where)):
+            failures = uow.accounts.failures(kind, key)
+            if failures is not None:
+                uow.accounts.put_failures(kind, key, failed_at(failures, at))
+        _record_refusal(uow, row, name, where, {})
+        uow.commit()
+
+
+def _take_back(engine: Engine, rules: SignInPolicy, typed: str, where: str) -> None:
+    """A successful sign-in: the name's failures are forgotten and the address's count loses
+    the attempt counted ahead (its other failures stand)."""
+    with UnitOfWork(engine) as uow:
+        uow.accounts.lock_sign_in()
+        uow.accounts.put_failures(Kind.ACCOUNT, typed, None)
+        by_address = uow.accounts.failures(Kind.ADDRESS, where)
+        if by_address is not None:
+            uow.accounts.put_failures(Kind.ADDRESS, where, uncounted(rules, by_address))
+        uow.commit()
+
+
+def _lock_out(failures: Failures) -> SignInLockOut:
+    return SignInLockOut(
+        kind=failures.kind.value,
+        key=failures.key,
+        failures=failures.count,
+        last_failure_at=failures.last_at,
+        locked_at=failures.locked_at,
+    )
+
+
+def sign_in_locks(uow: UnitOfWork) -> list[SignInLockOut]:
+    """Every locked user name and client address."""
+    with uow:
+        return [_lock_out(f) for f in uow.accounts.locked()]
+
+
+def unlock(uow: UnitOfWork, kind: Kind, key: str, actor: str) -> UnlockOut:
+    """Lift the lock of a user name or client address and forget its failures."""
+    key = clean_name(key)[:NAME_CHARS_MAX] if kind is Kind.ACCOUNT else address_key(key)
+    with uow:
+        failures = uow.accounts.failures(kind, key)
+        result = UnlockOut(
+            kind=kind.value,
+            key=key,
+            was_locked=failures is not None and failures.locked,
+            failures=failures.count if failures is not None else 0,
+        )
+        if failures is not None:
+            uow.accounts.put_failures(kind, key, None)
+            shown = recorded_name(key)
+            subject = f"user:{shown}" if kind is Kind.ACCOUNT else f"address:{shown}"
+            uow.record(
+                "sign_in.unlock", subject, actor, _lock_out(failures).model_dump(mode="json")
+            )
+            uow.commit()
+    return result
 
 
 def start_session(

@@ -1,13 +1,17 @@
-"""Users, their API tokens and browser sessions."""
+"""Users, their API tokens and browser sessions, and the sign-in throttle's counts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, text, update
 
 from acsa.adapters.db import tables as t
+from acsa.domain.sign_in import Failures, Kind
+
+#: The PostgreSQL advisory lock that makes counting a sign-in attempt one step at a time.
+_SIGN_IN_LOCK = 0x5349474E  # "SIGN"
 
 _TOKEN_PRINCIPAL = (
     select(t.users, t.api_tokens.c.expires_at, t.api_tokens.c.revoked_at)
@@ -82,3 +86,60 @@ class AccountRepository:
 
     def end_session(self, token_hash: str) -> None:
         self.conn.execute(delete(t.web_sessions).where(t.web_sessions.c.token_hash == token_hash))
+
+    def end_sessions(self, user_id: int) -> int:
+        """End every browser session of a user; how many there were."""
+        done = self.conn.execute(delete(t.web_sessions).where(t.web_sessions.c.user_id == user_id))
+        return int(done.rowcount or 0)
+
+    def revoke_tokens(self, user_id: int, at: datetime) -> list[int]:
+        """Revoke every live token of a user at ``at``; the ids revoked."""
+        a = t.api_tokens
+        live = and_(a.c.user_id == user_id, a.c.revoked_at.is_(None))
+        ids = [int(r[0]) for r in self.conn.execute(select(a.c.id).where(live).order_by(a.c.id))]
+        if ids:
+            self.conn.execute(update(a).where(a.c.id.in_(ids)).values(revoked_at=at))
+        return ids
+
+    # --- the sign-in throttle ---------------------------------------------------------------
+
+    def lock_sign_in(self) -> None:
+        """Count sign-in attempts one at a time (SQLite writers are one at a time already)."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SIGN_IN_LOCK})
+
+    def failures(self, kind: Kind, key: str) -> Failures | None:
+        s = t.sign_in_throttle
+        row = self.conn.execute(select(s).where(s.c.kind == kind.value, s.c.key == key)).first()
+        if row is None:
+            return None
+        return Failures(kind, key, int(row.failures), row.last_failure_at, row.locked_at)
+
+    def put_failures(self, kind: Kind, key: str, failures: Failures | None) -> None:
+        """Store a name's or address's count (None: forget it)."""
+        s = t.sign_in_throttle
+        where = and_(s.c.kind == kind.value, s.c.key == key)
+        if failures is None:
+            self.conn.execute(delete(s).where(where))
+            return
+        values = {
+            "failures": failures.count,
+            "last_failure_at": failures.last_at,
+            "locked_at": failures.locked_at,
+        }
+        if self.conn.execute(update(s).where(where).values(**values)).rowcount == 0:
+            self.conn.execute(insert(s).values(kind=kind.value, key=key, **values))
+
+    def forget_failures(self, before: datetime) -> None:
+        """Drop the counts short of a lock whose last failure is older than ``before``."""
+        s = t.sign_in_throttle
+        self.conn.execute(delete(s).where(s.c.locked_at.is_(None), s.c.last_failure_at < before))
+
+    def locked(self) -> list[Failures]:
+        """Every locked name and address, oldest lock first."""
+        s = t.sign_in_throttle
+        query = select(s).where(s.c.locked_at.is_not(None)).order_by(s.c.locked_at, s.c.key)
+        return [
+            Failures(Kind(r.kind), r.key, int(r.failures), r.last_failure_at, r.locked_at)
+            for r in self.conn.execute(query)
+        ]

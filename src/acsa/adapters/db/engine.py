@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from acsa.config import PRIVATE_DIR_MODE, create_private_file, default_database_path
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -78,12 +81,23 @@ class _Writers:
         self.release(record.record_info)
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does (it would make it 0644);
+    its -wal and -shm files take the database file's mode. A missing directory is made 0700,
+    and acsa's own data directory is kept 0700; other existing directories are left alone."""
+    create_private_file(path)
+    own = default_database_path().parent
+    if path.parent.resolve() == own.resolve() and path.parent.stat().st_uid == os.getuid():
+        os.chmod(path.parent, PRIVATE_DIR_MODE)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; creates the SQLite file's directory when needed."""
+    """An engine for ``url``; creates the SQLite file (0600) and its directory (0700) when
+    needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _private_database_file(Path(parsed.database).expanduser())
         engine = create_engine(url, **kwargs)
         writers = _Writers()
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -7,11 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from acsa.account_schemas import TokenIn, TokenIssuedOut, TokenOut, WhoAmIOut
+from acsa.account_schemas import (
+    SignInLockOut,
+    TokenIn,
+    TokenIssuedOut,
+    TokenOut,
+    UnlockOut,
+    WhoAmIOut,
+)
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
+from acsa.domain.access import Permission, Role
+from acsa.domain.limits import SIGN_IN_ADDRESS_CHARS_MAX
+from acsa.domain.sign_in import Kind
 from acsa.services import users
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
@@ -40,16 +50,27 @@ def my_tokens(ctx: CtxDep) -> list[TokenOut]:
     "/tokens",
     status_code=201,
     response_model=TokenIssuedOut,
-    responses=problem_responses(400, 401, 422),
+    responses=problem_responses(400, 401, 403, 422),
 )
 def new_token(ctx: CtxDep, doc: TokenIn, body: RawBody) -> Response:
-    """A new token for yourself; the secret is in this response only."""
+    """A new token for yourself; the secret is in this response only. It lives
+    ``expires_days`` (1 to ACSA_TOKEN_MAX_DAYS, default 90); only an admin makes one that
+    never expires, asking with ``never_expires`` (403 otherwise)."""
     uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
     name = ctx.principal.name
+    admin = Role.ADMIN in ctx.principal.roles
     return ctx.write(
         uow,
         body,
-        lambda u: users.issue_token(u, name, doc.name, doc.expires_days, actor=name),
+        lambda u: users.issue_token(
+            u,
+            name,
+            doc.name,
+            doc.expires_days,
+            actor=name,
+            never_expires=doc.never_expires,
+            may_choose_never=admin,
+        ),
         201,
     )
 
@@ -66,3 +87,34 @@ def revoke(
     uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
     name = ctx.principal.name
     return ctx.write(uow, body, lambda u: users.revoke_token(u, token_id, actor=name, owner=name))
+
+
+Address = Annotated[str, Path(pattern=rf"^[^\x00-\x1f\x7f]{{1,{SIGN_IN_ADDRESS_CHARS_MAX}}}$")]
+
+
+@router.get(
+    "/sign-in/locks", response_model=list[SignInLockOut], responses=problem_responses(401, 403)
+)
+def sign_in_locks(ctx: CtxDep) -> list[SignInLockOut]:
+    """Locked client addresses, and locked user names of your nation's users (admin)."""
+    ctx.need(Permission.MANAGE_USERS)
+    reader = UnitOfWork(ctx.engine, read_only=True)
+    mine = {u.name for u in users.list_users(reader, ctx.nation)}
+    return [
+        lock
+        for lock in users.sign_in_locks(reader)
+        if lock.kind == Kind.ADDRESS.value or lock.key in mine
+    ]
+
+
+@router.post(
+    "/sign-in/addresses/{address}/unlock",
+    response_model=UnlockOut,
+    responses=problem_responses(400, 401, 403, 422),
+)
+def unlock_address(ctx: CtxDep, address: Address, body: RawBody) -> Response:
+    """Lift the sign-in lock of a client address and forget its failures (admin)."""
+    ctx.need(Permission.MANAGE_USERS)
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    actor = ctx.principal.name
+    return ctx.write(uow, body, lambda u: users.unlock(u, Kind.ADDRESS, address, actor))

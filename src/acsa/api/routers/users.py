@@ -9,13 +9,14 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import Field
 
-from acsa.account_schemas import UserIn, UserOut
+from acsa.account_schemas import UnlockOut, UserIn, UserOut
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
 from acsa.domain.access import ForbiddenError, Permission, parse_roles, require_role_grant
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.sign_in import Kind
 from acsa.schemas import Strict
 from acsa.services import users as service
 
@@ -101,3 +102,22 @@ def update_user(ctx: CtxDep, name: UserName, doc: UserUpdateIn, body: RawBody) -
         )
 
     return ctx.write(_held(ctx), body, change)
+
+
+@router.post(
+    "/{name}/unlock",
+    response_model=UnlockOut,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def unlock(ctx: CtxDep, name: UserName, body: RawBody) -> Response:
+    """Lift a user's sign-in lock and forget their failed sign-ins (admin of the user's
+    nation); ``was_locked`` says whether there was a lock."""
+    ctx.need(Permission.MANAGE_USERS)
+    actor = ctx.principal.name
+
+    def lift(uow: UnitOfWork) -> UnlockOut:
+        if service.get_user(uow, name).nation != ctx.nation:
+            raise _user_not_found(name)
+        return service.unlock(uow, Kind.ACCOUNT, name, actor)
+
+    return ctx.write(_held(ctx), body, lift)

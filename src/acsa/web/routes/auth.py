@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.domain.errors import AcsaError
+from acsa.domain.access import UnauthenticatedError
+from acsa.domain.sign_in import SignInRefusedError, Verdict
 from acsa.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded
-from acsa.services.users import check_password, end_session, start_session, update_user
+from acsa.services.users import end_session, sign_in, start_session, update_user
 from acsa.web.i18n import LANGUAGES
 from acsa.web.pages import LANG_COOKIE, PagesDep
 from acsa.web.session import COOKIE, LoginRequired, Visitor, check_csrf, visitor
@@ -34,7 +35,12 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(
-    request: Request, pages: PagesDep, next_: str, status_code: int = 200, failed: bool = False
+    request: Request,
+    pages: PagesDep,
+    next_: str,
+    status_code: int = 200,
+    failed: bool = False,
+    refusal: Verdict | None = None,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     engine = request.app.state.engine
@@ -47,6 +53,7 @@ def _login_page(
         next=next_,
         login_csrf=token,
         failed=failed,
+        refusal=refusal,
         demo_accounts=accounts,
         demo_password=DEMO_PASSWORD,
     )
@@ -69,14 +76,24 @@ def login(
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """Check the password; on success start a session (HttpOnly, SameSite cookie)."""
+    """Check the password; on success start a session (HttpOnly, SameSite cookie).
+
+    Failed sign-ins are throttled per user name and per client address: after a few, 429
+    SIGN_IN_THROTTLED with Retry-After, then 429 SIGN_IN_LOCKED until an admin unlocks. The
+    answer is the same whether the user exists or not."""
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not expected or not hmac.compare_digest(expected, csrf):
         return _login_page(request, pages, safe_next(next), 400, failed=True)
     engine = request.app.state.engine
+    address = request.client.host if request.client else None
     try:
-        principal = check_password(UnitOfWork(engine, read_only=True), name, password)
-    except AcsaError:
+        principal = sign_in(engine, name, password, address)
+    except SignInRefusedError as refused:
+        page = _login_page(request, pages, safe_next(next), 429, refusal=refused.verdict)
+        if not refused.verdict.locked:
+            page.headers["Retry-After"] = str(refused.retry_after_s)
+        return page
+    except UnauthenticatedError:
         return _login_page(request, pages, safe_next(next), 401, failed=True)
     secret, _ = start_session(UnitOfWork(engine, principal=principal), principal)
     response = RedirectResponse(safe_next(next), status_code=303)
