@@ -227,6 +227,9 @@ def parse(data: Any) -> Document:
     another format version DOCUMENT_VERSION_UNSUPPORTED."""
     if not isinstance(data, dict):
         raise _invalid("document", "a document is a JSON object")
+    missing = [n for n in (*SIGNED_FIELDS, "signature") if n not in data]
+    if missing:
+        raise _invalid(missing[0], f"{missing[0]} is missing")
     if data.get("format") != FORMAT:
         shown = repr(data.get("format"))[:40]
         raise _invalid("format", f"format must be {FORMAT!r}, not {shown}")
@@ -240,9 +243,6 @@ def parse(data: Any) -> Document:
     extra = sorted(str(k) for k in set(data) - {*SIGNED_FIELDS, "signature"})
     if extra:
         raise _invalid(extra[0][:64], f"unknown field {extra[0][:64]!r}")
-    missing = [n for n in (*SIGNED_FIELDS, "signature") if n not in data]
-    if missing:
-        raise _invalid(missing[0], f"{missing[0]} is missing")
     shapes = (
         ("id", _UUID, "a UUID in lower case"),
         ("order", _UUID, "the order's uid, a UUID in lower case"),
