@@ -1,5 +1,6 @@
 """The server's outbox deliverer: a thread that sends queued documents to partner nodes, woken
-when a commit queues one and otherwise every few seconds (retries wait out their backoff)."""
+when a commit queues one (or a document is resent) and otherwise every few seconds (retries
+wait out their backoff; see ``deliver_pending`` for what is refused and what is set aside)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,13 @@ class Deliverer:
             self._wake.clear()
             try:
                 result = deliver_pending(self.engine, self._send)
-                if result.delivered or result.refused:
-                    log.info("outbox: %d delivered, %d refused", result.delivered, result.refused)
+                if result.delivered or result.refused or result.set_aside:
+                    log.info(
+                        "outbox: %d delivered, %d refused, %d set aside",
+                        result.delivered,
+                        result.refused,
+                        result.set_aside,
+                    )
             except Exception:  # keep delivering whatever one pass met
                 log.exception("outbox pass failed")
             self._wake.wait(IDLE)
