@@ -200,6 +200,12 @@ def test_unknown_paths_and_methods_are_problem_documents(api: Api) -> None:
             sent = c.request(method, path, headers=headers)
             _problem(sent, 405, "METHOD_NOT_ALLOWED")
             assert set(sent.headers["allow"].split(", ")) == allowed, sent.headers
+    # A query parameter the operation does not document is refused, naming it.
+    for path, params in (("/orders", {"limt": "5"}), ("/whoami", {"a": "b"}), ("/audit", {"": ""})):
+        sent = c.get(path, params=params, headers=viewer)
+        body = _problem(sent, 400, "INVALID_INPUT")
+        assert body["errors"][0]["field"] == next(iter(params)), body
+    assert c.get("/orders", params={"limit": "5"}, headers=viewer).status_code == 200
     # Pages outside the API keep their error page.
     page = httpx.get(api.url("/nothing-here"), timeout=30)
     assert page.status_code == 404

@@ -7,7 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 from starlette.routing import Match, Mount
@@ -30,7 +30,7 @@ from acsa.api.routers import (
     system,
     users,
 )
-from acsa.domain.errors import Code, Violation
+from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.schemas import violation_out
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
@@ -78,7 +78,7 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
     problems.install(app)
     app.openapi = lambda: problems.document(app)  # type: ignore[method-assign]
     for module in ROUTERS:
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(_documented_query)])
     # Whatever under /api/ no route takes is the API's 404 or 405, not a page.
     app.router.routes.append(Mount("/api", app=_unrouted(app)))
     pages_app = create_pages(engine)
@@ -93,6 +93,42 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, limits=limits or limits_from_environment(), page=page)
     return app
+
+
+def _documented_query(request: Request) -> None:
+    """Refuse a query parameter the operation does not document (INVALID_INPUT, 400): a
+    misspelt ``limt=5`` is not silently the default page."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None)
+    if not request.query_params or path is None:
+        return
+    known = _query_names(request.app).get((path, request.method.lower()), frozenset())
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise AcsaError(
+            Violation(
+                Code.INVALID_INPUT,
+                name[:100],
+                f"query parameter {name[:100]!r} is not one {path} takes ({takes})",
+            )
+            for name in unknown[:10]
+        )
+
+
+def _query_names(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """The query parameters the document gives each (path, method), read from it once."""
+    names: dict[tuple[str, str], frozenset[str]] | None = getattr(app.state, "query_names", None)
+    if names is None:
+        names = {
+            (path, method): frozenset(
+                p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
+            )
+            for path, item in app.openapi()["paths"].items()
+            for method, operation in item.items()
+        }
+        app.state.query_names = names
+    return names
 
 
 #: The methods an Allow header may name.
