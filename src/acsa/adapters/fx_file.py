@@ -165,6 +165,15 @@ def _read_row(number: int, cells: list[str], columns: list[str], found: _Collect
 
 def parse_ecb_csv(text: str, source: str) -> RateFile:
     """The rates in an ECB-layout CSV; INVALID_RATE naming each bad row and column."""
+    try:
+        return _parse_ecb_csv(text, source)
+    except csv.Error as exc:  # a cell past the csv module's bound, a stray NUL...
+        raise AcsaError.single(
+            Code.INVALID_RATE, "file", f"{source} is not a CSV file: {str(exc)[:200]}"
+        ) from None
+
+
+def _parse_ecb_csv(text: str, source: str) -> RateFile:
     rows = _cells(text.removeprefix("\ufeff"))
     first = next(rows, None)
     if first is None:

@@ -10,29 +10,78 @@ from typing import Any
 
 import yaml
 
+from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 
 REGISTRY_RESOURCE = "agreements.yaml"
 
 
 def read_document(path: Path) -> Any:
-    """A JSON or YAML document from ``path``; numbers in JSON are read as exact decimals."""
+    """A JSON or YAML document from ``path``; numbers in JSON are read as exact decimals.
+
+    Any file is refused with a code rather than failing: one larger than DOCUMENT_BYTES_MAX
+    (checked before it is read), not UTF-8 text, not JSON or YAML, or nested deeper than
+    JSON_DEPTH_MAX (checked before a JSON file is parsed)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(limits.DOCUMENT_BYTES_MAX + 1)
     except OSError as exc:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror}"
+            Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror or exc}"
+        ) from None
+    if len(data) > limits.DOCUMENT_BYTES_MAX:
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "file",
+            f"{path} is larger than {limits.DOCUMENT_BYTES_MAX:,} bytes, the most a document "
+            "file may hold",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "file",
+            f"{path} is not UTF-8 text (byte {exc.start:,} cannot be read); give a JSON or "
+            "YAML document",
         ) from None
     return parse_document(text, str(path))
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a document acsa takes needs none, and aliases can
+    make a small file stand for billions of nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
 def parse_document(text: str, name: str = "document") -> Any:
+    """The JSON (or, for a ``.yaml``/``.yml`` name, YAML) document ``text``; INVALID_INPUT
+    naming ``file`` when it cannot be read or nests deeper than JSON_DEPTH_MAX."""
+
+    def refuse(reason: str) -> AcsaError:
+        return AcsaError.single(Code.INVALID_INPUT, "file", f"{name} is not valid: {reason}")
+
+    too_deep = refuse(f"it nests deeper than {limits.JSON_DEPTH_MAX} levels of lists and maps")
+    yaml_file = name.endswith((".yaml", ".yml"))
+    if not yaml_file and limits.json_text_depth(text.encode("utf-8")) > limits.JSON_DEPTH_MAX:
+        raise too_deep
     try:
-        if name.endswith((".yaml", ".yml")):
-            return yaml.safe_load(text)
-        return json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise AcsaError.single(Code.INVALID_INPUT, "file", f"{name} is not valid: {exc}") from None
+        if yaml_file:
+            value = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader without aliases
+        else:
+            value = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise too_deep from None
+    except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
+        raise refuse(str(exc)[:300]) from None
+    if limits.json_depth(value) > limits.JSON_DEPTH_MAX:
+        raise too_deep
+    return value
 
 
 def shipped_registry() -> list[dict[str, Any]]:

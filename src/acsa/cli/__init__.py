@@ -3,7 +3,13 @@ operation of the REST API), print."""
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.exceptions import Abort
+from typer.rich_utils import rich_format_error
 
 from acsa.cli import (
     agreements,
@@ -22,7 +28,16 @@ from acsa.cli import (
     system,
     users,
 )
-from acsa.cli.common import ServerOption, TokenOption, close_server, use_server
+from acsa.cli.common import (
+    EXIT_REFUSED,
+    ServerOption,
+    TokenOption,
+    close_server,
+    err,
+    print_errors,
+    use_server,
+)
+from acsa.domain.errors import Code, Violation
 
 app = typer.Typer(
     name="acsa",
@@ -57,5 +72,59 @@ app.add_typer(exchange.partners_app, name="partners")
 app.add_typer(exchange.exchange_app, name="exchange")
 
 
-def main() -> None:
-    app()
+#: Exit code of a command stopped by an unexpected failure (a refusal is EXIT_REFUSED, 2).
+EXIT_INTERNAL = 3
+#: Set (to anything) to let an unexpected failure show its Python traceback.
+ENV_DEBUG = "ACSA_DEBUG"
+
+
+def main(args: list[str] | None = None) -> None:
+    """The ``acsa`` console script. A command's refusals are coded where they arise
+    (``refusals``); here, what the command line itself cannot take (an unknown option, a number
+    outside its bounds, a missing argument) becomes the same coded refusal, exit code 2; and,
+    as a last resort, any unexpected failure is INTERNAL_ERROR with exit code 3 and no
+    traceback (unless ACSA_DEBUG is set)."""
+    argv = sys.argv[1:] if args is None else args
+    as_json = "--json" in argv
+    try:
+        code = app(args=argv, prog_name="acsa", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `acsa orders`: the group's help, as Typer shows it
+        rich_format_error(exc)
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        print_errors([usage_violation(exc)], as_json)
+        sys.exit(EXIT_REFUSED)
+    except Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # the last resort: a defect of acsa's own
+        if os.environ.get(ENV_DEBUG):
+            raise
+        print_errors([internal_violation(exc)], as_json)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_violation(exc: UsageError) -> Violation:
+    """A command line the command cannot take, as a coded refusal naming the option."""
+    param = getattr(exc, "param", None)
+    if param is None:
+        field = "command"
+    elif getattr(param, "param_type_name", "") == "option" and param.opts:
+        field = str(param.opts[0])
+    else:
+        field = str(getattr(param, "metavar", None) or getattr(param, "name", "") or "").upper()
+    command = exc.ctx.command_path if exc.ctx is not None else "acsa"
+    message = f"{exc.format_message()} (see `{command} --help`)"
+    return Violation(Code.INVALID_INPUT, field, message)
+
+
+def internal_violation(exc: BaseException) -> Violation:
+    """An unexpected failure as a coded message: what failed, never the traceback."""
+    return Violation(
+        Code.INTERNAL_ERROR,
+        "acsa",
+        f"acsa stopped on an unexpected {type(exc).__name__}: this is a defect of acsa; "
+        f"what was committed before it stays, nothing else was saved. Run the command again "
+        f"with {ENV_DEBUG}=1 to see the details, and report them",
+    )

@@ -23,9 +23,9 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import parse_day
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
-from acsa.domain.dates import parse_day
 from acsa.schemas import agreement_out
 from acsa.services import agreements as service
 

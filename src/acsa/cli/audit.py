@@ -20,6 +20,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import LimitOption, OffsetOption, OrderIdOption
 from acsa.domain.errors import AcsaError, Code
 from acsa.services import audit as service
 
@@ -38,9 +39,9 @@ def _state(value: object) -> str:
 
 @app.command("log")
 def log(
-    order: Annotated[int | None, typer.Option("--order", help="Only this order's records.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
-    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    order: OrderIdOption = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

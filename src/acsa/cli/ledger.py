@@ -20,7 +20,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
-from acsa.domain.dates import parse_day
+from acsa.cli.options import parse_day
 from acsa.domain.errors import AcsaError, Code
 from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
 from acsa.services import ledger as service

@@ -24,6 +24,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption
 from acsa.cli.render import order_panel, orders_table
 from acsa.config import actor as acting
 from acsa.domain.errors import Violation
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 
-IdArgument = Annotated[int, typer.Argument(metavar="ID", help="The order's number.")]
+IdArgument = Annotated[
+    int, typer.Argument(metavar="ID", min=ID_MIN, max=ID_MAX, help="The order's number.")
+]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the record.")]
 
 
@@ -118,7 +121,8 @@ def check(
         Path | None, typer.Option("--file", help="Check a document without saving it.")
     ] = None,
     order_id: Annotated[
-        int | None, typer.Argument(metavar="[ID]", help="Check a stored order.")
+        int | None,
+        typer.Argument(metavar="[ID]", min=ID_MIN, max=ID_MAX, help="Check a stored order."),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -163,8 +167,8 @@ def _checked(
 def list_(
     status: Annotated[str | None, typer.Option(help="Only orders in this state.")] = None,
     agreement: Annotated[str | None, typer.Option(help="Only orders under this agreement.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
-    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

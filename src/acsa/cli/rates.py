@@ -24,8 +24,8 @@ from acsa.cli.common import (
     refusals,
     uow_for,
 )
+from acsa.cli.options import parse_day
 from acsa.clock import today
-from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fx import Conversion, Rate
 from acsa.domain.money import Money, MoneyError, fits_minor_units, is_known_currency, to_decimal

@@ -31,6 +31,7 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.domain.fiscal import fiscal_year
+from acsa.domain.limits import DATE_MAX, DATE_MIN
 from acsa.report_schemas import AnnualReport
 from acsa.services.annual_report import annual_report
 
@@ -74,8 +75,8 @@ def annual(
         int,
         typer.Option(
             "--fy",
-            min=1900,
-            max=9998,
+            min=DATE_MIN.year,
+            max=DATE_MAX.year - 1,
             help="Fiscal year, as the nation numbers it (JPN 2026: April 2026 to March 2027).",
         ),
     ],

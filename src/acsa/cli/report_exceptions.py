@@ -18,7 +18,7 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
-from acsa.domain.dates import parse_day
+from acsa.cli.options import parse_day
 from acsa.exceptions_schemas import ExceptionOut
 from acsa.services.exceptions import exceptions as find_exceptions
 

@@ -22,8 +22,8 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
+from acsa.cli.options import ID_MAX, ID_MIN, parse_day
 from acsa.config import actor as acting
-from acsa.domain.dates import parse_day
 from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.services import settlement as service
 
@@ -34,7 +34,9 @@ settle_app = typer.Typer(
     help="Settlement in kind (replacement, equal value exchange) and the deadline sweep.",
 )
 
-OrderArgument = Annotated[int, typer.Argument(metavar="ORDER", help="The order's number.")]
+OrderArgument = Annotated[
+    int, typer.Argument(metavar="ORDER", min=ID_MIN, max=ID_MAX, help="The order's number.")
+]
 DateOption = Annotated[
     str | None, typer.Option("--date", help="The day it happened (YYYY-MM-DD); default today.")
 ]
@@ -99,7 +101,9 @@ def issue(
 
 @invoices_app.command("list")
 def list_invoices(
-    order: Annotated[int | None, typer.Option(help="Only this order's invoices.")] = None,
+    order: Annotated[
+        int | None, typer.Option(min=ID_MIN, max=ID_MAX, help="Only this order's invoices.")
+    ] = None,
     party: Annotated[
         str | None, typer.Option(help="Only invoices issued by or to this nation.")
     ] = None,

@@ -111,6 +111,9 @@ class Code(StrEnum):
     AUDIT_ROW_MISSING = "AUDIT_ROW_MISSING"
     AUDIT_CHECKPOINT_MISMATCH = "AUDIT_CHECKPOINT_MISMATCH"
     CHECKPOINT_INVALID = "CHECKPOINT_INVALID"
+    # The command line's last resort (issue 13): an unexpected failure, a defect of acsa's own,
+    # reported with a code and exit code 3 instead of a Python traceback.
+    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,8 @@ SETTLEMENT_LINES_MAX = 200
 PAGE_LIMIT_MAX = 1000
 #: Largest offset into a list.
 PAGE_OFFSET_MAX = 10_000_000
+#: Largest record id (orders, invoices, tokens...): ids are 32-bit integers on PostgreSQL.
+ID_MAX = 2**31 - 1
 
 #: Request bodies: the API refuses a larger body before reading it (ACSA_MAX_BODY_BYTES).
 BODY_BYTES_DEFAULT = 1024 * 1024

@@ -36,6 +36,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.node_identity import node_key
 from acsa.adapters.signing import NodeKey, parse_public, verify
 from acsa.clock import utc_now
+from acsa.domain import limits
 from acsa.domain.account import OrderAccount
 from acsa.domain.documents import canonical
 from acsa.domain.errors import AcsaError, Code
@@ -372,9 +373,13 @@ def _order(data: Any, where: str) -> BookOrder:
 
 
 def _parse(data: bytes) -> tuple[Book, dict[str, Any]]:
+    if limits.json_text_depth(data) > limits.JSON_DEPTH_MAX:
+        raise _invalid(
+            "file", f"the file nests deeper than {limits.JSON_DEPTH_MAX} levels of lists and maps"
+        )
     try:
         raw = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise _invalid("file", f"not a JSON book file: {error}") from None
     document = _object(raw, "file")
     if document.get("format") != FORMAT:
