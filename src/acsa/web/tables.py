@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.domain.money import minor_units, quantum
 from acsa.web.i18n import translations
 from acsa.web.render import words
@@ -97,7 +98,8 @@ class _Text:
         return text % args if args else text
 
     def cell(self, column: Column, value: Cell) -> str:
-        """A cell as CSV text: amounts plain with their currency's decimals, days ISO."""
+        """A cell as CSV text: amounts plain with their currency's decimals, days ISO; any
+        stored text as a file can hold it (``acsa.adapters.exports.text.clean``)."""
         if value is None:
             return ""
         if isinstance(value, Amount):
@@ -105,10 +107,10 @@ class _Text:
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, Link):
-            return value.text
+            return clean(value.text, CELL_CHARS_MAX)
         if column.kind == "word":
-            return self.messages.gettext(words(str(value)))
-        return str(value)
+            return clean(self.messages.gettext(words(str(value))), CELL_CHARS_MAX)
+        return clean(value, CELL_CHARS_MAX)
 
 
 def plain(value: Decimal, currency: str) -> str:
@@ -140,7 +142,8 @@ def csv_bytes(tables: Sequence[Table], lang: str) -> bytes:
 
 def _sheet_name(title: str, taken: set[str]) -> str:
     """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique."""
-    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "sheet"
+    single = clean(title, 310, multiline=False)
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in single)[:31].strip() or "sheet"
     name, n = cleaned, 2
     while name.lower() in taken:
         suffix = f" ({n})"
@@ -160,6 +163,8 @@ def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from acsa.adapters.exports.xlsx import put
+
     text = _Text(lang)
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -169,10 +174,10 @@ def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
     for table in tables:
         caption = text(table.title, table.args)
         sheet: Any = workbook.create_sheet(_sheet_name(caption, taken))
-        sheet.cell(row=1, column=1, value=caption).font = Font(bold=True, size=13)
+        put(sheet, 1, 1, caption).font = Font(bold=True, size=13)
         widths = [len(text(c.heading)) for c in table.columns]
         for index, column in enumerate(table.columns, start=1):
-            cell = sheet.cell(row=2, column=index, value=text(column.heading))
+            cell = put(sheet, 2, index, text(column.heading))
             cell.font, cell.fill = bold, fill
         for r, row in enumerate(table.rows, start=3):
             for c, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
@@ -187,10 +192,10 @@ def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
                     cell.value = value
                     cell.number_format = "#,##0"
                 else:
-                    cell.value = text.cell(column, value)
-                widths[c - 1] = max(widths[c - 1], len(text.cell(column, value)) + 2)
+                    cell = put(sheet, r, c, text.cell(column, value))
+                widths[c - 1] = max(widths[c - 1], min(len(text.cell(column, value)), 60) + 2)
         if not table.rows:
-            sheet.cell(row=3, column=1, value=text(table.empty))
+            put(sheet, 3, 1, text(table.empty))
         sheet.freeze_panes = "A3"
         from openpyxl.utils import get_column_letter
 

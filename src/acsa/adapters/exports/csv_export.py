@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from acsa.adapters.exports.formats import figure_views
+from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.domain.money import quantum
 from acsa.report_schemas import AnnualReport
 
@@ -23,16 +24,21 @@ def _amount(value: Decimal, currency: str) -> str:
     return f"{value.quantize(quantum(currency)):f}"
 
 
+def _text(value: str) -> str:
+    """A key as the file holds it: one line, control characters shown as U+FFFD, bounded."""
+    return clean(value, CELL_CHARS_MAX, multiline=False)
+
+
 def csv_rows(report: AnnualReport) -> Iterator[tuple[str, str, str, str, str]]:
     """The report's lines in long format (without the header)."""
     for view in figure_views(report):
         for f in view.figures:
-            yield view.name, f.key, f.currency, str(f.count), _amount(f.value, f.currency)
+            yield view.name, _text(f.key), f.currency, str(f.count), _amount(f.value, f.currency)
     for m in report.monthly:
-        key = f"{m.partner} {m.month}"
+        key = _text(f"{m.partner} {m.month}")
         yield "monthly", key, m.currency, str(m.count), _amount(m.value, m.currency)
     for b in report.balances:
-        key = f"{b.partner} {b.day.isoformat()}"
+        key = _text(f"{b.partner} {b.day.isoformat()}")
         yield "balance", key, b.currency, "", _amount(b.balance, b.currency)
 
 

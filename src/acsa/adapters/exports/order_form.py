@@ -5,31 +5,55 @@ settlements in kind, the attached documents and the third-party transfer clause.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
 
 from acsa.adapters.exports.formats import amount_text, money_text, nation_name, quantity_text
 from acsa.adapters.exports.pdf import (
     MARGIN,
     Flowable,
     data_table,
-    escape,
+    fits,
     footer,
+    number_cell,
     para,
     styles,
+    text_cell,
 )
+from acsa.adapters.exports.text import clean
+from acsa.domain.limits import NOTE_CHARS_MAX
 from acsa.domain.money import Money
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.report_schemas import FormLine, OrderForm, Signature
 
 TITLE = "ACSA order, receipt and invoice"
 NONE = "-"
+#: The font size of the lines table's cells.
+LINE_SIZE = 7.0
+#: The most characters of one text given in full in the last section (a text longer than
+#: any the domain allows, stored before the bounds or behind acsa's back, is cut there too).
+FULL_TEXT_CHARS_MAX = NOTE_CHARS_MAX
+
+
+@dataclass
+class _Full:
+    """Texts too long for their cell: the cell shows them cut, with a mark, and the form's
+    last section gives them in full (up to FULL_TEXT_CHARS_MAX characters)."""
+
+    texts: list[tuple[str, str]] = field(default_factory=list)
+
+    def check(self, label: str, text: str, width: float | None, size: float) -> str:
+        """``text`` itself; noted to be given in full when its cell cannot show it whole."""
+        if not fits(text, width, size):
+            self.texts.append((label, text))
+        return text
 
 
 def write_order_form(form: OrderForm, path: Path) -> Path:
@@ -46,6 +70,7 @@ def write_order_form(form: OrderForm, path: Path) -> Path:
         author="acsa",
     )
     width = doc.width
+    full = _Full()
     story: list[Flowable] = [
         para(f"{TITLE}: order {order.id}", "title"),
         para(
@@ -54,17 +79,19 @@ def write_order_form(form: OrderForm, path: Path) -> Path:
             f"{_when(form.generated_at)}.",
             "small",
         ),
-        *_section("1. Order", _order_fields(form, width)),
+        *_section("1. Order", _order_fields(form, width, full)),
         *_section("2. Requesting and supplying nations", _parties(form, width)),
-        *_section("3. Lines", _lines(form, width)),
+        *_section("3. Lines", _lines(form, width, full)),
         *_section("4. Signatures", _signatures(form.signatures, width)),
         *_section("5. Invoices and payments", _invoices(form, width)),
-        *_section("6. Settlement in kind", _settlements(form, width)),
+        *_section("6. Settlement in kind", _settlements(form, width, full)),
         *_section("7. Account", _account(form, width)),
         *_section("8. Attached documents", _documents(form, width)),
         *_section("9. Third-party transfer", _transfer(form)),
         *_section("10. Record of events", _events(form, width)),
     ]
+    if full.texts:
+        story.extend(_section("11. Texts in full", _texts_in_full(full)))
     draw = footer(f"{TITLE}, order {order.id} (acsa)")
     doc.build(story, onFirstPage=draw, onLaterPages=draw)
     return path
@@ -89,7 +116,7 @@ def _text(value: str | None) -> str:
 # --- 1. the order -----------------------------------------------------------------------------
 
 
-def _order_fields(form: OrderForm, width: float) -> list[Flowable]:
+def _order_fields(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
     o = form.order
     activity = ACTIVITIES.get(o.activity, o.activity)
     fields: list[tuple[str, str]] = [
@@ -116,21 +143,30 @@ def _order_fields(form: OrderForm, width: float) -> list[Flowable]:
     ]
     if o.remarks:
         fields.append(("Remarks", o.remarks))
-    return [_field_grid(fields, width, wide={"Agreement", "Implementing text", "Remarks"})]
+    return [
+        _field_grid(fields, width, wide={"Agreement", "Implementing text", "Remarks"}, full=full)
+    ]
 
 
-def _field_grid(fields: Sequence[tuple[str, str]], width: float, wide: set[str]) -> Flowable:
-    """Label and value pairs two to a row; a ``wide`` field takes a row of its own."""
+def _field_grid(
+    fields: Sequence[tuple[str, str]], width: float, wide: set[str], full: _Full | None = None
+) -> Flowable:
+    """Label and value pairs two to a row; a ``wide`` field takes a row of its own. A value
+    too long for its cell is cut there, with a mark, and given in full at the end."""
     style = styles()
     label_width = 34 * mm
     value_width = width / 2 - label_width
     rows: list[list[Flowable | str]] = []
     spans: list[int] = []
     pending: list[Flowable | str] = []
+    size = style["cell"].fontSize
     for label, value in fields:
+        room = width - label_width if label in wide else value_width
+        if full is not None:
+            full.check(label, value, room, size)
         cells = [
-            Paragraph(escape(label), style["cell_bold"]),
-            Paragraph(escape(value), style["cell"]),
+            text_cell(label, label_width, style["cell_bold"]),
+            text_cell(value, room, style["cell"]),
         ]
         if label in wide:
             if pending:
@@ -198,14 +234,16 @@ LINE_HEADINGS = (
 )
 
 
-def _lines(form: OrderForm, width: float) -> list[Flowable]:
+def _lines(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
     currency = form.order.currency
-    rows = [_line_row(line) for line in form.lines]
     fixed = [6, 17, 0, 26, 10, 14, 14, 14, 14, 14, 15, 18]
     widths = [w * mm for w in fixed]
     widths[2] = width - sum(widths)
+    for line in form.lines:
+        full.check(f"Line {line.number}, description", line.description, widths[2], LINE_SIZE)
+    rows = [_line_row(line) for line in form.lines]
     table = data_table(
-        LINE_HEADINGS, rows, numeric=range(5, 12), widths=widths, header_size=5.5, size=7
+        LINE_HEADINGS, rows, numeric=range(5, 12), widths=widths, header_size=5.5, size=LINE_SIZE
     )
     accepted = Money.zero(currency)
     for line in form.lines:
@@ -250,7 +288,10 @@ def _line_row(line: FormLine) -> list[str]:
 def _totals(rows: list[list[str]]) -> Flowable:
     style = styles()
     body = [
-        [Paragraph(escape(label), style["cell_bold"]), Paragraph(escape(v), style["cell_right"])]
+        [
+            text_cell(label, 60 * mm, style["cell_bold"]),
+            number_cell(v, 40 * mm, style["cell_right"]),
+        ]
         for label, v in rows
     ]
     table = Table(body, colWidths=[60 * mm, 40 * mm], hAlign="RIGHT")
@@ -324,6 +365,7 @@ def _invoices(form: OrderForm, width: float) -> list[Flowable]:
         for p in i.payments
     ]
     if payments:
+        rest = width - 78 * mm
         story.extend(
             [
                 Spacer(1, 2 * mm),
@@ -331,6 +373,7 @@ def _invoices(form: OrderForm, width: float) -> list[Flowable]:
                     ["payment of invoice", "paid on", "reference", "amount", "recorded by"],
                     payments,
                     numeric=[3],
+                    widths=[30 * mm, 20 * mm, rest * 0.4, 28 * mm, rest * 0.6],
                 ),
             ]
         )
@@ -339,7 +382,7 @@ def _invoices(form: OrderForm, width: float) -> list[Flowable]:
     return story
 
 
-def _settlements(form: OrderForm, width: float) -> list[Flowable]:
+def _settlements(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
     if not form.settlements:
         return [para("None recorded.")]
     rows = [
@@ -356,6 +399,11 @@ def _settlements(form: OrderForm, width: float) -> list[Flowable]:
     ]
     widths = [10 * mm, 22 * mm, 20 * mm, 28 * mm, 0, 28 * mm, 30 * mm]
     widths[4] = width - sum(widths)
+    size = styles()["cell"].fontSize
+    for s, row in zip(form.settlements, rows, strict=True):
+        full.check(f"Settlement {s.id}, what was returned", row[4], widths[4], size)
+        full.check(f"Settlement {s.id}, agreed by", row[5], widths[5], size)
+        full.check(f"Settlement {s.id}, note", row[6], widths[6], size)
     return [
         data_table(
             ["#", "kind", "date", "value", "what was returned", "agreed by", "note"],
@@ -369,7 +417,10 @@ def _settlements(form: OrderForm, width: float) -> list[Flowable]:
 def _settled_line(line: dict[str, object]) -> str:
     """``line 1: 6,000 fuel`` for a replacement; ``2 EA training (value 10,000)`` for an
     exchange."""
-    quantity = quantity_text(Decimal(str(line.get("quantity", "0"))))
+    try:
+        quantity = quantity_text(Decimal(str(line.get("quantity", "0"))))
+    except (InvalidOperation, ValueError):  # a stored line no longer as acsa writes them
+        quantity = str(line.get("quantity", ""))
     if "line" in line:
         return f"line {line['line']}: {quantity} {line.get('category', '')}".strip()
     value = line.get("value", "")
@@ -418,6 +469,18 @@ def _transfer(form: OrderForm) -> list[Flowable]:
             "small",
         ),
     ]
+
+
+def _texts_in_full(full: _Full) -> list[Flowable]:
+    """The texts cut in the tables above, each under its label (a text longer than
+    FULL_TEXT_CHARS_MAX characters is cut here too, with the same mark)."""
+    story: list[Flowable] = [
+        para("These texts are too long for their place in the form above.", "small")
+    ]
+    for label, text in full.texts:
+        story.append(para(label, "cell_bold"))
+        story.append(para(clean(text, FULL_TEXT_CHARS_MAX), "body"))
+    return story
 
 
 def _events(form: OrderForm, width: float) -> list[Flowable]:

@@ -20,6 +20,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Image,
@@ -42,6 +43,7 @@ from acsa.adapters.exports.formats import (
     key_label,
     nation_name,
 )
+from acsa.adapters.exports.text import clean
 from acsa.report_schemas import AnnualReport
 
 if TYPE_CHECKING:
@@ -55,6 +57,23 @@ MARGIN = 12 * mm
 
 #: A flowable (paragraph, table, image...): reportlab has no type hints.
 Flowable = Any
+
+#: The most lines of text one table cell may take. A table splits across pages only between
+#: rows, so a row taller than a page cannot be laid out (reportlab gives up, or loops): a
+#: cell's text is cut, visibly, to what this many lines of its column hold.
+CELL_LINES_MAX = 24
+#: A character's width, in ems, assumed when counting what a line holds (DejaVu Sans averages
+#: a little over 0.5; the margin of CELL_LINES_MAX covers wider text).
+CHAR_EMS = 0.6
+#: A cell's left and right padding together (table_style), in points.
+CELL_PADDING = 6
+#: The width assumed for a column given none, in points.
+DEFAULT_COLUMN = 40 * mm
+#: The most characters of one paragraph outside a table (paragraphs split across pages, but
+#: the time to lay them out grows with their length).
+PARAGRAPH_CHARS_MAX = 8000
+#: The smallest font a number is shrunk to so that it stays on one line in its column.
+NUMBER_SIZE_MIN = 3.5
 
 
 @cache
@@ -98,7 +117,52 @@ def escape(text: str) -> str:
 
 
 def para(text: str, style: str = "body") -> Flowable:
-    return Paragraph(escape(text), styles()[style])
+    """A paragraph of any stored text: control characters shown as U+FFFD, cut visibly past
+    PARAGRAPH_CHARS_MAX characters."""
+    return Paragraph(escape(clean(text, PARAGRAPH_CHARS_MAX, multiline=False)), styles()[style])
+
+
+def cell_budget(width: float | None, size: float) -> int:
+    """How many characters a cell ``width`` points wide holds in CELL_LINES_MAX lines of
+    ``size`` point text."""
+    usable = (DEFAULT_COLUMN if width is None else width) - CELL_PADDING
+    return max(int(usable / (size * CHAR_EMS)), 4) * CELL_LINES_MAX
+
+
+def fits(text: str, width: float | None, size: float) -> bool:
+    """True when ``text`` is shown whole in a cell of ``width`` (see ``cell_text``)."""
+    return len(text) <= cell_budget(width, size)
+
+
+def cell_text(text: str, width: float | None, size: float) -> str:
+    """Any stored text as a cell shows it: on one logical line (breaks become spaces),
+    control characters as U+FFFD, cut visibly to what the cell holds (``cell_budget``)."""
+    return clean(text, cell_budget(width, size), multiline=False)
+
+
+def text_cell(text: str, width: float | None, style: ParagraphStyle) -> Flowable:
+    """A wrapping cell of text (long words are split across lines: ``splitLongWords``)."""
+    return Paragraph(escape(cell_text(text, width, style.fontSize)), style)
+
+
+def number_cell(text: str, width: float | None, style: ParagraphStyle) -> Flowable:
+    """A cell holding a number (an amount, a quantity, a count): never wrapped, so never
+    broken mid-number; a number wider than its column is set smaller until it fits."""
+    shown = clean(text, 64, multiline=False)
+    size = style.fontSize
+    if width is not None:
+        usable = width - CELL_PADDING
+        wide = stringWidth(shown, style.fontName, size)
+        if wide > usable > 0:
+            size = max(size * usable / wide, NUMBER_SIZE_MIN)
+    fitted = ParagraphStyle(
+        f"{style.name}-number-{size:.2f}",
+        parent=style,
+        fontSize=size,
+        leading=style.leading if size == style.fontSize else size + 1.5,
+        splitLongWords=0,
+    )
+    return Paragraph(escape(shown), fitted)
 
 
 def data_table(
@@ -110,15 +174,20 @@ def data_table(
     size: float = 7.5,
 ) -> Flowable:
     """A table with a dark header row repeated on each page, striped rows, and the ``numeric``
-    columns right-aligned. Cells wrap inside their column; ``size`` is the cells' font size."""
+    columns right-aligned. Cells wrap inside their column, and any text is cut visibly to what
+    its cell holds (``cell_text``); numbers never wrap (``number_cell``); ``size`` is the
+    cells' font size."""
     style = styles()
     right = set(numeric)
     header_style = _sized(style["cell_header"], header_size)
     left_style, right_style = _sized(style["cell"], size), _sized(style["cell_right"], size)
     header = [Paragraph(escape(h), header_style) for h in headings]
+    column = list(widths) if widths is not None else [None] * len(headings)
     body = [
         [
-            Paragraph(escape(cell), right_style if i in right else left_style)
+            number_cell(cell, column[i], right_style)
+            if i in right
+            else text_cell(cell, column[i], left_style)
             for i, cell in enumerate(row)
         ]
         for row in rows

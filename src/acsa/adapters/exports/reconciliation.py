@@ -17,7 +17,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from acsa.adapters.exports import cannot_write
 from acsa.adapters.exports.pdf import MARGIN, data_table, para
-from acsa.adapters.exports.xlsx import HEADER_BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT
+from acsa.adapters.exports.xlsx import HEADER_BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT, put
 from acsa.domain.reconcile import Report
 from acsa.services.books import differences_rows
 
@@ -43,15 +43,15 @@ def write_xlsx(report: Report, path: Path, generated_at: datetime) -> Path:
     wb = Workbook()
     ws: Any = wb.active
     ws.title = "summary"
-    ws.cell(row=1, column=1, value=f"{TITLE}: {report.nation} / {report.partner}").font = TITLE_FONT
+    put(ws, 1, 1, f"{TITLE}: {report.nation} / {report.partner}").font = TITLE_FONT
     for row, (label, value) in enumerate(_facts(report, generated_at), start=3):
-        ws.cell(row=row, column=1, value=label)
-        ws.cell(row=row, column=2, value=value)
+        put(ws, row, 1, label)
+        put(ws, row, 2, value)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 40
     sheet: Any = wb.create_sheet("differences")
     for column, heading in enumerate(HEADINGS, start=1):
-        cell = sheet.cell(row=1, column=column, value=heading)
+        cell = put(sheet, 1, column, heading)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = HEADER_BORDER
@@ -59,7 +59,7 @@ def write_xlsx(report: Report, path: Path, generated_at: datetime) -> Path:
     rows = differences_rows(report.differences)
     for r, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=r, column=column, value=value)
+            put(sheet, r, column, value)
     sheet.freeze_panes = "A2"
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADINGS))}{len(rows) + 1}"

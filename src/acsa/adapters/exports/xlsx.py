@@ -24,6 +24,7 @@ from acsa.adapters.exports.formats import (
     figure_views,
     key_label,
 )
+from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.report_schemas import AnnualReport
 
 if TYPE_CHECKING:
@@ -57,6 +58,28 @@ Value = str | int | Decimal | date | datetime | None
 
 #: openpyxl has no type hints: a worksheet is whatever it returns.
 Worksheet = Any
+#: The most characters of a sheet name (Excel's rule).
+SHEET_NAME_CHARS_MAX = 31
+
+
+def put(ws: Worksheet, row: int, column: int, value: object) -> Any:
+    """Write ``value`` to a cell: numbers and dates as they are; any text as a workbook can
+    hold it (control characters as U+FFFD, cut visibly past CELL_CHARS_MAX characters, Excel
+    holding 32,767) and always as text, never as a formula (a stored ``=HYPERLINK(...)`` is
+    shown, not run)."""
+    if isinstance(value, str):
+        cell = ws.cell(row=row, column=column, value=clean(value, CELL_CHARS_MAX))
+        cell.data_type = "s"
+        return cell
+    return ws.cell(row=row, column=column, value=value)
+
+
+def sheet_title(text: str) -> str:
+    """A sheet name from any text: one line, no control characters, none of ``[]:*?/\\``,
+    at most 31 characters."""
+    cleaned = clean(text, 10 * SHEET_NAME_CHARS_MAX, multiline=False)
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in cleaned)
+    return cleaned[:SHEET_NAME_CHARS_MAX].strip() or "sheet"
 
 
 @dataclass(slots=True)
@@ -151,14 +174,14 @@ def _balance_table(report: AnnualReport) -> _Table:
 def _write(ws: Worksheet, table: _Table, freeze: str) -> None:
     """Header row styled and frozen, cells with their formats, widths to fit, a filter."""
     for column, heading in enumerate(table.headings, start=1):
-        cell = ws.cell(row=1, column=column, value=heading)
+        cell = put(ws, 1, column, heading)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = HEADER_BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row_index, (cells, formats) in enumerate(zip(table.rows, table.formats, strict=True), 2):
         for column, (value, number_format) in enumerate(zip(cells, formats, strict=True), 1):
-            cell = ws.cell(row=row_index, column=column, value=value)
+            cell = put(ws, row_index, column, value)
             if number_format:
                 cell.number_format = number_format
     ws.freeze_panes = freeze
@@ -171,7 +194,7 @@ def _write(ws: Worksheet, table: _Table, freeze: str) -> None:
 def _widths(ws: Worksheet, table: _Table) -> None:
     for column, heading in enumerate(table.headings, start=1):
         texts = [heading] + [_text(row[column - 1]) for row in table.rows]
-        width = min(max(len(text) for text in texts) + 3, 48)
+        width = min(max(min(len(text), 48) for text in texts) + 3, 48)
         letter = get_column_letter(column)
         ws.column_dimensions[letter].width = max(width, 9)
 
@@ -204,8 +227,8 @@ def _about(ws: Worksheet, report: AnnualReport, start_row: int) -> None:
         dimension = ws.column_dimensions[letter]
         dimension.width = max(dimension.width or 0, least)
     for offset, (label, value) in enumerate(facts, start=1):
-        ws.cell(row=start_row + offset, column=1, value=label)
-        cell = ws.cell(row=start_row + offset, column=2, value=value)
+        put(ws, start_row + offset, 1, label)
+        cell = put(ws, start_row + offset, 2, value)
         cell.alignment = Alignment(horizontal="left")
         if isinstance(value, datetime):
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
@@ -222,7 +245,7 @@ def _charts(ws: Worksheet, report: AnnualReport, charts: Sequence[Chart]) -> Non
         return
     row = 3
     for chart in charts:
-        ws.cell(row=row, column=1, value=chart.title).font = Font(bold=True)
+        put(ws, row, 1, chart.title).font = Font(bold=True)
         image = Image(str(chart.path))
         scale = CHART_WIDTH / image.width
         image.width, image.height = CHART_WIDTH, int(image.height * scale)
