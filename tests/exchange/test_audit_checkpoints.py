@@ -17,7 +17,8 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.signing import NodeKey
 from acsa.domain.checkpoint import parse_checkpoint
 from tests.e2e.cli import run
-from tests.exchange.nodes import Node
+from tests.exchange.nodes import Node, wait_for
+from tests.orders_data import order_doc
 
 
 def _head(url: str) -> int:
@@ -32,6 +33,19 @@ def test_the_partner_keeps_the_head_and_it_finds_a_cut_tail(
     nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     aus, jpn = nodes
+    # Rows written by applying the partner's signed documents are covered like any others.
+    placed = aus.call("requester", "POST", "/orders", json=order_doc())
+    aus.call("requester", "POST", f"/orders/{placed['id']}/submit")
+    there = wait_for(lambda: jpn.order_by_uid(placed["uid"]), what="the order on JPN's node")
+    jpn.call("approver", "POST", f"/orders/{there['id']}/accept")
+    wait_for(
+        lambda: (aus.order_by_uid(placed["uid"]) or {}).get("status") == "accepted",
+        what="the acceptance on AUS's node",
+    )
+    for node in (aus, jpn):
+        clean = run("audit", "verify", "--db", node.db_url)
+        assert clean.code == 0, node.nation + clean.stdout + clean.stderr
+
     taken = run("audit", "checkpoint", "--db", jpn.db_url)
     assert taken.code == 0, taken.stdout + taken.stderr
     assert "signed by node:JPN" in taken.stdout

@@ -16,8 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 #: The hash before the first record.
@@ -64,11 +63,13 @@ class AuditRecord:
     rows: JsonValue = None
 
 
+#: json.dumps with these settings, made once (dumps makes an encoder per call otherwise).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical(value: JsonValue) -> bytes:
     """One byte form per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def record_hash(
@@ -170,7 +171,8 @@ def entries_digest(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
     entries: set[Any] = set()
     for row in rows:
         entries.add(row[0])
-        digest.update(canonical([str(v) if isinstance(v, datetime) else v for v in row]))
+        # Moments go in their str() form (the encoder's default), as they always have.
+        digest.update(canonical(list(row)))
         digest.update(b"\n")
     return digest.hexdigest(), len(entries)
 
@@ -181,17 +183,10 @@ def entries_digest(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
 ROW_DIGEST_HEX = 32
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def row_digest(table: str, values: Sequence[Any]) -> str:
-    """The digest of one row's content: its table and its columns' values, in a fixed order."""
-    body = canonical([table, *(_plain(v) for v in values)])
+    """The digest of one row's content: its table and its columns' values, in a fixed order
+    (dates, moments and decimals in their ``str`` form, JSON values with sorted keys)."""
+    body = _ENCODER.encode([table, *values]).encode()
     return hashlib.sha256(body).hexdigest()[:ROW_DIGEST_HEX]
 
 

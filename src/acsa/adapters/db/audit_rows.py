@@ -66,8 +66,8 @@ class RowSpec:
     def named(self, row: Sequence[Any]) -> tuple[str, str, str]:
         """(scope, key, digest) of one row of :meth:`query`."""
         count = len(self.keys)
-        key = "/".join(str(v) for v in row[1 : 1 + count])
-        return f"{self.kind}:{row[0]}", key, row_digest(self.name, row[1 + count :])
+        key = str(row[1]) if count == 1 else "/".join(str(v) for v in row[1 : 1 + count])
+        return f"{self.kind}:{row[0]}", key, row_digest(self.table.name, row[1 + count :])
 
 
 def _columns(table: Table, *names: str) -> tuple[Column[Any], ...]:
@@ -241,10 +241,15 @@ def aggregate_rows(
         for owner in owners:
             found[f"{kind}:{owner}"] = {s.name: {} for s in specs}
     ordered = sorted(owners, key=str) if owners is not None else None
+    names = [s.name for s in specs]
     for spec in specs:
+        name = spec.name
         for row in _rows_of(conn, spec, ordered):
             scope, key, digest = spec.named(row)
-            found.setdefault(scope, {s.name: {} for s in specs})[spec.name][key] = digest
+            held = found.get(scope)
+            if held is None:
+                held = found[scope] = {n: {} for n in names}
+            held[name][key] = digest
     return found
 
 
