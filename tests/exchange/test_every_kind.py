@@ -1,0 +1,153 @@
+"""Every kind of document, as the services issue it, passes the inbox's checks of form: two
+nodes in one process (two SQLite files, each with its key), the outbox of each delivering
+straight into the other's inbox service. Orders rejected, cancelled, paid in cash and closed,
+returned in kind and converted to cash, and settled by an equal value exchange: all thirteen
+kinds cross, none is refused, and every document either node holds parses again."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from acsa.adapters.db import tables as t
+from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.signing import NodeKey
+from acsa.api.problems import status_of
+from acsa.domain.documents import Kind, parse_wire
+from acsa.domain.errors import AcsaError
+from acsa.services import orders, settlement
+from acsa.services.exchange import (
+    Answer,
+    add_partner,
+    deliver_pending,
+    exchange_status,
+    init_node,
+    receive_document,
+)
+from acsa.services.setup import init_database
+from tests.orders_data import order_doc
+
+
+class Pair:
+    """AUS and JPN, each a node over its own SQLite file, wired to each other in process."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.engines: dict[str, Engine] = {}
+        for nation in ("AUS", "JPN"):
+            engine = make_engine(f"sqlite:///{tmp / nation}.db")
+            init_database(engine)
+            init_node(engine, nation, tmp / f"{nation}.key", "test")
+            self.engines[nation] = engine
+        for here, there in (("AUS", "JPN"), ("JPN", "AUS")):
+            key = NodeKey.load(tmp / f"{there}.key")
+            add_partner(self.engines[here], there, f"http://{there}", key.public_text, "test")
+
+    def send(self, url: str, wire: bytes) -> Answer:
+        target = self.engines[url.removeprefix("http://").split("/", 1)[0]]
+        try:
+            receive_document(target, wire)
+        except AcsaError as error:
+            first = error.violations[0]
+            return Answer(status_of(error), {"code": first.code.value, "detail": first.message})
+        return Answer(201, {})
+
+    def pump(self) -> None:
+        for _ in range(3):
+            for engine in self.engines.values():
+                deliver_pending(engine, self.send, probe=lambda url: True)
+
+    def uow(self, nation: str) -> UnitOfWork:
+        return UnitOfWork(self.engines[nation])
+
+    def local_id(self, nation: str, uid: str) -> int:
+        with self.engines[nation].connect() as conn:
+            found = conn.execute(select(t.orders.c.id).where(t.orders.c.uid == uid)).scalar_one()
+        return int(found)
+
+    def wires(self, nation: str) -> list[tuple[str, str]]:
+        with self.engines[nation].connect() as conn:
+            rows = conn.execute(select(t.documents.c.kind, t.documents.c.wire)).all()
+        return [(r.kind, r.wire) for r in rows]
+
+
+def _placed(pair: Pair, **changes: Any) -> tuple[int, str]:
+    """An order AUS placed and submitted (changes to the order document): AUS's id, its uid."""
+    order, _ = orders.place_order(pair.uow("AUS"), order_doc(**changes), "aus-ops")
+    assert order.id is not None
+    assert order.uid is not None
+    orders.submit(pair.uow("AUS"), order.id, "aus-ops")
+    pair.pump()
+    return order.id, order.uid
+
+
+def _received(pair: Pair, **changes: Any) -> tuple[int, int, str]:
+    """Placed, accepted and delivered by JPN, received by AUS: (AUS id, JPN id, uid)."""
+    mine, uid = _placed(pair, **changes)
+    theirs = pair.local_id("JPN", uid)
+    orders.accept(pair.uow("JPN"), theirs, "jpn-approver")
+    orders.deliver(pair.uow("JPN"), theirs, "jpn-logistics")
+    pair.pump()
+    orders.receive(pair.uow("AUS"), mine, "aus-logistics", note="all there\nchecked twice")
+    pair.pump()
+    return mine, theirs, uid
+
+
+def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
+    pair = Pair(tmp_path)
+    # Rejected by the supplier; cancelled by the requester.
+    _, rejected = _placed(pair)
+    orders.reject(pair.uow("JPN"), pair.local_id("JPN", rejected), "jpn-approver", "no stock")
+    cancelled, _ = _placed(pair)
+    orders.cancel(pair.uow("AUS"), cancelled, "aus-ops", "not needed after all")
+    # Cash: invoiced, paid, closed.
+    mine, theirs, _ = _received(pair)
+    invoice = settlement.issue_invoice(pair.uow("JPN"), theirs, "jpn-finance")
+    pair.pump()
+    settlement.record_payment(
+        pair.uow("AUS"), invoice.number, invoice.amount, invoice.issued, "aus-finance", "TT-9"
+    )
+    pair.pump()
+    settlement.close(pair.uow("AUS"), mine, "aus-finance")
+    # In kind: part returned, the rest converted to cash past the deadline.
+    doc = order_doc(settlement="replacement_in_kind")
+    doc["lines"] = doc["lines"][:1]
+    mine, theirs, _ = _received(pair, **doc)
+    line = {"line": 1, "category": "fuel", "quantity": "2000", "nsn": "9130-01-031-5816"}
+    returned = {"lines": [line], "note": "returned at Darwin"}
+    settlement.replace(pair.uow("AUS"), mine, returned, "aus-finance")
+    pair.pump()
+    swept = settlement.sweep(pair.uow("JPN"), "jpn-finance", as_of=date(2028, 12, 31))
+    assert len(swept.converted) == 1
+    # An equal value exchange.
+    doc = order_doc(settlement="equal_value_exchange")
+    doc["lines"] = doc["lines"][1:2]
+    mine, _, _ = _received(pair, **doc)
+    given = {
+        "lines": [
+            {"category": "transportation", "description": "Airlift, 2 pallets", "value": "740000"}
+        ],
+        "agreed_by": "both logistics officers",
+        "valuation_note": "at the agreement's rates",
+    }
+    settlement.exchange(pair.uow("AUS"), mine, given, "aus-finance")
+    pair.pump()
+
+    kinds: set[str] = set()
+    for nation, engine in pair.engines.items():
+        status = exchange_status(engine)
+        [row] = status.partners
+        assert (row.pending, row.refused) == (0, 0), (nation, status.refused)
+        assert row.delivered > 0
+        assert row.received > 0
+        for kind, wire in pair.wires(nation):
+            assert parse_wire(wire.encode()).kind.value == kind
+            assert json.loads(wire)["kind"] == kind
+            kinds.add(kind)
+    assert kinds == {k.value for k in Kind}
+    for engine in pair.engines.values():
+        engine.dispose()
