@@ -36,8 +36,11 @@ class TokenIn(Strict):
     (admins only, without ``expires_days``) makes one that never expires."""
 
     name: str = Field(default="api", min_length=1, max_length=200)
-    expires_days: int | None = Field(default=None, description="1 to ACSA_TOKEN_MAX_DAYS")
-    never_expires: bool = False
+    # strict: true and 1, "5" and 5.0 are not what the document's boolean and integer say.
+    expires_days: int | None = Field(
+        default=None, strict=True, description="1 to ACSA_TOKEN_MAX_DAYS"
+    )
+    never_expires: bool = Field(default=False, strict=True)
 
 
 class TokenOut(BaseModel):
