@@ -13,14 +13,19 @@ For each operation, as ``JPN-all`` (every role of Japan) with a token of its own
   and then naming seeded orders, invoices, agreements and people so the requests reach the
   services, not only the 404s;
 - checks: no 5xx (``not_a_server_error``), the response body valid against the documented
-  schema of its status and media type (``response_schema_conformance``), its status and
-  Content-Type documented (``status_code_conformance``, ``content_type_conformance``), and
-  every refusal an ``application/problem+json`` document valid against the ``Problem`` schema
-  of the document, whose ``status`` is the response's (schemathesis cannot check that one: the
-  document gives ``application/problem+json`` no schema; a strict xfail says so).
+  schema of its status and media type (``response_schema_conformance``), its status,
+  Content-Type and headers documented (``status_code_conformance``,
+  ``content_type_conformance``, ``response_headers_conformance``), every request the schema
+  forbids refused (``negative_data_rejection``: an unknown query parameter too), ``Allow``
+  true, a request without its token refused (``ignored_auth``), and every refusal an
+  ``application/problem+json`` document valid against the ``Problem`` schema of the document,
+  whose ``status`` is the response's (checked here: schemathesis does not check that one).
 
 Without a token, every secured operation answers 401 with a conforming problem document and
-a ``WWW-Authenticate`` header.
+a ``WWW-Authenticate`` header. Every method a path does not document answers a conforming 405
+naming the documented ones in ``Allow``; a path under /api/ that is no operation, a conforming
+404; every operation documents 400, 413 and 503 (and 422 when it reads a body), every page
+parameter is bounded by ``acsa.domain.limits``.
 
 Reproducible: hypothesis runs derandomized with no example database, a fixed number of examples
 per operation and mode. A defect of src/acsa/api found here and not fixed yet is listed in
