@@ -10,6 +10,7 @@ database. A clean database, the demo and an imported history verify clean.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,16 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, delete, insert, select, update
 
 from acsa.adapters.checkpoints import read_checkpoint
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.migrate import alembic_config, head_revision
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.domain.audit import AuditRecord, expected_hash
+from acsa.domain.audit import GENESIS, AuditRecord, expected_hash
 from acsa.services import orders, settlement, users
 from acsa.services.audit import AuditVerifyOut, audit_log, take_checkpoint, verify_audit
 from acsa.services.demo import load_demo
 from acsa.services.history_import import import_history
+from acsa.services.setup import init_database
 from tests.e2e.cli import Result, run
 from tests.integration.test_history_import import SAMPLE
 from tests.orders_data import order_doc
@@ -382,3 +387,55 @@ def test_checkpoint_taken_in_process_matches_the_head(engine: Engine) -> None:
     assert os.path.exists(taken.file)
     records = audit_log(UnitOfWork(engine, read_only=True))
     assert (taken.seq, taken.hash) == (records[-1].seq, records[-1].hash)
+
+
+def test_a_database_from_before_row_digests_is_vouched_for_once_as_it_is_upgraded(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    books = build(engine)
+    # The chain as migration 0005's acsa wrote it: no row digests, hashes without them.
+    a = t.audit_log
+    with UnitOfWork(engine, read_only=True) as uow:
+        stored = list(uow.audit.records())
+    prev = GENESIS
+    statements = []
+    for record in stored:
+        old = dataclasses.replace(record, rows=None, prev_hash=prev)
+        prev = expected_hash(old)
+        statements.append(
+            update(a)
+            .where(a.c.seq == record.seq)
+            .values(rows=None, prev_hash=old.prev_hash, hash=prev)
+        )
+    execute(engine, *statements)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+
+    report = init_database(engine)
+    assert (report.revision_before, report.revision) == ("0005", head_revision())
+    result = check(engine)
+    assert result.ok, result.problems[:3]
+    assert result.rows >= 15
+    baseline = [
+        r for r in audit_log(UnitOfWork(engine, read_only=True)) if r.action == "audit.baseline"
+    ]
+    assert len(baseline) == 1
+    assert baseline[0].after["order"] == 1
+    # Once only: init again vouches for nothing more, and an edit since is found.
+    init_database(engine)
+    assert (
+        len(
+            [
+                r
+                for r in audit_log(UnitOfWork(engine, read_only=True))
+                if r.action == "audit.baseline"
+            ]
+        )
+        == 1
+    )
+    execute(engine, update(pay).where(pay.c.id == books.payment).values(amount_minor=1))
+    assert [(p.table, p.key) for p in check(engine).problems] == [("payments", str(books.payment))]
+    engine.dispose()

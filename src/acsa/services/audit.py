@@ -23,7 +23,7 @@ from acsa.adapters.checkpoints import (
     write_checkpoint,
 )
 from acsa.adapters.db.audit_repository import ledger_digest
-from acsa.adapters.db.audit_rows import SPECS, stream_rows, visible_scopes
+from acsa.adapters.db.audit_rows import SPECS, every_owner, stream_rows, visible_scopes
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.audit import (
@@ -582,3 +582,34 @@ def partner_head(uow: UnitOfWork, nation: str) -> Checkpoint:
             Code.CHECKPOINT_INVALID, "nation", f"no checkpoint was received from {nation!r}"
         )
     return parse_checkpoint(stored)
+
+
+# --- rows written before the audit log recorded them -------------------------------------------
+
+#: The migration from which every change records the digests of the rows it wrote.
+ROW_DIGESTS_REVISION = "0006"
+
+
+def baseline_rows(uow: UnitOfWork, actor: str) -> int:
+    """One ``audit.baseline`` record (spread over ``audit.rows`` records for many orders) with
+    the digests of every business row as it stands: run once by ``acsa init`` when it brings a
+    database from before ROW_DIGESTS_REVISION, whose rows no record vouches for yet. Answers
+    how many orders, users and agreements it covered."""
+    with uow:
+        owners = every_owner(uow.connection)
+        for kind, found in owners.items():
+            uow.cover(kind, found)
+        counts = {kind: len(found) for kind, found in owners.items()}
+        uow.record(
+            "audit.baseline",
+            "rows",
+            actor,
+            None,
+            {
+                "why": "rows stored before the audit log recorded row digests "
+                f"(migration {ROW_DIGESTS_REVISION}), vouched for as they stood",
+                **counts,
+            },
+        )
+        uow.commit()
+    return sum(counts.values())

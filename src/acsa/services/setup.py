@@ -10,6 +10,7 @@ from acsa.adapters.db.migrate import current_revision, head_revision, upgrade
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError, Code
 from acsa.services.agreements import load_registry
+from acsa.services.audit import ROW_DIGESTS_REVISION, baseline_rows
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ def init_database(engine: Engine) -> InitReport:
     """Create or migrate the schema and load the shipped registry. Idempotent."""
     before = current_revision(engine)
     upgrade(engine)
+    if before is not None and before < ROW_DIGESTS_REVISION:
+        # The rows written before the audit log recorded them: vouched for as they stand.
+        baseline_rows(UnitOfWork(engine), "acsa init")
     agreements, versions = load_registry(UnitOfWork(engine))
     return InitReport(before, current_revision(engine), agreements, versions)
 

@@ -330,3 +330,12 @@ def written_rows(
 def _merge(into: Rows, more: Rows) -> None:
     for scope, tables in more.items():
         into.setdefault(scope, {}).update(tables)
+
+
+def every_owner(conn: Connection) -> dict[str, list[Any]]:
+    """Every aggregate stored, per kind: order ids, user names, agreement ids."""
+    return {
+        ORDER: list(conn.execute(select(o.c.id).order_by(o.c.id)).scalars()),
+        USER: list(conn.execute(select(u.c.name).order_by(u.c.name)).scalars()),
+        AGREEMENT: list(conn.execute(select(ag.c.id).order_by(ag.c.id)).scalars()),
+    }
