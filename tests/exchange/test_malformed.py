@@ -439,3 +439,16 @@ def test_malformed_documents_are_refused_naming_the_field_and_record_nothing(
         for nation, sent in report.items():
             total = sum(sent.values())
             print(f"\nmalformed documents sent to {nation}: {total} {dict(sent)}")
+
+
+def test_the_depth_is_counted_on_the_bytes_outside_strings() -> None:
+    from acsa.domain.limits import JSON_DEPTH_MAX, json_text_depth
+
+    assert json_text_depth(b"{}") == 1
+    assert json_text_depth(b'{"a": [1, {"b": []}]}') == 4
+    assert json_text_depth(b'{"a": "[[[[{{{{"}') == 1  # brackets in strings do not count
+    assert json_text_depth(b'{"a": "\\"[[[[", "b": [[1]]}') == 3  # nor after an escaped quote
+    assert json_text_depth(b"[" * 10_000_000) == JSON_DEPTH_MAX + 1  # stops counting
+    nested = b"[" * JSON_DEPTH_MAX + b"]" * JSON_DEPTH_MAX
+    assert json_text_depth(nested) == JSON_DEPTH_MAX
+    assert json_text_depth(b"[" + nested + b"]") == JSON_DEPTH_MAX + 1
