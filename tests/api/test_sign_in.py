@@ -483,6 +483,8 @@ def test_a_change_ends_every_session_and_token_of_the_user(serve, change):
     ended = record["after"]["ended"]  # type: ignore[index]
     assert ended["sessions"] == 2
     assert len(ended["tokens"]) == 2
+    verified = acsa("audit", "verify", "--db", site.db_url)
+    assert verified.code == 0, verified.stdout + verified.stderr
 
 
 def test_a_users_own_password_change_through_the_cli_ends_their_sessions(serve):

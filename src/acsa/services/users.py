@@ -309,17 +309,6 @@ def _password_matches(row: Row[Any] | None, password: str) -> bool:
     return usable
 
 
-def check_password(uow: UnitOfWork, name: str, password: str) -> Principal:
-    """The user ``name`` if ``password`` is theirs; the same refusal for every failure (no
-    throttle: sign_in is what the pages use)."""
-    typed = clean_name(name)[:NAME_CHARS_MAX]
-    with uow:
-        row = uow.accounts.user(typed) if typed == name else None
-    if row is None or not _password_matches(row, password):
-        raise _unauthenticated("wrong user name or password")
-    return principal_of(row)
-
-
 def sign_in(
     engine: Engine,
     name: str,
