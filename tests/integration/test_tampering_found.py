@@ -32,7 +32,9 @@ from acsa.services.audit import AuditVerifyOut, audit_log, take_checkpoint, veri
 from acsa.services.demo import load_demo
 from acsa.services.history_import import import_history
 from acsa.services.setup import init_database
+from tests.api.server import Server
 from tests.e2e.cli import Result, run
+from tests.exchange.nodes import wait_for
 from tests.integration.test_history_import import SAMPLE
 from tests.orders_data import order_doc
 
@@ -439,3 +441,33 @@ def test_a_database_from_before_row_digests_is_vouched_for_once_as_it_is_upgrade
     execute(engine, update(pay).where(pay.c.id == books.payment).values(amount_minor=1))
     assert [(p.table, p.key) for p in check(engine).problems] == [("payments", str(books.payment))]
     engine.dispose()
+
+
+def test_the_server_checkpoints_as_it_starts_and_again_when_the_chain_moved(
+    sqlite_url: str, tmp_path: Path, outside: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACSA_CHECKPOINT_INTERVAL", "10")
+    kept = Path(outside["ACSA_CHECKPOINT_DIR"])
+    engine = make_engine(sqlite_url)
+    with Server(sqlite_url, log=tmp_path / "serve.log"):
+        first = wait_for(lambda: sorted(kept.glob("*/*.json")), 20.0, "the first checkpoint")
+        assert len(first) == 1
+        build(engine)
+        later = wait_for(
+            lambda: [p for p in sorted(kept.glob("*/*.json")) if p not in first],
+            30.0,
+            "a checkpoint after the chain moved",
+        )
+    head = read_checkpoint(later[-1])
+    records = audit_log(UnitOfWork(engine, read_only=True))
+    assert (head.seq, head.hash) == (records[-1].seq, records[-1].hash)
+    assert head.signer == "installation"
+    assert check(engine).checkpoint is not None
+    engine.dispose()
+
+
+def test_serve_refuses_a_checkpoint_interval_out_of_bounds(sqlite_url: str) -> None:
+    for given in ("abc", "5", "99999999999"):
+        result = run("serve", "--db", sqlite_url, env={"ACSA_CHECKPOINT_INTERVAL": given})
+        assert result.code == 2, result.stdout + result.stderr
+        assert "ACSA_CHECKPOINT_INTERVAL" in result.stdout + result.stderr
