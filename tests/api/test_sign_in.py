@@ -74,9 +74,13 @@ class Site:
             method, self.server.base + "/api/v1" + path, headers=headers, timeout=30, **kw
         )
 
-    def attempt(self, name: str, password: str) -> tuple[httpx.Response, httpx.Client]:
+    def attempt(
+        self, name: str, password: str, language: str = "en"
+    ) -> tuple[httpx.Response, httpx.Client]:
         """One sign-in through the form (a fresh browser): the answer and the browser."""
-        browser = httpx.Client(base_url=self.server.base, timeout=30)
+        browser = httpx.Client(
+            base_url=self.server.base, timeout=30, headers={"Accept-Language": language}
+        )
         page = browser.get("/login")
         assert page.status_code == 200
         found = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -179,6 +183,10 @@ def test_a_locked_name_refuses_the_right_password_until_an_admin_unlocks_it(serv
         assert code_of(answer) == "SIGN_IN_LOCKED"
         assert "retry-after" not in answer.headers
         assert not browser.cookies.get(SESSION)
+    # In Japanese, the same refusal in Japanese words.
+    answer, _ = site.attempt("JPN-viewer", password_of("JPN-viewer"), language="ja")
+    assert answer.status_code == 429
+    assert "ロックされました" in answer.text
     # Another user from the same address is not locked out by it.
     site.sign_in("JPN-approver").close()
     # Only an admin of the user's nation lifts it.
@@ -264,6 +272,9 @@ def test_an_address_is_throttled_and_locked_across_names(serve):
     assert answer.status_code == 429
     assert code_of(answer) == "SIGN_IN_THROTTLED"
     assert _within(int(answer.headers["retry-after"]), DELAY_S)
+    japanese, _ = site.attempt("JPN-viewer", password_of("JPN-viewer"), language="ja")
+    assert japanese.status_code == 429
+    assert "秒後に再度お試しください" in japanese.text
     time.sleep(int(answer.headers["retry-after"]) + 0.3)
     site.fail("ghost-3")
     answer, _ = site.attempt("ghost-5", "x")

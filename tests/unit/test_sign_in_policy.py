@@ -22,6 +22,7 @@ from acsa.domain.sign_in import (
     token_lifetime,
     uncounted,
 )
+from acsa.web.i18n import catalog
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 POLICY = SignInPolicy(
@@ -148,3 +149,16 @@ def test_settings_are_read_from_the_environment():
     for bad in ("0", "-5", "3651", "x"):
         with pytest.raises(AcsaError):
             token_max_days({"ACSA_TOKEN_MAX_DAYS": bad})
+
+
+def test_the_new_codes_and_page_words_have_japanese_words():
+    words = catalog("ja")
+    for code in (Code.SIGN_IN_THROTTLED, Code.SIGN_IN_LOCKED):
+        assert words.get(f"error.{code.value}") is not None, code
+    for text in (
+        "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+        "Sign-in is locked after too many failed attempts. Ask an administrator to unlock it.",
+    ):
+        message = words.get(text)
+        assert message is not None, text
+        assert message.string
