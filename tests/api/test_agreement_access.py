@@ -26,6 +26,7 @@ from tests.api.conftest import Api
 from tests.api.server import ROLES, Person
 from tests.api.team import add_team
 from tests.e2e.cli import run
+from tests.e2e.test_web_pages import sign_in
 from tests.orders_data import order_doc
 
 NATIONS = ("JPN", "AUS", "FRA")
@@ -341,7 +342,7 @@ def test_check_and_place_answer_the_same_for_a_hidden_agreement_and_the_remote_c
         ), name
         none = c.post("/orders", json={**doc, "agreement": NONE_SUCH}, headers=who)
         same_but_id(place, none, doc["agreement"])
-        for fact in ("exercise", "fuel", "\"clause\":\"", "2017", "in force"):
+        for fact in ("exercise", "fuel", '"clause":"', "2017", "in force"):
             assert fact not in check.text, (name, fact, check.text)
         assert counts() == before
 
@@ -385,3 +386,37 @@ def test_an_order_between_the_wrong_parties_is_refused_with_the_code_check_gives
     assert placed.json()["errors"] == told
     assert "no order" not in placed.text
     assert counts() == before
+
+
+def test_the_web_pages_show_a_hidden_agreement_as_none_and_its_audit_to_its_parties_only(
+    api: Api,
+) -> None:
+    keeper(api)
+    names = ("AUS-admin", "FRA-auditor", "AUS-auditor", "NOR-registry_keeper")
+    engine = make_engine(api.db_url)
+    try:
+        for name in names:
+            users.update_user(UnitOfWork(engine), name, "test", password=f"password-{name}")
+    finally:
+        engine.dispose()
+    amended = api.client.post(
+        "/agreements/JPN-AUS/versions", json=version("web"), headers=api.as_("JPN-admin")
+    )
+    assert amended.status_code == 201, amended.text
+    base = api.server.base
+    aus, kept = sign_in(base, "AUS-admin"), sign_in(base, "NOR-registry_keeper")
+    registry = aus.get("/agreements")
+    assert registry.status_code == 200
+    assert "JPN-AUS" in registry.text
+    assert "JPN-ITA" not in registry.text
+    assert "JPN-FRA" not in registry.text
+    hidden, none = aus.get("/agreements/JPN-ITA"), aus.get(f"/agreements/{NONE_SUCH}")
+    assert hidden.status_code == none.status_code == 404
+    assert "2024-11-25" not in hidden.text  # JPN-ITA's signing date
+    assert hidden.text.replace("JPN-ITA", NONE_SUCH) == none.text
+    assert "JPN-ITA" in kept.get("/agreements").text
+    assert kept.get("/agreements/JPN-ITA").status_code == 200
+    for nation, sees in (("AUS", True), ("FRA", False)):
+        page = sign_in(base, f"{nation}-auditor").get("/audit")
+        assert page.status_code == 200
+        assert ("JPN-AUS" in page.text) is sees, nation
