@@ -1,6 +1,7 @@
-"""The registry of the agreements the visitor's nation is party to (administrators of the
-registry: every agreement), as of a day: dates, status, what each covers and excludes, its
-settlement terms, ceilings and sources, with a link to each agreement's page and versions."""
+"""The registry of the agreements the visitor's nation is party to (registry keepers: every
+agreement; the service decides, see services/agreements.py), as of a day: dates, status, what
+each covers and excludes, its settlement terms, ceilings and sources, with a link to each
+agreement's page and versions."""
 
 from __future__ import annotations
 
