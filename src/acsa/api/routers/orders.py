@@ -111,11 +111,13 @@ def list_orders(
     "",
     status_code=201,
     response_model=OrderOut,
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 def place(ctx: CtxDep, doc: OrderIn, body: RawBody) -> Response:
-    """Save a draft. Malformed orders are refused (422); what the agreement would refuse is
-    listed in ``violations`` and must be fixed before submit."""
+    """Save a draft. Malformed orders are refused (422), as is an order between other nations
+    than the agreement's two (422 PARTY_NOT_IN_AGREEMENT or SAME_PARTY); an agreement your
+    nation is not party to is not found (404, as in check); what else the agreement would
+    refuse is listed in ``violations`` and must be fixed before submit."""
 
     def change(uow: UnitOfWork) -> OrderOut:
         order, _ = service.place_order(uow, doc.model_dump(), ctx.principal.name)
@@ -125,9 +127,11 @@ def place(ctx: CtxDep, doc: OrderIn, body: RawBody) -> Response:
     return ctx.write(ctx.writer(Permission.PLACE), body, change, 201, _created)
 
 
-@router.post("/check", response_model=ErrorsOut, responses=problem_responses(400, 401, 422))
+@router.post("/check", response_model=ErrorsOut, responses=problem_responses(400, 401, 404, 422))
 def check(ctx: CtxDep, doc: OrderIn) -> ErrorsOut:
-    """Every violation an order document would meet on submit; nothing is saved."""
+    """Every violation an order document would meet on submit; nothing is saved. An agreement
+    your nation is not party to answers 404 AGREEMENT_NOT_FOUND, as one that does not exist
+    and as placing the same document does."""
     violations = service.check_document(ctx.reader(), doc.model_dump())
     return ErrorsOut(errors=[violation_out(v) for v in violations])
 
