@@ -9,6 +9,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,11 +76,12 @@ class Site:
         )
 
     def attempt(
-        self, name: str, password: str, language: str = "en"
+        self, name: str, password: str, language: str = "en", base: str | None = None
     ) -> tuple[httpx.Response, httpx.Client]:
-        """One sign-in through the form (a fresh browser): the answer and the browser."""
+        """One sign-in through the form (a fresh browser; to ``base``, another server, if
+        given): the answer and the browser."""
         browser = httpx.Client(
-            base_url=self.server.base, timeout=30, headers={"Accept-Language": language}
+            base_url=base or self.server.base, timeout=30, headers={"Accept-Language": language}
         )
         page = browser.get("/login")
         assert page.status_code == 200
@@ -253,6 +255,39 @@ def test_the_delay_grows_with_each_failure_and_holds_the_right_password_back(ser
     address = site.failures("address", "127.0.0.1")
     assert address is not None
     assert address.count == 5
+
+
+def test_guesses_sent_at_once_to_several_server_processes_meet_the_throttle(serve, tmp_path):
+    site = serve(
+        {
+            "ACSA_SIGN_IN_FREE_FAILURES": "2",
+            "ACSA_SIGN_IN_DELAY_SECONDS": "600",
+            "ACSA_SIGN_IN_LOCK_AFTER": "100",
+            "ACSA_SIGN_IN_ADDRESS_LOCK_AFTER": "1000",
+        },
+    )
+    # A second server process over the same database (SQLite serves one worker per process).
+    with Server(site.db_url, log=tmp_path / "second.log") as second:
+        bases = [site.server.base, second.base]
+        guesses = [f"guess-{i}" for i in range(16)] + [password_of("JPN-viewer")] * 4
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(
+                pool.map(
+                    lambda i: site.attempt("JPN-viewer", guesses[i], base=bases[i % 2]),
+                    range(len(guesses)),
+                )
+            )
+    statuses = sorted(answer.status_code for answer, _ in answers)
+    # Each attempt is counted before its password is checked, in the database both processes
+    # share: two free ones, whichever they were, and every other one waits.
+    checked = [s for s in statuses if s != 429]
+    assert len(checked) == 2, statuses
+    assert statuses.count(429) == 18
+    assert set(checked) <= {401, 303}
+    fails = [r for r in site.audit() if r["action"] == "sign_in.fail"]
+    refused = [r for r in site.audit() if r["action"] == "sign_in.refuse"]
+    assert len(fails) == checked.count(401)
+    assert len(refused) == 18
 
 
 def test_an_address_is_throttled_and_locked_across_names(serve):
