@@ -238,6 +238,8 @@ def test_deeply_nested_json_is_a_coded_422(api: Api) -> None:
         _problem(sent, 422, "BODY_TOO_DEEP")
         inbox = c.post("/exchange/documents", content=b"[" * depth + b"]" * depth)
         _problem(inbox, 422, "DOCUMENT_INVALID")
+        checkpoint = c.post("/audit/checkpoints", content=b"[" * depth + b"]" * depth)
+        _problem(checkpoint, 422, "CHECKPOINT_INVALID")
     # At the bound, the depth is no reason: the rules answer (the document is no order).
     sent = c.post("/orders/check", content=_nested(JSON_DEPTH_MAX), headers=requester)
     assert sent.status_code in (400, 422), sent.text

@@ -11,9 +11,10 @@ itself, before routing, authentication or parsing:
   validator ever recurses on it.
 
 A body within its bounds is handed to the application unchanged. Refusals are 413
-``BODY_TOO_LARGE`` and 422 ``BODY_TOO_DEEP`` (the node inbox: ``DOCUMENT_INVALID``), as
-problem documents under /api/ and as error pages elsewhere. Bodies that carry a file (a
-partner's book to reconcile) have the larger upload bound.
+``BODY_TOO_LARGE`` and 422 ``BODY_TOO_DEEP`` (a partner's signed document or checkpoint:
+``DOCUMENT_INVALID``, ``CHECKPOINT_INVALID``), as problem documents under /api/ and as error
+pages elsewhere. Bodies that carry a file (a partner's book to reconcile) have the larger
+upload bound.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ ENV_MAX_UPLOAD = "ACSA_MAX_UPLOAD_BYTES"
 API_PREFIX = "/api/"
 #: The paths whose body is a file: the API's and the page's reconciliation of a partner's book.
 UPLOAD_PATHS = frozenset({"/api/v1/books/reconcile", "/books/reconcile"})
-#: The node inbox: a too deeply nested document is a malformed document, as the inbox says.
-INBOX_PATH = "/api/v1/exchange/documents"
+#: Where a partner node sends signed things: one too deeply nested is malformed, under the
+#: code that receiver gives a malformed one.
+SIGNED_INBOXES = {
+    "/api/v1/exchange/documents": Code.DOCUMENT_INVALID,
+    "/api/v1/audit/checkpoints": Code.CHECKPOINT_INVALID,
+}
 #: The methods whose body an operation reads (another's body is never parsed).
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Bodies that are not JSON (form posts), whose depth is not counted.
@@ -202,7 +207,7 @@ def _too_large(declared: int | None, bound: int) -> Violation:
 
 
 def _too_deep(path: str) -> Violation:
-    code = Code.DOCUMENT_INVALID if path.rstrip("/") == INBOX_PATH else Code.BODY_TOO_DEEP
+    code = SIGNED_INBOXES.get(path.rstrip("/"), Code.BODY_TOO_DEEP)
     return Violation(
         code,
         "body",
