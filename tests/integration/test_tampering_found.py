@@ -471,3 +471,35 @@ def test_serve_refuses_a_checkpoint_interval_out_of_bounds(sqlite_url: str) -> N
         result = run("serve", "--db", sqlite_url, env={"ACSA_CHECKPOINT_INTERVAL": given})
         assert result.code == 2, result.stdout + result.stderr
         assert "ACSA_CHECKPOINT_INTERVAL" in result.stdout + result.stderr
+
+
+def test_an_order_changed_and_then_stepped_on_is_still_found(engine: Engine) -> None:
+    """A unit price and a status changed straight in the database, then the order taken a
+    step further by acsa (which writes its lines and row again, as it found them): the step's
+    record says what it found, which is not what the step before left."""
+    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    oid = order.id
+    assert oid is not None
+    for step in (orders.submit, orders.accept):
+        step(UnitOfWork(engine), oid, "Capt. J. Smith")
+    execute(
+        engine,
+        update(ol)
+        .where((ol.c.order_id == oid) & (ol.c.number == 1))
+        .values(unit_price_minor=ol.c.unit_price_minor * 10),
+    )
+    for step in (orders.deliver, orders.receive):
+        step(UnitOfWork(engine), oid, "Capt. J. Smith")
+    deliver = next(
+        r for r in audit_log(UnitOfWork(engine, read_only=True), oid) if r.action == "order.deliver"
+    )
+    found = check(engine)
+    assert not found.ok
+    first = found.problems[0]
+    assert (first.table, first.key, first.code, first.seq) == (
+        "orders",
+        str(oid),
+        "AUDIT_ROW_CHANGED",
+        deliver.seq,
+    )
+    assert "found the order otherwise than record" in first.reason

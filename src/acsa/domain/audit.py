@@ -286,3 +286,43 @@ class RecordedRows:
 
 def _key_order(key: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in key.split("/"))
+
+
+def _is_order_state(value: JsonValue) -> bool:
+    return isinstance(value, dict) and {"status", "version", "lines"} <= value.keys()
+
+
+class OrderStates:
+    """Each order's state (status, lines, prices, quantities) as the last record of a step
+    left it: the next step's record states what it found before acting, and at the same
+    version that must be the same state. It tells an order changed behind acsa's back even
+    after a later step wrote its rows again (and so recorded them as it found them)."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[int, Any, str]] = {}
+
+    def follow(self, record: AuditRecord) -> RowProblem | None:
+        """Fold ``record`` in; the problem if it found its order otherwise than left."""
+        order_id = record.order_id
+        if order_id is None or not _is_order_state(record.after):
+            return None
+        problem = None
+        last = self._last.get(order_id)
+        if last is not None and _is_order_state(record.before):
+            seq, version, digest = last
+            if record.before["version"] == version and _digest(record.before) != digest:
+                problem = RowProblem(
+                    "orders",
+                    str(order_id),
+                    f"order:{order_id}",
+                    record.seq,
+                    CHANGED,
+                    f"record {record.seq} found the order otherwise than record {seq} left it "
+                    f"at version {version} (changed behind acsa's back between them)",
+                )
+        self._last[order_id] = (record.seq, record.after["version"], _digest(record.after))
+        return problem
+
+
+def _digest(value: JsonValue) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()[:ROW_DIGEST_HEX]

@@ -33,6 +33,7 @@ from acsa.domain.audit import (
     UNRECORDED,
     AuditRecord,
     Break,
+    OrderStates,
     RecordedRows,
     RowProblem,
     link_break,
@@ -202,6 +203,8 @@ def verify_audit(
                 )
             )
         rows, at_fault, row_problems = _check_rows(conn, chain.state)
+        at_fault += len(chain.found)
+        row_problems = (chain.found + row_problems)[:ROW_PROBLEMS_SHOWN]
         problems.extend(_row_problems(conn, row_problems, nation))
         checked = None
         if checkpoint is not None:
@@ -238,6 +241,8 @@ class _Chain:
     """What one pass over the chain learnt."""
 
     state: RecordedRows = field(default_factory=RecordedRows)
+    #: Orders found by a step otherwise than the step before left them.
+    found: list[RowProblem] = field(default_factory=list)
     count: int = 0
     covered: int = 0
     head: str = GENESIS
@@ -252,6 +257,7 @@ def _walk_chain(
     broken: Break | None = None
     prev, last = GENESIS, 0
     seen: set[tuple[int, ...]] = set()
+    orders = OrderStates()
     for record in uow.audit.records():
         chain.count += 1
         if broken is None:
@@ -262,6 +268,9 @@ def _walk_chain(
         if checkpoint is not None and record.seq == checkpoint.seq:
             chain.hash_at[record.seq] = record.hash
         chain.state.apply(record.seq, record.rows)
+        moved = orders.follow(record)
+        if moved is not None:
+            chain.found.append(moved)
         if not record.entries:
             continue
         ranges = [tuple(r) for r in record.entries.get("ranges", [])]
