@@ -146,8 +146,15 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         violations = _request_violations(exc)
         body_unreadable = any(e.get("type") == "json_invalid" for e in exc.errors())
+        # A body the rules refuse is 422; a path or query parameter out of shape or bound is
+        # 400, under its own code (as_of=0: INVALID_DATE).
+        in_body = [
+            v
+            for e, v in zip(exc.errors(), violations, strict=False)
+            if tuple(e.get("loc", ()))[:1] == ("body",)
+        ]
         status = (
-            400 if body_unreadable or all(v.code is Code.INVALID_INPUT for v in violations) else 422
+            400 if body_unreadable or all(v.code is Code.INVALID_INPUT for v in in_body) else 422
         )
         return problem_response(status, violations)
 

@@ -26,9 +26,10 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.clock import today
+from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fx import Conversion, Rate
-from acsa.domain.money import Money, MoneyError, fits_minor_units, is_known_currency, to_decimal
+from acsa.domain.money import Money, fits_minor_units, is_known_currency
 from acsa.services import rates as service
 
 app = typer.Typer(
@@ -180,10 +181,7 @@ def _money(amount: str, currency: str) -> Money:
         raise AcsaError.single(
             Code.UNKNOWN_CURRENCY, "FROM", f"{currency!r} is not an ISO 4217 currency code"
         )
-    try:
-        value = to_decimal(amount)
-    except MoneyError as exc:
-        raise AcsaError.single(Code.INVALID_AMOUNT, "AMOUNT", str(exc)) from None
+    value = limits.check_number("AMOUNT", amount, limits.AMOUNT, Code.INVALID_AMOUNT)
     if not fits_minor_units(value, code):
         raise AcsaError.single(
             Code.INVALID_AMOUNT, "AMOUNT", f"{amount} has more decimals than {code} allows"

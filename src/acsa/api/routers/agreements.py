@@ -4,7 +4,6 @@ by the service (services/agreements.py) for the API, the web pages and the CLI a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -17,8 +16,10 @@ from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.api.routers.orders import RawBody
 from acsa.clock import today
+from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.limit_schemas import Day
 from acsa.schemas import AgreementDoc, AgreementOut, AgreementVersionDoc, agreement_out
 from acsa.services import agreements as service
 
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 #: holds and PostgreSQL refuses in text, are a request that cannot be read.
 AgreementId = Annotated[str, Path(pattern=r"^[^\x00-\x1f\x7f]{1,64}$")]
 AsOf = Annotated[
-    date | None,
+    Day | None,
     Query(ge=FIRST_DAY, le=LAST_DAY, description="Status and text on this day (default: today)."),
 ]
 
@@ -56,27 +57,11 @@ def _check_version(doc: AgreementVersionDoc, where: str) -> list[Violation]:
     return found
 
 
-def _nul_fields(value: Any, where: str) -> list[str]:
-    """Where a NUL character hides in a document (no database stores it in text)."""
-    if isinstance(value, str):
-        return [where] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = [where or "document"] if any("\x00" in str(k) for k in value) else []
-        for key, item in value.items():
-            found.extend(_nul_fields(item, f"{where}.{key}" if where else str(key)))
-        return found
-    if isinstance(value, list | tuple):
-        return [f for i, item in enumerate(value) for f in _nul_fields(item, f"{where}.{i}")]
-    return []
-
-
 def _refuse_unstorable(data: Any, versions: list[tuple[str, AgreementVersionDoc]]) -> None:
     """Refuse (422, every problem at once) what the document models let through but the
     database or the date arithmetic would choke on."""
-    found = [
-        Violation(Code.INVALID_FIELD, where, f"{where}: a NUL character cannot be stored")
-        for where in _nul_fields(data, "")
-    ]
+    # NUL and other control characters, refused alike on SQLite and PostgreSQL.
+    found = limits.json_text_violations(data)
     for where, version in versions:
         found.extend(_check_version(version, where))
     if found:
@@ -87,7 +72,7 @@ def _refuse_unstorable(data: Any, versions: list[tuple[str, AgreementVersionDoc]
 def list_agreements(
     ctx: CtxDep,
     as_of: Annotated[
-        date | None,
+        Day | None,
         Query(
             ge=FIRST_DAY,
             le=LAST_DAY,

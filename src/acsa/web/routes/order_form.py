@@ -19,6 +19,7 @@ from typing import Any
 
 from acsa.api.problems import status_of
 from acsa.clock import today
+from acsa.domain import limits
 from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
@@ -243,8 +244,10 @@ OPTIONAL = frozenset(
 )
 LINE_FIELDS = ("category", "description", "nsn", "quantity", "unit", "unit_price", "currency")
 LINE_NAME = re.compile(r"^lines-(\d{1,4})-([a-z_]+)$")
-MAX_LINES = 200
-MAX_TEXT = 2000
+MAX_LINES = limits.ORDER_LINES_MAX
+#: No field of the form is longer than the longest text acsa takes (each field's own bound is
+#: checked with the order, naming it).
+MAX_TEXT = limits.NOTE_CHARS_MAX
 #: Blank rows are left out; a row with only a currency or a unit is still blank.
 MEANINGFUL = ("category", "description", "nsn", "quantity", "unit_price")
 
@@ -283,13 +286,15 @@ def _clean(value: str) -> str:
 
 
 def read_form(values: Mapping[str, str]) -> Draft:
-    """The draft a form's fields describe; refused (INVALID_INPUT) when it is far too big."""
+    """The draft a form's fields describe; refused (INVALID_FIELD) when a field is longer than
+    any text acsa takes."""
     too_long = [k for k, v in values.items() if len(v) > MAX_TEXT]
     if too_long:
         raise AcsaError.single(
-            Code.INVALID_INPUT,
+            Code.INVALID_FIELD,
             too_long[0],
-            f"{too_long[0]} is longer than {MAX_TEXT} characters",
+            f"{too_long[0]} is longer than {MAX_TEXT} characters; at most "
+            f"{limits.text_bound(too_long[0].rsplit('-', 1)[-1])} are allowed",
         )
     top = {k: _clean(values.get(k, "")) for k in TOP_FIELDS}
     rows: dict[int, dict[str, str]] = {}

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from acsa.clock import today
+from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, Permission, allowed
 from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
@@ -765,7 +766,6 @@ def order_page(
 
 # --- acting on an order -------------------------------------------------------------------
 
-QUANTITY = re.compile(r"^\d{1,15}(\.\d{1,12})?$")
 LINE_INPUT = re.compile(r"^line-(\d{1,6})$")
 
 
@@ -785,16 +785,20 @@ def _quantities(values: Mapping[str, str], action: Action) -> dict[int, Decimal]
         number, text = int(match[1]), raw.strip().replace(",", "")
         if not text:
             continue
-        if not QUANTITY.match(text):
+        field = f"lines[{number}].quantity"
+        quantity, bad = limits.number_violation(
+            field, text, limits.QUANTITY_OR_ZERO, Code.INVALID_QUANTITY
+        )
+        if bad is not None or quantity is None:
             errors.append(
                 Violation(
                     Code.INVALID_QUANTITY,
-                    f"lines[{number}].quantity",
-                    f"line {number}: {raw!r} is not a quantity (a number such as 12 or 2.5)",
+                    field,
+                    f"line {number}: {raw[:40]!r} is not a quantity (a number such as 12 or "
+                    f"2.5): {bad.message if bad else ''}",
                 )
             )
             continue
-        quantity = Decimal(text)
         if action is Action.DELIVER and quantity == 0:
             continue
         found[number] = quantity
@@ -810,10 +814,7 @@ def _quantities(values: Mapping[str, str], action: Action) -> dict[int, Decimal]
 
 
 def _text(values: Mapping[str, str], name: str) -> str:
-    text = values.get(name, "").strip()
-    if len(text) > 2000:
-        raise AcsaError.single(Code.INVALID_FIELD, name, f"{name} is longer than 2000 characters")
-    return text
+    return limits.check_text(name, values.get(name, "").strip())
 
 
 def _version(value: str | None) -> int:
