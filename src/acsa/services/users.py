@@ -333,7 +333,7 @@ def sign_in(
     if not verdict.allowed:
         raise SignInRefusedError(verdict)
     if not _password_matches(row, password):
-        _record_failure(engine, row, name, typed, where)
+        _record_failure(engine, row, name, typed, where, now)
         raise _unauthenticated("wrong user name or password")
     assert row is not None
     _take_back(engine, rules, typed, where)
@@ -382,12 +382,18 @@ def _record_refusal(
 
 
 def _record_failure(
-    engine: Engine, row: Row[Any] | None, name: str, typed: str, where: str
+    engine: Engine,
+    row: Row[Any] | None,
+    name: str,
+    typed: str,
+    where: str,
+    now: datetime | None,
 ) -> None:
-    """Audit a wrong password; the name's and the address's delays run from now."""
+    """Audit a wrong password; the name's and the address's delays run from now (the
+    password checked), not from when the attempt was counted."""
     with UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
-        at = utc_now()
+        at = now or utc_now()
         for kind, key in ((Kind.ACCOUNT, typed), (Kind.ADDRESS, where)):
             failures = uow.accounts.failures(kind, key)
             if failures is not None:
