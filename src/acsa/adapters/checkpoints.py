@@ -86,7 +86,14 @@ class CheckpointStore:
         self.directory = root / database
 
     def save(self, checkpoint: Checkpoint) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise AcsaError.single(
+                Code.INVALID_INPUT,
+                ENV_CHECKPOINT_DIR,
+                f"cannot make the checkpoint directory {self.directory}: {error.strerror}",
+            ) from None
         stamp = checkpoint.at.strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{checkpoint.seq:012d}-{stamp}.json"
         write_checkpoint(checkpoint, path)
@@ -104,11 +111,17 @@ class CheckpointStore:
 
 
 def write_checkpoint(checkpoint: Checkpoint, path: Path) -> None:
-    """Write ``checkpoint`` to ``path`` whole (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(checkpoint.text(), encoding="utf-8")
-    partial.replace(path)
+    """Write ``checkpoint`` to ``path`` whole (a temporary file renamed into place), or
+    INVALID_INPUT naming the file when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(checkpoint.text(), encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:
+        raise AcsaError.single(
+            Code.INVALID_INPUT, "out", f"cannot write the checkpoint to {path}: {error.strerror}"
+        ) from None
 
 
 def read_checkpoint(path: Path) -> Checkpoint:
