@@ -634,3 +634,18 @@ def test_token_lifetimes_are_bounded_through_the_command(serve):
     assert datetime.now(UTC) - datetime.fromisoformat(allowed.json["created_at"]) < timedelta(
         minutes=5
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACSA_SIGN_IN_LOCK_AFTER", "0"),
+        ("ACSA_SIGN_IN_DELAY_SECONDS", "x"),
+        ("ACSA_TOKEN_MAX_DAYS", "-1"),
+    ],
+)
+def test_a_server_with_a_setting_out_of_bounds_does_not_start(db_url, name, value):
+    done = acsa("serve", "--db", db_url, "--port", "1", env={name: value})
+    assert done.code == 2
+    assert name in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

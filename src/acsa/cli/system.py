@@ -121,11 +121,14 @@ def serve(
     from acsa.api.app import ENV_SERVE_URL, create_app
     from acsa.api.body_limit import limits_from_environment
     from acsa.api.checkpointer import checkpoint_interval_s
+    from acsa.config import sign_in_policy, token_max_days
 
     url = database_url(db)
     with refusals(False):
         limits_from_environment()  # a bound that is no number of bytes stops here, coded
         checkpoint_interval_s()  # so does an audit checkpoint interval out of its bounds
+        sign_in_policy()  # and a sign-in threshold or a token lifetime out of its bounds
+        token_max_days()
         engine = engine_for(db)
         if workers > 1 and engine.dialect.name == "sqlite":
             raise AcsaError.single(
