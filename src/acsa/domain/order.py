@@ -413,6 +413,18 @@ class Order:
         return [line for line in self.lines if line.quantity_short > 0]
 
 
+def check_quantities(quantities: Mapping[int, Decimal] | None, bound: limits.NumberBound) -> None:
+    """Refuse per-line ``quantities`` outside ``bound`` before anything values them (the
+    acceptance's ceilings): INVALID_QUANTITY per line."""
+    found = [
+        v
+        for n, q in (quantities or {}).items()
+        if (v := _quantity_violation(n, q, bound)) is not None
+    ]
+    if found:
+        raise AcsaError(found)
+
+
 def _quantity_violation(
     number: int, quantity: Decimal, bound: limits.NumberBound
 ) -> Violation | None:

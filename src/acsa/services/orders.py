@@ -9,11 +9,12 @@ from typing import Any
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.domain import limits
 from acsa.domain.agreement import Agreement
 from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
-from acsa.domain.order import Order, OrderStatus
+from acsa.domain.order import Order, OrderStatus, check_quantities
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas import OrderIn, order_from_doc, parse_model
@@ -183,6 +184,7 @@ def accept(
     now: datetime | None = None,
 ) -> Order:
     def step(order: Order, at: datetime) -> None:
+        check_quantities(quantities, limits.QUANTITY_OR_ZERO)  # before they are valued
         agreement = _agreement(uow, order.agreement_id)
         violations = check_order(order, agreement)
         violations += over_ceilings(uow, order, agreement, quantities)

@@ -1,0 +1,177 @@
+"""The services refuse out-of-bound numbers and dates themselves (issue 13), on SQLite and
+PostgreSQL: the paths that do not go through the API's input models (the CLI on a local
+database, the node inbox, the history import's replay) get the same coded refusal, and
+nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from acsa.adapters.db import tables as t
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.domain.errors import AcsaError
+from acsa.services import orders, settlement
+from tests.orders_data import order_doc
+
+
+def _rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in t.metadata.sorted_tables
+        }
+
+
+def _order(engine: Engine, steps: int, settled: str = "cash") -> int:
+    order, _ = orders.place_order(UnitOfWork(engine), order_doc(settlement=settled), "AUS-req")
+    assert order.id is not None
+    moves = [
+        lambda: orders.submit(UnitOfWork(engine), order.id, "AUS-req"),
+        lambda: orders.accept(UnitOfWork(engine), order.id, "JPN-app"),
+        lambda: orders.deliver(UnitOfWork(engine), order.id, "JPN-log"),
+        lambda: orders.receive(UnitOfWork(engine), order.id, "AUS-log"),
+    ]
+    for move in moves[:steps]:
+        move()
+    return order.id
+
+
+def _refused(engine: Engine, code: str, field: str, call) -> None:  # type: ignore[no-untyped-def]
+    before = _rows(engine)
+    with pytest.raises(AcsaError) as refused:
+        call()
+    assert (code, field) in [(v.code.value, v.field) for v in refused.value.violations]
+    assert _rows(engine) == before
+
+
+BIG = Decimal(10) ** 18
+
+
+def test_lifecycle_steps_refuse_quantities_out_of_bounds(engine: Engine) -> None:
+    submitted, accepted, delivered = (_order(engine, n) for n in (1, 2, 3))
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[1].quantity",
+        lambda: orders.accept(UnitOfWork(engine), submitted, "x", {1: BIG}),
+    )
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[1].quantity",
+        lambda: orders.accept(UnitOfWork(engine), submitted, "x", {1: Decimal("0.0000001")}),
+    )
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[1].quantity",
+        lambda: orders.deliver(UnitOfWork(engine), accepted, "x", {1: BIG}),
+    )
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[1].quantity",
+        lambda: orders.receive(UnitOfWork(engine), delivered, "x", {1: BIG}),
+    )
+    _refused(
+        engine,
+        "INVALID_FIELD",
+        "note",
+        lambda: orders.receive(UnitOfWork(engine), delivered, "x", None, "ok\x00"),
+    )
+    _refused(
+        engine,
+        "INVALID_FIELD",
+        "reason",
+        lambda: orders.cancel(UnitOfWork(engine), accepted, "x", "r" * 2001),
+    )
+
+
+def test_placing_refuses_a_quantity_of_ten_to_the_eighteenth(engine: Engine) -> None:
+    doc = order_doc()
+    doc["lines"][0]["quantity"] = str(BIG)
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[0].quantity",
+        lambda: orders.place_order(UnitOfWork(engine), doc, "x"),
+    )
+    # check reports it with the agreement's own findings
+    found = orders.check_document(UnitOfWork(engine), doc)
+    assert ("INVALID_QUANTITY", "lines[0].quantity") in [(v.code.value, v.field) for v in found]
+
+
+def test_settlement_refuses_dates_and_amounts_out_of_bounds(engine: Engine) -> None:
+    received = _order(engine, 4)
+    far = date(9999, 12, 31)
+    _refused(
+        engine,
+        "INVALID_DATE",
+        "date",
+        lambda: settlement.issue_invoice(UnitOfWork(engine), received, "JPN-fin", far),
+    )
+    invoice = settlement.issue_invoice(UnitOfWork(engine), received, "JPN-fin")
+    for amount in ("1e309", "1e28", "١٢٣", " 5 ", "1_000", str(BIG), "-5"):
+        _refused(
+            engine,
+            "INVALID_AMOUNT",
+            "amount",
+            lambda a=amount: settlement.record_payment(
+                UnitOfWork(engine), invoice.number, a, invoice.issued, "AUS-fin"
+            ),
+        )
+    _refused(
+        engine,
+        "INVALID_DATE",
+        "date",
+        lambda: settlement.record_payment(UnitOfWork(engine), invoice.number, "1", far, "AUS-fin"),
+    )
+    _refused(
+        engine,
+        "INVALID_FIELD",
+        "reference",
+        lambda: settlement.record_payment(
+            UnitOfWork(engine), invoice.number, "1", invoice.issued, "AUS-fin", "TT\x1b"
+        ),
+    )
+
+
+def test_settlement_in_kind_refuses_bad_values(engine: Engine) -> None:
+    in_kind = _order(engine, 4, "replacement_in_kind")
+    exchanged = _order(engine, 4, "equal_value_exchange")
+    line = {"line": 1, "category": "fuel", "quantity": str(BIG), "nsn": "9130-01-031-5816"}
+    _refused(
+        engine,
+        "INVALID_QUANTITY",
+        "lines[0].quantity",
+        lambda: settlement.replace(UnitOfWork(engine), in_kind, {"lines": [line]}, "x"),
+    )
+    body = {
+        "lines": [{"category": "transportation", "description": "Airlift", "value": "1e309"}],
+        "agreed_by": "both",
+    }
+    _refused(
+        engine,
+        "INVALID_AMOUNT",
+        "lines[0].value",
+        lambda: settlement.exchange(UnitOfWork(engine), exchanged, body, "x"),
+    )
+    body["lines"][0]["value"] = str(BIG)
+    _refused(
+        engine,
+        "INVALID_AMOUNT",
+        "lines[0].value",
+        lambda: settlement.exchange(UnitOfWork(engine), exchanged, body, "x"),
+    )
+    _refused(
+        engine,
+        "INVALID_DATE",
+        "as_of",
+        lambda: settlement.convert_one(
+            UnitOfWork(engine), in_kind, date(9999, 12, 31), settlement.utc_now(), "x"
+        ),
+    )
