@@ -7,10 +7,11 @@ kinds cross, none is refused, and every document either node holds parses again.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
 from acsa.adapters.db import tables as t
@@ -19,7 +20,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
 from acsa.api.problems import status_of
 from acsa.domain.documents import Kind, parse_wire
-from acsa.domain.errors import AcsaError
+from acsa.domain.errors import AcsaError, Code
 from acsa.services import orders, settlement
 from acsa.services.exchange import (
     Answer,
@@ -149,5 +150,31 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
             assert json.loads(wire)["kind"] == kind
             kinds.add(kind)
     assert kinds == {k.value for k in Kind}
+    for engine in pair.engines.values():
+        engine.dispose()
+
+
+def test_a_document_ahead_of_the_clock_by_more_than_the_skew_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path)
+    order, _ = orders.place_order(pair.uow("AUS"), order_doc(), "aus-ops")
+    [(_, wire)] = pair.wires("AUS")
+    at = parse_wire(wire.encode()).at
+    jpn = pair.engines["JPN"]
+    monkeypatch.delenv("ACSA_EXCHANGE_MAX_SKEW", raising=False)
+    for ahead in (timedelta(seconds=301), timedelta(days=1)):  # the default: 300 s
+        with pytest.raises(AcsaError) as refused:
+            receive_document(jpn, wire.encode(), now=at - ahead)
+        [violation] = refused.value.violations
+        assert (violation.code, violation.field) == (Code.DOCUMENT_FROM_THE_FUTURE, "at")
+    monkeypatch.setenv("ACSA_EXCHANGE_MAX_SKEW", "0")
+    with pytest.raises(AcsaError):
+        receive_document(jpn, wire.encode(), now=at - timedelta(seconds=1))
+    assert exchange_status(jpn).partners[0].received == 0
+    monkeypatch.setenv("ACSA_EXCHANGE_MAX_SKEW", "600")
+    receipt = receive_document(jpn, wire.encode(), now=at - timedelta(seconds=590))
+    assert receipt.status == "recorded"
+    assert order.uid == receipt.order
     for engine in pair.engines.values():
         engine.dispose()
