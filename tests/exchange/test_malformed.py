@@ -325,6 +325,75 @@ def _step_bodies(base: dict[str, Any], key: NodeKey) -> list[Case]:
         add(f"lines = {lines}", _set("body.lines", lines), "body.lines")
     for value in ("-1", "1e3", DIGITS_41, "1.1234567", "١", 5, 5.5, None, {"q": "1"}, [1]):
         add(f"lines.1 = {value!r}", _set("body.lines.1", value), "body.lines.1")
+    invoice = {
+        "number": "JPN-2026-0001",
+        "kind": "cash",
+        "amount": "100",
+        "currency": "JPY",
+        "issued": "2026-10-10",
+        "due": "2026-11-09",
+    }
+    payment = {
+        "invoice": "JPN-2026-0001",
+        "amount": "100",
+        "currency": "JPY",
+        "paid": "2026-10-11",
+        "reference": "TT-1",
+    }
+    returned = {
+        "date": "2026-10-12",
+        "note": "",
+        "lines": [
+            {"line": 1, "category": "fuel", "nsn": None, "quantity": "10", "description": ""}
+        ],
+    }
+    given = {
+        "date": "2026-10-12",
+        "agreed_by": "both",
+        "valuation_note": "",
+        "lines": [
+            {
+                "category": "transportation",
+                "description": "airlift",
+                "quantity": "1",
+                "unit": "EA",
+                "value": "100",
+            }
+        ],
+    }
+    conversion = {
+        "as_of": "2028-12-31",
+        "amount": "100",
+        "currency": "JPY",
+        "invoice": "JPN-2028-0001",
+        "deadline": "2027-01-09",
+    }
+    settled: list[tuple[Kind, dict[str, Any], str, Any]] = [
+        (Kind.INVOICE, invoice, "issued", "9999-12-31"),
+        (Kind.INVOICE, invoice, "due", "2026-13-01"),
+        (Kind.INVOICE, invoice, "amount", DIGITS_30),
+        (Kind.INVOICE, invoice, "amount", "1e309"),
+        (Kind.INVOICE, invoice, "kind", "credit"),
+        (Kind.INVOICE, invoice, "number", "N" * 5000),
+        (Kind.PAYMENT, payment, "paid", "9999-12-31"),
+        (Kind.PAYMENT, payment, "amount", "1e309"),
+        (Kind.PAYMENT, payment, "amount", DIGITS_41),
+        (Kind.PAYMENT, payment, "amount", "0"),
+        (Kind.PAYMENT, payment, "reference", "r" * 5000),
+        (Kind.REPLACEMENT, returned, "lines[0].quantity", DIGITS_41),
+        (Kind.REPLACEMENT, returned, "lines[0].line", 10**20),
+        (Kind.REPLACEMENT, returned, "date", "0000-01-01"),
+        (Kind.EXCHANGE, given, "lines[0].value", "1e20"),
+        (Kind.EXCHANGE, given, "agreed_by", {"a": ["b"]}),
+        (Kind.CONVERSION, conversion, "as_of", "9999-12-31"),
+        (Kind.CONVERSION, conversion, "amount", "-100"),
+    ]
+    for kind, body, path, value in settled:
+        doc = copy.deepcopy(base)
+        doc["kind"], doc["body"] = kind.value, copy.deepcopy(body)
+        _set(f"body.{path}", value)(doc)
+        name = f"a {kind.value} with {path} = {repr(value)[:30]}"
+        cases.append(Case("settlement body", name, _sign(doc, key), INVALID, f"body.{path}"))
     for kind in Kind:
         if kind in (Kind.ACCEPT, Kind.DELIVER):  # a delivery's body has the same shape
             continue
