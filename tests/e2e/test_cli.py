@@ -272,7 +272,14 @@ def test_the_cli_works_on_postgresql_too(pg_url, tmp_path):
     assert result.json["status"] == "received"
 
 
-def test_an_order_id_too_large_for_the_database_is_simply_not_found(db):
+def test_an_order_id_too_large_for_the_database_is_refused_naming_it(db):
+    """Ids are bounded as the API bounds them (1 to 2^31 - 1): past that, the command line
+    itself is refused, before any database is asked."""
     result = run("orders", "show", "99999999999999999999", "--db", db, "--json")
     assert result.code == 2
-    assert result.json["errors"][0]["code"] == "ORDER_NOT_FOUND"
+    [error] = result.json["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_INPUT", "ID")
+    assert "2147483647" in error["message"]
+    largest = run("orders", "show", "2147483647", "--db", db, "--json")
+    assert largest.code == 2
+    assert largest.json["errors"][0]["code"] == "ORDER_NOT_FOUND"

@@ -507,6 +507,9 @@ def corpus(f: dict[str, str], ids: dict[str, str], out: Path) -> list[Bad]:
             "J\x01N",
             code={field_, "UNKNOWN_PARTY", inp},
         ),
+        # system (refused before any server starts)
+        bad("int", "system", "serve", "--port", "99999999", code=inp),
+        bad("int", "system", "serve", "--workers", "0", code=inp),
         # audit
         bad("int", "audit", "audit", "log", "--limit", BIG, code=inp, field="--limit"),
         bad("int", "audit", "audit", "log", "--order", BIG, code=inp, field="--order"),

@@ -104,12 +104,13 @@ def demo(db: DbOption = None, as_json: JsonOption = False) -> None:
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[
         int,
         typer.Option(
+            min=1,
             help="Worker processes (PostgreSQL; SQLite is served by one process, its writes "
-            "being serialized anyway)."
+            "being serialized anyway).",
         ),
     ] = 1,
 ) -> None:
