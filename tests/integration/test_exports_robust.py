@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
+from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.exports.csv_export import write_csv
 from acsa.adapters.exports.order_form import write_order_form
@@ -331,3 +332,23 @@ def test_the_order_form_of_any_stored_order_through_a_real_server(db_url, plante
             shown = pdf_text(path)
             assert CUT in shown
             assert "11. Texts in full" in shown
+
+
+def test_a_50_mb_location_is_cut_in_bounded_time(sqlite_url, tmp_path):
+    """The issue's case: a 50 MB location once burned minutes of CPU in the order form."""
+    engine = make_engine(sqlite_url)
+    try:
+        ids = build_year(UnitOfWork(engine))
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE orders SET location = :l, remarks = :r WHERE id = :id"),
+                {"l": "x" * 50_000_000, "r": "word " * 2_000_000, "id": ids["A"]},
+            )
+        form = order_form(UnitOfWork(engine, read_only=True), ids["A"])
+    finally:
+        engine.dispose()
+    path = guarded(lambda: write_order_form(form, tmp_path / "big.pdf"))
+    shown = pdf_text(path).replace("\n", "")
+    assert "[cut: 50,000,000 characters in all]" in shown
+    assert "[cut: 10,000,000 characters in all]" in shown
+    assert path.stat().st_size < 2_000_000
