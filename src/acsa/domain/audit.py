@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 #: The hash before the first record.
@@ -326,3 +327,54 @@ class OrderStates:
 
 def _digest(value: JsonValue) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()[:ROW_DIGEST_HEX]
+
+
+# --- what differs, where a record states it ---------------------------------------------------
+
+#: An order line's fields as a row holds them and as an order's recorded state names them.
+_LINE_FIELDS = (
+    ("quantity", "quantity"),
+    ("quantity_accepted", "accepted"),
+    ("quantity_delivered", "delivered"),
+    ("quantity_received", "received"),
+    ("quantity_short", "short"),
+)
+
+
+def differences(
+    table: str, row: dict[str, Any], state: JsonValue, unit_price: Decimal | None = None
+) -> list[str]:
+    """The fields of a stored ``row`` that differ from the ``state`` a record left (an order's
+    state for ``orders`` and ``order_lines``, a user's for ``users``), as ``field: stored
+    (recorded)``; ``unit_price`` is the line's stored price in major units. Empty when the
+    state names none of them otherwise."""
+    if not isinstance(state, dict):
+        return []
+    pairs: list[tuple[str, Any, Any]] = []
+    if table == "orders":
+        pairs = [(n, row.get(n), state.get(n)) for n in ("status", "version", "currency")]
+    elif table == "order_lines":
+        line = next(
+            (ln for ln in state.get("lines", []) if ln.get("number") == row.get("number")), None
+        )
+        if line is None:
+            return []
+        pairs = [(f, _number(row.get(f)), _number(line.get(n))) for f, n in _LINE_FIELDS]
+        pairs.append(("unit_price", unit_price, _number(line.get("unit_price"))))
+    elif table == "users":
+        roles = sorted(str(row.get("roles") or "").split(","))
+        pairs = [
+            ("roles", ",".join(roles), ",".join(sorted(state.get("roles") or []))),
+            ("nation", row.get("nation"), state.get("nation")),
+            ("active", bool(row.get("active")), state.get("active")),
+        ]
+    return [
+        f"{name}: {stored} ({recorded})" for name, stored, recorded in pairs if stored != recorded
+    ]
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except ArithmeticError:
+        return None

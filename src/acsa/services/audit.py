@@ -23,7 +23,13 @@ from acsa.adapters.checkpoints import (
     write_checkpoint,
 )
 from acsa.adapters.db.audit_repository import ledger_digest
-from acsa.adapters.db.audit_rows import SPECS, every_owner, stream_rows, visible_scopes
+from acsa.adapters.db.audit_rows import (
+    SPECS,
+    every_owner,
+    stored_row,
+    stream_rows,
+    visible_scopes,
+)
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.audit import (
@@ -36,10 +42,12 @@ from acsa.domain.audit import (
     OrderStates,
     RecordedRows,
     RowProblem,
+    differences,
     link_break,
 )
 from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.money import from_minor
 from acsa.domain.order import Order
 
 
@@ -205,7 +213,7 @@ def verify_audit(
         rows, at_fault, row_problems = _check_rows(conn, chain.state)
         at_fault += len(chain.found)
         row_problems = (chain.found + row_problems)[:ROW_PROBLEMS_SHOWN]
-        problems.extend(_row_problems(conn, row_problems, nation))
+        problems.extend(_row_problems(uow, row_problems, nation))
         checked = None
         if checkpoint is not None:
             checked = _against(uow, checkpoint, chain, problems)
@@ -315,15 +323,17 @@ def _check_rows(conn: Connection, state: RecordedRows) -> tuple[int, int, list[R
 
 
 def _row_problems(
-    conn: Connection, problems: list[RowProblem], nation: str | None
+    uow: UnitOfWork, problems: list[RowProblem], nation: str | None
 ) -> list[AuditProblemOut]:
-    """The rows at fault as the check reports them; for ``nation``, those of rows it may not
-    see are folded into one line that names none of them."""
+    """The rows at fault as the check reports them, with what differs where a record states
+    it; for ``nation``, those of rows it may not see are folded into one line that names none
+    of them."""
+    conn = uow.connection
     visible = None if nation is None else visible_scopes(conn, {p.scope for p in problems}, nation)
     shown = [
         AuditProblemOut(
             seq=p.seq,
-            reason=f"{p.table} {p.key} (of {p.scope}): {p.reason}",
+            reason=f"{p.table} {p.key} (of {p.scope}): {p.reason}{_what(uow, p)}",
             code=_ROW_CODES[p.kind].value,
             table=p.table,
             key=p.key,
@@ -342,6 +352,31 @@ def _row_problems(
             )
         )
     return shown
+
+
+def _what(uow: UnitOfWork, problem: RowProblem) -> str:
+    """``; stored (recorded): ...`` for a changed order, order line or user whose last
+    record states the fields; empty otherwise."""
+    if problem.kind != CHANGED or problem.table not in ("orders", "order_lines", "users"):
+        return ""
+    row = stored_row(uow.connection, problem.table, problem.key)
+    if row is None:
+        return ""
+    owner = problem.scope.partition(":")[2]
+    if problem.table == "users":
+        latest = uow.audit.latest_after(subject=f"user:{owner}")
+    else:
+        latest = uow.audit.latest_after(order_id=int(owner)) if owner.isdigit() else None
+    if latest is None:
+        return ""
+    price = None
+    if problem.table == "order_lines":
+        try:
+            price = from_minor(int(row["unit_price_minor"]), str(row["currency"]))
+        except (AcsaError, ArithmeticError, ValueError):
+            price = None  # a currency or price no record could state: the digest said enough
+    found = differences(problem.table, row, latest[1], price)
+    return f"; stored (as record {latest[0]} left it): {', '.join(found)}" if found else ""
 
 
 def _against(

@@ -38,6 +38,8 @@ class PendingRecord:
 
 
 _INSERT = insert(t.audit_log)
+#: Records of one order or subject looked through for its latest recorded state.
+_LATEST_LOOKED_AT = 200
 #: Records read per round trip (the check streams the whole chain).
 _RECORDS_PER_FETCH = 2000
 #: Aggregates whose row digests one record carries at most (a bulk import spreads over more).
@@ -222,6 +224,21 @@ class AuditRepository:
                 hash=row.hash,
                 rows=row.rows,
             )
+
+    def latest_after(self, order_id: int | None = None, subject: str | None = None) -> Any:
+        """(seq, after) of the newest record of ``order_id`` whose after is the order's state,
+        or about ``subject`` whose after is a user's, or None."""
+        a = t.audit_log
+        query = select(a.c.seq, a.c.after).order_by(a.c.seq.desc())
+        if order_id is not None:
+            query = query.where(a.c.order_id == order_id)
+        if subject is not None:
+            query = query.where(a.c.subject == subject)
+        for seq, after in self.conn.execute(query.limit(_LATEST_LOOKED_AT)):
+            wanted = {"status", "version", "lines"} if order_id is not None else {"roles"}
+            if isinstance(after, dict) and wanted <= after.keys():
+                return int(seq), after
+        return None
 
     def head(self) -> tuple[int, str] | None:
         """The last record's position and hash, None for an empty chain."""

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Select, Table, select
+from sqlalchemy import Column, Connection, Integer, Select, Table, select
 
 from acsa.adapters.db import tables as t
 from acsa.domain.audit import row_digest
@@ -339,3 +339,21 @@ def every_owner(conn: Connection) -> dict[str, list[Any]]:
         USER: list(conn.execute(select(u.c.name).order_by(u.c.name)).scalars()),
         AGREEMENT: list(conn.execute(select(ag.c.id).order_by(ag.c.id)).scalars()),
     }
+
+
+def stored_row(conn: Connection, table: str, key: str) -> dict[str, Any] | None:
+    """The row of ``table`` named ``key`` (as verify names rows), its digested columns."""
+    spec = BY_NAME[table]
+    parts = key.split("/")
+    if len(parts) != len(spec.keys):
+        return None
+    try:
+        values = [
+            int(p) if isinstance(c.type, Integer) else p
+            for c, p in zip(spec.keys, parts, strict=True)
+        ]
+    except ValueError:
+        return None
+    query = select(*spec.columns).where(*(c == v for c, v in zip(spec.keys, values, strict=True)))
+    row = conn.execute(query).first()
+    return None if row is None else dict(row._mapping)
