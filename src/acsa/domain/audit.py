@@ -343,11 +343,11 @@ _LINE_FIELDS = (
 
 def differences(
     table: str, row: dict[str, Any], state: JsonValue, unit_price: Decimal | None = None
-) -> list[str]:
+) -> list[tuple[str, Any, Any]]:
     """The fields of a stored ``row`` that differ from the ``state`` a record left (an order's
-    state for ``orders`` and ``order_lines``, a user's for ``users``), as ``field: stored
-    (recorded)``; ``unit_price`` is the line's stored price in major units. Empty when the
-    state names none of them otherwise."""
+    state for ``orders`` and ``order_lines``, a user's for ``users``), as (field, stored,
+    recorded); ``unit_price`` is the line's stored price in major units. Empty when the state
+    names none of them otherwise."""
     if not isinstance(state, dict):
         return []
     pairs: list[tuple[str, Any, Any]] = []
@@ -368,9 +368,7 @@ def differences(
             ("nation", row.get("nation"), state.get("nation")),
             ("active", bool(row.get("active")), state.get("active")),
         ]
-    return [
-        f"{name}: {stored} ({recorded})" for name, stored, recorded in pairs if stored != recorded
-    ]
+    return [(name, stored, recorded) for name, stored, recorded in pairs if stored != recorded]
 
 
 def _number(value: Any) -> Decimal | None:

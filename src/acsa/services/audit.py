@@ -376,7 +376,10 @@ def _what(uow: UnitOfWork, problem: RowProblem) -> str:
         except (AcsaError, ArithmeticError, ValueError):
             price = None  # a currency or price no record could state: the digest said enough
     found = differences(problem.table, row, latest[1], price)
-    return f"; stored (as record {latest[0]} left it): {', '.join(found)}" if found else ""
+    said = ", ".join(
+        f"{name} is {stored} where it was {recorded}" for name, stored, recorded in found
+    )
+    return f"; {said} as record {latest[0]} left it" if found else ""
 
 
 def _against(
