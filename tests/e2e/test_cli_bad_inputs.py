@@ -507,7 +507,10 @@ def corpus(f: dict[str, str], ids: dict[str, str], out: Path) -> list[Bad]:
             "J\x01N",
             code={field_, "UNKNOWN_PARTY", inp},
         ),
-        # system (refused before any server starts)
+        # system: the database URL (never a password shown), a server's options (refused
+        # before any server starts)
+        bad("option", "system", "orders", "list", "--db", "not a url", code=inp, field="--db"),
+        bad("option", "system", "ledger", "balance", "--db", "mysql://u:pw@h/x", code=inp),
         bad("int", "system", "serve", "--port", "99999999", code=inp),
         bad("int", "system", "serve", "--workers", "0", code=inp),
         # audit
@@ -603,7 +606,8 @@ def test_bad_command_lines_are_coded_refusals_that_change_nothing(demo_db, backe
     before = row_counts(demo_db)
     failures = []
     for item in items:
-        args = [*item.args, "--db", demo_db, *(["--json"] if item.as_json else [])]
+        db = [] if "--db" in item.args else ["--db", demo_db]
+        args = [*item.args, *db, *(["--json"] if item.as_json else [])]
         result = run(*args, env={"ACSA_ACTOR": "bad-input test"})
         problems = [] if result.code == 2 else [f"exit code {result.code}"]
         problems += refusal_of(item, result.stdout, result.stderr)
@@ -612,6 +616,8 @@ def test_bad_command_lines_are_coded_refusals_that_change_nothing(demo_db, backe
             changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
             problems.append(f"rows changed: {changed}")
             before = after
+        if "pw@" in result.stdout + result.stderr:
+            problems.append("a password shown")
         if problems:
             shown = " ".join(a if len(a) < 60 else a[:40] + "..." for a in item.args)
             failures.append(f"{item.kind} {shown}: {'; '.join(problems)}")
