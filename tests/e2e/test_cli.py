@@ -190,7 +190,10 @@ def test_invalid_transition_and_bad_line_syntax_are_refused(db, tmp_path):
     wrong = run("orders", "receive", oid, "--db", db, "--json")
     assert (wrong.code, wrong.json["errors"][0]["code"]) == (2, "INVALID_TRANSITION")
     syntax = run("orders", "deliver", oid, "--line", "one=5", "--db", db, "--json")
-    assert (syntax.code, syntax.json["errors"][0]["code"]) == (2, "INVALID_QUANTITY")
+    assert (syntax.code, syntax.json["errors"][0]["code"]) == (2, "INVALID_FIELD")
+    assert syntax.json["errors"][0]["field"].startswith("--line")
+    quantity = run("orders", "deliver", oid, "--line", "1=five", "--db", db, "--json")
+    assert (quantity.code, quantity.json["errors"][0]["code"]) == (2, "INVALID_QUANTITY")
     assert dump(db) == before
 
 
