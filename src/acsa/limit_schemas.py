@@ -100,10 +100,18 @@ class Number:
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {
-            "type": "string",
-            "pattern": DECIMAL_PATTERN,
-            "maxLength": limits.NUMBER_CHARS_MAX,
-            "description": f"A plain decimal: {self.bound.rule()}.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": DECIMAL_PATTERN,
+                    "maxLength": limits.NUMBER_CHARS_MAX,
+                },
+                {"type": "number"},
+            ],
+            "description": (
+                f"A plain decimal, best written as a string: {self.bound.rule()}. A JSON number "
+                "is read as written (1e+28 is refused)."
+            ),
             "examples": ["12.5"],
         }
 

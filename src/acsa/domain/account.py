@@ -560,8 +560,8 @@ class OrderAccount:
         self, number: str, amount: Money, paid: date, reference: str, at: datetime, actor: str
     ) -> Decision:
         """Record a payment against invoice ``number``; overpayment is refused."""
+        # The amount's bounds: more than zero and no more than is unpaid (check_payment).
         limits.check_date("date", paid)
-        limits.check_number("amount", amount.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
         limits.check_text("reference", reference)
         invoice = self.invoice_named(number)
         self._not_before(paid, invoice.issued, "date", f"invoice {number} was issued")
@@ -928,7 +928,8 @@ def _check_in_kind_input(
     for name, value, bound in numbers:
         # The sign is the step's own rule (REPLACEMENT_MISMATCH, INVALID_AMOUNT): the size here.
         code = Code.INVALID_AMOUNT if bound is limits.AMOUNT else Code.INVALID_QUANTITY
-        size = limits.NumberBound(bound.maximum, bound.decimals, zero=True)
+        # and the size only: what is left to return may be finer than a quantity ordered.
+        size = limits.NumberBound(bound.maximum, limits.NUMBER_CHARS_MAX, zero=True)
         _, violation = limits.number_violation(name, abs(value), size, code)
         if violation is not None:
             errors.append(violation)
