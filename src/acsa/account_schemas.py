@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from acsa.domain.access import Role
+from acsa.limit_schemas import Text
 from acsa.schemas import Strict
 
 
 class UserIn(Strict):
     """A new user (``POST /api/v1/users``)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Text("name", min_length=1)]
     nation: str = Field(min_length=3, max_length=3)
-    roles: list[str] = Field(min_length=1)
+    roles: list[str] = Field(min_length=1, max_length=len(Role))
     password: str | None = Field(default=None, min_length=8, max_length=1000)
     language: str = "en"
 

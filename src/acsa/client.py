@@ -31,9 +31,9 @@ from acsa.account_schemas import (
     UserOut,
     WhoAmIOut,
 )
+from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.money import to_decimal
 from acsa.exceptions_schemas import ExceptionOut
 from acsa.ledger_schemas import (
     AgingOut,
@@ -663,12 +663,9 @@ def _invoice_ref(reference: str) -> str:
 
 
 def _payment_amount(amount: str) -> str:
-    try:
-        return str(to_decimal(amount))
-    except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_AMOUNT, "amount", f"amount {amount!r} is not a decimal number"
-        ) from None
+    """The amount as given when it is a plain decimal within the bound (the server checks it
+    again); refused here with the same words as the local command."""
+    return str(limits.check_number("amount", amount, limits.AMOUNT, Code.INVALID_AMOUNT))
 
 
 def document_of(order: OrderOut) -> dict[str, Any]:

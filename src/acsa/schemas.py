@@ -325,7 +325,12 @@ def pydantic_violation(error: Any) -> Violation:
         code = Code.UNKNOWN_PARTY
     else:
         code = Code.INVALID_FIELD
-    message = f"{field or 'document'}: {error['msg']}"
+    text = str(error["msg"])
+    if last and field and text.startswith(f"{last} "):
+        # the limits' messages name the field already: name it by its whole path instead
+        message = field + text[len(last) :]
+    else:
+        message = f"{field or 'document'}: {text}"
     return Violation(code, field, message)
 
 
