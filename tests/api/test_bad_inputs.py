@@ -12,14 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from acsa.adapters.db import tables as t
-from acsa.adapters.db.engine import make_engine
 from tests import bad_inputs as corpus
 from tests.api.conftest import Api
 from tests.bad_inputs import Bad
 from tests.orders_data import order_doc
+from tests.table_counts import row_counts
 
 STEPS = [
     ("submit", "AUS-requester"),
@@ -40,18 +38,6 @@ def _order(api: Api, upto: int, settlement: str = "cash") -> int:
         moved = api.client.post(f"/orders/{oid}/{action}", headers=api.as_(who))
         assert moved.status_code == 200, moved.text
     return oid
-
-
-def _row_counts(db_url: str) -> dict[str, int]:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for table in t.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def _matches(bad: Bad, answer: httpx.Response) -> str | None:
@@ -149,7 +135,7 @@ def test_the_corpus_of_bad_inputs_is_refused_coded_and_changes_nothing(
     send = _sender(api)
     orders: list[int] = send.orders  # type: ignore[attr-defined]
     cases = _corpus(send.today)  # type: ignore[attr-defined]
-    before_rows = _row_counts(api.db_url)
+    before_rows = row_counts(api.db_url)
     before_orders = _snapshot(api, orders)
     failures: list[str] = []
     for bad in cases:
@@ -158,7 +144,7 @@ def test_the_corpus_of_bad_inputs_is_refused_coded_and_changes_nothing(
         if why is not None:
             failures.append(f"{bad.label}: {why}")
         if bad.step != "query" and answer.status_code < 500:
-            rows = _row_counts(api.db_url)
+            rows = row_counts(api.db_url)
             if rows != before_rows:
                 changed = {k: (before_rows[k], v) for k, v in rows.items() if before_rows[k] != v}
                 failures.append(f"{bad.label}: rows changed {changed}")

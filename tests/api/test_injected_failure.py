@@ -40,6 +40,7 @@ from tests.api.inprocess import served
 from tests.api.invariants import half_written
 from tests.api.team import add_team
 from tests.orders_data import order_doc
+from tests.table_counts import row_counts
 
 TEAM = (
     "AUS-requester",
@@ -73,14 +74,6 @@ STEPS: list[tuple[str, str, int, dict[str, int]]] = [
 ]
 #: What every change adds besides its own rows.
 EVERY_CHANGE = {"audit_log": 1, "idempotency_keys": 1}
-
-
-def row_counts(engine: Engine) -> dict[str, int]:
-    with engine.connect().execution_options(acsa_read_only=True) as conn:
-        return {
-            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in t.metadata.sorted_tables
-        }
 
 
 def added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -12,33 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain import limits
 from acsa.services import orders, settlement
 from tests import bad_inputs as corpus
 from tests.bad_inputs import Bad
-from tests.e2e.cli import Result, run
+from tests.e2e.cli import Result
+from tests.e2e.cli import forked_run as run
 from tests.e2e.test_import_cli import bad_copy
 from tests.orders_data import order_doc
+from tests.table_counts import row_counts
 
 #: How many bad inputs each test sent, by kind (printed at the end of the run).
 SENT: Counter[str] = Counter()
-
-
-def _rows(db_url: str) -> dict[str, int]:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for table in t.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def _refused(result: Result, codes: frozenset[str], field: str) -> str | None:
@@ -98,7 +86,7 @@ def _place_corpus() -> list[Bad]:
 
 def test_orders_new_with_a_bad_file_is_exit_2_and_writes_nothing(db_url: str, tmp_path: Path):
     cases = _place_corpus()
-    before = _rows(db_url)
+    before = row_counts(db_url)
     failures = []
     for n, bad in enumerate(cases):
         path = tmp_path / f"order-{n}.json"
@@ -107,7 +95,7 @@ def test_orders_new_with_a_bad_file_is_exit_2_and_writes_nothing(db_url: str, tm
         why = _refused(result, bad.codes, bad.field)
         if why:
             failures.append(f"{bad.label}: {why}")
-    assert _rows(db_url) == before
+    assert row_counts(db_url) == before
     SENT.update(corpus.counts(cases))
     assert not failures, "\n".join(failures)
 
@@ -154,7 +142,7 @@ def test_settlement_steps_with_bad_input_are_exit_2_and_write_nothing(db_url: st
         invoice = settlement.issue_invoice(UnitOfWork(engine), cash, "JPN-finance")
     finally:
         engine.dispose()
-    before = _rows(db_url)
+    before = row_counts(db_url)
     failures = []
     every = corpus.replacement_cases()
     replaced = [
@@ -200,7 +188,7 @@ def test_settlement_steps_with_bad_input_are_exit_2_and_write_nothing(db_url: st
         why = _refused(result, corpus.Q | corpus.F, "--line")
         if why:
             failures.append(f"accept {given}: {why}")
-    assert _rows(db_url) == before
+    assert row_counts(db_url) == before
     SENT.update(corpus.counts(replaced))
     SENT.update(numbers=3 + 1, dates=2, lists=3)
     assert not failures, "\n".join(failures)
@@ -221,7 +209,7 @@ HISTORY: list[tuple[str, dict[str, str], str, str]] = [
 
 
 def test_a_history_file_with_bad_cells_is_exit_2_and_imports_nothing(db_url: str, tmp_path: Path):
-    before = _rows(db_url)
+    before = row_counts(db_url)
     failures = []
     for kind, changes, code, field in HISTORY:
         path = bad_copy(tmp_path, 2, **changes)
@@ -229,7 +217,7 @@ def test_a_history_file_with_bad_cells_is_exit_2_and_imports_nothing(db_url: str
         why = _refused(result, frozenset({code}), field)
         if why:
             failures.append(f"{kind} {str(changes)[:60]}: {why}")
-    assert _rows(db_url) == before
+    assert row_counts(db_url) == before
     SENT.update(kind for kind, *_ in HISTORY)
     assert not failures, "\n".join(failures)
 

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from acsa.adapters.db import tables as t
-from acsa.adapters.db.engine import make_engine
-from tests.e2e.cli import run
+from tests.e2e.cli import forked_run as run
+from tests.table_counts import row_counts
 
 BIG = "99999999999999999999"
 YEAR_9999 = "9999-12-31"
@@ -548,18 +546,6 @@ def corpus(f: dict[str, str], ids: dict[str, str], out: Path) -> list[Bad]:
         bad("int", "audit", "audit", "log", "--order", BIG, code=inp, field="--order"),
         bad("int", "audit", "audit", "log", "--offset", BIG, code=inp),
     ]
-
-
-def row_counts(db_url: str) -> dict[str, int]:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for table in t.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def demo_ids(db_url: str) -> dict[str, str]:

@@ -9,21 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
 from acsa.services import orders, settlement
 from tests.orders_data import order_doc
-
-
-def _rows(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in t.metadata.sorted_tables
-        }
+from tests.table_counts import row_counts
 
 
 def _order(engine: Engine, steps: int, settled: str = "cash") -> int:
@@ -41,11 +33,11 @@ def _order(engine: Engine, steps: int, settled: str = "cash") -> int:
 
 
 def _refused(engine: Engine, code: str, field: str, call) -> None:  # type: ignore[no-untyped-def]
-    before = _rows(engine)
+    before = row_counts(engine)
     with pytest.raises(AcsaError) as refused:
         call()
     assert (code, field) in [(v.code.value, v.field) for v in refused.value.violations]
-    assert _rows(engine) == before
+    assert row_counts(engine) == before
 
 
 BIG = Decimal(10) ** 18
