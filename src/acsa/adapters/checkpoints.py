@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -27,6 +28,9 @@ from acsa.domain.errors import AcsaError, Code
 ENV_CHECKPOINT_DIR = "ACSA_CHECKPOINT_DIR"
 ENV_INSTALLATION_KEY = "ACSA_INSTALLATION_KEY"
 INSTALLATION = "installation"
+
+#: Posts a checkpoint's JSON to a URL; answers an error text, or None when it was taken.
+PostCheckpoint = Callable[[str, bytes], str | None]
 
 _lock = threading.Lock()
 _keys: dict[Path, NodeKey] = {}
@@ -134,3 +138,19 @@ def read_checkpoint(path: Path) -> Checkpoint:
             Code.CHECKPOINT_INVALID, "checkpoint", f"cannot read {path}: {error.strerror}"
         ) from None
     return parse_checkpoint(text)
+
+
+def http_post_checkpoint(timeout: float = 10.0) -> PostCheckpoint:
+    """A poster of checkpoints to partner nodes over HTTP."""
+    import httpx
+
+    def post(url: str, body: bytes) -> str | None:
+        try:
+            response = httpx.post(
+                url, content=body, headers={"Content-Type": "application/json"}, timeout=timeout
+            )
+        except httpx.HTTPError as error:
+            return f"{type(error).__name__}: {error}"
+        return None if response.status_code < 300 else f"HTTP {response.status_code}"
+
+    return post

@@ -4,7 +4,6 @@ signed checkpoints of the chain's head."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +15,10 @@ from sqlalchemy import Connection, Engine
 from acsa.adapters.checkpoints import (
     INSTALLATION,
     CheckpointStore,
+    PostCheckpoint,
     checkpoint_root,
     database_id,
+    http_post_checkpoint,
     installation_key,
     signature_ok,
     write_checkpoint,
@@ -495,9 +496,6 @@ PARTNER_CHECKPOINT_PATH = "/api/v1/audit/checkpoints"
 #: The settings key of the latest checkpoint received from a partner (``...JPN``).
 PARTNER_HEAD = "audit.partner_head."
 
-#: Posts a checkpoint's JSON to a URL; answers an error text, or None when it was taken.
-PostCheckpoint = Callable[[str, bytes], str | None]
-
 
 class PartnerHeadOut(BaseModel):
     """The latest checkpoint of a partner node's audit chain that it sent here."""
@@ -546,21 +544,6 @@ def send_checkpoint(
         error = send(partner.url.rstrip("/") + PARTNER_CHECKPOINT_PATH, body)
         sent.append(SentOut(nation=partner.nation, ok=error is None, error=error))
     return sent
-
-
-def http_post_checkpoint(timeout: float = 10.0) -> PostCheckpoint:
-    import httpx
-
-    def post(url: str, body: bytes) -> str | None:
-        try:
-            response = httpx.post(
-                url, content=body, headers={"Content-Type": "application/json"}, timeout=timeout
-            )
-        except httpx.HTTPError as error:
-            return f"{type(error).__name__}: {error}"
-        return None if response.status_code < 300 else f"HTTP {response.status_code}"
-
-    return post
 
 
 def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
