@@ -20,6 +20,9 @@ from acsa.domain.money import Money, is_known_currency, quantum
 
 EUR = "EUR"
 
+#: The rule a conversion at these reference rates follows (see ``acsa.domain.rate_rules``).
+DAILY_REFERENCE = "daily_reference"
+
 #: A rate older than this many days before the day asked is not used.
 MAX_RATE_AGE_DAYS = 7
 
@@ -47,14 +50,18 @@ class Conversion:
     Attributes:
         amount: the converted amount, in the target currency's minor unit.
         rate: units of the target currency per 1 unit of the source currency.
-        rate_date: the day of the reference rates used (the older, for a cross rate).
+        rate_date: the day of the reference rates used (the older, for a cross rate); for
+            an official rate per fiscal year, the first day of that fiscal year.
         source: where the rates come from.
+        rule: the rule the rates were chosen by (``daily_reference`` here; see
+            ``acsa.domain.rate_rules`` for a nation's official rate per fiscal year).
     """
 
     amount: Money
     rate: Decimal
     rate_date: date
     source: str
+    rule: str = DAILY_REFERENCE
 
 
 class RateTable(Protocol):
