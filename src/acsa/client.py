@@ -34,6 +34,7 @@ from acsa.account_schemas import (
 from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.rate_rules import parse_rule
 from acsa.exceptions_schemas import ExceptionOut
 from acsa.ledger_schemas import (
     AgingOut,
@@ -48,6 +49,7 @@ from acsa.ledger_schemas import (
     SweepOut,
     VerifyOut,
 )
+from acsa.rate_schemas import OfficialRateOut, RuleOut
 from acsa.report_schemas import AnnualReport
 from acsa.schemas import (
     AgreementDoc,
@@ -631,6 +633,36 @@ class Client:
     def verify_audit(self) -> AuditVerifyOut:
         return self.one(AuditVerifyOut, "GET", "/audit/verify")
 
+    # --- rate rules and official rates ----------------------------------------------------
+
+    def rate_rules(self) -> list[RuleOut]:
+        return self.many(RuleOut, "/rates/rules")
+
+    def rate_rule(self, nation: str) -> RuleOut:
+        code = party_code(nation, "NATION") or ""
+        return self.one(RuleOut, "GET", f"/rates/rules/{_segment(code)}")
+
+    def set_rate_rule(self, nation: str, rule: str) -> RuleOut:
+        code = party_code(nation, "NATION") or ""
+        body = {"rule": parse_rule(rule, "--set").value}
+        return self.one(RuleOut, "POST", f"/rates/rules/{_segment(code)}", body=body)
+
+    def official_rates(self, nation: str | None = None) -> list[OfficialRateOut]:
+        params = {"nation": party_code(nation, "--nation")}
+        return self.many(OfficialRateOut, "/rates/official", params)
+
+    def set_official_rate(
+        self, nation: str, fiscal_year: int, currency: str, rate: str, source: str
+    ) -> OfficialRateOut:
+        body = {
+            "nation": party_code(nation, "NATION"),
+            "fiscal_year": fiscal_year,
+            "currency": currency.strip().upper(),
+            "rate": rate,
+            "source": source,
+        }
+        return self.one(OfficialRateOut, "POST", "/rates/official", body=body)
+
 
 # --- where the API's request validation would answer otherwise than the services ------------
 # The command prints what the service would have refused with, so these few refusals are made
@@ -671,8 +703,12 @@ def _payment_amount(amount: str) -> str:
 def document_of(order: OrderOut) -> dict[str, Any]:
     """The order document (``orders new --file``) a stored order was placed with."""
     doc: dict[str, Any] = {
-        name: getattr(order, name) for name in OrderIn.model_fields if name != "lines"
+        name: getattr(order, name)
+        for name in OrderIn.model_fields
+        if name not in ("lines", "confirm")
     }
+    # The warnings the order confirmed are ``confirmed`` on the stored order.
+    doc["confirm"] = list(order.confirmed)
     doc["lines"] = [
         {name: getattr(line, name) for name in OrderLineIn.model_fields} for line in order.lines
     ]

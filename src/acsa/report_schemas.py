@@ -160,8 +160,13 @@ class OrderForm(BaseModel):
     requesting_official: str | None
     supplying_official: str | None
     delivered_on: date | None
+    #: The order's currency in the requester's own currency on the order date, under the
+    #: requester's rate rule: "148.25 JPY per 1 USD", "same currency", or why none is known.
     rate: str
+    #: The rate's day (an official rate's: the first day of its fiscal year); None if none.
     rate_date: date | None
+    #: Where the rate comes from (ECB reference rates, or the official rate and its source).
+    rate_source: str
     lines: list[FormLine]
     signatures: list[Signature]
     invoices: list[InvoiceOut]

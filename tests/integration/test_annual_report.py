@@ -542,7 +542,13 @@ def test_order_form_carries_every_field(uow, year):
     assert form.requesting_official == AUS_OFFICER
     assert form.supplying_official == JPN_SUPPLY
     assert form.delivered_on == date(2026, 5, 10)
-    assert (form.rate, form.rate_date) == ("n/a, same currency", None)
+    # AUS, the requester, converts the yen into its own AUD at the day's reference rate; none
+    # is stored here, and the form says so rather than leaving the rate blank.
+    assert form.rate.startswith("no rate known: no reference rate for JPY per EUR on 2026-05-10")
+    assert (form.rate_date, form.rate_source) == (
+        None,
+        "none (AUS converts by its daily_reference rule)",
+    )
     assert [ln.nsn for ln in form.lines] == ["9130-01-031-5816", None, None]
     assert [ln.provided for ln in form.lines] == [D(12000), D(400), D("2000.5")]
     assert form.third_party_transfer == THIRD_PARTY_TRANSFER

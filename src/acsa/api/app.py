@@ -25,6 +25,7 @@ from acsa.api.routers import (
     exchange,
     ledger,
     orders,
+    rates,
     reports,
     settlement,
     system,
@@ -165,7 +166,19 @@ def _unrouted(app: FastAPI) -> ASGIApp:
     return unrouted
 
 
-ROUTERS = (system, orders, settlement, agreements, ledger, reports, users, audit, exchange, books)
+ROUTERS = (
+    system,
+    orders,
+    settlement,
+    agreements,
+    ledger,
+    reports,
+    users,
+    audit,
+    exchange,
+    books,
+    rates,
+)
 
 
 def app_from_environment() -> FastAPI:

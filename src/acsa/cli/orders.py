@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,10 +25,11 @@ from acsa.cli.common import (
     remote,
     uow_for,
 )
-from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption
+from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_day
 from acsa.cli.render import order_panel, orders_table
 from acsa.config import actor as acting
-from acsa.domain.errors import Violation
+from acsa.domain import limits
+from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import ErrorsOut, OrderOut, order_out, violation_out
 from acsa.services import orders as service
@@ -43,6 +45,144 @@ IdArgument = Annotated[
     int, typer.Argument(metavar="ID", min=ID_MIN, max=ID_MAX, help="The order's number.")
 ]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the record.")]
+
+#: Codes of the warnings a person may confirm on an order (rules.CONFIRMABLE).
+CONFIRMABLE = ("IN_FORCE_DATE_UNCERTAIN", "ACTIVITY_UNVERIFIED")
+
+CashReasonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cash-reason",
+        metavar="TEXT",
+        help="Why supplies are settled in cash where the agreement settles them by return "
+        "(required there: CASH_REASON_REQUIRED); overrides the file's cash_reason.",
+        show_default=False,
+    ),
+]
+DeterminationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--determination",
+        metavar="REF",
+        help="The reference of the two governments' mutual determination an order under "
+        "'other_activities' cites (DETERMINATION_REQUIRED without it).",
+        show_default=False,
+    ),
+]
+DeterminationDateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--determination-date",
+        metavar="YYYY-MM-DD",
+        help="The determination's date (on or before the order date).",
+        show_default=False,
+    ),
+]
+HostilitiesOption = Annotated[
+    bool,
+    typer.Option(
+        "--hostilities",
+        help="The requesting nation declares a period of active hostilities: annual ceilings "
+        "that do not apply then (10 U.S.C. 2347) are not counted. Recorded; never assumed.",
+    ),
+]
+ConfirmOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--confirm",
+        metavar="CODE",
+        help=f"Confirm a warning of the checks ({' or '.join(CONFIRMABLE)}); repeat for both. "
+        "Replaces the file's confirm list.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Attested:
+    """What the command line attests for an order (see ``Attestations``); each option given
+    overrides the document's field of the same name."""
+
+    cash_reason: str | None = None
+    determination: str | None = None
+    determination_date: str | None = None
+    hostilities: bool = False
+    confirm: list[str] | None = None
+
+    @property
+    def given(self) -> list[str]:
+        """The options given, as typed on the command line."""
+        options = (
+            ("--cash-reason", self.cash_reason is not None),
+            ("--determination", self.determination is not None),
+            ("--determination-date", self.determination_date is not None),
+            ("--hostilities", self.hostilities),
+            ("--confirm", bool(self.confirm)),
+        )
+        return [name for name, given in options if given]
+
+    def fields(self) -> dict[str, Any]:
+        """The document fields the options give, each bounded and named by its option;
+        refused with every problem at once."""
+        found: dict[str, Any] = {}
+        errors: list[Violation] = []
+        for option, name, value in (
+            ("--cash-reason", "cash_reason", self.cash_reason),
+            ("--determination", "determination", self.determination),
+        ):
+            if value is None:
+                continue
+            text = value.strip()
+            bad = limits.text_violation(
+                option, text, multiline=limits.is_multiline(name), bound=limits.text_bound(name)
+            )
+            if not text:
+                bad = Violation(Code.INVALID_FIELD, option, f"{option} is blank; give its text")
+            if bad is not None:
+                errors.append(bad)
+            found[name] = text
+        if self.determination_date is not None:
+            try:
+                day = parse_day(self.determination_date, "--determination-date")
+            except AcsaError as refused:
+                errors.extend(refused.violations)
+            else:
+                if day is None:
+                    errors.append(
+                        Violation(
+                            Code.INVALID_DATE,
+                            "--determination-date",
+                            "--determination-date is blank; give the day as YYYY-MM-DD",
+                        )
+                    )
+                else:
+                    found["determination_date"] = day.isoformat()
+        if self.hostilities:
+            found["hostilities"] = True
+        if self.confirm:
+            codes = [c.strip().upper() for c in self.confirm]
+            unknown = [c for c in codes if c not in CONFIRMABLE]
+            if unknown:
+                errors.append(
+                    Violation(
+                        Code.INVALID_FIELD,
+                        "--confirm",
+                        f"--confirm {self.confirm[codes.index(unknown[0])][:40]!r} is not a "
+                        f"warning a person confirms; give {' or '.join(CONFIRMABLE)}",
+                    )
+                )
+            found["confirm"] = sorted(set(codes))
+        if errors:
+            raise AcsaError(errors)
+        return found
+
+    def merged(self, document: Any) -> Any:
+        """``document`` with the options' fields over its own (a document that is no JSON
+        object is left for the order's checks to refuse)."""
+        fields = self.fields()
+        if not fields or not isinstance(document, dict):
+            return document
+        return {**document, **fields}
 
 
 def _show(order: OrderOut, as_json: bool) -> None:
@@ -92,20 +232,27 @@ def _act(
 @app.command()
 def new(
     file: Annotated[Path, typer.Option("--file", help="Order document (JSON); see the README.")],
+    cash_reason: CashReasonOption = None,
+    determination: DeterminationOption = None,
+    determination_date: DeterminationDateOption = None,
+    hostilities: HostilitiesOption = False,
+    confirm: ConfirmOption = None,
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a draft order from a JSON document. Malformed orders are refused; what the
-    agreement would refuse is shown, and must be fixed before submit."""
+    agreement would refuse is shown, and must be fixed before submit. What the order attests
+    (--cash-reason, --determination and --determination-date, --hostilities, --confirm) may
+    be given here instead of in the file."""
+    attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
         api = remote(db, actor)
+        document = attested.merged(read_document(file))
         if api is not None:
-            result = api.place_order(read_document(file))
+            result = api.place_order(document)
         else:
-            order, warnings = service.place_order(
-                uow_for(engine_for(db)), read_document(file), acting(actor)
-            )
+            order, warnings = service.place_order(uow_for(engine_for(db)), document, acting(actor))
             result = order_out(order, warnings)
     _show(result, as_json)
     if result.violations and not as_json:
@@ -124,21 +271,40 @@ def check(
         int | None,
         typer.Argument(metavar="[ID]", min=ID_MIN, max=ID_MAX, help="Check a stored order."),
     ] = None,
+    cash_reason: CashReasonOption = None,
+    determination: DeterminationOption = None,
+    determination_date: DeterminationDateOption = None,
+    hostilities: HostilitiesOption = False,
+    confirm: ConfirmOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run the agreement checks on an order or a document, changing nothing. Exits 2 when the
-    checks would refuse it."""
+    checks would refuse it. With --file, the options of `orders new` that attest (--cash-reason,
+    --determination, --determination-date, --hostilities, --confirm) apply to the document."""
+    attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
+        if file is None and attested.given:
+            raise AcsaError.single(
+                Code.INVALID_INPUT,
+                attested.given[0],
+                f"{attested.given[0]} goes with --file: a stored order is checked as it was placed",
+            )
         api = remote(db)
         if api is not None:
-            violations = _checked(file, order_id, api.check_document, api.check_order)
+            client = api
+            violations = _checked(
+                file,
+                order_id,
+                lambda doc: client.check_document(attested.merged(doc)),
+                client.check_order,
+            )
         else:
             uow = uow_for(engine_for(db), read_only=True)
             violations = _checked(
                 file,
                 order_id,
-                lambda doc: service.check_document(uow, doc),
+                lambda doc: service.check_document(uow, attested.merged(doc)),
                 lambda i: service.violations_now(uow, service.get_order(uow, i)),
             )
     if violations:

@@ -1,4 +1,8 @@
-"""acsa rates import|show|convert: the ECB reference rates acsa converts currencies with."""
+"""acsa rates import|show|convert|rule|official: the ECB reference rates acsa converts
+currencies with, each nation's rate rule, and the official rates recorded per fiscal year.
+
+``rule`` and ``official`` work through a server too (as the token's user: an admin of the
+nation, or a registry keeper, sets them); import, show and convert read a local database."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from acsa.cli.common import (
+    ActorOption,
     DbOption,
     JsonOption,
     engine_for,
@@ -22,20 +27,30 @@ from acsa.cli.common import (
     out,
     print_json,
     refusals,
+    remote,
     uow_for,
 )
 from acsa.cli.options import parse_day
 from acsa.clock import today
+from acsa.config import actor as acting
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fx import Conversion, Rate
 from acsa.domain.money import Money, fits_minor_units, is_known_currency
+from acsa.domain.rate_rules import RateRule
+from acsa.rate_schemas import OfficialRateOut, RuleOut, official_rate_out, rule_out
 from acsa.services import rates as service
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="ECB reference rates (units per 1 EUR by day): import, show, convert.",
+    help="ECB reference rates (units per 1 EUR by day): import, show, convert; each nation's "
+    "rate rule and its official rates per fiscal year.",
 )
+official_app = typer.Typer(
+    no_args_is_help=True,
+    help="Official rates a nation sets for a whole fiscal year (Japan's rule): set, list.",
+)
+app.add_typer(official_app, name="official")
 
 
 class ImportOut(BaseModel):
@@ -66,6 +81,8 @@ class ConversionOut(BaseModel):
     rate: Decimal
     rate_date: date
     source: str
+    rule: str
+    nation: str | None
 
 
 @contextmanager
@@ -189,7 +206,9 @@ def _money(amount: str, currency: str) -> Money:
     return Money(value, code)
 
 
-def _conversion_out(money: Money, on: date, conversion: Conversion) -> ConversionOut:
+def _conversion_out(
+    money: Money, on: date, conversion: Conversion, nation: str | None
+) -> ConversionOut:
     return ConversionOut(
         amount=conversion.amount.amount,
         currency=conversion.amount.currency,
@@ -199,6 +218,8 @@ def _conversion_out(money: Money, on: date, conversion: Conversion) -> Conversio
         rate=conversion.rate,
         rate_date=conversion.rate_date,
         source=conversion.source,
+        rule=conversion.rule,
+        nation=nation,
     )
 
 
@@ -210,22 +231,181 @@ def convert_(
     on: Annotated[
         str | None, typer.Option("--date", help="Convert at this day's rates (default: today).")
     ] = None,
+    nation: Annotated[
+        str | None,
+        typer.Option(
+            "--nation",
+            help="Convert under this nation's rate rule (`acsa rates rule`), e.g. JPN's "
+            "official rate of the fiscal year (default: the day's reference rates).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Convert an amount at the reference rates of a day (the latest on or before it, at most
-    7 days older); prints the rate and its date."""
+    7 days older), or under a nation's rule; prints the rate, its date and its source."""
     with refusals(as_json):
         day = parse_day(on, "--date") or today()
         money = _money(amount, from_currency)
+        code = service.nation_code(nation, "--nation") if nation is not None else None
         uow = uow_for(engine_for(db), read_only=True)
-        conversion = service.convert(uow, money, to_currency.strip().upper(), day)
-    result = _conversion_out(money, day, conversion)
+        conversion = service.convert_for(uow, code, money, to_currency.strip().upper(), day)
+    result = _conversion_out(money, day, conversion, code)
     if as_json:
         print_json(result)
         return
     out.print(f"{money} = [bold]{conversion.amount}[/bold]")
+    if result.rule == RateRule.OFFICIAL_FISCAL_YEAR:
+        kind = f"{code}'s official rate for the fiscal year from {result.rate_date}"
+    else:
+        kind = f"reference rate of {result.rate_date}"
     out.print(
-        f"rate {result.rate} {result.currency} per {result.from_currency}, "
-        f"reference rate of {result.rate_date} ({result.source})"
+        f"rate {result.rate} {result.currency} per {result.from_currency}, {kind} ({result.source})"
     )
+
+
+# --- rate rules per nation ------------------------------------------------------------------
+
+
+def _rule_line(rule: RuleOut) -> str:
+    where = (
+        f"set on this installation by {rule.set_by} at {rule.set_at:%Y-%m-%d %H:%M} UTC"
+        if rule.set_by is not None and rule.set_at is not None
+        else "as shipped"
+    )
+    why = f"; shipped as {rule.shipped.value}: {rule.source}" if rule.source else ""
+    return f"{rule.nation}: {rule.rule.value} (own currency {rule.currency}), {where}{why}"
+
+
+@app.command()
+def rule(
+    nation: Annotated[
+        str | None,
+        typer.Argument(metavar="[NATION]", help="One nation (ISO alpha-3); default: all."),
+    ] = None,
+    set_to: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="Set the nation's rule on this installation: daily_reference or "
+            "official_fiscal_year.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The exchange-rate rule a nation's conversions follow (ceilings, the order form,
+    `rates convert --nation`): the day's reference rate, or an official rate per fiscal year.
+    With --set, change it (audited; through a server, an admin of that nation)."""
+    with refusals(as_json):
+        if set_to is not None and nation is None:
+            raise AcsaError.single(
+                Code.MISSING_FIELD, "NATION", "--set needs the nation whose rule it sets"
+            )
+        api = remote(db, actor)
+        items: list[RuleOut]
+        if api is not None:
+            if set_to is not None and nation is not None:
+                items = [api.set_rate_rule(nation, set_to)]
+            else:
+                items = [api.rate_rule(nation)] if nation is not None else api.rate_rules()
+        elif set_to is not None and nation is not None:
+            changed = service.set_rate_rule(uow_for(engine_for(db)), nation, set_to, acting(actor))
+            items = [rule_out(changed)]
+        else:
+            uow = uow_for(engine_for(db), read_only=True)
+            found = [service.rate_rule(uow, nation)] if nation else service.rate_rules(uow)
+            items = [rule_out(r) for r in found]
+    if as_json:
+        print_json(items[0] if nation is not None else items)
+        return
+    for item in items:
+        out.print(_rule_line(item))
+
+
+# --- official rates -------------------------------------------------------------------------
+
+
+@official_app.command("set")
+def official_set(
+    nation: Annotated[str, typer.Argument(metavar="NATION", help="The nation, e.g. JPN.")],
+    fiscal_year: Annotated[
+        int,
+        typer.Argument(
+            metavar="FY", min=1, max=9999, help="Its fiscal year's number (FY2026: 2026)."
+        ),
+    ],
+    currency: Annotated[str, typer.Argument(metavar="CURRENCY", help="The currency, e.g. USD.")],
+    rate: Annotated[
+        str,
+        typer.Argument(
+            metavar="RATE", help="Units of the nation's own currency per 1 CURRENCY, e.g. 150.25."
+        ),
+    ],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="Where the rate is set (a notice, its date).", show_default=False
+        ),
+    ],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a nation's official rate of a currency for the whole of one of its fiscal years
+    (replacing one recorded before; audited; through a server, an admin of that nation)."""
+    with refusals(as_json):
+        api = remote(db, actor)
+        if api is not None:
+            item = api.set_official_rate(nation, fiscal_year, currency, rate, source)
+        else:
+            record = service.set_official_rate(
+                uow_for(engine_for(db)), nation, fiscal_year, currency, rate, source, acting(actor)
+            )
+            item = official_rate_out(record)
+    if as_json:
+        print_json(item)
+        return
+    out.print(
+        f"{item.nation} {item.label} ({item.start} to {item.end}): 1 {item.currency} = "
+        f"{item.rate} {item.home}, from {item.source}"
+    )
+
+
+@official_app.command("list")
+def official_list(
+    nation: Annotated[
+        str | None, typer.Option("--nation", help="Only this nation's rates.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The official rates recorded, by nation, fiscal year and currency."""
+    with refusals(as_json):
+        api = remote(db)
+        items: list[OfficialRateOut]
+        if api is not None:
+            items = api.official_rates(nation)
+        else:
+            found = service.official_rates_of(uow_for(engine_for(db), read_only=True), nation)
+            items = [official_rate_out(r) for r in found]
+    if as_json:
+        print_json(items)
+        return
+    table = Table(title="Official rates per fiscal year")
+    for column in ("nation", "fiscal year", "from", "to", "1 unit of", "rate", "source"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            item.nation,
+            item.label,
+            item.start.isoformat(),
+            item.end.isoformat(),
+            item.currency,
+            f"{item.rate} {item.home}",
+            item.source,
+        )
+    out.print(table)
+    out.print(f"{len(items)} official rate(s)")

@@ -66,6 +66,14 @@ def agreement_panel(a: AgreementOut) -> Group:
         + ("" if a.in_force_exact or not a.in_force else " (approximate)"),
     )
     head.add_row("governing text", f"version {a.version}: {a.version_label}")
+    head.add_row("term", term_text(a))
+    if a.termination is not None:
+        t = a.termination
+        ref = f", {t.reference}" if t.reference else ""
+        head.add_row(
+            "termination",
+            f"ends on {t.effective}: notice given by {t.by} on {t.notice_date} ({t.source}{ref})",
+        )
     head.add_row("activities", ", ".join(a.activities))
     head.add_row("categories", ", ".join(a.categories))
     for category, activities in a.category_conditions.items():
@@ -77,16 +85,43 @@ def agreement_panel(a: AgreementOut) -> Group:
     if a.notes:
         head.add_row("notes", a.notes)
     versions = Table(title="versions")
-    for column in ("#", "label", "signed", "in force", "ended"):
+    for column in ("#", "label", "kind", "signed", "in force", "ended"):
         versions.add_column(column)
+    learnt = {d.version: d for d in a.in_force_days}
     for v in a.versions:
-        versions.add_row(str(v.version), v.label, v.signed, v.in_force or "-", v.ended or "-")
+        in_force = v.in_force or "-"
+        if v.version in learnt:
+            in_force += (
+                f" (recorded; was {learnt[v.version].was or '-'}: {learnt[v.version].source})"
+            )
+        versions.add_row(str(v.version), v.label, v.kind, v.signed, in_force, v.ended or "-")
     sources = Table(title="sources")
     for column in ("title", "publisher", "date", "note"):
         sources.add_column(column, overflow="fold")
     for s in a.sources:
         sources.add_row(s.title, s.publisher, s.date, s.note or s.url)
     return Group(Panel(head, title=a.id), versions, sources)
+
+
+def term_text(a: AgreementOut) -> str:
+    """The governing text's term on the agreement's day: its period, start, end and the last
+    day for notice of non-renewal; "not known" when the sources do not give it."""
+    t = a.term
+    if t is None:
+        return "not known from the sources"
+    rule = (
+        f"{t.years} years from entry into force of version {t.text_version}, renewed for "
+        f"{t.renewal_years} years unless notice {t.renewal_notice_months} months before "
+        f"expiry; {t.termination_notice_months} months' written notice ends it"
+    )
+    if t.period is None:
+        return f"{rule} (not in force on {a.as_of})"
+    name = "first term" if t.period == 1 else f"renewal {t.period - 1}"
+    approx = " (approximate: entry into force known only to the month or year)"
+    return (
+        f"{name} (term {t.period}) from {t.start}, ends {t.end}; notice of non-renewal by "
+        f"{t.renewal_notice_by}{approx if t.approximate else ''}\n{rule}"
+    )
 
 
 def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
@@ -133,6 +168,8 @@ def order_panel(o: OrderOut) -> Group:
     head.add_row("location", o.location)
     head.add_row("total", f"{o.total} {o.currency}")
     head.add_row("received value", f"{o.value_received} {o.currency}")
+    for label, value in attested_rows(o):
+        head.add_row(label, value)
     lines = Table(title="lines")
     for column in (
         "#",
@@ -186,6 +223,21 @@ def order_panel(o: OrderOut) -> Group:
             problems.add_row(v.code, v.field, v.message, v.clause or "")
         parts.append(problems)
     return Group(*parts)
+
+
+def attested_rows(o: OrderOut) -> list[tuple[str, str]]:
+    """What the order attests beyond its terms, as labelled rows (none when nothing)."""
+    rows: list[tuple[str, str]] = []
+    if o.cash_reason:
+        rows.append(("cash reason", o.cash_reason))
+    if o.determination or o.determination_date:
+        day = o.determination_date.isoformat() if o.determination_date else "no date"
+        rows.append(("determination", f"{o.determination or 'no reference'} of {day}"))
+    if o.hostilities:
+        rows.append(("hostilities", "declared: a period of active hostilities"))
+    if o.confirmed:
+        rows.append(("confirmed", ", ".join(o.confirmed)))
+    return rows
 
 
 def _details(details: dict[str, object]) -> str:

@@ -25,10 +25,9 @@ from acsa.domain.ceilings import (
 from acsa.domain.ceilings import ceiling_violations as check_ceilings
 from acsa.domain.errors import Violation
 from acsa.domain.fiscal import FiscalCalendars, FiscalYear
-from acsa.domain.fx import convert
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import Order
-from acsa.services.rates import DbRateTable
+from acsa.services.rates import Converter
 
 
 def ceiling_violations(
@@ -40,8 +39,9 @@ def ceiling_violations(
 ) -> list[Violation]:
     """The annual ceilings accepting ``order`` (for ``quantities``, else as requested) would
     exceed, inside the open unit of work ``uow``. Values in another currency than a ceiling's
-    are converted with the stored reference rates; where there is none, the list holds a
-    RATE_MISSING violation instead, so the acceptance is refused with every problem at once."""
+    are converted under the requester's rate rule (the day's reference rate, or its official
+    rate of the fiscal year); where there is none, the list holds a RATE_MISSING violation
+    instead, so the acceptance is refused with every problem at once."""
     version = agreement.version_on(order.order_date)
     if not applicable(version, order.requester):
         return []
@@ -50,10 +50,11 @@ def ceiling_violations(
     year = (calendars or shipped_fiscal_calendars()).fiscal_year_of(
         order.requester, order.order_date
     )
-    table = DbRateTable(conn)
+    rates = Converter.open(uow)
 
     def in_currency(money: Money, currency: str, on: date) -> Money:
-        return convert(table, money, currency, on, field="lines").amount
+        # Under the acquiring party's rate rule: Japan's official rate of the fiscal year.
+        return rates.convert(order.requester, money, currency, on, field="lines").amount
 
     context = CeilingContext(
         order=order,

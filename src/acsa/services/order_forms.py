@@ -7,22 +7,26 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.domain.errors import AcsaError
+from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.ledger_schemas import InvoiceOut, SettlementOut
 from acsa.report_schemas import FormDocument, FormLine, OrderForm, Signature
 from acsa.schemas import order_out
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
+from acsa.services.rates import Converter, rule_in
 from acsa.services.settlement import list_invoices, order_account, settlements_of
 
 #: ACSA.md, "What Japan's agreements contain": the use and transfer clause every text carries.
 THIRD_PARTY_TRANSFER = (
     "No transfer to a third party without the supplying government's prior written consent."
 )
-SAME_CURRENCY = "n/a, same currency"
+SAME_CURRENCY = "same currency"
 
 #: The steps that carry a signature, in the order the form shows them, with the capacity of
 #: the person and whether the requester (True) or the supplier (False) signs.
@@ -53,8 +57,7 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         requesting_official=submit.actor if submit else None,
         supplying_official=accept.actor if accept else None,
         delivered_on=deliveries[-1].at.date() if deliveries else None,
-        rate=_rate(order, invoices),
-        rate_date=None,
+        **_rate(uow, order),
         lines=_lines(order, settlements),
         signatures=_signatures(order),
         invoices=invoices,
@@ -75,13 +78,34 @@ def _all(order: Order, action: Action) -> list[Event]:
     return [e for e in order.history if e.action is action]
 
 
-def _rate(order: Order, invoices: list[InvoiceOut]) -> str:
-    """Invoices and payments in the order's currency need no rate; acsa records none else."""
-    currencies = {order.currency}
-    for invoice in invoices:
-        currencies.add(invoice.currency)
-        currencies.update(p.currency for p in invoice.payments)
-    return SAME_CURRENCY if currencies == {order.currency} else "not recorded"
+def _rate(uow: UnitOfWork, order: Order) -> dict[str, Any]:
+    """The rate of the order's currency in the requester's own currency on the order date,
+    under the requester's rate rule: the rate, its date and its source, or, when no rate is
+    known, why not (never a blank)."""
+    with uow:
+        rule = rule_in(uow, order.requester)
+        if order.currency == rule.currency:
+            return {
+                "rate": SAME_CURRENCY,
+                "rate_date": None,
+                "rate_source": f"the order is in {rule.nation}'s own currency ({rule.currency})",
+            }
+        one = Money(Decimal(1), order.currency)
+        try:
+            done = Converter.open(uow).convert(
+                order.requester, one, rule.currency, order.order_date
+            )
+        except AcsaError as exc:
+            return {
+                "rate": f"no rate known: {exc.violations[0].message}",
+                "rate_date": None,
+                "rate_source": f"none ({rule.nation} converts by its {rule.rule.value} rule)",
+            }
+    return {
+        "rate": f"{done.rate} {rule.currency} per 1 {order.currency}",
+        "rate_date": done.rate_date,
+        "rate_source": done.source,
+    }
 
 
 def _returned(settlements: list[SettlementOut]) -> dict[int, Decimal]:

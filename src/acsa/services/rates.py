@@ -1,4 +1,5 @@
-"""The rate table: import ECB reference rates, show them, convert with them.
+"""The rate table: import ECB reference rates, show them, convert with them; each nation's rate
+rule (the day's reference rate, or an official rate per fiscal year) and its official rates.
 
 An import is one transaction: a file with a bad cell is refused whole and writes nothing. It is
 idempotent: rows already stored with the same rate are left alone, so importing a file again
@@ -7,22 +8,36 @@ changes nothing, and a newer file replaces the rate of a day it also gives.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, insert, select, text, update
 
-from acsa.adapters.db.tables import fx_rates
+from acsa.adapters.db.tables import fx_rates, official_rates, settings
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history, read_rate_file
-from acsa.domain import fx
+from acsa.adapters.nations_file import shipped_fiscal_calendars, shipped_rate_rules, shipped_rule
+from acsa.clock import utc_now
+from acsa.domain import fx, limits
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.fiscal import FiscalCalendar, FiscalYear
 from acsa.domain.fx import MAX_RATE_AGE_DAYS, Conversion, Rate, RateTable
 from acsa.domain.money import Money
+from acsa.domain.rate_rules import (
+    NationRule,
+    OfficialRate,
+    RateRule,
+    check_official_rate,
+    convert_under,
+    parse_rule,
+    require_rate_change,
+)
+from acsa.services.ledger import party_code
 
 #: Rows per executemany (SQLite) or COPY stretch (PostgreSQL); progress is reported after each.
 CHUNK_ROWS = 5000
@@ -273,3 +288,260 @@ def convert(rates: UnitOfWork | RateTable, money: Money, to_currency: str, on: d
         with rates:
             return fx.convert(DbRateTable(rates.connection), money, to_currency, on)
     return fx.convert(rates, money, to_currency, on)
+
+
+# --- rate rules per nation, and official rates per fiscal year --------------------------------
+
+#: The settings key of a nation's rate rule on this installation (its value: RuleSetting JSON).
+RULE_KEY = "rate_rule."
+
+
+class DbOfficialRates:
+    """The ``official_rates`` table, read on an open connection; lookups are remembered."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._seen: dict[tuple[str, int, str], OfficialRate | None] = {}
+
+    def official_rate(self, nation: str, fiscal_year: int, currency: str) -> OfficialRate | None:
+        key = (nation, fiscal_year, currency)
+        if key not in self._seen:
+            o = official_rates
+            query = select(o.c.rate, o.c.source).where(
+                o.c.nation == nation, o.c.fiscal_year == fiscal_year, o.c.currency == currency
+            )
+            row = self._conn.execute(query).first()
+            self._seen[key] = (
+                None
+                if row is None
+                else OfficialRate(nation, fiscal_year, currency, Decimal(row.rate), row.source)
+            )
+        return self._seen[key]
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialRateRecord:
+    """An official rate as stored: the rate, its fiscal year's dates, who recorded it, when."""
+
+    rate: OfficialRate
+    year: FiscalYear
+    home: str
+    at: datetime
+    actor: str
+
+
+def nation_code(value: str, field: str = "nation") -> str:
+    """An ISO 3166-1 alpha-3 code as typed (any case); UNKNOWN_PARTY otherwise."""
+    code = party_code(value, field)
+    if code is None:
+        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field}: give a nation (e.g. JPN)")
+    return code
+
+
+def _shipped(nation: str, field: str = "nation") -> NationRule:
+    code = nation_code(nation, field)
+    found = shipped_rule(code)
+    if found is None:
+        raise AcsaError.single(
+            Code.UNKNOWN_PARTY, field, f"{field} {code}: acsa knows no currency of {code}"
+        )
+    return found
+
+
+def rule_in(uow: UnitOfWork, nation: str, field: str = "nation") -> NationRule:
+    """``nation``'s rate rule inside an open unit of work: this installation's setting if one
+    was made, else the one acsa ships."""
+    shipped = _shipped(nation, field)
+    stored = uow.settings.get(RULE_KEY + shipped.nation)
+    if stored is None:
+        return shipped
+    setting = json.loads(stored)
+    return replace(
+        shipped,
+        rule=RateRule(setting["rule"]),
+        set_by=setting["actor"],
+        set_at=datetime.fromisoformat(setting["at"]),
+    )
+
+
+def rate_rule(uow: UnitOfWork, nation: str) -> NationRule:
+    """``nation``'s rate rule (see rule_in)."""
+    with uow:
+        return rule_in(uow, nation)
+
+
+def rate_rules(uow: UnitOfWork) -> list[NationRule]:
+    """The rules of the nations acsa ships data for and of those set on this installation."""
+    with uow:
+        keys = uow.connection.execute(
+            select(settings.c.key).where(settings.c.key.startswith(RULE_KEY, autoescape=True))
+        ).scalars()
+        nations = sorted({*shipped_rate_rules(), *(k.removeprefix(RULE_KEY) for k in keys)})
+        return [rule_in(uow, nation) for nation in nations]
+
+
+def set_rate_rule(uow: UnitOfWork, nation: str, rule: str, actor: str = "operator") -> NationRule:
+    """Set ``nation``'s rate rule on this installation (audited); the operator, an admin of
+    that nation or a registry keeper (FORBIDDEN otherwise). Setting the rule it has changes
+    nothing."""
+    require_rate_change(uow.principal, _shipped(nation).nation)
+    chosen = parse_rule(rule, "rule")
+    who = limits.check_text("actor", actor)
+    with uow:
+        before = rule_in(uow, nation)
+        if before.rule is chosen:
+            return before
+        at = utc_now()
+        value = {"rule": chosen.value, "actor": who, "at": at.isoformat()}
+        uow.settings.set(RULE_KEY + before.nation, json.dumps(value))
+        uow.record(
+            "rates.rule",
+            f"nation:{before.nation}",
+            who,
+            {"rule": before.rule.value},
+            {"rule": chosen.value, "shipped": before.shipped.value},
+        )
+        after = rule_in(uow, before.nation)
+        uow.commit()
+    return after
+
+
+def _calendar(nation: str) -> FiscalCalendar:
+    return shipped_fiscal_calendars().calendar(nation)
+
+
+def set_official_rate(
+    uow: UnitOfWork,
+    nation: str,
+    fiscal_year: object,
+    currency: str,
+    rate: object,
+    source: str,
+    actor: str = "operator",
+) -> OfficialRateRecord:
+    """Record ``rate`` units of ``nation``'s own currency per 1 ``currency`` for the whole of
+    its fiscal year ``fiscal_year`` (replacing one recorded before; audited, with the rate it
+    replaces). The operator, an admin of that nation or a registry keeper."""
+    rule = _shipped(nation)
+    require_rate_change(uow.principal, rule.nation)
+    calendar = _calendar(rule.nation)
+    code = currency.strip().upper()
+    found = check_official_rate(
+        rule.nation, calendar, fiscal_year, code, rule.currency, rate, source
+    )
+    who = limits.check_text("actor", actor)
+    o = official_rates
+    key = (
+        o.c.nation == found.nation,
+        o.c.fiscal_year == found.fiscal_year,
+        o.c.currency == found.currency,
+    )
+    with uow:
+        conn = uow.connection
+        before = conn.execute(select(o.c.rate, o.c.source).where(*key)).first()
+        at = utc_now()
+        values = {"rate": format(found.rate, "f"), "source": found.source, "at": at, "actor": who}
+        if before is None:
+            conn.execute(
+                insert(o).values(
+                    nation=found.nation,
+                    fiscal_year=found.fiscal_year,
+                    currency=found.currency,
+                    **values,
+                )
+            )
+        elif Decimal(before.rate) != found.rate or before.source != found.source:
+            conn.execute(update(o).where(*key).values(**values))
+        else:
+            return _record(conn, found.nation, found.fiscal_year, found.currency, rule.currency)
+        subject = f"official_rate:{found.nation}/{found.fiscal_year}/{found.currency}"
+        old = None if before is None else {"rate": before.rate, "source": before.source}
+        new = {"rate": values["rate"], "source": found.source, "home": rule.currency}
+        uow.record("rates.official", subject, who, old, new)
+        record = _record(conn, found.nation, found.fiscal_year, found.currency, rule.currency)
+        uow.commit()
+    return record
+
+
+def _record(conn: Connection, nation: str, fy: int, currency: str, home: str) -> OfficialRateRecord:
+    [record] = _records(conn, nation, fy, currency, home)
+    return record
+
+
+def _records(
+    conn: Connection,
+    nation: str | None = None,
+    fy: int | None = None,
+    currency: str | None = None,
+    home: str | None = None,
+) -> list[OfficialRateRecord]:
+    o = official_rates
+    query = select(o).order_by(o.c.nation, o.c.fiscal_year, o.c.currency)
+    if nation is not None:
+        query = query.where(o.c.nation == nation)
+    if fy is not None:
+        query = query.where(o.c.fiscal_year == fy)
+    if currency is not None:
+        query = query.where(o.c.currency == currency)
+    found: list[OfficialRateRecord] = []
+    for row in conn.execute(query):
+        own = home or _home(row.nation)
+        rate = OfficialRate(
+            row.nation, row.fiscal_year, row.currency, Decimal(row.rate), row.source
+        )
+        year = _calendar(row.nation).fiscal_year(row.fiscal_year)
+        found.append(OfficialRateRecord(rate, year, own, row.at, row.actor))
+    return found
+
+
+def _home(nation: str) -> str:
+    found = shipped_rule(nation)
+    return found.currency if found is not None else ""
+
+
+def official_rates_of(uow: UnitOfWork, nation: str | None = None) -> list[OfficialRateRecord]:
+    """The official rates recorded (of ``nation``, or all), by nation, fiscal year, currency."""
+    code = party_code(nation, "--nation") if nation is not None else None
+    with uow:
+        return _records(uow.connection, code)
+
+
+@dataclass(frozen=True, slots=True)
+class Converter:
+    """Conversions under each nation's rule inside an open unit of work (rules and rates are
+    read once each)."""
+
+    uow: UnitOfWork
+    daily: DbRateTable
+    official: DbOfficialRates
+
+    @classmethod
+    def open(cls, uow: UnitOfWork) -> Converter:
+        return cls(uow, DbRateTable(uow.connection), DbOfficialRates(uow.connection))
+
+    def convert(
+        self,
+        nation: str | None,
+        money: Money,
+        to_currency: str,
+        on: date,
+        field: str = "currency",
+    ) -> Conversion:
+        """``money`` in ``to_currency`` on ``on`` under ``nation``'s rule (None: the day's
+        reference rates)."""
+        if nation is None:
+            return fx.convert(self.daily, money, to_currency, on, field)
+        rule = rule_in(self.uow, nation)
+        calendar = _calendar(rule.nation)
+        return convert_under(
+            rule, calendar, self.daily, self.official, money, to_currency, on, field
+        )
+
+
+def convert_for(
+    uow: UnitOfWork, nation: str | None, money: Money, to_currency: str, on: date
+) -> Conversion:
+    """``money`` in ``to_currency`` on ``on`` under ``nation``'s rule (None: the day's
+    reference rates), in a unit of work of its own."""
+    with uow:
+        return Converter.open(uow).convert(nation, money, to_currency, on)

@@ -139,12 +139,18 @@ def _order_fields(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
         ("Billing office / fund citation", _text(o.fund_citation)),
         ("Currency", o.currency),
         ("Exchange rate", form.rate),
-        ("Rate date", _day(form.rate_date)),
+        ("Rate date", _day(form.rate_date) if form.rate_date else "none"),
+        ("Rate source", form.rate_source),
     ]
     if o.remarks:
         fields.append(("Remarks", o.remarks))
     return [
-        _field_grid(fields, width, wide={"Agreement", "Implementing text", "Remarks"}, full=full)
+        _field_grid(
+            fields,
+            width,
+            wide={"Agreement", "Implementing text", "Remarks", "Exchange rate", "Rate source"},
+            full=full,
+        )
     ]
 
 
