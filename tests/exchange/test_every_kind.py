@@ -124,9 +124,19 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     pair.pump()
     swept = settlement.sweep(pair.uow("JPN"), "jpn-finance", as_of=date(2028, 12, 31))
     assert len(swept.converted) == 1
-    # An equal value exchange.
+    # An equal value exchange: a service settled by a service of equal value (the texts
+    # other than the US one offer no exchange of other goods for supplies).
     doc = order_doc(settlement="equal_value_exchange")
-    doc["lines"] = doc["lines"][1:2]
+    doc["lines"] = [
+        {
+            "category": "billeting",
+            "description": "Barracks, 40 beds for 3 nights",
+            "quantity": "120",
+            "unit": "EA",
+            "unit_price": "6200",
+            "currency": "JPY",
+        }
+    ]
     mine, _, _ = _received(pair, **doc)
     given = {
         "lines": [

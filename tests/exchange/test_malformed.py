@@ -217,6 +217,12 @@ def _raw(base: dict[str, Any], key: NodeKey) -> list[Case]:
     return cases
 
 
+#: The optional fields of an order's body (domain/documents.py _ATTESTED).
+ATTESTED = frozenset(
+    {"cash_reason", "determination", "determination_date", "hostilities", "confirm"}
+)
+
+
 def _order_body(base: dict[str, Any], key: NodeKey) -> list[Case]:
     """An order document's body of the wrong shape, signed by the requester's node."""
     cases: list[Case] = []
@@ -226,8 +232,18 @@ def _order_body(base: dict[str, Any], key: NodeKey) -> list[Case]:
         mutate(doc)
         cases.append(Case("order body", name, _sign(doc, key), INVALID, field))
 
-    for name in sorted(base["body"]):
+    # What an order attests is carried only when given: leaving it out is no fault.
+    for name in sorted(set(base["body"]) - ATTESTED):
         add(f"body.{name} missing", _set(f"body.{name}", DROP), f"body.{name}")
+    add("body.cash_reason empty", _set("body.cash_reason", " "), "body.cash_reason")
+    add("body.hostilities false", _set("body.hostilities", False), "body.hostilities")
+    add("body.confirm unknown", _set("body.confirm", ["ALL_GOOD"]), "body.confirm")
+    add("body.confirm twice", _set("body.confirm", ["ACTIVITY_UNVERIFIED"] * 2), "body.confirm")
+    add(
+        "body.determination_date",
+        _set("body.determination_date", "2026-13-01"),
+        "body.determination_date",
+    )
     for name in sorted(base["body"]["lines"][0]):
         add(
             f"lines[0].{name} missing",

@@ -6,7 +6,9 @@ delivered, paid or returned; rejected and cancelled orders do not count. The yea
 acquiring party's fiscal year containing the order date. A "supplies" ceiling counts goods
 lines (a category that may be either counts as supplies), a "services" ceiling services lines,
 an "all" ceiling every line. Each order is valued in the ceiling's currency at the reference
-rates of its own order date.
+rates of its own order date. A ceiling marked ``hostilities_exempt`` is not applied to an order
+that declares a period of active hostilities (10 U.S.C. 2347); such an order's value still
+counts in the year's total, so the declaration never frees room for other orders.
 """
 
 from __future__ import annotations
@@ -91,9 +93,16 @@ def order_value(order: Order, quantities: Mapping[int, Decimal] | None = None) -
     return acquired(order.order_date, order.currency, lines)
 
 
-def applicable(version: AgreementVersion, party: str) -> list[Ceiling]:
-    """The ceilings of ``version`` on what ``party`` acquires."""
-    return [c for c in version.annual_ceilings if c.party is None or c.party == party]
+def applicable(
+    version: AgreementVersion, party: str, hostilities: bool = False
+) -> list[Ceiling]:
+    """The ceilings of ``version`` on what ``party`` acquires; with ``hostilities`` (the
+    order declares a period of active hostilities) not those that do not apply then."""
+    return [
+        c
+        for c in version.annual_ceilings
+        if (c.party is None or c.party == party) and not (hostilities and c.hostilities_exempt)
+    ]
 
 
 def _in_currency(value: Money, currency: str, on: date, convert: Converter) -> Money:
@@ -169,7 +178,8 @@ def ceiling_violations(context: CeilingContext) -> list[Violation]:
     """Every annual ceiling of the version that accepting the order would exceed. A ceiling
     that cannot be judged for want of a rate gives the converter's violation (RATE_MISSING)."""
     found: dict[Violation, None] = {}
-    for ceiling in applicable(context.version, context.order.requester):
+    order = context.order
+    for ceiling in applicable(context.version, order.requester, order.attestations.hostilities):
         try:
             violation = check_ceiling(ceiling, context)
         except AcsaError as exc:

@@ -384,6 +384,37 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
+def _true(field: str, value: Any) -> list[Violation]:
+    """``true``: a flag a document carries only when it is set."""
+    return [] if value is True else _bad(field, f"{field} must be true when given")
+
+
+def _codes(*choices: str) -> Check:
+    """A list of distinct codes from ``choices``."""
+
+    def check(field: str, value: Any) -> list[Violation]:
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, str) and v in choices for v in value)
+            and len(set(value)) == len(value)
+        ):
+            return []
+        return _bad(field, f"{field} must be a list of distinct codes among: {', '.join(choices)}")
+
+    return check
+
+
+#: What an order may attest (``Attestations``); its document carries only those given.
+_ATTESTED: Mapping[str, Check] = {
+    "cash_reason": _text("cash_reason", required=True),
+    "determination": _text("determination", required=True),
+    "determination_date": _day,
+    "hostilities": _true,
+    "confirm": _codes("ACTIVITY_UNVERIFIED", "IN_FORCE_DATE_UNCERTAIN"),
+}
+
+
 def _whole(low: int, high: int) -> Check:
     def check(field: str, value: Any) -> list[Violation]:
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
@@ -491,7 +522,9 @@ BODIES: Mapping[Kind, Check] = {
                 ),
                 limits.ORDER_LINES_MAX,
             ),
-        }
+            **_ATTESTED,
+        },
+        frozenset(_ATTESTED),
     ),
     Kind.SUBMIT: _object({}),
     Kind.CLOSE: _object({}),
@@ -663,7 +696,17 @@ def order_body(order: Order) -> dict[str, Any]:
             }
             for line in order.lines
         ],
+        **_attested(order),
     }
+
+
+def _attested(order: Order) -> dict[str, Any]:
+    """What the order attests, named as ``orders new --file`` takes it; nothing when it
+    attests nothing, so such an order's document is what it always was."""
+    given = order.attestations.to_json()
+    if "confirmed" in given:
+        given["confirm"] = given.pop("confirmed")
+    return given
 
 
 #: The document of each lifecycle step (placing the order is Kind.ORDER, see order_body).

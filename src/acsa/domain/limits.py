@@ -130,11 +130,22 @@ TEXT_FIELDS: dict[str, int] = {
     "requester": 3,
     "supplier": 3,
     "party": 3,
+    "cash_reason": TEXT_CHARS_MAX,
+    "determination": NAME_CHARS_MAX,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).
 MULTILINE_FIELDS = frozenset(
-    {"description", "reason", "note", "remarks", "valuation_note", "receipt_note", "notes"}
+    {
+        "description",
+        "reason",
+        "note",
+        "remarks",
+        "valuation_note",
+        "receipt_note",
+        "notes",
+        "cash_reason",
+    }
 )
 #: A JSON Schema pattern for single-line text: no control characters (documents the rule in the
 #: OpenAPI document; the check itself is text_violation).

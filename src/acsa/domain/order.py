@@ -144,6 +144,65 @@ class Event:
     seq: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Attestations:
+    """What the people placing an order state for it, beyond its terms, as the agreement
+    asks (each recorded with the order and sent to the partner with it).
+
+    Attributes:
+        cash_reason: why supplies are settled in currency under a text that settles them by
+            return of the same or equivalent items (return is difficult because ...).
+        determination: the reference of the two governments' mutual determination an order
+            under "other activities" cites, and ``determination_date`` its date.
+        hostilities: the acquiring party declares a period of active hostilities, so the
+            annual ceilings that do not apply then (10 U.S.C. 2347) are not counted; never
+            assumed, only set explicitly.
+        confirmed: the codes of the warnings a person confirmed when placing the order
+            (IN_FORCE_DATE_UNCERTAIN, ACTIVITY_UNVERIFIED).
+    """
+
+    cash_reason: str | None = None
+    determination: str | None = None
+    determination_date: date | None = None
+    hostilities: bool = False
+    confirmed: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return self == NO_ATTESTATIONS
+
+    def to_json(self) -> dict[str, Any]:
+        """The attestations as a JSON object, without the ones not given."""
+        data: dict[str, Any] = {}
+        if self.cash_reason is not None:
+            data["cash_reason"] = self.cash_reason
+        if self.determination is not None:
+            data["determination"] = self.determination
+        if self.determination_date is not None:
+            data["determination_date"] = self.determination_date.isoformat()
+        if self.hostilities:
+            data["hostilities"] = True
+        if self.confirmed:
+            data["confirmed"] = sorted(self.confirmed)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Attestations:
+        if not data:
+            return NO_ATTESTATIONS
+        day = data.get("determination_date")
+        return cls(
+            cash_reason=data.get("cash_reason"),
+            determination=data.get("determination"),
+            determination_date=date.fromisoformat(day) if day else None,
+            hostilities=bool(data.get("hostilities", False)),
+            confirmed=frozenset(data.get("confirmed", ())),
+        )
+
+
+NO_ATTESTATIONS = Attestations()
+
+
 @dataclass(slots=True)
 class Order:
     """A request for support from ``supplier`` to ``requester`` under one agreement."""
@@ -169,6 +228,7 @@ class Order:
     remarks: str | None = None
     #: The order's name on every node that holds it (a UUID given when it is placed).
     uid: str | None = None
+    attestations: Attestations = NO_ATTESTATIONS
     history: list[Event] = field(default_factory=list)
     new_events: list[Event] = field(default_factory=list)
 

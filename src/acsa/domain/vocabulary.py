@@ -31,6 +31,22 @@ ACTIVITIES: dict[str, str] = {
     "important_influence_situation": "Situations with an important influence on Japan's peace",
     "survival_threatening_situation": "Survival-threatening situations",
     "armed_attack": "Armed attack situations",
+    "anticipated_armed_attack": "Anticipated armed attack situations",
+    "areas_surrounding_japan": "Situations in areas surrounding Japan",
+    "international_peace_efforts": "Activities for international peace efforts",
+    "other_activities": (
+        "Other activities for which each Party's law permits provision, as the two "
+        "governments mutually determine"
+    ),
+}
+
+#: The conditions of use every text of Japan's sets on what it supplies (ACSA.md, "Use"),
+#: printed on the order form: a version lists the codes its text carries.
+USE_CONDITIONS: dict[str, str] = {
+    "un_charter": "Use consistent with the Charter of the United Nations.",
+    "third_party_consent": (
+        "No transfer to a third party without the supplying government's prior consent."
+    ),
 }
 
 #: Categories of supplies and services, with their kind for settlement purposes.
@@ -54,6 +70,23 @@ CATEGORIES: dict[str, tuple[str, Kind]] = {
     "calibration": ("Calibration", Kind.SERVICES),
     "weapons": ("Weapons", Kind.GOODS),
 }
+
+
+class SupportKind(StrEnum):
+    """How the texts group what is provided when they set the ways to settle it."""
+
+    SUPPLIES = "supplies"
+    SERVICES = "services"
+
+
+def support_kinds(category: str) -> frozenset[SupportKind]:
+    """Supplies, services, or both for a category that may be either."""
+    kind = category_kind(category)
+    if kind is Kind.GOODS:
+        return frozenset({SupportKind.SUPPLIES})
+    if kind is Kind.SERVICES:
+        return frozenset({SupportKind.SERVICES})
+    return frozenset(SupportKind)
 
 
 def category_kind(category: str) -> Kind:

@@ -74,6 +74,9 @@ def order_state(order: Order) -> dict[str, Any]:
             }
             for line in order.lines
         ],
+        # What the order attests (the hostilities declaration, confirmed warnings...), only
+        # when it attests something, so other orders' records read as they always did.
+        **({"attests": order.attestations.to_json()} if not order.attestations.empty else {}),
     }
 
 

@@ -270,6 +270,7 @@ class HistoryWriter:
                 moment(created_at),
                 moment(updated_at),
                 order.uid or str(uuid.uuid4()),
+                json(order.attestations.to_json()) if not order.attestations.empty else None,
             )
         )
         rows["order_lines"].extend(

@@ -55,6 +55,20 @@ agreement_versions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+# Facts recorded on an agreement after it was added, in order (migration 0007): the day a
+# version entered into force once learnt ("in_force_day"), a notice of termination
+# ("termination"). The agreement as loaded is its versions with these applied.
+agreement_records = Table(
+    "agreement_records",
+    metadata,
+    Column("agreement_id", ForeignKey("agreements.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
 orders = Table(
     "orders",
     metadata,
@@ -80,6 +94,8 @@ orders = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     # The order's name on every node that holds it (a UUID; migration 0004).
     Column("uid", String(36), unique=True),
+    # What the order attests (domain Attestations as JSON; NULL when nothing; migration 0007).
+    Column("attestations", JSON),
 )
 
 # Quantities are exact decimals kept as text; prices are integers in the currency's minor unit.
@@ -233,6 +249,20 @@ fx_rates = Table(
     Column("currency", String(3), primary_key=True),
     Column("per_eur", String(40), nullable=False),
     Column("source", Text, nullable=False),
+)
+
+# Official rates a nation sets for a whole fiscal year (Japan: the rate for disbursements,
+# migration 0007): ``rate`` units of the nation's own currency per 1 unit of ``currency``.
+official_rates = Table(
+    "official_rates",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("rate", String(40), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
 )
 
 # --- accounts, the audit log and idempotency keys (migration 0003) ---------------------------
