@@ -11,11 +11,13 @@ import pycountry
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling, Source
+from acsa.domain.agreement_records import InForceDay, Record
 from acsa.domain.dates import PartialDate
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import ORDER_LINES_MAX
 from acsa.domain.money import is_known_currency
 from acsa.domain.order import Event, Order, OrderLine
+from acsa.domain.term import Term, Termination, current_term, governing_term
 from acsa.limit_schemas import BoundedAmount, Day, Price, Quantity, Text
 
 
@@ -74,6 +76,16 @@ class CeilingDoc(Strict):
         return value
 
 
+class TermDoc(Strict):
+    """A text's term (domain/term.py): a first term, automatic renewals unless notice of
+    non-renewal comes some months before the term expires, and written notice that ends it."""
+
+    years: int = Field(10, ge=1, le=99)
+    renewal_years: int = Field(10, ge=1, le=99)
+    renewal_notice_months: int = Field(6, ge=0, le=120)
+    termination_notice_months: int = Field(12, ge=0, le=120)
+
+
 class AgreementVersionDoc(Strict):
     """One text of an agreement, as a registry file or an amendment file gives it."""
 
@@ -93,6 +105,8 @@ class AgreementVersionDoc(Strict):
     clauses: dict[str, str] = {}
     sources: list[SourceDoc] = []
     notes: str = ""
+    kind: Literal["text", "amendment"] = "text"
+    term: TermDoc | None = None
 
     @field_validator("signed", "in_force", "ended", mode="before")
     @classmethod
@@ -144,6 +158,8 @@ def version_from_doc(doc: AgreementVersionDoc, number: int) -> AgreementVersion:
         clauses=dict(doc.clauses),
         sources=tuple(Source(**s.model_dump()) for s in doc.sources),
         notes=doc.notes,
+        kind=doc.kind,
+        term=Term(**doc.term.model_dump()) if doc.term is not None else None,
     )
 
 
@@ -174,6 +190,19 @@ def version_to_doc(version: AgreementVersion) -> AgreementVersionDoc:
         clauses=dict(version.clauses),
         sources=[SourceDoc(**_source_fields(s)) for s in version.sources],
         notes=version.notes,
+        kind=version.kind,  # type: ignore[arg-type]
+        term=_term_doc(version.term),
+    )
+
+
+def _term_doc(term: Term | None) -> TermDoc | None:
+    if term is None:
+        return None
+    return TermDoc(
+        years=term.years,
+        renewal_years=term.renewal_years,
+        renewal_notice_months=term.renewal_notice_months,
+        termination_notice_months=term.termination_notice_months,
     )
 
 
@@ -198,6 +227,137 @@ def agreement_from_doc(doc: AgreementDoc) -> Agreement:
         parties=doc.parties,
         versions=tuple(numbered),
         forces=dict(doc.forces),
+    )
+
+
+class TermOut(BaseModel):
+    """The governing text's term as of a day: its rule and, while the agreement is in force,
+    the period running then."""
+
+    years: int
+    renewal_years: int
+    renewal_notice_months: int
+    termination_notice_months: int
+    text_version: int = Field(description="The text whose entry into force starts the term.")
+    period: int | None = Field(
+        description="1 for the first term, 2 for the first renewal...; null when the agreement "
+        "is not in force on the day."
+    )
+    start: date | None
+    end: date | None = Field(
+        description="The day the period expires: not in force from then unless renewed."
+    )
+    renewal_notice_by: date | None = Field(
+        description="The last day a notice of non-renewal ends the agreement at ``end``."
+    )
+    approximate: bool = Field(
+        description="The text's entry into force is known only to the month or year: the days "
+        "are reckoned from the last day it could have been."
+    )
+
+
+class TerminationOut(BaseModel):
+    """A recorded notice of termination: the agreement is not in force from ``effective``."""
+
+    notice_date: date
+    effective: date
+    by: str
+    source: str
+    reference: str
+
+
+class InForceDayOut(BaseModel):
+    """A day of entry into force a user learnt and recorded; ``was`` is what the registry
+    gave before (a year or month)."""
+
+    version: int
+    day: date
+    source: str
+    was: str
+
+
+class InForceDayIn(Strict):
+    """The day a version entered into force, once learnt (``acsa agreements amend ID
+    --version N --in-force DAY --source ...``)."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    in_force: Day
+    source: Annotated[str, Text("source", min_length=1)] = Field(
+        description="Where the day is stated (a press release, a gazette)."
+    )
+
+
+class TerminationIn(Strict):
+    """A notice of termination (``acsa agreements end ID``): valid when ``effective`` is at
+    least the text's notice (one year) after ``notice_date``, or the end of the current term
+    with the notice given by its renewal-notice deadline."""
+
+    notice_date: Day
+    effective: Day = Field(description="The day the agreement ends: not in force from then.")
+    by: Party = Field(description="The party (ISO alpha-3) that gave notice.")
+    source: Annotated[str, Text("source", min_length=1)] = Field(
+        description="Where the notice is recorded."
+    )
+    reference: Annotated[str, Text("reference")] = ""
+
+
+class _RecordedDay(Strict):
+    version: int
+    day: date
+    source: str
+
+
+def in_force_day_from_doc(doc: InForceDayIn) -> InForceDay:
+    return InForceDay(doc.version, doc.in_force, doc.source)
+
+
+def termination_from_doc(doc: TerminationIn) -> Termination:
+    return Termination(doc.notice_date, doc.effective, doc.by, doc.source, doc.reference)
+
+
+def record_body(record: Record) -> tuple[str, dict[str, Any]]:
+    """The kind and JSON body an agreement record is stored as."""
+    if isinstance(record, Termination):
+        doc = TerminationIn(
+            notice_date=record.notice_date,
+            effective=record.effective,
+            by=record.by,
+            source=record.source,
+            reference=record.reference,
+        )
+        return "termination", doc.model_dump(mode="json")
+    day = _RecordedDay(version=record.version, day=record.day, source=record.source)
+    return "in_force_day", day.model_dump(mode="json")
+
+
+def record_from_body(kind: str, body: Any) -> Record:
+    """The agreement record stored as ``kind`` and ``body``."""
+    if kind == "termination":
+        return termination_from_doc(TerminationIn.model_validate(body))
+    if kind == "in_force_day":
+        day = _RecordedDay.model_validate(body)
+        return InForceDay(day.version, day.day, day.source)
+    raise ValueError(f"unknown agreement record kind {kind!r}")
+
+
+def term_out(agreement: Agreement, as_of: date) -> TermOut | None:
+    """The governing text's term on ``as_of``; None when the sources do not give it."""
+    governing = governing_term(agreement, as_of)
+    if governing is None:
+        return None
+    text, term = governing
+    period = current_term(agreement, as_of)
+    return TermOut(
+        years=term.years,
+        renewal_years=term.renewal_years,
+        renewal_notice_months=term.renewal_notice_months,
+        termination_notice_months=term.termination_notice_months,
+        text_version=text.version,
+        period=period.number if period else None,
+        start=period.start if period else None,
+        end=period.end if period else None,
+        renewal_notice_by=period.renewal_notice_by if period else None,
+        approximate=text.in_force is not None and not text.in_force.is_exact,
     )
 
 
@@ -227,6 +387,15 @@ class AgreementOut(BaseModel):
     sources: list[SourceDoc]
     notes: str
     versions: list[AgreementVersionDoc]
+    term: TermOut | None = Field(
+        None, description="The governing text's term; null when the sources do not give it."
+    )
+    termination: TerminationOut | None = Field(
+        None, description="A recorded notice of termination, if any."
+    )
+    in_force_days: list[InForceDayOut] = Field(
+        [], description="Days of entry into force users learnt and recorded, oldest first."
+    )
 
 
 def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
@@ -264,6 +433,24 @@ def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
         ),
         notes=doc.notes,
         versions=[version_to_doc(v) for v in agreement.versions],
+        term=term_out(agreement, as_of),
+        termination=_termination_out(agreement.termination),
+        in_force_days=[
+            InForceDayOut(version=d.version, day=d.day, source=d.source, was=d.was)
+            for d in agreement.in_force_days
+        ],
+    )
+
+
+def _termination_out(notice: Termination | None) -> TerminationOut | None:
+    if notice is None:
+        return None
+    return TerminationOut(
+        notice_date=notice.notice_date,
+        effective=notice.effective,
+        by=notice.by,
+        source=notice.source,
+        reference=notice.reference,
     )
 
 

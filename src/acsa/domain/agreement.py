@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from acsa.domain.agreement_records import InForceDay
 from acsa.domain.dates import PartialDate
+from acsa.domain.term import Term, Termination
 
 
 class AgreementStatus(StrEnum):
@@ -65,6 +67,10 @@ class AgreementVersion:
     clauses: Mapping[str, str] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     notes: str = ""
+    #: ``text`` (a text with a term of its own) or ``amendment`` (keeps the term of the text
+    #: it amends); ``term`` None: not known from the sources (domain/term.py).
+    kind: str = "text"
+    term: Term | None = None
 
     def clause(self, rule: str, agreement_id: str) -> str:
         """The clause that sets ``rule``; the version itself when no clause is recorded."""
@@ -82,6 +88,11 @@ class Agreement:
     parties: tuple[str, str]
     versions: tuple[AgreementVersion, ...]
     forces: Mapping[str, str] = field(default_factory=dict)
+    #: Facts recorded after the agreement was added (domain/agreement_records.py): the days
+    #: versions entered into force, once learnt (already applied to ``versions``), and a
+    #: notice of termination, after whose effective day the agreement has ended.
+    in_force_days: tuple[InForceDay, ...] = ()
+    termination: Termination | None = None
 
     def __post_init__(self) -> None:
         if not self.versions:
@@ -111,7 +122,10 @@ class Agreement:
         return [v for v in self.versions if v.signed.reached_on(on)]
 
     def version_in_force_on(self, on: date) -> AgreementVersion | None:
-        """The version in force on ``on``: the newest to have entered into force and not ended."""
+        """The version in force on ``on``: the newest to have entered into force and not ended
+        (by its own end or a notice of termination effective by ``on``)."""
+        if self.termination is not None and self.termination.effective <= on:
+            return None
         in_force = [
             v for v in self.versions if v.in_force is not None and v.in_force.reached_on(on)
         ]

@@ -37,6 +37,11 @@ class Code(StrEnum):
     AGREEMENT_NOT_FOUND = "AGREEMENT_NOT_FOUND"
     AGREEMENT_EXISTS = "AGREEMENT_EXISTS"
     INVALID_AGREEMENT = "INVALID_AGREEMENT"
+    # Facts recorded on an agreement (issue 14): a notice of termination that ends it sooner
+    # than its text allows; a second notice; a day of entry into force already known.
+    TERMINATION_NOTICE_TOO_SHORT = "TERMINATION_NOTICE_TOO_SHORT"
+    AGREEMENT_TERMINATED = "AGREEMENT_TERMINATED"
+    IN_FORCE_DAY_KNOWN = "IN_FORCE_DAY_KNOWN"
     ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
     INVALID_INPUT = "INVALID_INPUT"

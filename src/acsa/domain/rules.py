@@ -29,7 +29,11 @@ def check_in_force(
     if status is None:
         why = f"was not signed until {agreement.first_signed}"
     elif status is AgreementStatus.ENDED:
-        why = "had ended by then"
+        notice = agreement.termination
+        if notice is not None and notice.effective <= on:
+            why = f"ended on {notice.effective} by {notice.describe()}"
+        else:
+            why = "had ended by then"
     elif version.in_force is None:
         why = f"was signed on {version.signed} but has not entered into force"
     else:

@@ -7,9 +7,10 @@ only an admin of one of its parties or a registry keeper changes it (domain/acce
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.registry_file import shipped_registry
@@ -20,12 +21,19 @@ from acsa.domain.access import (
     sees_agreement,
 )
 from acsa.domain.agreement import Agreement
+from acsa.domain.agreement_records import InForceDay, check_in_force_day, with_records
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.term import Termination, check_termination
 from acsa.schemas import (
     AgreementDoc,
     AgreementVersionDoc,
+    InForceDayIn,
+    TerminationIn,
     agreement_from_doc,
+    in_force_day_from_doc,
     parse_model,
+    record_body,
+    termination_from_doc,
     version_from_doc,
 )
 
@@ -138,6 +146,63 @@ def amend_agreement(
         uow.record("agreement.amend", f"agreement:{agreement_id}", actor, before, data)
         uow.commit()
     return replace(current, versions=(*current.versions, version))
+
+
+R = TypeVar("R", InForceDay, Termination)
+
+
+def record_in_force_day(
+    uow: UnitOfWork,
+    agreement_id: str,
+    data: Any,
+    now: datetime | None = None,
+    actor: str = "operator",
+) -> Agreement:
+    """Record the day a version entered into force, once learnt (an admin of one of its
+    parties, or a registry keeper): it must lie in the window the registry leaves open, and
+    closes it. The version itself is not edited: the day is a record applied on loading."""
+    fact = in_force_day_from_doc(parse_model(InForceDayIn, data))
+    return _record(
+        uow, agreement_id, fact, check_in_force_day, "agreement.in_force_day", now, actor
+    )
+
+
+def record_termination(
+    uow: UnitOfWork,
+    agreement_id: str,
+    data: Any,
+    now: datetime | None = None,
+    actor: str = "operator",
+) -> Agreement:
+    """Record a notice of termination (an admin of one of its parties, or a registry
+    keeper): from its effective day the agreement has ended and orders dated then are
+    refused. Refused when it ends the agreement sooner than its text allows."""
+    notice = termination_from_doc(parse_model(TerminationIn, data))
+    return _record(uow, agreement_id, notice, check_termination, "agreement.end", now, actor)
+
+
+def _record(
+    uow: UnitOfWork,
+    agreement_id: str,
+    record: R,
+    check: Callable[[Agreement, R], list[Violation]],
+    action: str,
+    now: datetime | None,
+    actor: str,
+) -> Agreement:
+    with uow:
+        current = uow.agreements.get(agreement_id)
+        if current is None:
+            raise NotFoundError([not_found(agreement_id)])
+        require_registry_change(uow.principal, current.parties, not_found(agreement_id))
+        found = check(current, record)
+        if found:
+            raise AcsaError(found)
+        seq = uow.agreements.add_record(agreement_id, record, now or utc_now(), actor)
+        kind, body = record_body(record)
+        uow.record(action, f"agreement:{agreement_id}", actor, None, {"seq": seq, kind: body})
+        uow.commit()
+    return with_records(current, [record])
 
 
 def load_registry(uow: UnitOfWork, now: datetime | None = None) -> tuple[int, int]:

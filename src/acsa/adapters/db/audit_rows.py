@@ -3,7 +3,8 @@ named (table, key, scope), and the two ways of reading them: the rows of some ag
 change commits) and every row, streamed in chunks (for ``acsa audit verify``).
 
 A scope is one table of one aggregate: an order (its row, lines, history events, invoices, the
-payments of those invoices, settlements), a user (its row) or an agreement (its row, versions).
+payments of those invoices, settlements), a user (its row) or an agreement (its row, versions,
+records of facts learnt later).
 Only the columns listed here are digested: a column added later for bookkeeping of its own (a
 sign-in counter, say) does not make a row look changed.
 """
@@ -40,6 +41,9 @@ class RowSpec:
         keys: the columns naming a row (joined with ``/``).
         owner: the column (possibly of a joined table) naming the aggregate.
         join: the table joined to reach ``owner`` and how, when it is not in ``table``.
+        later: columns added after rows were first digested: digested after ``columns``,
+            each only when it holds a value, so a row written before the column existed
+            keeps the digest the log recorded for it.
     """
 
     table: Table
@@ -48,6 +52,7 @@ class RowSpec:
     keys: tuple[Column[Any], ...]
     owner: Column[Any]
     join: tuple[Table, Any] | None = None
+    later: tuple[Column[Any], ...] = ()
 
     @property
     def name(self) -> str:
@@ -58,7 +63,7 @@ class RowSpec:
         if self.join is not None:
             source = self.table.join(self.join[0], self.join[1])
         return (
-            select(self.owner.label("owner_"), *self.keys, *self.columns)
+            select(self.owner.label("owner_"), *self.keys, *self.columns, *self.later)
             .select_from(source)
             .order_by(*self.keys)
         )
@@ -67,7 +72,9 @@ class RowSpec:
         """(scope, key, digest) of one row of :meth:`query`."""
         count = len(self.keys)
         key = str(row[1]) if count == 1 else "/".join(str(v) for v in row[1 : 1 + count])
-        return f"{self.kind}:{row[0]}", key, row_digest(self.table.name, row[1 + count :])
+        end = 1 + count + len(self.columns)
+        values = [*row[1 + count : end], *(v for v in row[end:] if v is not None)]
+        return f"{self.kind}:{row[0]}", key, row_digest(self.table.name, values)
 
 
 def _columns(table: Table, *names: str) -> tuple[Column[Any], ...]:
@@ -82,7 +89,7 @@ o, ol, oe, inv, pay, st = (
     t.payments,
     t.settlements,
 )
-u, ag, av = t.users, t.agreements, t.agreement_versions
+u, ag, av, ar = t.users, t.agreements, t.agreement_versions, t.agreement_records
 
 #: Every table the audit log vouches for, in the order verify reports them.
 SPECS: tuple[RowSpec, ...] = (
@@ -114,6 +121,7 @@ SPECS: tuple[RowSpec, ...] = (
         ),
         (o.c.id,),
         o.c.id,
+        later=(o.c.attestations,),
     ),
     RowSpec(
         ol,
@@ -217,6 +225,13 @@ SPECS: tuple[RowSpec, ...] = (
         _columns(av, "agreement_id", "version", "label", "signed", "in_force", "ended", "body"),
         (av.c.agreement_id, av.c.version),
         av.c.agreement_id,
+    ),
+    RowSpec(
+        ar,
+        AGREEMENT,
+        _columns(ar, "agreement_id", "seq", "kind", "body", "at", "actor"),
+        (ar.c.agreement_id, ar.c.seq),
+        ar.c.agreement_id,
     ),
 )
 

@@ -10,22 +10,47 @@ from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 
 from acsa.adapters.db import tables as t
 from acsa.domain.agreement import Agreement, AgreementVersion
+from acsa.domain.agreement_records import Record, with_records
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import from_minor, to_minor
-from acsa.domain.order import Action, Event, Order, OrderLine, OrderStatus
-from acsa.schemas import AgreementVersionDoc, version_from_doc, version_to_doc
-
-_LATEST_VERSION = select(func.max(t.agreement_versions.c.version)).where(
-    t.agreement_versions.c.agreement_id == bindparam("id")
+from acsa.domain.order import Action, Attestations, Event, Order, OrderLine, OrderStatus
+from acsa.schemas import (
+    AgreementVersionDoc,
+    record_body,
+    record_from_body,
+    version_from_doc,
+    version_to_doc,
 )
 
-#: Agreements already parsed, per engine, keyed by (id, latest version). Agreements are
-#: append-only (an amendment adds a version, nothing is edited), so the pair names one content.
-_PARSED: WeakKeyDictionary[Engine, dict[tuple[str, int], Agreement]] = WeakKeyDictionary()
+_LATEST_VERSION = select(
+    select(func.max(t.agreement_versions.c.version))
+    .where(t.agreement_versions.c.agreement_id == bindparam("id"))
+    .scalar_subquery(),
+    select(func.max(t.agreement_records.c.seq))
+    .where(t.agreement_records.c.agreement_id == bindparam("id"))
+    .scalar_subquery(),
+)
+
+#: Agreements already parsed, per engine, keyed by (id, latest version, last record).
+#: Agreements are append-only (an amendment adds a version, a learnt day or a notice of
+#: termination adds a record, nothing is edited), so the triple names one content.
+_PARSED: WeakKeyDictionary[Engine, dict[tuple[str, int, int], Agreement]] = WeakKeyDictionary()
 
 
 class AgreementRepository:
@@ -33,11 +58,11 @@ class AgreementRepository:
         self.conn = conn
 
     def get(self, agreement_id: str) -> Agreement | None:
-        latest = self.conn.execute(_LATEST_VERSION, {"id": agreement_id}).scalar()
+        latest, last_record = self.conn.execute(_LATEST_VERSION, {"id": agreement_id}).one()
         if latest is None:
             return None
         parsed = _PARSED.setdefault(self.conn.engine, {})
-        key = (agreement_id, int(latest))
+        key = (agreement_id, int(latest), int(last_record or 0))
         if key not in parsed:
             found = self._load(t.agreements.c.id == agreement_id)
             if not found:
@@ -68,16 +93,43 @@ class AgreementRepository:
         for row in version_rows:
             doc = AgreementVersionDoc.model_validate(row.body)
             versions[row.agreement_id].append(version_from_doc(doc, row.version))
+        record_rows = self.conn.execute(
+            select(t.agreement_records)
+            .where(t.agreement_records.c.agreement_id.in_(ids))
+            .order_by(t.agreement_records.c.agreement_id, t.agreement_records.c.seq)
+        ).all()
+        records: dict[str, list[Record]] = defaultdict(list)
+        for row in record_rows:
+            records[row.agreement_id].append(record_from_body(row.kind, row.body))
         return [
-            Agreement(
-                id=h.id,
-                title=h.title,
-                parties=(h.party_a, h.party_b),
-                versions=tuple(versions[h.id]),
-                forces=dict(h.forces),
+            with_records(
+                Agreement(
+                    id=h.id,
+                    title=h.title,
+                    parties=(h.party_a, h.party_b),
+                    versions=tuple(versions[h.id]),
+                    forces=dict(h.forces),
+                ),
+                records[h.id],
             )
             for h in heads
         ]
+
+    def add_record(self, agreement_id: str, record: Record, now: datetime, actor: str) -> int:
+        """Append a fact learnt about the agreement (domain/agreement_records.py); its seq."""
+        last = self.conn.execute(
+            select(func.max(t.agreement_records.c.seq)).where(
+                t.agreement_records.c.agreement_id == agreement_id
+            )
+        ).scalar()
+        seq = int(last or 0) + 1
+        kind, body = record_body(record)
+        self.conn.execute(
+            insert(t.agreement_records).values(
+                agreement_id=agreement_id, seq=seq, kind=kind, body=body, at=now, actor=actor
+            )
+        )
+        return seq
 
     def add(self, agreement: Agreement, now: datetime) -> None:
         self.conn.execute(
@@ -361,6 +413,7 @@ class OrderRepository:
             "partner_reference": order.partner_reference,
             "remarks": order.remarks,
             "uid": order.uid,
+            "attestations": order.attestations.to_json() or null(),
         }
 
     @staticmethod
@@ -436,6 +489,7 @@ def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Even
         partner_reference=row.partner_reference,
         remarks=row.remarks,
         uid=row.uid,
+        attestations=Attestations.from_json(row.attestations),
         history=list(events),
     )
 
