@@ -92,6 +92,7 @@ def form_fields(doc: dict[str, Any]) -> dict[str, str]:
         for name in ("agreement", "activity", "settlement", "order_date", "needed_by")
     }
     fields.update(location=doc["location"], operation=doc.get("operation") or "")
+    fields["cash_reason"] = doc.get("cash_reason") or ""  # what the order attests
     for i, line in enumerate(doc["lines"]):
         for key, value in line.items():
             fields[f"lines-{i}-{key}"] = str(value or "")
@@ -209,7 +210,8 @@ def test_a_requester_is_told_what_the_agreement_refuses_fixes_it_and_submits(sit
     services = form_fields(order_doc(settlement="replacement_in_kind"))
     services["lines-1-category"] = "medical"
     targets = {(p["code"], p["target"]) for p in check(client, token, services).json()["errors"]}
-    assert targets == {("SETTLEMENT_METHOD_NOT_ALLOWED", "settlement")}
+    # the method is refused for the line whose kind of support it cannot settle (issue 14)
+    assert targets == {("SETTLEMENT_METHOD_NOT_ALLOWED", "lines-1-category")}
     # half-filled: what is missing, and the agreement's verdict on the rest all the same
     partial = {"agreement": "JPN-AUS", "activity": "exercise", "lines-0-category": "weapons"}
     found = {(p["code"], p["target"]) for p in check(client, token, partial).json()["errors"]}

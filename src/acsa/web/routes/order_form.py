@@ -130,6 +130,32 @@ SUMMARIES: dict[str, str] = {
     "CEILING_EXCEEDED": N_("The agreement's annual ceiling would be exceeded."),
     "NOT_SETTLED": N_("The order is not settled yet."),
     "INVALID_INPUT": N_("The form could not be read."),
+    "CASH_REASON_REQUIRED": N_(
+        "The agreement settles supplies by return: say why they are settled in cash."
+    ),
+    "DETERMINATION_REQUIRED": N_(
+        "This activity needs a mutual determination of the two governments: give its "
+        "reference and date."
+    ),
+    "IN_FORCE_DATE_UNCERTAIN": N_(
+        "The day the agreement entered into force is not known: confirm it was in force on "
+        "the order date."
+    ),
+    "ACTIVITY_UNVERIFIED": N_(
+        "This activity is reported covered but not verified: confirm the agreement covers it."
+    ),
+}
+
+#: The warnings a person confirms on the form (rules.CONFIRMABLE), with what they confirm.
+CONFIRMATIONS: dict[str, str] = {
+    "IN_FORCE_DATE_UNCERTAIN": N_(
+        "I confirm the agreement was in force on the order date, though the day it entered "
+        "into force is not known."
+    ),
+    "ACTIVITY_UNVERIFIED": N_(
+        "I confirm the agreement covers this activity, though acsa could not verify it "
+        "against the text."
+    ),
 }
 
 #: What each field of an order is called.
@@ -148,6 +174,11 @@ FIELD_NAMES: dict[str, str] = {
     "fund_citation": N_("Fund citation"),
     "partner_reference": N_("Partner's reference"),
     "remarks": N_("Remarks"),
+    "cash_reason": N_("Reason for settling supplies in cash"),
+    "determination": N_("Mutual determination (reference)"),
+    "determination_date": N_("Date of the determination"),
+    "hostilities": N_("Period of active hostilities"),
+    "confirm": N_("Confirmed warnings"),
     "lines": N_("Lines"),
     "category": N_("Category"),
     "description": N_("Description"),
@@ -238,7 +269,15 @@ TOP_FIELDS = (
     "fund_citation",
     "partner_reference",
     "remarks",
+    "cash_reason",
+    "determination",
+    "determination_date",
 )
+#: What the order attests that the form asks for as a text; blank is not given.
+ATTESTED_TEXTS = ("cash_reason", "determination", "determination_date")
+#: Checkboxes: the hostilities declared, and one per warning a person confirms.
+HOSTILITIES = "hostilities"
+CONFIRM_PREFIX = "confirm-"
 OPTIONAL = frozenset(
     {"operation", "requester_unit", "supplier_unit", "fund_citation", "partner_reference"}
 )
@@ -276,7 +315,7 @@ class Draft:
             return f"lines-{row}-{name}" if name in LINE_FIELDS else f"line-{row}"
         if path in ("requester", "supplier"):
             return "agreement"
-        if path in TOP_FIELDS or path == "lines":
+        if path in TOP_FIELDS or path in ("lines", HOSTILITIES):
             return path
         return ""
 
@@ -297,6 +336,8 @@ def read_form(values: Mapping[str, str]) -> Draft:
             f"{limits.text_bound(too_long[0].rsplit('-', 1)[-1])} are allowed",
         )
     top = {k: _clean(values.get(k, "")) for k in TOP_FIELDS}
+    for flag in (HOSTILITIES, *(CONFIRM_PREFIX + code for code in CONFIRMATIONS)):
+        top[flag] = "on" if values.get(flag) else ""
     rows: dict[int, dict[str, str]] = {}
     for name, value in values.items():
         found = LINE_NAME.match(name)
@@ -330,6 +371,14 @@ def form_of(order: OrderOut) -> Draft:
         fund_citation=order.fund_citation or "",
         partner_reference=order.partner_reference or "",
         remarks=order.remarks or "",
+        # What the order attested is carried over; warnings are confirmed again, for the
+        # new order's date.
+        cash_reason=order.cash_reason or "",
+        determination=order.determination or "",
+        determination_date=(
+            order.determination_date.isoformat() if order.determination_date else ""
+        ),
+        hostilities="on" if order.hostilities else "",
     )
     rows = [
         (
@@ -370,6 +419,11 @@ def document(draft: Draft, who: Visitor, agreement: Agreement | None) -> dict[st
             doc[name] = value
         elif name in OPTIONAL:
             doc[name] = None
+    if draft.values.get(HOSTILITIES):
+        doc[HOSTILITIES] = True
+    confirmed = confirmed_codes(draft)
+    if confirmed:
+        doc["confirm"] = confirmed
     lines = []
     for _, row in draft.rows:
         line: dict[str, Any] = {k: v for k, v in row.items() if v}
@@ -382,6 +436,11 @@ def document(draft: Draft, who: Visitor, agreement: Agreement | None) -> dict[st
         lines.append(line)
     doc["lines"] = lines
     return doc
+
+
+def confirmed_codes(draft: Draft) -> list[str]:
+    """The warnings the draft's checkboxes confirm."""
+    return [code for code in CONFIRMATIONS if draft.values.get(CONFIRM_PREFIX + code)]
 
 
 def chosen_agreement(
@@ -452,6 +511,8 @@ def _stand_in(doc: dict[str, Any], paths: Iterable[str]) -> tuple[dict[str, Any]
             ]
         elif path in ("order_date", "needed_by"):
             probe[path] = today().isoformat()
+        elif path in ATTESTED_TEXTS:
+            probe.pop(path, None)
         elif path in STAND_INS:
             probe[path] = STAND_INS[path]
         else:

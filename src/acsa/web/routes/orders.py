@@ -28,7 +28,7 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.order import Action, Order, OrderStatus
-from acsa.domain.rules import check_order
+from acsa.domain.rules import CONFIRMABLE, check_order
 from acsa.schemas import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
@@ -37,6 +37,8 @@ from acsa.services.settlement import closable as closable_orders
 from acsa.services.settlement import close as close_order
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.routes.order_form import (
+    CONFIRM_PREFIX,
+    CONFIRMATIONS,
     N_,
     Choice,
     Draft,
@@ -521,6 +523,8 @@ class OrderPage:
     failed: str = ""
     settlement_link: bool = False
     can_copy: bool = False
+    #: The warnings the order confirmed, each with what the person confirmed.
+    confirmed: list[Choice] = field(default_factory=list)
 
 
 def _line_details(say: Speech, order: Order, action: str, lines: Mapping[str, Any]) -> list[Detail]:
@@ -761,6 +765,10 @@ def order_page(
         failed=failed,
         settlement_link=order.status in SETTLING,
         can_copy=who.may(Permission.PLACE) and order.requester == who.nation,
+        confirmed=[
+            Choice(code, say(CONFIRMATIONS[code]) if code in CONFIRMATIONS else code)
+            for code in shown.confirmed
+        ],
     )
 
 
@@ -881,6 +889,18 @@ class FormRow:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """A checkbox confirming one warning: shown when the checks give that warning, or when
+    it is ticked already."""
+
+    code: str
+    name: str
+    label: str
+    checked: bool
+    shown: bool
+
+
+@dataclass(frozen=True)
 class OrderForm:
     values: dict[str, str]
     rows: list[FormRow]
@@ -891,6 +911,7 @@ class OrderForm:
     errors: dict[str, list[Problem]]
     general: list[Problem]
     supplier: str
+    confirmations: list[Confirmation]
     checked: bool = False
 
     @property
@@ -926,6 +947,17 @@ def order_form(
     rows += [FormRow(len(rows) + i, {**blank, "currency": currency}, True) for i in range(spare)]
     agreement, _ = chosen_agreement(draft, agreements)
     on = today()
+    warned = {v.code.value for v in violations or []}
+    confirmations = [
+        Confirmation(
+            code=code,
+            name=CONFIRM_PREFIX + code,
+            label=say(label),
+            checked=bool(draft.values.get(CONFIRM_PREFIX + code)),
+            shown=code in warned or bool(draft.values.get(CONFIRM_PREFIX + code)),
+        )
+        for code, label in CONFIRMATIONS.items()
+    ]
     return OrderForm(
         values=draft.values,
         rows=rows,
@@ -939,6 +971,7 @@ def order_form(
         errors=errors,
         general=general,
         supplier=agreement.partner_of(who.nation) if agreement else "",
+        confirmations=confirmations,
         checked=violations is not None,
     )
 
@@ -960,6 +993,14 @@ def _require_place(who: Visitor) -> None:
             f"placing an order needs the role requester; {who.principal.name} "
             f"({who.nation}) holds {', '.join(sorted(who.principal.roles)) or 'no role'}",
         )
+
+
+def _require_confirmed(violations: list[Violation]) -> None:
+    """Refuse to place an order while the checks give a warning a person must confirm
+    (the form then shows it with its checkbox), with every problem the checks found; a
+    draft saved unconfirmed could never be submitted."""
+    if any(v.code in CONFIRMABLE for v in violations):
+        raise AcsaError(violations)
 
 
 def _render_form(
@@ -1028,9 +1069,9 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
         agreement, missing = chosen_agreement(draft, agreements)
         if missing:
             raise AcsaError([missing])
-        order, warnings = service.place_order(
-            who.writer(Permission.PLACE), document(draft, who, agreement), who.principal.name
-        )
+        doc = document(draft, who, agreement)
+        _require_confirmed(service.check_document(who.reader(), doc))
+        order, warnings = service.place_order(who.writer(Permission.PLACE), doc, who.principal.name)
     except NotFoundError:
         raise
     except AcsaError as error:

@@ -174,6 +174,9 @@
     var values = {};
     each(form.querySelectorAll("input[name], select[name], textarea[name]"), function (el) {
       if (el.name !== "csrf" && el.name !== "intent" && !el.closest("template")) {
+        if (el.type === "checkbox" && !el.checked) {
+          return;
+        }
         values[el.name] = el.value;
       }
     });
@@ -242,8 +245,30 @@
     return input !== null && input.hasAttribute("data-touched");
   }
 
+  /* A warning a person confirms shows its checkbox (kept shown once ticked). */
+  var confirmations = document.getElementById("confirmations");
+
+  function showConfirmations(result) {
+    if (!confirmations) {
+      return;
+    }
+    var warned = {};
+    result.errors.forEach(function (problem) {
+      warned[problem.code] = true;
+    });
+    var any = false;
+    each(confirmations.querySelectorAll("[data-confirmation]"), function (box) {
+      var input = box.querySelector("input[type='checkbox']");
+      var shown = warned[box.getAttribute("data-confirmation")] === true || input.checked;
+      box.hidden = !shown;
+      any = any || shown;
+    });
+    confirmations.hidden = !any;
+  }
+
   function show(result) {
     clearProblems();
+    showConfirmations(result);
     var count = 0;
     result.errors.forEach(function (problem) {
       if (!reported(problem)) {
