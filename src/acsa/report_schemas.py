@@ -149,6 +149,13 @@ class FormDocument(BaseModel):
     detail: str
 
 
+class FormFact(BaseModel):
+    """One thing the order attests beyond its terms, as the form prints it."""
+
+    label: str
+    value: str
+
+
 class OrderForm(BaseModel):
     """Everything the order / receipt / invoice form shows (ACSA.md, "The order form")."""
 
@@ -173,5 +180,11 @@ class OrderForm(BaseModel):
     settlements: list[SettlementOut]
     account: OrderAccountOut | None
     documents: list[FormDocument]
-    third_party_transfer: str
+    #: The conditions of use the governing text sets on what is supplied (the UN Charter,
+    #: no transfer to a third party without the supplying government's prior consent), as
+    #: the registry records them for that text; empty when it records none.
+    use_conditions: list[str]
+    #: What the order attests: the reason for cash, the determination it cites, hostilities
+    #: declared, the warnings confirmed (none when it attests nothing).
+    attestations: list[FormFact]
     generated_at: datetime

@@ -260,6 +260,7 @@ def test_order_form_pdf_carries_the_standard_fields(db_url, year, tmp_path):
     assert result.code == 0, result.stderr
     assert result.json == {"file": str(out)}
     text = pdf_text(out)
+    assert "written consent" not in text
     for expected in (
         f"ACSA order, receipt and invoice: order {year['A']}",
         "Order number",
@@ -292,7 +293,12 @@ def test_order_form_pdf_carries_the_standard_fields(db_url, year, tmp_path):
         "Receipt",
         "JPN-2026-000001",
         "EFT 7781",
-        "No transfer to a third party without the supplying government's prior written consent",
+        "Conditions of use",
+        "Use consistent with the Charter of the United Nations.",
+        "No transfer to a third party without the supplying government's prior consent.",
+        "What the order attests",
+        "Reason for cash",
+        "Fuel, rations and water are consumed in the exercise",
         "Attached documents",
     ):
         assert expected in text, expected

@@ -22,7 +22,7 @@ from acsa.domain.errors import AcsaError
 from acsa.report_schemas import AnnualReport, Figure
 from acsa.services import ledger, orders, settlement
 from acsa.services.annual_report import annual_report
-from acsa.services.order_forms import THIRD_PARTY_TRANSFER, order_form
+from acsa.services.order_forms import order_form
 from tests.orders_data import order_doc
 
 JPN_FY2026 = (date(2026, 4, 1), date(2027, 3, 31), "FY2026")
@@ -551,7 +551,15 @@ def test_order_form_carries_every_field(uow, year):
     )
     assert [ln.nsn for ln in form.lines] == ["9130-01-031-5816", None, None]
     assert [ln.provided for ln in form.lines] == [D(12000), D(400), D("2000.5")]
-    assert form.third_party_transfer == THIRD_PARTY_TRANSFER
+    # the conditions of use of the 2017 text, as its source says them (prior consent, not
+    # "written" consent); the order attests its reason for cash
+    assert form.use_conditions == [
+        "Use consistent with the Charter of the United Nations.",
+        "No transfer to a third party without the supplying government's prior consent.",
+    ]
+    assert [(f.label, f.value) for f in form.attestations] == [
+        ("Reason for cash", order_doc()["cash_reason"])
+    ]
     assert [(s.role, s.name, s.at) for s in form.signatures] == [
         ("Requesting official (order)", AUS_OFFICER, at("2026-05-10", 2)),
         ("Supplier's acceptance", JPN_SUPPLY, at("2026-05-10", 3)),

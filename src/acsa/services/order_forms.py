@@ -11,21 +11,26 @@ from typing import Any
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError
 from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
+from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.ledger_schemas import InvoiceOut, SettlementOut
-from acsa.report_schemas import FormDocument, FormLine, OrderForm, Signature
+from acsa.report_schemas import FormDocument, FormFact, FormLine, OrderForm, Signature
 from acsa.schemas import order_out
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
 from acsa.services.rates import Converter, rule_in
 from acsa.services.settlement import list_invoices, order_account, settlements_of
 
-#: ACSA.md, "What Japan's agreements contain": the use and transfer clause every text carries.
-THIRD_PARTY_TRANSFER = (
-    "No transfer to a third party without the supplying government's prior written consent."
-)
+#: What each warning a person confirmed on the order stands for, as the form prints it.
+CONFIRMED_WARNINGS = {
+    "IN_FORCE_DATE_UNCERTAIN": "the agreement was in force on the order date, though the day "
+    "its text entered into force is not known",
+    "ACTIVITY_UNVERIFIED": "the agreement covers the activity, though acsa could not verify "
+    "it against the text",
+}
 SAME_CURRENCY = "same currency"
 
 #: The steps that carry a signature, in the order the form shows them, with the capacity of
@@ -64,9 +69,43 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         settlements=settlements,
         account=order_account(uow, order_id),
         documents=_documents(invoices, settlements),
-        third_party_transfer=THIRD_PARTY_TRANSFER,
+        use_conditions=use_conditions(version),
+        attestations=attestations(order),
         generated_at=at,
     )
+
+
+def use_conditions(version: AgreementVersion) -> list[str]:
+    """The conditions of use the text ``version`` carries, in the registry's words."""
+    return [USE_CONDITIONS.get(code, code) for code in version.use_conditions]
+
+
+def attestations(order: Order) -> list[FormFact]:
+    """What ``order`` attests beyond its terms, each as a labelled statement."""
+    given = order.attestations
+    facts: list[FormFact] = []
+    if given.cash_reason:
+        facts.append(FormFact(label="Reason for cash", value=given.cash_reason))
+    if given.determination or given.determination_date:
+        day = given.determination_date.isoformat() if given.determination_date else "no date"
+        reference = given.determination or "no reference"
+        facts.append(FormFact(label="Determination", value=f"{reference} of {day}"))
+    if given.hostilities:
+        facts.append(
+            FormFact(
+                label="Hostilities",
+                value=f"declared by {order.requester}: annual ceilings that do not apply then "
+                "(10 U.S.C. 2347) are not counted",
+            )
+        )
+    facts.extend(
+        FormFact(
+            label="Warning confirmed",
+            value=f"{code}: {CONFIRMED_WARNINGS.get(code, 'confirmed by the requester')}",
+        )
+        for code in sorted(given.confirmed)
+    )
+    return facts
 
 
 def _first(order: Order, action: Action) -> Event | None:

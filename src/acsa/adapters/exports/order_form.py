@@ -1,6 +1,7 @@
 """The order / receipt / invoice form as a PDF: every field of the standard form (ACSA.md,
 "The order form"), the signatures from the order's history, the invoices and payments, the
-settlements in kind, the attached documents and the third-party transfer clause."""
+settlements in kind, the attached documents, the conditions of use the governing text sets and
+what the order attests (a reason for cash, a determination, hostilities, warnings confirmed)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def write_order_form(form: OrderForm, path: Path) -> Path:
             f"{_when(form.generated_at)}.",
             "small",
         ),
-        *_section("1. Order", _order_fields(form, width, full)),
+        *_section("1. Order", [*_order_fields(form, width, full), *_attested(form, width, full)]),
         *_section("2. Requesting and supplying nations", _parties(form, width)),
         *_section("3. Lines", _lines(form, width, full)),
         *_section("4. Signatures", _signatures(form.signatures, width)),
@@ -87,7 +88,7 @@ def write_order_form(form: OrderForm, path: Path) -> Path:
         *_section("6. Settlement in kind", _settlements(form, width, full)),
         *_section("7. Account", _account(form, width)),
         *_section("8. Attached documents", _documents(form, width)),
-        *_section("9. Third-party transfer", _transfer(form)),
+        *_section("9. Conditions of use", _use(form)),
         *_section("10. Record of events", _events(form, width)),
     ]
     if full.texts:
@@ -465,15 +466,35 @@ def _documents(form: OrderForm, width: float) -> list[Flowable]:
     return [data_table(["document", "reference", "date", "amount", "detail"], rows, [3], widths)]
 
 
-def _transfer(form: OrderForm) -> list[Flowable]:
+def _use(form: OrderForm) -> list[Flowable]:
+    """The conditions of use the governing text sets, as the registry records them."""
     supplier = nation_name(form.order.supplier)
+    if not form.use_conditions:
+        return [
+            para(
+                f"The registry records no conditions of use for {form.order.agreement} "
+                f"({form.agreement_label}).",
+            )
+        ]
     return [
-        para(form.third_party_transfer),
+        *(para(condition) for condition in form.use_conditions),
         para(
             f"Supplying government: {supplier}. Consent to transfer to a third party for "
             "this order: none recorded.",
             "small",
         ),
+    ]
+
+
+def _attested(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
+    """What the order attests beyond its terms (nothing when it attests nothing)."""
+    if not form.attestations:
+        return []
+    facts = [(fact.label, fact.value) for fact in form.attestations]
+    return [
+        Spacer(1, 2 * mm),
+        para("What the order attests", "cell_bold"),
+        _field_grid(facts, width, wide={label for label, _ in facts}, full=full),
     ]
 
 
