@@ -56,9 +56,11 @@ from acsa.schemas import (
     AgreementOut,
     AgreementVersionDoc,
     ErrorsOut,
+    InForceDayIn,
     OrderIn,
     OrderLineIn,
     OrderOut,
+    TerminationIn,
     ViolationOut,
     parse_model,
 )
@@ -531,6 +533,18 @@ class Client:
         body = doc.model_dump(mode="json", exclude_unset=True)
         path = f"/agreements/{_segment(agreement_id)}/versions"
         return self.one(AgreementOut, "POST", path, body=body)
+
+    def record_in_force_day(self, agreement_id: str, document: Any) -> AgreementOut:
+        """Record the day a version entered into force, once learnt."""
+        doc = parse_model(InForceDayIn, document)
+        path = f"/agreements/{_segment(agreement_id)}/in-force-days"
+        return self.one(AgreementOut, "POST", path, body=doc.model_dump(mode="json"))
+
+    def record_termination(self, agreement_id: str, document: Any) -> AgreementOut:
+        """Record a notice of termination of the agreement."""
+        doc = parse_model(TerminationIn, document)
+        path = f"/agreements/{_segment(agreement_id)}/termination"
+        return self.one(AgreementOut, "POST", path, body=doc.model_dump(mode="json"))
 
     # --- the ledger (your nation's book) --------------------------------------------------
 

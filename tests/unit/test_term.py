@@ -258,3 +258,15 @@ def test_a_version_not_yet_in_force_takes_a_day_on_or_after_its_signing() -> Non
     assert check_in_force_day(a, learnt(1, "2025-09-11")) == []
     [early] = check_in_force_day(a, learnt(1, "2024-01-28"))
     assert "on or after 2024-01-29" in early.message
+
+
+def test_a_long_term_is_reckoned_to_the_end_of_the_calendar_without_failing() -> None:
+    yearly = Term(years=1, renewal_years=1, renewal_notice_months=0, termination_notice_months=0)
+    period = period_on(yearly, date(1990, 1, 1), date(2100, 12, 31))
+    assert period is not None
+    assert (period.number, period.start) == (111, date(2100, 1, 1))
+    long = Term(years=99, renewal_years=99)
+    last = period_on(long, date(9000, 1, 1), date.max)
+    assert last is not None
+    assert last.end == date.max
+    assert add_months(date(9999, 12, 1), 1) == date.max

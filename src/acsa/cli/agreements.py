@@ -1,4 +1,4 @@
-"""acsa agreements list|show|add|amend.
+"""acsa agreements list|show|add|amend|end.
 
 Run on the installation's own database, the command acts as its operator (the one who holds
 the database): it sees and changes every agreement. With a server it goes through the API
@@ -26,7 +26,8 @@ from acsa.cli.common import (
 from acsa.cli.options import parse_day
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
-from acsa.schemas import agreement_out
+from acsa.domain.errors import AcsaError, Code
+from acsa.schemas import AgreementOut, agreement_out
 from acsa.services import agreements as service
 
 app = typer.Typer(no_args_is_help=True, help="The registry of agreements.")
@@ -112,26 +113,160 @@ def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> N
     out.print(f"agreement {item.id} added")
 
 
+SourceOption = Annotated[
+    str | None, typer.Option("--source", help="Where the fact is stated (a press release).")
+]
+
+
 @app.command()
 def amend(
     agreement_id: Annotated[str, typer.Argument(metavar="ID")],
-    file: FileOption,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="A new version (text or amendment), JSON or YAML."),
+    ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=1,
+            max=2**31 - 1,
+            help="With --in-force: the version whose day of entry into force you learnt.",
+        ),
+    ] = None,
+    in_force: Annotated[
+        str | None,
+        typer.Option(
+            "--in-force",
+            help="The day the version entered into force (YYYY-MM-DD), inside the month or "
+            "year the registry gives.",
+        ),
+    ] = None,
+    source: SourceOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a new version (a new text or an amendment) to an agreement; through a server, as
-    an admin of one of its parties or a registry keeper."""
+    """Add a new version (a new text or an amendment) to an agreement from --file; or record
+    the day a version entered into force, once learnt (--version N --in-force DAY --source
+    ...). Through a server, as an admin of one of its parties or a registry keeper."""
     with refusals(as_json):
+        if file is None:
+            day = _learnt_day(version, in_force, source)
+            item = _record_day(agreement_id, day, db)
+        else:
+            if version is not None or in_force is not None or source is not None:
+                raise AcsaError.single(
+                    Code.INVALID_INPUT,
+                    "--file",
+                    "--file adds a version; --version, --in-force and --source record a day "
+                    "of entry into force: give one or the other",
+                )
+            item = _amend_from_file(agreement_id, file, db)
+    if as_json:
+        print_json(item)
+        return
+    if file is None:
+        learnt = item.in_force_days[-1]
+        out.print(
+            f"agreement {item.id}: version {learnt.version} entered into force on "
+            f"{learnt.day} (recorded; the registry gave {learnt.was or 'no date'})"
+        )
+        return
+    latest = item.versions[-1]
+    out.print(f"agreement {item.id} amended: version {latest.version} ({latest.label})")
+
+
+def _amend_from_file(agreement_id: str, file: Path, db: str | None) -> AgreementOut:
+    api = remote(db)
+    if api is not None:
+        return api.amend_agreement(agreement_id, read_document(file))
+    agreement = service.amend_agreement(uow_for(engine_for(db)), agreement_id, read_document(file))
+    return agreement_out(agreement, today())
+
+
+def _learnt_day(version: int | None, in_force: str | None, source: str | None) -> dict[str, object]:
+    """The learnt day's document from the options; MISSING_FIELD naming what is not given."""
+    missing = [
+        name
+        for name, value in (("--version", version), ("--in-force", in_force), ("--source", source))
+        if value is None
+    ]
+    if len(missing) == 3:
+        raise AcsaError.single(
+            Code.MISSING_FIELD,
+            "--file",
+            "give --file (a new version) or --version, --in-force and --source (the day a "
+            "version entered into force)",
+        )
+    if missing:
+        raise AcsaError.single(
+            Code.MISSING_FIELD,
+            missing[0],
+            f"{missing[0]} is needed to record a day of entry into force "
+            "(--version, --in-force and --source)",
+        )
+    assert version is not None
+    return {"version": version, "in_force": _day(in_force, "--in-force"), "source": source}
+
+
+def _day(value: str | None, field: str) -> str:
+    """A day typed for ``field`` (YYYY-MM-DD), as ISO text; blank is MISSING_FIELD."""
+    day = parse_day(value, field)
+    if day is None:
+        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field} needs a day (YYYY-MM-DD)")
+    return day.isoformat()
+
+
+def _record_day(agreement_id: str, data: dict[str, object], db: str | None) -> AgreementOut:
+    api = remote(db)
+    if api is not None:
+        return api.record_in_force_day(agreement_id, data)
+    agreement = service.record_in_force_day(uow_for(engine_for(db)), agreement_id, data)
+    return agreement_out(agreement, today())
+
+
+@app.command()
+def end(
+    agreement_id: Annotated[str, typer.Argument(metavar="ID")],
+    notice_date: Annotated[
+        str, typer.Option("--notice-date", help="The day written notice was given (YYYY-MM-DD).")
+    ],
+    effective: Annotated[
+        str,
+        typer.Option(
+            "--effective",
+            help="The day the agreement ends: not in force from then (YYYY-MM-DD).",
+        ),
+    ],
+    by: Annotated[str, typer.Option("--by", help="The party that gave notice (ISO alpha-3).")],
+    source: Annotated[str, typer.Option("--source", help="Where the notice is recorded.")],
+    reference: Annotated[
+        str, typer.Option("--reference", help="The notice's own reference, if any.")
+    ] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a notice of termination: from --effective the agreement has ended and orders
+    dated then are refused. --effective is at least the text's notice (one year) after
+    --notice-date, or the end of the current term when notice came by its renewal-notice
+    deadline. Through a server, as an admin of one of its parties or a registry keeper."""
+    with refusals(as_json):
+        given = _day(notice_date, "--notice-date")
+        ends = _day(effective, "--effective")
+        data = {
+            "notice_date": given,
+            "effective": ends,
+            "by": by,
+            "source": source,
+            "reference": reference,
+        }
         api = remote(db)
         if api is not None:
-            item = api.amend_agreement(agreement_id, read_document(file))
+            item = api.record_termination(agreement_id, data)
         else:
-            agreement = service.amend_agreement(
-                uow_for(engine_for(db)), agreement_id, read_document(file)
-            )
+            agreement = service.record_termination(uow_for(engine_for(db)), agreement_id, data)
             item = agreement_out(agreement, today())
     if as_json:
         print_json(item)
         return
-    latest = item.versions[-1]
-    out.print(f"agreement {item.id} amended: version {latest.version} ({latest.label})")
+    out.print(f"agreement {item.id} ends on {ends}: notice given by {by.upper()} on {given}")

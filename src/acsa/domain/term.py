@@ -24,8 +24,9 @@ from acsa.domain.errors import Code, Violation
 if TYPE_CHECKING:
     from acsa.domain.agreement import Agreement, AgreementVersion
 
-#: A term is reckoned for at most this many periods (ten-year periods: a thousand years).
-PERIODS_MAX = 100
+#: A term is reckoned for at most this many periods (one-year periods: ten thousand years, past
+#: the last day a date can hold).
+PERIODS_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,13 @@ class Termination:
 
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months; a day the month lacks becomes its last
-    (29 February plus a year is 28 February)."""
+    (29 February plus a year is 28 February). Past the calendar's ends: its first or last day."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
 
@@ -121,7 +126,7 @@ def period_on(
     begin, months = start, term.years * 12
     for number in range(1, PERIODS_MAX + 1):
         end = add_months(start, months)
-        if on < end:
+        if on < end or end == date.max:
             notice_by = add_months(end, -term.renewal_notice_months)
             return TermPeriod(term, text_version, number, begin, end, notice_by, approximate)
         begin, months = end, months + term.renewal_years * 12

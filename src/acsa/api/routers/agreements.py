@@ -1,5 +1,6 @@
 """/api/v1/agreements: the registry your nation is party to; its admins add and amend those
-agreements; a registry keeper sees and changes them all. Who sees and changes what is decided
+agreements and record what they learn of them (the day a text entered into force, a notice of
+termination); a registry keeper sees and changes them all. Who sees and changes what is decided
 by the service (services/agreements.py) for the API, the web pages and the CLI alike."""
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.limit_schemas import Day
-from acsa.schemas import AgreementDoc, AgreementOut, AgreementVersionDoc, agreement_out
+from acsa.schemas import (
+    AgreementDoc,
+    AgreementOut,
+    AgreementVersionDoc,
+    InForceDayIn,
+    TerminationIn,
+    agreement_out,
+)
 from acsa.services import agreements as service
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
@@ -150,6 +158,59 @@ def amend_agreement(
     def change(uow: UnitOfWork) -> AgreementOut:
         amended = service.amend_agreement(uow, agreement_id, data, actor=actor)
         return agreement_out(amended, today())
+
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(uow, body, change, 201)
+
+
+@router.post(
+    "/{agreement_id}/in-force-days",
+    status_code=201,
+    response_model=AgreementOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+)
+def record_in_force_day(
+    ctx: CtxDep, agreement_id: AgreementId, doc: InForceDayIn, body: RawBody
+) -> Response:
+    """Record the day a version entered into force, once learnt: it must lie in the month or
+    year the registry gives (422 INVALID_DATE naming that window); a version known to the day
+    is not changed (422 IN_FORCE_DAY_KNOWN). The version is not edited: the day is a record of
+    its own, which closes the version's uncertain window. An admin of one of its parties, or a
+    registry keeper; one your nation is not party to answers 404."""
+    ctx.need(Permission.MANAGE_REGISTRY)
+    data = doc.model_dump(mode="json")
+    actor = ctx.principal.name
+
+    def change(uow: UnitOfWork) -> AgreementOut:
+        recorded = service.record_in_force_day(uow, agreement_id, data, actor=actor)
+        return agreement_out(recorded, today())
+
+    uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(uow, body, change, 201)
+
+
+@router.post(
+    "/{agreement_id}/termination",
+    status_code=201,
+    response_model=AgreementOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+)
+def record_termination(
+    ctx: CtxDep, agreement_id: AgreementId, doc: TerminationIn, body: RawBody
+) -> Response:
+    """Record a notice of termination: from ``effective`` the agreement has ended and orders
+    dated then are refused (AGREEMENT_NOT_IN_FORCE naming the notice). ``effective`` is at
+    least the text's notice (one year) after ``notice_date``, or the end of the term running
+    then if notice came by its renewal-notice deadline (422 TERMINATION_NOTICE_TOO_SHORT); a
+    second notice is refused (422 AGREEMENT_TERMINATED). An admin of one of its parties, or a
+    registry keeper; one your nation is not party to answers 404."""
+    ctx.need(Permission.MANAGE_REGISTRY)
+    data = doc.model_dump(mode="json")
+    actor = ctx.principal.name
+
+    def change(uow: UnitOfWork) -> AgreementOut:
+        ended = service.record_termination(uow, agreement_id, data, actor=actor)
+        return agreement_out(ended, today())
 
     uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
     return ctx.write(uow, body, change, 201)
