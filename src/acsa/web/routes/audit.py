@@ -52,6 +52,8 @@ ACTIONS = {
     "registry.load": N_("registry loaded"),
     "history.import": N_("history imported"),
     "rates.import": N_("exchange rates imported"),
+    "rates.official": N_("official exchange rate recorded"),
+    "rates.rule": N_("exchange-rate rule set"),
     "user.add": N_("user added"),
     "user.update": N_("user updated"),
     "session.start": N_("signed in"),
