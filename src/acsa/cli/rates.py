@@ -389,7 +389,8 @@ def official_list(
         if api is not None:
             items = api.official_rates(nation)
         else:
-            found = service.official_rates_of(uow_for(engine_for(db), read_only=True), nation)
+            uow = uow_for(engine_for(db), read_only=True)
+            found = service.official_rates_of(uow, nation, "--nation")
             items = [official_rate_out(r) for r in found]
     if as_json:
         print_json(items)

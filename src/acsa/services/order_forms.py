@@ -21,7 +21,7 @@ from acsa.report_schemas import FormDocument, FormFact, FormLine, OrderForm, Sig
 from acsa.schemas import order_out
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
-from acsa.services.rates import Converter, rule_in
+from acsa.services.rates import Converter
 from acsa.services.settlement import list_invoices, order_account, settlements_of
 
 #: What each warning a person confirmed on the order stands for, as the form prints it.
@@ -122,7 +122,8 @@ def _rate(uow: UnitOfWork, order: Order) -> dict[str, Any]:
     under the requester's rate rule: the rate, its date and its source, or, when no rate is
     known, why not (never a blank)."""
     with uow:
-        rule = rule_in(uow, order.requester)
+        rates = Converter.open(uow)
+        rule = rates.rule(order.requester)
         if order.currency == rule.currency:
             return {
                 "rate": SAME_CURRENCY,
@@ -131,9 +132,7 @@ def _rate(uow: UnitOfWork, order: Order) -> dict[str, Any]:
             }
         one = Money(Decimal(1), order.currency)
         try:
-            done = Converter.open(uow).convert(
-                order.requester, one, rule.currency, order.order_date
-            )
+            done = rates.convert(order.requester, one, rule.currency, order.order_date)
         except AcsaError as exc:
             return {
                 "rate": f"no rate known: {exc.violations[0].message}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -499,9 +499,12 @@ def _home(nation: str) -> str:
     return found.currency if found is not None else ""
 
 
-def official_rates_of(uow: UnitOfWork, nation: str | None = None) -> list[OfficialRateRecord]:
-    """The official rates recorded (of ``nation``, or all), by nation, fiscal year, currency."""
-    code = party_code(nation, "--nation") if nation is not None else None
+def official_rates_of(
+    uow: UnitOfWork, nation: str | None = None, field: str = "nation"
+) -> list[OfficialRateRecord]:
+    """The official rates recorded (of ``nation``, or all), by nation, fiscal year, currency;
+    an unknown nation is UNKNOWN_PARTY naming ``field``."""
+    code = party_code(nation, field) if nation is not None else None
     with uow:
         return _records(uow.connection, code)
 
@@ -514,10 +517,17 @@ class Converter:
     uow: UnitOfWork
     daily: DbRateTable
     official: DbOfficialRates
+    rules: dict[str, NationRule] = field(default_factory=dict)
 
     @classmethod
     def open(cls, uow: UnitOfWork) -> Converter:
         return cls(uow, DbRateTable(uow.connection), DbOfficialRates(uow.connection))
+
+    def rule(self, nation: str) -> NationRule:
+        """``nation``'s rule, read once."""
+        if nation not in self.rules:
+            self.rules[nation] = rule_in(self.uow, nation)
+        return self.rules[nation]
 
     def convert(
         self,
@@ -531,7 +541,7 @@ class Converter:
         reference rates)."""
         if nation is None:
             return fx.convert(self.daily, money, to_currency, on, field)
-        rule = rule_in(self.uow, nation)
+        rule = self.rule(nation)
         calendar = _calendar(rule.nation)
         return convert_under(
             rule, calendar, self.daily, self.official, money, to_currency, on, field
