@@ -16,7 +16,7 @@ from acsa.domain.dates import PartialDate
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import ORDER_LINES_MAX
 from acsa.domain.money import is_known_currency
-from acsa.domain.order import Event, Order, OrderLine
+from acsa.domain.order import Attestations, Event, Order, OrderLine
 from acsa.domain.term import Term, Termination, current_term, governing_term
 from acsa.limit_schemas import BoundedAmount, Day, Price, Quantity, Text
 
@@ -41,6 +41,9 @@ def _party(value: str) -> str:
 
 Party = Annotated[str, BeforeValidator(lambda v: _party(v) if isinstance(v, str) else v)]
 SettlementName = Literal["cash", "replacement_in_kind", "equal_value_exchange"]
+SupportKindName = Literal["supplies", "services"]
+UseConditionName = Literal["un_charter", "third_party_consent"]
+ConfirmableCode = Literal["IN_FORCE_DATE_UNCERTAIN", "ACTIVITY_UNVERIFIED"]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,6 +62,7 @@ class SourceDoc(Strict):
     date: str = ""
     url: str = ""
     note: str = ""
+    reference: str = ""
 
 
 class CeilingDoc(Strict):
@@ -67,6 +71,7 @@ class CeilingDoc(Strict):
     applies_to: Literal["all", "supplies", "services"] = "all"
     party: Party | None = None
     note: str = ""
+    hostilities_exempt: bool = False
 
     @field_validator("currency")
     @classmethod
@@ -105,6 +110,11 @@ class AgreementVersionDoc(Strict):
     clauses: dict[str, str] = {}
     sources: list[SourceDoc] = []
     notes: str = ""
+    settlement_by_kind: dict[SupportKindName, list[SettlementName]] = {}
+    supplies_return_preferred: bool = False
+    determination_activities: list[str] = []
+    unverified_activities: list[str] = []
+    use_conditions: list[UseConditionName] = []
     kind: Literal["text", "amendment"] = "text"
     term: TermDoc | None = None
 
@@ -152,12 +162,17 @@ def version_from_doc(doc: AgreementVersionDoc, number: int) -> AgreementVersion:
         replacement_deadline_days=doc.replacement_deadline_days,
         payment_term_days=doc.payment_term_days,
         annual_ceilings=tuple(
-            Ceiling(c.currency, c.amount, c.applies_to, c.party, c.note)
+            Ceiling(c.currency, c.amount, c.applies_to, c.party, c.note, c.hostilities_exempt)
             for c in doc.annual_ceilings
         ),
         clauses=dict(doc.clauses),
         sources=tuple(Source(**s.model_dump()) for s in doc.sources),
         notes=doc.notes,
+        settlement_by_kind={k: frozenset(v) for k, v in doc.settlement_by_kind.items()},
+        supplies_return_preferred=doc.supplies_return_preferred,
+        determination_activities=frozenset(doc.determination_activities),
+        unverified_activities=frozenset(doc.unverified_activities),
+        use_conditions=tuple(doc.use_conditions),
         kind=doc.kind,
         term=Term(**doc.term.model_dump()) if doc.term is not None else None,
     )
@@ -184,12 +199,21 @@ def version_to_doc(version: AgreementVersion) -> AgreementVersionDoc:
                 applies_to=c.applies_to,  # type: ignore[arg-type]
                 party=c.party,
                 note=c.note,
+                hostilities_exempt=c.hostilities_exempt,
             )
             for c in version.annual_ceilings
         ],
         clauses=dict(version.clauses),
         sources=[SourceDoc(**_source_fields(s)) for s in version.sources],
         notes=version.notes,
+        settlement_by_kind={
+            k: sorted(v)  # type: ignore[misc,arg-type]
+            for k, v in version.settlement_by_kind.items()
+        },
+        supplies_return_preferred=version.supplies_return_preferred,
+        determination_activities=sorted(version.determination_activities),
+        unverified_activities=sorted(version.unverified_activities),
+        use_conditions=list(version.use_conditions),  # type: ignore[arg-type]
         kind=version.kind,  # type: ignore[arg-type]
         term=_term_doc(version.term),
     )
@@ -213,6 +237,7 @@ def _source_fields(source: Source) -> dict[str, str]:
         "date": source.date,
         "url": source.url,
         "note": source.note,
+        "reference": source.reference,
     }
 
 
@@ -294,7 +319,9 @@ class TerminationIn(Strict):
 
     notice_date: Day
     effective: Day = Field(description="The day the agreement ends: not in force from then.")
-    by: Party = Field(description="The party (ISO alpha-3) that gave notice.")
+    by: Annotated[str, Text("party", min_length=3)] = Field(
+        description="The party (ISO alpha-3) that gave notice: one of the agreement's two."
+    )
     source: Annotated[str, Text("source", min_length=1)] = Field(
         description="Where the notice is recorded."
     )
@@ -312,7 +339,7 @@ def in_force_day_from_doc(doc: InForceDayIn) -> InForceDay:
 
 
 def termination_from_doc(doc: TerminationIn) -> Termination:
-    return Termination(doc.notice_date, doc.effective, doc.by, doc.source, doc.reference)
+    return Termination(doc.notice_date, doc.effective, doc.by.upper(), doc.source, doc.reference)
 
 
 def record_body(record: Record) -> tuple[str, dict[str, Any]]:
@@ -380,6 +407,16 @@ class AgreementOut(BaseModel):
     category_conditions: dict[str, list[str]]
     excluded: list[str]
     settlement_methods: list[str]
+    settlement_by_kind: dict[str, list[str]]
+    supplies_return_preferred: bool
+    determination_activities: list[str]
+    unverified_activities: list[str]
+    use_conditions: list[str]
+    in_force_window: tuple[date, date] | None = Field(
+        None,
+        description="When the governing text's entry into force is known only to the month "
+        "or year: the first and last day it may have been.",
+    )
     replacement_deadline_days: int
     payment_term_days: int
     annual_ceilings: list[CeilingDoc]
@@ -420,6 +457,12 @@ def agreement_out(agreement: Agreement, as_of: date) -> AgreementOut:
         category_conditions=doc.category_conditions,
         excluded=doc.excluded,
         settlement_methods=list(doc.settlement_methods),
+        settlement_by_kind={k: list(v) for k, v in doc.settlement_by_kind.items()},
+        supplies_return_preferred=doc.supplies_return_preferred,
+        determination_activities=doc.determination_activities,
+        unverified_activities=doc.unverified_activities,
+        use_conditions=list(doc.use_conditions),
+        in_force_window=current.in_force_window(),
         replacement_deadline_days=doc.replacement_deadline_days,
         payment_term_days=doc.payment_term_days,
         annual_ceilings=doc.annual_ceilings,
@@ -486,6 +529,40 @@ class OrderIn(Strict):
     fund_citation: Annotated[str, Text("fund_citation")] | None = None
     partner_reference: Annotated[str, Text("partner_reference")] | None = None
     remarks: Annotated[str, Text("remarks")] | None = None
+    cash_reason: Annotated[str, Text("cash_reason", min_length=1)] | None = Field(
+        None,
+        description="Why supplies are settled in currency where the text settles them by "
+        "return of the same or equivalent items (required then: CASH_REASON_REQUIRED).",
+    )
+    determination: Annotated[str, Text("determination", min_length=1)] | None = Field(
+        None,
+        description="The reference of the two governments' mutual determination an order "
+        "under 'other activities' cites (required then: DETERMINATION_REQUIRED).",
+    )
+    determination_date: Day | None = Field(None, description="The determination's date.")
+    hostilities: bool = Field(
+        False,
+        description="The requester declares a period of active hostilities: annual ceilings "
+        "that do not apply then (10 U.S.C. 2347) are not counted. Never assumed.",
+    )
+    confirm: list[ConfirmableCode] = Field(
+        [],
+        max_length=2,
+        description="Warnings the person placing the order confirms: IN_FORCE_DATE_UNCERTAIN "
+        "(the order date lies where the text's entry into force is not known to the day), "
+        "ACTIVITY_UNVERIFIED (the activity is reported covered, not verified).",
+    )
+
+
+def attestations_from_doc(doc: OrderIn) -> Attestations:
+    """What the order document attests (see ``Attestations``)."""
+    return Attestations(
+        cash_reason=doc.cash_reason,
+        determination=doc.determination,
+        determination_date=doc.determination_date,
+        hostilities=doc.hostilities,
+        confirmed=frozenset(doc.confirm),
+    )
 
 
 def pydantic_violation(error: Any) -> Violation:
@@ -560,6 +637,7 @@ def order_from_doc(doc: OrderIn) -> Order:
         fund_citation=doc.fund_citation,
         partner_reference=doc.partner_reference,
         remarks=doc.remarks,
+        attestations=attestations_from_doc(doc),
     )
 
 
@@ -625,6 +703,11 @@ class OrderOut(BaseModel):
     uid: str | None = Field(
         default=None, description="The order's name on every node that holds it."
     )
+    cash_reason: str | None = None
+    determination: str | None = None
+    determination_date: date | None = None
+    hostilities: bool = False
+    confirmed: list[str] = []
 
 
 def violation_out(v: Violation) -> ViolationOut:
@@ -663,6 +746,11 @@ def order_out(order: Order, violations: list[Violation] | None = None) -> OrderO
         fund_citation=order.fund_citation,
         partner_reference=order.partner_reference,
         remarks=order.remarks,
+        cash_reason=order.attestations.cash_reason,
+        determination=order.attestations.determination,
+        determination_date=order.attestations.determination_date,
+        hostilities=order.attestations.hostilities,
+        confirmed=sorted(order.attestations.confirmed),
         currency=order.currency,
         total=order.total.amount,
         value_received=order.value_received.amount,

@@ -28,6 +28,8 @@ class Source:
     date: str = ""
     url: str = ""
     note: str = ""
+    #: The release's own reference (a MOFA press release id such as ``press4_004993``).
+    reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +41,30 @@ class Ceiling:
     applies_to: str = "all"  # "all", "supplies" or "services"
     party: str | None = None  # None: each party
     note: str = ""
+    #: Not counted while the acquiring party declares a period of active hostilities
+    #: (10 U.S.C. 2347: the caps do not apply then); an order says so explicitly.
+    hostilities_exempt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementVersion:
     """One text of an agreement: the original or an amendment, with its own dates and scope.
 
-    ``category_conditions`` limits a category to some activities (the 1996 Japan-US text
-    allowed ammunition only in armed-attack situations). ``clauses`` maps a rule name
-    (``in_force``, ``activities``, ``categories``, ``excluded``, ``settlement``) to the
-    clause of the text that sets it, for error messages.
+    ``category_conditions`` limits a category to some activities (the 2004 Japan-US
+    amendment allowed ammunition only in armed-attack situations). ``clauses`` maps a rule
+    name (``in_force``, ``activities``, ``categories``, ``excluded``, ``settlement``,
+    ``determination``, ``use``, ``ceilings``) to the clause of the text that sets it, for
+    error messages.
+
+    Settlement is set per kind of support: ``settlement_by_kind`` maps ``supplies`` and
+    ``services`` to the methods the text offers for them (empty: ``settlement_methods`` for
+    both). ``supplies_return_preferred`` says the text settles supplies by return and only
+    where return is difficult in currency, so an order settling supplies in cash gives the
+    reason. ``determination_activities`` need a mutual determination of the two governments,
+    which the order cites; ``unverified_activities`` are reported covered by some sources but
+    not verified: an order under one is a warning a person confirms, not a refusal.
+    ``use_conditions`` are the codes of the use clauses the text carries
+    (``acsa.domain.vocabulary.USE_CONDITIONS``).
     """
 
     version: int
@@ -67,10 +83,32 @@ class AgreementVersion:
     clauses: Mapping[str, str] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     notes: str = ""
+    settlement_by_kind: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    supplies_return_preferred: bool = False
+    determination_activities: frozenset[str] = frozenset()
+    unverified_activities: frozenset[str] = frozenset()
+    use_conditions: tuple[str, ...] = ()
     #: ``text`` (a text with a term of its own) or ``amendment`` (keeps the term of the text
     #: it amends); ``term`` None: not known from the sources (domain/term.py).
     kind: str = "text"
     term: Term | None = None
+
+    def methods_for(self, kind: str) -> frozenset[str]:
+        """The settlement methods the text offers for ``supplies`` or ``services``."""
+        return self.settlement_by_kind.get(kind, self.settlement_methods)
+
+    @property
+    def in_force_uncertain(self) -> bool:
+        """True when the day the version entered into force is not known."""
+        return self.in_force is not None and not self.in_force.is_exact
+
+    def in_force_window(self) -> tuple[date, date] | None:
+        """The first and last day the version may have entered into force on, when the
+        sources give only its month or year; None when the day is known (or it is not in
+        force at all)."""
+        if self.in_force is None or self.in_force.is_exact:
+            return None
+        return max(self.in_force.earliest, self.signed.earliest), self.in_force.latest
 
     def clause(self, rule: str, agreement_id: str) -> str:
         """The clause that sets ``rule``; the version itself when no clause is recorded."""
@@ -135,6 +173,21 @@ class Agreement:
         if current.ended is not None and current.ended.reached_on(on):
             return None
         return current
+
+    def version_maybe_in_force_on(self, on: date) -> AgreementVersion | None:
+        """The newest version that may have entered into force by ``on`` without the sources
+        proving it (``on`` lies in its uncertain window), if it is newer than the one surely
+        in force then."""
+        surely = self.version_in_force_on(on)
+        newest = surely.version if surely is not None else 0
+        maybe = [
+            v
+            for v in self.versions
+            if v.version > newest
+            and (window := v.in_force_window()) is not None
+            and window[0] <= on < window[1]
+        ]
+        return maybe[-1] if maybe else None
 
     def version_on(self, on: date) -> AgreementVersion:
         """The version that governs ``on``: the one in force, else the newest signed, else the

@@ -17,6 +17,15 @@ class Code(StrEnum):
     CATEGORY_NOT_COVERED = "CATEGORY_NOT_COVERED"
     CATEGORY_EXCLUDED = "CATEGORY_EXCLUDED"
     SETTLEMENT_METHOD_NOT_ALLOWED = "SETTLEMENT_METHOD_NOT_ALLOWED"
+    #: Cash chosen for supplies under a text that settles them by return: give the reason.
+    CASH_REASON_REQUIRED = "CASH_REASON_REQUIRED"
+    #: An order under "other activities" cites no mutual determination of the governments.
+    DETERMINATION_REQUIRED = "DETERMINATION_REQUIRED"
+    #: Warnings a person confirms (the order's ``confirm``), not refusals of a rule: the
+    #: order date lies where the version's entry into force is not known to the day, or the
+    #: activity is reported covered but not verified.
+    IN_FORCE_DATE_UNCERTAIN = "IN_FORCE_DATE_UNCERTAIN"
+    ACTIVITY_UNVERIFIED = "ACTIVITY_UNVERIFIED"
     INVALID_QUANTITY = "INVALID_QUANTITY"
     INVALID_PRICE = "INVALID_PRICE"
     UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"

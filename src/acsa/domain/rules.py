@@ -7,6 +7,7 @@ returns the violations it finds, so a refusal reports every problem at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 
 from acsa.domain import limits
@@ -14,7 +15,13 @@ from acsa.domain.agreement import Agreement, AgreementStatus, AgreementVersion
 from acsa.domain.errors import Code, Violation
 from acsa.domain.money import fits_minor_units, is_known_currency, minor_units
 from acsa.domain.order import Order
-from acsa.domain.vocabulary import Kind, Settlement, category_kind
+from acsa.domain.vocabulary import (
+    Kind,
+    Settlement,
+    SupportKind,
+    category_kind,
+    support_kinds,
+)
 
 Check = Callable[[Order, Agreement, AgreementVersion], Iterable[Violation]]
 
@@ -25,6 +32,9 @@ def check_in_force(
     on = order.order_date
     if agreement.version_in_force_on(on) is not None:
         return []
+    maybe = agreement.version_maybe_in_force_on(on)
+    if maybe is not None:
+        return [in_force_uncertain(agreement, maybe, on)]
     status = agreement.status_on(on)
     if status is None:
         why = f"was not signed until {agreement.first_signed}"
@@ -36,6 +46,11 @@ def check_in_force(
             why = "had ended by then"
     elif version.in_force is None:
         why = f"was signed on {version.signed} but has not entered into force"
+    elif version.in_force_uncertain:
+        why = (
+            f"was signed on {version.signed} and entered into force in {version.in_force} "
+            "(the day is not known), after the order date"
+        )
     else:
         why = f"was signed on {version.signed} and enters into force on {version.in_force}"
     return [
@@ -46,6 +61,24 @@ def check_in_force(
             version.clause("in_force", agreement.id),
         )
     ]
+
+
+def in_force_uncertain(agreement: Agreement, version: AgreementVersion, on: date) -> Violation:
+    """The warning for an order dated where ``version`` may or may not have entered into
+    force yet: the sources give only its month or year."""
+    window = version.in_force_window()
+    assert window is not None
+    first, last = window
+    return Violation(
+        Code.IN_FORCE_DATE_UNCERTAIN,
+        "order_date",
+        f"{agreement.id} {version.label} entered into force in {version.in_force}, on a day "
+        f"acsa does not know (between {first} and {last}); the order date {on} lies inside "
+        "that window and the order is valid only if the text was in force by then: confirm "
+        "it (confirm IN_FORCE_DATE_UNCERTAIN) or record the day with `acsa agreements amend "
+        f"{agreement.id} --version {version.version} --in-force YYYY-MM-DD`",
+        version.clause("in_force", agreement.id),
+    )
 
 
 def check_parties(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
@@ -75,17 +108,70 @@ def check_parties(order: Order, agreement: Agreement, version: AgreementVersion)
 def check_activity(
     order: Order, agreement: Agreement, version: AgreementVersion
 ) -> list[Violation]:
+    clause = version.clause("activities", agreement.id)
     if order.activity in version.activities:
-        return []
+        return check_determination(order, agreement, version)
+    if order.activity in version.unverified_activities:
+        return [
+            Violation(
+                Code.ACTIVITY_UNVERIFIED,
+                "activity",
+                f"activity {order.activity!r} is reported covered by {agreement.id} "
+                f"{version.label}, but acsa could not verify it against the text: confirm "
+                "it (confirm ACTIVITY_UNVERIFIED) if you know the text covers it",
+                clause,
+            )
+        ]
     return [
         Violation(
             Code.ACTIVITY_NOT_COVERED,
             "activity",
             f"activity {order.activity!r} is not covered by {agreement.id} {version.label} "
             f"(covered: {', '.join(sorted(version.activities))})",
-            version.clause("activities", agreement.id),
+            clause,
         )
     ]
+
+
+def check_determination(
+    order: Order, agreement: Agreement, version: AgreementVersion
+) -> list[Violation]:
+    """An order under an activity the two governments must first determine (post-2016
+    texts' "other activities") cites that determination: its reference and date."""
+    if order.activity not in version.determination_activities:
+        return []
+    clause = version.clause("determination", agreement.id)
+    given = order.attestations
+    if not given.determination or given.determination_date is None:
+        missing = " and ".join(
+            name
+            for name, value in (
+                ("determination", given.determination),
+                ("determination_date", given.determination_date),
+            )
+            if not value
+        )
+        return [
+            Violation(
+                Code.DETERMINATION_REQUIRED,
+                "determination" if not given.determination else "determination_date",
+                f"activity {order.activity!r} under {agreement.id} {version.label} needs a "
+                "mutual determination of the two governments: cite it (its reference and "
+                f"date); missing: {missing}",
+                clause,
+            )
+        ]
+    if given.determination_date > order.order_date:
+        return [
+            Violation(
+                Code.INVALID_DATE,
+                "determination_date",
+                f"determination_date {given.determination_date} is after the order date "
+                f"{order.order_date}; an order cites a determination already made",
+                clause,
+            )
+        ]
+    return []
 
 
 def check_categories(
@@ -134,30 +220,64 @@ def check_categories(
 def check_settlement(
     order: Order, agreement: Agreement, version: AgreementVersion
 ) -> list[Violation]:
+    """The order's method against the methods the text offers for each line's kind of
+    support (supplies, services; a category that may be either passes if either allows
+    it); cash for supplies under a text that settles them by return gives its reason."""
     clause = version.clause("settlement", agreement.id)
-    if order.settlement not in version.settlement_methods:
+    method = order.settlement
+    if method not in version.settlement_methods:
         return [
             Violation(
                 Code.SETTLEMENT_METHOD_NOT_ALLOWED,
                 "settlement",
-                f"settlement {order.settlement!r} is not allowed by {agreement.id} "
+                f"settlement {method!r} is not allowed by {agreement.id} "
                 f"{version.label} (allowed: {', '.join(sorted(version.settlement_methods))})",
                 clause,
             )
         ]
-    if order.settlement == Settlement.REPLACEMENT_IN_KIND:
-        services = [line for line in order.lines if category_kind(line.category) is Kind.SERVICES]
-        return [
+    found: list[Violation] = []
+    for index, line in enumerate(order.lines):
+        kinds = support_kinds(line.category)
+        allowed = frozenset().union(*(version.methods_for(k) for k in kinds))
+        if SupportKind.SUPPLIES not in kinds:
+            allowed = allowed - {Settlement.REPLACEMENT_IN_KIND}
+        if method in allowed:
+            continue
+        kind_names = " or ".join(sorted(kinds))
+        if SupportKind.SUPPLIES not in kinds and method == Settlement.REPLACEMENT_IN_KIND:
+            why = "a service cannot be returned in kind"
+        else:
+            why = f"{agreement.id} {version.label} does not settle {kind_names} by {method}"
+        found.append(
             Violation(
                 Code.SETTLEMENT_METHOD_NOT_ALLOWED,
-                "settlement",
-                f"line {line.number}: {line.category!r} is a service and cannot be returned in "
-                "kind; settle services in cash or by equal value exchange",
+                f"lines[{index}].category",
+                f"line {line.number}: {line.category!r} is {kind_names}; {why} (allowed for "
+                f"it: {', '.join(sorted(allowed)) or 'nothing'})",
                 clause,
             )
-            for line in services
-        ]
-    return []
+        )
+    if (
+        not found
+        and method == Settlement.CASH
+        and version.supplies_return_preferred
+        and not order.attestations.cash_reason
+    ):
+        goods = [line for line in order.lines if category_kind(line.category) is Kind.GOODS]
+        if goods:
+            numbers = ", ".join(str(line.number) for line in goods)
+            found.append(
+                Violation(
+                    Code.CASH_REASON_REQUIRED,
+                    "cash_reason",
+                    f"{agreement.id} {version.label} settles supplies by returning the same "
+                    "items or items of the same kind, equivalent quality and quantity, and in "
+                    "currency only where that return is difficult: give the reason cash "
+                    f"settles the supplies on line(s) {numbers}",
+                    clause,
+                )
+            )
+    return found
 
 
 def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:  # noqa: ARG001
@@ -298,9 +418,9 @@ def _price_violations(index: int, number: int, price: Decimal, currency: str) ->
     return []
 
 
-#: Every check, in the order their violations are reported.
-CHECKS: tuple[Check, ...] = (
-    check_in_force,
+#: Every check of the agreement's scope, in the order their violations are reported; the
+#: check of its entry into force runs first (``check_order``).
+SCOPE_CHECKS: tuple[Check, ...] = (
     check_parties,
     check_activity,
     check_categories,
@@ -308,8 +428,33 @@ CHECKS: tuple[Check, ...] = (
     check_lines,
 )
 
+#: Every check, in the order their violations are reported.
+CHECKS: tuple[Check, ...] = (check_in_force, *SCOPE_CHECKS)
+
+#: Codes that are warnings a person confirms on the order (``Attestations.confirmed``), not
+#: refusals of a rule of the text.
+CONFIRMABLE = frozenset({Code.IN_FORCE_DATE_UNCERTAIN, Code.ACTIVITY_UNVERIFIED})
+
+
+def _scope(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:
+    return [v for check in SCOPE_CHECKS for v in check(order, agreement, version)]
+
 
 def check_order(order: Order, agreement: Agreement) -> list[Violation]:
-    """Every violation of ``agreement`` by ``order``, judged on the order date."""
-    version = agreement.version_on(order.order_date)
-    return [violation for check in CHECKS for violation in check(order, agreement, version)]
+    """Every violation of ``agreement`` by ``order``, judged on the order date, less the
+    warnings the order confirmed.
+
+    The version surely in force on that day governs. Where a newer version may already have
+    entered into force (the sources give only its month or year) and the order passes under
+    it but not under the older one, the order is not refused: it gets the warning
+    IN_FORCE_DATE_UNCERTAIN, which a person confirms."""
+    on = order.order_date
+    version = agreement.version_on(on)
+    found = [*check_in_force(order, agreement, version), *_scope(order, agreement, version)]
+    maybe = agreement.version_maybe_in_force_on(on)
+    if maybe is not None and maybe is not version and found:
+        under_newer = _scope(order, agreement, maybe)
+        if not [v for v in under_newer if v.code not in CONFIRMABLE]:
+            found = [in_force_uncertain(agreement, maybe, on), *under_newer]
+    confirmed = order.attestations.confirmed
+    return [v for v in found if not (v.code in CONFIRMABLE and v.code.value in confirmed)]
