@@ -573,3 +573,25 @@ def test_list_query_links_keep_filters_sort_and_page() -> None:
         direction="desc",
         page=3,
     )
+
+
+def test_agreement_page_says_what_the_text_says_in_english_and_japanese(site: Site) -> None:
+    client = site.as_("AUS-finance")
+    english = text_of(client.get("/agreements/JPN-AUS", params={"as_of": "2026-10-01"}).text)
+    assert "Only by the governments' determination" in english
+    assert "other activities" in english
+    assert "in currency only where return is difficult" in english
+    assert "Use consistent with the Charter of the United Nations." in english
+    assert "without the supplying government's prior consent" in english
+    assert "written consent" not in english
+    assert "press4_004993" in english  # the MOFA release of the 2017 text's entry into force
+    page = client.get("/orders").text
+    switched = client.post(
+        "/language", data={"language": "ja", "csrf": csrf_of(page), "next": "/orders"}
+    )
+    assert switched.status_code == 303
+    japanese = text_of(client.get("/agreements/JPN-AUS", params={"as_of": "2026-10-01"}).text)
+    assert "両政府の決定による場合のみ" in japanese
+    assert "国際連合憲章と両立する使用に限ります。" in japanese
+    assert "返還が困難な場合に限り通貨で決済します" in japanese
+    assert "Only by the governments' determination" not in japanese

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas import AgreementOut, OrderOut
 
 STATUS_STYLE = {
@@ -79,7 +80,27 @@ def agreement_panel(a: AgreementOut) -> Group:
     for category, activities in a.category_conditions.items():
         head.add_row("", f"{category} only for: {', '.join(activities)}")
     head.add_row("excluded", ", ".join(a.excluded))
-    head.add_row("settlement", ", ".join(a.settlement_methods))
+    if a.in_force_window is not None:
+        first, last = a.in_force_window
+        head.add_row(
+            "day unknown",
+            f"the governing text entered into force between {first} and {last}: an order "
+            "dated inside that window is a warning to confirm (IN_FORCE_DATE_UNCERTAIN)",
+        )
+    if a.unverified_activities:
+        head.add_row(
+            "not verified",
+            ", ".join(a.unverified_activities) + " (reported covered: a warning to confirm)",
+        )
+    if a.determination_activities:
+        head.add_row(
+            "by determination",
+            ", ".join(a.determination_activities)
+            + " (the order cites the governments' mutual determination)",
+        )
+    head.add_row("settlement", settlement_text(a))
+    if a.use_conditions:
+        head.add_row("use", " ".join(USE_CONDITIONS[c] for c in a.use_conditions))
     head.add_row("replacement deadline", f"{a.replacement_deadline_days} days from receipt")
     head.add_row("payment term", f"{a.payment_term_days} days from invoice")
     if a.notes:
@@ -96,11 +117,21 @@ def agreement_panel(a: AgreementOut) -> Group:
             )
         versions.add_row(str(v.version), v.label, v.kind, v.signed, in_force, v.ended or "-")
     sources = Table(title="sources")
-    for column in ("title", "publisher", "date", "note"):
+    for column in ("title", "publisher", "date", "reference", "note"):
         sources.add_column(column, overflow="fold")
     for s in a.sources:
-        sources.add_row(s.title, s.publisher, s.date, s.note or s.url)
+        sources.add_row(s.title, s.publisher, s.date, s.reference, s.note or s.url)
     return Group(Panel(head, title=a.id), versions, sources)
+
+
+def settlement_text(a: AgreementOut) -> str:
+    """The methods the governing text offers, per kind of support when it says so."""
+    if not a.settlement_by_kind:
+        return ", ".join(a.settlement_methods)
+    parts = [f"{kind}: {', '.join(methods)}" for kind, methods in a.settlement_by_kind.items()]
+    if a.supplies_return_preferred:
+        parts.append("supplies in cash only where return is difficult (the order says why)")
+    return "; ".join(parts)
 
 
 def term_text(a: AgreementOut) -> str:
