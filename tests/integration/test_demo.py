@@ -242,3 +242,31 @@ def test_a_scenario_with_steps_out_of_time_order_is_refused():
 def test_a_step_with_fields_its_action_cannot_take_is_refused(step, message):
     with pytest.raises(AcsaError, match=message):
         _nz_scenario(step=step)
+
+
+def test_the_demo_brings_the_rates_its_us_ceiling_check_needs(engine):
+    """Accepting the Keen Sword order (the United States requests, priced in JPY) is checked
+    against the US annual ceilings in USD, so the demo imports the ECB rates of its days."""
+    from acsa.services import rates
+
+    report = load_demo(engine)
+
+    [keen_sword] = [o for o in report.orders if o.operation == "Keen Sword 27"]
+    assert keen_sword.requester == "USA"
+    assert keen_sword.currency == "JPY"
+    with UnitOfWork(engine, read_only=True) as uow:
+        [usd] = rates.rates_on(uow, keen_sword.order_date, ["USD"])
+    assert usd.day == keen_sword.order_date
+    assert "the demo's days" in usd.source
+
+
+def test_cash_for_supplies_under_a_return_first_text_gives_its_reason():
+    """Supplies under texts other than the US ones are settled by return, in cash only where
+    that is difficult: each demo order paying supplies in cash says why."""
+    goods = {"food", "water", "fuel", "clothing", "spare_parts", "ammunition"}
+    for doc in demo_scenario().orders:
+        order = doc.order
+        if order["agreement"] == "JPN-USA" or order["settlement"] != "cash":
+            continue
+        if goods & {line["category"] for line in order["lines"]}:
+            assert len(order.get("cash_reason", "")) > 20, doc.title

@@ -8,6 +8,7 @@ import csv
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ from sqlalchemy import Engine, text
 
 from acsa.adapters.db import history_writer, tables
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.adapters.history_csv import OrderRecord, csv_rows, read_orders
 from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Book
 from acsa.domain.order import OrderStatus
-from acsa.services import history_import, orders, settlement
+from acsa.services import history_import, orders, rates, settlement
 from acsa.services.history_import import import_history
 from tests.integration.dump import content
 
@@ -29,8 +31,38 @@ SAMPLE = Path(str(resources.files("acsa.data").joinpath("history-sample.csv")))
 ACTOR = "import history-sample.csv"
 #: The registry tables differ between two loads only in when they were loaded.
 REGISTRY = {"agreements", "agreement_versions"}
-#: The audit log differs by design: one record for an import, one per action when live.
-NOT_REPLAYED = {"audit_log"}
+#: The audit log differs by design: one record for an import, one per action when live; the
+#: reference rates are what the live replay needs to check the US annual ceilings.
+NOT_REPLAYED = {"audit_log", "fx_rates"}
+
+
+@cache
+def _replay_rates() -> tuple[RateFile, RateFile]:
+    """The ECB rates for USD and JPY the live replay converts with: accepting an order the
+    United States requests is checked against its annual ceilings in USD (10 U.S.C. 2347).
+    The bundled history ends before the sample's last US order (2026-11-16), so its last day's
+    rates are carried to that day, and said so."""
+    history = bundled_history()
+    wanted = {"USD", "JPY"}
+    first = date(2019, 9, 1)
+    kept = tuple(r for r in history.rates if r[0] >= first and r[1] in wanted)
+    days = tuple(d for d in history.days if d >= first)
+    ecb = RateFile(history.source, kept, days, ("USD", "JPY"))
+    last = history.days[-1]
+    carried_to = date(2026, 11, 16)
+    assert last < carried_to, "a newer bundle: carry no rates"
+    carried = RateFile(
+        f"{history.source}: its {last} rates carried to {carried_to} for this test",
+        tuple((carried_to, c, v) for d, c, v in kept if d == last),
+        (carried_to,),
+        ("USD", "JPY"),
+    )
+    return ecb, carried
+
+
+def add_replay_rates(uow: UnitOfWork) -> None:
+    for batch in _replay_rates():
+        rates.import_rates(uow, batch, actor="test")
 
 
 def sample_rows() -> list[dict[str, str]]:
@@ -116,6 +148,7 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
         "needed_by": r.needed_by.isoformat(),
         "location": r.location,
         "operation": r.operation,
+        "cash_reason": r.cash_reason or None,
         "partner_reference": r.ref,
         "lines": [
             {
@@ -241,6 +274,7 @@ def test_sample_imports_exactly_as_the_live_services_would_have_recorded_it(engi
     assert report.orders == 15
     imported = orders_content(engine)
     empty_orders(engine)
+    add_replay_rates(uow)
     for record in records():
         drive(uow, record)
     assert orders_content(engine) == imported
@@ -254,6 +288,7 @@ def test_drafts_and_orders_cancelled_before_acceptance_import_as_live(engine, uo
     assert import_history(uow, path).by_status["draft"] == 1
     imported = orders_content(engine)
     empty_orders(engine)
+    add_replay_rates(uow)
     with path.open(encoding="utf-8", newline="") as stream:
         for record in read_orders(csv_rows(stream)):
             assert isinstance(record, OrderRecord)
@@ -569,6 +604,7 @@ def _spey_doc() -> dict[str, Any]:
         "order_date": "2023-08-01",
         "needed_by": "2023-08-02",
         "location": "JMSDF Yokosuka",
+        "cash_reason": "Water used alongside; the ship carries no like stock to return in Japan",
         "lines": [
             {
                 "category": "water",
@@ -600,3 +636,38 @@ def test_a_used_or_past_invoice_number_is_refused(engine, uow, tmp_path):
         import_history(uow, write_csv(tmp_path / "again.csv", again))
     assert "acsa's own numbering" in refused.value.violations[0].message
     assert content(engine) == before
+
+
+# --- settlement per kind of support ------------------------------------------------------------
+
+
+def test_cash_for_supplies_outside_the_us_text_needs_its_reason_and_keeps_it(engine, uow, tmp_path):
+    rows = _one_cash_order(sample_rows())
+    reason = rows[0]["cash_reason"]
+    assert reason, "the sample gives its reason"
+    rows[0]["cash_reason"] = ""
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        import_history(uow, write_csv(tmp_path / "no-reason.csv", rows))
+    assert [(v.code.value, v.field) for v in refused.value.violations] == [
+        ("CASH_REASON_REQUIRED", "row 2: cash_reason")
+    ]
+    assert content(engine) == before
+
+    rows[0]["cash_reason"] = reason
+    import_history(uow, write_csv(tmp_path / "with-reason.csv", rows))
+    [stored] = orders.list_orders(uow)
+    assert orders.get_order(uow, stored.id or 0).attestations.cash_reason == reason
+
+
+def test_an_equal_value_exchange_of_goods_outside_the_us_text_is_refused(engine, uow, tmp_path):
+    rows = [r for r in sample_rows() if r["order_ref"] == "FASF-PEGASE-2023"]
+    _edit(rows, "FASF-PEGASE-2023", category="fuel", description="JP-8 aviation turbine fuel")
+    with pytest.raises(AcsaError) as refused:
+        import_history(uow, write_csv(tmp_path / "goods-exchanged.csv", rows))
+    [violation] = refused.value.violations
+    assert (violation.code.value, violation.field) == (
+        "SETTLEMENT_METHOD_NOT_ALLOWED",
+        "row 2: category",
+    )
+    assert "JPN-FRA 2018 text" in (violation.clause or "")

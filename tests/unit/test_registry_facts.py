@@ -63,7 +63,11 @@ def test_not_yet_signed_has_no_status():
 def test_unknown_dates_are_null_not_invented():
     for agreement_id in ("JPN-NLD", "JPN-NZL", "JPN-PHL"):
         assert registry()[agreement_id].latest.in_force is None
-    assert not registry()["JPN-FRA"].first_signed.is_exact  # 2018-07, day unverified
+    # Known only to the month or year (ACSA.md): the UK and Canada entered into force in 2017
+    # and July 2019, the 1998 US amendment was signed in 1998.
+    assert not registry()["JPN-GBR"].latest.in_force.is_exact
+    assert not registry()["JPN-CAN"].latest.in_force.is_exact
+    assert not registry()["JPN-USA"].versions[1].signed.is_exact
 
 
 def test_australia_2010_text_governs_until_the_2017_text_is_surely_in_force():

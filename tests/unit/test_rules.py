@@ -107,8 +107,11 @@ def test_services_cannot_be_replaced_in_kind():
         description="Field surgery",
     )
     [violation] = violations(order_from(doc))
-    assert (violation.code, violation.field) == ("SETTLEMENT_METHOD_NOT_ALLOWED", "settlement")
-    assert "service" in violation.message
+    assert (violation.code, violation.field) == (
+        "SETTLEMENT_METHOD_NOT_ALLOWED",
+        "lines[1].category",
+    )
+    assert "a service cannot be returned in kind" in violation.message
 
 
 def test_goods_may_be_replaced_in_kind():

@@ -54,6 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("needed_by", ORDER, "date", required=True),
     Column("location", ORDER, "text", required=True),
     Column("operation", ORDER, "optional"),
+    Column("cash_reason", ORDER, "optional"),
     Column("status", ORDER, "status", required=True),
     Column("accepted_on", ORDER, "date"),
     Column("delivered_on", ORDER, "date"),
@@ -138,6 +139,8 @@ class OrderRecord:
     status: OrderStatus
     lines: tuple[LineRecord, ...]
     operation: str | None = None
+    #: Why supplies were settled in cash under a text that settles them by return.
+    cash_reason: str = ""
     accepted_on: date | None = None
     delivered_on: date | None = None
     received_on: date | None = None

