@@ -190,6 +190,8 @@ def place_order(flow: Flow) -> int:
     page.fill("#requester_unit", "No. 1 Squadron RAAF")
     page.fill("#supplier_unit", "JASDF 2nd Air Wing")
     page.fill("#fund_citation", "AUS-DEF-2026-0412")
+    # the 2017 text settles supplies by return; settled in cash, the order says why
+    page.fill("#cash_reason", "Fuel and rations are consumed in the exercise")
     fill_line(page, 0, FUEL)
     page.click("#add-line")
     expect(page.locator("fieldset[data-line]")).to_have_count(2)

@@ -39,6 +39,7 @@ WRITTEN = tuple(
         {
             FUEL_FOR_AUSTRALIA["location"],
             FUEL_FOR_AUSTRALIA["operation"],
+            FUEL_FOR_AUSTRALIA["cash_reason"],
             *(line["description"] for line in FUEL_FOR_AUSTRALIA["lines"]),
             "Rifles",
             "Townsville",
