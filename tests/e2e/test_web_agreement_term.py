@@ -9,8 +9,9 @@ from pathlib import Path
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.domain.errors import Code
 from acsa.services import agreements as service
-from acsa.web.i18n import Formats
+from acsa.web.i18n import Formats, catalog
 from tests.api.server import Server, add_people
 from tests.e2e.test_agreement_term_cli import AGREEMENT
 from tests.e2e.test_web_pages import csrf_of, sign_in, text_of
@@ -71,3 +72,13 @@ def test_the_agreement_page_shows_the_term_and_its_end_in_both_languages(
             japanese
         )
         jpn.close()
+
+
+def test_the_codes_of_agreement_records_have_japanese_words() -> None:
+    words = catalog("ja")
+    for code in (
+        Code.TERMINATION_NOTICE_TOO_SHORT,
+        Code.AGREEMENT_TERMINATED,
+        Code.IN_FORCE_DAY_KNOWN,
+    ):
+        assert getattr(words.get(f"error.{code.value}"), "string", None), code
