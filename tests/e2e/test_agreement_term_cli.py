@@ -209,7 +209,7 @@ def test_the_remote_commands_and_the_rest_routes_record_alike(served: Served) ->
             "/agreements/TST-GBR/in-force-days",
             json={"version": 1, "in_force": "2017-08-20", "source": "again"},
         )
-        assert known.status_code == 422
+        assert known.status_code == 409  # the day is recorded already: a conflict
         assert known.json()["errors"][0]["code"] == "IN_FORCE_DAY_KNOWN"
         long = api.post(
             "/agreements/TST-GBR/termination",

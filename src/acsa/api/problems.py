@@ -48,6 +48,9 @@ CONFLICTS = frozenset(
         Code.DOCUMENT_REPLAYED,
         Code.DOCUMENT_OUT_OF_ORDER,
         Code.DOCUMENT_CHAIN_BROKEN,
+        # A fact about an agreement already recorded: a second notice, a day already known.
+        Code.AGREEMENT_TERMINATED,
+        Code.IN_FORCE_DAY_KNOWN,
     }
 )
 BAD_REQUESTS = frozenset({Code.INVALID_INPUT})
