@@ -67,6 +67,7 @@ from acsa.schemas import (
 from acsa.services.audit import AuditRecordOut, AuditVerifyOut
 from acsa.services.ledger import currency_code, party_code
 from acsa.services.orders import MAX_ORDER_ID, order_not_found
+from acsa.services.rates import nation_code
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -653,12 +654,12 @@ class Client:
         return self.many(RuleOut, "/rates/rules")
 
     def rate_rule(self, nation: str) -> RuleOut:
-        code = party_code(nation, "NATION") or ""
+        code = nation_code(nation)
         return self.one(RuleOut, "GET", f"/rates/rules/{_segment(code)}")
 
     def set_rate_rule(self, nation: str, rule: str) -> RuleOut:
-        code = party_code(nation, "NATION") or ""
-        body = {"rule": parse_rule(rule, "--set").value}
+        code = nation_code(nation)
+        body = {"rule": parse_rule(rule, "rule").value}
         return self.one(RuleOut, "POST", f"/rates/rules/{_segment(code)}", body=body)
 
     def official_rates(self, nation: str | None = None) -> list[OfficialRateOut]:
@@ -669,7 +670,7 @@ class Client:
         self, nation: str, fiscal_year: int, currency: str, rate: str, source: str
     ) -> OfficialRateOut:
         body = {
-            "nation": party_code(nation, "NATION"),
+            "nation": nation_code(nation),
             "fiscal_year": fiscal_year,
             "currency": currency.strip().upper(),
             "rate": rate,

@@ -262,6 +262,16 @@ def test_through_a_server_an_admin_of_the_nation_records_and_the_others_read(ser
         "AUS-viewer", ("rates", "official", "list"), ("rates", "official", "list", "--json")
     )
     served.same("FRA-viewer", ("rates", "rule", "JPN", "--json"), ("rates", "rule"))
+    # What the server refuses reads as the local refusal.
+    served.same(
+        "JPN-admin",
+        ("rates", "rule", "JP", "--json"),
+        ("rates", "rule", "JPN", "--set", "weekly", "--json"),
+        ("rates", "official", "list", "--nation", "JP", "--json"),
+        ("rates", "official", "set", "JPN", "2101", "USD", "1", "--source", "s", "--json"),
+        ("rates", "official", "set", "JPN", "2026", "XXY", "1", "--source", "s", "--json"),
+        ("rates", "official", "set", "JPN", "2026", "USD", "0", "--source", "s", "--json"),
+    )
     [error] = refused(
         served.remote("AUS-admin", "rates", "rule", "JPN", "--set", "daily_reference", "--json")
     )
