@@ -215,7 +215,9 @@ def test_a_ceiling_is_judged_at_the_official_rate_of_each_orders_fiscal_year(uow
     assert "in JPN FY2025 (2025-04-01 to 2026-03-31): 8000.00 USD used, 2000.00 USD left" in (
         violation.message
     )
-    assert "this order adds 6000.00 USD (900000 JPY" in violation.message
+    assert "this order adds 6000.00 USD (900000 JPY converted under JPN's rate rule)" in (
+        violation.message
+    )
     # Exactly what is left of FY2025 at its rate fits: 300,000 JPY = 2,000.00 USD.
     exact = placed(uow, capped_japan, "JPN", "USA", "2026-03-31", line("food", 300_000))
     assert violations(uow, exact) == []

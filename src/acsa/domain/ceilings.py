@@ -5,10 +5,12 @@ order the party requested under the agreement and the supplier accepted, whateve
 delivered, paid or returned; rejected and cancelled orders do not count. The year is the
 acquiring party's fiscal year containing the order date. A "supplies" ceiling counts goods
 lines (a category that may be either counts as supplies), a "services" ceiling services lines,
-an "all" ceiling every line. Each order is valued in the ceiling's currency at the reference
-rates of its own order date. A ceiling marked ``hostilities_exempt`` is not applied to an order
-that declares a period of active hostilities (10 U.S.C. 2347); such an order's value still
-counts in the year's total, so the declaration never frees room for other orders.
+an "all" ceiling every line. Each order is valued in the ceiling's currency on its own order
+date under the acquiring party's rate rule (the day's reference rate, or the official rate of
+its fiscal year: acsa.domain.rate_rules). A ceiling marked ``hostilities_exempt`` is not
+applied to an order that declares a period of active hostilities (10 U.S.C. 2347); such an
+order's value still counts in the year's total, so the declaration never frees room for other
+orders.
 """
 
 from __future__ import annotations
@@ -93,9 +95,7 @@ def order_value(order: Order, quantities: Mapping[int, Decimal] | None = None) -
     return acquired(order.order_date, order.currency, lines)
 
 
-def applicable(
-    version: AgreementVersion, party: str, hostilities: bool = False
-) -> list[Ceiling]:
+def applicable(version: AgreementVersion, party: str, hostilities: bool = False) -> list[Ceiling]:
     """The ceilings of ``version`` on what ``party`` acquires; with ``hostilities`` (the
     order declares a period of active hostilities) not those that do not apply then."""
     return [
@@ -163,7 +163,11 @@ def check_ceiling(
     left = Money(max(limit.amount - used.amount, Decimal(0)), limit.currency)
     order = context.order
     original = context.value.part(ceiling.applies_to)
-    converted = "" if original.currency == this.currency else f" ({original} at reference rates)"
+    converted = (
+        ""
+        if original.currency == this.currency
+        else f" ({original} converted under {order.requester}'s rate rule)"
+    )
     return Violation(
         Code.CEILING_EXCEEDED,
         "lines",
