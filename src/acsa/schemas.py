@@ -8,7 +8,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 import pycountry
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling, Source
 from acsa.domain.agreement_records import InForceDay, Record
@@ -540,10 +548,11 @@ class OrderIn(Strict):
         "under 'other activities' cites (required then: DETERMINATION_REQUIRED).",
     )
     determination_date: Day | None = Field(None, description="The determination's date.")
-    hostilities: bool = Field(
+    hostilities: StrictBool = Field(
         False,
         description="The requester declares a period of active hostilities: annual ceilings "
-        "that do not apply then (10 U.S.C. 2347) are not counted. Never assumed.",
+        "that do not apply then (10 U.S.C. 2347) are not counted. Never assumed: only JSON "
+        "true declares it.",
     )
     confirm: list[ConfirmableCode] = Field(
         [],

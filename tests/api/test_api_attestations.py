@@ -55,6 +55,9 @@ MALFORMED: list[tuple[dict[str, object], str, str]] = [
     ({"cash_reason": "x" * 2001}, "INVALID_FIELD", "cash_reason"),
     ({"cash_reason": ""}, "INVALID_FIELD", "cash_reason"),
     ({"determination": "ref\u0000"}, "INVALID_FIELD", "determination"),
+    # Hostilities are declared only by JSON true, never by a word or a number read as true.
+    ({"hostilities": "yes"}, "INVALID_FIELD", "hostilities"),
+    ({"hostilities": 1}, "INVALID_FIELD", "hostilities"),
 ]
 
 
