@@ -64,6 +64,7 @@ def placed(uow, agreement_id, requester, supplier, day, *lines):
         "needed_by": day,
         "location": "Darwin",
         "lines": list(lines),
+        "cash_reason": "consumed in the exercise; returning the same items is difficult",
     }
     order, _ = orders.place_order(uow, doc, "Lt K. Sato")
     orders.submit(uow, order.id, "Capt. J. Smith")

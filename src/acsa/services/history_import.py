@@ -534,6 +534,7 @@ class _Importer:
             order.supplier,
             order.activity,
             order.settlement,
+            order.attestations,
             tuple(line.category for line in order.lines),
         )
         if key in self.clean:
