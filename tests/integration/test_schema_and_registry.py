@@ -40,7 +40,7 @@ def test_registry_reload_keeps_users_amendments(uow):
             "settlement_methods": sorted(current.settlement_methods),
         },
     )
-    assert agreements.load_registry(uow) == (0, 0)
+    assert agreements.load_registry(uow) == (0, 0, 0, ())
     versions = agreements.get_agreement(uow, "JPN-NZL").versions
     assert [v.label for v in versions] == ["2025 text", "entry into force"]
 

@@ -79,7 +79,17 @@ def init(db: DbOption = None, as_json: JsonOption = False) -> None:
     out.print(
         f"database ready at schema {report.revision}; registry: {report.agreements_added} "
         f"agreements and {report.versions_added} versions added"
+        + (
+            f", {report.versions_corrected} versions corrected as this release's registry says"
+            if report.versions_corrected
+            else ""
+        )
     )
+    if report.kept_as_amended:
+        out.print(
+            "kept as your people amended them (the shipped registry corrects them; compare "
+            "with `acsa agreements show`): " + ", ".join(report.kept_as_amended)
+        )
 
 
 def demo(db: DbOption = None, as_json: JsonOption = False) -> None:

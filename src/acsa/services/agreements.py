@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.registry_file import shipped_registry
@@ -35,6 +35,7 @@ from acsa.schemas import (
     record_body,
     termination_from_doc,
     version_from_doc,
+    version_to_doc,
 )
 
 
@@ -205,12 +206,34 @@ def _record(
     return with_records(current, [record])
 
 
-def load_registry(uow: UnitOfWork, now: datetime | None = None) -> tuple[int, int]:
-    """Add the shipped agreements and versions not yet in the database; returns (agreements,
-    versions) added. Running it again adds nothing; users' own amendments are kept."""
-    added_agreements = added_versions = 0
+class RegistryLoad(NamedTuple):
+    """What loading the shipped registry did.
+
+    Attributes:
+        agreements: agreements added.
+        versions: versions added.
+        corrected: shipped versions rewritten because this release corrects them.
+        kept: agreements the registry corrects but where people added a version of the same
+            number, left as they are (ids): compare them with ``acsa agreements show``.
+    """
+
+    agreements: int
+    versions: int
+    corrected: int = 0
+    kept: tuple[str, ...] = ()
+
+
+def load_registry(uow: UnitOfWork, now: datetime | None = None) -> RegistryLoad:
+    """Bring the database's registry to the one acsa ships: add the agreements and versions
+    not yet there, and rewrite a shipped version this release corrects (each rewrite in the
+    audit log with the text before and after). What people added is never touched: their
+    agreements, their amendments, the days and notices they recorded (records apply on top of
+    a corrected version as they did before). Running it again changes nothing."""
+    added_agreements = added_versions = corrected = 0
+    kept: list[str] = []
     stamp = now or utc_now()
     with uow:
+        owned = uow.audit.agreement_versions_added_by_users()
         for data in shipped_registry():
             agreement = _valid_agreement(parse_model(AgreementDoc, data))
             stored = uow.agreements.get(agreement.id)
@@ -219,13 +242,31 @@ def load_registry(uow: UnitOfWork, now: datetime | None = None) -> tuple[int, in
                 added_agreements += 1
                 added_versions += len(agreement.versions)
                 continue
-            known = {v.version for v in stored.versions}
+            if agreement.id in owned and owned[agreement.id] is None:
+                continue  # added by a person, under an id the registry now uses too
+            theirs = owned.get(agreement.id) or frozenset()
+            if theirs & {v.version for v in agreement.versions}:
+                kept.append(agreement.id)
+                continue
+            bodies = uow.agreements.version_bodies(agreement.id)
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
             for version in agreement.versions:
-                if version.version not in known and version.version > stored.latest.version:
-                    uow.agreements.add_version(agreement.id, version, stamp)
-                    added_versions += 1
+                body = version_to_doc(version).model_dump(mode="json")
+                if version.version not in bodies:
+                    if version.version > max(bodies):
+                        uow.agreements.add_version(agreement.id, version, stamp)
+                        added_versions += 1
+                elif bodies[version.version] != body:
+                    uow.agreements.replace_version(agreement.id, version, stamp)
+                    before[str(version.version)] = bodies[version.version]
+                    after[str(version.version)] = body
+            if after:
+                corrected += len(after)
+                subject = f"agreement:{agreement.id}"
+                uow.record("registry.correct", subject, "acsa init", before, after)
         if added_agreements or added_versions:
-            after = {"agreements_added": added_agreements, "versions_added": added_versions}
-            uow.record("registry.load", "registry", "acsa init", None, after)
+            after_load = {"agreements_added": added_agreements, "versions_added": added_versions}
+            uow.record("registry.load", "registry", "acsa init", None, after_load)
         uow.commit()
-    return added_agreements, added_versions
+    return RegistryLoad(added_agreements, added_versions, corrected, tuple(kept))

@@ -19,6 +19,10 @@ class InitReport:
     revision: str | None
     agreements_added: int
     versions_added: int
+    #: Shipped versions this release corrects, rewritten (in the audit log as
+    #: registry.correct), and agreements left as they are because people amended them.
+    versions_corrected: int = 0
+    kept_as_amended: tuple[str, ...] = ()
 
 
 def init_database(engine: Engine) -> InitReport:
@@ -28,8 +32,15 @@ def init_database(engine: Engine) -> InitReport:
     if before is not None and before < ROW_DIGESTS_REVISION:
         # The rows written before the audit log recorded them: vouched for as they stand.
         baseline_rows(UnitOfWork(engine), "acsa init")
-    agreements, versions = load_registry(UnitOfWork(engine))
-    return InitReport(before, current_revision(engine), agreements, versions)
+    loaded = load_registry(UnitOfWork(engine))
+    return InitReport(
+        before,
+        current_revision(engine),
+        loaded.agreements,
+        loaded.versions,
+        loaded.corrected,
+        loaded.kept,
+    )
 
 
 def require_current_schema(engine: Engine) -> None:

@@ -225,6 +225,26 @@ class AuditRepository:
                 rows=row.rows,
             )
 
+    def agreement_versions_added_by_users(self) -> dict[str, frozenset[int] | None]:
+        """Per agreement id, the version numbers people added (``agreement.amend``), or None
+        for an agreement a person added whole (``agreement.add``): what the shipped
+        registry must never overwrite."""
+        a = t.audit_log
+        query = (
+            select(a.c.subject, a.c.action, a.c.before)
+            .where(a.c.action.in_(("agreement.add", "agreement.amend")))
+            .order_by(a.c.seq)
+        )
+        owned: dict[str, frozenset[int] | None] = {}
+        for subject, action, before in self.conn.execute(query):
+            agreement_id = str(subject).removeprefix(AGREEMENT)
+            if action == "agreement.add":
+                owned[agreement_id] = None
+            elif agreement_id not in owned or owned[agreement_id] is not None:
+                added = int((before or {}).get("version", 0)) + 1
+                owned[agreement_id] = (owned.get(agreement_id) or frozenset()) | {added}
+        return owned
+
     def latest_after(self, order_id: int | None = None, subject: str | None = None) -> Any:
         """(seq, after) of the newest record of ``order_id`` whose after is the order's state,
         or about ``subject`` whose after is a user's, or None."""

@@ -42,15 +42,19 @@ _LATEST_VERSION = select(
     select(func.max(t.agreement_versions.c.version))
     .where(t.agreement_versions.c.agreement_id == bindparam("id"))
     .scalar_subquery(),
+    select(func.max(t.agreement_versions.c.created_at))
+    .where(t.agreement_versions.c.agreement_id == bindparam("id"))
+    .scalar_subquery(),
     select(func.max(t.agreement_records.c.seq))
     .where(t.agreement_records.c.agreement_id == bindparam("id"))
     .scalar_subquery(),
 )
 
-#: Agreements already parsed, per engine, keyed by (id, latest version, last record).
-#: Agreements are append-only (an amendment adds a version, a learnt day or a notice of
-#: termination adds a record, nothing is edited), so the triple names one content.
-_PARSED: WeakKeyDictionary[Engine, dict[tuple[str, int, int], Agreement]] = WeakKeyDictionary()
+#: Agreements already parsed, per engine, keyed by (id, latest version, when a version was
+#: last written, last record). People's changes are append-only (an amendment adds a version,
+#: a learnt day or a notice of termination adds a record); only ``acsa init`` rewrites a
+#: shipped version the registry corrected, stamping it anew: the key names one content.
+_PARSED: WeakKeyDictionary[Engine, dict[tuple[str, int, str, int], Agreement]] = WeakKeyDictionary()
 
 
 class AgreementRepository:
@@ -58,11 +62,13 @@ class AgreementRepository:
         self.conn = conn
 
     def get(self, agreement_id: str) -> Agreement | None:
-        latest, last_record = self.conn.execute(_LATEST_VERSION, {"id": agreement_id}).one()
+        latest, written, last_record = self.conn.execute(
+            _LATEST_VERSION, {"id": agreement_id}
+        ).one()
         if latest is None:
             return None
         parsed = _PARSED.setdefault(self.conn.engine, {})
-        key = (agreement_id, int(latest), int(last_record or 0))
+        key = (agreement_id, int(latest), str(written), int(last_record or 0))
         if key not in parsed:
             found = self._load(t.agreements.c.id == agreement_id)
             if not found:
@@ -114,6 +120,30 @@ class AgreementRepository:
             )
             for h in heads
         ]
+
+    def version_bodies(self, agreement_id: str) -> dict[int, Any]:
+        """The stored body of each version of ``agreement_id``, as written (no records
+        applied), by number."""
+        query = select(t.agreement_versions.c.version, t.agreement_versions.c.body).where(
+            t.agreement_versions.c.agreement_id == agreement_id
+        )
+        return {int(number): body for number, body in self.conn.execute(query)}
+
+    def replace_version(self, agreement_id: str, version: AgreementVersion, now: datetime) -> None:
+        """Rewrite a shipped version the registry corrected (``acsa init`` only)."""
+        v = t.agreement_versions
+        self.conn.execute(
+            update(v)
+            .where(v.c.agreement_id == agreement_id, v.c.version == version.version)
+            .values(
+                label=version.label,
+                signed=version.signed.isoformat(),
+                in_force=version.in_force.isoformat() if version.in_force else None,
+                ended=version.ended.isoformat() if version.ended else None,
+                body=version_to_doc(version).model_dump(mode="json"),
+                created_at=now,
+            )
+        )
 
     def add_record(self, agreement_id: str, record: Record, now: datetime, actor: str) -> int:
         """Append a fact learnt about the agreement (domain/agreement_records.py); its seq."""

@@ -50,6 +50,7 @@ ACTIONS = {
     "agreement.add": N_("agreement added"),
     "agreement.amend": N_("agreement amended"),
     "registry.load": N_("registry loaded"),
+    "registry.correct": N_("registry corrected by a new release"),
     "history.import": N_("history imported"),
     "rates.import": N_("exchange rates imported"),
     "rates.official": N_("official exchange rate recorded"),
