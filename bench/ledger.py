@@ -103,6 +103,20 @@ GOODS = ("fuel", "food", "water", "spare_parts")
 NSN = {"JP-8 aviation turbine fuel": "9130-01-031-5816", "F-76 fuel": "9140-00-273-2377"}
 ACTIVITIES = (("exercise", 60), ("routine", 25), ("humanitarian_relief", 5))
 ACTIVITIES += (("disaster_response", 5), ("un_peacekeeping", 5))
+#: Agreements whose text covers fewer of the activities above: the India text covers
+#: exercises, UN peacekeeping and humanitarian relief (and other activities on a mutual
+#: determination, which a history file does not carry), so its orders draw from those alone.
+AGREEMENT_ACTIVITIES = {"JPN-IND": ("exercise", "humanitarian_relief", "un_peacekeeping")}
+#: Agreements under US law settle supplies and services by any of the three methods. Every other
+#: text settles supplies by return (in kind, or in cash with a reason) and services in cash or
+#: by a service of equal value: an equal value exchange there is a service's.
+ANY_METHOD = ("JPN-USA", "BENCH-USA-AUS", "BENCH-USA-NZL")
+SERVICES = tuple(name for name in CATEGORIES if name not in GOODS)
+CASH_REASONS = (
+    "Consumed in the exercise; returning the same items is difficult",
+    "No equivalent stock to return before the deadline",
+    "Bought locally by the supplier; return in kind is difficult",
+)
 PLACES = ("JMSDF Yokosuka", "JASDF Chitose Air Base", "RAAF Base Darwin", "Pearl Harbor", "Guam")
 PLACES += ("Camp Kengun, Kumamoto", "Devonport Naval Base", "HMAS Stirling", "Sasebo")
 OPERATIONS = ("Keen Sword", "Talisman Sabre", "Rim of the Pacific", "Pacific Vanguard", "")
@@ -147,7 +161,9 @@ class Generator:
         method = self.pick(METHODS)
         names = list(CATEGORIES)
         if method == "replacement_in_kind":
-            names = list(GOODS)
+            names = list(GOODS)  # a service cannot be returned in kind
+        elif method == "equal_value_exchange" and agreement not in ANY_METHOD:
+            names = list(SERVICES)  # supplies there are returned, not exchanged
         category = rng.choices(names, [CATEGORIES[c][0] for c in names])[0]
         _share, unit, (q_low, q_high), (p_low, p_high), descriptions = CATEGORIES[category]
         quantity = rng.randint(q_low, q_high)
@@ -162,7 +178,7 @@ class Generator:
             "agreement": agreement,
             "requester": requester,
             "supplier": supplier,
-            "activity": self.pick(ACTIVITIES),
+            "activity": self.activity(agreement),
             "settlement": method,
             "order_date": ordered.isoformat(),
             "needed_by": (ordered + self.days(3, 20)).isoformat(),
@@ -176,9 +192,17 @@ class Generator:
             "unit_price": str(price),
             "currency": currency,
         }
+        if method == "cash" and category in GOODS and agreement not in ANY_METHOD:
+            row["cash_reason"] = rng.choice(CASH_REASONS)
         value = (price * quantity).quantize(price)
         self.fate(row, method, ordered, quantity, value)
         return row
+
+    def activity(self, agreement: str) -> str:
+        covered = AGREEMENT_ACTIVITIES.get(agreement)
+        if covered is None:
+            return str(self.pick(ACTIVITIES))
+        return str(self.pick(tuple(a for a in ACTIVITIES if a[0] in covered)))
 
     def fate(
         self, row: dict[str, str], method: str, ordered: date, qty: int, value: Decimal

@@ -69,6 +69,10 @@ def order_doc() -> dict[str, Any]:
         "needed_by": "2026-10-05",
         "location": "RAAF Base Darwin",
         "operation": "Exercise Pitch Black",
+        # The 2017 text settles supplies by return of the same or equivalent items, and in
+        # currency only where return is difficult: an order settling them in cash says why.
+        "cash_reason": "Fuel, rations and water are consumed in the exercise; returning the same "
+        "items at Darwin is difficult",
         "lines": [
             {
                 "category": "fuel",
