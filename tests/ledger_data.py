@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services import orders, settlement
+from acsa.adapters.fx_file import RateFile, bundled_history
+from acsa.services import orders, rates, settlement
 from tests.orders_data import order_doc
 
 #: Tables that orders and settlement write, children first (to empty them between examples);
@@ -38,6 +40,25 @@ COMPLETE_FORM = {
     "fund_citation": "FC-2026-001",
     "operation": "Exercise Pitch Black",
 }
+
+
+@cache
+def _usd_jpy_rates() -> RateFile:
+    """The ECB's USD and JPY rates of the bundled history, from 2016 to its last day
+    (2026-10-30)."""
+    history = bundled_history()
+    wanted = ("USD", "JPY")
+    first = date(2016, 1, 1)
+    kept = tuple(r for r in history.rates if r[0] >= first and r[1] in wanted)
+    days = tuple(d for d in history.days if d >= first)
+    return RateFile(f"{history.source}: USD and JPY from {first}", kept, days, wanted)
+
+
+def import_usd_jpy_rates(uow: UnitOfWork) -> None:
+    """Store the ECB's USD and JPY rates: accepting an order the United States requests
+    under JPN-USA converts its value to USD for the US statutory ceilings, and is refused
+    RATE_MISSING without them."""
+    rates.import_rates(uow, _usd_jpy_rates(), actor="test")
 
 
 def at(day: date, hour: int = 12) -> datetime:

@@ -12,11 +12,33 @@ from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Account
 from acsa.services import orders, settlement
 from tests.integration.dump import content
+from tests.ledger_data import import_usd_jpy_rates
 from tests.orders_data import order_doc
 
 RECEIVED_AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 FUEL_NSN = "9130-01-031-5816"
 ORDER_VALUE = Decimal(12000 * 152 + 400 * 1850 + 80020)
+# Outside the US texts supplies are not settled by equal value exchange; services are (by a
+# service of equal value): the exchange tests order billeting and airlift for Darwin.
+SERVICES = [
+    {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    },
+    {
+        "category": "transportation",
+        "description": "Bus transport, RAAF Base Darwin",
+        "quantity": "12",
+        "unit": "day",
+        "unit_price": "85000",
+        "currency": "JPY",
+    },
+]
+SERVICES_VALUE = Decimal(400 * 4500 + 12 * 85000)
 
 
 def received_order(uow, at=RECEIVED_AT, **changes):
@@ -166,7 +188,7 @@ def test_replacement_of_a_cash_order_is_refused(uow):
 
 
 def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
-    order_id = received_order(uow, settlement="equal_value_exchange")
+    order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     result = settlement.exchange(
         uow,
         order_id,
@@ -190,11 +212,24 @@ def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
         Decimal(2000000),
         "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
     )
-    assert settlement.order_account(uow, order_id).awaiting_replacement == ORDER_VALUE - 2000000
+    account = settlement.order_account(uow, order_id)
+    assert account.awaiting_replacement == SERVICES_VALUE - 2000000
+
+
+def test_goods_cannot_be_settled_by_equal_value_exchange_outside_the_us_texts(engine, uow):
+    order, warnings = orders.place_order(uow, order_doc(settlement="equal_value_exchange"), "x")
+    assert [(w.code, w.field) for w in warnings] == [
+        ("SETTLEMENT_METHOD_NOT_ALLOWED", f"lines[{i}].category") for i in range(3)
+    ]
+    before = content(engine)
+    with pytest.raises(AcsaError) as refused:
+        orders.submit(uow, order.id, "Capt. Smith")
+    assert set(refused.value.codes) == {"SETTLEMENT_METHOD_NOT_ALLOWED"}
+    assert content(engine) == before
 
 
 def test_exchange_worth_more_than_owed_is_refused(engine, uow):
-    order_id = received_order(uow, settlement="equal_value_exchange")
+    order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
         settlement.exchange(
@@ -202,7 +237,7 @@ def test_exchange_worth_more_than_owed_is_refused(engine, uow):
             order_id,
             {
                 "lines": [
-                    {"category": "training", "description": "x", "value": str(ORDER_VALUE + 1)}
+                    {"category": "training", "description": "x", "value": str(SERVICES_VALUE + 1)}
                 ],
                 "agreed_by": "both",
             },
@@ -233,6 +268,7 @@ def test_sweep_converts_only_after_the_deadline_day(uow, received, days_after_de
         "needed_by": received.date().isoformat(),
         "settlement": "replacement_in_kind",
     }
+    import_usd_jpy_rates(uow)  # the US side's ceilings are in USD
     order_id = received_order(uow, at=received, **supplier_doc)
     deadline = received.date() + timedelta(days=365)
     result = settlement.sweep(uow, "sweeper", deadline + timedelta(days=days_after_deadline))
