@@ -76,6 +76,26 @@ HALF_LINES = [
     {"line": 2, "category": "food", "quantity": "200"},
     {"line": 3, "category": "water", "quantity": "1000.25"},
 ]
+#: Outside the US texts supplies are not settled by equal value exchange, services are: the
+#: exchange race orders billeting and bus transport for Darwin worth WHOLE (1,800,000 + 844,020).
+SERVICES_WORTH_WHOLE = [
+    {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    },
+    {
+        "category": "transportation",
+        "description": "Bus transport, RAAF Base Darwin",
+        "quantity": "12",
+        "unit": "day",
+        "unit_price": "70335",
+        "currency": "JPY",
+    },
+]
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -127,11 +147,13 @@ def running(
 # --- the orders each case races on ------------------------------------------------------------
 
 
-def received(running: Running, settlement: str = "cash") -> int:
+def received(running: Running, settlement: str = "cash", **changes: Any) -> int:
     """A fresh JPN-AUS order supplied by JPN and received in full by AUS: its id."""
     c = running.client
     placed = c.post(
-        "/orders", json=order_doc(settlement=settlement), headers=running.as_("AUS-requester")
+        "/orders",
+        json=order_doc(settlement=settlement, **changes),
+        headers=running.as_("AUS-requester"),
     )
     assert placed.status_code == 201, placed.text
     oid = int(placed.json()["id"])
@@ -479,7 +501,7 @@ def test_eight_replacements_of_half_the_goods_record_two(running: Running) -> No
 
 
 def test_eight_exchanges_of_the_whole_value_record_one(running: Running) -> None:
-    oid = received(running, "equal_value_exchange")
+    oid = received(running, "equal_value_exchange", lines=SERVICES_WORTH_WHOLE)
     owed_before = Decimal(account(running, oid)["awaiting_replacement"])
     assert owed_before == WHOLE
     body = exchange_body(owed_before)

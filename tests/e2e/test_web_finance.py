@@ -549,10 +549,12 @@ def test_the_registry_lists_the_nations_agreements_and_the_versions(site: Site) 
     versions = rows(usa, "versions")
     assert [v[:3] for v in versions] == [
         ["1", "1996 text", "1996-04-15"],
-        ["2", "2016 text", "2016-09 approx."],
+        ["2", "1998 amendment", "1998 approx."],
+        ["3", "2004 amendment", "2004-02-27"],
+        ["4", "2016 text", "2016-09-26"],
     ]
     assert versions[-1][-1] == "governs"
-    assert versions[0][-1] == "superseded"
+    assert [v[-1] for v in versions[:-1]] == ["superseded"] * 3
     assert "What changed" in usa
     assert aus.get("/agreements/JPN-USA").status_code == 404
     jpn.client.post("/language", data={"language": "ja", "csrf": jpn.csrf, "next": "/"})
