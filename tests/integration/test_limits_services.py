@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -18,8 +19,9 @@ from tests.orders_data import order_doc
 from tests.table_counts import row_counts
 
 
-def _order(engine: Engine, steps: int, settled: str = "cash") -> int:
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(settlement=settled), "AUS-req")
+def _order(engine: Engine, steps: int, settled: str = "cash", **changes: Any) -> int:
+    doc = order_doc(settlement=settled, **changes)
+    order, _ = orders.place_order(UnitOfWork(engine), doc, "AUS-req")
     assert order.id is not None
     moves = [
         lambda: orders.submit(UnitOfWork(engine), order.id, "AUS-req"),
@@ -134,7 +136,16 @@ def test_settlement_refuses_dates_and_amounts_out_of_bounds(engine: Engine) -> N
 
 def test_settlement_in_kind_refuses_bad_values(engine: Engine) -> None:
     in_kind = _order(engine, 4, "replacement_in_kind")
-    exchanged = _order(engine, 4, "equal_value_exchange")
+    # Outside the US texts an equal value exchange settles services, not supplies.
+    billeting = {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    }
+    exchanged = _order(engine, 4, "equal_value_exchange", lines=[billeting])
     line = {"line": 1, "category": "fuel", "quantity": str(BIG), "nsn": "9130-01-031-5816"}
     _refused(
         engine,

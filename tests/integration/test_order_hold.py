@@ -50,8 +50,33 @@ GIVEN = {
 }
 
 
+#: Services worth WHOLE as well: outside the US texts an equal value exchange settles services
+#: (by a service of equal value), not supplies, so the exchange tests order these.
+SERVICES = [
+    {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    },
+    {
+        "category": "transportation",
+        "description": "Bus transport, RAAF Base Darwin",
+        "quantity": "12",
+        "unit": "day",
+        "unit_price": "70335",
+        "currency": "JPY",
+    },
+]
+assert Decimal(400 * 4500 + 12 * 70335) == WHOLE
+
+
 def received_order(engine: Engine, settlement_method: str = "cash") -> int:
     doc = order_doc(settlement=settlement_method)
+    if settlement_method == "equal_value_exchange":
+        doc["lines"] = SERVICES
     order, _ = orders.place_order(UnitOfWork(engine), doc, "Lt Sato")
     assert order.id is not None
     for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
