@@ -22,7 +22,14 @@ from acsa.ledger_schemas import VerifyOut
 from acsa.services import ledger, orders, settlement
 from acsa.services.demo import load_demo
 from tests.e2e.cli import run
-from tests.integration.test_settlement import ORDER_VALUE, RECEIVED_AT, received_order
+from tests.integration.test_settlement import (
+    ORDER_VALUE,
+    RECEIVED_AT,
+    SERVICES,
+    SERVICES_VALUE,
+    received_order,
+)
+from tests.ledger_data import import_usd_jpy_rates
 from tests.orders_data import order_doc
 
 #: What lines 1 (fuel) and 2 (food) of the test order are worth as received.
@@ -175,8 +182,8 @@ def received_in_two_parts(uow: UnitOfWork) -> int:
 @pytest.fixture
 def book(uow: UnitOfWork) -> dict[str, int]:
     """A clean book with every kind of record: invoices paid in part and in full, a closed
-    order, a replacement in kind, equal value exchanges, a sweep conversion with its invoice
-    paid in part, and an order only drafted."""
+    order, a replacement in kind, equal value exchanges (one on an order of services), a sweep
+    conversion with its invoice paid in part, and an order only drafted."""
     cash = received_order(uow)
     invoiced(uow, cash, paid=Decimal(1000000))
     closed = received_order(uow)
@@ -188,7 +195,7 @@ def book(uow: UnitOfWork) -> dict[str, int]:
     [conversion] = settlement.sweep(uow, "sweeper", DEADLINE + timedelta(days=1)).converted
     assert (conversion.order, conversion.amount) == (in_kind, ORDER_VALUE - FOOD_VALUE - 200000)
     settlement.record_payment(uow, conversion.invoice, "500000", date(2027, 4, 1), "fin")
-    exchange = received_order(uow, settlement="equal_value_exchange")
+    exchange = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     exchanged(uow, exchange, Decimal(300000))
     draft, _ = orders.place_order(uow, order_doc(), "Lt Sato")
     assert draft.id is not None
@@ -297,7 +304,7 @@ def test_a_payment_planted_within_its_invoice_is_found_unposted(
 
 
 def test_postings_whose_record_was_deleted_are_found(engine: Engine, uow: UnitOfWork) -> None:
-    order_id = received_order(uow, settlement="equal_value_exchange")
+    order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     exchanged(uow, order_id, Decimal(300000))
     with engine.begin() as conn:
         conn.execute(delete(t.settlements).where(t.settlements.c.order_id == order_id))
@@ -336,16 +343,16 @@ def test_a_replacement_planted_beyond_a_lines_receipt_is_over_settled_and_unpost
 def test_an_exchange_planted_beyond_what_was_received_is_over_settled(
     engine: Engine, uow: UnitOfWork
 ) -> None:
-    order_id = received_order(uow, settlement="equal_value_exchange")
+    order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     exchanged(uow, order_id, Decimal(300000))
-    plant_settlement(engine, order_id, "exchange", ORDER_VALUE)
+    plant_settlement(engine, order_id, "exchange", SERVICES_VALUE)
 
     result = verify(uow)
 
     assert codes(result) == {order_id: {"OVER_SETTLED", "RECORDS_UNPOSTED", "OWED_BELOW_ZERO"}}
     assert (
-        f"settled in kind {ORDER_VALUE + 300000} JPY and converted 0 JPY, more than the "
-        f"{ORDER_VALUE} JPY received" in message(result, order_id, "OVER_SETTLED")
+        f"settled in kind {SERVICES_VALUE + 300000} JPY and converted 0 JPY, more than the "
+        f"{SERVICES_VALUE} JPY received" in message(result, order_id, "OVER_SETTLED")
     )
 
 
@@ -394,6 +401,7 @@ def test_a_closed_order_is_checked_too(engine: Engine, uow: UnitOfWork) -> None:
 def test_with_a_nation_only_the_orders_it_is_party_to_are_checked(
     engine: Engine, uow: UnitOfWork, book: dict[str, int]
 ) -> None:
+    import_usd_jpy_rates(uow)  # the US side's ceilings are in USD
     us = received_order(
         uow,
         agreement="JPN-USA",
