@@ -66,33 +66,44 @@ def at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
+#: Services at 1,000 JPY a unit, for orders settled by equal value exchange: outside the US
+#: texts that settles services (by a service of equal value), not supplies such as fuel.
+SERVICE_LINES = {
+    "billeting": ("Transit accommodation", "night"),
+    "transportation": ("Bus transport", "day"),
+}
+
+
 def fuel_doc(
     litres: int | str,
     settlement_method: str = "cash",
     supplier: str = "JPN",
     requester: str = "AUS",
     day: date = date(2026, 1, 5),
+    category: str = "fuel",
     **changes: Any,
 ) -> dict[str, Any]:
-    """A complete JPN-AUS order form for ``litres`` of fuel at 1,000 JPY a litre."""
+    """A complete JPN-AUS order form for ``litres`` of fuel at 1,000 JPY a litre (or, with
+    ``category`` one of SERVICE_LINES, as many units of that service at 1,000 JPY)."""
     fields = {**COMPLETE_FORM, **changes}
+    if category == "fuel":
+        line = {
+            "category": "fuel",
+            "description": "JP-8 aviation turbine fuel",
+            "nsn": "9130-01-031-5816",
+            "unit": "L",
+        }
+    else:
+        description, unit = SERVICE_LINES[category]
+        line = {"category": category, "description": description, "unit": unit}
+    line |= {"quantity": str(litres), "unit_price": str(PRICE), "currency": "JPY"}
     return order_doc(
         supplier=supplier,
         requester=requester,
         settlement=settlement_method,
         order_date=day.isoformat(),
         needed_by=day.isoformat(),
-        lines=[
-            {
-                "category": "fuel",
-                "description": "JP-8 aviation turbine fuel",
-                "nsn": "9130-01-031-5816",
-                "quantity": str(litres),
-                "unit": "L",
-                "unit_price": str(PRICE),
-                "currency": "JPY",
-            }
-        ],
+        lines=[line],
         **fields,
     )
 
@@ -126,11 +137,13 @@ def received(
     settlement_method: str = "cash",
     supplier: str = "JPN",
     requester: str = "AUS",
+    category: str = "fuel",
     **changes: Any,
 ) -> int:
-    """An order of ``litres`` placed a few days before ``day`` and received in full on it."""
+    """An order of ``litres`` (of ``category``) placed a few days before ``day`` and received
+    in full on it."""
     doc = fuel_doc(
-        litres, settlement_method, supplier, requester, day - timedelta(days=3), **changes
+        litres, settlement_method, supplier, requester, day - timedelta(days=3), category, **changes
     )
     order_id = accepted(uow, doc, day - timedelta(days=3))
     receive(uow, order_id, day)

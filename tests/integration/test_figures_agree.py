@@ -253,6 +253,8 @@ PRICES = {
     "AUD": st.integers(1, 50000).map(lambda cents: str(D(cents) / 100)),
 }
 GOODS = st.sampled_from(["fuel", "food", "water", "spare_parts"])
+#: The 2017 text settles services, not supplies, by equal value exchange.
+SERVICES = st.sampled_from(["billeting", "transportation", "storage", "repair_maintenance"])
 STEPS = st.sampled_from(["invoice", "pay", "replace", "exchange"])
 FORM = {
     "requester_unit": "No. 1 Squadron",
@@ -260,6 +262,13 @@ FORM = {
     "fund_citation": "FC-2025-001",
     "operation": "Exercise Southern Jackaroo",
 }
+
+
+def cash_reason(method: str) -> dict[str, str]:
+    """The reason the 2017 text asks of an order settling supplies in cash."""
+    if method != "cash":
+        return {}
+    return {"cash_reason": "the supplies are consumed in the exercise; return is difficult"}
 
 
 @dataclass(frozen=True)
@@ -288,10 +297,12 @@ def order_plans(draw: st.DrawFn) -> OrderPlan:
     currency = draw(st.sampled_from(["JPY", "AUD"]))
     supplier, requester = draw(st.sampled_from([("JPN", "AUS"), ("AUS", "JPN")]))
     day = YEAR.start + timedelta(days=draw(st.integers(0, 300)))
+    method = draw(st.sampled_from(["cash", "replacement_in_kind", "equal_value_exchange"]))
+    categories = SERVICES if method == "equal_value_exchange" else GOODS
     lines = [
         {
-            "category": draw(GOODS),
-            "description": "goods",
+            "category": draw(categories),
+            "description": "goods" if categories is GOODS else "services",
             "quantity": draw(QUANTITIES),
             "unit": "EA",
             "unit_price": draw(PRICES[currency]),
@@ -304,14 +315,13 @@ def order_plans(draw: st.DrawFn) -> OrderPlan:
         "supplier": supplier,
         "requester": requester,
         "activity": draw(st.sampled_from(["exercise", "humanitarian_relief"])),
-        "settlement": draw(
-            st.sampled_from(["cash", "replacement_in_kind", "equal_value_exchange"])
-        ),
+        "settlement": method,
         "order_date": day.isoformat(),
         "needed_by": day.isoformat(),
         "location": "Darwin",
         "lines": lines,
         **FORM,
+        **cash_reason(method),
     }
     steps = draw(
         st.lists(st.tuples(STEPS, st.integers(0, 60), st.integers(1, 4)), max_size=4).map(tuple)
@@ -496,8 +506,11 @@ def planned(
     short: int = 0,
     accept_half: bool = False,
 ) -> OrderPlan:
-    """One order of an example written out: two lines, received three days after its date."""
+    """One order of an example written out: two lines, received three days after its date
+    (services of the same values if settled by equal value exchange, which the 2017 text
+    allows for services only)."""
     price = "152" if currency == "JPY" else "3.45"
+    services = method == "equal_value_exchange"
     doc = {
         "agreement": "JPN-AUS",
         "supplier": supplier,
@@ -509,23 +522,24 @@ def planned(
         "location": "Darwin",
         "lines": [
             {
-                "category": "fuel",
-                "description": "JP-8",
+                "category": "transportation" if services else "fuel",
+                "description": "Bus transport" if services else "JP-8",
                 "quantity": "10",
-                "unit": "L",
+                "unit": "day" if services else "L",
                 "unit_price": price,
                 "currency": currency,
             },
             {
-                "category": "food",
-                "description": "rations",
+                "category": "billeting" if services else "food",
+                "description": "Transit accommodation" if services else "rations",
                 "quantity": "4",
-                "unit": "EA",
+                "unit": "night" if services else "EA",
                 "unit_price": "1850" if currency == "JPY" else "12.25",
                 "currency": currency,
             },
         ],
         **FORM,
+        **cash_reason(method),
     }
     return OrderPlan(doc, accept_half, deliveries, short, 3, steps)
 
