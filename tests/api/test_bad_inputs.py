@@ -27,10 +27,26 @@ STEPS = [
 ]
 
 
-def _order(api: Api, upto: int, settlement: str = "cash") -> int:
+#: Outside the US texts supplies are not settled by equal value exchange, services are: the
+#: order the exchange cases aim at is billeting in Darwin.
+SERVICES = [
+    {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    }
+]
+
+
+def _order(api: Api, upto: int, settlement: str = "cash", **changes: Any) -> int:
     """A fresh JPN-AUS order taken through the first ``upto`` steps: its id."""
     placed = api.client.post(
-        "/orders", json=order_doc(settlement=settlement), headers=api.as_("AUS-requester")
+        "/orders",
+        json=order_doc(settlement=settlement, **changes),
+        headers=api.as_("AUS-requester"),
     )
     assert placed.status_code == 201, placed.text
     oid = int(placed.json()["id"])
@@ -74,7 +90,7 @@ def _sender(api: Api) -> Callable[[Bad], httpx.Response]:
     invoice = api.client.post(f"/orders/{paid}/invoices", headers=api.as_("JPN-finance"))
     assert invoice.status_code == 201, invoice.text
     in_kind = _order(api, 4, "replacement_in_kind")
-    exchanged = _order(api, 4, "equal_value_exchange")
+    exchanged = _order(api, 4, "equal_value_exchange", lines=SERVICES)
     targets: dict[str, tuple[str, str]] = {
         "place": ("/orders", "AUS-requester"),
         "check": ("/orders/check", "AUS-requester"),
