@@ -44,6 +44,8 @@ PRICES = {
     "AUD": st.integers(1, 50000).map(lambda cents: str(Decimal(cents) / 100)),
 }
 GOODS = st.sampled_from(["fuel", "food", "water", "spare_parts"])
+#: Outside the US texts an equal value exchange settles services, not supplies.
+SERVICES = st.sampled_from(["billeting", "transportation", "storage", "repair_maintenance"])
 
 
 def wipe(engine: Engine) -> None:
@@ -56,10 +58,12 @@ def wipe(engine: Engine) -> None:
 def order_documents(draw: st.DrawFn, day: date) -> dict[str, Any]:
     currency = draw(st.sampled_from(["JPY", "AUD"]))
     supplier, requester = draw(st.sampled_from([("JPN", "AUS"), ("AUS", "JPN")]))
+    method = draw(st.sampled_from(["cash", "replacement_in_kind", "equal_value_exchange"]))
+    categories = SERVICES if method == "equal_value_exchange" else GOODS
     lines = [
         {
-            "category": draw(GOODS),
-            "description": "goods",
+            "category": draw(categories),
+            "description": "goods" if categories is GOODS else "services",
             "quantity": draw(QUANTITIES),
             "unit": "EA",
             "unit_price": draw(PRICES[currency]),
@@ -72,14 +76,14 @@ def order_documents(draw: st.DrawFn, day: date) -> dict[str, Any]:
         "supplier": supplier,
         "requester": requester,
         "activity": "exercise",
-        "settlement": draw(
-            st.sampled_from(["cash", "replacement_in_kind", "equal_value_exchange"])
-        ),
+        "settlement": method,
         "order_date": day.isoformat(),
         "needed_by": day.isoformat(),
         "location": "Darwin",
         "lines": lines,
         **COMPLETE_FORM,
+        # The 2017 text settles supplies in currency only where their return is difficult.
+        **({"cash_reason": "the goods are consumed in the exercise"} if method == "cash" else {}),
     }
 
 
