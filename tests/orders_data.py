@@ -49,6 +49,29 @@ FUEL_FOR_AUSTRALIA: dict[str, Any] = {
 }
 
 
+#: Services for Darwin worth exactly what FUEL_FOR_AUSTRALIA's lines are (2,644,020 JPY):
+#: outside the US texts an equal value exchange settles services (by a service of equal
+#: value), not supplies, so the tests that race or hold an exchange order these.
+SERVICES_FOR_DARWIN: list[dict[str, Any]] = [
+    {
+        "category": "billeting",
+        "description": "Transit accommodation, Darwin",
+        "quantity": "400",
+        "unit": "night",
+        "unit_price": "4500",
+        "currency": "JPY",
+    },
+    {
+        "category": "transportation",
+        "description": "Bus transport, RAAF Base Darwin",
+        "quantity": "12",
+        "unit": "day",
+        "unit_price": "70335",
+        "currency": "JPY",
+    },
+]
+
+
 def order_doc(**changes: Any) -> dict[str, Any]:
     """A valid JPN-AUS order document, with ``changes`` applied at the top level."""
     doc = deepcopy(FUEL_FOR_AUSTRALIA)

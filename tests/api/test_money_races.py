@@ -50,7 +50,7 @@ from tests.api.invariants import half_written
 from tests.api.server import Person, Server
 from tests.api.team import add_team
 from tests.conftest import _wipe_and_reload
-from tests.orders_data import order_doc
+from tests.orders_data import SERVICES_FOR_DARWIN, order_doc
 
 CLIENTS = 8
 WORKERS = 2
@@ -75,26 +75,6 @@ HALF_LINES = [
     {"line": 1, "category": "fuel", "quantity": "6000", "nsn": "9130-01-031-5816"},
     {"line": 2, "category": "food", "quantity": "200"},
     {"line": 3, "category": "water", "quantity": "1000.25"},
-]
-#: Outside the US texts supplies are not settled by equal value exchange, services are: the
-#: exchange race orders billeting and bus transport for Darwin worth WHOLE (1,800,000 + 844,020).
-SERVICES_WORTH_WHOLE = [
-    {
-        "category": "billeting",
-        "description": "Transit accommodation, Darwin",
-        "quantity": "400",
-        "unit": "night",
-        "unit_price": "4500",
-        "currency": "JPY",
-    },
-    {
-        "category": "transportation",
-        "description": "Bus transport, RAAF Base Darwin",
-        "quantity": "12",
-        "unit": "day",
-        "unit_price": "70335",
-        "currency": "JPY",
-    },
 ]
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -501,7 +481,7 @@ def test_eight_replacements_of_half_the_goods_record_two(running: Running) -> No
 
 
 def test_eight_exchanges_of_the_whole_value_record_one(running: Running) -> None:
-    oid = received(running, "equal_value_exchange", lines=SERVICES_WORTH_WHOLE)
+    oid = received(running, "equal_value_exchange", lines=SERVICES_FOR_DARWIN)
     owed_before = Decimal(account(running, oid)["awaiting_replacement"])
     assert owed_before == WHOLE
     body = exchange_body(owed_before)

@@ -34,7 +34,7 @@ from acsa.domain.errors import AcsaError
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
 from acsa.services import orders, settlement
-from tests.orders_data import order_doc
+from tests.orders_data import SERVICES_FOR_DARWIN, order_doc
 
 #: What tests/orders_data.order_doc is worth (JPY).
 WHOLE = Decimal(12000 * 152 + 400 * 1850) + Decimal("2000.5") * 40
@@ -50,33 +50,13 @@ GIVEN = {
 }
 
 
-#: Services worth WHOLE as well: outside the US texts an equal value exchange settles services
-#: (by a service of equal value), not supplies, so the exchange tests order these.
-SERVICES = [
-    {
-        "category": "billeting",
-        "description": "Transit accommodation, Darwin",
-        "quantity": "400",
-        "unit": "night",
-        "unit_price": "4500",
-        "currency": "JPY",
-    },
-    {
-        "category": "transportation",
-        "description": "Bus transport, RAAF Base Darwin",
-        "quantity": "12",
-        "unit": "day",
-        "unit_price": "70335",
-        "currency": "JPY",
-    },
-]
 assert Decimal(400 * 4500 + 12 * 70335) == WHOLE
 
 
 def received_order(engine: Engine, settlement_method: str = "cash") -> int:
     doc = order_doc(settlement=settlement_method)
     if settlement_method == "equal_value_exchange":
-        doc["lines"] = SERVICES
+        doc["lines"] = SERVICES_FOR_DARWIN
     order, _ = orders.place_order(UnitOfWork(engine), doc, "Lt Sato")
     assert order.id is not None
     for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
