@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.cli import Result, run
+from tests.e2e.cli import Result
+from tests.e2e.cli import forked_run as run
 from tests.e2e.test_remote_cli import Served, _serve
 
 TERM = {"years": 10, "renewal_years": 10, "renewal_notice_months": 6}
