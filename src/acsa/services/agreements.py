@@ -111,6 +111,16 @@ def add_agreement(
     return agreement
 
 
+def _changeable(uow: UnitOfWork, agreement_id: str) -> Agreement:
+    """The agreement ``agreement_id`` inside an open unit of work, if its principal may change
+    it; one it may not see is not found, before anything of it is checked."""
+    current = uow.agreements.get(agreement_id)
+    if current is None:
+        raise NotFoundError([not_found(agreement_id)])
+    require_registry_change(uow.principal, current.parties, not_found(agreement_id))
+    return current
+
+
 def amend_agreement(
     uow: UnitOfWork,
     agreement_id: str,
@@ -123,10 +133,7 @@ def amend_agreement(
     anything of it is checked, so no refusal tells of it."""
     doc = parse_model(AgreementVersionDoc, data)
     with uow:
-        current = uow.agreements.get(agreement_id)
-        if current is None:
-            raise NotFoundError([not_found(agreement_id)])
-        require_registry_change(uow.principal, current.parties, not_found(agreement_id))
+        current = _changeable(uow, agreement_id)
         number = current.latest.version + 1
         if doc.version is not None and doc.version != number:
             raise AcsaError.single(
@@ -192,10 +199,7 @@ def _record(
     actor: str,
 ) -> Agreement:
     with uow:
-        current = uow.agreements.get(agreement_id)
-        if current is None:
-            raise NotFoundError([not_found(agreement_id)])
-        require_registry_change(uow.principal, current.parties, not_found(agreement_id))
+        current = _changeable(uow, agreement_id)
         found = check(current, record)
         if found:
             raise AcsaError(found)

@@ -174,7 +174,7 @@ def record_in_force_day(
 ) -> Response:
     """Record the day a version entered into force, once learnt: it must lie in the month or
     year the registry gives (422 INVALID_DATE naming that window); a version known to the day
-    is not changed (422 IN_FORCE_DAY_KNOWN). The version is not edited: the day is a record of
+    is not changed (409 IN_FORCE_DAY_KNOWN). The version is not edited: the day is a record of
     its own, which closes the version's uncertain window. An admin of one of its parties, or a
     registry keeper; one your nation is not party to answers 404."""
     ctx.need(Permission.MANAGE_REGISTRY)
@@ -202,7 +202,7 @@ def record_termination(
     dated then are refused (AGREEMENT_NOT_IN_FORCE naming the notice). ``effective`` is at
     least the text's notice (one year) after ``notice_date``, or the end of the term running
     then if notice came by its renewal-notice deadline (422 TERMINATION_NOTICE_TOO_SHORT); a
-    second notice is refused (422 AGREEMENT_TERMINATED). An admin of one of its parties, or a
+    second notice is refused (409 AGREEMENT_TERMINATED). An admin of one of its parties, or a
     registry keeper; one your nation is not party to answers 404."""
     ctx.need(Permission.MANAGE_REGISTRY)
     data = doc.model_dump(mode="json")
