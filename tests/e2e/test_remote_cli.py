@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from acsa.client import Client
+from acsa.cli.client import Client
 from acsa.domain.access import ForbiddenError, UnauthenticatedError
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from tests.api.server import Person, Server, add_people, free_port
@@ -501,7 +501,7 @@ def test_registry_people_and_tokens_change_through_the_server(served_sqlite):
 
 
 def _client(handler: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.setattr("acsa.client.time.sleep", lambda _s: None)
+    monkeypatch.setattr("acsa.cli.client.time.sleep", lambda _s: None)
     return Client("http://acsa.test/", "t0ken", transport=httpx.MockTransport(handler))
 
 

@@ -18,7 +18,7 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.access import ForbiddenError, Principal, Role
 from acsa.domain.errors import AcsaError, NotFoundError
-from acsa.schemas import agreement_out
+from acsa.schemas.orders import agreement_out
 from acsa.services import agreements as service
 from acsa.services.audit import verify_audit
 from acsa.services.orders import check_document

@@ -19,7 +19,7 @@ import pytest
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
-from acsa.report_schemas import AnnualReport, Figure
+from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import ledger, orders, settlement
 from acsa.services.annual_report import annual_report
 from acsa.services.order_forms import order_form

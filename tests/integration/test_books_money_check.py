@@ -18,7 +18,7 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.cli import app
 from acsa.domain.errors import AcsaError
-from acsa.ledger_schemas import VerifyOut
+from acsa.schemas.ledger import VerifyOut
 from acsa.services import ledger, orders, settlement
 from acsa.services.demo import load_demo
 from tests.e2e.cli import run

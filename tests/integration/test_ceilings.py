@@ -13,7 +13,7 @@ from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.domain.ceilings import Acquired, CeilingContext
 from acsa.domain.ceilings import ceiling_violations as check_ceilings
 from acsa.domain.money import Money
-from acsa.schemas import AgreementDoc, agreement_from_doc, parse_model
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
 from acsa.services import agreements, orders, rates
 from acsa.services.ceilings import ceiling_violations
 from acsa.services.orders import load_order

@@ -15,7 +15,7 @@ import pytest
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import Action, OrderStatus
-from acsa.schemas import parse_model
+from acsa.schemas.orders import parse_model
 from acsa.services import orders
 from acsa.services.demo import (
     DemoDriftError,

@@ -36,8 +36,8 @@ from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.domain.access import Principal, Role
 from acsa.domain.fiscal import FiscalYear, fiscal_year, fiscal_year_of
 from acsa.domain.money import Money, quantum
-from acsa.ledger_schemas import PositionOut, StatementOut
-from acsa.report_schemas import AnnualReport, Figure
+from acsa.schemas.ledger import PositionOut, StatementOut
+from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import agreements, ledger, orders, settlement
 from acsa.services.annual_report import EXCLUDED, OPEN, SETTLED, annual_report
 from acsa.services.demo import load_demo

@@ -15,7 +15,7 @@ from acsa.adapters.db.migrate import upgrade
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.order import Order, OrderLine
 from acsa.domain.rules import check_order
-from acsa.schemas import AgreementDoc, agreement_from_doc, parse_model
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
 from acsa.services import agreements
 from acsa.services.audit import audit_log, verify_audit
 from acsa.services.setup import init_database

@@ -6,7 +6,7 @@ from typing import Any
 
 from acsa.domain.order import Order
 from acsa.domain.rules import check_order
-from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.schemas.orders import OrderIn, order_from_doc, parse_model
 from tests.orders_data import order_doc
 from tests.unit.registry import registry
 

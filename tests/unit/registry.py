@@ -6,7 +6,7 @@ from functools import cache
 
 from acsa.adapters.registry_file import shipped_registry
 from acsa.domain.agreement import Agreement
-from acsa.schemas import AgreementDoc, agreement_from_doc
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc
 
 
 @cache

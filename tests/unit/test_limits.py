@@ -18,7 +18,7 @@ from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import from_minor, to_minor
 from acsa.domain.rules import validate_lines
-from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.schemas.orders import OrderIn, order_from_doc, parse_model
 from tests.orders_data import order_doc, with_line
 
 AT = datetime(2026, 10, 1, 12, tzinfo=UTC)

@@ -27,7 +27,7 @@ from acsa.domain.order import Attestations, Order, OrderLine
 from acsa.domain.rules import check_order
 from acsa.domain.term import Term
 from acsa.domain.vocabulary import ACTIVITIES
-from acsa.schemas import AgreementDoc, agreement_from_doc
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc
 
 # --- the facts, from the sources --------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from acsa.domain.ceilings import applicable
 from acsa.domain.errors import Code
 from acsa.domain.order import Attestations, Order
 from acsa.domain.rules import check_order
-from acsa.schemas import AgreementDoc, agreement_from_doc, parse_model
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
 from tests.unit.helpers import order_from
 
 JAPAN_STYLE = {

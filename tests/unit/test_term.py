@@ -22,7 +22,7 @@ from acsa.domain.term import (
     governing_term,
     period_on,
 )
-from acsa.schemas import AgreementDoc, agreement_from_doc, parse_model
+from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
 from tests.unit.helpers import order_from
 
 TEN_YEARS = {

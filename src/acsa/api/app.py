@@ -32,7 +32,7 @@ from acsa.api.routers import (
     users,
 )
 from acsa.domain.errors import AcsaError, Code, Violation
-from acsa.schemas import violation_out
+from acsa.schemas.orders import violation_out
 
 ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 

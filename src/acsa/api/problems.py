@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acsa.domain.access import ForbiddenError, UnauthenticatedError
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.schemas import ViolationOut, pydantic_violation, violation_out
+from acsa.schemas.orders import ViolationOut, pydantic_violation, violation_out
 
 MEDIA_TYPE = "application/problem+json"
 

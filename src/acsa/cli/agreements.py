@@ -27,7 +27,7 @@ from acsa.cli.options import parse_day
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
 from acsa.domain.errors import AcsaError, Code
-from acsa.schemas import AgreementOut, agreement_out
+from acsa.schemas.orders import AgreementOut, agreement_out
 from acsa.services import agreements as service
 
 app = typer.Typer(no_args_is_help=True, help="The registry of agreements.")

@@ -33,7 +33,7 @@ from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
 from acsa.services.setup import require_current_schema
 
 if TYPE_CHECKING:
-    from acsa.client import Client
+    from acsa.cli.client import Client
 
 EXIT_REFUSED = 2
 ENV_SERVER = "ACSA_SERVER"
@@ -138,7 +138,7 @@ def remote(db: str | None = None, actor: str | None = None) -> Client | None:
             "through a server you act as the user of your token; --actor is for a local database",
         )
     if _server.client is None:
-        from acsa.client import Client  # httpx: loaded when a server is used
+        from acsa.cli.client import Client  # httpx: loaded when a server is used
 
         _server.client = Client(_server.url, _server.token)
     return _server.client

@@ -22,7 +22,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.domain.errors import AcsaError, Code
-from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
+from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
 from acsa.services import ledger as service
 
 app = typer.Typer(

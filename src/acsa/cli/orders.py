@@ -31,13 +31,13 @@ from acsa.config import actor as acting
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
-from acsa.schemas import ErrorsOut, OrderOut, order_out, violation_out
+from acsa.schemas.orders import ErrorsOut, OrderOut, order_out, violation_out
 from acsa.services import orders as service
 from acsa.services.settlement import close as close_order
 
 if TYPE_CHECKING:
     from acsa.adapters.db.unit_of_work import UnitOfWork
-    from acsa.client import Client
+    from acsa.cli.client import Client
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 

@@ -38,7 +38,7 @@ from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fx import Conversion, Rate
 from acsa.domain.money import Money, fits_minor_units, is_known_currency
 from acsa.domain.rate_rules import RateRule
-from acsa.rate_schemas import OfficialRateOut, RuleOut, official_rate_out, rule_out
+from acsa.schemas.rates import OfficialRateOut, RuleOut, official_rate_out, rule_out
 from acsa.services import rates as service
 
 app = typer.Typer(

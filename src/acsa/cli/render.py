@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from acsa.domain.vocabulary import USE_CONDITIONS
-from acsa.schemas import AgreementOut, OrderOut
+from acsa.schemas.orders import AgreementOut, OrderOut
 
 STATUS_STYLE = {
     "draft": "dim",

@@ -32,7 +32,7 @@ from acsa.cli.common import (
 )
 from acsa.domain.fiscal import fiscal_year
 from acsa.domain.limits import DATE_MAX, DATE_MIN
-from acsa.report_schemas import AnnualReport
+from acsa.schemas.reports import AnnualReport
 from acsa.services.annual_report import annual_report
 
 if TYPE_CHECKING:

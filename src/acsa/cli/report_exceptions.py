@@ -19,7 +19,7 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import parse_day
-from acsa.exceptions_schemas import ExceptionOut
+from acsa.schemas.findings import ExceptionOut
 from acsa.services.exceptions import exceptions as find_exceptions
 
 

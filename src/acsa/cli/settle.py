@@ -24,7 +24,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
 from acsa.config import actor as acting
-from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.services import settlement as service
 
 invoices_app = typer.Typer(no_args_is_help=True, help="Invoices for what is owed in cash.")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from acsa.account_schemas import SignInLockOut, TokenOut, UnlockOut, UserOut
+from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
 from acsa.cli.common import (
     ActorOption,
     DbOption,

@@ -24,7 +24,7 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.agreement_records import InForceDay, check_in_force_day, with_records
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.term import Termination, check_termination
-from acsa.schemas import (
+from acsa.schemas.orders import (
     AgreementDoc,
     AgreementVersionDoc,
     InForceDayIn,

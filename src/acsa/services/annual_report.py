@@ -39,7 +39,7 @@ from acsa.domain.errors import AcsaError, Code
 from acsa.domain.ledger import Account
 from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderLine, OrderStatus
-from acsa.report_schemas import AnnualReport, BalancePoint, Figure, MonthlyValue
+from acsa.schemas.reports import AnnualReport, BalancePoint, Figure, MonthlyValue
 from acsa.services.ledger import terms_reader
 
 Progress = Callable[[int, int], None]

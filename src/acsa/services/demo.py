@@ -28,7 +28,7 @@ from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.clock import utc_now
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
-from acsa.schemas import ExactDecimal, Strict, parse_model
+from acsa.schemas.orders import ExactDecimal, Strict, parse_model
 from acsa.services import orders, rates, settlement
 
 DEMO_RESOURCE = "demo.yaml"

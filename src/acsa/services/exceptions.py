@@ -18,7 +18,7 @@ from acsa.clock import today
 from acsa.domain.account import OrderAccount, Tranche
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import OrderStatus
-from acsa.exceptions_schemas import ExceptionOut
+from acsa.schemas.findings import ExceptionOut
 from acsa.services.ledger import late_in_kind, order_debts, overdue_invoices
 
 RECEIVED_NOT_INVOICED = "received_not_invoiced"

@@ -39,7 +39,7 @@ from acsa.domain.documents import (
     time_violation,
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.schemas import Party, parse_model
+from acsa.schemas.orders import Party, parse_model
 from acsa.services import orders, settlement
 
 log = logging.getLogger("acsa.exchange")

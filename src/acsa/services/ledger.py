@@ -37,7 +37,7 @@ from acsa.domain.ledger import (
 )
 from acsa.domain.money import Money, from_minor, is_known_currency, minor_units
 from acsa.domain.order import OrderStatus
-from acsa.ledger_schemas import (
+from acsa.schemas.ledger import (
     AgingOut,
     BalanceDifferenceOut,
     BreachOut,

@@ -16,9 +16,9 @@ from acsa.domain.errors import AcsaError
 from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.vocabulary import USE_CONDITIONS
-from acsa.ledger_schemas import InvoiceOut, SettlementOut
-from acsa.report_schemas import FormDocument, FormFact, FormLine, OrderForm, Signature
-from acsa.schemas import order_out
+from acsa.schemas.ledger import InvoiceOut, SettlementOut
+from acsa.schemas.reports import FormDocument, FormFact, FormLine, OrderForm, Signature
+from acsa.schemas.orders import order_out
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
 from acsa.services.rates import Converter

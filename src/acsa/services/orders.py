@@ -17,7 +17,7 @@ from acsa.domain.ledger import Stamp, receipt_entries
 from acsa.domain.order import Order, OrderStatus, check_quantities
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
-from acsa.schemas import OrderIn, order_from_doc, parse_model
+from acsa.schemas.orders import OrderIn, order_from_doc, parse_model
 from acsa.services.agreements import visible_agreement
 from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings

@@ -35,7 +35,7 @@ from acsa.domain.money import (
 )
 from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
 from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
-from acsa.ledger_schemas import (
+from acsa.schemas.ledger import (
     ConversionOut,
     ExchangeIn,
     InvoiceOut,
@@ -45,7 +45,7 @@ from acsa.ledger_schemas import (
     SettlementOut,
     SweepOut,
 )
-from acsa.schemas import parse_model
+from acsa.schemas.orders import parse_model
 from acsa.services.audit import order_state
 from acsa.services.ledger import order_debts, terms_reader
 from acsa.services.orders import load_order

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, Row
 
-from acsa.account_schemas import (
+from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIssuedOut,
     TokenOut,
@@ -40,7 +40,7 @@ from acsa.domain.sign_in import (
     token_lifetime,
     uncounted,
 )
-from acsa.schemas import parse_model
+from acsa.schemas.orders import parse_model
 from acsa.services.ledger import party_code
 
 LANGUAGES = ("en", "ja")

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from acsa import __version__
 from acsa.domain.access import ForbiddenError
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.schemas import ViolationOut, violation_out
+from acsa.schemas.orders import ViolationOut, violation_out
 from acsa.web.pages import Pages
 from acsa.web.routes import audit, auth, browse, exchange, finance, ledger, orders, registry
 from acsa.web.session import LoginRequired, Visitor, visitor

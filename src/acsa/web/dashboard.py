@@ -13,9 +13,9 @@ from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction
 from acsa.domain.fiscal import fiscal_year_of
 from acsa.domain.order import Action, OrderStatus
-from acsa.ledger_schemas import OverdueOut, PositionOut
-from acsa.report_schemas import MonthlyValue
-from acsa.schemas import OrderOut, order_out
+from acsa.schemas.ledger import OverdueOut, PositionOut
+from acsa.schemas.reports import MonthlyValue
+from acsa.schemas.orders import OrderOut, order_out
 from acsa.services.annual_report import annual_report
 from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.ledger import balances, overdue

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
-from acsa.schemas import ViolationOut
+from acsa.schemas.orders import ViolationOut
 from acsa.web.i18n import DEFAULT, LANGUAGES, language
 from acsa.web.render import make_environment
 from acsa.web.session import CSRF_FIELD, Visitor

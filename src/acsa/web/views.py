@@ -10,7 +10,7 @@ from acsa.clock import today
 from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
-from acsa.schemas import AgreementOut, agreement_out
+from acsa.schemas.orders import AgreementOut, agreement_out
 from acsa.services.agreements import get_agreement, list_agreements
 from acsa.web.session import Visitor
 

@@ -30,7 +30,7 @@ from acsa.domain.agreement_records import Record, with_records
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import from_minor, to_minor
 from acsa.domain.order import Action, Attestations, Event, Order, OrderLine, OrderStatus
-from acsa.schemas import (
+from acsa.schemas.orders import (
     AgreementVersionDoc,
     record_body,
     record_from_body,

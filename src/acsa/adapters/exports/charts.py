@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from acsa.report_schemas import AnnualReport
+from acsa.schemas.reports import AnnualReport
 
 #: Size of every chart: 10 x 5 inches at 120 dots per inch.
 SIZE = (10.0, 5.0)

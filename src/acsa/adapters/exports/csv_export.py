@@ -15,7 +15,7 @@ from pathlib import Path
 from acsa.adapters.exports.formats import figure_views
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.domain.money import quantum
-from acsa.report_schemas import AnnualReport
+from acsa.schemas.reports import AnnualReport
 
 HEADER = ("view", "key", "currency", "count", "value")
 

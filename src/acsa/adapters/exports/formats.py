@@ -11,7 +11,7 @@ import pycountry
 
 from acsa.domain.money import minor_units, quantum
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
-from acsa.report_schemas import AnnualReport, Figure
+from acsa.schemas.reports import AnnualReport, Figure
 
 #: Columns of a breakdown table, after its key column.
 FIGURE_COLUMNS = (

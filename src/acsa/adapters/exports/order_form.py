@@ -32,7 +32,7 @@ from acsa.adapters.exports.text import clean
 from acsa.domain.limits import NOTE_CHARS_MAX
 from acsa.domain.money import Money
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
-from acsa.report_schemas import FormLine, OrderForm, Signature
+from acsa.schemas.reports import FormLine, OrderForm, Signature
 
 TITLE = "ACSA order, receipt and invoice"
 NONE = "-"

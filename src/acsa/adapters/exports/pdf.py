@@ -44,7 +44,7 @@ from acsa.adapters.exports.formats import (
     nation_name,
 )
 from acsa.adapters.exports.text import clean
-from acsa.report_schemas import AnnualReport
+from acsa.schemas.reports import AnnualReport
 
 if TYPE_CHECKING:
     from acsa.adapters.exports.charts import Chart

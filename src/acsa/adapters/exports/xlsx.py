@@ -25,7 +25,7 @@ from acsa.adapters.exports.formats import (
     key_label,
 )
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
-from acsa.report_schemas import AnnualReport
+from acsa.schemas.reports import AnnualReport
 
 if TYPE_CHECKING:
     from acsa.adapters.exports.charts import Chart

@@ -20,8 +20,8 @@ from acsa.clock import today
 from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.errors import AcsaError, Code, Violation
-from acsa.limit_schemas import Day
-from acsa.schemas import (
+from acsa.schemas.limits import Day
+from acsa.schemas.orders import (
     AgreementDoc,
     AgreementOut,
     AgreementVersionDoc,

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.domain.limits import DATE_MAX, DATE_MIN
-from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
-from acsa.limit_schemas import Day
+from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
+from acsa.schemas.limits import Day
 from acsa.services import ledger as service
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])

@@ -17,8 +17,8 @@ from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import Order, OrderStatus
-from acsa.limit_schemas import Day, LineKey, QuantityOrZero, Text, duplicate_keys
-from acsa.schemas import ErrorsOut, OrderIn, OrderOut, Strict, order_out, violation_out
+from acsa.schemas.limits import Day, LineKey, QuantityOrZero, Text, duplicate_keys
+from acsa.schemas.orders import ErrorsOut, OrderIn, OrderOut, Strict, order_out, violation_out
 from acsa.services import orders as service
 from acsa.services.access import scope
 from acsa.services.orders import order_not_found

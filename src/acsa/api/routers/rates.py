@@ -14,7 +14,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
-from acsa.rate_schemas import (
+from acsa.schemas.rates import (
     OfficialRateIn,
     OfficialRateOut,
     RuleIn,

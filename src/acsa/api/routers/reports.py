@@ -18,9 +18,9 @@ from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.domain.fiscal import fiscal_year
-from acsa.exceptions_schemas import ExceptionOut
-from acsa.limit_schemas import Day
-from acsa.report_schemas import AnnualReport, OrderForm
+from acsa.schemas.findings import ExceptionOut
+from acsa.schemas.limits import Day
+from acsa.schemas.reports import AnnualReport, OrderForm
 from acsa.services.annual_report import annual_report
 from acsa.services.exceptions import exceptions as find_exceptions
 from acsa.services.order_forms import order_form

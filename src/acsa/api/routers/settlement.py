@@ -14,7 +14,7 @@ from acsa.api.context import CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import ACTION_RESPONSES, RawBody
 from acsa.domain.access import Permission
-from acsa.ledger_schemas import (
+from acsa.schemas.ledger import (
     ExchangeIn,
     InvoiceOut,
     OrderAccountOut,
@@ -22,8 +22,8 @@ from acsa.ledger_schemas import (
     SettlementOut,
     SweepOut,
 )
-from acsa.limit_schemas import Amount, Day, Text
-from acsa.schemas import Strict
+from acsa.schemas.limits import Amount, Day, Text
+from acsa.schemas.orders import Strict
 from acsa.services import settlement as service
 from acsa.services.access import scope
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from acsa.account_schemas import (
+from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIn,
     TokenIssuedOut,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import Field
 
-from acsa.account_schemas import UnlockOut, UserIn, UserOut
+from acsa.schemas.accounts import UnlockOut, UserIn, UserOut
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
@@ -17,7 +17,7 @@ from acsa.api.routers.orders import RawBody
 from acsa.domain.access import ForbiddenError, Permission, parse_roles, require_role_grant
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.sign_in import Kind
-from acsa.schemas import Strict
+from acsa.schemas.orders import Strict
 from acsa.services import users as service
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])

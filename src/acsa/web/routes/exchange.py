@@ -23,7 +23,7 @@ from acsa.clock import today, utc_now
 from acsa.domain.access import ForbiddenError, Permission, require_permission
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.reconcile import Report
-from acsa.schemas import ViolationOut, violation_out
+from acsa.schemas.orders import ViolationOut, violation_out
 from acsa.services import books, exchange
 from acsa.services.books import DifferenceOut, ReconciliationOut
 from acsa.services.exchange import ExchangeStatusOut, NodeOut, OutboxEntryOut, PartnerOut

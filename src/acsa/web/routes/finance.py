@@ -27,8 +27,8 @@ from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.vocabulary import CATEGORIES
-from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
-from acsa.schemas import OrderOut, ViolationOut, order_out, violation_out
+from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas.orders import OrderOut, ViolationOut, order_out, violation_out
 from acsa.services import settlement as service
 from acsa.services.orders import load_order
 from acsa.web.pages import Pages, PagesDep

@@ -26,9 +26,9 @@ from acsa.clock import today
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.fiscal import FiscalYear, fiscal_year, fiscal_year_of
-from acsa.exceptions_schemas import ExceptionOut
-from acsa.ledger_schemas import AgingOut, OverdueOut, PositionOut, StatementOut
-from acsa.report_schemas import AnnualReport, Figure
+from acsa.schemas.findings import ExceptionOut
+from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut
+from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import ledger as books
 from acsa.services.agreements import list_agreements
 from acsa.services.annual_report import annual_report

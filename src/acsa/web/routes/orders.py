@@ -29,7 +29,7 @@ from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.order import Action, Order, OrderStatus
 from acsa.domain.rules import CONFIRMABLE, check_order
-from acsa.schemas import OrderLineOut, OrderOut, order_out
+from acsa.schemas.orders import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
 from acsa.services.audit import AuditRecordOut, audit_log

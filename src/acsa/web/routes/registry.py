@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from acsa.clock import today
-from acsa.schemas import AgreementOut, agreement_out
+from acsa.schemas.orders import AgreementOut, agreement_out
 from acsa.web.pages import PagesDep
 from acsa.web.session import Visitor, visitor
 from acsa.web.tables import N_

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from acsa.domain import limits
 from acsa.domain.errors import Code
 from acsa.domain.rate_rules import RATE, SOURCE_CHARS_MAX, NationRule, RateRule
-from acsa.limit_schemas import Number
-from acsa.schemas import DecimalStr, Strict
+from acsa.schemas.limits import Number
+from acsa.schemas.orders import DecimalStr, Strict
 from acsa.services.rates import OfficialRateRecord
 
 #: An official rate as given: a plain decimal within RATE (the domain checks it again).

@@ -22,7 +22,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acsa import __version__
-from acsa.account_schemas import (
+from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIssuedOut,
     TokenOut,
@@ -35,8 +35,8 @@ from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.rate_rules import parse_rule
-from acsa.exceptions_schemas import ExceptionOut
-from acsa.ledger_schemas import (
+from acsa.schemas.findings import ExceptionOut
+from acsa.schemas.ledger import (
     AgingOut,
     ExchangeIn,
     InvoiceOut,
@@ -49,9 +49,9 @@ from acsa.ledger_schemas import (
     SweepOut,
     VerifyOut,
 )
-from acsa.rate_schemas import OfficialRateOut, RuleOut
-from acsa.report_schemas import AnnualReport
-from acsa.schemas import (
+from acsa.schemas.rates import OfficialRateOut, RuleOut
+from acsa.schemas.reports import AnnualReport
+from acsa.schemas.orders import (
     AgreementDoc,
     AgreementOut,
     AgreementVersionDoc,

@@ -26,7 +26,7 @@ from acsa.domain.limits import ORDER_LINES_MAX
 from acsa.domain.money import is_known_currency
 from acsa.domain.order import Attestations, Event, Order, OrderLine
 from acsa.domain.term import Term, Termination, current_term, governing_term
-from acsa.limit_schemas import BoundedAmount, Day, Price, Quantity, Text
+from acsa.schemas.limits import BoundedAmount, Day, Price, Quantity, Text
 
 
 def _no_float(value: Any) -> Any:

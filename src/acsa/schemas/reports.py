@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from acsa.ledger_schemas import InvoiceOut, OrderAccountOut, SettlementOut
-from acsa.schemas import DecimalStr, OrderOut
+from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas.orders import DecimalStr, OrderOut
 
 # --- the annual report ------------------------------------------------------------------------
 

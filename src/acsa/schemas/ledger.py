@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from acsa.domain.limits import ORDER_LINES_MAX, SETTLEMENT_LINES_MAX
-from acsa.limit_schemas import Amount, Day, Quantity, Text
-from acsa.schemas import DecimalStr, Strict
+from acsa.schemas.limits import Amount, Day, Quantity, Text
+from acsa.schemas.orders import DecimalStr, Strict
 
 
 class ReturnedLineIn(Strict):

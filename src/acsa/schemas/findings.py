@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from acsa.schemas import DecimalStr
+from acsa.schemas.orders import DecimalStr
 
 
 class ExceptionOut(BaseModel):

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from acsa.domain.access import Role
-from acsa.limit_schemas import Text
-from acsa.schemas import Strict
+from acsa.schemas.limits import Text
+from acsa.schemas.orders import Strict
 
 
 class UserIn(Strict):
