@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.registry_file import shipped_registry
 from acsa.clock import utc_now
 from acsa.domain.access import (
@@ -37,6 +36,7 @@ from acsa.schemas.orders import (
     version_from_doc,
     version_to_doc,
 )
+from acsa.services.ports import UnitOfWork
 
 
 def list_agreements(

@@ -32,7 +32,6 @@ from decimal import Decimal
 
 import pycountry
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
 from acsa.domain.errors import AcsaError, Code
@@ -41,6 +40,7 @@ from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.schemas.reports import AnnualReport, BalancePoint, Figure, MonthlyValue
 from acsa.services.ledger import terms_reader
+from acsa.services.ports import UnitOfWork
 
 Progress = Callable[[int, int], None]
 

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Row
 
 from acsa.adapters.db.ledger_queries import LedgerQueries
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
 from acsa.domain.account import OrderAccount, Tranche
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import OrderStatus
 from acsa.schemas.findings import ExceptionOut
 from acsa.services.ledger import late_in_kind, order_debts, overdue_invoices
+from acsa.services.ports import SqlUnitOfWork
 
 RECEIVED_NOT_INVOICED = "received_not_invoiced"
 INVOICE_OVERDUE = "invoice_overdue"
@@ -47,7 +47,7 @@ OPTIONAL_FOR_ACTIVITY = {"operation": "routine"}
 
 
 def exceptions(
-    uow: UnitOfWork, as_of: date | None = None, nation: str | None = None
+    uow: SqlUnitOfWork, as_of: date | None = None, nation: str | None = None
 ) -> list[ExceptionOut]:
     """Every exception on ``as_of`` (default today; records dated later are ignored when a
     day is given), grouped by kind, oldest first within a kind; with ``nation``, only those of

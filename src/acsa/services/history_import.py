@@ -36,7 +36,6 @@ from pydantic import BaseModel
 
 from acsa.adapters.db.account_records import invoice_values, payment_values, settlement_values
 from acsa.adapters.db.history_writer import HistoryWriter
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.history_csv import (
     BY_NAME,
     BadOrder,
@@ -70,6 +69,7 @@ from acsa.domain.order import NO_ATTESTATIONS, Attestations, Order, OrderLine, O
 from acsa.domain.rules import check_order, validate_lines
 from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
 from acsa.domain.vocabulary import Settlement
+from acsa.services.ports import SqlUnitOfWork
 
 #: Problems reported at most in one refusal; reading stops there.
 MAX_PROBLEMS = 20
@@ -133,7 +133,7 @@ class HistoryImportOut(BaseModel):
 
 
 def import_history(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     path: Path,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
@@ -445,7 +445,7 @@ def _check_dates(record: OrderRecord, today: date) -> None:
 class _Importer:
     """Rebuilds orders one by one and hands their rows to the writer."""
 
-    def __init__(self, uow: UnitOfWork, actor: str, today: date) -> None:
+    def __init__(self, uow: SqlUnitOfWork, actor: str, today: date) -> None:
         self.uow = uow
         self.actor = actor
         self.today = today

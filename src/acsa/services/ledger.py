@@ -20,7 +20,6 @@ import pycountry
 from sqlalchemy import Select
 
 from acsa.adapters.db.ledger_queries import STATES_WITH_RECEIPTS, LedgerQueries
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import today
 from acsa.domain.account import AccountHead, OrderAccount, Terms
 from acsa.domain.agreement import Agreement
@@ -47,6 +46,7 @@ from acsa.schemas.ledger import (
     UnbalancedBookOut,
     VerifyOut,
 )
+from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
 OWED_TO_US = "owed_to_us"
 OWED_BY_US = "owed_by_us"
@@ -169,7 +169,7 @@ def _position_out(p: Position, as_of: date | None) -> PositionOut:
 
 
 def statement(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     nation: str,
     partner: str,
     start: date,
@@ -324,8 +324,7 @@ def order_debts(
     states = list(STATES_WITH_RECEIPTS)
     if as_of is not None:
         states.append(OrderStatus.CLOSED.value)
-    scope = LedgerQueries.order_scope(nation, partner, states)
-    return uow.order_accounts.load_many(scope, terms_reader(uow), as_of)
+    return uow.order_accounts.load_of(nation, partner, states, terms_reader(uow), as_of)
 
 
 def terms_reader(uow: UnitOfWork) -> Callable[[AccountHead], Terms]:
@@ -489,7 +488,7 @@ SETTLING_KINDS: dict[EntryKind, str] = {
 Postings = dict[tuple[str, str], Decimal]
 
 
-def verify(uow: UnitOfWork, nation: str | None = None) -> VerifyOut:
+def verify(uow: SqlUnitOfWork, nation: str | None = None) -> VerifyOut:
     """Compare every running balance with a recompute from postings, check that every book
     sums to zero per currency, and check every order's stored records (in every state, closed
     included): against the money rules (:meth:`OrderAccount.breaches`: nothing invoiced beyond
@@ -538,7 +537,7 @@ def _keyed(
     return {(b, p, a, m.currency): m.amount for b, p, a, m in rows}
 
 
-def _record_breaches(uow: UnitOfWork, nation: str | None) -> tuple[int, list[BreachOut]]:
+def _record_breaches(uow: SqlUnitOfWork, nation: str | None) -> tuple[int, list[BreachOut]]:
     """How many orders were checked (those ``nation`` is party to; None: all), and where their
     records break a money rule or differ from their postings, by order. Call inside ``with
     uow``."""
@@ -551,9 +550,7 @@ def _record_breaches(uow: UnitOfWork, nation: str | None) -> tuple[int, list[Bre
         chunk = ids[start : start + VERIFY_CHUNK]
         part = LedgerQueries.within(scope, chunk[0], chunk[-1])
         posted = _posted(queries, part)
-        accounts = uow.order_accounts.load_many(
-            part, terms, with_receipts_only=False, with_lines=True
-        )
+        accounts = uow.order_accounts.load_ids(chunk, terms, with_lines=True)
         for account in accounts:
             n = account.head.order
             violations = [*account.breaches(), *unposted(account, posted.get(n, {}))]
@@ -634,7 +631,7 @@ def _nonzero(postings: Mapping[tuple[str, str], Decimal]) -> Postings:
     return {key: amount for key, amount in postings.items() if amount != 0}
 
 
-def recompute_matches(uow: UnitOfWork) -> bool:
+def recompute_matches(uow: SqlUnitOfWork) -> bool:
     """True when every running balance equals the recompute from postings, every book sums
     to zero per currency and every order's records keep the money rules and match their
     postings."""

@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError
@@ -17,10 +16,11 @@ from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
-from acsa.schemas.reports import FormDocument, FormFact, FormLine, OrderForm, Signature
 from acsa.schemas.orders import order_out
+from acsa.schemas.reports import FormDocument, FormFact, FormLine, OrderForm, Signature
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
+from acsa.services.ports import UnitOfWork
 from acsa.services.rates import Converter
 from acsa.services.settlement import list_invoices, order_account, settlements_of
 

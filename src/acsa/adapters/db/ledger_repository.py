@@ -12,8 +12,11 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
+from acsa.domain.account import Payment
 from acsa.domain.ledger import Account, Entry, EntryKind, Posting
 from acsa.domain.money import Money, from_minor, to_minor
+from acsa.services.ports import StoredInvoice, StoredSettlement
 
 
 def _upsert_balances(dialect: str) -> Any:
@@ -253,16 +256,10 @@ class InvoiceRepository:
         invoice_id: int | None = None,
         order_id: int | None = None,
         party: str | None = None,
-    ) -> list[Row[Any]]:
-        """Invoices with what has been paid on each (``paid_minor``)."""
+    ) -> list[StoredInvoice]:
+        """Invoices by id, each with its payments."""
         i, p = t.invoices, t.payments
-        paid = (
-            select(func.coalesce(func.sum(p.c.amount_minor), 0))
-            .where(p.c.invoice_id == i.c.id)
-            .scalar_subquery()
-            .label("paid_minor")
-        )
-        query = select(i, paid).order_by(i.c.id)
+        query = select(i).order_by(i.c.id)
         if number is not None:
             query = query.where(i.c.number == number)
         if invoice_id is not None:
@@ -271,27 +268,49 @@ class InvoiceRepository:
             query = query.where(i.c.order_id == order_id)
         if party is not None:
             query = query.where((i.c.issuer == party) | (i.c.debtor == party))
-        return list(self.conn.execute(query).all())
-
-    def payments(self, invoice_id: int) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.payments)
-                .where(t.payments.c.invoice_id == invoice_id)
-                .order_by(t.payments.c.id)
-            ).all()
-        )
+        rows = self.conn.execute(query).all()
+        if not rows:
+            return []
+        payments: dict[int, list[Payment]] = defaultdict(list)
+        numbers = {r.id: r.number for r in rows}
+        paid = select(p).where(p.c.invoice_id.in_(list(numbers))).order_by(p.c.id)
+        for row in self.conn.execute(paid):
+            payments[row.invoice_id].append(payment_from_row(row, numbers[row.invoice_id]))
+        return [
+            StoredInvoice(
+                invoice=invoice_from_row(r, payments[r.id]),
+                order_id=r.order_id,
+                issuer=r.issuer,
+                debtor=r.debtor,
+                currency=r.currency,
+            )
+            for r in rows
+        ]
 
 
 class SettlementRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def of_order(self, order_id: int) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.settlements)
-                .where(t.settlements.c.order_id == order_id)
-                .order_by(t.settlements.c.id)
-            ).all()
+    def of_order(self, order_id: int) -> list[StoredSettlement]:
+        rows = self.conn.execute(
+            select(t.settlements)
+            .where(t.settlements.c.order_id == order_id)
+            .order_by(t.settlements.c.id)
         )
+        return [
+            StoredSettlement(
+                id=r.id,
+                order_id=r.order_id,
+                kind=r.kind,
+                value=from_minor(r.value_minor, r.currency),
+                currency=r.currency,
+                effective=r.effective,
+                agreed_by=r.agreed_by,
+                note=r.note,
+                at=r.at,
+                actor=r.actor,
+                lines=tuple(r.lines or ()),
+            )
+            for r in rows
+        ]
