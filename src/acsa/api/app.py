@@ -22,6 +22,7 @@ from acsa.api.routers import (
     agreements,
     audit,
     books,
+    commands,
     exchange,
     ledger,
     orders,
@@ -169,6 +170,7 @@ def _unrouted(app: FastAPI) -> ASGIApp:
 ROUTERS = (
     system,
     orders,
+    commands,
     settlement,
     agreements,
     ledger,

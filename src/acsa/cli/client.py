@@ -22,6 +22,10 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acsa import __version__
+from acsa.commands import Command
+from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.rate_rules import parse_rule
 from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIssuedOut,
@@ -31,26 +35,18 @@ from acsa.schemas.accounts import (
     UserOut,
     WhoAmIOut,
 )
-from acsa.domain import limits
-from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
-from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.rate_rules import parse_rule
 from acsa.schemas.findings import ExceptionOut
 from acsa.schemas.ledger import (
     AgingOut,
-    ExchangeIn,
     InvoiceOut,
     OrderAccountOut,
     OverdueOut,
     PositionOut,
-    ReplacementIn,
     SettlementOut,
     StatementOut,
     SweepOut,
     VerifyOut,
 )
-from acsa.schemas.rates import OfficialRateOut, RuleOut
-from acsa.schemas.reports import AnnualReport
 from acsa.schemas.orders import (
     AgreementDoc,
     AgreementOut,
@@ -64,6 +60,9 @@ from acsa.schemas.orders import (
     ViolationOut,
     parse_model,
 )
+from acsa.schemas.rates import OfficialRateOut, RuleOut
+from acsa.schemas.reports import AnnualReport
+from acsa.schemas.results import ANSWERS
 from acsa.services.audit import AuditRecordOut, AuditVerifyOut
 from acsa.services.ledger import currency_code, party_code
 from acsa.services.orders import MAX_ORDER_ID, order_not_found
@@ -393,11 +392,6 @@ class Client:
 
     # --- orders -------------------------------------------------------------------------
 
-    def place_order(self, document: Any) -> OrderOut:
-        """``acsa orders new``: refused here as the service would refuse a malformed file."""
-        doc = parse_model(OrderIn, document)
-        return self.one(OrderOut, "POST", "/orders", body=doc.model_dump(mode="json"))
-
     def check_document(self, document: Any) -> list[Violation]:
         doc = parse_model(OrderIn, document)
         found = self.one(ErrorsOut, "POST", "/orders/check", body=doc.model_dump(mode="json"))
@@ -428,39 +422,19 @@ class Client:
             raise order_not_found(order_id)
         return self.one(OrderOut, "GET", f"/orders/{order_id}")
 
-    def _act(self, order_id: int, action: str, body: Any = None) -> OrderOut:
-        if not 0 < order_id <= MAX_ORDER_ID:
-            raise order_not_found(order_id)
-        return self.one(OrderOut, "POST", f"/orders/{order_id}/{action}", body=body)
-
-    def submit(self, order_id: int) -> OrderOut:
-        return self._act(order_id, "submit")
-
-    def accept(self, order_id: int, lines: Mapping[int, Decimal] | None = None) -> OrderOut:
-        return self._act(order_id, "accept", {"lines": lines})
-
-    def reject(self, order_id: int, reason: str = "") -> OrderOut:
-        return self._act(order_id, "reject", {"reason": reason})
-
-    def cancel(self, order_id: int, reason: str = "") -> OrderOut:
-        return self._act(order_id, "cancel", {"reason": reason})
-
-    def deliver(self, order_id: int, lines: Mapping[int, Decimal] | None = None) -> OrderOut:
-        return self._act(order_id, "deliver", {"lines": lines})
-
-    def receive(
-        self, order_id: int, lines: Mapping[int, Decimal] | None = None, note: str = ""
-    ) -> OrderOut:
-        return self._act(order_id, "receive", {"lines": lines, "note": note})
-
-    def close_order(self, order_id: int) -> OrderOut:
-        return self._act(order_id, "close")
+    def send(self, command: Command) -> Any:
+        """Ask the server to take ``command``: its route, body and answer are the command's
+        own (an order id or invoice reference out of range is not found, as locally)."""
+        ids = command.ids()
+        if "order_id" in ids:
+            _order_id(ids["order_id"])
+        if "invoice" in ids:
+            _invoice_ref(ids["invoice"])
+        assert command.spec.path is not None, f"{type(command).__name__} has no route"
+        path = command.spec.path.format(**{k: _segment(v) for k, v in ids.items()})
+        return self.one(ANSWERS[command.spec.result], "POST", path, body=command.wire())
 
     # --- invoices, payments, settlement in kind -------------------------------------------
-
-    def issue_invoice(self, order_id: int, issued: date | None = None) -> InvoiceOut:
-        path = f"/orders/{_order_id(order_id)}/invoices"
-        return self.one(InvoiceOut, "POST", path, body={"date": issued})
 
     def list_invoices(
         self, order_id: int | None = None, party: str | None = None
@@ -474,33 +448,6 @@ class Client:
 
     def get_invoice(self, reference: str) -> InvoiceOut:
         return self.one(InvoiceOut, "GET", f"/invoices/{_invoice_ref(reference)}")
-
-    def record_payment(
-        self,
-        invoice: str,
-        amount: str,
-        paid: date,
-        reference: str = "",
-        currency: str | None = None,
-    ) -> InvoiceOut:
-        path = f"/invoices/{_invoice_ref(invoice)}/payments"
-        body = {
-            "amount": _payment_amount(amount),
-            "date": paid,
-            "reference": reference,
-            "currency": currency,
-        }
-        return self.one(InvoiceOut, "POST", path, body=body)
-
-    def replace(self, order_id: int, document: Any) -> SettlementOut:
-        doc = parse_model(ReplacementIn, document)
-        path = f"/orders/{_order_id(order_id)}/replacements"
-        return self.one(SettlementOut, "POST", path, body=doc.model_dump(mode="json"))
-
-    def exchange(self, order_id: int, document: Any) -> SettlementOut:
-        doc = parse_model(ExchangeIn, document)
-        path = f"/orders/{_order_id(order_id)}/exchanges"
-        return self.one(SettlementOut, "POST", path, body=doc.model_dump(mode="json"))
 
     def sweep(self, as_of: date | None = None) -> SweepOut:
         return self.one(SweepOut, "POST", "/sweep", body={"as_of": as_of})
@@ -707,12 +654,6 @@ def _invoice_ref(reference: str) -> str:
             ]
         )
     return _segment(reference)
-
-
-def _payment_amount(amount: str) -> str:
-    """The amount as given when it is a plain decimal within the bound (the server checks it
-    again); refused here with the same words as the local command."""
-    return str(limits.check_number("amount", amount, limits.AMOUNT, Code.INVALID_AMOUNT))
 
 
 def document_of(order: OrderOut) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel
@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.config import actor as acting
 from acsa.config import database_url
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
@@ -34,6 +35,7 @@ from acsa.services.setup import require_current_schema
 
 if TYPE_CHECKING:
     from acsa.cli.client import Client
+    from acsa.commands import Command
 
 EXIT_REFUSED = 2
 ENV_SERVER = "ACSA_SERVER"
@@ -261,3 +263,20 @@ def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
     if errors:
         raise AcsaError(errors)
     return line_quantities("--line", pairs, QUANTITY_OR_ZERO)
+
+
+def take(command: Command, db: str | None = None, actor: str | None = None) -> Any:
+    """Carry out ``command`` through the server when one is set (as the token's user), else on
+    the local database ``db`` as ``actor``; answered as the API answers it: the order as it
+    now stands, an invoice or a settlement in kind."""
+    api = remote(db, actor)
+    if api is not None:
+        return api.send(command)
+    from acsa.services.handlers import handle
+    from acsa.services.orders import order_view
+
+    result = handle(uow_for(engine_for(db)), command, acting(actor))
+    if command.spec.result != "order":
+        return result
+    order = result[0] if isinstance(result, tuple) else result
+    return order_view(uow_for(engine_for(db, check_schema=False), read_only=True), order.id)

@@ -23,21 +23,36 @@ from acsa.cli.common import (
     print_json,
     refusals,
     remote,
+    take,
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_day
 from acsa.cli.render import order_panel, orders_table
-from acsa.config import actor as acting
+from acsa.commands import (
+    AcceptOrder,
+    CancelOrder,
+    CloseOrder,
+    Command,
+    DeliverOrder,
+    PlaceOrder,
+    ReceiveOrder,
+    RejectOrder,
+    SubmitOrder,
+)
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
-from acsa.domain.order import Order, OrderStatus
-from acsa.schemas.orders import ErrorsOut, OrderOut, order_out, violation_out
+from acsa.schemas.orders import (
+    ErrorsOut,
+    OrderIn,
+    OrderOut,
+    order_out,
+    parse_model,
+    violation_out,
+)
 from acsa.services import orders as service
-from acsa.services.settlement import close as close_order
 
 if TYPE_CHECKING:
-    from acsa.adapters.db.unit_of_work import UnitOfWork
-    from acsa.cli.client import Client
+    pass
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 
@@ -192,40 +207,11 @@ def _show(order: OrderOut, as_json: bool) -> None:
         out.print(order_panel(order))
 
 
-def _stored(db: str | None, order: Order) -> OrderOut:
-    """An order just changed as it is now stored, with its whole history."""
-    assert order.id is not None
-    stored = service.get_order(uow_for(engine_for(db, check_schema=False), True), order.id)
-    return order_out(stored)
-
-
-def _out(db: str | None, order: Order) -> OrderOut:
-    """The order's JSON form; drafts carry what the checks would refuse now."""
-    violations = []
-    if order.status is OrderStatus.DRAFT:
-        violations = service.violations_now(
-            uow_for(engine_for(db, check_schema=False), read_only=True), order
-        )
-    return order_out(order, violations)
-
-
-Step = Callable[["UnitOfWork", str], Order]
-
-
-def _act(
-    db: str | None,
-    actor: str | None,
-    as_json: bool,
-    through: Callable[[Client], OrderOut],
-    step: Step,
-) -> None:
-    """Act on an order through the server or with the service, then show it as stored."""
+def _act(db: str | None, actor: str | None, as_json: bool, command: Callable[[], Command]) -> None:
+    """Take the command made by ``command`` (refused with its coded errors as any other)
+    through the server or on the local database, then show the order as it now stands."""
     with refusals(as_json):
-        api = remote(db, actor)
-        if api is not None:
-            result = through(api)
-        else:
-            result = _stored(db, step(uow_for(engine_for(db)), acting(actor)))
+        result = take(command(), db, actor)
     _show(result, as_json)
 
 
@@ -247,13 +233,8 @@ def new(
     be given here instead of in the file."""
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
-        api = remote(db, actor)
-        document = attested.merged(read_document(file))
-        if api is not None:
-            result = api.place_order(document)
-        else:
-            order, warnings = service.place_order(uow_for(engine_for(db)), document, acting(actor))
-            result = order_out(order, warnings)
+        command = PlaceOrder.from_wire(attested.merged(read_document(file)))
+        result = take(command, db, actor)
     _show(result, as_json)
     if result.violations and not as_json:
         err.print(
@@ -304,7 +285,7 @@ def check(
             violations = _checked(
                 file,
                 order_id,
-                lambda doc: service.check_document(uow, attested.merged(doc)),
+                lambda doc: service.check_document(uow, parse_model(OrderIn, attested.merged(doc))),
                 lambda i: service.violations_now(uow, service.get_order(uow, i)),
             )
     if violations:
@@ -345,7 +326,11 @@ def list_(
             items = api.list_orders(status, agreement, limit, offset)
         else:
             found = service.list_orders(
-                uow_for(engine_for(db), read_only=True), status, agreement, limit, offset
+                uow_for(engine_for(db), read_only=True),
+                status=status,
+                agreement=agreement,
+                limit=limit,
+                offset=offset,
             )
             items = [order_out(o) for o in found]
     if as_json:
@@ -362,7 +347,7 @@ def show(order_id: IdArgument, db: DbOption = None, as_json: JsonOption = False)
         if api is not None:
             result = api.get_order(order_id)
         else:
-            result = _out(db, service.get_order(uow_for(engine_for(db), read_only=True), order_id))
+            result = service.order_view(uow_for(engine_for(db), read_only=True), order_id)
     _show(result, as_json)
 
 
@@ -374,13 +359,7 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a draft to the supplier; the agreement checks run first."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.submit(order_id),
-        lambda uow, who: service.submit(uow, order_id, who),
-    )
+    _act(db, actor, as_json, lambda: SubmitOrder(order_id=order_id))
 
 
 @app.command()
@@ -392,13 +371,7 @@ def accept(
     as_json: JsonOption = False,
 ) -> None:
     """Accept for the supplier (less on some lines with --line N=QTY); the checks run again."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.accept(order_id, parse_lines(line)),
-        lambda uow, who: service.accept(uow, order_id, who, parse_lines(line)),
-    )
+    _act(db, actor, as_json, lambda: AcceptOrder(order_id=order_id, quantities=parse_lines(line)))
 
 
 @app.command()
@@ -410,13 +383,7 @@ def reject(
     as_json: JsonOption = False,
 ) -> None:
     """Reject a submitted order for the supplier."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.reject(order_id, reason),
-        lambda uow, who: service.reject(uow, order_id, who, reason),
-    )
+    _act(db, actor, as_json, lambda: RejectOrder(order_id=order_id, reason=reason))
 
 
 @app.command()
@@ -428,13 +395,7 @@ def deliver(
     as_json: JsonOption = False,
 ) -> None:
     """Record a delivery: everything still to deliver, or --line N=QTY for a partial one."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.deliver(order_id, parse_lines(line)),
-        lambda uow, who: service.deliver(uow, order_id, who, parse_lines(line)),
-    )
+    _act(db, actor, as_json, lambda: DeliverOrder(order_id=order_id, quantities=parse_lines(line)))
 
 
 @app.command()
@@ -453,8 +414,7 @@ def receive(
         db,
         actor,
         as_json,
-        lambda api: api.receive(order_id, parse_lines(line), note),
-        lambda uow, who: service.receive(uow, order_id, who, parse_lines(line), note),
+        lambda: ReceiveOrder(order_id=order_id, quantities=parse_lines(line), note=note),
     )
 
 
@@ -467,13 +427,7 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel an order before anything is delivered."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.cancel(order_id, reason),
-        lambda uow, who: service.cancel(uow, order_id, who, reason),
-    )
+    _act(db, actor, as_json, lambda: CancelOrder(order_id=order_id, reason=reason))
 
 
 @app.command()
@@ -484,10 +438,4 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close a received order once nothing is owed on it, in cash or in kind."""
-    _act(
-        db,
-        actor,
-        as_json,
-        lambda api: api.close_order(order_id),
-        lambda uow, who: close_order(uow, order_id, who),
-    )
+    _act(db, actor, as_json, lambda: CloseOrder(order_id=order_id))

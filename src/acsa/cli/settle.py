@@ -20,9 +20,11 @@ from acsa.cli.common import (
     print_json,
     refusals,
     remote,
+    take,
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
+from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
 from acsa.config import actor as acting
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.services import settlement as service
@@ -89,13 +91,8 @@ def issue(
     """Invoice what the order owes in cash and is not invoiced yet (numbered, due after the
     agreement's payment term)."""
     with refusals(as_json):
-        api = remote(db, actor)
-        if api is not None:
-            invoice = api.issue_invoice(order_id, parse_day(on, "--date"))
-        else:
-            invoice = service.issue_invoice(
-                uow_for(engine_for(db)), order_id, acting(actor), parse_day(on, "--date")
-            )
+        command = IssueInvoice(order_id=order_id, issued=parse_day(on, "--date"))
+        invoice = take(command, db, actor)
     _show_invoice(invoice, as_json)
 
 
@@ -159,15 +156,9 @@ def record(
     """Record a payment against an invoice; a payment over what is unpaid is refused."""
     code = currency.upper() if currency else None
     with refusals(as_json):
-        api = remote(db, actor)
         paid = parse_day(on, "--date")
-        assert paid is not None
-        if api is not None:
-            result = api.record_payment(invoice, amount, paid, reference, code)
-        else:
-            result = service.record_payment(
-                uow_for(engine_for(db)), invoice, amount, paid, acting(actor), reference, code
-            )
+        body = {"amount": amount, "date": paid, "reference": reference, "currency": code}
+        result = take(RecordPayment.from_wire(body, invoice=invoice), db, actor)
     _show_invoice(result, as_json)
 
 
@@ -191,13 +182,8 @@ def replace(
 ) -> None:
     """Record goods returned in kind: same category, quantity and NSN as the lines received."""
     with refusals(as_json):
-        api = remote(db, actor)
-        if api is not None:
-            result = api.replace(order_id, read_document(file))
-        else:
-            result = service.replace(
-                uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
-            )
+        command = ReturnInKind.from_wire(read_document(file), order_id=order_id)
+        result = take(command, db, actor)
     _show_settlement(result, as_json)
 
 
@@ -211,13 +197,8 @@ def exchange(
 ) -> None:
     """Record other goods or services of equal value, valued in the order's currency."""
     with refusals(as_json):
-        api = remote(db, actor)
-        if api is not None:
-            result = api.exchange(order_id, read_document(file))
-        else:
-            result = service.exchange(
-                uow_for(engine_for(db)), order_id, read_document(file), acting(actor)
-            )
+        command = ExchangeEqualValue.from_wire(read_document(file), order_id=order_id)
+        result = take(command, db, actor)
     _show_settlement(result, as_json)
 
 

@@ -10,10 +10,8 @@ showing a different story. A settings marker, written last, makes loading happen
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 from itertools import pairwise
@@ -26,10 +24,12 @@ from sqlalchemy import Engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.clock import utc_now
+from acsa.commands import BY_NAME, Command, PlaceOrder, RecordPayment
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas.orders import ExactDecimal, Strict, parse_model
 from acsa.services import orders, rates, settlement
+from acsa.services.handlers import handle
 
 DEMO_RESOURCE = "demo.yaml"
 #: The settings key that says the demo is loaded; its value records when and which orders.
@@ -246,81 +246,31 @@ class DemoReport:
 # --- loading ------------------------------------------------------------------------------------
 
 
-def _quantities(step: DemoStep) -> Mapping[int, Decimal] | None:
-    return dict(step.lines) if step.lines else None
-
-
-def _submit(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.submit(uow, order_id, step.actor, now=step.at)
-
-
-def _accept(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.accept(uow, order_id, step.actor, _quantities(step), now=step.at)
-
-
-def _reject(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.reject(uow, order_id, step.actor, step.reason, now=step.at)
-
-
-def _deliver(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.deliver(uow, order_id, step.actor, _quantities(step), now=step.at)
-
-
-def _receive(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.receive(uow, order_id, step.actor, _quantities(step), step.note, now=step.at)
-
-
-def _cancel(uow: UnitOfWork, order_id: int, step: DemoStep) -> Order:
-    return orders.cancel(uow, order_id, step.actor, step.reason, now=step.at)
-
-
-def _invoice(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
-    settlement.issue_invoice(uow, order_id, step.actor, step.at.date(), now=step.at)
-
-
-def _pay(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
-    latest = settlement.list_invoices(uow, order_id=order_id)[-1]
-    settlement.record_payment(
-        uow, latest.number, step.amount, step.at.date(), step.actor, step.reference, now=step.at
-    )
-
-
-def _replace(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
-    settlement.replace(
-        uow, order_id, {**(step.settle or {}), "date": step.at.date()}, step.actor, now=step.at
-    )
-
-
-def _exchange(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
-    settlement.exchange(
-        uow, order_id, {**(step.settle or {}), "date": step.at.date()}, step.actor, now=step.at
-    )
-
-
-def _close(uow: UnitOfWork, order_id: int, step: DemoStep) -> None:
-    settlement.close(uow, order_id, step.actor, now=step.at)
-
-
-STEPS: Mapping[str, Callable[[UnitOfWork, int, DemoStep], object]] = {
-    "submit": _submit,
-    "accept": _accept,
-    "reject": _reject,
-    "deliver": _deliver,
-    "receive": _receive,
-    "cancel": _cancel,
-    "invoice": _invoice,
-    "pay": _pay,
-    "replace": _replace,
-    "exchange": _exchange,
-    "close": _close,
-}
+def _command(uow: UnitOfWork, order_id: int, step: DemoStep) -> Command:
+    """The command a step names (its ``action`` is the command's word), its body made of the
+    step's fields; a payment is against the order's latest invoice."""
+    kind = BY_NAME[step.action]
+    day = step.at.date()
+    if kind is RecordPayment:
+        latest = settlement.list_invoices(uow, order_id=order_id)[-1]
+        body = {"amount": step.amount, "date": day, "reference": step.reference}
+        return kind.from_wire(body, invoice=latest.number)
+    given = {
+        "lines": dict(step.lines) if step.lines else None,
+        "reason": step.reason,
+        "note": step.note,
+        "date": day,
+        **(step.settle or {}),
+    }
+    wire = kind.body_schema().get("properties", {})
+    return kind.from_wire({k: v for k, v in given.items() if k in wire}, order_id=order_id)
 
 
 def _run_step(uow: UnitOfWork, order_id: int, doc: DemoOrder, step: DemoStep) -> Refusal | None:
     """Run one step; an expected refusal is returned, anything unexpected raises."""
     where = f"demo order {doc.title!r}, {step.action} at {step.at.isoformat()}"
     try:
-        STEPS[step.action](uow, order_id, step)
+        handle(uow, _command(uow, order_id, step), step.actor, step.at)
     except AcsaError as exc:
         if step.expect_refused is None:
             raise DemoDriftError(f"{where} was refused: {exc}") from exc
@@ -337,7 +287,8 @@ def _run_step(uow: UnitOfWork, order_id: int, doc: DemoOrder, step: DemoStep) ->
 
 def _play(uow: UnitOfWork, doc: DemoOrder) -> DemoEntry:
     """Place one order and run its steps; it must end in the status the scenario names."""
-    placed, warnings = orders.place_order(uow, doc.order, doc.created.actor, now=doc.created.at)
+    command = PlaceOrder.from_wire(doc.order)
+    placed, warnings = handle(uow, command, doc.created.actor, doc.created.at)
     if warnings and not doc.expects_refusal:
         codes = ", ".join(v.code.value for v in warnings)
         raise DemoDriftError(f"demo order {doc.title!r} breaks its agreement: {codes}")

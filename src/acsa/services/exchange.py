@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
 from acsa.adapters.db import unit_of_work
 from acsa.adapters.db.exchange_repository import (
@@ -26,9 +24,12 @@ from acsa.adapters.db.exchange_repository import (
     NODE_PUBLIC_KEY,
     NodeRecord,
 )
+from acsa.adapters.db.locks import outbox_delivery
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey, fingerprint, parse_public, public_text, verify
+from acsa.adapters.transport import Answer, Probe, Send, http_probe
 from acsa.clock import utc_now
+from acsa.commands import BY_KIND, PlaceOrder
 from acsa.domain.access import ForbiddenError, Permission, Principal, require_permission
 from acsa.domain.documents import (
     Document,
@@ -40,7 +41,7 @@ from acsa.domain.documents import (
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas.orders import Party, parse_model
-from acsa.services import orders, settlement
+from acsa.services.handlers import handle
 
 log = logging.getLogger("acsa.exchange")
 
@@ -332,56 +333,12 @@ def _verify(uow: UnitOfWork, doc: Document) -> None:
         )
 
 
-def _quantities(lines: Any) -> dict[int, Decimal]:
-    return {int(n): Decimal(str(q)) for n, q in dict(lines or {}).items()}
-
-
 def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
-    """Do what the document records, through the service a local user would use."""
-    body, actor, at, kind = dict(doc.body), doc.actor, doc.at, doc.kind
-    if kind is Kind.ORDER:
-        orders.place_order(uow, body, actor, now=at, uid=doc.order)
-        return
-    assert order_id is not None
-    if kind is Kind.SUBMIT:
-        orders.submit(uow, order_id, actor, now=at)
-    elif kind is Kind.ACCEPT:
-        orders.accept(uow, order_id, actor, _quantities(body.get("lines")), now=at)
-    elif kind is Kind.REJECT:
-        orders.reject(uow, order_id, actor, str(body.get("reason", "")), now=at)
-    elif kind is Kind.CANCEL:
-        orders.cancel(uow, order_id, actor, str(body.get("reason", "")), now=at)
-    elif kind is Kind.DELIVER:
-        orders.deliver(uow, order_id, actor, _quantities(body.get("lines")), now=at)
-    elif kind is Kind.RECEIVE:
-        received = {n: v["received"] for n, v in dict(body.get("lines") or {}).items()}
-        note = str(body.get("note", ""))
-        orders.receive(uow, order_id, actor, _quantities(received), note, now=at)
-    elif kind is Kind.CLOSE:
-        settlement.close(uow, order_id, actor, now=at)
-    elif kind is Kind.INVOICE:
-        issued = date.fromisoformat(str(body.get("issued")))
-        number = str(body.get("number"))
-        settlement.issue_invoice(uow, order_id, actor, issued, now=at, number=number)
-    elif kind is Kind.PAYMENT:
-        settlement.record_payment(
-            uow,
-            str(body.get("invoice")),
-            body.get("amount"),
-            date.fromisoformat(str(body.get("paid"))),
-            actor,
-            str(body.get("reference", "")),
-            str(body.get("currency")),
-            now=at,
-        )
-    elif kind is Kind.REPLACEMENT:
-        settlement.replace(uow, order_id, body, actor, now=at)
-    elif kind is Kind.EXCHANGE:
-        settlement.exchange(uow, order_id, body, actor, now=at)
-    elif kind is Kind.CONVERSION:
-        as_of = date.fromisoformat(str(body.get("as_of")))
-        number = str(body.get("invoice"))
-        settlement.convert_one(uow, order_id, as_of, at, actor, number=number)
+    """Do what the document records: the command its kind asks for, through the handler a
+    local user's command meets."""
+    kind = BY_KIND[doc.kind]
+    ids: dict[str, Any] = {"uid": doc.order} if kind is PlaceOrder else {"order_id": order_id}
+    handle(uow, kind.from_document(doc.body, **ids), doc.actor, doc.at)
 
 
 def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -> ReceiptOut:
@@ -446,21 +403,6 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
 # --- delivering ours --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a partner's node answered: its HTTP status and its JSON (None: no answer)."""
-
-    status: int | None
-    body: dict[str, Any]
-    error: str = ""
-
-
-Send = Callable[[str, bytes], Answer]
-
-
-Probe = Callable[[str], bool]
-
-
 def _backoff(attempts: int) -> timedelta:
     ceiling = _setting(ENV_MAX_BACKOFF, DEFAULT_MAX_BACKOFF, 0, 24 * 3600)
     return timedelta(seconds=min(ceiling, FIRST_BACKOFF * 2 ** max(0, min(attempts, 64) - 1)))
@@ -487,18 +429,6 @@ def _outcome(answer: Answer, our_hash: str) -> tuple[str, str | None, str]:
         return "refused", code, detail or f"{status}: the partner refused the document"
     shown = status if status is not None else "no answer"
     return "retry", code, f"{shown}: {detail or answer.error}"
-
-
-def _lock_outbox(engine: Engine) -> Connection | None:
-    """On PostgreSQL, a connection holding the outbox's delivery lock (one deliverer among all
-    server processes), or None when another process holds it. SQLite has one server process."""
-    conn = engine.connect()
-    got = conn.execute(text("SELECT pg_try_advisory_lock(727401)")).scalar()
-    conn.rollback()
-    if not got:
-        conn.close()
-        return None
-    return conn
 
 
 def _attempt(
@@ -543,7 +473,7 @@ def _attempt(
                 code=code,
                 last_error=detail or None,
             )
-        uow.connection.commit()
+        uow.commit()
     if status not in ("delivered", "retry"):
         log.warning("outbox: document %s %s: %s", row.document_id, status, detail)
     return status, detail
@@ -574,10 +504,9 @@ def deliver_pending(
         pending = uow.outbox.partners_with_pending()
     if not pending:
         return DeliveryOut(delivered=0, refused=0, waiting={})
-    lock = _lock_outbox(engine) if engine.dialect.name == "postgresql" else None
-    if lock is None and engine.dialect.name == "postgresql":
-        return DeliveryOut(delivered=0, refused=0, waiting={})
-    try:
+    with outbox_delivery(engine) as deliverer:
+        if not deliverer:  # another server process delivers
+            return DeliveryOut(delivered=0, refused=0, waiting={})
         for nation in pending:
             partner = partners.get(nation)
             if partner is None:
@@ -598,49 +527,7 @@ def deliver_pending(
                 delivered += status == "delivered"
                 refused += status == "refused"
                 set_aside += status == "set_aside"
-    finally:
-        if lock is not None:
-            lock.execute(text("SELECT pg_advisory_unlock(727401)"))
-            lock.rollback()
-            lock.close()
     return DeliveryOut(delivered=delivered, refused=refused, waiting=waiting, set_aside=set_aside)
-
-
-def http_sender(timeout: float = 10.0) -> Send:
-    """Send documents with httpx (the wire form is already canonical JSON)."""
-    import httpx
-
-    def send(url: str, wire: bytes) -> Answer:
-        try:
-            response = httpx.post(
-                url, content=wire, headers={"Content-Type": "application/json"}, timeout=timeout
-            )
-        except httpx.HTTPError as error:
-            return Answer(None, {}, f"{type(error).__name__}: {error}")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        if "detail" not in body:
-            body = {**body, "detail": f"HTTP {response.status_code} {response.text[:200]}"}
-        return Answer(response.status_code, body)
-
-    return send
-
-
-def http_probe(timeout: float = 5.0) -> Probe:
-    """Whether a partner's node answers at all (its health check)."""
-    import httpx
-
-    def probe(url: str) -> bool:
-        try:
-            return httpx.get(url, timeout=timeout).status_code < 500
-        except httpx.HTTPError:
-            return False
-
-    return probe
 
 
 # --- sending a refused document again --------------------------------------------------------

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.clock import utc_now
-from acsa.domain import limits
+from acsa.commands import (
+    AcceptOrder,
+    By,
+    CancelOrder,
+    DeliverOrder,
+    OrderCommand,
+    PlaceOrder,
+    ReceiveOrder,
+    RejectOrder,
+    SubmitOrder,
+)
 from acsa.domain.agreement import Agreement
 from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
-from acsa.domain.order import Order, OrderStatus, check_quantities
+from acsa.domain.order import Action, Event, Order, OrderStatus
+from acsa.domain.order_search import OrderPage, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
-from acsa.schemas.orders import OrderIn, order_from_doc, parse_model
+from acsa.schemas.orders import OrderIn, OrderOut, order_from_doc, order_out
 from acsa.services.agreements import visible_agreement
 from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings
+from acsa.services.ports import UnitOfWork
 
-Quantities = Mapping[int, Decimal] | None
+Step = Callable[[Order], object]
 
 
 def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
@@ -49,22 +57,14 @@ def load_order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Or
     return uow.check(order)
 
 
-def place_order(
-    uow: UnitOfWork,
-    data: Any,
-    actor: str,
-    now: datetime | None = None,
-    uid: str | None = None,
-) -> tuple[Order, list[Violation]]:
+def place_order(uow: UnitOfWork, command: PlaceOrder, by: By) -> tuple[Order, list[Violation]]:
     """Save a new draft. Malformed orders are refused; what the agreement checks would refuse
-    is returned as warnings, to be fixed before submit. ``uid`` names an order a partner's
-    node placed (a new one gets its own)."""
-    order = order_from_doc(parse_model(OrderIn, data))
-    order.uid = uid
+    is returned as warnings, to be fixed before submit."""
+    order = order_from_doc(command.order)
+    order.uid = command.uid
     malformed = validate_lines(order)
     if malformed:
         raise AcsaError(malformed)
-    stamp = now or utc_now()
     with uow:
         # The agreement first (one the caller may not see is not found, as in check), then
         # who the parties are (refused with check's codes), and only then the guard, which
@@ -74,10 +74,10 @@ def place_order(
         if wrong_parties:
             raise AcsaError(wrong_parties)
         uow.check(order)
-        order.record_creation(stamp, actor)
-        uow.orders.add(order, stamp)
-        uow.publish(order, Kind.ORDER, order_body(order), actor, stamp)
-        uow.record("order.place", f"order:{order.id}", actor, None, order_state(order), order.id)
+        order.record_creation(by.at, by.actor)
+        uow.orders.add(order, by.at)
+        uow.publish(order, Kind.ORDER, order_body(order), by.actor, by.at)
+        uow.record("order.place", f"order:{order.id}", by.actor, None, order_state(order), order.id)
         uow.commit()
     return order, check_order(order, agreement)
 
@@ -89,33 +89,95 @@ def get_order(uow: UnitOfWork, order_id: int) -> Order:
 
 def list_orders(
     uow: UnitOfWork,
+    *,
     status: str | None = None,
     agreement: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
     party: str | None = None,
     partner: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    with_history: bool = True,
 ) -> list[Order]:
-    """Orders by id, filtered; ``party`` limits them to a nation's (see OrderRepository.find)."""
-    if status is not None and status not in {s.value for s in OrderStatus}:
-        raise AcsaError.single(
-            Code.INVALID_FIELD,
-            "status",
-            f"unknown status {status!r}; one of: {', '.join(s.value for s in OrderStatus)}",
-        )
+    """Orders filtered, searched, sorted (by number unless ``sort``) and paged in the
+    database; ``party`` limits them to a nation's (see :func:`search_orders`)."""
+    return search_orders(
+        uow,
+        status=status,
+        agreement=agreement,
+        party=party,
+        partner=partner,
+        since=since,
+        until=until,
+        q=q,
+        sort=sort,
+        direction=direction,
+        limit=limit,
+        offset=offset,
+        with_history=with_history,
+        counted=False,
+    ).orders
+
+
+def search_orders(
+    uow: UnitOfWork,
+    *,
+    status: str | None = None,
+    agreement: str | None = None,
+    party: str | None = None,
+    partner: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    with_history: bool = False,
+    counted: bool = True,
+) -> OrderPage:
+    """One page of the orders the parameters name (``q``: the order's number or part of its
+    words; ``sort``: one of ``order_search.SORTS``, ``direction`` asc or desc) and how many
+    they name in all (0 unless ``counted``); every parameter checked against its bound."""
+    query = order_query(
+        status=status,
+        agreement=agreement,
+        party=party,
+        partner=partner,
+        since=since,
+        until=until,
+        q=q,
+        sort=sort,
+        direction=direction,
+        limit=limit,
+        offset=offset,
+    )
     with uow:
-        return uow.orders.find(
-            status=status,
-            agreement=agreement,
-            limit=limit,
-            offset=offset,
-            party=party,
-            partner=partner,
-            since=since,
-            until=until,
-        )
+        if counted:
+            return uow.orders.search(query, with_history)
+        return OrderPage(uow.orders.matching(query, with_history), 0)
+
+
+def last_events(
+    uow: UnitOfWork, ids: Sequence[int], actions: Collection[Action]
+) -> dict[int, Event]:
+    """Of each order of ``ids``, its last event that is one of ``actions`` (a list's reasons
+    why orders stopped, without loading their histories)."""
+    with uow:
+        return uow.orders.last_events(ids, actions)
+
+
+def order_view(uow: UnitOfWork, order_id: int) -> OrderOut:
+    """The order as it now stands (in ``uow``'s transaction, when one is open), with its whole
+    history; a draft with what the agreement checks would refuse now."""
+    with uow:
+        order = load_order(uow, order_id, with_history=True)
+        violations = violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
+    return order_out(order, violations)
 
 
 def orders_by_id(uow: UnitOfWork, ids: Sequence[int]) -> list[Order]:
@@ -140,118 +202,83 @@ def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
     return check_order(order, agreement)
 
 
-def check_document(uow: UnitOfWork, data: Any) -> list[Violation]:
+def check_document(uow: UnitOfWork, document: OrderIn) -> list[Violation]:
     """Every violation an order document would meet on submit, without saving anything."""
-    order = order_from_doc(parse_model(OrderIn, data))
+    order = order_from_doc(document)
     with uow:
         agreement = _agreement(uow, order.agreement_id)
     return check_order(order, agreement)
 
 
-def _act(
-    uow: UnitOfWork, order_id: int, now: datetime | None, action: str, actor: str, step: Any
-) -> Order:
-    stamp = now or utc_now()
+def _act(uow: UnitOfWork, command: OrderCommand, by: By, step: Step) -> Order:
+    """Take one lifecycle step on the order ``command`` names, held for the transaction:
+    publish the step's document, store the order and its audit record."""
     with uow:
         # The history is not needed to act (the stored version numbers the next event), so
         # the returned order's history holds only what this action recorded; get_order
         # returns the whole of it.
-        order = load_order(uow, order_id)
+        order = load_order(uow, command.order_id)
         before = order_state(order)
-        step(order, stamp)
+        step(order)
         for event in order.new_events:
-            uow.publish(order, STEP_KINDS[event.action], step_body(event), actor, stamp)
-        uow.orders.update(order, stamp)
-        uow.record(
-            f"order.{action}", f"order:{order_id}", actor, before, order_state(order), order_id
-        )
+            uow.publish(order, STEP_KINDS[event.action], step_body(event), by.actor, by.at)
+        uow.orders.update(order, by.at)
+        subject = f"order:{command.order_id}"
+        name = f"order.{command.spec.name}"
+        uow.record(name, subject, by.actor, before, order_state(order), command.order_id)
         uow.commit()
     return order
 
 
-def submit(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = None) -> Order:
-    def step(order: Order, at: datetime) -> None:
-        order.submit(check_order(order, _agreement(uow, order.agreement_id)), at, actor)
+def submit(uow: UnitOfWork, command: SubmitOrder, by: By) -> Order:
+    def step(order: Order) -> None:
+        order.submit(check_order(order, _agreement(uow, order.agreement_id)), by.at, by.actor)
 
-    return _act(uow, order_id, now, "submit", actor, step)
+    return _act(uow, command, by, step)
 
 
-def accept(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    quantities: Quantities = None,
-    now: datetime | None = None,
-) -> Order:
-    def step(order: Order, at: datetime) -> None:
-        check_quantities(quantities, limits.QUANTITY_OR_ZERO)  # before they are valued
+def accept(uow: UnitOfWork, command: AcceptOrder, by: By) -> Order:
+    def step(order: Order) -> None:
         agreement = _agreement(uow, order.agreement_id)
         violations = check_order(order, agreement)
-        violations += over_ceilings(uow, order, agreement, quantities)
-        order.accept(violations, at, actor, quantities)
+        violations += over_ceilings(uow, order, agreement, command.quantities)
+        order.accept(violations, by.at, by.actor, command.quantities)
 
-    return _act(uow, order_id, now, "accept", actor, step)
-
-
-def reject(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Order:
-    return _act(uow, order_id, now, "reject", actor, lambda o, at: o.reject(at, actor, reason))
+    return _act(uow, command, by, step)
 
 
-def cancel(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Order:
-    return _act(uow, order_id, now, "cancel", actor, lambda o, at: o.cancel(at, actor, reason))
+def reject(uow: UnitOfWork, command: RejectOrder, by: By) -> Order:
+    return _act(uow, command, by, lambda o: o.reject(by.at, by.actor, command.reason))
 
 
-def deliver(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    quantities: Quantities = None,
-    now: datetime | None = None,
-) -> Order:
-    return _act(
-        uow, order_id, now, "deliver", actor, lambda o, at: o.deliver(at, actor, quantities)
-    )
+def cancel(uow: UnitOfWork, command: CancelOrder, by: By) -> Order:
+    return _act(uow, command, by, lambda o: o.cancel(by.at, by.actor, command.reason))
 
 
-def receive(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    quantities: Quantities = None,
-    note: str = "",
-    now: datetime | None = None,
-) -> Order:
+def deliver(uow: UnitOfWork, command: DeliverOrder, by: By) -> Order:
+    return _act(uow, command, by, lambda o: o.deliver(by.at, by.actor, command.quantities))
+
+
+def receive(uow: UnitOfWork, command: ReceiveOrder, by: By) -> Order:
     """Record a receipt; both nations' books get their postings in the same transaction:
     the supplier a receivable, the requester a payable, valued at what was received."""
 
-    def step(order: Order, at: datetime) -> None:
+    def step(order: Order) -> None:
         before = order.value_received
-        event = order.receive(at, actor, quantities, note)
+        event = order.receive(by.at, by.actor, command.quantities, command.note)
         value = order.value_received - before
         if value.amount == 0:
             return
         stamp = Stamp(
-            effective=at.date(),
-            at=at,
-            actor=actor,
+            effective=by.at.date(),
+            at=by.at,
+            actor=by.actor,
             document=f"order {order.id} receipt (event {event.seq})",
             order_id=order.id,
-            memo=note,
+            memo=command.note,
         )
         uow.ledger.add(
             receipt_entries(order.supplier, order.requester, value, settled_in_kind(order), stamp)
         )
 
-    return _act(uow, order_id, now, "receive", actor, step)
+    return _act(uow, command, by, step)

@@ -10,11 +10,17 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Row
 
-from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.commands import (
+    By,
+    CloseOrder,
+    ConvertToCash,
+    ExchangeEqualValue,
+    IssueInvoice,
+    RecordPayment,
+    ReturnInKind,
+)
 from acsa.domain import limits
 from acsa.domain.account import (
     AccountHead,
@@ -29,7 +35,6 @@ from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.money import (
     Money,
     fits_minor_units,
-    from_minor,
     is_known_currency,
     to_minor,
 )
@@ -37,18 +42,16 @@ from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
 from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
 from acsa.schemas.ledger import (
     ConversionOut,
-    ExchangeIn,
     InvoiceOut,
     OrderAccountOut,
     PaymentOut,
-    ReplacementIn,
     SettlementOut,
     SweepOut,
 )
-from acsa.schemas.orders import parse_model
 from acsa.services.audit import order_state
 from acsa.services.ledger import order_debts, terms_reader
 from acsa.services.orders import load_order
+from acsa.services.ports import StoredInvoice, StoredSettlement, UnitOfWork
 
 # --- what an order owes -----------------------------------------------------------------------
 
@@ -167,11 +170,12 @@ def invoice_out(invoice: Invoice, head: AccountHead, as_of: date) -> InvoiceOut:
     )
 
 
-def _invoice_from_row(uow: UnitOfWork, row: Row[Any]) -> tuple[Invoice, AccountHead]:
-    """An invoice row with its payments, and the head of its order (for the presenter)."""
-    payments = [payment_from_row(p, row.number) for p in uow.invoices.payments(row.id)]
-    head = AccountHead(row.order_id, row.issuer, row.debtor, row.currency, "", OrderStatus.RECEIVED)
-    return invoice_from_row(row, payments), head
+def _stored_out(stored: StoredInvoice, as_of: date) -> InvoiceOut:
+    """A stored invoice with its payments, presented with the parties of its order."""
+    head = AccountHead(
+        stored.order_id, stored.issuer, stored.debtor, stored.currency, "", OrderStatus.RECEIVED
+    )
+    return invoice_out(stored.invoice, head, as_of)
 
 
 def _invoice_number(uow: UnitOfWork, order: Order, issued: date, number: str | None) -> str:
@@ -181,18 +185,11 @@ def _invoice_number(uow: UnitOfWork, order: Order, issued: date, number: str | N
     )
 
 
-def issue_invoice(
-    uow: UnitOfWork,
-    order_id: int,
-    actor: str,
-    issued: date | None = None,
-    now: datetime | None = None,
-    number: str | None = None,
-) -> InvoiceOut:
+def issue_invoice(uow: UnitOfWork, command: IssueInvoice, by: By) -> InvoiceOut:
     """Invoice what an order owes in cash and has not been invoiced yet; numbered per issuer
     and year (or ``number``, the issuing node's), due after the agreement's payment term."""
-    at = now or utc_now()
-    day = issued or at.date()
+    at, actor, order_id, number = by.at, by.actor, command.order_id, command.number
+    day = command.issued or at.date()
     with uow:
         order = load_order(uow, order_id)
         account = load_account(uow, order)
@@ -211,7 +208,7 @@ def issue_invoice(
     return result
 
 
-def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[Row[Any], Order]:
+def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[StoredInvoice, Order]:
     """The invoice by number or id and its order (held, in a writing unit of work); one whose
     order the unit of work's guard refuses is answered as not found (or forbidden), like the
     order itself."""
@@ -238,8 +235,7 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[Row[Any], Order]:
 
 def get_invoice(uow: UnitOfWork, reference: str, as_of: date | None = None) -> InvoiceOut:
     with uow:
-        invoice, head = _invoice_from_row(uow, _find_invoice(uow, reference)[0])
-        return invoice_out(invoice, head, as_of or utc_now().date())
+        return _stored_out(_find_invoice(uow, reference)[0], as_of or utc_now().date())
 
 
 def list_invoices(
@@ -250,30 +246,18 @@ def list_invoices(
 ) -> list[InvoiceOut]:
     day = as_of or utc_now().date()
     with uow:
-        return [
-            invoice_out(*_invoice_from_row(uow, r), day)
-            for r in uow.invoices.find(order_id=order_id, party=party)
-        ]
+        return [_stored_out(r, day) for r in uow.invoices.find(order_id=order_id, party=party)]
 
 
-def record_payment(
-    uow: UnitOfWork,
-    invoice: str,
-    amount: Any,
-    paid: date,
-    actor: str,
-    reference: str = "",
-    currency: str | None = None,
-    now: datetime | None = None,
-) -> InvoiceOut:
+def record_payment(uow: UnitOfWork, command: RecordPayment, by: By) -> InvoiceOut:
     """Record a payment against an invoice; overpayment is refused. The order is held before
     its account is read, so what is unpaid is what the last committed payment left."""
-    at = now or utc_now()
+    at, actor, paid = by.at, by.actor, command.paid
     with uow:
-        row, order = _find_invoice(uow, invoice)
+        row, order = _find_invoice(uow, command.invoice)
         account = load_account(uow, order)
-        value = _amount(amount, currency or row.currency)
-        decision = account.pay(row.number, value, paid, reference, at, actor)
+        value = _amount(command.amount, command.currency or row.currency)
+        decision = account.pay(row.number, value, paid, command.reference, at, actor)
         before = account.invoice_named(row.number)
         [payment_id] = _apply(uow, order, account, decision, actor, at)
         after = decision.account.invoice_named(row.number)
@@ -314,12 +298,12 @@ def _amount(value: Any, currency: str, field: str = "amount") -> Money:
 # --- settlement in kind -----------------------------------------------------------------------
 
 
-def _settlement_out(row: Row[Any]) -> SettlementOut:
+def _settlement_out(row: StoredSettlement) -> SettlementOut:
     return SettlementOut(
         id=row.id,
         order=row.order_id,
         kind=row.kind,
-        value=from_minor(row.value_minor, row.currency),
+        value=row.value,
         currency=row.currency,
         effective=row.effective,
         lines=list(row.lines),
@@ -347,35 +331,29 @@ def _record_in_kind(
     return result
 
 
-def replace(
-    uow: UnitOfWork, order_id: int, data: Any, actor: str, now: datetime | None = None
-) -> SettlementOut:
+def replace(uow: UnitOfWork, command: ReturnInKind, by: By) -> SettlementOut:
     """Goods of the same kind and quantity (and NSN) returned against received lines."""
-    doc = parse_model(ReplacementIn, data)
-    at = now or utc_now()
-    day = doc.date or at.date()
+    at, actor = by.at, by.actor
+    day = command.day or at.date()
     returned = [
-        ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in doc.lines
+        ReturnedLine(x.line, x.category, x.quantity, x.nsn, x.description) for x in command.lines
     ]
     with uow:
-        order = load_order(uow, order_id)
+        order = load_order(uow, command.order_id)
         account = load_account(uow, order)
-        decision = account.replace(day, returned, doc.note, at, actor)
+        decision = account.replace(day, returned, command.note, at, actor)
         return _record_in_kind(uow, order, account, decision, actor, at)
 
 
-def exchange(
-    uow: UnitOfWork, order_id: int, data: Any, actor: str, now: datetime | None = None
-) -> SettlementOut:
+def exchange(uow: UnitOfWork, command: ExchangeEqualValue, by: By) -> SettlementOut:
     """Other goods or services, valued in the order's currency, against what is owed in kind;
     the valuation and who agreed it are recorded."""
-    doc = parse_model(ExchangeIn, data)
-    at = now or utc_now()
-    day = doc.date or at.date()
+    at, actor = by.at, by.actor
+    day = command.day or at.date()
     with uow:
-        order = load_order(uow, order_id)
+        order = load_order(uow, command.order_id)
         account = load_account(uow, order)
-        wrong = [x for x in doc.lines if x.currency not in (None, order.currency)]
+        wrong = [x for x in command.lines if x.currency not in (None, order.currency)]
         if wrong:
             raise AcsaError.single(
                 Code.CURRENCY_MISMATCH,
@@ -391,9 +369,10 @@ def exchange(
                 x.unit,
                 _amount(x.value, order.currency, f"lines[{i}].value").amount,
             )
-            for i, x in enumerate(doc.lines)
+            for i, x in enumerate(command.lines)
         ]
-        decision = account.exchange(day, given, doc.agreed_by, doc.valuation_note, at, actor)
+        agreed_by, note = command.agreed_by, command.valuation_note
+        decision = account.exchange(day, given, agreed_by, note, at, actor)
         return _record_in_kind(uow, order, account, decision, actor, at)
 
 
@@ -423,16 +402,11 @@ def in_kind_candidates(uow: UnitOfWork, party: str | None = None) -> list[int]:
         ]
 
 
-def convert_one(
-    uow: UnitOfWork,
-    order_id: int,
-    as_of: date,
-    at: datetime,
-    actor: str,
-    number: str | None = None,
-) -> ConversionOut | None:
-    """Convert what ``order_id`` owes in kind past its deadline on ``as_of`` to cash, with an
+def convert_one(uow: UnitOfWork, command: ConvertToCash, by: By) -> ConversionOut | None:
+    """Convert what the order owes in kind past its deadline on ``as_of`` to cash, with an
     invoice (numbered ``number`` when a partner's node converted it); None if nothing is due."""
+    at, actor, order_id, as_of = by.at, by.actor, command.order_id, command.as_of
+    number = command.number
     with uow:
         order = load_order(uow, order_id)
         account = load_account(uow, order)
@@ -473,7 +447,7 @@ def sweep(
     candidates = in_kind_candidates(uow, party)
     converted: list[ConversionOut] = []
     for done, order_id in enumerate(candidates, start=1):
-        result = convert_one(uow, order_id, day, at, actor)
+        result = convert_one(uow, ConvertToCash(order_id=order_id, as_of=day), By(actor, at))
         if result is not None:
             converted.append(result)
         if progress is not None:
@@ -484,9 +458,9 @@ def sweep(
 # --- closing ----------------------------------------------------------------------------------
 
 
-def close(uow: UnitOfWork, order_id: int, actor: str, now: datetime | None = None) -> Order:
+def close(uow: UnitOfWork, command: CloseOrder, by: By) -> Order:
     """Close a received order once nothing is owed on it, in cash or in kind."""
-    at = now or utc_now()
+    at, actor, order_id = by.at, by.actor, command.order_id
     with uow:
         order = load_order(uow, order_id)
         account = load_account(uow, order)

@@ -1,28 +1,27 @@
-"""/api/v1/orders: place, check, list, show, and the lifecycle's actions."""
+"""/api/v1/orders: place, check, list and show; the lifecycle's actions are the command
+table's routes (routers/commands.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import CtxDep, etag
 from acsa.api.problems import problem_responses
+from acsa.commands import PlaceOrder
 from acsa.domain import limits
 from acsa.domain.access import Permission
-from acsa.domain.errors import AcsaError
-from acsa.domain.order import Order, OrderStatus
-from acsa.schemas.limits import Day, LineKey, QuantityOrZero, Text, duplicate_keys
-from acsa.schemas.orders import ErrorsOut, OrderIn, OrderOut, Strict, order_out, violation_out
+from acsa.domain.order import OrderStatus
+from acsa.domain.order_search import SORTS
+from acsa.schemas.limits import Day
+from acsa.schemas.orders import ErrorsOut, OrderIn, OrderOut, order_out, violation_out
 from acsa.services import orders as service
 from acsa.services.access import scope
-from acsa.services.orders import order_not_found
-from acsa.services.settlement import close as close_order
+from acsa.services.handlers import handle
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -33,38 +32,6 @@ async def raw_body(request: Request) -> bytes:
 
 
 RawBody = Annotated[bytes, Depends(raw_body)]
-
-
-class QuantitiesIn(Strict):
-    """Optional per-line quantities (line number -> quantity) and a note, for accept, deliver
-    and receive; without lines, every line in full (as the CLI without ``--line``). Line
-    numbers are plain whole numbers, each given once."""
-
-    lines: dict[LineKey, QuantityOrZero] | None = Field(
-        default=None, max_length=limits.ORDER_LINES_MAX
-    )
-    note: Annotated[str, Text("note")] = ""
-
-    def quantities(self, raw: bytes) -> dict[int, Decimal] | None:
-        """The lines as numbers, refused if a line is given twice in ``raw``."""
-        twice = duplicate_keys(raw)
-        if twice:
-            raise AcsaError(twice)
-        return limits.line_quantities("lines", self.lines, limits.QUANTITY_OR_ZERO)
-
-
-class ReasonIn(Strict):
-    reason: Annotated[str, Text("reason")] = ""
-
-
-def _stored(uow: UnitOfWork, order_id: int) -> OrderOut:
-    """The order as it now stands in ``uow``'s transaction, with its whole history."""
-    with uow:
-        order = uow.orders.get(order_id, with_history=True)
-        if order is None:
-            raise order_not_found(order_id)
-        violations = service.violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
-    return order_out(order, violations)
 
 
 def _etag(result: BaseModel) -> dict[str, str]:
@@ -86,22 +53,52 @@ def list_orders(
     partner: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
     since: Annotated[Day | None, Query(description="Order date on or after.")] = None,
     until: Annotated[Day | None, Query(description="Order date on or before.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=limits.SEARCH_CHARS_MAX,
+            pattern=limits.SINGLE_LINE_PATTERN,
+            description="Search: the order's number (``12``; ``#12`` for that number only) or "
+            "part of its place, operation, remarks, references, units, or a line's "
+            "description or NSN, in any case.",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            pattern=f"^({'|'.join(SORTS)})$",
+            description="Sort by the order's number (default), date, status (in lifecycle "
+            "order) or total (per currency), then by number.",
+        ),
+    ] = None,
+    direction: Annotated[
+        str | None,
+        Query(alias="dir", pattern="^(asc|desc)$", description="asc (default) or desc."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=limits.PAGE_LIMIT_MAX)] = 50,
     offset: Annotated[int, Query(ge=0, le=limits.PAGE_OFFSET_MAX)] = 0,
 ) -> list[OrderOut]:
-    """Orders of your nation, by number; a ``Link: rel="next"`` header when there may be more."""
-    orders = service.list_orders(
+    """Orders of your nation, by number unless sorted otherwise, searched and paged in the
+    database; ``X-Total-Count`` says how many match, and a ``Link: rel="next"`` header is
+    there when more follow."""
+    found = service.search_orders(
         ctx.reader(),
         status=status.value if status else None,
         agreement=agreement,
-        limit=limit,
-        offset=offset,
         party=scope(ctx.principal),
         partner=partner.upper() if partner else None,
         since=since,
         until=until,
+        q=q,
+        sort=sort,
+        direction=direction,
+        limit=limit,
+        offset=offset,
+        with_history=True,
     )
-    if len(orders) == limit:
+    orders = found.orders
+    response.headers["X-Total-Count"] = str(found.total)
+    if orders and offset + len(orders) < found.total:
         query = ctx.request.url.include_query_params(offset=offset + limit, limit=limit)
         response.headers["Link"] = f'<{query.path}?{query.query}>; rel="next"'
     return [order_out(o) for o in orders]
@@ -120,9 +117,9 @@ def place(ctx: CtxDep, doc: OrderIn, body: RawBody) -> Response:
     refuse is listed in ``violations`` and must be fixed before submit."""
 
     def change(uow: UnitOfWork) -> OrderOut:
-        order, _ = service.place_order(uow, doc.model_dump(), ctx.principal.name)
+        order, _ = handle(uow, PlaceOrder(order=doc), ctx.principal.name)
         assert order.id is not None
-        return _stored(uow, order.id)
+        return service.order_view(uow, order.id)
 
     return ctx.write(ctx.writer(Permission.PLACE), body, change, 201, _created)
 
@@ -132,7 +129,7 @@ def check(ctx: CtxDep, doc: OrderIn) -> ErrorsOut:
     """Every violation an order document would meet on submit; nothing is saved. An agreement
     your nation is not party to answers 404 AGREEMENT_NOT_FOUND, as one that does not exist
     and as placing the same document does."""
-    violations = service.check_document(ctx.reader(), doc.model_dump())
+    violations = service.check_document(ctx.reader(), doc)
     return ErrorsOut(errors=[violation_out(v) for v in violations])
 
 
@@ -147,94 +144,3 @@ def show(ctx: CtxDep, order_id: int, response: Response) -> OrderOut:
     result = order_out(order, violations)
     response.headers["ETag"] = etag(result.version)
     return result
-
-
-Step = Callable[[UnitOfWork, int, str], Order]
-
-
-def _act(ctx: CtxDep, order_id: int, body: bytes, permission: Permission, step: Step) -> Response:
-    def change(uow: UnitOfWork) -> OrderOut:
-        step(uow, order_id, ctx.principal.name)
-        return _stored(uow, order_id)
-
-    return ctx.write(ctx.writer(permission), body, change, 200, _etag)
-
-
-ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
-
-
-@router.post("/{order_id}/submit", response_model=OrderOut, responses=ACTION_RESPONSES)
-def submit(ctx: CtxDep, order_id: int, body: RawBody) -> Response:
-    """Submit a draft; refused with every violation of the agreement's rules."""
-    return _act(ctx, order_id, body, Permission.SUBMIT, service.submit)
-
-
-@router.post("/{order_id}/accept", response_model=OrderOut, responses=ACTION_RESPONSES)
-def accept(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
-    """Accept for the supplying nation (approver), in full or per line; checks ceilings."""
-    lines = doc.quantities(body) if doc else None
-    return _act(
-        ctx,
-        order_id,
-        body,
-        Permission.ACCEPT,
-        lambda uow, i, actor: service.accept(uow, i, actor, lines),
-    )
-
-
-@router.post("/{order_id}/reject", response_model=OrderOut, responses=ACTION_RESPONSES)
-def reject(ctx: CtxDep, order_id: int, body: RawBody, doc: ReasonIn | None = None) -> Response:
-    """Reject for the supplying nation (approver), with a reason for the record."""
-    reason = doc.reason if doc else ""
-    return _act(
-        ctx,
-        order_id,
-        body,
-        Permission.REJECT,
-        lambda uow, i, actor: service.reject(uow, i, actor, reason),
-    )
-
-
-@router.post("/{order_id}/cancel", response_model=OrderOut, responses=ACTION_RESPONSES)
-def cancel(ctx: CtxDep, order_id: int, body: RawBody, doc: ReasonIn | None = None) -> Response:
-    """Cancel for the requesting nation, with a reason for the record."""
-    reason = doc.reason if doc else ""
-    return _act(
-        ctx,
-        order_id,
-        body,
-        Permission.CANCEL,
-        lambda uow, i, actor: service.cancel(uow, i, actor, reason),
-    )
-
-
-@router.post("/{order_id}/deliver", response_model=OrderOut, responses=ACTION_RESPONSES)
-def deliver(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
-    """Record a delivery by the supplying nation (logistics), in full or per line."""
-    lines = doc.quantities(body) if doc else None
-    return _act(
-        ctx,
-        order_id,
-        body,
-        Permission.DELIVER,
-        lambda uow, i, actor: service.deliver(uow, i, actor, lines),
-    )
-
-
-@router.post("/{order_id}/receive", response_model=OrderOut, responses=ACTION_RESPONSES)
-def receive(ctx: CtxDep, order_id: int, body: RawBody, doc: QuantitiesIn | None = None) -> Response:
-    """Record a receipt by the requesting nation (logistics); posts to both books."""
-    lines, note = (doc.quantities(body), doc.note) if doc else (None, "")
-    return _act(
-        ctx,
-        order_id,
-        body,
-        Permission.RECEIVE,
-        lambda uow, i, actor: service.receive(uow, i, actor, lines, note),
-    )
-
-
-@router.post("/{order_id}/close", response_model=OrderOut, responses=ACTION_RESPONSES)
-def close(ctx: CtxDep, order_id: int, body: RawBody) -> Response:
-    """Close a received order once nothing is owed on it (finance of either nation)."""
-    return _act(ctx, order_id, body, Permission.CLOSE, close_order)

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from acsa.api.problems import status_of
 from acsa.clock import today
+from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
 from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
@@ -30,6 +31,7 @@ from acsa.domain.vocabulary import CATEGORIES
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas.orders import OrderOut, ViolationOut, order_out, violation_out
 from acsa.services import settlement as service
+from acsa.services.handlers import handle
 from acsa.services.orders import load_order
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
@@ -313,9 +315,9 @@ def issue_invoice(
     check_csrf(who, csrf)
 
     def change(oid: int) -> str:
-        day = parse_day(issued, "date")
-        made = service.issue_invoice(who.writer(Permission.INVOICE), oid, who.principal.name, day)
-        return made.number
+        command = IssueInvoice(order_id=oid, issued=parse_day(issued, "date"))
+        made = handle(who.writer(command.spec.permission), command, who.principal.name)
+        return str(made.number)
 
     return _run(request, pages, who, order_id, "invoice", {"issued": issued}, change)
 
@@ -347,15 +349,10 @@ def record_payment(
             raise AcsaError.single(Code.MISSING_FIELD, "date", "give the day of the payment")
         if not amount.strip():
             raise AcsaError.single(Code.MISSING_FIELD, "amount", "give the amount paid")
-        done = service.record_payment(
-            who.writer(Permission.PAY),
-            found.number,
-            _number(amount),
-            day,
-            who.principal.name,
-            reference.strip(),
-        )
-        return done.number
+        body = {"amount": _number(amount), "date": day, "reference": reference.strip()}
+        command = RecordPayment.from_wire(body, invoice=found.number)
+        done = handle(who.writer(command.spec.permission), command, who.principal.name)
+        return str(done.number)
 
     return _run(request, pages, who, order_id, "payment", typed, change)
 
@@ -401,7 +398,8 @@ def record_replacement(
                 Code.MISSING_FIELD, "quantity", "give the quantity returned on at least one line"
             )
         data = {"lines": lines, "date": returned.strip() or None, "note": note.strip()}
-        made = service.replace(who.writer(Permission.REPLACE), oid, data, who.principal.name)
+        command = ReturnInKind.from_wire(data, order_id=oid)
+        made = handle(who.writer(command.spec.permission), command, who.principal.name)
         return f"#{made.id}"
 
     return _run(request, pages, who, order_id, "replacement", typed, change)
@@ -452,7 +450,8 @@ def record_exchange(
             "valuation_note": valuation_note.strip(),
             "date": exchanged.strip() or None,
         }
-        made = service.exchange(who.writer(Permission.EXCHANGE), oid, data, who.principal.name)
+        command = ExchangeEqualValue.from_wire(data, order_id=oid)
+        made = handle(who.writer(command.spec.permission), command, who.principal.name)
         return f"#{made.id}"
 
     return _run(request, pages, who, order_id, "exchange", typed, change)

@@ -550,7 +550,7 @@ def check_draft(who: Visitor, draft: Draft, agreements: Mapping[str, Agreement])
     except LookupError:
         return found
     try:
-        checked = check_document(who.reader(), probe)
+        checked = check_document(who.reader(), parse_model(OrderIn, probe))
     except AcsaError as error:
         checked = list(error.violations)
     return found + [v for v in checked if not _stood_in(v.field, patched)]

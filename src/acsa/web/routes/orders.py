@@ -9,9 +9,10 @@ What a visitor sees and does is decided where the API decides it: the units of w
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,19 +23,22 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from acsa.clock import today
+from acsa.commands import LIFECYCLE, OrderCommand, PlaceOrder, SubmitOrder
 from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, Permission, allowed
 from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.order import Action, Order, OrderStatus
+from acsa.domain.order import Action, Event, Order, OrderStatus
+from acsa.domain.order_search import STATUS_RANK, order_query
+from acsa.domain.order_search import OrderPage as OrdersFound
 from acsa.domain.rules import CONFIRMABLE, check_order
 from acsa.schemas.orders import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
 from acsa.services.audit import AuditRecordOut, audit_log
+from acsa.services.handlers import handle
 from acsa.services.settlement import closable as closable_orders
-from acsa.services.settlement import close as close_order
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.routes.order_form import (
     CONFIRM_PREFIX,
@@ -101,42 +105,26 @@ def my_agreements(who: Visitor) -> dict[str, Agreement]:
 
 # --- the list -----------------------------------------------------------------------------
 
-STATUS_RANK = {s.value: i for i, s in enumerate(OrderStatus)}
-SORT_KEYS: dict[str, Callable[[Order], Any]] = {
-    "id": lambda o: o.id,
-    "date": lambda o: (o.order_date, o.id),
-    "status": lambda o: (STATUS_RANK[o.status.value], o.id),
-    "total": lambda o: (o.currency, o.total.amount, o.id),
-}
 #: The columns that sort, and the way each sorts first.
 FIRST_DIRECTION = {"id": "desc", "date": "desc", "status": "asc", "total": "desc"}
 DEFAULT_SORT = "id"
+#: The last page a list may be asked for (its offset within ``limits.PAGE_OFFSET_MAX``).
+LAST_PAGE = limits.PAGE_OFFSET_MAX // PAGE_SIZE + 1
 
 
 def _blank_to_none(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _choice(value: str | None, name: str, options: list[str]) -> str | None:
-    text = _blank_to_none(value)
-    if text is None:
-        return None
-    if text not in options:
-        raise AcsaError.single(
-            Code.INVALID_FIELD,
-            name,
-            f"{name} {value!r} is not one of: {', '.join(options)}",
-        )
-    return text
-
-
 def _page(value: str | None) -> int:
     text = _blank_to_none(value)
     if text is None:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= LAST_PAGE:
         raise AcsaError.single(
-            Code.INVALID_FIELD, "page", f"page {value!r} is not a page number (1, 2, ...)"
+            Code.INVALID_FIELD,
+            "page",
+            f"page {text[:40]!r} is not a page number (1, 2, ... {LAST_PAGE:,})",
         )
     return int(text)
 
@@ -232,37 +220,18 @@ def parse_list_query(
                 f"partner {partner!r} is not one of your nation's partners: "
                 + (", ".join(partners) or "none"),
             )
-    state = _choice(status.lower() if status else None, "status", list(STATUS_RANK))
+    state = _blank_to_none(status.lower() if status else None)
     start, end = parse_day(since, "since"), parse_day(until, "until")
-    if start and end and end < start:
-        raise AcsaError.single(Code.INVALID_DATE, "until", f"until {end} is before since {start}")
-    column = _choice(sort, "sort", list(SORT_KEYS)) or DEFAULT_SORT
-    way = _choice(direction, "dir", ["asc", "desc"]) or FIRST_DIRECTION[column]
-    text = (q or "").strip()
-    if len(text) > 200:
-        raise AcsaError.single(Code.INVALID_FIELD, "q", "search for at most 200 characters")
-    return ListQuery(state, wanted, other, start, end, text, column, way, _page(page))
-
-
-def _matches(order: Order, text: str) -> bool:
-    """Whether the search text is in the order's words (description, location, ...)."""
-    wanted = text.casefold()
-    if wanted.startswith("#") and wanted[1:].isdigit():
-        return order.id == int(wanted[1:])
-    if wanted.isdigit() and order.id == int(wanted):
-        return True
-    words = [
-        order.location,
-        order.operation or "",
-        order.remarks or "",
-        order.partner_reference or "",
-        order.fund_citation or "",
-        order.requester_unit or "",
-        order.supplier_unit or "",
-        *(line.description for line in order.lines),
-        *(line.nsn or "" for line in order.lines),
-    ]
-    return any(wanted in w.casefold() for w in words)
+    checked = order_query(
+        status=state,
+        since=start,
+        until=end,
+        q=q,
+        sort=_blank_to_none(sort) or DEFAULT_SORT,
+        direction=_blank_to_none(direction),
+    )
+    way = checked.direction if _blank_to_none(direction) else FIRST_DIRECTION[checked.sort]
+    return ListQuery(state, wanted, other, start, end, checked.q, checked.sort, way, _page(page))
 
 
 @dataclass(frozen=True)
@@ -299,18 +268,25 @@ class OrderList:
         return min(self.page * PAGE_SIZE, self.total)
 
 
+#: The actions that stop an order.
+STOPS = (Action.REJECT, Action.CANCEL)
+
+
+def _stopped(event: Event | None) -> tuple[str | None, str]:
+    """The action and reason of ``event``, the one that stopped an order (if any)."""
+    if event is None:
+        return None, ""
+    return event.action.value, str(event.details.get("reason") or "")
+
+
 def _stop_reason(order: Order) -> tuple[str | None, str]:
     """The action and reason of the event that stopped the order (reject or cancel)."""
-    for event in reversed(order.history):
-        if event.action in (Action.REJECT, Action.CANCEL):
-            return event.action.value, str(event.details.get("reason") or "")
-    return None, ""
+    return _stopped(next((e for e in reversed(order.history) if e.action in STOPS), None))
 
 
-def order_list(
-    who: Visitor, say: Speech, query: ListQuery, agreements: Mapping[str, Agreement]
-) -> OrderList:
-    found = service.list_orders(
+def _search(who: Visitor, query: ListQuery, page: int) -> OrdersFound:
+    """Page ``page`` of the visitor's nation's orders ``query`` names, found by the database."""
+    return service.search_orders(
         who.reader(),
         status=query.status,
         agreement=query.agreement,
@@ -318,16 +294,28 @@ def order_list(
         partner=query.partner,
         since=query.since,
         until=query.until,
+        q=query.q or None,
+        sort=query.sort,
+        direction=query.direction,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
-    if query.q:
-        found = [o for o in found if _matches(o, query.q)]
-    found.sort(key=SORT_KEYS[query.sort], reverse=query.direction == "desc")
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+
+
+def order_list(
+    who: Visitor, say: Speech, query: ListQuery, agreements: Mapping[str, Agreement]
+) -> OrderList:
+    found = _search(who, query, query.page)
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
     page = min(query.page, pages)
+    if page != query.page:
+        found = _search(who, query, page)
     rows = []
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = found.orders
+    ids = [o.id for o in shown if o.id is not None]
     received = [o.id for o in shown if o.id is not None and o.status is OrderStatus.RECEIVED]
     closable = closable_orders(who.reader(), received) if received else set()
+    stops = service.last_events(who.reader(), ids, STOPS)
     for order in shown:
         problems = 0
         if order.status is OrderStatus.DRAFT:
@@ -337,7 +325,7 @@ def order_list(
                 if agreement
                 else service.violations_now(who.reader(), order)
             )
-        stopped, reason = _stop_reason(order)
+        stopped, reason = _stopped(stops.get(order.id) if order.id is not None else None)
         rows.append(
             ListRow(
                 order=order_out(order),
@@ -356,10 +344,10 @@ def order_list(
     return OrderList(
         query=query,
         rows=rows,
-        total=len(found),
+        total=found.total,
         page=page,
         pages=pages,
-        statuses=[s.value for s in OrderStatus],
+        statuses=list(STATUS_RANK),
         agreements=sorted(agreements),
         partners=sorted({a.partner_of(who.nation) for a in agreements.values()}),
         can_place=who.may(Permission.PLACE),
@@ -368,16 +356,6 @@ def order_list(
 
 # --- one order ----------------------------------------------------------------------------
 
-#: What each action needs (the permission is named like the action).
-ACTION_PERMISSION: dict[Action, Permission] = {
-    Action.SUBMIT: Permission.SUBMIT,
-    Action.ACCEPT: Permission.ACCEPT,
-    Action.DELIVER: Permission.DELIVER,
-    Action.RECEIVE: Permission.RECEIVE,
-    Action.CLOSE: Permission.CLOSE,
-    Action.REJECT: Permission.REJECT,
-    Action.CANCEL: Permission.CANCEL,
-}
 #: The actions that move an order on (the list names them as the visitor's move).
 NEXT_STEPS = frozenset({Action.SUBMIT, Action.ACCEPT, Action.DELIVER, Action.RECEIVE, Action.CLOSE})
 ACTION_BUTTONS: dict[Action, str] = {
@@ -431,12 +409,12 @@ def actions_for(who: Visitor, order: Order, closable: bool = False) -> list[Acti
     visitor holds the role on the right side; closing only when the order's account owes
     nothing (``closable``, from the settlement service)."""
     found = []
-    for action, permission in ACTION_PERMISSION.items():
+    for action, command in LIFECYCLE.items():
         if not order.allows(action):
             continue
         if action is Action.CLOSE and not closable:
             continue
-        if not allowed(who.principal, permission, order.requester, order.supplier):
+        if not allowed(who.principal, command.spec.permission, order.requester, order.supplier):
             continue
         if action is Action.DELIVER and not any(ln.to_deliver > 0 for ln in order.lines):
             continue
@@ -687,21 +665,18 @@ def action_forms(
             found = re.match(r"^lines\[(\d+)\]", p.field)
             if found:
                 problems[int(found[1])] = " ".join(x for x in (p.summary, p.message) if x)
+        fields = _fields(LIFECYCLE[action])
         quantities = (
-            _quantity_inputs(order, action, again, problems)
-            if action in (Action.ACCEPT, Action.DELIVER, Action.RECEIVE)
-            else []
+            _quantity_inputs(order, action, again, problems) if "quantities" in fields else []
         )
         forms.append(
             ActionForm(
                 action=action.value,
                 button=say(ACTION_BUTTONS[action]),
                 quantities=quantities,
-                reason=again.get("reason", "")
-                if action in (Action.REJECT, Action.CANCEL)
-                else None,
-                note=again.get("note", "") if action is Action.RECEIVE else None,
-                danger=action in (Action.REJECT, Action.CANCEL),
+                reason=again.get("reason", "") if "reason" in fields else None,
+                note=again.get("note", "") if "note" in fields else None,
+                danger="reason" in fields,
             )
         )
     return forms
@@ -841,32 +816,27 @@ def _action(value: str | None) -> Action:
         action = Action((value or "").strip())
     except ValueError:
         action = Action.CREATE
-    if action not in ACTION_PERMISSION:
+    if action not in LIFECYCLE:
         raise AcsaError.single(Code.INVALID_FIELD, "action", f"unknown action {value!r}")
     return action
+
+
+def _fields(command: type[OrderCommand]) -> list[str]:
+    """What a person fills in for ``command`` (beyond the order it acts on)."""
+    return [f.name for f in dataclasses.fields(command) if f.name != "order_id"]
 
 
 def act(
     who: Visitor, order_id: int, action: Action, version: int, values: Mapping[str, str]
 ) -> None:
     """Take ``action`` for ``who`` on the order at ``version``; refusals are raised."""
-    uow = who.writer(ACTION_PERMISSION[action], expected_version=version)
-    actor = who.principal.name
-    if action is Action.SUBMIT:
-        service.submit(uow, order_id, actor)
-    elif action is Action.ACCEPT:
-        service.accept(uow, order_id, actor, _quantities(values, action))
-    elif action is Action.DELIVER:
-        service.deliver(uow, order_id, actor, _quantities(values, action))
-    elif action is Action.RECEIVE:
-        quantities = _quantities(values, action)
-        service.receive(uow, order_id, actor, quantities, _text(values, "note"))
-    elif action is Action.REJECT:
-        service.reject(uow, order_id, actor, _text(values, "reason"))
-    elif action is Action.CANCEL:
-        service.cancel(uow, order_id, actor, _text(values, "reason"))
-    else:
-        close_order(uow, order_id, actor)
+    kind = LIFECYCLE[action]
+    given: dict[str, Any] = {
+        name: _quantities(values, action) if name == "quantities" else _text(values, name)
+        for name in _fields(kind)
+    }
+    uow = who.writer(kind.spec.permission, expected_version=version)
+    handle(uow, kind(order_id=order_id, **given), who.principal.name)
 
 
 # --- the new-order form -------------------------------------------------------------------
@@ -1069,9 +1039,9 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
         agreement, missing = chosen_agreement(draft, agreements)
         if missing:
             raise AcsaError([missing])
-        doc = document(draft, who, agreement)
-        _require_confirmed(service.check_document(who.reader(), doc))
-        order, warnings = service.place_order(who.writer(Permission.PLACE), doc, who.principal.name)
+        command = PlaceOrder.from_wire(document(draft, who, agreement))
+        _require_confirmed(service.check_document(who.reader(), command.order))
+        order, warnings = handle(who.writer(Permission.PLACE), command, who.principal.name)
     except NotFoundError:
         raise
     except AcsaError as error:
@@ -1083,7 +1053,8 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
         done = "held"
         if not warnings:
             try:
-                service.submit(who.writer(Permission.SUBMIT), order.id, who.principal.name)
+                submit = SubmitOrder(order_id=order.id)
+                handle(who.writer(submit.spec.permission), submit, who.principal.name)
                 done = "submit"
             except AcsaError:
                 done = "held"

@@ -1,0 +1,107 @@
+"""/api/v1: one route per command that a person takes on an order or an invoice (submit,
+accept, deliver, invoice, pay, replace, ...), made from the command table: its path, body,
+permission, status and answer are the command's own declarations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.context import CtxDep, etag
+from acsa.api.problems import problem_responses
+from acsa.api.routers.orders import RawBody
+from acsa.commands import COMMANDS, Command
+from acsa.domain import limits
+from acsa.domain.errors import AcsaError, Code
+from acsa.schemas.limits import duplicate_keys
+from acsa.schemas.orders import OrderOut
+from acsa.schemas.results import ANSWERS
+from acsa.services.handlers import handle
+from acsa.services.orders import order_view
+
+router = APIRouter(prefix="/api/v1")
+
+OrderId = Annotated[int, Path(ge=1, le=limits.ID_MAX)]
+InvoiceRef = Annotated[str, Path(min_length=1, max_length=40, description="Number or id.")]
+
+ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
+
+
+def _body(raw: bytes) -> object:
+    """The request's JSON body (none is an empty object), every key given once."""
+    twice = duplicate_keys(raw)
+    if twice:
+        raise AcsaError(twice)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise AcsaError.single(Code.INVALID_INPUT, "", f"the body is not JSON: {exc}") from None
+
+
+def _etag(result: BaseModel) -> dict[str, str]:
+    assert isinstance(result, OrderOut)
+    return {"ETag": etag(result.version)}
+
+
+def _run(ctx: CtxDep, kind: type[Command], raw: bytes, **ids: Any) -> Response:
+    """Take the command ``kind`` that the body and route ``ids`` ask for, for the caller."""
+    command = kind.from_wire(_body(raw), **ids)
+    spec = command.spec
+
+    def change(uow: UnitOfWork) -> BaseModel:
+        result = handle(uow, command, ctx.principal.name)
+        if spec.result == "order":
+            return order_view(uow, ids["order_id"])
+        assert isinstance(result, BaseModel)
+        return result
+
+    uow = ctx.writer(spec.permission, check_version=spec.check_version)
+    headers = _etag if spec.result == "order" else None
+    return ctx.write(uow, raw, change, spec.status, headers)
+
+
+def _order_route(kind: type[Command]) -> Callable[..., Response]:
+    def endpoint(ctx: CtxDep, order_id: OrderId, body: RawBody) -> Response:
+        return _run(ctx, kind, body, order_id=order_id)
+
+    return endpoint
+
+
+def _invoice_route(kind: type[Command]) -> Callable[..., Response]:
+    def endpoint(ctx: CtxDep, invoice: InvoiceRef, body: RawBody) -> Response:
+        return _run(ctx, kind, body, invoice=invoice)
+
+    return endpoint
+
+
+def _add(kind: type[Command]) -> None:
+    spec = kind.spec
+    assert spec.path is not None
+    endpoint = _invoice_route(kind) if "{invoice}" in spec.path else _order_route(kind)
+    body = {"content": {"application/json": {"schema": kind.body_schema()}}}
+    router.add_api_route(
+        spec.path,
+        endpoint,
+        methods=["POST"],
+        status_code=spec.status,
+        response_model=ANSWERS[spec.result],
+        responses=ACTION_RESPONSES,
+        name=spec.name,
+        summary=(kind.__doc__ or "").split(";")[0].split(". ")[0].strip(),
+        description=" ".join((kind.__doc__ or "").split()),
+        tags=["orders" if spec.result == "order" else "settlement"],
+        openapi_extra={"requestBody": {**body, "required": False}},
+    )
+
+
+for _kind in COMMANDS:
+    if _kind.spec.path is not None and _kind.spec.path != "/orders":
+        _add(_kind)

@@ -1,0 +1,509 @@
+"""Commands: what a person (or a partner's node) asks acsa to do, one frozen, keyword-only
+dataclass per user action.
+
+Every entry point builds a command and hands it to ``acsa.services.handlers.handle``: the CLI
+(locally, or through the server with the remote client), the API, the web forms, the document
+inbox of a node and the history import. A command is valid once it exists: its fields are
+checked when it is made, from Python (``AcceptOrder(order_id=5, quantities={1: Decimal(2)})``:
+the domain's bounds in ``__post_init__``) or from the wire (``AcceptOrder.from_wire(body,
+order_id=5)``: the JSON body's shape and bounds, each problem a coded violation naming its
+field, then the same domain bounds).
+
+Each command also says what the edges need to know of it (its ``Spec``): the word that names
+it (the route ``POST /api/v1/orders/{order_id}/accept``, the CLI command, the web form's
+action), the permission (role and side) it needs, the document it publishes to the partner,
+and how it reads a partner's document of that kind. Routers, the remote client, the inbox and
+"which actions may this person take now" are built from these declarations, so a new action
+is its command, its handler, its words and its tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from acsa.domain import limits
+from acsa.domain.access import Permission
+from acsa.domain.documents import Kind
+from acsa.domain.errors import AcsaError, Code
+from acsa.domain.order import Action, check_quantities
+from acsa.schemas.ledger import ExchangeLineIn, ReturnedLineIn
+from acsa.schemas.limits import Amount, Day, LineKey, QuantityOrZero, Text
+from acsa.schemas.orders import OrderIn, parse_model, pydantic_violation
+
+#: What a command's result is, for the edges that show it: the order as it now stands, an
+#: invoice, a settlement in kind, or a conversion to cash.
+Result = Literal["order", "invoice", "settlement", "conversion"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the edges need to know of a command.
+
+    Attributes:
+        name: the action's word: the last part of its route, its web form's ``action``, its
+            CLI command (where there is one), its audit record's verb.
+        permission: the role (on the side the access policy names) it needs.
+        path: its route under /api/v1, ``{order_id}`` or ``{invoice}`` filled from the command
+            (None: no person asks for it alone; the sweep and partners' documents do).
+        result: what it answers with; status: the HTTP status of success.
+        kind: the document it publishes to the partner's node (None: it publishes none).
+        action: the order's lifecycle step it is (None: a settlement step).
+        check_version: whether an API write must name the order's version (If-Match).
+        internal: fields only a partner's document sets (the numbering of the issuing node),
+            never a person through the API or a page.
+    """
+
+    name: str
+    permission: Permission
+    path: str | None
+    result: Result = "order"
+    status: int = 200
+    kind: Kind | None = None
+    action: Action | None = None
+    check_version: bool = True
+    internal: tuple[str, ...] = ()
+
+
+def _line_quantities(value: object) -> dict[int, Decimal] | None:
+    """A wire ``lines`` map (line number -> quantity, both as JSON gives them) as numbers."""
+    return limits.line_quantities("lines", value, limits.QUANTITY_OR_ZERO)  # type: ignore[arg-type]
+
+
+#: Per-line quantities on the wire: ``{"1": "12", "2": "0"}``; None for "every line in full".
+Quantities = Annotated[
+    Mapping[int, Decimal] | None,
+    BeforeValidator(_line_quantities),
+    WithJsonSchema(
+        TypeAdapter(dict[LineKey, QuantityOrZero] | None).json_schema(),
+    ),
+]
+Reason = Annotated[str, Text("reason")]
+Note = Annotated[str, Text("note")]
+
+
+def _text(field: str, value: str) -> None:
+    limits.check_text(field, value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """A user action. Subclasses declare ``spec`` and their fields."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", populate_by_name=False)
+    spec: ClassVar[Spec]
+
+    @classmethod
+    def from_wire(cls, body: object, **ids: Any) -> Self:
+        """The command a JSON ``body`` (an API request, a web form's fields, a CLI file) asks
+        for, with ``ids`` from the route (``order_id``, ``invoice``); every problem of the
+        body at once, coded and named by its field. Fields a person may not set are refused
+        as unknown."""
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise AcsaError.single(
+                Code.INVALID_INPUT, "", "expected a JSON object at the top level"
+            )
+        internal = [k for k in body if k in cls.spec.internal or k in ids]
+        if internal:
+            raise AcsaError.single(
+                Code.INVALID_INPUT, internal[0], f"{internal[0]}: extra inputs are not permitted"
+            )
+        return cls._validate({**body, **ids})
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        """The command a partner's signed document of ``spec.kind`` records (its body, with
+        the order's id here); by default the document's body is the wire's."""
+        return cls._validate({**body, **ids})
+
+    @classmethod
+    def _validate(cls, data: dict[str, Any]) -> Self:
+        try:
+            command: Self = _adapter(cls).validate_python(data)
+        except ValidationError as exc:
+            raise AcsaError([pydantic_violation(e) for e in exc.errors()]) from None
+        return command
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON body that asks for this command through the API (the remote client's)."""
+        ids = set(self.ids())
+        dumped: dict[str, Any] = _adapter(type(self)).dump_python(self, mode="json", by_alias=True)
+        return {k: v for k, v in dumped.items() if k not in ids and k not in self.spec.internal}
+
+    def ids(self) -> dict[str, Any]:
+        """The route's parameters: ``order_id`` or ``invoice``."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if _is_id(f.name)}
+
+    def path(self) -> str:
+        """Its route under /api/v1, filled in."""
+        if self.spec.path is None:
+            raise TypeError(f"{type(self).__name__} has no route")
+        return self.spec.path.format(**self.ids())
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        """The JSON schema of its request body (for the OpenAPI document)."""
+        schema = _adapter(cls).json_schema(by_alias=True)
+        hidden = {*cls.spec.internal, *(f.name for f in dataclasses.fields(cls) if _is_id(f.name))}
+        properties = {k: v for k, v in schema.get("properties", {}).items() if k not in hidden}
+        required = [k for k in schema.get("required", []) if k not in hidden]
+        body = {**schema, "properties": properties, "required": required}
+        if not required:
+            body.pop("required")
+        return body
+
+
+def _is_id(name: str) -> bool:
+    return name in ("order_id", "invoice")
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[Command]) -> TypeAdapter[Any]:
+    """The validator of ``cls``'s wire form (built once per command)."""
+    found = _ADAPTERS.get(cls.__qualname__)
+    if found is None:
+        found = _ADAPTERS[cls.__qualname__] = TypeAdapter(cls)
+    return found
+
+
+# --- an order's lifecycle -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCommand(Command):
+    """An action on one order."""
+
+    order_id: Annotated[int, Field(ge=1, le=limits.ID_MAX)]
+
+
+def _document_quantities(lines: object) -> dict[int, Decimal]:
+    """A document's per-line quantities (as its signed body carries them)."""
+    return {int(n): Decimal(str(q)) for n, q in dict(lines or {}).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceOrder(Command):
+    """Save a new draft order (``POST /orders``): the order's document as `orders new --file`
+    reads it. ``uid`` names an order a partner's node placed (a new one gets its own)."""
+
+    spec = Spec("place", Permission.PLACE, "/orders", status=201, kind=Kind.ORDER)
+    order: OrderIn
+    uid: str | None = None
+
+    @classmethod
+    def from_wire(cls, body: object, **ids: Any) -> Self:  # noqa: ARG003 - no route ids
+        return cls(order=parse_model(OrderIn, body))
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls(order=parse_model(OrderIn, dict(body)), uid=ids.get("uid"))
+
+    def wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.order.model_dump(mode="json", exclude_unset=True)
+        return body
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitOrder(OrderCommand):
+    """Submit a draft to the supplier; the agreement checks run first and refuse it with every
+    violation."""
+
+    spec = Spec(
+        "submit",
+        Permission.SUBMIT,
+        "/orders/{order_id}/submit",
+        kind=Kind.SUBMIT,
+        action=Action.SUBMIT,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptOrder(OrderCommand):
+    """Accept for the supplying nation, in full or less on some lines (``lines``); the checks
+    run again, with the annual ceilings."""
+
+    spec = Spec(
+        "accept",
+        Permission.ACCEPT,
+        "/orders/{order_id}/accept",
+        kind=Kind.ACCEPT,
+        action=Action.ACCEPT,
+    )
+    quantities: Annotated[Quantities, Field(alias="lines")] = None
+
+    def __post_init__(self) -> None:
+        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls(quantities=_document_quantities(body.get("lines")), **ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectOrder(OrderCommand):
+    """Reject a submitted order for the supplying nation, with a reason for the record."""
+
+    spec = Spec(
+        "reject",
+        Permission.REJECT,
+        "/orders/{order_id}/reject",
+        kind=Kind.REJECT,
+        action=Action.REJECT,
+    )
+    reason: Reason = ""
+
+    def __post_init__(self) -> None:
+        _text("reason", self.reason)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOrder(OrderCommand):
+    """Cancel an order for the requesting nation before anything is delivered, with a reason
+    for the record."""
+
+    spec = Spec(
+        "cancel",
+        Permission.CANCEL,
+        "/orders/{order_id}/cancel",
+        kind=Kind.CANCEL,
+        action=Action.CANCEL,
+    )
+    reason: Reason = ""
+
+    def __post_init__(self) -> None:
+        _text("reason", self.reason)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverOrder(OrderCommand):
+    """Record a delivery by the supplying nation: everything still to deliver, or the
+    quantities of ``lines``."""
+
+    spec = Spec(
+        "deliver",
+        Permission.DELIVER,
+        "/orders/{order_id}/deliver",
+        kind=Kind.DELIVER,
+        action=Action.DELIVER,
+    )
+    quantities: Annotated[Quantities, Field(alias="lines")] = None
+
+    def __post_init__(self) -> None:
+        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls(quantities=_document_quantities(body.get("lines")), **ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveOrder(OrderCommand):
+    """Record the receipt of what was delivered, by the requesting nation; a line received
+    short (``lines``) is a discrepancy, with ``note``. Both books get their postings."""
+
+    spec = Spec(
+        "receive",
+        Permission.RECEIVE,
+        "/orders/{order_id}/receive",
+        kind=Kind.RECEIVE,
+        action=Action.RECEIVE,
+    )
+    quantities: Annotated[Quantities, Field(alias="lines")] = None
+    note: Note = ""
+
+    def __post_init__(self) -> None:
+        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
+        _text("note", self.note)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        lines = dict(body.get("lines") or {})
+        received = {n: v["received"] for n, v in lines.items()}
+        note = str(body.get("note", ""))
+        return cls(quantities=_document_quantities(received), note=note, **ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseOrder(OrderCommand):
+    """Close a received order once nothing is owed on it, in cash or in kind."""
+
+    spec = Spec(
+        "close",
+        Permission.CLOSE,
+        "/orders/{order_id}/close",
+        kind=Kind.CLOSE,
+        action=Action.CLOSE,
+    )
+
+
+# --- settlement ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueInvoice(OrderCommand):
+    """Invoice what an order owes in cash and has not been invoiced yet, dated ``issued``
+    (default today); ``number`` is the issuing node's, on a partner's document."""
+
+    spec = Spec(
+        "invoice",
+        Permission.INVOICE,
+        "/orders/{order_id}/invoices",
+        "invoice",
+        201,
+        Kind.INVOICE,
+        internal=("number",),
+    )
+    issued: Annotated[Day | None, Field(alias="date")] = None
+    number: Annotated[str | None, Text("number")] = None
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls._validate({"date": body.get("issued"), "number": body.get("number"), **ids})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPayment(Command):
+    """Record a payment against an invoice (its number or id); more than is unpaid is refused
+    (OVERPAYMENT)."""
+
+    spec = Spec(
+        "pay",
+        Permission.PAY,
+        "/invoices/{invoice}/payments",
+        "invoice",
+        201,
+        Kind.PAYMENT,
+        check_version=False,
+    )
+    invoice: Annotated[str, Field(min_length=1, max_length=40)]
+    amount: Amount
+    paid: Annotated[Day, Field(alias="date")]
+    reference: Annotated[str, Text("reference")] = ""
+    currency: Annotated[str | None, Field(min_length=3, max_length=3)] = None
+
+    def __post_init__(self) -> None:
+        limits.check_number("amount", self.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
+        _text("reference", self.reference)
+        if self.currency is not None:
+            object.__setattr__(self, "currency", self.currency.upper())
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:  # noqa: ARG003
+        fields = {k: body.get(k) for k in ("invoice", "amount", "reference", "currency")}
+        return cls._validate({**fields, "date": body.get("paid")})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnInKind(OrderCommand):
+    """Goods of the same kind and quantity (and NSN) returned against received lines."""
+
+    spec = Spec(
+        "replace",
+        Permission.REPLACE,
+        "/orders/{order_id}/replacements",
+        "settlement",
+        201,
+        Kind.REPLACEMENT,
+    )
+    lines: Annotated[list[ReturnedLineIn], Field(min_length=1, max_length=200)]
+    day: Annotated[Day | None, Field(alias="date")] = None
+    note: Note = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExchangeEqualValue(OrderCommand):
+    """Other goods or services, valued in the order's currency, against what is owed in kind;
+    the valuation and who agreed it (both sides) are recorded."""
+
+    spec = Spec(
+        "exchange",
+        Permission.EXCHANGE,
+        "/orders/{order_id}/exchanges",
+        "settlement",
+        201,
+        Kind.EXCHANGE,
+    )
+    lines: Annotated[list[ExchangeLineIn], Field(min_length=1, max_length=200)]
+    agreed_by: Annotated[str, Text("agreed_by", min_length=1)]
+    valuation_note: Annotated[str, Text("valuation_note")] = ""
+    day: Annotated[Day | None, Field(alias="date")] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvertToCash(OrderCommand):
+    """Convert what an order owes in kind past its deadline on ``as_of`` into cash, with an
+    invoice (numbered ``number`` when a partner's node converted it). The deadline sweep and
+    a partner's document ask for it; a person sweeps."""
+
+    spec = Spec(
+        "convert",
+        Permission.SWEEP,
+        None,
+        "conversion",
+        201,
+        Kind.CONVERSION,
+        internal=("number",),
+    )
+    as_of: Day
+    number: Annotated[str | None, Text("number")] = None
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls._validate({"as_of": body.get("as_of"), "number": body.get("invoice"), **ids})
+
+
+#: Every command, in the order a person meets them.
+COMMANDS: tuple[type[Command], ...] = (
+    PlaceOrder,
+    SubmitOrder,
+    AcceptOrder,
+    RejectOrder,
+    CancelOrder,
+    DeliverOrder,
+    ReceiveOrder,
+    CloseOrder,
+    IssueInvoice,
+    RecordPayment,
+    ReturnInKind,
+    ExchangeEqualValue,
+    ConvertToCash,
+)
+
+#: The command of each lifecycle step of an order.
+LIFECYCLE: Mapping[Action, type[OrderCommand]] = {
+    c.spec.action: c for c in COMMANDS if c.spec.action is not None and issubclass(c, OrderCommand)
+}
+
+#: The command a partner's document of each kind asks for.
+BY_KIND: Mapping[Kind, type[Command]] = {
+    c.spec.kind: c for c in COMMANDS if c.spec.kind is not None
+}
+
+#: Commands by their word (a web form's ``action``, a route's last part).
+BY_NAME: Mapping[str, type[Command]] = {c.spec.name: c for c in COMMANDS}
+
+
+@dataclass(frozen=True)
+class By:
+    """Who takes a command and when: the person (or the partner's official named in a
+    document) and the moment recorded for it."""
+
+    actor: str
+    at: datetime
