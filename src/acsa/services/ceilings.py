@@ -3,12 +3,11 @@ ceilings of the agreement version governing the order date (see ``acsa.domain.ce
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from acsa.adapters.db.tables import order_lines, orders
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -45,8 +44,9 @@ def ceiling_violations(
     version = agreement.version_on(order.order_date)
     if not applicable(version, order.requester):
         return []
+    # Two acceptances cannot both fit under a ceiling only one fits under.
+    uow.locks.hold_ceiling(agreement.id, order.requester)
     conn = uow.connection
-    _serialize(conn, agreement.id, order.requester)
     year = (calendars or shipped_fiscal_calendars()).fiscal_year_of(
         order.requester, order.order_date
     )
@@ -66,15 +66,6 @@ def ceiling_violations(
         convert=in_currency,
     )
     return check_ceilings(context)
-
-
-def _serialize(conn: Connection, agreement_id: str, party: str) -> None:
-    """On PostgreSQL, hold a transaction lock per (agreement, party) so two acceptances cannot
-    both fit under a ceiling only one fits under (SQLite writers are serialized already)."""
-    if conn.dialect.name != "postgresql":
-        return
-    key = zlib.crc32(f"acsa ceiling {agreement_id} {party}".encode())
-    conn.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 def accepted_values(

@@ -27,6 +27,8 @@ from acsa.adapters.db.ledger_repository import (
     LedgerRepository,
     SettlementRepository,
 )
+from acsa.adapters.db.locks import Locks
+from acsa.adapters.db.rate_tables import DbOfficialRates, DbRateTable
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
@@ -89,6 +91,9 @@ class UnitOfWork:
     partners: PartnerRepository
     documents: DocumentRepository
     outbox: OutboxRepository
+    locks: Locks
+    daily_rates: DbRateTable
+    official_rates: DbOfficialRates
 
     def __init__(
         self,
@@ -154,6 +159,9 @@ class UnitOfWork:
         self.partners = PartnerRepository(conn)
         self.documents = DocumentRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.locks = Locks(conn)
+        self.daily_rates = DbRateTable(conn)
+        self.official_rates = DbOfficialRates(conn)
         self._pending = []
         self._drafts = []
         self._node = False
