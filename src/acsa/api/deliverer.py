@@ -10,7 +10,8 @@ import threading
 from sqlalchemy import Engine
 
 from acsa.adapters.db import unit_of_work
-from acsa.services.exchange import deliver_pending, http_sender
+from acsa.adapters.transport import http_sender
+from acsa.services.exchange import deliver_pending
 
 log = logging.getLogger("acsa.exchange")
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from acsa.adapters.transport import http_sender
 from acsa.cli.common import ActorOption, DbOption, JsonOption, engine_for, out, print_json, refusals
 from acsa.config import actor as acting
 from acsa.config import default_database_path
@@ -153,7 +154,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
 def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Send what is due in the outbox now (a running server does this by itself)."""
     with refusals(as_json):
-        result = service.deliver_pending(engine_for(db), service.http_sender())
+        result = service.deliver_pending(engine_for(db), http_sender())
     if as_json:
         print_json(result)
         return
