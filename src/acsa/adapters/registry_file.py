@@ -72,7 +72,7 @@ def parse_document(text: str, name: str = "document") -> Any:
         raise too_deep
     try:
         if yaml_file:
-            value = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader without aliases
+            value = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
         else:
             value = json.loads(text, parse_float=Decimal)
     except RecursionError:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 EXIT_REFUSED = 2
 ENV_SERVER = "ACSA_SERVER"
-ENV_TOKEN = "ACSA_TOKEN"
+ENV_TOKEN = "ACSA_TOKEN"  # noqa: S105 - the name of an environment variable, not a secret
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -309,7 +309,7 @@ def _play(uow: UnitOfWork, doc: DemoOrder) -> DemoEntry:
 #: The demo's people: two nations, each with operations staff (who order, approve, deliver and
 #: receive), finance and an auditor, and an administrator for Japan. Shown in the README and on
 #: the sign-in page of a database that holds the demo (never anywhere else).
-DEMO_PASSWORD = "acsa-demo-2026"
+DEMO_PASSWORD = "acsa-demo-2026"  # noqa: S105 - the documented demo password, shown by design
 DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("jpn-ops", "JPN", ("requester", "approver", "logistics"), "ja"),
     ("jpn-finance", "JPN", ("finance", "viewer"), "ja"),

@@ -44,7 +44,7 @@ from acsa.schemas.orders import parse_model
 from acsa.services.ledger import party_code
 
 LANGUAGES = ("en", "ja")
-TOKEN_PREFIX = "acsa_"
+TOKEN_PREFIX = "acsa_"  # noqa: S105 - the public prefix of every token, not a secret
 SESSION_HOURS = 12
 
 _hasher = PasswordHasher()
@@ -215,7 +215,7 @@ def _end_credentials(
 def issue_token(
     uow: UnitOfWork,
     name: str,
-    token_name: str = "api",
+    token_name: str = "api",  # noqa: S107 - the default label of a token, not a secret
     expires_days: int | None = None,
     actor: str = "operator",
     now: datetime | None = None,
