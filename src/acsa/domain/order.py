@@ -69,8 +69,6 @@ RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
     A.RECEIVE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
 }
 
-TERMINAL = frozenset(s for s, actions in ALLOWED.items() if not actions)
-
 #: Open states in which an order may have received something (another delivery can follow a
 #: partial receipt, so the delivered states count too). Closed orders owe nothing.
 OPEN_WITH_RECEIPTS = frozenset(

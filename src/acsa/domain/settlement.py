@@ -163,11 +163,6 @@ def _value_between(line: OrderLine, before: Decimal, after: Decimal) -> Money:
     )
 
 
-def receipt_value(order_before: Order, order_after: Order) -> Money:
-    """Value of what one receipt added: the received value after it less before it."""
-    return order_after.value_received - order_before.value_received
-
-
 def check_in_kind_value(value: Money, awaiting: Money, code: Code) -> None:
     """A settlement in kind must be worth something and no more than is still owed in kind."""
     if value.amount <= 0:

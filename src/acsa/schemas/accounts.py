@@ -65,11 +65,6 @@ class TokenIssuedOut(TokenOut):
     token: str
 
 
-class LoginIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1000)
-
-
 class WhoAmIOut(BaseModel):
     name: str
     nation: str

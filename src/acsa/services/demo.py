@@ -390,7 +390,7 @@ def _add_rates(engine: Engine, plan: DemoScenario) -> None:
     days, so rates a user imported are never replaced."""
     first, last, currencies = _needed_rates(plan)
     with UnitOfWork(engine, read_only=True) as uow:
-        table = rates.DbRateTable(uow.connection)
+        table = uow.daily_rates
         missing = {c for c in currencies if table.rate_on_or_before(c, last, first) is None}
     if not missing:
         return

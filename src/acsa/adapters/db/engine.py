@@ -106,6 +106,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

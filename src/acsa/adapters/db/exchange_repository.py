@@ -132,13 +132,6 @@ class DocumentRepository:
             )
         )
 
-    def recent(self, limit: int = 20, partner: str | None = None) -> list[Row[Any]]:
-        d = t.documents.c
-        query = select(t.documents).order_by(d.recorded_at.desc(), d.id).limit(limit)
-        if partner is not None:
-            query = query.where((d.issuer == partner) | (d.recipient == partner))
-        return list(self.conn.execute(query))
-
 
 class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
