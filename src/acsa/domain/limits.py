@@ -53,6 +53,8 @@ SETTLEMENT_LINES_MAX = 200
 PAGE_LIMIT_MAX = 1000
 #: Largest offset into a list.
 PAGE_OFFSET_MAX = 10_000_000
+#: Most characters of a search (the orders list's ``q``).
+SEARCH_CHARS_MAX = 200
 #: Largest record id (orders, invoices, tokens...): ids are 32-bit integers on PostgreSQL.
 ID_MAX = 2**31 - 1
 
@@ -130,8 +132,10 @@ TEXT_FIELDS: dict[str, int] = {
     "requester": 3,
     "supplier": 3,
     "party": 3,
+    "partner": 3,
     "cash_reason": TEXT_CHARS_MAX,
     "determination": NAME_CHARS_MAX,
+    "q": SEARCH_CHARS_MAX,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).
@@ -362,6 +366,39 @@ def check_count(field: str, count: int, maximum: int) -> None:
     violation = count_violation(field, count, maximum)
     if violation is not None:
         raise AcsaError([violation])
+
+
+def choice_violation(field: str, value: str, options: Sequence[str]) -> Violation | None:
+    """Why ``value`` is not one of ``options`` for ``field`` (a sort column, a direction), or
+    None."""
+    if value in options:
+        return None
+    return Violation(
+        Code.INVALID_FIELD,
+        field,
+        f"{field} {value[:40]!r} is not one of: {', '.join(options)}",
+    )
+
+
+def page_violations(limit: int | None, offset: int) -> list[Violation]:
+    """Why a page of ``limit`` items (None: all) from ``offset`` cannot be asked for: a limit
+    from 1 to PAGE_LIMIT_MAX, an offset from 0 to PAGE_OFFSET_MAX."""
+    found = []
+    if limit is not None and not 1 <= limit <= PAGE_LIMIT_MAX:
+        found.append(
+            Violation(
+                Code.INVALID_FIELD, "limit", f"limit {limit} is not from 1 to {PAGE_LIMIT_MAX:,}"
+            )
+        )
+    if not 0 <= offset <= PAGE_OFFSET_MAX:
+        found.append(
+            Violation(
+                Code.INVALID_FIELD,
+                "offset",
+                f"offset {offset} is not from 0 to {PAGE_OFFSET_MAX:,}",
+            )
+        )
+    return found
 
 
 _LINE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")

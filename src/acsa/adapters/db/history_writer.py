@@ -31,6 +31,7 @@ from acsa.adapters.db import tables as t
 from acsa.domain.ledger import Account, Entry, EntryKind
 from acsa.domain.money import minor_units
 from acsa.domain.order import Action, Order, OrderStatus
+from acsa.domain.order_search import order_words, search_text
 
 #: Rows gathered before they are written (all tables together).
 FLUSH_ROWS = 50_000
@@ -271,6 +272,8 @@ class HistoryWriter:
                 moment(updated_at),
                 order.uid or str(uuid.uuid4()),
                 json(order.attestations.to_json()) if not order.attestations.empty else None,
+                search_text(order_words(order)),
+                order.total.minor,
             )
         )
         rows["order_lines"].extend(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Row,
     and_,
     bindparam,
+    case,
+    false,
     func,
     insert,
     null,
@@ -30,6 +33,13 @@ from acsa.domain.agreement_records import Record, with_records
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import from_minor, to_minor
 from acsa.domain.order import Action, Attestations, Event, Order, OrderLine, OrderStatus
+from acsa.domain.order_search import (
+    STATUS_RANK,
+    OrderPage,
+    OrderQuery,
+    order_words,
+    search_text,
+)
 from acsa.schemas.orders import (
     AgreementVersionDoc,
     record_body,
@@ -371,24 +381,49 @@ class OrderRepository:
         """Orders by id; ``party`` keeps those a nation is party to, ``partner`` those with
         that other nation (with ``party``: between the two), ``since``/``until`` bound the
         order date (inclusive)."""
+        query = OrderQuery(
+            status=status,
+            agreement=agreement,
+            party=party,
+            partner=partner,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        return self.matching(query, with_history)
+
+    def matching(self, query: OrderQuery, with_history: bool = True) -> list[Order]:
+        """The orders ``query`` names (see :class:`OrderQuery`), sorted and paged as it asks."""
         o = t.orders
-        query = select(o.c.id).order_by(o.c.id)
-        if status:
-            query = query.where(o.c.status == status)
-        if agreement:
-            query = query.where(o.c.agreement_id == agreement)
-        if party:
-            query = query.where(or_(o.c.requester == party, o.c.supplier == party))
-        if partner:
-            query = query.where(or_(o.c.requester == partner, o.c.supplier == partner))
-        if since:
-            query = query.where(o.c.order_date >= since)
-        if until:
-            query = query.where(o.c.order_date <= until)
-        if limit is not None:
-            query = query.limit(limit).offset(offset)
-        ids = list(self.conn.execute(query).scalars())
-        return self._load(ids, with_history)
+        ids = select(o.c.id).where(*_conditions(query)).order_by(*_sort_keys(query))
+        if query.limit is not None:
+            ids = ids.limit(query.limit).offset(query.offset)
+        elif query.offset:
+            ids = ids.offset(query.offset)
+        wanted = list(self.conn.execute(ids).scalars())
+        loaded = {order.id: order for order in self._load(wanted, with_history)}
+        return [loaded[i] for i in wanted]
+
+    def search(self, query: OrderQuery, with_history: bool = False) -> OrderPage:
+        """One page of the orders ``query`` names and how many it names in all; the orders
+        without their history unless asked."""
+        total = self.conn.execute(
+            select(func.count()).select_from(t.orders).where(*_conditions(query))
+        ).scalar_one()
+        return OrderPage(self.matching(query, with_history) if total else [], int(total))
+
+    def last_events(self, ids: Sequence[int], actions: Collection[Action]) -> dict[int, Event]:
+        """Of each order of ``ids``, its last event that is one of ``actions`` (if any)."""
+        if not ids or not actions:
+            return {}
+        e = t.order_events
+        query = (
+            select(e)
+            .where(e.c.order_id.in_(list(ids)), e.c.action.in_([a.value for a in actions]))
+            .order_by(e.c.order_id, e.c.seq)
+        )
+        return {row.order_id: _event_from_row(row) for row in self.conn.execute(query)}
 
     def by_ids(self, ids: Sequence[int]) -> list[Order]:
         """The orders ``ids`` that exist, by id, without their history."""
@@ -444,6 +479,8 @@ class OrderRepository:
             "remarks": order.remarks,
             "uid": order.uid,
             "attestations": order.attestations.to_json() or null(),
+            "search_text": search_text(order_words(order)),
+            "total_minor": order.total.minor,
         }
 
     @staticmethod
@@ -463,6 +500,45 @@ class OrderRepository:
             "quantity_received": str(line.quantity_received),
             "quantity_short": str(line.quantity_short),
         }
+
+
+def _conditions(query: OrderQuery) -> list[ColumnElement[bool]]:
+    """The WHERE of ``query``: its filters, and its search (the order's number, or part of
+    one of its words: both sides case-folded by Python, so alike on every database)."""
+    o = t.orders
+    found: list[ColumnElement[bool]] = []
+    if query.status:
+        found.append(o.c.status == query.status)
+    if query.agreement:
+        found.append(o.c.agreement_id == query.agreement)
+    for nation in (query.party, query.partner):
+        if nation:
+            found.append(or_(o.c.requester == nation, o.c.supplier == nation))
+    if query.since:
+        found.append(o.c.order_date >= query.since)
+    if query.until:
+        found.append(o.c.order_date <= query.until)
+    if query.q:
+        number = query.number
+        named = o.c.id == number if number is not None else false()
+        if query.only_number:
+            found.append(named)
+        else:
+            found.append(or_(named, o.c.search_text.contains(query.words, autoescape=True)))
+    return found
+
+
+def _sort_keys(query: OrderQuery) -> list[ColumnElement[Any]]:
+    """ORDER BY of ``query``: its column, then the order number, all in its direction."""
+    o = t.orders
+    keys: dict[str, list[ColumnElement[Any]]] = {
+        "id": [o.c.id],
+        "date": [o.c.order_date, o.c.id],
+        "status": [case(STATUS_RANK, value=o.c.status, else_=len(STATUS_RANK)), o.c.id],
+        "total": [o.c.currency, o.c.total_minor, o.c.id],
+    }
+    descending = query.direction == "desc"
+    return [k.desc() if descending else k.asc() for k in keys[query.sort]]
 
 
 def _str(value: Decimal | None) -> str | None:

@@ -96,6 +96,12 @@ orders = Table(
     Column("uid", String(36), unique=True),
     # What the order attests (domain Attestations as JSON; NULL when nothing; migration 0007).
     Column("attestations", JSON),
+    # What the orders list searches and sorts by, kept as the order is stored (migration
+    # 0008): its words case-folded (domain/order_search.py) and its value in minor units.
+    Column("search_text", Text, nullable=False, server_default=""),
+    Column("total_minor", BigInteger, nullable=False, server_default="0"),
+    Index("ix_orders_order_date_id", "order_date", "id"),
+    Index("ix_orders_currency_total_minor_id", "currency", "total_minor", "id"),
 )
 
 # Quantities are exact decimals kept as text; prices are integers in the currency's minor unit.
