@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from acsa.commands import AcceptOrder, CancelOrder, CloseOrder, DeliverOrder, ExchangeEqualValue, IssueInvoice, PlaceOrder, ReceiveOrder, RecordPayment, RejectOrder, ReturnInKind, SubmitOrder
+from acsa.services.handlers import handle
 from acsa.adapters.db import history_writer, tables
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.adapters.history_csv import OrderRecord, csv_rows, read_orders
 from acsa.domain.errors import AcsaError
-from acsa.domain.ledger import Book
+from acsa.domain.ledger import Balances
 from acsa.domain.order import OrderStatus
 from acsa.services import history_import, orders, rates, settlement
 from acsa.services.history_import import import_history
@@ -163,30 +165,30 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
             for ln in r.lines
         ],
     }
-    order, _ = orders.place_order(uow, doc, ACTOR, now=noon(r.order_date))
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), ACTOR, noon(r.order_date))
     oid = order.id
     assert oid is not None
     status = r.status
     if status is OrderStatus.DRAFT:
         return
-    orders.submit(uow, oid, ACTOR, now=noon(r.order_date))
+    handle(uow, SubmitOrder(order_id=oid), ACTOR, noon(r.order_date))
     answered = noon(r.accepted_on or r.order_date)
     if status is OrderStatus.REJECTED:
-        orders.reject(uow, oid, ACTOR, r.reason, now=answered)
+        handle(uow, RejectOrder(order_id=oid, reason=r.reason), ACTOR, answered)
         return
     if status is OrderStatus.SUBMITTED:
         return
     if status is OrderStatus.CANCELLED and r.accepted_on is None:
-        orders.cancel(uow, oid, ACTOR, r.reason, now=noon(r.closed_on or max(_dates(r))))
+        handle(uow, CancelOrder(order_id=oid, reason=r.reason), ACTOR, noon(r.closed_on or max(_dates(r))))
         return
     accepted = {
         n: ln.quantity_accepted
         for n, ln in enumerate(r.lines, 1)
         if ln.quantity_accepted is not None
     }
-    orders.accept(uow, oid, ACTOR, accepted or None, now=answered)
+    handle(uow, AcceptOrder(order_id=oid, quantities=accepted or None), ACTOR, answered)
     if status is OrderStatus.CANCELLED:
-        orders.cancel(uow, oid, ACTOR, r.reason, now=noon(r.closed_on or max(_dates(r))))
+        handle(uow, CancelOrder(order_id=oid, reason=r.reason), ACTOR, noon(r.closed_on or max(_dates(r))))
         return
     if status is OrderStatus.ACCEPTED:
         return
@@ -201,7 +203,7 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
         > 0
     }
     day = r.delivered_on or r.received_on or r.accepted_on or r.order_date
-    orders.deliver(uow, oid, ACTOR, delivered, now=noon(day))
+    handle(uow, DeliverOrder(order_id=oid, quantities=delivered), ACTOR, noon(day))
     if status in (OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED):
         return
     assert r.received_on is not None
@@ -211,10 +213,10 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
         else delivered.get(n, Decimal(0))
         for n, ln in enumerate(r.lines, 1)
     }
-    orders.receive(uow, oid, ACTOR, received, r.receipt_note, now=noon(r.received_on))
+    handle(uow, ReceiveOrder(order_id=oid, quantities=received, note=r.receipt_note), ACTOR, noon(r.received_on))
     settle(uow, r, oid, received)
     if status is OrderStatus.CLOSED:
-        settlement.close(uow, oid, ACTOR, now=noon(r.closed_on or max(_dates(r))))
+        handle(uow, CloseOrder(order_id=oid), ACTOR, noon(r.closed_on or max(_dates(r))))
 
 
 def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decimal]) -> None:
@@ -232,12 +234,12 @@ def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decima
             for n, ln in enumerate(r.lines, 1)
             if (q := ln.replaced_quantity if ln.replaced_quantity is not None else received[n])
         ]
-        settlement.replace(uow, oid, {"lines": lines, "date": day.isoformat()}, ACTOR, noon(day))
+        handle(uow, ReturnInKind.from_wire({"lines": lines, "date": day.isoformat()}, order_id=oid), ACTOR, noon(day))
 
     def exchange(day: date) -> None:
         line = {"category": "", "description": r.exchanged_for, "value": str(r.exchanged_value)}
         doc = {"lines": [line], "agreed_by": r.agreed_by, "date": day.isoformat()}
-        settlement.exchange(uow, oid, doc, ACTOR, noon(day))
+        handle(uow, ExchangeEqualValue.from_wire(doc, order_id=oid), ACTOR, noon(day))
 
     def convert(day: date) -> None:
         swept = settlement.sweep(uow, ACTOR, as_of=day, now=noon(day))
@@ -245,14 +247,12 @@ def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decima
         invoice.append(swept.converted[0].invoice)
 
     def issue(day: date) -> None:
-        invoice.append(settlement.issue_invoice(uow, oid, ACTOR, issued=day, now=noon(day)).number)
+        invoice.append(handle(uow, IssueInvoice(order_id=oid, issued=day), ACTOR, noon(day)).number)
 
     def pay(day: date) -> None:
         unpaid = settlement.get_invoice(uow, invoice[-1]).unpaid
         amount = r.paid_amount if r.paid_amount is not None else unpaid
-        settlement.record_payment(
-            uow, invoice[-1], str(amount), day, ACTOR, r.payment_reference, now=noon(day)
-        )
+        handle(uow, RecordPayment(invoice=invoice[-1], amount=Decimal(amount), paid=day, reference=r.payment_reference), ACTOR, noon(day))
 
     steps: list[tuple[date | None, int, Callable[[date], None]]] = [
         (r.replaced_on, 0, replace),
@@ -369,7 +369,7 @@ def test_books_balance_and_running_balances_equal_a_recompute(uow):
     with uow:
         running = sorted(uow.ledger.running_balances(), key=str)
         recomputed = sorted(uow.ledger.balances_from_postings(), key=str)
-        book = Book()
+        book = Balances()
         for nation in {b for b, _p, _a, _m in running}:
             for entry in uow.ledger.entries(nation):
                 book.post(entry)
@@ -587,10 +587,10 @@ def test_a_given_invoice_number_is_kept_and_acsa_numbering_goes_on_after_it(uow,
     import_history(uow, write_csv(tmp_path / "history.csv", rows))
     [stored] = settlement.list_invoices(uow)
     assert stored.number == "JPN-2023-000041"
-    oid, _ = orders.place_order(uow, _spey_doc(), "Lt Sato", now=noon(date(2023, 8, 1)))
+    oid, _ = handle(uow, PlaceOrder.from_wire(_spey_doc()), "Lt Sato", noon(date(2023, 8, 1)))
     for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
         step(uow, oid.id or 0, "x", now=noon(date(2023, 8, 2)))
-    live = settlement.issue_invoice(uow, oid.id or 0, "fin", issued=date(2023, 8, 3))
+    live = handle(uow, IssueInvoice(order_id=oid.id or 0, issued=date(2023, 8, 3)), "fin")
     assert live.number == "JPN-2023-000042"
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from acsa.adapters.db import tables as t
 from acsa.domain.errors import AcsaError
 from acsa.services import ledger, orders, settlement
-from acsa.services.exceptions import exceptions
+from acsa.services.findings import exceptions
 from tests.ledger_data import (
     accepted,
     at,

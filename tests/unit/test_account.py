@@ -7,7 +7,7 @@ parts) and its ``OrderAccount`` through invoice, pay, replace, exchange, convert
 random, often wrong, input. It keeps its own model of what should have happened (money in,
 billed, paid, settled, converted, per line) from the inputs of the steps that succeeded, so the
 account's figures are checked against something other than themselves, and it keeps both books
-in a ``Book`` from the receipts' entries and every entry the steps return.
+in ``Balances`` from the receipts' entries and every entry the steps return.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from acsa.domain.documents import Kind
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.ledger import (
     Account,
-    Book,
+    Balances,
     Entry,
     EntryKind,
     Stamp,
@@ -243,7 +243,7 @@ class AccountMachine(RuleBasedStateMachine):
     order: Order
     account: OrderAccount
     model: Model
-    book: Book
+    book: Balances
     latest: date
     numbers: int
 
@@ -255,7 +255,7 @@ class AccountMachine(RuleBasedStateMachine):
         order, terms = setup
         self.order = order
         self.model = Model(order.settlement)
-        self.book = Book()
+        self.book = Balances()
         self.latest = ORDER_DAY
         self.numbers = 0
         self.account = OrderAccount(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from acsa.domain.ledger import (
     Account,
-    Book,
+    Balances,
     Entry,
     EntryKind,
     Posting,
@@ -41,7 +41,7 @@ def test_an_unbalanced_entry_cannot_exist():
 
 
 def test_a_reversal_cancels_the_entry():
-    book = Book()
+    book = Balances()
     supplier, _ = receipt_entries("JPN", "AUS", Money(Decimal(500), "JPY"), False, STAMP)
     book.post(supplier)
     book.post(supplier.reversed(STAMP.at, "auditor", STAMP.effective, "wrong order"))
@@ -49,7 +49,7 @@ def test_a_reversal_cancels_the_entry():
 
 
 def test_positions_read_what_is_owed_each_way():
-    book = Book()
+    book = Balances()
     for entry in receipt_entries("JPN", "AUS", Money(Decimal(900), "JPY"), True, STAMP):
         book.post(entry)
     supplier = position(
@@ -73,7 +73,7 @@ steps = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(steps)
 def test_any_sequence_of_entries_keeps_both_books_balanced_and_in_agreement(sequence):
-    book = Book()
+    book = Balances()
     makers = {
         "receipt_cash": lambda m: receipt_entries("JPN", "NZL", m, False, STAMP),
         "receipt_kind": lambda m: receipt_entries("JPN", "NZL", m, True, STAMP),

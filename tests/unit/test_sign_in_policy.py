@@ -11,7 +11,7 @@ from acsa.config import sign_in_policy, token_max_days
 from acsa.domain.access import ForbiddenError
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.sign_in import (
-    Kind,
+    CountedBy,
     SignInPolicy,
     SignInRefusedError,
     address_key,
@@ -35,7 +35,7 @@ POLICY = SignInPolicy(
 )
 
 
-def fail_n(kind: Kind, n: int, step_s: float = 0.0):
+def fail_n(kind: CountedBy, n: int, step_s: float = 0.0):
     failures = None
     for i in range(n):
         failures = counted(POLICY, kind, "k", failures, T0 + timedelta(seconds=i * step_s))
@@ -48,24 +48,24 @@ def test_the_free_failures_cost_nothing_then_the_delay_doubles_up_to_its_ceiling
 
 
 def test_an_attempt_waits_the_delay_from_the_last_failure():
-    failures = fail_n(Kind.ACCOUNT, 4)  # delay 4 s after the fourth
+    failures = fail_n(CountedBy.ACCOUNT, 4)  # delay 4 s after the fourth
     assert decide(POLICY, T0, failures) == decide(POLICY, T0, None, failures)
     verdict = decide(POLICY, T0 + timedelta(seconds=1.5), failures)
     assert not verdict.allowed
     assert verdict.retry_after_s == 3
-    assert verdict.cause is Kind.ACCOUNT
+    assert verdict.cause is CountedBy.ACCOUNT
     assert decide(POLICY, T0 + timedelta(seconds=4), failures).allowed
 
 
 def test_the_longer_wait_of_the_name_and_the_address_holds():
-    name = fail_n(Kind.ACCOUNT, 3)  # 2 s
-    address = fail_n(Kind.ADDRESS, 5)  # 8 s
+    name = fail_n(CountedBy.ACCOUNT, 3)  # 2 s
+    address = fail_n(CountedBy.ADDRESS, 5)  # 8 s
     verdict = decide(POLICY, T0, name, address)
-    assert (verdict.retry_after_s, verdict.cause) == (8, Kind.ADDRESS)
+    assert (verdict.retry_after_s, verdict.cause) == (8, CountedBy.ADDRESS)
 
 
 def test_the_threshold_locks_and_a_lock_is_never_forgotten():
-    failures = fail_n(Kind.ACCOUNT, 6)
+    failures = fail_n(CountedBy.ACCOUNT, 6)
     assert failures is not None
     assert failures.locked
     later = T0 + timedelta(days=365)
@@ -75,26 +75,26 @@ def test_the_threshold_locks_and_a_lock_is_never_forgotten():
     assert isinstance(SignInRefusedError(verdict), AcsaError)
     assert SignInRefusedError(verdict).codes == [Code.SIGN_IN_LOCKED.value]
     # An address takes more failures to lock.
-    assert not fail_n(Kind.ADDRESS, 7).locked  # type: ignore[union-attr]
-    assert fail_n(Kind.ADDRESS, 8).locked  # type: ignore[union-attr]
+    assert not fail_n(CountedBy.ADDRESS, 7).locked  # type: ignore[union-attr]
+    assert fail_n(CountedBy.ADDRESS, 8).locked  # type: ignore[union-attr]
 
 
 def test_a_quiet_period_forgets_a_count_short_of_the_lock():
-    failures = fail_n(Kind.ACCOUNT, 5)
+    failures = fail_n(CountedBy.ACCOUNT, 5)
     quiet = T0 + timedelta(seconds=601)
     assert decide(POLICY, quiet, failures).allowed
-    assert counted(POLICY, Kind.ACCOUNT, "k", failures, quiet).count == 1
+    assert counted(POLICY, CountedBy.ACCOUNT, "k", failures, quiet).count == 1
 
 
 def test_a_success_takes_back_only_the_attempt_counted_ahead():
-    address = fail_n(Kind.ADDRESS, 8)
+    address = fail_n(CountedBy.ADDRESS, 8)
     assert address is not None
     assert address.locked
     back = uncounted(POLICY, address)
     assert back is not None
     assert back.count == 7
     assert not back.locked
-    assert uncounted(POLICY, fail_n(Kind.ADDRESS, 1)) is None  # type: ignore[arg-type]
+    assert uncounted(POLICY, fail_n(CountedBy.ADDRESS, 1)) is None  # type: ignore[arg-type]
 
 
 def test_names_and_addresses_are_recorded_bounded_and_without_control_characters():

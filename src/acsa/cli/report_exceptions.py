@@ -20,7 +20,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.schemas.findings import ExceptionOut
-from acsa.services.exceptions import exceptions as find_exceptions
+from acsa.services.findings import exceptions as find_exceptions
 
 
 @report.app.command("exceptions")

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -25,7 +24,8 @@ from acsa.cli.common import (
 from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code
-from acsa.domain.sign_in import Kind
+from acsa.domain.sign_in import CountedBy
+from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
 from acsa.services import users as service
 
 users_app = typer.Typer(no_args_is_help=True, help="People who use acsa: nation, roles, password.")
@@ -194,12 +194,14 @@ def unlock(
         if api is not None:
             done = api.unlock_user(name) if name is not None else api.unlock_address(address or "")
         else:
-            kind, key = (Kind.ACCOUNT, name) if name is not None else (Kind.ADDRESS, address)
+            kind, key = (
+                (CountedBy.ACCOUNT, name) if name is not None else (CountedBy.ADDRESS, address)
+            )
             done = service.unlock(uow_for(engine_for(db)), kind, key or "", acting(actor))
     if as_json:
         print_json(done)
     else:
-        what = "user name" if done.kind == Kind.ACCOUNT.value else "address"
+        what = "user name" if done.kind == CountedBy.ACCOUNT.value else "address"
         state = "unlocked" if done.was_locked else "was not locked"
         out.print(
             f"{what} {done.key}: {state} ({done.failures} failed sign-ins forgotten)",

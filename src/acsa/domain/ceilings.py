@@ -25,7 +25,7 @@ from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.fiscal import FiscalYear
 from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderStatus
-from acsa.domain.vocabulary import Kind, category_kind
+from acsa.domain.vocabulary import CategoryKind, category_kind
 
 #: Orders whose accepted value counts against a ceiling: accepted, and anything after it.
 COUNTED_STATUSES = frozenset(OrderStatus) - {
@@ -59,7 +59,7 @@ class Acquired:
 
 def is_supplies(category: str) -> bool:
     """Goods count as supplies, and so does a category that may be either."""
-    return category_kind(category) is not Kind.SERVICES
+    return category_kind(category) is not CategoryKind.SERVICES
 
 
 def acquired(day: date, currency: str, lines: Iterable[tuple[str, Decimal, Decimal]]) -> Acquired:

@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from acsa.domain import limits
+from acsa.domain.access import Side
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Action, Event, Order
 
@@ -54,12 +55,6 @@ class Kind(StrEnum):
     REPLACEMENT = "replacement"
     EXCHANGE = "exchange"
     CONVERSION = "conversion"
-
-
-class Side(StrEnum):
-    REQUESTER = "requester"
-    SUPPLIER = "supplier"
-    EITHER = "either"
 
 
 #: Which party issues each kind of document. The requester orders, receives and returns goods;

@@ -294,7 +294,7 @@ def position(
 
 
 @dataclass(slots=True)
-class Book:
+class Balances:
     """Balances of one or more books, accumulated from entries (for recomputes and tests)."""
 
     balances: dict[tuple[str, str, Account, str], Decimal] = field(default_factory=dict)

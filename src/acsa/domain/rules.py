@@ -16,7 +16,7 @@ from acsa.domain.errors import Code, Violation
 from acsa.domain.money import fits_minor_units, is_known_currency, minor_units
 from acsa.domain.order import Order
 from acsa.domain.vocabulary import (
-    Kind,
+    CategoryKind,
     Settlement,
     SupportKind,
     category_kind,
@@ -263,7 +263,7 @@ def check_settlement(
         and version.supplies_return_preferred
         and not order.attestations.cash_reason
     ):
-        goods = [line for line in order.lines if category_kind(line.category) is Kind.GOODS]
+        goods = [line for line in order.lines if category_kind(line.category) is CategoryKind.GOODS]
         if goods:
             numbers = ", ".join(str(line.number) for line in goods)
             found.append(

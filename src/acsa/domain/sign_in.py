@@ -32,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 REPLACEMENT = "\ufffd"
 
 
-class Kind(StrEnum):
+class CountedBy(StrEnum):
     """What a throttle counts failures of."""
 
     ACCOUNT = "account"
@@ -59,8 +59,8 @@ class SignInPolicy:
     address_lock_after: int = 100
     forget_after_s: float = 3600.0
 
-    def lock_after(self, kind: Kind) -> int:
-        return self.account_lock_after if kind is Kind.ACCOUNT else self.address_lock_after
+    def lock_after(self, kind: CountedBy) -> int:
+        return self.account_lock_after if kind is CountedBy.ACCOUNT else self.address_lock_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Failures:
     """One name's or address's failed sign-ins in a row: how many, the last, and when it was
     locked (None while it is not)."""
 
-    kind: Kind
+    kind: CountedBy
     key: str
     count: int
     last_at: datetime
@@ -87,15 +87,15 @@ class Verdict:
     allowed: bool
     retry_after_s: int = 0
     locked: bool = False
-    cause: Kind | None = None
+    cause: CountedBy | None = None
 
 
 class SignInRefusedError(AcsaError):
     """SIGN_IN_THROTTLED (wait ``retry_after_s``) or SIGN_IN_LOCKED (an admin unlocks it)."""
 
     def __init__(self, verdict: Verdict) -> None:
-        field = "address" if verdict.cause is Kind.ADDRESS else "name"
-        what = "this address" if verdict.cause is Kind.ADDRESS else "this user name"
+        field = "address" if verdict.cause is CountedBy.ADDRESS else "name"
+        what = "this address" if verdict.cause is CountedBy.ADDRESS else "this user name"
         if verdict.locked:
             violation = Violation(
                 Code.SIGN_IN_LOCKED,
@@ -154,7 +154,7 @@ def decide(policy: SignInPolicy, now: datetime, *counts: Failures | None) -> Ver
 
 
 def counted(
-    policy: SignInPolicy, kind: Kind, key: str, failures: Failures | None, now: datetime
+    policy: SignInPolicy, kind: CountedBy, key: str, failures: Failures | None, now: datetime
 ) -> Failures:
     """The count after one more failure at ``now`` (locked when it reaches the threshold)."""
     before = current(policy, failures, now)

@@ -11,7 +11,7 @@ class Settlement(StrEnum):
     EQUAL_VALUE_EXCHANGE = "equal_value_exchange"
 
 
-class Kind(StrEnum):
+class CategoryKind(StrEnum):
     """Whether a category is goods (returnable in kind), services, or either."""
 
     GOODS = "goods"
@@ -50,25 +50,25 @@ USE_CONDITIONS: dict[str, str] = {
 }
 
 #: Categories of supplies and services, with their kind for settlement purposes.
-CATEGORIES: dict[str, tuple[str, Kind]] = {
-    "food": ("Food", Kind.GOODS),
-    "water": ("Water", Kind.GOODS),
-    "billeting": ("Billeting", Kind.SERVICES),
-    "transportation": ("Transportation (including airlift)", Kind.SERVICES),
-    "fuel": ("Fuel, oils and lubricants", Kind.GOODS),
-    "clothing": ("Clothing", Kind.GOODS),
-    "communications": ("Communications", Kind.EITHER),
-    "medical": ("Medical services", Kind.SERVICES),
-    "base_support": ("Base support", Kind.SERVICES),
-    "storage": ("Storage", Kind.SERVICES),
-    "use_of_facilities": ("Use of facilities", Kind.SERVICES),
-    "training": ("Training services", Kind.SERVICES),
-    "spare_parts": ("Spare parts and components", Kind.GOODS),
-    "repair_maintenance": ("Repair and maintenance", Kind.SERVICES),
-    "airport_seaport_services": ("Airport and seaport services", Kind.SERVICES),
-    "ammunition": ("Ammunition", Kind.GOODS),
-    "calibration": ("Calibration", Kind.SERVICES),
-    "weapons": ("Weapons", Kind.GOODS),
+CATEGORIES: dict[str, tuple[str, CategoryKind]] = {
+    "food": ("Food", CategoryKind.GOODS),
+    "water": ("Water", CategoryKind.GOODS),
+    "billeting": ("Billeting", CategoryKind.SERVICES),
+    "transportation": ("Transportation (including airlift)", CategoryKind.SERVICES),
+    "fuel": ("Fuel, oils and lubricants", CategoryKind.GOODS),
+    "clothing": ("Clothing", CategoryKind.GOODS),
+    "communications": ("Communications", CategoryKind.EITHER),
+    "medical": ("Medical services", CategoryKind.SERVICES),
+    "base_support": ("Base support", CategoryKind.SERVICES),
+    "storage": ("Storage", CategoryKind.SERVICES),
+    "use_of_facilities": ("Use of facilities", CategoryKind.SERVICES),
+    "training": ("Training services", CategoryKind.SERVICES),
+    "spare_parts": ("Spare parts and components", CategoryKind.GOODS),
+    "repair_maintenance": ("Repair and maintenance", CategoryKind.SERVICES),
+    "airport_seaport_services": ("Airport and seaport services", CategoryKind.SERVICES),
+    "ammunition": ("Ammunition", CategoryKind.GOODS),
+    "calibration": ("Calibration", CategoryKind.SERVICES),
+    "weapons": ("Weapons", CategoryKind.GOODS),
 }
 
 
@@ -82,14 +82,14 @@ class SupportKind(StrEnum):
 def support_kinds(category: str) -> frozenset[SupportKind]:
     """Supplies, services, or both for a category that may be either."""
     kind = category_kind(category)
-    if kind is Kind.GOODS:
+    if kind is CategoryKind.GOODS:
         return frozenset({SupportKind.SUPPLIES})
-    if kind is Kind.SERVICES:
+    if kind is CategoryKind.SERVICES:
         return frozenset({SupportKind.SERVICES})
     return frozenset(SupportKind)
 
 
-def category_kind(category: str) -> Kind:
+def category_kind(category: str) -> CategoryKind:
     """Goods, services or either; a category acsa does not know is treated as either."""
     known = CATEGORIES.get(category)
-    return known[1] if known else Kind.EITHER
+    return known[1] if known else CategoryKind.EITHER

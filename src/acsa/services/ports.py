@@ -33,8 +33,7 @@ from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.order_search import OrderPage, OrderQuery
 from acsa.domain.rate_rules import OfficialRateTable
-from acsa.domain.sign_in import Failures
-from acsa.domain.sign_in import Kind as SignInKind
+from acsa.domain.sign_in import CountedBy, Failures
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -286,9 +285,9 @@ class UserRepository(Protocol):
 
     def lock_sign_in(self) -> None: ...
 
-    def failures(self, kind: SignInKind, key: str) -> Failures | None: ...
+    def failures(self, kind: CountedBy, key: str) -> Failures | None: ...
 
-    def put_failures(self, kind: SignInKind, key: str, failures: Failures | None) -> None: ...
+    def put_failures(self, kind: CountedBy, key: str, failures: Failures | None) -> None: ...
 
     def forget_failures(self, before: datetime) -> None: ...
 

@@ -11,14 +11,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, Row
 
-from acsa.schemas.accounts import (
-    SignInLockOut,
-    TokenIssuedOut,
-    TokenOut,
-    UnlockOut,
-    UserIn,
-    UserOut,
-)
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.config import sign_in_policy, token_max_days
@@ -26,8 +18,8 @@ from acsa.domain.access import Principal, Role, UnauthenticatedError, parse_role
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.limits import NAME_CHARS_MAX
 from acsa.domain.sign_in import (
+    CountedBy,
     Failures,
-    Kind,
     SignInPolicy,
     SignInRefusedError,
     Verdict,
@@ -39,6 +31,14 @@ from acsa.domain.sign_in import (
     recorded_name,
     token_lifetime,
     uncounted,
+)
+from acsa.schemas.accounts import (
+    SignInLockOut,
+    TokenIssuedOut,
+    TokenOut,
+    UnlockOut,
+    UserIn,
+    UserOut,
 )
 from acsa.schemas.orders import parse_model
 from acsa.services.ledger import party_code
@@ -349,15 +349,15 @@ def _count_attempt(
         uow.accounts.lock_sign_in()
         # A name with a control character in it belongs to nobody.
         row = uow.accounts.user(typed) if typed == name else None
-        account = uow.accounts.failures(Kind.ACCOUNT, typed)
-        by_address = uow.accounts.failures(Kind.ADDRESS, where)
+        account = uow.accounts.failures(CountedBy.ACCOUNT, typed)
+        by_address = uow.accounts.failures(CountedBy.ADDRESS, where)
         verdict = decide(rules, at, account, by_address)
         if verdict.allowed:
             uow.accounts.put_failures(
-                Kind.ACCOUNT, typed, counted(rules, Kind.ACCOUNT, typed, account, at)
+                CountedBy.ACCOUNT, typed, counted(rules, CountedBy.ACCOUNT, typed, account, at)
             )
             uow.accounts.put_failures(
-                Kind.ADDRESS, where, counted(rules, Kind.ADDRESS, where, by_address, at)
+                CountedBy.ADDRESS, where, counted(rules, CountedBy.ADDRESS, where, by_address, at)
             )
             uow.accounts.forget_failures(at - timedelta(seconds=rules.forget_after_s))
         else:
@@ -394,7 +394,7 @@ def _record_failure(
     with UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
         at = now or utc_now()
-        for kind, key in ((Kind.ACCOUNT, typed), (Kind.ADDRESS, where)):
+        for kind, key in ((CountedBy.ACCOUNT, typed), (CountedBy.ADDRESS, where)):
             failures = uow.accounts.failures(kind, key)
             if failures is not None:
                 uow.accounts.put_failures(kind, key, failed_at(failures, at))
@@ -407,10 +407,10 @@ def _take_back(engine: Engine, rules: SignInPolicy, typed: str, where: str) -> N
     the attempt counted ahead (its other failures stand)."""
     with UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
-        uow.accounts.put_failures(Kind.ACCOUNT, typed, None)
-        by_address = uow.accounts.failures(Kind.ADDRESS, where)
+        uow.accounts.put_failures(CountedBy.ACCOUNT, typed, None)
+        by_address = uow.accounts.failures(CountedBy.ADDRESS, where)
         if by_address is not None:
-            uow.accounts.put_failures(Kind.ADDRESS, where, uncounted(rules, by_address))
+            uow.accounts.put_failures(CountedBy.ADDRESS, where, uncounted(rules, by_address))
         uow.commit()
 
 
@@ -430,9 +430,9 @@ def sign_in_locks(uow: UnitOfWork) -> list[SignInLockOut]:
         return [_lock_out(f) for f in uow.accounts.locked()]
 
 
-def unlock(uow: UnitOfWork, kind: Kind, key: str, actor: str) -> UnlockOut:
+def unlock(uow: UnitOfWork, kind: CountedBy, key: str, actor: str) -> UnlockOut:
     """Lift the lock of a user name or client address and forget its failures."""
-    key = clean_name(key)[:NAME_CHARS_MAX] if kind is Kind.ACCOUNT else address_key(key)
+    key = clean_name(key)[:NAME_CHARS_MAX] if kind is CountedBy.ACCOUNT else address_key(key)
     with uow:
         failures = uow.accounts.failures(kind, key)
         result = UnlockOut(
@@ -444,7 +444,7 @@ def unlock(uow: UnitOfWork, kind: Kind, key: str, actor: str) -> UnlockOut:
         if failures is not None:
             uow.accounts.put_failures(kind, key, None)
             shown = recorded_name(key)
-            subject = f"user:{shown}" if kind is Kind.ACCOUNT else f"address:{shown}"
+            subject = f"user:{shown}" if kind is CountedBy.ACCOUNT else f"address:{shown}"
             uow.record(
                 "sign_in.unlock", subject, actor, _lock_out(failures).model_dump(mode="json")
             )

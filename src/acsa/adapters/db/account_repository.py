@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, text, update
 
 from acsa.adapters.db import tables as t
-from acsa.domain.sign_in import Failures, Kind
+from acsa.domain.sign_in import CountedBy, Failures
 
 #: The PostgreSQL advisory lock that makes counting a sign-in attempt one step at a time.
 _SIGN_IN_LOCK = 0x5349474E  # "SIGN"
@@ -108,14 +108,14 @@ class AccountRepository:
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SIGN_IN_LOCK})
 
-    def failures(self, kind: Kind, key: str) -> Failures | None:
+    def failures(self, kind: CountedBy, key: str) -> Failures | None:
         s = t.sign_in_throttle
         row = self.conn.execute(select(s).where(s.c.kind == kind.value, s.c.key == key)).first()
         if row is None:
             return None
         return Failures(kind, key, int(row.failures), row.last_failure_at, row.locked_at)
 
-    def put_failures(self, kind: Kind, key: str, failures: Failures | None) -> None:
+    def put_failures(self, kind: CountedBy, key: str, failures: Failures | None) -> None:
         """Store a name's or address's count (None: forget it)."""
         s = t.sign_in_throttle
         where = and_(s.c.kind == kind.value, s.c.key == key)
@@ -140,6 +140,6 @@ class AccountRepository:
         s = t.sign_in_throttle
         query = select(s).where(s.c.locked_at.is_not(None)).order_by(s.c.locked_at, s.c.key)
         return [
-            Failures(Kind(r.kind), r.key, int(r.failures), r.last_failure_at, r.locked_at)
+            Failures(CountedBy(r.kind), r.key, int(r.failures), r.last_failure_at, r.locked_at)
             for r in self.conn.execute(query)
         ]

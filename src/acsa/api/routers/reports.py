@@ -22,7 +22,7 @@ from acsa.schemas.findings import ExceptionOut
 from acsa.schemas.limits import Day
 from acsa.schemas.reports import AnnualReport, OrderForm
 from acsa.services.annual_report import annual_report
-from acsa.services.exceptions import exceptions as find_exceptions
+from acsa.services.findings import exceptions as find_exceptions
 from acsa.services.order_forms import order_form
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])

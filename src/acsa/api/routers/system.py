@@ -7,6 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
+from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.api.context import CtxDep
+from acsa.api.problems import problem_responses
+from acsa.api.routers.orders import RawBody
+from acsa.domain.access import Permission, Role
+from acsa.domain.limits import SIGN_IN_ADDRESS_CHARS_MAX
+from acsa.domain.sign_in import CountedBy
 from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIn,
@@ -15,13 +22,6 @@ from acsa.schemas.accounts import (
     UnlockOut,
     WhoAmIOut,
 )
-from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.api.context import CtxDep
-from acsa.api.problems import problem_responses
-from acsa.api.routers.orders import RawBody
-from acsa.domain.access import Permission, Role
-from acsa.domain.limits import SIGN_IN_ADDRESS_CHARS_MAX
-from acsa.domain.sign_in import Kind
 from acsa.services import users
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
@@ -103,7 +103,7 @@ def sign_in_locks(ctx: CtxDep) -> list[SignInLockOut]:
     return [
         lock
         for lock in users.sign_in_locks(reader)
-        if lock.kind == Kind.ADDRESS.value or lock.key in mine
+        if lock.kind == CountedBy.ADDRESS.value or lock.key in mine
     ]
 
 
@@ -117,4 +117,4 @@ def unlock_address(ctx: CtxDep, address: Address, body: RawBody) -> Response:
     ctx.need(Permission.MANAGE_USERS)
     uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
     actor = ctx.principal.name
-    return ctx.write(uow, body, lambda u: users.unlock(u, Kind.ADDRESS, address, actor))
+    return ctx.write(uow, body, lambda u: users.unlock(u, CountedBy.ADDRESS, address, actor))

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import Field
 
-from acsa.schemas.accounts import UnlockOut, UserIn, UserOut
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
 from acsa.domain.access import ForbiddenError, Permission, parse_roles, require_role_grant
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.sign_in import Kind
+from acsa.domain.sign_in import CountedBy
+from acsa.schemas.accounts import UnlockOut, UserIn, UserOut
 from acsa.schemas.orders import Strict
 from acsa.services import users as service
 
@@ -118,6 +118,6 @@ def unlock(ctx: CtxDep, name: UserName, body: RawBody) -> Response:
     def lift(uow: UnitOfWork) -> UnlockOut:
         if service.get_user(uow, name).nation != ctx.nation:
             raise _user_not_found(name)
-        return service.unlock(uow, Kind.ACCOUNT, name, actor)
+        return service.unlock(uow, CountedBy.ACCOUNT, name, actor)
 
     return ctx.write(_held(ctx), body, lift)

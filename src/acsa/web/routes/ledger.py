@@ -32,7 +32,7 @@ from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import ledger as books
 from acsa.services.agreements import list_agreements
 from acsa.services.annual_report import annual_report
-from acsa.services.exceptions import exceptions as find_exceptions
+from acsa.services.findings import exceptions as find_exceptions
 from acsa.services.order_forms import order_form
 from acsa.web.i18n import translations
 from acsa.web.pages import PagesDep
@@ -497,7 +497,7 @@ class ExceptionsView:
     table: Table
 
 
-#: What a finding names as missing (acsa.services.exceptions), as a person reads it.
+#: What a finding names as missing (acsa.services.findings), as a person reads it.
 MISSING_WORDS = {
     "requester_unit": N_("requester unit"),
     "supplier_unit": N_("supplier unit"),

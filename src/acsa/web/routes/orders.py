@@ -871,7 +871,7 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
-class OrderForm:
+class DraftForm:
     values: dict[str, str]
     rows: list[FormRow]
     agreements: list[AgreementChoice]
@@ -899,7 +899,7 @@ def order_form(
     draft: Draft,
     agreements: Mapping[str, Agreement],
     violations: list[Violation] | None = None,
-) -> OrderForm:
+) -> DraftForm:
     draft = draft.renumbered()
     errors: dict[str, list[Problem]] = {}
     general: list[Problem] = []
@@ -928,7 +928,7 @@ def order_form(
         )
         for code, label in CONFIRMATIONS.items()
     ]
-    return OrderForm(
+    return DraftForm(
         values=draft.values,
         rows=rows,
         agreements=[
@@ -977,7 +977,7 @@ def _render_form(
     request: Request,
     pages: Pages,
     who: Visitor,
-    form: OrderForm,
+    form: DraftForm,
     status_code: int = 200,
 ) -> HTMLResponse:
     return pages.render(
