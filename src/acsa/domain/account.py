@@ -763,61 +763,101 @@ class OrderAccount:
         its lines, more of a line replaced than received), a conversion that does not match
         what was past its deadline, an amount of zero or less, anything owed below zero. Empty
         for clean books."""
+        return [
+            *self._invoice_breaches(),
+            *self._in_kind_breaches(),
+            *self._line_breaches(),
+            *self._conversion_breaches(),
+            *self._balance_breaches(),
+        ]
+
+    def _breach(self, code: Code, message: str) -> Violation:
+        n = self.head.order
+        return Violation(code, f"order {n}", f"order {n}: {message}")
+
+    def _invoice_breaches(self) -> list[Violation]:
+        """More invoiced than owed in cash; an invoice paid more than its amount, or holding
+        an amount (or a payment) of zero or less."""
         found: list[Violation] = []
-        n, cur = self.head.order, self.currency
-
-        def breach(code: Code, message: str) -> None:
-            found.append(Violation(code, f"order {n}", f"order {n}: {message}"))
-
+        cur = self.currency
         if self.invoiced > self.cash_debt:
-            breach(
-                Code.OVER_INVOICED,
-                f"invoiced {self.invoiced} {cur}, more than the {self.cash_debt} {cur} owed "
-                "in cash",
+            found.append(
+                self._breach(
+                    Code.OVER_INVOICED,
+                    f"invoiced {self.invoiced} {cur}, more than the {self.cash_debt} {cur} owed "
+                    "in cash",
+                )
             )
         for invoice in self.invoices:
             if invoice.paid > invoice.amount:
-                breach(
-                    Code.OVERPAID,
-                    f"invoice {invoice.number} of {invoice.amount} {cur} was paid "
-                    f"{invoice.paid} {cur}",
+                found.append(
+                    self._breach(
+                        Code.OVERPAID,
+                        f"invoice {invoice.number} of {invoice.amount} {cur} was paid "
+                        f"{invoice.paid} {cur}",
+                    )
                 )
             if invoice.amount <= 0 or any(p.amount <= 0 for p in invoice.payments):
-                breach(
-                    Code.OWED_BELOW_ZERO,
-                    f"invoice {invoice.number} holds an amount of zero or less",
+                found.append(
+                    self._breach(
+                        Code.OWED_BELOW_ZERO,
+                        f"invoice {invoice.number} holds an amount of zero or less",
+                    )
                 )
-        for record in self.in_kind:
-            if record.value <= 0:
-                breach(
-                    Code.OWED_BELOW_ZERO,
-                    f"the {_IN_KIND_NAMES[type(record)]} of {record.day} holds a value of "
-                    f"{record.value} {cur}",
-                )
+        return found
+
+    def _in_kind_breaches(self) -> list[Violation]:
+        """A settlement in kind of zero or less; more settled in kind and converted than
+        received; any settlement in kind on a cash order."""
+        cur = self.currency
+        found = [
+            self._breach(
+                Code.OWED_BELOW_ZERO,
+                f"the {_IN_KIND_NAMES[type(record)]} of {record.day} holds a value of "
+                f"{record.value} {cur}",
+            )
+            for record in self.in_kind
+            if record.value <= 0
+        ]
         if self.head.in_kind and self.settled_in_kind + self.converted > self.received:
-            breach(
-                Code.OVER_SETTLED,
-                f"settled in kind {self.settled_in_kind} {cur} and converted "
-                f"{self.converted} {cur}, more than the {self.received} {cur} received",
+            found.append(
+                self._breach(
+                    Code.OVER_SETTLED,
+                    f"settled in kind {self.settled_in_kind} {cur} and converted "
+                    f"{self.converted} {cur}, more than the {self.received} {cur} received",
+                )
             )
         if not self.head.in_kind and self.in_kind:
-            breach(Code.OVER_SETTLED, "a cash order holds settlements in kind")
-        received_of = {line.number: line.quantity_received for line in self.lines}
-        for number, quantity in self.replaced_per_line().items():
-            if self.lines and quantity > received_of.get(number, ZERO):
-                breach(
-                    Code.OVER_SETTLED,
-                    f"line {number}: {quantity} replaced, more than the "
-                    f"{received_of.get(number, ZERO)} received",
-                )
-        found.extend(self._conversion_breaches())
-        if self.owed_in_cash < 0 or self.awaiting_replacement < 0 or self.unpaid < 0:
-            breach(
-                Code.OWED_BELOW_ZERO,
-                f"owes {self.owed_in_cash} {cur} in cash, {self.awaiting_replacement} {cur} "
-                f"in kind, {self.unpaid} {cur} unpaid",
-            )
+            found.append(self._breach(Code.OVER_SETTLED, "a cash order holds settlements in kind"))
         return found
+
+    def _line_breaches(self) -> list[Violation]:
+        """When the account has its lines: a line replaced more than it was received."""
+        if not self.lines:
+            return []
+        received_of = {line.number: line.quantity_received for line in self.lines}
+        return [
+            self._breach(
+                Code.OVER_SETTLED,
+                f"line {number}: {quantity} replaced, more than the "
+                f"{received_of.get(number, ZERO)} received",
+            )
+            for number, quantity in self.replaced_per_line().items()
+            if quantity > received_of.get(number, ZERO)
+        ]
+
+    def _balance_breaches(self) -> list[Violation]:
+        """Anything owed (in cash, in kind, or unpaid) below zero."""
+        if self.owed_in_cash < 0 or self.awaiting_replacement < 0 or self.unpaid < 0:
+            cur = self.currency
+            return [
+                self._breach(
+                    Code.OWED_BELOW_ZERO,
+                    f"owes {self.owed_in_cash} {cur} in cash, {self.awaiting_replacement} {cur} "
+                    f"in kind, {self.unpaid} {cur} unpaid",
+                )
+            ]
+        return []
 
     def _conversion_breaches(self) -> list[Violation]:
         """Each conversion, replayed in the order recorded, must equal what was past its
@@ -834,14 +874,11 @@ class OrderAccount:
                 then = replace(self, receipts=known, in_kind=tuple(before))
                 expected = then.overdue_in_kind(record.day) if self.head.in_kind else ZERO
                 if record.value != expected:
-                    n = self.head.order
                     found.append(
-                        Violation(
+                        self._breach(
                             Code.CONVERSION_MISMATCH,
-                            f"order {n}",
-                            f"order {n}: converted {record.value} {self.currency} on "
-                            f"{record.day}, but {expected} {self.currency} was past its "
-                            "deadline then",
+                            f"converted {record.value} {self.currency} on {record.day}, but "
+                            f"{expected} {self.currency} was past its deadline then",
                         )
                     )
             before.append(record)
