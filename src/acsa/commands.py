@@ -353,6 +353,28 @@ class CloseOrder(OrderCommand):
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class AddNote(OrderCommand):
+    """Add a dated remark to an order, for either party (at most NOTE_CHARS_MAX characters, no
+    control characters but tabs and line breaks); recorded in the order's audit record and
+    sent to the partner as a signed note. It changes neither the order's status nor its money
+    nor its version, so it needs no If-Match and leaves a step's If-Match good."""
+
+    spec = Spec(
+        "note",
+        Permission.NOTE,
+        "/orders/{order_id}/note",
+        kind=Kind.NOTE,
+        check_version=False,
+    )
+    note: Annotated[str, Text("note", min_length=1)]
+
+    def __post_init__(self) -> None:
+        _text("note", self.note)
+        if not self.note.strip():
+            raise AcsaError.single(Code.MISSING_FIELD, "note", "note is blank; give its text")
+
+
 # --- settlement ----------------------------------------------------------------------------
 
 
@@ -479,6 +501,7 @@ COMMANDS: tuple[type[Command], ...] = (
     DeliverOrder,
     ReceiveOrder,
     CloseOrder,
+    AddNote,
     IssueInvoice,
     RecordPayment,
     ReturnInKind,

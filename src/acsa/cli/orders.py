@@ -1,4 +1,4 @@
-"""acsa orders new|check|list|show|submit|accept|reject|deliver|receive|cancel."""
+"""acsa orders new|check|list|show|submit|accept|reject|deliver|receive|cancel|close|note."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_da
 from acsa.cli.render import order_panel, orders_table
 from acsa.commands import (
     AcceptOrder,
+    AddNote,
     CancelOrder,
     CloseOrder,
     Command,
@@ -439,3 +440,22 @@ def close(
 ) -> None:
     """Close a received order once nothing is owed on it, in cash or in kind."""
     _act(db, actor, as_json, lambda: CloseOrder(order_id=order_id))
+
+
+@app.command()
+def note(
+    order_id: IdArgument,
+    text: Annotated[
+        str,
+        typer.Option(
+            "--text",
+            help=f"The remark (at most {limits.NOTE_CHARS_MAX} characters; line breaks "
+            "allowed). Sent to the partner's node as a signed note.",
+        ),
+    ],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a dated remark to an order, for either party; the order's state is unchanged."""
+    _act(db, actor, as_json, lambda: AddNote(order_id=order_id, note=text))

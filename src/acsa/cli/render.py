@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -246,6 +248,14 @@ def order_panel(o: OrderOut) -> Group:
             _details(e.details),
         )
     parts: list[Table | Panel] = [Panel(head, title=f"order {o.id}"), lines, history]
+    if o.notes:
+        notes = Table(title="notes")
+        for column in ("when (UTC)", "who", "note"):
+            notes.add_column(column, overflow="fold")
+        for n in o.notes:
+            who = f"{n.actor} ({n.nation})" if n.nation else n.actor
+            notes.add_row(n.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), who, n.note)
+        parts.append(notes)
     if o.violations:
         problems = Table(title="the agreement checks would refuse this order", title_style="red")
         for column in ("code", "field", "message", "clause"):

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     EXCHANGE = "exchange"
     SWEEP = "sweep"
     CLOSE = "close"
+    NOTE = "note"
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_REGISTRY = "manage_registry"
@@ -91,6 +92,11 @@ RULES: dict[Permission, Rule] = {
     Permission.EXCHANGE: _rule(Side.EITHER, Role.FINANCE),
     Permission.SWEEP: _rule(Side.EITHER, Role.FINANCE),
     Permission.CLOSE: _rule(Side.EITHER, Role.FINANCE),
+    # A remark on an order is for those who act on orders, on either side; viewers, auditors
+    # and admins (without an acting role) read the order and its notes but do not add to them.
+    Permission.NOTE: _rule(
+        Side.EITHER, Role.REQUESTER, Role.APPROVER, Role.LOGISTICS, Role.FINANCE
+    ),
     Permission.READ_AUDIT: _rule(Side.EITHER, Role.AUDITOR, Role.ADMIN),
     Permission.MANAGE_USERS: _rule(Side.EITHER, Role.ADMIN),
     Permission.MANAGE_REGISTRY: _rule(Side.EITHER, Role.ADMIN, Role.REGISTRY_KEEPER),

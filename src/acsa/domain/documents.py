@@ -1,11 +1,12 @@
 """Signed documents two national nodes exchange, as pure values and rules.
 
 Every step of an order (the order itself, its acceptance or rejection, each delivery and
-receipt, invoice, payment, replacement, exchange, conversion, cancellation and closing) is one
-document: a canonical, versioned JSON object issued by one nation's node, carrying the hash of
-the previous document of the same order, so each order's documents form a chain both nodes
-hold. The signature (Ed25519, see ``acsa.adapters.signing``) covers the canonical bytes of
-everything but itself; the document's hash is the SHA-256 of the same bytes.
+receipt, invoice, payment, replacement, exchange, conversion, cancellation and closing), and
+every remark on it (a note), is one document: a canonical, versioned JSON object issued by one
+nation's node, carrying the hash of the previous document of the same order, so each order's
+documents form a chain both nodes hold. The signature (Ed25519, see ``acsa.adapters.signing``)
+covers the canonical bytes of everything but itself; the document's hash is the SHA-256 of the
+same bytes.
 
 Wire form (``FORMAT`` "acsa-document", ``VERSION`` 1)::
 
@@ -55,11 +56,12 @@ class Kind(StrEnum):
     REPLACEMENT = "replacement"
     EXCHANGE = "exchange"
     CONVERSION = "conversion"
+    NOTE = "note"
 
 
 #: Which party issues each kind of document. The requester orders, receives and returns goods;
 #: the supplier accepts, delivers and bills (a conversion to cash bills too); payments and
-#: closing are recorded by whichever side acts first.
+#: closing are recorded by whichever side acts first; either side remarks on an order (a note).
 ISSUED_BY: Mapping[Kind, Side] = {
     Kind.ORDER: Side.REQUESTER,
     Kind.SUBMIT: Side.REQUESTER,
@@ -74,6 +76,7 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.REPLACEMENT: Side.EITHER,
     Kind.EXCHANGE: Side.EITHER,
     Kind.CLOSE: Side.EITHER,
+    Kind.NOTE: Side.EITHER,
 }
 
 #: The fields the signature and the hash cover: all but the signature.
@@ -606,6 +609,7 @@ BODIES: Mapping[Kind, Check] = {
             "deadline": _day,
         }
     ),
+    Kind.NOTE: _object({"note": _text("note", required=True)}),
 }
 
 

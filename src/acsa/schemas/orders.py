@@ -676,6 +676,16 @@ class EventOut(BaseModel):
     details: dict[str, Any]
 
 
+class NoteOut(BaseModel):
+    """A remark on an order (``orders note``): when, by whom (and for which nation, where a
+    signed-in person or a partner's node wrote it), and its text."""
+
+    at: datetime
+    actor: str
+    nation: str | None
+    note: str
+
+
 class ViolationOut(BaseModel):
     code: str
     field: str
@@ -717,6 +727,7 @@ class OrderOut(BaseModel):
     determination_date: date | None = None
     hostilities: bool = False
     confirmed: list[str] = []
+    notes: list[NoteOut] = Field(default=[], description="Remarks on the order, oldest first.")
 
 
 def violation_out(v: Violation) -> ViolationOut:

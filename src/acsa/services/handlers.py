@@ -26,6 +26,7 @@ HANDLERS: Mapping[type[Command], Handler] = {
     c.DeliverOrder: orders.deliver,
     c.ReceiveOrder: orders.receive,
     c.CloseOrder: settlement.close,
+    c.AddNote: orders.note,
     c.IssueInvoice: settlement.issue_invoice,
     c.RecordPayment: settlement.record_payment,
     c.ReturnInKind: settlement.replace,

@@ -7,6 +7,7 @@ from datetime import date
 
 from acsa.commands import (
     AcceptOrder,
+    AddNote,
     By,
     CancelOrder,
     DeliverOrder,
@@ -24,7 +25,7 @@ from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.order_search import OrderPage, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
-from acsa.schemas.orders import OrderIn, OrderOut, order_from_doc, order_out
+from acsa.schemas.orders import NoteOut, OrderIn, OrderOut, order_from_doc, order_out
 from acsa.services.agreements import visible_agreement
 from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings
@@ -177,7 +178,12 @@ def order_view(uow: UnitOfWork, order_id: int) -> OrderOut:
     with uow:
         order = load_order(uow, order_id, with_history=True)
         violations = violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
-    return order_out(order, violations)
+        notes = [
+            NoteOut(at=r.after["at"], actor=r.actor, nation=r.nation, note=r.after["note"])
+            for r in uow.audit.records(order_id=order_id)
+            if r.action == NOTE_RECORD
+        ]
+    return order_out(order, violations).model_copy(update={"notes": notes})
 
 
 def orders_by_id(uow: UnitOfWork, ids: Sequence[int]) -> list[Order]:
@@ -226,6 +232,23 @@ def _act(uow: UnitOfWork, command: OrderCommand, by: By, step: Step) -> Order:
         subject = f"order:{command.order_id}"
         name = f"order.{command.spec.name}"
         uow.record(name, subject, by.actor, before, order_state(order), command.order_id)
+        uow.commit()
+    return order
+
+
+#: The audit record of a remark on an order (see note): the order's notes are these records.
+NOTE_RECORD = "order.note"
+
+
+def note(uow: UnitOfWork, command: AddNote, by: By) -> Order:
+    """Record a remark on the order, dated ``by.at``: its audit record (which ``order_view``
+    reads back) and, on a node, the signed note for the partner. The order's rows are left as
+    they are: its status, money and version do not change, so no step's If-Match goes stale."""
+    with uow:
+        order = load_order(uow, command.order_id)
+        uow.publish(order, Kind.NOTE, {"note": command.note}, by.actor, by.at)
+        after = {"note": command.note, "at": by.at.isoformat()}
+        uow.record(NOTE_RECORD, f"order:{order.id}", by.actor, None, after, order.id)
         uow.commit()
     return order
 

@@ -136,11 +136,8 @@ def check(ctx: CtxDep, doc: OrderIn) -> ErrorsOut:
 # ``:int``: /orders/check is no order (GET on it is a 405, not an unreadable order number).
 @router.get("/{order_id:int}", response_model=OrderOut, responses=problem_responses(401, 404, 422))
 def show(ctx: CtxDep, order_id: int, response: Response) -> OrderOut:
-    """One order with its lines and history; its ETag is the version to send as If-Match."""
-    order = service.get_order(ctx.reader(), order_id)
-    violations = (
-        service.violations_now(ctx.reader(), order) if order.status is OrderStatus.DRAFT else []
-    )
-    result = order_out(order, violations)
+    """One order with its lines, history and notes; its ETag is the version to send as
+    If-Match."""
+    result = service.order_view(ctx.reader(), order_id)
     response.headers["ETag"] = etag(result.version)
     return result

@@ -383,6 +383,7 @@ DOCUMENT_TITLES: dict[str, str] = {
     "settlement.replacement": N_("Replacement in kind recorded"),
     "settlement.exchange": N_("Equal value exchange recorded"),
     "order.convert": N_("Unreplaced goods converted to a cash debt"),
+    service.NOTE_RECORD: N_("Note added"),
 }
 #: Audit records that are the order's own steps (already in its history).
 STEP_RECORDS = frozenset({"order.place", *(f"order.{a.value}" for a in Action)})
@@ -560,6 +561,8 @@ def event_details(
 
 def _document_details(say: Speech, record: AuditRecordOut) -> list[Detail]:
     after = record.after if isinstance(record.after, dict) else {}
+    if record.action == service.NOTE_RECORD:
+        return [Detail(say("Note"), str(after.get("note", "")))]
     found = []
     number = after.get("number") or after.get("invoice")
     if number:
@@ -583,6 +586,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _record_at(record: AuditRecordOut) -> datetime:
+    """When a record's change was made: a note's own date (a partner's note is recorded here
+    when it arrives), else when it was recorded."""
+    after = record.after if isinstance(record.after, dict) else {}
+    stated = after.get("at") if record.action == service.NOTE_RECORD else None
+    return _aware(datetime.fromisoformat(stated if isinstance(stated, str) else record.at))
+
+
 def timeline(who: Visitor, say: Speech, order: Order, shown: OrderOut) -> list[Moment]:
     """Every step of the order and every document about it (invoices, payments, returns in
     kind), oldest first, each with who and when."""
@@ -603,7 +614,7 @@ def timeline(who: Visitor, say: Speech, order: Order, shown: OrderOut) -> list[M
             continue
         moments.append(
             Moment(
-                at=_aware(datetime.fromisoformat(record.at)),
+                at=_record_at(record),
                 actor=record.actor,
                 title=say(DOCUMENT_TITLES[record.action])
                 if record.action in DOCUMENT_TITLES
