@@ -28,8 +28,10 @@ from pypdf import PdfReader
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
-from acsa.services import books, orders
-from acsa.services.exchange import add_partner, exchange_status, init_node
+from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
+from acsa.services import books
+from acsa.services.courier import add_partner, courier_status, init_node
+from acsa.services.handlers import handle
 from acsa.web import i18n
 from tests.api.server import Server, add_people
 from tests.e2e.test_web_finance import rows, text_of
@@ -60,12 +62,13 @@ def node(db_url: str, tmp_path: Path) -> Iterator[Node]:
     engine = make_engine(db_url)
     try:
         uow = UnitOfWork(engine)
-        order, _ = orders.place_order(uow, order_doc(), "Lt Sato", now=AT - timedelta(days=5))
+        placed = PlaceOrder.from_wire(order_doc())
+        order, _ = handle(uow, placed, "Lt Sato", AT - timedelta(days=5))
         assert order.id is not None
-        orders.submit(uow, order.id, "Capt. Smith", now=AT - timedelta(days=4))
-        orders.accept(uow, order.id, "Cdr Tanaka", now=AT - timedelta(days=3))
-        orders.deliver(uow, order.id, "PO Ito", now=AT - timedelta(days=1))
-        orders.receive(uow, order.id, "Sgt Lee", now=AT)
+        handle(uow, SubmitOrder(order_id=order.id), "Capt. Smith", AT - timedelta(days=4))
+        handle(uow, AcceptOrder(order_id=order.id), "Cdr Tanaka", AT - timedelta(days=3))
+        handle(uow, DeliverOrder(order_id=order.id), "PO Ito", AT - timedelta(days=1))
+        handle(uow, ReceiveOrder(order_id=order.id), "Sgt Lee", AT)
         made = init_node(engine, "JPN", tmp_path / "jpn.key", "test")
         partner_key = NodeKey.generate()
         add_partner(engine, "AUS", "http://127.0.0.1:9", partner_key.public_text, "test")
@@ -178,7 +181,7 @@ def test_malformed_files_and_forms_without_the_token_are_refused(node: Node) -> 
     jpn = node.as_("JPN-viewer")
     csrf = csrf_of(jpn.get("/books").text)
     engine = make_engine(node.url)
-    before = exchange_status(engine)
+    before = courier_status(engine)
 
     broken = upload(jpn, b"{not json", csrf=csrf)
     assert broken.status_code == 422
@@ -196,7 +199,7 @@ def test_malformed_files_and_forms_without_the_token_are_refused(node: Node) -> 
         assert "matched" not in refused.text
     refused_file = upload(jpn, theirs, "xlsx")
     assert refused_file.headers["content-type"].startswith("text/html")
-    assert exchange_status(engine) == before
+    assert courier_status(engine) == before
     engine.dispose()
 
 
@@ -242,7 +245,7 @@ def test_the_japanese_pages_and_every_text_translated(node: Node) -> None:
 
     catalog = i18n.catalog("ja")
     found: dict[str, Any] = {}
-    for name in ("exchange.html", "books.html", "base.html"):
+    for name in ("courier.html", "books.html", "base.html"):
         with (WEB / "templates" / name).open("rb") as stream:
             for line, _f, message, _c in babel_extract(
                 stream, ("_", "ngettext"), [], {"extensions": "jinja2.ext.i18n"}

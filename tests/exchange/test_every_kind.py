@@ -19,17 +19,32 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
 from acsa.api.problems import status_of
+from acsa.commands import (
+    AcceptOrder,
+    CancelOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    RejectOrder,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.documents import Kind, parse_wire
 from acsa.domain.errors import AcsaError, Code
-from acsa.services import orders, settlement
-from acsa.services.exchange import (
+from acsa.services import settlement
+from acsa.services.courier import (
     Answer,
     add_partner,
     deliver_pending,
-    exchange_status,
+    courier_status,
     init_node,
     receive_document,
 )
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 from tests.orders_data import order_doc
 
@@ -78,10 +93,10 @@ class Pair:
 
 def _placed(pair: Pair, **changes: Any) -> tuple[int, str]:
     """An order AUS placed and submitted (changes to the order document): AUS's id, its uid."""
-    order, _ = orders.place_order(pair.uow("AUS"), order_doc(**changes), "aus-ops")
+    order, _ = handle(pair.uow("AUS"), PlaceOrder.from_wire(order_doc(**changes)), "aus-ops")
     assert order.id is not None
     assert order.uid is not None
-    orders.submit(pair.uow("AUS"), order.id, "aus-ops")
+    handle(pair.uow("AUS"), SubmitOrder(order_id=order.id), "aus-ops")
     pair.pump()
     return order.id, order.uid
 
@@ -90,10 +105,11 @@ def _received(pair: Pair, **changes: Any) -> tuple[int, int, str]:
     """Placed, accepted and delivered by JPN, received by AUS: (AUS id, JPN id, uid)."""
     mine, uid = _placed(pair, **changes)
     theirs = pair.local_id("JPN", uid)
-    orders.accept(pair.uow("JPN"), theirs, "jpn-approver")
-    orders.deliver(pair.uow("JPN"), theirs, "jpn-logistics")
+    handle(pair.uow("JPN"), AcceptOrder(order_id=theirs), "jpn-approver")
+    handle(pair.uow("JPN"), DeliverOrder(order_id=theirs), "jpn-logistics")
     pair.pump()
-    orders.receive(pair.uow("AUS"), mine, "aus-logistics", note="all there\nchecked twice")
+    receipt = ReceiveOrder(order_id=mine, note="all there\nchecked twice")
+    handle(pair.uow("AUS"), receipt, "aus-logistics")
     pair.pump()
     return mine, theirs, uid
 
@@ -102,25 +118,28 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     pair = Pair(tmp_path)
     # Rejected by the supplier; cancelled by the requester.
     _, rejected = _placed(pair)
-    orders.reject(pair.uow("JPN"), pair.local_id("JPN", rejected), "jpn-approver", "no stock")
+    refusal = RejectOrder(order_id=pair.local_id("JPN", rejected), reason="no stock")
+    handle(pair.uow("JPN"), refusal, "jpn-approver")
     cancelled, _ = _placed(pair)
-    orders.cancel(pair.uow("AUS"), cancelled, "aus-ops", "not needed after all")
+    cancel = CancelOrder(order_id=cancelled, reason="not needed after all")
+    handle(pair.uow("AUS"), cancel, "aus-ops")
     # Cash: invoiced, paid, closed.
     mine, theirs, _ = _received(pair)
-    invoice = settlement.issue_invoice(pair.uow("JPN"), theirs, "jpn-finance")
+    invoice = handle(pair.uow("JPN"), IssueInvoice(order_id=theirs), "jpn-finance")
     pair.pump()
-    settlement.record_payment(
-        pair.uow("AUS"), invoice.number, invoice.amount, invoice.issued, "aus-finance", "TT-9"
+    payment = RecordPayment(
+        invoice=invoice.number, amount=invoice.amount, paid=invoice.issued, reference="TT-9"
     )
+    handle(pair.uow("AUS"), payment, "aus-finance")
     pair.pump()
-    settlement.close(pair.uow("AUS"), mine, "aus-finance")
+    handle(pair.uow("AUS"), CloseOrder(order_id=mine), "aus-finance")
     # In kind: part returned, the rest converted to cash past the deadline.
     doc = order_doc(settlement="replacement_in_kind")
     doc["lines"] = doc["lines"][:1]
     mine, theirs, _ = _received(pair, **doc)
     line = {"line": 1, "category": "fuel", "quantity": "2000", "nsn": "9130-01-031-5816"}
     returned = {"lines": [line], "note": "returned at Darwin"}
-    settlement.replace(pair.uow("AUS"), mine, returned, "aus-finance")
+    handle(pair.uow("AUS"), ReturnInKind.from_wire(returned, order_id=mine), "aus-finance")
     pair.pump()
     swept = settlement.sweep(pair.uow("JPN"), "jpn-finance", as_of=date(2028, 12, 31))
     assert len(swept.converted) == 1
@@ -145,12 +164,13 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
         "agreed_by": "both logistics officers",
         "valuation_note": "at the agreement's rates",
     }
-    settlement.exchange(pair.uow("AUS"), mine, given, "aus-finance")
+    exchange = ExchangeEqualValue.from_wire(given, order_id=mine)
+    handle(pair.uow("AUS"), exchange, "aus-finance")
     pair.pump()
 
     kinds: set[str] = set()
     for nation, engine in pair.engines.items():
-        status = exchange_status(engine)
+        status = courier_status(engine)
         [row] = status.partners
         assert (row.pending, row.refused) == (0, 0), (nation, status.refused)
         assert row.delivered > 0
@@ -168,7 +188,7 @@ def test_a_document_ahead_of_the_clock_by_more_than_the_skew_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pair = Pair(tmp_path)
-    order, _ = orders.place_order(pair.uow("AUS"), order_doc(), "aus-ops")
+    order, _ = handle(pair.uow("AUS"), PlaceOrder.from_wire(order_doc()), "aus-ops")
     [(_, wire)] = pair.wires("AUS")
     at = parse_wire(wire.encode()).at
     jpn = pair.engines["JPN"]
@@ -181,7 +201,7 @@ def test_a_document_ahead_of_the_clock_by_more_than_the_skew_is_refused(
     monkeypatch.setenv("ACSA_EXCHANGE_MAX_SKEW", "0")
     with pytest.raises(AcsaError):
         receive_document(jpn, wire.encode(), now=at - timedelta(seconds=1))
-    assert exchange_status(jpn).partners[0].received == 0
+    assert courier_status(jpn).partners[0].received == 0
     monkeypatch.setenv("ACSA_EXCHANGE_MAX_SKEW", "600")
     receipt = receive_document(jpn, wire.encode(), now=at - timedelta(seconds=590))
     assert receipt.status == "recorded"

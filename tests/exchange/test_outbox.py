@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
-from acsa.services.exchange import Answer, _outcome
+from acsa.services.courier import Answer, _outcome
 from tests.api.server import ACSA
 from tests.exchange.nodes import Node, acsa, wait_for
 from tests.orders_data import order_doc

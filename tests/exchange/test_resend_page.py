@@ -16,8 +16,9 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
-from acsa.services import orders
-from acsa.services.exchange import add_partner, init_node
+from acsa.commands import PlaceOrder, SubmitOrder
+from acsa.services.courier import add_partner, init_node
+from acsa.services.handlers import handle
 from tests.api.server import Server, add_people
 from tests.e2e.test_web_pages import csrf_of, sign_in
 from tests.orders_data import order_doc
@@ -36,9 +37,9 @@ def site(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
         add_partner(engine, "AUS", "http://127.0.0.1:9", NodeKey.generate().public_text, "test")
         uow = UnitOfWork(engine)
         doc = order_doc(requester="JPN", supplier="AUS")
-        order, _ = orders.place_order(uow, doc, "Lt Sato", now=AT - timedelta(days=1))
+        order, _ = handle(uow, PlaceOrder.from_wire(doc), "Lt Sato", AT - timedelta(days=1))
         assert order.id is not None
-        orders.submit(uow, order.id, "Lt Sato", now=AT)
+        handle(uow, SubmitOrder(order_id=order.id), "Lt Sato", AT)
         with engine.begin() as conn:
             first = conn.execute(select(t.outbox.c.id, t.outbox.c.document_id)).first()
             assert first is not None

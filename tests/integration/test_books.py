@@ -14,24 +14,34 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from acsa.adapters.db.courier_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
 from acsa.adapters.db.engine import make_engine
-from acsa.adapters.db.exchange_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
 from acsa.cli import app
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError, Code
-from acsa.services import books, orders, settlement
+from acsa.services import books
+from acsa.services.handlers import handle
 from tests.orders_data import order_doc
 
 AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
 def _received(uow: UnitOfWork) -> int:
-    order, _ = orders.place_order(uow, order_doc(), "Lt Sato", now=AT - timedelta(days=5))
-    orders.submit(uow, order.id, "Capt. Smith", now=AT - timedelta(days=4))
-    orders.accept(uow, order.id, "Cdr Tanaka", now=AT - timedelta(days=3))
-    orders.deliver(uow, order.id, "PO Ito", now=AT - timedelta(days=1))
-    orders.receive(uow, order.id, "Sgt Lee", now=AT)
+    order, _ = handle(uow, PlaceOrder.from_wire(order_doc()), "Lt Sato", AT - timedelta(days=5))
+    handle(uow, SubmitOrder(order_id=order.id), "Capt. Smith", AT - timedelta(days=4))
+    handle(uow, AcceptOrder(order_id=order.id), "Cdr Tanaka", AT - timedelta(days=3))
+    handle(uow, DeliverOrder(order_id=order.id), "PO Ito", AT - timedelta(days=1))
+    handle(uow, ReceiveOrder(order_id=order.id), "Sgt Lee", AT)
     assert order.id is not None
     return order.id
 
@@ -45,8 +55,12 @@ def node(sqlite_url: str, tmp_path: Path) -> tuple[Engine, NodeKey, str]:
     uow = UnitOfWork(engine)
     first = _received(uow)
     _received(uow)
-    invoice = settlement.issue_invoice(uow, first, "fin", date(2026, 3, 11))
-    settlement.record_payment(uow, invoice.number, "1000", date(2026, 3, 12), "fin")
+    invoice = handle(uow, IssueInvoice(order_id=first, issued=date(2026, 3, 11)), "fin")
+    handle(
+        uow,
+        RecordPayment(invoice=invoice.number, amount=Decimal("1000"), paid=date(2026, 3, 12)),
+        "fin",
+    )
     ours, theirs = NodeKey.generate(), NodeKey.generate()
     key_file = tmp_path / "node.key"
     ours.save(key_file)
@@ -57,8 +71,8 @@ def node(sqlite_url: str, tmp_path: Path) -> tuple[Engine, NodeKey, str]:
         w.partners.put("AUS", "http://aus.invalid", theirs.public_text, theirs.fingerprint, AT)
         w.connection.commit()
     mine = order_doc(requester="JPN", supplier="AUS", location="Camp Fuji")
-    placed, _ = orders.place_order(UnitOfWork(engine), mine, "Lt Sato", now=AT)
-    orders.submit(UnitOfWork(engine), placed.id, "Capt. Smith", now=AT)
+    placed, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(mine), "Lt Sato", AT)
+    handle(UnitOfWork(engine), SubmitOrder(order_id=placed.id), "Capt. Smith", AT)
     return engine, theirs, sqlite_url
 
 

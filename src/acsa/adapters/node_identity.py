@@ -6,7 +6,7 @@ import os
 import threading
 from pathlib import Path
 
-from acsa.adapters.db.exchange_repository import (
+from acsa.adapters.db.courier_repository import (
     NODE_KEY_FILE,
     NODE_NATION,
     NODE_PUBLIC_KEY,

@@ -23,7 +23,7 @@ from acsa.api.routers import (
     audit,
     books,
     commands,
-    exchange,
+    courier,
     ledger,
     orders,
     rates,
@@ -177,7 +177,7 @@ ROUTERS = (
     reports,
     users,
     audit,
-    exchange,
+    courier,
     books,
     rates,
 )

@@ -49,7 +49,8 @@ UPLOAD_PATHS = frozenset({"/api/v1/books/reconcile", "/books/reconcile"})
 #: Where a partner node sends signed things: one too deeply nested is malformed, under the
 #: code that receiver gives a malformed one.
 SIGNED_INBOXES = {
-    "/api/v1/exchange/documents": Code.DOCUMENT_INVALID,
+    "/api/v1/courier/documents": Code.DOCUMENT_INVALID,
+    "/api/v1/exchange/documents": Code.DOCUMENT_INVALID,  # the previous release's address
     "/api/v1/audit/checkpoints": Code.CHECKPOINT_INVALID,
 }
 #: The methods whose body an operation reads (another's body is never parsed).

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from acsa.adapters.db import unit_of_work
 from acsa.adapters.transport import http_sender
-from acsa.services.exchange import deliver_pending
+from acsa.services.courier import deliver_pending
 
 log = logging.getLogger("acsa.exchange")
 

@@ -15,7 +15,7 @@ from acsa.cli import (
     agreements,
     audit,
     books,
-    exchange,
+    courier,
     history_import,
     ledger,
     order_forms,  # noqa: F401  (adds `acsa orders form`)
@@ -67,9 +67,11 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(books.app, name="books")
-app.add_typer(exchange.node_app, name="node")
-app.add_typer(exchange.partners_app, name="partners")
-app.add_typer(exchange.exchange_app, name="exchange")
+app.add_typer(courier.node_app, name="node")
+app.add_typer(courier.partners_app, name="partners")
+app.add_typer(courier.courier_app, name="courier")
+# The word of the previous release, kept for one release: `acsa exchange ...` is `acsa courier ...`.
+app.add_typer(courier.courier_app, name="exchange", hidden=True, deprecated=True)
 
 
 #: Exit code of a command stopped by an unexpected failure (a refusal is EXIT_REFUSED, 2).

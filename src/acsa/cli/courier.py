@@ -1,4 +1,5 @@
-"""acsa node init|show, acsa partners add|list, acsa exchange status|deliver|resend."""
+"""acsa node init|show, acsa partners add|list, acsa courier status|deliver|resend (the
+previous release's `acsa exchange`, kept as a hidden alias)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from acsa.adapters.transport import http_sender
 from acsa.cli.common import ActorOption, DbOption, JsonOption, engine_for, out, print_json, refusals
 from acsa.config import actor as acting
 from acsa.config import default_database_path
-from acsa.services import exchange as service
+from acsa.services import courier as service
 
 node_app = typer.Typer(no_args_is_help=True, help="This installation as one nation's node.")
 partners_app = typer.Typer(no_args_is_help=True, help="Partner nations' nodes and their keys.")
-exchange_app = typer.Typer(
+courier_app = typer.Typer(
     no_args_is_help=True, help="Signed documents sent to and received from partner nodes."
 )
 
@@ -100,12 +101,12 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     out.print(table)
 
 
-@exchange_app.command("status")
+@courier_app.command("status")
 def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Per partner: documents pending, delivered, refused and received, why the oldest
     pending one waits; then the latest refusals with their codes."""
     with refusals(as_json):
-        report = service.exchange_status(engine_for(db))
+        report = service.courier_status(engine_for(db))
     if as_json:
         print_json(report)
         return
@@ -122,7 +123,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
             when = p.next_attempt_at.isoformat()[:19]
             waiting = f"{p.attempts} attempts; next {when}; {p.last_error or ''}".strip("; ")
         elif p.held:
-            waiting = "held behind a refused document of their order (acsa exchange resend)"
+            waiting = "held behind a refused document of their order (acsa courier resend)"
         table.add_row(
             p.partner,
             str(p.pending),
@@ -134,7 +135,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
     out.print(table)
     if report.refused:
-        refused = Table(title="Refused by the partner or set aside (acsa exchange resend ID)")
+        refused = Table(title="Refused by the partner or set aside (acsa courier resend ID)")
         for column in ("partner", "document", "kind", "order", "attempts", "code", "detail"):
             refused.add_column(column, overflow="fold")
         for r in report.refused:
@@ -150,7 +151,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         out.print(refused)
 
 
-@exchange_app.command("deliver")
+@courier_app.command("deliver")
 def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Send what is due in the outbox now (a running server does this by itself)."""
     with refusals(as_json):
@@ -165,12 +166,12 @@ def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
         out.print(f"{nation} waits: {why}")
 
 
-@exchange_app.command("resend")
+@courier_app.command("resend")
 def resend(
     document: Annotated[
         str,
         typer.Argument(
-            help="The document's id (as `exchange status` lists it), or its first 8 "
+            help="The document's id (as `courier status` lists it), or its first 8 "
             "characters at least."
         ),
     ],

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from acsa.adapters.db import unit_of_work
-from acsa.adapters.db.exchange_repository import (
+from acsa.adapters.db.courier_repository import (
     NODE_KEY_FILE,
     NODE_NATION,
     NODE_PUBLIC_KEY,
@@ -43,20 +43,20 @@ from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas.orders import Party, parse_model
 from acsa.services.handlers import handle
 
-log = logging.getLogger("acsa.exchange")
+log = logging.getLogger("acsa.courier")
 
-#: Longest wait between two attempts to reach a partner (seconds; ACSA_EXCHANGE_MAX_BACKOFF).
-ENV_MAX_BACKOFF = "ACSA_EXCHANGE_MAX_BACKOFF"
+#: Longest wait between two attempts to reach a partner (seconds; ACSA_COURIER_MAX_BACKOFF).
+ENV_MAX_BACKOFF = "ACSA_COURIER_MAX_BACKOFF"
 DEFAULT_MAX_BACKOFF = 60.0
 FIRST_BACKOFF = 0.5
-#: How many times a document is sent before it is set aside (ACSA_EXCHANGE_MAX_ATTEMPTS).
-ENV_MAX_ATTEMPTS = "ACSA_EXCHANGE_MAX_ATTEMPTS"
+#: How many times a document is sent before it is set aside (ACSA_COURIER_MAX_ATTEMPTS).
+ENV_MAX_ATTEMPTS = "ACSA_COURIER_MAX_ATTEMPTS"
 DEFAULT_MAX_ATTEMPTS = 20
 #: How far ahead of this node's clock a partner's document may be dated (seconds;
-#: ACSA_EXCHANGE_MAX_SKEW).
-ENV_MAX_SKEW = "ACSA_EXCHANGE_MAX_SKEW"
+#: ACSA_COURIER_MAX_SKEW).
+ENV_MAX_SKEW = "ACSA_COURIER_MAX_SKEW"
 DEFAULT_MAX_SKEW = 300.0
-INBOX_PATH = "/api/v1/exchange/documents"
+INBOX_PATH = "/api/v1/courier/documents"
 #: What a partner's node answers when it is up (the deliverer asks before setting aside a
 #: document that got no answer).
 HEALTH_PATH = "/healthz"
@@ -67,7 +67,10 @@ TRANSIENT_CODES = frozenset({Code.DOCUMENT_FROM_THE_FUTURE.value})
 
 def _setting(name: str, default: float, low: float, high: float) -> float:
     """A number from the environment within [low, high]; the default when unset or unreadable."""
-    raw = os.environ.get(name, "").strip()
+    # The previous release named these ACSA_EXCHANGE_*: still read for one release.
+    raw = (
+        os.environ.get(name) or os.environ.get(name.replace("_COURIER_", "_EXCHANGE_"), "")
+    ).strip()
     if not raw:
         return default
     try:
@@ -142,7 +145,7 @@ class OutboxEntryOut(BaseModel):
     delivered_at: datetime | None
 
 
-class ExchangeStatusOut(BaseModel):
+class CourierStatusOut(BaseModel):
     node: NodeOut | None
     partners: list[PartnerStatusOut]
     refused: list[OutboxEntryOut]
@@ -344,7 +347,7 @@ def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
 def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -> ReceiptOut:
     """Record a partner's signed document, or refuse it with its code and record nothing: too
     large, too deep or malformed in any field (DOCUMENT_INVALID naming it, checked before the
-    signature), dated more than ACSA_EXCHANGE_MAX_SKEW ahead of this node's clock
+    signature), dated more than ACSA_COURIER_MAX_SKEW ahead of this node's clock
     (DOCUMENT_FROM_THE_FUTURE), an unknown issuer or key, a bad signature, a nation not party
     to the order, the wrong side, a document seen before (DOCUMENT_REPLAYED), a gap or a fork
     in the order's chain, or what the order's rules refuse when the document is applied
@@ -489,12 +492,12 @@ def deliver_pending(
 
     A document that cannot be delivered now (no answer, a 5xx, "not now") waits with backoff,
     and the partner's later documents wait behind it: they arrive in order. After
-    ACSA_EXCHANGE_MAX_ATTEMPTS attempts it is set aside (refused, DOCUMENT_SET_ASIDE, with the
+    ACSA_COURIER_MAX_ATTEMPTS attempts it is set aside (refused, DOCUMENT_SET_ASIDE, with the
     last error), unless it got no answer and the partner does not answer ``probe`` either (the
     partner is down: the document is not to blame, and everything waits for the partner). A
     document the partner refuses (4xx) is refused at once. A refused or set-aside document
     holds the later documents of its own order (the partner would take them out of order);
-    other orders' documents flow on. ``acsa exchange resend`` sends it again."""
+    other orders' documents flow on. ``acsa courier resend`` sends it again."""
     delivered = refused = set_aside = 0
     waiting: dict[str, str] = {}
     bound = max_attempts()
@@ -622,7 +625,7 @@ def resend(
 # --- what is where ----------------------------------------------------------------------------
 
 
-def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
+def courier_status(engine: Engine, limit: int = 20) -> CourierStatusOut:
     """Per partner: documents pending, delivered and refused, those received from it, and why
     the oldest pending one waits; then the latest refusals."""
     with UnitOfWork(engine, read_only=True) as uow:
@@ -658,4 +661,4 @@ def exchange_status(engine: Engine, limit: int = 20) -> ExchangeStatusOut:
             )
         refused = [_entry_out(r) for r in uow.outbox.entries(statuses=("refused",), limit=limit)]
     info = None if node is None else _node_out(node)
-    return ExchangeStatusOut(node=info, partners=rows, refused=refused)
+    return CourierStatusOut(node=info, partners=rows, refused=refused)

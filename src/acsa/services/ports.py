@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -38,7 +39,7 @@ from acsa.domain.sign_in import CountedBy, Failures
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from acsa.adapters.db.exchange_repository import NodeRecord, Partner
+    from acsa.adapters.db.courier_repository import Partner
 
 #: A stored row of a table that has no record type of its own yet (users, tokens, sessions,
 #: documents, the outbox): read by attribute (``row.name``), never built by a service.
@@ -88,6 +89,22 @@ class StoredSettlement:
     at: datetime
     actor: str
     lines: tuple[dict[str, Any], ...] = field(default=())
+
+
+class NodeIdentity(Protocol):
+    """This installation as a node of the exchange: its nation and key."""
+
+    @property
+    def nation(self) -> str: ...
+
+    @property
+    def public_key(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def key_file(self) -> Path: ...
 
 
 # --- repositories -----------------------------------------------------------------------------
@@ -438,7 +455,7 @@ class UnitOfWork(Protocol):
         ...
 
     @property
-    def node(self) -> NodeRecord | None:
+    def node(self) -> NodeIdentity | None:
         """This installation's node (nation, key), or None when it is not a node."""
         ...
 

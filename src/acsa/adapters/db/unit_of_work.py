@@ -15,7 +15,7 @@ from acsa.adapters.db.account_records import OrderAccounts
 from acsa.adapters.db.account_repository import AccountRepository
 from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.audit_rows import BY_NAME, written_rows
-from acsa.adapters.db.exchange_repository import (
+from acsa.adapters.db.courier_repository import (
     DocumentRepository,
     NodeRecord,
     OutboxRepository,

@@ -1,4 +1,5 @@
-"""The node's exchange with its partners and the reconciliation of the two books, for the
+"""The node's courier (the signed documents it sends its partners' nodes and receives from
+them) and the reconciliation of the two books, for the
 people of the node's nation: this node's key and fingerprint, the partners' (to compare by
 another channel), what was sent, received and refused; the signed book file with each partner
 to download, and a partner's book file reconciled with ours (on the page, or as a statement in
@@ -24,9 +25,9 @@ from acsa.domain.access import ForbiddenError, Permission, require_permission
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.reconcile import Report
 from acsa.schemas.orders import ViolationOut, violation_out
-from acsa.services import books, exchange
+from acsa.services import books, courier
 from acsa.services.books import DifferenceOut, ReconciliationOut
-from acsa.services.exchange import ExchangeStatusOut, NodeOut, OutboxEntryOut, PartnerOut
+from acsa.services.courier import CourierStatusOut, NodeOut, OutboxEntryOut, PartnerOut
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
 from acsa.web.tables import N_
@@ -51,7 +52,7 @@ MEDIA = {
 #: The command that makes an installation a node.
 INIT_COMMAND = "acsa node init --nation XXX"
 
-#: What each kind of difference is, in words (translated in exchange.po).
+#: What each kind of difference is, in words (translated in courier.po).
 KINDS = {
     "missing_here": N_("in their book, not in ours"),
     "missing_there": N_("in our book, not in theirs"),
@@ -75,9 +76,9 @@ class Refusal:
 
 
 @dataclass(frozen=True)
-class ExchangeView:
+class CourierView:
     node: NodeOut | None
-    status: ExchangeStatusOut | None
+    status: CourierStatusOut | None
     partners: list[PartnerOut]
     refusals: list[Refusal]
     init_command: str = INIT_COMMAND
@@ -105,7 +106,7 @@ def _node(who: Visitor) -> NodeOut | None:
     (FORBIDDEN otherwise, as the API's books)."""
     require_permission(who.principal, Permission.VIEW)
     try:
-        node = exchange.node_info(who.engine)
+        node = courier.node_info(who.engine)
     except AcsaError as exc:
         if any(v.code == Code.NODE_NOT_INITIALISED for v in exc.violations):
             return None
@@ -115,7 +116,7 @@ def _node(who: Visitor) -> NodeOut | None:
             Code.FORBIDDEN,
             "nation",
             f"this node is {node.nation}'s; as a user of {who.nation} you may not see its "
-            "exchange or its books",
+            "courier or its books",
         )
     return node
 
@@ -132,43 +133,53 @@ def _own_node(who: Visitor) -> NodeOut:
     return node
 
 
-def exchange_view(who: Visitor, resent: str = "") -> ExchangeView:
+def courier_view(who: Visitor, resent: str = "") -> CourierView:
     node = _node(who)
     if node is None:
-        return ExchangeView(None, None, [], [])
-    status = exchange.exchange_status(who.engine)
+        return CourierView(None, None, [], [])
+    status = courier.courier_status(who.engine)
     refusals = [Refusal(r, r.code or "", r.error or "") for r in status.refused]
     can_resend = who.may(Permission.MANAGE_REGISTRY)
-    partners = exchange.list_partners(who.engine)
-    return ExchangeView(node, status, partners, refusals, INIT_COMMAND, can_resend, resent)
+    partners = courier.list_partners(who.engine)
+    return CourierView(node, status, partners, refusals, INIT_COMMAND, can_resend, resent)
 
 
 def books_view(who: Visitor) -> BooksView:
     node = _node(who)
-    return BooksView(node, exchange.list_partners(who.engine) if node is not None else [])
+    return BooksView(node, courier.list_partners(who.engine) if node is not None else [])
 
 
-@router.get("/exchange", response_class=HTMLResponse)
-def exchange_page(
+@router.get("/exchange", response_class=RedirectResponse, include_in_schema=False)
+def exchange_page_moved(request: Request) -> RedirectResponse:
+    """The page's address of the previous release (its word was "exchange")."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/courier{query}", status_code=308)
+
+
+@router.get("/courier", response_class=HTMLResponse)
+def courier_page(
     request: Request,
     pages: PagesDep,
     who: VisitorDep,
     resent: Annotated[str, Query(max_length=36, pattern="^[0-9a-f-]*$")] = "",
 ) -> HTMLResponse:
     """This node, its partners and what was exchanged with each."""
-    view = exchange_view(who, resent)
-    return pages.render(request, "exchange.html", who, title=N_("Exchange"), view=view)
+    view = courier_view(who, resent)
+    return pages.render(request, "courier.html", who, title=N_("Courier"), view=view)
 
 
-@router.post("/exchange/documents/{document_id}/resend", response_model=None)
+@router.post("/courier/documents/{document_id}/resend", response_model=None)
+@router.post(
+    "/exchange/documents/{document_id}/resend", response_model=None, include_in_schema=False
+)
 def resend(who: VisitorDep, document_id: str, csrf: Token = None) -> RedirectResponse:
     """Send again a document the partner refused or the outbox set aside (an admin of the
-    node's nation); back to the Exchange page with the confirmation."""
+    node's nation); back to the Courier page with the confirmation."""
     check_csrf(who, csrf)
     _own_node(who)
-    entry = exchange.resend(who.engine, document_id, who.principal.name, who.principal)
+    entry = courier.resend(who.engine, document_id, who.principal.name, who.principal)
     return RedirectResponse(
-        f"/exchange?resent={quote(entry.document)}#confirmation", status_code=303
+        f"/courier?resent={quote(entry.document)}#confirmation", status_code=303
     )
 
 
@@ -204,7 +215,7 @@ def book_file(who: VisitorDep, partner: str, suffix: str) -> Response:
         raise NotFoundError.single(Code.INVALID_INPUT, "format", f"no download as {suffix!r}")
     node = _own_node(who)
     code = partner.strip().upper()
-    if code not in {p.nation for p in exchange.list_partners(who.engine)}:
+    if code not in {p.nation for p in courier.list_partners(who.engine)}:
         raise NotFoundError.single(
             Code.PARTNER_NOT_FOUND, "partner", f"{partner!r} is not a registered partner"
         )
