@@ -71,6 +71,13 @@ def _invalid(field: str, why: str) -> AcsaError:
 
 def parse_checkpoint(text: str | bytes) -> Checkpoint:
     """A checkpoint from its JSON text, or CHECKPOINT_INVALID naming the field at fault."""
+    data = _checkpoint_object(text)
+    fields: dict[str, Any] = {**_numbers(data), **_texts(data)}
+    return Checkpoint(at=_moment(data), **fields)
+
+
+def _checkpoint_object(text: str | bytes) -> Mapping[str, Any]:
+    """The JSON object of ``text``, of this format and version."""
     if len(text) > CHECKPOINT_BYTES_MAX:
         raise _invalid("checkpoint", f"larger than {CHECKPOINT_BYTES_MAX} bytes")
     try:
@@ -81,12 +88,24 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
         raise _invalid("checkpoint", "not a JSON object")
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise _invalid("format", f"format must be {FORMAT!r} version {VERSION}")
-    fields: dict[str, Any] = {}
+    return data
+
+
+def _numbers(data: Mapping[str, Any]) -> dict[str, int]:
+    """``seq`` and ``count``: whole numbers from 0."""
+    fields: dict[str, int] = {}
     for name in ("seq", "count"):
         value = data.get(name)
         if type(value) is not int or not 0 <= value <= 2**62:
             raise _invalid(name, f"{name} must be a whole number from 0")
         fields[name] = value
+    return fields
+
+
+def _texts(data: Mapping[str, Any]) -> dict[str, str]:
+    """``hash``, ``database``, ``signer``, ``key`` and ``signature``: short printable text;
+    the hash 64 lowercase hex digits."""
+    fields: dict[str, str] = {}
     for name in ("hash", "database", "signer", "key", "signature"):
         value = data.get(name)
         if not isinstance(value, str) or not value.isprintable() or len(value) > 200:
@@ -96,13 +115,18 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
         c not in "0123456789abcdef" for c in fields["hash"]
     ):
         raise _invalid("hash", "hash must be 64 lowercase hex digits")
+    return fields
+
+
+def _moment(data: Mapping[str, Any]) -> datetime:
+    """``at``: an ISO 8601 moment with its UTC offset."""
     try:
         at = datetime.fromisoformat(str(data.get("at")))
     except ValueError:
         raise _invalid("at", "at must be an ISO 8601 moment") from None
     if at.tzinfo is None:
         raise _invalid("at", "at must carry its UTC offset")
-    return Checkpoint(at=at, **fields)
+    return at
 
 
 def head_problems(checkpoint: Checkpoint, count: int, hash_at_seq: str | None) -> list[str]:
