@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any, Self
 
@@ -54,8 +55,8 @@ from acsa.domain.order_search import (
     search_text,
 )
 from acsa.domain.rate_rules import MemoryOfficialRates, OfficialRate
-from acsa.domain.sign_in import Failures
-from acsa.domain.sign_in import Kind as SignInKind
+from acsa.domain.sign_in import CountedBy, Failures
+from acsa.services import ports
 from acsa.services.ports import OrderGuard, StoredInvoice, StoredSettlement, TermsOf
 
 RECEIVABLES = (Account.RECEIVABLE_CASH.value, Account.RECEIVABLE_IN_KIND.value)
@@ -81,7 +82,7 @@ class Node:
     nation: str
     public_key: str = ""
     fingerprint: str = "fake"
-    key_file: str = ""
+    key_file: Path = Path()
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,10 +691,10 @@ class FakeUsers:
     def lock_sign_in(self) -> None:
         """One process, one transaction at a time: nothing to hold."""
 
-    def failures(self, kind: SignInKind, key: str) -> Failures | None:
+    def failures(self, kind: CountedBy, key: str) -> Failures | None:
         return self.t.failures.get((kind.value, key))
 
-    def put_failures(self, kind: SignInKind, key: str, failures: Failures | None) -> None:
+    def put_failures(self, kind: CountedBy, key: str, failures: Failures | None) -> None:
         if failures is None:
             self.t.failures.pop((kind.value, key), None)
         else:
@@ -701,7 +702,7 @@ class FakeUsers:
 
     def forget_failures(self, before: datetime) -> None:
         for k, f in list(self.t.failures.items()):
-            if f.locked_at is None and f.last_failure_at < before:
+            if f.locked_at is None and f.last_at < before:
                 del self.t.failures[k]
 
     def locked(self) -> list[Failures]:
@@ -1016,3 +1017,8 @@ class FakeUnitOfWork:
             "documents": len(t.documents),
             "ids": dict(t.ids),
         }
+
+
+def _implements_the_port(uow: FakeUnitOfWork) -> ports.UnitOfWork:
+    """mypy checks here that the fake is a unit of work as the services know it."""
+    return uow
