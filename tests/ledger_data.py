@@ -14,7 +14,19 @@ from typing import Any
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history
-from acsa.services import orders, rates, settlement
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
+from acsa.services import rates, settlement
+from acsa.services.handlers import handle
 from tests.orders_data import order_doc
 
 #: Tables that orders and settlement write, children first (to empty them between examples);
@@ -110,10 +122,10 @@ def fuel_doc(
 
 def accepted(uow: UnitOfWork, doc: dict[str, Any], day: date, actor: str = OFFICER) -> int:
     """Place, submit and accept ``doc`` on ``day``; the order's id."""
-    order, _ = orders.place_order(uow, doc, "Lt K. Sato", now=at(day, 8))
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), "Lt K. Sato", at(day, 8))
     assert order.id is not None
-    orders.submit(uow, order.id, "Capt. J. Smith", now=at(day, 9))
-    orders.accept(uow, order.id, actor, now=at(day, 10))
+    handle(uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", at(day, 9))
+    handle(uow, AcceptOrder(order_id=order.id), actor, at(day, 10))
     return order.id
 
 
@@ -126,8 +138,8 @@ def receive(
 ) -> None:
     """Deliver (``litres``, or everything left) and receive it in full on ``day``."""
     quantities = None if litres is None else {1: Decimal(litres)}
-    orders.deliver(uow, order_id, "Sgt A. Ito", quantities, now=at(day, 11))
-    orders.receive(uow, order_id, actor, now=at(day))
+    handle(uow, DeliverOrder(order_id=order_id, quantities=quantities), "Sgt A. Ito", at(day, 11))
+    handle(uow, ReceiveOrder(order_id=order_id), actor, at(day))
 
 
 def received(
@@ -152,19 +164,21 @@ def received(
 
 def invoice(uow: UnitOfWork, order_id: int, day: date) -> str:
     """Invoice what the order owes in cash on ``day``; the invoice number."""
-    return settlement.issue_invoice(uow, order_id, OFFICER, issued=day, now=at(day, 13)).number
+    issued = handle(uow, IssueInvoice(order_id=order_id, issued=day), OFFICER, at(day, 13))
+    number: str = issued.number
+    return number
 
 
 def pay(uow: UnitOfWork, number: str, amount: int | str, day: date) -> None:
-    settlement.record_payment(uow, number, str(amount), day, OFFICER, "wire", now=at(day, 14))
+    payment = RecordPayment(invoice=number, amount=Decimal(amount), paid=day, reference="wire")
+    handle(uow, payment, OFFICER, at(day, 14))
 
 
 def replace(uow: UnitOfWork, order_id: int, litres: int, day: date) -> None:
     """Fuel of the same NSN returned in kind on ``day``."""
     lines = [{"line": 1, "category": "fuel", "nsn": "9130-01-031-5816", "quantity": str(litres)}]
-    settlement.replace(
-        uow, order_id, {"lines": lines, "date": day.isoformat()}, OFFICER, now=at(day, 15)
-    )
+    command = ReturnInKind.from_wire({"lines": lines, "date": day.isoformat()}, order_id=order_id)
+    handle(uow, command, OFFICER, at(day, 15))
 
 
 def exchange(uow: UnitOfWork, order_id: int, value: int, day: date) -> None:
@@ -174,7 +188,7 @@ def exchange(uow: UnitOfWork, order_id: int, value: int, day: date) -> None:
         "agreed_by": "Cdr M. Tanaka and Maj P. Jones",
         "date": day.isoformat(),
     }
-    settlement.exchange(uow, order_id, doc, OFFICER, now=at(day, 16))
+    handle(uow, ExchangeEqualValue.from_wire(doc, order_id=order_id), OFFICER, at(day, 16))
 
 
 def sweep(uow: UnitOfWork, day: date) -> None:

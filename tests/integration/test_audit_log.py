@@ -16,18 +16,28 @@ from sqlalchemy import Engine, delete, insert, update
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
-from acsa.services import orders, settlement
 from acsa.services.audit import audit_log, verify_audit
+from acsa.services.handlers import handle
 from tests.e2e.cli import Result, run
 from tests.orders_data import order_doc
 
 #: The order actions in lifecycle order, with the state before and after each.
 ORDER_STEPS = (
-    ("submit", orders.submit, "draft", "submitted"),
-    ("accept", orders.accept, "submitted", "accepted"),
-    ("deliver", orders.deliver, "accepted", "delivered"),
-    ("receive", orders.receive, "delivered", "received"),
+    ("submit", SubmitOrder, "draft", "submitted"),
+    ("accept", AcceptOrder, "submitted", "accepted"),
+    ("deliver", DeliverOrder, "accepted", "delivered"),
+    ("receive", ReceiveOrder, "delivered", "received"),
 )
 
 
@@ -37,15 +47,17 @@ def records(engine: Engine, order_id: int | None = None) -> list[Any]:
 
 def lifecycle(engine: Engine) -> int:
     """One order placed, received, invoiced, paid and closed through the services."""
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     assert order.id is not None
     for _name, step, _before, _after in ORDER_STEPS:
-        step(UnitOfWork(engine), order.id, "Capt. J. Smith")
-    invoice = settlement.issue_invoice(UnitOfWork(engine), order.id, "Ms A. Finance")
-    settlement.record_payment(
-        UnitOfWork(engine), invoice.number, invoice.amount, invoice.issued, "Mr B. Payer"
+        handle(UnitOfWork(engine), step(order_id=order.id), "Capt. J. Smith")
+    invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=order.id), "Ms A. Finance")
+    handle(
+        UnitOfWork(engine),
+        RecordPayment(invoice=invoice.number, amount=invoice.amount, paid=invoice.issued),
+        "Mr B. Payer",
     )
-    settlement.close(UnitOfWork(engine), order.id, "Mr B. Payer")
+    handle(UnitOfWork(engine), CloseOrder(order_id=order.id), "Mr B. Payer")
     return order.id
 
 
@@ -67,7 +79,7 @@ def intact(engine: Engine) -> bool:
 def test_each_change_writes_one_record_with_before_and_after_and_a_refusal_none(
     engine: Engine,
 ) -> None:
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     oid = order.id
     assert oid is not None
     [placed] = records(engine, oid)
@@ -78,33 +90,37 @@ def test_each_change_writes_one_record_with_before_and_after_and_a_refusal_none(
     for name, step, before, after in ORDER_STEPS:
         count = len(records(engine))
         # A step the state does not allow is refused, and not recorded.
-        out_of_turn = orders.receive if name == "deliver" else orders.deliver
+        out_of_turn = ReceiveOrder if name == "deliver" else DeliverOrder
         with pytest.raises(AcsaError):
-            out_of_turn(UnitOfWork(engine), oid, "Capt. J. Smith")
+            handle(UnitOfWork(engine), out_of_turn(order_id=oid), "Capt. J. Smith")
         assert len(records(engine)) == count, f"a refused action before {name} was recorded"
-        step(UnitOfWork(engine), oid, "Capt. J. Smith")
+        handle(UnitOfWork(engine), step(order_id=oid), "Capt. J. Smith")
         new = records(engine)[count:]
         assert [r.action for r in new] == [f"order.{name}"]
         assert (new[0].before["status"], new[0].after["status"]) == (before, after)
         assert new[0].after["version"] == new[0].before["version"] + 1
         assert (new[0].order_id, new[0].subject) == (oid, f"order:{oid}")
 
-    invoice = settlement.issue_invoice(UnitOfWork(engine), oid, "Ms A. Finance")
+    invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=oid), "Ms A. Finance")
     count = len(records(engine))
     with pytest.raises(AcsaError) as refused:
-        settlement.record_payment(
-            UnitOfWork(engine), invoice.number, invoice.amount + 1, invoice.issued, "Mr B. Payer"
+        handle(
+            UnitOfWork(engine),
+            RecordPayment(invoice=invoice.number, amount=invoice.amount + 1, paid=invoice.issued),
+            "Mr B. Payer",
         )
     assert refused.value.violations[0].code.value == "OVERPAYMENT"
     assert len(records(engine)) == count
-    settlement.record_payment(
-        UnitOfWork(engine), invoice.number, invoice.amount, invoice.issued, "Mr B. Payer"
+    handle(
+        UnitOfWork(engine),
+        RecordPayment(invoice=invoice.number, amount=invoice.amount, paid=invoice.issued),
+        "Mr B. Payer",
     )
     [paid] = records(engine)[count:]
     assert paid.action == "payment.record"
     assert paid.before["paid_minor"] == 0
     assert (paid.after["status"], Decimal(paid.after["paid"])) == ("paid", invoice.amount)
-    settlement.close(UnitOfWork(engine), oid, "Mr B. Payer")
+    handle(UnitOfWork(engine), CloseOrder(order_id=oid), "Mr B. Payer")
     [closed] = records(engine)[count + 1 :]
     assert (closed.action, closed.before["status"], closed.after["status"]) == (
         "order.close",
@@ -115,7 +131,7 @@ def test_each_change_writes_one_record_with_before_and_after_and_a_refusal_none(
 
 def test_audit_log_of_an_order_lists_its_records_in_order(db_url: str, engine: Engine) -> None:
     first = lifecycle(engine)
-    other, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    other, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     listed = run("audit", "log", "--order", str(first), "--db", db_url, "--json")
     assert listed.code == 0, listed.stderr
     rows = listed.json

@@ -16,16 +16,29 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from acsa.commands import AcceptOrder, CancelOrder, CloseOrder, DeliverOrder, ExchangeEqualValue, IssueInvoice, PlaceOrder, ReceiveOrder, RecordPayment, RejectOrder, ReturnInKind, SubmitOrder
-from acsa.services.handlers import handle
 from acsa.adapters.db import history_writer, tables
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.adapters.history_csv import OrderRecord, csv_rows, read_orders
+from acsa.commands import (
+    AcceptOrder,
+    CancelOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    RejectOrder,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Balances
 from acsa.domain.order import OrderStatus
 from acsa.services import history_import, orders, rates, settlement
+from acsa.services.handlers import handle
 from acsa.services.history_import import import_history
 from tests.integration.dump import content
 
@@ -179,7 +192,12 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
     if status is OrderStatus.SUBMITTED:
         return
     if status is OrderStatus.CANCELLED and r.accepted_on is None:
-        handle(uow, CancelOrder(order_id=oid, reason=r.reason), ACTOR, noon(r.closed_on or max(_dates(r))))
+        handle(
+            uow,
+            CancelOrder(order_id=oid, reason=r.reason),
+            ACTOR,
+            noon(r.closed_on or max(_dates(r))),
+        )
         return
     accepted = {
         n: ln.quantity_accepted
@@ -188,7 +206,12 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
     }
     handle(uow, AcceptOrder(order_id=oid, quantities=accepted or None), ACTOR, answered)
     if status is OrderStatus.CANCELLED:
-        handle(uow, CancelOrder(order_id=oid, reason=r.reason), ACTOR, noon(r.closed_on or max(_dates(r))))
+        handle(
+            uow,
+            CancelOrder(order_id=oid, reason=r.reason),
+            ACTOR,
+            noon(r.closed_on or max(_dates(r))),
+        )
         return
     if status is OrderStatus.ACCEPTED:
         return
@@ -213,7 +236,12 @@ def drive(uow: UnitOfWork, r: OrderRecord) -> None:
         else delivered.get(n, Decimal(0))
         for n, ln in enumerate(r.lines, 1)
     }
-    handle(uow, ReceiveOrder(order_id=oid, quantities=received, note=r.receipt_note), ACTOR, noon(r.received_on))
+    handle(
+        uow,
+        ReceiveOrder(order_id=oid, quantities=received, note=r.receipt_note),
+        ACTOR,
+        noon(r.received_on),
+    )
     settle(uow, r, oid, received)
     if status is OrderStatus.CLOSED:
         handle(uow, CloseOrder(order_id=oid), ACTOR, noon(r.closed_on or max(_dates(r))))
@@ -234,7 +262,12 @@ def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decima
             for n, ln in enumerate(r.lines, 1)
             if (q := ln.replaced_quantity if ln.replaced_quantity is not None else received[n])
         ]
-        handle(uow, ReturnInKind.from_wire({"lines": lines, "date": day.isoformat()}, order_id=oid), ACTOR, noon(day))
+        handle(
+            uow,
+            ReturnInKind.from_wire({"lines": lines, "date": day.isoformat()}, order_id=oid),
+            ACTOR,
+            noon(day),
+        )
 
     def exchange(day: date) -> None:
         line = {"category": "", "description": r.exchanged_for, "value": str(r.exchanged_value)}
@@ -252,7 +285,14 @@ def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decima
     def pay(day: date) -> None:
         unpaid = settlement.get_invoice(uow, invoice[-1]).unpaid
         amount = r.paid_amount if r.paid_amount is not None else unpaid
-        handle(uow, RecordPayment(invoice=invoice[-1], amount=Decimal(amount), paid=day, reference=r.payment_reference), ACTOR, noon(day))
+        handle(
+            uow,
+            RecordPayment(
+                invoice=invoice[-1], amount=Decimal(amount), paid=day, reference=r.payment_reference
+            ),
+            ACTOR,
+            noon(day),
+        )
 
     steps: list[tuple[date | None, int, Callable[[date], None]]] = [
         (r.replaced_on, 0, replace),
@@ -588,8 +628,8 @@ def test_a_given_invoice_number_is_kept_and_acsa_numbering_goes_on_after_it(uow,
     [stored] = settlement.list_invoices(uow)
     assert stored.number == "JPN-2023-000041"
     oid, _ = handle(uow, PlaceOrder.from_wire(_spey_doc()), "Lt Sato", noon(date(2023, 8, 1)))
-    for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
-        step(uow, oid.id or 0, "x", now=noon(date(2023, 8, 2)))
+    for step in (SubmitOrder, AcceptOrder, DeliverOrder, ReceiveOrder):
+        handle(uow, step(order_id=oid.id or 0), "x", noon(date(2023, 8, 2)))
     live = handle(uow, IssueInvoice(order_id=oid.id or 0, issued=date(2023, 8, 3)), "fin")
     assert live.number == "JPN-2023-000042"
 

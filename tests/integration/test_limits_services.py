@@ -13,21 +13,36 @@ import pytest
 from sqlalchemy import Engine
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    CancelOrder,
+    ConvertToCash,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
+from acsa.schemas.orders import OrderIn, parse_model
 from acsa.services import orders, settlement
+from acsa.services.handlers import handle
 from tests.orders_data import order_doc
 from tests.table_counts import row_counts
 
 
 def _order(engine: Engine, steps: int, settled: str = "cash", **changes: Any) -> int:
     doc = order_doc(settlement=settled, **changes)
-    order, _ = orders.place_order(UnitOfWork(engine), doc, "AUS-req")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(doc), "AUS-req")
     assert order.id is not None
     moves = [
-        lambda: orders.submit(UnitOfWork(engine), order.id, "AUS-req"),
-        lambda: orders.accept(UnitOfWork(engine), order.id, "JPN-app"),
-        lambda: orders.deliver(UnitOfWork(engine), order.id, "JPN-log"),
-        lambda: orders.receive(UnitOfWork(engine), order.id, "AUS-log"),
+        lambda: handle(UnitOfWork(engine), SubmitOrder(order_id=order.id), "AUS-req"),
+        lambda: handle(UnitOfWork(engine), AcceptOrder(order_id=order.id), "JPN-app"),
+        lambda: handle(UnitOfWork(engine), DeliverOrder(order_id=order.id), "JPN-log"),
+        lambda: handle(UnitOfWork(engine), ReceiveOrder(order_id=order.id), "AUS-log"),
     ]
     for move in moves[:steps]:
         move()
@@ -51,37 +66,51 @@ def test_lifecycle_steps_refuse_quantities_out_of_bounds(engine: Engine) -> None
         engine,
         "INVALID_QUANTITY",
         "lines[1].quantity",
-        lambda: orders.accept(UnitOfWork(engine), submitted, "x", {1: BIG}),
+        lambda: handle(
+            UnitOfWork(engine), AcceptOrder(order_id=submitted, quantities={1: BIG}), "x"
+        ),
     )
     _refused(
         engine,
         "INVALID_QUANTITY",
         "lines[1].quantity",
-        lambda: orders.accept(UnitOfWork(engine), submitted, "x", {1: Decimal("0.0000001")}),
+        lambda: handle(
+            UnitOfWork(engine),
+            AcceptOrder(order_id=submitted, quantities={1: Decimal("0.0000001")}),
+            "x",
+        ),
     )
     _refused(
         engine,
         "INVALID_QUANTITY",
         "lines[1].quantity",
-        lambda: orders.deliver(UnitOfWork(engine), accepted, "x", {1: BIG}),
+        lambda: handle(
+            UnitOfWork(engine), DeliverOrder(order_id=accepted, quantities={1: BIG}), "x"
+        ),
     )
     _refused(
         engine,
         "INVALID_QUANTITY",
         "lines[1].quantity",
-        lambda: orders.receive(UnitOfWork(engine), delivered, "x", {1: BIG}),
+        lambda: handle(
+            UnitOfWork(engine), ReceiveOrder(order_id=delivered, quantities={1: BIG}), "x"
+        ),
     )
     _refused(
         engine,
         "INVALID_FIELD",
         "note",
-        lambda: orders.receive(UnitOfWork(engine), delivered, "x", None, "ok\x00"),
+        lambda: handle(
+            UnitOfWork(engine),
+            ReceiveOrder(order_id=delivered, quantities=None, note="ok\x00"),
+            "x",
+        ),
     )
     _refused(
         engine,
         "INVALID_FIELD",
         "reason",
-        lambda: orders.cancel(UnitOfWork(engine), accepted, "x", "r" * 2001),
+        lambda: handle(UnitOfWork(engine), CancelOrder(order_id=accepted, reason="r" * 2001), "x"),
     )
 
 
@@ -92,10 +121,10 @@ def test_placing_refuses_a_quantity_of_ten_to_the_eighteenth(engine: Engine) -> 
         engine,
         "INVALID_QUANTITY",
         "lines[0].quantity",
-        lambda: orders.place_order(UnitOfWork(engine), doc, "x"),
+        lambda: handle(UnitOfWork(engine), PlaceOrder.from_wire(doc), "x"),
     )
     # check reports it with the agreement's own findings
-    found = orders.check_document(UnitOfWork(engine), doc)
+    found = orders.check_document(UnitOfWork(engine), parse_model(OrderIn, doc))
     assert ("INVALID_QUANTITY", "lines[0].quantity") in [(v.code.value, v.field) for v in found]
 
 
@@ -106,30 +135,42 @@ def test_settlement_refuses_dates_and_amounts_out_of_bounds(engine: Engine) -> N
         engine,
         "INVALID_DATE",
         "date",
-        lambda: settlement.issue_invoice(UnitOfWork(engine), received, "JPN-fin", far),
+        lambda: handle(UnitOfWork(engine), IssueInvoice(order_id=received, issued=far), "JPN-fin"),
     )
-    invoice = settlement.issue_invoice(UnitOfWork(engine), received, "JPN-fin")
+    invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=received), "JPN-fin")
     for amount in ("1e309", "1e28", "١٢٣", " 5 ", "1_000", str(BIG), "-5"):
         _refused(
             engine,
             "INVALID_AMOUNT",
             "amount",
-            lambda a=amount: settlement.record_payment(
-                UnitOfWork(engine), invoice.number, a, invoice.issued, "AUS-fin"
+            lambda a=amount: handle(
+                UnitOfWork(engine),
+                RecordPayment.from_wire(
+                    {"amount": a, "date": invoice.issued}, invoice=invoice.number
+                ),
+                "AUS-fin",
             ),
         )
     _refused(
         engine,
         "INVALID_DATE",
         "date",
-        lambda: settlement.record_payment(UnitOfWork(engine), invoice.number, "1", far, "AUS-fin"),
+        lambda: handle(
+            UnitOfWork(engine),
+            RecordPayment(invoice=invoice.number, amount=Decimal("1"), paid=far),
+            "AUS-fin",
+        ),
     )
     _refused(
         engine,
         "INVALID_FIELD",
         "reference",
-        lambda: settlement.record_payment(
-            UnitOfWork(engine), invoice.number, "1", invoice.issued, "AUS-fin", "TT\x1b"
+        lambda: handle(
+            UnitOfWork(engine),
+            RecordPayment(
+                invoice=invoice.number, amount=Decimal("1"), paid=invoice.issued, reference="TT\x1b"
+            ),
+            "AUS-fin",
         ),
     )
 
@@ -151,7 +192,9 @@ def test_settlement_in_kind_refuses_bad_values(engine: Engine) -> None:
         engine,
         "INVALID_QUANTITY",
         "lines[0].quantity",
-        lambda: settlement.replace(UnitOfWork(engine), in_kind, {"lines": [line]}, "x"),
+        lambda: handle(
+            UnitOfWork(engine), ReturnInKind.from_wire({"lines": [line]}, order_id=in_kind), "x"
+        ),
     )
     body = {
         "lines": [{"category": "transportation", "description": "Airlift", "value": "1e309"}],
@@ -161,20 +204,27 @@ def test_settlement_in_kind_refuses_bad_values(engine: Engine) -> None:
         engine,
         "INVALID_AMOUNT",
         "lines[0].value",
-        lambda: settlement.exchange(UnitOfWork(engine), exchanged, body, "x"),
+        lambda: handle(
+            UnitOfWork(engine), ExchangeEqualValue.from_wire(body, order_id=exchanged), "x"
+        ),
     )
     body["lines"][0]["value"] = str(BIG)
     _refused(
         engine,
         "INVALID_AMOUNT",
         "lines[0].value",
-        lambda: settlement.exchange(UnitOfWork(engine), exchanged, body, "x"),
+        lambda: handle(
+            UnitOfWork(engine), ExchangeEqualValue.from_wire(body, order_id=exchanged), "x"
+        ),
     )
     _refused(
         engine,
         "INVALID_DATE",
         "as_of",
-        lambda: settlement.convert_one(
-            UnitOfWork(engine), in_kind, date(9999, 12, 31), settlement.utc_now(), "x"
+        lambda: handle(
+            UnitOfWork(engine),
+            ConvertToCash(order_id=in_kind, as_of=date(9999, 12, 31)),
+            "x",
+            settlement.utc_now(),
         ),
     )

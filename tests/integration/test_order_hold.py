@@ -29,11 +29,22 @@ from sqlalchemy import Connection, Engine, func, select, text
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.repository import OrderRepository
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
 from acsa.domain.account import OrderAccount
 from acsa.domain.errors import AcsaError
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
 from acsa.services import orders, settlement
+from acsa.services.handlers import handle
 from tests.orders_data import SERVICES_FOR_DARWIN, order_doc
 
 #: What tests/orders_data.order_doc is worth (JPY).
@@ -57,10 +68,10 @@ def received_order(engine: Engine, settlement_method: str = "cash") -> int:
     doc = order_doc(settlement=settlement_method)
     if settlement_method == "equal_value_exchange":
         doc["lines"] = SERVICES_FOR_DARWIN
-    order, _ = orders.place_order(UnitOfWork(engine), doc, "Lt Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(doc), "Lt Sato")
     assert order.id is not None
-    for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
-        step(UnitOfWork(engine), order.id, "someone")
+    for step in (SubmitOrder, AcceptOrder, DeliverOrder, ReceiveOrder):
+        handle(UnitOfWork(engine), step(order_id=order.id), "someone")
     return order.id
 
 
@@ -231,7 +242,9 @@ def test_a_second_invoice_waits_for_the_first_and_finds_nothing_to_invoice(
     engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     oid = received_order(engine)
-    script = interleave(engine, monkeypatch, lambda uow: settlement.issue_invoice(uow, oid, "fin"))
+    script = interleave(
+        engine, monkeypatch, lambda uow: handle(uow, IssueInvoice(order_id=oid), "fin")
+    )
 
     assert_held(script, backend)
     assert script.first.result.amount == WHOLE
@@ -247,11 +260,13 @@ def test_a_second_payment_waits_for_the_first_and_would_overpay(
     engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     oid = received_order(engine)
-    number = settlement.issue_invoice(UnitOfWork(engine), oid, "fin").number
+    number = handle(UnitOfWork(engine), IssueInvoice(order_id=oid), "fin").number
     script = interleave(
         engine,
         monkeypatch,
-        lambda uow: settlement.record_payment(uow, number, str(WHOLE), PAID_ON, "fin"),
+        lambda uow: handle(
+            uow, RecordPayment(invoice=number, amount=Decimal(WHOLE), paid=PAID_ON), "fin"
+        ),
     )
 
     assert_held(script, backend)
@@ -273,7 +288,9 @@ def test_a_second_exchange_waits_for_the_first_and_finds_nothing_owed(
         "agreed_by": "both finance officers",
     }
     script = interleave(
-        engine, monkeypatch, lambda uow: settlement.exchange(uow, oid, given, "fin")
+        engine,
+        monkeypatch,
+        lambda uow: handle(uow, ExchangeEqualValue.from_wire(given, order_id=oid), "fin"),
     )
 
     assert_held(script, backend)
@@ -308,7 +325,9 @@ def test_without_the_hold_postgresql_bills_the_order_twice(
     what prevents it (and the account's own check then finds the breach)."""
     oid = received_order(engine)
     unheld(monkeypatch)
-    script = interleave(engine, monkeypatch, lambda uow: settlement.issue_invoice(uow, oid, "fin"))
+    script = interleave(
+        engine, monkeypatch, lambda uow: handle(uow, IssueInvoice(order_id=oid), "fin")
+    )
 
     assert_not_held(script)
     db = stored(engine, oid)
@@ -326,7 +345,9 @@ def test_without_the_hold_postgresql_settles_an_exchange_twice(
     oid = received_order(engine, "equal_value_exchange")
     unheld(monkeypatch)
     script = interleave(
-        engine, monkeypatch, lambda uow: settlement.exchange(uow, oid, GIVEN, "fin")
+        engine,
+        monkeypatch,
+        lambda uow: handle(uow, ExchangeEqualValue.from_wire(GIVEN, order_id=oid), "fin"),
     )
 
     assert_not_held(script)
@@ -354,7 +375,9 @@ def test_without_the_row_lock_sqlite_writers_still_take_turns(
     statement (BEGIN IMMEDIATE), so the same script without the hold is still held."""
     oid = received_order(engine)
     unheld(monkeypatch)
-    script = interleave(engine, monkeypatch, lambda uow: settlement.issue_invoice(uow, oid, "fin"))
+    script = interleave(
+        engine, monkeypatch, lambda uow: handle(uow, IssueInvoice(order_id=oid), "fin")
+    )
 
     assert_held(script, "sqlite")
     assert script.second.codes == ["NOTHING_TO_INVOICE"]

@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import OrderStatus
 from acsa.services import agreements, orders
+from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.orders_data import order_doc, with_line
 
@@ -17,14 +19,14 @@ T0 = datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
 
 
 def placed(uow, **changes):
-    order, _ = orders.place_order(uow, order_doc(**changes), "Lt K. Sato", now=T0)
+    order, _ = handle(uow, PlaceOrder.from_wire(order_doc(**changes)), "Lt K. Sato", T0)
     return order
 
 
 def test_history_is_stored_dated_and_attributed(uow):
     order = placed(uow)
-    orders.submit(uow, order.id, "Capt. J. Smith", now=T0.replace(hour=9))
-    orders.accept(uow, order.id, "Cdr M. Tanaka", now=T0.replace(hour=10))
+    handle(uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", T0.replace(hour=9))
+    handle(uow, AcceptOrder(order_id=order.id), "Cdr M. Tanaka", T0.replace(hour=10))
     stored = orders.get_order(uow, order.id)
     assert [(e.seq, e.action.value, e.actor, e.at) for e in stored.history] == [
         (1, "create", "Lt K. Sato", T0),
@@ -45,10 +47,12 @@ def test_lines_and_money_survive_the_round_trip_exactly(uow):
 
 def test_partial_delivery_and_receipt_with_discrepancy_are_stored(uow):
     order = placed(uow)
-    for step in (orders.submit, orders.accept):
-        step(uow, order.id, "x")
-    orders.deliver(uow, order.id, "s", {1: Decimal(6000)})
-    orders.receive(uow, order.id, "r", {1: Decimal(5990)}, note="10 L spilt")
+    for step in (SubmitOrder, AcceptOrder):
+        handle(uow, step(order_id=order.id), "x")
+    handle(uow, DeliverOrder(order_id=order.id, quantities={1: Decimal(6000)}), "s")
+    handle(
+        uow, ReceiveOrder(order_id=order.id, quantities={1: Decimal(5990)}, note="10 L spilt"), "r"
+    )
     stored = orders.get_order(uow, order.id)
     assert stored.status is OrderStatus.PARTIALLY_RECEIVED
     assert stored.lines[0].quantity_short == Decimal(10)
@@ -59,7 +63,7 @@ def test_submit_refused_by_the_checks_writes_nothing(engine, uow):
     order = placed(uow, agreement="JPN-NZL", requester="NZL")
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        orders.submit(uow, order.id, "officer")
+        handle(uow, SubmitOrder(order_id=order.id), "officer")
     assert refused.value.codes == ["AGREEMENT_NOT_IN_FORCE"]
     assert content(engine) == before
 
@@ -68,7 +72,7 @@ def test_malformed_order_is_refused_and_writes_nothing(engine, uow):
     before = content(engine)
     bad = with_line(order_doc(), 0, quantity="-1", currency="XYZ")
     with pytest.raises(AcsaError) as refused:
-        orders.place_order(uow, bad, "officer")
+        handle(uow, PlaceOrder.from_wire(bad), "officer")
     assert set(refused.value.codes) == {"INVALID_QUANTITY", "UNKNOWN_CURRENCY"}
     assert content(engine) == before
 
@@ -77,14 +81,14 @@ def test_invalid_transition_writes_nothing(engine, uow):
     order = placed(uow)
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        orders.deliver(uow, order.id, "s")
+        handle(uow, DeliverOrder(order_id=order.id), "s")
     assert refused.value.codes == ["INVALID_TRANSITION"]
     assert content(engine) == before
 
 
 def test_a_failure_inside_the_transaction_rolls_everything_back(engine, uow, monkeypatch):
     order = placed(uow)
-    orders.submit(uow, order.id, "x")
+    handle(uow, SubmitOrder(order_id=order.id), "x")
     before = content(engine)
 
     from acsa.adapters.db.repository import OrderRepository
@@ -94,7 +98,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(engine, uow, mon
 
     monkeypatch.setattr(OrderRepository, "_append_events", explode)
     with pytest.raises(RuntimeError):
-        orders.accept(uow, order.id, "x")
+        handle(uow, AcceptOrder(order_id=order.id), "x")
     assert content(engine) == before
 
 
@@ -103,7 +107,7 @@ def test_a_stale_order_version_is_refused(engine, uow):
     with UnitOfWork(engine, read_only=True) as reader:
         mine = reader.orders.get(order.id)
     assert mine is not None
-    orders.submit(uow, order.id, "someone else")
+    handle(uow, SubmitOrder(order_id=order.id), "someone else")
     mine.submit([], T0, "me")
     with UnitOfWork(engine) as writer, pytest.raises(AcsaError) as refused:
         writer.orders.update(mine, T0)
@@ -119,14 +123,14 @@ def test_unknown_order_and_agreement_are_coded(uow):
         orders.get_order(uow, 999)
     assert missing.value.codes == ["ORDER_NOT_FOUND"]
     with pytest.raises(AcsaError) as unknown:
-        orders.place_order(uow, order_doc(agreement="JPN-XXX"), "x")
+        handle(uow, PlaceOrder.from_wire(order_doc(agreement="JPN-XXX")), "x")
     assert unknown.value.codes == ["AGREEMENT_NOT_FOUND"]
 
 
 def test_list_filters_by_status_and_agreement(uow):
     first = placed(uow)
     placed(uow, agreement="JPN-ITA", requester="ITA")
-    orders.submit(uow, first.id, "x")
+    handle(uow, SubmitOrder(order_id=first.id), "x")
     assert [o.id for o in orders.list_orders(uow, status="submitted")] == [first.id]
     assert len(orders.list_orders(uow, agreement="JPN-ITA")) == 1
     with pytest.raises(AcsaError) as bad:
@@ -136,7 +140,7 @@ def test_list_filters_by_status_and_agreement(uow):
 
 def test_checks_run_again_on_accept_against_an_amended_agreement(uow):
     order = placed(uow)
-    orders.submit(uow, order.id, "x")
+    handle(uow, SubmitOrder(order_id=order.id), "x")
     current = agreements.get_agreement(uow, "JPN-AUS").latest
     amendment = {
         "label": "2026 amendment without fuel",
@@ -148,7 +152,7 @@ def test_checks_run_again_on_accept_against_an_amended_agreement(uow):
     }
     agreements.amend_agreement(uow, "JPN-AUS", amendment)
     with pytest.raises(AcsaError) as refused:
-        orders.accept(uow, order.id, "approver")
+        handle(uow, AcceptOrder(order_id=order.id), "approver")
     assert refused.value.codes == ["CATEGORY_NOT_COVERED"]
     assert "2026 amendment without fuel" in refused.value.violations[0].message
     assert orders.get_order(uow, order.id).status is OrderStatus.SUBMITTED
@@ -158,7 +162,7 @@ def test_an_amendment_made_elsewhere_is_seen_at_once(engine, db_url):
     from acsa.adapters.db.engine import make_engine
 
     order = placed(uow := UnitOfWork(engine))
-    orders.submit(uow, order.id, "x")
+    handle(uow, SubmitOrder(order_id=order.id), "x")
     assert agreements.get_agreement(uow, "JPN-AUS").latest.version == 2  # now cached
     other = make_engine(db_url)  # another process, say
     current = agreements.get_agreement(UnitOfWork(other), "JPN-AUS").latest
@@ -176,5 +180,5 @@ def test_an_amendment_made_elsewhere_is_seen_at_once(engine, db_url):
     )
     other.dispose()
     with pytest.raises(AcsaError) as refused:
-        orders.accept(uow, order.id, "approver")
+        handle(uow, AcceptOrder(order_id=order.id), "approver")
     assert refused.value.codes == ["CATEGORY_NOT_COVERED"]

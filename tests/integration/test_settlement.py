@@ -8,9 +8,22 @@ from decimal import Decimal
 
 import pytest
 
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Account
 from acsa.services import orders, settlement
+from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.ledger_data import import_usd_jpy_rates
 from tests.orders_data import order_doc
@@ -42,11 +55,13 @@ SERVICES_VALUE = Decimal(400 * 4500 + 12 * 85000)
 
 
 def received_order(uow, at=RECEIVED_AT, **changes):
-    order, _ = orders.place_order(uow, order_doc(**changes), "Lt Sato", now=at - timedelta(days=5))
-    orders.submit(uow, order.id, "Capt. Smith", now=at - timedelta(days=4))
-    orders.accept(uow, order.id, "Cdr Tanaka", now=at - timedelta(days=3))
-    orders.deliver(uow, order.id, "PO Ito", now=at - timedelta(days=1))
-    orders.receive(uow, order.id, "Sgt Lee", now=at)
+    order, _ = handle(
+        uow, PlaceOrder.from_wire(order_doc(**changes)), "Lt Sato", at - timedelta(days=5)
+    )
+    handle(uow, SubmitOrder(order_id=order.id), "Capt. Smith", at - timedelta(days=4))
+    handle(uow, AcceptOrder(order_id=order.id), "Cdr Tanaka", at - timedelta(days=3))
+    handle(uow, DeliverOrder(order_id=order.id), "PO Ito", at - timedelta(days=1))
+    handle(uow, ReceiveOrder(order_id=order.id), "Sgt Lee", at)
     return order.id
 
 
@@ -65,16 +80,18 @@ def test_receipt_posts_a_receivable_and_a_payable_valued_at_what_was_received(uo
 
 
 def test_short_receipt_is_valued_at_what_arrived(uow):
-    order, _ = orders.place_order(uow, order_doc(), "x")
-    for step in (orders.submit, orders.accept, orders.deliver):
-        step(uow, order.id, "x")
-    orders.receive(uow, order.id, "x", {1: Decimal(11000)})
+    order, _ = handle(uow, PlaceOrder.from_wire(order_doc()), "x")
+    for step in (SubmitOrder, AcceptOrder, DeliverOrder):
+        handle(uow, step(order_id=order.id), "x")
+    handle(uow, ReceiveOrder(order_id=order.id, quantities={1: Decimal(11000)}), "x")
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == ORDER_VALUE - 1000 * 152
 
 
 def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(uow):
-    first = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
-    second = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 12))
+    first = handle(uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)), "fin")
+    second = handle(
+        uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 12)), "fin"
+    )
     assert (first.number, second.number) == ("JPN-2026-000001", "JPN-2026-000002")
     assert first.due == date(2026, 4, 10)  # 30 days, the registry's default term
     assert (first.amount, first.currency, first.order) == (ORDER_VALUE, "JPY", 1)
@@ -82,26 +99,42 @@ def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(uow):
 
 def test_nothing_left_to_invoice_is_refused(engine, uow):
     order_id = received_order(uow)
-    settlement.issue_invoice(uow, order_id, "fin")
+    handle(uow, IssueInvoice(order_id=order_id), "fin")
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        settlement.issue_invoice(uow, order_id, "fin")
+        handle(uow, IssueInvoice(order_id=order_id), "fin")
     assert refused.value.codes == ["NOTHING_TO_INVOICE"]
     assert content(engine) == before
 
 
 def test_partial_payments_then_overpayment_refused(engine, uow):
-    invoice = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
-    paid = settlement.record_payment(uow, invoice.number, "1000000", date(2026, 4, 1), "fin")
+    invoice = handle(
+        uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)), "fin"
+    )
+    paid = handle(
+        uow,
+        RecordPayment(invoice=invoice.number, amount=Decimal("1000000"), paid=date(2026, 4, 1)),
+        "fin",
+    )
     assert paid.unpaid == ORDER_VALUE - 1000000
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        settlement.record_payment(uow, invoice.number, str(ORDER_VALUE), date(2026, 4, 2), "fin")
+        handle(
+            uow,
+            RecordPayment(
+                invoice=invoice.number, amount=Decimal(ORDER_VALUE), paid=date(2026, 4, 2)
+            ),
+            "fin",
+        )
     assert refused.value.codes == ["OVERPAYMENT"]
     assert "overpay it by 1000000 JPY" in refused.value.violations[0].message
     assert content(engine) == before
-    rest = settlement.record_payment(
-        uow, str(invoice.id), str(ORDER_VALUE - 1000000), date(2026, 4, 2), "fin"
+    rest = handle(
+        uow,
+        RecordPayment(
+            invoice=str(invoice.id), amount=Decimal(ORDER_VALUE - 1000000), paid=date(2026, 4, 2)
+        ),
+        "fin",
     )
     assert rest.status == "paid"
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == 0
@@ -119,11 +152,18 @@ def test_partial_payments_then_overpayment_refused(engine, uow):
     ],
 )
 def test_bad_payments_are_refused(engine, uow, amount, currency, code):
-    invoice = settlement.issue_invoice(uow, received_order(uow), "fin", date(2026, 3, 11))
+    invoice = handle(
+        uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)), "fin"
+    )
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        settlement.record_payment(
-            uow, invoice.number, amount, date(2026, 4, 1), "fin", currency=currency
+        handle(
+            uow,
+            RecordPayment.from_wire(
+                {"amount": amount, "date": date(2026, 4, 1), "currency": currency},
+                invoice=invoice.number,
+            ),
+            "fin",
         )
     assert refused.value.codes == [code]
     assert content(engine) == before
@@ -131,23 +171,29 @@ def test_bad_payments_are_refused(engine, uow, amount, currency, code):
 
 def test_unknown_invoice_is_coded(uow):
     with pytest.raises(AcsaError) as refused:
-        settlement.record_payment(uow, "JPN-2026-999999", "1", date(2026, 4, 1), "fin")
+        handle(
+            uow,
+            RecordPayment(invoice="JPN-2026-999999", amount=Decimal("1"), paid=date(2026, 4, 1)),
+            "fin",
+        )
     assert refused.value.codes == ["INVOICE_NOT_FOUND"]
 
 
 def test_replacement_in_kind_settles_the_goods_returned(uow):
     order_id = received_order(uow, settlement="replacement_in_kind")
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_IN_KIND) == ORDER_VALUE
-    result = settlement.replace(
+    result = handle(
         uow,
-        order_id,
-        {
-            "lines": [
-                {"line": 1, "category": "fuel", "nsn": FUEL_NSN, "quantity": "12000"},
-                {"line": 2, "category": "food", "quantity": "400"},
-            ],
-            "date": "2026-05-01",
-        },
+        ReturnInKind.from_wire(
+            {
+                "lines": [
+                    {"line": 1, "category": "fuel", "nsn": FUEL_NSN, "quantity": "12000"},
+                    {"line": 2, "category": "food", "quantity": "400"},
+                ],
+                "date": "2026-05-01",
+            },
+            order_id=order_id,
+        ),
         "PO Ito",
     )
     assert result.value == Decimal(12000 * 152 + 400 * 1850)
@@ -170,7 +216,7 @@ def test_replacement_not_matching_what_was_received_is_refused(engine, uow, line
     order_id = received_order(uow, settlement="replacement_in_kind")
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        settlement.replace(uow, order_id, {"lines": [line]}, "PO Ito")
+        handle(uow, ReturnInKind.from_wire({"lines": [line]}, order_id=order_id), "PO Ito")
     too_much = line["quantity"] == "12001"
     assert refused.value.codes == [
         "REPLACEMENT_EXCEEDS_OWED" if too_much else "REPLACEMENT_MISMATCH"
@@ -181,30 +227,36 @@ def test_replacement_not_matching_what_was_received_is_refused(engine, uow, line
 def test_replacement_of_a_cash_order_is_refused(uow):
     order_id = received_order(uow)
     with pytest.raises(AcsaError) as refused:
-        settlement.replace(
-            uow, order_id, {"lines": [{"line": 2, "category": "food", "quantity": "1"}]}, "x"
+        handle(
+            uow,
+            ReturnInKind.from_wire(
+                {"lines": [{"line": 2, "category": "food", "quantity": "1"}]}, order_id=order_id
+            ),
+            "x",
         )
     assert refused.value.codes == ["SETTLEMENT_METHOD_MISMATCH"]
 
 
 def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
     order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
-    result = settlement.exchange(
+    result = handle(
         uow,
-        order_id,
-        {
-            "lines": [
-                {
-                    "category": "transportation",
-                    "description": "C-2 airlift Naha-Darwin",
-                    "quantity": "1",
-                    "unit": "sortie",
-                    "value": "2000000",
-                }
-            ],
-            "agreed_by": "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
-            "valuation_note": "priced at the JASDF flying-hour rate",
-        },
+        ExchangeEqualValue.from_wire(
+            {
+                "lines": [
+                    {
+                        "category": "transportation",
+                        "description": "C-2 airlift Naha-Darwin",
+                        "quantity": "1",
+                        "unit": "sortie",
+                        "value": "2000000",
+                    }
+                ],
+                "agreed_by": "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
+                "valuation_note": "priced at the JASDF flying-hour rate",
+            },
+            order_id=order_id,
+        ),
         "fin",
     )
     assert (result.kind, result.value, result.agreed_by) == (
@@ -217,13 +269,15 @@ def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
 
 
 def test_goods_cannot_be_settled_by_equal_value_exchange_outside_the_us_texts(engine, uow):
-    order, warnings = orders.place_order(uow, order_doc(settlement="equal_value_exchange"), "x")
+    order, warnings = handle(
+        uow, PlaceOrder.from_wire(order_doc(settlement="equal_value_exchange")), "x"
+    )
     assert [(w.code, w.field) for w in warnings] == [
         ("SETTLEMENT_METHOD_NOT_ALLOWED", f"lines[{i}].category") for i in range(3)
     ]
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        orders.submit(uow, order.id, "Capt. Smith")
+        handle(uow, SubmitOrder(order_id=order.id), "Capt. Smith")
     assert set(refused.value.codes) == {"SETTLEMENT_METHOD_NOT_ALLOWED"}
     assert content(engine) == before
 
@@ -232,15 +286,21 @@ def test_exchange_worth_more_than_owed_is_refused(engine, uow):
     order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        settlement.exchange(
+        handle(
             uow,
-            order_id,
-            {
-                "lines": [
-                    {"category": "training", "description": "x", "value": str(SERVICES_VALUE + 1)}
-                ],
-                "agreed_by": "both",
-            },
+            ExchangeEqualValue.from_wire(
+                {
+                    "lines": [
+                        {
+                            "category": "training",
+                            "description": "x",
+                            "value": str(SERVICES_VALUE + 1),
+                        }
+                    ],
+                    "agreed_by": "both",
+                },
+                order_id=order_id,
+            ),
             "fin",
         )
     assert refused.value.codes == ["EXCHANGE_EXCEEDS_OWED"]
@@ -294,8 +354,12 @@ def test_sweep_converts_only_after_the_deadline_day(uow, received, days_after_de
 
 def test_sweep_twice_changes_nothing_the_second_time(engine, uow):
     order_id = received_order(uow, settlement="replacement_in_kind")
-    settlement.replace(
-        uow, order_id, {"lines": [{"line": 2, "category": "food", "quantity": "400"}]}, "x"
+    handle(
+        uow,
+        ReturnInKind.from_wire(
+            {"lines": [{"line": 2, "category": "food", "quantity": "400"}]}, order_id=order_id
+        ),
+        "x",
     )
     first = settlement.sweep(uow, "sweeper", date(2027, 6, 1))
     assert [c.amount for c in first.converted] == [ORDER_VALUE - 400 * 1850]
@@ -307,11 +371,15 @@ def test_sweep_twice_changes_nothing_the_second_time(engine, uow):
 def test_close_only_once_settled(uow):
     order_id = received_order(uow)
     with pytest.raises(AcsaError) as refused:
-        settlement.close(uow, order_id, "fin")
+        handle(uow, CloseOrder(order_id=order_id), "fin")
     assert refused.value.codes == ["NOT_SETTLED"]
-    invoice = settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 11))
-    settlement.record_payment(uow, invoice.number, str(ORDER_VALUE), date(2026, 4, 1), "fin")
-    assert settlement.close(uow, order_id, "fin").status.value == "closed"
+    invoice = handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 11)), "fin")
+    handle(
+        uow,
+        RecordPayment(invoice=invoice.number, amount=Decimal(ORDER_VALUE), paid=date(2026, 4, 1)),
+        "fin",
+    )
+    assert handle(uow, CloseOrder(order_id=order_id), "fin").status.value == "closed"
     assert orders.get_order(uow, order_id).history[-1].action.value == "close"
 
 
@@ -319,18 +387,24 @@ def test_settlement_cannot_predate_what_it_settles(engine, uow):
     order_id = received_order(uow)
     before = content(engine)
     with pytest.raises(AcsaError) as early_invoice:
-        settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 9))
+        handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 9)), "fin")
     assert early_invoice.value.codes == ["INVALID_DATE"]
-    invoice = settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 10))
+    invoice = handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 10)), "fin")
     with pytest.raises(AcsaError) as early_payment:
-        settlement.record_payment(uow, invoice.number, "1", date(2026, 3, 9), "fin")
+        handle(
+            uow,
+            RecordPayment(invoice=invoice.number, amount=Decimal("1"), paid=date(2026, 3, 9)),
+            "fin",
+        )
     assert early_payment.value.codes == ["INVALID_DATE"]
     kind_id = received_order(uow, settlement="replacement_in_kind")
     with pytest.raises(AcsaError) as early_return:
-        settlement.replace(
+        handle(
             uow,
-            kind_id,
-            {"date": "2026-03-01", "lines": [{"line": 2, "category": "food", "quantity": "1"}]},
+            ReturnInKind.from_wire(
+                {"date": "2026-03-01", "lines": [{"line": 2, "category": "food", "quantity": "1"}]},
+                order_id=kind_id,
+            ),
             "x",
         )
     assert early_return.value.codes == ["INVALID_DATE"]
@@ -338,19 +412,34 @@ def test_settlement_cannot_predate_what_it_settles(engine, uow):
 
 
 def test_an_order_received_in_part_then_delivered_again_can_be_settled_and_swept(uow):
-    order, _ = orders.place_order(
-        uow, order_doc(settlement="replacement_in_kind"), "x", now=RECEIVED_AT - timedelta(days=3)
-    )
-    for step in (orders.submit, orders.accept):
-        step(uow, order.id, "x", now=RECEIVED_AT - timedelta(days=2))
-    orders.deliver(uow, order.id, "x", {2: Decimal(400)}, now=RECEIVED_AT - timedelta(days=1))
-    orders.receive(uow, order.id, "x", now=RECEIVED_AT)
-    orders.deliver(uow, order.id, "x", {1: Decimal(100)}, now=RECEIVED_AT + timedelta(days=1))
-    assert orders.get_order(uow, order.id).status.value == "partially_delivered"
-    settlement.replace(
+    order, _ = handle(
         uow,
-        order.id,
-        {"date": "2026-04-01", "lines": [{"line": 2, "category": "food", "quantity": "100"}]},
+        PlaceOrder.from_wire(order_doc(settlement="replacement_in_kind")),
+        "x",
+        RECEIVED_AT - timedelta(days=3),
+    )
+    for step in (SubmitOrder, AcceptOrder):
+        handle(uow, step(order_id=order.id), "x", RECEIVED_AT - timedelta(days=2))
+    handle(
+        uow,
+        DeliverOrder(order_id=order.id, quantities={2: Decimal(400)}),
+        "x",
+        RECEIVED_AT - timedelta(days=1),
+    )
+    handle(uow, ReceiveOrder(order_id=order.id), "x", RECEIVED_AT)
+    handle(
+        uow,
+        DeliverOrder(order_id=order.id, quantities={1: Decimal(100)}),
+        "x",
+        RECEIVED_AT + timedelta(days=1),
+    )
+    assert orders.get_order(uow, order.id).status.value == "partially_delivered"
+    handle(
+        uow,
+        ReturnInKind.from_wire(
+            {"date": "2026-04-01", "lines": [{"line": 2, "category": "food", "quantity": "100"}]},
+            order_id=order.id,
+        ),
         "x",
     )
     swept = settlement.sweep(uow, "sweeper", date(2027, 3, 11))
