@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import run
+from tests.e2e.cli import run, spawned_run
 from tests.orders_data import order_doc
 
 
@@ -210,12 +210,13 @@ def test_environment_selects_the_database(db, tmp_path):
 
 
 def test_info_and_help_say_where_the_default_database_is(tmp_path):
+    # The installed script started afresh (the other tests fork it from one that imported it).
     env = {"XDG_DATA_HOME": str(tmp_path / "data"), "ACSA_DATABASE_URL": ""}
-    info = run("info", "--json", env=env)
+    info = spawned_run("info", "--json", env=env)
     assert info.code == 0, info.stderr
     assert info.json["default_database"] == str(tmp_path / "data" / "acsa" / "acsa.db")
     assert info.json["schema_revision"] is None
-    help_text = run("--help", env=env).stdout
+    help_text = spawned_run("--help", env=env).stdout
     assert "ACSA_DATABASE_URL" in help_text
     assert "acsa.db" in help_text
 
