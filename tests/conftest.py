@@ -78,6 +78,26 @@ def _wipe_and_reload(engine: Engine) -> None:
     load_registry(UnitOfWork(engine))
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated and loaded with the registry by ``init_database`` once per
+    test run (each xdist worker): a test's fresh database is a copy of it, made in
+    milliseconds instead of running every migration again."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "acsa.db"
+    engine = make_engine(f"sqlite:///{path}")
+    init_database(engine)
+    engine.dispose()  # the last connection closed: the WAL is folded into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+def _fresh_sqlite(template: Path, path: Path) -> str:
+    """A database at ``path`` as ``init_database`` leaves a new one: the template's copy
+    (its 0600 mode too)."""
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
@@ -89,11 +109,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A database URL with the schema and the shipped registry, and nothing else."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'acsa.db'}"
-        engine = make_engine(url)
-        init_database(engine)
-        engine.dispose()
-        return url
+        return _fresh_sqlite(request.getfixturevalue("_sqlite_template"), tmp_path / "acsa.db")
     url = str(request.getfixturevalue("pg_url"))
     engine = make_engine(url)
     _wipe_and_reload(engine)
@@ -114,10 +130,6 @@ def uow(engine: Engine) -> UnitOfWork:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
     """An initialised SQLite file only (for tests that are about the embedded default)."""
-    url = f"sqlite:///{tmp_path / 'acsa.db'}"
-    engine = make_engine(url)
-    init_database(engine)
-    engine.dispose()
-    return url
+    return _fresh_sqlite(_sqlite_template, tmp_path / "acsa.db")
