@@ -7,8 +7,6 @@ retry with the same key and body replays the stored response; with another body 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -17,19 +15,19 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from acsa.adapters.db import tables as t
+from acsa.adapters.db import idempotency
+from acsa.adapters.db.idempotency import Answer, IdempotencyStore
 from acsa.adapters.db.unit_of_work import OrderGuard, UnitOfWork
-from acsa.clock import utc_now
 from acsa.domain.access import Permission, Principal, UnauthenticatedError, require_permission
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.services.access import order_guard
 from acsa.services.users import principal_for_token
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = idempotency.MAX_KEY_LENGTH
 
 _bearer = HTTPBearer(auto_error=False, description="A personal API token (`acsa tokens new`).")
 
@@ -110,34 +108,26 @@ class Ctx:
         headers: Callable[[BaseModel], dict[str, str]] | None = None,
     ) -> Response:
         """Run ``change`` in ``uow`` (a writer) and commit it with its response and key."""
-        key = _key(self.request)
-        fingerprint = _fingerprint(self.request, body)
-        if key is not None:
-            replay = self._replay(key, fingerprint)
+        keyed = self._keyed(body)
+        store = IdempotencyStore(self.engine)
+        if keyed is not None:
+            replay = _replayed(store.answered(keyed, IDEMPOTENCY_HEADER))
             if replay is not None:
                 return replay
         try:
             result = change(uow)
             extra = headers(result) if headers else {}
             content = result.model_dump_json()
-            if key is not None:
-                uow.before_commit(
-                    _store_key(
-                        self.principal.name,
-                        key,
-                        self.request,
-                        fingerprint,
-                        status_code,
-                        content,
-                        extra,
-                    )
-                )
+            if keyed is not None:
+                store.remember(uow, keyed, Answer(status_code, content, extra))
             uow.finish()
         except (IntegrityError, AcsaError):
             # The same key may have committed meanwhile (a retry racing its original, which
             # the state then refuses or the key's uniqueness stops): answer as it did.
             uow.close()
-            replay = self._replay(key, fingerprint) if key is not None else None
+            if keyed is None:
+                raise
+            replay = _replayed(store.answered(keyed, IDEMPOTENCY_HEADER))
             if replay is None:
                 raise
             return replay
@@ -147,76 +137,32 @@ class Ctx:
             content, status_code=status_code, media_type="application/json", headers=extra
         )
 
-    def _replay(self, key: str, fingerprint: str) -> Response | None:
-        k = t.idempotency_keys
-        query = select(k).where(k.c.principal == self.principal.name, k.c.key == key)
-        with self.engine.connect().execution_options(acsa_read_only=True) as conn:
-            row = conn.execute(query).first()
-        if row is None:
+    def _keyed(self, body: bytes) -> idempotency.Request | None:
+        """This request as the idempotency store knows it, or None when it carries no key."""
+        key = idempotency.checked_key(
+            self.request.headers.get(IDEMPOTENCY_HEADER), IDEMPOTENCY_HEADER
+        )
+        if key is None:
             return None
-        if row.fingerprint != fingerprint:
-            raise AcsaError.single(
-                Code.IDEMPOTENCY_KEY_REUSED,
-                IDEMPOTENCY_HEADER,
-                f"key {key!r} was used for another request ({row.method} {row.path}, other "
-                "body); use a new key for a new request",
-            )
-        stored = json.loads(row.response)
-        headers = {**stored["headers"], "Idempotent-Replayed": "true"}
-        return Response(
-            stored["body"],
-            status_code=row.status_code,
-            media_type="application/json",
-            headers=headers,
+        url = self.request.url
+        return idempotency.Request(
+            principal=self.principal.name,
+            key=key,
+            method=self.request.method,
+            path=url.path,
+            fingerprint=idempotency.fingerprint(self.request.method, url.path, url.query, [body]),
         )
 
 
-def _key(request: Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
+def _replayed(answer: Answer | None) -> Response | None:
+    if answer is None:
         return None
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise AcsaError.single(
-            Code.INVALID_INPUT,
-            IDEMPOTENCY_HEADER,
-            f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters",
-        )
-    return key
-
-
-def _fingerprint(request: Request, body: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode()):
-        digest.update(part + b"\0")
-    digest.update(body)
-    return digest.hexdigest()
-
-
-def _store_key(
-    principal: str,
-    key: str,
-    request: Request,
-    fingerprint: str,
-    status_code: int,
-    content: str,
-    headers: dict[str, str],
-) -> Callable[[Connection], None]:
-    def store(conn: Connection) -> None:
-        conn.execute(
-            insert(t.idempotency_keys).values(
-                principal=principal,
-                key=key,
-                method=request.method,
-                path=request.url.path[:500],
-                fingerprint=fingerprint,
-                created_at=utc_now(),
-                status_code=status_code,
-                response=json.dumps({"body": content, "headers": headers}),
-            )
-        )
-
-    return store
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        media_type="application/json",
+        headers={**answer.headers, "Idempotent-Replayed": "true"},
+    )
 
 
 def context(request: Request, principal: Annotated[Principal, Depends(_principal)]) -> Ctx:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from acsa.schemas.orders import ViolationOut
+from acsa.web.form_keys import FORM_KEY_FIELD, new_form_key
 from acsa.web.i18n import DEFAULT, LANGUAGES, language
 from acsa.web.render import make_environment
 from acsa.web.session import CSRF_FIELD, Visitor
@@ -43,6 +44,8 @@ class Pages:
                 request_query=request.url.query,
                 visitor=visitor,
                 csrf_field=CSRF_FIELD,
+                form_key_field=FORM_KEY_FIELD,
+                form_key=new_form_key,
                 **context,
             )
         )

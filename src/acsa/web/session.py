@@ -49,12 +49,16 @@ class Visitor:
             guard=order_guard(self.principal, permission),
         )
 
-    def writer(self, permission: Permission, expected_version: int | None = None) -> UnitOfWork:
-        """A unit of work for one change by this person, guarded like the API's."""
+    def writer(
+        self, permission: Permission, expected_version: int | None = None, hold: bool = False
+    ) -> UnitOfWork:
+        """A unit of work for one change by this person, guarded like the API's (``hold``:
+        kept open until ``finish()``, see UnitOfWork)."""
         return UnitOfWork(
             self.engine,
             principal=self.principal,
             guard=order_guard(self.principal, permission, expected_version),
+            hold=hold,
         )
 
 

@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from acsa.api.problems import status_of
 from acsa.clock import today
 from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
 from acsa.domain.access import Permission, allowed
@@ -28,11 +27,13 @@ from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.vocabulary import CATEGORIES
+from acsa.api.problems import status_of
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas.orders import OrderOut, ViolationOut, order_out, violation_out
 from acsa.services import settlement as service
 from acsa.services.handlers import handle
 from acsa.services.orders import load_order
+from acsa.web.form_keys import SentForm
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
 from acsa.web.tables import N_
@@ -275,31 +276,43 @@ def settlement(
     return _render(request, pages, who, order_id, done=done, ref=ref)
 
 
-def _back(order_id: int, done: str, ref: str) -> RedirectResponse:
+def _back(order_id: int, done: str, ref: str) -> str:
     query = urlencode({"done": done, "ref": ref})
-    return RedirectResponse(f"/orders/{order_id}/settlement?{query}#confirmation", status_code=303)
+    return f"/orders/{order_id}/settlement?{query}#confirmation"
 
 
 def _run(
     request: Request,
     pages: Pages,
-    who: Visitor,
+    sent: SentForm,
     order_id: str,
     form: str,
     typed: dict[str, Any],
     change: Any,
 ) -> Response:
-    """Run ``change()`` (a service call returning the confirmation's reference); a refusal
-    shows the page again with the violations and what was typed."""
+    """Run ``change(order_id)`` (a service call in ``sent.writer()`` returning the
+    confirmation's reference) and commit it with the form's key; a refusal shows the page
+    again with the violations and what was typed. The same form sent again is answered as it
+    was the first time, and changes nothing."""
+    who = sent.who
     oid = parse_order_id(order_id)
     try:
-        ref: str = change(oid)
+        earlier = sent.replayed()
+        if earlier is not None:
+            return earlier
+        location = _back(oid, form, change(oid))
+        earlier = sent.commit(location)
     except NotFoundError:
         raise
     except AcsaError as exc:
+        earlier = sent.raced()
+        if earlier is not None:
+            return earlier
         errors = [violation_out(v) for v in exc.violations]
         return _render(request, pages, who, order_id, status_of(exc), form, errors, typed)
-    return _back(oid, form, ref)
+    finally:
+        sent.close()
+    return earlier or RedirectResponse(location, status_code=303)
 
 
 @router.post("/orders/{order_id}/settlement/invoice", response_model=None)
@@ -309,17 +322,19 @@ def issue_invoice(
     who: VisitorDep,
     order_id: str,
     csrf: Token = "",
+    form_key: Token = "",
     issued: Text = "",
 ) -> Response:
     """Invoice what the order owes in cash and is not yet invoiced (the supplier's finance)."""
     check_csrf(who, csrf)
+    sent = SentForm.of(request, who, form_key, {"issued": issued})
 
     def change(oid: int) -> str:
         command = IssueInvoice(order_id=oid, issued=parse_day(issued, "date"))
-        made = handle(who.writer(command.spec.permission), command, who.principal.name)
+        made = handle(sent.writer(command.spec.permission), command, who.principal.name)
         return str(made.number)
 
-    return _run(request, pages, who, order_id, "invoice", {"issued": issued}, change)
+    return _run(request, pages, sent, order_id, "invoice", {"issued": issued}, change)
 
 
 @router.post("/orders/{order_id}/settlement/payment", response_model=None)
@@ -329,6 +344,7 @@ def record_payment(
     who: VisitorDep,
     order_id: str,
     csrf: Token = "",
+    form_key: Token = "",
     invoice: Text = "",
     amount: Text = "",
     paid: Text = "",
@@ -337,6 +353,7 @@ def record_payment(
     """Record a payment against one of the order's invoices."""
     check_csrf(who, csrf)
     typed = {"invoice": invoice, "amount": amount, "paid": paid, "reference": reference}
+    sent = SentForm.of(request, who, form_key, typed)
 
     def change(oid: int) -> str:
         found = service.get_invoice(who.reader(), invoice.strip()) if invoice.strip() else None
@@ -351,10 +368,10 @@ def record_payment(
             raise AcsaError.single(Code.MISSING_FIELD, "amount", "give the amount paid")
         body = {"amount": _number(amount), "date": day, "reference": reference.strip()}
         command = RecordPayment.from_wire(body, invoice=found.number)
-        done = handle(who.writer(command.spec.permission), command, who.principal.name)
+        done = handle(sent.writer(command.spec.permission), command, who.principal.name)
         return str(done.number)
 
-    return _run(request, pages, who, order_id, "payment", typed, change)
+    return _run(request, pages, sent, order_id, "payment", typed, change)
 
 
 @router.post("/orders/{order_id}/settlement/replacement", response_model=None)
@@ -364,6 +381,7 @@ def record_replacement(
     who: VisitorDep,
     order_id: str,
     csrf: Token = "",
+    form_key: Token = "",
     line: Values = [],  # noqa: B006 (FastAPI copies defaults)
     category: Values = [],  # noqa: B006
     quantity: Values = [],  # noqa: B006
@@ -379,6 +397,7 @@ def record_replacement(
         "returned": returned,
         "note": note,
     }
+    sent = SentForm.of(request, who, form_key, {**typed, "line": line, "category": category})
 
     def change(oid: int) -> str:
         if not (len(line) == len(category) == len(quantity) == len(nsn)):
@@ -399,10 +418,10 @@ def record_replacement(
             )
         data = {"lines": lines, "date": returned.strip() or None, "note": note.strip()}
         command = ReturnInKind.from_wire(data, order_id=oid)
-        made = handle(who.writer(command.spec.permission), command, who.principal.name)
+        made = handle(sent.writer(command.spec.permission), command, who.principal.name)
         return f"#{made.id}"
 
-    return _run(request, pages, who, order_id, "replacement", typed, change)
+    return _run(request, pages, sent, order_id, "replacement", typed, change)
 
 
 @router.post("/orders/{order_id}/settlement/exchange", response_model=None)
@@ -412,6 +431,7 @@ def record_exchange(
     who: VisitorDep,
     order_id: str,
     csrf: Token = "",
+    form_key: Token = "",
     category: Text = "",
     description: Text = "",
     quantity: Text = "1",
@@ -434,6 +454,7 @@ def record_exchange(
         "valuation_note": valuation_note,
         "exchanged": exchanged,
     }
+    sent = SentForm.of(request, who, form_key, typed)
 
     def change(oid: int) -> str:
         data = {
@@ -451,7 +472,7 @@ def record_exchange(
             "date": exchanged.strip() or None,
         }
         command = ExchangeEqualValue.from_wire(data, order_id=oid)
-        made = handle(who.writer(command.spec.permission), command, who.principal.name)
+        made = handle(sent.writer(command.spec.permission), command, who.principal.name)
         return f"#{made.id}"
 
-    return _run(request, pages, who, order_id, "exchange", typed, change)
+    return _run(request, pages, sent, order_id, "exchange", typed, change)

@@ -39,6 +39,7 @@ from acsa.services.agreements import list_agreements
 from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.handlers import handle
 from acsa.services.settlement import closable as closable_orders
+from acsa.web.form_keys import FORM_KEY_FIELD, SentForm
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.routes.order_form import (
     CONFIRM_PREFIX,
@@ -1043,8 +1044,12 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
     say = Speech(who.lang)
     agreements = my_agreements(who)
     draft = Draft({k: values.get(k, "") for k in ("agreement",)})
+    sent = SentForm.of(request, who, values.get(FORM_KEY_FIELD), values)
     try:
         check_csrf(who, values.get(CSRF_FIELD))
+        earlier = sent.replayed()
+        if earlier is not None:  # this very form was sent before: nothing twice
+            return earlier
         _require_place(who)
         draft = read_form(values)
         agreement, missing = chosen_agreement(draft, agreements)
@@ -1052,13 +1057,21 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
             raise AcsaError([missing])
         command = PlaceOrder.from_wire(document(draft, who, agreement))
         _require_confirmed(service.check_document(who.reader(), command.order))
-        order, warnings = handle(who.writer(Permission.PLACE), command, who.principal.name)
+        order, warnings = handle(sent.writer(Permission.PLACE), command, who.principal.name)
+        assert order.id is not None
+        earlier = sent.commit(f"/orders/{order.id}")
     except NotFoundError:
         raise
     except AcsaError as error:
+        earlier = sent.raced()
+        if earlier is not None:
+            return earlier
         form = order_form(who, say, draft, agreements, list(error.violations))
         return _render_form(request, pages, who, form, refusal_status(error))
-    assert order.id is not None
+    finally:
+        sent.close()
+    if earlier is not None:
+        return earlier
     done = "place"
     if values.get("intent") == "submit":
         done = "held"
