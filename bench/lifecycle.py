@@ -2,8 +2,8 @@
 
 ``make bench`` runs ``bench/lifecycle.py --n 20000``: N orders of 3 lines each, each placed
 and then taken through submit, accept, deliver and receive, then invoiced and paid in full, as
-separate service calls (``acsa.services.orders`` for the order, ``acsa.services.settlement``
-for the money), one database transaction (one ``UnitOfWork``) each, on a SQLite file. In the
+separate commands (``acsa.commands``) carried out by ``acsa.services.handlers.handle``, one
+database transaction (one ``UnitOfWork``) each, on a SQLite file. In the
 same run and the same directory it measures raw ``sqlite3`` single-row commits per second with
 the same pragmas acsa uses (WAL, synchronous=FULL: an acknowledged write survives a power
 loss), before and after the acsa run, and reports the ratio of acsa's service actions per
@@ -43,7 +43,16 @@ from sqlalchemy import Engine, event, text
 
 from acsa.adapters.db.engine import SQLITE_PRAGMAS, make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services import orders, settlement
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 from benchkit import Ticker, say
 
@@ -225,13 +234,13 @@ def run_lifecycle(
     label: str,
     before_action: Callable[[str], None] | None = None,
 ) -> LifecycleResult:
-    """N orders placed, taken to received, invoiced and paid: seven service calls, seven
+    """N orders placed, taken to received, invoiced and paid: seven commands, seven
     transactions each."""
     steps: tuple[tuple[str, Callable[[UnitOfWork, int], Any]], ...] = (
-        ("submit", lambda uow, oid: orders.submit(uow, oid, ACTOR)),
-        ("accept", lambda uow, oid: orders.accept(uow, oid, ACTOR)),
-        ("deliver", lambda uow, oid: orders.deliver(uow, oid, ACTOR)),
-        ("receive", lambda uow, oid: orders.receive(uow, oid, ACTOR)),
+        ("submit", lambda uow, oid: handle(uow, SubmitOrder(order_id=oid), ACTOR)),
+        ("accept", lambda uow, oid: handle(uow, AcceptOrder(order_id=oid), ACTOR)),
+        ("deliver", lambda uow, oid: handle(uow, DeliverOrder(order_id=oid), ACTOR)),
+        ("receive", lambda uow, oid: handle(uow, ReceiveOrder(order_id=oid), ACTOR)),
     )
     spent: dict[str, float] = dict.fromkeys(ACTIONS, 0.0)
     clock = time.perf_counter
@@ -243,7 +252,7 @@ def run_lifecycle(
             if before_action:
                 before_action("place")
             t = clock()
-            order, warnings = orders.place_order(UnitOfWork(engine), doc, ACTOR)
+            order, warnings = handle(UnitOfWork(engine), PlaceOrder.from_wire(doc), ACTOR)
             spent["place"] += clock() - t
             if warnings or order.id is None:
                 raise RuntimeError(f"the bench order is not clean: {warnings}")
@@ -258,16 +267,19 @@ def run_lifecycle(
                 before_action("invoice")
             t = clock()
             now = datetime.now(UTC)
-            invoice = settlement.issue_invoice(
-                UnitOfWork(engine), order.id, ACTOR, issued=now.date(), now=now
+            invoice = handle(
+                UnitOfWork(engine), IssueInvoice(order_id=order.id, issued=now.date()), ACTOR, now
             )
             spent["invoice"] += clock() - t
             if before_action:
                 before_action("pay")
             t = clock()
             now = datetime.now(UTC)
-            paid = settlement.record_payment(
-                UnitOfWork(engine), invoice.number, invoice.amount, now.date(), ACTOR, now=now
+            paid = handle(
+                UnitOfWork(engine),
+                RecordPayment(invoice=invoice.number, amount=invoice.amount, paid=now.date()),
+                ACTOR,
+                now,
             )
             spent["pay"] += clock() - t
             if paid.status != "paid":
