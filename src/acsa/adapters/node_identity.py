@@ -15,6 +15,7 @@ from acsa.adapters.db.courier_repository import (
 from acsa.adapters.db.repository import SettingsRepository
 from acsa.adapters.signing import NodeKey, fingerprint
 from acsa.domain.errors import AcsaError, Code
+from acsa.services.ports import NodeIdentity
 
 #: Overrides the key file the database names (a team's servers may keep it elsewhere).
 ENV_NODE_KEY = "ACSA_NODE_KEY"
@@ -34,7 +35,7 @@ def node_record(settings: SettingsRepository) -> NodeRecord | None:
     return NodeRecord(nation, public, fingerprint(public), Path(override or key_file))
 
 
-def node_key(record: NodeRecord) -> NodeKey:
+def node_key(record: NodeIdentity) -> NodeKey:
     """The node's private key, loaded from its file once per process."""
     with _lock:
         key = _keys.get(record.key_file)

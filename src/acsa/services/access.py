@@ -3,10 +3,10 @@ every order it loads, and the nation a signed-in person's lists and reports are 
 
 from __future__ import annotations
 
-from acsa.adapters.db.unit_of_work import OrderGuard
 from acsa.domain.access import Permission, Principal, require
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order
+from acsa.services.ports import OrderGuard
 
 
 def order_guard(

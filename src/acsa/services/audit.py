@@ -23,6 +23,7 @@ from acsa.adapters.checkpoints import (
     signature_ok,
     write_checkpoint,
 )
+from acsa.adapters.db import unit_of_work as db
 from acsa.adapters.db.audit_repository import ledger_digest
 from acsa.adapters.db.audit_rows import (
     SPECS,
@@ -31,7 +32,6 @@ from acsa.adapters.db.audit_rows import (
     stream_rows,
     visible_scopes,
 )
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.clock import utc_now
 from acsa.domain.audit import (
     CHANGED,
@@ -50,6 +50,7 @@ from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
+from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
 
 def order_state(order: Order) -> dict[str, Any]:
@@ -187,7 +188,7 @@ _ROW_CODES = {
 
 
 def verify_audit(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     nation: str | None = None,
     checkpoint: Checkpoint | None = None,
     stored_checkpoint: bool = True,
@@ -262,7 +263,7 @@ class _Chain:
 
 
 def _walk_chain(
-    uow: UnitOfWork, problems: list[AuditProblemOut], checkpoint: Checkpoint | None
+    uow: SqlUnitOfWork, problems: list[AuditProblemOut], checkpoint: Checkpoint | None
 ) -> _Chain:
     chain = _Chain()
     conn = uow.connection
@@ -327,7 +328,7 @@ def _check_rows(conn: Connection, state: RecordedRows) -> tuple[int, int, list[R
 
 
 def _row_problems(
-    uow: UnitOfWork, problems: list[RowProblem], nation: str | None
+    uow: SqlUnitOfWork, problems: list[RowProblem], nation: str | None
 ) -> list[AuditProblemOut]:
     """The rows at fault as the check reports them, with what differs where a record states
     it; for ``nation``, those of rows it may not see are folded into one line that names none
@@ -358,7 +359,7 @@ def _row_problems(
     return shown
 
 
-def _what(uow: UnitOfWork, problem: RowProblem) -> str:
+def _what(uow: SqlUnitOfWork, problem: RowProblem) -> str:
     """``; stored (recorded): ...`` for a changed order, order line or user whose last
     record states the fields; empty otherwise."""
     if problem.kind != CHANGED or problem.table not in ("orders", "order_lines", "users"):
@@ -424,7 +425,7 @@ def _own_keys(uow: UnitOfWork) -> set[str]:
     return keys
 
 
-def checkpoint_store(uow: UnitOfWork) -> CheckpointStore:
+def checkpoint_store(uow: SqlUnitOfWork) -> CheckpointStore:
     """Where this database's checkpoints are kept (see acsa.adapters.checkpoints)."""
     return CheckpointStore(checkpoint_root(), database_id(uow.engine.url))
 
@@ -442,7 +443,7 @@ def checkpoint_out(checkpoint: Checkpoint, file: str | None = None) -> Checkpoin
     )
 
 
-def head_checkpoint(uow: UnitOfWork, now: datetime | None = None) -> Checkpoint:
+def head_checkpoint(uow: SqlUnitOfWork, now: datetime | None = None) -> Checkpoint:
     """The chain's head now, signed by the node's key on a node, else the installation's."""
     with uow:
         head = uow.audit.head()
@@ -469,7 +470,7 @@ def head_checkpoint(uow: UnitOfWork, now: datetime | None = None) -> Checkpoint:
 
 
 def take_checkpoint(
-    uow: UnitOfWork, out: Path | None = None, now: datetime | None = None
+    uow: SqlUnitOfWork, out: Path | None = None, now: datetime | None = None
 ) -> CheckpointOut:
     """Sign the chain's head and keep it in this database's checkpoint directory (and in
     ``out`` if given, to carry elsewhere)."""
@@ -477,7 +478,7 @@ def take_checkpoint(
 
 
 def keep_checkpoint(
-    uow: UnitOfWork, checkpoint: Checkpoint, out: Path | None = None
+    uow: SqlUnitOfWork, checkpoint: Checkpoint, out: Path | None = None
 ) -> CheckpointOut:
     """Keep ``checkpoint`` in this database's checkpoint directory (and in ``out``)."""
     path = checkpoint_store(uow).save(checkpoint)
@@ -518,7 +519,7 @@ class SentOut(BaseModel):
 def checkpoint_if_moved(engine: Engine, post: PostCheckpoint | None = None) -> CheckpointOut | None:
     """Take a checkpoint if the chain's head moved since the latest stored one (the server's
     periodic pass), and on a node send it to the partners; None when nothing moved."""
-    uow = UnitOfWork(engine, read_only=True)
+    uow = db.UnitOfWork(engine, read_only=True)
     latest = checkpoint_store(uow).latest()
     with uow:
         head = uow.audit.head() or (0, GENESIS)
@@ -526,7 +527,7 @@ def checkpoint_if_moved(engine: Engine, post: PostCheckpoint | None = None) -> C
         return None
     checkpoint = head_checkpoint(uow)
     taken = keep_checkpoint(uow, checkpoint)
-    send_checkpoint(UnitOfWork(engine, read_only=True), checkpoint, post)
+    send_checkpoint(db.UnitOfWork(engine, read_only=True), checkpoint, post)
     return taken
 
 
@@ -556,7 +557,7 @@ def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
     is AUDIT_CHECKPOINT_MISMATCH: the partner's chain was cut or rewritten since."""
     checkpoint = parse_checkpoint(body)
     nation = checkpoint.signer.removeprefix("node:")
-    with UnitOfWork(engine) as uow:
+    with db.UnitOfWork(engine) as uow:
         partner = uow.partners.get(nation) if checkpoint.signer.startswith("node:") else None
         if partner is None or partner.public_key != checkpoint.key or not signature_ok(checkpoint):
             raise AcsaError.single(
@@ -623,7 +624,7 @@ def partner_head(uow: UnitOfWork, nation: str) -> Checkpoint:
 ROW_DIGESTS_REVISION = "0006"
 
 
-def baseline_rows(uow: UnitOfWork, actor: str) -> int:
+def baseline_rows(uow: SqlUnitOfWork, actor: str) -> int:
     """One ``audit.baseline`` record (spread over ``audit.rows`` records for many orders) with
     the digests of every business row as it stands: run once by ``acsa init`` when it brings a
     database from before ROW_DIGESTS_REVISION, whose rows no record vouches for yet. Answers

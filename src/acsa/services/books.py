@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.db import unit_of_work as db
 from acsa.adapters.node_identity import node_key
 from acsa.adapters.signing import NodeKey, parse_public, verify
 from acsa.clock import utc_now
@@ -50,6 +50,7 @@ from acsa.domain.reconcile import (
     reconcile,
 )
 from acsa.services.ledger import terms_reader
+from acsa.services.ports import UnitOfWork
 
 FORMAT = "acsa-book"
 VERSION = 1
@@ -95,7 +96,7 @@ def _node_nation(uow: UnitOfWork) -> str:
 
 def node_nation(engine: Engine) -> str:
     """The nation this installation is a node of (NODE_NOT_INITIALISED if none)."""
-    with UnitOfWork(engine, read_only=True) as uow:
+    with db.UnitOfWork(engine, read_only=True) as uow:
         return _node_nation(uow)
 
 
@@ -255,7 +256,7 @@ def book_csv(book: Book) -> str:
 
 def export_book(engine: Engine, partner: str) -> tuple[bytes, str]:
     """This node's book with ``partner``: the signed JSON file and the CSV for people."""
-    with UnitOfWork(engine, read_only=True) as uow:
+    with db.UnitOfWork(engine, read_only=True) as uow:
         nation = _node_nation(uow)
         _check_partner(nation, partner)
         if uow.partners.get(partner) is None:
@@ -450,7 +451,7 @@ def reconcile_file(engine: Engine, data: bytes) -> Report:
     """The partner's book file against our book: every difference, order by order (and, first,
     the file's signature when it does not verify with the partner's registered key)."""
     theirs, document = _parse(data)
-    with UnitOfWork(engine, read_only=True) as uow:
+    with db.UnitOfWork(engine, read_only=True) as uow:
         nation = _node_nation(uow)
         if theirs.partner != nation:
             raise _invalid(

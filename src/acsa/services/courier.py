@@ -25,7 +25,6 @@ from acsa.adapters.db.courier_repository import (
     NodeRecord,
 )
 from acsa.adapters.db.locks import outbox_delivery
-from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey, fingerprint, parse_public, public_text, verify
 from acsa.adapters.transport import Answer, Probe, Send, http_probe
 from acsa.clock import utc_now
@@ -42,6 +41,7 @@ from acsa.domain.documents import (
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.schemas.orders import Party, parse_model
 from acsa.services.handlers import handle
+from acsa.services.ports import UnitOfWork
 
 log = logging.getLogger("acsa.courier")
 
@@ -166,7 +166,7 @@ class _PartnerIn(BaseModel):
 
 
 def node_info(engine: Engine) -> NodeOut:
-    with UnitOfWork(engine, read_only=True) as uow:
+    with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
         node = uow.node
     if node is None:
         raise _not_a_node()
@@ -190,7 +190,7 @@ def init_node(engine: Engine, nation: str, key_file: Path, actor: str) -> NodeOu
     written to ``key_file`` (owner-only), the nation and public key into the database."""
     code = parse_model(_PartnerIn, {"nation": nation}).nation
     path = key_file.expanduser().resolve()
-    with UnitOfWork(engine) as uow:
+    with unit_of_work.UnitOfWork(engine) as uow:
         if uow.node is not None:
             raise AcsaError.single(
                 Code.NODE_EXISTS,
@@ -225,7 +225,7 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
             Code.INVALID_FIELD, "url", f"url must start with http:// or https://, not {url!r}"
         )
     public = parse_public(key)
-    with UnitOfWork(engine) as uow:
+    with unit_of_work.UnitOfWork(engine) as uow:
         node = uow.node
         if node is not None and node.nation == code:
             raise AcsaError.single(
@@ -261,7 +261,7 @@ def _partner_out(uow: UnitOfWork, nation: str) -> PartnerOut:
 
 
 def list_partners(engine: Engine) -> list[PartnerOut]:
-    with UnitOfWork(engine, read_only=True) as uow:
+    with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
         return [_partner_out(uow, p.nation) for p in uow.partners.all()]
 
 
@@ -356,7 +356,7 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
     ahead = time_violation(doc, now or utc_now(), max_skew())
     if ahead is not None:
         raise AcsaError([ahead])
-    uow = UnitOfWork(engine, hold=True, principal=Principal(doc.actor, doc.issuer))
+    uow = unit_of_work.UnitOfWork(engine, hold=True, principal=Principal(doc.actor, doc.issuer))
     try:
         with uow:
             node = uow.node
@@ -458,7 +458,7 @@ def _attempt(
         else:
             detail = f"{detail} (the partner's node does not answer at all)"
     at = now()
-    with UnitOfWork(engine) as uow:
+    with unit_of_work.UnitOfWork(engine) as uow:
         if status == "retry":
             uow.outbox.mark(
                 row.id,
@@ -502,7 +502,7 @@ def deliver_pending(
     waiting: dict[str, str] = {}
     bound = max_attempts()
     reachable = probe or http_probe()
-    with UnitOfWork(engine, read_only=True) as uow:
+    with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
         partners = {p.nation: p for p in uow.partners.all()}
         pending = uow.outbox.partners_with_pending()
     if not pending:
@@ -516,7 +516,7 @@ def deliver_pending(
                 waiting[nation] = "no node registered for this partner"
                 continue
             while True:
-                with UnitOfWork(engine, read_only=True) as uow:
+                with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
                     row = uow.outbox.next_pending(nation)
                 if row is None:
                     break
@@ -567,7 +567,7 @@ def resend(
             "document",
             "give the document's id (a UUID, or its first 8 characters at least)",
         )
-    with UnitOfWork(engine, principal=principal) as uow:
+    with unit_of_work.UnitOfWork(engine, principal=principal) as uow:
         node = uow.node
         if node is None:
             raise _not_a_node()
@@ -628,7 +628,7 @@ def resend(
 def courier_status(engine: Engine, limit: int = 20) -> CourierStatusOut:
     """Per partner: documents pending, delivered and refused, those received from it, and why
     the oldest pending one waits; then the latest refusals."""
-    with UnitOfWork(engine, read_only=True) as uow:
+    with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
         node = uow.node
         counts = uow.outbox.counts()
         partners = {p.nation: p for p in uow.partners.all()}

