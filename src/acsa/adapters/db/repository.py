@@ -30,7 +30,9 @@ from sqlalchemy import (
 from acsa.adapters.db import tables as t
 from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record, with_records
+from acsa.domain.ceilings import COUNTED_STATUSES, Acquired, acquired
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.fiscal import FiscalYear
 from acsa.domain.money import from_minor, to_minor
 from acsa.domain.order import Action, Attestations, Event, Order, OrderLine, OrderStatus
 from acsa.domain.order_search import (
@@ -428,6 +430,44 @@ class OrderRepository:
     def by_ids(self, ids: Sequence[int]) -> list[Order]:
         """The orders ``ids`` that exist, by id, without their history."""
         return self._load(sorted(set(ids)), with_history=False)
+
+    def accepted_values(
+        self, agreement_id: str, party: str, year: FiscalYear, exclude: int | None = None
+    ) -> tuple[Acquired, ...]:
+        """The accepted value of each counted order ``party`` requested under ``agreement_id``
+        with an order date in ``year`` (but ``exclude``), in its own currency."""
+        o, ol = t.orders, t.order_lines
+        query = (
+            select(
+                o.c.id,
+                o.c.order_date,
+                ol.c.category,
+                ol.c.quantity,
+                ol.c.quantity_accepted,
+                ol.c.unit_price_minor,
+                ol.c.currency,
+            )
+            .join(ol, ol.c.order_id == o.c.id)
+            .where(
+                o.c.agreement_id == agreement_id,
+                o.c.requester == party,
+                o.c.order_date >= year.start,
+                o.c.order_date <= year.end,
+                o.c.status.in_(sorted(s.value for s in COUNTED_STATUSES)),
+            )
+            .order_by(o.c.id, ol.c.number)
+        )
+        if exclude is not None:
+            query = query.where(o.c.id != exclude)
+        grouped: dict[tuple[int, str], tuple[date, list[tuple[str, Decimal, Decimal]]]] = {}
+        for row in self.conn.execute(query):
+            quantity = Decimal(row.quantity_accepted or row.quantity)
+            price = from_minor(row.unit_price_minor, row.currency)
+            _, lines = grouped.setdefault((row.id, row.currency), (row.order_date, []))
+            lines.append((row.category, quantity, price))
+        return tuple(
+            acquired(day, currency, lines) for (_, currency), (day, lines) in grouped.items()
+        )
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.conn.execute(
