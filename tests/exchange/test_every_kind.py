@@ -18,7 +18,6 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
-from acsa.api.problems import status_of
 from acsa.commands import (
     AcceptOrder,
     CancelOrder,
@@ -35,12 +34,13 @@ from acsa.commands import (
 )
 from acsa.domain.documents import Kind, parse_wire
 from acsa.domain.errors import AcsaError, Code
+from acsa.http_status import status_of
 from acsa.services import settlement
 from acsa.services.courier import (
     Answer,
     add_partner,
-    deliver_pending,
     courier_status,
+    deliver_pending,
     init_node,
     receive_document,
 )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,8 +33,6 @@ from acsa.api.routers import (
 )
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.schemas.orders import violation_out
-
-ENV_SERVE_URL = "ACSA_SERVE_DATABASE_URL"
 
 DESCRIPTION = """
 Mutual logistics support under Acquisition and Cross-Servicing Agreements.
@@ -181,10 +178,3 @@ ROUTERS = (
     books,
     rates,
 )
-
-
-def app_from_environment() -> FastAPI:
-    """The app for worker processes (``uvicorn --factory``): the database from the environment."""
-    from acsa.cli.common import engine_for
-
-    return create_app(engine_for(os.environ[ENV_SERVE_URL]))

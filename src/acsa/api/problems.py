@@ -20,40 +20,14 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from acsa.domain.access import ForbiddenError, UnauthenticatedError
-from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.http_status import status_of
 from acsa.schemas.orders import ViolationOut, pydantic_violation, violation_out
 
 MEDIA_TYPE = "application/problem+json"
 
 log = logging.getLogger("acsa.api")
 
-CONFLICTS = frozenset(
-    {
-        Code.CONCURRENT_UPDATE,
-        Code.INVALID_TRANSITION,
-        Code.IDEMPOTENCY_KEY_REUSED,
-        Code.AGREEMENT_EXISTS,
-        Code.USER_EXISTS,
-        Code.NOT_SETTLED,
-        Code.NOTHING_TO_INVOICE,
-        Code.NOTHING_TO_DELIVER,
-        Code.NOTHING_TO_RECEIVE,
-        Code.NOTHING_OWED_IN_KIND,
-        # What the order's account no longer allows: a racing request that lost sees these.
-        Code.OVERPAYMENT,
-        Code.EXCHANGE_EXCEEDS_OWED,
-        Code.REPLACEMENT_EXCEEDS_OWED,
-        Code.NODE_EXISTS,
-        Code.DOCUMENT_REPLAYED,
-        Code.DOCUMENT_OUT_OF_ORDER,
-        Code.DOCUMENT_CHAIN_BROKEN,
-        # A fact about an agreement already recorded: a second notice, a day already known.
-        Code.AGREEMENT_TERMINATED,
-        Code.IN_FORCE_DAY_KNOWN,
-    }
-)
-BAD_REQUESTS = frozenset({Code.INVALID_INPUT})
 
 TITLES = {
     400: "The request cannot be read",
@@ -78,25 +52,6 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[ViolationOut]
-
-
-def status_of(error: AcsaError) -> int:
-    if isinstance(error, UnauthenticatedError):
-        return 401
-    if isinstance(error, ForbiddenError):
-        return 403
-    if isinstance(error, NotFoundError):
-        return 404
-    codes = {v.code for v in error.violations}
-    if codes & CONFLICTS:
-        return 409
-    if codes & {Code.PRECONDITION_REQUIRED}:
-        return 428
-    if codes <= BAD_REQUESTS:
-        return 400
-    if codes & {Code.SERVICE_UNAVAILABLE}:
-        return 503
-    return 422
 
 
 def problem_response(

@@ -15,23 +15,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.bootstrap import open_database
 from acsa.config import actor as acting
-from acsa.config import database_url
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
-from acsa.services.setup import require_current_schema
 
 if TYPE_CHECKING:
     from acsa.cli.client import Client
@@ -164,38 +161,12 @@ def local_only() -> AcsaError:
     )
 
 
-@cache
-def _engine(url: str) -> Engine:
-    return make_engine(url)
-
-
 def engine_for(db: str | None, check_schema: bool = True) -> Engine:
     """The process's one engine for the database ``db`` names (see ``acsa.config``); refused
     while a server is set, so that no command opens a database behind the server's back."""
     if _server.url is not None:
         raise local_only()
-    url = database_url(db)
-    try:
-        engine = _engine(url)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        # Not a database URL, or one for a database acsa does not speak (no driver).
-        raise AcsaError.single(
-            Code.INVALID_INPUT,
-            "--db",
-            f"{_shown_url(url)!r} is not a database acsa can use ({type(exc).__name__}: "
-            f"{str(exc)[:200]}); give a sqlite:///FILE or postgresql+psycopg://... URL",
-        ) from None
-    if check_schema:
-        require_current_schema(engine)
-    return engine
-
-
-def _shown_url(url: str) -> str:
-    """A database URL as a message may show it: never its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)[:200]
-    except ArgumentError:
-        return url[:60]
+    return open_database(db, check_schema)
 
 
 def uow_for(engine: Engine, read_only: bool = False) -> UnitOfWork:

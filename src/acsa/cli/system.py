@@ -129,9 +129,9 @@ def serve(
 
     import uvicorn
 
-    from acsa.api.app import ENV_SERVE_URL, create_app
     from acsa.api.body_limit import limits_from_environment
     from acsa.api.checkpointer import checkpoint_interval_s
+    from acsa.bootstrap import ENV_SERVE_URL, api_app
     from acsa.config import sign_in_policy, token_max_days
 
     url = database_url(db)
@@ -151,7 +151,7 @@ def serve(
     if workers > 1:
         os.environ[ENV_SERVE_URL] = url
         uvicorn.run(
-            "acsa.api.app:app_from_environment",
+            "acsa.bootstrap:worker_app",
             factory=True,
             host=host,
             port=port,
@@ -162,4 +162,4 @@ def serve(
             timeout_worker_healthcheck=30,
         )
         return
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    uvicorn.run(api_app(db), host=host, port=port, log_level="info")

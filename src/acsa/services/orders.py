@@ -29,7 +29,7 @@ from acsa.schemas.orders import NoteOut, OrderIn, OrderOut, order_from_doc, orde
 from acsa.services.agreements import visible_agreement
 from acsa.services.audit import order_state
 from acsa.services.ceilings import ceiling_violations as over_ceilings
-from acsa.services.ports import UnitOfWork
+from acsa.services.ports import Note, UnitOfWork
 
 Step = Callable[[Order], object]
 
@@ -172,16 +172,25 @@ def last_events(
         return uow.orders.last_events(ids, actions)
 
 
-def order_view(uow: UnitOfWork, order_id: int) -> OrderOut:
+def order_view(uow: UnitOfWork, order_id: int, *, acted: bool = False) -> OrderOut:
     """The order as it now stands (in ``uow``'s transaction, when one is open), with its whole
-    history; a draft with what the agreement checks would refuse now."""
+    history and notes; a draft with what the agreement checks would refuse now. The unit of
+    work's guard decides whether the caller sees it, except right after the caller ``acted``
+    on it in ``uow`` (the guard let the action through, and a writer's If-Match names the
+    version before the change)."""
     with uow:
-        order = load_order(uow, order_id, with_history=True)
+        if acted:
+            in_range = 0 < order_id <= MAX_ORDER_ID
+            found = uow.orders.get(order_id, with_history=True) if in_range else None
+            if found is None:
+                raise order_not_found(order_id)
+            order = found
+        else:
+            order = load_order(uow, order_id, with_history=True)
         violations = violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
         notes = [
-            NoteOut(at=r.after["at"], actor=r.actor, nation=r.nation, note=r.after["note"])
-            for r in uow.audit.records(order_id=order_id)
-            if r.action == NOTE_RECORD
+            NoteOut(at=n.at, actor=n.actor, nation=n.nation, note=n.text)
+            for n in uow.orders.notes(order_id)
         ]
     return order_out(order, violations).model_copy(update={"notes": notes})
 
@@ -236,18 +245,22 @@ def _act(uow: UnitOfWork, command: OrderCommand, by: By, step: Step) -> Order:
     return order
 
 
-#: The audit record of a remark on an order (see note): the order's notes are these records.
+#: The audit record of a remark on an order (see note).
 NOTE_RECORD = "order.note"
 
 
 def note(uow: UnitOfWork, command: AddNote, by: By) -> Order:
-    """Record a remark on the order, dated ``by.at``: its audit record (which ``order_view``
-    reads back) and, on a node, the signed note for the partner. The order's rows are left as
-    they are: its status, money and version do not change, so no step's If-Match goes stale."""
+    """Record a remark on the order, dated ``by.at``, for the nation of the person acting: a
+    note row, its audit record and, on a node, the signed note for the partner. The order's
+    own rows are left as they are: its status, money and version do not change, so no step's
+    If-Match goes stale."""
     with uow:
         order = load_order(uow, command.order_id)
+        assert order.id is not None
+        nation = uow.principal.nation if uow.principal is not None else None
+        uow.orders.add_note(Note(order.id, by.at, by.actor, nation, command.note))
         uow.publish(order, Kind.NOTE, {"note": command.note}, by.actor, by.at)
-        after = {"note": command.note, "at": by.at.isoformat()}
+        after = {"note": command.note, "at": by.at.isoformat(), "nation": nation}
         uow.record(NOTE_RECORD, f"order:{order.id}", by.actor, None, after, order.id)
         uow.commit()
     return order

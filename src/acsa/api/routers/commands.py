@@ -41,9 +41,13 @@ def _body(raw: bytes) -> object:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except ValueError as exc:
         raise AcsaError.single(Code.INVALID_INPUT, "", f"the body is not JSON: {exc}") from None
+    if body is not None and not isinstance(body, dict):
+        # JSON that is no object breaks the body's rules (422), as the API's models say it
+        raise AcsaError.single(Code.INVALID_FIELD, "", "the body must be a JSON object")
+    return body
 
 
 def _etag(result: BaseModel) -> dict[str, str]:
@@ -59,7 +63,7 @@ def _run(ctx: CtxDep, kind: type[Command], raw: bytes, **ids: Any) -> Response:
     def change(uow: UnitOfWork) -> BaseModel:
         result = handle(uow, command, ctx.principal.name)
         if spec.result == "order":
-            return order_view(uow, ids["order_id"])
+            return order_view(uow, ids["order_id"], acted=True)
         assert isinstance(result, BaseModel)
         return result
 
@@ -82,11 +86,25 @@ def _invoice_route(kind: type[Command]) -> Callable[..., Response]:
     return endpoint
 
 
+def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with each reference to its own ``$defs`` replaced by the definition: the
+    body stands alone in the OpenAPI document, whose root has no ``$defs`` to point to."""
+    if isinstance(schema, list):
+        return [_inlined(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+    return {k: _inlined(v, defs) for k, v in schema.items() if k != "$defs"}
+
+
 def _add(kind: type[Command]) -> None:
     spec = kind.spec
     assert spec.path is not None
     endpoint = _invoice_route(kind) if "{invoice}" in spec.path else _order_route(kind)
-    body = {"content": {"application/json": {"schema": kind.body_schema()}}}
+    schema = kind.body_schema()
+    body = {"content": {"application/json": {"schema": _inlined(schema, schema.get("$defs", {}))}}}
     router.add_api_route(
         spec.path,
         endpoint,
@@ -98,7 +116,7 @@ def _add(kind: type[Command]) -> None:
         summary=(kind.__doc__ or "").split(";")[0].split(". ")[0].strip(),
         description=" ".join((kind.__doc__ or "").split()),
         tags=["orders" if spec.result == "order" else "settlement"],
-        openapi_extra={"requestBody": {**body, "required": False}},
+        openapi_extra={"requestBody": {**body, "required": bool(schema.get("required"))}},
     )
 
 

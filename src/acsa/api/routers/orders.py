@@ -119,7 +119,7 @@ def place(ctx: CtxDep, doc: OrderIn, body: RawBody) -> Response:
     def change(uow: UnitOfWork) -> OrderOut:
         order, _ = handle(uow, PlaceOrder(order=doc), ctx.principal.name)
         assert order.id is not None
-        return service.order_view(uow, order.id)
+        return service.order_view(uow, order.id, acted=True)
 
     return ctx.write(ctx.writer(Permission.PLACE), body, change, 201, _created)
 

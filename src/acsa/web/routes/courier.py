@@ -19,11 +19,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from acsa.api.problems import status_of
 from acsa.clock import today, utc_now
 from acsa.domain.access import ForbiddenError, Permission, require_permission
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.reconcile import Report
+from acsa.http_status import status_of
 from acsa.schemas.orders import ViolationOut, violation_out
 from acsa.services import books, courier
 from acsa.services.books import DifferenceOut, ReconciliationOut

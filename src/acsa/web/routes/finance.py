@@ -27,7 +27,7 @@ from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.vocabulary import CATEGORIES
-from acsa.api.problems import status_of
+from acsa.http_status import status_of
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas.orders import OrderOut, ViolationOut, order_out, violation_out
 from acsa.services import settlement as service

@@ -17,12 +17,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from acsa.api.problems import status_of
 from acsa.clock import today
 from acsa.domain import limits
 from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
+from acsa.http_status import status_of
 from acsa.schemas.orders import OrderIn, OrderOut, parse_model
 from acsa.services.orders import check_document
 from acsa.web.i18n import Formats, translations
