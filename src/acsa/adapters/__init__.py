@@ -1,1 +1,2 @@
-"""Adapters at the edge: database, registry files, and later documents, exports, rates."""
+"""Adapters at the edge: the database (db/), files (the registry, rates, history, books),
+exports (CSV, XLSX, PDF, charts), signing, the courier's HTTP transport."""

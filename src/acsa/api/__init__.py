@@ -1,1 +1,2 @@
-"""The REST API (FastAPI): routers per resource over the same services as the CLI."""
+"""The REST API (FastAPI): routers per resource over the same services as the CLI; the routes
+of the user actions come from the command table (routers/commands.py)."""

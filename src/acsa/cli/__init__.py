@@ -1,5 +1,5 @@
-"""The ``acsa`` command: thin. Parse, call one service (or, with ``--server``, the same
-operation of the REST API), print."""
+"""The ``acsa`` command: thin. Parse, build a command and ``take`` it (on the local database
+through ``handle``, or with ``--server`` through the REST API), or call one read service; print."""
 
 from __future__ import annotations
 

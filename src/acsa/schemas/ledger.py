@@ -1,5 +1,5 @@
 """JSON shapes of settlement and the ledger: invoices, payments, settlements in kind,
-positions, statements, aging. Shared by the CLI and, later, the API."""
+positions, statements, aging. Shared by the CLI, the API and the remote client."""
 
 from __future__ import annotations
 

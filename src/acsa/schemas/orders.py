@@ -1,4 +1,4 @@
-"""The JSON shapes acsa reads and writes (files, CLI ``--json``, later the API): one set of
+"""The JSON shapes acsa reads and writes (files, CLI ``--json``, the API): one set of
 Pydantic models, and the conversions between them and the domain."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """JSON shapes of the reports and forms: the annual activity report of a nation and the order
-form. Shared by the CLI (``--json``), the exports (CSV, XLSX, PDF) and, later, the API.
+form. Shared by the CLI (``--json``), the exports (CSV, XLSX, PDF) and the API.
 
 Money is ``Decimal`` in one currency per figure: a report never adds two currencies together,
 so every figure names its currency and a breakdown has one row per key and currency.

@@ -105,4 +105,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "checkin", writers.checkin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
-
