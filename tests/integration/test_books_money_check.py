@@ -17,10 +17,23 @@ from typer.testing import CliRunner
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.cli import app
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.schemas.ledger import VerifyOut
 from acsa.services import ledger, orders, settlement
 from acsa.services.demo import load_demo
+from acsa.services.handlers import handle
 from tests.e2e.cli import run
 from tests.integration.test_settlement import (
     ORDER_VALUE,
@@ -126,38 +139,46 @@ def plant_settlement(
 
 def invoiced(uow: UnitOfWork, order_id: int, paid: Decimal = Decimal(0)) -> tuple[str, int]:
     """Invoice everything ``order_id`` owes in cash and pay ``paid`` of it: (number, id)."""
-    invoice = settlement.issue_invoice(uow, order_id, "fin", date(2026, 3, 11))
+    invoice = handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 11)), "fin")
     if paid:
-        settlement.record_payment(uow, invoice.number, str(paid), date(2026, 4, 1), "fin")
+        handle(
+            uow,
+            RecordPayment(invoice=invoice.number, amount=Decimal(paid), paid=date(2026, 4, 1)),
+            "fin",
+        )
     return invoice.number, invoice.id
 
 
 def replaced_food(uow: UnitOfWork, order_id: int) -> None:
     """All 400 rations of line 2 returned in kind."""
-    settlement.replace(
+    handle(
         uow,
-        order_id,
-        {"lines": [{"line": 2, "category": "food", "quantity": "400"}], "date": "2026-05-01"},
+        ReturnInKind.from_wire(
+            {"lines": [{"line": 2, "category": "food", "quantity": "400"}], "date": "2026-05-01"},
+            order_id=order_id,
+        ),
         "PO Ito",
     )
 
 
 def exchanged(uow: UnitOfWork, order_id: int, value: Decimal) -> None:
-    settlement.exchange(
+    handle(
         uow,
-        order_id,
-        {
-            "lines": [
-                {
-                    "category": "transportation",
-                    "description": "C-2 airlift Naha-Darwin",
-                    "unit": "sortie",
-                    "value": str(value),
-                }
-            ],
-            "agreed_by": "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
-            "date": "2026-06-01",
-        },
+        ExchangeEqualValue.from_wire(
+            {
+                "lines": [
+                    {
+                        "category": "transportation",
+                        "description": "C-2 airlift Naha-Darwin",
+                        "unit": "sortie",
+                        "value": str(value),
+                    }
+                ],
+                "agreed_by": "Cdr Tanaka (JMSDF) and Wg Cdr Brown (RAAF)",
+                "date": "2026-06-01",
+            },
+            order_id=order_id,
+        ),
         "fin",
     )
 
@@ -165,17 +186,25 @@ def exchanged(uow: UnitOfWork, order_id: int, value: Decimal) -> None:
 def received_in_two_parts(uow: UnitOfWork) -> int:
     """A replacement in kind order whose food is received on RECEIVED_AT and the rest 100 days
     later: the two parts have deadlines 100 days apart."""
-    order, _ = orders.place_order(
-        uow, order_doc(settlement="replacement_in_kind"), "x", now=RECEIVED_AT - timedelta(days=3)
+    order, _ = handle(
+        uow,
+        PlaceOrder.from_wire(order_doc(settlement="replacement_in_kind")),
+        "x",
+        RECEIVED_AT - timedelta(days=3),
     )
     assert order.id is not None
-    for step in (orders.submit, orders.accept):
-        step(uow, order.id, "x", now=RECEIVED_AT - timedelta(days=2))
-    orders.deliver(uow, order.id, "x", {2: Decimal(400)}, now=RECEIVED_AT - timedelta(days=1))
-    orders.receive(uow, order.id, "x", now=RECEIVED_AT)
+    for step in (SubmitOrder, AcceptOrder):
+        handle(uow, step(order_id=order.id), "x", RECEIVED_AT - timedelta(days=2))
+    handle(
+        uow,
+        DeliverOrder(order_id=order.id, quantities={2: Decimal(400)}),
+        "x",
+        RECEIVED_AT - timedelta(days=1),
+    )
+    handle(uow, ReceiveOrder(order_id=order.id), "x", RECEIVED_AT)
     later = RECEIVED_AT + timedelta(days=100)
-    orders.deliver(uow, order.id, "x", now=later)
-    orders.receive(uow, order.id, "x", now=later)
+    handle(uow, DeliverOrder(order_id=order.id), "x", later)
+    handle(uow, ReceiveOrder(order_id=order.id), "x", later)
     return order.id
 
 
@@ -188,16 +217,20 @@ def book(uow: UnitOfWork) -> dict[str, int]:
     invoiced(uow, cash, paid=Decimal(1000000))
     closed = received_order(uow)
     invoiced(uow, closed, paid=ORDER_VALUE)
-    settlement.close(uow, closed, "fin")
+    handle(uow, CloseOrder(order_id=closed), "fin")
     in_kind = received_order(uow, settlement="replacement_in_kind")
     replaced_food(uow, in_kind)
     exchanged(uow, in_kind, Decimal(200000))
     [conversion] = settlement.sweep(uow, "sweeper", DEADLINE + timedelta(days=1)).converted
     assert (conversion.order, conversion.amount) == (in_kind, ORDER_VALUE - FOOD_VALUE - 200000)
-    settlement.record_payment(uow, conversion.invoice, "500000", date(2027, 4, 1), "fin")
+    handle(
+        uow,
+        RecordPayment(invoice=conversion.invoice, amount=Decimal("500000"), paid=date(2027, 4, 1)),
+        "fin",
+    )
     exchange = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     exchanged(uow, exchange, Decimal(300000))
-    draft, _ = orders.place_order(uow, order_doc(), "Lt Sato")
+    draft, _ = handle(uow, PlaceOrder.from_wire(order_doc()), "Lt Sato")
     assert draft.id is not None
     return {
         "cash": cash,
@@ -392,7 +425,7 @@ def test_a_conversion_planted_before_any_deadline_is_a_mismatch(
 def test_a_closed_order_is_checked_too(engine: Engine, uow: UnitOfWork) -> None:
     closed = received_order(uow)
     _number, invoice_id = invoiced(uow, closed, paid=ORDER_VALUE)
-    settlement.close(uow, closed, "fin")
+    handle(uow, CloseOrder(order_id=closed), "fin")
     assert verify(uow).ok
     plant_payment(engine, invoice_id, Decimal(1))
     assert codes(verify(uow)) == {closed: {"OVERPAID", "RECORDS_UNPOSTED", "OWED_BELOW_ZERO"}}

@@ -33,6 +33,17 @@ from sqlalchemy import Engine, delete
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.nations_file import shipped_fiscal_calendars
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.access import Principal, Role
 from acsa.domain.fiscal import FiscalYear, fiscal_year, fiscal_year_of
 from acsa.domain.money import Money, quantum
@@ -41,6 +52,7 @@ from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import agreements, ledger, orders, settlement
 from acsa.services.annual_report import EXCLUDED, OPEN, SETTLED, annual_report
 from acsa.services.demo import load_demo
+from acsa.services.handlers import handle
 from acsa.web.dashboard import dashboard
 from acsa.web.session import Visitor
 from tests.ledger_data import WRITTEN
@@ -390,11 +402,16 @@ class Clerk:
                 getattr(self, name)(ids[index], day, arg)
 
     def place(self, plan: OrderPlan, day: date) -> int:
-        order, _ = orders.place_order(self.uow, plan.doc, "Lt K. Sato", now=self.now(day))
+        order, _ = handle(self.uow, PlaceOrder.from_wire(plan.doc), "Lt K. Sato", self.now(day))
         assert order.id is not None
-        orders.submit(self.uow, order.id, "Capt. J. Smith", now=self.now(day))
+        handle(self.uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", self.now(day))
         half = {1: D(plan.doc["lines"][0]["quantity"]) / 2}
-        orders.accept(self.uow, order.id, ACTOR, half if plan.accept_half else None, self.now(day))
+        handle(
+            self.uow,
+            AcceptOrder(order_id=order.id, quantities=half if plan.accept_half else None),
+            ACTOR,
+            self.now(day),
+        )
         return order.id
 
     def deliver(self, order_id: int, plan: OrderPlan, day: date, first_of_two: bool) -> None:
@@ -404,25 +421,38 @@ class Clerk:
         quantities = None
         if first_of_two:
             quantities = {ln.number: ln.to_deliver / 2 for ln in order.lines}
-        orders.deliver(self.uow, order_id, "Sgt A. Ito", quantities, now=self.now(day))
+        handle(
+            self.uow,
+            DeliverOrder(order_id=order_id, quantities=quantities),
+            "Sgt A. Ito",
+            self.now(day),
+        )
         order = orders.get_order(self.uow, order_id)
         got = None
         if plan.short and (first_of_two or plan.deliveries == 1):
             got = {ln.number: ln.to_receive * (4 - plan.short) / 4 for ln in order.lines}
-        orders.receive(self.uow, order_id, "Sgt R. Brown", got, "counted", now=self.now(day))
+        handle(
+            self.uow,
+            ReceiveOrder(order_id=order_id, quantities=got, note="counted"),
+            "Sgt R. Brown",
+            self.now(day),
+        )
 
     def invoice(self, order_id: int, day: date, _quarters: int) -> None:
         account = settlement.order_account(self.uow, order_id)
         if account.uninvoiced > 0:
-            settlement.issue_invoice(self.uow, order_id, ACTOR, issued=day, now=self.now(day))
+            handle(self.uow, IssueInvoice(order_id=order_id, issued=day), ACTOR, self.now(day))
 
     def pay(self, order_id: int, day: date, quarters: int) -> None:
         for invoice in settlement.list_invoices(self.uow, order_id=order_id):
             amount = part(invoice.unpaid, quarters, invoice.currency)
             if amount > 0:
                 paid = max(day, invoice.issued)
-                settlement.record_payment(
-                    self.uow, invoice.number, str(amount), paid, ACTOR, now=self.now(paid)
+                handle(
+                    self.uow,
+                    RecordPayment(invoice=invoice.number, amount=Decimal(amount), paid=paid),
+                    ACTOR,
+                    self.now(paid),
                 )
                 return
 
@@ -443,7 +473,12 @@ class Clerk:
                 if 0 < worth <= account.awaiting_replacement:
                     returned = {"line": line, "category": order.line(line).category}
                     doc = {"lines": [{**returned, "quantity": str(quantity)}], "date": str(day)}
-                    settlement.replace(self.uow, order_id, doc, ACTOR, now=self.now(day))
+                    handle(
+                        self.uow,
+                        ReturnInKind.from_wire(doc, order_id=order_id),
+                        ACTOR,
+                        self.now(day),
+                    )
                     return
                 if worth == 0:
                     break  # too little to be worth a minor unit
@@ -459,7 +494,7 @@ class Clerk:
             "agreed_by": "both liaison officers",
             "date": day.isoformat(),
         }
-        settlement.exchange(self.uow, order_id, doc, ACTOR, now=self.now(day))
+        handle(self.uow, ExchangeEqualValue.from_wire(doc, order_id=order_id), ACTOR, self.now(day))
 
 
 def part(amount: Decimal, quarters: int, currency: str) -> Decimal:

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import update
 
 from acsa.adapters.db import tables as t
+from acsa.commands import CloseOrder, DeliverOrder, PlaceOrder
 from acsa.domain.errors import AcsaError
-from acsa.services import ledger, orders, settlement
+from acsa.services import ledger, orders
 from acsa.services.findings import exceptions
+from acsa.services.handlers import handle
 from tests.ledger_data import (
     accepted,
     at,
@@ -285,7 +287,7 @@ def test_aging_as_of_an_earlier_day_ignores_later_records(uow):
     cash = received(uow, 100, date(2026, 1, 10))
     number = invoice(uow, cash, date(2026, 2, 1))
     pay(uow, number, 100000, date(2026, 3, 1))
-    settlement.close(uow, cash, "Cdr M. Tanaka", now=at(date(2026, 3, 2)))
+    handle(uow, CloseOrder(order_id=cash), "Cdr M. Tanaka", at(date(2026, 3, 2)))
     assert ledger.aging(uow) == []
     [then] = ledger.aging(uow, nation="JPN", as_of=date(2026, 1, 31))
     assert then.by_kind == {
@@ -345,7 +347,9 @@ def test_a_sweep_turns_the_late_in_kind_debt_into_an_invoice(uow):
 def test_an_order_delivered_again_after_a_partial_receipt_still_owes_what_it_received(uow):
     order_id = accepted(uow, fuel_doc(10, "replacement_in_kind", day=JAN_10), JAN_10)
     receive(uow, order_id, JAN_10, litres=4)
-    orders.deliver(uow, order_id, "Sgt A. Ito", {1: Decimal(2)}, now=at(FEB_1))
+    handle(
+        uow, DeliverOrder(order_id=order_id, quantities={1: Decimal(2)}), "Sgt A. Ito", at(FEB_1)
+    )
     assert orders.get_order(uow, order_id).status.value == "partially_delivered"
     [owed] = ledger.aging(uow, nation="JPN", as_of=FEB_1)
     assert owed.by_kind["in_kind"]["0-30"] == yen(4000)
@@ -376,7 +380,7 @@ def test_exceptions_finds_each_kind(uow):
     pay(uow, invoice(uow, settled, TODAY - timedelta(days=50)), 7000, TODAY - timedelta(days=40))
     closed = received(uow, 8, TODAY - timedelta(days=60))
     pay(uow, invoice(uow, closed, TODAY - timedelta(days=50)), 8000, TODAY - timedelta(days=40))
-    settlement.close(uow, closed, "Cdr M. Tanaka", now=at(TODAY - timedelta(days=30)))
+    handle(uow, CloseOrder(order_id=closed), "Cdr M. Tanaka", at(TODAY - timedelta(days=30)))
 
     found = exceptions(uow, as_of=TODAY)
     by_kind: dict[str, list] = {}
@@ -443,7 +447,7 @@ def test_exceptions_ignore_what_happened_after_the_day(uow):
 
 def test_routine_orders_need_no_operation_and_drafts_are_not_judged(uow):
     received(uow, 10, TODAY, activity="routine", operation=None)
-    orders.place_order(uow, fuel_doc(3, requester_unit=None), "Lt K. Sato", now=at(TODAY))
+    handle(uow, PlaceOrder.from_wire(fuel_doc(3, requester_unit=None)), "Lt K. Sato", at(TODAY))
     assert [e.kind for e in exceptions(uow, as_of=TODAY)] == ["received_not_invoiced"]
 
 
