@@ -143,7 +143,7 @@ def invoiced(uow: UnitOfWork, order_id: int, paid: Decimal = Decimal(0)) -> tupl
     if paid:
         handle(
             uow,
-            RecordPayment(invoice=invoice.number, amount=Decimal(paid), paid=date(2026, 4, 1)),
+            RecordPayment(invoice=invoice.number, amount=paid, paid=date(2026, 4, 1)),
             "fin",
         )
     return invoice.number, invoice.id

@@ -450,7 +450,7 @@ class Clerk:
                 paid = max(day, invoice.issued)
                 handle(
                     self.uow,
-                    RecordPayment(invoice=invoice.number, amount=Decimal(amount), paid=paid),
+                    RecordPayment(invoice=invoice.number, amount=amount, paid=paid),
                     ACTOR,
                     self.now(paid),
                 )

@@ -288,7 +288,7 @@ def settle(uow: UnitOfWork, r: OrderRecord, oid: int, received: dict[int, Decima
         handle(
             uow,
             RecordPayment(
-                invoice=invoice[-1], amount=Decimal(amount), paid=day, reference=r.payment_reference
+                invoice=invoice[-1], amount=amount, paid=day, reference=r.payment_reference
             ),
             ACTOR,
             noon(day),

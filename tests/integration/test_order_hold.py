@@ -264,9 +264,7 @@ def test_a_second_payment_waits_for_the_first_and_would_overpay(
     script = interleave(
         engine,
         monkeypatch,
-        lambda uow: handle(
-            uow, RecordPayment(invoice=number, amount=Decimal(WHOLE), paid=PAID_ON), "fin"
-        ),
+        lambda uow: handle(uow, RecordPayment(invoice=number, amount=WHOLE, paid=PAID_ON), "fin"),
     )
 
     assert_held(script, backend)

@@ -121,9 +121,7 @@ def test_partial_payments_then_overpayment_refused(engine, uow):
     with pytest.raises(AcsaError) as refused:
         handle(
             uow,
-            RecordPayment(
-                invoice=invoice.number, amount=Decimal(ORDER_VALUE), paid=date(2026, 4, 2)
-            ),
+            RecordPayment(invoice=invoice.number, amount=ORDER_VALUE, paid=date(2026, 4, 2)),
             "fin",
         )
     assert refused.value.codes == ["OVERPAYMENT"]
@@ -131,9 +129,7 @@ def test_partial_payments_then_overpayment_refused(engine, uow):
     assert content(engine) == before
     rest = handle(
         uow,
-        RecordPayment(
-            invoice=str(invoice.id), amount=Decimal(ORDER_VALUE - 1000000), paid=date(2026, 4, 2)
-        ),
+        RecordPayment(invoice=str(invoice.id), amount=ORDER_VALUE - 1000000, paid=date(2026, 4, 2)),
         "fin",
     )
     assert rest.status == "paid"
@@ -376,7 +372,7 @@ def test_close_only_once_settled(uow):
     invoice = handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 11)), "fin")
     handle(
         uow,
-        RecordPayment(invoice=invoice.number, amount=Decimal(ORDER_VALUE), paid=date(2026, 4, 1)),
+        RecordPayment(invoice=invoice.number, amount=ORDER_VALUE, paid=date(2026, 4, 1)),
         "fin",
     )
     assert handle(uow, CloseOrder(order_id=order_id), "fin").status.value == "closed"
