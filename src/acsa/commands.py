@@ -20,6 +20,7 @@ is its command, its handler, its words and its tests.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,7 @@ from pydantic import (
 from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.documents import Kind
-from acsa.domain.errors import AcsaError, Code
+from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Action, check_quantities
 from acsa.schemas.ledger import ExchangeLineIn, ReturnedLineIn
 from acsa.schemas.limits import Amount, Day, LineKey, QuantityOrZero, Text
@@ -78,9 +79,23 @@ class Spec:
     internal: tuple[str, ...] = ()
 
 
+def step(action: Action) -> Spec:
+    """The spec of an order's lifecycle step: named, permitted, routed and published as the
+    step itself (``accept``: Permission.ACCEPT, /orders/{order_id}/accept, Kind.ACCEPT)."""
+    word = action.value
+    return Spec(
+        word, Permission(word), f"/orders/{{order_id}}/{word}", kind=Kind(word), action=action
+    )
+
+
 def _line_quantities(value: object) -> dict[int, Decimal] | None:
     """A wire ``lines`` map (line number -> quantity, both as JSON gives them) as numbers."""
-    return limits.line_quantities("lines", value, limits.QUANTITY_OR_ZERO)  # type: ignore[arg-type]
+    if value is not None and not isinstance(value, Mapping):
+        # (line, quantity) pairs are the CLI's --line, never a JSON body's: [] is no map
+        raise AcsaError.single(
+            Code.INVALID_FIELD, "lines", "lines must map line numbers to quantities"
+        )
+    return limits.line_quantities("lines", value, limits.QUANTITY_OR_ZERO)
 
 
 #: Per-line quantities on the wire: ``{"1": "12", "2": "0"}``; None for "every line in full".
@@ -119,11 +134,14 @@ class Command:
                 Code.INVALID_INPUT, "", "expected a JSON object at the top level"
             )
         internal = [k for k in body if k in cls.spec.internal or k in ids]
-        if internal:
-            raise AcsaError.single(
-                Code.INVALID_INPUT, internal[0], f"{internal[0]}: extra inputs are not permitted"
-            )
-        return cls._validate({**body, **ids})
+        refused = [Violation(Code.INVALID_FIELD, k, f"{k}: {_EXTRA}") for k in internal]
+        try:
+            command = cls._validate({**{k: body[k] for k in body if k not in internal}, **ids})
+        except AcsaError as error:
+            raise AcsaError([*refused, *error.violations]) from None
+        if refused:
+            raise AcsaError(refused)
+        return command
 
     @classmethod
     def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
@@ -136,8 +154,24 @@ class Command:
         try:
             command: Self = _adapter(cls).validate_python(data)
         except ValidationError as exc:
-            raise AcsaError([pydantic_violation(e) for e in exc.errors()]) from None
+            raise AcsaError([pydantic_violation(_worded(e)) for e in exc.errors()]) from None
+        except AcsaError as error:
+            # A field's own check (lines) stops the validation: the others are checked too.
+            raise AcsaError([*error.violations, *cls._others(data, error)]) from None
         return command
+
+    @classmethod
+    def _others(cls, data: dict[str, Any], error: AcsaError) -> list[Violation]:
+        """What the fields that ``error`` does not name break (nothing of those it names)."""
+        named = {re.split(r"[.\[]", v.field, maxsplit=1)[0] for v in error.violations}
+        try:
+            _adapter(cls).validate_python({k: v for k, v in data.items() if k not in named})
+        except ValidationError as exc:
+            found = [pydantic_violation(_worded(e)) for e in exc.errors()]
+            return [v for v in found if v.field not in named]
+        except AcsaError:
+            return []  # only a further field's own check, or a bound across fields
+        return []
 
     def wire(self) -> dict[str, Any]:
         """The JSON body that asks for this command through the API (the remote client's)."""
@@ -166,6 +200,18 @@ class Command:
         if not required:
             body.pop("required")
         return body
+
+
+#: What an unknown field of a body is told (as the API's models say it).
+_EXTRA = "extra inputs are not permitted"
+
+
+def _worded(error: Any) -> Any:
+    """A field the command does not have is told so as for the API's models (not as an
+    unexpected argument of a Python call)."""
+    if error["type"] == "unexpected_keyword_argument":
+        return {**error, "msg": _EXTRA}
+    return error
 
 
 def _is_id(name: str) -> bool:
@@ -199,6 +245,30 @@ def _document_quantities(lines: object) -> dict[int, Decimal]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class _QuantitiesStep(OrderCommand):
+    """A step given per-line quantities (``lines``; none: every line in full)."""
+
+    quantities: Annotated[Quantities, Field(alias="lines")] = None
+
+    def __post_init__(self) -> None:
+        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls(quantities=_document_quantities(body.get("lines")), **ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ReasonStep(OrderCommand):
+    """A step that ends an order, with a reason for the record."""
+
+    reason: Reason = ""
+
+    def __post_init__(self) -> None:
+        _text("reason", self.reason)
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlaceOrder(Command):
     """Save a new draft order (``POST /orders``): the order's document as `orders new --file`
     reads it. ``uid`` names an order a partner's node placed (a new one gets its own)."""
@@ -225,111 +295,50 @@ class SubmitOrder(OrderCommand):
     """Submit a draft to the supplier; the agreement checks run first and refuse it with every
     violation."""
 
-    spec = Spec(
-        "submit",
-        Permission.SUBMIT,
-        "/orders/{order_id}/submit",
-        kind=Kind.SUBMIT,
-        action=Action.SUBMIT,
-    )
+    spec = step(Action.SUBMIT)
 
 
 @dataclass(frozen=True, kw_only=True)
-class AcceptOrder(OrderCommand):
+class AcceptOrder(_QuantitiesStep):
     """Accept for the supplying nation, in full or less on some lines (``lines``); the checks
     run again, with the annual ceilings."""
 
-    spec = Spec(
-        "accept",
-        Permission.ACCEPT,
-        "/orders/{order_id}/accept",
-        kind=Kind.ACCEPT,
-        action=Action.ACCEPT,
-    )
-    quantities: Annotated[Quantities, Field(alias="lines")] = None
-
-    def __post_init__(self) -> None:
-        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
-
-    @classmethod
-    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
-        return cls(quantities=_document_quantities(body.get("lines")), **ids)
+    spec = step(Action.ACCEPT)
 
 
 @dataclass(frozen=True, kw_only=True)
-class RejectOrder(OrderCommand):
+class RejectOrder(_ReasonStep):
     """Reject a submitted order for the supplying nation, with a reason for the record."""
 
-    spec = Spec(
-        "reject",
-        Permission.REJECT,
-        "/orders/{order_id}/reject",
-        kind=Kind.REJECT,
-        action=Action.REJECT,
-    )
-    reason: Reason = ""
-
-    def __post_init__(self) -> None:
-        _text("reason", self.reason)
+    spec = step(Action.REJECT)
 
 
 @dataclass(frozen=True, kw_only=True)
-class CancelOrder(OrderCommand):
+class CancelOrder(_ReasonStep):
     """Cancel an order for the requesting nation before anything is delivered, with a reason
     for the record."""
 
-    spec = Spec(
-        "cancel",
-        Permission.CANCEL,
-        "/orders/{order_id}/cancel",
-        kind=Kind.CANCEL,
-        action=Action.CANCEL,
-    )
-    reason: Reason = ""
-
-    def __post_init__(self) -> None:
-        _text("reason", self.reason)
+    spec = step(Action.CANCEL)
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeliverOrder(OrderCommand):
+class DeliverOrder(_QuantitiesStep):
     """Record a delivery by the supplying nation: everything still to deliver, or the
     quantities of ``lines``."""
 
-    spec = Spec(
-        "deliver",
-        Permission.DELIVER,
-        "/orders/{order_id}/deliver",
-        kind=Kind.DELIVER,
-        action=Action.DELIVER,
-    )
-    quantities: Annotated[Quantities, Field(alias="lines")] = None
-
-    def __post_init__(self) -> None:
-        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
-
-    @classmethod
-    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
-        return cls(quantities=_document_quantities(body.get("lines")), **ids)
+    spec = step(Action.DELIVER)
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReceiveOrder(OrderCommand):
+class ReceiveOrder(_QuantitiesStep):
     """Record the receipt of what was delivered, by the requesting nation; a line received
     short (``lines``) is a discrepancy, with ``note``. Both books get their postings."""
 
-    spec = Spec(
-        "receive",
-        Permission.RECEIVE,
-        "/orders/{order_id}/receive",
-        kind=Kind.RECEIVE,
-        action=Action.RECEIVE,
-    )
-    quantities: Annotated[Quantities, Field(alias="lines")] = None
+    spec = step(Action.RECEIVE)
     note: Note = ""
 
     def __post_init__(self) -> None:
-        check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
+        super().__post_init__()
         _text("note", self.note)
 
     @classmethod
@@ -344,13 +353,7 @@ class ReceiveOrder(OrderCommand):
 class CloseOrder(OrderCommand):
     """Close a received order once nothing is owed on it, in cash or in kind."""
 
-    spec = Spec(
-        "close",
-        Permission.CLOSE,
-        "/orders/{order_id}/close",
-        kind=Kind.CLOSE,
-        action=Action.CLOSE,
-    )
+    spec = step(Action.CLOSE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,11 +370,11 @@ class AddNote(OrderCommand):
         kind=Kind.NOTE,
         check_version=False,
     )
-    note: Annotated[str, Text("note", min_length=1)]
+    note: Note
 
     def __post_init__(self) -> None:
         _text("note", self.note)
-        if not self.note.strip():
+        if not self.note.strip():  # empty too: one refusal, MISSING_FIELD, for both
             raise AcsaError.single(Code.MISSING_FIELD, "note", "note is blank; give its text")
 
 
