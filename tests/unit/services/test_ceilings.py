@@ -113,7 +113,9 @@ def capped(uow: FakeUnitOfWork) -> str:
     return "CAP-AUS"
 
 
-def test_exactly_at_the_ceiling_passes_and_one_yen_over_is_refused(uow, capped):
+def test_exactly_at_the_ceiling_passes_and_one_yen_over_is_refused(
+    uow: FakeUnitOfWork, capped: str
+) -> None:
     accepted(uow, capped, "AUS", "2026-08-01", line("transportation", 6_000_000))
     over = placed(uow, capped, "AUS", "2026-09-01", line("medical", 4_000_001))
     error = refusal(uow, over)
@@ -127,7 +129,7 @@ def test_exactly_at_the_ceiling_passes_and_one_yen_over_is_refused(uow, capped):
     assert accepts(uow, at_the_edge)
 
 
-def test_the_year_is_the_requesters_fiscal_year(uow, capped):
+def test_the_year_is_the_requesters_fiscal_year(uow: FakeUnitOfWork, capped: str) -> None:
     # Australia's FY2026 ends on 30 June 2026: those orders do not count in FY2027.
     accepted(uow, capped, "AUS", "2026-06-30", line("transportation", 9_000_000))
     last_day = placed(uow, capped, "AUS", "2026-06-30", line("medical", 1_000_001))
@@ -135,7 +137,9 @@ def test_the_year_is_the_requesters_fiscal_year(uow, capped):
     assert accepts(uow, placed(uow, capped, "AUS", "2026-07-01", line("medical", 10_000_000)))
 
 
-def test_rejected_cancelled_and_unaccepted_orders_do_not_count(uow, capped):
+def test_rejected_cancelled_and_unaccepted_orders_do_not_count(
+    uow: FakeUnitOfWork, capped: str
+) -> None:
     rejected = placed(uow, capped, "AUS", "2026-08-01", line("medical", 9_000_000))
     handle(uow, RejectOrder(order_id=rejected), "Cdr M. Tanaka")
     cancelled = accepted(uow, capped, "AUS", "2026-08-01", line("medical", 9_000_000))
@@ -144,7 +148,7 @@ def test_rejected_cancelled_and_unaccepted_orders_do_not_count(uow, capped):
     assert accepts(uow, placed(uow, capped, "AUS", "2026-08-02", line("medical", 10_000_000)))
 
 
-def test_delivered_orders_count_at_their_accepted_value(uow, capped):
+def test_delivered_orders_count_at_their_accepted_value(uow: FakeUnitOfWork, capped: str) -> None:
     eight = line("transportation", 1_000_000, quantity="8")
     first = accepted(uow, capped, "AUS", "2026-08-01", eight, quantities={1: Decimal(5)})
     handle(uow, DeliverOrder(order_id=first), "s")
@@ -154,7 +158,9 @@ def test_delivered_orders_count_at_their_accepted_value(uow, capped):
     assert accepts(uow, placed(uow, capped, "AUS", "2026-08-02", line("medical", 5_000_000)))
 
 
-def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(uow, capped):
+def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(
+    uow: FakeUnitOfWork, capped: str
+) -> None:
     accepted(uow, capped, "AUS", "2026-08-01", line("fuel", 2_000_000))
     accepted(uow, capped, "AUS", "2026-08-01", line("transportation", 5_000_000))
     either = placed(uow, capped, "AUS", "2026-08-02", line("communications", 1_000_001))
@@ -164,13 +170,17 @@ def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(uow, capped
     assert accepts(uow, placed(uow, capped, "AUS", "2026-08-02", line("medical", 3_000_000)))
 
 
-def test_a_partial_acceptance_is_judged_on_the_quantities_accepted(uow, capped):
+def test_a_partial_acceptance_is_judged_on_the_quantities_accepted(
+    uow: FakeUnitOfWork, capped: str
+) -> None:
     order = placed(uow, capped, "AUS", "2026-08-02", line("food", 1_000_000, quantity="4"))
     assert refusal(uow, order).codes == ["CEILING_EXCEEDED"]
     assert accepts(uow, order, {1: Decimal(3)})
 
 
-def test_a_ceiling_on_one_party_leaves_the_other_to_the_each_party_ceiling(uow, capped):
+def test_a_ceiling_on_one_party_leaves_the_other_to_the_each_party_ceiling(
+    uow: FakeUnitOfWork, capped: str
+) -> None:
     accepted(uow, capped, "JPN", "2026-08-01", line("transportation", 9_000_000))
     # JPN: only the supplies ceiling applies, and JPN's own orders count (Japan's FY2026).
     assert accepts(uow, placed(uow, capped, "JPN", "2026-08-02", line("medical", 9_000_000)))
@@ -200,7 +210,9 @@ def in_usd(uow: FakeUnitOfWork, yen: int, on: date) -> Decimal:
     return fx.convert(uow.daily_rates, Money(Decimal(yen), "JPY"), "USD", on).amount.amount
 
 
-def test_a_usd_ceiling_for_orders_in_yen_converts_at_each_order_dates_rate(capped_in_usd):
+def test_a_usd_ceiling_for_orders_in_yen_converts_at_each_order_dates_rate(
+    capped_in_usd: FakeUnitOfWork,
+) -> None:
     uow = capped_in_usd
     accepted(uow, "CAP-USA", "USA", "2026-10-29", line("fuel", 1_000_000))
     used = in_usd(uow, 1_000_000, date(2026, 10, 29))  # at 176.02 and 1.1190
@@ -219,12 +231,14 @@ def test_a_usd_ceiling_for_orders_in_yen_converts_at_each_order_dates_rate(cappe
     assert accepts(uow, placed(uow, "CAP-USA", "USA", "2026-10-31", line("food", most)))
 
 
-def test_no_rate_for_the_order_date_is_rate_missing_never_a_silent_one(capped_in_usd):
+def test_no_rate_for_the_order_date_is_rate_missing_never_a_silent_one(
+    capped_in_usd: FakeUnitOfWork,
+) -> None:
     order = placed(capped_in_usd, "CAP-USA", "USA", "2026-11-20", line("food", 1))
     [violation] = refusal(capped_in_usd, order).violations
     assert violation.code == "RATE_MISSING"
     assert "2026-11-20" in violation.message
 
 
-def test_an_agreement_without_ceilings_lets_any_value_through(uow):
+def test_an_agreement_without_ceilings_lets_any_value_through(uow: FakeUnitOfWork) -> None:
     assert accepts(uow, placed(uow, "JPN-AUS", "AUS", "2026-10-01", line("fuel", 10**12)))

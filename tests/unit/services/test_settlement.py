@@ -123,7 +123,9 @@ def books_balance(uow: FakeUnitOfWork) -> None:
             assert sums[(partner, book, mirror)] == -amount
 
 
-def test_receipt_posts_a_receivable_and_a_payable_valued_at_what_was_received(uow):
+def test_receipt_posts_a_receivable_and_a_payable_valued_at_what_was_received(
+    uow: FakeUnitOfWork,
+) -> None:
     order_id = received_order(uow)
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == ORDER_VALUE
     assert balance(uow, "AUS", "JPN", Account.PAYABLE_CASH) == -ORDER_VALUE
@@ -133,7 +135,7 @@ def test_receipt_posts_a_receivable_and_a_payable_valued_at_what_was_received(uo
     books_balance(uow)
 
 
-def test_short_receipt_is_valued_at_what_arrived(uow):
+def test_short_receipt_is_valued_at_what_arrived(uow: FakeUnitOfWork) -> None:
     order, _ = act(uow, PlaceOrder.from_wire(order_doc()))
     for command in (SubmitOrder, AcceptOrder, DeliverOrder):
         act(uow, command(order_id=order.id))
@@ -141,7 +143,9 @@ def test_short_receipt_is_valued_at_what_arrived(uow):
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_CASH) == ORDER_VALUE - 1000 * 152
 
 
-def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(uow):
+def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(
+    uow: FakeUnitOfWork,
+) -> None:
     first = act(uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)))
     second = act(uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 12)))
     assert (first.number, second.number) == ("JPN-2026-000001", "JPN-2026-000002")
@@ -153,19 +157,19 @@ def test_invoice_is_numbered_per_issuer_and_year_and_due_after_the_term(uow):
     ]
 
 
-def test_nothing_left_to_invoice_is_refused_and_takes_no_number(uow):
+def test_nothing_left_to_invoice_is_refused_and_takes_no_number(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow)
     act(uow, IssueInvoice(order_id=order_id))
     assert refused(uow, IssueInvoice(order_id=order_id)) == ["NOTHING_TO_INVOICE"]
     assert uow.committed.counters == {"invoice:JPN:2026": 1}
 
 
-def test_an_order_not_yet_received_has_nothing_to_invoice(uow):
+def test_an_order_not_yet_received_has_nothing_to_invoice(uow: FakeUnitOfWork) -> None:
     order, _ = act(uow, PlaceOrder.from_wire(order_doc()))
     assert refused(uow, IssueInvoice(order_id=order.id)) == ["NOTHING_TO_INVOICE"]
 
 
-def test_partial_payments_then_overpayment_refused(uow):
+def test_partial_payments_then_overpayment_refused(uow: FakeUnitOfWork) -> None:
     invoice = act(uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)))
     pay = RecordPayment(invoice=invoice.number, amount=Decimal(1000000), paid=date(2026, 4, 1))
     assert act(uow, pay).unpaid == ORDER_VALUE - 1000000
@@ -193,7 +197,9 @@ def test_partial_payments_then_overpayment_refused(uow):
         ("lots", None, "INVALID_AMOUNT"),
     ],
 )
-def test_bad_payments_are_refused(uow, amount, currency, code):
+def test_bad_payments_are_refused(
+    uow: FakeUnitOfWork, amount: str, currency: str | None, code: str
+) -> None:
     invoice = act(uow, IssueInvoice(order_id=received_order(uow), issued=date(2026, 3, 11)))
     before = uow.snapshot()
     body = {"amount": amount, "date": "2026-04-01", "currency": currency}
@@ -203,7 +209,7 @@ def test_bad_payments_are_refused(uow, amount, currency, code):
     assert uow.snapshot() == before
 
 
-def test_unknown_invoice_is_coded(uow):
+def test_unknown_invoice_is_coded(uow: FakeUnitOfWork) -> None:
     pay = RecordPayment(invoice="JPN-2026-999999", amount=Decimal(1), paid=date(2026, 4, 1))
     assert refused(uow, pay) == ["INVOICE_NOT_FOUND"]
 
@@ -212,7 +218,7 @@ def returned(*lines: dict[str, Any], day: str | None = None) -> dict[str, Any]:
     return {"lines": list(lines), **({"date": day} if day else {})}
 
 
-def test_replacement_in_kind_settles_the_goods_returned(uow):
+def test_replacement_in_kind_settles_the_goods_returned(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="replacement_in_kind")
     assert balance(uow, "JPN", "AUS", Account.RECEIVABLE_IN_KIND) == ORDER_VALUE
     body = returned(
@@ -239,14 +245,16 @@ def test_replacement_in_kind_settles_the_goods_returned(uow):
         {"line": 9, "category": "fuel", "quantity": "1"},  # no such line
     ],
 )
-def test_replacement_not_matching_what_was_received_is_refused(uow, line):
+def test_replacement_not_matching_what_was_received_is_refused(
+    uow: FakeUnitOfWork, line: dict[str, Any]
+) -> None:
     order_id = received_order(uow, settlement="replacement_in_kind")
     codes = refused(uow, ReturnInKind.from_wire(returned(line), order_id=order_id))
     too_much = line["quantity"] == "12001"
     assert codes == ["REPLACEMENT_EXCEEDS_OWED" if too_much else "REPLACEMENT_MISMATCH"]
 
 
-def test_replacement_of_a_cash_order_is_refused(uow):
+def test_replacement_of_a_cash_order_is_refused(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow)
     body = returned({"line": 2, "category": "food", "quantity": "1"})
     assert refused(uow, ReturnInKind.from_wire(body, order_id=order_id)) == [
@@ -254,7 +262,7 @@ def test_replacement_of_a_cash_order_is_refused(uow):
     ]
 
 
-def test_returning_the_same_goods_twice_is_over_settlement(uow):
+def test_returning_the_same_goods_twice_is_over_settlement(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="replacement_in_kind")
     food = ReturnInKind.from_wire(
         returned({"line": 2, "category": "food", "quantity": "400"}), order_id=order_id
@@ -263,7 +271,7 @@ def test_returning_the_same_goods_twice_is_over_settlement(uow):
     assert refused(uow, food) == ["REPLACEMENT_EXCEEDS_OWED"]
 
 
-def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
+def test_equal_value_exchange_records_valuation_and_who_agreed(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     body = {
         "lines": [AIRLIFT],
@@ -283,7 +291,9 @@ def test_equal_value_exchange_records_valuation_and_who_agreed(uow):
     books_balance(uow)
 
 
-def test_goods_cannot_be_settled_by_equal_value_exchange_outside_the_us_texts(uow):
+def test_goods_cannot_be_settled_by_equal_value_exchange_outside_the_us_texts(
+    uow: FakeUnitOfWork,
+) -> None:
     order, warnings = act(uow, PlaceOrder.from_wire(order_doc(settlement="equal_value_exchange")))
     assert [(w.code, w.field) for w in warnings] == [
         ("SETTLEMENT_METHOD_NOT_ALLOWED", f"lines[{i}].category") for i in range(3)
@@ -291,7 +301,7 @@ def test_goods_cannot_be_settled_by_equal_value_exchange_outside_the_us_texts(uo
     assert set(refused(uow, SubmitOrder(order_id=order.id))) == {"SETTLEMENT_METHOD_NOT_ALLOWED"}
 
 
-def test_exchange_worth_more_than_owed_is_refused(uow):
+def test_exchange_worth_more_than_owed_is_refused(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     body = {
         "lines": [{"category": "training", "description": "x", "value": str(SERVICES_VALUE + 1)}],
@@ -301,7 +311,7 @@ def test_exchange_worth_more_than_owed_is_refused(uow):
     assert codes == ["EXCHANGE_EXCEEDS_OWED"]
 
 
-def test_exchange_in_another_currency_is_refused(uow):
+def test_exchange_in_another_currency_is_refused(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="equal_value_exchange", lines=SERVICES)
     body = {"lines": [{**AIRLIFT, "currency": "USD"}], "agreed_by": "both"}
     codes = refused(uow, ExchangeEqualValue.from_wire(body, order_id=order_id))
@@ -338,8 +348,8 @@ def us_order(received: datetime) -> dict[str, Any]:
     ],
 )
 def test_conversion_happens_only_after_the_deadline_day(
-    us_uow, received, days_after_deadline, converted
-):
+    us_uow: FakeUnitOfWork, received: datetime, days_after_deadline: int, converted: bool
+) -> None:
     uow = us_uow
     order_id = received_order(uow, at=received, **us_order(received))
     deadline = received.date() + timedelta(days=365)
@@ -352,7 +362,7 @@ def test_conversion_happens_only_after_the_deadline_day(
         return
     assert (result.order, result.amount, result.deadline) == (order_id, ORDER_VALUE, deadline)
     account = settlement.order_account(uow, order_id)
-    assert (account.converted, account.awaiting_replacement) == (ORDER_VALUE, 0)
+    assert (account.converted, account.awaiting_replacement) == (ORDER_VALUE, Decimal(0))
     assert balance(uow, "JPN", "USA", Account.RECEIVABLE_CASH) == ORDER_VALUE
     assert balance(uow, "USA", "JPN", Account.PAYABLE_CASH) == -ORDER_VALUE
     assert balance(uow, "JPN", "USA", Account.RECEIVABLE_IN_KIND) == 0
@@ -361,13 +371,13 @@ def test_conversion_happens_only_after_the_deadline_day(
     books_balance(uow)
 
 
-def test_a_us_order_without_rates_is_refused_on_accept(uow):
+def test_a_us_order_without_rates_is_refused_on_accept(uow: FakeUnitOfWork) -> None:
     order, _ = act(uow, PlaceOrder.from_wire(order_doc(**us_order(RECEIVED_AT))))
     act(uow, SubmitOrder(order_id=order.id))
     assert "RATE_MISSING" in refused(uow, AcceptOrder(order_id=order.id))
 
 
-def test_sweep_twice_changes_nothing_the_second_time(uow):
+def test_sweep_twice_changes_nothing_the_second_time(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow, settlement="replacement_in_kind")
     food = returned({"line": 2, "category": "food", "quantity": "400"})
     act(uow, ReturnInKind.from_wire(food, order_id=order_id))
@@ -378,7 +388,7 @@ def test_sweep_twice_changes_nothing_the_second_time(uow):
     assert uow.snapshot() == before
 
 
-def test_close_only_once_settled(uow):
+def test_close_only_once_settled(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow)
     assert refused(uow, CloseOrder(order_id=order_id)) == ["NOT_SETTLED"]
     invoice = act(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 11)))
@@ -389,7 +399,7 @@ def test_close_only_once_settled(uow):
     assert refused(uow, CloseOrder(order_id=order_id)) == ["INVALID_TRANSITION"]
 
 
-def test_settlement_cannot_predate_what_it_settles(uow):
+def test_settlement_cannot_predate_what_it_settles(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow)
     assert refused(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 9))) == [
         "INVALID_DATE"
@@ -402,7 +412,9 @@ def test_settlement_cannot_predate_what_it_settles(uow):
     assert refused(uow, ReturnInKind.from_wire(body, order_id=kind_id)) == ["INVALID_DATE"]
 
 
-def test_an_order_received_in_part_then_delivered_again_can_be_settled_and_swept(uow):
+def test_an_order_received_in_part_then_delivered_again_can_be_settled_and_swept(
+    uow: FakeUnitOfWork,
+) -> None:
     start = RECEIVED_AT - timedelta(days=3)
     order, _ = act(uow, PlaceOrder.from_wire(order_doc(settlement="replacement_in_kind")), start)
     act(uow, SubmitOrder(order_id=order.id), start)
@@ -417,7 +429,7 @@ def test_an_order_received_in_part_then_delivered_again_can_be_settled_and_swept
     assert [c.amount for c in swept.converted] == [Decimal(300 * 1850)]
 
 
-def test_what_waits_for_each_nation(uow):
+def test_what_waits_for_each_nation(uow: FakeUnitOfWork) -> None:
     cash = received_order(uow)
     in_kind = received_order(uow, settlement="replacement_in_kind")
     supplier = {(a.head.order, step.value) for a, step in settlement.money_waiting(uow, "JPN")}
@@ -427,7 +439,7 @@ def test_what_waits_for_each_nation(uow):
     assert not any(order == cash for order, _ in requester)
 
 
-def test_every_settlement_step_is_audited_with_its_ledger_entries(uow):
+def test_every_settlement_step_is_audited_with_its_ledger_entries(uow: FakeUnitOfWork) -> None:
     order_id = received_order(uow)
     invoice = act(uow, IssueInvoice(order_id=order_id))
     act(uow, RecordPayment(invoice=invoice.number, amount=ORDER_VALUE, paid=date(2026, 4, 1)))
@@ -438,7 +450,7 @@ def test_every_settlement_step_is_audited_with_its_ledger_entries(uow):
     assert [d.kind.value for d in uow.committed.documents][-3:] == ["invoice", "payment", "close"]
 
 
-def test_a_ledger_entry_without_an_audit_record_is_never_committed(uow):
+def test_a_ledger_entry_without_an_audit_record_is_never_committed(uow: FakeUnitOfWork) -> None:
     received_order(uow)
     entry = uow.committed.entries[0]
     with uow:
