@@ -223,6 +223,32 @@ def parse(data: Any) -> Document:
     """A document from its JSON form; anything malformed is DOCUMENT_INVALID naming the field
     (every field's type, form and bound, and the body's shape for its kind: see BODIES),
     another format version DOCUMENT_VERSION_UNSUPPORTED."""
+    _check_envelope(data)
+    _check_shapes(data)
+    kind = _kind(data["kind"])
+    seq = _seq(data["seq"])
+    actor = _actor(data["actor"])
+    at = _time(data["at"])
+    body = _body(kind, data["body"])
+    return Document(
+        id=data["id"],
+        kind=kind,
+        order=data["order"],
+        seq=seq,
+        prev=data["prev"],
+        issuer=data["issuer"],
+        recipient=data["recipient"],
+        key=data["key"],
+        at=at,
+        actor=actor,
+        body=body,
+        signature=data["signature"],
+    )
+
+
+def _check_envelope(data: Any) -> None:
+    """``data`` is an object holding exactly the signed fields and the signature, of this
+    format and version."""
     if not isinstance(data, dict):
         raise _invalid("document", "a document is a JSON object")
     missing = [n for n in (*SIGNED_FIELDS, "signature") if n not in data]
@@ -241,56 +267,67 @@ def parse(data: Any) -> Document:
     extra = sorted(str(k) for k in set(data) - {*SIGNED_FIELDS, "signature"})
     if extra:
         raise _invalid(extra[0][:64], f"unknown field {extra[0][:64]!r}")
-    shapes = (
-        ("id", _UUID, "a UUID in lower case"),
-        ("order", _UUID, "the order's uid, a UUID in lower case"),
-        ("prev", _HASH, "a SHA-256 in 64 lower-case hex digits"),
-        ("issuer", _NATION, "a nation's three-letter code"),
-        ("recipient", _NATION, "a nation's three-letter code"),
-        ("key", _FINGERPRINT, "a key fingerprint (8 groups of 4 hex digits)"),
-        ("signature", _SIGNATURE, "an Ed25519 signature in base64 (88 characters)"),
-    )
-    wrong = [v for name, p, what in shapes if (v := _shaped(name, data[name], p, what))]
+
+
+_SHAPES = (
+    ("id", _UUID, "a UUID in lower case"),
+    ("order", _UUID, "the order's uid, a UUID in lower case"),
+    ("prev", _HASH, "a SHA-256 in 64 lower-case hex digits"),
+    ("issuer", _NATION, "a nation's three-letter code"),
+    ("recipient", _NATION, "a nation's three-letter code"),
+    ("key", _FINGERPRINT, "a key fingerprint (8 groups of 4 hex digits)"),
+    ("signature", _SIGNATURE, "an Ed25519 signature in base64 (88 characters)"),
+)
+
+
+def _check_shapes(data: dict[str, Any]) -> None:
+    """The ids, hash, nations, key and signature each have their form (see _SHAPES)."""
+    wrong = [v for name, p, what in _SHAPES if (v := _shaped(name, data[name], p, what))]
     if wrong:
         raise AcsaError(wrong[:1])
+
+
+def _kind(value: object) -> Kind:
+    """``kind``: one of Kind's values."""
     try:
-        kind = Kind(data["kind"]) if isinstance(data["kind"], str) else None
+        kind = Kind(value) if isinstance(value, str) else None
     except ValueError:
         kind = None
     if kind is None:
         known = ", ".join(k.value for k in Kind)
-        shown = repr(data["kind"])[:40]
-        raise _invalid("kind", f"unknown kind {shown}; one of: {known}")
-    seq = data["seq"]
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= limits.DOCUMENT_SEQ_MAX:
+        raise _invalid("kind", f"unknown kind {repr(value)[:40]}; one of: {known}")
+    return kind
+
+
+def _seq(value: object) -> int:
+    """``seq``: a whole number from 1 to DOCUMENT_SEQ_MAX."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 1 <= value <= limits.DOCUMENT_SEQ_MAX
+    ):
         raise _invalid("seq", f"seq must be a whole number from 1 to {limits.DOCUMENT_SEQ_MAX:,}")
-    actor = data["actor"]
-    if not isinstance(actor, str) or not actor.strip():
+    return value
+
+
+def _actor(value: object) -> str:
+    """``actor``: non-empty text within the bounds of any text acsa takes."""
+    if not isinstance(value, str) or not value.strip():
         raise _invalid("actor", "actor must be a non-empty string")
-    said = limits.text_violation("actor", actor)
+    said = limits.text_violation("actor", value)
     if said is not None:
         raise _invalid("actor", said.message)
-    at = _time(data["at"])
-    body = data["body"]
-    if not isinstance(body, dict):
+    return value
+
+
+def _body(kind: Kind, value: object) -> dict[str, Any]:
+    """``body``: an object of the shape its ``kind`` takes (see BODIES)."""
+    if not isinstance(value, dict):
         raise _invalid("body", "body must be a JSON object")
-    broken = body_violations(kind, body)
+    broken = body_violations(kind, value)
     if broken:
         raise AcsaError(broken)
-    return Document(
-        id=data["id"],
-        kind=kind,
-        order=data["order"],
-        seq=seq,
-        prev=data["prev"],
-        issuer=data["issuer"],
-        recipient=data["recipient"],
-        key=data["key"],
-        at=at,
-        actor=actor,
-        body=body,
-        signature=data["signature"],
-    )
+    return value
 
 
 def time_violation(document: Document, now: datetime, max_skew: timedelta) -> Violation | None:
