@@ -47,6 +47,7 @@ from acsa.commands import (
 from acsa.domain.access import Principal, Role
 from acsa.domain.fiscal import FiscalYear, fiscal_year, fiscal_year_of
 from acsa.domain.money import Money, quantum
+from acsa.domain.order_search import order_query
 from acsa.schemas.ledger import PositionOut, StatementOut
 from acsa.schemas.reports import AnnualReport, Figure
 from acsa.services import agreements, ledger, orders, settlement
@@ -109,7 +110,7 @@ def partners_in_year(uow: UnitOfWork, nation: str, year: FiscalYear) -> set[str]
     orders aside: they never reach the books)."""
     inside: set[str] = set()
     outside: set[str] = set()
-    for order in orders.list_orders(uow, party=nation):
+    for order in orders.list_orders(uow, order_query(party=nation)):
         if order.status in EXCLUDED:
             continue
         partner = order.supplier if order.requester == nation else order.requester

@@ -22,6 +22,7 @@ from acsa.adapters.db.migrate import alembic_config, current_revision, head_revi
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import Action
+from acsa.domain.order_search import order_query
 from acsa.schemas.orders import OrderIn, order_from_doc
 from acsa.services import orders
 from acsa.services.setup import init_database
@@ -50,12 +51,12 @@ def store(engine: Engine, status: str = "draft", **changes: Any) -> int:
 
 
 def found(engine: Engine, **params: Any) -> list[int]:
-    page = orders.search_orders(UnitOfWork(engine, read_only=True), **params)
+    page = orders.search_orders(UnitOfWork(engine, read_only=True), order_query(**params))
     return [o.id for o in page.orders if o.id is not None]
 
 
 def total(engine: Engine, **params: Any) -> int:
-    return orders.search_orders(UnitOfWork(engine, read_only=True), **params).total
+    return orders.search_orders(UnitOfWork(engine, read_only=True), order_query(**params)).total
 
 
 def test_a_search_finds_the_words_of_an_order_in_any_case_alike_on_every_database(
@@ -120,12 +121,18 @@ def test_filters_sorts_and_pages_are_done_by_the_database(engine: Engine) -> Non
     assert found(engine, party="AUS", partner="JPN", agreement="JPN-AUS") == ids
     assert found(engine, party="ITA") == []
 
-    page = orders.search_orders(UnitOfWork(engine, read_only=True), sort="date", limit=2, offset=1)
+    page = orders.search_orders(
+        UnitOfWork(engine, read_only=True), order_query(sort="date", limit=2, offset=1)
+    )
     assert ([o.id for o in page.orders], page.total) == ([rejected, cheap], 4)
-    beyond = orders.search_orders(UnitOfWork(engine, read_only=True), limit=2, offset=8)
+    beyond = orders.search_orders(
+        UnitOfWork(engine, read_only=True), order_query(limit=2, offset=8)
+    )
     assert (beyond.orders, beyond.total) == ([], 4)
     # The list keeps its old shape: a list of orders, by number unless sorted.
-    listed = orders.list_orders(UnitOfWork(engine, read_only=True), sort="date", limit=3)
+    listed = orders.list_orders(
+        UnitOfWork(engine, read_only=True), order_query(sort="date", limit=3)
+    )
     assert [o.id for o in listed] == [early, rejected, cheap]
 
 
@@ -161,15 +168,15 @@ def test_a_list_loads_no_history_and_stopped_orders_give_their_reason(engine: En
         ({"status": "lost"}, "status"),
     ],
 )
-def test_the_service_refuses_a_parameter_out_of_bounds_naming_it(
+def test_a_query_out_of_bounds_is_refused_naming_it_before_the_database_is_asked(
     engine: Engine, params: dict[str, Any], field: str
 ) -> None:
-    for call in (orders.search_orders, orders.list_orders):
-        with pytest.raises(AcsaError) as refused:
-            call(UnitOfWork(engine, read_only=True), **params)
-        assert [(v.code.value, v.field) for v in refused.value.violations] == [
-            ("INVALID_FIELD", field)
-        ]
+    """The query every list (web, API, CLI, dashboard) is made with checks each bound."""
+    with pytest.raises(AcsaError) as refused:
+        orders.search_orders(UnitOfWork(engine, read_only=True), order_query(**params))
+    assert [(v.code.value, v.field) for v in refused.value.violations] == [
+        ("INVALID_FIELD", field)
+    ]
 
 
 # --- migration 0008 -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import OrderStatus
+from acsa.domain.order_search import order_query
 from acsa.services import agreements, orders
 from acsa.services.handlers import handle
 from tests.integration.dump import content
@@ -131,10 +132,10 @@ def test_list_filters_by_status_and_agreement(uow):
     first = placed(uow)
     placed(uow, agreement="JPN-ITA", requester="ITA")
     handle(uow, SubmitOrder(order_id=first.id), "x")
-    assert [o.id for o in orders.list_orders(uow, status="submitted")] == [first.id]
-    assert len(orders.list_orders(uow, agreement="JPN-ITA")) == 1
+    assert [o.id for o in orders.list_orders(uow, order_query(status="submitted"))] == [first.id]
+    assert len(orders.list_orders(uow, order_query(agreement="JPN-ITA"))) == 1
     with pytest.raises(AcsaError) as bad:
-        orders.list_orders(uow, status="lost")
+        orders.list_orders(uow, order_query(status="lost"))
     assert bad.value.codes == ["INVALID_FIELD"]
 
 

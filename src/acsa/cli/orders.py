@@ -42,6 +42,7 @@ from acsa.commands import (
 )
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.order_search import order_query
 from acsa.schemas.orders import (
     ErrorsOut,
     OrderIn,
@@ -326,13 +327,8 @@ def list_(
         if api is not None:
             items = api.list_orders(status, agreement, limit, offset)
         else:
-            found = service.list_orders(
-                uow_for(engine_for(db), read_only=True),
-                status=status,
-                agreement=agreement,
-                limit=limit,
-                offset=offset,
-            )
+            query = order_query(status=status, agreement=agreement, limit=limit, offset=offset)
+            found = service.list_orders(uow_for(engine_for(db), read_only=True), query)
             items = [order_out(o) for o in found]
     if as_json:
         print_json(items)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import date
 
 from acsa.commands import (
     AcceptOrder,
@@ -22,7 +21,7 @@ from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
 from acsa.domain.order import Action, Event, Order, OrderStatus
-from acsa.domain.order_search import OrderPage, order_query
+from acsa.domain.order_search import OrderPage, OrderQuery, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas.orders import NoteOut, OrderIn, OrderOut, order_from_doc, order_out
@@ -89,74 +88,25 @@ def get_order(uow: UnitOfWork, order_id: int) -> Order:
 
 
 def list_orders(
-    uow: UnitOfWork,
-    *,
-    status: str | None = None,
-    agreement: str | None = None,
-    party: str | None = None,
-    partner: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    q: str | None = None,
-    sort: str | None = None,
-    direction: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    with_history: bool = True,
+    uow: UnitOfWork, query: OrderQuery | None = None, *, with_history: bool = True
 ) -> list[Order]:
-    """Orders filtered, searched, sorted (by number unless ``sort``) and paged in the
-    database; ``party`` limits them to a nation's (see :func:`search_orders`)."""
-    return search_orders(
-        uow,
-        status=status,
-        agreement=agreement,
-        party=party,
-        partner=partner,
-        since=since,
-        until=until,
-        q=q,
-        sort=sort,
-        direction=direction,
-        limit=limit,
-        offset=offset,
-        with_history=with_history,
-        counted=False,
-    ).orders
+    """The orders ``query`` names (every order by number without one), with their histories
+    unless told otherwise; see :func:`search_orders`."""
+    return search_orders(uow, query, with_history=with_history, counted=False).orders
 
 
 def search_orders(
     uow: UnitOfWork,
+    query: OrderQuery | None = None,
     *,
-    status: str | None = None,
-    agreement: str | None = None,
-    party: str | None = None,
-    partner: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    q: str | None = None,
-    sort: str | None = None,
-    direction: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
     with_history: bool = False,
     counted: bool = True,
 ) -> OrderPage:
-    """One page of the orders the parameters name (``q``: the order's number or part of its
-    words; ``sort``: one of ``order_search.SORTS``, ``direction`` asc or desc) and how many
-    they name in all (0 unless ``counted``); every parameter checked against its bound."""
-    query = order_query(
-        status=status,
-        agreement=agreement,
-        party=party,
-        partner=partner,
-        since=since,
-        until=until,
-        q=q,
-        sort=sort,
-        direction=direction,
-        limit=limit,
-        offset=offset,
-    )
+    """One page of the orders ``query`` names (``order_search.order_query`` makes one, each
+    parameter checked against its bound: the order's number or part of its words, filters, a
+    sort and a page), filtered, searched, sorted and paged in the database, and how many it
+    names in all (0 unless ``counted``)."""
+    query = query or order_query()
     with uow:
         if counted:
             return uow.orders.search(query, with_history)

@@ -13,9 +13,10 @@ from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction
 from acsa.domain.fiscal import fiscal_year_of
 from acsa.domain.order import Action, OrderStatus
+from acsa.domain.order_search import order_query
 from acsa.schemas.ledger import OverdueOut, PositionOut
-from acsa.schemas.reports import MonthlyValue
 from acsa.schemas.orders import OrderOut, order_out
+from acsa.schemas.reports import MonthlyValue
 from acsa.services.annual_report import annual_report
 from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.ledger import balances, overdue
@@ -114,7 +115,8 @@ def waiting_for(who: Visitor) -> list[Waiting]:
     found: list[Waiting] = []
     for status in WAITING_STATES:
         action, permission = NEXT_STEP[status]
-        for order in list_orders(who.reader(), status=status.value, party=who.nation):
+        query = order_query(status=status.value, party=who.nation)
+        for order in list_orders(who.reader(), query):
             if allowed(who.principal, permission, order.requester, order.supplier):
                 href = f"/orders/{order.id}"
                 found.append(Waiting(order_out(order), action.value, href))

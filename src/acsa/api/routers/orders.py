@@ -16,7 +16,7 @@ from acsa.commands import PlaceOrder
 from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.order import OrderStatus
-from acsa.domain.order_search import SORTS
+from acsa.domain.order_search import SORTS, order_query
 from acsa.schemas.limits import Day
 from acsa.schemas.orders import ErrorsOut, OrderIn, OrderOut, order_out, violation_out
 from acsa.services import orders as service
@@ -81,8 +81,7 @@ def list_orders(
     """Orders of your nation, by number unless sorted otherwise, searched and paged in the
     database; ``X-Total-Count`` says how many match, and a ``Link: rel="next"`` header is
     there when more follow."""
-    found = service.search_orders(
-        ctx.reader(),
+    asked = order_query(
         status=status.value if status else None,
         agreement=agreement,
         party=scope(ctx.principal),
@@ -94,13 +93,13 @@ def list_orders(
         direction=direction,
         limit=limit,
         offset=offset,
-        with_history=True,
     )
+    found = service.search_orders(ctx.reader(), asked, with_history=True)
     orders = found.orders
     response.headers["X-Total-Count"] = str(found.total)
     if orders and offset + len(orders) < found.total:
-        query = ctx.request.url.include_query_params(offset=offset + limit, limit=limit)
-        response.headers["Link"] = f'<{query.path}?{query.query}>; rel="next"'
+        after = ctx.request.url.include_query_params(offset=offset + limit, limit=limit)
+        response.headers["Link"] = f'<{after.path}?{after.query}>; rel="next"'
     return [order_out(o) for o in orders]
 
 

@@ -287,8 +287,7 @@ def _stop_reason(order: Order) -> tuple[str | None, str]:
 
 def _search(who: Visitor, query: ListQuery, page: int) -> OrdersFound:
     """Page ``page`` of the visitor's nation's orders ``query`` names, found by the database."""
-    return service.search_orders(
-        who.reader(),
+    found = order_query(
         status=query.status,
         agreement=query.agreement,
         party=who.nation,
@@ -301,6 +300,7 @@ def _search(who: Visitor, query: ListQuery, page: int) -> OrdersFound:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    return service.search_orders(who.reader(), found)
 
 
 def order_list(
