@@ -14,7 +14,7 @@ from acsa.domain import limits
 from acsa.domain.agreement import Agreement, AgreementStatus, AgreementVersion
 from acsa.domain.errors import Code, Violation
 from acsa.domain.money import fits_minor_units, is_known_currency, minor_units
-from acsa.domain.order import Order
+from acsa.domain.order import Order, OrderLine
 from acsa.domain.vocabulary import (
     CategoryKind,
     Settlement,
@@ -287,59 +287,15 @@ def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -
 def validate_lines(order: Order) -> list[Violation]:
     """Quantities, prices, currencies, dates and texts, which need no agreement to judge;
     every number, date, text and list within its bound (``acsa.domain.limits``)."""
-    found: list[Violation] = []
-    currencies = set()
     too_many = limits.count_violation("lines", len(order.lines), limits.ORDER_LINES_MAX)
     if too_many is not None:
         return [too_many]
-    found.extend(_order_texts(order))
+    found: list[Violation] = [*_order_texts(order)]
     total = Decimal(0)
     for index, line in enumerate(order.lines):
-        field = f"lines[{index}]"
-        found.extend(
-            limits.text_violations(
-                (
-                    (f"{field}.category", line.category),
-                    (f"{field}.description", line.description),
-                    (f"{field}.unit", line.unit),
-                    (f"{field}.nsn", line.nsn),
-                )
-            )
-        )
-        quantity, bad_quantity = limits.number_violation(
-            f"{field}.quantity", line.quantity, limits.QUANTITY, Code.INVALID_QUANTITY
-        )
-        if bad_quantity is not None:
-            found.append(_on_line(bad_quantity, line.number))
-        price, bad_price = limits.number_violation(
-            f"{field}.unit_price", line.unit_price, limits.PRICE, Code.INVALID_PRICE
-        )
-        if bad_price is not None:
-            found.append(_on_line(bad_price, line.number))
-        if not is_known_currency(line.currency):
-            found.append(
-                Violation(
-                    Code.UNKNOWN_CURRENCY,
-                    f"{field}.currency",
-                    f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
-                )
-            )
-        else:
-            currencies.add(line.currency)
-            if price is not None:
-                found.extend(_price_violations(index, line.number, price, line.currency))
-        if quantity is not None and price is not None:
-            value = quantity * price
-            total += value
-            if value > limits.AMOUNT_MAX:
-                found.append(
-                    Violation(
-                        Code.INVALID_AMOUNT,
-                        field,
-                        f"line {line.number}: quantity {quantity} at {price} is worth {value:,}; "
-                        f"a line is worth at most {limits.AMOUNT_MAX:,}",
-                    )
-                )
+        on_line, value = _line_violations(index, line)
+        found.extend(on_line)
+        total += value
     if total > limits.AMOUNT_MAX and not any(v.code is Code.INVALID_AMOUNT for v in found):
         found.append(
             Violation(
@@ -348,15 +304,77 @@ def validate_lines(order: Order) -> list[Violation]:
                 f"the order is worth {total:,}; an order is worth at most {limits.AMOUNT_MAX:,}",
             )
         )
-    if len(currencies) > 1:
+    found.extend(_mixed_currencies(order))
+    found.extend(_date_violations(order))
+    if not order.lines:
+        found.append(Violation(Code.MISSING_FIELD, "lines", "an order needs at least one line"))
+    return found
+
+
+def _line_violations(index: int, line: OrderLine) -> tuple[list[Violation], Decimal]:
+    """What is wrong with the line at ``index`` (its texts, quantity, price, currency and
+    worth), and its worth (zero when its quantity or price cannot be read)."""
+    field = f"lines[{index}]"
+    found = limits.text_violations(
+        (
+            (f"{field}.category", line.category),
+            (f"{field}.description", line.description),
+            (f"{field}.unit", line.unit),
+            (f"{field}.nsn", line.nsn),
+        )
+    )
+    quantity, bad_quantity = limits.number_violation(
+        f"{field}.quantity", line.quantity, limits.QUANTITY, Code.INVALID_QUANTITY
+    )
+    if bad_quantity is not None:
+        found.append(_on_line(bad_quantity, line.number))
+    price, bad_price = limits.number_violation(
+        f"{field}.unit_price", line.unit_price, limits.PRICE, Code.INVALID_PRICE
+    )
+    if bad_price is not None:
+        found.append(_on_line(bad_price, line.number))
+    if not is_known_currency(line.currency):
         found.append(
             Violation(
-                Code.MIXED_CURRENCIES,
-                "lines",
-                "all lines of an order are priced in one currency; found "
-                + ", ".join(sorted(currencies)),
+                Code.UNKNOWN_CURRENCY,
+                f"{field}.currency",
+                f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
             )
         )
+    elif price is not None:
+        found.extend(_price_violations(index, line.number, price, line.currency))
+    if quantity is None or price is None:
+        return found, Decimal(0)
+    value = quantity * price
+    if value > limits.AMOUNT_MAX:
+        found.append(
+            Violation(
+                Code.INVALID_AMOUNT,
+                field,
+                f"line {line.number}: quantity {quantity} at {price} is worth {value:,}; "
+                f"a line is worth at most {limits.AMOUNT_MAX:,}",
+            )
+        )
+    return found, value
+
+
+def _mixed_currencies(order: Order) -> list[Violation]:
+    """MIXED_CURRENCIES when the lines are priced in more than one (known) currency."""
+    currencies = {line.currency for line in order.lines if is_known_currency(line.currency)}
+    if len(currencies) <= 1:
+        return []
+    return [
+        Violation(
+            Code.MIXED_CURRENCIES,
+            "lines",
+            "all lines of an order are priced in one currency; found "
+            + ", ".join(sorted(currencies)),
+        )
+    ]
+
+
+def _date_violations(order: Order) -> list[Violation]:
+    """The order's dates within bounds, and needed by no earlier than ordered."""
     dates_bad = [
         v
         for v in (
@@ -365,18 +383,15 @@ def validate_lines(order: Order) -> list[Violation]:
         )
         if v is not None
     ]
-    found.extend(dates_bad)
     if not dates_bad and order.needed_by < order.order_date:
-        found.append(
+        return [
             Violation(
                 Code.INVALID_DATE,
                 "needed_by",
                 f"needed_by {order.needed_by} is before the order date {order.order_date}",
             )
-        )
-    if not order.lines:
-        found.append(Violation(Code.MISSING_FIELD, "lines", "an order needs at least one line"))
-    return found
+        ]
+    return dates_bad
 
 
 def _on_line(violation: Violation, number: int) -> Violation:
