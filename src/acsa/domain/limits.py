@@ -270,36 +270,53 @@ def decimal_violation(
     finite Decimal) of at most NUMBER_CHARS_MAX characters, whatever its size: (the number,
     None), or (None, the violation under ``code`` naming the field and the rule). The form
     only: ``number_violation`` judges the bounds."""
+    try:
+        return _plain_decimal(value), None
+    except _NotDecimalError as broken:
+        return None, Violation(code, field, f"{field} {broken}")
 
-    def refuse(rule: str) -> tuple[Decimal | None, Violation | None]:
-        return None, Violation(code, field, f"{field} {rule}")
 
-    if isinstance(value, bool | float):
-        return refuse(f"must be an exact decimal written as a string, not {value!r}")
-    if isinstance(value, int):
-        text = str(value) if abs(value) < 10**NUMBER_CHARS_MAX else "9" * (NUMBER_CHARS_MAX + 1)
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            return refuse("must be a finite number")
-        if value.adjusted() > NUMBER_CHARS_MAX or value.adjusted() < -NUMBER_CHARS_MAX:
-            return refuse(f"is {value}; a number has at most {NUMBER_CHARS_MAX} characters")
-        text = format(value, "f")
-    elif isinstance(value, str):
-        text = value
-    else:
-        return refuse("must be a decimal number")
+class _NotDecimalError(Exception):
+    """The rule a value breaks on its way to a decimal (caught by decimal_violation)."""
+
+
+def _plain_decimal(value: object) -> Decimal:
+    """``value`` as a decimal (zero without its sign), or _NotDecimalError with the rule broken."""
+    text = _decimal_text(value)
     if len(text) > NUMBER_CHARS_MAX:
-        return refuse(f"is {len(text)} characters long; a number has at most {NUMBER_CHARS_MAX}")
+        raise _NotDecimalError(
+            f"is {len(text)} characters long; a number has at most {NUMBER_CHARS_MAX}"
+        )
     if not _PLAIN_DECIMAL.fullmatch(text):
-        return refuse(
+        raise _NotDecimalError(
             f"{text[:40]!r} is not a plain decimal number (ASCII digits, an optional '-' and "
             "'.'; no exponent, spaces, underscores or other digits)"
         )
     try:
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return refuse("is not a decimal number")
-    return (number.copy_abs() if number.is_zero() else number), None
+        raise _NotDecimalError("is not a decimal number") from None
+    return number.copy_abs() if number.is_zero() else number
+
+
+def _decimal_text(value: object) -> str:
+    """The text to read a decimal from: a str as it is, an int or a finite Decimal written
+    out (an int too long to write stands as one digit too many)."""
+    if isinstance(value, bool | float):
+        raise _NotDecimalError(f"must be an exact decimal written as a string, not {value!r}")
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**NUMBER_CHARS_MAX else "9" * (NUMBER_CHARS_MAX + 1)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _NotDecimalError("must be a finite number")
+        if value.adjusted() > NUMBER_CHARS_MAX or value.adjusted() < -NUMBER_CHARS_MAX:
+            raise _NotDecimalError(
+                f"is {value}; a number has at most {NUMBER_CHARS_MAX} characters"
+            )
+        return format(value, "f")
+    if isinstance(value, str):
+        return value
+    raise _NotDecimalError("must be a decimal number")
 
 
 def number_violation(
