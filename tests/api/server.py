@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +28,143 @@ ACSA = Path(sys.executable).parent / "acsa"
 ROLES = ("viewer", "requester", "approver", "logistics", "finance", "auditor", "admin")
 
 
+#: The zygote: a process that imports what ``acsa serve`` runs (and builds the app once, so
+#: that the imports it does on first use and its compiled translations are done), then forks
+#: a child per server. Each child is a real process in a session of its own, running the
+#: console script's ``main(["serve", ...])`` with its own environment, working directory and
+#: log, and is signalled and killed like one started afresh; it only skips seconds of imports.
+_ZYGOTE = r"""
+import json, os, sys, traceback
+from acsa.cli import main
+from sqlalchemy import create_engine
+import uvicorn
+from acsa.api.app import create_app
+
+create_app(create_engine("sqlite://"))
+exited = {}
+
+def child(request):
+    os.setsid()
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    sys.argv = ["acsa", *request["args"]]
+    code = 0
+    try:
+        main(request["args"])
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+def reap():
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        exited[pid] = os.waitstatus_to_exitcode(status)
+
+for line in sys.stdin:
+    request = json.loads(line)
+    if request["op"] == "start":
+        pid = os.fork()
+        if pid == 0:
+            try:
+                child(request)
+            finally:
+                os._exit(70)
+        reply = {"pid": pid}
+    else:
+        reap()
+        reply = {"code": exited.get(request["pid"])}
+    sys.stdout.write(json.dumps(reply) + "\n")
+    sys.stdout.flush()
+"""
+
+
+class _Zygote:
+    """The test process's one zygote (see _ZYGOTE), asked one thing at a time."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _ZYGOTE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        self._lock = threading.Lock()
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        with self._lock:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            answer: dict[str, Any] = json.loads(self._process.stdout.readline())
+        return answer
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait(30)
+
+
+_zygote: _Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+@dataclass
+class Forked:
+    """A server process forked by the zygote: what Server needs of a ``Popen``."""
+
+    args: list[str]
+    pid: int
+    returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and _zygote is not None:
+            self.returncode = _zygote.ask({"op": "poll", "pid": self.pid})["code"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            time.sleep(0.02)
+        return code
+
+
+def fork_serve(args: list[str], log: Path | None, env: dict[str, str]) -> Forked:
+    """``acsa ARGS`` (a server) in a child of the zygote, started on first use."""
+    global _zygote  # noqa: PLW0603 - one zygote per test process, made on first use
+    with _zygote_lock:
+        if _zygote is None:
+            _zygote = _Zygote()
+            atexit.register(_zygote.close)
+    request = {
+        "op": "start",
+        "args": args,
+        "log": str(log) if log else os.devnull,
+        "env": env,
+        "cwd": os.getcwd(),
+    }
+    return Forked(args, int(_zygote.ask(request)["pid"]))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,25 +179,18 @@ class Server:
     workers: int = 1
     port: int = field(default_factory=free_port)
     log: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | Forked | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 30.0) -> Server:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        args = [str(ACSA), "serve", "--db", self.db_url, "--port", str(self.port)]
+        args = ["serve", "--db", self.db_url, "--port", str(self.port)]
         if self.workers > 1:
             args += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(
-            args,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_COLOR": "1"},
-            # Its own process group: kill() takes the workers down with it.
-            start_new_session=True,
-        )
+        # Its own session (process group): kill() takes the workers down with it.
+        self.process = fork_serve(args, self.log, {**os.environ, "NO_COLOR": "1"})
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
