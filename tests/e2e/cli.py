@@ -110,7 +110,9 @@ class Forker:
     imported the command already (see _FORKER). Use as a context manager."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "COLUMNS": "200"}
+        # No COLUMNS while acsa is imported: its consoles then read the width of each child's
+        # environment (a console made with COLUMNS set keeps that width for good).
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
         self._process = subprocess.Popen(
             [sys.executable, "-c", _FORKER],
             stdin=subprocess.PIPE,
@@ -134,7 +136,7 @@ class Forker:
         assert self._process.stdout is not None
         request = {
             "args": list(args),
-            "env": env or {},
+            "env": (env or {}) if replace_env else {"COLUMNS": "200", **(env or {})},
             "timeout": timeout,
             "replace_env": replace_env,
             "cwd": os.getcwd() if replace_env else None,

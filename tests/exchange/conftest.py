@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 
 from acsa.adapters.db.engine import make_engine
-from tests.conftest import _wipe_and_reload
+from tests.conftest import _fresh_sqlite, _wipe_and_reload
 from tests.exchange.nodes import Node, make_node, pair
 
 
 @pytest.fixture
 def nodes(
-    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path
 ) -> Iterator[tuple[Node, Node]]:
     """AUS's node on a SQLite file, JPN's on PostgreSQL, paired and serving."""
     monkeypatch.setenv("ACSA_EXCHANGE_MAX_BACKOFF", "0.5")
-    aus_url = f"sqlite:///{tmp_path / 'aus.db'}"
-    subprocess_init(aus_url)
+    aus_url = _fresh_sqlite(_sqlite_template, tmp_path / "aus.db")
     engine = make_engine(pg_url)
     _wipe_and_reload(engine)
     engine.dispose()
@@ -28,11 +27,3 @@ def nodes(
     pair(aus, jpn)
     with aus.server, jpn.server:
         yield aus, jpn
-
-
-def subprocess_init(url: str) -> None:
-    from acsa.services.setup import init_database
-
-    engine = make_engine(url)
-    init_database(engine)
-    engine.dispose()

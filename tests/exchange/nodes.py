@@ -4,7 +4,6 @@ own database with its own key, registered as each other's partner."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +14,14 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from acsa.adapters.db import tables as t
-from tests.api.server import ACSA, Person, Server, add_people
+from tests.api.server import Person, Server, add_people
+from tests.e2e.cli import run
 
 
 def acsa(*args: str) -> dict[str, Any]:
     """Run the CLI with --json; its JSON answer (the command must succeed)."""
-    done = subprocess.run([str(ACSA), *args, "--json"], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run(*args, "--json")
+    assert done.code == 0, done.stdout + done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

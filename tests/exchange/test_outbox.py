@@ -9,8 +9,6 @@ the partner is back, in order, audited."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +23,7 @@ from sqlalchemy import select
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.services.courier import Answer, _outcome
-from tests.api.server import ACSA
+from tests.e2e.cli import Result, run
 from tests.exchange.nodes import Node, acsa, wait_for
 from tests.orders_data import order_doc
 
@@ -160,14 +158,8 @@ def _row(aus: Node) -> dict[str, Any]:
     return dict(row)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ACSA), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "400", "NO_COLOR": "1"},
-    )
+def _cli(*args: str) -> Result:
+    return run(*args, env={"COLUMNS": "400", "NO_COLOR": "1"})
 
 
 def _audited(node: Node, action: str) -> list[Any]:
@@ -257,10 +249,10 @@ def test_a_refused_document_is_not_retried_holds_its_order_only_and_is_sent_agai
 
     # A delivered document is not sent again; an unknown one is not found.
     delivered = _cli("exchange", "resend", refused, "--db", aus.db_url, "--json")
-    assert delivered.returncode == 2
+    assert delivered.code == 2
     assert "INVALID_TRANSITION" in delivered.stdout + delivered.stderr
     unknown = _cli("exchange", "resend", "0123456789ab", "--db", aus.db_url, "--json")
-    assert unknown.returncode == 2
+    assert unknown.code == 2
     assert "DOCUMENT_NOT_FOUND" in unknown.stdout + unknown.stderr
     assert len(_audited(aus, "document.resend")) == 1
 
@@ -287,7 +279,7 @@ def test_a_document_that_keeps_failing_is_set_aside_unless_the_partner_is_down(
     assert "injected failure" in entry["error"]
     assert (_row(aus)["held"], _row(aus)["refused"]) == (1, 1)
     shown = _cli("exchange", "status", "--db", aus.db_url)
-    assert shown.returncode == 0, shown.stderr
+    assert shown.code == 0, shown.stderr
     assert "DOCUMENT_SET_ASIDE" in shown.stdout
     assert failing in shown.stdout
 
