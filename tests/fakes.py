@@ -107,6 +107,7 @@ class Tables:
         default_factory=lambda: defaultdict(list)
     )
     orders: dict[int, Order] = field(default_factory=dict)
+    notes: list[ports.Note] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     invoices: dict[int, tuple[Invoice, int, str, str, str]] = field(default_factory=dict)
     payments: dict[int, tuple[int, Payment]] = field(default_factory=dict)
@@ -242,6 +243,12 @@ class FakeOrders:
 
     def id_of(self, uid: str) -> int | None:
         return next((i for i, o in self.t.orders.items() if o.uid == uid), None)
+
+    def add_note(self, note: ports.Note) -> None:
+        self.t.notes.append(note)
+
+    def notes(self, order_id: int) -> list[ports.Note]:
+        return [n for n in self.t.notes if n.order_id == order_id]
 
     def find(
         self,

@@ -54,6 +54,18 @@ OrderGuard = Callable[[Order], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A remark on an order (``orders note``): when, by whom (for which nation, where the
+    person acting is known), and its text."""
+
+    order_id: int
+    at: datetime
+    actor: str
+    nation: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoredInvoice:
     """An invoice as stored, with its payments, and the parties of its order."""
 
@@ -165,6 +177,12 @@ class OrderRepository(Protocol):
     def by_ids(self, ids: Sequence[int]) -> list[Order]: ...
 
     def id_of(self, uid: str) -> int | None: ...
+
+    def add_note(self, note: Note) -> None: ...
+
+    def notes(self, order_id: int) -> list[Note]:
+        """The remarks on ``order_id``, oldest first."""
+        ...
 
     def accepted_values(
         self, agreement_id: str, party: str, year: FiscalYear, exclude: int | None = None

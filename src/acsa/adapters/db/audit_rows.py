@@ -2,9 +2,9 @@
 named (table, key, scope), and the two ways of reading them: the rows of some aggregates (when a
 change commits) and every row, streamed in chunks (for ``acsa audit verify``).
 
-A scope is one table of one aggregate: an order (its row, lines, history events, invoices, the
-payments of those invoices, settlements), a user (its row) or an agreement (its row, versions,
-records of facts learnt later).
+A scope is one table of one aggregate: an order (its row, lines, history events, notes,
+invoices, the payments of those invoices, settlements), a user (its row) or an agreement (its
+row, versions, records of facts learnt later).
 Only the columns listed here are digested: a column added later for bookkeeping of its own (a
 sign-in counter, say) does not make a row look changed.
 """
@@ -153,6 +153,13 @@ SPECS: tuple[RowSpec, ...] = (
         ),
         (oe.c.order_id, oe.c.seq),
         oe.c.order_id,
+    ),
+    RowSpec(
+        t.order_notes,
+        ORDER,
+        _columns(t.order_notes, "id", "order_id", "at", "actor", "nation", "note"),
+        (t.order_notes.c.id,),
+        t.order_notes.c.order_id,
     ),
     RowSpec(
         inv,

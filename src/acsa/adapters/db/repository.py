@@ -49,6 +49,7 @@ from acsa.schemas.orders import (
     version_from_doc,
     version_to_doc,
 )
+from acsa.services.ports import Note
 
 _LATEST_VERSION = select(
     select(func.max(t.agreement_versions.c.version))
@@ -353,6 +354,24 @@ class OrderRepository:
             select(t.orders.c.id).where(t.orders.c.uid == uid)
         ).scalar_one_or_none()
         return None if found is None else int(found)
+
+    def add_note(self, note: Note) -> None:
+        self.conn.execute(
+            insert(t.order_notes).values(
+                order_id=note.order_id,
+                at=note.at,
+                actor=note.actor,
+                nation=note.nation,
+                note=note.text,
+            )
+        )
+
+    def notes(self, order_id: int) -> list[Note]:
+        """The remarks on ``order_id``, oldest first."""
+        n = t.order_notes.c
+        query = select(n.at, n.actor, n.nation, n.note).where(n.order_id == order_id)
+        rows = self.conn.execute(query.order_by(n.id))
+        return [Note(order_id, r.at, r.actor, r.nation, r.note) for r in rows]
 
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
         head = self.conn.execute(self._by_id, {"id": order_id}).first()

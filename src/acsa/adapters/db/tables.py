@@ -137,6 +137,19 @@ order_events = Table(
     ForeignKeyConstraint(["order_id"], ["orders.id"]),
 )
 
+#: Remarks on an order (``orders note``): they change nothing of the order, so they are rows
+#: of their own, appended and never changed.
+order_notes = Table(
+    "order_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("nation", String(3)),
+    Column("note", Text, nullable=False),
+)
+
 settings = Table(
     "settings",
     metadata,
