@@ -9,21 +9,29 @@ from sqlalchemy import select, update
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services import orders, settlement
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
+from acsa.services.handlers import handle
 from tests.api.conftest import Api
 from tests.orders_data import order_doc
 
 
 def test_verify_over_the_api_names_a_changed_payment_to_its_parties_only(api: Api) -> None:
     engine = make_engine(api.db_url)
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     assert order.id is not None
-    for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
-        step(UnitOfWork(engine), order.id, "Capt. J. Smith")
-    invoice = settlement.issue_invoice(UnitOfWork(engine), order.id, "Ms A. Finance")
-    settlement.record_payment(
-        UnitOfWork(engine), invoice.number, invoice.amount, invoice.issued, "Mr B. Payer"
-    )
+    for step in (SubmitOrder, AcceptOrder, DeliverOrder, ReceiveOrder):
+        handle(UnitOfWork(engine), step(order_id=order.id), "Capt. J. Smith")
+    invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=order.id), "Ms A. Finance")
+    payment = RecordPayment(invoice=invoice.number, amount=invoice.amount, paid=invoice.issued)
+    handle(UnitOfWork(engine), payment, "Mr B. Payer")
     clean = api.client.get("/audit/verify", headers=api.as_("JPN-auditor"))
     assert clean.status_code == 200
     assert clean.json()["ok"] is True, clean.json()["problems"]

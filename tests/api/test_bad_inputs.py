@@ -207,7 +207,8 @@ def test_a_quantity_of_ten_to_the_eighteenth_cannot_reach_receive(api: Api) -> N
 
 
 def test_the_bounds_are_in_the_openapi_document(api: Api) -> None:
-    schema = httpx.get(api.url("/openapi.json"), timeout=30).json()["components"]["schemas"]
+    document = httpx.get(api.url("/openapi.json"), timeout=30).json()
+    schema = document["components"]["schemas"]
     line = schema["OrderLineIn"]["properties"]
     [as_text, _] = line["quantity"]["anyOf"]
     assert as_text["pattern"] == "^-?[0-9]+(\\.[0-9]+)?$"
@@ -218,7 +219,14 @@ def test_the_bounds_are_in_the_openapi_document(api: Api) -> None:
     assert order["lines"]["maxItems"] == 200
     assert "pattern" in order["location"]
     assert "2100-12-31" in order["order_date"]["description"]
-    payment = schema["PaymentIn"]["properties"]
+    # A payment's body is the command's (RecordPayment), described where the route reads it.
+    operation = document["paths"]["/api/v1/invoices/{invoice}/payments"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = schema[body["$ref"].rsplit("/", 1)[-1]]
+    assert operation["requestBody"]["required"] is True
+    assert body["required"] == ["amount", "date"]
+    payment = body["properties"]
     assert "1,000,000,000,000,000" in payment["amount"]["description"]
 
 

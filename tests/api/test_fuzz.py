@@ -71,8 +71,10 @@ from schemathesis.specs.openapi.checks import (
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.app import create_app
+from acsa.commands import PlaceOrder, SubmitOrder
 from acsa.domain.limits import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX
-from acsa.services import orders, users
+from acsa.services import users
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 from tests import ledger_data
 from tests.api.server import Person, Server, add_people
@@ -190,9 +192,9 @@ def _seed(db_url: str) -> dict[str, list[Any]]:
     uow = UnitOfWork(engine)
     day = date(2026, 3, 2)
     try:
-        draft, _ = orders.place_order(uow, ledger_data.fuel_doc(10), "Lt K. Sato")
-        submitted, _ = orders.place_order(uow, ledger_data.fuel_doc(20), "Lt K. Sato")
-        orders.submit(uow, submitted.id, "Capt. J. Smith")
+        draft, _ = handle(uow, PlaceOrder.from_wire(ledger_data.fuel_doc(10)), "Lt K. Sato")
+        submitted, _ = handle(uow, PlaceOrder.from_wire(ledger_data.fuel_doc(20)), "Lt K. Sato")
+        handle(uow, SubmitOrder(order_id=submitted.id), "Capt. J. Smith")
         accepted = ledger_data.accepted(uow, ledger_data.fuel_doc(30), day)
         received = ledger_data.received(uow, 40, day)
         invoiced = ledger_data.received(uow, 50, day, supplier="AUS", requester="JPN")
