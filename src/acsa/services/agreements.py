@@ -240,37 +240,44 @@ def load_registry(uow: UnitOfWork, now: datetime | None = None) -> RegistryLoad:
         owned = uow.audit.agreement_versions_added_by_users()
         for data in shipped_registry():
             agreement = _valid_agreement(parse_model(AgreementDoc, data))
-            stored = uow.agreements.get(agreement.id)
-            if stored is None:
+            if uow.agreements.get(agreement.id) is None:
                 uow.agreements.add(agreement, stamp)
                 added_agreements += 1
                 added_versions += len(agreement.versions)
-                continue
-            if agreement.id in owned and owned[agreement.id] is None:
+            elif agreement.id in owned and owned[agreement.id] is None:
                 continue  # added by a person, under an id the registry now uses too
-            theirs = owned.get(agreement.id) or frozenset()
-            if theirs & {v.version for v in agreement.versions}:
+            elif (owned.get(agreement.id) or frozenset()) & {v.version for v in agreement.versions}:
                 kept.append(agreement.id)
-                continue
-            bodies = uow.agreements.version_bodies(agreement.id)
-            before: dict[str, Any] = {}
-            after: dict[str, Any] = {}
-            for version in agreement.versions:
-                body = version_to_doc(version).model_dump(mode="json")
-                if version.version not in bodies:
-                    if version.version > max(bodies):
-                        uow.agreements.add_version(agreement.id, version, stamp)
-                        added_versions += 1
-                elif bodies[version.version] != body:
-                    uow.agreements.replace_version(agreement.id, version, stamp)
-                    before[str(version.version)] = bodies[version.version]
-                    after[str(version.version)] = body
-            if after:
-                corrected += len(after)
-                subject = f"agreement:{agreement.id}"
-                uow.record("registry.correct", subject, "acsa init", before, after)
+            else:
+                added, fixed = _bring_up_to_date(uow, agreement, stamp)
+                added_versions += added
+                corrected += fixed
         if added_agreements or added_versions:
             after_load = {"agreements_added": added_agreements, "versions_added": added_versions}
             uow.record("registry.load", "registry", "acsa init", None, after_load)
         uow.commit()
     return RegistryLoad(added_agreements, added_versions, corrected, tuple(kept))
+
+
+def _bring_up_to_date(uow: UnitOfWork, agreement: Agreement, stamp: datetime) -> tuple[int, int]:
+    """Add the shipped versions of a stored ``agreement`` newer than its last, and rewrite those
+    this release corrects (one audit record with the texts before and after): (versions added,
+    versions corrected)."""
+    bodies = uow.agreements.version_bodies(agreement.id)
+    added = 0
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for version in agreement.versions:
+        body = version_to_doc(version).model_dump(mode="json")
+        if version.version not in bodies:
+            if version.version > max(bodies):
+                uow.agreements.add_version(agreement.id, version, stamp)
+                added += 1
+        elif bodies[version.version] != body:
+            uow.agreements.replace_version(agreement.id, version, stamp)
+            before[str(version.version)] = bodies[version.version]
+            after[str(version.version)] = body
+    if after:
+        subject = f"agreement:{agreement.id}"
+        uow.record("registry.correct", subject, "acsa init", before, after)
+    return added, len(after)
