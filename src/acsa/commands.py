@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -43,11 +44,19 @@ from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Action, check_quantities
 from acsa.schemas.ledger import ExchangeLineIn, ReturnedLineIn
 from acsa.schemas.limits import Amount, Day, LineKey, QuantityOrZero, Text
-from acsa.schemas.orders import OrderIn, parse_model, pydantic_violation
+from acsa.schemas.orders import (
+    AgreementDoc,
+    AgreementVersionDoc,
+    InForceDayIn,
+    OrderIn,
+    TerminationIn,
+    parse_model,
+    pydantic_violation,
+)
 
 #: What a command's result is, for the edges that show it: the order as it now stands, an
-#: invoice, a settlement in kind, or a conversion to cash.
-Result = Literal["order", "invoice", "settlement", "conversion"]
+#: invoice, a settlement in kind, a conversion to cash, or an agreement as it now stands.
+Result = Literal["order", "invoice", "settlement", "conversion", "agreement"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +67,18 @@ class Spec:
         name: the action's word: the last part of its route, its web form's ``action``, its
             CLI command (where there is one), its audit record's verb.
         permission: the role (on the side the access policy names) it needs.
-        path: its route under /api/v1, ``{order_id}`` or ``{invoice}`` filled from the command
-            (None: no person asks for it alone; the sweep and partners' documents do).
+        path: its route under /api/v1, ``{order_id}``, ``{invoice}`` or ``{agreement_id}``
+            filled from the command (None: no person asks for it alone; the sweep and
+            partners' documents do).
         result: what it answers with; status: the HTTP status of success.
         kind: the document it publishes to the partner's node (None: it publishes none).
         action: the order's lifecycle step it is (None: a settlement step).
         check_version: whether an API write must name the order's version (If-Match).
         internal: fields only a partner's document sets (the numbering of the issuing node),
             never a person through the API or a page.
+        on_order: whether it acts on an order (or an order's invoice), so that the order's
+            guard decides who may; False (the registry of agreements): the permission alone,
+            asked before anything is read, and the service decides which agreement.
     """
 
     name: str
@@ -77,6 +90,7 @@ class Spec:
     action: Action | None = None
     check_version: bool = True
     internal: tuple[str, ...] = ()
+    on_order: bool = True
 
 
 def step(action: Action) -> Spec:
@@ -180,7 +194,7 @@ class Command:
         return {k: v for k, v in dumped.items() if k not in ids and k not in self.spec.internal}
 
     def ids(self) -> dict[str, Any]:
-        """The route's parameters: ``order_id`` or ``invoice``."""
+        """The route's parameters: ``order_id``, ``invoice`` or ``agreement_id``."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if _is_id(f.name)}
 
     def path(self) -> str:
@@ -215,7 +229,7 @@ def _worded(error: Any) -> Any:
 
 
 def _is_id(name: str) -> bool:
-    return name in ("order_id", "invoice")
+    return name in ("order_id", "invoice", "agreement_id")
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
@@ -494,6 +508,153 @@ class ConvertToCash(OrderCommand):
         return cls._validate({"as_of": body.get("as_of"), "number": body.get("invoice"), **ids})
 
 
+# --- the registry of agreements --------------------------------------------------------
+
+#: Bounds the agreement document models leave open but the database and date arithmetic do not.
+MAX_LABEL = 200
+MAX_DAYS = 36_500
+MAX_VERSION = 2**31 - 1
+
+
+def _version_violations(doc: AgreementVersionDoc, where: str) -> list[Violation]:
+    found: list[Violation] = []
+    if len(doc.label) > MAX_LABEL:
+        found.append(
+            Violation(Code.INVALID_FIELD, f"{where}label", f"a label has at most {MAX_LABEL} chars")
+        )
+    for name in ("replacement_deadline_days", "payment_term_days"):
+        if getattr(doc, name) > MAX_DAYS:
+            found.append(
+                Violation(Code.INVALID_FIELD, f"{where}{name}", f"{name} is at most {MAX_DAYS}")
+            )
+    if doc.version is not None and not 1 <= doc.version <= MAX_VERSION:
+        found.append(
+            Violation(Code.INVALID_FIELD, f"{where}version", f"version is from 1 to {MAX_VERSION}")
+        )
+    return found
+
+
+def refuse_unstorable(doc: BaseModel, versions: list[tuple[str, AgreementVersionDoc]]) -> None:
+    """Refuse (every problem at once) what the agreement document models let through but the
+    database or the date arithmetic would choke on: control characters in any text (refused
+    alike on SQLite and PostgreSQL), over-long labels, day counts and version numbers."""
+    found = limits.json_text_violations(doc.model_dump(mode="json", exclude_unset=True))
+    for where, version in versions:
+        found.extend(_version_violations(version, where))
+    if found:
+        raise AcsaError(found)
+
+
+def _registry_change(name: str, path: str) -> Spec:
+    """The spec of a change to the registry: an admin of one of the agreement's parties or a
+    registry keeper (the service decides which agreement), answered with the agreement."""
+    return Spec(
+        name,
+        Permission.MANAGE_REGISTRY,
+        path,
+        "agreement",
+        201,
+        check_version=False,
+        on_order=False,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementCommand(Command):
+    """A change to the registry of agreements whose body is one document (``document``: the
+    model, held in the field ``body_field``), read and checked as the registry file's."""
+
+    document: ClassVar[type[BaseModel]]
+    body_field: ClassVar[str]
+
+    @classmethod
+    def from_wire(cls, body: object, **ids: Any) -> Self:
+        return cls(
+            **{cls.body_field: parse_model(cls.document, {} if body is None else body)}, **ids
+        )
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls.from_wire(dict(body), **ids)
+
+    def body(self) -> BaseModel:
+        """The document the command carries."""
+        doc: BaseModel = getattr(self, self.body_field)
+        return doc
+
+    def wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.body().model_dump(mode="json", exclude_unset=True)
+        return body
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        return cls.document.model_json_schema(by_alias=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddAgreement(AgreementCommand):
+    """Add an agreement with its versions: an admin of one of its two parties, or a registry
+    keeper (403 otherwise). An id that is taken is refused (409 AGREEMENT_EXISTS), telling
+    nothing of the agreement that holds it."""
+
+    spec = _registry_change("add_agreement", "/agreements")
+    document = AgreementDoc
+    body_field = "agreement"
+    agreement: AgreementDoc
+
+    def __post_init__(self) -> None:
+        versions = self.agreement.versions
+        refuse_unstorable(self.agreement, [(f"versions.{i}.", v) for i, v in enumerate(versions)])
+
+
+@dataclass(frozen=True, kw_only=True)
+class AmendAgreement(AgreementCommand):
+    """Append a version (a new text or an amendment, with its own dates) to an agreement: an
+    admin of one of its parties, or a registry keeper; the agreement as it now stands, today.
+    One your nation is not party to answers 404 as one that does not exist, before any check
+    of the version against it."""
+
+    spec = _registry_change("amend_agreement", "/agreements/{agreement_id}/versions")
+    document = AgreementVersionDoc
+    body_field = "version"
+    agreement_id: str
+    version: AgreementVersionDoc
+
+    def __post_init__(self) -> None:
+        refuse_unstorable(self.version, [("", self.version)])
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInForceDay(AgreementCommand):
+    """Record the day a version entered into force, once learnt: it must lie in the month or
+    year the registry gives (422 INVALID_DATE naming that window); a version known to the day
+    is not changed (409 IN_FORCE_DAY_KNOWN). The version is not edited: the day is a record of
+    its own, which closes the version's uncertain window. An admin of one of its parties, or a
+    registry keeper; one your nation is not party to answers 404."""
+
+    spec = _registry_change("record_in_force_day", "/agreements/{agreement_id}/in-force-days")
+    document = InForceDayIn
+    body_field = "day"
+    agreement_id: str
+    day: InForceDayIn
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordTermination(AgreementCommand):
+    """Record a notice of termination: from ``effective`` the agreement has ended and orders
+    dated then are refused (AGREEMENT_NOT_IN_FORCE naming the notice). ``effective`` is at
+    least the text's notice (one year) after ``notice_date``, or the end of the term running
+    then if notice came by its renewal-notice deadline (422 TERMINATION_NOTICE_TOO_SHORT); a
+    second notice is refused (409 AGREEMENT_TERMINATED). An admin of one of its parties, or a
+    registry keeper; one your nation is not party to answers 404."""
+
+    spec = _registry_change("record_termination", "/agreements/{agreement_id}/termination")
+    document = TerminationIn
+    body_field = "notice"
+    agreement_id: str
+    notice: TerminationIn
+
+
 #: Every command, in the order a person meets them.
 COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder,
@@ -510,6 +671,10 @@ COMMANDS: tuple[type[Command], ...] = (
     ReturnInKind,
     ExchangeEqualValue,
     ConvertToCash,
+    AddAgreement,
+    AmendAgreement,
+    RecordInForceDay,
+    RecordTermination,
 )
 
 #: The command of each lifecycle step of an order.

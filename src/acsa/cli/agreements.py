@@ -3,7 +3,8 @@
 Run on the installation's own database, the command acts as its operator (the one who holds
 the database): it sees and changes every agreement. With a server it goes through the API
 with the token's rights: the agreements its nation is party to, changed by their admins (a
-registry keeper: all)."""
+registry keeper: all). A change is a command (AddAgreement, AmendAgreement, RecordInForceDay,
+RecordTermination) taken the same way either way (``take``)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from acsa.cli.common import (
     print_json,
     refusals,
     remote,
+    take,
     uow_for,
 )
 from acsa.cli.options import parse_day
 from acsa.cli.render import agreement_panel, agreements_table
 from acsa.clock import today
+from acsa.commands import AddAgreement, AmendAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import AcsaError, Code
 from acsa.schemas.orders import AgreementOut, agreement_out
 from acsa.services import agreements as service
@@ -101,12 +104,8 @@ def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> N
     """Add an agreement from a document (id, title, parties, versions); through a server, as
     an admin of one of its parties or a registry keeper."""
     with refusals(as_json):
-        api = remote(db)
-        if api is not None:
-            item = api.add_agreement(read_document(file))
-        else:
-            agreement = service.add_agreement(uow_for(engine_for(db)), read_document(file))
-            item = agreement_out(agreement, today())
+        remote(db)  # --db with a server set is refused before the document is read
+        item: AgreementOut = take(AddAgreement.from_wire(read_document(file)), db)
     if as_json:
         print_json(item)
         return
@@ -177,11 +176,10 @@ def amend(
 
 
 def _amend_from_file(agreement_id: str, file: Path, db: str | None) -> AgreementOut:
-    api = remote(db)
-    if api is not None:
-        return api.amend_agreement(agreement_id, read_document(file))
-    agreement = service.amend_agreement(uow_for(engine_for(db)), agreement_id, read_document(file))
-    return agreement_out(agreement, today())
+    remote(db)
+    amendment = AmendAgreement.from_wire(read_document(file), agreement_id=agreement_id)
+    item: AgreementOut = take(amendment, db)
+    return item
 
 
 def _learnt_day(version: int | None, in_force: str | None, source: str | None) -> dict[str, object]:
@@ -218,11 +216,9 @@ def _day(value: str | None, field: str) -> str:
 
 
 def _record_day(agreement_id: str, data: dict[str, object], db: str | None) -> AgreementOut:
-    api = remote(db)
-    if api is not None:
-        return api.record_in_force_day(agreement_id, data)
-    agreement = service.record_in_force_day(uow_for(engine_for(db)), agreement_id, data)
-    return agreement_out(agreement, today())
+    remote(db)
+    item: AgreementOut = take(RecordInForceDay.from_wire(data, agreement_id=agreement_id), db)
+    return item
 
 
 @app.command()
@@ -260,12 +256,9 @@ def end(
             "source": source,
             "reference": reference,
         }
-        api = remote(db)
-        if api is not None:
-            item = api.record_termination(agreement_id, data)
-        else:
-            agreement = service.record_termination(uow_for(engine_for(db)), agreement_id, data)
-            item = agreement_out(agreement, today())
+        remote(db)
+        notice = RecordTermination.from_wire(data, agreement_id=agreement_id)
+        item: AgreementOut = take(notice, db)
     if as_json:
         print_json(item)
         return

@@ -48,15 +48,11 @@ from acsa.schemas.ledger import (
     VerifyOut,
 )
 from acsa.schemas.orders import (
-    AgreementDoc,
     AgreementOut,
-    AgreementVersionDoc,
     ErrorsOut,
-    InForceDayIn,
     OrderIn,
     OrderLineIn,
     OrderOut,
-    TerminationIn,
     ViolationOut,
     parse_model,
 )
@@ -470,29 +466,6 @@ class Client:
             )
         path = f"/agreements/{_segment(agreement_id)}"
         return self.one(AgreementOut, "GET", path, {"as_of": as_of})
-
-    def add_agreement(self, document: Any) -> AgreementOut:
-        doc = parse_model(AgreementDoc, document)
-        body = doc.model_dump(mode="json", exclude_unset=True)
-        return self.one(AgreementOut, "POST", "/agreements", body=body)
-
-    def amend_agreement(self, agreement_id: str, document: Any) -> AgreementOut:
-        doc = parse_model(AgreementVersionDoc, document)
-        body = doc.model_dump(mode="json", exclude_unset=True)
-        path = f"/agreements/{_segment(agreement_id)}/versions"
-        return self.one(AgreementOut, "POST", path, body=body)
-
-    def record_in_force_day(self, agreement_id: str, document: Any) -> AgreementOut:
-        """Record the day a version entered into force, once learnt."""
-        doc = parse_model(InForceDayIn, document)
-        path = f"/agreements/{_segment(agreement_id)}/in-force-days"
-        return self.one(AgreementOut, "POST", path, body=doc.model_dump(mode="json"))
-
-    def record_termination(self, agreement_id: str, document: Any) -> AgreementOut:
-        """Record a notice of termination of the agreement."""
-        doc = parse_model(TerminationIn, document)
-        path = f"/agreements/{_segment(agreement_id)}/termination"
-        return self.one(AgreementOut, "POST", path, body=doc.model_dump(mode="json"))
 
     # --- the ledger (your nation's book) --------------------------------------------------
 

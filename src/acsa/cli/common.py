@@ -239,14 +239,18 @@ def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
 def take(command: Command, db: str | None = None, actor: str | None = None) -> Any:
     """Carry out ``command`` through the server when one is set (as the token's user), else on
     the local database ``db`` as ``actor``; answered as the API answers it: the order as it
-    now stands, an invoice or a settlement in kind."""
+    now stands, an invoice, a settlement in kind or the agreement as it now stands (today)."""
     api = remote(db, actor)
     if api is not None:
         return api.send(command)
+    from acsa.clock import today
+    from acsa.schemas.orders import agreement_out
     from acsa.services.handlers import handle
     from acsa.services.orders import order_view
 
     result = handle(uow_for(engine_for(db)), command, acting(actor))
+    if command.spec.result == "agreement":
+        return agreement_out(result, today())
     if command.spec.result != "order":
         return result
     order = result[0] if isinstance(result, tuple) else result

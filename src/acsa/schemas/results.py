@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
-from acsa.schemas.orders import OrderOut
+from acsa.schemas.orders import AgreementOut, OrderOut
 
 ANSWERS: dict[str, type[BaseModel]] = {
     "order": OrderOut,
     "invoice": InvoiceOut,
     "settlement": SettlementOut,
+    "agreement": AgreementOut,
 }

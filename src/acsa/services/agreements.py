@@ -1,4 +1,6 @@
-"""The registry of agreements: list, show, add, amend, load the shipped registry.
+"""The registry of agreements: list, show, add, amend, record a day of entry into force or a
+notice of termination (the handlers of AddAgreement, AmendAgreement, RecordInForceDay and
+RecordTermination), load the shipped registry.
 
 Access is decided here for every interface (API, web pages, CLI) from the unit of work's
 principal (None: the installation's operator): an agreement the principal may not see is
@@ -14,6 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from acsa.adapters.registry_file import shipped_registry
 from acsa.clock import utc_now
+from acsa.commands import AddAgreement, AmendAgreement, By, RecordInForceDay, RecordTermination
 from acsa.domain.access import (
     keeps_registry,
     require_registry_change,
@@ -25,9 +28,6 @@ from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.term import Termination, check_termination
 from acsa.schemas.orders import (
     AgreementDoc,
-    AgreementVersionDoc,
-    InForceDayIn,
-    TerminationIn,
     agreement_from_doc,
     in_force_day_from_doc,
     parse_model,
@@ -88,12 +88,10 @@ def _valid_agreement(doc: AgreementDoc) -> Agreement:
         raise AcsaError.single(Code.INVALID_AGREEMENT, "versions", str(exc)) from None
 
 
-def add_agreement(
-    uow: UnitOfWork, data: Any, now: datetime | None = None, actor: str = "operator"
-) -> Agreement:
+def add_agreement(uow: UnitOfWork, command: AddAgreement, by: By) -> Agreement:
     """Add a new agreement from its document (an admin of one of its parties, or a registry
     keeper); refused if the id is taken, saying nothing else of the agreement holding it."""
-    agreement = _valid_agreement(parse_model(AgreementDoc, data))
+    agreement = _valid_agreement(command.agreement)
     require_registry_change(uow.principal, agreement.parties)
     with uow:
         if uow.agreements.get(agreement.id) is not None:
@@ -105,8 +103,8 @@ def add_agreement(
                 f"the agreement id {agreement.id!r} is taken: choose another, or amend that "
                 "agreement if your nation is party to it",
             )
-        uow.agreements.add(agreement, now or utc_now())
-        uow.record("agreement.add", f"agreement:{agreement.id}", actor, None, data)
+        uow.agreements.add(agreement, by.at)
+        uow.record("agreement.add", f"agreement:{agreement.id}", by.actor, None, command.wire())
         uow.commit()
     return agreement
 
@@ -121,17 +119,11 @@ def _changeable(uow: UnitOfWork, agreement_id: str) -> Agreement:
     return current
 
 
-def amend_agreement(
-    uow: UnitOfWork,
-    agreement_id: str,
-    data: Any,
-    now: datetime | None = None,
-    actor: str = "operator",
-) -> Agreement:
+def amend_agreement(uow: UnitOfWork, command: AmendAgreement, by: By) -> Agreement:
     """Append a new version (a new text or an amendment) to an agreement (an admin of one of
     its parties, or a registry keeper). One the principal may not see is not found before
     anything of it is checked, so no refusal tells of it."""
-    doc = parse_model(AgreementVersionDoc, data)
+    doc, agreement_id = command.version, command.agreement_id
     with uow:
         current = _changeable(uow, agreement_id)
         number = current.latest.version + 1
@@ -149,9 +141,10 @@ def amend_agreement(
                 f"an amendment cannot be signed ({version.signed}) before the version it "
                 f"amends ({current.latest.signed})",
             )
-        uow.agreements.add_version(agreement_id, version, now or utc_now())
+        uow.agreements.add_version(agreement_id, version, by.at)
         before = {"version": current.latest.version}
-        uow.record("agreement.amend", f"agreement:{agreement_id}", actor, before, data)
+        subject = f"agreement:{agreement_id}"
+        uow.record("agreement.amend", subject, by.actor, before, command.wire())
         uow.commit()
     return replace(current, versions=(*current.versions, version))
 
@@ -159,34 +152,21 @@ def amend_agreement(
 R = TypeVar("R", InForceDay, Termination)
 
 
-def record_in_force_day(
-    uow: UnitOfWork,
-    agreement_id: str,
-    data: Any,
-    now: datetime | None = None,
-    actor: str = "operator",
-) -> Agreement:
+def record_in_force_day(uow: UnitOfWork, command: RecordInForceDay, by: By) -> Agreement:
     """Record the day a version entered into force, once learnt (an admin of one of its
     parties, or a registry keeper): it must lie in the window the registry leaves open, and
     closes it. The version itself is not edited: the day is a record applied on loading."""
-    fact = in_force_day_from_doc(parse_model(InForceDayIn, data))
-    return _record(
-        uow, agreement_id, fact, check_in_force_day, "agreement.in_force_day", now, actor
-    )
+    fact = in_force_day_from_doc(command.day)
+    action = "agreement.in_force_day"
+    return _record(uow, command.agreement_id, fact, check_in_force_day, action, by)
 
 
-def record_termination(
-    uow: UnitOfWork,
-    agreement_id: str,
-    data: Any,
-    now: datetime | None = None,
-    actor: str = "operator",
-) -> Agreement:
+def record_termination(uow: UnitOfWork, command: RecordTermination, by: By) -> Agreement:
     """Record a notice of termination (an admin of one of its parties, or a registry
     keeper): from its effective day the agreement has ended and orders dated then are
     refused. Refused when it ends the agreement sooner than its text allows."""
-    notice = termination_from_doc(parse_model(TerminationIn, data))
-    return _record(uow, agreement_id, notice, check_termination, "agreement.end", now, actor)
+    notice = termination_from_doc(command.notice)
+    return _record(uow, command.agreement_id, notice, check_termination, "agreement.end", by)
 
 
 def _record(
@@ -195,17 +175,17 @@ def _record(
     record: R,
     check: Callable[[Agreement, R], list[Violation]],
     action: str,
-    now: datetime | None,
-    actor: str,
+    by: By,
 ) -> Agreement:
     with uow:
         current = _changeable(uow, agreement_id)
         found = check(current, record)
         if found:
             raise AcsaError(found)
-        seq = uow.agreements.add_record(agreement_id, record, now or utc_now(), actor)
+        seq = uow.agreements.add_record(agreement_id, record, by.at, by.actor)
         kind, body = record_body(record)
-        uow.record(action, f"agreement:{agreement_id}", actor, None, {"seq": seq, kind: body})
+        subject = f"agreement:{agreement_id}"
+        uow.record(action, subject, by.actor, None, {"seq": seq, kind: body})
         uow.commit()
     return with_records(current, [record])
 

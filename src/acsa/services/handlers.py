@@ -11,7 +11,7 @@ from typing import Any
 from acsa import commands as c
 from acsa.clock import utc_now
 from acsa.commands import By, Command
-from acsa.services import orders, settlement
+from acsa.services import agreements, orders, settlement
 from acsa.services.ports import UnitOfWork
 
 Handler = Callable[[UnitOfWork, Any, By], Any]
@@ -32,6 +32,10 @@ HANDLERS: Mapping[type[Command], Handler] = {
     c.ReturnInKind: settlement.replace,
     c.ExchangeEqualValue: settlement.exchange,
     c.ConvertToCash: settlement.convert_one,
+    c.AddAgreement: agreements.add_agreement,
+    c.AmendAgreement: agreements.amend_agreement,
+    c.RecordInForceDay: agreements.record_in_force_day,
+    c.RecordTermination: agreements.record_termination,
 }
 
 _missing = set(c.COMMANDS) ^ set(HANDLERS)
@@ -42,7 +46,7 @@ if _missing:  # pragma: no cover - caught by any import in the tests
 def handle(uow: UnitOfWork, command: Command, actor: str, at: datetime | None = None) -> Any:
     """Carry out ``command`` for ``actor`` in one transaction of ``uow`` (its guard decides
     whether ``actor`` may), stamped ``at`` (default now); the command's handler answers with
-    what it made (the order, an invoice, a settlement in kind, a conversion). Refusals are
-    raised as coded errors and leave nothing written."""
+    what it made (the order, an invoice, a settlement in kind, a conversion, the agreement as
+    it now stands). Refusals are raised as coded errors and leave nothing written."""
     handler = HANDLERS[type(command)]
     return handler(uow, command, By(actor, at or utc_now()))

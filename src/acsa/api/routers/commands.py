@@ -1,10 +1,13 @@
-"""/api/v1: one route per command that a person takes on an order or an invoice (submit,
-accept, deliver, invoice, pay, replace, ...), made from the command table: its path, body,
-permission, status and answer are the command's own declarations."""
+"""/api/v1: one route per command that a person takes on an order, an invoice or the registry
+of agreements (submit, accept, deliver, invoice, pay, replace, add or amend an agreement, ...),
+made from the command table: its path (and the route parameters it names), body, permission,
+status and answer are the command's own declarations."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,12 +18,14 @@ from pydantic import BaseModel
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import CtxDep, etag
 from acsa.api.problems import problem_responses
+from acsa.api.routers.agreements import AgreementId
 from acsa.api.routers.orders import RawBody
-from acsa.commands import COMMANDS, Command
+from acsa.clock import today
+from acsa.commands import COMMANDS, Command, Spec
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 from acsa.schemas.limits import duplicate_keys
-from acsa.schemas.orders import OrderOut
+from acsa.schemas.orders import AgreementOut, OrderOut, agreement_out
 from acsa.schemas.results import ANSWERS
 from acsa.services.handlers import handle
 from acsa.services.orders import order_view
@@ -29,6 +34,13 @@ router = APIRouter(prefix="/api/v1")
 
 OrderId = Annotated[int, Path(ge=1, le=limits.ID_MAX)]
 InvoiceRef = Annotated[str, Path(min_length=1, max_length=40, description="Number or id.")]
+
+#: The route parameters a command's path may name, with their bounds.
+ROUTE_IDS: dict[str, Any] = {
+    "order_id": OrderId,
+    "invoice": InvoiceRef,
+    "agreement_id": AgreementId,
+}
 
 ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
 
@@ -55,6 +67,20 @@ def _etag(result: BaseModel) -> dict[str, str]:
     return {"ETag": etag(result.version)}
 
 
+def _added(result: BaseModel) -> dict[str, str]:
+    assert isinstance(result, AgreementOut)
+    return {"Location": f"{router.prefix}/agreements/{result.id}"}
+
+
+def _headers(spec: Spec) -> Callable[[BaseModel], dict[str, str]] | None:
+    """The headers of a success: an order's version; where a new agreement now is."""
+    if spec.result == "order":
+        return _etag
+    if spec.result == "agreement" and "{" not in (spec.path or ""):
+        return _added
+    return None
+
+
 def _run(ctx: CtxDep, kind: type[Command], raw: bytes, **ids: Any) -> Response:
     """Take the command ``kind`` that the body and route ``ids`` ask for, for the caller."""
     command = kind.from_wire(_body(raw), **ids)
@@ -64,26 +90,44 @@ def _run(ctx: CtxDep, kind: type[Command], raw: bytes, **ids: Any) -> Response:
         result = handle(uow, command, ctx.principal.name)
         if spec.result == "order":
             return order_view(uow, ids["order_id"], acted=True)
+        if spec.result == "agreement":
+            return agreement_out(result, today())
         assert isinstance(result, BaseModel)
         return result
 
-    uow = ctx.writer(spec.permission, check_version=spec.check_version)
-    headers = _etag if spec.result == "order" else None
-    return ctx.write(uow, raw, change, spec.status, headers)
+    if spec.on_order:
+        uow = ctx.writer(spec.permission, check_version=spec.check_version)
+    else:
+        # No order to guard: the permission is asked first, the service decides the rest.
+        ctx.need(spec.permission)
+        uow = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(uow, raw, change, spec.status, _headers(spec))
 
 
-def _order_route(kind: type[Command]) -> Callable[..., Response]:
-    def endpoint(ctx: CtxDep, order_id: OrderId, body: RawBody) -> Response:
-        return _run(ctx, kind, body, order_id=order_id)
+def _endpoint(kind: type[Command]) -> Callable[..., Response]:
+    """The route's function: the caller, each parameter the command's path names (bounded
+    as ROUTE_IDS says) and the raw body, which the command reads."""
+    assert kind.spec.path is not None
+    names = re.findall(r"{(\w+)}", kind.spec.path)
 
+    def endpoint(ctx: CtxDep, body: RawBody, **ids: Any) -> Response:
+        return _run(ctx, kind, body, **ids)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("ctx", keyword, annotation=CtxDep),
+        *(inspect.Parameter(name, keyword, annotation=ROUTE_IDS[name]) for name in names),
+        inspect.Parameter("body", keyword, annotation=RawBody),
+    ]
+    # FastAPI reads the parameters from the signature: these, rather than ``**ids``.
+    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
     return endpoint
 
 
-def _invoice_route(kind: type[Command]) -> Callable[..., Response]:
-    def endpoint(ctx: CtxDep, invoice: InvoiceRef, body: RawBody) -> Response:
-        return _run(ctx, kind, body, invoice=invoice)
-
-    return endpoint
+def _tag(spec: Spec) -> str:
+    if spec.result == "agreement":
+        return "agreements"
+    return "orders" if spec.result == "order" else "settlement"
 
 
 def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
@@ -102,7 +146,7 @@ def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
 def _add(kind: type[Command]) -> None:
     spec = kind.spec
     assert spec.path is not None
-    endpoint = _invoice_route(kind) if "{invoice}" in spec.path else _order_route(kind)
+    endpoint = _endpoint(kind)
     schema = kind.body_schema()
     body = {"content": {"application/json": {"schema": _inlined(schema, schema.get("$defs", {}))}}}
     router.add_api_route(
@@ -113,9 +157,9 @@ def _add(kind: type[Command]) -> None:
         response_model=ANSWERS[spec.result],
         responses=ACTION_RESPONSES,
         name=spec.name,
-        summary=(kind.__doc__ or "").split(";")[0].split(". ")[0].strip(),
+        summary=" ".join((kind.__doc__ or "").split()).split(";")[0].split(". ")[0],
         description=" ".join((kind.__doc__ or "").split()),
-        tags=["orders" if spec.result == "order" else "settlement"],
+        tags=[_tag(spec)],
         openapi_extra={"requestBody": {**body, "required": bool(schema.get("required"))}},
     )
 
