@@ -18,10 +18,25 @@ from typing import Any
 import pytest
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    CancelOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    RejectOrder,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.schemas.reports import AnnualReport, Figure
-from acsa.services import ledger, orders, settlement
+from acsa.services import ledger, settlement
 from acsa.services.annual_report import annual_report
+from acsa.services.handlers import handle
 from acsa.services.order_forms import order_form
 from tests.orders_data import order_doc
 
@@ -50,15 +65,18 @@ def _received(
     received_on: str | None = None,
 ) -> int:
     """An order placed, submitted, accepted, delivered and received through the services."""
-    order, _ = orders.place_order(uow, doc, requester, now=at(day, 1))
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), requester, at(day, 1))
     assert order.id is not None
-    orders.submit(uow, order.id, requester, now=at(day, 2))
-    orders.accept(uow, order.id, supplier, accepted, now=at(day, 3))
+    handle(uow, SubmitOrder(order_id=order.id), requester, at(day, 2))
+    handle(uow, AcceptOrder(order_id=order.id, quantities=accepted), supplier, at(day, 3))
     when = received_on or day
-    orders.deliver(
-        uow, order.id, JPN_STORES if supplier == JPN_SUPPLY else supplier, now=at(when, 4)
+    handle(
+        uow,
+        DeliverOrder(order_id=order.id),
+        JPN_STORES if supplier == JPN_SUPPLY else supplier,
+        at(when, 4),
     )
-    orders.receive(uow, order.id, requester, now=at(when, 5))
+    handle(uow, ReceiveOrder(order_id=order.id), requester, at(when, 5))
     return order.id
 
 
@@ -102,17 +120,19 @@ def build_year(uow: UnitOfWork) -> dict[str, int]:
         AUS_OFFICER,
         JPN_SUPPLY,
     )
-    invoice = settlement.issue_invoice(
-        uow, ids["A"], JPN_SUPPLY, issued=date(2026, 5, 12), now=at("2026-05-12")
+    invoice = handle(
+        uow, IssueInvoice(order_id=ids["A"], issued=date(2026, 5, 12)), JPN_SUPPLY, at("2026-05-12")
     )
-    settlement.record_payment(
+    handle(
         uow,
-        invoice.number,
-        "2644020",
-        date(2026, 6, 1),
+        RecordPayment(
+            invoice=invoice.number,
+            amount=Decimal("2644020"),
+            paid=date(2026, 6, 1),
+            reference="EFT 7781",
+        ),
         AUS_OFFICER,
-        "EFT 7781",
-        now=at("2026-06-01"),
+        at("2026-06-01"),
     )
     settlement.sweep(uow, "finance office", as_of=date(2026, 6, 10), now=at("2026-06-10"))
     ids["B"] = _received(
@@ -126,21 +146,28 @@ def build_year(uow: UnitOfWork) -> dict[str, int]:
         accepted={1: Decimal(10000)},
         received_on="2026-07-12",
     )
-    settlement.replace(
+    handle(
         uow,
-        ids["B"],
-        {"lines": [{"line": 2, "category": "food", "quantity": "400"}], "date": "2026-09-15"},
+        ReturnInKind.from_wire(
+            {"lines": [{"line": 2, "category": "food", "quantity": "400"}], "date": "2026-09-15"},
+            order_id=ids["B"],
+        ),
         AUS_OFFICER,
-        now=at("2026-09-15"),
+        at("2026-09-15"),
     )
     ids["C"] = _received(
         uow, _usa_fuel("2026-08-03", "1000"), "2026-08-03", JPN_OFFICER, USA_SUPPLY
     )
-    usa_invoice = settlement.issue_invoice(
-        uow, ids["C"], USA_SUPPLY, issued=date(2026, 8, 6), now=at("2026-08-06")
+    usa_invoice = handle(
+        uow, IssueInvoice(order_id=ids["C"], issued=date(2026, 8, 6)), USA_SUPPLY, at("2026-08-06")
     )
-    settlement.record_payment(
-        uow, usa_invoice.number, "1000.00", date(2026, 9, 10), JPN_OFFICER, now=at("2026-09-10")
+    handle(
+        uow,
+        RecordPayment(
+            invoice=usa_invoice.number, amount=Decimal("1000.00"), paid=date(2026, 9, 10)
+        ),
+        JPN_OFFICER,
+        at("2026-09-10"),
     )
     ids["D"] = _received(
         uow,
@@ -160,24 +187,33 @@ def build_year(uow: UnitOfWork) -> dict[str, int]:
         AUS_SUPPLY,
         received_on="2027-01-25",
     )
-    settlement.exchange(
+    handle(
         uow,
-        ids["D"],
-        {
-            "lines": [{"category": "transportation", "description": "Airlift", "value": "6002.50"}],
-            "agreed_by": "JPN J4 and ADF J4",
-            "date": "2027-03-10",
-        },
+        ExchangeEqualValue.from_wire(
+            {
+                "lines": [
+                    {"category": "transportation", "description": "Airlift", "value": "6002.50"}
+                ],
+                "agreed_by": "JPN J4 and ADF J4",
+                "date": "2027-03-10",
+            },
+            order_id=ids["D"],
+        ),
         JPN_OFFICER,
-        now=at("2027-03-10"),
+        at("2027-03-10"),
     )
-    settlement.close(uow, ids["D"], AUS_SUPPLY, now=at("2027-03-11"))
+    handle(uow, CloseOrder(order_id=ids["D"]), AUS_SUPPLY, at("2027-03-11"))
     ids["S"] = _placed(uow, _usa_fuel("2027-02-01", "100"), submit=True)
     ids["E"] = _placed(uow, order_doc(), submit=False)
     ids["F"] = _placed(uow, order_doc(), submit=True)
-    orders.reject(uow, ids["F"], JPN_SUPPLY, "no stock", now=at("2026-10-02"))
+    handle(uow, RejectOrder(order_id=ids["F"], reason="no stock"), JPN_SUPPLY, at("2026-10-02"))
     ids["G"] = _placed(uow, order_doc(), submit=True)
-    orders.cancel(uow, ids["G"], AUS_OFFICER, "exercise cancelled", now=at("2026-10-02"))
+    handle(
+        uow,
+        CancelOrder(order_id=ids["G"], reason="exercise cancelled"),
+        AUS_OFFICER,
+        at("2026-10-02"),
+    )
     ids["H"] = _placed(uow, order_doc(order_date="2027-04-02", needed_by="2027-04-05"), True)
     return ids
 
@@ -210,10 +246,10 @@ def _usa_fuel(day: str, gallons: str) -> dict[str, Any]:
 
 def _placed(uow: UnitOfWork, doc: dict[str, Any], submit: bool) -> int:
     day = str(doc["order_date"])
-    order, _ = orders.place_order(uow, doc, AUS_OFFICER, now=at(day, 1))
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), AUS_OFFICER, at(day, 1))
     assert order.id is not None
     if submit:
-        orders.submit(uow, order.id, AUS_OFFICER, now=at(day, 2))
+        handle(uow, SubmitOrder(order_id=order.id), AUS_OFFICER, at(day, 2))
     return order.id
 
 
@@ -378,8 +414,13 @@ def test_records_dated_after_the_year_are_left_out(uow, year):
     """C paid in full, and an order of the year's last weeks received, after the year ended:
     the year's report is as it stood on its last day; the next year's holds neither."""
     [usa_invoice] = settlement.list_invoices(uow, order_id=year["C"])
-    settlement.record_payment(
-        uow, usa_invoice.number, "2450.00", date(2027, 4, 10), JPN_OFFICER, now=at("2027-04-10")
+    handle(
+        uow,
+        RecordPayment(
+            invoice=usa_invoice.number, amount=Decimal("2450.00"), paid=date(2027, 4, 10)
+        ),
+        JPN_OFFICER,
+        at("2027-04-10"),
     )
     late = _received(
         uow,
@@ -401,13 +442,20 @@ def test_records_dated_after_the_year_are_left_out(uow, year):
 
 def test_a_short_receipt_owes_what_arrived(uow):
     """Received short of what was accepted: the value is what was agreed, open what arrived."""
-    order, _ = orders.place_order(
-        uow, order_doc(order_date="2026-05-10", needed_by="2026-05-20"), AUS_OFFICER
+    order, _ = handle(
+        uow,
+        PlaceOrder.from_wire(order_doc(order_date="2026-05-10", needed_by="2026-05-20")),
+        AUS_OFFICER,
     )
-    orders.submit(uow, order.id, AUS_OFFICER, now=at("2026-05-10", 2))
-    orders.accept(uow, order.id, JPN_SUPPLY, now=at("2026-05-10", 3))
-    orders.deliver(uow, order.id, JPN_STORES, now=at("2026-05-11", 4))
-    orders.receive(uow, order.id, AUS_OFFICER, {1: D(11000)}, "1,000 L lost", at("2026-05-11"))
+    handle(uow, SubmitOrder(order_id=order.id), AUS_OFFICER, at("2026-05-10", 2))
+    handle(uow, AcceptOrder(order_id=order.id), JPN_SUPPLY, at("2026-05-10", 3))
+    handle(uow, DeliverOrder(order_id=order.id), JPN_STORES, at("2026-05-11", 4))
+    handle(
+        uow,
+        ReceiveOrder(order_id=order.id, quantities={1: D(11000)}, note="1,000 L lost"),
+        AUS_OFFICER,
+        at("2026-05-11"),
+    )
     [jpy] = report_of(uow).summary
     assert (jpy.value, jpy.settled, jpy.open) == (D(2644020), D(0), D(2644020 - 1000 * 152))
 

@@ -26,10 +26,21 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.migrate import alembic_config, head_revision
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    SubmitOrder,
+)
 from acsa.domain.audit import GENESIS, AuditRecord, expected_hash
-from acsa.services import orders, settlement, users
+from acsa.services import users
 from acsa.services.audit import AuditVerifyOut, audit_log, take_checkpoint, verify_audit
 from acsa.services.demo import load_demo
+from acsa.services.handlers import handle
 from acsa.services.history_import import import_history
 from acsa.services.setup import init_database
 from tests.api.server import Server
@@ -61,16 +72,18 @@ class Books:
 
 def build(engine: Engine) -> Books:
     """An order through settlement with a payment, and a user, all through the services."""
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     oid = order.id
     assert oid is not None
-    for step in (orders.submit, orders.accept, orders.deliver, orders.receive):
-        step(UnitOfWork(engine), oid, "Capt. J. Smith")
-    invoice = settlement.issue_invoice(UnitOfWork(engine), oid, "Ms A. Finance")
-    settlement.record_payment(
-        UnitOfWork(engine), invoice.number, invoice.amount, invoice.issued, "Mr B. Payer"
+    for step in (SubmitOrder, AcceptOrder, DeliverOrder, ReceiveOrder):
+        handle(UnitOfWork(engine), step(order_id=oid), "Capt. J. Smith")
+    invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=oid), "Ms A. Finance")
+    handle(
+        UnitOfWork(engine),
+        RecordPayment(invoice=invoice.number, amount=invoice.amount, paid=invoice.issued),
+        "Mr B. Payer",
     )
-    settlement.close(UnitOfWork(engine), oid, "Mr B. Payer")
+    handle(UnitOfWork(engine), CloseOrder(order_id=oid), "Mr B. Payer")
     users.add_user(
         UnitOfWork(engine),
         {"name": "jpn-clerk", "nation": "JPN", "roles": ["viewer"], "password": "long enough pw"},
@@ -488,19 +501,19 @@ def test_an_order_changed_and_then_stepped_on_is_still_found(engine: Engine) -> 
     """A unit price and a status changed straight in the database, then the order taken a
     step further by acsa (which writes its lines and row again, as it found them): the step's
     record says what it found, which is not what the step before left."""
-    order, _ = orders.place_order(UnitOfWork(engine), order_doc(), "Lt K. Sato")
+    order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
     oid = order.id
     assert oid is not None
-    for step in (orders.submit, orders.accept):
-        step(UnitOfWork(engine), oid, "Capt. J. Smith")
+    for step in (SubmitOrder, AcceptOrder):
+        handle(UnitOfWork(engine), step(order_id=oid), "Capt. J. Smith")
     execute(
         engine,
         update(ol)
         .where((ol.c.order_id == oid) & (ol.c.number == 1))
         .values(unit_price_minor=ol.c.unit_price_minor * 10),
     )
-    for step in (orders.deliver, orders.receive):
-        step(UnitOfWork(engine), oid, "Capt. J. Smith")
+    for step in (DeliverOrder, ReceiveOrder):
+        handle(UnitOfWork(engine), step(order_id=oid), "Capt. J. Smith")
     deliver = next(
         r for r in audit_log(UnitOfWork(engine, read_only=True), oid) if r.action == "order.deliver"
     )
