@@ -13,6 +13,7 @@ import pytest
 
 from acsa.commands import (
     AcceptOrder,
+    AddAgreement,
     CancelOrder,
     DeliverOrder,
     PlaceOrder,
@@ -25,7 +26,7 @@ from acsa.domain.errors import AcsaError
 from acsa.domain.fx import Rate
 from acsa.domain.money import Money
 from acsa.domain.order import OrderStatus
-from acsa.services import agreements, orders
+from acsa.services import orders
 from acsa.services.handlers import handle
 from tests.fakes import FakeUnitOfWork, Tables
 
@@ -109,7 +110,7 @@ def capped(uow: FakeUnitOfWork) -> str:
         {"currency": "JPY", "amount": "10000000", "party": "AUS", "note": "test"},
         {"currency": "JPY", "amount": "3000000", "applies_to": "supplies"},
     ]
-    agreements.add_agreement(uow, agreement_doc("CAP-AUS", ["JPN", "AUS"], ceilings))
+    handle(uow, AddAgreement.from_wire(agreement_doc("CAP-AUS", ["JPN", "AUS"], ceilings)), "op")
     return "CAP-AUS"
 
 
@@ -202,7 +203,7 @@ def capped_in_usd(registry_tables: Tables) -> FakeUnitOfWork:
     """A ceiling of 10,000.00 USD a fiscal year for each party; rates of late October 2026."""
     uow = FakeUnitOfWork(registry_tables.copy(), rates=LATE_OCTOBER)
     ceilings = [{"currency": "USD", "amount": "10000.00"}]
-    agreements.add_agreement(uow, agreement_doc("CAP-USA", ["JPN", "USA"], ceilings))
+    handle(uow, AddAgreement.from_wire(agreement_doc("CAP-USA", ["JPN", "USA"], ceilings)), "op")
     return uow
 
 

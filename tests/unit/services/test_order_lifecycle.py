@@ -11,6 +11,7 @@ import pytest
 
 from acsa.commands import (
     AcceptOrder,
+    AmendAgreement,
     CancelOrder,
     DeliverOrder,
     OrderCommand,
@@ -220,7 +221,7 @@ def test_checks_run_again_on_accept_against_an_amended_agreement(uow: FakeUnitOf
         "categories": sorted(current.categories - {"fuel"}),
         "settlement_methods": sorted(current.settlement_methods),
     }
-    agreements.amend_agreement(uow, "JPN-AUS", amendment)
+    handle(uow, AmendAgreement.from_wire(amendment, agreement_id="JPN-AUS"), actor="op")
     assert refused(uow, AcceptOrder(order_id=order_id), "approver") == ["CATEGORY_NOT_COVERED"]
 
 
