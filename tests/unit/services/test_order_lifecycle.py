@@ -11,6 +11,7 @@ import pytest
 
 from acsa.commands import (
     AcceptOrder,
+    AddNote,
     AmendAgreement,
     CancelOrder,
     DeliverOrder,
@@ -20,7 +21,7 @@ from acsa.commands import (
     RejectOrder,
     SubmitOrder,
 )
-from acsa.domain.access import ForbiddenError
+from acsa.domain.access import ForbiddenError, Principal
 from acsa.domain.documents import Kind
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
@@ -244,3 +245,41 @@ def test_on_a_node_the_partners_step_is_not_this_nodes(registry_tables: Tables) 
         placed(uow)
     assert error.value.codes == ["NOT_THIS_NODE"]
     assert uow.snapshot() == before
+
+
+def test_a_note_is_dated_and_attributed_and_changes_nothing_of_the_order(
+    registry_tables: Tables,
+) -> None:
+    uow = FakeUnitOfWork(registry_tables.copy(), principal=Principal("Maj. Brown", "AUS"))
+    order_id = accepted(uow)
+    before = orders.get_order(uow, order_id)
+    noted = T0.replace(hour=15)
+    handle(uow, AddNote(order_id=order_id, note="Bowser 3 delayed\tby a day"), "Maj. Brown", noted)
+    after = orders.get_order(uow, order_id)
+    assert (after.status, after.version, after.history) == (
+        before.status,
+        before.version,
+        before.history,
+    )
+    with uow:
+        [note] = uow.orders.notes(order_id)
+    assert (note.at, note.actor, note.nation, note.text) == (
+        noted,
+        "Maj. Brown",
+        "AUS",
+        "Bowser 3 delayed\tby a day",
+    )
+    record = list(uow.audit.records(order_id=order_id))[-1]
+    assert (record.action, record.nation, record.after["note"]) == (
+        "order.note",
+        "AUS",
+        "Bowser 3 delayed\tby a day",
+    )
+    assert uow.committed.documents[-1].kind is Kind.NOTE
+
+
+def test_a_blank_note_or_one_on_no_order_is_refused(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(AcsaError) as blank:
+        AddNote(order_id=1, note="  ")
+    assert blank.value.codes == ["MISSING_FIELD"]
+    assert refused(uow, AddNote(order_id=999, note="late")) == ["ORDER_NOT_FOUND"]
