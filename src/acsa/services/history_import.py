@@ -318,61 +318,92 @@ def _check_columns(record: OrderRecord) -> None:
 
 
 def _settlement_columns(record: OrderRecord) -> list[Violation]:
+    """The columns the order's settlement method forbids or needs, then the columns another
+    filled-in column needs."""
+    if record.settlement == Settlement.CASH:
+        problems = _cash_columns(record)
+    else:
+        problems = _in_kind_columns(record)
+    return [*problems, *_needed_columns(record)]
+
+
+def _needs(record: OrderRecord, name: str, given: str, why: str) -> Violation:
+    """MISSING_FIELD: column ``name`` is blank though ``given`` is filled in."""
+    return Violation(Code.MISSING_FIELD, where(record.row, name), f"{given} is given: {why}")
+
+
+def _cash_columns(record: OrderRecord) -> list[Violation]:
+    """An order settled in cash fills in none of the in-kind columns."""
+    return [
+        Violation(
+            Code.SETTLEMENT_METHOD_MISMATCH,
+            where(found, name),
+            f"order {record.ref} is settled in cash: it has no {name}",
+        )
+        for name in (*IN_KIND_ONLY, "replaced_quantity")
+        if (found := _filled(record, name)) is not None
+    ]
+
+
+def _in_kind_columns(record: OrderRecord) -> list[Violation]:
+    """An order settled in kind is invoiced only for what was converted (on converted_on);
+    only one settled by replacement in kind has replacement columns, and a replaced quantity
+    needs its day."""
     problems: list[Violation] = []
     method = record.settlement
-    row = record.row
-
-    def need(name: str, given: str, why: str) -> None:
-        problems.append(Violation(Code.MISSING_FIELD, where(row, name), f"{given} is given: {why}"))
-
-    if method == Settlement.CASH:
+    if record.invoiced_on is not None:
+        problems.append(
+            Violation(
+                Code.INVALID_INPUT,
+                where(record.row, "invoiced_on"),
+                f"order {record.ref} is settled in kind: it is invoiced only for what was "
+                "converted to cash, on converted_on; leave invoiced_on blank",
+            )
+        )
+    if method != Settlement.REPLACEMENT_IN_KIND:
         problems.extend(
             Violation(
                 Code.SETTLEMENT_METHOD_MISMATCH,
                 where(found, name),
-                f"order {record.ref} is settled in cash: it has no {name}",
+                f"order {record.ref} is settled by {method}: it cannot be "
+                "settled by replacement in kind",
             )
-            for name in (*IN_KIND_ONLY, "replaced_quantity")
+            for name in ("replaced_on", "replaced_quantity")
             if (found := _filled(record, name)) is not None
         )
-    else:
-        if record.invoiced_on is not None:
-            problems.append(
-                Violation(
-                    Code.INVALID_INPUT,
-                    where(row, "invoiced_on"),
-                    f"order {record.ref} is settled in kind: it is invoiced only for what was "
-                    "converted to cash, on converted_on; leave invoiced_on blank",
-                )
+    elif _filled(record, "replaced_quantity") is not None and record.replaced_on is None:
+        problems.append(
+            _needs(
+                record, "replaced_on", "replaced_quantity", "the day of the replacement is needed"
             )
-        replaced = _filled(record, "replaced_quantity")
-        if method != Settlement.REPLACEMENT_IN_KIND:
-            for name in ("replaced_on", "replaced_quantity"):
-                found = _filled(record, name)
-                if found is not None:
-                    problems.append(
-                        Violation(
-                            Code.SETTLEMENT_METHOD_MISMATCH,
-                            where(found, name),
-                            f"order {record.ref} is settled by {method}: it cannot be "
-                            "settled by replacement in kind",
-                        )
-                    )
-        elif replaced is not None and record.replaced_on is None:
-            need("replaced_on", "replaced_quantity", "the day of the replacement is needed")
-    billed_on = "invoiced_on" if method == Settlement.CASH else "converted_on"
-    billed = record.invoiced_on if method == Settlement.CASH else record.converted_on
-    for name in ("paid_on", "invoice_number"):
-        if getattr(record, name) not in (None, "") and billed is None:
-            need(billed_on, name, "there is no invoice without it")
-    for name in ("paid_amount", "payment_reference"):
-        if getattr(record, name) not in (None, "") and record.paid_on is None:
-            need("paid_on", name, "the day of the payment is needed")
+        )
+    return problems
+
+
+def _needed_columns(record: OrderRecord) -> list[Violation]:
+    """A payment or an invoice number needs the day billed (invoiced_on, or converted_on when
+    settled in kind); a payment's amount or reference needs its day; an equal value exchange
+    needs all four of its columns."""
+    cash = record.settlement == Settlement.CASH
+    billed_on = "invoiced_on" if cash else "converted_on"
+    billed = record.invoiced_on if cash else record.converted_on
+    problems = [
+        _needs(record, billed_on, name, "there is no invoice without it")
+        for name in ("paid_on", "invoice_number")
+        if getattr(record, name) not in (None, "") and billed is None
+    ]
+    problems += [
+        _needs(record, "paid_on", name, "the day of the payment is needed")
+        for name in ("paid_amount", "payment_reference")
+        if getattr(record, name) not in (None, "") and record.paid_on is None
+    ]
     exchange = (record.exchanged_value, record.exchanged_on)
     if any(x is not None for x in exchange) or record.exchanged_for or record.agreed_by:
-        for name in ("exchanged_value", "exchanged_on", "exchanged_for", "agreed_by"):
-            if getattr(record, name) in (None, ""):
-                need(name, "an equal value exchange", f"its {name} is needed too")
+        problems += [
+            _needs(record, name, "an equal value exchange", f"its {name} is needed too")
+            for name in ("exchanged_value", "exchanged_on", "exchanged_for", "agreed_by")
+            if getattr(record, name) in (None, "")
+        ]
     return problems
 
 
