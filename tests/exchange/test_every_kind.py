@@ -1,8 +1,9 @@
 """Every kind of document, as the services issue it, passes the inbox's checks of form: two
 nodes in one process (two SQLite files, each with its key), the outbox of each delivering
 straight into the other's inbox service. Orders rejected, cancelled, paid in cash and closed,
-returned in kind and converted to cash, and settled by an equal value exchange: all thirteen
-kinds cross, none is refused, and every document either node holds parses again."""
+returned in kind and converted to cash, settled by an equal value exchange, and noted by both
+sides: all fourteen kinds cross, none is refused, and every document either node holds parses
+again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
 from acsa.commands import (
     AcceptOrder,
+    AddNote,
     CancelOrder,
     CloseOrder,
     DeliverOrder,
@@ -133,6 +135,12 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     handle(pair.uow("AUS"), payment, "aus-finance")
     pair.pump()
     handle(pair.uow("AUS"), CloseOrder(order_id=mine), "aus-finance")
+    # Notes, by either side in turn (each after the other's arrived), even on a closed order.
+    pair.pump()
+    handle(pair.uow("JPN"), AddNote(order_id=theirs, note="paid by TT-9\nthanks"), "jpn-finance")
+    pair.pump()
+    handle(pair.uow("AUS"), AddNote(order_id=mine, note="file closed"), "aus-finance")
+    pair.pump()
     # In kind: part returned, the rest converted to cash past the deadline.
     doc = order_doc(settlement="replacement_in_kind")
     doc["lines"] = doc["lines"][:1]
