@@ -161,46 +161,14 @@ def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
     """The tables as an Excel workbook, one sheet per table: the caption, the headings (bold,
     frozen), amounts as numbers in their currency's format, days as dates."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    from acsa.adapters.exports.xlsx import put
 
     text = _Text(lang)
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="1F4E78")
     for table in tables:
         caption = text(table.title, table.args)
-        sheet: Any = workbook.create_sheet(_sheet_name(caption, taken))
-        put(sheet, 1, 1, caption).font = Font(bold=True, size=13)
-        widths = [len(text(c.heading)) for c in table.columns]
-        for index, column in enumerate(table.columns, start=1):
-            cell = put(sheet, 2, index, text(column.heading))
-            cell.font, cell.fill = bold, fill
-        for r, row in enumerate(table.rows, start=3):
-            for c, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
-                cell = sheet.cell(row=r, column=c)
-                if isinstance(value, Amount):
-                    cell.value = value.value.quantize(quantum(value.currency))
-                    cell.number_format = _excel_format(value.currency)
-                elif isinstance(value, date) and not isinstance(value, datetime):
-                    cell.value = value
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(value, int | Decimal) and column.kind == "number":
-                    cell.value = value
-                    cell.number_format = "#,##0"
-                else:
-                    cell = put(sheet, r, c, text.cell(column, value))
-                widths[c - 1] = max(widths[c - 1], min(len(text.cell(column, value)), 60) + 2)
-        if not table.rows:
-            put(sheet, 3, 1, text(table.empty))
-        sheet.freeze_panes = "A3"
-        from openpyxl.utils import get_column_letter
-
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 60)
+        _write_sheet(workbook.create_sheet(_sheet_name(caption, taken)), table, caption, text)
     if not tables:
         workbook.create_sheet("-")
     workbook.properties.title = title
@@ -208,3 +176,49 @@ def xlsx_bytes(tables: Sequence[Table], lang: str, title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _write_sheet(sheet: Any, table: Table, caption: str, text: _Text) -> None:
+    """``table`` on ``sheet``: the caption, the headings (bold, frozen), the rows, and each
+    column as wide as its longest cell (within bounds)."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from acsa.adapters.exports.xlsx import put
+
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="1F4E78")
+    put(sheet, 1, 1, caption).font = Font(bold=True, size=13)
+    widths = [len(text(c.heading)) for c in table.columns]
+    for index, column in enumerate(table.columns, start=1):
+        cell = put(sheet, 2, index, text(column.heading))
+        cell.font, cell.fill = bold, fill
+    for r, row in enumerate(table.rows, start=3):
+        for c, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
+            _write_cell(sheet, (r, c), column, value, text)
+            widths[c - 1] = max(widths[c - 1], min(len(text.cell(column, value)), 60) + 2)
+    if not table.rows:
+        put(sheet, 3, 1, text(table.empty))
+    sheet.freeze_panes = "A3"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 60)
+
+
+def _write_cell(sheet: Any, at: tuple[int, int], column: Column, value: Cell, text: _Text) -> None:
+    """One cell at (row, column): an amount as a number in its currency's format, a day as a
+    date, a number in a number column as a number, anything else as its text."""
+    from acsa.adapters.exports.xlsx import put
+
+    r, c = at
+    cell = sheet.cell(row=r, column=c)
+    if isinstance(value, Amount):
+        cell.value = value.value.quantize(quantum(value.currency))
+        cell.number_format = _excel_format(value.currency)
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, int | Decimal) and column.kind == "number":
+        cell.value = value
+        cell.number_format = "#,##0"
+    else:
+        put(sheet, r, c, text.cell(column, value))
