@@ -42,8 +42,9 @@ from acsa.adapters.db.engine import SQLITE_PRAGMAS, make_engine
 from acsa.adapters.db.history_writer import TABLES
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.history_csv import COLUMNS
+from acsa.commands import AddAgreement
 from acsa.services import ledger
-from acsa.services.agreements import add_agreement
+from acsa.services.handlers import handle
 from acsa.services.history_import import HistoryImportOut, import_history
 from acsa.services.setup import init_database
 from benchkit import Ticker, say
@@ -329,7 +330,7 @@ def add_bench_agreements(engine: Engine) -> None:
         if agreement.startswith("BENCH-"):
             doc = dict(BENCH_AGREEMENT, id=agreement, parties=[a, b])
             doc["title"] = f"Bench data: an agreement between {a} and {b} (not in the registry)"
-            add_agreement(UnitOfWork(engine), doc)
+            handle(UnitOfWork(engine), AddAgreement.from_wire(doc), "operator")
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services.agreements import add_agreement
+from acsa.commands import AddAgreement
+from acsa.services.handlers import handle
 
 AGREEMENT_ID = "JPN-AUS-ATTEST"
 
@@ -78,6 +79,6 @@ def add_test_agreement(db_url: str) -> None:
     """Add AGREEMENT to the database at ``db_url`` (as the operator)."""
     engine = make_engine(db_url)
     try:
-        add_agreement(UnitOfWork(engine), deepcopy(AGREEMENT))
+        handle(UnitOfWork(engine), AddAgreement.from_wire(deepcopy(AGREEMENT)), "operator")
     finally:
         engine.dispose()

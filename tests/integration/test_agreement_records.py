@@ -16,11 +16,13 @@ from sqlalchemy import Engine, select, update
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import AddAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.access import ForbiddenError, Principal, Role
 from acsa.domain.errors import AcsaError, NotFoundError
-from acsa.schemas.orders import agreement_out
+from acsa.schemas.orders import OrderIn, agreement_out, parse_model
 from acsa.services import agreements as service
 from acsa.services.audit import verify_audit
+from acsa.services.handlers import handle
 from acsa.services.orders import check_document
 from tests.table_counts import row_counts
 
@@ -71,19 +73,24 @@ def food_order(day: str) -> dict[str, Any]:
 
 
 def codes_on(engine: Engine, day: str) -> list[str]:
-    return [v.code.value for v in check_document(UnitOfWork(engine), food_order(day))]
+    return [
+        v.code.value
+        for v in check_document(UnitOfWork(engine), parse_model(OrderIn, food_order(day)))
+    ]
 
 
 @pytest.fixture
 def added(engine: Engine) -> Engine:
-    service.add_agreement(UnitOfWork(engine), uk_like())
+    handle(UnitOfWork(engine), AddAgreement.from_wire(uk_like()), "operator")
     return engine
 
 
-def refused(engine: Engine, call: Any, *args: Any) -> AcsaError:
+def refused(
+    engine: Engine, command: type[RecordInForceDay | RecordTermination], body: Any
+) -> AcsaError:
     before = row_counts(engine)
     with pytest.raises(AcsaError) as caught:
-        call(UnitOfWork(engine), "TST-GBR", *args)
+        handle(UnitOfWork(engine), command.from_wire(body, agreement_id="TST-GBR"), "operator")
     assert row_counts(engine) == before
     return caught.value
 
@@ -95,7 +102,9 @@ def test_a_learnt_day_closes_the_window_and_is_a_record_not_an_edit(added: Engin
     assert "IN_FORCE_DATE_UNCERTAIN" in codes_on(engine, "2017-09-01")
     service.get_agreement(UnitOfWork(engine), "TST-GBR")
     day = {"version": 1, "in_force": "2017-08-18", "source": "MOFA press release 2017-08-18"}
-    recorded = service.record_in_force_day(UnitOfWork(engine), "TST-GBR", day, actor="jpn-admin")
+    recorded = handle(
+        UnitOfWork(engine), RecordInForceDay.from_wire(day, agreement_id="TST-GBR"), "jpn-admin"
+    )
     assert str(recorded.versions[0].in_force) == "2017-08-18"
     again = service.get_agreement(UnitOfWork(engine), "TST-GBR")
     assert str(again.versions[0].in_force) == "2017-08-18"
@@ -123,36 +132,36 @@ def test_a_learnt_day_closes_the_window_and_is_a_record_not_an_edit(added: Engin
 def test_a_day_outside_the_window_or_already_known_changes_nothing(added: Engine) -> None:
     engine = added
     outside = {"version": 1, "in_force": "2018-01-01", "source": "a blog"}
-    error = refused(engine, service.record_in_force_day, outside)
+    error = refused(engine, RecordInForceDay, outside)
     assert error.codes == ["INVALID_DATE"]
     assert "from 2017-01-26 to 2017-12-31" in error.violations[0].message
     assert error.violations[0].clause == "TST-GBR 2017 text, Art. 9"
     day = {"version": 1, "in_force": "2017-08-18", "source": "MOFA"}
-    service.record_in_force_day(UnitOfWork(engine), "TST-GBR", day)
-    assert refused(engine, service.record_in_force_day, day).codes == ["IN_FORCE_DAY_KNOWN"]
+    handle(UnitOfWork(engine), RecordInForceDay.from_wire(day, agreement_id="TST-GBR"), "operator")
+    assert refused(engine, RecordInForceDay, day).codes == ["IN_FORCE_DAY_KNOWN"]
     blank = {"version": 1, "in_force": "2017-08-18", "source": ""}
-    assert refused(engine, service.record_in_force_day, blank).codes == ["INVALID_FIELD"]
+    assert refused(engine, RecordInForceDay, blank).codes == ["INVALID_FIELD"]
 
 
 def test_a_notice_of_termination_ends_the_agreement_on_its_effective_day(added: Engine) -> None:
     engine = added
     day = {"version": 1, "in_force": "2017-08-18", "source": "MOFA"}
-    service.record_in_force_day(UnitOfWork(engine), "TST-GBR", day)
+    handle(UnitOfWork(engine), RecordInForceDay.from_wire(day, agreement_id="TST-GBR"), "operator")
     short = {
         "notice_date": "2030-01-15",
         "effective": "2030-12-31",
         "by": "GBR",
         "source": "Note verbale",
     }
-    assert refused(engine, service.record_termination, short).codes == [
-        "TERMINATION_NOTICE_TOO_SHORT"
-    ]
+    assert refused(engine, RecordTermination, short).codes == ["TERMINATION_NOTICE_TOO_SHORT"]
     valid = {**short, "effective": "2031-01-15", "reference": "NV 1/2030"}
-    ended = service.record_termination(UnitOfWork(engine), "TST-GBR", valid, actor="gbr-admin")
+    ended = handle(
+        UnitOfWork(engine), RecordTermination.from_wire(valid, agreement_id="TST-GBR"), "gbr-admin"
+    )
     assert ended.termination is not None
     assert ended.termination.effective == date(2031, 1, 15)
     assert codes_on(engine, "2031-01-14") == []
-    check = check_document(UnitOfWork(engine), food_order("2031-01-15"))
+    check = check_document(UnitOfWork(engine), parse_model(OrderIn, food_order("2031-01-15")))
     assert [v.code.value for v in check] == ["AGREEMENT_NOT_IN_FORCE"]
     assert "ended on 2031-01-15 by the notice of termination GBR gave on 2030-01-15" in (
         check[0].message
@@ -166,7 +175,7 @@ def test_a_notice_of_termination_ends_the_agreement_on_its_effective_day(added: 
     during = agreement_out(ended, date(2030, 6, 1))
     assert during.term is not None
     assert (during.term.period, during.term.end) == (2, date(2037, 8, 18))
-    assert refused(engine, service.record_termination, valid).codes == ["AGREEMENT_TERMINATED"]
+    assert refused(engine, RecordTermination, valid).codes == ["AGREEMENT_TERMINATED"]
     assert verify_audit(UnitOfWork(engine, read_only=True)).ok
 
 
@@ -177,24 +186,44 @@ def test_records_are_an_admins_of_a_party_and_hidden_from_third_nations(added: E
     viewer = Principal("gbr-viewer", "GBR", frozenset({Role.VIEWER}))
     before = row_counts(engine)
     with pytest.raises(NotFoundError):
-        service.record_in_force_day(UnitOfWork(engine, principal=france), "TST-GBR", day)
-    with pytest.raises(ForbiddenError):
-        service.record_in_force_day(UnitOfWork(engine, principal=viewer), "TST-GBR", day)
-    with pytest.raises(NotFoundError):
-        service.record_termination(
+        handle(
             UnitOfWork(engine, principal=france),
-            "TST-GBR",
-            {"notice_date": "2030-01-15", "effective": "2031-01-15", "by": "GBR", "source": "x"},
+            RecordInForceDay.from_wire(day, agreement_id="TST-GBR"),
+            "operator",
+        )
+    with pytest.raises(ForbiddenError):
+        handle(
+            UnitOfWork(engine, principal=viewer),
+            RecordInForceDay.from_wire(day, agreement_id="TST-GBR"),
+            "operator",
+        )
+    with pytest.raises(NotFoundError):
+        handle(
+            UnitOfWork(engine, principal=france),
+            RecordTermination.from_wire(
+                {
+                    "notice_date": "2030-01-15",
+                    "effective": "2031-01-15",
+                    "by": "GBR",
+                    "source": "x",
+                },
+                agreement_id="TST-GBR",
+            ),
+            "operator",
         )
     assert row_counts(engine) == before
     admin = Principal("gbr-admin", "GBR", frozenset({Role.ADMIN}))
-    service.record_in_force_day(UnitOfWork(engine, principal=admin), "TST-GBR", day)
+    handle(
+        UnitOfWork(engine, principal=admin),
+        RecordInForceDay.from_wire(day, agreement_id="TST-GBR"),
+        "operator",
+    )
 
 
 def test_audit_verify_finds_a_record_changed_behind_acsas_back(added: Engine) -> None:
     engine = added
     day = {"version": 1, "in_force": "2017-08-18", "source": "MOFA"}
-    service.record_in_force_day(UnitOfWork(engine), "TST-GBR", day)
+    handle(UnitOfWork(engine), RecordInForceDay.from_wire(day, agreement_id="TST-GBR"), "operator")
     assert verify_audit(UnitOfWork(engine, read_only=True)).ok
     with engine.begin() as conn:
         conn.execute(

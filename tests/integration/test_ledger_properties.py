@@ -31,9 +31,22 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, delete
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import Action
 from acsa.services import ledger, orders, settlement
+from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.ledger_data import COMPLETE_FORM, WRITTEN, at
 
@@ -130,11 +143,13 @@ class Books(RuleBasedStateMachine):
     @rule(target=orders, data=st.data())
     def place(self, data: st.DataObject) -> Any:
         doc = data.draw(order_documents(self.day))
-        order, _ = orders.place_order(self.uow, doc, "Lt K. Sato", now=at(self.day, 8))
-        orders.submit(self.uow, order.id, "Capt. J. Smith", now=at(self.day, 9))
+        order, _ = handle(self.uow, PlaceOrder.from_wire(doc), "Lt K. Sato", at(self.day, 8))
+        handle(self.uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", at(self.day, 9))
         less = data.draw(st.booleans())
         quantities = {1: Decimal(doc["lines"][0]["quantity"]) / 2} if less else None
-        orders.accept(self.uow, order.id, ACTOR, quantities, now=at(self.day, 10))
+        handle(
+            self.uow, AcceptOrder(order_id=order.id, quantities=quantities), ACTOR, at(self.day, 10)
+        )
         if data.draw(st.integers(0, 3)):  # most support is delivered and received at once
             self.deliver(order.id, data)
             self.receive(order.id, data)
@@ -146,19 +161,33 @@ class Books(RuleBasedStateMachine):
         if data.draw(st.booleans()):
             quantities = {ln.number: some_of(data.draw, ln.to_deliver) for ln in order.lines}
             quantities = {n: q for n, q in quantities.items() if q > 0} or None
-        self.act(lambda: orders.deliver(self.uow, order_id, ACTOR, quantities, now=at(self.day)))
+        self.act(
+            lambda: handle(
+                self.uow,
+                DeliverOrder(order_id=order_id, quantities=quantities),
+                ACTOR,
+                at(self.day),
+            )
+        )
 
     def receive(self, order_id: int, data: st.DataObject) -> None:
         order = orders.get_order(self.uow, order_id)
         quantities = None
         if data.draw(st.booleans()):
             quantities = {ln.number: some_of(data.draw, ln.to_receive) for ln in order.lines}
-        self.act(lambda: orders.receive(self.uow, order_id, ACTOR, quantities, now=at(self.day)))
+        self.act(
+            lambda: handle(
+                self.uow,
+                ReceiveOrder(order_id=order_id, quantities=quantities),
+                ACTOR,
+                at(self.day),
+            )
+        )
 
     def invoice(self, order_id: int, data: st.DataObject) -> None:
         self.act(
-            lambda: settlement.issue_invoice(
-                self.uow, order_id, ACTOR, issued=self.day, now=at(self.day)
+            lambda: handle(
+                self.uow, IssueInvoice(order_id=order_id, issued=self.day), ACTOR, at(self.day)
             )
         )
 
@@ -168,12 +197,9 @@ class Books(RuleBasedStateMachine):
             return
         invoice = data.draw(st.sampled_from(found))
         step = Decimal(1) if invoice.currency == "JPY" else Decimal("0.01")
-        amount = str(some_of(data.draw, invoice.unpaid, step))
-        self.act(
-            lambda: settlement.record_payment(
-                self.uow, invoice.number, amount, self.day, ACTOR, now=at(self.day)
-            )
-        )
+        amount = some_of(data.draw, invoice.unpaid, step)
+        payment = RecordPayment(invoice=invoice.number, amount=amount, paid=self.day)
+        self.act(lambda: handle(self.uow, payment, ACTOR, at(self.day)))
 
     def replace(self, order_id: int, data: st.DataObject) -> None:
         order = orders.get_order(self.uow, order_id)
@@ -183,7 +209,11 @@ class Books(RuleBasedStateMachine):
             "lines": [{"line": line.number, "category": line.category, "quantity": str(quantity)}],
             "date": self.day.isoformat(),
         }
-        self.act(lambda: settlement.replace(self.uow, order_id, doc, ACTOR, now=at(self.day)))
+        self.act(
+            lambda: handle(
+                self.uow, ReturnInKind.from_wire(doc, order_id=order_id), ACTOR, at(self.day)
+            )
+        )
 
     def exchange(self, order_id: int, data: st.DataObject) -> None:
         account = settlement.order_account(self.uow, order_id)
@@ -194,10 +224,14 @@ class Books(RuleBasedStateMachine):
             "agreed_by": "both liaison officers",
             "date": self.day.isoformat(),
         }
-        self.act(lambda: settlement.exchange(self.uow, order_id, doc, ACTOR, now=at(self.day)))
+        self.act(
+            lambda: handle(
+                self.uow, ExchangeEqualValue.from_wire(doc, order_id=order_id), ACTOR, at(self.day)
+            )
+        )
 
     def close(self, order_id: int, data: st.DataObject) -> None:
-        self.act(lambda: settlement.close(self.uow, order_id, ACTOR, now=at(self.day)))
+        self.act(lambda: handle(self.uow, CloseOrder(order_id=order_id), ACTOR, at(self.day)))
 
     ACTIONS = ("deliver", "receive", "invoice", "pay", "replace", "exchange", "close")
 

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.exports.order_form import write_order_form
-from acsa.services import orders
-from acsa.services.agreements import add_agreement
+from acsa.commands import AddAgreement, PlaceOrder
+from acsa.services.handlers import handle
 from acsa.services.order_forms import order_form
 from tests.attestations_data import AGREEMENT, CASH_REASON, add_test_agreement, attest_order
 
@@ -41,7 +41,7 @@ def test_the_form_prints_the_texts_use_conditions_and_all_the_order_attests(
         hostilities=True,
         confirm=["IN_FORCE_DATE_UNCERTAIN"],
     )
-    order, warnings = orders.place_order(uow, doc, "Maj. A. Brown")
+    order, warnings = handle(uow, PlaceOrder.from_wire(doc), "Maj. A. Brown")
     assert warnings == []
     assert order.id is not None
     form = order_form(UnitOfWork(uow.engine, read_only=True), order.id, now=GENERATED)
@@ -86,9 +86,11 @@ def test_a_text_recording_no_use_conditions_says_so_and_a_plain_order_attests_no
     bare = deepcopy(AGREEMENT)
     bare["id"] = "JPN-AUS-BARE"
     bare["versions"][0].update(use_conditions=[], supplies_return_preferred=False)
-    add_agreement(uow, bare)
-    order, _ = orders.place_order(
-        uow, attest_order(agreement="JPN-AUS-BARE", cash_reason=None), "Maj. A. Brown"
+    handle(uow, AddAgreement.from_wire(bare), "operator")
+    order, _ = handle(
+        uow,
+        PlaceOrder.from_wire(attest_order(agreement="JPN-AUS-BARE", cash_reason=None)),
+        "Maj. A. Brown",
     )
     assert order.id is not None
     form = order_form(UnitOfWork(uow.engine, read_only=True), order.id, now=GENERATED)
