@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +22,7 @@ from acsa.services.demo import (
     demo_scenario,
     load_demo,
 )
+from tests.e2e.cli import run as acsa
 
 #: The scenario is set before this day (the date the project's demo was written for).
 CUTOFF = datetime(2026, 11, 23, tzinfo=UTC)
@@ -193,18 +192,11 @@ def test_an_order_ending_in_another_status_stops_the_demo(engine):
 
 
 def test_the_cli_loads_the_demo_once_and_prints_json(tmp_path: Path):
-    acsa = Path(sys.executable).parent / "acsa"
     url = f"sqlite:///{tmp_path / 'x.db'}"
 
     def run() -> dict[str, object]:
-        done = subprocess.run(
-            [str(acsa), "demo", "--db", url, "--json"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+        done = acsa("demo", "--db", url, "--json")
+        assert done.code == 0, done.stderr
         result: dict[str, object] = json.loads(done.stdout)
         return result
 
