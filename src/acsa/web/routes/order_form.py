@@ -410,32 +410,43 @@ def document(draft: Draft, who: Visitor, agreement: Agreement | None) -> dict[st
     doc: dict[str, Any] = {
         "requester": who.nation,
         "supplier": agreement.partner_of(who.nation) if agreement else who.nation,
+        **_top_fields(draft, agreement),
     }
-    for name in TOP_FIELDS:
-        value = draft.values.get(name, "")
-        if name == "agreement":
-            doc[name] = agreement.id if agreement else value.upper()
-        elif value:
-            doc[name] = value
-        elif name in OPTIONAL:
-            doc[name] = None
     if draft.values.get(HOSTILITIES):
         doc[HOSTILITIES] = True
     confirmed = confirmed_codes(draft)
     if confirmed:
         doc["confirm"] = confirmed
-    lines = []
-    for _, row in draft.rows:
-        line: dict[str, Any] = {k: v for k, v in row.items() if v}
-        if "currency" in line:
-            line["currency"] = line["currency"].upper()
-        for number in ("quantity", "unit_price"):
-            if number in line:
-                line[number] = line[number].replace(",", "")
-        line.setdefault("nsn", None)
-        lines.append(line)
-    doc["lines"] = lines
+    doc["lines"] = [_line_document(row) for _, row in draft.rows]
     return doc
+
+
+def _top_fields(draft: Draft, agreement: Agreement | None) -> dict[str, Any]:
+    """The order's own fields as filled in: the agreement's id (or what was typed, in capitals),
+    None for a blank optional field, and no other blank field."""
+    fields: dict[str, Any] = {}
+    for name in TOP_FIELDS:
+        value = draft.values.get(name, "")
+        if name == "agreement":
+            fields[name] = agreement.id if agreement else value.upper()
+        elif value:
+            fields[name] = value
+        elif name in OPTIONAL:
+            fields[name] = None
+    return fields
+
+
+def _line_document(row: Mapping[str, str]) -> dict[str, Any]:
+    """A line as filled in: blank fields left out, the currency in capitals, numbers without
+    grouping commas, the NSN None when blank."""
+    line: dict[str, Any] = {k: v for k, v in row.items() if v}
+    if "currency" in line:
+        line["currency"] = line["currency"].upper()
+    for number in ("quantity", "unit_price"):
+        if number in line:
+            line[number] = line[number].replace(",", "")
+    line.setdefault("nsn", None)
+    return line
 
 
 def confirmed_codes(draft: Draft) -> list[str]:
