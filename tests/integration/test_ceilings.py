@@ -10,12 +10,23 @@ import pytest
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.nations_file import shipped_fiscal_calendars
+from acsa.commands import (
+    AcceptOrder,
+    AddAgreement,
+    CancelOrder,
+    DeliverOrder,
+    PlaceOrder,
+    ReceiveOrder,
+    RejectOrder,
+    SubmitOrder,
+)
 from acsa.domain.ceilings import Acquired, CeilingContext
 from acsa.domain.ceilings import ceiling_violations as check_ceilings
 from acsa.domain.money import Money
 from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
-from acsa.services import agreements, orders, rates
+from acsa.services import rates
 from acsa.services.ceilings import ceiling_violations
+from acsa.services.handlers import handle
 from acsa.services.orders import load_order
 from tests.unit.helpers import order_from
 
@@ -66,14 +77,14 @@ def placed(uow, agreement_id, requester, supplier, day, *lines):
         "lines": list(lines),
         "cash_reason": "consumed in the exercise; returning the same items is difficult",
     }
-    order, _ = orders.place_order(uow, doc, "Lt K. Sato")
-    orders.submit(uow, order.id, "Capt. J. Smith")
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), "Lt K. Sato")
+    handle(uow, SubmitOrder(order_id=order.id), "Capt. J. Smith")
     return order.id
 
 
 def accepted(uow, *args, quantities=None):
     order_id = placed(uow, *args)
-    orders.accept(uow, order_id, "Cdr M. Tanaka", quantities)
+    handle(uow, AcceptOrder(order_id=order_id, quantities=quantities), "Cdr M. Tanaka")
     return order_id
 
 
@@ -87,17 +98,11 @@ def violations(uow, order_id, quantities=None):
 @pytest.fixture
 def capped(uow):
     """AUS may acquire 10,000,000 JPY a fiscal year, of which 3,000,000 JPY supplies."""
-    agreements.add_agreement(
-        uow,
-        agreement_doc(
-            "CAP-AUS",
-            ["JPN", "AUS"],
-            [
-                {"currency": "JPY", "amount": "10000000", "party": "AUS", "note": "test"},
-                {"currency": "JPY", "amount": "3000000", "applies_to": "supplies"},
-            ],
-        ),
-    )
+    ceilings = [
+        {"currency": "JPY", "amount": "10000000", "party": "AUS", "note": "test"},
+        {"currency": "JPY", "amount": "3000000", "applies_to": "supplies"},
+    ]
+    handle(uow, AddAgreement.from_wire(agreement_doc("CAP-AUS", ["JPN", "AUS"], ceilings)), "op")
     return "CAP-AUS"
 
 
@@ -130,9 +135,9 @@ def test_the_year_is_the_requesters_fiscal_year(uow, capped):
 
 def test_rejected_cancelled_and_unaccepted_orders_do_not_count(uow, capped):
     rejected = placed(uow, capped, "AUS", "JPN", "2026-08-01", line("medical", 9_000_000))
-    orders.reject(uow, rejected, "Cdr M. Tanaka")
+    handle(uow, RejectOrder(order_id=rejected), "Cdr M. Tanaka")
     cancelled = accepted(uow, capped, "AUS", "JPN", "2026-08-01", line("medical", 9_000_000))
-    orders.cancel(uow, cancelled, "Lt K. Sato")
+    handle(uow, CancelOrder(order_id=cancelled), "Lt K. Sato")
     placed(uow, capped, "AUS", "JPN", "2026-08-01", line("medical", 9_000_000))  # submitted
     order = placed(uow, capped, "AUS", "JPN", "2026-08-02", line("medical", 10_000_000))
     assert violations(uow, order) == []
@@ -148,8 +153,8 @@ def test_delivered_orders_count_at_their_accepted_value(uow, capped):
         line("transportation", 1_000_000, quantity="8"),
         quantities={1: Decimal(5)},
     )
-    orders.deliver(uow, first, "s")
-    orders.receive(uow, first, "r")
+    handle(uow, DeliverOrder(order_id=first), "s")
+    handle(uow, ReceiveOrder(order_id=first), "r")
     fits = placed(uow, capped, "AUS", "JPN", "2026-08-02", line("medical", 5_000_000))
     assert violations(uow, fits) == []
     [violation] = violations(
@@ -230,10 +235,8 @@ HISTORY = """Date,USD,JPY,
 @pytest.fixture
 def capped_in_usd(uow, tmp_path):
     """A ceiling of 10,000.00 USD a fiscal year for each party; rates of late October 2026."""
-    agreements.add_agreement(
-        uow,
-        agreement_doc("CAP-USA", ["JPN", "USA"], [{"currency": "USD", "amount": "10000.00"}]),
-    )
+    ceilings = [{"currency": "USD", "amount": "10000.00"}]
+    handle(uow, AddAgreement.from_wire(agreement_doc("CAP-USA", ["JPN", "USA"], ceilings)), "op")
     path = tmp_path / "eurofxref-hist.csv"
     path.write_text(HISTORY)
     rates.import_file(uow, path)

@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
+from acsa.commands import (
+    AcceptOrder,
+    AmendAgreement,
+    DeliverOrder,
+    PlaceOrder,
+    ReceiveOrder,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.domain.order import OrderStatus
 from acsa.domain.order_search import order_query
@@ -151,7 +158,7 @@ def test_checks_run_again_on_accept_against_an_amended_agreement(uow):
         "categories": sorted(current.categories - {"fuel"}),
         "settlement_methods": sorted(current.settlement_methods),
     }
-    agreements.amend_agreement(uow, "JPN-AUS", amendment)
+    handle(uow, AmendAgreement.from_wire(amendment, agreement_id="JPN-AUS"), "operator")
     with pytest.raises(AcsaError) as refused:
         handle(uow, AcceptOrder(order_id=order.id), "approver")
     assert refused.value.codes == ["CATEGORY_NOT_COVERED"]
@@ -167,18 +174,15 @@ def test_an_amendment_made_elsewhere_is_seen_at_once(engine, db_url):
     assert agreements.get_agreement(uow, "JPN-AUS").latest.version == 2  # now cached
     other = make_engine(db_url)  # another process, say
     current = agreements.get_agreement(UnitOfWork(other), "JPN-AUS").latest
-    agreements.amend_agreement(
-        UnitOfWork(other),
-        "JPN-AUS",
-        {
-            "label": "2026 amendment without food",
-            "signed": "2026-01-10",
-            "in_force": "2026-02-01",
-            "activities": sorted(current.activities),
-            "categories": sorted(current.categories - {"food"}),
-            "settlement_methods": sorted(current.settlement_methods),
-        },
-    )
+    amendment = {
+        "label": "2026 amendment without food",
+        "signed": "2026-01-10",
+        "in_force": "2026-02-01",
+        "activities": sorted(current.activities),
+        "categories": sorted(current.categories - {"food"}),
+        "settlement_methods": sorted(current.settlement_methods),
+    }
+    handle(UnitOfWork(other), AmendAgreement.from_wire(amendment, agreement_id="JPN-AUS"), "op")
     other.dispose()
     with pytest.raises(AcsaError) as refused:
         handle(uow, AcceptOrder(order_id=order.id), "approver")
