@@ -481,7 +481,7 @@ class FakeOrderAccounts:
     def _build(
         self, head: AccountHead, terms: Terms, as_of: date | None, lines: Iterable[Any]
     ) -> OrderAccount:
-        n, currency = head.order, head.currency
+        n = head.order
         receipts = [
             Tranche(e.effective, p.amount.amount, e.document, e.at)
             for e in sorted(self.t.entries, key=lambda e: (e.effective, e.id or 0))
@@ -506,7 +506,6 @@ class FakeOrderAccounts:
             for _, (owner, _c, record) in sorted(self.t.settlements.items())
             if owner == n and (as_of is None or record.day <= as_of)
         ]
-        del currency
         return account_of(head, terms, receipts, invoices, payments, in_kind, lines)
 
     def store(self, account: OrderAccount, decision: Decision) -> list[int]:
