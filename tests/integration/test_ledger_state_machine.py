@@ -50,11 +50,24 @@ from sqlalchemy import Engine, delete, func, select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    CloseOrder,
+    DeliverOrder,
+    ExchangeEqualValue,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RecordPayment,
+    ReturnInKind,
+    SubmitOrder,
+)
 from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Account
 from acsa.domain.money import minor_units
 from acsa.services import ledger, orders, settlement
 from acsa.services.audit import baseline_rows, verify_audit
+from acsa.services.handlers import handle
 from tests.ledger_data import COMPLETE_FORM, at, import_usd_jpy_rates
 from tests.ledger_data import WRITTEN as LEDGER_WRITTEN
 
@@ -498,7 +511,9 @@ class LedgerMachine(RuleBasedStateMachine):
         """Place, submit and accept (in full, or less on line 1)."""
         doc = data.draw(order_documents(self.day))
         order, warnings = self.call(
-            "place", True, lambda: orders.place_order(self.uow, doc, "Lt K. Sato", at(self.day, 8))
+            "place",
+            True,
+            lambda: handle(self.uow, PlaceOrder.from_wire(doc), "Lt K. Sato", at(self.day, 8)),
         )
         terms = self.uow_agreement(doc["agreement"]).version_on(self.day)
         model = OrderModel(
@@ -538,7 +553,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "submit",
             not refusable,
-            lambda: orders.submit(self.uow, order.id, "Capt. J. Smith", at(self.day, 9)),
+            lambda: handle(
+                self.uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", at(self.day, 9)
+            ),
             codes={"AGREEMENT_NOT_IN_FORCE", "SETTLEMENT_METHOD_NOT_ALLOWED"},
         )
         if refusable:
@@ -551,7 +568,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "accept",
             not nothing,
-            lambda: orders.accept(self.uow, order.id, OFFICER, quantities, at(self.day, 10)),
+            lambda: handle(
+                self.uow,
+                AcceptOrder(order_id=order.id, quantities=quantities),
+                OFFICER,
+                at(self.day, 10),
+            ),
             codes={"INVALID_QUANTITY"},
         )
         if nothing:
@@ -595,7 +617,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "deliver",
             ok,
-            lambda: orders.deliver(self.uow, m.id, "Sgt A. Ito", given, at(self.day, 11)),
+            lambda: handle(
+                self.uow,
+                DeliverOrder(order_id=m.id, quantities=given),
+                "Sgt A. Ito",
+                at(self.day, 11),
+            ),
             codes={"INVALID_TRANSITION", "QUANTITY_EXCEEDS_ACCEPTED", "NOTHING_TO_DELIVER"},
         )
         if not ok:
@@ -641,7 +668,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "receive",
             ok,
-            lambda: orders.receive(self.uow, m.id, "Sgt R. Brown", given, "", at(self.day)),
+            lambda: handle(
+                self.uow,
+                ReceiveOrder(order_id=m.id, quantities=given, note=""),
+                "Sgt R. Brown",
+                at(self.day),
+            ),
             entries=2 if value > 0 else 0,
             codes={"INVALID_TRANSITION", "NOTHING_TO_RECEIVE", "QUANTITY_EXCEEDS_DELIVERED"},
         )
@@ -668,8 +700,8 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.call(
             "invoice",
             ok,
-            lambda: settlement.issue_invoice(
-                self.uow, m.id, OFFICER, issued=self.day, now=at(self.day, 13)
+            lambda: handle(
+                self.uow, IssueInvoice(order_id=m.id, issued=self.day), OFFICER, at(self.day, 13)
             ),
             codes={"NOTHING_TO_INVOICE"},
         )
@@ -715,15 +747,17 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "pay" if how != "over" else "overpay",
             ok,
-            lambda: settlement.record_payment(
+            lambda: handle(
                 self.uow,
-                inv.number,
-                str(amount),
-                self.day,
+                RecordPayment(
+                    invoice=inv.number,
+                    amount=amount,
+                    paid=self.day,
+                    reference="wire",
+                    currency=currency,
+                ),
                 OFFICER,
-                reference="wire",
-                currency=currency,
-                now=at(self.day, 14),
+                at(self.day, 14),
             ),
             entries=2,
             codes=codes,
@@ -752,7 +786,9 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.call(
             "replace",
             ok,
-            lambda: settlement.replace(self.uow, m.id, doc, OFFICER, now=at(self.day, 15)),
+            lambda: handle(
+                self.uow, ReturnInKind.from_wire(doc, order_id=m.id), OFFICER, at(self.day, 15)
+            ),
             entries=2,
         )
         if ok:
@@ -783,7 +819,12 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.call(
             "exchange",
             ok,
-            lambda: settlement.exchange(self.uow, m.id, doc, OFFICER, now=at(self.day, 16)),
+            lambda: handle(
+                self.uow,
+                ExchangeEqualValue.from_wire(doc, order_id=m.id),
+                OFFICER,
+                at(self.day, 16),
+            ),
             entries=2,
         )
         if ok:
@@ -828,7 +869,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call(
             "close",
             ok,
-            lambda: settlement.close(self.uow, m.id, OFFICER, now=at(self.day, 18)),
+            lambda: handle(self.uow, CloseOrder(order_id=m.id), OFFICER, at(self.day, 18)),
             codes={"NOT_SETTLED", "INVALID_TRANSITION"},
         )
         if ok:
