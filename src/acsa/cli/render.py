@@ -55,58 +55,105 @@ def agreements_table(items: list[AgreementOut], title: str) -> Table:
 
 
 def agreement_panel(a: AgreementOut) -> Group:
+    head = _grid([*_standing_rows(a), *_scope_rows(a), *_settling_rows(a)])
+    return Group(Panel(head, title=a.id), _versions_table(a), _sources_table(a))
+
+
+Row = tuple[str, str | Text]
+
+
+def _grid(rows: list[Row]) -> Table:
+    """Labelled rows, the labels in bold."""
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("title", a.title)
-    head.add_row("parties", ", ".join(f"{p} ({a.forces.get(p, '')})" for p in a.parties))
-    head.add_row("status", status_text(a.status))
-    head.add_row("as of", a.as_of.isoformat())
-    head.add_row("signed", a.signed)
-    head.add_row(
-        "in force",
-        (a.in_force or "not in force")
-        + ("" if a.in_force_exact or not a.in_force else " (approximate)"),
-    )
-    head.add_row("governing text", f"version {a.version}: {a.version_label}")
-    head.add_row("term", term_text(a))
+    for label, value in rows:
+        head.add_row(label, value)
+    return head
+
+
+def _standing_rows(a: AgreementOut) -> list[Row]:
+    """What the agreement is and where it stands: parties, status, dates, term, termination."""
+    rows: list[Row] = [
+        ("title", a.title),
+        ("parties", ", ".join(f"{p} ({a.forces.get(p, '')})" for p in a.parties)),
+        ("status", status_text(a.status)),
+        ("as of", a.as_of.isoformat()),
+        ("signed", a.signed),
+        (
+            "in force",
+            (a.in_force or "not in force")
+            + ("" if a.in_force_exact or not a.in_force else " (approximate)"),
+        ),
+        ("governing text", f"version {a.version}: {a.version_label}"),
+        ("term", term_text(a)),
+    ]
     if a.termination is not None:
         t = a.termination
         ref = f", {t.reference}" if t.reference else ""
-        head.add_row(
-            "termination",
-            f"ends on {t.effective}: notice given by {t.by} on {t.notice_date} ({t.source}{ref})",
+        rows.append(
+            (
+                "termination",
+                f"ends on {t.effective}: notice given by {t.by} on {t.notice_date} "
+                f"({t.source}{ref})",
+            )
         )
-    head.add_row("activities", ", ".join(a.activities))
-    head.add_row("categories", ", ".join(a.categories))
-    for category, activities in a.category_conditions.items():
-        head.add_row("", f"{category} only for: {', '.join(activities)}")
-    head.add_row("excluded", ", ".join(a.excluded))
+    return rows
+
+
+def _scope_rows(a: AgreementOut) -> list[Row]:
+    """What the agreement covers: activities, categories and their conditions, exclusions,
+    and what an order inside it must confirm or cite."""
+    rows: list[Row] = [
+        ("activities", ", ".join(a.activities)),
+        ("categories", ", ".join(a.categories)),
+    ]
+    rows += [
+        ("", f"{category} only for: {', '.join(activities)}")
+        for category, activities in a.category_conditions.items()
+    ]
+    rows.append(("excluded", ", ".join(a.excluded)))
     if a.in_force_window is not None:
         first, last = a.in_force_window
-        head.add_row(
-            "day unknown",
-            f"the governing text entered into force between {first} and {last}: an order "
-            "dated inside that window is a warning to confirm (IN_FORCE_DATE_UNCERTAIN)",
+        rows.append(
+            (
+                "day unknown",
+                f"the governing text entered into force between {first} and {last}: an order "
+                "dated inside that window is a warning to confirm (IN_FORCE_DATE_UNCERTAIN)",
+            )
         )
     if a.unverified_activities:
-        head.add_row(
-            "not verified",
-            ", ".join(a.unverified_activities) + " (reported covered: a warning to confirm)",
+        rows.append(
+            (
+                "not verified",
+                ", ".join(a.unverified_activities) + " (reported covered: a warning to confirm)",
+            )
         )
     if a.determination_activities:
-        head.add_row(
-            "by determination",
-            ", ".join(a.determination_activities)
-            + " (the order cites the governments' mutual determination)",
+        rows.append(
+            (
+                "by determination",
+                ", ".join(a.determination_activities)
+                + " (the order cites the governments' mutual determination)",
+            )
         )
-    head.add_row("settlement", settlement_text(a))
+    return rows
+
+
+def _settling_rows(a: AgreementOut) -> list[Row]:
+    """How orders under the agreement settle: methods, conditions of use, deadlines, notes."""
+    rows: list[Row] = [("settlement", settlement_text(a))]
     if a.use_conditions:
-        head.add_row("use", " ".join(USE_CONDITIONS[c] for c in a.use_conditions))
-    head.add_row("replacement deadline", f"{a.replacement_deadline_days} days from receipt")
-    head.add_row("payment term", f"{a.payment_term_days} days from invoice")
+        rows.append(("use", " ".join(USE_CONDITIONS[c] for c in a.use_conditions)))
+    rows.append(("replacement deadline", f"{a.replacement_deadline_days} days from receipt"))
+    rows.append(("payment term", f"{a.payment_term_days} days from invoice"))
     if a.notes:
-        head.add_row("notes", a.notes)
+        rows.append(("notes", a.notes))
+    return rows
+
+
+def _versions_table(a: AgreementOut) -> Table:
+    """The agreement's versions, with the day of entry into force recorded where there is one."""
     versions = Table(title="versions")
     for column in ("#", "label", "kind", "signed", "in force", "ended"):
         versions.add_column(column)
@@ -118,12 +165,16 @@ def agreement_panel(a: AgreementOut) -> Group:
                 f" (recorded; was {learnt[v.version].was or '-'}: {learnt[v.version].source})"
             )
         versions.add_row(str(v.version), v.label, v.kind, v.signed, in_force, v.ended or "-")
+    return versions
+
+
+def _sources_table(a: AgreementOut) -> Table:
     sources = Table(title="sources")
     for column in ("title", "publisher", "date", "reference", "note"):
         sources.add_column(column, overflow="fold")
     for s in a.sources:
         sources.add_row(s.title, s.publisher, s.date, s.reference, s.note or s.url)
-    return Group(Panel(head, title=a.id), versions, sources)
+    return sources
 
 
 def settlement_text(a: AgreementOut) -> str:
@@ -187,22 +238,36 @@ def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
 
 
 def order_panel(o: OrderOut) -> Group:
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column()
-    head.add_row("status", status_text(o.status))
-    head.add_row("agreement", o.agreement)
-    head.add_row("requester", f"{o.requester} {o.requester_unit or ''}".strip())
-    head.add_row("supplier", f"{o.supplier} {o.supplier_unit or ''}".strip())
-    head.add_row("activity", o.activity + (f" ({o.operation})" if o.operation else ""))
-    head.add_row("settlement", o.settlement)
-    head.add_row("order date", o.order_date.isoformat())
-    head.add_row("needed by", o.needed_by.isoformat())
-    head.add_row("location", o.location)
-    head.add_row("total", f"{o.total} {o.currency}")
-    head.add_row("received value", f"{o.value_received} {o.currency}")
-    for label, value in attested_rows(o):
-        head.add_row(label, value)
+    head = _grid(
+        [
+            ("status", status_text(o.status)),
+            ("agreement", o.agreement),
+            ("requester", f"{o.requester} {o.requester_unit or ''}".strip()),
+            ("supplier", f"{o.supplier} {o.supplier_unit or ''}".strip()),
+            ("activity", o.activity + (f" ({o.operation})" if o.operation else "")),
+            ("settlement", o.settlement),
+            ("order date", o.order_date.isoformat()),
+            ("needed by", o.needed_by.isoformat()),
+            ("location", o.location),
+            ("total", f"{o.total} {o.currency}"),
+            ("received value", f"{o.value_received} {o.currency}"),
+            *attested_rows(o),
+        ]
+    )
+    parts: list[Table | Panel] = [
+        Panel(head, title=f"order {o.id}"),
+        _lines_table(o),
+        _history_table(o),
+    ]
+    if o.notes:
+        parts.append(_notes_table(o))
+    if o.violations:
+        parts.append(_problems_table(o))
+    return Group(*parts)
+
+
+def _lines_table(o: OrderOut) -> Table:
+    """The order's lines and where each stands."""
     lines = Table(title="lines")
     for column in (
         "#",
@@ -234,6 +299,11 @@ def order_panel(o: OrderOut) -> Group:
             f"{ln.unit_price} {ln.currency}",
             f"{ln.total} {ln.currency}",
         )
+    return lines
+
+
+def _history_table(o: OrderOut) -> Table:
+    """The order's events, oldest first."""
     history = Table(title="history")
     for column in ("#", "when (UTC)", "who", "action", "from", "to", "details"):
         history.add_column(column, overflow="fold")
@@ -247,23 +317,28 @@ def order_panel(o: OrderOut) -> Group:
             e.to_status,
             _details(e.details),
         )
-    parts: list[Table | Panel] = [Panel(head, title=f"order {o.id}"), lines, history]
-    if o.notes:
-        notes = Table(title="notes")
-        for column in ("when (UTC)", "who", "note"):
-            notes.add_column(column, overflow="fold")
-        for n in o.notes:
-            who = f"{n.actor} ({n.nation})" if n.nation else n.actor
-            notes.add_row(n.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), who, n.note)
-        parts.append(notes)
-    if o.violations:
-        problems = Table(title="the agreement checks would refuse this order", title_style="red")
-        for column in ("code", "field", "message", "clause"):
-            problems.add_column(column, overflow="fold")
-        for v in o.violations:
-            problems.add_row(v.code, v.field, v.message, v.clause or "")
-        parts.append(problems)
-    return Group(*parts)
+    return history
+
+
+def _notes_table(o: OrderOut) -> Table:
+    """The notes on the order (who, when, what)."""
+    notes = Table(title="notes")
+    for column in ("when (UTC)", "who", "note"):
+        notes.add_column(column, overflow="fold")
+    for n in o.notes:
+        who = f"{n.actor} ({n.nation})" if n.nation else n.actor
+        notes.add_row(n.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), who, n.note)
+    return notes
+
+
+def _problems_table(o: OrderOut) -> Table:
+    """What the agreement's checks would refuse in the order."""
+    problems = Table(title="the agreement checks would refuse this order", title_style="red")
+    for column in ("code", "field", "message", "clause"):
+        problems.add_column(column, overflow="fold")
+    for v in o.violations:
+        problems.add_row(v.code, v.field, v.message, v.clause or "")
+    return problems
 
 
 def attested_rows(o: OrderOut) -> list[tuple[str, str]]:
