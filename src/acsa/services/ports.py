@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from acsa.adapters.db.courier_repository import Partner
+    from acsa.adapters.db.rate_repository import RateRepository
 
 #: A stored row of a table that has no record type of its own yet (users, tokens, sessions,
 #: documents, the outbox): read by attribute (``row.name``), never built by a service.
@@ -486,6 +487,11 @@ class SqlUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def connection(self) -> Connection: ...
+
+    @property
+    def rates(self) -> RateRepository:
+        """The rates as stored (the rate import's bulk writes, official rates)."""
+        ...
 
     def cover(self, kind: str, owners: Iterable[Any]) -> None:
         """Name aggregates a bulk writer wrote; the audit record carries their rows' digests."""

@@ -9,17 +9,14 @@ changes nothing, and a newer file replaces the rate of a day it also gives.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, func, insert, select, text, update
 
 from acsa.adapters.db import unit_of_work as db
-from acsa.adapters.db.tables import fx_rates, official_rates, settings
+from acsa.adapters.db.rate_repository import Progress
 from acsa.adapters.fx_file import RateFile, bundled_history, read_rate_file
 from acsa.adapters.nations_file import shipped_fiscal_calendars, shipped_rate_rules, shipped_rule
 from acsa.clock import utc_now
@@ -41,12 +38,6 @@ from acsa.domain.rate_rules import (
 from acsa.services.ledger import party_code
 from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
-#: Rows per executemany (SQLite) or COPY stretch (PostgreSQL); progress is reported after each.
-CHUNK_ROWS = 5000
-
-#: Called with (rows written so far, rows to write).
-Progress = Callable[[int, int], None]
-
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
@@ -67,78 +58,6 @@ class ImportReport:
 
 
 # --- import -----------------------------------------------------------------------------
-
-
-def _stored(conn: Connection, first: date, last: date) -> dict[tuple[date, str], Decimal]:
-    query = select(fx_rates.c.day, fx_rates.c.currency, fx_rates.c.per_eur).where(
-        fx_rates.c.day >= first, fx_rates.c.day <= last
-    )
-    return {(row.day, row.currency): Decimal(row.per_eur) for row in conn.execute(query)}
-
-
-def _upsert_sqlite() -> Any:
-    """INSERT ... ON CONFLICT (day, currency) DO UPDATE, for executemany on SQLite."""
-    from sqlalchemy.dialects import sqlite  # here: loading dialects slows every CLI start
-
-    insert = sqlite.insert(fx_rates)
-    return insert.on_conflict_do_update(
-        index_elements=[fx_rates.c.day, fx_rates.c.currency],
-        set_={"per_eur": insert.excluded.per_eur, "source": insert.excluded.source},
-    )
-
-
-def _chunks(
-    rows: Sequence[dict[str, object]], progress: Progress | None
-) -> Iterator[Sequence[dict[str, object]]]:
-    """``rows`` in chunks of CHUNK_ROWS, reporting progress after each."""
-    if progress:
-        progress(0, len(rows))
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        yield chunk
-        if progress:
-            progress(start + len(chunk), len(rows))
-
-
-def _write_sqlite(
-    conn: Connection, rows: Sequence[dict[str, object]], progress: Progress | None
-) -> None:
-    statement = _upsert_sqlite()
-    for chunk in _chunks(rows, progress):
-        conn.execute(statement, list(chunk))
-
-
-_PG_LOAD = "CREATE TEMPORARY TABLE fx_rates_load (LIKE fx_rates) ON COMMIT DROP"
-_PG_COPY = "COPY fx_rates_load (day, currency, per_eur, source) FROM STDIN"
-_PG_MERGE = (
-    "INSERT INTO fx_rates (day, currency, per_eur, source) "
-    "SELECT day, currency, per_eur, source FROM fx_rates_load "
-    "ON CONFLICT (day, currency) DO UPDATE "
-    "SET per_eur = EXCLUDED.per_eur, source = EXCLUDED.source"
-)
-
-
-def _write_postgresql(
-    conn: Connection, rows: Sequence[dict[str, object]], progress: Progress | None
-) -> None:
-    """COPY into a temporary table, then one upsert, in the import's transaction: about three
-    times faster than an executemany (one round of the pipeline per row) on PostgreSQL."""
-    conn.execute(text(_PG_LOAD))
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(_PG_COPY) as copy:
-        for chunk in _chunks(rows, progress):
-            for row in chunk:
-                copy.write_row((row["day"], row["currency"], row["per_eur"], row["source"]))
-    conn.execute(text(_PG_MERGE))
-
-
-def _write(conn: Connection, rows: Sequence[dict[str, object]], progress: Progress | None) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        _write_postgresql(conn, rows, progress)
-    else:
-        _write_sqlite(conn, rows, progress)
 
 
 @dataclass(slots=True)
@@ -172,8 +91,8 @@ def import_rates(
     """Store the rates of ``batch`` in one transaction, writing only what is new or changed."""
     first, last = batch.days[0], batch.days[-1]
     with uow:
-        changes = _changes(_stored(uow.connection, first, last), batch)
-        _write(uow.connection, changes.rows, progress)
+        changes = _changes(uow.rates.stored(first, last), batch)
+        uow.rates.write(changes.rows, progress)
         if changes.rows:
             after = {
                 "source": batch.source,
@@ -216,13 +135,12 @@ def rates_on(
     currency; the currencies named, or all. RATE_MISSING for a named currency with none."""
     wanted = [c.upper() for c in currencies]
     with uow:
-        conn = uow.connection
-        day = on or conn.execute(select(func.max(fx_rates.c.day))).scalar()
+        day = on or uow.rates.newest_day()
         if day is None:
             raise AcsaError.single(
                 Code.RATE_MISSING, "date", "no rates stored; import them with `acsa rates import`"
             )
-        found = _latest_per_currency(conn, day, wanted)
+        found = uow.rates.latest_per_currency(day, wanted)
     missing = [c for c in wanted if c not in {r.currency for r in found} and c != "EUR"]
     if missing:
         oldest = day - timedelta(days=MAX_RATE_AGE_DAYS)
@@ -233,30 +151,6 @@ def rates_on(
             f"{MAX_RATE_AGE_DAYS} days before ({oldest} to {day})",
         )
     return found
-
-
-def _latest_per_currency(conn: Connection, on: date, wanted: list[str]) -> list[Rate]:
-    """Per currency, its newest rate within the age limit, ordered by currency."""
-    oldest = on - timedelta(days=MAX_RATE_AGE_DAYS)
-    newest = (
-        select(fx_rates.c.currency, func.max(fx_rates.c.day).label("day"))
-        .where(fx_rates.c.day <= on, fx_rates.c.day >= oldest)
-        .group_by(fx_rates.c.currency)
-    )
-    if wanted:
-        newest = newest.where(fx_rates.c.currency.in_(wanted))
-    latest = newest.subquery()
-    query = (
-        select(fx_rates.c.day, fx_rates.c.currency, fx_rates.c.per_eur, fx_rates.c.source)
-        .join(
-            latest,
-            (fx_rates.c.currency == latest.c.currency) & (fx_rates.c.day == latest.c.day),
-        )
-        .order_by(fx_rates.c.currency)
-    )
-    return [
-        Rate(row.day, row.currency, Decimal(row.per_eur), row.source) for row in conn.execute(query)
-    ]
 
 
 def convert(
@@ -331,9 +225,7 @@ def rate_rule(uow: UnitOfWork, nation: str) -> NationRule:
 def rate_rules(uow: SqlUnitOfWork) -> list[NationRule]:
     """The rules of the nations acsa ships data for and of those set on this installation."""
     with uow:
-        keys = uow.connection.execute(
-            select(settings.c.key).where(settings.c.key.startswith(RULE_KEY, autoescape=True))
-        ).scalars()
+        keys = uow.rates.setting_keys(RULE_KEY)
         nations = sorted({*shipped_rate_rules(), *(k.removeprefix(RULE_KEY) for k in keys)})
         return [rule_in(uow, nation) for nation in nations]
 
@@ -388,68 +280,46 @@ def set_official_rate(
         rule.nation, calendar, fiscal_year, code, rule.currency, rate, source
     )
     who = limits.check_text("actor", actor)
-    o = official_rates
-    key = (
-        o.c.nation == found.nation,
-        o.c.fiscal_year == found.fiscal_year,
-        o.c.currency == found.currency,
-    )
     with uow:
-        conn = uow.connection
-        before = conn.execute(select(o.c.rate, o.c.source).where(*key)).first()
-        at = utc_now()
-        values = {"rate": format(found.rate, "f"), "source": found.source, "at": at, "actor": who}
-        if before is None:
-            conn.execute(
-                insert(o).values(
-                    nation=found.nation,
-                    fiscal_year=found.fiscal_year,
-                    currency=found.currency,
-                    **values,
-                )
-            )
-        elif Decimal(before.rate) != found.rate or before.source != found.source:
-            conn.execute(update(o).where(*key).values(**values))
-        else:
-            return _record(conn, found.nation, found.fiscal_year, found.currency, rule.currency)
+        before = uow.rates.official(found.nation, found.fiscal_year, found.currency)
+        if before is not None and (before.rate, before.source) == (found.rate, found.source):
+            return _record(uow, found.nation, found.fiscal_year, found.currency, rule.currency)
+        uow.rates.put_official(found, utc_now(), who)
         subject = f"official_rate:{found.nation}/{found.fiscal_year}/{found.currency}"
-        old = None if before is None else {"rate": before.rate, "source": before.source}
-        new = {"rate": values["rate"], "source": found.source, "home": rule.currency}
+        old = None
+        if before is not None:
+            old = {"rate": format(before.rate, "f"), "source": before.source}
+        new = {"rate": format(found.rate, "f"), "source": found.source, "home": rule.currency}
         uow.record("rates.official", subject, who, old, new)
-        record = _record(conn, found.nation, found.fiscal_year, found.currency, rule.currency)
+        record = _record(uow, found.nation, found.fiscal_year, found.currency, rule.currency)
         uow.commit()
     return record
 
 
-def _record(conn: Connection, nation: str, fy: int, currency: str, home: str) -> OfficialRateRecord:
-    [record] = _records(conn, nation, fy, currency, home)
+def _record(
+    uow: SqlUnitOfWork, nation: str, fy: int, currency: str, home: str
+) -> OfficialRateRecord:
+    [record] = _records(uow, nation, fy, currency, home)
     return record
 
 
 def _records(
-    conn: Connection,
+    uow: SqlUnitOfWork,
     nation: str | None = None,
     fy: int | None = None,
     currency: str | None = None,
     home: str | None = None,
 ) -> list[OfficialRateRecord]:
-    o = official_rates
-    query = select(o).order_by(o.c.nation, o.c.fiscal_year, o.c.currency)
-    if nation is not None:
-        query = query.where(o.c.nation == nation)
-    if fy is not None:
-        query = query.where(o.c.fiscal_year == fy)
-    if currency is not None:
-        query = query.where(o.c.currency == currency)
-    found: list[OfficialRateRecord] = []
-    for row in conn.execute(query):
-        own = home or _home(row.nation)
-        rate = OfficialRate(
-            row.nation, row.fiscal_year, row.currency, Decimal(row.rate), row.source
+    return [
+        OfficialRateRecord(
+            stored.rate,
+            _calendar(stored.rate.nation).fiscal_year(stored.rate.fiscal_year),
+            home or _home(stored.rate.nation),
+            stored.at,
+            stored.actor,
         )
-        year = _calendar(row.nation).fiscal_year(row.fiscal_year)
-        found.append(OfficialRateRecord(rate, year, own, row.at, row.actor))
-    return found
+        for stored in uow.rates.officials(nation, fy, currency)
+    ]
 
 
 def _home(nation: str) -> str:
@@ -464,7 +334,7 @@ def official_rates_of(
     an unknown nation is UNKNOWN_PARTY naming ``field``."""
     code = party_code(nation, field) if nation is not None else None
     with uow:
-        return _records(uow.connection, code)
+        return _records(uow, code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from acsa.adapters.db.ledger_repository import (
     SettlementRepository,
 )
 from acsa.adapters.db.locks import Locks
+from acsa.adapters.db.rate_repository import RateRepository
 from acsa.adapters.db.rate_tables import DbOfficialRates, DbRateTable
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
 from acsa.clock import utc_now
@@ -94,6 +95,7 @@ class UnitOfWork:
     locks: Locks
     daily_rates: DbRateTable
     official_rates: DbOfficialRates
+    rates: RateRepository
 
     def __init__(
         self,
@@ -162,6 +164,7 @@ class UnitOfWork:
         self.locks = Locks(conn)
         self.daily_rates = DbRateTable(conn)
         self.official_rates = DbOfficialRates(conn)
+        self.rates = RateRepository(conn)
         self._pending = []
         self._drafts = []
         self._node = False
