@@ -31,6 +31,28 @@ PG_SERVER_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 
+#: Test files whose tests take longest (tens of seconds each), longest first: collected ahead
+#: of the rest, so that on two workers (``make test``: ``-n 2``) none of them is left to run
+#: alone at the end while the other worker has nothing to do. Order within a file is kept.
+SLOW_FIRST = (
+    "tests/api/test_crash.py",
+    "tests/e2e/test_remote_cli.py",
+    "tests/api/test_concurrency.py",
+    "tests/integration/test_ledger_state_machine.py",
+    "tests/integration/test_ledger_properties.py",
+    "tests/e2e/test_official_rates_cli.py",
+    "tests/exchange/test_two_nodes.py",
+    "tests/api/test_money_races.py",
+    "tests/api/test_fuzz.py",
+    "tests/browser/test_order_flow.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_FIRST)))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _audit_checkpoints_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Audit checkpoints and the installation key (servers take one as they start) in a
