@@ -113,7 +113,10 @@ class _Zygote:
         with self._lock:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            answer: dict[str, Any] = json.loads(self._process.stdout.readline())
+            line = self._process.stdout.readline()
+        if not line:  # it could not import acsa (its traceback is on stderr): nor could serve
+            raise RuntimeError(f"the test servers' zygote exited with {self._process.wait(30)}")
+        answer: dict[str, Any] = json.loads(line)
         return answer
 
     def close(self) -> None:

@@ -145,7 +145,10 @@ class Forker:
         with self._lock:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            reply = json.loads(self._process.stdout.readline())
+            line = self._process.stdout.readline()
+        if not line:  # it could not import acsa (its traceback is on stderr)
+            raise RuntimeError(f"the acsa forker exited with {self._process.wait(30)}")
+        reply = json.loads(line)
         return Result(reply["code"], reply["stdout"], reply["stderr"])
 
     def __enter__(self) -> Forker:
