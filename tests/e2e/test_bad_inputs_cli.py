@@ -15,8 +15,16 @@ import pytest
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    SubmitOrder,
+)
 from acsa.domain import limits
-from acsa.services import orders, settlement
+from acsa.services.handlers import handle
 from tests import bad_inputs as corpus
 from tests.bad_inputs import Bad
 from tests.e2e.cli import Result
@@ -121,14 +129,13 @@ def _received(db_url: str, settlement_method: str) -> int:
     """An order placed, taken to receipt in full through the services: its id."""
     engine = make_engine(db_url)
     try:
-        order, _ = orders.place_order(
-            UnitOfWork(engine), order_doc(settlement=settlement_method), "AUS-requester"
-        )
+        placed = PlaceOrder.from_wire(order_doc(settlement=settlement_method))
+        order, _ = handle(UnitOfWork(engine), placed, "AUS-requester")
         assert order.id is not None
-        orders.submit(UnitOfWork(engine), order.id, "AUS-requester")
-        orders.accept(UnitOfWork(engine), order.id, "JPN-approver")
-        orders.deliver(UnitOfWork(engine), order.id, "JPN-logistics")
-        orders.receive(UnitOfWork(engine), order.id, "AUS-logistics")
+        handle(UnitOfWork(engine), SubmitOrder(order_id=order.id), "AUS-requester")
+        handle(UnitOfWork(engine), AcceptOrder(order_id=order.id), "JPN-approver")
+        handle(UnitOfWork(engine), DeliverOrder(order_id=order.id), "JPN-logistics")
+        handle(UnitOfWork(engine), ReceiveOrder(order_id=order.id), "AUS-logistics")
         return order.id
     finally:
         engine.dispose()
@@ -139,7 +146,7 @@ def test_settlement_steps_with_bad_input_are_exit_2_and_write_nothing(db_url: st
     cash = _received(db_url, "cash")
     engine = make_engine(db_url)
     try:
-        invoice = settlement.issue_invoice(UnitOfWork(engine), cash, "JPN-finance")
+        invoice = handle(UnitOfWork(engine), IssueInvoice(order_id=cash), "JPN-finance")
     finally:
         engine.dispose()
     before = row_counts(db_url)
