@@ -49,16 +49,16 @@ def test_either_party_notes_an_order_and_everyone_who_sees_it_reads_the_notes(ap
 def test_who_may_not_note_and_what_is_not_a_note_are_refused(api: Api) -> None:
     c = api.client
     oid = c.post("/orders", json=order_doc(), headers=api.as_("AUS-requester")).json()["id"]
-    for who in ("JPN-viewer", "AUS-auditor", "AUS-admin"):
-        refused = c.post(f"/orders/{oid}/note", json={"note": "x"}, headers=api.as_(who))
-        assert refused.status_code == 403, who
+    for name in ("JPN-viewer", "AUS-auditor", "AUS-admin"):
+        refused = c.post(f"/orders/{oid}/note", json={"note": "x"}, headers=api.as_(name))
+        assert refused.status_code == 403, name
         assert refused.json()["code"] == "FORBIDDEN"
     hidden = c.post(f"/orders/{oid}/note", json={"note": "x"}, headers=api.as_("FRA-all"))
     assert (hidden.status_code, hidden.json()["code"]) == (404, "ORDER_NOT_FOUND")
     missing = c.post("/orders/999999/note", json={"note": "x"}, headers=api.as_("AUS-all"))
     assert (missing.status_code, missing.json()["code"]) == (404, "ORDER_NOT_FOUND")
     who = api.as_("AUS-logistics")
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({}, "MISSING_FIELD"),
         ({"note": ""}, "MISSING_FIELD"),
         ({"note": "   "}, "MISSING_FIELD"),

@@ -48,7 +48,7 @@ def _noted(site: Site) -> int:
     finally:
         engine.dispose()
     assert order.id is not None
-    return order.id
+    return int(order.id)
 
 
 def test_a_note_is_on_the_timeline_escaped_in_english_and_japanese(site: Site) -> None:

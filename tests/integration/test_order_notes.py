@@ -57,7 +57,7 @@ def _placed(engine: Engine) -> int:
     order, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "aus-ops", T0)
     handle(UnitOfWork(engine), SubmitOrder(order_id=order.id), "aus-ops", T0)
     assert order.id is not None
-    return order.id
+    return int(order.id)
 
 
 def _documents(engine: Engine, kind: str) -> list[tuple[dict[str, object], str]]:

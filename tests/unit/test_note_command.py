@@ -7,8 +7,8 @@ import pytest
 
 from acsa.commands import BY_KIND, BY_NAME, COMMANDS, LIFECYCLE, AddNote
 from acsa.domain import limits
-from acsa.domain.access import Permission, Principal, Role, allowed
-from acsa.domain.documents import ISSUED_BY, Kind, Side, body_violations
+from acsa.domain.access import Permission, Principal, Role, Side, allowed
+from acsa.domain.documents import ISSUED_BY, Kind, body_violations
 from acsa.domain.errors import AcsaError, Code
 from acsa.services.handlers import HANDLERS
 from acsa.services.orders import note as note_handler
@@ -117,7 +117,7 @@ def test_its_spec_routes_it_publishes_a_note_and_needs_no_version() -> None:
 def test_a_note_document_body_is_one_bounded_note() -> None:
     assert body_violations(Kind.NOTE, {"note": "late\nby two hours"}) == []
     assert body_violations(Kind.NOTE, {"note": "x" * limits.NOTE_CHARS_MAX}) == []
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({}, "body.note"),
         ({"note": ""}, "body.note"),
         ({"note": None}, "body.note"),
