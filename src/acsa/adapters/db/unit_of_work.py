@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -31,34 +29,14 @@ from acsa.adapters.db.locks import Locks
 from acsa.adapters.db.rate_repository import RateRepository
 from acsa.adapters.db.rate_tables import DbOfficialRates, DbRateTable
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
+from acsa.adapters.db.sealing import Draft, draft, seal
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
-from acsa.domain.documents import (
-    GENESIS,
-    Document,
-    Kind,
-    canonical,
-    chain_violation,
-    issuing_nation,
-)
-from acsa.domain.errors import AcsaError, Code
+from acsa.domain.documents import Document, Kind
 from acsa.domain.order import Order
 
 #: Called after a commit that queued documents for partners (wakes the outbox's deliverer).
 on_documents_queued: list[Callable[[], None]] = []
-
-
-@dataclass(frozen=True, slots=True)
-class _Draft:
-    """A document a service published, signed and chained when the unit of work commits."""
-
-    kind: Kind
-    order_uid: str
-    issuer: str
-    recipient: str
-    actor: str
-    at: datetime
-    body: dict[str, Any]
 
 
 #: Called on every order a service loads in this unit of work: raises to refuse it.
@@ -77,6 +55,9 @@ class UnitOfWork:
     blocks and their ``commit()``: it stays open, so the caller can read the result and store
     its response (an idempotency key) in the same transaction, then :meth:`finish` commits all
     of it at once. Entering a unit of work that is open already joins its transaction.
+
+    What the services :meth:`publish` is collected here and handed at commit to
+    ``sealing.seal`` (chained, signed, queued for the partner's node).
     """
 
     agreements: AgreementRepository
@@ -117,7 +98,7 @@ class UnitOfWork:
         self._done = False
         #: A partner's signed document being applied: what the services publish must match it.
         self.incoming: Document | None = None
-        self._drafts: list[_Draft] = []
+        self._drafts: list[Draft] = []
         self._node: NodeRecord | bool | None = False
         #: The business tables written in this transaction, and aggregates a bulk writer
         #: names (kind -> owners): their rows' digests go into the audit record (audit_rows).
@@ -214,101 +195,16 @@ class UnitOfWork:
         self, order: Order, kind: Kind, body: dict[str, Any], actor: str, at: datetime
     ) -> None:
         """Note the signed document a change to ``order`` makes; it is chained, signed and
-        queued for the partner's node when (and only if) this commits. On an installation that
-        is not a node, or for an order this node's nation is not party to, nothing is noted.
-
-        Applying a partner's document (``incoming``), what the service publishes must be that
-        document: DOCUMENT_MISMATCH otherwise. Acting here on the partner's side of an order
-        (accepting what the partner supplies, say) is NOT_THIS_NODE: that document comes from
-        the partner's node."""
-        node = self.node
-        if node is None or node.nation not in (order.requester, order.supplier):
-            return
-        assert order.uid is not None
-        incoming = self.incoming
-        issuer = incoming.issuer if incoming is not None else node.nation
-        expected = issuing_nation(kind, order.requester, order.supplier)
-        if incoming is None and expected not in (None, node.nation):
-            raise AcsaError.single(
-                Code.NOT_THIS_NODE,
-                "order",
-                f"the {kind.value} of order {order.id} is {expected}'s to record, on "
-                f"{expected}'s node; it arrives here as {expected}'s signed document",
-            )
-        recipient = order.supplier if issuer == order.requester else order.requester
-        draft = _Draft(kind, order.uid, issuer, recipient, actor, at, body)
-        if incoming is not None:
-            self._match(incoming, draft)
-        self._drafts.append(draft)
+        queued for the partner's node when (and only if) this commits (see ``sealing.draft``
+        for what is refused: NOT_THIS_NODE, DOCUMENT_MISMATCH)."""
+        made = draft(self.node, self.incoming, order, kind, body, actor, at)
+        if made is not None:
+            self._drafts.append(made)
 
     @property
     def published(self) -> bool:
         """Whether a document waits to be sealed by the next commit."""
         return bool(self._drafts)
-
-    @staticmethod
-    def _match(incoming: Document, draft: _Draft) -> None:
-        theirs = {
-            "kind": incoming.kind.value,
-            "order": incoming.order,
-            "recipient": incoming.recipient,
-            "actor": incoming.actor,
-            "at": incoming.at.isoformat(),
-            "body": canonical(dict(incoming.body)),
-        }
-        ours = {
-            "kind": draft.kind.value,
-            "order": draft.order_uid,
-            "recipient": draft.recipient,
-            "actor": draft.actor,
-            "at": draft.at.isoformat(),
-            "body": canonical(draft.body),
-        }
-        for name, value in theirs.items():
-            if ours[name] != value:
-                raise AcsaError.single(
-                    Code.DOCUMENT_MISMATCH,
-                    name,
-                    f"document {incoming.id}: its {name} differs from what applying it here "
-                    f"records ({value!r} against {ours[name]!r}); nothing was recorded",
-                )
-
-    def _seal_documents(self, now: datetime) -> bool:
-        """Chain, sign and store the published documents; True if any was queued to send."""
-        drafts, self._drafts = self._drafts, []
-        queued = False
-        for draft in drafts:
-            head = self.documents.head(draft.order_uid)
-            incoming = self.incoming
-            if incoming is not None:
-                broken = chain_violation(incoming, head)
-                if broken is not None:
-                    raise AcsaError([broken])
-                self.documents.add(incoming, "remote", now)
-                continue
-            node = self.node
-            assert node is not None
-            from acsa.adapters.node_identity import node_key
-
-            key = node_key(node)
-            unsigned = Document(
-                id=str(uuid.uuid4()),
-                kind=draft.kind,
-                order=draft.order_uid,
-                seq=1 if head is None else head.seq + 1,
-                prev=GENESIS if head is None else head.hash,
-                issuer=draft.issuer,
-                recipient=draft.recipient,
-                key=key.fingerprint,
-                at=draft.at,
-                actor=draft.actor,
-                body=draft.body,
-            )
-            document = replace(unsigned, signature=key.sign(unsigned.signed_bytes()))
-            self.documents.add(document, "local", now)
-            self.outbox.add(document.id, draft.recipient, now)
-            queued = True
-        return queued
 
     def before_commit(self, step: Callable[[Connection], None]) -> None:
         """Run ``step`` inside the transaction just before the next commit (once)."""
@@ -337,7 +233,10 @@ class UnitOfWork:
         if self._pending or self._drafts:
             self.audit.lock_chain()
         now = utc_now()
-        queued = self._seal_documents(now) if self._drafts else False
+        queued = False
+        if self._drafts:
+            drafts, self._drafts = self._drafts, []
+            queued = seal(drafts, self.incoming, self.node, self.documents, self.outbox, now)
         self.ledger.flush_balances()
         if self._pending:
             rows = written_rows(conn, self._pending, self._written, self._covered)
