@@ -112,18 +112,17 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         return
     if report.node is None:
         out.print("this installation is not a node (acsa node init --nation XXX)")
+    out.print(_partners_table(report))
+    if report.refused:
+        out.print(_refused_table(report))
+
+
+def _partners_table(report: service.CourierStatusOut) -> Table:
+    """Per partner: what is pending, held, delivered, refused and received, and why it waits."""
     table = Table(title="Exchange with partner nodes")
     for column in ("partner", "pending", "held", "delivered", "refused", "received", "waiting"):
         table.add_column(column, overflow="fold")
     for p in report.partners:
-        waiting = ""
-        if not p.registered:
-            waiting = "no node registered (acsa partners add)"
-        elif p.next_attempt_at is not None:
-            when = p.next_attempt_at.isoformat()[:19]
-            waiting = f"{p.attempts} attempts; next {when}; {p.last_error or ''}".strip("; ")
-        elif p.held:
-            waiting = "held behind a refused document of their order (acsa courier resend)"
         table.add_row(
             p.partner,
             str(p.pending),
@@ -131,24 +130,39 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
             str(p.delivered),
             str(p.refused),
             str(p.received),
-            waiting,
+            _waiting(p),
         )
-    out.print(table)
-    if report.refused:
-        refused = Table(title="Refused by the partner or set aside (acsa courier resend ID)")
-        for column in ("partner", "document", "kind", "order", "attempts", "code", "detail"):
-            refused.add_column(column, overflow="fold")
-        for r in report.refused:
-            refused.add_row(
-                r.partner,
-                r.document,
-                f"{r.kind} #{r.seq}",
-                r.order,
-                str(r.attempts),
-                r.code or "",
-                r.error or "",
-            )
-        out.print(refused)
+    return table
+
+
+def _waiting(p: service.PartnerStatusOut) -> str:
+    """Why the oldest document pending for a partner waits (empty when it does not)."""
+    if not p.registered:
+        return "no node registered (acsa partners add)"
+    if p.next_attempt_at is not None:
+        when = p.next_attempt_at.isoformat()[:19]
+        return f"{p.attempts} attempts; next {when}; {p.last_error or ''}".strip("; ")
+    if p.held:
+        return "held behind a refused document of their order (acsa courier resend)"
+    return ""
+
+
+def _refused_table(report: service.CourierStatusOut) -> Table:
+    """The latest documents refused by a partner or set aside."""
+    refused = Table(title="Refused by the partner or set aside (acsa courier resend ID)")
+    for column in ("partner", "document", "kind", "order", "attempts", "code", "detail"):
+        refused.add_column(column, overflow="fold")
+    for r in report.refused:
+        refused.add_row(
+            r.partner,
+            r.document,
+            f"{r.kind} #{r.seq}",
+            r.order,
+            str(r.attempts),
+            r.code or "",
+            r.error or "",
+        )
+    return refused
 
 
 @courier_app.command("deliver")

@@ -143,6 +143,22 @@ class Attested:
         refused with every problem at once."""
         found: dict[str, Any] = {}
         errors: list[Violation] = []
+        for given, wrong in (
+            self._texts(),
+            self._determination_day(),
+            ({"hostilities": True} if self.hostilities else {}, []),
+            self._confirmed(),
+        ):
+            found.update(given)
+            errors.extend(wrong)
+        if errors:
+            raise AcsaError(errors)
+        return found
+
+    def _texts(self) -> tuple[dict[str, Any], list[Violation]]:
+        """--cash-reason and --determination: stripped, not blank, within their bounds."""
+        found: dict[str, Any] = {}
+        errors: list[Violation] = []
         for option, name, value in (
             ("--cash-reason", "cash_reason", self.cash_reason),
             ("--determination", "determination", self.determination),
@@ -158,40 +174,42 @@ class Attested:
             if bad is not None:
                 errors.append(bad)
             found[name] = text
-        if self.determination_date is not None:
-            try:
-                day = parse_day(self.determination_date, "--determination-date")
-            except AcsaError as refused:
-                errors.extend(refused.violations)
-            else:
-                if day is None:
-                    errors.append(
-                        Violation(
-                            Code.INVALID_DATE,
-                            "--determination-date",
-                            "--determination-date is blank; give the day as YYYY-MM-DD",
-                        )
-                    )
-                else:
-                    found["determination_date"] = day.isoformat()
-        if self.hostilities:
-            found["hostilities"] = True
-        if self.confirm:
-            codes = [c.strip().upper() for c in self.confirm]
-            unknown = [c for c in codes if c not in CONFIRMABLE]
-            if unknown:
-                errors.append(
-                    Violation(
-                        Code.INVALID_FIELD,
-                        "--confirm",
-                        f"--confirm {self.confirm[codes.index(unknown[0])][:40]!r} is not a "
-                        f"warning a person confirms; give {' or '.join(CONFIRMABLE)}",
-                    )
+        return found, errors
+
+    def _determination_day(self) -> tuple[dict[str, Any], list[Violation]]:
+        """--determination-date: a day as YYYY-MM-DD, not blank."""
+        if self.determination_date is None:
+            return {}, []
+        try:
+            day = parse_day(self.determination_date, "--determination-date")
+        except AcsaError as refused:
+            return {}, list(refused.violations)
+        if day is None:
+            blank = Violation(
+                Code.INVALID_DATE,
+                "--determination-date",
+                "--determination-date is blank; give the day as YYYY-MM-DD",
+            )
+            return {}, [blank]
+        return {"determination_date": day.isoformat()}, []
+
+    def _confirmed(self) -> tuple[dict[str, Any], list[Violation]]:
+        """--confirm: warnings a person confirms, in capitals, each once."""
+        if not self.confirm:
+            return {}, []
+        codes = [c.strip().upper() for c in self.confirm]
+        unknown = [c for c in codes if c not in CONFIRMABLE]
+        errors: list[Violation] = []
+        if unknown:
+            errors.append(
+                Violation(
+                    Code.INVALID_FIELD,
+                    "--confirm",
+                    f"--confirm {self.confirm[codes.index(unknown[0])][:40]!r} is not a "
+                    f"warning a person confirms; give {' or '.join(CONFIRMABLE)}",
                 )
-            found["confirm"] = sorted(set(codes))
-        if errors:
-            raise AcsaError(errors)
-        return found
+            )
+        return {"confirm": sorted(set(codes))}, errors
 
     def merged(self, document: Any) -> Any:
         """``document`` with the options' fields over its own (a document that is no JSON
