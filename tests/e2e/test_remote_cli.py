@@ -21,6 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from acsa.cli.client import Client
+from acsa.commands import AcceptOrder, SubmitOrder
 from acsa.domain.access import ForbiddenError, UnauthenticatedError
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from tests.api.server import Person, Server, add_people, free_port
@@ -527,7 +528,7 @@ def test_a_post_is_sent_again_with_the_same_key_after_a_lost_connection_or_a_503
             return httpx.Response(503, headers={"Retry-After": "1"}, json={"errors": []})
         return httpx.Response(200, json=_order_json(7))
 
-    order = _client(handler, monkeypatch).submit(7)
+    order = _client(handler, monkeypatch).send(SubmitOrder(order_id=7))
     assert (order.id, order.status) == (7, "submitted")
     assert [r.url.path for r in seen] == ["/api/v1/orders/7/submit"] * 3
     keys = {r.headers["Idempotency-Key"] for r in seen}
@@ -536,7 +537,7 @@ def test_a_post_is_sent_again_with_the_same_key_after_a_lost_connection_or_a_503
     # a new operation, a new key
     seen.clear()
     _client(lambda r: (seen.append(r), httpx.Response(200, json=_order_json(7)))[1],
-            monkeypatch).submit(7)  # fmt: skip
+            monkeypatch).send(SubmitOrder(order_id=7))  # fmt: skip
     assert seen[0].headers["Idempotency-Key"] not in keys
 
 
@@ -569,7 +570,7 @@ def test_a_refusal_is_never_sent_again_and_keeps_its_violations(monkeypatch):
         return httpx.Response(409, json=problem, headers={"Content-Type": MEDIA_TYPE})
 
     with pytest.raises(AcsaError) as refused:
-        _client(handler, monkeypatch).accept(7, {1: Decimal("2.50")})
+        _client(handler, monkeypatch).send(AcceptOrder(order_id=7, quantities={1: Decimal("2.50")}))
     assert len(seen) == 1
     assert json.loads(seen[0].content) == {"lines": {"1": "2.50"}}
     assert [(v.code, v.field, v.message, v.clause) for v in refused.value.violations] == [
