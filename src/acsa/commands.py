@@ -117,7 +117,10 @@ Quantities = Annotated[
     Mapping[int, Decimal] | None,
     BeforeValidator(_line_quantities),
     WithJsonSchema(
-        TypeAdapter(dict[LineKey, QuantityOrZero] | None).json_schema(),
+        TypeAdapter(
+            Annotated[dict[LineKey, QuantityOrZero], Field(max_length=limits.ORDER_LINES_MAX)]
+            | None
+        ).json_schema(),
     ),
 ]
 Reason = Annotated[str, Text("reason")]
