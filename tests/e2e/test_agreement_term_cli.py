@@ -231,5 +231,10 @@ def test_the_remote_commands_and_the_rest_routes_record_alike(served: Served) ->
         assert "201" in post["responses"]
         assert "422" in post["responses"]
     schemas = spec.json()["components"]["schemas"]
-    assert schemas["TerminationIn"]["properties"]["source"]["maxLength"] == 2000
+    # The notice's body is the command's (RecordTermination), described where the route reads it.
+    notice = paths["/api/v1/agreements/{agreement_id}/termination"]["post"]["requestBody"]
+    assert notice["required"] is True
+    assert notice["content"]["application/json"]["schema"]["properties"]["source"]["maxLength"] == (
+        2000
+    )
     assert "term" in schemas["AgreementOut"]["properties"]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import AddAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import Code
-from acsa.services import agreements as service
+from acsa.services.handlers import handle
 from acsa.web.i18n import Formats, catalog
 from tests.api.server import Server, add_people
 from tests.e2e.test_agreement_term_cli import AGREEMENT
@@ -25,14 +26,15 @@ def test_the_agreement_page_shows_the_term_and_its_end_in_both_languages(
     add_people(db_url, nations=("JPN",))
     engine = make_engine(db_url)
     try:
-        service.add_agreement(UnitOfWork(engine), AGREEMENT)
-        service.add_agreement(
-            UnitOfWork(engine),
-            AGREEMENT
-            | {"id": "TST-NOTERM", "versions": [AGREEMENT["versions"][0] | {"term": None}]},  # type: ignore[index]
-        )
+        handle(UnitOfWork(engine), AddAgreement.from_wire(AGREEMENT), "operator")
+        no_term = AGREEMENT | {
+            "id": "TST-NOTERM",
+            "versions": [AGREEMENT["versions"][0] | {"term": None}],  # type: ignore[index]
+        }
+        handle(UnitOfWork(engine), AddAgreement.from_wire(no_term), "operator")
         day = {"version": 1, "in_force": "2017-08-18", "source": "MOFA press release"}
-        service.record_in_force_day(UnitOfWork(engine), "TST-GBR", day)
+        learnt = RecordInForceDay.from_wire(day, agreement_id="TST-GBR")
+        handle(UnitOfWork(engine), learnt, "operator")
         notice = {
             "notice_date": "2030-01-15",
             "effective": "2031-01-15",
@@ -40,7 +42,8 @@ def test_the_agreement_page_shows_the_term_and_its_end_in_both_languages(
             "source": "Note verbale",
             "reference": "NV 1/2030",
         }
-        service.record_termination(UnitOfWork(engine), "TST-GBR", notice)
+        ended = RecordTermination.from_wire(notice, agreement_id="TST-GBR")
+        handle(UnitOfWork(engine), ended, "operator")
     finally:
         engine.dispose()
     with Server(db_url, log=tmp_path / "serve.log") as server:

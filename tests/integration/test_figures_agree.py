@@ -35,6 +35,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.commands import (
     AcceptOrder,
+    AmendAgreement,
     DeliverOrder,
     ExchangeEqualValue,
     IssueInvoice,
@@ -509,9 +510,7 @@ def short_deadlines(engine: Engine) -> None:
     would for an order of the year)."""
     uow = UnitOfWork(engine)
     current = agreements.get_agreement(uow, "JPN-AUS").latest
-    agreements.amend_agreement(
-        uow,
-        "JPN-AUS",
+    amendment = AmendAgreement.from_wire(
         {
             "label": "2025 text (short deadlines)",
             "signed": "2024-12-01",
@@ -523,7 +522,9 @@ def short_deadlines(engine: Engine) -> None:
             "replacement_deadline_days": 20,
             "payment_term_days": 15,
         },
+        agreement_id="JPN-AUS",
     )
+    handle(uow, amendment, "operator")
 
 
 def wipe(engine: Engine) -> None:

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import AddAgreement
 from acsa.domain.access import ForbiddenError, Principal, Role
 from acsa.domain.errors import AcsaError
 from acsa.domain.money import Money
 from acsa.domain.rate_rules import RateRule
-from acsa.services import agreements, rates
+from acsa.services import rates
+from acsa.services.handlers import handle
 from acsa.services.order_forms import order_form
 from tests.integration.dump import content
 from tests.integration.test_ceilings import accepted, agreement_doc, line, placed, violations
@@ -193,12 +195,9 @@ def test_only_an_admin_of_the_nation_or_a_registry_keeper_sets_its_rates(engine,
 @pytest.fixture
 def capped_japan(official):
     """JPN may acquire 10,000.00 USD a fiscal year under CAP-JPN; its orders are in yen."""
-    agreements.add_agreement(
-        official,
-        agreement_doc(
-            "CAP-JPN", ["JPN", "USA"], [{"currency": "USD", "amount": "10000.00", "party": "JPN"}]
-        ),
-    )
+    ceilings = [{"currency": "USD", "amount": "10000.00", "party": "JPN"}]
+    added = AddAgreement.from_wire(agreement_doc("CAP-JPN", ["JPN", "USA"], ceilings))
+    handle(official, added, "operator")
     return "CAP-JPN"
 
 
@@ -245,10 +244,9 @@ def test_a_ceiling_in_a_year_without_an_official_rate_is_rate_missing(uow, cappe
 
 def test_the_other_party_is_judged_by_its_own_rule(uow, capped_japan):
     # A USD ceiling on the United States side: USA follows the daily rule; no ECB rate stored.
-    agreements.add_agreement(
-        uow,
-        agreement_doc("CAP-USA2", ["JPN", "USA"], [{"currency": "USD", "amount": "10.00"}]),
-    )
+    ceilings = [{"currency": "USD", "amount": "10.00"}]
+    added = AddAgreement.from_wire(agreement_doc("CAP-USA2", ["JPN", "USA"], ceilings))
+    handle(uow, added, "operator")
     order = placed(uow, "CAP-USA2", "USA", "JPN", "2026-04-01", line("food", 1000))
     [violation] = violations(uow, order)
     assert violation.code == "RATE_MISSING"

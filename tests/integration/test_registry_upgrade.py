@@ -13,11 +13,13 @@ from sqlalchemy import Engine
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.migrate import upgrade
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import AmendAgreement, RecordInForceDay
 from acsa.domain.order import Order, OrderLine
 from acsa.domain.rules import check_order
 from acsa.schemas.orders import AgreementDoc, agreement_from_doc, parse_model
 from acsa.services import agreements
 from acsa.services.audit import audit_log, verify_audit
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 
 THEN = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -81,8 +83,9 @@ def earlier_release(tmp_path: Path) -> Engine:
         uow.record("registry.load", "registry", "acsa init", None, after)
         uow.commit()
     local = old_version("2025 arrangement", "2025-01-05", "2025-01-05", notes="ours")
-    agreements.amend_agreement(UnitOfWork(engine), "JPN-DEU", local, now=THEN)
-    agreements.amend_agreement(UnitOfWork(engine), "JPN-USA", local, now=THEN)
+    for agreement_id in ("JPN-DEU", "JPN-USA"):
+        amendment = AmendAgreement.from_wire(local, agreement_id=agreement_id)
+        handle(UnitOfWork(engine), amendment, "operator", THEN)
     return engine
 
 
@@ -141,11 +144,8 @@ def test_a_recorded_day_of_entry_into_force_still_applies_on_a_corrected_version
     init_database(engine)
     canada = agreements.get_agreement(UnitOfWork(engine), "JPN-CAN")
     assert str(canada.versions[0].in_force) == "2019-07"
-    agreements.record_in_force_day(
-        UnitOfWork(engine),
-        "JPN-CAN",
-        {"version": 1, "in_force": "2019-07-18", "source": "a source the user found"},
-    )
+    day = {"version": 1, "in_force": "2019-07-18", "source": "a source the user found"}
+    handle(UnitOfWork(engine), RecordInForceDay.from_wire(day, agreement_id="JPN-CAN"), "operator")
     assert init_database(engine).versions_corrected == 0
     canada = agreements.get_agreement(UnitOfWork(engine), "JPN-CAN")
     assert str(canada.versions[0].in_force) == "2019-07-18"

@@ -6,8 +6,10 @@ from alembic.runtime.migration import MigrationContext
 
 from acsa.adapters.db.migrate import head_revision
 from acsa.adapters.db.tables import metadata
+from acsa.commands import AddAgreement, AmendAgreement
 from acsa.domain.errors import AcsaError
 from acsa.services import agreements
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 from tests.integration.dump import content
 
@@ -28,18 +30,15 @@ def test_init_twice_changes_nothing(engine):
 
 def test_registry_reload_keeps_users_amendments(uow):
     current = agreements.get_agreement(uow, "JPN-NZL").latest
-    agreements.amend_agreement(
-        uow,
-        "JPN-NZL",
-        {
-            "label": "entry into force",
-            "signed": "2025-12-19",
-            "in_force": "2026-12-01",
-            "activities": sorted(current.activities),
-            "categories": sorted(current.categories),
-            "settlement_methods": sorted(current.settlement_methods),
-        },
-    )
+    amendment = {
+        "label": "entry into force",
+        "signed": "2025-12-19",
+        "in_force": "2026-12-01",
+        "activities": sorted(current.activities),
+        "categories": sorted(current.categories),
+        "settlement_methods": sorted(current.settlement_methods),
+    }
+    handle(uow, AmendAgreement.from_wire(amendment, agreement_id="JPN-NZL"), "operator")
     assert agreements.load_registry(uow) == (0, 0, 0, ())
     versions = agreements.get_agreement(uow, "JPN-NZL").versions
     assert [v.label for v in versions] == ["2025 text", "entry into force"]
@@ -61,11 +60,11 @@ def test_users_can_add_an_agreement_between_any_two_nations(uow):
             }
         ],
     }
-    added = agreements.add_agreement(uow, doc)
+    added = handle(uow, AddAgreement.from_wire(doc), "operator")
     assert added.latest.excluded == frozenset({"weapons"})
     assert [a.id for a in agreements.list_agreements(uow, party="NZL")] == ["AUS-NZL", "JPN-NZL"]
     with pytest.raises(AcsaError) as again:
-        agreements.add_agreement(uow, doc)
+        handle(uow, AddAgreement.from_wire(doc), "operator")
     assert again.value.codes == ["AGREEMENT_EXISTS"]
 
 
@@ -96,22 +95,19 @@ def test_bad_agreement_documents_are_refused_and_write_nothing(engine, uow, chan
     }
     before = content(engine)
     with pytest.raises(AcsaError) as refused:
-        agreements.add_agreement(uow, doc)
+        handle(uow, AddAgreement.from_wire(doc), "operator")
     assert code in refused.value.codes
     assert content(engine) == before
 
 
 def test_amendment_signed_before_the_text_it_amends_is_refused(uow):
+    amendment = {
+        "label": "x",
+        "signed": "2020-01-01",
+        "activities": ["exercise"],
+        "categories": ["fuel"],
+        "settlement_methods": ["cash"],
+    }
     with pytest.raises(AcsaError) as refused:
-        agreements.amend_agreement(
-            uow,
-            "JPN-ITA",
-            {
-                "label": "x",
-                "signed": "2020-01-01",
-                "activities": ["exercise"],
-                "categories": ["fuel"],
-                "settlement_methods": ["cash"],
-            },
-        )
+        handle(uow, AmendAgreement.from_wire(amendment, agreement_id="JPN-ITA"), "operator")
     assert refused.value.codes == ["INVALID_AGREEMENT"]
