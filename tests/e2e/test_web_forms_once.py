@@ -73,6 +73,7 @@ def test_the_new_order_form_sent_twice_places_one_order(site: Site) -> None:
     # The same key sent with another form is refused, and places nothing.
     reused = aus.post("/orders/new", {**sent, "location": "Townsville"})
     assert reused.status_code == 409
+    assert "This form was already sent with other values" in reused.text
     assert order_count(site) == before + 2
     aus.close()
 

@@ -74,6 +74,9 @@ CODES: dict[str, str] = {
     ),
     Code.NOTHING_OWED_IN_KIND.value: N_("Nothing is owed in kind on this order."),
     Code.CONCURRENT_UPDATE.value: N_("The order changed meanwhile: reload the page and retry."),
+    Code.IDEMPOTENCY_KEY_REUSED.value: N_(
+        "This form was already sent with other values: reload the page to get a new form."
+    ),
     Code.INVALID_TRANSITION.value: N_("The order's state does not allow this step."),
 }
 

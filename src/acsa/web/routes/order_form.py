@@ -122,6 +122,9 @@ SUMMARIES: dict[str, str] = {
     "NOTHING_TO_DELIVER": N_("Nothing is left to deliver."),
     "AGREEMENT_NOT_FOUND": N_("Choose one of your nation's agreements."),
     "ORDER_NOT_FOUND": N_("No such order."),
+    "IDEMPOTENCY_KEY_REUSED": N_(
+        "This form was already sent with other values: reload the page to get a new form."
+    ),
     "CONCURRENT_UPDATE": N_(
         "This order was changed meanwhile by someone else. The page now shows it as it "
         "stands: check it and try again."
