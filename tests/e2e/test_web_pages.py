@@ -24,8 +24,18 @@ import pytest
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import (
+    AcceptOrder,
+    DeliverOrder,
+    IssueInvoice,
+    PlaceOrder,
+    ReceiveOrder,
+    RejectOrder,
+    SubmitOrder,
+)
 from acsa.domain.order import Order
-from acsa.services import orders, settlement, users
+from acsa.services import orders, users
+from acsa.services.handlers import handle
 from acsa.services.setup import init_database
 from acsa.web.routes.orders import ListQuery, parse_list_query
 from tests.api.server import ROLES, Server
@@ -200,7 +210,7 @@ def _at(minutes: int) -> datetime:
 
 
 def _placed(uow: UnitOfWork, doc: dict[str, Any], actor: str, minutes: int) -> tuple[int, Order]:
-    order, _ = orders.place_order(uow, doc, actor, now=_at(minutes))
+    order, _ = handle(uow, PlaceOrder.from_wire(doc), actor, _at(minutes))
     assert order.id is not None
     return order.id, order
 
@@ -212,21 +222,17 @@ def fill(url: str) -> Placed:
     try:
         uow = UnitOfWork(engine)
         received, _ = _placed(uow, order_doc(), "Lt Sato", 0)
-        orders.submit(uow, received, "Lt Sato", now=_at(5))
-        orders.accept(uow, received, "Maj Smith", now=_at(60))
-        orders.deliver(uow, received, "Sgt Tanaka", now=_at(120))
-        orders.receive(
-            uow,
-            received,
-            "Capt Brown",
-            {1: Decimal(11900), 2: Decimal(400), 3: Decimal("2000.5")},
-            RECEIPT_NOTE,
-            _at(180),
-        )
-        invoice = settlement.issue_invoice(uow, received, "Ms Ito", now=_at(240))
+        handle(uow, SubmitOrder(order_id=received), "Lt Sato", _at(5))
+        handle(uow, AcceptOrder(order_id=received), "Maj Smith", _at(60))
+        handle(uow, DeliverOrder(order_id=received), "Sgt Tanaka", _at(120))
+        short = {1: Decimal(11900), 2: Decimal(400), 3: Decimal("2000.5")}
+        receipt = ReceiveOrder(order_id=received, quantities=short, note=RECEIPT_NOTE)
+        handle(uow, receipt, "Capt Brown", _at(180))
+        invoice = handle(uow, IssueInvoice(order_id=received), "Ms Ito", _at(240))
         rejected, _ = _placed(uow, order_doc(), "Lt Sato", 1)
-        orders.submit(uow, rejected, "Lt Sato", now=_at(6))
-        orders.reject(uow, rejected, "Maj Smith", REJECT_REASON, now=_at(61))
+        handle(uow, SubmitOrder(order_id=rejected), "Lt Sato", _at(6))
+        refusal = RejectOrder(order_id=rejected, reason=REJECT_REASON)
+        handle(uow, refusal, "Maj Smith", _at(61))
         nz_id, nz = _placed(
             uow,
             order_doc(agreement="JPN-NZL", requester="NZL", location="RNZAF Base Ohakea"),
