@@ -10,7 +10,7 @@ RECONCILE_N ?= 1000000
 API_N ?= 2000
 ROUNDS ?= 200
 
-.PHONY: run test lint bench soak install install-test clean
+.PHONY: run test lint fmt bench soak install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,16 @@ run: install
 test: install-test
 	ACSA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --durations=25 $(PYTEST_ARGS)
 
+# ruff's rules (with the complexity cap and the security rules) and types; `make fmt` fixes
+# what ruff can. The same checks run before each commit with pre-commit (.pre-commit-config.yaml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
+
+fmt: $(VENV)/.installed-test
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 bench: install-test
 	$(BIN)/python bench/lifecycle.py --n $(N)
