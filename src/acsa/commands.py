@@ -565,7 +565,8 @@ def _registry_change(name: str, path: str) -> Spec:
 @dataclass(frozen=True, kw_only=True)
 class AgreementCommand(Command):
     """A change to the registry of agreements whose body is one document (``document``: the
-    model, held in the field ``body_field``), read and checked as the registry file's."""
+    model, held in the field ``body_field``), read and checked as the registry file's. No
+    partner's document asks for one: each node keeps its own registry."""
 
     document: ClassVar[type[BaseModel]]
     body_field: ClassVar[str]
@@ -575,10 +576,6 @@ class AgreementCommand(Command):
         return cls(
             **{cls.body_field: parse_model(cls.document, {} if body is None else body)}, **ids
         )
-
-    @classmethod
-    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
-        return cls.from_wire(dict(body), **ids)
 
     def body(self) -> BaseModel:
         """The document the command carries."""
