@@ -101,9 +101,11 @@ def upload(client: httpx.Client, data: bytes, answer: str = "html", **form: str)
 
 
 def test_exchange_page_shows_this_nodes_fingerprint_and_the_partner(node: Node) -> None:
-    page = node.as_("JPN-viewer").get("/exchange")
+    moved = node.as_("JPN-viewer").get("/exchange")  # the page's address of the last release
+    assert (moved.status_code, moved.headers["location"]) == (308, "/courier")
+    page = node.as_("JPN-viewer").get("/courier")
     assert page.status_code == 200, page.text
-    assert 'href="/exchange" aria-current="page"' in page.text
+    assert 'href="/courier" aria-current="page"' in page.text
     assert node.fingerprint in page.text
     words = text_of(page.text)
     assert "another channel" in words
@@ -205,7 +207,7 @@ def test_malformed_files_and_forms_without_the_token_are_refused(node: Node) -> 
 
 def test_another_nations_people_see_neither_page(node: Node) -> None:
     aus = node.as_("AUS-all")
-    for path in ("/exchange", "/books", "/books/AUS.json", "/books/AUS.csv"):
+    for path in ("/courier", "/books", "/books/AUS.json", "/books/AUS.csv"):
         got = aus.get(path)
         assert got.status_code == 403, (path, got.status_code)
         assert node.fingerprint not in got.text
@@ -222,7 +224,7 @@ def test_not_a_node_says_how_to_make_one(sqlite_url: str, tmp_path: Path) -> Non
     with Server(sqlite_url, log=tmp_path / "serve.log") as server:
         client = sign_in(server.base, "JPN-viewer")
         try:
-            for path in ("/exchange", "/books"):
+            for path in ("/courier", "/books"):
                 page = client.get(path)
                 assert page.status_code == 200, page.text
                 assert "acsa node init --nation XXX" in page.text
@@ -233,11 +235,11 @@ def test_not_a_node_says_how_to_make_one(sqlite_url: str, tmp_path: Path) -> Non
 
 def test_the_japanese_pages_and_every_text_translated(node: Node) -> None:
     jpn = node.as_("JPN-viewer")
-    csrf = csrf_of(jpn.get("/exchange").text)
-    switched = jpn.post("/language", data={"language": "ja", "csrf": csrf, "next": "/exchange"})
+    csrf = csrf_of(jpn.get("/courier").text)
+    switched = jpn.post("/language", data={"language": "ja", "csrf": csrf, "next": "/courier"})
     assert switched.status_code == 303
-    page = jpn.get("/exchange").text
-    assert "相手国ノードとの文書交換" in page
+    page = jpn.get("/courier").text
+    assert "文書送達：相手国ノードとの署名付き文書の送受信" in page  # the courier page's title
     assert "帳簿照合" in page
     assert "帳簿の照合" in jpn.get("/books").text
     broken = upload(jpn, b"[]", csrf=csrf)
@@ -254,9 +256,9 @@ def test_the_japanese_pages_and_every_text_translated(node: Node) -> None:
                 if first:
                     found.setdefault(first, f"{name}:{line}")
     for line, message, _c, _x in extract_from_file(
-        "python", str(WEB / "routes" / "exchange.py"), keywords={"N_": None}
+        "python", str(WEB / "routes" / "courier.py"), keywords={"N_": None}
     ):
-        found.setdefault(str(message), f"exchange.py:{line}")
+        found.setdefault(str(message), f"courier.py:{line}")
     assert len(found) > 50
     missing = {m: w for m, w in found.items() if not getattr(catalog.get(m), "string", None)}
     assert missing == {}

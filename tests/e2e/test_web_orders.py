@@ -20,8 +20,10 @@ from jinja2.ext import babel_extract
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.commands import PlaceOrder, SubmitOrder
 from acsa.domain.order import Order
 from acsa.services import orders
+from acsa.services.handlers import handle
 from acsa.web import routes
 from acsa.web.i18n import catalog
 from acsa.web.render import TEMPLATES
@@ -77,9 +79,9 @@ def submitted(site: Site, **changes: Any) -> int:
     engine = make_engine(site.db_url)
     try:
         uow = UnitOfWork(engine)
-        order, _ = orders.place_order(uow, order_doc(**changes), "AUS-requester")
+        order, _ = handle(uow, PlaceOrder.from_wire(order_doc(**changes)), "AUS-requester")
         assert order.id is not None
-        orders.submit(uow, order.id, "AUS-requester")
+        handle(uow, SubmitOrder(order_id=order.id), "AUS-requester")
         return order.id
     finally:
         engine.dispose()
@@ -434,11 +436,8 @@ def test_the_list_pages_and_sorts_a_nations_orders(site: Site) -> None:
     engine = make_engine(site.db_url)
     try:
         uow = UnitOfWork(engine)
-        cheap, _ = orders.place_order(
-            uow,
-            with_line(order_doc(operation="Exercise Paging"), 0, unit_price="1"),
-            "AUS-requester",
-        )
+        doc = with_line(order_doc(operation="Exercise Paging"), 0, unit_price="1")
+        cheap, _ = handle(uow, PlaceOrder.from_wire(doc), "AUS-requester")
     finally:
         engine.dispose()
     assert cheap.id is not None
