@@ -198,8 +198,15 @@ class Books(RuleBasedStateMachine):
         invoice = data.draw(st.sampled_from(found))
         step = Decimal(1) if invoice.currency == "JPY" else Decimal("0.01")
         amount = some_of(data.draw, invoice.unpaid, step)
-        payment = RecordPayment(invoice=invoice.number, amount=amount, paid=self.day)
-        self.act(lambda: handle(self.uow, payment, ACTOR, at(self.day)))
+        # Made inside act: an amount of 0 is refused when the command is made.
+        self.act(
+            lambda: handle(
+                self.uow,
+                RecordPayment(invoice=invoice.number, amount=amount, paid=self.day),
+                ACTOR,
+                at(self.day),
+            )
+        )
 
     def replace(self, order_id: int, data: st.DataObject) -> None:
         order = orders.get_order(self.uow, order_id)
