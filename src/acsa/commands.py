@@ -23,7 +23,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -40,7 +40,7 @@ from pydantic import (
 from acsa.domain import limits
 from acsa.domain.access import Permission
 from acsa.domain.documents import Kind
-from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.order import Action, check_quantities
 from acsa.schemas.ledger import ExchangeLineIn, ReturnedLineIn
 from acsa.schemas.limits import Amount, Day, LineKey, QuantityOrZero, Text
@@ -53,6 +53,9 @@ from acsa.schemas.orders import (
     parse_model,
     pydantic_violation,
 )
+
+#: The longest invoice reference (its number or id) a route takes.
+MAX_INVOICE_REF = 40
 
 #: What a command's result is, for the edges that show it: the order as it now stands, an
 #: invoice, a settlement in kind, a conversion to cash, or an agreement as it now stands.
@@ -251,9 +254,22 @@ def _adapter(cls: type[Command]) -> TypeAdapter[Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCommand(Command):
-    """An action on one order."""
+    """An action on one order (an id no order can have names none: ORDER_NOT_FOUND, as the
+    services answer an order that is not there)."""
 
     order_id: Annotated[int, Field(ge=1, le=limits.ID_MAX)]
+
+    def __post_init__(self) -> None:
+        if not 0 < self.order_id <= limits.ID_MAX:
+            raise NotFoundError(
+                [Violation(Code.ORDER_NOT_FOUND, "id", f"no order {self.order_id}")]
+            )
+
+
+def _day(field: str, day: date | None) -> None:
+    """A day within the dates acsa keeps (limits.DATE_MIN..DATE_MAX), if given."""
+    if day is not None:
+        limits.check_date(field, day)
 
 
 def _document_quantities(lines: object) -> dict[int, Decimal]:
@@ -268,6 +284,7 @@ class _QuantitiesStep(OrderCommand):
     quantities: Annotated[Quantities, Field(alias="lines")] = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_quantities(self.quantities, limits.QUANTITY_OR_ZERO)
 
     @classmethod
@@ -282,6 +299,7 @@ class _ReasonStep(OrderCommand):
     reason: Reason = ""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _text("reason", self.reason)
 
 
@@ -390,6 +408,7 @@ class AddNote(OrderCommand):
     note: Note
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _text("note", self.note)
         if not self.note.strip():  # empty too: one refusal, MISSING_FIELD, for both
             raise AcsaError.single(Code.MISSING_FIELD, "note", "note is blank; give its text")
@@ -415,6 +434,10 @@ class IssueInvoice(OrderCommand):
     issued: Annotated[Day | None, Field(alias="date")] = None
     number: Annotated[str | None, Text("number")] = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _day("date", self.issued)
+
     @classmethod
     def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
         return cls._validate({"date": body.get("issued"), "number": body.get("number"), **ids})
@@ -434,14 +457,25 @@ class RecordPayment(Command):
         Kind.PAYMENT,
         check_version=False,
     )
-    invoice: Annotated[str, Field(min_length=1, max_length=40)]
+    invoice: Annotated[str, Field(min_length=1, max_length=MAX_INVOICE_REF)]
     amount: Amount
     paid: Annotated[Day, Field(alias="date")]
     reference: Annotated[str, Text("reference")] = ""
     currency: Annotated[str | None, Field(min_length=3, max_length=3)] = None
 
     def __post_init__(self) -> None:
+        if not 1 <= len(self.invoice) <= MAX_INVOICE_REF:
+            raise NotFoundError(
+                [
+                    Violation(
+                        Code.INVOICE_NOT_FOUND,
+                        "invoice",
+                        f"no invoice {self.invoice[:MAX_INVOICE_REF]!r} (give its number or id)",
+                    )
+                ]
+            )
         limits.check_number("amount", self.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
+        _day("date", self.paid)
         _text("reference", self.reference)
         if self.currency is not None:
             object.__setattr__(self, "currency", self.currency.upper())
@@ -468,6 +502,11 @@ class ReturnInKind(OrderCommand):
     day: Annotated[Day | None, Field(alias="date")] = None
     note: Note = ""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _day("date", self.day)
+        _text("note", self.note)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExchangeEqualValue(OrderCommand):
@@ -487,6 +526,10 @@ class ExchangeEqualValue(OrderCommand):
     valuation_note: Annotated[str, Text("valuation_note")] = ""
     day: Annotated[Day | None, Field(alias="date")] = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _day("date", self.day)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ConvertToCash(OrderCommand):
@@ -505,6 +548,10 @@ class ConvertToCash(OrderCommand):
     )
     as_of: Day
     number: Annotated[str | None, Text("number")] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _day("as_of", self.as_of)
 
     @classmethod
     def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:

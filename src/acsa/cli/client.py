@@ -420,12 +420,9 @@ class Client:
 
     def send(self, command: Command) -> Any:
         """Ask the server to take ``command``: its route, body and answer are the command's
-        own (an order id or invoice reference out of range is not found, as locally)."""
+        own (made, it has already refused an order id or invoice reference no route takes, as
+        locally)."""
         ids = command.ids()
-        if "order_id" in ids:
-            _order_id(ids["order_id"])
-        if "invoice" in ids:
-            _invoice_ref(ids["invoice"])
         assert command.spec.path is not None, f"{type(command).__name__} has no route"
         path = command.spec.path.format(**{k: _segment(v) for k, v in ids.items()})
         return self.one(ANSWERS[command.spec.result], "POST", path, body=command.wire())
