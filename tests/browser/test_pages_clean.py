@@ -87,7 +87,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("annual", "/reports/annual"),
         ("audit", "/audit"),
         ("audit-order", f"/audit?order={ids['received']}"),
-        ("exchange", "/exchange"),
+        ("courier", "/courier"),
         ("books", "/books"),
     ]
 
