@@ -174,9 +174,7 @@ def test_a_query_out_of_bounds_is_refused_naming_it_before_the_database_is_asked
     """The query every list (web, API, CLI, dashboard) is made with checks each bound."""
     with pytest.raises(AcsaError) as refused:
         orders.search_orders(UnitOfWork(engine, read_only=True), order_query(**params))
-    assert [(v.code.value, v.field) for v in refused.value.violations] == [
-        ("INVALID_FIELD", field)
-    ]
+    assert [(v.code.value, v.field) for v in refused.value.violations] == [("INVALID_FIELD", field)]
 
 
 # --- migration 0008 -----------------------------------------------------------------------
