@@ -50,6 +50,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
+	$(BIN)/mypy tests
 
 fmt: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests bench
