@@ -25,11 +25,11 @@ from jinja2.ext import babel_extract
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from acsa.adapters import book_file
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
 from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
-from acsa.services import books
 from acsa.services.courier import add_partner, courier_status, init_node
 from acsa.services.handlers import handle
 from acsa.web import i18n
@@ -88,7 +88,7 @@ def as_partner(data: bytes, key: NodeKey) -> bytes:
     """Our book file as the partner would send it: nation and partner swapped, re-signed."""
     doc = json.loads(data)
     doc["nation"], doc["partner"] = doc["partner"], doc["nation"]
-    return books.sign_book(doc, key)
+    return book_file.sign_book(doc, key)
 
 
 def upload(client: httpx.Client, data: bytes, answer: str = "html", **form: str) -> httpx.Response:
@@ -156,7 +156,7 @@ def test_the_book_downloads_and_reconciles_on_the_page_and_as_statements(node: N
     # Changed and signed by a key that is not AUS's: each difference is listed.
     changed = json.loads(theirs)
     changed["orders"][0]["paid"] = "7"
-    forged = books.sign_book(changed, NodeKey.generate())
+    forged = book_file.sign_book(changed, NodeKey.generate())
     found = upload(jpn, forged, csrf=csrf)
     assert found.status_code == 200, found.text
     listed = rows(found.text, "differences")

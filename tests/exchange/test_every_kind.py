@@ -19,6 +19,7 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.signing import NodeKey
+from acsa.adapters.transport import Answer
 from acsa.commands import (
     AcceptOrder,
     AddNote,
@@ -39,7 +40,6 @@ from acsa.domain.errors import AcsaError, Code
 from acsa.http_status import status_of
 from acsa.services import settlement
 from acsa.services.courier import (
-    Answer,
     add_partner,
     courier_status,
     deliver_pending,

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from acsa.adapters import book_file
 from acsa.adapters.db.courier_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -83,13 +84,13 @@ def as_partner(data: bytes, key: NodeKey, change: Any = None) -> bytes:
     doc["nation"], doc["partner"] = doc["partner"], doc["nation"]
     if change is not None:
         change(doc)
-    return books.sign_book(doc, key)
+    return book_file.sign_book(doc, key)
 
 
 def test_export_is_signed_and_lists_every_order(node: tuple[Engine, NodeKey, str]) -> None:
     engine, _, _ = node
     data, text = books.export_book(engine, "AUS")
-    book, key = books.read_book(data)
+    book, key = book_file.read_book(data)
     assert (book.nation, book.partner, len(book.orders)) == ("JPN", "AUS", 3)
     with UnitOfWork(engine, read_only=True) as uow:
         assert uow.node is not None

@@ -69,6 +69,6 @@ def test_only_an_installation_admin_grants_takes_or_touches_the_keeper_role() ->
             with pytest.raises(ForbiddenError):
                 require_role_grant(who, before, after)
         require_role_grant(who, viewer, frozenset({Role.ADMIN}))
-    for who in (INSTALLATION, None):
-        require_role_grant(who, viewer, keeper)
-        require_role_grant(who, keeper, viewer)
+    for operator in (INSTALLATION, None):
+        require_role_grant(operator, viewer, keeper)
+        require_role_grant(operator, keeper, viewer)

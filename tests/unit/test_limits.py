@@ -329,7 +329,9 @@ def test_lifecycle_steps_refuse_quantities_out_of_bounds_and_change_nothing(acti
         order.deliver(AT, "c")
     before = (order.status, [line.terms() for line in order.lines], len(order.new_events))
     step = getattr(order, action)
-    args = ([], AT, "x", {1: quantity}) if action == "accept" else (AT, "x", {1: quantity})
+    args: tuple[object, ...] = (
+        ([], AT, "x", {1: quantity}) if action == "accept" else (AT, "x", {1: quantity})
+    )
     with pytest.raises(AcsaError) as refused:
         step(*args)
     assert refused.value.codes == ["INVALID_QUANTITY"]

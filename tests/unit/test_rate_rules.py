@@ -28,7 +28,15 @@ from acsa.domain.rate_rules import (
     parse_rule,
 )
 
-JPN = shipped_rule("JPN")
+
+def rule_of(nation: str) -> NationRule:
+    """The shipped rule of a nation that has one."""
+    rule = shipped_rule(nation)
+    assert rule is not None
+    return rule
+
+
+JPN = rule_of("JPN")
 JAPAN = shipped_fiscal_calendars().calendar("JPN")
 LAST_DAY_FY2025, FIRST_DAY_FY2026 = date(2026, 3, 31), date(2026, 4, 1)
 
@@ -142,7 +150,7 @@ def test_a_fiscal_year_without_a_rate_is_rate_missing_naming_what_to_record():
 
 
 def test_the_daily_rule_is_fx_convert_at_the_days_reference_rate():
-    usa = shipped_rule("USA")
+    usa = rule_of("USA")
     done = convert_under(
         usa, JAPAN, DAILY, OFFICIAL, Money(Decimal("1.10"), "USD"), "JPY", LAST_DAY_FY2025
     )

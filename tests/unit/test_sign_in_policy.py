@@ -75,8 +75,8 @@ def test_the_threshold_locks_and_a_lock_is_never_forgotten():
     assert isinstance(SignInRefusedError(verdict), AcsaError)
     assert SignInRefusedError(verdict).codes == [Code.SIGN_IN_LOCKED.value]
     # An address takes more failures to lock.
-    assert not fail_n(CountedBy.ADDRESS, 7).locked  # type: ignore[union-attr]
-    assert fail_n(CountedBy.ADDRESS, 8).locked  # type: ignore[union-attr]
+    assert not fail_n(CountedBy.ADDRESS, 7).locked
+    assert fail_n(CountedBy.ADDRESS, 8).locked
 
 
 def test_a_quiet_period_forgets_a_count_short_of_the_lock():
@@ -94,7 +94,7 @@ def test_a_success_takes_back_only_the_attempt_counted_ahead():
     assert back is not None
     assert back.count == 7
     assert not back.locked
-    assert uncounted(POLICY, fail_n(CountedBy.ADDRESS, 1)) is None  # type: ignore[arg-type]
+    assert uncounted(POLICY, fail_n(CountedBy.ADDRESS, 1)) is None
 
 
 def test_names_and_addresses_are_recorded_bounded_and_without_control_characters():
