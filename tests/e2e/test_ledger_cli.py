@@ -84,12 +84,12 @@ def test_statement_json_table_and_coded_refusals(books):
     assert table.code == 0, table.stderr
     assert "opening balance" in table.stdout
     assert "85,000 JPY" in table.stdout
-    args = (*args, "--json")
-    result = ledger(books, *args, "--from", "2026-02-30", "--to", "2026-12-31")
+    as_json = (*args, "--json")
+    result = ledger(books, *as_json, "--from", "2026-02-30", "--to", "2026-12-31")
     assert result.code == 2
     assert result.json["errors"][0]["code"] == "INVALID_DATE"
     assert result.json["errors"][0]["field"] == "--from"
-    result = ledger(books, *args, "--from", "2026-12-31", "--to", "2026-01-01")
+    result = ledger(books, *as_json, "--from", "2026-12-31", "--to", "2026-01-01")
     assert result.code == 2
     assert result.json["errors"][0]["code"] == "INVALID_DATE"
     result = ledger(books, "balance", "--nation", "XYZ", "--json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -383,7 +384,7 @@ def test_exceptions_finds_each_kind(uow):
     handle(uow, CloseOrder(order_id=closed), "Cdr M. Tanaka", at(TODAY - timedelta(days=30)))
 
     found = exceptions(uow, as_of=TODAY)
-    by_kind: dict[str, list] = {}
+    by_kind: dict[str, list[Any]] = {}
     for e in found:
         by_kind.setdefault(e.kind, []).append(e)
 
