@@ -194,7 +194,9 @@ def check_and_accept(engine, order_id, checked=None, hold=0.0):
     """What accept does: check the ceilings, accept, commit; optionally holding in between."""
     with UnitOfWork(engine) as uow:
         order = load_order(uow, order_id)
-        found = ceiling_violations(uow, order, uow.agreements.get(order.agreement_id))
+        agreement = uow.agreements.get(order.agreement_id)
+        assert agreement is not None
+        found = ceiling_violations(uow, order, agreement)
         if checked is not None:
             checked.set()
         time.sleep(hold)
