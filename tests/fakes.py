@@ -40,7 +40,7 @@ from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record, with_records
 from acsa.domain.audit import AuditRecord
 from acsa.domain.ceilings import COUNTED_STATUSES, Acquired, acquired
-from acsa.domain.documents import Document, Head, Kind, issuing_nation
+from acsa.domain.documents import Document, Draft, Head, Kind, draft, issuing_nation
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fiscal import FiscalYear
 from acsa.domain.fx import MemoryRateTable, Rate
@@ -60,19 +60,6 @@ from acsa.services import ports
 from acsa.services.ports import OrderGuard, StoredInvoice, StoredSettlement, TermsOf
 
 RECEIVABLES = (Account.RECEIVABLE_CASH.value, Account.RECEIVABLE_IN_KIND.value)
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    """A document a service published (the concrete unit of work signs and queues it)."""
-
-    kind: Kind
-    order_uid: str
-    issuer: str
-    recipient: str
-    actor: str
-    at: datetime
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +102,7 @@ class Tables:
     counters: dict[str, int] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
-    documents: list[Published] = field(default_factory=list)
+    documents: list[Draft] = field(default_factory=list)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[int, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -747,7 +734,7 @@ class FakeDocuments:
 
     def add(self, document: Document, origin: str, now: datetime) -> None:
         self.t.documents.append(
-            Published(
+            Draft(
                 document.kind,
                 document.order,
                 document.issuer,
@@ -869,7 +856,7 @@ class FakeUnitOfWork:
         self.commits = 0
         self._depth = 0
         self._pending: list[_Pending] = []
-        self._drafts: list[Published] = []
+        self._drafts: list[Draft] = []
         self._bind(self.committed)
 
     def _bind(self, tables: Tables) -> None:
@@ -982,22 +969,17 @@ class FakeUnitOfWork:
         """Keep the document a change publishes; as on a node, one the partner's node must
         record is NOT_THIS_NODE when this fake is a node."""
         node = self._node
-        issuer = node.nation if node is not None else order.requester
         if node is not None:
-            if node.nation not in (order.requester, order.supplier):
-                return
-            expected = issuing_nation(kind, order.requester, order.supplier)
-            if self.incoming is None and expected not in (None, node.nation):
-                raise AcsaError.single(
-                    Code.NOT_THIS_NODE,
-                    "order",
-                    f"the {kind.value} of order {order.id} is {expected}'s to record",
-                )
-        else:
-            issuer = issuing_nation(kind, order.requester, order.supplier) or order.requester
+            # What a node issues (and refuses) is the domain's rule, as on the database.
+            made = draft(node.nation, self.incoming, order, kind, dict(body), actor, at)
+            if made is not None:
+                self._drafts.append(made)
+            return
+        # Not a node: kept anyway, as issued by the side that issues it, for tests to read.
+        issuer = issuing_nation(kind, order.requester, order.supplier) or order.requester
         assert order.uid is not None
         recipient = order.supplier if issuer == order.requester else order.requester
-        self._drafts.append(Published(kind, order.uid, issuer, recipient, actor, at, dict(body)))
+        self._drafts.append(Draft(kind, order.uid, issuer, recipient, actor, at, dict(body)))
 
     @property
     def published(self) -> bool:

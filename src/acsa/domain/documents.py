@@ -697,6 +697,83 @@ def chain_violation(document: Document, head: Head | None) -> Violation | None:
 # --- bodies: what each kind of document says, the same on both nodes ------------------------
 
 
+# --- what a change publishes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A document a service published, signed and chained when the unit of work commits."""
+
+    kind: Kind
+    order_uid: str
+    issuer: str
+    recipient: str
+    actor: str
+    at: datetime
+    body: dict[str, Any]
+
+
+def draft(
+    node_nation: str | None,
+    incoming: Document | None,
+    order: Order,
+    kind: Kind,
+    body: dict[str, Any],
+    actor: str,
+    at: datetime,
+) -> Draft | None:
+    """The document a change to ``order`` makes on the node of ``node_nation``, or None on an
+    installation that is not a node, or for an order this node's nation is not party to.
+
+    Applying a partner's document (``incoming``), the document must be that one:
+    DOCUMENT_MISMATCH otherwise. Acting here on the partner's side of an order (accepting what
+    the partner supplies, say) is NOT_THIS_NODE: that document comes from the partner's node."""
+    if node_nation is None or node_nation not in (order.requester, order.supplier):
+        return None
+    assert order.uid is not None
+    issuer = incoming.issuer if incoming is not None else node_nation
+    expected = issuing_nation(kind, order.requester, order.supplier)
+    if incoming is None and expected not in (None, node_nation):
+        raise AcsaError.single(
+            Code.NOT_THIS_NODE,
+            "order",
+            f"the {kind.value} of order {order.id} is {expected}'s to record, on "
+            f"{expected}'s node; it arrives here as {expected}'s signed document",
+        )
+    recipient = order.supplier if issuer == order.requester else order.requester
+    made = Draft(kind, order.uid, issuer, recipient, actor, at, body)
+    if incoming is not None:
+        _match(incoming, made)
+    return made
+
+
+def _match(incoming: Document, made: Draft) -> None:
+    theirs = {
+        "kind": incoming.kind.value,
+        "order": incoming.order,
+        "recipient": incoming.recipient,
+        "actor": incoming.actor,
+        "at": incoming.at.isoformat(),
+        "body": canonical(dict(incoming.body)),
+    }
+    ours = {
+        "kind": made.kind.value,
+        "order": made.order_uid,
+        "recipient": made.recipient,
+        "actor": made.actor,
+        "at": made.at.isoformat(),
+        "body": canonical(made.body),
+    }
+    for name, value in theirs.items():
+        if ours[name] != value:
+            raise AcsaError.single(
+                Code.DOCUMENT_MISMATCH,
+                name,
+                f"document {incoming.id}: its {name} differs from what applying it here "
+                f"records ({value!r} against {ours[name]!r}); nothing was recorded",
+            )
+
+
 def number(value: Decimal | str) -> str:
     """A quantity or amount as the one decimal string both nodes write (``5``, ``12.5``)."""
     text = format(Decimal(value).normalize(), "f")

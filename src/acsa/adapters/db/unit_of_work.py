@@ -29,10 +29,10 @@ from acsa.adapters.db.locks import Locks
 from acsa.adapters.db.rate_repository import RateRepository
 from acsa.adapters.db.rate_tables import DbOfficialRates, DbRateTable
 from acsa.adapters.db.repository import AgreementRepository, OrderRepository, SettingsRepository
-from acsa.adapters.db.sealing import Draft, draft, seal
+from acsa.adapters.db.sealing import seal
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
-from acsa.domain.documents import Document, Kind
+from acsa.domain.documents import Document, Draft, Kind, draft
 from acsa.domain.order import Order
 
 #: Called after a commit that queued documents for partners (wakes the outbox's deliverer).
@@ -197,7 +197,8 @@ class UnitOfWork:
         """Note the signed document a change to ``order`` makes; it is chained, signed and
         queued for the partner's node when (and only if) this commits (see ``sealing.draft``
         for what is refused: NOT_THIS_NODE, DOCUMENT_MISMATCH)."""
-        made = draft(self.node, self.incoming, order, kind, body, actor, at)
+        nation = self.node.nation if self.node is not None else None
+        made = draft(nation, self.incoming, order, kind, body, actor, at)
         if made is not None:
             self._drafts.append(made)
 
