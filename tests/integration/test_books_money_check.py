@@ -35,15 +35,10 @@ from acsa.services import ledger, orders, settlement
 from acsa.services.demo import load_demo
 from acsa.services.handlers import handle
 from tests.e2e.cli import run
-from tests.integration.test_settlement import (
-    ORDER_VALUE,
-    RECEIVED_AT,
-    SERVICES,
-    SERVICES_VALUE,
-    received_order,
-)
+from tests.integration.test_settlement import received_order
 from tests.ledger_data import import_usd_jpy_rates
 from tests.orders_data import order_doc
+from tests.settlement_data import ORDER_VALUE, RECEIVED_AT, SERVICES, SERVICES_VALUE
 
 #: What lines 1 (fuel) and 2 (food) of the test order are worth as received.
 FUEL_VALUE = Decimal(12000 * 152)

@@ -27,31 +27,13 @@ from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.ledger_data import import_usd_jpy_rates
 from tests.orders_data import order_doc
-
-RECEIVED_AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-FUEL_NSN = "9130-01-031-5816"
-ORDER_VALUE = Decimal(12000 * 152 + 400 * 1850 + 80020)
-# Outside the US texts supplies are not settled by equal value exchange; services are (by a
-# service of equal value): the exchange tests order billeting and airlift for Darwin.
-SERVICES = [
-    {
-        "category": "billeting",
-        "description": "Transit accommodation, Darwin",
-        "quantity": "400",
-        "unit": "night",
-        "unit_price": "4500",
-        "currency": "JPY",
-    },
-    {
-        "category": "transportation",
-        "description": "Bus transport, RAAF Base Darwin",
-        "quantity": "12",
-        "unit": "day",
-        "unit_price": "85000",
-        "currency": "JPY",
-    },
-]
-SERVICES_VALUE = Decimal(400 * 4500 + 12 * 85000)
+from tests.settlement_data import (
+    FUEL_NSN,
+    ORDER_VALUE,
+    RECEIVED_AT,
+    SERVICES,
+    SERVICES_VALUE,
+)
 
 
 def received_order(uow, at=RECEIVED_AT, **changes):

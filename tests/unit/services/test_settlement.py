@@ -35,29 +35,14 @@ from acsa.services import orders, settlement
 from acsa.services.handlers import handle
 from tests.fakes import FakeUnitOfWork, Tables
 from tests.orders_data import order_doc
+from tests.settlement_data import (
+    FUEL_NSN,
+    ORDER_VALUE,
+    RECEIVED_AT,
+    SERVICES,
+    SERVICES_VALUE,
+)
 
-RECEIVED_AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-FUEL_NSN = "9130-01-031-5816"
-ORDER_VALUE = Decimal(12000 * 152 + 400 * 1850 + 80020)
-SERVICES = [
-    {
-        "category": "billeting",
-        "description": "Transit accommodation, Darwin",
-        "quantity": "400",
-        "unit": "night",
-        "unit_price": "4500",
-        "currency": "JPY",
-    },
-    {
-        "category": "transportation",
-        "description": "Bus transport, RAAF Base Darwin",
-        "quantity": "12",
-        "unit": "day",
-        "unit_price": "85000",
-        "currency": "JPY",
-    },
-]
-SERVICES_VALUE = Decimal(400 * 4500 + 12 * 85000)
 AIRLIFT = {
     "category": "transportation",
     "description": "C-2 airlift Naha-Darwin",
