@@ -47,14 +47,16 @@ def order_not_found(order_id: int | None) -> NotFoundError:
     return NotFoundError([Violation(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")])
 
 
-def load_order(uow: UnitOfWork, order_id: int, with_history: bool = False) -> Order:
+def load_order(
+    uow: UnitOfWork, order_id: int, with_history: bool = False, *, guarded: bool = True
+) -> Order:
     """The order ``order_id`` inside an open unit of work, or ORDER_NOT_FOUND; the unit of
-    work's guard may refuse it (as not found, or forbidden)."""
+    work's guard may refuse it (as not found, or forbidden), unless not ``guarded``."""
     in_range = 0 < order_id <= MAX_ORDER_ID
     order = uow.orders.get(order_id, with_history=with_history) if in_range else None
     if order is None:
         raise order_not_found(order_id)
-    return uow.check(order)
+    return uow.check(order) if guarded else order
 
 
 def place_order(uow: UnitOfWork, command: PlaceOrder, by: By) -> tuple[Order, list[Violation]]:
@@ -129,14 +131,7 @@ def order_view(uow: UnitOfWork, order_id: int, *, acted: bool = False) -> OrderO
     on it in ``uow`` (the guard let the action through, and a writer's If-Match names the
     version before the change)."""
     with uow:
-        if acted:
-            in_range = 0 < order_id <= MAX_ORDER_ID
-            found = uow.orders.get(order_id, with_history=True) if in_range else None
-            if found is None:
-                raise order_not_found(order_id)
-            order = found
-        else:
-            order = load_order(uow, order_id, with_history=True)
+        order = load_order(uow, order_id, with_history=True, guarded=not acted)
         violations = violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
         notes = [
             NoteOut(at=n.at, actor=n.actor, nation=n.nation, note=n.text)
