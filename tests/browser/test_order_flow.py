@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from acsa.web.i18n import Formats
+from acsa.i18n import Formats
 from tests.browser.conftest import Site
 from tests.browser.helpers import switch_language, words
 

@@ -12,7 +12,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import AddAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import Code
 from acsa.services.handlers import handle
-from acsa.web.i18n import Formats, catalog
+from acsa.i18n import Formats, catalog
 from tests.api.server import Server, add_people
 from tests.e2e.test_agreement_term_cli import AGREEMENT
 from tests.e2e.test_web_pages import csrf_of, sign_in, text_of

@@ -20,7 +20,7 @@ from acsa.domain.order import Attestations
 from acsa.domain.rules import CONFIRMABLE
 from acsa.domain.vocabulary import ACTIVITIES
 from acsa.services import orders
-from acsa.web.i18n import catalog
+from acsa.i18n import catalog
 from acsa.web.routes.order_form import CONFIRMATIONS, SUMMARIES
 from tests.attestations_data import AGREEMENT_ID, CASH_REASON, add_test_agreement, attest_order
 from tests.e2e.test_web_orders import check, form_fields, order_count, order_of, unlabelled

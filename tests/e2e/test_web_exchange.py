@@ -32,7 +32,7 @@ from acsa.adapters.signing import NodeKey
 from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
 from acsa.services.courier import add_partner, courier_status, init_node
 from acsa.services.handlers import handle
-from acsa.web import i18n
+from acsa import i18n
 from tests.api.server import Server, add_people
 from tests.e2e.test_web_finance import rows, text_of
 from tests.e2e.test_web_pages import csrf_of, sign_in

@@ -29,8 +29,8 @@ from sqlalchemy import Engine
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.services import users
-from acsa.web import i18n
-from acsa.web.i18n import Formats
+from acsa import i18n
+from acsa.i18n import Formats
 from tests.api.server import ROLES, Person, Server
 from tests.orders_data import order_doc
 

@@ -25,7 +25,7 @@ from acsa.domain.order import Order
 from acsa.services import orders
 from acsa.services.handlers import handle
 from acsa.web import routes
-from acsa.web.i18n import catalog
+from acsa.i18n import catalog
 from acsa.web.render import TEMPLATES
 from tests.e2e.test_web_pages import (
     BACKEND_PARAMS,

@@ -22,7 +22,7 @@ from acsa.domain.sign_in import (
     token_lifetime,
     uncounted,
 )
-from acsa.web.i18n import catalog
+from acsa.i18n import catalog
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 POLICY = SignInPolicy(

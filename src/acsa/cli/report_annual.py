@@ -231,7 +231,7 @@ def _figure_table(view: View) -> Table:
     """Key, currency, orders, then the value in total and split by direction, and what was
     settled and is still open at the year's end (the orders of each split are in the
     "provided and received" and "settled and open" tables, and in the files)."""
-    from acsa.adapters.exports.formats import amount_text
+    from acsa.domain.money import amount_text
 
     rows = [
         [
@@ -277,7 +277,7 @@ def _table(title: str, headings: list[str], rows: list[list[str]], first_numeric
 
 def _by_month(data: AnnualReport) -> Table:
     """Months down, one column per partner and currency."""
-    from acsa.adapters.exports.formats import amount_text
+    from acsa.domain.money import amount_text
 
     series: dict[tuple[str, str], dict[str, Decimal]] = {}
     for m in data.monthly:
@@ -298,7 +298,7 @@ def _by_month(data: AnnualReport) -> Table:
 
 def _balances(data: AnnualReport) -> Table:
     """Month ends down, one column per partner and currency: owed to the nation (+)."""
-    from acsa.adapters.exports.formats import amount_text
+    from acsa.domain.money import amount_text
 
     series: dict[tuple[str, str], dict[date, Decimal]] = {}
     for b in data.balances:

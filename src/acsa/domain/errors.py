@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
+
+from acsa.domain.messages import fill
 
 
 class Code(StrEnum):
@@ -136,14 +139,24 @@ class Violation:
     Attributes:
         code: stable machine-readable code.
         field: the input field at fault, as a path (``lines[0].category``), or "" for the whole.
-        message: a sentence a person can act on, naming the field and the rule.
+        template: the message's id: a sentence a person can act on, naming the field and the
+            rule, in English with named placeholders (``"agreement {agreement} was not in force
+            on {day}"``), written in the reader's language at the edge (``acsa.i18n.say``).
         clause: the agreement clause that sets the rule, or None where no clause applies.
+        params: the placeholders' values, kept typed (money, days, words of the vocabulary)
+            until the reader's language is known.
     """
 
     code: Code
     field: str
-    message: str
+    template: str
     clause: str | None = None
+    params: Mapping[str, object] = dataclass_field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The message in English."""
+        return fill(self.template, self.params)
 
     def as_dict(self) -> dict[str, str | None]:
         return {
@@ -168,8 +181,11 @@ class AcsaError(Exception):
         return [v.code.value for v in self.violations]
 
     @classmethod
-    def single(cls, code: Code, field: str, message: str, clause: str | None = None) -> AcsaError:
-        return cls([Violation(code, field, message, clause)])
+    def single(
+        cls, code: Code, field: str, template: str, clause: str | None = None, **params: object
+    ) -> AcsaError:
+        """A refusal of one violation; ``params`` fill ``template``'s placeholders."""
+        return cls([Violation(code, field, template, clause, params)])
 
 
 class NotFoundError(AcsaError):

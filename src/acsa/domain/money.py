@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import cache
 
 import pycountry
@@ -117,4 +117,44 @@ class Money:
         return to_minor(self.amount, self.currency)
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        """``25,980,000 JPY``: as every place prints money (see money_text)."""
+        return money_text(self.amount, self.currency)
+
+
+# How money and quantities are printed: the one formatter of every place that prints money
+# (CLI, pages, exports, messages), the same in English and Japanese.
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """``1,824,000`` (JPY) or ``1,234.50`` (USD): grouped, with the currency's decimals (any
+    stored amount, however large: the rounding works with all its digits)."""
+    with localcontext() as context:
+        context.prec = max(context.prec, _digits(amount) + 4)
+        return f"{amount.quantize(quantum(currency)):,.{minor_units(currency)}f}"
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    return f"{amount_text(amount, currency)} {currency}"
+
+
+def quantity_text(quantity: Decimal | None) -> str:
+    """A quantity as people write it: ``12,000``, ``2,000.5``; empty when there is none."""
+    if quantity is None:
+        return ""
+    if not quantity.is_finite():
+        return str(quantity)
+    with localcontext() as context:
+        context.prec = max(context.prec, _digits(quantity) + 4)
+        normal = quantity.normalize()
+        if normal == normal.to_integral_value():
+            normal = normal.quantize(Decimal(1))
+        return f"{normal:,f}"
+
+
+def _digits(number: Decimal) -> int:
+    """How many digits ``number`` has written out in full (bounded: a stored number is at most
+    a few dozen characters long)."""
+    if not number.is_finite():
+        return 0
+    exponent = int(number.as_tuple().exponent)
+    return min(len(number.as_tuple().digits) + abs(exponent), 4000)

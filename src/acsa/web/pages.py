@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
+from acsa.i18n import DEFAULT, LANGUAGES, language
 from acsa.schemas.orders import ViolationOut
 from acsa.web.form_keys import FORM_KEY_FIELD, new_form_key
-from acsa.web.i18n import DEFAULT, LANGUAGES, language
 from acsa.web.render import make_environment
 from acsa.web.session import CSRF_FIELD, Visitor
 

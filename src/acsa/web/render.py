@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from acsa import __version__
-from acsa.web.i18n import DEFAULT, NAMES, Formats, translations
+from acsa.i18n import DEFAULT, NAMES, Formats, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.access import Permission, Principal
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.i18n import language
 from acsa.services.access import order_guard
 from acsa.services.users import session_principal
-from acsa.web.i18n import language
 
 COOKIE = "acsa_session"
 CSRF_FIELD = "csrf"

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.domain.money import minor_units, quantum
-from acsa.web.i18n import translations
+from acsa.i18n import translations
 from acsa.web.render import words
 
 Kind = Literal["text", "word", "order", "link", "money", "number", "day"]

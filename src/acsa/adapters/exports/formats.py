@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 import pycountry
 
-from acsa.domain.money import minor_units, quantum
+from acsa.domain.money import minor_units
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.schemas.reports import AnnualReport, Figure
 
@@ -75,41 +75,6 @@ def excel_format(currency: str) -> str:
     """The number format of an amount in ``currency``: ``#,##0`` for JPY, ``#,##0.00`` for USD."""
     digits = minor_units(currency)
     return "#,##0" + ("." + "0" * digits if digits else "")
-
-
-def amount_text(amount: Decimal, currency: str) -> str:
-    """``1,824,000`` (JPY) or ``1,234.50`` (USD): grouped, with the currency's decimals (any
-    stored amount, however large: the rounding works with all its digits)."""
-    with localcontext() as context:
-        context.prec = max(context.prec, _digits(amount) + 4)
-        return f"{amount.quantize(quantum(currency)):,.{minor_units(currency)}f}"
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    return f"{amount_text(amount, currency)} {currency}"
-
-
-def quantity_text(quantity: Decimal | None) -> str:
-    """A quantity as people write it: ``12,000``, ``2,000.5``; empty when there is none."""
-    if quantity is None:
-        return ""
-    if not quantity.is_finite():
-        return str(quantity)
-    with localcontext() as context:
-        context.prec = max(context.prec, _digits(quantity) + 4)
-        normal = quantity.normalize()
-        if normal == normal.to_integral_value():
-            normal = normal.quantize(Decimal(1))
-        return f"{normal:,f}"
-
-
-def _digits(number: Decimal) -> int:
-    """How many digits ``number`` has written out in full (bounded: a stored number is at most
-    a few dozen characters long)."""
-    if not number.is_finite():
-        return 0
-    exponent = int(number.as_tuple().exponent)
-    return min(len(number.as_tuple().digits) + abs(exponent), 4000)
 
 
 def nation_name(code: str) -> str:

@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
 
-from acsa.adapters.exports.formats import amount_text, money_text, nation_name, quantity_text
+from acsa.adapters.exports.formats import nation_name
 from acsa.adapters.exports.pdf import (
     MARGIN,
     Flowable,
@@ -30,7 +30,7 @@ from acsa.adapters.exports.pdf import (
 )
 from acsa.adapters.exports.text import clean
 from acsa.domain.limits import NOTE_CHARS_MAX
-from acsa.domain.money import Money
+from acsa.domain.money import Money, amount_text, money_text, quantity_text
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.schemas.reports import FormLine, OrderForm, Signature
 

@@ -37,13 +37,13 @@ from acsa.adapters.exports.formats import (
     FIGURE_COLUMNS,
     MONEY_COLUMNS,
     View,
-    amount_text,
     figure_cells,
     figure_views,
     key_label,
     nation_name,
 )
 from acsa.adapters.exports.text import clean
+from acsa.domain.money import amount_text
 from acsa.schemas.reports import AnnualReport
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain.access import UnauthenticatedError
 from acsa.domain.sign_in import SignInRefusedError, Verdict
+from acsa.i18n import LANGUAGES
 from acsa.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded
 from acsa.services.users import end_session, sign_in, start_session, update_user
-from acsa.web.i18n import LANGUAGES
 from acsa.web.pages import LANG_COOKIE, PagesDep
 from acsa.web.session import COOKIE, LoginRequired, Visitor, check_csrf, visitor
 

@@ -26,6 +26,7 @@ from acsa.clock import today
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.fiscal import FiscalYear, fiscal_year, fiscal_year_of
+from acsa.i18n import translations
 from acsa.schemas.findings import ExceptionOut
 from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut
 from acsa.schemas.reports import AnnualReport, Figure
@@ -34,7 +35,6 @@ from acsa.services.agreements import list_agreements
 from acsa.services.annual_report import annual_report
 from acsa.services.findings import exceptions as find_exceptions
 from acsa.services.order_forms import order_form
-from acsa.web.i18n import translations
 from acsa.web.pages import PagesDep
 from acsa.web.session import Visitor, visitor
 from acsa.web.tables import N_, Amount, Column, Link, Table, csv_bytes, xlsx_bytes

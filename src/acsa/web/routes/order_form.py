@@ -23,9 +23,9 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.http_status import status_of
+from acsa.i18n import Formats, translations
 from acsa.schemas.orders import OrderIn, OrderOut, parse_model
 from acsa.services.orders import check_document
-from acsa.web.i18n import Formats, translations
 from acsa.web.session import Visitor
 
 
