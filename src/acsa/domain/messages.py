@@ -53,10 +53,6 @@ class Term:
         return words(self.value)
 
 
-#: What a message's parameter may be.
-Param = str | int | Decimal | date | datetime | Money | Term | None
-
-
 def plain(value: object) -> str:
     """A parameter as every reader writes it (words of the vocabulary in English)."""
     if value is None:
@@ -72,6 +68,8 @@ def plain(value: object) -> str:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(item) for item in value)
     return str(value)
 
 
@@ -97,6 +95,11 @@ class Message:
 
     def __str__(self) -> str:
         return fill(self.template, self.params)
+
+
+#: What a message's parameter may be: a value, a message within the message (a rule's reason),
+#: or a list of values (written "a, b" in English, "a、b" in Japanese).
+Param = str | int | Decimal | date | datetime | Money | Term | Message | tuple[object, ...] | None
 
 
 def message(template: str, **params: Param) -> Message:

@@ -94,6 +94,10 @@ def param_text(lang: str) -> Callable[[object], str]:
     def text(value: object) -> str:
         if isinstance(value, Term):
             return gettext(lang, words(value.value))
+        if isinstance(value, Message):
+            return say(value, lang)
+        if isinstance(value, list | tuple):
+            return ("、" if lang == "ja" else ", ").join(text(item) for item in value)
         return plain(value)
 
     return text
