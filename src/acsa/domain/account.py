@@ -32,6 +32,12 @@ from acsa.domain.ledger import (
     in_kind_entries,
     payment_entries,
 )
+from acsa.domain.memos import (
+    conversion_document,
+    deadline_memo,
+    in_kind_document,
+    payment_document,
+)
 from acsa.domain.money import Money, fits_minor_units
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.domain.settlement import (
@@ -572,7 +578,7 @@ class OrderAccount:
             number,
         )
         payment = Payment(number, amount.amount, paid, reference, at, actor)
-        stamp = Stamp(paid, at, actor, f"payment of invoice {number}", self.head.order, reference)
+        stamp = Stamp(paid, at, actor, payment_document(number), self.head.order, reference)
         entries = payment_entries(self.head.supplier, self.head.requester, amount, stamp)
         paid_invoice = replace(invoice, payments=(*invoice.payments, payment))
         after = replace(
@@ -716,14 +722,14 @@ class OrderAccount:
         overdue, deadline = due
         self._unused_number(number)
         days = self.terms.deadline_days
-        note = f"replacement deadline {deadline} passed ({days} days from receipt)"
+        note = deadline_memo(deadline, days)
         conversion = Conversion(as_of, overdue, deadline, note, at, actor)
         value = Money(overdue, self.currency)
         stamp = Stamp(
             as_of,
             at,
             actor,
-            f"conversion to cash of order {self.head.order}",
+            conversion_document(self.head.order),
             self.head.order,
             note,
         )
@@ -903,7 +909,7 @@ class OrderAccount:
             record.day,
             record.at or datetime.min,
             record.actor,
-            f"{kind.value} of order {head.order} on {record.day}",
+            in_kind_document(kind.value, head.order, record.day),
             head.order,
             memo,
         )

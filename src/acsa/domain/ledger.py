@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from acsa.domain.memos import reversal_document
 from acsa.domain.money import Money
 
 
@@ -98,7 +99,7 @@ class Entry:
             book=self.book,
             partner=self.partner,
             kind=EntryKind.REVERSAL,
-            document=f"reversal of {self.document}",
+            document=reversal_document(self.document),
             effective=effective,
             at=at,
             actor=actor,

@@ -64,6 +64,8 @@ from acsa.domain.ledger import (
     Stamp,
     receipt_entries,
 )
+from acsa.domain.memos import receipt_document
+from acsa.domain.messages import Term, t
 from acsa.domain.money import Money, fits_minor_units
 from acsa.domain.order import NO_ATTESTATIONS, Attestations, Order, OrderLine, OrderStatus
 from acsa.domain.rules import check_order, validate_lines
@@ -198,7 +200,7 @@ def _relocated(
             name = v.field
         elif v.field == "lines" and column is None:
             name = "currency" if v.code is Code.MIXED_CURRENCIES else "quantity"
-        found.append(Violation(v.code, where(row, name), v.message, v.clause))
+        found.append(Violation(v.code, where(row, name), v.template, v.clause, v.params))
     return found
 
 
@@ -228,8 +230,8 @@ class _AtRows:
             raise AcsaError(_relocated(record, exc.violations, self.column, line_of)) from None
 
 
-def _refuse(code: Code, row: int, column: str, message: str) -> AcsaError:
-    return AcsaError.single(code, where(row, column), message)
+def _refuse(code: Code, row: int, column: str, template: str, **params: object) -> AcsaError:
+    return AcsaError.single(code, where(row, column), template, **params)
 
 
 # --- one order ------------------------------------------------------------------------------
@@ -307,8 +309,9 @@ def _check_columns(record: OrderRecord) -> None:
                 Violation(
                     Code.INVALID_INPUT,
                     where(row, name),
-                    f"a {record.status.value} order has no {name}: leave it blank, or give "
-                    "the status the order reached",
+                    "a {status} order has no {column}: leave it blank, or give the status the "
+                    "order reached",
+                    params={"status": Term(record.status.value), "column": name},
                 )
             )
     if not problems:
@@ -328,8 +331,14 @@ def _settlement_columns(record: OrderRecord) -> list[Violation]:
 
 
 def _needs(record: OrderRecord, name: str, given: str, why: str) -> Violation:
-    """MISSING_FIELD: column ``name`` is blank though ``given`` is filled in."""
-    return Violation(Code.MISSING_FIELD, where(record.row, name), f"{given} is given: {why}")
+    """MISSING_FIELD: column ``name`` is blank though ``given`` is filled in; ``why`` is a
+    template (``t(...)``) whose ``{column}`` is ``name``."""
+    return Violation(
+        Code.MISSING_FIELD,
+        where(record.row, name),
+        why,
+        params={"given": given, "column": name},
+    )
 
 
 def _cash_columns(record: OrderRecord) -> list[Violation]:
@@ -338,7 +347,8 @@ def _cash_columns(record: OrderRecord) -> list[Violation]:
         Violation(
             Code.SETTLEMENT_METHOD_MISMATCH,
             where(found, name),
-            f"order {record.ref} is settled in cash: it has no {name}",
+            "order {order} is settled in cash: it has no {column}",
+            params={"order": record.ref, "column": name},
         )
         for name in (*IN_KIND_ONLY, "replaced_quantity")
         if (found := _filled(record, name)) is not None
@@ -356,8 +366,9 @@ def _in_kind_columns(record: OrderRecord) -> list[Violation]:
             Violation(
                 Code.INVALID_INPUT,
                 where(record.row, "invoiced_on"),
-                f"order {record.ref} is settled in kind: it is invoiced only for what was "
+                "order {order} is settled in kind: it is invoiced only for what was "
                 "converted to cash, on converted_on; leave invoiced_on blank",
+                params={"order": record.ref},
             )
         )
     if method != Settlement.REPLACEMENT_IN_KIND:
@@ -365,8 +376,8 @@ def _in_kind_columns(record: OrderRecord) -> list[Violation]:
             Violation(
                 Code.SETTLEMENT_METHOD_MISMATCH,
                 where(found, name),
-                f"order {record.ref} is settled by {method}: it cannot be "
-                "settled by replacement in kind",
+                "order {order} is settled by {method}: it cannot be settled by replacement in kind",
+                params={"order": record.ref, "method": Term(method.value)},
             )
             for name in ("replaced_on", "replaced_quantity")
             if (found := _filled(record, name)) is not None
@@ -374,7 +385,10 @@ def _in_kind_columns(record: OrderRecord) -> list[Violation]:
     elif _filled(record, "replaced_quantity") is not None and record.replaced_on is None:
         problems.append(
             _needs(
-                record, "replaced_on", "replaced_quantity", "the day of the replacement is needed"
+                record,
+                "replaced_on",
+                "replaced_quantity",
+                t("{given} is given: the day of the replacement is needed"),
             )
         )
     return problems
@@ -388,19 +402,24 @@ def _needed_columns(record: OrderRecord) -> list[Violation]:
     billed_on = "invoiced_on" if cash else "converted_on"
     billed = record.invoiced_on if cash else record.converted_on
     problems = [
-        _needs(record, billed_on, name, "there is no invoice without it")
+        _needs(record, billed_on, name, t("{given} is given: there is no invoice without it"))
         for name in ("paid_on", "invoice_number")
         if getattr(record, name) not in (None, "") and billed is None
     ]
     problems += [
-        _needs(record, "paid_on", name, "the day of the payment is needed")
+        _needs(record, "paid_on", name, t("{given} is given: the day of the payment is needed"))
         for name in ("paid_amount", "payment_reference")
         if getattr(record, name) not in (None, "") and record.paid_on is None
     ]
     exchange = (record.exchanged_value, record.exchanged_on)
     if any(x is not None for x in exchange) or record.exchanged_for or record.agreed_by:
         problems += [
-            _needs(record, name, "an equal value exchange", f"its {name} is needed too")
+            _needs(
+                record,
+                name,
+                "an equal value exchange",
+                t("an equal value exchange is given: its {column} is needed too"),
+            )
             for name in ("exchanged_value", "exchanged_on", "exchanged_for", "agreed_by")
             if getattr(record, name) in (None, "")
         ]
@@ -446,7 +465,8 @@ def _check_dates(record: OrderRecord, today: date) -> None:
         Violation(
             Code.INVALID_DATE,
             where(record.row, name),
-            f"{name} {day} is in the future; a history file records what happened",
+            "{column} {day} is in the future; a history file records what happened",
+            params={"column": name, "day": day},
         )
         for name, day in dates.items()
         if day > today
@@ -462,7 +482,8 @@ def _check_dates(record: OrderRecord, today: date) -> None:
                     Violation(
                         Code.INVALID_DATE,
                         where(record.row, name),
-                        f"{name} {day} is before {before} {was}",
+                        "{column} {day} is before {before} {was}",
+                        params={"column": name, "day": day, "before": before, "was": was},
                     )
                 )
                 break
@@ -522,8 +543,10 @@ class _Importer:
                 Code.INVALID_INPUT,
                 record.row,
                 "order_ref",
-                f"order {record.ref} under {record.agreement} is stored already (imported "
-                "before?); a history file is imported once",
+                "order {order} under {agreement} is stored already (imported before?); a "
+                "history file is imported once",
+                order=record.ref,
+                agreement=record.agreement,
             )
         order = _order(record)
         with _AtRows(record, by="index"):
@@ -545,7 +568,8 @@ class _Importer:
                 Code.AGREEMENT_NOT_FOUND,
                 record.row,
                 "agreement",
-                f"no agreement {record.agreement!r}; see `acsa agreements list`",
+                "no agreement {agreement}; see `acsa agreements list`",
+                agreement=repr(record.agreement),
             )
         return found
 
@@ -597,22 +621,27 @@ class _Importer:
         return given
 
     def _check_given_number(self, record: OrderRecord, number: str) -> None:
-        def refuse(why: str) -> AcsaError:
-            return _refuse(Code.INVALID_INPUT, record.row, "invoice_number", why)
+        def refuse(template: str, **params: object) -> AcsaError:
+            return _refuse(Code.INVALID_INPUT, record.row, "invoice_number", template, **params)
 
         if len(number) > 40:
-            raise refuse(f"invoice number {number!r} is longer than 40 characters")
+            raise refuse(
+                t("invoice number {number} is longer than 40 characters"), number=repr(number)
+            )
         if number in self.given_numbers or self.writer.taken_numbers([number]):
-            raise refuse(f"invoice number {number} is used already")
+            raise refuse(t("invoice number {number} is used already"), number=number)
         match = ACSA_NUMBER.match(number)
         if match:
             issuer, year, sequence = match.group(1), match.group(2), int(match.group(3))
             name = f"invoice:{issuer}:{year}"
             if sequence <= self.writer.counter(name):
                 raise refuse(
-                    f"invoice number {number} is in acsa's own numbering, which has reached "
-                    f"{invoice_number(issuer, int(year), self.writer.counter(name))}; give a "
-                    "later number or leave it blank"
+                    t(
+                        "invoice number {number} is in acsa's own numbering, which has reached "
+                        "{reached}; give a later number or leave it blank"
+                    ),
+                    number=number,
+                    reached=invoice_number(issuer, int(year), self.writer.counter(name)),
                 )
             self.writer.set_counter(name, sequence)
 
@@ -664,8 +693,13 @@ class _Replay:
                 Code.INVALID_INPUT,
                 record.row,
                 "status",
-                f"order {record.ref}: the quantities make it {order.status.value}, not "
-                f"{status.value}; check status and the quantity columns",
+                t(
+                    "order {order}: the quantities make it {made}, not {status}; check status "
+                    "and the quantity columns"
+                ),
+                order=record.ref,
+                made=Term(order.status.value),
+                status=Term(status.value),
             )
         self._store()
 
@@ -703,8 +737,11 @@ class _Replay:
                 Code.NOTHING_TO_DELIVER,
                 record.row,
                 "quantity_delivered",
-                f"a {record.status.value} order had something delivered; quantity_delivered "
-                "is 0 on every line",
+                t(
+                    "a {status} order had something delivered; quantity_delivered is 0 on "
+                    "every line"
+                ),
+                status=Term(record.status.value),
             )
         day = record.delivered_on or record.received_on or record.accepted_on or record.order_date
         with _AtRows(record, "quantity_delivered"):
@@ -717,7 +754,8 @@ class _Replay:
                 Code.MISSING_FIELD,
                 record.row,
                 "received_on",
-                f"a {record.status.value} order was received: received_on is needed",
+                t("a {status} order was received: received_on is needed"),
+                status=Term(record.status.value),
             )
         quantities = {
             line.number: line.to_receive
@@ -737,7 +775,7 @@ class _Replay:
             effective=at.date(),
             at=at,
             actor=self.actor,
-            document=f"order {order.id} receipt (event {event.seq})",
+            document=receipt_document(order.id, event.seq),
             order_id=order.id,
             memo=record.receipt_note,
         )
@@ -791,7 +829,9 @@ class _Replay:
                 Code.INVALID_AMOUNT,
                 record.row,
                 "paid_amount",
-                f"amount {amount} has more decimals than {currency} allows",
+                t("amount {amount} has more decimals than {currency} allows"),
+                amount=amount,
+                currency=currency,
             )
         with _AtRows(record, "paid_amount"):
             decision = self.account.pay(
@@ -821,8 +861,10 @@ class _Replay:
                 Code.MISSING_FIELD,
                 record.row,
                 "replaced_quantity",
-                "replaced_on is given but nothing was replaced: replaced_quantity is 0 on "
-                "every line",
+                t(
+                    "replaced_on is given but nothing was replaced: replaced_quantity is 0 on "
+                    "every line"
+                ),
             )
         try:
             decision = self.account.replace(day, returned, "", noon(day), self.actor)
@@ -842,7 +884,9 @@ class _Replay:
                 Code.INVALID_AMOUNT,
                 record.row,
                 "exchanged_value",
-                f"amount {amount} has more decimals than {order.currency} allows",
+                t("amount {amount} has more decimals than {currency} allows"),
+                amount=amount,
+                currency=order.currency,
             )
         given = [ExchangedLine("", record.exchanged_for, Decimal(1), "EA", amount)]
         with _AtRows(record, "exchanged_value"):
@@ -856,17 +900,31 @@ class _Replay:
         account = self.account
         if account.convertible(day) is None:
             deadline = account.next_deadline()
-            why = (
-                f"the replacement deadline {deadline} had not passed"
-                if deadline
-                else "nothing was owed in kind"
-            )
+            if deadline:
+                raise _refuse(
+                    Code.INVALID_DATE,
+                    record.row,
+                    "converted_on",
+                    t(
+                        "order {order}: nothing could be converted to cash on {day}: the "
+                        "replacement deadline {deadline} had not passed"
+                    ),
+                    order=record.ref,
+                    day=day,
+                    deadline=deadline,
+                )
             raise _refuse(
                 Code.INVALID_DATE,
                 record.row,
                 "converted_on",
-                f"order {record.ref}: nothing could be converted to cash on {day}: {why}",
+                t(
+                    "order {order}: nothing could be converted to cash on {day}: nothing was "
+                    "owed in kind"
+                ),
+                order=record.ref,
+                day=day,
             )
+
         number = self.importer.invoice_number(record, order, day)
         decision = account.convert(day, number, noon(day), self.actor)
         assert decision is not None, "checked: something converts"

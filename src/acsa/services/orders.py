@@ -20,6 +20,7 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
+from acsa.domain.memos import receipt_document
 from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.order_search import OrderPage, OrderQuery, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
@@ -254,7 +255,7 @@ def receive(uow: UnitOfWork, command: ReceiveOrder, by: By) -> Order:
             effective=by.at.date(),
             at=by.at,
             actor=by.actor,
-            document=f"order {order.id} receipt (event {event.seq})",
+            document=receipt_document(order.id, event.seq),
             order_id=order.id,
             memo=command.note,
         )
