@@ -13,10 +13,11 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from acsa import __version__
-from acsa.api import problems
+from acsa.api import docs, problems
 from acsa.api.body_limit import BodyLimit, BodyLimits, limits_from_environment
 from acsa.api.checkpointer import Checkpointer
 from acsa.api.deliverer import Deliverer
+from acsa.api.language import Language
 from acsa.api.routers import (
     agreements,
     audit,
@@ -42,6 +43,13 @@ the agreements your nation is party to and the orders, documents, postings and r
 them; anything else answers 404. Every POST honours an `Idempotency-Key` header; actions on an
 order honour `If-Match` with the order's ETag. Refusals are `application/problem+json` with the
 coded violations (the same codes as the CLI).
+
+Send `Accept-Language: ja` (or `ja,en;q=0.8`) for the messages in Japanese; English is the
+default. Every answer says its language in `Content-Language`. A refusal's `title`, `detail` and
+each violation's `message` are written in that language; each violation also carries its
+`message_id` (the English template, the same in every language) and its `params` (each
+parameter written for that language), besides the `code`, `field` and `clause` that never
+change with the language.
 """
 
 
@@ -69,7 +77,7 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
         title="acsa",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by acsa.api.docs, from the package's own files
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -80,6 +88,7 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
         app.include_router(module.router, dependencies=[Depends(_documented_query)])
     # Whatever under /api/ no route takes is the API's 404 or 405, not a page.
     app.router.routes.append(Mount("/api", app=_unrouted(app)))
+    docs.install(app, "/openapi.json")
     pages_app = create_pages(engine)
     app.mount("/", pages_app)
 
@@ -91,6 +100,8 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
         return response
 
     app.add_middleware(BodyLimit, limits=limits or limits_from_environment(), page=page)
+    # Outermost: the body limit's refusals are written in the request's language too.
+    app.add_middleware(Language)
     return app
 
 
@@ -109,7 +120,8 @@ def _documented_query(request: Request) -> None:
             Violation(
                 Code.INVALID_INPUT,
                 name[:100],
-                f"query parameter {name[:100]!r} is not one {path} takes ({takes})",
+                "query parameter {name} is not one {path} takes ({takes})",
+                params={"name": repr(name[:100]), "path": path, "takes": takes},
             )
             for name in unknown[:10]
         )
@@ -149,16 +161,20 @@ def _unrouted(app: FastAPI) -> ASGIApp:
             if any(r.matches({**top, "method": method})[0] is Match.FULL for r in routes)
         ]
         if allowed:
-            message = f"{scope['method']} is not allowed on {path}; use {', '.join(allowed)}"
+            violation = Violation(
+                Code.METHOD_NOT_ALLOWED,
+                "method",
+                "{method} is not allowed on {path}; use {allowed}",
+                params={"method": scope["method"], "path": path, "allowed": ", ".join(allowed)},
+            )
             response = problems.problem_response(
-                405,
-                [Violation(Code.METHOD_NOT_ALLOWED, "method", message)],
-                headers={"Allow": ", ".join(allowed)},
+                405, [violation], headers={"Allow": ", ".join(allowed)}
             )
         else:
-            response = problems.problem_response(
-                404, [Violation(Code.PATH_NOT_FOUND, "path", f"nothing at {path} in the API")]
+            violation = Violation(
+                Code.PATH_NOT_FOUND, "path", "nothing at {path} in the API", params={"path": path}
             )
+            response = problems.problem_response(404, [violation])
         await response(scope, receive, send)
 
     return unrouted

@@ -87,7 +87,10 @@ def _bytes_setting(environ: Mapping[str, str], name: str, default: int) -> int:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             name,
-            f"{name}={raw[:40]!r}: give a whole number of bytes from 1 to {BODY_BYTES_CEILING}",
+            "{name}={value}: give a whole number of bytes from 1 to {ceiling}",
+            name=name,
+            value=repr(raw[:40]),
+            ceiling=BODY_BYTES_CEILING,
         )
     return int(raw)
 
@@ -199,11 +202,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _too_large(declared: int | None, bound: int) -> Violation:
-    size = f"{declared} bytes" if declared is not None else "more"
+    if declared is None:
+        return Violation(
+            Code.BODY_TOO_LARGE,
+            "body",
+            "the request body is more; at most {bound} bytes are taken (nothing was read or saved)",
+            params={"bound": bound},
+        )
     return Violation(
         Code.BODY_TOO_LARGE,
         "body",
-        f"the request body is {size}; at most {bound} bytes are taken (nothing was read or saved)",
+        "the request body is {size} bytes; at most {bound} bytes are taken (nothing was read "
+        "or saved)",
+        params={"size": declared, "bound": bound},
     )
 
 
@@ -212,6 +223,6 @@ def _too_deep(path: str) -> Violation:
     return Violation(
         code,
         "body",
-        f"the JSON body nests arrays and objects more than {JSON_DEPTH_MAX} deep; nothing was "
-        "saved",
+        "the JSON body nests arrays and objects more than {depth} deep; nothing was saved",
+        params={"depth": JSON_DEPTH_MAX},
     )

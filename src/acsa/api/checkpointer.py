@@ -36,8 +36,10 @@ def checkpoint_interval_s(environ: Mapping[str, str] | None = None) -> float:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             ENV_CHECKPOINT_INTERVAL,
-            f"{ENV_CHECKPOINT_INTERVAL} must be whole seconds from {CHECKPOINT_INTERVAL_S_MIN} "
-            f"to {CHECKPOINT_INTERVAL_S_MAX}, or 0 for none",
+            "{name} must be whole seconds from {low} to {high}, or 0 for none",
+            name=ENV_CHECKPOINT_INTERVAL,
+            low=CHECKPOINT_INTERVAL_S_MIN,
+            high=CHECKPOINT_INTERVAL_S_MAX,
         )
     return float(value)
 

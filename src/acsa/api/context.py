@@ -64,7 +64,10 @@ def if_match(request: Request) -> int | None:
     value = raw.strip().removeprefix("W/").strip('"')
     if not value.isdigit() or int(value) >= 2**31:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "If-Match", f"If-Match {raw!r}: give the ETag of the order"
+            Code.INVALID_INPUT,
+            "If-Match",
+            "If-Match {value}: give the ETag of the order",
+            value=repr(raw),
         )
     return int(value)
 

@@ -21,7 +21,10 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
 from acsa.http_status import status_of
+from acsa.i18n import say, violation_text
+from acsa.schemas.language import reader_language
 from acsa.schemas.orders import ViolationOut, pydantic_violation, violation_out
 
 MEDIA_TYPE = "application/problem+json"
@@ -30,21 +33,23 @@ log = logging.getLogger("acsa.api")
 
 
 TITLES = {
-    400: "The request cannot be read",
-    401: "Sign in first",
-    403: "Not yours to do",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflicts with the current state",
-    413: "The request body is too large",
-    422: "Refused by the rules",
-    428: "A precondition is required",
-    503: "The database cannot be used right now",
+    400: t("The request cannot be read"),
+    401: t("Sign in first"),
+    403: t("Not yours to do"),
+    404: t("Not found"),
+    405: t("Method not allowed"),
+    409: t("Conflicts with the current state"),
+    413: t("The request body is too large"),
+    422: t("Refused by the rules"),
+    428: t("A precondition is required"),
+    503: t("The database cannot be used right now"),
 }
+REFUSED = t("Refused")
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document with acsa's coded violations."""
+    """An RFC 9457 problem document with acsa's coded violations; ``title``, ``detail``
+    and each violation's ``message`` in the language of the request's ``Accept-Language``."""
 
     type: str
     title: str
@@ -55,18 +60,24 @@ class Problem(BaseModel):
 
 
 def problem_response(
-    status: int, violations: list[Violation], headers: dict[str, str] | None = None
+    status: int,
+    violations: list[Violation],
+    headers: dict[str, str] | None = None,
+    lang: str | None = None,
 ) -> JSONResponse:
+    """The problem document of ``violations``, written in ``lang`` (else in the language of
+    the request being answered)."""
+    reader = lang or reader_language()
     first = violations[0]
     body = Problem(
         type=f"urn:acsa:error:{first.code.value}",
-        title=TITLES.get(status, "Refused"),
+        title=say(TITLES.get(status, REFUSED), reader),
         status=status,
-        detail="; ".join(v.message for v in violations),
+        detail="; ".join(violation_text(v, reader) for v in violations),
         code=first.code.value,
-        errors=[violation_out(v) for v in violations],
+        errors=[violation_out(v, reader) for v in violations],
     )
-    all_headers = dict(headers or {})
+    all_headers = {"Content-Language": reader, **(headers or {})}
     if status == 401:
         all_headers["WWW-Authenticate"] = 'Bearer realm="acsa"'
     return JSONResponse(
@@ -89,7 +100,14 @@ def _request_violations(exc: RequestValidationError) -> list[Violation]:
             # A bound of acsa.domain.limits keeps its code (as_of=0: INVALID_DATE).
             kind = str(error.get("type", ""))
             code = Code(kind) if kind in Code.__members__ else Code.INVALID_INPUT
-            found.append(Violation(code, name, f"{where} {name}: {error['msg']}"))
+            found.append(
+                Violation(
+                    code,
+                    name,
+                    "{where} {name}: {problem}",
+                    params={"where": str(where), "name": name, "problem": str(error["msg"])},
+                )
+            )
     return found or [Violation(Code.INVALID_INPUT, "", "the request cannot be read")]
 
 
@@ -119,12 +137,18 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
-            violation = Violation(Code.PATH_NOT_FOUND, "path", f"nothing at {request.url.path}")
+            violation = Violation(
+                Code.PATH_NOT_FOUND,
+                "path",
+                "nothing at {path}",
+                params={"path": request.url.path},
+            )
         elif exc.status_code == 405:
             violation = Violation(
                 Code.METHOD_NOT_ALLOWED,
                 "method",
-                f"{request.method} is not allowed on {request.url.path}",
+                "{method} is not allowed on {path}",
+                params={"method": request.method, "path": request.url.path},
             )
         else:
             violation = Violation(Code.INVALID_INPUT, "path", str(exc.detail))
@@ -173,7 +197,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 def _problem_response(status: int) -> dict[str, Any]:
     return {
-        "description": TITLES.get(status, "Refused"),
+        "description": TITLES.get(status, REFUSED),
         "content": {MEDIA_TYPE: {"schema": PROBLEM_REF}},
     }
 

@@ -46,7 +46,9 @@ def _own_book(ctx: CtxDep) -> str:
         raise ForbiddenError.single(
             Code.FORBIDDEN,
             "nation",
-            f"this node keeps {nation}'s book; as a user of {ctx.nation} you may not read it",
+            "this node keeps {nation}'s book; as a user of {yours} you may not read it",
+            nation=nation,
+            yours=ctx.nation,
         )
     return nation
 

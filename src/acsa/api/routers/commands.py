@@ -55,7 +55,9 @@ def _body(raw: bytes) -> object:
     try:
         body = json.loads(raw)
     except ValueError as exc:
-        raise AcsaError.single(Code.INVALID_INPUT, "", f"the body is not JSON: {exc}") from None
+        raise AcsaError.single(
+            Code.INVALID_INPUT, "", "the body is not JSON: {problem}", problem=str(exc)
+        ) from None
     if body is not None and not isinstance(body, dict):
         # JSON that is no object breaks the body's rules (422), as the API's models say it
         raise AcsaError.single(Code.INVALID_FIELD, "", "the body must be a JSON object")
