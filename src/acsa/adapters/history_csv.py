@@ -22,6 +22,7 @@ import pycountry
 
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
 from acsa.domain.order import OrderStatus
 from acsa.domain.vocabulary import Settlement
 
@@ -176,12 +177,14 @@ class BadOrder:
 
 
 class CellError(ValueError):
-    """A cell that cannot be read as its column's kind; carries the code and the reason."""
+    """A cell that cannot be read as its column's kind: the code and the reason's template,
+    whose ``{field}`` is the column's name (filled in where the column is known)."""
 
-    def __init__(self, code: Code, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, code: Code, template: str, **params: object) -> None:
+        super().__init__(template)
         self.code = code
-        self.reason = reason
+        self.template = template
+        self.params = params
 
 
 _DATES: dict[str, date] = {}
@@ -196,11 +199,13 @@ def _date(text: str) -> date:
             found = date.fromisoformat(text)
         except ValueError:
             raise CellError(
-                Code.INVALID_DATE, f"{text[:40]!r} is not a date (YYYY-MM-DD)"
+                Code.INVALID_DATE,
+                t("{field}: {text} is not a date (YYYY-MM-DD)"),
+                text=repr(text[:40]),
             ) from None
         outside = limits.date_violation("date", found)
         if outside is not None:
-            raise CellError(Code.INVALID_DATE, outside.message.removeprefix("date "))
+            raise CellError(Code.INVALID_DATE, outside.template, **outside.params)
         if len(_DATES) < MEMO_LIMIT:
             _DATES[text] = found
     return found
@@ -209,9 +214,10 @@ def _date(text: str) -> date:
 def _decimal(text: str, bound: limits.NumberBound, code: Code) -> Decimal:
     """A plain decimal within ``bound`` (``acsa.domain.limits``), e.g. 1250.50."""
     value, violation = limits.number_violation("value", text, bound, code)
-    if violation is not None or value is None:
-        reason = violation.message.removeprefix("value ") if violation else "is not a number"
-        raise CellError(code, reason)
+    if violation is not None:
+        raise CellError(code, violation.template, **violation.params)
+    if value is None:
+        raise CellError(code, t("{field} is not a number"))
     return value
 
 
@@ -236,7 +242,9 @@ def _party(text: str) -> str:
         code = text.upper()
         if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
             raise CellError(
-                Code.UNKNOWN_PARTY, f"{text!r} is not an ISO 3166-1 alpha-3 country code"
+                Code.UNKNOWN_PARTY,
+                t("{field}: {text} is not an ISO 3166-1 alpha-3 country code"),
+                text=repr(text),
             )
         found = code
         if len(_PARTIES) < MEMO_LIMIT:
@@ -252,7 +260,9 @@ def _settlement(text: str) -> str:
     if text not in _SETTLEMENTS:
         raise CellError(
             Code.UNKNOWN_SETTLEMENT_METHOD,
-            f"unknown settlement {text!r}; one of: {', '.join(sorted(_SETTLEMENTS))}",
+            t("{field}: unknown settlement {text}; one of: {choices}"),
+            text=repr(text),
+            choices=", ".join(sorted(_SETTLEMENTS)),
         )
     return text
 
@@ -264,14 +274,21 @@ def _status(text: str) -> OrderStatus:
     found = _STATUSES.get(text.lower())
     if found is None:
         raise CellError(
-            Code.INVALID_FIELD, f"unknown status {text!r}; one of: {', '.join(_STATUSES)}"
+            Code.INVALID_FIELD,
+            t("{field}: unknown status {text}; one of: {choices}"),
+            text=repr(text),
+            choices=", ".join(_STATUSES),
         )
     return found
 
 
 def _nsn(text: str) -> str:
     if not NSN.match(text):
-        raise CellError(Code.INVALID_FIELD, f"{text!r} is not an NSN (1234-12-123-1234)")
+        raise CellError(
+            Code.INVALID_FIELD,
+            t("{field}: {text} is not an NSN (1234-12-123-1234)"),
+            text=repr(text),
+        )
     return text
 
 
@@ -312,16 +329,27 @@ def read_header(cells: list[str] | None) -> tuple[str, ...]:
                 Violation(
                     Code.INVALID_INPUT,
                     where(1, name or "(blank)"),
-                    f"unknown column {name!r}; the columns are described in history-csv.md",
+                    "unknown column {column}; the columns are described in history-csv.md",
+                    params={"column": repr(name)},
                 )
             )
         elif name in seen:
             problems.append(
-                Violation(Code.INVALID_INPUT, where(1, name), f"column {name!r} appears twice")
+                Violation(
+                    Code.INVALID_INPUT,
+                    where(1, name),
+                    "column {column} appears twice",
+                    params={"column": repr(name)},
+                )
             )
         seen.add(name)
     problems.extend(
-        Violation(Code.MISSING_FIELD, where(1, c.name), f"the header has no column {c.name!r}")
+        Violation(
+            Code.MISSING_FIELD,
+            where(1, c.name),
+            "the header has no column {column}",
+            params={"column": repr(c.name)},
+        )
         for c in COLUMNS
         if c.required and c.name not in seen
     )
@@ -366,19 +394,33 @@ class _RowReader:
             if not text:
                 if filled:
                     problems.append(
-                        Violation(Code.MISSING_FIELD, where(row, name), f"{name} is required")
+                        Violation(
+                            Code.MISSING_FIELD,
+                            where(row, name),
+                            "{field} is required",
+                            params={"field": name},
+                        )
                     )
                 continue
             bad_text = limits.text_violation(name, text)
             if bad_text is not None:
                 problems.append(
-                    Violation(bad_text.code, where(row, name), f"row {row}: {bad_text.message}")
+                    Violation(
+                        bad_text.code, where(row, name), bad_text.template, params=bad_text.params
+                    )
                 )
                 continue
             try:
                 found[name] = read(text)
             except CellError as exc:
-                problems.append(Violation(exc.code, where(row, name), f"{name}: {exc.reason}"))
+                problems.append(
+                    Violation(
+                        exc.code,
+                        where(row, name),
+                        exc.template,
+                        params={**exc.params, "field": name},
+                    )
+                )
         return found
 
 
@@ -390,8 +432,14 @@ def _conflicts(
         Violation(
             Code.INVALID_INPUT,
             where(row, name),
-            f"order {ref}: {name} is {cells[i].strip()!r} here but {first[i].strip()!r} on its "
-            "first row; leave it blank on later rows or repeat the same value",
+            "order {order}: {column} is {here} here but {first} on its first row; leave it "
+            "blank on later rows or repeat the same value",
+            params={
+                "order": ref,
+                "column": name,
+                "here": repr(cells[i].strip()),
+                "first": repr(first[i].strip()),
+            },
         )
         for i, name in columns
         if cells[i].strip() and cells[i].strip() != first[i].strip()
@@ -447,7 +495,8 @@ def read_orders(rows: Iterable[list[str]]) -> Iterator[OrderRecord | BadOrder]:
             problem = Violation(
                 Code.INVALID_INPUT,
                 where(row, "order_ref"),
-                f"row {row} has {len(cells)} cells; the header has {reader.width}",
+                "row {row} has {cells} cells; the header has {width}",
+                params={"row": row, "cells": len(cells), "width": reader.width},
             )
             if group is not None and _ref_of(cells, reader.ref_index) == group.ref:
                 group.problems.append(problem)
@@ -479,8 +528,9 @@ def _start(reader: _RowReader, row: int, cells: list[str], ref: str, seen: set[s
             Violation(
                 Code.INVALID_INPUT,
                 where(row, "order_ref"),
-                f"order {ref} appeared on earlier rows; the lines of an order are consecutive "
+                "order {order} appeared on earlier rows; the lines of an order are consecutive "
                 "rows and each order_ref names one order",
+                params={"order": ref},
             )
         )
     seen.add(ref)
@@ -510,7 +560,11 @@ def open_history(path: Path) -> TextIO:
         return path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror}"
+            Code.INVALID_INPUT,
+            "file",
+            "cannot read {path}: {reason}",
+            path=str(path),
+            reason=exc.strerror,
         ) from None
 
 
@@ -530,8 +584,12 @@ def csv_rows(stream: TextIO) -> Iterator[list[str]]:
             ) from None
         except csv.Error as exc:
             raise AcsaError.single(
-                Code.INVALID_INPUT, where(reader.line_num, "file"), f"not valid CSV: {exc}"
+                Code.INVALID_INPUT,
+                where(reader.line_num, "file"),
+                "not valid CSV: {reason}",
+                reason=str(exc),
             ) from None
+
         yield cells
 
 

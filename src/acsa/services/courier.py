@@ -38,7 +38,8 @@ from acsa.domain.documents import (
     parse_wire,
     time_violation,
 )
-from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.messages import Term, t
 from acsa.schemas.orders import Party, parse_model
 from acsa.services.handlers import handle
 from acsa.services.ports import UnitOfWork
@@ -195,12 +196,16 @@ def init_node(engine: Engine, nation: str, key_file: Path, actor: str) -> NodeOu
             raise AcsaError.single(
                 Code.NODE_EXISTS,
                 "nation",
-                f"this installation is already the node of {uow.node.nation} "
-                f"(key {uow.node.fingerprint})",
+                "this installation is already the node of {nation} (key {fingerprint})",
+                nation=uow.node.nation,
+                fingerprint=uow.node.fingerprint,
             )
         if path.exists():
             raise AcsaError.single(
-                Code.NODE_EXISTS, "key_file", f"{path} exists already; give another --key-file"
+                Code.NODE_EXISTS,
+                "key_file",
+                "{path} exists already; give another --key-file",
+                path=str(path),
             )
         key = NodeKey.generate()
         key.save(path)
@@ -222,14 +227,20 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
     code = parse_model(_PartnerIn, {"nation": nation}).nation
     if not url.startswith(("http://", "https://")):
         raise AcsaError.single(
-            Code.INVALID_FIELD, "url", f"url must start with http:// or https://, not {url!r}"
+            Code.INVALID_FIELD,
+            "url",
+            "url must start with http:// or https://, not {url}",
+            url=repr(url),
         )
     public = parse_public(key)
     with unit_of_work.UnitOfWork(engine) as uow:
         node = uow.node
         if node is not None and node.nation == code:
             raise AcsaError.single(
-                Code.INVALID_FIELD, "nation", f"{code} is this node's own nation, not a partner"
+                Code.INVALID_FIELD,
+                "nation",
+                "{nation} is this node's own nation, not a partner",
+                nation=code,
             )
         before = uow.partners.get(code)
         uow.partners.put(code, url.rstrip("/"), public_text(public), fingerprint(public), utc_now())
@@ -247,8 +258,8 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
 def _partner_out(uow: UnitOfWork, nation: str) -> PartnerOut:
     partner = uow.partners.get(nation)
     if partner is None:
-        raise NotFoundError(
-            [Violation(Code.PARTNER_NOT_FOUND, "nation", f"no partner node {nation} registered")]
+        raise NotFoundError.single(
+            Code.PARTNER_NOT_FOUND, "nation", "no partner node {nation} registered", nation=nation
         )
     return PartnerOut(
         nation=partner.nation,
@@ -268,8 +279,9 @@ def list_partners(engine: Engine) -> list[PartnerOut]:
 # --- receiving a partner's document -----------------------------------------------------------
 
 
-def _refuse(code: Code, field: str, message: str) -> AcsaError:
-    return AcsaError.single(code, field, message + "; nothing was recorded")
+def _refuse(code: Code, field: str, template: str, **params: object) -> AcsaError:
+    """A refusal of a partner's document; its ``template`` says that nothing was recorded."""
+    return AcsaError.single(code, field, template, **params)
 
 
 def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
@@ -290,23 +302,43 @@ def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
         raise _refuse(
             Code.DOCUMENT_NOT_PARTY,
             "issuer",
-            f"document {doc.id} is from {doc.issuer} to {doc.recipient}, but the order is "
-            f"between {requester} (requester) and {supplier} (supplier)",
+            t(
+                "document {document} is from {issuer} to {recipient}, but the order is between "
+                "{requester} (requester) and {supplier} (supplier); nothing was recorded"
+            ),
+            document=doc.id,
+            issuer=doc.issuer,
+            recipient=doc.recipient,
+            requester=requester,
+            supplier=supplier,
         )
     agreement = uow.agreements.get(agreement_id)
     if agreement is None or set(agreement.parties) != parties:
         raise _refuse(
             Code.DOCUMENT_NOT_PARTY,
             "agreement",
-            f"document {doc.id}: {doc.issuer} is not party to an agreement {agreement_id!r} "
-            f"with {doc.recipient} in this node's registry",
+            t(
+                "document {document}: {issuer} is not party to an agreement {agreement} with "
+                "{recipient} in this node's registry; nothing was recorded"
+            ),
+            document=doc.id,
+            issuer=doc.issuer,
+            agreement=repr(agreement_id),
+            recipient=doc.recipient,
         )
     expected = issuing_nation(doc.kind, requester, supplier)
     if expected not in (None, doc.issuer):
         raise _refuse(
             Code.DOCUMENT_WRONG_SIDE,
             "kind",
-            f"document {doc.id}: a {doc.kind.value} is issued by {expected}, not {doc.issuer}",
+            t(
+                "document {document}: a {kind} is issued by {expected}, not {issuer}; nothing "
+                "was recorded"
+            ),
+            document=doc.id,
+            kind=doc.kind.value,
+            expected=expected,
+            issuer=doc.issuer,
         )
     return order_id
 
@@ -317,22 +349,36 @@ def _verify(uow: UnitOfWork, doc: Document) -> None:
         raise _refuse(
             Code.DOCUMENT_UNKNOWN_KEY,
             "issuer",
-            f"document {doc.id} is from {doc.issuer}, whose node is not registered here "
-            f"(`acsa partners add {doc.issuer} --url ... --key ...`)",
+            t(
+                "document {document} is from {issuer}, whose node is not registered here "
+                "(`acsa partners add {issuer} --url ... --key ...`); nothing was recorded"
+            ),
+            document=doc.id,
+            issuer=doc.issuer,
         )
     if doc.key != partner.fingerprint:
         raise _refuse(
             Code.DOCUMENT_UNKNOWN_KEY,
             "key",
-            f"document {doc.id} is signed with key {doc.key}; the key registered for "
-            f"{doc.issuer} is {partner.fingerprint}",
+            t(
+                "document {document} is signed with key {key}; the key registered for {issuer} "
+                "is {registered}; nothing was recorded"
+            ),
+            document=doc.id,
+            key=doc.key,
+            issuer=doc.issuer,
+            registered=partner.fingerprint,
         )
     if not verify(parse_public(partner.public_key), doc.signed_bytes(), doc.signature):
         raise _refuse(
             Code.DOCUMENT_BAD_SIGNATURE,
             "signature",
-            f"document {doc.id}: the signature does not match its content and {doc.issuer}'s "
-            "key (changed on the way, or signed by another key)",
+            t(
+                "document {document}: the signature does not match its content and {issuer}'s "
+                "key (changed on the way, or signed by another key); nothing was recorded"
+            ),
+            document=doc.id,
+            issuer=doc.issuer,
         )
 
 
@@ -367,16 +413,24 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
                 raise _refuse(
                     Code.DOCUMENT_NOT_PARTY,
                     "recipient",
-                    f"document {doc.id} is addressed to {doc.recipient}; this is {node.nation}'s "
-                    "node",
+                    t(
+                        "document {document} is addressed to {recipient}; this is {nation}'s "
+                        "node; nothing was recorded"
+                    ),
+                    document=doc.id,
+                    recipient=doc.recipient,
+                    nation=node.nation,
                 )
             seen = uow.documents.get(doc.id)
             if seen is not None:
                 raise AcsaError.single(
                     Code.DOCUMENT_REPLAYED,
                     "id",
-                    f"document {doc.id} was recorded here at {seen.recorded_at.isoformat()} "
-                    f"with hash {seen.hash}; a replay records nothing",
+                    "document {document} was recorded here at {recorded_at} with hash {hash}; "
+                    "a replay records nothing",
+                    document=doc.id,
+                    recorded_at=seen.recorded_at.isoformat(),
+                    hash=seen.hash,
                 )
             order_id = _check_parties(uow, doc)
             broken = chain_violation(doc, uow.documents.head(doc.order))
@@ -388,7 +442,12 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
                 raise _refuse(
                     Code.DOCUMENT_MISMATCH,
                     "body",
-                    f"document {doc.id}: applying its {doc.kind.value} here changes nothing",
+                    t(
+                        "document {document}: applying its {kind} here changes nothing; nothing "
+                        "was recorded"
+                    ),
+                    document=doc.id,
+                    kind=doc.kind.value,
                 )
         uow.finish()
     finally:
@@ -577,24 +636,36 @@ def resend(
                 raise ForbiddenError.single(
                     Code.FORBIDDEN,
                     "nation",
-                    f"this node is {node.nation}'s; as a user of {principal.nation} you may "
-                    "not send its documents",
+                    "this node is {nation}'s; as a user of {user_nation} you may not send its "
+                    "documents",
+                    nation=node.nation,
+                    user_nation=principal.nation,
                 )
         found = uow.outbox.find(wanted)
         if len(found) != 1:
-            why = "no document" if not found else f"{len(found)} documents"
+            if not found:
+                raise NotFoundError.single(
+                    Code.DOCUMENT_NOT_FOUND,
+                    "document",
+                    "no document in the outbox matches {document}",
+                    document=repr(document_id[:40]),
+                )
             raise NotFoundError.single(
                 Code.DOCUMENT_NOT_FOUND,
                 "document",
-                f"{why} in the outbox match {document_id[:40]!r}",
+                "{count} documents in the outbox match {document}",
+                count=len(found),
+                document=repr(document_id[:40]),
             )
         row = found[0]
         if row.status != "refused":
             raise AcsaError.single(
                 Code.INVALID_TRANSITION,
                 "document",
-                f"document {row.document_id} is {row.status}; only a document refused by the "
-                "partner or set aside is sent again",
+                "document {document} is {status}; only a document refused by the partner or "
+                "set aside is sent again",
+                document=row.document_id,
+                status=Term(row.status),
             )
         at = utc_now()
         uow.outbox.mark(
