@@ -22,6 +22,8 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.domain.errors import AcsaError, Code
+from acsa.i18n import DEFAULT
+from acsa.i18n.memos import document_and_memo, memo_text
 from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
 from acsa.services import ledger as service
 
@@ -154,7 +156,8 @@ def _required_day(value: str, field: str) -> date:
     return day
 
 
-def statement_table(s: StatementOut) -> Group:
+def statement_table(s: StatementOut, lang: str = DEFAULT) -> Group:
+    """``s`` as a table; each line's document and memo in ``lang``."""
     c = s.currency
     table = Table(
         title=f"statement of account: {s.nation} with {s.partner}, {s.start} to {s.end} ({c})",
@@ -170,7 +173,7 @@ def statement_table(s: StatementOut) -> Group:
             str(line.entry),
             line.kind,
             "" if line.order is None else str(line.order),
-            line.document + (f" ({line.memo})" if line.memo else ""),
+            document_and_memo(line.document, line.memo, lang),
             money(line.debit, c) if line.debit else "",
             money(line.credit, c) if line.credit else "",
             money(line.balance, c),
@@ -247,7 +250,7 @@ def overdue(
     out.print(overdue_table(found) if found else "[green]nothing is overdue[/green]")
 
 
-def overdue_table(items: list[OverdueOut]) -> Table:
+def overdue_table(items: list[OverdueOut], lang: str = DEFAULT) -> Table:
     table = Table(title="overdue")
     for column in ("kind", "order", "document", "creditor", "debtor", "due"):
         table.add_column(column, overflow="fold")
@@ -256,7 +259,7 @@ def overdue_table(items: list[OverdueOut]) -> Table:
         table.add_row(
             o.kind.replace("_", " "),
             str(o.order),
-            o.document,
+            memo_text(o.document, lang),
             o.creditor,
             o.debtor,
             o.due.isoformat(),

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from acsa.domain.limits import ORDER_LINES_MAX, SETTLEMENT_LINES_MAX
+from acsa.i18n import memos
+from acsa.schemas.language import reader_language
 from acsa.schemas.limits import Amount, Day, Quantity, Text
 from acsa.schemas.orders import DecimalStr, Strict
 
@@ -144,6 +146,10 @@ class PositionOut(BaseModel):
 
 
 class StatementLineOut(BaseModel):
+    """One entry of a statement. ``document`` and ``memo`` are as stored (the document a stable
+    reference, ``order 5 receipt (event 5)``); ``document_text`` and ``memo_text`` are the same
+    in the reader's language (``Accept-Language``: ``注文5の受領（記録5）``)."""
+
     entry: int
     effective: date
     kind: str
@@ -153,6 +159,16 @@ class StatementLineOut(BaseModel):
     debit: DecimalStr
     credit: DecimalStr
     balance: DecimalStr
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def document_text(self) -> str:
+        return memos.memo_text(self.document, reader_language())
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def memo_text(self) -> str:
+        return memos.memo_text(self.memo, reader_language())
 
 
 class StatementOut(BaseModel):
@@ -185,6 +201,8 @@ class AgingOut(BaseModel):
 
 
 class OverdueOut(BaseModel):
+    """A debt past due; ``document_text`` is ``document`` in the reader's language."""
+
     kind: str
     order: int
     document: str
@@ -194,6 +212,11 @@ class OverdueOut(BaseModel):
     amount: DecimalStr
     due: date
     days_overdue: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def document_text(self) -> str:
+        return memos.memo_text(self.document, reader_language())
 
 
 class BalanceDifferenceOut(BaseModel):

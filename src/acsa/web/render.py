@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from acsa import __version__
 from acsa.i18n import DEFAULT, NAMES, Formats, translations
+from acsa.i18n.memos import memo_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -118,6 +119,7 @@ def make_environment(lang: str = DEFAULT) -> Environment:
 
     env.filters.update(
         words=translated_words,
+        memo=lambda value: memo_text(value, lang),
         explain=explain,
         amount=formats.number,
         number=formats.number,

@@ -20,9 +20,11 @@ from typing import Any, Literal
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
 from acsa.domain.money import minor_units, quantum
 from acsa.i18n import translations
+from acsa.i18n.memos import memo_text
 from acsa.web.render import words
 
-Kind = Literal["text", "word", "order", "link", "money", "number", "day"]
+#: "memo": a ledger entry's stored document or memo, read in the reader's language.
+Kind = Literal["text", "word", "memo", "order", "link", "money", "number", "day"]
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "translate later")
@@ -91,6 +93,7 @@ class _Text:
     """The words of a download in the visitor's language."""
 
     def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.messages = translations(lang)
 
     def __call__(self, message: str, args: dict[str, str] | None = None) -> str:
@@ -110,6 +113,8 @@ class _Text:
             return clean(value.text, CELL_CHARS_MAX)
         if column.kind == "word":
             return clean(self.messages.gettext(words(str(value))), CELL_CHARS_MAX)
+        if column.kind == "memo":
+            return clean(memo_text(str(value), self.lang), CELL_CHARS_MAX)
         return clean(value, CELL_CHARS_MAX)
 
 
