@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from acsa import __version__
 from acsa.domain.access import ForbiddenError
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.schemas.orders import ViolationOut, violation_out
+from acsa.domain.messages import t
 from acsa.web.pages import Pages
 from acsa.web.routes import audit, auth, browse, courier, finance, ledger, orders, registry
 from acsa.web.session import LoginRequired, Visitor, visitor
@@ -104,8 +104,9 @@ def _visitor_or_none(request: Request) -> Visitor | None:
         return None
 
 
-def _violation(code: Code, field: str, message: str) -> ViolationOut:
-    return violation_out(Violation(code, field, message))
+def _violation(code: Code, field: str, template: str, **params: object) -> Violation:
+    """One refusal of the edge's own, its message id marked ``t()`` where it is written."""
+    return Violation(code, field, template, None, params)
 
 
 def _add_error_pages(app: FastAPI, pages: Pages) -> None:
@@ -116,7 +117,7 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AcsaError)
-        errors = [violation_out(v) for v in exc.violations]
+        errors = list(exc.violations)
         who = _visitor_or_none(request)
         if isinstance(exc, NotFoundError):
             return pages.error(request, 404, "Not found", errors, who)
@@ -130,7 +131,9 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
             _violation(
                 Code.INVALID_FIELD,
                 ".".join(str(p) for p in e["loc"][1:]) or "request",
-                f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}",
+                t("{name}: {problem}"),
+                name=".".join(str(p) for p in e["loc"][1:]),
+                problem=str(e["msg"]),
             )
             for e in exc.errors()
         ]
@@ -139,9 +142,13 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
-            errors = [_violation(Code.INVALID_INPUT, "path", f"no page at {request.url.path}")]
+            errors = [
+                _violation(
+                    Code.INVALID_INPUT, "path", t("no page at {path}"), path=request.url.path
+                )
+            ]
             return pages.error(request, 404, "Not found", errors)
-        errors = [_violation(Code.INVALID_INPUT, "request", str(exc.detail))]
+        errors = [_violation(Code.INVALID_INPUT, "request", t("{detail}"), detail=str(exc.detail))]
         return pages.error(request, exc.status_code, "The request cannot be answered", errors)
 
     async def database_down(request: Request, exc: Exception) -> Response:
@@ -150,7 +157,7 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
             _violation(
                 Code.INVALID_INPUT,
                 "db",
-                "the database cannot be used right now; try again shortly",
+                t("the database cannot be used right now; try again shortly"),
             )
         ]
         return pages.error(request, 503, "The database is unavailable", errors)
@@ -161,7 +168,7 @@ def _add_error_pages(app: FastAPI, pages: Pages) -> None:
             _violation(
                 Code.INVALID_INPUT,
                 "server",
-                "acsa could not build this page; the error is logged",
+                t("acsa could not build this page; the error is logged"),
             )
         ]
         return pages.error(request, 500, "Something went wrong", errors)

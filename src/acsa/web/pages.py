@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
+from acsa.domain.errors import Violation
 from acsa.i18n import DEFAULT, LANGUAGES, language
-from acsa.schemas.orders import ViolationOut
 from acsa.web.form_keys import FORM_KEY_FIELD, new_form_key
 from acsa.web.render import make_environment
 from acsa.web.session import CSRF_FIELD, Visitor
@@ -56,7 +57,7 @@ class Pages:
         request: Request,
         status_code: int,
         title: str,
-        errors: list[ViolationOut],
+        errors: Sequence[Violation],
         visitor: Visitor | None = None,
     ) -> HTMLResponse:
         return self.render(

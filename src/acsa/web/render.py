@@ -10,7 +10,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from acsa import __version__
-from acsa.i18n import DEFAULT, NAMES, Formats, translations
+from acsa.domain.errors import Violation
+from acsa.i18n import DEFAULT, NAMES, Formats, translations, violation_text
 from acsa.i18n.memos import memo_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -111,16 +112,26 @@ def make_environment(lang: str = DEFAULT) -> Environment:
         return messages.gettext(words(value))
 
     def explain(violation: Any) -> str:
-        """A refusal in the page's language: the code's explanation (``error.<CODE>`` in the
-        catalogue) before the English detail, which names the field and the values."""
-        key = f"error.{violation.code}"
+        """A refusal in the page's language only: a violation's message (its id and parameters)
+        said in ``lang``; a refusal known only by its code and English text (a partner's) as
+        the code's title in ``lang``, its English text kept for an English reader."""
+        if isinstance(violation, Violation):
+            return violation_text(violation, lang)
+        if lang == DEFAULT:
+            return str(violation.message)
+        return code_title(str(violation.code)) or str(violation.message)
+
+    def code_title(code: str) -> str:
+        """The words of an error code (``error.<CODE>``) in ``lang``; "" for one without."""
+        key = f"error.{code}"
         said = messages.gettext(key)
-        return violation.message if said == key else f"{said}: {violation.message}"
+        return "" if said == key else said
 
     env.filters.update(
         words=translated_words,
         memo=lambda value: memo_text(value, lang),
         explain=explain,
+        code_title=code_title,
         amount=formats.number,
         number=formats.number,
         money=formats.money,

@@ -33,7 +33,8 @@ def parse_page(value: str | None) -> int:
         raise AcsaError.single(
             Code.INVALID_FIELD,
             "page",
-            f"page {value!r} is not a page number (1, 2, ...)",
+            "page '{value}' is not a page number (1, 2, ...)",
+            value=value,
         )
     return int(text)
 
@@ -42,7 +43,7 @@ def parse_order_id(value: str) -> int:
     """The order number in a path; a number the store cannot hold is simply not found."""
     text = value.strip()
     if not text.isdigit():
-        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {value!r}")
+        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", "no order '{order}'", order=value)
     return int(text)
 
 

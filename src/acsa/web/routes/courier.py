@@ -21,10 +21,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from acsa.clock import today, utc_now
 from acsa.domain.access import ForbiddenError, Permission, require_permission
-from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.messages import t
 from acsa.domain.reconcile import Report
 from acsa.http_status import status_of
-from acsa.schemas.orders import ViolationOut, violation_out
 from acsa.services import books, courier
 from acsa.services.books import DifferenceOut, ReconciliationOut
 from acsa.services.courier import CourierStatusOut, NodeOut, OutboxEntryOut, PartnerOut
@@ -94,7 +94,7 @@ class BooksView:
     partners: list[PartnerOut]
     report: ReconciliationOut | None = None
     file_name: str = ""
-    errors: tuple[ViolationOut, ...] = ()
+    errors: tuple[Violation, ...] = ()
     init_command: str = INIT_COMMAND
 
     def kind(self, difference: DifferenceOut) -> str:
@@ -115,8 +115,12 @@ def _node(who: Visitor) -> NodeOut | None:
         raise ForbiddenError.single(
             Code.FORBIDDEN,
             "nation",
-            f"this node is {node.nation}'s; as a user of {who.nation} you may not see its "
-            "courier or its books",
+            t(
+                "this node is {node}'s; as a user of {nation} you may not see its courier or"
+                " its books"
+            ),
+            node=node.nation,
+            nation=who.nation,
         )
     return node
 
@@ -128,7 +132,8 @@ def _own_node(who: Visitor) -> NodeOut:
         raise AcsaError.single(
             Code.NODE_NOT_INITIALISED,
             "node",
-            f"this installation is not a node yet: `{INIT_COMMAND}` makes its key",
+            "this installation is not a node yet: `{command}` makes its key",
+            command=INIT_COMMAND,
         )
     return node
 
@@ -212,12 +217,17 @@ def _attachment(content: bytes, suffix: str, name: str) -> Response:
 def book_file(who: VisitorDep, partner: str, suffix: str) -> Response:
     """Our book with ``partner``: the signed file (JSON) or the CSV for people."""
     if suffix not in ("json", "csv"):
-        raise NotFoundError.single(Code.INVALID_INPUT, "format", f"no download as {suffix!r}")
+        raise NotFoundError.single(
+            Code.INVALID_INPUT, "format", "no download as '{format}'", format=suffix
+        )
     node = _own_node(who)
     code = partner.strip().upper()
     if code not in {p.nation for p in courier.list_partners(who.engine)}:
         raise NotFoundError.single(
-            Code.PARTNER_NOT_FOUND, "partner", f"{partner!r} is not a registered partner"
+            Code.PARTNER_NOT_FOUND,
+            "partner",
+            "'{partner}' is not a registered partner",
+            partner=partner,
         )
     data, text = books.export_book(who.engine, code)
     name = f"book-{node.nation}-{code}-{today().isoformat()}"
@@ -245,7 +255,10 @@ def _read(upload: UploadFile | None) -> bytes:
     data = upload.file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise AcsaError.single(
-            Code.BOOK_INVALID, "file", f"the file is larger than {MAX_FILE // (1024 * 1024)} MB"
+            Code.BOOK_INVALID,
+            "file",
+            "the file is larger than {megabytes} MB",
+            megabytes=MAX_FILE // (1024 * 1024),
         )
     return data
 
@@ -265,7 +278,9 @@ def reconcile(
     check_csrf(who, csrf)
     view = books_view(who)
     if answer not in FORMATS:
-        raise AcsaError.single(Code.INVALID_INPUT, "answer", f"no answer as {answer!r}")
+        raise AcsaError.single(
+            Code.INVALID_INPUT, "answer", "no answer as '{answer}'", answer=answer
+        )
     name = (file.filename or "") if file is not None else ""
     try:
         _own_node(who)
@@ -273,7 +288,7 @@ def reconcile(
     except (ForbiddenError, NotFoundError):
         raise
     except AcsaError as exc:
-        errors = tuple(violation_out(v) for v in exc.violations)
+        errors = tuple(exc.violations)
         failed = BooksView(view.node, view.partners, file_name=name, errors=errors)
         return _render(request, pages, who, failed, status_of(exc))
     if answer != "html":

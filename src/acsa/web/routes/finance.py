@@ -25,11 +25,11 @@ from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, Retur
 from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
-from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.vocabulary import CATEGORIES
 from acsa.http_status import status_of
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
-from acsa.schemas.orders import OrderOut, ViolationOut, order_out, violation_out
+from acsa.schemas.orders import OrderOut, order_out
 from acsa.services import settlement as service
 from acsa.services.handlers import handle
 from acsa.services.orders import load_order
@@ -226,7 +226,7 @@ def _render(
     order_id: str,
     status_code: int = 200,
     refused: str | None = None,
-    errors: list[ViolationOut] | None = None,
+    errors: list[Violation] | None = None,
     typed: dict[str, Any] | None = None,
     done: str | None = None,
     ref: str | None = None,
@@ -311,7 +311,7 @@ def _run(
         earlier = sent.raced()
         if earlier is not None:
             return earlier
-        errors = [violation_out(v) for v in exc.violations]
+        errors = list(exc.violations)
         return _render(request, pages, who, order_id, status_of(exc), form, errors, typed)
     finally:
         sent.close()
@@ -362,7 +362,11 @@ def record_payment(
         found = service.get_invoice(who.reader(), invoice.strip()) if invoice.strip() else None
         if found is None or found.order != oid:
             raise AcsaError.single(
-                Code.INVOICE_NOT_FOUND, "invoice", f"order {oid} has no invoice {invoice!r}"
+                Code.INVOICE_NOT_FOUND,
+                "invoice",
+                "order {order} has no invoice '{invoice}'",
+                order=oid,
+                invoice=invoice,
             )
         day = parse_day(paid, "date")
         if day is None:

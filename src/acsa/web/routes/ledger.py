@@ -136,7 +136,7 @@ def parse_fy(who: Visitor, value: str | None) -> FiscalYear:
     text = value.strip().upper().removeprefix("FY")
     if not text.isdigit() or not 1900 <= int(text) <= 9998:
         raise AcsaError.single(
-            Code.INVALID_FIELD, "fy", f"fy {value!r} is not a fiscal year (e.g. 2026)"
+            Code.INVALID_FIELD, "fy", "fy '{value}' is not a fiscal year (e.g. 2026)", value=value
         )
     return fiscal_year(who.nation, int(text), shipped_fiscal_calendars())
 
@@ -154,7 +154,9 @@ def _download(content: bytes, suffix: str, name: str) -> Response:
 
 def _format(value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise NotFoundError.single(Code.INVALID_INPUT, "format", f"no download as {value!r}")
+        raise NotFoundError.single(
+            Code.INVALID_INPUT, "format", "no download as '{format}'", format=value
+        )
     return value
 
 
@@ -738,7 +740,7 @@ def chart_png(data: AnnualReport, kind: str, currency: str) -> bytes | None:
 def annual_chart(who: VisitorDep, name: str, fy: Param = None) -> Response:
     """A chart of the annual report (``monthly-JPY``, ``balance-JPY``) as a PNG image."""
     kind, _, currency = name.partition("-")
-    missing = NotFoundError.single(Code.INVALID_INPUT, "chart", f"no chart {name!r}")
+    missing = NotFoundError.single(Code.INVALID_INPUT, "chart", "no chart '{chart}'", chart=name)
     if kind not in CHART_KINDS or len(currency) != 3:
         raise missing
     png = chart_png(annual_data(who, parse_fy(who, fy)), kind, currency.upper())

@@ -23,7 +23,7 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.http_status import status_of
-from acsa.i18n import Formats, translations
+from acsa.i18n import Formats, translations, violation_text
 from acsa.schemas.orders import OrderIn, OrderOut, parse_model
 from acsa.services.orders import check_document
 from acsa.web.session import Visitor
@@ -38,6 +38,7 @@ class Speech:
     """Messages and formats in one language, for the text Python composes."""
 
     def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.messages = translations(lang)
         self.formats = Formats(lang)
 
@@ -97,7 +98,8 @@ def settlement_choices(say: Speech) -> list[Choice]:
 
 # --- refusals as a person reads them ----------------------------------------------------
 
-#: One sentence per code, in the reader's language, shown before the (English) detail.
+#: One sentence per code, in the reader's language, shown before the detail (in the same
+#: language), which names the field and the values.
 SUMMARIES: dict[str, str] = {
     "AGREEMENT_NOT_IN_FORCE": N_("The agreement was not in force on the order date."),
     "PARTY_NOT_IN_AGREEMENT": N_("A nation of this order is not a party to the agreement."),
@@ -207,8 +209,8 @@ LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 @dataclass(frozen=True)
 class Problem:
     """One violation for a page: the code, where (in words), a sentence in the reader's
-    language, the detail as acsa gives it, the agreement's clause, and the id of the input it
-    belongs to ("" for the order as a whole)."""
+    language, the detail (the violation's message in the same language), the agreement's
+    clause, and the id of the input it belongs to ("" for the order as a whole)."""
 
     code: str
     field: str
@@ -244,7 +246,7 @@ def problem(
         field=violation.field,
         where=field_words(say, violation.field, one_based) if violation.field else "",
         summary=say(summary) if summary else "",
-        message=say(violation.message),
+        message=violation_text(violation, say.lang),
         clause=violation.clause,
         target=target,
     )
@@ -335,8 +337,10 @@ def read_form(values: Mapping[str, str]) -> Draft:
         raise AcsaError.single(
             Code.INVALID_FIELD,
             too_long[0],
-            f"{too_long[0]} is longer than {MAX_TEXT} characters; at most "
-            f"{limits.text_bound(too_long[0].rsplit('-', 1)[-1])} are allowed",
+            "{name} is longer than {longest} characters; at most {most} are allowed",
+            name=too_long[0],
+            longest=MAX_TEXT,
+            most=limits.text_bound(too_long[0].rsplit("-", 1)[-1]),
         )
     top = {k: _clean(values.get(k, "")) for k in TOP_FIELDS}
     for flag in (HOSTILITIES, *(CONFIRM_PREFIX + code for code in CONFIRMATIONS)):
@@ -348,7 +352,7 @@ def read_form(values: Mapping[str, str]) -> Draft:
             rows.setdefault(int(found[1]), {})[found[2]] = _clean(value)
     if len(rows) > MAX_LINES:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "lines", f"an order holds at most {MAX_LINES} lines"
+            Code.INVALID_INPUT, "lines", "an order holds at most {most} lines", most=MAX_LINES
         )
     kept = [
         (i, {k: row.get(k, "") for k in LINE_FIELDS})
@@ -470,7 +474,8 @@ def chosen_agreement(
         return None, Violation(
             Code.AGREEMENT_NOT_FOUND,
             "agreement",
-            f"{wanted!r} is not one of your nation's agreements",
+            "'{agreement}' is not one of your nation's agreements",
+            params={"agreement": wanted},
         )
     return agreements[wanted], None
 

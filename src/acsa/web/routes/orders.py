@@ -125,7 +125,9 @@ def _page(value: str | None) -> int:
         raise AcsaError.single(
             Code.INVALID_FIELD,
             "page",
-            f"page {text[:40]!r} is not a page number (1, 2, ... {LAST_PAGE:,})",
+            "page '{value}' is not a page number (1, 2, ... {last})",
+            value=text[:40],
+            last=LAST_PAGE,
         )
     return int(text)
 
@@ -208,7 +210,8 @@ def parse_list_query(
             raise AcsaError.single(
                 Code.AGREEMENT_NOT_FOUND,
                 "agreement",
-                f"agreement {agreement!r} is not one of your nation's agreements",
+                "agreement '{agreement}' is not one of your nation's agreements",
+                agreement=agreement,
             )
     partners = sorted({a.partner_of(nation) for a in agreements.values()})
     other = _blank_to_none(partner)
@@ -218,8 +221,9 @@ def parse_list_query(
             raise AcsaError.single(
                 Code.INVALID_FIELD,
                 "partner",
-                f"partner {partner!r} is not one of your nation's partners: "
-                + (", ".join(partners) or "none"),
+                "partner '{partner}' is not one of your nation's partners: {partners}",
+                partner=partner,
+                partners=", ".join(partners) or "-",
             )
     state = _blank_to_none(status.lower() if status else None)
     start, end = parse_day(since, "since"), parse_day(until, "until")
@@ -717,7 +721,7 @@ def parse_order_id(value: str) -> int:
     """The order number in a path; anything else is simply not found."""
     text = value.strip()
     if not text.isdigit() or len(text) > 12:
-        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", f"no order {value!r}")
+        raise NotFoundError.single(Code.ORDER_NOT_FOUND, "id", "no order '{order}'", order=value)
     return int(text)
 
 
@@ -786,11 +790,12 @@ def _quantities(values: Mapping[str, str], action: Action) -> dict[int, Decimal]
         )
         if bad is not None or quantity is None:
             errors.append(
-                Violation(
+                bad
+                or Violation(
                     Code.INVALID_QUANTITY,
                     field,
-                    f"line {number}: {raw[:40]!r} is not a quantity (a number such as 12 or "
-                    f"2.5): {bad.message if bad else ''}",
+                    "line {line}: '{value}' is not a quantity (a number such as 12 or 2.5)",
+                    params={"line": number, "value": raw[:40]},
                 )
             )
             continue
@@ -829,7 +834,9 @@ def _action(value: str | None) -> Action:
     except ValueError:
         action = Action.CREATE
     if action not in LIFECYCLE:
-        raise AcsaError.single(Code.INVALID_FIELD, "action", f"unknown action {value!r}")
+        raise AcsaError.single(
+            Code.INVALID_FIELD, "action", "unknown action '{action}'", action=value
+        )
     return action
 
 
@@ -972,8 +979,10 @@ def _require_place(who: Visitor) -> None:
         raise ForbiddenError.single(
             Code.FORBIDDEN,
             "permission",
-            f"placing an order needs the role requester; {who.principal.name} "
-            f"({who.nation}) holds {', '.join(sorted(who.principal.roles)) or 'no role'}",
+            "placing an order needs the role requester; {user} ({nation}) holds {roles}",
+            user=who.principal.name,
+            nation=who.nation,
+            roles=", ".join(sorted(who.principal.roles)) or "-",
         )
 
 
