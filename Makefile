@@ -10,7 +10,7 @@ RECONCILE_N ?= 1000000
 API_N ?= 2000
 ROUNDS ?= 200
 
-.PHONY: run test lint fmt bench soak install install-test clean
+.PHONY: run test lint fmt bench soak install install-test clean two-nodes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: install
 	$(BIN)/acsa init
 	$(BIN)/acsa demo
 	$(BIN)/acsa serve --host $(HOST) --port $(PORT)
+
+# Two nodes (Japan's and Australia's) on this machine: pair them, place an order across, reconcile.
+two-nodes: install
+	ACSA=$(BIN)/acsa bash examples/two-nodes.sh $(WORK_DIR)
 
 test: install-test
 	ACSA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --durations=25 $(PYTEST_ARGS)

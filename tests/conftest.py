@@ -42,6 +42,7 @@ SLOW_FIRST = (
     "tests/integration/test_ledger_properties.py",
     "tests/e2e/test_official_rates_cli.py",
     "tests/exchange/test_two_nodes.py",
+    "tests/exchange/test_two_nodes_script.py",
     "tests/api/test_money_races.py",
     "tests/api/test_fuzz.py",
     "tests/browser/test_order_flow.py",

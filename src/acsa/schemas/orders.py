@@ -23,6 +23,7 @@ from acsa.domain.agreement_records import InForceDay, Record
 from acsa.domain.dates import PartialDate
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import ORDER_LINES_MAX
+from acsa.domain.messages import t
 from acsa.domain.money import is_known_currency
 from acsa.domain.order import Attestations, Event, Order, OrderLine
 from acsa.domain.term import Term, Termination, current_term, governing_term
@@ -581,30 +582,49 @@ def pydantic_violation(error: Any) -> Violation:
     for part in loc:
         field += f"[{part}]" if part.isdigit() else (f".{part}" if field else part)
     names = [part for part in loc if not part.isdigit()]
-    last = names[-1] if names else ""
-    if error["type"] in Code.__members__:  # the limits' own checks carry their code
-        code = Code(error["type"])
-    elif error["type"] == "missing":
-        code = Code.MISSING_FIELD
-    elif last == "quantity":
-        code = Code.INVALID_QUANTITY
-    elif last == "unit_price":
-        code = Code.INVALID_PRICE
-    elif last in ("order_date", "needed_by"):
-        code = Code.INVALID_DATE
-    elif last == "settlement":
-        code = Code.SETTLEMENT_METHOD_NOT_ALLOWED
-    elif last in ("requester", "supplier", "parties"):
-        code = Code.UNKNOWN_PARTY
-    else:
-        code = Code.INVALID_FIELD
+    code = _pydantic_code(str(error["type"]), names[-1] if names else "")
+    context = error.get("ctx") or {}
+    template = context.get("template")
+    if isinstance(template, str):
+        # the limits' own check: its message id, naming the field by its whole path
+        params = dict(context.get("params") or {})
+        if "field" in params and field:
+            params["field"] = field
+        return Violation(code, field, template, params=params)
     text = str(error["msg"])
-    if last and field and text.startswith(f"{last} "):
-        # the limits' messages name the field already: name it by its whole path instead
-        message = field + text[len(last) :]
-    else:
-        message = f"{field or 'document'}: {text}"
-    return Violation(code, field, message)
+    return Violation(
+        code,
+        field,
+        _PYDANTIC_WORDS.get(text, t("{field}: {problem}")),
+        params={"field": field or "document", "problem": text},
+    )
+
+
+def _pydantic_code(kind: str, last: str) -> Code:
+    """The code of a Pydantic error of type ``kind`` on the field named ``last``."""
+    if kind in Code.__members__:  # the limits' own checks carry their code
+        return Code(kind)
+    if kind == "missing":
+        return Code.MISSING_FIELD
+    by_field = {
+        "quantity": Code.INVALID_QUANTITY,
+        "unit_price": Code.INVALID_PRICE,
+        "order_date": Code.INVALID_DATE,
+        "needed_by": Code.INVALID_DATE,
+        "settlement": Code.SETTLEMENT_METHOD_NOT_ALLOWED,
+        "requester": Code.UNKNOWN_PARTY,
+        "supplier": Code.UNKNOWN_PARTY,
+        "parties": Code.UNKNOWN_PARTY,
+    }
+    return by_field.get(last, Code.INVALID_FIELD)
+
+
+#: Pydantic's most common messages, as message ids (its others are said as Pydantic words them).
+_PYDANTIC_WORDS = {
+    "Field required": t("{field}: Field required"),
+    "Extra inputs are not permitted": t("{field}: Extra inputs are not permitted"),
+    "extra inputs are not permitted": t("{field}: extra inputs are not permitted"),
+}
 
 
 def parse_model(model: type[M], data: Any) -> M:
