@@ -361,7 +361,7 @@ def test_ammunition_as_the_text_says(text: Text):
     else:
         [refused] = exercise
         assert refused.code.value == "CATEGORY_NOT_COVERED"
-        assert "only for: armed_attack" in refused.message
+        assert "only for: armed attack" in refused.message
         assert codes(armed) == []
 
 

@@ -95,7 +95,7 @@ def test_ammunition_under_the_1996_us_text_only_in_armed_attack_situations():
     exercise = order_from(base)
     [violation] = violations(exercise)
     assert violation.code == "CATEGORY_NOT_COVERED"
-    assert "only for: armed_attack" in violation.message
+    assert "only for: armed attack" in violation.message
     assert codes_for(order_from({**base, "activity": "armed_attack"})) == []
 
 

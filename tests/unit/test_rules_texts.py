@@ -106,8 +106,8 @@ def test_equal_value_exchange_of_supplies_is_refused_per_line_where_the_text_off
     assert [(v.code, v.field) for v in found] == [
         (Code.SETTLEMENT_METHOD_NOT_ALLOWED, f"lines[{i}].category") for i in range(3)
     ]
-    assert "does not settle supplies by equal_value_exchange" in found[0].message
-    assert "allowed for it: cash, replacement_in_kind" in found[0].message
+    assert "does not settle supplies by equal value exchange" in found[0].message
+    assert "allowed for it: cash, replacement in kind" in found[0].message
     assert found[0].clause == "JPN-AUS 2016 text, Art. 5"
     us_style = {"supplies": ["cash", "replacement_in_kind", "equal_value_exchange"]}
     assert (

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import Message, t
 
 #: Largest quantity on one line (requested, accepted, delivered, received, replaced).
 QUANTITY_MAX = Decimal("1000000000")
@@ -172,9 +173,12 @@ class NumberBound:
     decimals: int
     zero: bool = False
 
-    def rule(self) -> str:
-        low = "0" if self.zero else "more than 0"
-        return f"{low} to {self.maximum:,}, at most {self.decimals} decimal places"
+    def rule(self) -> Message:
+        if self.zero:
+            template = t("0 to {most}, at most {decimals} decimal places")
+        else:
+            template = t("more than 0 to {most}, at most {decimals} decimal places")
+        return Message(template, {"most": self.maximum, "decimals": self.decimals})
 
 
 #: A quantity ordered, delivered or returned; QUANTITY_OR_ZERO: accepted or received.
@@ -213,7 +217,8 @@ def text_violation(
         return Violation(
             Code.INVALID_FIELD,
             field,
-            f"{field} is {len(value)} characters long; at most {bound} are allowed",
+            "{field} is {length} characters long; at most {most} are allowed",
+            params={"field": field, "length": len(value), "most": bound},
         )
     pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
     found = pattern.search(value)
@@ -221,8 +226,13 @@ def text_violation(
         return Violation(
             Code.INVALID_FIELD,
             field,
-            f"{field} holds the control character U+{ord(found.group()):04X} at position "
-            f"{found.start()}; text may not hold control characters",
+            "{field} holds the control character {character} at position {position}; text "
+            "may not hold control characters",
+            params={
+                "field": field,
+                "character": f"U+{ord(found.group()):04X}",
+                "position": found.start(),
+            },
         )
     return None
 
@@ -273,11 +283,19 @@ def decimal_violation(
     try:
         return _plain_decimal(value), None
     except _NotDecimalError as broken:
-        return None, Violation(code, field, f"{field} {broken}")
+        return None, Violation(
+            code, field, broken.template, params={"field": field, **broken.params}
+        )
 
 
 class _NotDecimalError(Exception):
-    """The rule a value breaks on its way to a decimal (caught by decimal_violation)."""
+    """The rule a value breaks on its way to a decimal (caught by decimal_violation): a
+    message id naming the value ``{field}`` and its parameters."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template)
+        self.template = template
+        self.params = params
 
 
 def _plain_decimal(value: object) -> Decimal:
@@ -285,17 +303,22 @@ def _plain_decimal(value: object) -> Decimal:
     text = _decimal_text(value)
     if len(text) > NUMBER_CHARS_MAX:
         raise _NotDecimalError(
-            f"is {len(text)} characters long; a number has at most {NUMBER_CHARS_MAX}"
+            t("{field} is {length} characters long; a number has at most {most}"),
+            length=len(text),
+            most=NUMBER_CHARS_MAX,
         )
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise _NotDecimalError(
-            f"{text[:40]!r} is not a plain decimal number (ASCII digits, an optional '-' and "
-            "'.'; no exponent, spaces, underscores or other digits)"
+            t(
+                "{field} {value} is not a plain decimal number (ASCII digits, an optional '-' "
+                "and '.'; no exponent, spaces, underscores or other digits)"
+            ),
+            value=repr(text[:40]),
         )
     try:
         number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise _NotDecimalError("is not a decimal number") from None
+        raise _NotDecimalError(t("{field} is not a decimal number")) from None
     return number.copy_abs() if number.is_zero() else number
 
 
@@ -303,20 +326,25 @@ def _decimal_text(value: object) -> str:
     """The text to read a decimal from: a str as it is, an int or a finite Decimal written
     out (an int too long to write stands as one digit too many)."""
     if isinstance(value, bool | float):
-        raise _NotDecimalError(f"must be an exact decimal written as a string, not {value!r}")
+        raise _NotDecimalError(
+            t("{field} must be an exact decimal written as a string, not {value}"),
+            value=repr(value),
+        )
     if isinstance(value, int):
         return str(value) if abs(value) < 10**NUMBER_CHARS_MAX else "9" * (NUMBER_CHARS_MAX + 1)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise _NotDecimalError("must be a finite number")
+            raise _NotDecimalError(t("{field} must be a finite number"))
         if value.adjusted() > NUMBER_CHARS_MAX or value.adjusted() < -NUMBER_CHARS_MAX:
             raise _NotDecimalError(
-                f"is {value}; a number has at most {NUMBER_CHARS_MAX} characters"
+                t("{field} is {value}; a number has at most {most} characters"),
+                value=str(value),
+                most=NUMBER_CHARS_MAX,
             )
         return format(value, "f")
     if isinstance(value, str):
         return value
-    raise _NotDecimalError("must be a decimal number")
+    raise _NotDecimalError(t("{field} must be a decimal number"))
 
 
 def number_violation(
@@ -328,16 +356,26 @@ def number_violation(
     if violation is not None or number is None:
         return None, violation
 
-    def refuse(rule: str) -> tuple[Decimal | None, Violation | None]:
-        return None, Violation(code, field, f"{field} {rule}")
+    def refuse(template: str, **params: object) -> tuple[Decimal | None, Violation | None]:
+        return None, Violation(code, field, template, params={"field": field, **params})
 
     if number < 0 or (number == 0 and not bound.zero):
-        return refuse(f"is {number}; it must be {'0 or more' if bound.zero else 'more than 0'}")
+        if bound.zero:
+            return refuse(t("{field} is {number}; it must be 0 or more"), number=number)
+        return refuse(t("{field} is {number}; it must be more than 0"), number=number)
     places = -int(number.as_tuple().exponent)
     if places > bound.decimals:
-        return refuse(f"has {places} decimal places; at most {bound.decimals} are allowed")
+        return refuse(
+            t("{field} has {places} decimal places; at most {most} are allowed"),
+            places=places,
+            most=bound.decimals,
+        )
     if number > bound.maximum:
-        return refuse(f"is {number}; at most {bound.maximum:,} is allowed")
+        return refuse(
+            t("{field} is {number}; at most {most} is allowed"),
+            number=number,
+            most=bound.maximum,
+        )
     return number, None
 
 
@@ -345,7 +383,12 @@ def check_number(field: str, value: object, bound: NumberBound, code: Code) -> D
     """The number ``value`` within ``bound``, or an AcsaError under ``code``."""
     number, violation = number_violation(field, value, bound, code)
     if violation is not None or number is None:
-        raise AcsaError([violation or Violation(code, field, f"{field} is not a number")])
+        raise AcsaError(
+            [
+                violation
+                or Violation(code, field, "{field} is not a number", params={"field": field})
+            ]
+        )
     return number
 
 
@@ -356,8 +399,8 @@ def date_violation(field: str, value: date) -> Violation | None:
     return Violation(
         Code.INVALID_DATE,
         field,
-        f"{field} {value.isoformat()} is outside the dates acsa takes "
-        f"({DATE_MIN.isoformat()} to {DATE_MAX.isoformat()})",
+        "{field} {day} is outside the dates acsa takes ({first} to {last})",
+        params={"field": field, "day": value, "first": DATE_MIN, "last": DATE_MAX},
     )
 
 
@@ -374,7 +417,10 @@ def count_violation(field: str, count: int, maximum: int) -> Violation | None:
     if count <= maximum:
         return None
     return Violation(
-        Code.INVALID_FIELD, field, f"{field} has {count} items; at most {maximum} are allowed"
+        Code.INVALID_FIELD,
+        field,
+        "{field} has {count} items; at most {most} are allowed",
+        params={"field": field, "count": count, "most": maximum},
     )
 
 
@@ -393,7 +439,8 @@ def choice_violation(field: str, value: str, options: Sequence[str]) -> Violatio
     return Violation(
         Code.INVALID_FIELD,
         field,
-        f"{field} {value[:40]!r} is not one of: {', '.join(options)}",
+        "{field} {value} is not one of: {options}",
+        params={"field": field, "value": repr(value[:40]), "options": tuple(options)},
     )
 
 
@@ -404,7 +451,10 @@ def page_violations(limit: int | None, offset: int) -> list[Violation]:
     if limit is not None and not 1 <= limit <= PAGE_LIMIT_MAX:
         found.append(
             Violation(
-                Code.INVALID_FIELD, "limit", f"limit {limit} is not from 1 to {PAGE_LIMIT_MAX:,}"
+                Code.INVALID_FIELD,
+                "limit",
+                "limit {limit} is not from 1 to {most}",
+                params={"limit": limit, "most": Decimal(PAGE_LIMIT_MAX)},
             )
         )
     if not 0 <= offset <= PAGE_OFFSET_MAX:
@@ -412,7 +462,8 @@ def page_violations(limit: int | None, offset: int) -> list[Violation]:
             Violation(
                 Code.INVALID_FIELD,
                 "offset",
-                f"offset {offset} is not from 0 to {PAGE_OFFSET_MAX:,}",
+                "offset {offset} is not from 0 to {most}",
+                params={"offset": offset, "most": Decimal(PAGE_OFFSET_MAX)},
             )
         )
     return found
@@ -431,14 +482,28 @@ def parse_date(field: str, value: object) -> date:
         return check_date(field, value)
     if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
         shown = repr(value)[:40]
-        raise AcsaError.single(
-            Code.INVALID_DATE, field, f"{field} {shown} is not a date written YYYY-MM-DD"
+        raise AcsaError(
+            [
+                Violation(
+                    Code.INVALID_DATE,
+                    field,
+                    "{field} {value} is not a date written YYYY-MM-DD",
+                    params={"field": field, "value": shown},
+                )
+            ]
         )
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise AcsaError.single(
-            Code.INVALID_DATE, field, f"{field} {value!r} is not a day of the calendar"
+        raise AcsaError(
+            [
+                Violation(
+                    Code.INVALID_DATE,
+                    field,
+                    "{field} {value} is not a day of the calendar",
+                    params={"field": field, "value": repr(value)},
+                )
+            ]
         ) from None
     return check_date(field, day)
 
@@ -462,8 +527,15 @@ def line_quantities(
     ):
         pairs = list(given)
     else:
-        raise AcsaError.single(
-            Code.INVALID_FIELD, field, f"{field} must map line numbers to quantities"
+        raise AcsaError(
+            [
+                Violation(
+                    Code.INVALID_FIELD,
+                    field,
+                    "{field} must map line numbers to quantities",
+                    params={"field": field},
+                )
+            ]
         )
     errors: list[Violation] = []
     too_many = count_violation(field, len(pairs), ORDER_LINES_MAX)
@@ -477,8 +549,9 @@ def line_quantities(
                 Violation(
                     Code.INVALID_FIELD,
                     f"{field}[{str(key)[:20]!r}]",
-                    f"{field}: {str(key)[:20]!r} is not a line number; write line numbers as "
-                    f"plain whole numbers from 1 to {ORDER_LINES_MAX}",
+                    "{field}: {key} is not a line number; write line numbers as plain whole "
+                    "numbers from 1 to {most}",
+                    params={"field": field, "key": repr(str(key)[:20]), "most": ORDER_LINES_MAX},
                 )
             )
             continue
@@ -488,14 +561,20 @@ def line_quantities(
                 Violation(
                     Code.INVALID_FIELD,
                     f"{field}[{number}]",
-                    f"{field}: line {number} is given twice; give each line once",
+                    "{field}: line {line} is given twice; give each line once",
+                    params={"field": field, "line": number},
                 )
             )
             continue
         name = f"{field}[{number}].quantity"
         quantity, violation = number_violation(name, value, bound, Code.INVALID_QUANTITY)
         if violation is not None or quantity is None:
-            errors.append(violation or Violation(Code.INVALID_QUANTITY, name, f"{name} is bad"))
+            errors.append(
+                violation
+                or Violation(
+                    Code.INVALID_QUANTITY, name, "{field} is not a number", params={"field": name}
+                )
+            )
             continue
         found[number] = quantity
     if errors:

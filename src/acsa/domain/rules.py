@@ -13,6 +13,7 @@ from decimal import Decimal
 from acsa.domain import limits
 from acsa.domain.agreement import Agreement, AgreementStatus, AgreementVersion
 from acsa.domain.errors import Code, Violation
+from acsa.domain.messages import Message, Term, t
 from acsa.domain.money import fits_minor_units, is_known_currency, minor_units
 from acsa.domain.order import Order, OrderLine
 from acsa.domain.vocabulary import (
@@ -35,32 +36,51 @@ def check_in_force(
     maybe = agreement.version_maybe_in_force_on(on)
     if maybe is not None:
         return [in_force_uncertain(agreement, maybe, on)]
-    status = agreement.status_on(on)
-    if status is None:
-        why = f"was not signed until {agreement.first_signed}"
-    elif status is AgreementStatus.ENDED:
-        notice = agreement.termination
-        if notice is not None and notice.effective <= on:
-            why = f"ended on {notice.effective} by {notice.describe()}"
-        else:
-            why = "had ended by then"
-    elif version.in_force is None:
-        why = f"was signed on {version.signed} but has not entered into force"
-    elif version.in_force_uncertain:
-        why = (
-            f"was signed on {version.signed} and entered into force in {version.in_force} "
-            "(the day is not known), after the order date"
-        )
-    else:
-        why = f"was signed on {version.signed} and enters into force on {version.in_force}"
     return [
         Violation(
             Code.AGREEMENT_NOT_IN_FORCE,
             "order_date",
-            f"agreement {agreement.id} was not in force on the order date {on}: it {why}",
+            "agreement {agreement} was not in force on the order date {day}: it {why}",
             version.clause("in_force", agreement.id),
+            params={
+                "agreement": agreement.id,
+                "day": on,
+                "why": _not_in_force(agreement, version, on),
+            },
         )
     ]
+
+
+def _not_in_force(agreement: Agreement, version: AgreementVersion, on: date) -> Message:
+    """Why ``agreement`` was not in force on ``on`` (the rest of "it ...")."""
+    status = agreement.status_on(on)
+    signed = str(version.signed)
+    if status is None:
+        return Message(t("was not signed until {day}"), {"day": agreement.first_signed})
+    if status is AgreementStatus.ENDED:
+        notice = agreement.termination
+        if notice is not None and notice.effective <= on:
+            return Message(
+                t("ended on {day} by {notice}"),
+                {"day": notice.effective, "notice": notice.describe()},
+            )
+        return Message(t("had ended by then"), {})
+    if version.in_force is None:
+        return Message(
+            t("was signed on {signed} but has not entered into force"), {"signed": signed}
+        )
+    if version.in_force_uncertain:
+        return Message(
+            t(
+                "was signed on {signed} and entered into force in {in_force} (the day is not "
+                "known), after the order date"
+            ),
+            {"signed": signed, "in_force": str(version.in_force)},
+        )
+    return Message(
+        t("was signed on {signed} and enters into force on {in_force}"),
+        {"signed": signed, "in_force": str(version.in_force)},
+    )
 
 
 def in_force_uncertain(agreement: Agreement, version: AgreementVersion, on: date) -> Violation:
@@ -72,12 +92,21 @@ def in_force_uncertain(agreement: Agreement, version: AgreementVersion, on: date
     return Violation(
         Code.IN_FORCE_DATE_UNCERTAIN,
         "order_date",
-        f"{agreement.id} {version.label} entered into force in {version.in_force}, on a day "
-        f"acsa does not know (between {first} and {last}); the order date {on} lies inside "
-        "that window and the order is valid only if the text was in force by then: confirm "
-        "it (confirm IN_FORCE_DATE_UNCERTAIN) or record the day with `acsa agreements amend "
-        f"{agreement.id} --version {version.version} --in-force YYYY-MM-DD`",
+        "{agreement} {version} entered into force in {in_force}, on a day acsa does not know "
+        "(between {first} and {last}); the order date {day} lies inside that window and the "
+        "order is valid only if the text was in force by then: confirm it (confirm "
+        "IN_FORCE_DATE_UNCERTAIN) or record the day with `acsa agreements amend {agreement} "
+        "--version {number} --in-force YYYY-MM-DD`",
         version.clause("in_force", agreement.id),
+        params={
+            "agreement": agreement.id,
+            "version": version.label,
+            "in_force": str(version.in_force),
+            "first": first,
+            "last": last,
+            "day": on,
+            "number": version.version,
+        },
     )
 
 
@@ -86,9 +115,14 @@ def check_parties(order: Order, agreement: Agreement, version: AgreementVersion)
         Violation(
             Code.PARTY_NOT_IN_AGREEMENT,
             role,
-            f"{role} {party} is not a party to agreement {agreement.id} "
-            f"(parties: {', '.join(agreement.parties)})",
+            "{role} {party} is not a party to agreement {agreement} (parties: {parties})",
             version.clause("parties", agreement.id),
+            params={
+                "role": Term(role),
+                "party": party,
+                "agreement": agreement.id,
+                "parties": agreement.parties,
+            },
         )
         for role, party in (("requester", order.requester), ("supplier", order.supplier))
         if not agreement.has_party(party)
@@ -98,8 +132,9 @@ def check_parties(order: Order, agreement: Agreement, version: AgreementVersion)
             Violation(
                 Code.SAME_PARTY,
                 "supplier",
-                f"requester and supplier are both {order.requester}; an order is between the two "
-                "parties of the agreement",
+                "requester and supplier are both {party}; an order is between the two parties "
+                "of the agreement",
+                params={"party": order.requester},
             )
         )
     return found
@@ -116,21 +151,36 @@ def check_activity(
             Violation(
                 Code.ACTIVITY_UNVERIFIED,
                 "activity",
-                f"activity {order.activity!r} is reported covered by {agreement.id} "
-                f"{version.label}, but acsa could not verify it against the text: confirm "
-                "it (confirm ACTIVITY_UNVERIFIED) if you know the text covers it",
+                "activity '{activity}' is reported covered by {agreement} {version}, but acsa "
+                "could not verify it against the text: confirm it (confirm ACTIVITY_UNVERIFIED) "
+                "if you know the text covers it",
                 clause,
+                params={
+                    "activity": Term(order.activity),
+                    "agreement": agreement.id,
+                    "version": version.label,
+                },
             )
         ]
     return [
         Violation(
             Code.ACTIVITY_NOT_COVERED,
             "activity",
-            f"activity {order.activity!r} is not covered by {agreement.id} {version.label} "
-            f"(covered: {', '.join(sorted(version.activities))})",
+            "activity '{activity}' is not covered by {agreement} {version} (covered: {covered})",
             clause,
+            params={
+                "activity": Term(order.activity),
+                "agreement": agreement.id,
+                "version": version.label,
+                "covered": _terms(version.activities),
+            },
         )
     ]
+
+
+def _terms(values: Iterable[str]) -> tuple[Term, ...]:
+    """Words of the vocabulary, sorted, for a message's list (``covered: a, b``)."""
+    return tuple(Term(value) for value in sorted(values))
 
 
 def check_determination(
@@ -155,10 +205,16 @@ def check_determination(
             Violation(
                 Code.DETERMINATION_REQUIRED,
                 "determination" if not given.determination else "determination_date",
-                f"activity {order.activity!r} under {agreement.id} {version.label} needs a "
-                "mutual determination of the two governments: cite it (its reference and "
-                f"date); missing: {missing}",
+                "activity '{activity}' under {agreement} {version} needs a mutual "
+                "determination of the two governments: cite it (its reference and date); "
+                "missing: {missing}",
                 clause,
+                params={
+                    "activity": Term(order.activity),
+                    "agreement": agreement.id,
+                    "version": version.label,
+                    "missing": missing,
+                },
             )
         ]
     if given.determination_date > order.order_date:
@@ -166,9 +222,10 @@ def check_determination(
             Violation(
                 Code.INVALID_DATE,
                 "determination_date",
-                f"determination_date {given.determination_date} is after the order date "
-                f"{order.order_date}; an order cites a determination already made",
+                "determination_date {determined} is after the order date {day}; an order "
+                "cites a determination already made",
                 clause,
+                params={"determined": given.determination_date, "day": order.order_date},
             )
         ]
     return []
@@ -180,14 +237,21 @@ def check_categories(
     found: list[Violation] = []
     for index, line in enumerate(order.lines):
         field = f"lines[{index}].category"
+        params = {
+            "line": line.number,
+            "category": Term(line.category),
+            "agreement": agreement.id,
+            "version": version.label,
+        }
         if line.category in version.excluded:
             found.append(
                 Violation(
                     Code.CATEGORY_EXCLUDED,
                     field,
-                    f"line {line.number}: {line.category!r} is excluded from {agreement.id} "
-                    f"{version.label}; it cannot be provided under the agreement",
+                    "line {line}: '{category}' is excluded from {agreement} {version}; it "
+                    "cannot be provided under the agreement",
                     version.clause("excluded", agreement.id),
+                    params=params,
                 )
             )
         elif line.category not in version.categories:
@@ -195,23 +259,27 @@ def check_categories(
                 Violation(
                     Code.CATEGORY_NOT_COVERED,
                     field,
-                    f"line {line.number}: category {line.category!r} is not covered by "
-                    f"{agreement.id} {version.label}",
+                    "line {line}: category '{category}' is not covered by {agreement} {version}",
                     version.clause("categories", agreement.id),
+                    params=params,
                 )
             )
         elif (
             line.category in version.category_conditions
             and order.activity not in version.category_conditions[line.category]
         ):
-            allowed = ", ".join(sorted(version.category_conditions[line.category]))
             found.append(
                 Violation(
                     Code.CATEGORY_NOT_COVERED,
                     field,
-                    f"line {line.number}: {line.category!r} is covered by {agreement.id} "
-                    f"{version.label} only for: {allowed}; not for {order.activity!r}",
+                    "line {line}: '{category}' is covered by {agreement} {version} only for: "
+                    "{allowed}; not for '{activity}'",
                     version.clause("categories", agreement.id),
+                    params={
+                        **params,
+                        "allowed": _terms(version.category_conditions[line.category]),
+                        "activity": Term(order.activity),
+                    },
                 )
             )
     return found
@@ -230,9 +298,15 @@ def check_settlement(
             Violation(
                 Code.SETTLEMENT_METHOD_NOT_ALLOWED,
                 "settlement",
-                f"settlement {method!r} is not allowed by {agreement.id} "
-                f"{version.label} (allowed: {', '.join(sorted(version.settlement_methods))})",
+                "settlement '{method}' is not allowed by {agreement} {version} (allowed: "
+                "{allowed})",
                 clause,
+                params={
+                    "method": Term(method),
+                    "agreement": agreement.id,
+                    "version": version.label,
+                    "allowed": _terms(version.settlement_methods),
+                },
             )
         ]
     found: list[Violation] = []
@@ -243,18 +317,32 @@ def check_settlement(
             allowed = allowed - {Settlement.REPLACEMENT_IN_KIND}
         if method in allowed:
             continue
-        kind_names = " or ".join(sorted(kinds))
+        kind_names = _either(kinds)
         if SupportKind.SUPPLIES not in kinds and method == Settlement.REPLACEMENT_IN_KIND:
-            why = "a service cannot be returned in kind"
+            why = Message(t("a service cannot be returned in kind"), {})
         else:
-            why = f"{agreement.id} {version.label} does not settle {kind_names} by {method}"
+            why = Message(
+                t("{agreement} {version} does not settle {kinds} by {method}"),
+                {
+                    "agreement": agreement.id,
+                    "version": version.label,
+                    "kinds": kind_names,
+                    "method": Term(method),
+                },
+            )
         found.append(
             Violation(
                 Code.SETTLEMENT_METHOD_NOT_ALLOWED,
                 f"lines[{index}].category",
-                f"line {line.number}: {line.category!r} is {kind_names}; {why} (allowed for "
-                f"it: {', '.join(sorted(allowed)) or 'nothing'})",
+                "line {line}: '{category}' is {kinds}; {why} (allowed for it: {allowed})",
                 clause,
+                params={
+                    "line": line.number,
+                    "category": Term(line.category),
+                    "kinds": kind_names,
+                    "why": why,
+                    "allowed": _terms(allowed) or Message(t("nothing"), {}),
+                },
             )
         )
     if (
@@ -265,19 +353,32 @@ def check_settlement(
     ):
         goods = [line for line in order.lines if category_kind(line.category) is CategoryKind.GOODS]
         if goods:
-            numbers = ", ".join(str(line.number) for line in goods)
             found.append(
                 Violation(
                     Code.CASH_REASON_REQUIRED,
                     "cash_reason",
-                    f"{agreement.id} {version.label} settles supplies by returning the same "
-                    "items or items of the same kind, equivalent quality and quantity, and in "
-                    "currency only where that return is difficult: give the reason cash "
-                    f"settles the supplies on line(s) {numbers}",
+                    "{agreement} {version} settles supplies by returning the same items or "
+                    "items of the same kind, equivalent quality and quantity, and in currency "
+                    "only where that return is difficult: give the reason cash settles the "
+                    "supplies on line(s) {lines}",
                     clause,
+                    params={
+                        "agreement": agreement.id,
+                        "version": version.label,
+                        "lines": tuple(line.number for line in goods),
+                    },
                 )
             )
     return found
+
+
+def _either(kinds: Iterable[str]) -> Term | Message:
+    """``supplies``, ``services`` or ``services or supplies``: the kinds of support a category
+    is, for a message."""
+    names = sorted(kinds)
+    if len(names) == 1:
+        return Term(names[0])
+    return Message(t("{first} or {second}"), {"first": Term(names[0]), "second": Term(names[-1])})
 
 
 def check_lines(order: Order, agreement: Agreement, version: AgreementVersion) -> list[Violation]:  # noqa: ARG001
@@ -301,7 +402,8 @@ def validate_lines(order: Order) -> list[Violation]:
             Violation(
                 Code.INVALID_AMOUNT,
                 "lines",
-                f"the order is worth {total:,}; an order is worth at most {limits.AMOUNT_MAX:,}",
+                "the order is worth {worth}; an order is worth at most {most}",
+                params={"worth": total, "most": limits.AMOUNT_MAX},
             )
         )
     found.extend(_mixed_currencies(order))
@@ -338,7 +440,8 @@ def _line_violations(index: int, line: OrderLine) -> tuple[list[Violation], Deci
             Violation(
                 Code.UNKNOWN_CURRENCY,
                 f"{field}.currency",
-                f"line {line.number}: {line.currency!r} is not an ISO 4217 currency code",
+                "line {line}: {currency} is not an ISO 4217 currency code",
+                params={"line": line.number, "currency": repr(line.currency)},
             )
         )
     elif price is not None:
@@ -351,8 +454,15 @@ def _line_violations(index: int, line: OrderLine) -> tuple[list[Violation], Deci
             Violation(
                 Code.INVALID_AMOUNT,
                 field,
-                f"line {line.number}: quantity {quantity} at {price} is worth {value:,}; "
-                f"a line is worth at most {limits.AMOUNT_MAX:,}",
+                "line {line}: quantity {quantity} at {price} is worth {worth}; a line is worth "
+                "at most {most}",
+                params={
+                    "line": line.number,
+                    "quantity": quantity,
+                    "price": price,
+                    "worth": value,
+                    "most": limits.AMOUNT_MAX,
+                },
             )
         )
     return found, value
@@ -367,8 +477,8 @@ def _mixed_currencies(order: Order) -> list[Violation]:
         Violation(
             Code.MIXED_CURRENCIES,
             "lines",
-            "all lines of an order are priced in one currency; found "
-            + ", ".join(sorted(currencies)),
+            "all lines of an order are priced in one currency; found {currencies}",
+            params={"currencies": tuple(sorted(currencies))},
         )
     ]
 
@@ -388,7 +498,8 @@ def _date_violations(order: Order) -> list[Violation]:
             Violation(
                 Code.INVALID_DATE,
                 "needed_by",
-                f"needed_by {order.needed_by} is before the order date {order.order_date}",
+                "needed_by {needed_by} is before the order date {day}",
+                params={"needed_by": order.needed_by, "day": order.order_date},
             )
         ]
     return dates_bad
@@ -396,7 +507,12 @@ def _date_violations(order: Order) -> list[Violation]:
 
 def _on_line(violation: Violation, number: int) -> Violation:
     """``violation`` with the line's number in front of its message."""
-    return Violation(violation.code, violation.field, f"line {number}: {violation.message}")
+    return Violation(
+        violation.code,
+        violation.field,
+        "line {line}: {problem}",
+        params={"line": number, "problem": Message(violation.template, violation.params)},
+    )
 
 
 def _order_texts(order: Order) -> list[Violation]:
@@ -426,8 +542,14 @@ def _price_violations(index: int, number: int, price: Decimal, currency: str) ->
             Violation(
                 Code.INVALID_PRICE,
                 field,
-                f"line {number}: unit price {price} has more decimals than {currency} allows "
-                f"({minor_units(currency)})",
+                "line {line}: unit price {price} has more decimals than {currency} allows "
+                "({decimals})",
+                params={
+                    "line": number,
+                    "price": price,
+                    "currency": currency,
+                    "decimals": minor_units(currency),
+                },
             )
         ]
     return []

@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from acsa.domain.errors import Code, Violation
+from acsa.domain.messages import Message, t
 
 if TYPE_CHECKING:
     from acsa.domain.agreement import Agreement, AgreementVersion
@@ -90,10 +91,14 @@ class Termination:
     source: str
     reference: str = ""
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``the notice of termination JPN gave on 2030-01-15 (ref)``, for messages."""
-        ref = f" ({self.reference})" if self.reference else ""
-        return f"the notice of termination {self.by} gave on {self.notice_date}{ref}"
+        params = {"party": self.by, "day": self.notice_date, "reference": self.reference}
+        if self.reference:
+            return Message(
+                t("the notice of termination {party} gave on {day} ({reference})"), params
+            )
+        return Message(t("the notice of termination {party} gave on {day}"), params)
 
 
 def add_months(day: date, months: int) -> date:
@@ -177,20 +182,39 @@ def check_termination(agreement: Agreement, notice: Termination) -> list[Violati
         and notice.notice_date <= period.renewal_notice_by
     ):
         return []
-    at_term_end = ""
-    if period is not None:
-        at_term_end = (
-            f", or at the end of term {period.number} on {period.end} if given by "
-            f"{period.renewal_notice_by} ({term.renewal_notice_months} months before)"
-        )
+    params = {
+        "effective": notice.effective,
+        "day": notice.notice_date,
+        "agreement": agreement.id,
+        "earliest": earliest,
+        "months": term.termination_notice_months,
+    }
+    if period is None:
+        return [
+            Violation(
+                Code.TERMINATION_NOTICE_TOO_SHORT,
+                "effective",
+                "effective is {effective}: a notice given on {day} ends agreement {agreement} no "
+                "sooner than {earliest} ({months} months' written notice)",
+                text.clause("term", agreement.id),
+                params=params,
+            )
+        ]
     return [
         Violation(
             Code.TERMINATION_NOTICE_TOO_SHORT,
             "effective",
-            f"effective is {notice.effective}: a notice given on {notice.notice_date} ends "
-            f"agreement {agreement.id} no sooner than {earliest} "
-            f"({term.termination_notice_months} months' written notice){at_term_end}",
+            "effective is {effective}: a notice given on {day} ends agreement {agreement} no "
+            "sooner than {earliest} ({months} months' written notice), or at the end of term "
+            "{term} on {end} if given by {notice_by} ({renewal_months} months before)",
             text.clause("term", agreement.id),
+            params={
+                **params,
+                "term": period.number,
+                "end": period.end,
+                "notice_by": period.renewal_notice_by,
+                "renewal_months": term.renewal_notice_months,
+            },
         )
     ]
 
@@ -203,8 +227,13 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.AGREEMENT_TERMINATED,
                 "agreement",
-                f"agreement {agreement.id} already ends on {agreement.termination.effective} "
-                f"by {agreement.termination.describe()}; a recorded notice is not replaced",
+                "agreement {agreement} already ends on {day} by {notice}; a recorded notice is "
+                "not replaced",
+                params={
+                    "agreement": agreement.id,
+                    "day": agreement.termination.effective,
+                    "notice": agreement.termination.describe(),
+                },
             )
         ]
     found: list[Violation] = []
@@ -213,8 +242,13 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.PARTY_NOT_IN_AGREEMENT,
                 "by",
-                f"by is {notice.by}: the notice is given by a party to agreement "
-                f"{agreement.id} ({', '.join(agreement.parties)})",
+                "by is {party}: the notice is given by a party to agreement {agreement} "
+                "({parties})",
+                params={
+                    "party": notice.by,
+                    "agreement": agreement.id,
+                    "parties": agreement.parties,
+                },
             )
         )
     if notice.notice_date < agreement.first_signed.earliest:
@@ -222,8 +256,12 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.INVALID_DATE,
                 "notice_date",
-                f"notice_date {notice.notice_date} is before agreement {agreement.id} was "
-                f"signed ({agreement.first_signed})",
+                "notice_date {day} is before agreement {agreement} was signed ({signed})",
+                params={
+                    "day": notice.notice_date,
+                    "agreement": agreement.id,
+                    "signed": str(agreement.first_signed),
+                },
             )
         )
     if notice.effective < notice.notice_date:
@@ -231,7 +269,8 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.INVALID_DATE,
                 "effective",
-                f"effective {notice.effective} is before the notice date {notice.notice_date}",
+                "effective {effective} is before the notice date {day}",
+                params={"effective": notice.effective, "day": notice.notice_date},
             )
         )
     first = next((v.in_force for v in agreement.versions if v.in_force is not None), None)
@@ -240,7 +279,8 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.AGREEMENT_NOT_IN_FORCE,
                 "effective",
-                f"agreement {agreement.id} has not entered into force: there is no term to end",
+                "agreement {agreement} has not entered into force: there is no term to end",
+                params={"agreement": agreement.id},
             )
         )
     elif notice.effective <= first.latest:
@@ -248,8 +288,13 @@ def _misdated(agreement: Agreement, notice: Termination) -> list[Violation]:
             Violation(
                 Code.INVALID_DATE,
                 "effective",
-                f"effective {notice.effective} is not after agreement {agreement.id} entered "
-                f"into force ({first})",
+                "effective {effective} is not after agreement {agreement} entered into force "
+                "({in_force})",
+                params={
+                    "effective": notice.effective,
+                    "agreement": agreement.id,
+                    "in_force": str(first),
+                },
             )
         )
     return found

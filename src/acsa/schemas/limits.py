@@ -10,7 +10,8 @@ documents them in the OpenAPI document (``maxLength``, ``pattern``, ``maxItems``
 - ``Day``: an ISO ``YYYY-MM-DD`` date between DATE_MIN and DATE_MAX (``0`` is not a date).
 
 A refusal carries its code as the Pydantic error type (``INVALID_QUANTITY``, ``INVALID_DATE``,
-``INVALID_FIELD``...), which ``acsa.schemas.pydantic_violation`` keeps.
+``INVALID_FIELD``...) and the domain's message id and parameters in its context (``template``,
+``params``), which ``acsa.schemas.orders.pydantic_violation`` keeps.
 """
 
 from __future__ import annotations
@@ -32,8 +33,18 @@ from acsa.domain.errors import AcsaError, Code, Violation
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
-def _refuse(code: Code, message: str) -> PydanticCustomError:
-    return PydanticCustomError(code.value, "{reason}", {"reason": message})
+def _refuse(violation: Violation) -> PydanticCustomError:
+    """The domain's violation as a Pydantic error: its English as the error's message, its
+    code as the type, its message id and parameters in the context (for the reader's language)."""
+    return PydanticCustomError(
+        violation.code.value,
+        "{reason}",
+        {
+            "reason": violation.message,
+            "template": violation.template,
+            "params": dict(violation.params),
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +57,7 @@ class Text:
     def _check(self, value: str) -> str:
         violation = limits.text_violation(self.field, value)
         if violation is not None:
-            raise _refuse(violation.code, violation.message)
+            raise _refuse(violation)
         return value
 
     def __get_pydantic_core_schema__(
@@ -85,7 +96,10 @@ class Number:
         else:
             number, violation = limits.number_violation(name, value, self.bound, self.code)
         if violation is not None or number is None:
-            raise _refuse(self.code, violation.message if violation else f"{name} is not a number")
+            raise _refuse(
+                violation
+                or Violation(self.code, name, "{field} is not a number", params={"field": name})
+            )
         return number
 
     def __get_pydantic_core_schema__(
@@ -120,7 +134,7 @@ def _day(value: Any) -> date:
     try:
         return limits.parse_date("date", value)
     except AcsaError as exc:
-        raise _refuse(Code.INVALID_DATE, exc.violations[0].message.removeprefix("date ")) from None
+        raise _refuse(exc.violations[0]) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +182,8 @@ def duplicate_keys(raw: bytes, field: str = "lines") -> list[Violation]:
                     Violation(
                         Code.INVALID_FIELD,
                         f"{field}[{key[:20]}]",
-                        f"{key[:20]!r} is given twice in one object; give each key once",
+                        "{key} is given twice in one object; give each key once",
+                        params={"key": repr(key[:20])},
                     )
                 )
             seen.add(key)
