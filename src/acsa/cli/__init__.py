@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
@@ -37,7 +38,11 @@ from acsa.cli.common import (
     print_errors,
     use_server,
 )
-from acsa.domain.errors import Code, Violation
+from acsa.cli.language import LangOption, asked_in, current, use_language
+from acsa.cli.render import start_output
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
+from acsa.i18n import say
 
 app = typer.Typer(
     name="acsa",
@@ -48,7 +53,21 @@ app = typer.Typer(
 
 
 @app.callback()
-def _options(ctx: typer.Context, server: ServerOption = None, token: TokenOption = None) -> None:
+def _options(
+    ctx: typer.Context,
+    server: ServerOption = None,
+    token: TokenOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the result as JSON on stdout, as the subcommand's --json does.",
+        ),
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    start_output(as_json)
+    use_language(lang)
     use_server(server, token)
     ctx.call_on_close(close_server)
 
@@ -89,6 +108,8 @@ def main(args: list[str] | None = None) -> None:
     argv = sys.argv[1:] if args is None else args
     as_json = "--json" in argv
     try:
+        # Read before the command line is parsed, so that one that cannot be is refused in it.
+        use_language(asked_in(argv))
         code = app(args=argv, prog_name="acsa", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `acsa orders`: the group's help, as Typer shows it
         rich_format_error(exc)
@@ -96,8 +117,11 @@ def main(args: list[str] | None = None) -> None:
     except UsageError as exc:
         print_errors([usage_violation(exc)], as_json)
         sys.exit(EXIT_REFUSED)
+    except AcsaError as exc:  # a refusal of the root command's options (--lang fr)
+        print_errors(exc.violations, as_json)
+        sys.exit(EXIT_REFUSED)
     except Abort:
-        err.print("aborted")
+        err.print(say(t("aborted"), current()))
         sys.exit(1)
     except Exception as exc:  # the last resort: a defect of acsa's own
         if os.environ.get(ENV_DEBUG):
@@ -117,8 +141,12 @@ def usage_violation(exc: UsageError) -> Violation:
     else:
         field = str(getattr(param, "metavar", None) or getattr(param, "name", "") or "").upper()
     command = exc.ctx.command_path if exc.ctx is not None else "acsa"
-    message = f"{exc.format_message()} (see `{command} --help`)"
-    return Violation(Code.INVALID_INPUT, field, message)
+    return Violation(
+        Code.INVALID_INPUT,
+        field,
+        "{problem} (see `{command} --help`)",
+        params={"problem": exc.format_message(), "command": command},
+    )
 
 
 def internal_violation(exc: BaseException) -> Violation:
@@ -126,7 +154,8 @@ def internal_violation(exc: BaseException) -> Violation:
     return Violation(
         Code.INTERNAL_ERROR,
         "acsa",
-        f"acsa stopped on an unexpected {type(exc).__name__}: this is a defect of acsa; "
-        f"what was committed before it stays, nothing else was saved. Run the command again "
-        f"with {ENV_DEBUG}=1 to see the details, and report them",
+        "acsa stopped on an unexpected {failure}: this is a defect of acsa; what was committed "
+        "before it stays, nothing else was saved. Run the command again with {variable}=1 to "
+        "see the details, and report them",
+        params={"failure": type(exc).__name__, "variable": ENV_DEBUG},
     )

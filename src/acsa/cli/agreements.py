@@ -26,7 +26,8 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import parse_day
-from acsa.cli.render import agreement_panel, agreements_table
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, agreement_panel, agreements_table, show_result
 from acsa.clock import today
 from acsa.commands import AddAgreement, AmendAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import AcsaError, Code
@@ -52,6 +53,7 @@ def list_(
         ),
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """List agreements, with their status today or on --as-of (through a server: those your
@@ -70,7 +72,7 @@ def list_(
     when = on or today()
     in_force = sum(1 for a in items if a.status == "in_force")
     who = f" of {party.upper()}" if party else ""
-    out.print(agreements_table(items, f"agreements{who} as of {when}"))
+    show_result(agreements_table(items, f"agreements{who} as of {when}"), output_format)
     out.print(f"{len(items)} signed by {when}, {in_force} in force then")
 
 
@@ -96,7 +98,7 @@ def show(
     if as_json:
         print_json(item)
         return
-    out.print(agreement_panel(item))
+    show_result(agreement_panel(item))
 
 
 @app.command()
@@ -200,8 +202,9 @@ def _learnt_day(version: int | None, in_force: str | None, source: str | None) -
         raise AcsaError.single(
             Code.MISSING_FIELD,
             missing[0],
-            f"{missing[0]} is needed to record a day of entry into force "
-            "(--version, --in-force and --source)",
+            "{option} is needed to record a day of entry into force (--version, --in-force "
+            "and --source)",
+            option=missing[0],
         )
     assert version is not None
     return {"version": version, "in_force": _day(in_force, "--in-force"), "source": source}
@@ -211,7 +214,9 @@ def _day(value: str | None, field: str) -> str:
     """A day typed for ``field`` (YYYY-MM-DD), as ISO text; blank is MISSING_FIELD."""
     day = parse_day(value, field)
     if day is None:
-        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field} needs a day (YYYY-MM-DD)")
+        raise AcsaError.single(
+            Code.MISSING_FIELD, field, "{option} needs a day (YYYY-MM-DD)", option=field
+        )
     return day.isoformat()
 
 

@@ -21,6 +21,8 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import LimitOption, OffsetOption, OrderIdOption
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.domain.errors import AcsaError, Code
 from acsa.services import audit as service
 
@@ -42,17 +44,23 @@ def log(
     order: OrderIdOption = None,
     limit: LimitOption = None,
     offset: OffsetOption = 0,
+    oldest: Annotated[
+        bool, typer.Option("--oldest", help="The oldest records first (chain order).")
+    ] = False,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
-    """The records in order: who, when, what, before and after, and the chain's hashes
-    (through a server: an auditor's or admin's, of their nation)."""
+    """The records, the newest first (--oldest: in chain order): who, when, what, before and
+    after, and the chain's hashes (through a server: an auditor's or admin's, of their
+    nation)."""
     with refusals(as_json):
         api = remote(db)
         if api is not None:
-            records = api.audit_log(order, limit, offset)
+            records = api.audit_log(order, limit, offset, newest_first=not oldest)
         else:
-            records = service.audit_log(uow_for(engine_for(db), True), order, None, limit, offset)
+            uow = uow_for(engine_for(db), True)
+            records = service.audit_log(uow, order, None, limit, offset, newest_first=not oldest)
     if as_json:
         print_json(records)
         return
@@ -70,7 +78,7 @@ def log(
             _state(r.after),
             r.hash[:12],
         )
-    out.print(table)
+    show_result(table, output_format)
 
 
 CheckpointFileOption = Annotated[
@@ -195,6 +203,7 @@ def partner_heads(
         ),
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """The latest checkpoint of its audit chain each partner node sent here: what that node
@@ -221,4 +230,4 @@ def partner_heads(
     for head in heads:
         cp = head.checkpoint
         table.add_row(head.nation, str(cp.seq), str(cp.count), cp.hash[:16], cp.at[:19])
-    out.print(table)
+    show_result(table, output_format)

@@ -13,7 +13,9 @@ import typer
 from rich.table import Table
 
 from acsa.adapters.exports import cannot_write, check_output
-from acsa.cli.common import DbOption, engine_for, out, refusals
+from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import show_result, use_format
 from acsa.clock import today, utc_now
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.reconcile import Report
@@ -31,9 +33,18 @@ EXIT_DIFFERENCES = 1
 
 class ReconcileFormat(StrEnum):
     TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
     JSON = "json"
     XLSX = "xlsx"
     PDF = "pdf"
+
+
+def _choose_format(value: ReconcileFormat) -> ReconcileFormat:
+    """--format: csv, tsv and json as every command's --format takes them."""
+    if value.value in set(OutputFormat):
+        use_format(OutputFormat(value.value))
+    return value
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -83,7 +94,13 @@ def reconcile(
     file: Annotated[Path, typer.Argument(help="The partner's book file (JSON).")],
     file_format: Annotated[
         ReconcileFormat,
-        typer.Option("--format", help="table, json, or a statement as xlsx or pdf."),
+        typer.Option(
+            "--format",
+            help="table, csv, tsv, json (as --json), or a statement as xlsx or pdf.",
+            case_sensitive=False,
+            is_eager=True,
+            callback=_choose_format,
+        ),
     ] = ReconcileFormat.TABLE,
     out_file: Annotated[
         Path | None,
@@ -95,18 +112,22 @@ def reconcile(
         ),
     ] = None,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Reconcile a partner's book file with ours, order by order: orders missing on either
     side, other states, currencies, amounts, quantities, documents, broken chains, and a
     signature that does not verify with the partner's registered key. Exits 1 when the books
     differ."""
-    as_json = file_format is ReconcileFormat.JSON
     with refusals(as_json):
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise AcsaError.single(
-                Code.INVALID_INPUT, "file", f"cannot read {file}: {exc.strerror or exc}"
+                Code.INVALID_INPUT,
+                "file",
+                "cannot read {file}: {problem}",
+                file=str(file),
+                problem=str(exc.strerror or exc),
             ) from None
         if out_file is not None:
             check_output(out_file)
@@ -115,9 +136,12 @@ def reconcile(
             _statement(report, file_format, out_file)
     if as_json:
         sys.stdout.write(json.dumps(_json(report), indent=2) + "\n")
+    elif file_format in (ReconcileFormat.CSV, ReconcileFormat.TSV):
+        show_result(differences_table(report), OutputFormat(file_format.value))
+        out.print(report.summary)
     elif file_format is ReconcileFormat.TABLE:
         if report.differences:
-            out.print(differences_table(report))
+            show_result(differences_table(report))
         out.print(("[green]" if report.ok else "[red]") + report.summary)
     if not report.ok:
         raise typer.Exit(EXIT_DIFFERENCES)

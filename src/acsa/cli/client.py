@@ -22,10 +22,13 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acsa import __version__
+from acsa.cli import language
 from acsa.commands import Command
 from acsa.domain.access import ForbiddenError, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.messages import t
 from acsa.domain.rate_rules import parse_rule
+from acsa.i18n import DEFAULT, violation_text
 from acsa.schemas.accounts import (
     SignInLockOut,
     TokenIssuedOut,
@@ -60,6 +63,7 @@ from acsa.schemas.rates import OfficialRateOut, RuleOut
 from acsa.schemas.reports import AnnualReport
 from acsa.schemas.results import ANSWERS
 from acsa.services.audit import AuditRecordOut, AuditVerifyOut
+from acsa.services.courier import CourierStatusOut, NodeOut
 from acsa.services.ledger import currency_code, party_code
 from acsa.services.orders import MAX_ORDER_ID, order_not_found
 from acsa.services.rates import nation_code
@@ -79,6 +83,31 @@ MAX_INVOICE_REF = 40
 MAX_AGREEMENT_ID = 64
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
+#: What a person does through a server for their own nation only: the refusal of another's.
+OWN_NATION = {
+    "you read the book": t(
+        "through a server, you read the book of your own nation ({mine}) only, not of {wanted}"
+    ),
+    "you manage the users": t(
+        "through a server, you manage the users of your own nation ({mine}) only, not of {wanted}"
+    ),
+    "you make the annual report": t(
+        "through a server, you make the annual report of your own nation ({mine}) only, not "
+        "of {wanted}"
+    ),
+}
+#: What a person does through a server for themselves only: the refusal of another's.
+OWN_NAME = {
+    "you make tokens": t(
+        "through a server, you make tokens for yourself ({mine}) only, not for {name}; the "
+        "operator of the server's database does it for others"
+    ),
+    "you list tokens": t(
+        "through a server, you list tokens for yourself ({mine}) only, not for {name}; the "
+        "operator of the server's database does it for others"
+    ),
+}
+
 ERRORS_BY_STATUS: dict[int, type[AcsaError]] = {
     401: UnauthenticatedError,
     403: ForbiddenError,
@@ -93,8 +122,9 @@ class AccountOut(BaseModel):
     settlements: list[SettlementOut]
 
 
-def remote_error(message: str) -> AcsaError:
-    return AcsaError.single(Code.REMOTE_ERROR, "--server", message)
+def remote_error(template: str, **params: object) -> AcsaError:
+    """REMOTE_ERROR naming --server; ``template`` is a message id (``t("...")``)."""
+    return AcsaError.single(Code.REMOTE_ERROR, "--server", template, **params)
 
 
 def server_base(server: str) -> str:
@@ -110,27 +140,42 @@ def server_base(server: str) -> str:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             "--server",
-            f"--server {server!r}: give the server's URL, e.g. https://acsa.example.org "
-            "or http://127.0.0.1:8000",
+            "--server {server}: give the server's URL, e.g. https://acsa.example.org or "
+            "http://127.0.0.1:8000",
+            server=repr(server),
         )
     return text
 
 
 def violation_of(item: Mapping[str, Any] | ViolationOut) -> Violation:
-    """A violation as the API writes it (``{code, field, message, clause}``); a code this
-    version does not know keeps its name in the message, as a REMOTE_ERROR."""
+    """A violation as the API writes it (``{code, field, message, clause, message_id,
+    params}``), its message as the server wrote it (in the language the client asked for),
+    with its message id and parameters where this version writes the same words from them;
+    a code this version does not know keeps its name in the message, as a REMOTE_ERROR."""
     data = item.model_dump() if isinstance(item, ViolationOut) else item
     raw_code = str(data.get("code", ""))
     message = str(data.get("message", ""))
+    clause = data.get("clause")
+    field = str(data.get("field", ""))
+    clause_text = None if clause is None else str(clause)
     try:
         code = Code(raw_code)
     except ValueError:
-        code = Code.REMOTE_ERROR
-        message = f"{raw_code}: {message}"
-    clause = data.get("clause")
-    return Violation(
-        code, str(data.get("field", "")), message, None if clause is None else str(clause)
-    )
+        return Violation(
+            Code.REMOTE_ERROR,
+            field,
+            "{code}: {message}",
+            clause_text,
+            params={"code": raw_code, "message": message},
+        )
+    template = data.get("message_id")
+    params = data.get("params")
+    if isinstance(template, str) and template and isinstance(params, dict):
+        said = Violation(code, field, template, clause_text, {k: str(v) for k, v in params.items()})
+        if violation_text(said, language.current()) == message:
+            return said
+    # The server's words, as it wrote them (a message this version words otherwise).
+    return Violation(code, field, message, clause_text)
 
 
 def refusal_of(response: httpx.Response) -> AcsaError:
@@ -149,8 +194,13 @@ def refusal_of(response: httpx.Response) -> AcsaError:
             Violation(
                 Code.REMOTE_ERROR,
                 "--server",
-                f"the server answered {response.status_code} {response.reason_phrase} to "
-                f"{request.method} {request.url.path}",
+                "the server answered {status} {reason} to {method} {path}",
+                params={
+                    "status": response.status_code,
+                    "reason": response.reason_phrase,
+                    "method": request.method,
+                    "path": request.url.path,
+                },
             )
         ]
     return ERRORS_BY_STATUS.get(response.status_code, AcsaError)(violations)
@@ -209,6 +259,7 @@ class Client:
         timeout: httpx.Timeout = TIMEOUT,
         retries: int = RETRIES,
         transport: httpx.BaseTransport | None = None,
+        lang: str = DEFAULT,
     ) -> None:
         self.server = server_base(server)
         if not token or not token.strip():
@@ -217,8 +268,9 @@ class Client:
                     Violation(
                         Code.UNAUTHENTICATED,
                         "--token",
-                        f"the server {self.server} needs your API token: set ACSA_TOKEN or give "
+                        "the server {server} needs your API token: set ACSA_TOKEN or give "
                         "--token (make one with `acsa tokens new`)",
+                        params={"server": self.server},
                     )
                 ]
             )
@@ -230,6 +282,7 @@ class Client:
                 "Authorization": f"Bearer {token.strip()}",
                 "Accept": "application/json",
                 "User-Agent": f"acsa/{__version__}",
+                "Accept-Language": lang,
             },
             timeout=timeout,
             transport=transport,
@@ -286,10 +339,23 @@ class Client:
     def _unreachable(self, exc: httpx.TransportError, tries: int) -> AcsaError:
         what = type(exc).__name__
         detail = str(exc) or what
-        times = "once" if tries == 1 else f"{tries} times"
+        if tries == 1:
+            return remote_error(
+                t(
+                    "cannot reach the acsa server at {server} ({problem}; tried once); is it "
+                    "running, and is --server (ACSA_SERVER) right?"
+                ),
+                server=self.server,
+                problem=detail,
+            )
         return remote_error(
-            f"cannot reach the acsa server at {self.server} ({detail}; tried {times}); "
-            "is it running, and is --server (ACSA_SERVER) right?"
+            t(
+                "cannot reach the acsa server at {server} ({problem}; tried {tries} times); is "
+                "it running, and is --server (ACSA_SERVER) right?"
+            ),
+            server=self.server,
+            problem=detail,
+            tries=tries,
         )
 
     def _read(self, response: httpx.Response, adapter: TypeAdapter[Any]) -> Any:
@@ -298,9 +364,15 @@ class Client:
         except ValidationError as exc:
             request = response.request
             raise remote_error(
-                f"the server's answer to {request.method} {request.url.path} cannot be read "
-                f"by this acsa {__version__}: {exc.error_count()} problem(s), first: "
-                f"{exc.errors()[0]['msg']}"
+                t(
+                    "the server's answer to {method} {path} cannot be read by this acsa "
+                    "{version}: {count} problem(s), first: {problem}"
+                ),
+                method=request.method,
+                path=request.url.path,
+                version=__version__,
+                count=exc.error_count(),
+                problem=str(exc.errors()[0]["msg"]),
             ) from None
 
     def one(
@@ -346,25 +418,22 @@ class Client:
 
     def own_nation(self, nation: str | None, field: str, what: str) -> str:
         """The signed-in person's nation; refused when ``nation`` names another (the API
-        answers for your own nation only)."""
+        answers for your own nation only). ``what`` is one of ``OWN_NATION``."""
         mine = self.whoami().nation
         wanted = party_code(nation, field)
         if wanted is not None and wanted != mine:
             raise ForbiddenError.single(
-                Code.FORBIDDEN,
-                field,
-                f"through a server, {what} of your own nation ({mine}) only, not of {wanted}",
+                Code.FORBIDDEN, field, OWN_NATION[what], mine=mine, wanted=wanted
             )
         return mine
 
     def own_name(self, name: str | None, field: str, what: str) -> str:
+        """The signed-in person's name; refused when ``name`` names another. ``what`` is one
+        of ``OWN_NAME``."""
         mine = self.whoami().name
         if name is not None and name != mine:
             raise ForbiddenError.single(
-                Code.FORBIDDEN,
-                field,
-                f"through a server, {what} for yourself ({mine}) only, not for {name!r}; "
-                "the operator of the server's database does it for others",
+                Code.FORBIDDEN, field, OWN_NAME[what], mine=mine, name=repr(name)
             )
         return mine
 
@@ -383,7 +452,9 @@ class Client:
 
     def revoke_token(self, token_id: int) -> TokenOut:
         if not 0 < token_id < 2**31:
-            raise NotFoundError.single(Code.TOKEN_NOT_FOUND, "token", f"no token {token_id}")
+            raise NotFoundError.single(
+                Code.TOKEN_NOT_FOUND, "token", "no token {token}", token=token_id
+            )
         return self.one(TokenOut, "POST", f"/tokens/{token_id}/revoke")
 
     # --- orders -------------------------------------------------------------------------
@@ -459,7 +530,10 @@ class Client:
     def get_agreement(self, agreement_id: str, as_of: date) -> AgreementOut:
         if not 1 <= len(agreement_id) <= MAX_AGREEMENT_ID:
             raise NotFoundError.single(
-                Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}"
+                Code.AGREEMENT_NOT_FOUND,
+                "agreement",
+                "no agreement {agreement}",
+                agreement=repr(agreement_id),
             )
         path = f"/agreements/{_segment(agreement_id)}"
         return self.one(AgreementOut, "GET", path, {"as_of": as_of})
@@ -538,12 +612,16 @@ class Client:
             if v is not None
         }
         if not 1 <= len(name) <= 200:
-            raise NotFoundError.single(Code.USER_NOT_FOUND, "user", f"no user {name!r}")
+            raise NotFoundError.single(
+                Code.USER_NOT_FOUND, "user", "no user {user}", user=repr(name)
+            )
         return self.one(UserOut, "POST", f"/users/{_segment(name)}", body=body)
 
     def unlock_user(self, name: str) -> UnlockOut:
         if not 1 <= len(name) <= 200:
-            raise NotFoundError.single(Code.USER_NOT_FOUND, "user", f"no user {name!r}")
+            raise NotFoundError.single(
+                Code.USER_NOT_FOUND, "user", "no user {user}", user=repr(name)
+            )
         return self.one(UnlockOut, "POST", f"/users/{_segment(name)}/unlock")
 
     def unlock_address(self, address: str) -> UnlockOut:
@@ -555,11 +633,15 @@ class Client:
     # --- the audit log --------------------------------------------------------------------
 
     def audit_log(
-        self, order_id: int | None = None, limit: int | None = None, offset: int = 0
+        self,
+        order_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
     ) -> list[AuditRecordOut]:
         if order_id is not None and not 0 < order_id <= MAX_ORDER_ID:
             raise order_not_found(order_id)
-        params = {"order": order_id, "offset": offset}
+        params = {"order": order_id, "offset": offset, "newest_first": newest_first}
         return self.pages(AuditRecordOut, "/audit", params, limit, MAX_AUDIT_PAGE)
 
     def verify_audit(self) -> AuditVerifyOut:
@@ -576,6 +658,14 @@ class Client:
 
     def set_rate_rule(self, nation: str, rule: str) -> RuleOut:
         code = nation_code(nation)
+    # --- the node and its courier -------------------------------------------------------
+
+    def node(self) -> NodeOut:
+        return self.one(NodeOut, "GET", "/node")
+
+    def courier_status(self) -> CourierStatusOut:
+        return self.one(CourierStatusOut, "GET", "/courier/status")
+
         body = {"rule": parse_rule(rule, "rule").value}
         return self.one(RuleOut, "POST", f"/rates/rules/{_segment(code)}", body=body)
 
@@ -615,7 +705,8 @@ def _invoice_ref(reference: str) -> str:
                 Violation(
                     Code.INVOICE_NOT_FOUND,
                     "invoice",
-                    f"no invoice {reference!r} (give its number or id)",
+                    "no invoice {invoice} (give its number or id)",
+                    params={"invoice": repr(reference)},
                 )
             ]
         )

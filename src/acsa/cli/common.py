@@ -26,9 +26,13 @@ from sqlalchemy.exc import OperationalError
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.bootstrap import open_database
+from acsa.cli import language
+from acsa.cli.output import json_wanted
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
+from acsa.domain.messages import t
+from acsa.i18n import say, violation_text
 
 if TYPE_CHECKING:
     from acsa.cli.client import Client
@@ -38,8 +42,20 @@ EXIT_REFUSED = 2
 ENV_SERVER = "ACSA_SERVER"
 ENV_TOKEN = "ACSA_TOKEN"  # noqa: S105 - the name of an environment variable, not a secret
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+#: The width of what goes to a pipe or a file: as wide as the widest line, never cut at the
+#: 80 columns Rich assumes when the output is not a terminal.
+UNBOUNDED_WIDTH = 10_000
+
+
+def _console(stderr: bool) -> Console:
+    """A terminal's width on a terminal; otherwise UNBOUNDED_WIDTH, whatever COLUMNS says."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream is not None and stream.isatty() else UNBOUNDED_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 DbOption = Annotated[
     str | None,
@@ -50,7 +66,14 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the result as JSON on stdout (also `acsa --json COMMAND`).",
+        callback=json_wanted,
+    ),
+]
 ActorOption = Annotated[
     str | None,
     typer.Option(
@@ -127,8 +150,10 @@ def remote(db: str | None = None, actor: str | None = None) -> Client | None:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             "--db",
-            f"--db names a local database, but a server is set ({_server.url}, from --server "
-            f"or {ENV_SERVER}): give one or the other",
+            "--db names a local database, but a server is set ({server}, from --server or "
+            "{variable}): give one or the other",
+            server=_server.url,
+            variable=ENV_SERVER,
         )
     if actor:
         raise AcsaError.single(
@@ -139,7 +164,7 @@ def remote(db: str | None = None, actor: str | None = None) -> Client | None:
     if _server.client is None:
         from acsa.cli.client import Client  # httpx: loaded when a server is used
 
-        _server.client = Client(_server.url, _server.token)
+        _server.client = Client(_server.url, _server.token, lang=language.current())
     return _server.client
 
 
@@ -156,8 +181,11 @@ def local_only() -> AcsaError:
     return AcsaError.single(
         Code.INVALID_INPUT,
         "--server",
-        f"`{command}` works on a local database only, and a server is set ({_server.url}, "
-        f"from --server or {ENV_SERVER}); run it without one",
+        "`{command}` works on a local database only, and a server is set ({server}, from "
+        "--server or {variable}); run it without one",
+        command=command,
+        server=_server.url,
+        variable=ENV_SERVER,
     )
 
 
@@ -183,14 +211,20 @@ def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
 
 
 def print_errors(violations: tuple[Violation, ...] | list[Violation], as_json: bool) -> None:
+    """A refusal in the command's language (``--lang``): its table on stderr, or as JSON
+    (each violation's message with its ``message_id`` and ``params``, as the API gives it)."""
+    from acsa.schemas.orders import violation_out
+
+    lang = language.current()
     if as_json:
-        sys.stdout.write(json.dumps({"errors": [v.as_dict() for v in violations]}, indent=2) + "\n")
+        errors = [violation_out(v, lang).model_dump(mode="json") for v in violations]
+        sys.stdout.write(json.dumps({"errors": errors}, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title="Refused", title_style="bold red", show_lines=False)
+    table = Table(title=say(t("Refused"), lang), title_style="bold red", show_lines=False)
     for column in ("code", "field", "message", "clause"):
         table.add_column(column, overflow="fold")
     for v in violations:
-        table.add_row(v.code.value, v.field, v.message, v.clause or "")
+        table.add_row(v.code.value, v.field, violation_text(v, lang), v.clause or "")
     err.print(table)
 
 
@@ -206,7 +240,8 @@ def refusals(as_json: bool) -> Iterator[None]:
         violation = Violation(
             Code.INVALID_INPUT,
             "db",
-            f"the database cannot be used: {exc.orig or exc}",
+            "the database cannot be used: {problem}",
+            params={"problem": str(exc.orig or exc)},
         )
         print_errors([violation], as_json)
         raise typer.Exit(EXIT_REFUSED) from None
@@ -226,8 +261,8 @@ def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:
                 Violation(
                     Code.INVALID_QUANTITY,
                     "--line",
-                    f"--line {value[:40]!r}: write the line number and the quantity as N=QTY, "
-                    "e.g. 1=50",
+                    "--line {value}: write the line number and the quantity as N=QTY, e.g. 1=50",
+                    params={"value": repr(value[:40])},
                 )
             )
         pairs.append((number, qty))

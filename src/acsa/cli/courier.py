@@ -7,10 +7,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group
 from rich.table import Table
 
 from acsa.adapters.transport import http_sender
-from acsa.cli.common import ActorOption, DbOption, JsonOption, engine_for, out, print_json, refusals
+from acsa.cli.common import (
+    ActorOption,
+    DbOption,
+    JsonOption,
+    engine_for,
+    out,
+    print_json,
+    refusals,
+    remote,
+)
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.config import default_database_path
 from acsa.services import courier as service
@@ -58,7 +70,8 @@ def init(
 def show(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The node's nation, public key and fingerprint (never the private key)."""
     with refusals(as_json):
-        node = service.node_info(engine_for(db))
+        api = remote(db)
+        node = api.node() if api is not None else service.node_info(engine_for(db))
     if as_json:
         print_json(node)
         return
@@ -86,7 +99,11 @@ def add(
 
 
 @partners_app.command("list")
-def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_(
+    db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    as_json: JsonOption = False,
+) -> None:
     """The registered partner nodes."""
     with refusals(as_json):
         partners = service.list_partners(engine_for(db))
@@ -98,23 +115,29 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
         table.add_column(column, overflow="fold")
     for p in partners:
         table.add_row(p.nation, p.url, p.fingerprint, p.added_at.date().isoformat())
-    out.print(table)
+    show_result(table, output_format)
 
 
 @courier_app.command("status")
-def status(db: DbOption = None, as_json: JsonOption = False) -> None:
+def status(
+    db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    as_json: JsonOption = False,
+) -> None:
     """Per partner: documents pending, delivered, refused and received, why the oldest
-    pending one waits; then the latest refusals with their codes."""
+    pending one waits; then the latest refusals with their codes (through a server: the
+    server's node). Not a node: NODE_NOT_INITIALISED, as `acsa node show`."""
     with refusals(as_json):
-        report = service.courier_status(engine_for(db))
+        api = remote(db)
+        found = api.courier_status() if api is not None else service.courier_status(engine_for(db))
+        report = service.require_node(found)
     if as_json:
         print_json(report)
         return
-    if report.node is None:
-        out.print("this installation is not a node (acsa node init --nation XXX)")
-    out.print(_partners_table(report))
     if report.refused:
-        out.print(_refused_table(report))
+        show_result(Group(_partners_table(report), _refused_table(report)), output_format)
+    else:
+        show_result(_partners_table(report), output_format)
 
 
 def _partners_table(report: service.CourierStatusOut) -> Table:

@@ -21,7 +21,10 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import parse_day
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.money import money_text
 from acsa.i18n import DEFAULT
 from acsa.i18n.memos import document_and_memo, memo_text
 from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
@@ -49,8 +52,8 @@ BOOK = "you read the book"
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """An amount as people read it: thousands separated, with its currency."""
-    return f"{amount:,} {currency}"
+    """An amount as people read it (``money_text``: ``25,980,000 JPY``)."""
+    return money_text(amount, currency)
 
 
 def _money_columns(table: Table, *names: str) -> None:
@@ -64,6 +67,7 @@ def balance(
     partner: PartnerOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Where each nation stands with each partner, per currency.
@@ -81,7 +85,10 @@ def balance(
     if as_json:
         print_json(found)
         return
-    out.print(balances_table(found) if found else "nothing in the books for this selection")
+    if not found and output_format is OutputFormat.TABLE:
+        out.print("nothing in the books for this selection")
+        return
+    show_result(balances_table(found), output_format)
 
 
 def balances_table(items: list[PositionOut]) -> Table:
@@ -123,6 +130,7 @@ def statement(
     end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
     currency: Annotated[str | None, typer.Option("--currency", help="Only this currency.")] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """A statement of account of one nation's book with one partner.
@@ -145,14 +153,16 @@ def statement(
         return
     if not found:
         out.print(f"no entries between {nation.upper()} and {partner.upper()}")
-    for s in found:
-        out.print(statement_table(s))
+        return
+    show_result(Group(*(statement_table(s) for s in found)), output_format)
 
 
 def _required_day(value: str, field: str) -> date:
     day = parse_day(value, field)
     if day is None:
-        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field} needs a day (YYYY-MM-DD)")
+        raise AcsaError.single(
+            Code.MISSING_FIELD, field, "{option} needs a day (YYYY-MM-DD)", option=field
+        )
     return day
 
 
@@ -188,6 +198,7 @@ def aging(
     partner: PartnerOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Open debts by age band in days.
@@ -205,7 +216,10 @@ def aging(
     if as_json:
         print_json(found)
         return
-    out.print(aging_table(found) if found else "[green]no open debts[/green]")
+    if not found and output_format is OutputFormat.TABLE:
+        out.print("[green]no open debts[/green]")
+        return
+    show_result(aging_table(found), output_format)
 
 
 def aging_table(items: list[AgingOut]) -> Table:
@@ -230,6 +244,7 @@ def overdue(
     nation: NationOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """What is overdue, most overdue first.
@@ -247,7 +262,10 @@ def overdue(
     if as_json:
         print_json(found)
         return
-    out.print(overdue_table(found) if found else "[green]nothing is overdue[/green]")
+    if not found and output_format is OutputFormat.TABLE:
+        out.print("[green]nothing is overdue[/green]")
+        return
+    show_result(overdue_table(found), output_format)
 
 
 def overdue_table(items: list[OverdueOut], lang: str = DEFAULT) -> Table:

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from acsa.adapters.registry_file import read_document
+from acsa.cli import language
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -27,7 +29,8 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_day
-from acsa.cli.render import order_panel, orders_table
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, order_panel, orders_table, show_result
 from acsa.commands import (
     AcceptOrder,
     AddNote,
@@ -42,7 +45,9 @@ from acsa.commands import (
 )
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
 from acsa.domain.order_search import order_query
+from acsa.i18n import say
 from acsa.schemas.orders import (
     ErrorsOut,
     OrderIn,
@@ -170,7 +175,12 @@ class Attested:
                 option, text, multiline=limits.is_multiline(name), bound=limits.text_bound(name)
             )
             if not text:
-                bad = Violation(Code.INVALID_FIELD, option, f"{option} is blank; give its text")
+                bad = Violation(
+                    Code.INVALID_FIELD,
+                    option,
+                    "{option} is blank; give its text",
+                    params={"option": option},
+                )
             if bad is not None:
                 errors.append(bad)
             found[name] = text
@@ -205,8 +215,11 @@ class Attested:
                 Violation(
                     Code.INVALID_FIELD,
                     "--confirm",
-                    f"--confirm {self.confirm[codes.index(unknown[0])][:40]!r} is not a "
-                    f"warning a person confirms; give {' or '.join(CONFIRMABLE)}",
+                    "--confirm {value} is not a warning a person confirms; give {warnings}",
+                    params={
+                        "value": repr(self.confirm[codes.index(unknown[0])][:40]),
+                        "warnings": " or ".join(CONFIRMABLE),
+                    },
                 )
             )
         return {"confirm": sorted(set(codes))}, errors
@@ -224,7 +237,7 @@ def _show(order: OrderOut, as_json: bool) -> None:
     if as_json:
         print_json(order)
     else:
-        out.print(order_panel(order))
+        show_result(order_panel(order))
 
 
 def _act(db: str | None, actor: str | None, as_json: bool, command: Callable[[], Command]) -> None:
@@ -257,9 +270,12 @@ def new(
         result = take(command, db, actor)
     _show(result, as_json)
     if result.violations and not as_json:
+        saved = t(
+            "order {order} saved as a draft; submit will be refused until the problems above "
+            "are fixed"
+        )
         err.print(
-            f"[yellow]order {result.id} saved as a draft; submit will be refused until "
-            "the problems above are fixed[/yellow]"
+            f"[yellow]{escape(say(saved, language.current(), {'order': result.id}))}[/yellow]"
         )
 
 
@@ -289,7 +305,8 @@ def check(
             raise AcsaError.single(
                 Code.INVALID_INPUT,
                 attested.given[0],
-                f"{attested.given[0]} goes with --file: a stored order is checked as it was placed",
+                "{option} goes with --file: a stored order is checked as it was placed",
+                option=attested.given[0],
             )
         api = remote(db)
         if api is not None:
@@ -337,6 +354,7 @@ def list_(
     limit: LimitOption = None,
     offset: OffsetOption = 0,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """List orders, oldest first (through a server: those of your nation)."""
@@ -351,7 +369,7 @@ def list_(
     if as_json:
         print_json(items)
         return
-    out.print(orders_table(items))
+    show_result(orders_table(items), output_format)
 
 
 @app.command()

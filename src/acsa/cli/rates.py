@@ -196,12 +196,19 @@ def _money(amount: str, currency: str) -> Money:
     code = currency.strip().upper()
     if not is_known_currency(code):
         raise AcsaError.single(
-            Code.UNKNOWN_CURRENCY, "FROM", f"{currency!r} is not an ISO 4217 currency code"
+            Code.UNKNOWN_CURRENCY,
+            "FROM",
+            "{currency} is not an ISO 4217 currency code",
+            currency=repr(currency),
         )
     value = limits.check_number("AMOUNT", amount, limits.AMOUNT, Code.INVALID_AMOUNT)
     if not fits_minor_units(value, code):
         raise AcsaError.single(
-            Code.INVALID_AMOUNT, "AMOUNT", f"{amount} has more decimals than {code} allows"
+            Code.INVALID_AMOUNT,
+            "AMOUNT",
+            "{amount} has more decimals than {currency} allows",
+            amount=amount,
+            currency=code,
         )
     return Money(value, code)
 

@@ -1,16 +1,181 @@
-"""Rich tables for people at a terminal; scripts use --json instead."""
+"""Rich tables for people at a terminal, printed whole (``show_result``); with ``--format csv|tsv``
+the same tables as rows for a spreadsheet, and ``--json`` for scripts."""
 
 from __future__ import annotations
 
+import csv
+import sys
+from collections.abc import Iterator
 from datetime import UTC
+from typing import Annotated
 
-from rich.console import Group
+import typer
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
+from rich.errors import MarkupError
+from rich.measure import Measurement
 from rich.panel import Panel
+from rich.segment import Segments
 from rich.table import Table
 from rich.text import Text
 
+from acsa.cli.common import UNBOUNDED_WIDTH, out
+from acsa.cli.output import OutputFormat, choose
+from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.orders import AgreementOut, OrderOut
+
+
+def use_format(value: OutputFormat) -> OutputFormat:
+    """--format: remembered for ``show_result`` and --json; with csv or tsv, stdout holds the rows
+    alone and whatever else the command says goes to stderr."""
+    choose(value)
+    if value in (OutputFormat.CSV, OutputFormat.TSV):
+        out.file = sys.stderr
+    return value
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="table (for people), csv or tsv (a header row, then every row whole), or json "
+        "(as --json).",
+        case_sensitive=False,
+        is_eager=True,
+        callback=use_format,
+    ),
+]
+
+
+def start_output(as_json: bool) -> None:
+    """A new run of the command (``acsa --json``, or not): tables on stdout until --format."""
+    from acsa.cli.output import start
+
+    start(as_json)
+    out.file = sys.stdout
+
+
+#: Headers of columns of free text, which wrap; every other column holds an id, an amount, a
+#: date or a code and is printed whole on one line.
+TEXT_HEADERS = frozenset(
+    {
+        "description",
+        "details",
+        "detail",
+        "message",
+        "note",
+        "notes",
+        "reason",
+        "title",
+        "why",
+        "waiting",
+        "finding",
+        "categories",
+        "activities",
+        "reference",
+        "url",
+    }
+)
+#: A cell longer than this, or of more words, is free text, whatever its header.
+KEY_LENGTH_MAX = 40
+KEY_WORDS_MAX = 3
+
+
+def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TABLE) -> None:
+    """Print a command's result: its tables as ``fmt`` asks (csv, tsv), else for people,
+    never cutting an id, an amount or a date (on a terminal too narrow for them, the table is
+    wider than the terminal rather than cut; in a pipe or a file, as wide as it needs)."""
+    tables = list(_tables(renderable))
+    if fmt in (OutputFormat.CSV, OutputFormat.TSV):
+        _write_rows(tables, fmt)
+        return
+    for table in tables:
+        _keep_whole(table)
+    if out.width >= UNBOUNDED_WIDTH:
+        for panel in _panels(renderable):
+            panel.expand = False
+    least = Measurement.get(out, out.options.update_width(UNBOUNDED_WIDTH), renderable).minimum
+    if least <= out.width:
+        out.print(renderable)
+        return
+    segments = out.render(renderable, out.options.update_width(least))
+    out.print(Segments(segments), crop=False)
+
+
+def _tables(renderable: RenderableType) -> Iterator[Table]:
+    """The tables a result is made of (in a group, in a panel)."""
+    if isinstance(renderable, Table):
+        yield renderable
+    elif isinstance(renderable, Group):
+        for part in renderable.renderables:
+            yield from _tables(part)
+    elif isinstance(renderable, Panel):
+        yield from _tables(renderable.renderable)
+
+
+def _panels(renderable: RenderableType) -> Iterator[Panel]:
+    if isinstance(renderable, Panel):
+        yield renderable
+    elif isinstance(renderable, Group):
+        for part in renderable.renderables:
+            yield from _panels(part)
+
+
+def _plain(cell: RenderableType) -> str | None:
+    """A cell's text as a reader sees it (markup taken out); None if it is not text."""
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        try:
+            return Text.from_markup(cell).plain
+        except MarkupError:
+            return cell
+    return None
+
+
+def _keep_whole(table: Table) -> None:
+    """Columns of ids, amounts, dates and codes on one line, as wide as their widest value
+    (folded, never cut with an ellipsis); free text wraps instead."""
+    for column in table.columns:
+        texts = [_plain(cell) for cell in (column.header, *column.cells)]
+        if _is_free_text(texts):
+            column.overflow = "fold"
+            continue
+        lines = [line for text in texts if text for line in text.splitlines()]
+        column.no_wrap = True
+        column.overflow = "fold"
+        column.min_width = max([cell_len(line) for line in lines] + [column.min_width or 0])
+
+
+def _is_free_text(texts: list[str | None]) -> bool:
+    """A column of prose: a header of TEXT_HEADERS, or a cell too long or of too many words."""
+    if (texts[0] or "").strip().lower() in TEXT_HEADERS:
+        return True
+    return any(
+        text is None or len(text) > KEY_LENGTH_MAX or len(text.split()) > KEY_WORDS_MAX
+        for text in texts[1:]
+    )
+
+
+def _write_rows(tables: list[Table], fmt: OutputFormat) -> None:
+    """Each table as a header row and every row, values whole (RFC 4180 quoting for csv);
+    several tables one after the other, a blank line between."""
+    if fmt is OutputFormat.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+    else:
+        writer = csv.writer(
+            sys.stdout, delimiter="\t", quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
+        )
+    for number, table in enumerate(tables):
+        if number:
+            sys.stdout.write("\n")
+        columns = table.columns
+        writer.writerow([_plain(c.header) or "" for c in columns])
+        for row in zip(*(list(c.cells) for c in columns), strict=True):
+            writer.writerow([_plain(cell) or "" for cell in row])
+    sys.stdout.flush()
+
 
 STATUS_STYLE = {
     "draft": "dim",
@@ -232,7 +397,7 @@ def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
             o.activity,
             o.order_date.isoformat(),
             str(len(o.lines)),
-            f"{o.total} {o.currency}",
+            money_text(o.total, o.currency),
         )
     return table
 
@@ -249,8 +414,8 @@ def order_panel(o: OrderOut) -> Group:
             ("order date", o.order_date.isoformat()),
             ("needed by", o.needed_by.isoformat()),
             ("location", o.location),
-            ("total", f"{o.total} {o.currency}"),
-            ("received value", f"{o.value_received} {o.currency}"),
+            ("total", money_text(o.total, o.currency)),
+            ("received value", money_text(o.value_received, o.currency)),
             *attested_rows(o),
         ]
     )
@@ -296,8 +461,8 @@ def _lines_table(o: OrderOut) -> Table:
             str(ln.quantity_delivered),
             str(ln.quantity_received),
             Text(str(ln.quantity_short), style="red" if ln.quantity_short else ""),
-            f"{ln.unit_price} {ln.currency}",
-            f"{ln.total} {ln.currency}",
+            money_text(ln.unit_price, ln.currency),
+            money_text(ln.total, ln.currency),
         )
     return lines
 

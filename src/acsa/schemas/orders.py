@@ -27,6 +27,8 @@ from acsa.domain.messages import t
 from acsa.domain.money import is_known_currency
 from acsa.domain.order import Attestations, Event, Order, OrderLine
 from acsa.domain.term import Term, Termination, current_term, governing_term
+from acsa.i18n import param_text, violation_text
+from acsa.schemas.language import reader_language
 from acsa.schemas.limits import BoundedAmount, Day, Price, Quantity, Text
 
 
@@ -707,10 +709,18 @@ class NoteOut(BaseModel):
 
 
 class ViolationOut(BaseModel):
+    """A refusal's violation: ``message`` in the reader's language (an API request's
+    ``Accept-Language``), ``message_id`` its English template and ``params`` its parameters
+    as written for that reader."""
+
     code: str
     field: str
     message: str
     clause: str | None
+    message_id: str = Field(default="", description="The message's English template.")
+    params: dict[str, str] = Field(
+        default={}, description="The template's parameters, written for the reader."
+    )
 
 
 class OrderOut(BaseModel):
@@ -750,8 +760,18 @@ class OrderOut(BaseModel):
     notes: list[NoteOut] = Field(default=[], description="Remarks on the order, oldest first.")
 
 
-def violation_out(v: Violation) -> ViolationOut:
-    return ViolationOut(code=v.code.value, field=v.field, message=v.message, clause=v.clause)
+def violation_out(v: Violation, lang: str | None = None) -> ViolationOut:
+    """``v`` written for a reader of ``lang`` (else of the answer being written)."""
+    reader = lang or reader_language()
+    text = param_text(reader)
+    return ViolationOut(
+        code=v.code.value,
+        field=v.field,
+        message=violation_text(v, reader),
+        clause=v.clause,
+        message_id=v.template,
+        params={name: text(value) for name, value in v.params.items()},
+    )
 
 
 def event_out(event: Event) -> EventOut:

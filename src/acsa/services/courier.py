@@ -186,6 +186,14 @@ def _not_a_node() -> AcsaError:
     )
 
 
+def require_node(status: CourierStatusOut) -> CourierStatusOut:
+    """``status`` of a node; of an installation that is not one, NODE_NOT_INITIALISED (as
+    ``node_info`` refuses), not an empty report."""
+    if status.node is None:
+        raise _not_a_node()
+    return status
+
+
 def init_node(engine: Engine, nation: str, key_file: Path, actor: str) -> NodeOut:
     """Make this installation the node of ``nation``: a new Ed25519 key pair, the private key
     written to ``key_file`` (owner-only), the nation and public key into the database."""

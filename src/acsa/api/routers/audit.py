@@ -31,13 +31,16 @@ def audit_log(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 100,
     offset: Annotated[int, Query(ge=0, le=PAGE_OFFSET_MAX)] = 0,
+    newest_first: Annotated[
+        bool, Query(description="The newest records first (default: chain order, oldest first).")
+    ] = False,
 ) -> list[AuditRecordOut]:
-    """Records in chain order: who, when, what, before and after, and the chain's hashes
-    (auditor or admin). An order your nation is not party to answers 404."""
+    """Records in chain order (or the newest first): who, when, what, before and after, and
+    the chain's hashes (auditor or admin). An order your nation is not party to answers 404."""
     ctx.need(Permission.READ_AUDIT)
     if order is not None:
         get_order(ctx.reader(), order)  # 404 unless the nation is party to it
-    return service.audit_log(ctx.reader(), order, ctx.nation, limit, offset)
+    return service.audit_log(ctx.reader(), order, ctx.nation, limit, offset, newest_first)
 
 
 @router.get("/verify", response_model=AuditVerifyOut, responses=problem_responses(401, 403))

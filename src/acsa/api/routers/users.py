@@ -37,7 +37,9 @@ class UserUpdateIn(Strict):
 
 
 def _user_not_found(name: str) -> NotFoundError:
-    return NotFoundError([Violation(Code.USER_NOT_FOUND, "user", f"no user {name!r}")])
+    return NotFoundError(
+        [Violation(Code.USER_NOT_FOUND, "user", "no user {user}", params={"user": repr(name)})]
+    )
 
 
 def _held(ctx: Ctx) -> UnitOfWork:
@@ -65,13 +67,16 @@ def add_user(ctx: CtxDep, doc: UserIn, body: RawBody) -> Response:
         raise ForbiddenError.single(
             Code.FORBIDDEN,
             "nation",
-            f"an admin of {ctx.nation} adds users of {ctx.nation} only, not of {doc.nation}",
+            "an admin of {nation} adds users of {nation} only, not of {other}",
+            nation=ctx.nation,
+            other=doc.nation,
         )
     if len(doc.name) > MAX_NAME or not doc.name.isprintable() or doc.name != doc.name.strip():
         raise AcsaError.single(
             Code.INVALID_FIELD,
             "name",
-            f"a user name is 1 to {MAX_NAME} printable characters, without spaces around it",
+            "a user name is 1 to {most} printable characters, without spaces around it",
+            most=MAX_NAME,
         )
     require_role_grant(ctx.principal, frozenset(), parse_roles(doc.roles))
     data = doc.model_dump()
