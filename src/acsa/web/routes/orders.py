@@ -461,7 +461,11 @@ class Detail:
 
 @dataclass(frozen=True)
 class Moment:
-    """One entry of the timeline: a step of the order or a document about it."""
+    """One entry of the timeline: a step of the order or a document about it.
+
+    ``at`` is when it happened (the business moment the form, the statement and the PDF show:
+    the day an invoice was issued, a payment made, goods returned); ``recorded`` is when acsa
+    recorded it, given only where it falls on another day (a record entered later)."""
 
     at: datetime
     actor: str
@@ -470,6 +474,7 @@ class Moment:
     from_status: str | None = None
     to_status: str | None = None
     details: list[Detail] = field(default_factory=list)
+    recorded: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -574,7 +579,8 @@ def _document_details(say: Speech, record: AuditRecordOut) -> list[Detail]:
         found.append(Detail(say("Number"), str(number)))
     elif record.subject:
         found.append(Detail(say("Document"), str(record.subject)))
-    amount = after.get("amount", after.get("value"))
+    paid = _latest_payment(after) if record.action == "payment.record" else {}
+    amount = paid.get("amount", after.get("amount", after.get("value")))
     currency = after.get("currency")
     if amount is not None and isinstance(currency, str):
         found.append(Detail(say("Amount"), say.money(_decimal(amount), currency)))
@@ -591,12 +597,62 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _record_at(record: AuditRecordOut) -> datetime:
-    """When a record's change was made: a note's own date (a partner's note is recorded here
-    when it arrives), else when it was recorded."""
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _latest_payment(after: Mapping[str, Any]) -> Mapping[str, Any]:
+    payments = [p for p in after.get("payments") or [] if isinstance(p, dict)]
+    return max(payments, key=lambda p: int(p.get("id") or 0)) if payments else {}
+
+
+#: Where a document's own day lies in what its audit record holds, by the record's action.
+BUSINESS_DAY = {
+    "invoice.issue": "issued",
+    "settlement.replacement": "effective",
+    "settlement.exchange": "effective",
+    "order.convert": "effective",
+}
+
+
+def _business_at(record: AuditRecordOut) -> datetime:
+    """When a document's change happened in the business: the payment's or the settlement's
+    own moment (a partner's note: its own date), falling back to its day at noon UTC, else when
+    it was recorded."""
     after = record.after if isinstance(record.after, dict) else {}
-    stated = after.get("at") if record.action == service.NOTE_RECORD else None
-    return _aware(datetime.fromisoformat(stated if isinstance(stated, str) else record.at))
+    if record.action == "payment.record":
+        after = _latest_payment(after)
+        stated, day = after.get("at"), after.get("paid")
+    else:
+        stated, day = after.get("at"), after.get(BUSINESS_DAY.get(record.action, ""))
+    recorded = _aware(datetime.fromisoformat(record.at))
+    moment = _moment(stated)
+    if isinstance(day, str) and (moment is None or moment.date().isoformat() != day):
+        try:
+            moment = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+        except ValueError:
+            moment = None
+    return moment or recorded
+
+
+def _document_moment(say: Speech, record: AuditRecordOut) -> Moment:
+    at = _business_at(record)
+    recorded = _aware(datetime.fromisoformat(record.at))
+    return Moment(
+        at=at,
+        actor=record.actor,
+        title=say(DOCUMENT_TITLES[record.action])
+        if record.action in DOCUMENT_TITLES
+        else say.action(record.action),
+        kind="document",
+        details=_document_details(say, record),
+        recorded=recorded if recorded.date() != at.date() else None,
+    )
 
 
 def timeline(who: Visitor, say: Speech, order: Order, shown: OrderOut) -> list[Moment]:
@@ -617,17 +673,7 @@ def timeline(who: Visitor, say: Speech, order: Order, shown: OrderOut) -> list[M
     for record in audit_log(who.reader(), order_id=shown.id):
         if record.action in STEP_RECORDS or record.action.startswith(("session.", "token.")):
             continue
-        moments.append(
-            Moment(
-                at=_record_at(record),
-                actor=record.actor,
-                title=say(DOCUMENT_TITLES[record.action])
-                if record.action in DOCUMENT_TITLES
-                else record.action,
-                kind="document",
-                details=_document_details(say, record),
-            )
-        )
+        moments.append(_document_moment(say, record))
     return sorted(moments, key=lambda m: m.at)
 
 
