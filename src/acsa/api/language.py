@@ -7,12 +7,16 @@ draft's violations); English unless asked otherwise. Every answer under /api/ sa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from acsa.i18n import from_header
-from acsa.schemas.language import reading
+from acsa.i18n import DEFAULT, from_header, say
+from acsa.schemas.language import reader_language, reading
+
+T = TypeVar("T")
 
 API_PREFIX = "/api/"
 HEADER = "Accept-Language"
@@ -45,3 +49,32 @@ class Language:
 
         with reading(lang):
             await self.app(scope, receive, send_with_language)
+
+
+def in_reader_language(value: T) -> T:
+    """``value`` (a model or a list of them) with every message that carries its id
+    (``message_id`` and ``params``: a finding, a breach, a difference between two books)
+    written in the request's language; English answers are returned as they are."""
+    lang = reader_language()
+    if lang == DEFAULT:
+        return value
+    said: T = _said(value, lang)
+    return said
+
+
+def _said(value: Any, lang: str) -> Any:
+    if isinstance(value, list):
+        return [_said(item, lang) for item in value]
+    if not isinstance(value, BaseModel):
+        return value
+    update: dict[str, Any] = {}
+    for name in type(value).model_fields:
+        item = getattr(value, name)
+        if isinstance(item, list | BaseModel):
+            update[name] = _said(item, lang)
+    template = getattr(value, "message_id", None)
+    params = getattr(value, "params", None)
+    carries_id = isinstance(template, str) and bool(template) and isinstance(params, dict)
+    if carries_id and "message" in type(value).model_fields:
+        update["message"] = say(str(template), lang, params)
+    return value.model_copy(update=update) if update else value

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from acsa.api.context import CtxDep
+from acsa.api.language import in_reader_language
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
 from acsa.api.routers.reports import MEDIA_TYPES, _download, _file_responses
@@ -111,7 +112,7 @@ def reconcile(
     _own_book(ctx)
     report = service.reconcile_file(ctx.engine, body)
     if file_format is ReconcileFormat.JSON:
-        return service.report_out(report)
+        return in_reader_language(service.report_out(report))
     suffix = file_format.value
     generated = utc_now()
 

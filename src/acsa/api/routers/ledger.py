@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from acsa.api.context import CtxDep
+from acsa.api.language import in_reader_language
 from acsa.api.problems import problem_responses
 from acsa.domain.limits import DATE_MAX, DATE_MIN
 from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
@@ -89,4 +90,4 @@ def verify(ctx: CtxDep) -> VerifyOut:
     book balances per currency, and whether every order of yours keeps the money rules in its
     stored records and matches its postings (``ok``, else every difference and breach).
     Always your own nation's book."""
-    return service.verify(ctx.reader(), ctx.nation)
+    return in_reader_language(service.verify(ctx.reader(), ctx.nation))

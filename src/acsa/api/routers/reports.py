@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.api.context import CtxDep
+from acsa.api.language import in_reader_language
 from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.domain.fiscal import fiscal_year
@@ -83,7 +84,7 @@ def exceptions(
     """What audits keep finding on orders your nation is party to: received but not
     invoiced, invoiced and overdue, replacement in kind due soon or past due, missing fields
     or signatures, settled but not closed."""
-    return find_exceptions(ctx.reader(), as_of, nation=ctx.nation)
+    return in_reader_language(find_exceptions(ctx.reader(), as_of, nation=ctx.nation))
 
 
 @router.get(
