@@ -360,7 +360,7 @@ def test_list_shows_orders_with_status_reason_refusal_and_discrepancy(site: Site
     assert received[2:4] == ["JPN-AUS", "AUS → JPN"]
     assert received[4] == "Bilateral or multilateral training and exercises Exercise Pitch Black"
     assert received[5] == "1 Oct 2026"
-    assert received[7] == "JP¥2,644,020"
+    assert received[7] == "2,644,020 JPY"
     assert "Discrepancy: 1 line received short" in received[8]
     rejected = _order_row(html, placed.rejected)
     assert rejected[1] == "rejected"
@@ -423,8 +423,8 @@ def test_order_page_shows_lines_and_the_attributed_timeline(site: Site) -> None:
         "12,000",
         "11,900",
         "⚠ 100 (discrepancy)",
-        "JP¥152",
-        "JP¥1,824,000",
+        "152 JPY",
+        "1,824,000 JPY",
     ]
     assert lines[2][5] == "2,000.5"
     assert '<tr id="line-1" class="short">' in html
@@ -441,7 +441,7 @@ def test_order_page_shows_lines_and_the_attributed_timeline(site: Site) -> None:
     assert "100 L lost in transfer &lt;b&gt;pump 2&lt;/b&gt;" in html
     assert "Value received" in words
     # documents about the order are on the timeline too, after the steps
-    assert f"Invoice issued · By: Ms Ito Number {site.placed.invoice} Amount JP¥2,628,820" in words
+    assert f"Invoice issued · By: Ms Ito Number {site.placed.invoice} Amount 2,628,820 JPY" in words
     assert words.index("Receipt recorded") < words.index("Invoice issued")
     assert 'id="settlement-link"' in html
     assert f'href="/orders/{site.placed.received}/settlement"' in html
@@ -550,7 +550,7 @@ def test_pages_in_japanese_format_numbers_dates_and_money(site: Site) -> None:
     assert '<html lang="ja">' in html
     row = _order_row(html, site.placed.received)
     assert row[5] == "2026/10/01"
-    assert row[7] == "￥2,644,020"
+    assert row[7] == "2,644,020 JPY"
     assert "差異" in row[8]
     detail = client.get(f"/orders/{site.placed.received}").text
     assert "経過" in detail

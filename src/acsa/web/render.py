@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,34 +10,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from acsa import __version__
 from acsa.domain.errors import Violation
+from acsa.domain.messages import words
 from acsa.i18n import DEFAULT, NAMES, Formats, translations, violation_text
 from acsa.i18n.memos import memo_text
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-#: Settlement methods and statuses as a person reads them.
-WORDS = {
-    "in_force": "in force",
-    "replacement_in_kind": "replacement in kind",
-    "equal_value_exchange": "equal value exchange",
-    "un_peacekeeping": "UN peacekeeping",
-    "repair_maintenance": "repair and maintenance",
-    "airport_seaport_services": "airport and seaport services",
-}
-
-
-def words(value: str | None) -> str:
-    """``partially_delivered`` as "partially delivered"; None as "not yet signed"."""
-    if value is None:
-        return "not yet signed"
-    return WORDS.get(value, value.replace("_", " "))
-
-
-def amount(value: Decimal | int | None) -> str:
-    """A quantity or money amount with thousands grouped, every digit kept (``12,000.5``)."""
-    if value is None:
-        return ""
-    return f"{Decimal(value):,f}"
 
 
 def utc(moment: datetime) -> str:
@@ -58,39 +34,6 @@ def web_url(value: str | None) -> str:
     if value and value.lower().startswith(("https://", "http://")):
         return value
     return ""
-
-
-#: What a per-line quantity in an event's details is, by the event's action.
-LINE_QUANTITY = {"accept": "accepted", "deliver": "delivered"}
-
-
-def _line_detail(value: Any, action: str) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {amount_or_text(v)}" for k, v in value.items())
-    what = LINE_QUANTITY.get(action)
-    return f"{amount_or_text(value)} {what}" if what else amount_or_text(value)
-
-
-def amount_or_text(value: Any) -> str:
-    """A decimal string grouped like an amount; any other text unchanged."""
-    try:
-        return amount(Decimal(str(value)))
-    except ArithmeticError:
-        return str(value)
-
-
-def details(values: dict[str, Any], action: str = "") -> list[tuple[str, str]]:
-    """An event's details as (label, text) pairs: reasons and notes as written, per-line
-    quantities as "line 1: 12,000 accepted" or "line 1: received 90, short 10"."""
-    found: list[tuple[str, str]] = []
-    for key, value in values.items():
-        if key == "lines" and isinstance(value, dict):
-            found.extend((f"line {n}", _line_detail(v, action)) for n, v in value.items())
-        elif isinstance(value, dict):
-            found.append((words(key), ", ".join(f"{k}: {v}" for k, v in value.items())))
-        elif value not in (None, "", [], {}):
-            found.append((words(key), str(value)))
-    return found
 
 
 def make_environment(lang: str = DEFAULT) -> Environment:
@@ -127,12 +70,29 @@ def make_environment(lang: str = DEFAULT) -> Environment:
         said = messages.gettext(key)
         return "" if said == key else said
 
+    def action_words(action: str) -> str:
+        """An audit-log action (``order.accept``) in words (``audit.<action>``); an action
+        without words as it is."""
+        key = f"audit.{action}"
+        said = messages.gettext(key)
+        return action if said == key else said
+
+    def subject_words(subject: str) -> str:
+        """What an audit record is about (``order:12``) as a person reads it: "order 12"."""
+        kind, colon, key = subject.partition(":")
+        if not colon:
+            return subject
+        name = f"audit.subject.{kind}"
+        said = messages.gettext(name)
+        return f"{kind.replace('_', ' ') if said == name else said} {key}"
+
     env.filters.update(
         words=translated_words,
+        action_words=action_words,
+        subject_words=subject_words,
         memo=lambda value: memo_text(value, lang),
         explain=explain,
         code_title=code_title,
-        amount=formats.number,
         number=formats.number,
         money=formats.money,
         day=formats.day,
@@ -140,7 +100,6 @@ def make_environment(lang: str = DEFAULT) -> Environment:
         utc=utc,
         is_partial=is_partial,
         web_url=web_url,
-        details=details,
     )
     env.globals.update(version=__version__, lang=lang, languages=NAMES)
     return env

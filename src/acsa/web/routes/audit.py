@@ -31,39 +31,6 @@ MAX_CHANGES = 24
 #: Longest value shown in full.
 MAX_TEXT = 240
 
-#: What each action of the log is, in words (translated in finance.po).
-ACTIONS = {
-    "order.place": N_("order placed"),
-    "order.amend": N_("order amended"),
-    "order.submit": N_("order submitted"),
-    "order.accept": N_("order accepted"),
-    "order.reject": N_("order rejected"),
-    "order.cancel": N_("order cancelled"),
-    "order.deliver": N_("delivery recorded"),
-    "order.receive": N_("receipt recorded"),
-    "order.close": N_("order closed"),
-    "order.convert": N_("converted to cash (deadline passed)"),
-    "invoice.issue": N_("invoice issued"),
-    "payment.record": N_("payment recorded"),
-    "settlement.replacement": N_("replacement in kind recorded"),
-    "settlement.exchange": N_("equal value exchange recorded"),
-    "agreement.add": N_("agreement added"),
-    "agreement.amend": N_("agreement amended"),
-    "registry.load": N_("registry loaded"),
-    "registry.correct": N_("registry corrected by a new release"),
-    "history.import": N_("history imported"),
-    "rates.import": N_("exchange rates imported"),
-    "rates.official": N_("official exchange rate recorded"),
-    "rates.rule": N_("exchange-rate rule set"),
-    "user.add": N_("user added"),
-    "user.update": N_("user updated"),
-    "session.start": N_("signed in"),
-    "session.end": N_("signed out"),
-    "token.issue": N_("API token issued"),
-    "token.revoke": N_("API token revoked"),
-    "demo.load": N_("demo loaded"),
-}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -83,10 +50,6 @@ class Row:
     before: list[tuple[str, str]]
     after: list[tuple[str, str]]
     more: int
-
-    @property
-    def action(self) -> str:
-        return ACTIONS.get(self.record.action, self.record.action)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,12 @@ class Speech:
         text = self.messages.gettext(msgid)
         return text % values if values else text
 
+    def action(self, action: str) -> str:
+        """An audit-log action (``order.accept``) in words (``audit.<action>``), else as it is."""
+        key = f"audit.{action}"
+        said = self.messages.gettext(key)
+        return action if said == key else said
+
     def number(self, value: Decimal | int | None) -> str:
         return self.formats.number(value)
 
