@@ -30,6 +30,7 @@ from acsa.commands import (
     SubmitOrder,
 )
 from acsa.domain.errors import AcsaError
+from acsa.domain.money import money_text
 from acsa.schemas.ledger import VerifyOut
 from acsa.services import ledger, orders, settlement
 from acsa.services.demo import load_demo
@@ -49,6 +50,11 @@ PLANTED = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def jpy(amount: Decimal | int) -> str:
+    """An amount of yen as every message writes it (25,980,000 JPY)."""
+    return money_text(Decimal(amount), "JPY")
 
 
 def verify(uow: UnitOfWork, nation: str | None = None) -> VerifyOut:
@@ -309,7 +315,7 @@ def test_a_payment_planted_beyond_its_invoice_is_overpaid_and_unposted(
     assert codes(result) == {cash: {"OVERPAID", "RECORDS_UNPOSTED", "OWED_BELOW_ZERO"}}
     assert f"was paid {ORDER_VALUE + 500} JPY" in message(result, cash, "OVERPAID")
     assert (
-        f"payments recorded {ORDER_VALUE + 500} JPY, but JPN's book posted {ORDER_VALUE} JPY "
+        f"payments recorded {jpy(ORDER_VALUE + 500)}, but JPN's book posted {jpy(ORDER_VALUE)} "
         "for them" in message(result, cash, "RECORDS_UNPOSTED")
     )
 
@@ -327,7 +333,8 @@ def test_a_payment_planted_within_its_invoice_is_found_unposted(
     assert not result.ok
     assert codes(result) == {cash: {"RECORDS_UNPOSTED"}}
     assert message(result, cash, "RECORDS_UNPOSTED") == (
-        f"order {cash}: payments recorded 1001000 JPY, but JPN's book posted 1000000 JPY for them"
+        f"order {cash}: payments recorded 1,001,000 JPY, but JPN's book posted 1,000,000 JPY "
+        "for them"
     )
 
 
@@ -342,7 +349,7 @@ def test_postings_whose_record_was_deleted_are_found(engine: Engine, uow: UnitOf
     assert codes(result) == {order_id: {"RECORDS_UNPOSTED"}}
     assert message(result, order_id, "RECORDS_UNPOSTED") == (
         f"order {order_id}: equal value exchanges recorded 0 JPY, but JPN's book posted "
-        "300000 JPY for them"
+        "300,000 JPY for them"
     )
 
 
@@ -363,8 +370,8 @@ def test_a_replacement_planted_beyond_a_lines_receipt_is_over_settled_and_unpost
         result, order_id, "OVER_SETTLED"
     )
     assert (
-        f"replacements in kind recorded {FOOD_VALUE + 185000} JPY, but JPN's book posted "
-        f"{FOOD_VALUE} JPY" in message(result, order_id, "RECORDS_UNPOSTED")
+        f"replacements in kind recorded {jpy(FOOD_VALUE + 185000)}, but JPN's book posted "
+        f"{jpy(FOOD_VALUE)}" in message(result, order_id, "RECORDS_UNPOSTED")
     )
 
 
@@ -472,7 +479,7 @@ def test_the_api_reports_breaches_of_the_callers_own_orders(
     body = japan.json()
     assert body["ok"] is False
     assert [(b["order"], b["code"]) for b in body["breaches"]] == [(cash, "RECORDS_UNPOSTED")]
-    assert "payments recorded 1001000 JPY" in body["breaches"][0]["message"]
+    assert "payments recorded 1,001,000 JPY" in body["breaches"][0]["message"]
     assert france.status_code == 200, france.text
     assert (france.json()["ok"], france.json()["breaches"], france.json()["orders"]) == (
         True,
@@ -503,7 +510,7 @@ def test_the_command_names_each_breach_with_its_order_and_code(
     errors = {(e["code"], e["field"]): e["message"] for e in as_json.json["errors"]}
     order = f"order {book['cash']}"
     assert set(errors) == {("OVER_INVOICED", order), ("RECORDS_UNPOSTED", order)}
-    assert "payments recorded 1001000 JPY" in errors[("RECORDS_UNPOSTED", order)]
+    assert "payments recorded 1,001,000 JPY" in errors[("RECORDS_UNPOSTED", order)]
     assert table.code == 2
     assert "OVER_INVOICED" in table.stderr
     assert "RECORDS_UNPOSTED" in table.stderr

@@ -482,4 +482,4 @@ def test_running_balances_match_a_recompute_until_one_is_tampered_with(engine, u
     assert difference.recomputed == yen(95000)
     with pytest.raises(AcsaError) as refused:
         ledger.require_verified(result)
-    assert "95001" in refused.value.violations[0].message
+    assert "95,001 JPY" in refused.value.violations[0].message

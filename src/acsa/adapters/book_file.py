@@ -32,7 +32,8 @@ from typing import Any
 from acsa.adapters.signing import NodeKey
 from acsa.domain import limits
 from acsa.domain.documents import canonical
-from acsa.domain.errors import AcsaError, Code
+from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
 from acsa.domain.reconcile import Book, BookOrder, DocumentRef, Line
 
 FORMAT = "acsa-book"
@@ -149,22 +150,26 @@ def book_csv(book: Book) -> str:
     return text.getvalue()
 
 
-def invalid(field: str, message: str) -> AcsaError:
-    """BOOK_INVALID on ``field``."""
-    return AcsaError.single(Code.BOOK_INVALID, field, message)
+def invalid(at: str, template: str, /, **params: object) -> AcsaError:
+    """BOOK_INVALID on field ``at``; ``template`` (marked ``t(...)``) filled in with ``params``."""
+    return AcsaError([Violation(Code.BOOK_INVALID, at, template, params=params)])
 
 
 def _string(data: dict[str, Any], name: str, where: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
-        raise invalid(f"{where}{name}", f"{where}{name} must be a non-empty string")
+        raise invalid(
+            f"{where}{name}", t("{field} must be a non-empty string"), field=f"{where}{name}"
+        )
     return value
 
 
 def _nation(data: dict[str, Any], name: str) -> str:
     value = _string(data, name, "")
     if not NATION.match(value):
-        raise invalid(name, f"{name} {value!r} is not a nation code like NZL")
+        raise invalid(
+            name, t("{field} {value} is not a nation code like NZL"), field=name, value=repr(value)
+        )
     return value
 
 
@@ -181,26 +186,33 @@ def _decimal(data: dict[str, Any], name: str, where: str) -> Decimal:
             number = Decimal("NaN")
         if number.is_finite():
             return number
-    raise invalid(f"{where}{name}", f"{where}{name} must be a decimal string, not {value!r}")
+    raise invalid(
+        f"{where}{name}",
+        t("{field} must be a decimal string, not {value}"),
+        field=f"{where}{name}",
+        value=repr(value),
+    )
 
 
 def _int(data: dict[str, Any], name: str, where: str) -> int:
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise invalid(f"{where}{name}", f"{where}{name} must be a whole number from 1")
+        raise invalid(
+            f"{where}{name}", t("{field} must be a whole number from 1"), field=f"{where}{name}"
+        )
     return value
 
 
 def _list(data: dict[str, Any], name: str, where: str) -> list[Any]:
     value = data.get(name)
     if not isinstance(value, list):
-        raise invalid(f"{where}{name}", f"{where}{name} must be a list")
+        raise invalid(f"{where}{name}", t("{field} must be a list"), field=f"{where}{name}")
     return value
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise invalid(where, f"{where} must be a JSON object")
+        raise invalid(where, t("{field} must be a JSON object"), field=where)
     return value
 
 
@@ -254,20 +266,28 @@ def parse_book(data: bytes) -> tuple[Book, dict[str, Any]]:
     """The book a file holds and the file's JSON object; BOOK_INVALID naming the field."""
     if limits.json_text_depth(data) > limits.JSON_DEPTH_MAX:
         raise invalid(
-            "file", f"the file nests deeper than {limits.JSON_DEPTH_MAX} levels of lists and maps"
+            "file",
+            t("the file nests deeper than {depth} levels of lists and maps"),
+            depth=limits.JSON_DEPTH_MAX,
         )
     try:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise invalid("file", f"not a JSON book file: {error}") from None
+        raise invalid("file", t("not a JSON book file: {reason}"), reason=str(error)) from None
     document = _object(raw, "file")
     if document.get("format") != FORMAT:
-        raise invalid("format", f"format must be {FORMAT!r}, not {document.get('format')!r}")
+        raise invalid(
+            "format",
+            t("format must be {expected}, not {value}"),
+            expected=repr(FORMAT),
+            value=repr(document.get("format")),
+        )
     if document.get("version") != VERSION:
         raise invalid(
             "version",
-            f"book version {document.get('version')!r} is not understood here; "
-            f"this node reads version {VERSION}",
+            t("book version {value} is not understood here; this node reads version {version}"),
+            value=repr(document.get("version")),
+            version=VERSION,
         )
     nation = _nation(document, "nation")
     partner = _nation(document, "partner")
@@ -275,7 +295,9 @@ def parse_book(data: bytes) -> tuple[Book, dict[str, Any]]:
     try:
         datetime.fromisoformat(generated)
     except ValueError:
-        raise invalid("generated_at", f"generated_at {generated!r} is not ISO 8601") from None
+        raise invalid(
+            "generated_at", t("generated_at {value} is not ISO 8601"), value=repr(generated)
+        ) from None
     _string(document, "key", "")
     _string(document, "signature", "")
     orders: list[BookOrder] = []
@@ -283,7 +305,10 @@ def parse_book(data: bytes) -> tuple[Book, dict[str, Any]]:
     for i, item in enumerate(_list(document, "orders", "")):
         order = _order(item, f"orders[{i}].")
         if order.uid in seen:
-            raise invalid(f"orders[{i}].uid", f"order {order.uid} is in the file twice")
+            raise invalid(
+                f"orders[{i}].uid", t("order {order} is in the file twice"), order=order.uid
+            )
+
         seen.add(order.uid)
         orders.append(order)
     return Book(nation, partner, orders), document

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from acsa.schemas.messages import MESSAGE_ID, PARAMS
 from acsa.schemas.orders import DecimalStr
 
 
@@ -16,6 +17,7 @@ class ExceptionOut(BaseModel):
     ``kind`` is one of: ``received_not_invoiced``, ``invoice_overdue``,
     ``replacement_due_soon``, ``replacement_past_due``, ``missing_field``,
     ``missing_signature``, ``settled_not_closed``. ``age_days`` counts from ``since``.
+    ``message`` is in English; ``message_id`` and ``params`` write it in another language.
     """
 
     kind: str
@@ -31,3 +33,5 @@ class ExceptionOut(BaseModel):
     due: date | None = None
     fields: list[str] = []
     message: str
+    message_id: str = MESSAGE_ID
+    params: dict[str, str] = PARAMS

@@ -13,6 +13,7 @@ from acsa.domain.limits import ORDER_LINES_MAX, SETTLEMENT_LINES_MAX
 from acsa.i18n import memos
 from acsa.schemas.language import reader_language
 from acsa.schemas.limits import Amount, Day, Quantity, Text
+from acsa.schemas.messages import MESSAGE_ID, PARAMS
 from acsa.schemas.orders import DecimalStr, Strict
 
 
@@ -241,11 +242,14 @@ class UnbalancedBookOut(BaseModel):
 class BreachOut(BaseModel):
     """An order whose stored records break a money rule, or differ from what the ledger posted
     for them. ``code`` is one of OVER_INVOICED, OVERPAID, OVER_SETTLED, CONVERSION_MISMATCH,
-    OWED_BELOW_ZERO or RECORDS_UNPOSTED; ``message`` names the order and the figures."""
+    OWED_BELOW_ZERO or RECORDS_UNPOSTED; ``message`` names the order and the figures (in
+    English; ``message_id`` and ``params`` write it in another language)."""
 
     order: int
     code: str
     message: str
+    message_id: str = MESSAGE_ID
+    params: dict[str, str] = PARAMS
 
 
 class VerifyOut(BaseModel):

@@ -6,7 +6,9 @@ The book file (its format, signing and reading) is ``acsa.adapters.book_file``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,6 +30,7 @@ from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
 from acsa.domain.documents import canonical
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.messages import Param, fill, t
 from acsa.domain.reconcile import (
     Book,
     BookOrder,
@@ -36,6 +39,7 @@ from acsa.domain.reconcile import (
     Report,
     reconcile,
 )
+from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
 from acsa.services.ledger import terms_reader
 from acsa.services.ports import UnitOfWork
 
@@ -65,11 +69,17 @@ def node_nation(engine: Engine) -> str:
 def _check_partner(nation: str, partner: str) -> None:
     if not NATION.match(partner or ""):
         raise AcsaError.single(
-            Code.INVALID_INPUT, "partner", f"partner {partner!r}: give a nation code like NZL"
+            Code.INVALID_INPUT,
+            "partner",
+            "partner {partner}: give a nation code like NZL",
+            partner=repr(partner),
         )
     if partner == nation:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "partner", f"{partner} is this node's own nation, not a partner"
+            Code.INVALID_INPUT,
+            "partner",
+            "{partner} is this node's own nation, not a partner",
+            partner=partner,
         )
 
 
@@ -138,7 +148,8 @@ def export_book(engine: Engine, partner: str) -> tuple[bytes, str]:
             raise AcsaError.single(
                 Code.PARTNER_NOT_FOUND,
                 "partner",
-                f"{partner} is not a registered partner of this node",
+                "{partner} is not a registered partner of this node",
+                partner=partner,
             )
         book = our_book(uow, partner, nation)
         node = uow.node
@@ -153,27 +164,44 @@ def _signature(document: dict[str, Any], uow: UnitOfWork, nation: str) -> Differ
     claimed = str(document["key"])
     partner = uow.partners.get(nation)
     if partner is None:
-        return Difference(
-            None,
-            "signature",
-            "nation",
-            None,
-            claimed,
-            f"{nation} is not a registered partner of this node: the file's signature "
-            "cannot be checked",
+        return _said(
+            Difference(None, "signature", "nation", None, claimed, ""),
+            t(
+                "{nation} is not a registered partner of this node: the file's signature "
+                "cannot be checked"
+            ),
+            nation=nation,
         )
     body = {k: v for k, v in document.items() if k != "signature"}
     public = parse_public(partner.public_key, "public_key")
     if verify(public, canonical(body), str(document["signature"])):
         return None
-    return Difference(
-        None,
-        "signature",
-        "signature",
-        partner.fingerprint,
-        claimed,
-        f"the file's signature does not verify with {nation}'s registered key "
-        f"(fingerprint {partner.fingerprint}; the file names {claimed})",
+    return _said(
+        Difference(None, "signature", "signature", partner.fingerprint, claimed, ""),
+        t(
+            "the file's signature does not verify with {nation}'s registered key "
+            "(fingerprint {fingerprint}; the file names {claimed})"
+        ),
+        nation=nation,
+        fingerprint=partner.fingerprint,
+        claimed=claimed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SaidDifference(Difference):
+    """A difference whose message is also kept as its id and parameters (``template``,
+    ``params``), to be written in the reader's language."""
+
+    template: str = ""
+    params: Mapping[str, object] = dataclass_field(default_factory=dict, hash=False)
+
+
+def _said(difference: Difference, template: str, **params: Param) -> SaidDifference:
+    """``difference`` with its message ``template`` filled in with ``params``."""
+    d = difference
+    return SaidDifference(
+        d.order, d.kind, d.field, d.ours, d.theirs, fill(template, params), template, params
     )
 
 
@@ -186,11 +214,15 @@ def reconcile_file(engine: Engine, data: bytes) -> Report:
         if theirs.partner != nation:
             raise invalid(
                 "partner",
-                f"the file is {theirs.nation}'s book with {theirs.partner}, "
-                f"not with this node's nation {nation}",
+                t("the file is {nation}'s book with {partner}, not with this node's nation {ours}"),
+                nation=theirs.nation,
+                partner=theirs.partner,
+                ours=nation,
             )
         if theirs.nation == nation:
-            raise invalid("nation", f"the file is {nation}'s own book, not a partner's")
+            raise invalid(
+                "nation", t("the file is {nation}'s own book, not a partner's"), nation=nation
+            )
         signature = _signature(document, uow, theirs.nation)
         ours = our_book(uow, theirs.nation, nation)
     report = reconcile(ours, theirs)
@@ -203,12 +235,17 @@ def reconcile_file(engine: Engine, data: bytes) -> Report:
 
 
 class DifferenceOut(BaseModel):
+    """One difference between the two books; ``message`` in English, ``message_id`` and
+    ``params`` to write it in another language."""
+
     order: str | None
     kind: str
     field: str
     ours: str | None
     theirs: str | None
     message: str
+    message_id: str = MESSAGE_ID
+    params: dict[str, str] = PARAMS
 
 
 class ReconciliationOut(BaseModel):
@@ -230,8 +267,14 @@ def report_out(report: Report) -> ReconciliationOut:
 
 
 def difference_out(d: Difference) -> DifferenceOut:
+    # A difference that keeps its message id (template, params) is written for the reader;
+    # one that keeps only its English text is that text, with no parameters.
+    template: str = getattr(d, "template", "") or d.message
+    params: Mapping[str, object] = getattr(d, "params", {})
+    said = message_fields(template, params)
+    said["message"] = d.message
     return DifferenceOut(
-        order=d.order, kind=d.kind, field=d.field, ours=d.ours, theirs=d.theirs, message=d.message
+        order=d.order, kind=d.kind, field=d.field, ours=d.ours, theirs=d.theirs, **said
     )
 
 

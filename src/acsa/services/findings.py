@@ -15,9 +15,11 @@ from sqlalchemy import Row
 from acsa.adapters.db.ledger_queries import LedgerQueries
 from acsa.clock import today
 from acsa.domain.account import OrderAccount, Tranche
+from acsa.domain.messages import Message, message, t
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import OrderStatus
 from acsa.schemas.findings import ExceptionOut
+from acsa.schemas.messages import message_fields
 from acsa.services.ledger import late_in_kind, order_debts, overdue_invoices
 from acsa.services.ports import SqlUnitOfWork
 
@@ -85,7 +87,7 @@ def _finding(
     since: date,
     day: date,
     value: Decimal,
-    message: str,
+    said: Message,
     document: str | None = None,
     due: date | None = None,
 ) -> ExceptionOut:
@@ -102,7 +104,7 @@ def _finding(
         currency=d.currency,
         document=document,
         due=due,
-        message=message,
+        **message_fields(said),
     )
 
 
@@ -116,12 +118,19 @@ def _not_invoiced(d: OrderAccount, day: date) -> list[ExceptionOut]:
         return []
     value = _sum(open_)
     first = open_[0]
-    what = "converted to cash" if d.head.in_kind else "received"
-    message = (
-        f"order {d.head.order}: {value} {d.currency} {what} since {first.day} and not "
-        f"invoiced by {d.head.supplier}"
+    template = (
+        t("order {order}: {value} converted to cash since {since} and not invoiced by {supplier}")
+        if d.head.in_kind
+        else t("order {order}: {value} received since {since} and not invoiced by {supplier}")
     )
-    return [_finding(RECEIVED_NOT_INVOICED, d, first.day, day, value, message, first.document)]
+    said = message(
+        template,
+        order=d.head.order,
+        value=Money(value, d.currency),
+        since=first.day,
+        supplier=d.head.supplier,
+    )
+    return [_finding(RECEIVED_NOT_INVOICED, d, first.day, day, value, said, first.document)]
 
 
 def _overdue(d: OrderAccount, day: date) -> list[ExceptionOut]:
@@ -132,8 +141,18 @@ def _overdue(d: OrderAccount, day: date) -> list[ExceptionOut]:
             o.due,
             day,
             o.amount,
-            f"invoice {o.document} of order {d.head.order}: {o.amount} {d.currency} unpaid "
-            f"by {d.head.requester}, due {o.due}, {o.days_overdue} days overdue",
+            message(
+                t(
+                    "invoice {invoice} of order {order}: {amount} unpaid by {requester}, due "
+                    "{due}, {days} days overdue"
+                ),
+                invoice=o.document,
+                order=d.head.order,
+                amount=Money(o.amount, d.currency),
+                requester=d.head.requester,
+                due=o.due,
+                days=o.days_overdue,
+            ),
             o.document,
             o.due,
         )
@@ -152,10 +171,17 @@ def _in_kind(d: OrderAccount, day: date) -> list[ExceptionOut]:
                 late.due,
                 day,
                 late.amount,
-                f"order {d.head.order}: {late.amount} {d.currency} owed in kind by "
-                f"{d.head.requester} was due by {late.due} ({late.days_overdue} days ago) "
-                "and is not yet "
-                "converted to cash",
+                message(
+                    t(
+                        "order {order}: {amount} owed in kind by {requester} was due by {due} "
+                        "({days} days ago) and is not yet converted to cash"
+                    ),
+                    order=d.head.order,
+                    amount=Money(late.amount, d.currency),
+                    requester=d.head.requester,
+                    due=late.due,
+                    days=late.days_overdue,
+                ),
                 late.document,
                 late.due,
             )
@@ -171,8 +197,17 @@ def _in_kind(d: OrderAccount, day: date) -> list[ExceptionOut]:
                 soon[0].day,
                 day,
                 value,
-                f"order {d.head.order}: {value} {d.currency} owed in kind by "
-                f"{d.head.requester} is due by {due} (in {(due - day).days} days)",
+                message(
+                    t(
+                        "order {order}: {amount} owed in kind by {requester} is due by {due} "
+                        "(in {days} days)"
+                    ),
+                    order=d.head.order,
+                    amount=Money(value, d.currency),
+                    requester=d.head.requester,
+                    due=due,
+                    days=(due - day).days,
+                ),
                 soon[0].document,
                 due,
             )
@@ -192,7 +227,11 @@ def _not_closed(d: OrderAccount, day: date) -> list[ExceptionOut]:
             since,
             day,
             d.received,
-            f"order {d.head.order}: received and settled since {since}, but not closed",
+            message(
+                t("order {order}: received and settled since {since}, but not closed"),
+                order=d.head.order,
+                since=since,
+            ),
         )
     ]
 
@@ -211,7 +250,7 @@ def _head_finding(
     lines: dict[int, list[Row[Any]]],
     day: date,
     fields: list[str],
-    message: str,
+    said: Message,
 ) -> ExceptionOut:
     return ExceptionOut(
         kind=kind,
@@ -224,7 +263,7 @@ def _head_finding(
         value=_order_value(lines.get(row.id, []), row.currency),
         currency=row.currency,
         fields=fields,
-        message=message,
+        **message_fields(said),
     )
 
 
@@ -240,8 +279,10 @@ def _missing_fields(
             and OPTIONAL_FOR_ACTIVITY.get(name) != row.activity
         ]
         if blank:
-            message = f"order {row.id} was placed without {', '.join(blank)}"
-            found.append(_head_finding(MISSING_FIELD, row, lines, day, blank, message))
+            said = Message(
+                t("order {order} was placed without {fields}"), {"order": row.id, "fields": blank}
+            )
+            found.append(_head_finding(MISSING_FIELD, row, lines, day, blank, said))
     return found
 
 
@@ -250,15 +291,21 @@ def _missing_signatures(
 ) -> list[ExceptionOut]:
     found: list[ExceptionOut] = []
     for row in rows:
-        missing: list[tuple[str, str]] = []
+        missing: list[tuple[str, Message]] = []
         if not row.requester_signed:
-            missing.append(("requester_signature", f"{row.requester}'s signed submission"))
+            submission = message(t("{nation}'s signed submission"), nation=row.requester)
+            missing.append(("requester_signature", submission))
         if row.acceptance_needed and not row.supplier_signed:
-            missing.append(("supplier_acceptance", f"{row.supplier}'s signed acceptance"))
+            acceptance = message(t("{nation}'s signed acceptance"), nation=row.supplier)
+            missing.append(("supplier_acceptance", acceptance))
         if row.receipts_unsigned:
-            missing.append(("receipt_signature", f"{row.requester}'s signature on a receipt"))
+            receipt = message(t("{nation}'s signature on a receipt"), nation=row.requester)
+            missing.append(("receipt_signature", receipt))
         if missing:
-            message = f"order {row.id} lacks " + "; ".join(text for _f, text in missing)
+            said = Message(
+                t("order {order} lacks {missing}"),
+                {"order": row.id, "missing": [text for _f, text in missing]},
+            )
             fields = [f for f, _text in missing]
-            found.append(_head_finding(MISSING_SIGNATURE, row, lines, day, fields, message))
+            found.append(_head_finding(MISSING_SIGNATURE, row, lines, day, fields, said))
     return found

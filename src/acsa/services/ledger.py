@@ -34,6 +34,7 @@ from acsa.domain.ledger import (
     payment_entries,
     position,
 )
+from acsa.domain.messages import Term, t
 from acsa.domain.money import Money, from_minor, is_known_currency, minor_units
 from acsa.domain.order import OrderStatus
 from acsa.schemas.ledger import (
@@ -46,6 +47,7 @@ from acsa.schemas.ledger import (
     UnbalancedBookOut,
     VerifyOut,
 )
+from acsa.schemas.messages import message_fields
 from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
 OWED_TO_US = "owed_to_us"
@@ -76,7 +78,11 @@ def party_code(value: str | None, field: str) -> str | None:
     code = value.strip().upper()
     if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
         raise AcsaError.single(
-            Code.UNKNOWN_PARTY, field, f"{field} {value!r} is not an ISO 3166-1 alpha-3 code"
+            Code.UNKNOWN_PARTY,
+            field,
+            "{name} {value} is not an ISO 3166-1 alpha-3 code",
+            name=field,
+            value=repr(value),
         )
     return code
 
@@ -88,7 +94,11 @@ def currency_code(value: str | None, field: str = "currency") -> str | None:
     code = value.strip().upper()
     if not is_known_currency(code):
         raise AcsaError.single(
-            Code.UNKNOWN_CURRENCY, field, f"{field} {value!r} is not an ISO 4217 currency code"
+            Code.UNKNOWN_CURRENCY,
+            field,
+            "{name} {value} is not an ISO 4217 currency code",
+            name=field,
+            value=repr(value),
         )
     return code
 
@@ -184,10 +194,14 @@ def statement(
     other = party_code(partner, "partner")
     if book is None or other is None:
         field = "nation" if book is None else "partner"
-        raise AcsaError.single(Code.MISSING_FIELD, field, f"a statement needs a {field}")
+        raise AcsaError.single(Code.MISSING_FIELD, field, "a statement needs a {name}", name=field)
     if start > end:
         raise AcsaError.single(
-            Code.INVALID_DATE, "start", f"the period starts ({start}) after it ends ({end})"
+            Code.INVALID_DATE,
+            "start",
+            "the period starts ({start}) after it ends ({end})",
+            start=start,
+            end=end,
         )
     wanted = currency_code(currency)
     with uow:
@@ -555,7 +569,8 @@ def _record_breaches(uow: SqlUnitOfWork, nation: str | None) -> tuple[int, list[
             n = account.head.order
             violations = [*account.breaches(), *unposted(account, posted.get(n, {}))]
             found.extend(
-                BreachOut(order=n, code=v.code.value, message=v.message) for v in violations
+                BreachOut(order=n, code=v.code.value, **message_fields(v.template, v.params))
+                for v in violations
             )
     return len(ids), found
 
@@ -586,14 +601,26 @@ def unposted(account: OrderAccount, posted: Mapping[EntryKind, Postings]) -> lis
             continue
         debit = next(key for key, amount in unit.items() if amount > 0)
         shown = actual.get(debit, ZERO)
-        message = (
-            f"order {head.order}: {SETTLING_KINDS[kind]} recorded {recorded} {cur}, but "
-            f"{head.supplier}'s book posted {shown} {cur} for them"
+        params: dict[str, object] = {
+            "order": head.order,
+            "records": Term(SETTLING_KINDS[kind]),
+            "recorded": Money(recorded, cur),
+            "supplier": head.supplier,
+            "posted": Money(shown, cur),
+        }
+        template = t(
+            "order {order}: {records} recorded {recorded}, but {supplier}'s book posted "
+            "{posted} for them"
         )
         if actual != _scaled(unit, shown):
-            postings = ", ".join(f"{a} {m:+} {c}" for (a, c), m in sorted(actual.items()))
-            message += f" (postings: {postings})"
-        found.append(Violation(Code.RECORDS_UNPOSTED, f"order {head.order}", message))
+            template = t(
+                "order {order}: {records} recorded {recorded}, but {supplier}'s book posted "
+                "{posted} for them (postings: {postings})"
+            )
+            params["postings"] = ", ".join(f"{a} {m:+} {c}" for (a, c), m in sorted(actual.items()))
+        found.append(
+            Violation(Code.RECORDS_UNPOSTED, f"order {head.order}", template, params=params)
+        )
     return found
 
 
@@ -647,8 +674,15 @@ def require_verified(result: VerifyOut) -> None:
         Violation(
             Code.LEDGER_MISMATCH,
             "ledger_balances",
-            f"running balance of {d.book}'s {d.account} with {d.partner} is {d.running} "
-            f"{d.currency}; its postings sum to {d.recomputed} {d.currency}",
+            "running balance of {book}'s {account} with {partner} is {running}; its postings "
+            "sum to {recomputed}",
+            params={
+                "book": d.book,
+                "account": d.account,
+                "partner": d.partner,
+                "running": Money(d.running, d.currency),
+                "recomputed": Money(d.recomputed, d.currency),
+            },
         )
         for d in result.differences
     ]
@@ -656,13 +690,18 @@ def require_verified(result: VerifyOut) -> None:
         Violation(
             Code.LEDGER_MISMATCH,
             "ledger_postings",
-            f"{u.book}'s book does not balance in {u.currency}: its postings sum to {u.total}",
+            "{book}'s book does not balance in {currency}: its postings sum to {total}",
+            params={"book": u.book, "currency": u.currency, "total": Money(u.total, u.currency)},
         )
         for u in result.unbalanced
     )
     violations.extend(
-        Violation(_breach_code(b.code), f"order {b.order}", b.message) for b in result.breaches
+        Violation(
+            _breach_code(b.code), f"order {b.order}", b.message_id or b.message, None, b.params
+        )
+        for b in result.breaches
     )
+
     raise AcsaError(violations)
 
 
