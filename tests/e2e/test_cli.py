@@ -157,7 +157,7 @@ def test_refused_submit_prints_coded_errors_exits_2_and_changes_nothing(db, tmp_
     refused = run("orders", "submit", str(created.json["id"]), "--db", db, "--json")
     assert refused.code == 2
     [error] = refused.json["errors"]
-    assert set(error) == {"code", "field", "message", "clause"}
+    assert set(error) == {"code", "field", "message", "clause", "message_id", "params"}
     assert error["code"] == "AGREEMENT_NOT_IN_FORCE"
     assert error["field"] == "order_date"
     assert error["clause"].startswith("JPN-NZL")
