@@ -73,7 +73,8 @@ def pdf_text(path: Path) -> str:
 def test_xlsx_workbook_sheets_styles_formats_and_figures(db_url, year, tmp_path):
     out = tmp_path / "report.xlsx"
     result = annual(db_url, "--format", "xlsx", "--out", str(out), "--json")
-    charts = result.json["charts"]
+    assert result.json["charts"] == []  # carried by the workbook, no PNG file asked for
+    assert not list(tmp_path.glob("*.png"))
     assert result.json["file"] == str(out)
     workbook = load_workbook(out)
     assert workbook.sheetnames == SHEETS
@@ -84,7 +85,7 @@ def test_xlsx_workbook_sheets_styles_formats_and_figures(db_url, year, tmp_path)
         assert header.fill.fgColor.rgb.endswith("1F4E78"), name
         assert sheet.freeze_panes in ("B2", "C2"), name
         assert sheet.column_dimensions["A"].width >= 9
-    assert len(workbook["charts"]._images) == len(charts) == 6  # monthly and balance x 3
+    assert len(workbook["charts"]._images) == 6  # monthly and balance x 3
     partner = workbook["by partner"]
     headings = [c.value for c in partner[1]]
     assert headings[:5] == ["partner", "name", "currency", "orders", "value"]
@@ -209,16 +210,21 @@ def test_json_prints_the_whole_report(sqlite_year):
     assert (jpy["value"], jpy["settled"], jpy["open"]) == ("4984040", "3384020", "1600020")
 
 
-def test_default_file_name_and_chart_place(sqlite_year, tmp_path, monkeypatch):
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "pdf"])
+def test_default_file_name_and_no_chart_files_unasked(
+    sqlite_year, tmp_path, monkeypatch, file_format
+):
+    """The report is written here under its default name, and nothing else: the charts are
+    PNG files only where --charts asks (the XLSX and the PDF carry them inside)."""
     db_url, _year = sqlite_year
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(
-        app,
-        ["report", "annual", "--nation", "JPN", "--fy", "2026", "--format", "xlsx", "--db", db_url],
-    )
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    args = ["report", "annual", "--nation", "JPN", "--fy", "2026", "--format", file_format]
+    result = CliRunner().invoke(app, [*args, "--db", db_url])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "annual-JPN-FY2026.xlsx").is_file()
-    assert (tmp_path / "annual-JPN-FY2026-monthly-JPY.png").is_file()
+    assert [p.name for p in here.iterdir()] == [f"annual-JPN-FY2026.{file_format}"]
+    assert ".png" not in result.output
 
 
 @pytest.mark.parametrize(
@@ -311,7 +317,7 @@ def test_order_form_of_a_replacement_shows_the_returned_quantity(sqlite_year, tm
     assert result.code == 0, result.stderr
     text = pdf_text(out)
     assert "replacement" in text
-    assert "line 2: 400 food" in text
+    assert "line 2: 400 EA food" in text
     assert "1,600,020 JPY" in text  # still awaiting replacement
 
 

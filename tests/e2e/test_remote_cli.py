@@ -419,9 +419,9 @@ def test_books_reports_registry_people_and_audit_through_the_server(served_sqlit
     local = s.local("report", "annual", "--nation", "JPN", "--fy", fy, "--format", "csv",
                     "--out", str(local_csv), "--json")  # fmt: skip
     assert ok(written)["file"] == str(remote_csv)
-    assert [Path(c).name for c in written.json["charts"]] == [
-        Path(c).name for c in ok(local)["charts"]
-    ]
+    assert written.json["charts"] == ok(local)["charts"] == []  # no PNG files unasked
+    assert not list(remote_csv.parent.glob("*.png"))
+    assert not list(local_csv.parent.glob("*.png"))
     assert remote_csv.read_bytes() == local_csv.read_bytes()
 
     # the order form: the PDF the server makes, written where the local command writes it

@@ -1,10 +1,12 @@
 """acsa report annual: a nation's support over one fiscal year, as tables on the terminal or
-as a CSV, XLSX or PDF file with PNG charts."""
+as a CSV, XLSX or PDF file; the XLSX and the PDF carry the charts, which are written as PNG
+files only into the directory ``--charts`` names."""
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -19,7 +21,7 @@ from rich.table import Table
 
 from acsa.adapters.exports import cannot_write, check_output
 from acsa.adapters.nations_file import shipped_fiscal_calendars
-from acsa.cli import report
+from acsa.cli import language, report
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -32,6 +34,7 @@ from acsa.cli.common import (
 )
 from acsa.domain.fiscal import fiscal_year
 from acsa.domain.limits import DATE_MAX, DATE_MIN
+from acsa.i18n import DEFAULT
 from acsa.schemas.reports import AnnualReport
 from acsa.services.annual_report import annual_report
 
@@ -48,7 +51,11 @@ class ReportFormat(StrEnum):
 
 
 def _write_file(
-    file_format: ReportFormat, data: AnnualReport, path: Path, charts: list[Chart]
+    file_format: ReportFormat,
+    data: AnnualReport,
+    path: Path,
+    charts: list[Chart],
+    lang: str = DEFAULT,
 ) -> None:
     """Write the report in ``file_format``. The exporters (matplotlib, reportlab, openpyxl)
     load here, when a file is asked for, so that every other command starts fast."""
@@ -59,11 +66,11 @@ def _write_file(
     elif file_format is ReportFormat.XLSX:
         from acsa.adapters.exports.xlsx import write_xlsx
 
-        write_xlsx(data, path, charts)
+        write_xlsx(data, path, charts, lang=lang)
     else:
         from acsa.adapters.exports.pdf import write_pdf
 
-        write_pdf(data, path, charts)
+        write_pdf(data, path, charts, lang=lang)
 
 
 @report.app.command("annual")
@@ -96,7 +103,8 @@ def annual(
         Path | None,
         typer.Option(
             "--charts",
-            help="Directory for the PNG charts (default: beside the file; tables: none).",
+            help="Also write the charts as PNG files into this directory (default: none; "
+            "the XLSX and the PDF carry them anyway).",
             show_default=False,
         ),
     ] = None,
@@ -114,8 +122,12 @@ def annual(
     path = None
     if file_format is not ReportFormat.TABLE:
         path = out_path or Path(f"{stem}.{file_format.value}")
-    chart_dir = charts_dir or (path.parent if path else None)
-    with refusals(as_json), _progress(show=not as_json and out.is_terminal) as progress:
+    lang = DEFAULT
+    with (
+        refusals(as_json),
+        _progress(show=not as_json and out.is_terminal) as progress,
+        tempfile.TemporaryDirectory(prefix="acsa-charts-") as scratch,
+    ):
         api = remote(db)
         if path is not None:
             check_output(path)
@@ -131,10 +143,14 @@ def annual(
                 label,
                 progress=progress("reading the books"),
             )
-        charts = _charts(data, chart_dir, stem, progress("drawing the charts"))
+        # The XLSX and the PDF embed the charts: drawn into a scratch directory unless
+        # --charts asks for the PNG files too.
+        embeds = file_format in (ReportFormat.XLSX, ReportFormat.PDF)
+        chart_dir = charts_dir or (Path(scratch) if embeds else None)
+        charts = _charts(data, chart_dir, stem, progress("drawing the charts"), lang)
         if path is not None:
             _write(file_format, data, path, charts, progress(f"writing {path.name}"))
-    _print(data, path, charts, as_json)
+    _print(data, path, charts if charts_dir else [], as_json)
 
 
 # --- work -------------------------------------------------------------------------------------
@@ -170,13 +186,15 @@ def _progress(show: bool) -> Iterator[Callable[[str], Advance]]:
         yield task
 
 
-def _charts(data: AnnualReport, directory: Path | None, stem: str, advance: Advance) -> list[Chart]:
+def _charts(
+    data: AnnualReport, directory: Path | None, stem: str, advance: Advance, lang: str
+) -> list[Chart]:
     if directory is None:
         return []
     from acsa.adapters.exports.charts import write_charts
 
     try:
-        return write_charts(data, directory, stem, advance)
+        return write_charts(data, directory, stem, advance, lang)
     except OSError as exc:
         raise cannot_write(directory, exc, "--charts") from None
 
@@ -185,7 +203,7 @@ def _write(
     file_format: ReportFormat, data: AnnualReport, path: Path, charts: list[Chart], advance: Advance
 ) -> None:
     try:
-        _write_file(file_format, data, path, charts)
+        _write_file(file_format, data, path, charts, language.current())
     except OSError as exc:
         raise cannot_write(path, exc) from None
     advance(1, 1)

@@ -715,9 +715,9 @@ def annual(request: Request, pages: PagesDep, who: VisitorDep, fy: Param = None)
     return pages.render(request, "reports_annual.html", who, title=N_("Annual report"), view=view)
 
 
-def chart_png(data: AnnualReport, kind: str, currency: str) -> bytes | None:
-    """One chart of the report as PNG, drawn by the exports' charts code; None if the report
-    has no such chart."""
+def chart_png(data: AnnualReport, kind: str, currency: str, lang: str = "en") -> bytes | None:
+    """One chart of the report as PNG in ``lang``, drawn by the exports' charts code; None if
+    the report has no such chart."""
     if ChartRef(kind, currency) not in charts_of(data):
         return None
     from acsa.adapters.exports.charts import write_charts
@@ -730,7 +730,7 @@ def chart_png(data: AnnualReport, kind: str, currency: str) -> bytes | None:
         }
     )
     with _drawing, tempfile.TemporaryDirectory(prefix="acsa-web-") as scratch:
-        for chart in write_charts(only, FilePath(scratch), "chart"):
+        for chart in write_charts(only, FilePath(scratch), "chart", lang=lang):
             if chart.kind == kind:
                 return chart.path.read_bytes()
     return None
@@ -743,14 +743,15 @@ def annual_chart(who: VisitorDep, name: str, fy: Param = None) -> Response:
     missing = NotFoundError.single(Code.INVALID_INPUT, "chart", "no chart '{chart}'", chart=name)
     if kind not in CHART_KINDS or len(currency) != 3:
         raise missing
-    png = chart_png(annual_data(who, parse_fy(who, fy)), kind, currency.upper())
+    png = chart_png(annual_data(who, parse_fy(who, fy)), kind, currency.upper(), who.lang)
     if png is None:
         raise missing
     return Response(png, media_type=MEDIA_TYPES["png"], headers={"Cache-Control": "no-store"})
 
 
-def _annual_file(data: AnnualReport, suffix: str, path: FilePath) -> None:
-    """As ``acsa report annual --format``: the workbook and the PDF carry the charts."""
+def _annual_file(data: AnnualReport, suffix: str, path: FilePath, lang: str = "en") -> None:
+    """As ``acsa report annual --format``: the workbook and the PDF carry the charts (in
+    ``lang``)."""
     if suffix == "csv":
         from acsa.adapters.exports.csv_export import write_csv
 
@@ -759,7 +760,7 @@ def _annual_file(data: AnnualReport, suffix: str, path: FilePath) -> None:
     from acsa.adapters.exports.charts import write_charts
 
     with _drawing:
-        charts = write_charts(data, path.parent, path.stem)
+        charts = write_charts(data, path.parent, path.stem, lang=lang)
     if suffix == "xlsx":
         from acsa.adapters.exports.xlsx import write_xlsx
 
@@ -785,7 +786,7 @@ def annual_file(who: VisitorDep, suffix: str, fy: Param = None) -> Response:
     year = parse_fy(who, fy)
     data = annual_data(who, year)
     name = f"annual-{data.nation}-{year.label}"
-    return _file_of(kind, name, lambda path: _annual_file(data, kind, path))
+    return _file_of(kind, name, lambda path: _annual_file(data, kind, path, who.lang))
 
 
 # --- the order form ----------------------------------------------------------------------------
