@@ -991,7 +991,7 @@ def closable(status: OrderStatus = OrderStatus.RECEIVED) -> Order:
 def test_not_settled_until_nothing_is_owed():
     owing = account()
     order = closable()
-    with pytest.raises(AcsaError, match="still owes 3000 JPY in cash") as refused:
+    with pytest.raises(AcsaError, match="still owes 3,000 JPY in cash") as refused:
         owing.close(order, AT, ACTOR)
     assert codes(refused) == {Code.NOT_SETTLED}
     assert order.status is OrderStatus.RECEIVED

@@ -38,6 +38,7 @@ from acsa.domain.memos import (
     in_kind_document,
     payment_document,
 )
+from acsa.domain.messages import Message, Term, t
 from acsa.domain.money import Money, fits_minor_units
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.domain.settlement import (
@@ -286,9 +287,9 @@ ENTRY_KIND: dict[type[InKind], EntryKind] = {
     Conversion: EntryKind.CONVERSION,
 }
 _IN_KIND_NAMES: dict[type[InKind], str] = {
-    Replacement: "replacement in kind",
-    EqualValueExchange: "equal value exchange",
-    Conversion: "conversion to cash",
+    Replacement: t("replacement in kind"),
+    EqualValueExchange: t("equal value exchange"),
+    Conversion: t("conversion to cash"),
 }
 Record = Invoice | Payment | Replacement | EqualValueExchange | Conversion
 
@@ -508,7 +509,14 @@ class OrderAccount:
             if invoice.number == number:
                 return invoice
         raise NotFoundError(
-            [Violation(Code.INVOICE_NOT_FOUND, "invoice", f"no invoice {number!r} on this order")]
+            [
+                Violation(
+                    Code.INVOICE_NOT_FOUND,
+                    "invoice",
+                    "no invoice {invoice} on this order",
+                    params={"invoice": repr(number)},
+                )
+            ]
         )
 
     def open_invoices(self) -> list[Invoice]:
@@ -535,20 +543,23 @@ class OrderAccount:
         """Bill what is owed in cash and not yet invoiced."""
         limits.check_date("date", issued)
         limits.check_text("number", number)
-        self._not_before(issued, self.first_receipt, "date", "the first receipt")
+        self._not_before(issued, self.first_receipt, "date", t("the first receipt"))
         if self.uninvoiced <= 0:
             why = (
-                "in-kind orders are invoiced only for what the sweep converted to cash"
+                t("in-kind orders are invoiced only for what the sweep converted to cash")
                 if self.head.in_kind
-                else "nothing received is left uninvoiced"
+                else t("nothing received is left uninvoiced")
             )
             raise AcsaError.single(
                 Code.NOTHING_TO_INVOICE,
                 "order",
-                f"order {self.head.order} has nothing to invoice: {why}",
+                "order {order} has nothing to invoice: {why}",
+                order=self.head.order,
+                why=Message(why, {}),
             )
         billed = self.uninvoiced_tranches()
-        self._not_before(issued, max(t.day for t in billed), "date", "the last receipt it bills")
+        last = max(tranche.day for tranche in billed)
+        self._not_before(issued, last, "date", t("the last receipt it bills"))
         self._unused_number(number)
         invoice = self._new_invoice(number, "cash", self.uninvoiced, issued, at, actor)
         body = {
@@ -570,7 +581,9 @@ class OrderAccount:
         limits.check_date("date", paid)
         limits.check_text("reference", reference)
         invoice = self.invoice_named(number)
-        self._not_before(paid, invoice.issued, "date", f"invoice {number} was issued")
+        self._not_before(
+            paid, invoice.issued, "date", t("invoice {invoice} was issued"), invoice=number
+        )
         check_payment(
             amount,
             Money(invoice.amount, self.currency),
@@ -619,8 +632,8 @@ class OrderAccount:
             [(f"lines[{i}].quantity", x.quantity, limits.QUANTITY) for i, x in enumerate(returned)],
             len(returned),
         )
-        self._not_before(day, self.first_receipt, "date", "the first receipt")
-        self._require_in_kind([Settlement.REPLACEMENT_IN_KIND], "replacement in kind")
+        self._not_before(day, self.first_receipt, "date", t("the first receipt"))
+        self._require_in_kind([Settlement.REPLACEMENT_IN_KIND], Settlement.REPLACEMENT_IN_KIND)
         value, _after = replacement_value(
             self.currency,
             self.lines,
@@ -668,10 +681,10 @@ class OrderAccount:
             ],
             len(given),
         )
-        self._not_before(day, self.first_receipt, "date", "the first receipt")
+        self._not_before(day, self.first_receipt, "date", t("the first receipt"))
         self._require_in_kind(
             [Settlement.EQUAL_VALUE_EXCHANGE, Settlement.REPLACEMENT_IN_KIND],
-            "equal value exchange",
+            Settlement.EQUAL_VALUE_EXCHANGE,
         )
         if not given:
             raise AcsaError.single(Code.MISSING_FIELD, "lines", "an exchange needs lines")
@@ -679,8 +692,9 @@ class OrderAccount:
             Violation(
                 Code.INVALID_AMOUNT,
                 f"lines[{i}].value",
-                f"each thing given must be valued at more than zero, in whole "
-                f"{self.currency} minor units, not {x.value}",
+                "each thing given must be valued at more than zero, in whole {currency} minor "
+                "units, not {value}",
+                params={"currency": self.currency, "value": x.value},
             )
             for i, x in enumerate(given)
             if x.value <= 0 or not fits_minor_units(x.value, self.currency)
@@ -754,8 +768,10 @@ class OrderAccount:
             raise AcsaError.single(
                 Code.NOT_SETTLED,
                 "order",
-                f"order {order.id} still owes {self.owed_in_cash} {self.currency} in "
-                f"cash and {self.awaiting_replacement} {self.currency} in kind",
+                "order {order} still owes {cash} in cash and {in_kind} in kind",
+                order=order.id,
+                cash=self._money(self.owed_in_cash),
+                in_kind=self._money(self.awaiting_replacement),
             )
         order.close(at, actor)
         after = replace(self, head=replace(self.head, status=order.status))
@@ -777,21 +793,32 @@ class OrderAccount:
             *self._balance_breaches(),
         ]
 
-    def _breach(self, code: Code, message: str) -> Violation:
+    def _breach(self, code: Code, template: str, **params: object) -> Violation:
+        """A breach of the money rules by this order: ``template`` (marked ``t``) filled with
+        ``params``, after the order's number."""
         n = self.head.order
-        return Violation(code, f"order {n}", f"order {n}: {message}")
+        return Violation(
+            code,
+            f"order {n}",
+            "order {order}: {breach}",
+            params={"order": n, "breach": Message(template, params)},
+        )
+
+    def _money(self, amount: Decimal) -> Money:
+        """``amount`` in the order's currency, for a message."""
+        return Money(amount, self.currency)
 
     def _invoice_breaches(self) -> list[Violation]:
         """More invoiced than owed in cash; an invoice paid more than its amount, or holding
         an amount (or a payment) of zero or less."""
         found: list[Violation] = []
-        cur = self.currency
         if self.invoiced > self.cash_debt:
             found.append(
                 self._breach(
                     Code.OVER_INVOICED,
-                    f"invoiced {self.invoiced} {cur}, more than the {self.cash_debt} {cur} owed "
-                    "in cash",
+                    t("invoiced {invoiced}, more than the {owed} owed in cash"),
+                    invoiced=self._money(self.invoiced),
+                    owed=self._money(self.cash_debt),
                 )
             )
         for invoice in self.invoices:
@@ -799,15 +826,18 @@ class OrderAccount:
                 found.append(
                     self._breach(
                         Code.OVERPAID,
-                        f"invoice {invoice.number} of {invoice.amount} {cur} was paid "
-                        f"{invoice.paid} {cur}",
+                        t("invoice {invoice} of {amount} was paid {paid}"),
+                        invoice=invoice.number,
+                        amount=self._money(invoice.amount),
+                        paid=self._money(invoice.paid),
                     )
                 )
             if invoice.amount <= 0 or any(p.amount <= 0 for p in invoice.payments):
                 found.append(
                     self._breach(
                         Code.OWED_BELOW_ZERO,
-                        f"invoice {invoice.number} holds an amount of zero or less",
+                        t("invoice {invoice} holds an amount of zero or less"),
+                        invoice=invoice.number,
                     )
                 )
         return found
@@ -815,12 +845,13 @@ class OrderAccount:
     def _in_kind_breaches(self) -> list[Violation]:
         """A settlement in kind of zero or less; more settled in kind and converted than
         received; any settlement in kind on a cash order."""
-        cur = self.currency
         found = [
             self._breach(
                 Code.OWED_BELOW_ZERO,
-                f"the {_IN_KIND_NAMES[type(record)]} of {record.day} holds a value of "
-                f"{record.value} {cur}",
+                t("the {kind} of {day} holds a value of {value}"),
+                kind=Message(_IN_KIND_NAMES[type(record)], {}),
+                day=record.day,
+                value=self._money(record.value),
             )
             for record in self.in_kind
             if record.value <= 0
@@ -829,12 +860,19 @@ class OrderAccount:
             found.append(
                 self._breach(
                     Code.OVER_SETTLED,
-                    f"settled in kind {self.settled_in_kind} {cur} and converted "
-                    f"{self.converted} {cur}, more than the {self.received} {cur} received",
+                    t(
+                        "settled in kind {settled} and converted {converted}, more than the "
+                        "{received} received"
+                    ),
+                    settled=self._money(self.settled_in_kind),
+                    converted=self._money(self.converted),
+                    received=self._money(self.received),
                 )
             )
         if not self.head.in_kind and self.in_kind:
-            found.append(self._breach(Code.OVER_SETTLED, "a cash order holds settlements in kind"))
+            found.append(
+                self._breach(Code.OVER_SETTLED, t("a cash order holds settlements in kind"))
+            )
         return found
 
     def _line_breaches(self) -> list[Violation]:
@@ -845,8 +883,10 @@ class OrderAccount:
         return [
             self._breach(
                 Code.OVER_SETTLED,
-                f"line {number}: {quantity} replaced, more than the "
-                f"{received_of.get(number, ZERO)} received",
+                t("line {line}: {quantity} replaced, more than the {received} received"),
+                line=number,
+                quantity=quantity,
+                received=received_of.get(number, ZERO),
             )
             for number, quantity in self.replaced_per_line().items()
             if quantity > received_of.get(number, ZERO)
@@ -855,12 +895,13 @@ class OrderAccount:
     def _balance_breaches(self) -> list[Violation]:
         """Anything owed (in cash, in kind, or unpaid) below zero."""
         if self.owed_in_cash < 0 or self.awaiting_replacement < 0 or self.unpaid < 0:
-            cur = self.currency
             return [
                 self._breach(
                     Code.OWED_BELOW_ZERO,
-                    f"owes {self.owed_in_cash} {cur} in cash, {self.awaiting_replacement} {cur} "
-                    f"in kind, {self.unpaid} {cur} unpaid",
+                    t("owes {cash} in cash, {in_kind} in kind, {unpaid} unpaid"),
+                    cash=self._money(self.owed_in_cash),
+                    in_kind=self._money(self.awaiting_replacement),
+                    unpaid=self._money(self.unpaid),
                 )
             ]
         return []
@@ -883,8 +924,13 @@ class OrderAccount:
                     found.append(
                         self._breach(
                             Code.CONVERSION_MISMATCH,
-                            f"converted {record.value} {self.currency} on {record.day}, but "
-                            f"{expected} {self.currency} was past its deadline then",
+                            t(
+                                "converted {value} on {day}, but {expected} was past its deadline "
+                                "then"
+                            ),
+                            value=self._money(record.value),
+                            day=record.day,
+                            expected=self._money(expected),
                         )
                     )
             before.append(record)
@@ -920,34 +966,51 @@ class OrderAccount:
         return Decision((record,), entries, (kind_, normalised(body)), after)
 
     def _require_in_kind(self, allowed: Iterable[str], action: str) -> None:
+        """The order is settled in kind by one of ``allowed`` (for the settlement method
+        ``action``), and something was received to settle."""
         if self.head.method not in set(allowed):
             raise AcsaError.single(
                 Code.SETTLEMENT_METHOD_MISMATCH,
                 "settlement",
-                f"order {self.head.order} is settled by {self.head.method}; it cannot be "
-                f"settled by {action}",
+                "order {order} is settled by {method}; it cannot be settled by {action}",
+                order=self.head.order,
+                method=Term(self.head.method),
+                action=Term(action),
             )
         if self.received <= 0:
             raise AcsaError.single(
                 Code.NOTHING_OWED_IN_KIND,
                 "order",
-                f"order {self.head.order} is {self.head.status.value}: nothing has been "
-                "received to settle",
+                "order {order} is {status}: nothing has been received to settle",
+                order=self.head.order,
+                status=Term(self.head.status.value),
             )
 
     def _unused_number(self, number: str) -> None:
         """An invoice number names one invoice: a second one of the same number is refused."""
         if any(i.number == number for i in self.invoices):
             raise AcsaError.single(
-                Code.INVALID_FIELD, "number", f"invoice number {number} is taken on this order"
+                Code.INVALID_FIELD,
+                "number",
+                "invoice number {invoice} is taken on this order",
+                invoice=number,
             )
 
     @staticmethod
-    def _not_before(day: date, earliest: date | None, name: str, what: str) -> None:
-        """Settlement cannot predate what it settles: refuse ``day`` before ``earliest``."""
+    def _not_before(
+        day: date, earliest: date | None, name: str, what: str, **params: object
+    ) -> None:
+        """Settlement cannot predate what it settles: refuse ``day`` before ``earliest``
+        (``what``, a message id marked ``t``, with ``params``)."""
         if earliest is not None and day < earliest:
             raise AcsaError.single(
-                Code.INVALID_DATE, name, f"{name} {day} is before {what} on {earliest}"
+                Code.INVALID_DATE,
+                name,
+                "{name} {day} is before {what} on {earliest}",
+                name=name,
+                day=day,
+                what=Message(what, params),
+                earliest=earliest,
             )
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.fiscal import FiscalYear
+from acsa.domain.messages import Message, Term, t
 from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderStatus
 from acsa.domain.vocabulary import CategoryKind, category_kind
@@ -111,12 +112,31 @@ def _in_currency(value: Money, currency: str, on: date, convert: Converter) -> M
     return value if value.currency == currency else convert(value, currency, on)
 
 
-def _describe(ceiling: Ceiling, limit: Money, party: str, agreement: Agreement) -> str:
-    what = {"supplies": "supplies", "services": "services"}.get(
-        ceiling.applies_to, "supplies and services"
+def _describe(ceiling: Ceiling, limit: Money, party: str, agreement: Agreement) -> Message:
+    """``the annual ceiling of 10,000,000 JPY on supplies acquired by AUS under AUS-JPN``."""
+    what: Term | Message = (
+        Term(ceiling.applies_to)
+        if ceiling.applies_to in ("supplies", "services")
+        else Message(t("supplies and services"), {})
     )
-    note = f" ({ceiling.note})" if ceiling.note else ""
-    return f"the annual ceiling of {limit} on {what} acquired by {party} under {agreement.id}{note}"
+    params = {
+        "limit": limit,
+        "what": what,
+        "party": party,
+        "agreement": agreement.id,
+        "note": ceiling.note,
+    }
+    if ceiling.note:
+        return Message(
+            t(
+                "the annual ceiling of {limit} on {what} acquired by {party} under {agreement} "
+                "({note})"
+            ),
+            params,
+        )
+    return Message(
+        t("the annual ceiling of {limit} on {what} acquired by {party} under {agreement}"), params
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,18 +183,35 @@ def check_ceiling(
     left = Money(max(limit.amount - used.amount, Decimal(0)), limit.currency)
     order = context.order
     original = context.value.part(ceiling.applies_to)
-    converted = (
-        ""
-        if original.currency == this.currency
-        else f" ({original} converted under {order.requester}'s rate rule)"
-    )
+    year = context.fiscal_year
+    params = {
+        "ceiling": _describe(ceiling, limit, order.requester, context.agreement),
+        "party": order.requester,
+        "year": year.label,
+        "first": year.start,
+        "last": year.end,
+        "used": used,
+        "left": left,
+        "adds": this,
+        "original": original,
+    }
+    clause = context.version.clause("ceilings", context.agreement.id)
+    if original.currency == this.currency:
+        return Violation(
+            Code.CEILING_EXCEEDED,
+            "lines",
+            "{ceiling} would be exceeded in {party} {year} ({first} to {last}): {used} used, "
+            "{left} left; this order adds {adds}",
+            clause,
+            params=params,
+        )
     return Violation(
         Code.CEILING_EXCEEDED,
         "lines",
-        f"{_describe(ceiling, limit, order.requester, context.agreement)} would be exceeded in "
-        f"{order.requester} {context.fiscal_year}: {used} used, {left} left; this order adds "
-        f"{this}{converted}",
-        context.version.clause("ceilings", context.agreement.id),
+        "{ceiling} would be exceeded in {party} {year} ({first} to {last}): {used} used, "
+        "{left} left; this order adds {adds} ({original} converted under {party}'s rate rule)",
+        clause,
+        params=params,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import Message, Term, t
 from acsa.domain.money import Money
 
 ZERO = Decimal(0)
@@ -255,7 +256,9 @@ class Order:
         raise AcsaError.single(
             Code.UNKNOWN_LINE,
             f"lines[{number}]",
-            f"order has no line {number}; its lines are 1 to {len(self.lines)}",
+            "order has no line {line}; its lines are 1 to {last}",
+            line=number,
+            last=len(self.lines),
         )
 
     def allows(self, action: Action) -> bool:
@@ -263,12 +266,15 @@ class Order:
 
     def _require(self, action: Action) -> None:
         if not self.allows(action):
-            allowed = ", ".join(sorted(a.value for a in ALLOWED[self.status])) or "nothing"
+            actions = tuple(Term(a) for a in sorted(a.value for a in ALLOWED[self.status]))
+            allowed = actions or Message(t("nothing"), {})
             raise AcsaError.single(
                 Code.INVALID_TRANSITION,
                 "status",
-                f"cannot {action.value} an order that is {self.status.value}; "
-                f"a {self.status.value} order allows: {allowed}",
+                "cannot {action} an order that is {status}; a {status} order allows: {allowed}",
+                action=Term(action.value),
+                status=Term(self.status.value),
+                allowed=allowed,
             )
 
     def _record(
@@ -327,8 +333,9 @@ class Order:
                     Violation(
                         Code.INVALID_QUANTITY,
                         f"lines[{number}].quantity",
-                        f"line {number}: accepted quantity {qty} must be between 0 and the "
-                        f"{line.quantity} requested",
+                        "line {line}: accepted quantity {quantity} must be between 0 and the "
+                        "{requested} requested",
+                        params={"line": number, "quantity": qty, "requested": line.quantity},
                     )
                 )
             accepted[number] = qty
@@ -375,8 +382,13 @@ class Order:
             Violation(
                 Code.QUANTITY_EXCEEDS_ACCEPTED,
                 f"lines[{n}].quantity",
-                f"line {n}: cannot deliver {q}; only {self.line(n).to_deliver} "
-                f"{self.line(n).unit} remain to deliver",
+                "line {line}: cannot deliver {quantity}; only {left} {unit} remain to deliver",
+                params={
+                    "line": n,
+                    "quantity": q,
+                    "left": self.line(n).to_deliver,
+                    "unit": self.line(n).unit,
+                },
             )
             for n, q in wanted.items()
             if q > self.line(n).to_deliver
@@ -425,8 +437,14 @@ class Order:
                     Violation(
                         Code.QUANTITY_EXCEEDS_DELIVERED,
                         f"lines[{n}].quantity",
-                        f"line {n}: cannot receive {q}; only {outstanding[n]} "
-                        f"{line.unit} were delivered and not yet received",
+                        "line {line}: cannot receive {quantity}; only {left} {unit} were "
+                        "delivered and not yet received",
+                        params={
+                            "line": n,
+                            "quantity": q,
+                            "left": outstanding[n],
+                            "unit": line.unit,
+                        },
                     )
                 )
         if errors:
@@ -492,4 +510,9 @@ def _quantity_violation(
     _, violation = limits.number_violation(field, quantity, bound, Code.INVALID_QUANTITY)
     if violation is None:
         return None
-    return Violation(violation.code, field, f"line {number}: {violation.message}")
+    return Violation(
+        violation.code,
+        field,
+        "line {line}: {problem}",
+        params={"line": number, "problem": Message(violation.template, violation.params)},
+    )

@@ -330,6 +330,7 @@ def check_settlement(
                     "method": Term(method),
                 },
             )
+        methods = _terms(allowed) or Message(t("nothing"), {})
         found.append(
             Violation(
                 Code.SETTLEMENT_METHOD_NOT_ALLOWED,
@@ -341,7 +342,7 @@ def check_settlement(
                     "category": Term(line.category),
                     "kinds": kind_names,
                     "why": why,
-                    "allowed": _terms(allowed) or Message(t("nothing"), {}),
+                    "allowed": methods,
                 },
             )
         )

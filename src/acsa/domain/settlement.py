@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import Message, Term, message, t
 from acsa.domain.money import Money
 from acsa.domain.order import Order, OrderLine
 from acsa.domain.vocabulary import Settlement
@@ -43,7 +44,12 @@ def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str
             Violation(
                 Code.CURRENCY_MISMATCH,
                 "currency",
-                f"invoice {number} is in {invoice_amount.currency}, not {amount.currency}",
+                "invoice {invoice} is in {currency}, not {given}",
+                params={
+                    "invoice": number,
+                    "currency": invoice_amount.currency,
+                    "given": amount.currency,
+                },
             )
         )
     elif amount.amount <= 0:
@@ -51,7 +57,8 @@ def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str
             Violation(
                 Code.INVALID_AMOUNT,
                 "amount",
-                f"a payment must be more than zero, not {amount}",
+                "a payment must be more than zero, not {amount}",
+                params={"amount": amount},
             )
         )
     else:
@@ -61,8 +68,15 @@ def check_payment(amount: Money, invoice_amount: Money, paid: Money, number: str
                 Violation(
                     Code.OVERPAYMENT,
                     "amount",
-                    f"invoice {number} has {unpaid} unpaid of {invoice_amount}; "
-                    f"a payment of {amount} would overpay it by {amount - unpaid}",
+                    "invoice {invoice} has {unpaid} unpaid of {total}; a payment of {amount} "
+                    "would overpay it by {excess}",
+                    params={
+                        "invoice": number,
+                        "unpaid": unpaid,
+                        "total": invoice_amount,
+                        "amount": amount,
+                        "excess": amount - unpaid,
+                    },
                 )
             )
     if errors:
@@ -120,14 +134,16 @@ def replacement_value(
                 Violation(
                     Code.REPLACEMENT_MISMATCH,
                     f"{field}.line",
-                    f"the order has no line {item.line}; its lines are 1 to {len(lines)}",
+                    "the order has no line {line}; its lines are 1 to {last}",
+                    params={"line": item.line, "last": len(lines)},
                 )
             )
             continue
         before = after.get(line.number, Decimal(0))
         problem = _mismatch(line, item, before)
         if problem:
-            errors.append(Violation(problem[0], field, problem[1]))
+            code, why = problem
+            errors.append(Violation(code, field, why.template, params=why.params))
             continue
         after[line.number] = before + item.quantity
         value = value + _value_between(line, before, after[line.number])
@@ -136,22 +152,45 @@ def replacement_value(
     return value, after
 
 
-def _mismatch(line: OrderLine, item: ReturnedLine, replaced: Decimal) -> tuple[Code, str] | None:
+def _mismatch(
+    line: OrderLine, item: ReturnedLine, replaced: Decimal
+) -> tuple[Code, Message] | None:
     n, bad = line.number, Code.REPLACEMENT_MISMATCH
     if item.category != line.category:
-        return bad, (
-            f"line {n} was {line.category!r}; a replacement must be the same kind, "
-            f"not {item.category!r}"
+        return bad, message(
+            t("line {line} was '{category}'; a replacement must be the same kind, not '{given}'"),
+            line=n,
+            category=Term(line.category),
+            given=Term(item.category),
         )
     if line.nsn and (item.nsn or "").replace("-", "") != line.nsn.replace("-", ""):
-        return bad, f"line {n} was NSN {line.nsn}; the replacement gives {item.nsn or 'none'}"
+        if not item.nsn:
+            return bad, message(
+                t("line {line} was NSN {nsn}; the replacement gives none"), line=n, nsn=line.nsn
+            )
+        return bad, message(
+            t("line {line} was NSN {nsn}; the replacement gives {given}"),
+            line=n,
+            nsn=line.nsn,
+            given=item.nsn,
+        )
     if item.quantity <= 0:
-        return bad, f"line {n}: a replaced quantity must be more than zero, not {item.quantity}"
+        return bad, message(
+            t("line {line}: a replaced quantity must be more than zero, not {quantity}"),
+            line=n,
+            quantity=item.quantity,
+        )
     left = line.quantity_received - replaced
     if item.quantity > left:
-        return Code.REPLACEMENT_EXCEEDS_OWED, (
-            f"line {n}: {item.quantity} {line.unit} returned, but only {left} {line.unit} "
-            f"received and not yet replaced"
+        return Code.REPLACEMENT_EXCEEDS_OWED, message(
+            t(
+                "line {line}: {quantity} {unit} returned, but only {left} {unit} received and not "
+                "yet replaced"
+            ),
+            line=n,
+            quantity=item.quantity,
+            unit=line.unit,
+            left=left,
         )
     return None
 
@@ -167,11 +206,16 @@ def check_in_kind_value(value: Money, awaiting: Money, code: Code) -> None:
     """A settlement in kind must be worth something and no more than is still owed in kind."""
     if value.amount <= 0:
         raise AcsaError.single(
-            Code.INVALID_AMOUNT, "lines", f"a settlement must be worth more than zero, not {value}"
+            Code.INVALID_AMOUNT,
+            "lines",
+            "a settlement must be worth more than zero, not {value}",
+            value=value,
         )
     if value.amount > awaiting.amount:
         raise AcsaError.single(
             code,
             "lines",
-            f"the settlement is valued at {value}, more than the {awaiting} still owed in kind",
+            "the settlement is valued at {value}, more than the {owed} still owed in kind",
+            value=value,
+            owed=awaiting,
         )

@@ -594,12 +594,8 @@ def pydantic_violation(error: Any) -> Violation:
             params["field"] = field
         return Violation(code, field, template, params=params)
     text = str(error["msg"])
-    return Violation(
-        code,
-        field,
-        _PYDANTIC_WORDS.get(text, t("{field}: {problem}")),
-        params={"field": field or "document", "problem": text},
-    )
+    worded = _PYDANTIC_WORDS.get(text, t("{field}: {problem}"))
+    return Violation(code, field, worded, params={"field": field or "document", "problem": text})
 
 
 def _pydantic_code(kind: str, last: str) -> Code:

@@ -124,8 +124,8 @@ def test_exactly_at_the_ceiling_passes_and_one_yen_over_is_refused(
     assert (violation.code, violation.field) == ("CEILING_EXCEEDED", "lines")
     assert violation.clause == f"CAP-AUS 2020 text, {CLAUSE}"
     assert "FY2027 (2026-07-01 to 2027-06-30)" in violation.message
-    assert "6000000 JPY used, 4000000 JPY left" in violation.message
-    assert "this order adds 4000001 JPY" in violation.message
+    assert "6,000,000 JPY used, 4,000,000 JPY left" in violation.message
+    assert "this order adds 4,000,001 JPY" in violation.message
     at_the_edge = placed(uow, capped, "AUS", "2026-09-01", line("medical", 4_000_000))
     assert accepts(uow, at_the_edge)
 
@@ -155,7 +155,7 @@ def test_delivered_orders_count_at_their_accepted_value(uow: FakeUnitOfWork, cap
     handle(uow, DeliverOrder(order_id=first), "s")
     handle(uow, ReceiveOrder(order_id=first), "r")
     over = placed(uow, capped, "AUS", "2026-08-02", line("medical", 5_000_001))
-    assert "5000000 JPY used" in refusal(uow, over).violations[0].message
+    assert "5,000,000 JPY used" in refusal(uow, over).violations[0].message
     assert accepts(uow, placed(uow, capped, "AUS", "2026-08-02", line("medical", 5_000_000)))
 
 
@@ -166,8 +166,8 @@ def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(
     accepted(uow, capped, "AUS", "2026-08-01", line("transportation", 5_000_000))
     either = placed(uow, capped, "AUS", "2026-08-02", line("communications", 1_000_001))
     message = refusal(uow, either).violations[0].message
-    assert "3000000 JPY on supplies acquired by AUS" in message
-    assert "2000000 JPY used, 1000000 JPY left" in message
+    assert "3,000,000 JPY on supplies acquired by AUS" in message
+    assert "2,000,000 JPY used, 1,000,000 JPY left" in message
     assert accepts(uow, placed(uow, capped, "AUS", "2026-08-02", line("medical", 3_000_000)))
 
 
@@ -228,7 +228,7 @@ def test_a_usd_ceiling_for_orders_in_yen_converts_at_each_order_dates_rate(
     over = placed(uow, "CAP-USA", "USA", "2026-10-31", line("food", most + 1))
     message = refusal(uow, over).violations[0].message
     assert "FY2027 (2026-10-01 to 2027-09-30)" in message
-    assert f"6357.23 USD used, {left} USD left" in message
+    assert f"6,357.23 USD used, {left:,} USD left" in message
     assert accepts(uow, placed(uow, "CAP-USA", "USA", "2026-10-31", line("food", most)))
 
 
