@@ -97,6 +97,27 @@ def test_statement_json_table_and_coded_refusals(books):
     assert result.json["errors"][0]["code"] == "UNKNOWN_PARTY"
 
 
+def test_statement_documents_read_in_the_commands_language(books):
+    """A statement's documents are stored as references and read in --lang's language: in
+    the table and in the JSON's document_text, the stored document unchanged."""
+    period = ("--from", "2026-01-11", "--to", "2026-12-31", "--db", str(books["url"]))
+    args = ("ledger", "statement", "--nation", "JPN", "--partner", "AUS", *period)
+    paid = f"payment of invoice {books['invoice']}"
+    english = run(*args, "--json")
+    assert english.code == 0, english.stderr
+    assert english.json[0]["lines"][0]["document_text"] == paid
+    assert paid in run(*args).stdout
+    japanese = run("--lang", "ja", *args, "--json")
+    assert japanese.code == 0, japanese.stderr
+    first = japanese.json[0]["lines"][0]
+    assert first["document"] == paid
+    assert first["document_text"] == f"請求書{books['invoice']}の支払"
+    table = run("--lang", "ja", *args)
+    assert table.code == 0, table.stderr
+    assert f"請求書{books['invoice']}の支払" in table.stdout
+    assert paid not in table.stdout
+
+
 def test_aging_and_overdue_json(books):
     result = ledger(books, "aging", "--nation", "JPN", "--as-of", "2027-03-01", "--json")
     assert result.code == 0, result.stderr

@@ -10,6 +10,7 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
+from acsa.cli import language
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -154,7 +155,7 @@ def statement(
     if not found:
         out.print(f"no entries between {nation.upper()} and {partner.upper()}")
         return
-    show_result(Group(*(statement_table(s) for s in found)), output_format)
+    show_result(Group(*(statement_table(s, language.current()) for s in found)), output_format)
 
 
 def _required_day(value: str, field: str) -> date:
@@ -265,7 +266,7 @@ def overdue(
     if not found and output_format is OutputFormat.TABLE:
         out.print("[green]nothing is overdue[/green]")
         return
-    show_result(overdue_table(found), output_format)
+    show_result(overdue_table(found, language.current()), output_format)
 
 
 def overdue_table(items: list[OverdueOut], lang: str = DEFAULT) -> Table:

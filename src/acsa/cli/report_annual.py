@@ -122,7 +122,7 @@ def annual(
     path = None
     if file_format is not ReportFormat.TABLE:
         path = out_path or Path(f"{stem}.{file_format.value}")
-    lang = DEFAULT
+    lang = language.current()
     with (
         refusals(as_json),
         _progress(show=not as_json and out.is_terminal) as progress,
