@@ -1020,6 +1020,17 @@ def blank_draft(agreements: Mapping[str, Agreement]) -> Draft:
     return Draft(values)
 
 
+def form_problems(
+    who: Visitor, draft: Draft, agreements: Mapping[str, Agreement], error: AcsaError
+) -> list[Violation]:
+    """What a refused save shows: every problem the form's live check finds (so the count and
+    the list at the top are the ones the check shows below), and those of the refusal the
+    check does not name (a stale form, a replayed key)."""
+    found = check_draft(who, draft, agreements)
+    named = {(v.code, v.field) for v in found}
+    return found + [v for v in error.violations if (v.code, v.field) not in named]
+
+
 def _require_place(who: Visitor) -> None:
     if not who.may(Permission.PLACE):
         raise ForbiddenError.single(
@@ -1099,6 +1110,7 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
     say = Speech(who.lang)
     agreements = my_agreements(who)
     draft = Draft({k: values.get(k, "") for k in ("agreement",)})
+    read = False
     sent = SentForm.of(request, who, values.get(FORM_KEY_FIELD), values)
     try:
         check_csrf(who, values.get(CSRF_FIELD))
@@ -1107,6 +1119,7 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
             return earlier
         _require_place(who)
         draft = read_form(values)
+        read = True
         agreement, missing = chosen_agreement(draft, agreements)
         if missing:
             raise AcsaError([missing])
@@ -1121,7 +1134,8 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
         earlier = sent.raced()
         if earlier is not None:
             return earlier
-        form = order_form(who, say, draft, agreements, list(error.violations))
+        shown = form_problems(who, draft, agreements, error) if read else error.violations
+        form = order_form(who, say, draft, agreements, list(shown))
         return _render_form(request, pages, who, form, refusal_status(error))
     finally:
         sent.close()

@@ -295,6 +295,13 @@
         general.hidden = false;
       }
     });
+    /* After a refused save the count at the top is this count too. */
+    var counted = document.getElementById("form-problems-count");
+    if (counted) {
+      var sentence = counted.getAttribute(count === 1 ? "data-one" : "data-many");
+      counted.textContent = sentence.replace("{n}", count);
+      counted.hidden = count === 0;
+    }
     if (result.ok) {
       status.textContent = form.getAttribute("data-msg-ok");
       status.className = "check-status ok";
