@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from acsa.adapters.exports import cannot_write, check_output
+from acsa.cli import language
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import show_result, use_format
@@ -163,7 +164,7 @@ def _statement(report: Report, file_format: ReconcileFormat, path: Path | None) 
     if path is None:
         path = Path(f"reconciliation-{report.nation}-{report.partner}-{today()}.{suffix}")
     write = write_xlsx if file_format is ReconcileFormat.XLSX else write_pdf
-    write(report, path, utc_now())
+    write(report, path, utc_now(), language.current())
     out.print(f"wrote {path}: {report.summary}")
 
 

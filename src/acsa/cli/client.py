@@ -617,6 +617,17 @@ class Client:
             )
         return self.one(UserOut, "POST", f"/users/{_segment(name)}", body=body)
 
+    def update_profile(self, name: str | None, given: Mapping[str, str]) -> UserOut:
+        """Change a profile: your own (``name`` None or yours), else another user's (admin)."""
+        body = dict(given)
+        if name is None or name == self.whoami().name:
+            return self.one(UserOut, "PATCH", "/users/me", body=body)
+        if not 1 <= len(name) <= 200:
+            raise NotFoundError.single(
+                Code.USER_NOT_FOUND, "user", "no user {user}", user=repr(name)
+            )
+        return self.one(UserOut, "PATCH", f"/users/{_segment(name)}/profile", body=body)
+
     def unlock_user(self, name: str) -> UnlockOut:
         if not 1 <= len(name) <= 200:
             raise NotFoundError.single(

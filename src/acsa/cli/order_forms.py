@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from acsa.adapters.exports import cannot_write, check_output
-from acsa.cli import orders
+from acsa.cli import language, orders
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, remote, uow_for
 from acsa.services.order_forms import order_form
 
@@ -60,7 +60,7 @@ def form(
             from acsa.adapters.exports.order_form import write_order_form  # reportlab: when used
 
             data = order_form(uow_for(engine_for(db), read_only=True), order_id)
-            _write(path, lambda: write_order_form(data, path))
+            _write(path, lambda: write_order_form(data, path, lang=language.current()))
     if as_json:
         sys.stdout.write(json.dumps({"file": str(path)}) + "\n")
     else:

@@ -4,7 +4,7 @@ tokens."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -166,6 +166,65 @@ def update(
         print_json(user)
     else:
         out.print(_users_table([user]))
+
+
+def _profile_option(flag: str, help_: str) -> Any:
+    return typer.Option(flag, help=help_, show_default=False)
+
+
+@users_app.command("profile")
+def profile(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="The user's sign-in name (an admin, for a user of their nation); yourself "
+            "when left out.",
+            show_default=False,
+        ),
+    ] = None,
+    full_name: Annotated[
+        str | None, _profile_option("--name", "Your full name, as printed on signed forms.")
+    ] = None,
+    rank: Annotated[str | None, _profile_option("--rank", "Your rank or grade.")] = None,
+    position: Annotated[
+        str | None, _profile_option("--position", "Your position (e.g. fuel officer).")
+    ] = None,
+    unit: Annotated[str | None, _profile_option("--unit", "Your unit.")] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or change who a user is on a signed form: full name, rank or grade, position and
+    unit (the order form prints them beside each signature). Only what is given changes; an
+    empty text ("") clears a field."""
+    given = {
+        key: value
+        for key, value in (
+            ("full_name", full_name),
+            ("rank", rank),
+            ("position", position),
+            ("unit", unit),
+        )
+        if value is not None
+    }
+    with refusals(as_json):
+        api = remote(db, actor)
+        if api is not None:
+            user = api.update_profile(name, given)
+        else:
+            who = name or acting(actor)
+            user = service.update_profile(uow_for(engine_for(db)), who, given, acting(actor))
+    if as_json:
+        print_json(user)
+        return
+    for label, value in (
+        ("user", user.name),
+        ("name", user.full_name),
+        ("rank", user.rank),
+        ("position", user.position),
+        ("unit", user.unit),
+    ):
+        out.print(f"{label}: {value or '-'}", markup=False)
 
 
 @users_app.command("unlock")

@@ -47,6 +47,13 @@ NAME_CHARS_MAX = 200
 TEXT_CHARS_MAX = 2000
 NOTE_CHARS_MAX = 4000
 
+#: A user's profile, as the order form prints it beside a signature: full name, rank or
+#: grade, position and unit (acsa.domain.profile).
+PROFILE_NAME_CHARS_MAX = NAME_CHARS_MAX
+RANK_CHARS_MAX = 64
+POSITION_CHARS_MAX = NAME_CHARS_MAX
+UNIT_NAME_CHARS_MAX = NAME_CHARS_MAX
+
 #: Bounds of lists: lines of one order, items of one settlement, records in one request.
 ORDER_LINES_MAX = 200
 SETTLEMENT_LINES_MAX = 200

@@ -31,6 +31,21 @@ class UserOut(BaseModel):
     active: bool
     has_password: bool
     created_at: datetime
+    #: Who the user is on a signed form (``acsa users profile``); None where not given.
+    full_name: str | None = None
+    rank: str | None = None
+    position: str | None = None
+    unit: str | None = None
+
+
+class ProfileIn(Strict):
+    """A change of a user's profile (``PATCH /api/v1/users/me``): only what is given changes;
+    an empty text clears the field. The bounds are the domain's (acsa.domain.profile)."""
+
+    full_name: str | None = None
+    rank: str | None = None
+    position: str | None = None
+    unit: str | None = None
 
 
 class TokenIn(Strict):

@@ -111,12 +111,18 @@ class AnnualReport(BaseModel):
 
 
 class Signature(BaseModel):
-    """Who signed a step of the order, in what capacity and when (from the order's history)."""
+    """Who signed a step of the order, in what capacity and when (from the order's history),
+    with the signer's profile as it stands when the form is made (None where not given)."""
 
     role: str
     nation: str
+    #: The signer's sign-in name (the actor of the step); None: not signed yet.
     name: str | None
     at: datetime | None
+    full_name: str | None = None
+    rank: str | None = None
+    position: str | None = None
+    unit: str | None = None
 
 
 class FormLine(BaseModel):

@@ -5,6 +5,7 @@ history, its invoices, payments and settlements."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,10 @@ from typing import Any
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError
+from acsa.domain.messages import t
 from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
+from acsa.domain.profile import Profile
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
 from acsa.schemas.orders import order_out
@@ -23,6 +26,7 @@ from acsa.services.orders import get_order
 from acsa.services.ports import UnitOfWork
 from acsa.services.rates import Converter
 from acsa.services.settlement import list_invoices, order_account, settlements_of
+from acsa.services.users import profiles
 
 #: What each warning a person confirmed on the order stands for, as the form prints it.
 CONFIRMED_WARNINGS = {
@@ -31,15 +35,16 @@ CONFIRMED_WARNINGS = {
     "ACTIVITY_UNVERIFIED": "the agreement covers the activity, though acsa could not verify "
     "it against the text",
 }
-SAME_CURRENCY = "same currency"
+SAME_CURRENCY = t("same currency")
 
 #: The steps that carry a signature, in the order the form shows them, with the capacity of
 #: the person and whether the requester (True) or the supplier (False) signs.
 SIGNED_STEPS: tuple[tuple[Action, str, bool], ...] = (
-    (Action.SUBMIT, "Requesting official (order)", True),
-    (Action.ACCEPT, "Supplier's acceptance", False),
-    (Action.DELIVER, "Supplier's delivery", False),
-    (Action.RECEIVE, "Receipt", True),
+    (Action.SUBMIT, t("Requesting official (order)"), True),
+    (Action.ACCEPT, t("Supplier's acceptance"), False),
+    (Action.DELIVER, t("Supplier's delivery"), False),
+    (Action.RECEIVE, t("Receipt"), True),
+    (Action.CLOSE, t("Certifying official (order closed)"), True),
 )
 
 
@@ -64,7 +69,7 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         delivered_on=deliveries[-1].at.date() if deliveries else None,
         **_rate(uow, order),
         lines=_lines(order, settlements),
-        signatures=_signatures(order),
+        signatures=_signatures(order, profiles(uow, (e.actor for e in order.history))),
         invoices=invoices,
         settlements=settlements,
         account=order_account(uow, order_id),
@@ -85,22 +90,22 @@ def attestations(order: Order) -> list[FormFact]:
     given = order.attestations
     facts: list[FormFact] = []
     if given.cash_reason:
-        facts.append(FormFact(label="Reason for cash", value=given.cash_reason))
+        facts.append(FormFact(label=t("Reason for cash"), value=given.cash_reason))
     if given.determination or given.determination_date:
         day = given.determination_date.isoformat() if given.determination_date else "no date"
         reference = given.determination or "no reference"
-        facts.append(FormFact(label="Determination", value=f"{reference} of {day}"))
+        facts.append(FormFact(label=t("Determination"), value=f"{reference} of {day}"))
     if given.hostilities:
         facts.append(
             FormFact(
-                label="Hostilities",
+                label=t("Hostilities"),
                 value=f"declared by {order.requester}: annual ceilings that do not apply then "
                 "(10 U.S.C. 2347) are not counted",
             )
         )
     facts.extend(
         FormFact(
-            label="Warning confirmed",
+            label=t("Warning confirmed"),
             value=f"{code}: {CONFIRMED_WARNINGS.get(code, 'confirmed by the requester')}",
         )
         for code in sorted(given.confirmed)
@@ -179,18 +184,30 @@ def _lines(order: Order, settlements: list[SettlementOut]) -> list[FormLine]:
     ]
 
 
-def _signatures(order: Order) -> list[Signature]:
-    """One signature per signed step: every delivery and receipt, the submission and the
-    acceptance; a step not yet taken is an empty signature block."""
+def _signatures(order: Order, signers: Mapping[str, Profile]) -> list[Signature]:
+    """One signature per signed step: every delivery and receipt, the submission, the
+    acceptance and the closing; a step not yet taken is an empty signature block. Each
+    signature carries its signer's profile from ``signers`` (by sign-in name)."""
     signatures: list[Signature] = []
     for action, role, by_requester in SIGNED_STEPS:
         nation = order.requester if by_requester else order.supplier
         events = _all(order, action)
-        if action in (Action.SUBMIT, Action.ACCEPT):
+        if action in (Action.SUBMIT, Action.ACCEPT, Action.CLOSE):
             events = events[:1]
-        signatures.extend(
-            Signature(role=role, nation=nation, name=e.actor, at=e.at) for e in events
-        )
+        for e in events:
+            profile = signers.get(e.actor, Profile())
+            signatures.append(
+                Signature(
+                    role=role,
+                    nation=nation,
+                    name=e.actor,
+                    at=e.at,
+                    full_name=profile.full_name,
+                    rank=profile.rank,
+                    position=profile.position,
+                    unit=profile.unit,
+                )
+            )
         if not events:
             signatures.append(Signature(role=role, nation=nation, name=None, at=None))
     return signatures

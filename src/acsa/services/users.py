@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from acsa.config import sign_in_policy, token_max_days
 from acsa.domain.access import Principal, Role, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.limits import NAME_CHARS_MAX
+from acsa.domain.profile import Profile, profile_changes
 from acsa.domain.sign_in import (
     CountedBy,
     Failures,
@@ -72,7 +74,18 @@ def principal_of(row: StoredRow) -> Principal:
     return Principal(name=row.name, nation=row.nation, roles=_roles(row), user_id=row.id)
 
 
+def profile_of(row: StoredRow) -> Profile:
+    """The profile stored on a user's row (a row from before migration 0010 has none)."""
+    return Profile(
+        full_name=getattr(row, "full_name", None),
+        rank=getattr(row, "rank", None),
+        position=getattr(row, "position", None),
+        unit=getattr(row, "unit", None),
+    )
+
+
 def _user_out(row: StoredRow) -> UserOut:
+    profile = profile_of(row)
     return UserOut(
         id=row.id,
         name=row.name,
@@ -82,6 +95,10 @@ def _user_out(row: StoredRow) -> UserOut:
         active=bool(row.active),
         has_password=row.password_hash is not None,
         created_at=row.created_at,
+        full_name=profile.full_name,
+        rank=profile.rank,
+        position=profile.position,
+        unit=profile.unit,
     )
 
 
@@ -199,6 +216,44 @@ def update_user(
             )
             uow.commit()
     return after
+
+
+def update_profile(
+    uow: UnitOfWork, name: str, given: Mapping[str, str | None], actor: str = "operator"
+) -> UserOut:
+    """Change user ``name``'s full name, rank or grade, position or unit (what the order form
+    prints beside their signature); only the fields given change, an empty text clears one.
+    Bounds are checked first (INVALID_FIELD naming the field); the change is audited."""
+    values = profile_changes(given)
+    with uow:
+        row = _user_row(uow, name)
+        before = _user_out(row)
+        if values:
+            uow.accounts.update_user(row.id, values)
+        after_row = uow.accounts.user_by_id(row.id)
+        assert after_row is not None
+        after = _user_out(after_row)
+        if values and before != after:
+            uow.record(
+                "user.update",
+                f"user:{name}",
+                actor,
+                before.model_dump(mode="json"),
+                {**after.model_dump(mode="json"), "changed": sorted(values)},
+            )
+            uow.commit()
+    return after
+
+
+def profiles(uow: UnitOfWork, names: Iterable[str]) -> dict[str, Profile]:
+    """The profiles of the users ``names`` (a name with no user is left out)."""
+    found: dict[str, Profile] = {}
+    with uow:
+        for name in sorted(set(names)):
+            row = uow.accounts.user(name)
+            if row is not None:
+                found[name] = profile_of(row)
+    return found
 
 
 def _end_credentials(

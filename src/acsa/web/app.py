@@ -28,7 +28,17 @@ from acsa.domain.access import ForbiddenError
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.messages import t
 from acsa.web.pages import Pages
-from acsa.web.routes import audit, auth, browse, courier, finance, ledger, orders, registry
+from acsa.web.routes import (
+    account,
+    audit,
+    auth,
+    browse,
+    courier,
+    finance,
+    ledger,
+    orders,
+    registry,
+)
 from acsa.web.session import LoginRequired, Visitor, visitor
 
 STATIC = Path(__file__).parent / "static"
@@ -48,7 +58,7 @@ SECURITY_HEADERS = {
 log = logging.getLogger("acsa.web")
 
 #: The areas of the site, in the order their routes are tried.
-ROUTES = (auth, browse, orders, finance, ledger, registry, audit, courier)
+ROUTES = (auth, account, browse, orders, finance, ledger, registry, audit, courier)
 
 
 def create_app(engine: Engine) -> FastAPI:

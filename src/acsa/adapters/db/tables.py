@@ -298,6 +298,11 @@ users = Table(
     Column("language", String(8), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Who the user is on a signed form (migration 0010): NULL where not given.
+    Column("full_name", String(200)),
+    Column("rank", String(64)),
+    Column("position", String(200)),
+    Column("unit", String(200)),
 )
 
 # Personal API tokens: only their SHA-256 is kept (tokens are 256 random bits, so a fast hash

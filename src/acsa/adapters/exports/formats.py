@@ -1,31 +1,36 @@
 """How amounts, quantities and the report's tables read in every export: one place for the
-currency's decimals, the column headings and the order of the views."""
+currency's decimals, the column headings and the order of the views, in the reader's
+language (the headings are English message ids: ``heading(text, lang)``)."""
 
 from __future__ import annotations
 
+import gettext as gnu_gettext
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 import pycountry
 
+from acsa.domain.messages import t, words
 from acsa.domain.money import minor_units
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
+from acsa.i18n import gettext
 from acsa.schemas.reports import AnnualReport, Figure
 
 #: Columns of a breakdown table, after its key column.
 FIGURE_COLUMNS = (
-    "currency",
-    "orders",
-    "value",
-    "provided (orders)",
-    "provided",
-    "received (orders)",
-    "received",
-    "settled (orders)",
-    "settled",
-    "open (orders)",
-    "open",
+    t("currency"),
+    t("orders"),
+    t("value"),
+    t("provided (orders)"),
+    t("provided"),
+    t("received (orders)"),
+    t("received"),
+    t("settled (orders)"),
+    t("settled"),
+    t("open (orders)"),
+    t("open"),
 )
 
 #: Which of FIGURE_COLUMNS hold money (the others: the currency and counts).
@@ -43,15 +48,26 @@ class View:
 
 
 def figure_views(report: AnnualReport) -> list[View]:
-    """The report's breakdowns in the order every export shows them."""
+    """The report's breakdowns in the order every export shows them (titles and headings
+    are English message ids: ``heading``)."""
     return [
-        View("summary", "Summary", "scope", report.summary),
-        View("by_partner", "By partner", "partner", report.by_partner),
-        View("by_category", "By category (line values)", "category", report.by_category),
-        View("by_activity", "By activity", "activity", report.by_activity),
-        View("settled_open", "Settled and open", "settlement", report.settled_open),
-        View("provided_received", "Provided and received", "direction", report.provided_received),
+        View("summary", t("Summary"), t("scope"), report.summary),
+        View("by_partner", t("By partner"), t("partner"), report.by_partner),
+        View("by_category", t("By category (line values)"), t("category"), report.by_category),
+        View("by_activity", t("By activity"), t("activity"), report.by_activity),
+        View("settled_open", t("Settled and open"), t("settlement"), report.settled_open),
+        View(
+            "provided_received",
+            t("Provided and received"),
+            t("direction"),
+            report.provided_received,
+        ),
     ]
+
+
+def heading(text: str, lang: str) -> str:
+    """A heading, title or fixed word of an export (an English message id) in ``lang``."""
+    return gettext(lang, text)
 
 
 def figure_cells(figure: Figure) -> list[str | int | Decimal]:
@@ -77,31 +93,65 @@ def excel_format(currency: str) -> str:
     return "#,##0" + ("." + "0" * digits if digits else "")
 
 
-def nation_name(code: str) -> str:
-    """``AUS Australia``: the code with the country's short name where it is known."""
+@cache
+def _country_names(lang: str) -> gnu_gettext.NullTranslations:
+    """The names of countries in ``lang`` (pycountry's ISO 3166 catalogues)."""
+    if lang == "en":
+        return gnu_gettext.NullTranslations()
+    return gnu_gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+    )
+
+
+def nation_name(code: str, lang: str = "en") -> str:
+    """``AUS Australia`` (``AUS オーストラリア``): the code with the country's short name,
+    in ``lang`` where it is known."""
     country = pycountry.countries.get(alpha_3=code)
-    name = getattr(country, "common_name", None) or getattr(country, "name", None)
+    common = getattr(country, "common_name", None)
+    name = common or getattr(country, "name", None)
+    if name and lang != "en":
+        names = _country_names(lang)
+        shown = names.gettext(name)
+        if shown == name and common:
+            shown = names.gettext(getattr(country, "name", name))
+        name = shown
     return f"{code} {name}" if name else code
 
 
-def _category(key: str) -> str:
+def term_text(key: str, lang: str) -> str:
+    """A word of acsa's vocabulary (a category, an activity, a status) in ``lang``."""
+    return gettext(lang, words(key))
+
+
+def _category(key: str, lang: str) -> str:
+    if lang != "en":
+        return term_text(key, lang)
     known = CATEGORIES.get(key)
     return known[0] if known else key
 
 
-def _activity(key: str) -> str:
+def _activity(key: str, lang: str) -> str:
+    if lang != "en":
+        return term_text(key, lang)
     return ACTIVITIES.get(key, key)
 
 
-_LABELS: dict[str, Callable[[str], str]] = {
+def _summary(key: str, lang: str) -> str:
+    return gettext(lang, t("all orders")) if key == "all" else key
+
+
+_LABELS: dict[str, Callable[[str, str], str]] = {
     "by_partner": nation_name,
     "by_category": _category,
     "by_activity": _activity,
-    "summary": lambda key: "all orders" if key == "all" else key,
+    "summary": _summary,
 }
 
 
-def key_label(view: str, key: str) -> str:
-    """A key as a reader sees it: a country's name, a category's or activity's title."""
+def key_label(view: str, key: str, lang: str = "en") -> str:
+    """A key as a reader of ``lang`` sees it: a country's name, a category's or activity's
+    title, a word (``settled``, ``provided``)."""
     label = _LABELS.get(view)
-    return label(key) if label else key
+    if label:
+        return label(key, lang)
+    return key if lang == "en" else term_text(key, lang)

@@ -1,7 +1,9 @@
-"""The order / receipt / invoice form as a PDF: every field of the standard form (ACSA.md,
-"The order form"), the signatures from the order's history, the invoices and payments, the
-settlements in kind, the attached documents, the conditions of use the governing text sets and
-what the order attests (a reason for cash, a determination, hostilities, warnings confirmed)."""
+"""The order / receipt / invoice form as a PDF, in the reader's language: every field of the
+standard form (ACSA.md, "The order form"), the signatures from the order's history (each with
+the signer's name, rank, position and unit, and a block for a handwritten signature and date),
+the invoices and payments, the settlements in kind, the attached documents, the conditions of
+use the governing text sets and what the order attests (a reason for cash, a determination,
+hostilities, warnings confirmed). In Japanese the form embeds IPAexGothic."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table
 
-from acsa.adapters.exports.formats import nation_name
+from acsa.adapters.exports.formats import nation_name, term_text
 from acsa.adapters.exports.pdf import (
     MARGIN,
     Flowable,
@@ -30,17 +32,22 @@ from acsa.adapters.exports.pdf import (
 )
 from acsa.adapters.exports.text import clean
 from acsa.domain.limits import NOTE_CHARS_MAX
+from acsa.domain.messages import t
 from acsa.domain.money import Money, amount_text, money_text, quantity_text
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
+from acsa.i18n import gettext, say
 from acsa.schemas.reports import FormLine, OrderForm, Signature
+from acsa.services.order_forms import SAME_CURRENCY
 
-TITLE = "ACSA order, receipt and invoice"
+TITLE = t("ACSA order, receipt and invoice")
 NONE = "-"
 #: The font size of the lines table's cells.
 LINE_SIZE = 7.0
 #: The most characters of one text given in full in the last section (a text longer than
 #: any the domain allows, stored before the bounds or behind acsa's back, is cut there too).
 FULL_TEXT_CHARS_MAX = NOTE_CHARS_MAX
+#: The height of a signature row: room to sign by hand.
+SIGNATURE_ROW_HEIGHT = 16 * mm
 
 
 @dataclass
@@ -57,9 +64,61 @@ class _Full:
         return text
 
 
-def write_order_form(form: OrderForm, path: Path) -> Path:
-    """Write the form of ``form.order`` as an A4 PDF to ``path``."""
+@dataclass
+class _Form:
+    """One form being written: its data, its reader's language, its texts to give in full."""
+
+    form: OrderForm
+    lang: str
+    width: float
+    full: _Full = field(default_factory=_Full)
+
+    def w(self, text: str) -> str:
+        """A fixed word or label (an English message id) in the reader's language."""
+        return gettext(self.lang, text)
+
+    def say(self, template: str, **params: object) -> str:
+        return say(template, self.lang, params)
+
+    def term(self, key: str) -> str:
+        """A word of the vocabulary (a status, a kind, a settlement method)."""
+        return term_text(key, self.lang)
+
+    def nation(self, code: str) -> str:
+        return nation_name(code, self.lang)
+
+    def para(self, text: str, style: str = "body") -> Flowable:
+        return para(text, style, self.lang)
+
+    def table(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        numeric: Sequence[int] = (),
+        widths: Sequence[float] | None = None,
+        header_size: float = 7.5,
+        size: float = 7.5,
+    ) -> Flowable:
+        return data_table(
+            [self.w(h) for h in headings],
+            rows,
+            numeric=numeric,
+            widths=widths,
+            header_size=header_size,
+            size=size,
+            lang=self.lang,
+        )
+
+    def section(self, title: str, body: list[Flowable]) -> list[Flowable]:
+        return [KeepTogether([self.para(self.w(title), "heading"), *body[:1]]), *body[1:]]
+
+
+def write_order_form(form: OrderForm, path: Path, lang: str = "en") -> Path:
+    """Write the form of ``form.order`` as an A4 PDF to ``path``, in ``lang``."""
     order = form.order
+    title = say(
+        t("{title}: order {order}"), lang, {"title": gettext(lang, TITLE), "order": order.id}
+    )
     doc = SimpleDocTemplate(
         str(path),
         pagesize=A4,
@@ -67,39 +126,42 @@ def write_order_form(form: OrderForm, path: Path) -> Path:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 3 * mm,
-        title=f"{TITLE}: order {order.id}",
+        title=title,
         author="acsa",
+        lang=lang,
     )
-    width = doc.width
-    full = _Full()
+    f = _Form(form, lang, doc.width)
     story: list[Flowable] = [
-        para(f"{TITLE}: order {order.id}", "title"),
-        para(
-            f"Under {order.agreement} ({form.agreement_label}). Status: "
-            f"{order.status.replace('_', ' ')}. Form generated "
-            f"{_when(form.generated_at)}.",
+        f.para(title, "title"),
+        f.para(
+            f.say(
+                t("Under {agreement} ({label}). Status: {status}. Form generated {at}."),
+                agreement=order.agreement,
+                label=form.agreement_label,
+                status=f.term(order.status),
+                at=_when(form.generated_at),
+            ),
             "small",
         ),
-        *_section("1. Order", [*_order_fields(form, width, full), *_attested(form, width, full)]),
-        *_section("2. Requesting and supplying nations", _parties(form, width)),
-        *_section("3. Lines", _lines(form, width, full)),
-        *_section("4. Signatures", _signatures(form.signatures, width)),
-        *_section("5. Invoices and payments", _invoices(form, width)),
-        *_section("6. Settlement in kind", _settlements(form, width, full)),
-        *_section("7. Account", _account(form, width)),
-        *_section("8. Attached documents", _documents(form, width)),
-        *_section("9. Conditions of use", _use(form)),
-        *_section("10. Record of events", _events(form, width)),
+        *f.section(t("1. Order"), [*_order_fields(f), *_attested(f)]),
+        *f.section(t("2. Requesting and supplying nations"), _parties(f)),
+        *f.section(t("3. Lines"), _lines(f)),
+        *f.section(t("4. Signatures"), _signatures(f, form.signatures)),
+        *f.section(t("5. Invoices and payments"), _invoices(f)),
+        *f.section(t("6. Settlement in kind"), _settlements(f)),
+        *f.section(t("7. Account"), _account(f)),
+        *f.section(t("8. Attached documents"), _documents(f)),
+        *f.section(t("9. Conditions of use"), _use(f)),
+        *f.section(t("10. Record of events"), _events(f)),
     ]
-    if full.texts:
-        story.extend(_section("11. Texts in full", _texts_in_full(full)))
-    draw = footer(f"{TITLE}, order {order.id} (acsa)")
+    if f.full.texts:
+        story.extend(f.section(t("11. Texts in full"), _texts_in_full(f)))
+    mark = say(
+        t("{title}, order {order} (acsa)"), lang, {"title": gettext(lang, TITLE), "order": order.id}
+    )
+    draw = footer(mark, lang)
     doc.build(story, onFirstPage=draw, onLaterPages=draw)
     return path
-
-
-def _section(title: str, body: list[Flowable]) -> list[Flowable]:
-    return [KeepTogether([para(title, "heading"), *body[:1]]), *body[1:]]
 
 
 def _when(moment: datetime | None) -> str:
@@ -117,50 +179,69 @@ def _text(value: str | None) -> str:
 # --- 1. the order -----------------------------------------------------------------------------
 
 
-def _order_fields(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
-    o = form.order
-    activity = ACTIVITIES.get(o.activity, o.activity)
+def _order_fields(f: _Form) -> list[Flowable]:
+    form, o = f.form, f.form.order
+    activity = ACTIVITIES.get(o.activity, o.activity) if f.lang == "en" else f.term(o.activity)
     fields: list[tuple[str, str]] = [
-        ("Order number", str(o.id)),
-        ("Partner's reference", _text(o.partner_reference)),
-        ("Order date", o.order_date.isoformat()),
-        ("Status", o.status.replace("_", " ")),
-        ("Agreement", f"{o.agreement}: {form.agreement_title}"),
+        (t("Order number"), str(o.id)),
+        (t("Partner's reference"), _text(o.partner_reference)),
+        (t("Order date"), o.order_date.isoformat()),
+        (t("Status"), f.term(o.status)),
+        (t("Agreement"), f"{o.agreement}: {form.agreement_title}"),
         (
-            "Implementing text",
-            f"version {form.agreement_version}, {form.agreement_label} "
-            f"(governing on {o.order_date.isoformat()})",
+            t("Implementing text"),
+            f.say(
+                t("version {version}, {label} (governing on {day})"),
+                version=form.agreement_version,
+                label=form.agreement_label,
+                day=o.order_date,
+            ),
         ),
-        ("Settlement method", o.settlement.replace("_", " ")),
-        ("Activity", f"{o.activity}: {activity}"),
-        ("Operation or exercise", _text(o.operation)),
-        ("Delivery place", o.location),
-        ("Needed by", o.needed_by.isoformat()),
-        ("Delivered on", _day(form.delivered_on)),
-        ("Billing office / fund citation", _text(o.fund_citation)),
-        ("Currency", o.currency),
-        ("Exchange rate", form.rate),
-        ("Rate date", _day(form.rate_date) if form.rate_date else "none"),
-        ("Rate source", form.rate_source),
+        (t("Settlement method"), f.term(o.settlement)),
+        (t("Activity"), f"{o.activity}: {activity}"),
+        (t("Operation or exercise"), _text(o.operation)),
+        (t("Delivery place"), o.location),
+        (t("Needed by"), o.needed_by.isoformat()),
+        (t("Delivered on"), _day(form.delivered_on)),
+        (t("Billing office / fund citation"), _text(o.fund_citation)),
+        (t("Currency"), o.currency),
+        (t("Exchange rate"), f.w(form.rate)),
+        (t("Rate date"), _day(form.rate_date) if form.rate_date else f.w(t("none"))),
+        (t("Rate source"), _rate_source(f)),
     ]
     if o.remarks:
-        fields.append(("Remarks", o.remarks))
-    return [
-        _field_grid(
-            fields,
-            width,
-            wide={"Agreement", "Implementing text", "Remarks", "Exchange rate", "Rate source"},
-            full=full,
+        fields.append((t("Remarks"), o.remarks))
+    wide = {
+        t("Agreement"),
+        t("Implementing text"),
+        t("Remarks"),
+        t("Exchange rate"),
+        t("Rate source"),
+    }
+    return [_field_grid(f, fields, wide=wide, full=True)]
+
+
+def _rate_source(f: _Form) -> str:
+    """Where the rate comes from; for an order in the requester's own currency, said so in
+    the reader's language."""
+    o = f.form.order
+    if f.form.rate == SAME_CURRENCY:
+        return f.say(
+            t("the order is in {nation}'s own currency ({currency})"),
+            nation=o.requester,
+            currency=o.currency,
         )
-    ]
+    return f.w(f.form.rate_source)
 
 
 def _field_grid(
-    fields: Sequence[tuple[str, str]], width: float, wide: set[str], full: _Full | None = None
+    f: _Form, fields: Sequence[tuple[str, str]], wide: set[str], full: bool = False
 ) -> Flowable:
     """Label and value pairs two to a row; a ``wide`` field takes a row of its own. A value
-    too long for its cell is cut there, with a mark, and given in full at the end."""
-    style = styles()
+    too long for its cell is cut there, with a mark, and given in full at the end. Labels are
+    English message ids, written in the reader's language."""
+    style = styles(f.lang)
+    width = f.width
     label_width = 34 * mm
     value_width = width / 2 - label_width
     rows: list[list[Flowable | str]] = []
@@ -168,11 +249,12 @@ def _field_grid(
     pending: list[Flowable | str] = []
     size = style["cell"].fontSize
     for label, value in fields:
+        shown = f.w(label)
         room = width - label_width if label in wide else value_width
-        if full is not None:
-            full.check(label, value, room, size)
+        if full:
+            f.full.check(shown, value, room, size)
         cells = [
-            text_cell(label, label_width, style["cell_bold"]),
+            text_cell(shown, label_width, style["cell_bold"]),
             text_cell(value, room, style["cell"]),
         ]
         if label in wide:
@@ -207,49 +289,67 @@ def _field_grid(
 # --- 2. the parties ---------------------------------------------------------------------------
 
 
-def _parties(form: OrderForm, width: float) -> list[Flowable]:
-    o = form.order
+def _parties(f: _Form) -> list[Flowable]:
+    form, o = f.form, f.form.order
     rows = [
-        ["Nation", nation_name(o.requester), nation_name(o.supplier)],
-        ["Force", _text(form.forces.get(o.requester)), _text(form.forces.get(o.supplier))],
-        ["Unit", _text(o.requester_unit), _text(o.supplier_unit)],
+        [f.w(t("Nation")), f.nation(o.requester), f.nation(o.supplier)],
         [
-            "Authorised official",
-            _text(form.requesting_official),
-            _text(form.supplying_official),
+            f.w(t("Force")),
+            _text(form.forces.get(o.requester)),
+            _text(form.forces.get(o.supplier)),
+        ],
+        [f.w(t("Unit")), _text(o.requester_unit), _text(o.supplier_unit)],
+        [
+            f.w(t("Authorised official")),
+            _text(_signer_of(form, form.requesting_official)),
+            _text(_signer_of(form, form.supplying_official)),
         ],
     ]
-    third = width / 3
-    return [data_table(["", "Requesting nation", "Supplying nation"], rows, widths=[third] * 3)]
+    third = f.width / 3
+    headings = ["", t("Requesting nation"), t("Supplying nation")]
+    return [f.table(headings, rows, widths=[third] * 3)]
+
+
+def _signer_of(form: OrderForm, login: str | None) -> str | None:
+    """An official as the form names them: their full name (and rank) where their profile
+    gives it, else their sign-in name."""
+    if login is None:
+        return None
+    for s in form.signatures:
+        if s.name == login:
+            return " ".join(part for part in (s.rank, s.full_name or login) if part)
+    return login
 
 
 # --- 3. the lines -----------------------------------------------------------------------------
 
 LINE_HEADINGS = (
     "#",
-    "category",
-    "description",
-    "NSN",
-    "unit of issue",
-    "requested",
-    "accepted",
-    "provided",
-    "received",
-    "returned",
-    "unit price",
-    "line total",
+    t("category"),
+    t("description"),
+    t("NSN"),
+    t("unit of issue"),
+    t("requested"),
+    t("accepted"),
+    t("provided"),
+    t("received"),
+    t("returned"),
+    t("unit price"),
+    t("line total"),
 )
 
 
-def _lines(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
+def _lines(f: _Form) -> list[Flowable]:
+    form = f.form
     currency = form.order.currency
     fixed = [6, 17, 0, 26, 10, 14, 14, 14, 14, 14, 15, 18]
     widths = [w * mm for w in fixed]
-    widths[2] = width - sum(widths)
+    widths[2] = f.width - sum(widths)
+    label = t("Line {line}, description")
     for line in form.lines:
-        full.check(f"Line {line.number}, description", line.description, widths[2], LINE_SIZE)
-    rows = [_line_row(line) for line in form.lines]
-    table = data_table(
+        f.full.check(f.say(label, line=line.number), line.description, widths[2], LINE_SIZE)
+    rows = [_line_row(f, line) for line in form.lines]
+    table = f.table(
         LINE_HEADINGS, rows, numeric=range(5, 12), widths=widths, header_size=5.5, size=LINE_SIZE
     )
     accepted = Money.zero(currency)
@@ -257,16 +357,24 @@ def _lines(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
         quantity = line.requested if line.accepted is None else line.accepted
         accepted = accepted + Money.of_product(quantity, line.unit_price, currency)
     totals = [
-        ["Order total (quantities requested)", money_text(form.order.total, currency)],
-        ["Value accepted", money_text(accepted.amount, currency)],
-        ["Value received", money_text(form.order.value_received, currency)],
+        [f.w(t("Order total (quantities requested)")), money_text(form.order.total, currency)],
+        [f.w(t("Value accepted")), money_text(accepted.amount, currency)],
+        [f.w(t("Value received")), money_text(form.order.value_received, currency)],
     ]
-    story: list[Flowable] = [table, Spacer(1, 2 * mm), _totals(totals)]
+    story: list[Flowable] = [table, Spacer(1, 2 * mm), _totals(f, totals)]
     short = [line for line in form.lines if line.short > 0]
     story.extend(
-        para(
-            f"Line {line.number}: {quantity_text(line.short)} {line.unit} provided but not "
-            "received (discrepancy noted on receipt).",
+        f.para(
+            f.say(
+                t(
+                    "Line {line}: {quantity} {unit} {category} provided but not received "
+                    "(discrepancy noted on receipt)."
+                ),
+                line=line.number,
+                quantity=line.short,
+                unit=line.unit,
+                category=_category(f, line.category),
+            ),
             "small",
         )
         for line in short
@@ -274,11 +382,16 @@ def _lines(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
     return story
 
 
-def _line_row(line: FormLine) -> list[str]:
-    category = CATEGORIES.get(line.category, (line.category, None))[0]
+def _category(f: _Form, key: str) -> str:
+    if f.lang != "en":
+        return f.term(key)
+    return CATEGORIES.get(key, (key, None))[0]
+
+
+def _line_row(f: _Form, line: FormLine) -> list[str]:
     return [
         str(line.number),
-        category,
+        _category(f, line.category),
         line.description,
         line.nsn or NONE,
         line.unit,
@@ -292,74 +405,127 @@ def _line_row(line: FormLine) -> list[str]:
     ]
 
 
-def _totals(rows: list[list[str]]) -> Flowable:
-    style = styles()
+def _totals(f: _Form, rows: list[list[str]]) -> Flowable:
+    style = styles(f.lang)
     body = [
         [
             text_cell(label, 60 * mm, style["cell_bold"]),
-            number_cell(v, 40 * mm, style["cell_right"]),
+            number_cell(v, 45 * mm, style["cell_right"]),
         ]
         for label, v in rows
     ]
-    table = Table(body, colWidths=[60 * mm, 40 * mm], hAlign="RIGHT")
+    table = Table(body, colWidths=[60 * mm, 45 * mm], hAlign="RIGHT")
     table.setStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA8B5"))])
     return table
 
 
 # --- 4. signatures ----------------------------------------------------------------------------
 
+SIGNATURE_HEADINGS = (
+    t("capacity"),
+    t("official"),
+    t("recorded in acsa"),
+    t("signature"),
+    t("date"),
+)
 
-def _signatures(signatures: Sequence[Signature], width: float) -> list[Flowable]:
-    rows = [
-        [
-            s.role,
-            nation_name(s.nation),
-            s.name or "not signed",
-            _when(s.at),
-            "recorded in acsa" if s.name else "",
+
+def _signatures(f: _Form, signatures: Sequence[Signature]) -> list[Flowable]:
+    """Per signature: the capacity and nation; the official's name, rank or grade, position
+    and unit (from their profile; the sign-in name where none is given); the signature acsa
+    recorded (who and when); and empty blocks to sign and date by hand."""
+    style = styles(f.lang)
+    widths = [44 * mm, 0, 34 * mm, 34 * mm, 20 * mm]
+    widths[1] = f.width - sum(widths)
+    rows: list[list[object]] = []
+    for s in signatures:
+        role = [
+            text_cell(f.w(s.role), widths[0], style["cell_bold"]),
+            text_cell(f.nation(s.nation), widths[0], style["cell"]),
         ]
-        for s in signatures
+        # The block to sign in holds a spacer: the row is at least that tall, taller when
+        # the official's details need it.
+        block = Spacer(1, SIGNATURE_ROW_HEIGHT)
+        rows.append([role, _official(f, s, widths[1]), _recorded(f, s, widths[2]), block, ""])
+    header = [text_cell(f.w(h), None, style["cell_header"]) for h in SIGNATURE_HEADINGS]
+    table = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E78")),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA8B5")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    note = f.w(
+        t(
+            "Sign and date by hand in the blocks on the right; acsa records who signed each "
+            "step and when."
+        )
+    )
+    return [table, f.para(note, "small")]
+
+
+def _official(f: _Form, s: Signature, width: float) -> list[Flowable]:
+    style = styles(f.lang)
+    if s.name is None:
+        return [text_cell(f.w(t("not signed")), width, style["cell"])]
+    facts = [
+        (t("Name"), s.full_name or s.name),
+        (t("Rank or grade"), s.rank),
+        (t("Position"), s.position),
+        (t("Unit"), s.unit),
     ]
-    widths = [38 * mm, 28 * mm, 0, 34 * mm, 26 * mm]
-    widths[2] = width - sum(widths)
-    return [data_table(["role", "nation", "name", "time", "signature"], rows, widths=widths)]
+    return [
+        text_cell(f"{f.w(label)}: {value or NONE}", width, style["cell"]) for label, value in facts
+    ]
+
+
+def _recorded(f: _Form, s: Signature, width: float) -> list[Flowable]:
+    style = styles(f.lang)
+    if s.name is None:
+        return []
+    return [
+        text_cell(s.name, width, style["cell"]),
+        text_cell(_when(s.at), width, style["cell"]),
+    ]
 
 
 # --- 5 to 8. invoices, settlements, account, documents ----------------------------------------
 
 
-def _invoices(form: OrderForm, width: float) -> list[Flowable]:
+def _invoices(f: _Form) -> list[Flowable]:
+    form = f.form
     if not form.invoices:
-        return [para("No invoice issued.")]
+        return [f.para(f.w(t("No invoice issued.")))]
     rows = [
         [
             i.number,
-            i.kind,
-            f"{i.issuer} to {i.debtor}",
+            f.term(i.kind),
+            f.say(t("{issuer} to {debtor}"), issuer=i.issuer, debtor=i.debtor),
             i.issued.isoformat(),
             i.due.isoformat(),
             money_text(i.amount, i.currency),
             amount_text(i.paid, i.currency),
             amount_text(i.unpaid, i.currency),
-            i.status,
+            f.term(i.status),
         ]
         for i in form.invoices
     ]
     headings = [
-        "invoice",
-        "kind",
-        "from / to",
-        "issued",
-        "due",
-        "amount",
-        "paid",
-        "unpaid",
-        "status",
+        t("invoice"),
+        t("kind"),
+        t("from / to"),
+        t("issued"),
+        t("due"),
+        t("amount"),
+        t("paid"),
+        t("unpaid"),
+        t("status"),
     ]
     fixed = [30, 14, 20, 18, 18, 28, 0, 22, 14]
     widths = [w * mm for w in fixed]
-    widths[6] = width - sum(widths)
-    story = [data_table(headings, rows, numeric=range(5, 8), widths=widths)]
+    widths[6] = f.width - sum(widths)
+    story = [f.table(headings, rows, numeric=range(5, 8), widths=widths)]
     payments = [
         [
             i.number,
@@ -372,12 +538,18 @@ def _invoices(form: OrderForm, width: float) -> list[Flowable]:
         for p in i.payments
     ]
     if payments:
-        rest = width - 78 * mm
+        rest = f.width - 78 * mm
         story.extend(
             [
                 Spacer(1, 2 * mm),
-                data_table(
-                    ["payment of invoice", "paid on", "reference", "amount", "recorded by"],
+                f.table(
+                    [
+                        t("payment of invoice"),
+                        t("paid on"),
+                        t("reference"),
+                        t("amount"),
+                        t("recorded by"),
+                    ],
                     payments,
                     numeric=[3],
                     widths=[30 * mm, 20 * mm, rest * 0.4, 28 * mm, rest * 0.6],
@@ -385,142 +557,184 @@ def _invoices(form: OrderForm, width: float) -> list[Flowable]:
             ]
         )
     else:
-        story.append(para("No payment recorded.", "small"))
+        story.append(f.para(f.w(t("No payment recorded.")), "small"))
     return story
 
 
-def _settlements(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
+def _settlements(f: _Form) -> list[Flowable]:
+    form = f.form
     if not form.settlements:
-        return [para("None recorded.")]
+        return [f.para(f.w(t("None recorded.")))]
+    units = {line.number: line.unit for line in form.lines}
     rows = [
         [
             str(s.id),
-            s.kind,
+            f.term(s.kind),
             s.effective.isoformat(),
             money_text(s.value, s.currency),
-            "; ".join(_settled_line(line) for line in s.lines) or NONE,
+            "; ".join(_settled_line(f, line, units) for line in s.lines) or NONE,
             _text(s.agreed_by),
             _text(s.note),
         ]
         for s in form.settlements
     ]
     widths = [10 * mm, 22 * mm, 20 * mm, 28 * mm, 0, 28 * mm, 30 * mm]
-    widths[4] = width - sum(widths)
-    size = styles()["cell"].fontSize
+    widths[4] = f.width - sum(widths)
+    size = styles(f.lang)["cell"].fontSize
     for s, row in zip(form.settlements, rows, strict=True):
-        full.check(f"Settlement {s.id}, what was returned", row[4], widths[4], size)
-        full.check(f"Settlement {s.id}, agreed by", row[5], widths[5], size)
-        full.check(f"Settlement {s.id}, note", row[6], widths[6], size)
-    return [
-        data_table(
-            ["#", "kind", "date", "value", "what was returned", "agreed by", "note"],
-            rows,
-            numeric=[3],
-            widths=widths,
-        )
+        for label, text, width in (
+            (t("Settlement {settlement}, what was returned"), row[4], widths[4]),
+            (t("Settlement {settlement}, agreed by"), row[5], widths[5]),
+            (t("Settlement {settlement}, note"), row[6], widths[6]),
+        ):
+            f.full.check(f.say(label, settlement=s.id), text, width, size)
+    headings = [
+        "#",
+        t("kind"),
+        t("date"),
+        t("value"),
+        t("what was returned"),
+        t("agreed by"),
+        t("note"),
     ]
+    return [f.table(headings, rows, numeric=[3], widths=widths)]
 
 
-def _settled_line(line: dict[str, object]) -> str:
-    """``line 1: 6,000 fuel`` for a replacement; ``2 EA training (value 10,000)`` for an
-    exchange."""
+def _settled_line(f: _Form, line: dict[str, object], units: dict[int, str]) -> str:
+    """``line 1: 6,000 L fuel`` for a replacement (with the line's unit of issue);
+    ``2 EA training (value 10,000)`` for an exchange."""
     try:
         quantity = quantity_text(Decimal(str(line.get("quantity", "0"))))
     except (InvalidOperation, ValueError):  # a stored line no longer as acsa writes them
         quantity = str(line.get("quantity", ""))
     if "line" in line:
-        return f"line {line['line']}: {quantity} {line.get('category', '')}".strip()
+        number = line["line"]
+        unit = units.get(number, "") if isinstance(number, int) else ""
+        category = str(line.get("category", ""))
+        shown = f.say(
+            t("line {line}: {quantity} {unit} {category}"),
+            line=str(number),
+            quantity=quantity,
+            unit=unit,
+            category=f.term(category) if category else "",
+        )
+        return " ".join(shown.split())
     value = line.get("value", "")
-    return f"{quantity} {line.get('unit', '')} {line.get('description', '')} (value {value})"
+    return f.say(
+        t("{quantity} {unit} {description} (value {value})"),
+        quantity=quantity,
+        unit=str(line.get("unit", "")),
+        description=str(line.get("description", "")),
+        value=str(value),
+    )
 
 
-def _account(form: OrderForm, width: float) -> list[Flowable]:
-    a = form.account
+def _account(f: _Form) -> list[Flowable]:
+    a = f.form.account
     if a is None:
-        return [para("No account.")]
+        return [f.para(f.w(t("No account.")))]
     c = a.currency
     fields = [
-        ("Received", money_text(a.received, c)),
-        ("Invoiced", money_text(a.invoiced, c)),
-        ("Paid", money_text(a.paid, c)),
-        ("Settled in kind", money_text(a.settled_in_kind, c)),
-        ("Converted to cash", money_text(a.converted, c)),
-        ("Not yet invoiced", money_text(a.uninvoiced, c)),
-        ("Owed in cash", money_text(a.owed_in_cash, c)),
-        ("Awaiting replacement", money_text(a.awaiting_replacement, c)),
-        ("Replacement deadline", _day(a.replacement_deadline)),
-        ("Settled", "yes" if a.settled else "no"),
+        (t("Received"), money_text(a.received, c)),
+        (t("Invoiced"), money_text(a.invoiced, c)),
+        (t("Paid"), money_text(a.paid, c)),
+        (t("Settled in kind"), money_text(a.settled_in_kind, c)),
+        (t("Converted to cash"), money_text(a.converted, c)),
+        (t("Not yet invoiced"), money_text(a.uninvoiced, c)),
+        (t("Owed in cash"), money_text(a.owed_in_cash, c)),
+        (t("Awaiting replacement"), money_text(a.awaiting_replacement, c)),
+        (t("Replacement deadline"), _day(a.replacement_deadline)),
+        (t("Settled"), f.w(t("yes")) if a.settled else f.w(t("no"))),
     ]
-    return [_field_grid(fields, width, wide=set())]
+    return [_field_grid(f, fields, wide=set())]
 
 
-def _documents(form: OrderForm, width: float) -> list[Flowable]:
+def _documents(f: _Form) -> list[Flowable]:
+    form = f.form
     if not form.documents:
-        return [para("No documents attached: no invoice, payment or settlement yet.")]
+        return [f.para(f.w(t("No documents attached: no invoice, payment or settlement yet.")))]
     rows = [
-        [d.kind, d.reference, d.day.isoformat(), money_text(d.amount, d.currency), d.detail]
+        [
+            _document_kind(f, d.kind),
+            d.reference,
+            d.day.isoformat(),
+            money_text(d.amount, d.currency),
+            d.detail,
+        ]
         for d in form.documents
     ]
     widths = [30 * mm, 40 * mm, 22 * mm, 32 * mm, 0]
-    widths[4] = width - sum(widths)
-    return [data_table(["document", "reference", "date", "amount", "detail"], rows, [3], widths)]
+    widths[4] = f.width - sum(widths)
+    headings = [t("document"), t("reference"), t("date"), t("amount"), t("detail")]
+    return [f.table(headings, rows, [3], widths)]
 
 
-def _use(form: OrderForm) -> list[Flowable]:
+def _document_kind(f: _Form, kind: str) -> str:
+    """``invoice``, ``invoice (replacement)``, ``payment``, a settlement's kind, in words."""
+    if kind.startswith("invoice (") and kind.endswith(")"):
+        return f.say(t("invoice ({kind})"), kind=f.term(kind[len("invoice (") : -1]))
+    return f.term(kind)
+
+
+def _use(f: _Form) -> list[Flowable]:
     """The conditions of use the governing text sets, as the registry records them."""
-    supplier = nation_name(form.order.supplier)
+    form = f.form
+    supplier = f.nation(form.order.supplier)
     if not form.use_conditions:
         return [
-            para(
-                f"The registry records no conditions of use for {form.order.agreement} "
-                f"({form.agreement_label}).",
+            f.para(
+                f.say(
+                    t("The registry records no conditions of use for {agreement} ({label})."),
+                    agreement=form.order.agreement,
+                    label=form.agreement_label,
+                )
             )
         ]
     return [
-        *(para(condition) for condition in form.use_conditions),
-        para(
-            f"Supplying government: {supplier}. Consent to transfer to a third party for "
-            "this order: none recorded.",
+        *(f.para(f.w(condition)) for condition in form.use_conditions),
+        f.para(
+            f.say(
+                t(
+                    "Supplying government: {supplier}. Consent to transfer to a third party "
+                    "for this order: none recorded."
+                ),
+                supplier=supplier,
+            ),
             "small",
         ),
     ]
 
 
-def _attested(form: OrderForm, width: float, full: _Full) -> list[Flowable]:
+def _attested(f: _Form) -> list[Flowable]:
     """What the order attests beyond its terms (nothing when it attests nothing)."""
-    if not form.attestations:
+    if not f.form.attestations:
         return []
-    facts = [(fact.label, fact.value) for fact in form.attestations]
+    facts = [(fact.label, f.w(fact.value)) for fact in f.form.attestations]
     return [
         Spacer(1, 2 * mm),
-        para("What the order attests", "cell_bold"),
-        _field_grid(facts, width, wide={label for label, _ in facts}, full=full),
+        f.para(f.w(t("What the order attests")), "cell_bold"),
+        _field_grid(f, facts, wide={label for label, _ in facts}, full=True),
     ]
 
 
-def _texts_in_full(full: _Full) -> list[Flowable]:
+def _texts_in_full(f: _Form) -> list[Flowable]:
     """The texts cut in the tables above, each under its label (a text longer than
     FULL_TEXT_CHARS_MAX characters is cut here too, with the same mark)."""
     story: list[Flowable] = [
-        para("These texts are too long for their place in the form above.", "small")
+        f.para(f.w(t("These texts are too long for their place in the form above.")), "small")
     ]
-    for label, text in full.texts:
-        story.append(para(label, "cell_bold"))
-        story.append(para(clean(text, FULL_TEXT_CHARS_MAX), "body"))
+    for label, text in f.full.texts:
+        story.append(f.para(label, "cell_bold"))
+        story.append(f.para(clean(text, FULL_TEXT_CHARS_MAX), "body"))
     return story
 
 
-def _events(form: OrderForm, width: float) -> list[Flowable]:
+def _events(f: _Form) -> list[Flowable]:
     rows = [
-        [
-            str(e.seq),
-            _when(e.at),
-            e.actor,
-            e.action,
-            e.to_status.replace("_", " "),
-        ]
-        for e in form.order.history
+        [str(e.seq), _when(e.at), e.actor, f.term(e.action), f.term(e.to_status)]
+        for e in f.form.order.history
     ]
     widths = [8 * mm, 34 * mm, 0, 22 * mm, 30 * mm]
-    widths[2] = width - sum(widths)
-    return [data_table(["#", "time", "by", "action", "status after"], rows, widths=widths)]
+    widths[2] = f.width - sum(widths)
+    headings = ["#", t("time"), t("by"), t("action"), t("status after")]
+    return [f.table(headings, rows, widths=widths)]

@@ -1,5 +1,6 @@
 """The annual report as an Excel workbook: one sheet per view, a styled and frozen header row,
-column widths to fit, amounts as numbers with their currency's decimals, and the charts."""
+column widths to fit, amounts as numbers with their currency's decimals, and the charts; every
+sheet name, heading and label in the reader's language."""
 
 from __future__ import annotations
 
@@ -22,9 +23,13 @@ from acsa.adapters.exports.formats import (
     excel_format,
     figure_cells,
     figure_views,
+    heading,
     key_label,
+    term_text,
 )
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
+from acsa.domain.messages import t
+from acsa.i18n import say
 from acsa.schemas.reports import AnnualReport
 
 if TYPE_CHECKING:
@@ -39,12 +44,12 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 #: Sheet names per view (Excel forbids "/" in a sheet name and allows 31 characters).
 SHEETS = {
-    "summary": "summary",
-    "by_partner": "by partner",
-    "by_category": "by category",
-    "by_activity": "by activity",
-    "settled_open": "settled-open",
-    "provided_received": "provided-received",
+    "summary": t("summary"),
+    "by_partner": t("by partner"),
+    "by_category": t("by category"),
+    "by_activity": t("by activity"),
+    "settled_open": t("settled-open"),
+    "provided_received": t("provided-received"),
 }
 
 #: Views whose keys get a readable name beside them.
@@ -95,20 +100,28 @@ class _Table:
         self.formats.append(formats)
 
 
-def write_xlsx(report: AnnualReport, path: Path, charts: Sequence[Chart] = ()) -> Path:
-    """Write the workbook to ``path`` (charts are PNG files already on disk)."""
+def write_xlsx(
+    report: AnnualReport, path: Path, charts: Sequence[Chart] = (), lang: str = "en"
+) -> Path:
+    """Write the workbook to ``path`` in ``lang`` (charts are PNG files already on disk)."""
     workbook = Workbook()
     first = workbook.active
     workbook.remove(first)
     for view in figure_views(report):
-        sheet = workbook.create_sheet(SHEETS[view.name])
-        _write(sheet, _figure_table(view), freeze="B2")
+        sheet = workbook.create_sheet(sheet_title(heading(SHEETS[view.name], lang)))
+        _write(sheet, _figure_table(view, lang), freeze="B2")
         if view.name == "summary":
-            _about(sheet, report, start_row=len(view.figures) + 3)
-    _write(workbook.create_sheet("monthly"), _monthly_table(report), freeze="C2")
-    _write(workbook.create_sheet("balances"), _balance_table(report), freeze="C2")
-    _charts(workbook.create_sheet("charts"), report, charts)
-    workbook.properties.title = f"Annual report {report.nation} {report.fiscal_year}"
+            _about(sheet, report, start_row=len(view.figures) + 3, lang=lang)
+    monthly = workbook.create_sheet(sheet_title(heading(t("monthly"), lang)))
+    _write(monthly, _monthly_table(report, lang), freeze="C2")
+    balances = workbook.create_sheet(sheet_title(heading(t("balances"), lang)))
+    _write(balances, _balance_table(report, lang), freeze="C2")
+    _charts(workbook.create_sheet(sheet_title(heading(t("charts"), lang))), report, charts, lang)
+    workbook.properties.title = say(
+        t("Annual report {nation} {year}"),
+        lang,
+        {"nation": report.nation, "year": report.fiscal_year},
+    )
     workbook.properties.creator = "acsa"
     workbook.save(path)
     return path
@@ -117,28 +130,35 @@ def write_xlsx(report: AnnualReport, path: Path, charts: Sequence[Chart] = ()) -
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _figure_table(view: View) -> _Table:
+def _figure_table(view: View, lang: str) -> _Table:
     named = view.name in NAMED
-    headings = [view.key_heading, *(["name"] if named else []), *FIGURE_COLUMNS]
+    headings = [
+        heading(view.key_heading, lang),
+        *([heading(t("name"), lang)] if named else []),
+        *(heading(column, lang) for column in FIGURE_COLUMNS),
+    ]
     table = _Table(headings)
     for figure in view.figures:
-        key: list[Value] = [figure.key, *([key_label(view.name, figure.key)] if named else [])]
+        shown = key_label(view.name, figure.key, lang)
+        first: Value = figure.key if named or lang == "en" else shown
+        key: list[Value] = [first, *([shown] if named else [])]
         cells = figure_cells(figure)
         money = excel_format(figure.currency)
-        formats = [_column_format(heading, money) for heading in FIGURE_COLUMNS]
+        formats = [_column_format(column, money) for column in FIGURE_COLUMNS]
         table.add([*key, *cells], [*([None] * len(key)), *formats])
     return table
 
 
-def _column_format(heading: str, money: str) -> str | None:
-    if heading == "currency":
+def _column_format(column: str, money: str) -> str | None:
+    if column == "currency":
         return None
-    return money if heading in MONEY_COLUMNS else COUNT_FORMAT
+    return money if column in MONEY_COLUMNS else COUNT_FORMAT
 
 
-def _monthly_table(report: AnnualReport) -> _Table:
+def _monthly_table(report: AnnualReport, lang: str) -> _Table:
     """Partners down, months across, with the year's total: the value of orders dated then."""
-    table = _Table(["partner", "currency", *report.months, "total"])
+    partner, currency_ = heading(t("partner"), lang), heading(t("currency"), lang)
+    table = _Table([partner, currency_, *report.months, heading(t("total"), lang)])
     rows: dict[tuple[str, str], dict[str, Decimal]] = {}
     for point in report.monthly:
         rows.setdefault((point.partner, point.currency), {})[point.month] = point.value
@@ -152,10 +172,11 @@ def _monthly_table(report: AnnualReport) -> _Table:
     return table
 
 
-def _balance_table(report: AnnualReport) -> _Table:
+def _balance_table(report: AnnualReport, lang: str) -> _Table:
     """Partners down, month ends across: what the partner owes (+) or is owed (-)."""
     days = sorted({point.day for point in report.balances})
-    table = _Table(["partner", "currency", *(d.isoformat() for d in days)])
+    partner, currency_ = heading(t("partner"), lang), heading(t("currency"), lang)
+    table = _Table([partner, currency_, *(d.isoformat() for d in days)])
     rows: dict[tuple[str, str], dict[date, Decimal]] = {}
     for point in report.balances:
         rows.setdefault((point.partner, point.currency), {})[point.day] = point.balance
@@ -173,8 +194,8 @@ def _balance_table(report: AnnualReport) -> _Table:
 
 def _write(ws: Worksheet, table: _Table, freeze: str) -> None:
     """Header row styled and frozen, cells with their formats, widths to fit, a filter."""
-    for column, heading in enumerate(table.headings, start=1):
-        cell = put(ws, 1, column, heading)
+    for column, title in enumerate(table.headings, start=1):
+        cell = put(ws, 1, column, title)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = HEADER_BORDER
@@ -192,11 +213,16 @@ def _write(ws: Worksheet, table: _Table, freeze: str) -> None:
 
 
 def _widths(ws: Worksheet, table: _Table) -> None:
-    for column, heading in enumerate(table.headings, start=1):
-        texts = [heading] + [_text(row[column - 1]) for row in table.rows]
-        width = min(max(min(len(text), 48) for text in texts) + 3, 48)
+    for column, title in enumerate(table.headings, start=1):
+        texts = [title] + [_text(row[column - 1]) for row in table.rows]
+        width = min(max(min(_chars(text), 48) for text in texts) + 3, 48)
         letter = get_column_letter(column)
         ws.column_dimensions[letter].width = max(width, 9)
+
+
+def _chars(text: str) -> int:
+    """How many columns ``text`` takes in a sheet: a wide (CJK) character counts two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
 def _text(value: Value) -> str:
@@ -209,19 +235,25 @@ def _text(value: Value) -> str:
     return str(value)
 
 
-def _about(ws: Worksheet, report: AnnualReport, start_row: int) -> None:
+def _about(ws: Worksheet, report: AnnualReport, start_row: int, lang: str = "en") -> None:
     """What the report covers, under the summary table."""
     facts: list[tuple[str, Value]] = [
-        ("nation", report.nation),
-        ("fiscal year", report.fiscal_year),
-        ("from", report.start),
-        ("to", report.end),
-        ("orders in the report", report.orders),
-        *((f"left out: {status}", n) for status, n in report.excluded.items()),
-        ("currencies", ", ".join(report.currencies) or "none"),
-        ("generated at (UTC)", report.generated_at.replace(tzinfo=None)),
+        (heading(t("nation"), lang), report.nation),
+        (heading(t("fiscal year"), lang), report.fiscal_year),
+        (heading(t("from"), lang), report.start),
+        (heading(t("to"), lang), report.end),
+        (heading(t("orders in the report"), lang), report.orders),
+        *(
+            (say(t("left out: {status}"), lang, {"status": term_text(status, lang)}), n)
+            for status, n in report.excluded.items()
+        ),
+        (
+            heading(t("currencies"), lang),
+            ", ".join(report.currencies) or heading(t("none"), lang),
+        ),
+        (heading(t("generated at (UTC)"), lang), report.generated_at.replace(tzinfo=None)),
     ]
-    title = ws.cell(row=start_row, column=1, value="about this report")
+    title = ws.cell(row=start_row, column=1, value=heading(t("about this report"), lang))
     title.font = Font(bold=True)
     for letter, least in (("A", 24), ("B", 21)):
         dimension = ws.column_dimensions[letter]
@@ -236,12 +268,14 @@ def _about(ws: Worksheet, report: AnnualReport, start_row: int) -> None:
             cell.number_format = DATE_FORMAT
 
 
-def _charts(ws: Worksheet, report: AnnualReport, charts: Sequence[Chart]) -> None:
+def _charts(ws: Worksheet, report: AnnualReport, charts: Sequence[Chart], lang: str = "en") -> None:
     """Each chart's title, then the chart as a picture under it."""
-    heading = ws.cell(row=1, column=1, value=f"Charts: {report.nation} {report.fiscal_year}")
-    heading.font = TITLE_FONT
+    title = say(
+        t("Charts: {nation} {year}"), lang, {"nation": report.nation, "year": report.fiscal_year}
+    )
+    put(ws, 1, 1, title).font = TITLE_FONT
     if not charts:
-        ws.cell(row=3, column=1, value="no orders or balances to chart")
+        put(ws, 3, 1, heading(t("no orders or balances to chart"), lang))
         return
     row = 3
     for chart in charts:

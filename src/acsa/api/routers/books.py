@@ -22,6 +22,7 @@ from acsa.api.routers.reports import MEDIA_TYPES, _download, _file_responses
 from acsa.clock import today, utc_now
 from acsa.domain.access import ForbiddenError, Permission
 from acsa.domain.errors import Code
+from acsa.schemas.language import reader_language
 from acsa.services import books as service
 from acsa.services.books import ReconciliationOut
 
@@ -115,12 +116,13 @@ def reconcile(
         return in_reader_language(service.report_out(report))
     suffix = file_format.value
     generated = utc_now()
+    lang = reader_language()  # Accept-Language
 
     def write(path: FilePath) -> None:
         from acsa.adapters.exports.reconciliation import write_pdf, write_xlsx
 
         writer = write_xlsx if file_format is ReconcileFormat.XLSX else write_pdf
-        writer(report, path, generated)
+        writer(report, path, generated, lang)
 
     name = f"reconciliation-{report.nation}-{report.partner}-{generated.date()}.{suffix}"
     return _download(name, suffix, write)

@@ -20,6 +20,7 @@ from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.domain.fiscal import fiscal_year
 from acsa.schemas.findings import ExceptionOut
+from acsa.schemas.language import reader_language
 from acsa.schemas.limits import Day
 from acsa.schemas.reports import AnnualReport, OrderForm
 from acsa.services.annual_report import annual_report
@@ -134,15 +135,16 @@ def _write_annual(file_format: AnnualFormat, data: AnnualReport, path: FilePath)
         return
     from acsa.adapters.exports.charts import write_charts
 
-    charts = write_charts(data, path.parent, path.stem)
+    lang = reader_language()
+    charts = write_charts(data, path.parent, path.stem, lang=lang)
     if file_format is AnnualFormat.XLSX:
         from acsa.adapters.exports.xlsx import write_xlsx
 
-        write_xlsx(data, path, charts)
+        write_xlsx(data, path, charts, lang=lang)
     else:
         from acsa.adapters.exports.pdf import write_pdf
 
-        write_pdf(data, path, charts)
+        write_pdf(data, path, charts, lang=lang)
 
 
 @router.get(
@@ -162,10 +164,11 @@ def form(
     data = order_form(ctx.reader(), order_id)
     if file_format is FormFormat.JSON:
         return data
+    lang = reader_language()  # Accept-Language
 
     def write(path: FilePath) -> None:
         from acsa.adapters.exports.order_form import write_order_form
 
-        write_order_form(data, path)
+        write_order_form(data, path, lang=lang)
 
     return _download(f"order-{order_id}.pdf", "pdf", write)

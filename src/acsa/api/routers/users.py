@@ -16,7 +16,7 @@ from acsa.api.routers.orders import RawBody
 from acsa.domain.access import ForbiddenError, Permission, parse_roles, require_role_grant
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.sign_in import CountedBy
-from acsa.schemas.accounts import UnlockOut, UserIn, UserOut
+from acsa.schemas.accounts import ProfileIn, UnlockOut, UserIn, UserOut
 from acsa.schemas.orders import Strict
 from acsa.services import users as service
 
@@ -105,6 +105,46 @@ def update_user(ctx: CtxDep, name: UserName, doc: UserUpdateIn, body: RawBody) -
         return service.update_user(
             uow, name, actor, doc.password, doc.roles, doc.active, doc.language
         )
+
+    return ctx.write(_held(ctx), body, change)
+
+
+@router.get("/me", response_model=UserOut, responses=problem_responses(401))
+def my_account(ctx: CtxDep) -> UserOut:
+    """Your account: nation, roles, language and profile (full name, rank, position, unit)."""
+    return service.get_user(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
+
+
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    responses=problem_responses(400, 401, 404, 422, 503),
+)
+def update_my_profile(ctx: CtxDep, doc: ProfileIn, body: RawBody) -> Response:
+    """Change your own full name, rank or grade, position and unit: what the order form
+    prints beside your signature. Only what is given changes; an empty text clears a field."""
+    actor = ctx.principal.name
+    given = doc.model_dump(exclude_unset=True)
+    return ctx.write(_held(ctx), body, lambda uow: service.update_profile(uow, actor, given, actor))
+
+
+@router.patch(
+    "/{name}/profile",
+    response_model=UserOut,
+    responses=problem_responses(400, 401, 403, 404, 422, 503),
+)
+def update_profile(ctx: CtxDep, name: UserName, doc: ProfileIn, body: RawBody) -> Response:
+    """Change a user's full name, rank or grade, position and unit (admin of the user's
+    nation, or the user themself)."""
+    actor = ctx.principal.name
+    if name != actor:
+        ctx.need(Permission.MANAGE_USERS)
+    given = doc.model_dump(exclude_unset=True)
+
+    def change(uow: UnitOfWork) -> UserOut:
+        if service.get_user(uow, name).nation != ctx.nation:
+            raise _user_not_found(name)
+        return service.update_profile(uow, name, given, actor)
 
     return ctx.write(_held(ctx), body, change)
 

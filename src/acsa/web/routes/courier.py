@@ -234,17 +234,18 @@ def book_file(who: VisitorDep, partner: str, suffix: str) -> Response:
     return _attachment(data if suffix == "json" else text.encode(), suffix, name)
 
 
-def _statement(report: Report, suffix: str) -> Response:
+def _statement(report: Report, suffix: str, lang: str = "en") -> Response:
+    """The statement of reconciliation as a file, in the visitor's language ``lang``."""
     from acsa.adapters.exports.reconciliation import write_pdf, write_xlsx
 
     generated: datetime = utc_now()
-    writer: Callable[[Report, FilePath, datetime], FilePath] = (
+    writer: Callable[[Report, FilePath, datetime, str], FilePath] = (
         write_xlsx if suffix == "xlsx" else write_pdf
     )
     name = f"reconciliation-{report.nation}-{report.partner}-{generated.date()}"
     with tempfile.TemporaryDirectory(prefix="acsa-web-") as scratch:
         path = FilePath(scratch) / f"{name}.{suffix}"
-        writer(report, path, generated)
+        writer(report, path, generated, lang)
         content = path.read_bytes()
     return _attachment(content, suffix, name)
 
@@ -292,6 +293,6 @@ def reconcile(
         failed = BooksView(view.node, view.partners, file_name=name, errors=errors)
         return _render(request, pages, who, failed, status_of(exc))
     if answer != "html":
-        return _statement(report, answer)
+        return _statement(report, answer, who.lang)
     shown = BooksView(view.node, view.partners, books.report_out(report), name)
     return _render(request, pages, who, shown)

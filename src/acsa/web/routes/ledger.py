@@ -764,11 +764,11 @@ def _annual_file(data: AnnualReport, suffix: str, path: FilePath, lang: str = "e
     if suffix == "xlsx":
         from acsa.adapters.exports.xlsx import write_xlsx
 
-        write_xlsx(data, path, charts)
+        write_xlsx(data, path, charts, lang=lang)
     else:
         from acsa.adapters.exports.pdf import write_pdf
 
-        write_pdf(data, path, charts)
+        write_pdf(data, path, charts, lang=lang)
 
 
 def _file_of(suffix: str, name: str, write: Callable[[FilePath], None]) -> Response:
@@ -794,12 +794,13 @@ def annual_file(who: VisitorDep, suffix: str, fy: Param = None) -> Response:
 
 @router.get("/orders/{order_id}/form.pdf")
 def order_form_pdf(who: VisitorDep, order_id: str) -> Response:
-    """The order / receipt / invoice form of one order as PDF (another nation's: 404)."""
+    """The order / receipt / invoice form of one order as PDF in the visitor's language
+    (another nation's: 404)."""
     data = order_form(who.reader(), parse_order_id(order_id))
 
     def write(path: FilePath) -> None:
         from acsa.adapters.exports.order_form import write_order_form
 
-        write_order_form(data, path)
+        write_order_form(data, path, lang=who.lang)
 
     return _file_of("pdf", f"order-{data.order.id}", write)
