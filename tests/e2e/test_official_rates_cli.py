@@ -116,7 +116,7 @@ def test_official_rates_recorded_listed_and_used_on_the_last_and_first_day_of_th
     text = db.run(
         "rates", "convert", "1000", "USD", "JPY", "--date", "2026-04-01", "--nation", "JPN"
     )
-    assert "1000.00 USD = 100000 JPY" in text.stdout
+    assert "1,000.00 USD = 100,000 JPY" in text.stdout
     assert "JPN's official rate for the fiscal year from 2026-04-01" in " ".join(
         text.stdout.split()
     )
@@ -282,7 +282,7 @@ def test_through_a_server_an_admin_of_the_nation_records_and_the_others_read(ser
         )
     )
     assert (mine["rule"], mine["set_by"]) == ("official_fiscal_year", "AUS-admin")
-    log = ok(served.local("audit", "log", "--json"))
+    log = ok(served.local("audit", "log", "--oldest", "--json"))
     records = [
         (r["action"], r["actor"], r["nation"]) for r in log if r["action"].startswith("rates.")
     ]

@@ -132,7 +132,7 @@ def test_each_change_writes_one_record_with_before_and_after_and_a_refusal_none(
 def test_audit_log_of_an_order_lists_its_records_in_order(db_url: str, engine: Engine) -> None:
     first = lifecycle(engine)
     other, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
-    listed = run("audit", "log", "--order", str(first), "--db", db_url, "--json")
+    listed = run("audit", "log", "--order", str(first), "--oldest", "--db", db_url, "--json")
     assert listed.code == 0, listed.stderr
     rows = listed.json
     assert [r["action"] for r in rows] == [

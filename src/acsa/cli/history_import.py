@@ -18,11 +18,11 @@ from acsa.cli.common import (
     JsonOption,
     engine_for,
     err,
-    out,
     print_json,
     refusals,
     uow_for,
 )
+from acsa.cli.render import show_result
 from acsa.services.history_import import HistoryImportOut, import_history
 
 app = typer.Typer(no_args_is_help=True, help="Load past records into acsa.")
@@ -89,4 +89,4 @@ def orders(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -
     if as_json:
         print_json(report)
         return
-    out.print(_summary(report))
+    show_result(_summary(report))

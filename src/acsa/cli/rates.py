@@ -31,6 +31,8 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import parse_day
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.clock import today
 from acsa.config import actor as acting
 from acsa.domain import limits
@@ -169,6 +171,7 @@ def show(
         typer.Option("--currency", help="Only this currency; repeat or separate with commas."),
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """The reference rates in force on a day: per currency, the latest on or before it."""
@@ -188,7 +191,7 @@ def show(
         table.add_column(column)
     for item in items:
         table.add_row(item.currency, str(item.per_eur), item.day.isoformat(), item.source)
-    out.print(table)
+    show_result(table, output_format)
 
 
 def _money(amount: str, currency: str) -> Money:
@@ -387,6 +390,7 @@ def official_list(
         str | None, typer.Option("--nation", help="Only this nation's rates.")
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """The official rates recorded, by nation, fiscal year and currency."""
@@ -415,5 +419,5 @@ def official_list(
             f"{item.rate} {item.home}",
             item.source,
         )
-    out.print(table)
+    show_result(table, output_format)
     out.print(f"{len(items)} official rate(s)")

@@ -19,6 +19,9 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import parse_day
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
+from acsa.domain.money import money_text
 from acsa.schemas.findings import ExceptionOut
 from acsa.services.findings import exceptions as find_exceptions
 
@@ -30,6 +33,7 @@ def exceptions(
         typer.Option("--as-of", help="As of the end of this day (YYYY-MM-DD); default: today."),
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """What audits keep finding, with order, nations, age in days and value.
@@ -47,10 +51,10 @@ def exceptions(
     if as_json:
         print_json(found)
         return
-    if not found:
+    if not found and output_format is OutputFormat.TABLE:
         out.print("[green]no exceptions[/green]")
         return
-    out.print(exceptions_table(found))
+    show_result(exceptions_table(found), output_format)
 
 
 def exceptions_table(items: list[ExceptionOut]) -> Table:
@@ -67,7 +71,7 @@ def exceptions_table(items: list[ExceptionOut]) -> Table:
             e.supplier,
             e.requester,
             str(e.age_days),
-            f"{e.value:,} {e.currency}",
+            money_text(e.value, e.currency),
             e.message,
         )
     return table

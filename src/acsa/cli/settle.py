@@ -24,8 +24,11 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
 from acsa.config import actor as acting
+from acsa.domain.money import money_text
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.services import settlement as service
 
@@ -61,9 +64,9 @@ def _invoice_table(items: list[InvoiceOut]) -> Table:
             str(i.issued),
             str(i.due),
             i.status,
-            f"{i.amount} {i.currency}",
-            f"{i.paid} {i.currency}",
-            f"{i.unpaid} {i.currency}",
+            money_text(i.amount, i.currency),
+            money_text(i.paid, i.currency),
+            money_text(i.unpaid, i.currency),
         )
     return table
 
@@ -72,10 +75,11 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
     if as_json:
         print_json(invoice)
         return
-    out.print(_invoice_table([invoice]))
+    show_result(_invoice_table([invoice]))
     for p in invoice.payments:
         out.print(
-            f"  paid {p.amount} {p.currency} on {p.paid} ({p.reference or 'no reference'})"
+            f"  paid {money_text(p.amount, p.currency)} on {p.paid} "
+            f"({p.reference or 'no reference'})"
             f" recorded by {p.actor}"
         )
 
@@ -105,6 +109,7 @@ def list_invoices(
         str | None, typer.Option(help="Only invoices issued by or to this nation.")
     ] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Invoices with what is paid and unpaid (status open, paid or overdue today); through a
@@ -119,7 +124,7 @@ def list_invoices(
     if as_json:
         print_json(items)
     else:
-        out.print(_invoice_table(items))
+        show_result(_invoice_table(items), output_format)
 
 
 @invoices_app.command("show")
@@ -167,7 +172,8 @@ def _show_settlement(result: SettlementOut, as_json: bool) -> None:
         print_json(result)
         return
     out.print(
-        f"{result.kind} {result.id} of order {result.order}: {result.value} {result.currency} "
+        f"{result.kind} {result.id} of order {result.order}: "
+        f"{money_text(result.value, result.currency)} "
         f"on {result.effective}, agreed by {result.agreed_by}"
     )
 
@@ -233,7 +239,8 @@ def sweep(
         out.print(f"nothing past its replacement deadline on {result.as_of}")
     for c in result.converted:
         out.print(
-            f"order {c.order}: {c.amount} {c.currency} converted to cash (deadline {c.deadline}),"
+            f"order {c.order}: {money_text(c.amount, c.currency)} converted to cash "
+            f"(deadline {c.deadline}),"
             f" invoice {c.invoice}"
         )
 
@@ -277,9 +284,9 @@ def _account_table(a: OrderAccountOut) -> None:
         ("awaiting replacement", a.awaiting_replacement),
     ]
     for label, value in rows:
-        table.add_row(label, f"{value} {a.currency}")
+        table.add_row(label, money_text(value, a.currency))
     if a.replacement_deadline:
         table.add_row("replacement deadline", str(a.replacement_deadline))
     table.add_row("settled", "yes" if a.settled else "no")
     out.print(f"order {a.order} ({a.settlement})")
-    out.print(table)
+    show_result(table)

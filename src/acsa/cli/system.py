@@ -12,6 +12,7 @@ from rich.table import Table
 from acsa import __version__
 from acsa.adapters.db.migrate import current_revision, head_revision
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
+from acsa.cli.render import show_result
 from acsa.config import database_url, default_database_path
 from acsa.domain.errors import AcsaError, Code
 from acsa.services.setup import init_database
@@ -66,7 +67,7 @@ def info(db: DbOption = None, as_json: JsonOption = False) -> None:
     table.add_row("schema", f"{revision or 'none (run `acsa init`)'} (newest: {head_revision()})")
     table.add_row("agreements", str(agreements))
     table.add_row("orders", ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none")
-    out.print(table)
+    show_result(table)
 
 
 def init(db: DbOption = None, as_json: JsonOption = False) -> None:

@@ -22,6 +22,8 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN
+from acsa.cli.output import OutputFormat
+from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.sign_in import CountedBy
@@ -112,6 +114,7 @@ def add(
 def list_(
     nation: Annotated[str | None, typer.Option(help="Only users of this nation.")] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Every user, by name (through a server: an admin lists the users of their nation)."""
@@ -127,7 +130,7 @@ def list_(
     if as_json:
         print_json(rows)
     else:
-        out.print(_users_table(rows))
+        show_result(_users_table(rows), output_format)
 
 
 @users_app.command("update")
@@ -165,7 +168,7 @@ def update(
     if as_json:
         print_json(user)
     else:
-        out.print(_users_table([user]))
+        show_result(_users_table([user]))
 
 
 def _profile_option(flag: str, help_: str) -> Any:
@@ -284,7 +287,11 @@ def _locks_table(rows: list[SignInLockOut]) -> Table:
 
 
 @users_app.command("locks")
-def locks(db: DbOption = None, as_json: JsonOption = False) -> None:
+def locks(
+    db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    as_json: JsonOption = False,
+) -> None:
     """User names and client addresses locked by too many failed sign-ins (through a server:
     addresses, and your nation's users)."""
     with refusals(as_json):
@@ -296,7 +303,7 @@ def locks(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        out.print(_locks_table(rows))
+        show_result(_locks_table(rows), output_format)
 
 
 def _tokens_table(rows: list[TokenOut]) -> Table:
@@ -367,6 +374,7 @@ def new_token(
 def list_tokens(
     user: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
     db: DbOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Tokens with their state (never their secrets); through a server, your own."""
@@ -380,7 +388,7 @@ def list_tokens(
     if as_json:
         print_json(rows)
     else:
-        out.print(_tokens_table(rows))
+        show_result(_tokens_table(rows), output_format)
 
 
 @tokens_app.command("revoke")
@@ -405,4 +413,4 @@ def revoke(
     if as_json:
         print_json(token)
     else:
-        out.print(_tokens_table([token]))
+        show_result(_tokens_table([token]))
