@@ -41,9 +41,13 @@ def open_database(db: str | None, check_schema: bool = True, field: str = "--db"
         raise AcsaError.single(
             Code.INVALID_INPUT,
             field,
-            f"{shown_url(url)!r} is not a database acsa can use ({type(exc).__name__}: "
-            f"{str(exc)[:200]}); give a sqlite:///FILE or postgresql+psycopg://... URL",
+            "{url} is not a database acsa can use ({error}: {reason}); give a sqlite:///FILE "
+            "or postgresql+psycopg://... URL",
+            url=repr(shown_url(url)),
+            error=type(exc).__name__,
+            reason=str(exc)[:200],
         ) from None
+
     if check_schema:
         require_current_schema(engine)
     return engine

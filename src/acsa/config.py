@@ -13,6 +13,7 @@ from platformdirs import user_data_path
 
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.limits import TOKEN_DAYS_DEFAULT
+from acsa.domain.messages import t
 from acsa.domain.sign_in import SignInPolicy, check_policy, check_token_max_days
 
 ENV_DATABASE_URL = "ACSA_DATABASE_URL"
@@ -70,12 +71,19 @@ def _number(env: Mapping[str, str], name: str, default: float, whole: bool) -> f
     try:
         value = int(raw) if whole else float(raw)
     except ValueError:
-        kind = "a whole number" if whole else "a number"
+        template = (
+            t("{name} is {value}; it must be a whole number")
+            if whole
+            else t("{name} is {value}; it must be a number")
+        )
         raise AcsaError.single(
-            Code.INVALID_FIELD, name, f"{name} is {raw[:40]!r}; it must be {kind}"
+            Code.INVALID_FIELD, name, template, name=name, value=repr(raw[:40])
         ) from None
     if not math.isfinite(value):
-        raise AcsaError.single(Code.INVALID_FIELD, name, f"{name} must be a finite number")
+        raise AcsaError.single(
+            Code.INVALID_FIELD, name, "{name} must be a finite number", name=name
+        )
+
     return value
 
 

@@ -107,7 +107,7 @@ def test_partial_payments_then_overpayment_refused(engine, uow):
             "fin",
         )
     assert refused.value.codes == ["OVERPAYMENT"]
-    assert "overpay it by 1000000 JPY" in refused.value.violations[0].message
+    assert "overpay it by 1,000,000 JPY" in refused.value.violations[0].message
     assert content(engine) == before
     rest = handle(
         uow,

@@ -96,7 +96,9 @@ class CheckpointStore:
             raise AcsaError.single(
                 Code.INVALID_INPUT,
                 ENV_CHECKPOINT_DIR,
-                f"cannot make the checkpoint directory {self.directory}: {error.strerror}",
+                "cannot make the checkpoint directory {path}: {reason}",
+                path=str(self.directory),
+                reason=error.strerror,
             ) from None
         stamp = checkpoint.at.strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{checkpoint.seq:012d}-{stamp}.json"
@@ -124,7 +126,11 @@ def write_checkpoint(checkpoint: Checkpoint, path: Path) -> None:
         partial.replace(path)
     except OSError as error:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "out", f"cannot write the checkpoint to {path}: {error.strerror}"
+            Code.INVALID_INPUT,
+            "out",
+            "cannot write the checkpoint to {path}: {reason}",
+            path=str(path),
+            reason=error.strerror,
         ) from None
 
 
@@ -135,8 +141,13 @@ def read_checkpoint(path: Path) -> Checkpoint:
             text = stream.read(64_000)
     except OSError as error:
         raise AcsaError.single(
-            Code.CHECKPOINT_INVALID, "checkpoint", f"cannot read {path}: {error.strerror}"
+            Code.CHECKPOINT_INVALID,
+            "checkpoint",
+            "cannot read {path}: {reason}",
+            path=str(path),
+            reason=error.strerror,
         ) from None
+
     return parse_checkpoint(text)
 
 

@@ -21,6 +21,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import t
 
 #: Values that mean "no rate that day" in the ECB files.
 MISSING = frozenset({"", "N/A"})
@@ -72,8 +73,14 @@ class RateFile:
     currencies: tuple[str, ...]
 
 
-def _bad(row: int, column: str, message: str) -> Violation:
-    return Violation(Code.INVALID_RATE, f"rows[{row}].{column}", f"row {row}, {column}: {message}")
+def _bad(row: int, column: str, template: str, **params: object) -> Violation:
+    """INVALID_RATE on a cell; ``template`` (``t(...)``) begins ``row {row}, {column}:``."""
+    return Violation(
+        Code.INVALID_RATE,
+        f"rows[{row}].{column}",
+        template,
+        params={"row": row, "column": column, **params},
+    )
 
 
 def parse_ecb_date(text: str) -> date:
@@ -105,16 +112,34 @@ def _header(cells: list[str]) -> tuple[list[str], list[Violation]]:
     """The currency columns of the header row; a trailing empty column is allowed."""
     errors: list[Violation] = []
     if not cells or cells[0] != "Date":
-        errors.append(_bad(1, "Date", f"the first column must be 'Date', not {cells[:1]!r}"))
+        errors.append(
+            _bad(
+                1,
+                "Date",
+                t("row {row}, {column}: the first column must be 'Date', not {given}"),
+                given=repr(cells[:1]),
+            )
+        )
     columns = cells[1:]
     while columns and columns[-1] == "":
         columns.pop()
     seen: set[str] = set()
     for code in columns:
         if not _CURRENCY.match(code):
-            errors.append(_bad(1, code or "(empty)", f"{code!r} is not a currency code"))
+            errors.append(
+                _bad(
+                    1,
+                    code or "(empty)",
+                    t("row {row}, {column}: {code} is not a currency code"),
+                    code=repr(code),
+                )
+            )
         elif code in seen:
-            errors.append(_bad(1, code, f"{code} appears twice in the header"))
+            errors.append(
+                _bad(
+                    1, code, t("row {row}, {column}: {code} appears twice in the header"), code=code
+                )
+            )
         seen.add(code)
     return columns, errors
 
@@ -140,23 +165,51 @@ def _read_row(number: int, cells: list[str], columns: list[str], found: _Collect
     extra = cells[len(columns) + 1 :]
     if len(cells) < len(columns) + 1 or any(extra):
         found.errors.append(
-            _bad(number, "Date", f"{len(cells)} columns where the header has {len(columns) + 1}")
+            _bad(
+                number,
+                "Date",
+                t("row {row}, {column}: {cells} columns where the header has {width}"),
+                cells=len(cells),
+                width=len(columns) + 1,
+            )
         )
         return
     try:
         day = parse_ecb_date(cells[0])
-    except ValueError as exc:
-        found.errors.append(_bad(number, "Date", str(exc)))
+    except ValueError:
+        found.errors.append(
+            _bad(
+                number,
+                "Date",
+                t("row {row}, {column}: {text} is not a date (YYYY-MM-DD or '30 October 2026')"),
+                text=repr(cells[0]),
+            )
+        )
         return
     if day in found.days:
-        found.errors.append(_bad(number, "Date", f"{day} is also on row {found.days[day]}"))
+        found.errors.append(
+            _bad(
+                number,
+                "Date",
+                t("row {row}, {column}: {day} is also on row {first}"),
+                day=day,
+                first=found.days[day],
+            )
+        )
         return
     found.days[day] = number
     for currency, cell in zip(columns, cells[1:], strict=False):
         try:
             value = parse_rate(cell)
-        except ValueError as exc:
-            found.errors.append(_bad(number, currency, str(exc)))
+        except ValueError:
+            found.errors.append(
+                _bad(
+                    number,
+                    currency,
+                    t("row {row}, {column}: {text} is not a rate (a positive decimal or N/A)"),
+                    text=repr(cell),
+                )
+            )
             continue
         if value is not None:
             found.rates.append((day, currency, value))
@@ -169,7 +222,11 @@ def parse_ecb_csv(text: str, source: str) -> RateFile:
         return _parse_ecb_csv(text, source)
     except csv.Error as exc:  # a cell past the csv module's bound, a stray NUL...
         raise AcsaError.single(
-            Code.INVALID_RATE, "file", f"{source} is not a CSV file: {str(exc)[:200]}"
+            Code.INVALID_RATE,
+            "file",
+            "{source} is not a CSV file: {reason}",
+            source=source,
+            reason=str(exc)[:200],
         ) from None
 
 
@@ -177,7 +234,7 @@ def _parse_ecb_csv(text: str, source: str) -> RateFile:
     rows = _cells(text.removeprefix("\ufeff"))
     first = next(rows, None)
     if first is None:
-        raise AcsaError.single(Code.INVALID_RATE, "file", f"{source} is empty")
+        raise AcsaError.single(Code.INVALID_RATE, "file", "{source} is empty", source=source)
     columns, errors = _header(first[1])
     if errors:
         raise AcsaError(errors)
@@ -187,7 +244,7 @@ def _parse_ecb_csv(text: str, source: str) -> RateFile:
     if found.errors:
         raise AcsaError(_limited(found.errors))
     if not found.rates:
-        raise AcsaError.single(Code.INVALID_RATE, "file", f"{source} holds no rates")
+        raise AcsaError.single(Code.INVALID_RATE, "file", "{source} holds no rates", source=source)
     return RateFile(source, tuple(found.rates), tuple(sorted(found.days)), tuple(found.currencies))
 
 
@@ -195,7 +252,12 @@ def _limited(errors: list[Violation]) -> list[Violation]:
     if len(errors) <= MAX_REPORTED:
         return errors
     more = len(errors) - MAX_REPORTED
-    summary = Violation(Code.INVALID_RATE, "file", f"and {more} more bad cells; nothing imported")
+    summary = Violation(
+        Code.INVALID_RATE,
+        "file",
+        "and {more} more bad cells; nothing imported",
+        params={"more": more},
+    )
     return [*errors[:MAX_REPORTED], summary]
 
 
@@ -204,7 +266,13 @@ def read_rate_file(path: Path) -> RateFile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise AcsaError.single(Code.INVALID_INPUT, "file", f"cannot read {path}: {exc}") from None
+        raise AcsaError.single(
+            Code.INVALID_INPUT,
+            "file",
+            "cannot read {path}: {reason}",
+            path=str(path),
+            reason=str(exc),
+        ) from None
     return parse_ecb_csv(text, f"ECB reference rates, file {path.name}")
 
 

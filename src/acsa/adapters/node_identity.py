@@ -45,8 +45,12 @@ def node_key(record: NodeIdentity) -> NodeKey:
                 raise AcsaError.single(
                     Code.INVALID_KEY,
                     "key_file",
-                    f"{record.key_file} holds another key than the node's "
-                    f"(fingerprint {key.fingerprint}, the node's is {record.fingerprint})",
+                    "{path} holds another key than the node's (fingerprint {fingerprint}, the "
+                    "node's is {expected})",
+                    path=str(record.key_file),
+                    fingerprint=key.fingerprint,
+                    expected=record.fingerprint,
                 )
+
             _keys[record.key_file] = key
         return key

@@ -27,14 +27,19 @@ def read_document(path: Path) -> Any:
             data = handle.read(limits.DOCUMENT_BYTES_MAX + 1)
     except OSError as exc:
         raise AcsaError.single(
-            Code.INVALID_INPUT, "file", f"cannot read {path}: {exc.strerror or exc}"
+            Code.INVALID_INPUT,
+            "file",
+            "cannot read {path}: {reason}",
+            path=str(path),
+            reason=exc.strerror or str(exc),
         ) from None
     if len(data) > limits.DOCUMENT_BYTES_MAX:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             "file",
-            f"{path} is larger than {limits.DOCUMENT_BYTES_MAX:,} bytes, the most a document "
-            "file may hold",
+            "{path} is larger than {most} bytes, the most a document file may hold",
+            path=str(path),
+            most=Decimal(limits.DOCUMENT_BYTES_MAX),
         )
     try:
         text = data.decode("utf-8")
@@ -42,8 +47,9 @@ def read_document(path: Path) -> Any:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             "file",
-            f"{path} is not UTF-8 text (byte {exc.start:,} cannot be read); give a JSON or "
-            "YAML document",
+            "{path} is not UTF-8 text (byte {byte} cannot be read); give a JSON or YAML document",
+            path=str(path),
+            byte=Decimal(exc.start),
         ) from None
     return parse_document(text, str(path))
 
@@ -64,9 +70,18 @@ def parse_document(text: str, name: str = "document") -> Any:
     naming ``file`` when it cannot be read or nests deeper than JSON_DEPTH_MAX."""
 
     def refuse(reason: str) -> AcsaError:
-        return AcsaError.single(Code.INVALID_INPUT, "file", f"{name} is not valid: {reason}")
+        return AcsaError.single(
+            Code.INVALID_INPUT, "file", "{name} is not valid: {reason}", name=name, reason=reason
+        )
 
-    too_deep = refuse(f"it nests deeper than {limits.JSON_DEPTH_MAX} levels of lists and maps")
+    too_deep = AcsaError.single(
+        Code.INVALID_INPUT,
+        "file",
+        "{name} is not valid: it nests deeper than {depth} levels of lists and maps",
+        name=name,
+        depth=limits.JSON_DEPTH_MAX,
+    )
+
     yaml_file = name.endswith((".yaml", ".yml"))
     if not yaml_file and limits.json_text_depth(text.encode("utf-8")) > limits.JSON_DEPTH_MAX:
         raise too_deep

@@ -43,8 +43,9 @@ def parse_public(text: str, field: str = "key") -> Ed25519PublicKey:
         raise AcsaError.single(
             Code.INVALID_KEY,
             field,
-            f"not an Ed25519 public key: give '{PREFIX}' and 32 bytes in base64 "
+            "not an Ed25519 public key: give '{prefix}' and 32 bytes in base64 "
             "(as `acsa node show` prints it)",
+            prefix=PREFIX,
         ) from None
 
 
@@ -104,10 +105,18 @@ class NodeKey:
             private = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (OSError, ValueError) as error:
             raise AcsaError.single(
-                Code.INVALID_KEY, "key_file", f"cannot read the node key {path}: {error}"
+                Code.INVALID_KEY,
+                "key_file",
+                "cannot read the node key {path}: {reason}",
+                path=str(path),
+                reason=str(error),
             ) from None
         if not isinstance(private, Ed25519PrivateKey):
             raise AcsaError.single(
-                Code.INVALID_KEY, "key_file", f"{path} does not hold an Ed25519 private key"
+                Code.INVALID_KEY,
+                "key_file",
+                "{path} does not hold an Ed25519 private key",
+                path=str(path),
             )
+
         return cls(private)

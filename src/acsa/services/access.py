@@ -16,14 +16,19 @@ def order_guard(
     given ``expected_version`` (If-Match), one that changed since it was read."""
 
     def check(order: Order) -> None:
-        not_found = Violation(Code.ORDER_NOT_FOUND, "id", f"no order {order.id}")
+        not_found = Violation(
+            Code.ORDER_NOT_FOUND, "id", "no order {order}", params={"order": order.id}
+        )
         require(principal, permission, order.requester, order.supplier, not_found)
         if expected_version is not None and order.version != expected_version:
             raise AcsaError.single(
                 Code.CONCURRENT_UPDATE,
                 "If-Match",
-                f"order {order.id} is at version {order.version}, not {expected_version}: "
-                "it changed since you read it; read it again and retry",
+                "order {order} is at version {version}, not {expected}: it changed since you "
+                "read it; read it again and retry",
+                order=order.id,
+                version=order.version,
+                expected=expected_version,
             )
 
     return check

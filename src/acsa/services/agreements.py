@@ -60,12 +60,25 @@ def list_agreements(
     return sorted(found, key=lambda a: (a.first_signed.latest, a.id))
 
 
-def not_found(agreement_id: str, hint: str = "") -> Violation:
-    """The one answer for an agreement that does not exist or may not be seen."""
-    return Violation(Code.AGREEMENT_NOT_FOUND, "agreement", f"no agreement {agreement_id!r}{hint}")
+def not_found(agreement_id: str, hint: bool = False) -> Violation:
+    """The one answer for an agreement that does not exist or may not be seen (with
+    ``hint``, pointing to the list of agreements)."""
+    if hint:
+        return Violation(
+            Code.AGREEMENT_NOT_FOUND,
+            "agreement",
+            "no agreement {agreement}; see `acsa agreements list`",
+            params={"agreement": repr(agreement_id)},
+        )
+    return Violation(
+        Code.AGREEMENT_NOT_FOUND,
+        "agreement",
+        "no agreement {agreement}",
+        params={"agreement": repr(agreement_id)},
+    )
 
 
-def visible_agreement(uow: UnitOfWork, agreement_id: str, hint: str = "") -> Agreement:
+def visible_agreement(uow: UnitOfWork, agreement_id: str, hint: bool = False) -> Agreement:
     """The agreement ``agreement_id`` inside an open unit of work, if its principal may see
     it; else AGREEMENT_NOT_FOUND (404), the same whether it exists or not."""
     agreement = uow.agreements.get(agreement_id)
@@ -100,8 +113,9 @@ def add_agreement(uow: UnitOfWork, command: AddAgreement, by: By) -> Agreement:
             raise AcsaError.single(
                 Code.AGREEMENT_EXISTS,
                 "id",
-                f"the agreement id {agreement.id!r} is taken: choose another, or amend that "
+                "the agreement id {agreement} is taken: choose another, or amend that "
                 "agreement if your nation is party to it",
+                agreement=repr(agreement.id),
             )
         uow.agreements.add(agreement, by.at)
         uow.record("agreement.add", f"agreement:{agreement.id}", by.actor, None, command.wire())
@@ -131,16 +145,21 @@ def amend_agreement(uow: UnitOfWork, command: AmendAgreement, by: By) -> Agreeme
             raise AcsaError.single(
                 Code.INVALID_AGREEMENT,
                 "version",
-                f"the next version of {agreement_id} is {number}, not {doc.version}",
+                "the next version of {agreement} is {number}, not {given}",
+                agreement=agreement_id,
+                number=number,
+                given=doc.version,
             )
         version = version_from_doc(doc, number)
         if version.signed.latest < current.latest.signed.earliest:
             raise AcsaError.single(
                 Code.INVALID_AGREEMENT,
                 "signed",
-                f"an amendment cannot be signed ({version.signed}) before the version it "
-                f"amends ({current.latest.signed})",
+                "an amendment cannot be signed ({signed}) before the version it amends ({amended})",
+                signed=str(version.signed),
+                amended=str(current.latest.signed),
             )
+
         uow.agreements.add_version(agreement_id, version, by.at)
         before = {"version": current.latest.version}
         subject = f"agreement:{agreement_id}"

@@ -280,7 +280,10 @@ def _nation(code: str) -> str:
     nation = code.strip().upper()
     if len(nation) != 3 or pycountry.countries.get(alpha_3=nation) is None:
         raise AcsaError.single(
-            Code.UNKNOWN_PARTY, "nation", f"{code!r} is not an ISO 3166-1 alpha-3 country code"
+            Code.UNKNOWN_PARTY,
+            "nation",
+            "{nation} is not an ISO 3166-1 alpha-3 country code",
+            nation=repr(code),
         )
     return nation
 
@@ -290,7 +293,9 @@ def _period(start: date, end: date) -> None:
         raise AcsaError.single(
             Code.INVALID_DATE,
             "fy_end",
-            f"the fiscal year ends ({end}) before it starts ({start})",
+            "the fiscal year ends ({end}) before it starts ({start})",
+            end=end,
+            start=start,
         )
 
 

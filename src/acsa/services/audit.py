@@ -48,6 +48,7 @@ from acsa.domain.audit import (
 )
 from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.messages import Message, message, t
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
 from acsa.services.ports import SqlUnitOfWork, UnitOfWork
@@ -570,7 +571,10 @@ def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
         if before is not None:
             problems = _partner_problems(before, checkpoint)
             if problems:
-                raise AcsaError.single(Code.AUDIT_CHECKPOINT_MISMATCH, "checkpoint", problems[0])
+                first = problems[0]
+                raise AcsaError.single(
+                    Code.AUDIT_CHECKPOINT_MISMATCH, "checkpoint", first.template, **first.params
+                )
         if before is None or checkpoint.count > before.count:
             uow.settings.set(PARTNER_HEAD + nation, checkpoint.text())
             uow.commit()
@@ -578,16 +582,32 @@ def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
     return PartnerHeadOut(nation=nation, checkpoint=checkpoint_out(kept))
 
 
-def _partner_problems(before: Checkpoint, now: Checkpoint) -> list[str]:
+def _partner_problems(before: Checkpoint, now: Checkpoint) -> list[Message]:
+    sent = before.at.isoformat(timespec="seconds")
     if now.count < before.count:
         return [
-            f"{now.signer}'s chain holds {now.count} records but it sent a checkpoint of "
-            f"{before.count} on {before.at.isoformat(timespec='seconds')}: its tail was cut"
+            message(
+                t(
+                    "{signer}'s chain holds {count} records but it sent a checkpoint of {before} "
+                    "on {sent}: its tail was cut"
+                ),
+                signer=now.signer,
+                count=now.count,
+                before=before.count,
+                sent=sent,
+            )
         ]
     if now.seq == before.seq and now.hash != before.hash:
         return [
-            f"{now.signer}'s record {now.seq} has another hash than it sent on "
-            f"{before.at.isoformat(timespec='seconds')}: its chain was rewritten"
+            message(
+                t(
+                    "{signer}'s record {seq} has another hash than it sent on {sent}: its chain "
+                    "was rewritten"
+                ),
+                signer=now.signer,
+                seq=now.seq,
+                sent=sent,
+            )
         ]
     return []
 
@@ -613,8 +633,12 @@ def partner_head(uow: UnitOfWork, nation: str) -> Checkpoint:
         stored = uow.settings.get(PARTNER_HEAD + nation.upper())
     if not stored:
         raise AcsaError.single(
-            Code.CHECKPOINT_INVALID, "nation", f"no checkpoint was received from {nation!r}"
+            Code.CHECKPOINT_INVALID,
+            "nation",
+            "no checkpoint was received from {nation}",
+            nation=repr(nation),
         )
+
     return parse_checkpoint(stored)
 
 

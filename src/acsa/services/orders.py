@@ -37,7 +37,7 @@ Step = Callable[[Order], object]
 def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
     """The agreement, if the unit of work's principal may see it; else the one 404 that an
     agreement that does not exist gets (so place and check answer alike)."""
-    return visible_agreement(uow, agreement_id, "; see `acsa agreements list`")
+    return visible_agreement(uow, agreement_id, hint=True)
 
 
 #: Order ids are 32-bit integers in the database; anything outside cannot name an order.
@@ -45,7 +45,9 @@ MAX_ORDER_ID = 2**31 - 1
 
 
 def order_not_found(order_id: int | None) -> NotFoundError:
-    return NotFoundError([Violation(Code.ORDER_NOT_FOUND, "id", f"no order {order_id}")])
+    return NotFoundError(
+        [Violation(Code.ORDER_NOT_FOUND, "id", "no order {order}", params={"order": order_id})]
+    )
 
 
 def load_order(

@@ -147,8 +147,12 @@ def rates_on(
         raise AcsaError.single(
             Code.RATE_MISSING,
             "currency",
-            f"no reference rate for {', '.join(missing)} per EUR on {day} or in the "
-            f"{MAX_RATE_AGE_DAYS} days before ({oldest} to {day})",
+            "no reference rate for {currencies} per EUR on {day} or in the {days} days before "
+            "({oldest} to {day})",
+            currencies=missing,
+            day=day,
+            days=MAX_RATE_AGE_DAYS,
+            oldest=oldest,
         )
     return found
 
@@ -186,7 +190,9 @@ def nation_code(value: str, field: str = "nation") -> str:
     """An ISO 3166-1 alpha-3 code as typed (any case); UNKNOWN_PARTY otherwise."""
     code = party_code(value, field)
     if code is None:
-        raise AcsaError.single(Code.MISSING_FIELD, field, f"{field}: give a nation (e.g. JPN)")
+        raise AcsaError.single(
+            Code.MISSING_FIELD, field, "{name}: give a nation (e.g. JPN)", name=field
+        )
     return code
 
 
@@ -195,8 +201,13 @@ def _shipped(nation: str, field: str = "nation") -> NationRule:
     found = shipped_rule(code)
     if found is None:
         raise AcsaError.single(
-            Code.UNKNOWN_PARTY, field, f"{field} {code}: acsa knows no currency of {code}"
+            Code.UNKNOWN_PARTY,
+            field,
+            "{name} {nation}: acsa knows no currency of {nation}",
+            name=field,
+            nation=code,
         )
+
     return found
 
 

@@ -220,7 +220,8 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[StoredInvoice, Order
             Violation(
                 Code.INVOICE_NOT_FOUND,
                 "invoice",
-                f"no invoice {reference!r} (give its number or id)",
+                "no invoice {invoice} (give its number or id)",
+                params={"invoice": repr(reference)},
             )
         ]
     )
@@ -284,13 +285,19 @@ def _amount(value: Any, currency: str, field: str = "amount") -> Money:
     amount = limits.check_number(field, value, limits.AMOUNT, Code.INVALID_AMOUNT)
     if not is_known_currency(currency):
         raise AcsaError.single(
-            Code.UNKNOWN_CURRENCY, "currency", f"{currency!r} is not an ISO 4217 currency code"
+            Code.UNKNOWN_CURRENCY,
+            "currency",
+            "{currency} is not an ISO 4217 currency code",
+            currency=repr(currency),
         )
     if not fits_minor_units(amount, currency):
         raise AcsaError.single(
             Code.INVALID_AMOUNT,
             field,
-            f"{field} {amount} has more decimals than {currency} allows",
+            "{name} {amount} has more decimals than {currency} allows",
+            name=field,
+            amount=amount,
+            currency=currency,
         )
     return Money(amount, currency)
 
@@ -358,9 +365,11 @@ def exchange(uow: UnitOfWork, command: ExchangeEqualValue, by: By) -> Settlement
             raise AcsaError.single(
                 Code.CURRENCY_MISMATCH,
                 "lines",
-                f"an exchange is valued in the order's currency {order.currency}, "
-                f"not {wrong[0].currency}",
+                "an exchange is valued in the order's currency {currency}, not {given}",
+                currency=order.currency,
+                given=wrong[0].currency,
             )
+
         given = [
             ExchangedLine(
                 x.category,

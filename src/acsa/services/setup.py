@@ -47,9 +47,14 @@ def require_current_schema(engine: Engine) -> None:
     """Refuse to work on a database that `acsa init` has not brought up to date."""
     have, want = current_revision(engine), head_revision()
     if have != want:
-        state = "has no acsa schema" if have is None else f"is at schema {have}, not {want}"
+        if have is None:
+            raise AcsaError.single(
+                Code.INVALID_INPUT, "db", "the database has no acsa schema; run `acsa init` first"
+            )
         raise AcsaError.single(
             Code.INVALID_INPUT,
             "db",
-            f"the database {state}; run `acsa init` first",
+            "the database is at schema {have}, not {want}; run `acsa init` first",
+            have=have,
+            want=want,
         )

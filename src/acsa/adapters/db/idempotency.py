@@ -62,7 +62,9 @@ def checked_key(raw: str | None, field_name: str) -> str | None:
         raise AcsaError.single(
             Code.INVALID_INPUT,
             field_name,
-            f"{field_name} must be 1 to {MAX_KEY_LENGTH} printable characters",
+            "{name} must be 1 to {most} printable characters",
+            name=field_name,
+            most=MAX_KEY_LENGTH,
         )
     return key
 
@@ -98,9 +100,13 @@ class IdempotencyStore:
             raise AcsaError.single(
                 Code.IDEMPOTENCY_KEY_REUSED,
                 field_name,
-                f"key {request.key!r} was used for another request ({row.method} {row.path}, "
-                "other body); use a new key for a new request",
+                "key {key} was used for another request ({method} {path}, other body); use a "
+                "new key for a new request",
+                key=repr(request.key),
+                method=row.method,
+                path=row.path,
             )
+
         stored = json.loads(row.response)
         return Answer(int(row.status_code), str(stored["body"]), dict(stored["headers"]))
 

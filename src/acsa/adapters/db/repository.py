@@ -312,8 +312,10 @@ class OrderRepository:
             raise AcsaError.single(
                 Code.CONCURRENT_UPDATE,
                 "version",
-                f"order {order.id} was changed by someone else; load it again and retry",
+                "order {order} was changed by someone else; load it again and retry",
+                order=order.id,
             )
+
         changed = [
             row
             for row in (_progress(order.id, line) for line in order.lines)

@@ -14,7 +14,9 @@ from acsa.domain.errors import AcsaError, Code
 def cannot_write(path: Path, exc: OSError, option: str = "--out") -> AcsaError:
     """The refusal for an output file that cannot be written (a missing or read-only place)."""
     reason = exc.strerror or str(exc)
-    return AcsaError.single(Code.INVALID_INPUT, option, f"cannot write {path}: {reason}")
+    return AcsaError.single(
+        Code.INVALID_INPUT, option, "cannot write {path}: {reason}", path=str(path), reason=reason
+    )
 
 
 def check_output(path: Path, option: str = "--out") -> None:
@@ -22,9 +24,16 @@ def check_output(path: Path, option: str = "--out") -> None:
     create it) or that names a directory."""
     if path.is_dir():
         raise AcsaError.single(
-            Code.INVALID_INPUT, option, f"{path} is a directory; give the file to write"
+            Code.INVALID_INPUT,
+            option,
+            "{path} is a directory; give the file to write",
+            path=str(path),
         )
     if not path.parent.is_dir():
         raise AcsaError.single(
-            Code.INVALID_INPUT, option, f"cannot write {path}: no directory {path.parent}"
+            Code.INVALID_INPUT,
+            option,
+            "cannot write {path}: no directory {directory}",
+            path=str(path),
+            directory=str(path.parent),
         )
