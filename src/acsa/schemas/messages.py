@@ -15,8 +15,8 @@ from acsa.domain.messages import Message, fill
 from acsa.i18n import param_text
 from acsa.schemas.language import reader_language
 
-MESSAGE_ID = Field(default="", description="The message's English template.")
-PARAMS = Field(default={}, description="The template's parameters, written for the reader.")
+MESSAGE_ID: Any = Field(default="", description="The message's English template.")
+PARAMS: Any = Field(default={}, description="The template's parameters, written for the reader.")
 
 
 def message_fields(
@@ -24,12 +24,11 @@ def message_fields(
 ) -> dict[str, Any]:
     """``message`` (English), ``message_id`` and ``params`` of a message, its parameters
     written for a reader of ``lang`` (else of the answer being written)."""
-    if isinstance(template, Message):
-        template, params = template.template, template.params
-    values = params or {}
+    said = template if isinstance(template, Message) else Message(template, params or {})
+    values = said.params
     text = param_text(lang or reader_language())
     return {
-        "message": fill(template, values),
-        "message_id": template,
+        "message": fill(said.template, values),
+        "message_id": said.template,
         "params": {name: text(value) for name, value in values.items()},
     }

@@ -47,7 +47,7 @@ from acsa.domain.audit import (
     link_break,
 )
 from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
-from acsa.domain.errors import AcsaError, Code
+from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import Message, message, t
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
@@ -572,8 +572,15 @@ def receive_partner_checkpoint(engine: Engine, body: bytes) -> PartnerHeadOut:
             problems = _partner_problems(before, checkpoint)
             if problems:
                 first = problems[0]
-                raise AcsaError.single(
-                    Code.AUDIT_CHECKPOINT_MISMATCH, "checkpoint", first.template, **first.params
+                raise AcsaError(
+                    [
+                        Violation(
+                            Code.AUDIT_CHECKPOINT_MISMATCH,
+                            "checkpoint",
+                            first.template,
+                            params=first.params,
+                        )
+                    ]
                 )
         if before is None or checkpoint.count > before.count:
             uow.settings.set(PARTNER_HEAD + nation, checkpoint.text())

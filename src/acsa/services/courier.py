@@ -38,7 +38,7 @@ from acsa.domain.documents import (
     parse_wire,
     time_violation,
 )
-from acsa.domain.errors import AcsaError, Code, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.messages import Term, t
 from acsa.schemas.orders import Party, parse_model
 from acsa.services.handlers import handle
@@ -289,7 +289,7 @@ def list_partners(engine: Engine) -> list[PartnerOut]:
 
 def _refuse(code: Code, field: str, template: str, **params: object) -> AcsaError:
     """A refusal of a partner's document; its ``template`` says that nothing was recorded."""
-    return AcsaError.single(code, field, template, **params)
+    return AcsaError([Violation(code, field, template, params=params)])
 
 
 def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:

@@ -231,7 +231,7 @@ class _AtRows:
 
 
 def _refuse(code: Code, row: int, column: str, template: str, **params: object) -> AcsaError:
-    return AcsaError.single(code, where(row, column), template, **params)
+    return AcsaError([Violation(code, where(row, column), template, params=params)])
 
 
 # --- one order ------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def _in_kind_columns(record: OrderRecord) -> list[Violation]:
                 Code.SETTLEMENT_METHOD_MISMATCH,
                 where(found, name),
                 "order {order} is settled by {method}: it cannot be settled by replacement in kind",
-                params={"order": record.ref, "method": Term(method.value)},
+                params={"order": record.ref, "method": Term(method)},
             )
             for name in ("replaced_on", "replaced_quantity")
             if (found := _filled(record, name)) is not None

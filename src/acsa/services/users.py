@@ -18,6 +18,7 @@ from acsa.config import sign_in_policy, token_max_days
 from acsa.domain.access import Principal, Role, UnauthenticatedError, parse_roles
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.limits import NAME_CHARS_MAX
+from acsa.domain.messages import t
 from acsa.domain.profile import Profile, profile_changes
 from acsa.domain.sign_in import (
     CountedBy,
@@ -118,14 +119,18 @@ def _token_out(row: StoredRow, user: str, now: datetime) -> TokenOut:
 def _user_row(uow: UnitOfWork, name: str) -> StoredRow:
     row = uow.accounts.user(name)
     if row is None:
-        raise NotFoundError([Violation(Code.USER_NOT_FOUND, "user", f"no user {name!r}")])
+        raise NotFoundError.single(Code.USER_NOT_FOUND, "user", "no user {user}", user=repr(name))
     return row
 
 
 def _language(value: str) -> str:
     if value not in LANGUAGES:
         raise AcsaError.single(
-            Code.INVALID_FIELD, "language", f"language {value!r}: one of {', '.join(LANGUAGES)}"
+            Code.INVALID_FIELD,
+            "language",
+            "language {language}: one of {languages}",
+            language=repr(value),
+            languages=", ".join(LANGUAGES),
         )
     return value
 
@@ -141,7 +146,9 @@ def add_user(
     at = now or utc_now()
     with uow:
         if uow.accounts.user(doc.name) is not None:
-            raise AcsaError.single(Code.USER_EXISTS, "name", f"user {doc.name!r} exists")
+            raise AcsaError.single(
+                Code.USER_EXISTS, "name", "user {user} exists", user=repr(doc.name)
+            )
         values = {
             "name": doc.name,
             "nation": nation,
@@ -327,7 +334,9 @@ def revoke_token(
         row = uow.accounts.token(token_id) if 0 < token_id < 2**31 else None
         user = uow.accounts.user_by_id(row.user_id) if row is not None else None
         if row is None or user is None or (owner is not None and user.name != owner):
-            raise NotFoundError([Violation(Code.TOKEN_NOT_FOUND, "token", f"no token {token_id}")])
+            raise NotFoundError.single(
+                Code.TOKEN_NOT_FOUND, "token", "no token {token}", token=token_id
+            )
         if row.revoked_at is None:
             uow.accounts.revoke_token(token_id, at)
             uow.record("token.revoke", f"token:{token_id}", actor, None, {"user": user.name})
@@ -337,8 +346,11 @@ def revoke_token(
         return _token_out(stored, user.name, at)
 
 
-def _unauthenticated(message: str) -> UnauthenticatedError:
-    return UnauthenticatedError([Violation(Code.UNAUTHENTICATED, "authorization", message)])
+def _unauthenticated(template: str, **params: object) -> UnauthenticatedError:
+    """UNAUTHENTICATED; ``template`` is marked ``t(...)``."""
+    return UnauthenticatedError(
+        [Violation(Code.UNAUTHENTICATED, "authorization", template, params=params)]
+    )
 
 
 def principal_for_token(uow: UnitOfWork, token: str, now: datetime | None = None) -> Principal:
@@ -347,9 +359,11 @@ def principal_for_token(uow: UnitOfWork, token: str, now: datetime | None = None
     with uow:
         row = uow.accounts.user_for_token(_digest(token))
     if row is None or row.revoked_at is not None or not row.active:
-        raise _unauthenticated("the token is not valid (unknown, revoked, or user switched off)")
+        raise _unauthenticated(t("the token is not valid (unknown, revoked, or user switched off)"))
     if row.expires_at is not None and row.expires_at <= at:
-        raise _unauthenticated(f"the token expired at {row.expires_at.isoformat()}")
+        raise _unauthenticated(
+            t("the token expired at {expired}"), expired=row.expires_at.isoformat()
+        )
     return principal_of(row)
 
 
@@ -390,7 +404,7 @@ def sign_in(
         raise SignInRefusedError(verdict)
     if not _password_matches(row, password):
         _record_failure(engine, row, name, typed, where, now)
-        raise _unauthenticated("wrong user name or password")
+        raise _unauthenticated(t("wrong user name or password"))
     assert row is not None
     _take_back(engine, rules, typed, where)
     return principal_of(row)
@@ -538,7 +552,8 @@ def session_principal(
     with uow:
         row = uow.accounts.session(_digest(secret))
     if row is None or not row.active or row.session_expires_at <= at:
-        raise _unauthenticated("not signed in, or the session expired")
+        raise _unauthenticated(t("not signed in, or the session expired"))
+
     return principal_of(row), str(row.csrf), str(row.language)
 
 
