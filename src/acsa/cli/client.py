@@ -124,7 +124,7 @@ class AccountOut(BaseModel):
 
 def remote_error(template: str, **params: object) -> AcsaError:
     """REMOTE_ERROR naming --server; ``template`` is a message id (``t("...")``)."""
-    return AcsaError.single(Code.REMOTE_ERROR, "--server", template, **params)
+    return AcsaError([Violation(Code.REMOTE_ERROR, "--server", template, params=params)])
 
 
 def server_base(server: str) -> str:
