@@ -80,6 +80,8 @@ TEXT_HEADERS = frozenset(
 #: A cell longer than this, or of more words, is free text, whatever its header.
 KEY_LENGTH_MAX = 40
 KEY_WORDS_MAX = 3
+#: Free text keeps this width at least (or its own, if narrower) when a table is squeezed.
+TEXT_WIDTH_MIN = 20
 
 
 def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TABLE) -> None:
@@ -140,7 +142,9 @@ def _keep_whole(table: Table) -> None:
     for column in table.columns:
         texts = [_plain(cell) for cell in (column.header, *column.cells)]
         if _is_free_text(texts):
+            widest = max((cell_len(text) for text in texts if text), default=0)
             column.overflow = "fold"
+            column.min_width = max(min(widest, TEXT_WIDTH_MIN), column.min_width or 0)
             continue
         lines = [line for text in texts if text for line in text.splitlines()]
         column.no_wrap = True
