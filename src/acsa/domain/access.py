@@ -16,10 +16,12 @@ CLI on the installation's own database), who may do everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.messages import Message, Term, t
 
 
 class Role(StrEnum):
@@ -128,17 +130,38 @@ def parse_roles(values: list[str] | tuple[str, ...] | str) -> frozenset[Role]:
     """Roles from names (a list, or one comma-separated string); unknown names are refused."""
     names = values.split(",") if isinstance(values, str) else list(values)
     roles: set[Role] = set()
-    known = ", ".join(r.value for r in Role)
+    known = tuple(r.value for r in Role)
     for name in (n.strip() for n in names):
         try:
             roles.add(Role(name))
         except ValueError:
             raise AcsaError.single(
-                Code.INVALID_FIELD, "role", f"unknown role {name!r}; one of: {known}"
+                Code.INVALID_FIELD,
+                "role",
+                "unknown role {role}; one of: {known}",
+                role=repr(name),
+                known=known,
             ) from None
     if not roles:
-        raise AcsaError.single(Code.MISSING_FIELD, "role", f"give at least one role: {known}")
+        raise AcsaError.single(
+            Code.MISSING_FIELD, "role", "give at least one role: {known}", known=known
+        )
     return frozenset(roles)
+
+
+def either(words: Iterable[str]) -> Term | Message:
+    """Words of the vocabulary as ``a or b or c`` (sorted), in the reader's language."""
+    names = sorted(words)
+    said: Term | Message = Term(names[0])
+    for name in names[1:]:
+        said = Message(t("{first} or {second}"), {"first": said, "second": Term(name)})
+    return said
+
+
+def held(principal: Principal) -> tuple[Term, ...] | Message:
+    """The roles ``principal`` holds, for a message (``no role`` when none)."""
+    roles = tuple(Term(r) for r in sorted(r.value for r in principal.roles))
+    return roles or Message(t("no role"), {})
 
 
 def sees(principal: Principal, parties: tuple[str, str] | list[str]) -> bool:
@@ -179,15 +202,30 @@ def require(
     if allowed(principal, permission, requester, supplier):
         return
     rule = RULES[permission]
-    side_nation = _side_nation(rule, requester, supplier)
-    roles = " or ".join(sorted(r.value for r in rule.roles))
-    side = "" if rule.side is Side.EITHER else f" of the {rule.side.value} nation ({side_nation})"
+    params = {
+        "permission": Term(permission.value),
+        "roles": either(r.value for r in rule.roles),
+        "name": principal.name,
+        "nation": principal.nation,
+        "held": held(principal),
+    }
+    if rule.side is Side.EITHER:
+        raise ForbiddenError.single(
+            Code.FORBIDDEN,
+            "permission",
+            "{permission} needs the role {roles}; {name} ({nation}) holds {held}",
+            None,
+            **params,
+        )
     raise ForbiddenError.single(
         Code.FORBIDDEN,
         "permission",
-        f"{permission.value} needs the role {roles}{side}; "
-        f"{principal.name} ({principal.nation}) holds "
-        f"{', '.join(sorted(r.value for r in principal.roles)) or 'no role'}",
+        "{permission} needs the role {roles} of the {side} nation ({side_nation}); {name} "
+        "({nation}) holds {held}",
+        None,
+        side=Term(rule.side.value),
+        side_nation=_side_nation(rule, requester, supplier),
+        **params,
     )
 
 
@@ -195,9 +233,12 @@ def require_permission(principal: Principal, permission: Permission) -> None:
     """Refuse with FORBIDDEN unless ``principal`` holds a role that grants ``permission``."""
     if principal.has(permission):
         return
-    roles = " or ".join(sorted(r.value for r in RULES[permission].roles))
     raise ForbiddenError.single(
-        Code.FORBIDDEN, "permission", f"{permission.value} needs the role {roles}"
+        Code.FORBIDDEN,
+        "permission",
+        "{permission} needs the role {roles}",
+        permission=Term(permission.value),
+        roles=either(r.value for r in RULES[permission].roles),
     )
 
 
@@ -248,13 +289,16 @@ def require_registry_change(
     if may_change_agreement(principal, parties):
         return
     assert principal is not None
-    between = " and ".join(parties)
     raise ForbiddenError.single(
         Code.FORBIDDEN,
         "parties",
-        f"an agreement between {between} is added or amended by an admin of {between} or by "
-        f"a registry keeper; {principal.name} ({principal.nation}) holds "
-        f"{', '.join(sorted(r.value for r in principal.roles)) or 'no role'}",
+        "an agreement between {first} and {second} is added or amended by an admin of {first} "
+        "and {second} or by a registry keeper; {name} ({nation}) holds {held}",
+        first=parties[0],
+        second=parties[-1],
+        name=principal.name,
+        nation=principal.nation,
+        held=held(principal),
     )
 
 
@@ -275,7 +319,7 @@ def require_role_grant(
     raise ForbiddenError.single(
         Code.FORBIDDEN,
         "roles",
-        f"{Role.REGISTRY_KEEPER.value} is granted, taken or its account changed only by an "
-        "installation admin (the operator on the installation, or an admin who is a registry "
-        "keeper)",
+        "{role} is granted, taken or its account changed only by an installation admin (the "
+        "operator on the installation, or an admin who is a registry keeper)",
+        role=Role.REGISTRY_KEEPER.value,
     )

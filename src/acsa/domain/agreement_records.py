@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from acsa.domain.dates import PartialDate
 from acsa.domain.errors import Code, Violation
+from acsa.domain.messages import Message, t
 from acsa.domain.term import Termination
 
 if TYPE_CHECKING:
@@ -47,23 +48,29 @@ def check_in_force_day(agreement: Agreement, fact: InForceDay) -> list[Violation
     a version known to the day is not changed."""
     version = next((v for v in agreement.versions if v.version == fact.version), None)
     if version is None:
-        numbers = f"1 to {agreement.latest.version}"
         return [
             Violation(
                 Code.INVALID_FIELD,
                 "version",
-                f"version is {fact.version}: agreement {agreement.id} has versions {numbers}",
+                "version is {version}: agreement {agreement} has versions 1 to {last}",
+                params={
+                    "version": fact.version,
+                    "agreement": agreement.id,
+                    "last": agreement.latest.version,
+                },
             )
         ]
-    where = f"version {version.version} ({version.label}) of {agreement.id}"
+    where = {"version": version.version, "label": version.label, "agreement": agreement.id}
     if version.in_force is not None and version.in_force.is_exact:
         return [
             Violation(
                 Code.IN_FORCE_DAY_KNOWN,
                 "in_force",
-                f"{where} entered into force on {version.in_force}, known to the day; a "
-                "different day is a correction the registry's next version makes",
+                "version {version} ({label}) of {agreement} entered into force on {in_force}, "
+                "known to the day; a different day is a correction the registry's next version "
+                "makes",
                 version.clause("in_force", agreement.id),
+                params={**where, "in_force": str(version.in_force)},
             )
         ]
     first = version.signed.earliest
@@ -71,18 +78,24 @@ def check_in_force_day(agreement: Agreement, fact: InForceDay) -> list[Violation
     if version.in_force is not None:
         first = max(first, version.in_force.earliest)
     if fact.day < first or (last is not None and fact.day > last):
-        window = f"from {first} to {last}" if last is not None else f"on or after {first}"
+        window = (
+            Message(t("from {first} to {last}"), {"first": first, "last": last})
+            if last is not None
+            else Message(t("on or after {first}"), {"first": first})
+        )
         known = (
-            f"entered into force in {version.in_force}"
+            Message(t("entered into force in {in_force}"), {"in_force": str(version.in_force)})
             if version.in_force is not None
-            else f"was signed on {version.signed}"
+            else Message(t("was signed on {signed}"), {"signed": str(version.signed)})
         )
         return [
             Violation(
                 Code.INVALID_DATE,
                 "in_force",
-                f"in_force is {fact.day}: {where} {known}, so the day lies {window}",
+                "in_force is {day}: version {version} ({label}) of {agreement} {known}, so the "
+                "day lies {window}",
                 version.clause("in_force", agreement.id),
+                params={**where, "day": fact.day, "known": known, "window": window},
             )
         ]
     return []

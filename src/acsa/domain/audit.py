@@ -20,6 +20,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from acsa.domain.messages import Message, message, t
+
 #: The hash before the first record.
 GENESIS = "0" * 64
 
@@ -125,10 +127,15 @@ def expected_hash(record: AuditRecord) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """Where the chain first fails, and why."""
+    """Where the chain first fails, and why (a message id and its parameters)."""
 
     seq: int
-    reason: str
+    why: Message
+
+    @property
+    def reason(self) -> str:
+        """Why, in English."""
+        return str(self.why)
 
 
 def first_break(
@@ -146,11 +153,22 @@ def first_break(
 def link_break(record: AuditRecord, prev_hash: str, seq: int) -> Break | None:
     """What is wrong with ``record`` following the record ``seq`` whose hash is ``prev_hash``."""
     if record.seq != seq + 1:
-        return Break(record.seq, f"expected record {seq + 1} next, found {record.seq}")
+        return Break(
+            record.seq,
+            message(
+                t("expected record {expected} next, found {found}"),
+                expected=seq + 1,
+                found=record.seq,
+            ),
+        )
     if record.prev_hash != prev_hash:
-        return Break(record.seq, "its previous-hash does not match the record before it")
+        return Break(
+            record.seq, message(t("its previous-hash does not match the record before it"))
+        )
     if expected_hash(record) != record.hash:
-        return Break(record.seq, "its content does not match its hash (changed after writing)")
+        return Break(
+            record.seq, message(t("its content does not match its hash (changed after writing)"))
+        )
     return None
 
 
@@ -204,7 +222,7 @@ class RowProblem:
         scope: the aggregate it belongs to (``order:12``, ``user:jpn-admin``).
         seq: the record that last recorded the row or its scope, None if none ever did.
         kind: ``changed``, ``unrecorded`` (stored, not recorded) or ``removed`` (recorded, gone).
-        reason: what is wrong, in words.
+        why: what is wrong, a message id and its parameters (``reason``: in English).
     """
 
     table: str
@@ -212,7 +230,12 @@ class RowProblem:
     scope: str
     seq: int | None
     kind: str
-    reason: str
+    why: Message
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, in English."""
+        return str(self.why)
 
 
 class RecordedRows:
@@ -244,7 +267,9 @@ class RecordedRows:
                 scope,
                 None,
                 UNRECORDED,
-                "stored but never recorded by the audit log (written behind acsa's back)",
+                message(
+                    t("stored but never recorded by the audit log (written behind acsa's back)")
+                ),
             )
         seq, digests = recorded
         expected = digests.pop(key, None)
@@ -255,8 +280,14 @@ class RecordedRows:
                 scope,
                 seq,
                 UNRECORDED,
-                f"stored but not among the rows of {scope} that record "
-                f"{seq} recorded (added behind acsa's back)",
+                message(
+                    t(
+                        "stored but not among the rows of {scope} that record {seq} recorded "
+                        "(added behind acsa's back)"
+                    ),
+                    scope=scope,
+                    seq=seq,
+                ),
             )
         if expected != digest:
             return RowProblem(
@@ -265,7 +296,13 @@ class RecordedRows:
                 scope,
                 seq,
                 CHANGED,
-                f"its content differs from what record {seq} recorded (changed behind acsa's back)",
+                message(
+                    t(
+                        "its content differs from what record {seq} recorded (changed behind "
+                        "acsa's back)"
+                    ),
+                    seq=seq,
+                ),
             )
         return None
 
@@ -281,7 +318,13 @@ class RecordedRows:
                     scope,
                     seq,
                     REMOVED,
-                    f"recorded by record {seq} but no longer stored (removed behind acsa's back)",
+                    message(
+                        t(
+                            "recorded by record {seq} but no longer stored (removed behind "
+                            "acsa's back)"
+                        ),
+                        seq=seq,
+                    ),
                 )
 
 
@@ -318,8 +361,15 @@ class OrderStates:
                     f"order:{order_id}",
                     record.seq,
                     CHANGED,
-                    f"record {record.seq} found the order otherwise than record {seq} left it "
-                    f"at version {version} (changed behind acsa's back between them)",
+                    message(
+                        t(
+                            "record {seq} found the order otherwise than record {last} left it at "
+                            "version {version} (changed behind acsa's back between them)"
+                        ),
+                        seq=record.seq,
+                        last=seq,
+                        version=version,
+                    ),
                 )
         self._last[order_id] = (record.seq, record.after["version"], _digest(record.after))
         return problem

@@ -17,6 +17,7 @@ from typing import Any
 
 from acsa.domain.audit import GENESIS, canonical
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.messages import Message, t
 
 FORMAT = "acsa-audit-checkpoint"
 VERSION = 1
@@ -65,8 +66,11 @@ class Checkpoint:
         return replace(self, signature=signature)
 
 
-def _invalid(field: str, why: str) -> AcsaError:
-    return AcsaError.single(Code.CHECKPOINT_INVALID, field, f"not an audit checkpoint: {why}")
+def _invalid(at: str, why: str, **params: object) -> AcsaError:
+    """CHECKPOINT_INVALID naming the field ``at``: ``why`` (marked ``t``) with ``params``."""
+    return AcsaError.single(
+        Code.CHECKPOINT_INVALID, at, "not an audit checkpoint: {why}", why=Message(why, params)
+    )
 
 
 def parse_checkpoint(text: str | bytes) -> Checkpoint:
@@ -79,15 +83,20 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
 def _checkpoint_object(text: str | bytes) -> Mapping[str, Any]:
     """The JSON object of ``text``, of this format and version."""
     if len(text) > CHECKPOINT_BYTES_MAX:
-        raise _invalid("checkpoint", f"larger than {CHECKPOINT_BYTES_MAX} bytes")
+        raise _invalid("checkpoint", t("larger than {most} bytes"), most=CHECKPOINT_BYTES_MAX)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise _invalid("checkpoint", "not JSON") from None
+        raise _invalid("checkpoint", t("not JSON")) from None
     if not isinstance(data, Mapping):
-        raise _invalid("checkpoint", "not a JSON object")
+        raise _invalid("checkpoint", t("not a JSON object"))
     if data.get("format") != FORMAT or data.get("version") != VERSION:
-        raise _invalid("format", f"format must be {FORMAT!r} version {VERSION}")
+        raise _invalid(
+            "format",
+            t("format must be {format} version {version}"),
+            format=repr(FORMAT),
+            version=VERSION,
+        )
     return data
 
 
@@ -97,7 +106,7 @@ def _numbers(data: Mapping[str, Any]) -> dict[str, int]:
     for name in ("seq", "count"):
         value = data.get(name)
         if type(value) is not int or not 0 <= value <= 2**62:
-            raise _invalid(name, f"{name} must be a whole number from 0")
+            raise _invalid(name, t("{field} must be a whole number from 0"), field=name)
         fields[name] = value
     return fields
 
@@ -109,12 +118,17 @@ def _texts(data: Mapping[str, Any]) -> dict[str, str]:
     for name in ("hash", "database", "signer", "key", "signature"):
         value = data.get(name)
         if not isinstance(value, str) or not value.isprintable() or len(value) > 200:
-            raise _invalid(name, f"{name} must be printable text of at most 200 characters")
+            raise _invalid(
+                name,
+                t("{field} must be printable text of at most {most} characters"),
+                field=name,
+                most=200,
+            )
         fields[name] = value
     if len(fields["hash"]) != len(GENESIS) or any(
         c not in "0123456789abcdef" for c in fields["hash"]
     ):
-        raise _invalid("hash", "hash must be 64 lowercase hex digits")
+        raise _invalid("hash", t("hash must be 64 lowercase hex digits"))
     return fields
 
 
@@ -123,9 +137,9 @@ def _moment(data: Mapping[str, Any]) -> datetime:
     try:
         at = datetime.fromisoformat(str(data.get("at")))
     except ValueError:
-        raise _invalid("at", "at must be an ISO 8601 moment") from None
+        raise _invalid("at", t("at must be an ISO 8601 moment")) from None
     if at.tzinfo is None:
-        raise _invalid("at", "at must carry its UTC offset")
+        raise _invalid("at", t("at must carry its UTC offset"))
     return at
 
 

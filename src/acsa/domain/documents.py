@@ -34,6 +34,7 @@ from typing import Any
 from acsa.domain import limits
 from acsa.domain.access import Side
 from acsa.domain.errors import AcsaError, Code, Violation
+from acsa.domain.messages import Message, Term, t
 from acsa.domain.order import Action, Event, Order
 
 FORMAT = "acsa-document"
@@ -161,8 +162,18 @@ class Document:
         return canonical(self.to_json())
 
 
-def _invalid(field: str, message: str) -> AcsaError:
-    return AcsaError.single(Code.DOCUMENT_INVALID, field, message)
+def _invalid(at: str, template: str, **params: object) -> AcsaError:
+    """DOCUMENT_INVALID naming the field ``at``: ``template`` (marked ``t``) with ``params``."""
+    return AcsaError([_violation(at, template, **params)])
+
+
+def _violation(at: str, template: str, **params: object) -> Violation:
+    return Violation(Code.DOCUMENT_INVALID, at, template, params=params)
+
+
+def _as_invalid(field: str, violation: Violation) -> AcsaError:
+    """A bound's violation (a text, a day) as DOCUMENT_INVALID naming ``field``."""
+    return AcsaError([_violation(field, violation.template, **violation.params)])
 
 
 def parse_wire(wire: bytes) -> Document:
@@ -171,18 +182,20 @@ def parse_wire(wire: bytes) -> Document:
     if len(wire) > limits.DOCUMENT_BYTES_MAX:
         raise _invalid(
             "document",
-            f"the document is {len(wire):,} bytes long; at most "
-            f"{limits.DOCUMENT_BYTES_MAX:,} are taken",
+            t("the document is {size} bytes long; at most {most} are taken"),
+            size=Decimal(len(wire)),
+            most=Decimal(limits.DOCUMENT_BYTES_MAX),
         )
     if limits.json_text_depth(wire) > limits.JSON_DEPTH_MAX:
         raise _invalid(
             "document",
-            f"the document nests deeper than {limits.JSON_DEPTH_MAX} levels of objects and lists",
+            t("the document nests deeper than {most} levels of objects and lists"),
+            most=limits.JSON_DEPTH_MAX,
         )
     try:
         data = json.loads(wire)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise _invalid("document", "the body is not a JSON document") from None
+        raise _invalid("document", t("the body is not a JSON document")) from None
     return parse(data)
 
 
@@ -200,22 +213,31 @@ def _shaped(field: str, value: object, pattern: re.Pattern[str], what: str) -> V
     if isinstance(value, str) and pattern.fullmatch(value):
         return None
     shown = repr(value)[:40] if isinstance(value, str) else type(value).__name__
-    return Violation(Code.DOCUMENT_INVALID, field, f"{field} must be {what}, not {shown}")
+    return Violation(
+        Code.DOCUMENT_INVALID,
+        field,
+        "{field} must be {what}, not {shown}",
+        params={"field": field, "what": Message(what, {}), "shown": shown},
+    )
 
 
 def _time(value: object) -> datetime:
     """``at``: an ISO 8601 time with its UTC offset, within the dates acsa takes."""
     if not isinstance(value, str) or len(value) > AT_CHARS_MAX:
-        raise _invalid("at", f"at must be an ISO 8601 time of at most {AT_CHARS_MAX} characters")
+        raise _invalid(
+            "at", t("at must be an ISO 8601 time of at most {most} characters"), most=AT_CHARS_MAX
+        )
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise _invalid("at", f"at must be an ISO 8601 time, not {value!r}") from None
+        raise _invalid(
+            "at", t("at must be an ISO 8601 time, not {value}"), value=repr(value)
+        ) from None
     if at.tzinfo is None:
-        raise _invalid("at", "at must carry its UTC offset")
+        raise _invalid("at", t("at must carry its UTC offset"))
     outside = limits.date_violation("at", at.date())
     if outside is not None:
-        raise _invalid("at", outside.message)
+        raise _as_invalid("at", outside)
     return at
 
 
@@ -250,33 +272,36 @@ def _check_envelope(data: Any) -> None:
     """``data`` is an object holding exactly the signed fields and the signature, of this
     format and version."""
     if not isinstance(data, dict):
-        raise _invalid("document", "a document is a JSON object")
+        raise _invalid("document", t("a document is a JSON object"))
     missing = [n for n in (*SIGNED_FIELDS, "signature") if n not in data]
     if missing:
-        raise _invalid(missing[0], f"{missing[0]} is missing")
+        raise _invalid(missing[0], t("{field} is missing"), field=missing[0])
     if data.get("format") != FORMAT:
         shown = repr(data.get("format"))[:40]
-        raise _invalid("format", f"format must be {FORMAT!r}, not {shown}")
+        raise _invalid(
+            "format", t("format must be {format}, not {shown}"), format=repr(FORMAT), shown=shown
+        )
     if data.get("version") != VERSION or isinstance(data.get("version"), bool):
         raise AcsaError.single(
             Code.DOCUMENT_VERSION_UNSUPPORTED,
             "version",
-            f"document version {repr(data.get('version'))[:40]} is not understood here; "
-            f"this node reads version {VERSION}",
+            "document version {version} is not understood here; this node reads version {ours}",
+            version=repr(data.get("version"))[:40],
+            ours=VERSION,
         )
     extra = sorted(str(k) for k in set(data) - {*SIGNED_FIELDS, "signature"})
     if extra:
-        raise _invalid(extra[0][:64], f"unknown field {extra[0][:64]!r}")
+        raise _invalid(extra[0][:64], t("unknown field {name}"), name=repr(extra[0][:64]))
 
 
 _SHAPES = (
-    ("id", _UUID, "a UUID in lower case"),
-    ("order", _UUID, "the order's uid, a UUID in lower case"),
-    ("prev", _HASH, "a SHA-256 in 64 lower-case hex digits"),
-    ("issuer", _NATION, "a nation's three-letter code"),
-    ("recipient", _NATION, "a nation's three-letter code"),
-    ("key", _FINGERPRINT, "a key fingerprint (8 groups of 4 hex digits)"),
-    ("signature", _SIGNATURE, "an Ed25519 signature in base64 (88 characters)"),
+    ("id", _UUID, t("a UUID in lower case")),
+    ("order", _UUID, t("the order's uid, a UUID in lower case")),
+    ("prev", _HASH, t("a SHA-256 in 64 lower-case hex digits")),
+    ("issuer", _NATION, t("a nation's three-letter code")),
+    ("recipient", _NATION, t("a nation's three-letter code")),
+    ("key", _FINGERPRINT, t("a key fingerprint (8 groups of 4 hex digits)")),
+    ("signature", _SIGNATURE, t("an Ed25519 signature in base64 (88 characters)")),
 )
 
 
@@ -294,8 +319,10 @@ def _kind(value: object) -> Kind:
     except ValueError:
         kind = None
     if kind is None:
-        known = ", ".join(k.value for k in Kind)
-        raise _invalid("kind", f"unknown kind {repr(value)[:40]}; one of: {known}")
+        known = tuple(k.value for k in Kind)
+        raise _invalid(
+            "kind", t("unknown kind {kind}; one of: {known}"), kind=repr(value)[:40], known=known
+        )
     return kind
 
 
@@ -306,24 +333,28 @@ def _seq(value: object) -> int:
         or isinstance(value, bool)
         or not 1 <= value <= limits.DOCUMENT_SEQ_MAX
     ):
-        raise _invalid("seq", f"seq must be a whole number from 1 to {limits.DOCUMENT_SEQ_MAX:,}")
+        raise _invalid(
+            "seq",
+            t("seq must be a whole number from 1 to {most}"),
+            most=Decimal(limits.DOCUMENT_SEQ_MAX),
+        )
     return value
 
 
 def _actor(value: object) -> str:
     """``actor``: non-empty text within the bounds of any text acsa takes."""
     if not isinstance(value, str) or not value.strip():
-        raise _invalid("actor", "actor must be a non-empty string")
+        raise _invalid("actor", t("actor must be a non-empty string"))
     said = limits.text_violation("actor", value)
     if said is not None:
-        raise _invalid("actor", said.message)
+        raise _as_invalid("actor", said)
     return value
 
 
 def _body(kind: Kind, value: object) -> dict[str, Any]:
     """``body``: an object of the shape its ``kind`` takes (see BODIES)."""
     if not isinstance(value, dict):
-        raise _invalid("body", "body must be a JSON object")
+        raise _invalid("body", t("body must be a JSON object"))
     broken = body_violations(kind, value)
     if broken:
         raise AcsaError(broken)
@@ -339,9 +370,14 @@ def time_violation(document: Document, now: datetime, max_skew: timedelta) -> Vi
     return Violation(
         Code.DOCUMENT_FROM_THE_FUTURE,
         "at",
-        f"document {document.id} is dated {document.at.isoformat()}, "
-        f"{int(ahead.total_seconds())} s ahead of this node's clock; at most "
-        f"{int(max_skew.total_seconds())} s ahead are taken (check both nodes' clocks)",
+        "document {document} is dated {at}, {ahead} s ahead of this node's clock; at most "
+        "{most} s ahead are taken (check both nodes' clocks)",
+        params={
+            "document": document.id,
+            "at": document.at.isoformat(),
+            "ahead": int(ahead.total_seconds()),
+            "most": int(max_skew.total_seconds()),
+        },
     )
 
 
@@ -351,8 +387,14 @@ def time_violation(document: Document, now: datetime, max_skew: timedelta) -> Vi
 Check = Callable[[str, Any], list[Violation]]
 
 
-def _bad(field: str, message: str) -> list[Violation]:
-    return [Violation(Code.DOCUMENT_INVALID, field, message)]
+def _bad(field: str, template: str, **params: object) -> list[Violation]:
+    """DOCUMENT_INVALID at ``field``: ``template`` (marked ``t``) naming it as ``{field}``."""
+    return [_violation(field, template, field=field, **params)]
+
+
+def _bad_as(field: str, violation: Violation) -> list[Violation]:
+    """A bound's violation (a text, a day) as DOCUMENT_INVALID at ``field``."""
+    return [_violation(field, violation.template, **violation.params)]
 
 
 def _text(like: str | None = None, *, required: bool = False, null: bool = False) -> Check:
@@ -364,16 +406,21 @@ def _text(like: str | None = None, *, required: bool = False, null: bool = False
         if value is None and null:
             return []
         if not isinstance(value, str):
-            return _bad(field, f"{field} must be a string{' or null' if null else ''}")
+            if null:
+                return _bad(field, t("{field} must be a string or null"))
+            return _bad(field, t("{field} must be a string"))
         if required and not value.strip():
-            return _bad(field, f"{field} must not be empty")
+            return _bad(field, t("{field} must not be empty"))
         bound = limits.text_bound(like or field)
         if len(value) > bound:
             return _bad(
-                field, f"{field} is {len(value):,} characters long; at most {bound} are allowed"
+                field,
+                t("{field} is {length} characters long; at most {most} are allowed"),
+                length=Decimal(len(value)),
+                most=bound,
             )
         said = limits.text_violation(field, value, multiline=True)
-        return [] if said is None else _bad(field, said.message)
+        return [] if said is None else _bad_as(field, said)
 
     return check
 
@@ -387,15 +434,15 @@ def _pattern(pattern: re.Pattern[str], what: str) -> Check:
 
 
 def _day(field: str, value: Any) -> list[Violation]:
-    wrong = _shaped(field, value, _DAY, "a date written YYYY-MM-DD")
+    wrong = _shaped(field, value, _DAY, t("a date written YYYY-MM-DD"))
     if wrong is not None:
         return [wrong]
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        return _bad(field, f"{field} {value!r} is not a date")
+        return _bad(field, t("{field} {value} is not a date"), value=repr(value))
     outside = limits.date_violation(field, day)
-    return [] if outside is None else _bad(field, outside.message)
+    return [] if outside is None else _bad_as(field, outside)
 
 
 def _number(bound: limits.NumberBound) -> Check:
@@ -403,7 +450,7 @@ def _number(bound: limits.NumberBound) -> Check:
 
     def check(field: str, value: Any) -> list[Violation]:
         if not isinstance(value, str):
-            return _bad(field, f"{field} must be a decimal number written as a string")
+            return _bad(field, t("{field} must be a decimal number written as a string"))
         _, violation = limits.number_violation(field, value, bound, Code.DOCUMENT_INVALID)
         return [] if violation is None else [violation]
 
@@ -414,14 +461,14 @@ def _one_of(*choices: str) -> Check:
     def check(field: str, value: Any) -> list[Violation]:
         if isinstance(value, str) and value in choices:
             return []
-        return _bad(field, f"{field} must be one of: {', '.join(choices)}")
+        return _bad(field, t("{field} must be one of: {choices}"), choices=choices)
 
     return check
 
 
 def _true(field: str, value: Any) -> list[Violation]:
     """``true``: a flag a document carries only when it is set."""
-    return [] if value is True else _bad(field, f"{field} must be true when given")
+    return [] if value is True else _bad(field, t("{field} must be true when given"))
 
 
 def _codes(*choices: str) -> Check:
@@ -435,7 +482,9 @@ def _codes(*choices: str) -> Check:
             and len(set(value)) == len(value)
         ):
             return []
-        return _bad(field, f"{field} must be a list of distinct codes among: {', '.join(choices)}")
+        return _bad(
+            field, t("{field} must be a list of distinct codes among: {choices}"), choices=choices
+        )
 
     return check
 
@@ -454,7 +503,9 @@ def _whole(low: int, high: int) -> Check:
     def check(field: str, value: Any) -> list[Violation]:
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
             return []
-        return _bad(field, f"{field} must be a whole number from {low} to {high}")
+        return _bad(
+            field, t("{field} must be a whole number from {low} to {high}"), low=low, high=high
+        )
 
     return check
 
@@ -464,17 +515,24 @@ def _object(fields: Mapping[str, Check], optional: frozenset[str] = frozenset())
 
     def check(field: str, value: Any) -> list[Violation]:
         if not isinstance(value, dict):
-            return _bad(field, f"{field} must be a JSON object")
+            return _bad(field, t("{field} must be a JSON object"))
         unknown = sorted(str(k) for k in value if k not in fields)
         if unknown:
             name = unknown[0][:64]
-            return _bad(f"{field}.{name}", f"{field} has an unknown field {name!r}")
+            return [
+                _violation(
+                    f"{field}.{name}",
+                    t("{field} has an unknown field {name}"),
+                    field=field,
+                    name=repr(name),
+                )
+            ]
         found: list[Violation] = []
         for name, inner in fields.items():
             path = f"{field}.{name}"
             if name not in value:
                 if name not in optional:
-                    found += _bad(path, f"{path} is missing")
+                    found += _bad(path, t("{field} is missing"))
                 continue
             found += inner(path, value[name])
         return found
@@ -487,9 +545,14 @@ def _list(item: Check, most: int) -> Check:
 
     def check(field: str, value: Any) -> list[Violation]:
         if not isinstance(value, list) or not value:
-            return _bad(field, f"{field} must be a non-empty list")
+            return _bad(field, t("{field} must be a non-empty list"))
         if len(value) > most:
-            return _bad(field, f"{field} has {len(value):,} items; at most {most} are allowed")
+            return _bad(
+                field,
+                t("{field} has {count} items; at most {most} are allowed"),
+                count=Decimal(len(value)),
+                most=most,
+            )
         found: list[Violation] = []
         for i, each in enumerate(value):
             found += item(f"{field}[{i}]", each)
@@ -506,23 +569,28 @@ def _per_line(item: Check) -> Check:
 
     def check(field: str, value: Any) -> list[Violation]:
         if not isinstance(value, dict) or not value:
-            return _bad(field, f"{field} must be a non-empty object of line numbers")
+            return _bad(field, t("{field} must be a non-empty object of line numbers"))
         if len(value) > limits.ORDER_LINES_MAX:
             return _bad(
-                field, f"{field} has {len(value):,} lines; at most {limits.ORDER_LINES_MAX}"
+                field,
+                t("{field} has {count} lines; at most {most}"),
+                count=Decimal(len(value)),
+                most=limits.ORDER_LINES_MAX,
             )
         found: list[Violation] = []
         for key, each in value.items():
             if not _LINE_NUMBER.fullmatch(key) or int(key) > limits.ORDER_LINES_MAX:
-                return _bad(field, f"{field} has {key[:20]!r}, which is not a line number")
+                return _bad(
+                    field, t("{field} has {key}, which is not a line number"), key=repr(key[:20])
+                )
             found += item(f"{field}.{key}", each)
         return found
 
     return check
 
 
-_NATION_CODE = _pattern(_NATION, "a nation's three-letter code")
-_CURRENCY = _pattern(_NATION, "a three-letter currency code")
+_NATION_CODE = _pattern(_NATION, t("a nation's three-letter code"))
+_CURRENCY = _pattern(_NATION, t("a three-letter currency code"))
 _INVOICE_NUMBER = _text("number", required=True)
 
 #: What each kind's body holds: its fields, their types, forms and bounds.
@@ -669,27 +737,36 @@ def chain_violation(document: Document, head: Head | None) -> Violation | None:
     has not arrived); a taken position or a wrong ``prev`` is DOCUMENT_CHAIN_BROKEN."""
     expected_seq = 1 if head is None else head.seq + 1
     expected_prev = GENESIS if head is None else head.hash
-    where = f"document {document.id} ({document.kind.value} of order {document.order})"
+    where = {
+        "document": document.id,
+        "kind": Term(document.kind.value),
+        "order": document.order,
+        "seq": document.seq,
+        "held": expected_seq - 1,
+    }
     if document.seq > expected_seq:
         return Violation(
             Code.DOCUMENT_OUT_OF_ORDER,
             "seq",
-            f"{where} is number {document.seq} of its order, but this node holds "
-            f"{expected_seq - 1}: an earlier document has not arrived yet",
+            "document {document} ({kind} of order {order}) is number {seq} of its order, but "
+            "this node holds {held}: an earlier document has not arrived yet",
+            params=where,
         )
     if document.seq < expected_seq:
         return Violation(
             Code.DOCUMENT_CHAIN_BROKEN,
             "seq",
-            f"{where} claims position {document.seq}, which another document already holds "
-            f"(this node holds {expected_seq - 1} documents of the order)",
+            "document {document} ({kind} of order {order}) claims position {seq}, which "
+            "another document already holds (this node holds {held} documents of the order)",
+            params=where,
         )
     if document.prev != expected_prev:
         return Violation(
             Code.DOCUMENT_CHAIN_BROKEN,
             "prev",
-            f"{where} follows {document.prev[:16]}..., but the order's last document here "
-            f"is {expected_prev[:16]}...",
+            "document {document} ({kind} of order {order}) follows {prev}..., but the order's "
+            "last document here is {last}...",
+            params={**where, "prev": document.prev[:16], "last": expected_prev[:16]},
         )
     return None
 
@@ -737,8 +814,11 @@ def draft(
         raise AcsaError.single(
             Code.NOT_THIS_NODE,
             "order",
-            f"the {kind.value} of order {order.id} is {expected}'s to record, on "
-            f"{expected}'s node; it arrives here as {expected}'s signed document",
+            "the {kind} of order {order} is {nation}'s to record, on {nation}'s node; it "
+            "arrives here as {nation}'s signed document",
+            kind=Term(kind.value),
+            order=order.id,
+            nation=expected,
         )
     recipient = order.supplier if issuer == order.requester else order.requester
     made = Draft(kind, order.uid, issuer, recipient, actor, at, body)
@@ -769,8 +849,12 @@ def _match(incoming: Document, made: Draft) -> None:
             raise AcsaError.single(
                 Code.DOCUMENT_MISMATCH,
                 name,
-                f"document {incoming.id}: its {name} differs from what applying it here "
-                f"records ({value!r} against {ours[name]!r}); nothing was recorded",
+                "document {document}: its {name} differs from what applying it here records "
+                "({theirs} against {ours}); nothing was recorded",
+                document=incoming.id,
+                name=name,
+                theirs=repr(value),
+                ours=repr(ours[name]),
             )
 
 

@@ -95,8 +95,12 @@ def find_rate(table: RateTable, currency: str, on: date, field: str = "currency"
         raise AcsaError.single(
             Code.RATE_MISSING,
             field,
-            f"no reference rate for {currency} per EUR on {on} or in the {MAX_RATE_AGE_DAYS} "
-            f"days before ({oldest} to {on}); import rates with `acsa rates import`",
+            "no reference rate for {currency} per EUR on {day} or in the {days} days before "
+            "({oldest} to {day}); import rates with `acsa rates import`",
+            currency=currency,
+            day=on,
+            days=MAX_RATE_AGE_DAYS,
+            oldest=oldest,
         )
     return rate
 
@@ -104,7 +108,10 @@ def find_rate(table: RateTable, currency: str, on: date, field: str = "currency"
 def _check_currency(currency: str, field: str) -> None:
     if not is_known_currency(currency):
         raise AcsaError.single(
-            Code.UNKNOWN_CURRENCY, field, f"{currency!r} is not an ISO 4217 currency code"
+            Code.UNKNOWN_CURRENCY,
+            field,
+            "{currency} is not an ISO 4217 currency code",
+            currency=repr(currency),
         )
 
 

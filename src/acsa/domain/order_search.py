@@ -163,7 +163,12 @@ def order_query(
     ]
     if since and until and until < since:
         found.append(
-            Violation(Code.INVALID_DATE, "until", f"until {until} is before since {since}")
+            Violation(
+                Code.INVALID_DATE,
+                "until",
+                "until {until} is before since {since}",
+                params={"until": until, "since": since},
+            )
         )
     violations = [v for v in found if v is not None]
     if violations:

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from acsa.domain import fx, limits
-from acsa.domain.access import ForbiddenError, Principal, Role
+from acsa.domain.access import ForbiddenError, Principal, Role, held
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.fiscal import FiscalCalendar, FiscalYear
 from acsa.domain.fx import Conversion
@@ -109,9 +109,19 @@ def parse_rule(value: str, field: str = "rule") -> RateRule:
     try:
         return RateRule(value.strip())
     except ValueError:
-        names = ", ".join(r.value for r in RateRule)
-        raise AcsaError.single(
-            Code.INVALID_FIELD, field, f"{field} {value[:40]!r} is not a rate rule; one of: {names}"
+        raise AcsaError(
+            [
+                Violation(
+                    Code.INVALID_FIELD,
+                    field,
+                    "{field} {value} is not a rate rule; one of: {names}",
+                    params={
+                        "field": field,
+                        "value": repr(value[:40]),
+                        "names": tuple(r.value for r in RateRule),
+                    },
+                )
+            ]
         ) from None
 
 
@@ -149,8 +159,14 @@ def official_rate_violations(
             Violation(
                 Code.INVALID_FIELD,
                 "fiscal_year",
-                f"fiscal_year {str(fiscal_year)[:20]!r} is not a fiscal year of {nation} holding "
-                f"dates acsa takes: a whole number from {low} to {high}",
+                "fiscal_year {year} is not a fiscal year of {nation} holding dates acsa takes: "
+                "a whole number from {low} to {high}",
+                params={
+                    "year": repr(str(fiscal_year)[:20]),
+                    "nation": nation,
+                    "low": low,
+                    "high": high,
+                },
             )
         )
     if not is_known_currency(currency):
@@ -158,7 +174,8 @@ def official_rate_violations(
             Violation(
                 Code.UNKNOWN_CURRENCY,
                 "currency",
-                f"currency {currency[:20]!r} is not an ISO 4217 currency code",
+                "currency {currency} is not an ISO 4217 currency code",
+                params={"currency": repr(currency[:20])},
             )
         )
     elif currency == home:
@@ -166,7 +183,8 @@ def official_rate_violations(
             Violation(
                 Code.INVALID_FIELD,
                 "currency",
-                f"currency {currency} is {nation}'s own currency, whose rate is 1 by definition",
+                "currency {currency} is {nation}'s own currency, whose rate is 1 by definition",
+                params={"currency": currency, "nation": nation},
             )
         )
     number, bad_rate = limits.number_violation("rate", rate, RATE, Code.INVALID_RATE)
@@ -220,9 +238,12 @@ def require_rate_change(principal: Principal | None, nation: str) -> None:
     raise ForbiddenError.single(
         Code.FORBIDDEN,
         "nation",
-        f"the rate rule and official rates of {nation} are set by an admin of {nation} or by a "
-        f"registry keeper; {principal.name} ({principal.nation}) holds "
-        f"{', '.join(sorted(r.value for r in principal.roles)) or 'no role'}",
+        "the rate rule and official rates of {nation} are set by an admin of {nation} or by a "
+        "registry keeper; {name} ({own}) holds {held}",
+        nation=nation,
+        name=principal.name,
+        own=principal.nation,
+        held=held(principal),
     )
 
 
@@ -249,9 +270,15 @@ def find_official_rate(
         raise AcsaError.single(
             Code.RATE_MISSING,
             field,
-            f"no official rate of {nation} for {currency} in {nation} {year}; {nation} converts "
-            f"at the official rate of each fiscal year: record it with "
-            f"`{record_command(nation, number, currency)}`",
+            "no official rate of {nation} for {currency} in {nation} {year} ({first} to "
+            "{last}); {nation} converts at the official rate of each fiscal year: record it "
+            "with `{command}`",
+            nation=nation,
+            currency=currency,
+            year=year.label,
+            first=year.start,
+            last=year.end,
+            command=record_command(nation, number, currency),
         )
     return found
 
@@ -307,7 +334,10 @@ def convert_under(
         return fx.convert(daily, money, to_currency, on, field)
     if not is_known_currency(to_currency):
         raise AcsaError.single(
-            Code.UNKNOWN_CURRENCY, field, f"{to_currency!r} is not an ISO 4217 currency code"
+            Code.UNKNOWN_CURRENCY,
+            field,
+            "{currency} is not an ISO 4217 currency code",
+            currency=repr(to_currency),
         )
     if money.currency == to_currency:
         return Conversion(money, Decimal(1), on, "same currency", rule.rule.value)

@@ -26,6 +26,7 @@ from acsa.domain.limits import (
     TOKEN_DAYS_CEILING,
     TOKEN_DAYS_DEFAULT,
 )
+from acsa.domain.messages import Message, t
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: What stands for a control character in a name or address as recorded.
@@ -95,20 +96,23 @@ class SignInRefusedError(AcsaError):
 
     def __init__(self, verdict: Verdict) -> None:
         field = "address" if verdict.cause is CountedBy.ADDRESS else "name"
-        what = "this address" if verdict.cause is CountedBy.ADDRESS else "this user name"
+        what = Message(
+            t("this address") if verdict.cause is CountedBy.ADDRESS else t("this user name"), {}
+        )
         if verdict.locked:
             violation = Violation(
                 Code.SIGN_IN_LOCKED,
                 field,
-                f"sign-in is locked for {what} after too many failed sign-ins; "
-                "an admin unlocks it (acsa users unlock)",
+                "sign-in is locked for {what} after too many failed sign-ins; an admin unlocks "
+                "it (acsa users unlock)",
+                params={"what": what},
             )
         else:
             violation = Violation(
                 Code.SIGN_IN_THROTTLED,
                 field,
-                f"too many failed sign-ins for {what}; try again in "
-                f"{verdict.retry_after_s} seconds",
+                "too many failed sign-ins for {what}; try again in {seconds} seconds",
+                params={"what": what, "seconds": verdict.retry_after_s},
             )
         super().__init__([violation])
         self.verdict = verdict
@@ -206,7 +210,10 @@ def _setting_violation(name: str, value: float, low: float, high: float) -> Viol
     if low <= value <= high:
         return None
     return Violation(
-        Code.INVALID_FIELD, name, f"{name} is {value:g}; it must be from {low:g} to {high:g}"
+        Code.INVALID_FIELD,
+        name,
+        "{name} is {value}; it must be from {low} to {high}",
+        params={"name": name, "value": f"{value:g}", "low": f"{low:g}", "high": f"{high:g}"},
     )
 
 
@@ -272,11 +279,13 @@ def token_lifetime(
     if days is None:
         return timedelta(days=min(TOKEN_DAYS_DEFAULT, max_days))
     if not 1 <= days <= max_days:
-        shown = str(days) if abs(days) < 10**20 else "beyond 10^20 in size"
+        shown = str(days) if abs(days) < 10**20 else Message(t("beyond 10^20 in size"), {})
         raise AcsaError.single(
             Code.INVALID_FIELD,
             "expires_days",
-            f"expires_days is {shown}; a token lives from 1 to {max_days} days "
-            "(ACSA_TOKEN_MAX_DAYS); an admin may ask for one that never expires",
+            "expires_days is {days}; a token lives from 1 to {most} days (ACSA_TOKEN_MAX_DAYS); "
+            "an admin may ask for one that never expires",
+            days=shown,
+            most=max_days,
         )
     return timedelta(days=days)
