@@ -67,7 +67,7 @@ def figure_views(report: AnnualReport) -> list[View]:
 
 def heading(text: str, lang: str) -> str:
     """A heading, title or fixed word of an export (an English message id) in ``lang``."""
-    return gettext(lang, text)
+    return gettext(lang, text) if text else ""
 
 
 def figure_cells(figure: Figure) -> list[str | int | Decimal]:
@@ -120,7 +120,7 @@ def nation_name(code: str, lang: str = "en") -> str:
 
 def term_text(key: str, lang: str) -> str:
     """A word of acsa's vocabulary (a category, an activity, a status) in ``lang``."""
-    return gettext(lang, words(key))
+    return gettext(lang, words(key)) if key else ""
 
 
 def _category(key: str, lang: str) -> str:

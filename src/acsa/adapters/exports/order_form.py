@@ -75,7 +75,7 @@ class _Form:
 
     def w(self, text: str) -> str:
         """A fixed word or label (an English message id) in the reader's language."""
-        return gettext(self.lang, text)
+        return gettext(self.lang, text) if text else ""
 
     def say(self, template: str, **params: object) -> str:
         return say(template, self.lang, params)
@@ -298,7 +298,7 @@ def _parties(f: _Form) -> list[Flowable]:
             _text(form.forces.get(o.requester)),
             _text(form.forces.get(o.supplier)),
         ],
-        [f.w(t("Unit")), _text(o.requester_unit), _text(o.supplier_unit)],
+        [f.w(t("Unit / formation")), _text(o.requester_unit), _text(o.supplier_unit)],
         [
             f.w(t("Authorised official")),
             _text(_signer_of(form, form.requesting_official)),
@@ -435,7 +435,7 @@ def _signatures(f: _Form, signatures: Sequence[Signature]) -> list[Flowable]:
     and unit (from their profile; the sign-in name where none is given); the signature acsa
     recorded (who and when); and empty blocks to sign and date by hand."""
     style = styles(f.lang)
-    widths = [44 * mm, 0, 34 * mm, 34 * mm, 20 * mm]
+    widths = [44 * mm, 0, 36 * mm, 32 * mm, 20 * mm]
     widths[1] = f.width - sum(widths)
     rows: list[list[object]] = []
     for s in signatures:
@@ -473,7 +473,7 @@ def _official(f: _Form, s: Signature, width: float) -> list[Flowable]:
         (t("Name"), s.full_name or s.name),
         (t("Rank or grade"), s.rank),
         (t("Position"), s.position),
-        (t("Unit"), s.unit),
+        (t("Unit / formation"), s.unit),
     ]
     return [
         text_cell(f"{f.w(label)}: {value or NONE}", width, style["cell"]) for label, value in facts

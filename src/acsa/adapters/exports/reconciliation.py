@@ -61,7 +61,7 @@ def _finding(difference: Difference, lang: str) -> str:
     template = getattr(difference, "template", "")
     params: Mapping[str, object] = getattr(difference, "params", {})
     if not template:
-        return gettext(lang, difference.message)
+        return gettext(lang, difference.message) if difference.message else ""
     return say(template, lang, params)
 
 
