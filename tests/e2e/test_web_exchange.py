@@ -150,7 +150,7 @@ def test_the_book_downloads_and_reconciles_on_the_page_and_as_statements(node: N
     theirs = as_partner(ours, node.partner_key)
     done = upload(jpn, theirs, csrf=csrf)
     assert done.status_code == 200, done.text
-    assert "1 matched, 0 differences" in done.text
+    assert "1 orders match; 0 differences." in done.text
     assert rows(done.text, "differences") == [["No differences: the two books agree."]]
 
     # Changed and signed by a key that is not AUS's: each difference is listed.
@@ -163,7 +163,7 @@ def test_the_book_downloads_and_reconciles_on_the_page_and_as_statements(node: N
     kinds = {r[1].split()[-1] for r in listed}
     assert {"signature", "amount"} <= kinds, listed
     assert any(r[2] == "paid" and r[3] == "0" and r[4] == "7" for r in listed), listed
-    assert "0 matched, 2 differences" in found.text
+    assert "0 orders match; 2 differences." in found.text
 
     xlsx = upload(jpn, theirs, "xlsx", csrf=csrf)
     assert xlsx.status_code == 200, xlsx.text

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from acsa import __version__
 from acsa.domain.errors import Violation
 from acsa.domain.messages import words
-from acsa.i18n import DEFAULT, NAMES, Formats, translations, violation_text
+from acsa.i18n import DEFAULT, NAMES, Formats, say, translations, violation_text
 from acsa.i18n.memos import memo_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -54,15 +54,20 @@ def make_environment(lang: str = DEFAULT) -> Environment:
     def translated_words(value: str | None) -> str:
         return messages.gettext(words(value))
 
-    def explain(violation: Any) -> str:
-        """A refusal in the page's language only: a violation's message (its id and parameters)
-        said in ``lang``; a refusal known only by its code and English text (a partner's) as
-        the code's title in ``lang``, its English text kept for an English reader."""
-        if isinstance(violation, Violation):
-            return violation_text(violation, lang)
+    def explain(item: Any) -> str:
+        """A refusal or a finding in the page's language only: a violation's message, or a
+        finding's message id and parameters, said in ``lang``; one known only by its code and
+        English text (a partner's refusal, a check's reason) as the code's title in ``lang``,
+        its English text kept for an English reader."""
+        if isinstance(item, Violation):
+            return violation_text(item, lang)
+        template = getattr(item, "message_id", "")
+        if template:
+            return say(str(template), lang, getattr(item, "params", None) or {})
+        english = str(getattr(item, "message", None) or getattr(item, "reason", None) or "")
         if lang == DEFAULT:
-            return str(violation.message)
-        return code_title(str(violation.code)) or str(violation.message)
+            return english
+        return code_title(str(getattr(item, "code", ""))) or english
 
     def code_title(code: str) -> str:
         """The words of an error code (``error.<CODE>``) in ``lang``; "" for one without."""
