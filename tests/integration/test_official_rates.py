@@ -211,7 +211,7 @@ def test_a_ceiling_is_judged_at_the_official_rate_of_each_orders_fiscal_year(uow
     last_day = placed(uow, capped_japan, "JPN", "USA", "2026-03-31", line("food", 900_000))
     [violation] = violations(uow, last_day)
     assert violation.code == "CEILING_EXCEEDED"
-    assert "in JPN FY2025 (2025-04-01 to 2026-03-31): 8000.00 USD used, 2000.00 USD left" in (
+    assert "in JPN FY2025 (2025-04-01 to 2026-03-31): 8,000.00 USD used, 2,000.00 USD left" in (
         violation.message
     )
     assert "this order adds 6000.00 USD (900000 JPY converted under JPN's rate rule)" in (
@@ -229,7 +229,7 @@ def test_the_first_day_of_the_year_counts_in_the_new_years_total(uow, capped_jap
     accepted(uow, capped_japan, "JPN", "USA", "2026-03-31", line("fuel", 1_200_000))
     over = placed(uow, capped_japan, "JPN", "USA", "2027-03-31", line("food", 100_001))
     [violation] = violations(uow, over)
-    assert "in JPN FY2026 (2026-04-01 to 2027-03-31): 9000.00 USD used, 1000.00 USD left" in (
+    assert "in JPN FY2026 (2026-04-01 to 2027-03-31): 9,000.00 USD used, 1,000.00 USD left" in (
         violation.message
     )
     assert "this order adds 1000.01 USD" in violation.message
