@@ -51,6 +51,7 @@ def secrets_of(oid: int, number: str) -> list[str]:
         number,
         f"/orders/{oid}",
         f"order:{oid}",
+        f"order {oid}",  # an audit record's subject, as the pages write it
         f"Order #{oid}",
         "JPN-AUS",
     ]
