@@ -214,7 +214,7 @@ def test_a_ceiling_is_judged_at_the_official_rate_of_each_orders_fiscal_year(uow
     assert "in JPN FY2025 (2025-04-01 to 2026-03-31): 8,000.00 USD used, 2,000.00 USD left" in (
         violation.message
     )
-    assert "this order adds 6000.00 USD (900000 JPY converted under JPN's rate rule)" in (
+    assert "this order adds 6,000.00 USD (900,000 JPY converted under JPN's rate rule)" in (
         violation.message
     )
     # Exactly what is left of FY2025 at its rate fits: 300,000 JPY = 2,000.00 USD.
@@ -232,7 +232,7 @@ def test_the_first_day_of_the_year_counts_in_the_new_years_total(uow, capped_jap
     assert "in JPN FY2026 (2026-04-01 to 2027-03-31): 9,000.00 USD used, 1,000.00 USD left" in (
         violation.message
     )
-    assert "this order adds 1000.01 USD" in violation.message
+    assert "this order adds 1,000.01 USD" in violation.message
 
 
 def test_a_ceiling_in_a_year_without_an_official_rate_is_rate_missing(uow, capped_japan):
