@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from acsa.adapters import book_file
+from acsa.adapters.db.courier_repository import NODE_KEY_FILE, NODE_NATION, NODE_PUBLIC_KEY
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.signing import NodeKey
 from acsa.cli import render
 from acsa.cli.output import OutputFormat
+from acsa.clock import utc_now
 from acsa.commands import (
     AcceptOrder,
     DeliverOrder,
@@ -27,6 +32,7 @@ from acsa.commands import (
     RecordPayment,
     SubmitOrder,
 )
+from acsa.services import books
 from acsa.services.handlers import handle
 from tests.e2e.cli import Result, run
 from tests.orders_data import order_doc
@@ -141,16 +147,30 @@ def test_rates_piped_whole(sqlite_url: str) -> None:
     url = sqlite_url
     source = "Ministry of Finance notice 2026-123: disbursement rate for the fiscal year"
     set_rate = run(
-        "rates", "official", "set", "JPN", "2026", "USD", "151.123456",
-        "--source", source, "--db", url, "--actor", "JPN-admin",
-    )  # fmt: skip
+        "rates",
+        "official",
+        "set",
+        "JPN",
+        "2026",
+        "USD",
+        "151.123456",
+        "--source",
+        source,
+        "--db",
+        url,
+        "--actor",
+        "JPN-admin",
+    )
     assert set_rate.code == 0, set_rate.stderr
     listed = run("rates", "official", "list", "--db", url, env=NARROW)
     assert listed.code == 0, listed.stderr
     for whole in ("FY2026", "2026-04-01", "2027-03-31", "151.123456 JPY", source):
         assert whole in listed.stdout
-    [header, row] = list(csv.reader(io.StringIO(run(
-        "rates", "official", "list", "--db", url, "--format", "csv").stdout)))  # fmt: skip
+    [header, row] = list(
+        csv.reader(
+            io.StringIO(run("rates", "official", "list", "--db", url, "--format", "csv").stdout)
+        )
+    )
     assert header == ["nation", "fiscal year", "from", "to", "1 unit of", "rate", "source"]
     assert row == ["JPN", "FY2026", "2026-04-01", "2027-03-31", "USD", "151.123456 JPY", source]
 
@@ -159,9 +179,16 @@ def test_rates_piped_whole(sqlite_url: str) -> None:
 def test_csv_and_tsv_parse_back_to_the_same_ids_and_amounts(book: Book, fmt: str) -> None:
     header, *orders = rows(book, fmt, "orders", "list")
     assert header == [
-        "id", "status", "agreement", "requester", "supplier", "activity", "order date",
-        "lines", "total",
-    ]  # fmt: skip
+        "id",
+        "status",
+        "agreement",
+        "requester",
+        "supplier",
+        "activity",
+        "order date",
+        "lines",
+        "total",
+    ]
     assert [(o[0], o[2], o[6], o[8]) for o in orders] == [
         (str(book.received), "JPN-AUS", "2026-10-01", BIG),
         (str(book.uninvoiced), "JPN-AUS", "2026-10-01", BIG),
@@ -268,3 +295,48 @@ def test_a_terminal_too_narrow_gets_a_wider_table_never_a_cut_amount(
     rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
     words = " ".join(row[2].strip() for row in rows)
     assert words.split() == LONG_DESCRIPTION.split()  # the description wraps, in the table
+
+
+@pytest.fixture
+def node_book(book: Book, tmp_path: Path) -> tuple[Path, str]:
+    """``book`` as JPN's node with AUS as partner, and AUS's book of it with the first order
+    paid 12,345,678,901 JPY instead: the file and that order's uid."""
+    ours, theirs = NodeKey.generate(), NodeKey.generate()
+    ours.save(tmp_path / "node.key")
+    engine = make_engine(book.url)
+    try:
+        with UnitOfWork(engine) as uow:
+            uow.settings.set(NODE_NATION, "JPN")
+            uow.settings.set(NODE_PUBLIC_KEY, ours.public_text)
+            uow.settings.set(NODE_KEY_FILE, str(tmp_path / "node.key"))
+            uow.partners.put(
+                "AUS", "http://aus.invalid", theirs.public_text, theirs.fingerprint, utc_now()
+            )
+            uow.connection.commit()
+        data, _ = books.export_book(engine, "AUS")
+    finally:
+        engine.dispose()
+    doc = json.loads(data)
+    doc["nation"], doc["partner"] = doc["partner"], doc["nation"]
+    doc["orders"][0]["paid"] = "12345678901"
+    path = tmp_path / "aus.json"
+    path.write_bytes(book_file.sign_book(doc, theirs))
+    return path, str(doc["orders"][0]["uid"])
+
+
+def test_books_reconcile_piped_and_as_csv_holds_the_uid_and_amounts_whole(
+    book: Book, node_book: tuple[Path, str]
+) -> None:
+    path, uid = node_book
+    found = run("books", "reconcile", str(path), "--db", book.url, env=NARROW)
+    assert found.code == 1, found.stderr  # the books differ
+    assert uid in found.stdout
+    assert "12345678901" in found.stdout
+    as_csv = run("books", "reconcile", str(path), "--format", "csv", "--db", book.url)
+    header, *differences = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert header == ["kind", "order", "field", "ours", "theirs", "finding"]
+    [difference] = differences
+    assert (difference[1], difference[4]) == (uid, "12345678901")
+    assert "1 difference" in as_csv.stderr
+    as_json = run("books", "reconcile", str(path), "--json", "--db", book.url)
+    assert as_json.json["differences"][0]["theirs"] == "12345678901"

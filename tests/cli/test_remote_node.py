@@ -95,6 +95,8 @@ def test_courier_status_through_a_server_is_the_local_report(node: Served) -> No
     assert remote.json == local.json
     assert remote.json["node"]["nation"] == "JPN"
     assert [p["partner"] for p in remote.json["partners"]] == ["NZL"]
+    # The previous release's word, kept as an alias, answers the same.
+    assert node.remote("exchange", "status", "--json").stdout == remote.stdout
     table = node.remote("courier", "status")
     assert table.code == 0, table.stderr
     assert table.stdout == node.local("courier", "status").stdout

@@ -68,11 +68,12 @@ def export(
         ),
     ] = None,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Export this node's book with a partner: every order between the two nations, its
     lines, money and documents, as a JSON file signed with the node's key (for the partner's
     `acsa books reconcile`) and a CSV for people."""
-    with refusals(False):
+    with refusals(as_json):
         engine = engine_for(db)
         partner = partner.strip().upper()
         if out_file is None:
@@ -87,6 +88,15 @@ def export(
         _write(json_path, data)
         _write(csv_path, text.encode())
     orders = max(text.count("\n") - 1, 0)
+    if as_json:
+        written = {
+            "partner": partner,
+            "orders": orders,
+            "json": str(json_path),
+            "csv": str(csv_path),
+        }
+        sys.stdout.write(json.dumps(written, indent=2) + "\n")
+        return
     out.print(f"{orders} orders with {partner}: wrote {json_path} (signed) and {csv_path}")
 
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from acsa.cli.common import UNBOUNDED_WIDTH, out
-from acsa.cli.output import OutputFormat, choose
+from acsa.cli.output import OutputFormat, choose, start
 from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.orders import AgreementOut, OrderOut
@@ -31,7 +31,7 @@ def use_format(value: OutputFormat) -> OutputFormat:
     alone and whatever else the command says goes to stderr."""
     choose(value)
     if value in (OutputFormat.CSV, OutputFormat.TSV):
-        out.file = sys.stderr
+        out.stderr = True  # the console, not a stream: it follows sys.stderr
     return value
 
 
@@ -50,10 +50,8 @@ FormatOption = Annotated[
 
 def start_output(as_json: bool) -> None:
     """A new run of the command (``acsa --json``, or not): tables on stdout until --format."""
-    from acsa.cli.output import start
-
     start(as_json)
-    out.file = sys.stdout
+    out.stderr = False
 
 
 #: Headers of columns of free text, which wrap; every other column holds an id, an amount, a
