@@ -154,7 +154,15 @@ class Command:
                 Code.INVALID_INPUT, "", "expected a JSON object at the top level"
             )
         internal = [k for k in body if k in cls.spec.internal or k in ids]
-        refused = [Violation(Code.INVALID_FIELD, k, f"{k}: {_EXTRA}") for k in internal]
+        refused = [
+            Violation(
+                Code.INVALID_FIELD,
+                k,
+                "{field}: extra inputs are not permitted",
+                params={"field": k},
+            )
+            for k in internal
+        ]
         try:
             command = cls._validate({**{k: body[k] for k in body if k not in internal}, **ids})
         except AcsaError as error:
@@ -262,7 +270,14 @@ class OrderCommand(Command):
     def __post_init__(self) -> None:
         if not 0 < self.order_id <= limits.ID_MAX:
             raise NotFoundError(
-                [Violation(Code.ORDER_NOT_FOUND, "id", f"no order {self.order_id}")]
+                [
+                    Violation(
+                        Code.ORDER_NOT_FOUND,
+                        "id",
+                        "no order {order}",
+                        params={"order": self.order_id},
+                    )
+                ]
             )
 
 
@@ -470,7 +485,8 @@ class RecordPayment(Command):
                     Violation(
                         Code.INVOICE_NOT_FOUND,
                         "invoice",
-                        f"no invoice {self.invoice[:MAX_INVOICE_REF]!r} (give its number or id)",
+                        "no invoice {invoice} (give its number or id)",
+                        params={"invoice": repr(self.invoice[:MAX_INVOICE_REF])},
                     )
                 ]
             )
@@ -570,16 +586,31 @@ def _version_violations(doc: AgreementVersionDoc, where: str) -> list[Violation]
     found: list[Violation] = []
     if len(doc.label) > MAX_LABEL:
         found.append(
-            Violation(Code.INVALID_FIELD, f"{where}label", f"a label has at most {MAX_LABEL} chars")
+            Violation(
+                Code.INVALID_FIELD,
+                f"{where}label",
+                "a label has at most {most} chars",
+                params={"most": MAX_LABEL},
+            )
         )
     for name in ("replacement_deadline_days", "payment_term_days"):
         if getattr(doc, name) > MAX_DAYS:
             found.append(
-                Violation(Code.INVALID_FIELD, f"{where}{name}", f"{name} is at most {MAX_DAYS}")
+                Violation(
+                    Code.INVALID_FIELD,
+                    f"{where}{name}",
+                    "{name} is at most {most}",
+                    params={"name": name, "most": MAX_DAYS},
+                )
             )
     if doc.version is not None and not 1 <= doc.version <= MAX_VERSION:
         found.append(
-            Violation(Code.INVALID_FIELD, f"{where}version", f"version is from 1 to {MAX_VERSION}")
+            Violation(
+                Code.INVALID_FIELD,
+                f"{where}version",
+                "version is from 1 to {most}",
+                params={"most": MAX_VERSION},
+            )
         )
     return found
 

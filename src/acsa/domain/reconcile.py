@@ -25,11 +25,13 @@ when each document is stored, so their chain is checked where their documents di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from acsa.domain.documents import GENESIS
+from acsa.domain.messages import Term, fill, t
 
 ZERO = Decimal(0)
 
@@ -84,7 +86,9 @@ class Book:
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    """One thing the two books disagree on (``order`` None: the file as a whole)."""
+    """One thing the two books disagree on (``order`` None: the file as a whole): ``message``
+    in English, and where known its message id (``template``) and ``params``, to be written in
+    the reader's language."""
 
     order: str | None
     kind: str
@@ -92,6 +96,8 @@ class Difference:
     ours: str | None
     theirs: str | None
     message: str
+    template: str = ""
+    params: Mapping[str, object] = dataclass_field(default_factory=dict, hash=False)
 
     @property
     def key(self) -> tuple[str | None, str, str]:
@@ -121,42 +127,77 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _differ(
+    order: str | None,
+    kind: str,
+    where: str,
+    ours: str | None,
+    theirs: str | None,
+    template: str,
+    /,
+    **params: object,
+) -> Difference:
+    """A difference whose message is ``template`` (marked ``t``) filled with ``params``."""
+    return Difference(order, kind, where, ours, theirs, fill(template, params), template, params)
+
+
 def chain_break(order: BookOrder) -> Difference | None:
     """The first place ``order``'s documents do not link, if any."""
     prev = GENESIS
     for expected, (seq, _id, _kind, hash_, before) in enumerate(order.documents, start=1):
         if seq != expected:
-            return Difference(
+            return _differ(
                 order.uid,
                 "chain",
                 f"document {expected}",
                 str(expected),
                 str(seq),
-                f"order {order.uid}: their documents are not numbered 1..n "
-                f"(seq {seq} where {expected} belongs)",
+                t(
+                    "order {order}: their documents are not numbered 1..n (seq {seq} where "
+                    "{expected} belongs)"
+                ),
+                order=order.uid,
+                seq=seq,
+                expected=expected,
             )
         if before != prev:
-            return Difference(
+            return _differ(
                 order.uid,
                 "chain",
                 f"document {seq}",
                 prev,
                 before,
-                f"order {order.uid}: their document {seq} does not link to the one before "
-                f"(prev {before[:12]}..., not {prev[:12]}...)",
+                t(
+                    "order {order}: their document {seq} does not link to the one before (prev "
+                    "{prev}..., not {expected}...)"
+                ),
+                order=order.uid,
+                seq=seq,
+                prev=before[:12],
+                expected=prev[:12],
             )
         prev = hash_
     return None
 
 
-def _missing(order: BookOrder, kind: str, where: str) -> Difference:
-    return Difference(
+def _missing(order: BookOrder, kind: str) -> Difference:
+    here = kind == "missing_here"
+    return _differ(
         order.uid,
         kind,
         "order",
-        None if kind == "missing_here" else order.uid,
-        order.uid if kind == "missing_here" else None,
-        f"order {order.uid} ({order.requester} from {order.supplier}, {order.status}) is {where}",
+        None if here else order.uid,
+        order.uid if here else None,
+        t("order {order} ({requester} from {supplier}, {status}) is in their file, not in our book")
+        if here
+        else t(
+            "order {order} ({requester} from {supplier}, {status}) is in our book, not in their "
+            "file"
+        ),
+        order=order.uid,
+        requester=order.requester,
+        supplier=order.supplier,
+        status=Term(order.status),
     )
 
 
@@ -168,25 +209,33 @@ def _lines(ours: BookOrder, theirs: BookOrder) -> Iterable[Difference]:
         if a == b:
             continue
         if a is None or b is None:
-            yield Difference(
+            yield _differ(
                 ours.uid,
                 "quantity",
                 f"line {number}",
                 None if a is None else str(a[1]),
                 None if b is None else str(b[1]),
-                f"order {ours.uid}: line {number} is "
-                + ("in their file only" if a is None else "in our book only"),
+                t("order {order}: line {line} is in their file only")
+                if a is None
+                else t("order {order}: line {line} is in our book only"),
+                order=ours.uid,
+                line=number,
             )
             continue
         for name, x, y in zip(LINE_FIELDS, a[1:], b[1:], strict=True):
             if x != y:
-                yield Difference(
+                yield _differ(
                     ours.uid,
                     "quantity",
                     f"line {number} {name}",
                     _text(x),
                     _text(y),
-                    f"order {ours.uid} line {number}: {name} {x} here, {y} in their file",
+                    t("order {order} line {line}: {name} {ours} here, {theirs} in their file"),
+                    order=ours.uid,
+                    line=number,
+                    name=name,
+                    ours=x,
+                    theirs=y,
                 )
 
 
@@ -198,24 +247,36 @@ def _documents(ours: BookOrder, theirs: BookOrder) -> Iterable[Difference]:
         if a is not None and b is not None and a[:4] == b[:4]:
             continue
         if a is None or b is None:
-            where = "in their file only" if a is None else "in our book only"
-            yield Difference(
+            yield _differ(
                 ours.uid,
                 "document",
                 f"document {seq}",
                 None if a is None else a[3],
                 None if b is None else b[3],
-                f"order {ours.uid}: document {seq} ({(a or b or ('',) * 3)[2]}) is {where}",
+                t("order {order}: document {seq} ({kind}) is in their file only")
+                if a is None
+                else t("order {order}: document {seq} ({kind}) is in our book only"),
+                order=ours.uid,
+                seq=seq,
+                kind=Term((a or b or ("",) * 3)[2]),
             )
             continue
-        yield Difference(
+        yield _differ(
             ours.uid,
             "document",
             f"document {seq}",
             a[3],
             b[3],
-            f"order {ours.uid}: document {seq} differs ({a[2]} {a[3][:12]}... here, "
-            f"{b[2]} {b[3][:12]}... in their file)",
+            t(
+                "order {order}: document {seq} differs ({kind} {hash}... here, {their_kind} "
+                "{their_hash}... in their file)"
+            ),
+            order=ours.uid,
+            seq=seq,
+            kind=Term(a[2]),
+            hash=a[3][:12],
+            their_kind=Term(b[2]),
+            their_hash=b[3][:12],
         )
 
 
@@ -229,33 +290,53 @@ def compare(ours: BookOrder, theirs: BookOrder) -> list[Difference]:
         x, y = getattr(ours, name), getattr(theirs, name)
         if x != y:
             found.append(
-                Difference(
-                    uid, "state", name, x, y, f"order {uid}: {name} {x} here, {y} in their file"
+                _differ(
+                    uid,
+                    "state",
+                    name,
+                    x,
+                    y,
+                    t("order {order}: {name} {ours} here, {theirs} in their file"),
+                    order=uid,
+                    name=name,
+                    ours=Term(x) if name == "status" else x,
+                    theirs=Term(y) if name == "status" else y,
                 )
             )
     if ours.currency != theirs.currency:
         found.append(
-            Difference(
+            _differ(
                 uid,
                 "currency",
                 "currency",
                 ours.currency,
                 theirs.currency,
-                f"order {uid}: currency {ours.currency} here, {theirs.currency} in their file",
+                t("order {order}: currency {ours} here, {theirs} in their file"),
+                order=uid,
+                ours=ours.currency,
+                theirs=theirs.currency,
             )
         )
     for name in AMOUNTS:
         x, y = getattr(ours, name), getattr(theirs, name)
         if x != y:
             found.append(
-                Difference(
+                _differ(
                     uid,
                     "amount",
                     name,
                     str(x),
                     str(y),
-                    f"order {uid}: {name.replace('_', ' ')} {x} {ours.currency} here, "
-                    f"{y} {theirs.currency} in their file",
+                    t(
+                        "order {order}: {name} {ours} {currency} here, {theirs} {their_currency} "
+                        "in their file"
+                    ),
+                    order=uid,
+                    name=Term(name),
+                    ours=x,
+                    currency=ours.currency,
+                    theirs=y,
+                    their_currency=theirs.currency,
                 )
             )
     if ours.lines != theirs.lines:
@@ -277,7 +358,7 @@ def reconcile(ours: Book, theirs: Book) -> Report:
     for order in ours.orders:
         mirror = pop(order.uid, None)
         if mirror is None:
-            differences.append(_missing(order, "missing_there", "in our book, not in their file"))
+            differences.append(_missing(order, "missing_there"))
         elif order == mirror:
             matched += 1
         else:
@@ -287,7 +368,7 @@ def reconcile(ours: Book, theirs: Book) -> Report:
             else:
                 matched += 1
     for extra in other.values():
-        differences.append(_missing(extra, "missing_here", "in their file, not in our book"))
+        differences.append(_missing(extra, "missing_here"))
         broken = chain_break(extra)
         if broken is not None:
             differences.append(broken)
