@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -90,42 +91,38 @@ def _big_orders(url: str) -> tuple[int, int]:
 
 def pdf_lines(content: bytes | Path) -> list[str]:
     """The PDF's text, line by line, as a reader (pypdf) extracts it."""
-    reader = PdfReader(content if isinstance(content, Path) else _stream(content))
+    reader = _reader(content)
     return [line for page in reader.pages for line in page.extract_text().splitlines()]
 
 
-def _stream(content: bytes) -> Any:
-    from io import BytesIO
+def _reader(content: bytes | Path) -> PdfReader:
+    return PdfReader(content if isinstance(content, Path) else BytesIO(content))
 
-    return BytesIO(content)
+
+def _fonts(reader: PdfReader) -> Iterator[Any]:
+    """Each font a page of the PDF uses, as its dictionary."""
+    for page in reader.pages:
+        resources: Any = page["/Resources"].get_object()
+        fonts: Any = resources.get("/Font", {})
+        for ref in fonts.values():
+            yield ref.get_object()
 
 
 def font_names(content: bytes | Path) -> set[str]:
     """The base names of the fonts the PDF's pages use (an embedded subset is ``ABCDEF+Name``)."""
-    reader = PdfReader(content if isinstance(content, Path) else _stream(content))
-    found: set[str] = set()
-    for page in reader.pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
-        for ref in fonts.values():
-            font = ref.get_object()
-            found.add(str(font["/BaseFont"]).lstrip("/"))
-    return found
+    return {str(font["/BaseFont"]).lstrip("/") for font in _fonts(_reader(content))}
 
 
 def embedded_japanese(content: bytes | Path) -> bool:
     """True when a font of the PDF is IPAexGothic embedded as a subset (its file inside)."""
-    reader = PdfReader(content if isinstance(content, Path) else _stream(content))
-    for page in reader.pages:
-        for ref in page["/Resources"].get_object().get("/Font", {}).values():
-            font = ref.get_object()
-            if "IPAexGothic" not in str(font["/BaseFont"]):
-                continue
-            descendants = font.get("/DescendantFonts")
-            fonts = [d.get_object() for d in descendants] if descendants else [font]
-            for each in fonts:
-                descriptor = each.get("/FontDescriptor")
-                if descriptor is not None and "/FontFile2" in descriptor.get_object():
-                    return True
+    for font in _fonts(_reader(content)):
+        if "IPAexGothic" not in str(font["/BaseFont"]):
+            continue
+        descendants = font.get("/DescendantFonts")
+        for each in [d.get_object() for d in descendants] if descendants else [font]:
+            descriptor = each.get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor.get_object():
+                return True
     return False
 
 
