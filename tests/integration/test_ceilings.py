@@ -115,12 +115,12 @@ def test_exactly_at_the_ceiling_passes_and_one_yen_over_is_refused(uow, capped):
     assert violation.code == "CEILING_EXCEEDED"
     assert violation.field == "lines"
     assert violation.clause == f"CAP-AUS 2020 text, {CLAUSE}"
-    assert "annual ceiling of 10000000 JPY on supplies and services acquired by AUS" in (
+    assert "annual ceiling of 10,000,000 JPY on supplies and services acquired by AUS" in (
         violation.message
     )
     assert "FY2027 (2026-07-01 to 2027-06-30)" in violation.message
-    assert "6000000 JPY used, 4000000 JPY left" in violation.message
-    assert "this order adds 4000001 JPY" in violation.message
+    assert "6,000,000 JPY used, 4,000,000 JPY left" in violation.message
+    assert "this order adds 4,000,001 JPY" in violation.message
 
 
 def test_the_year_is_the_requesters_fiscal_year(uow, capped):
@@ -160,7 +160,7 @@ def test_delivered_orders_count_at_their_accepted_value(uow, capped):
     [violation] = violations(
         uow, placed(uow, capped, "AUS", "JPN", "2026-08-02", line("medical", 5_000_001))
     )
-    assert "5000000 JPY used" in violation.message
+    assert "5,000,000 JPY used" in violation.message
 
 
 def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(uow, capped):
@@ -170,8 +170,8 @@ def test_a_supplies_ceiling_counts_goods_and_either_but_not_services(uow, capped
     assert violations(uow, services) == []
     either = placed(uow, capped, "AUS", "JPN", "2026-08-02", line("communications", 1_000_001))
     [violation] = violations(uow, either)
-    assert "3000000 JPY on supplies acquired by AUS" in violation.message
-    assert "2000000 JPY used, 1000000 JPY left" in violation.message
+    assert "3,000,000 JPY on supplies acquired by AUS" in violation.message
+    assert "2,000,000 JPY used, 1,000,000 JPY left" in violation.message
 
 
 def test_a_partial_acceptance_is_judged_on_the_quantities_accepted(uow, capped):
@@ -225,7 +225,7 @@ def test_two_acceptances_at_once_cannot_both_fit_under_the_ceiling(engine, uow, 
     thread.join()
     assert results[first] == []
     assert [v.code for v in results[second]] == ["CEILING_EXCEEDED"]
-    assert "6000000 JPY used, 4000000 JPY left" in results[second][0].message
+    assert "6,000,000 JPY used, 4,000,000 JPY left" in results[second][0].message
 
 
 HISTORY = """Date,USD,JPY,
@@ -267,8 +267,8 @@ def test_a_usd_ceiling_for_orders_in_yen_converts_at_each_order_dates_rate(uow, 
     [violation] = violations(uow, over)
     assert violation.code == "CEILING_EXCEEDED"
     assert "FY2027 (2026-10-01 to 2027-09-30)" in violation.message
-    assert f"6357.23 USD used, {left} USD left" in violation.message
-    assert f"this order adds {left + Decimal('0.01')} USD ({most + 1} JPY" in violation.message
+    assert f"6,357.23 USD used, {left:,} USD left" in violation.message
+    assert f"this order adds {left + Decimal('0.01'):,} USD ({most + 1:,} JPY" in violation.message
 
 
 def test_no_rate_for_the_order_date_is_rate_missing_never_a_silent_one(uow, capped_in_usd):
