@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from acsa import __version__
 from acsa.domain.errors import Violation
 from acsa.domain.messages import words
-from acsa.i18n import DEFAULT, NAMES, Formats, say, translations, violation_text
+from acsa.i18n import DEFAULT, NAMES, Formats, gettext, param_text, say, translations
 from acsa.i18n.memos import memo_text
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+#: Text written as it was entered or as a source gives it (a version's label, a name): letters.
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def marked(template: str, params: Mapping[str, object], lang: str) -> Markup:
+    """A message said in ``lang`` as HTML: escaped, and on a page not in English each text
+    parameter in Latin letters (a version's label "2017 text", a place) marked ``lang="en"``,
+    as the pages mark the registry's English wherever they show it."""
+    text = gettext(lang, template)
+    if not params:
+        return escape(text)
+    write = param_text(lang)
+
+    def one(value: object) -> Markup:
+        said = write(value)
+        if lang != DEFAULT and isinstance(value, str) and LATIN_WORD.search(said):
+            return Markup('<span lang="en">{}</span>').format(said)
+        return escape(said)
+
+    try:
+        return escape(text).format_map({name: one(value) for name, value in params.items()})
+    except (KeyError, IndexError, ValueError):
+        return escape(say(template, lang, params))
 
 
 def utc(moment: datetime) -> str:
@@ -54,16 +82,16 @@ def make_environment(lang: str = DEFAULT) -> Environment:
     def translated_words(value: str | None) -> str:
         return messages.gettext(words(value))
 
-    def explain(item: Any) -> str:
+    def explain(item: Any) -> str | Markup:
         """A refusal or a finding in the page's language only: a violation's message, or a
         finding's message id and parameters, said in ``lang``; one known only by its code and
         English text (a partner's refusal, a check's reason) as the code's title in ``lang``,
         its English text kept for an English reader."""
         if isinstance(item, Violation):
-            return violation_text(item, lang)
+            return marked(item.template, item.params, lang)
         template = getattr(item, "message_id", "")
         if template:
-            return say(str(template), lang, getattr(item, "params", None) or {})
+            return marked(str(template), getattr(item, "params", None) or {}, lang)
         english = str(getattr(item, "message", None) or getattr(item, "reason", None) or "")
         if lang == DEFAULT:
             return english

@@ -18,10 +18,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from acsa.adapters.exports.text import CELL_CHARS_MAX, clean
+from acsa.domain.messages import words
 from acsa.domain.money import minor_units, quantum
 from acsa.i18n import translations
 from acsa.i18n.memos import memo_text
-from acsa.web.render import words
 
 #: "memo": a ledger entry's stored document or memo, read in the reader's language.
 Kind = Literal["text", "word", "memo", "order", "link", "money", "number", "day"]

@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from markupsafe import Markup
 
 from acsa.clock import today
 from acsa.domain import limits
@@ -26,6 +29,7 @@ from acsa.http_status import status_of
 from acsa.i18n import Formats, translations, violation_text
 from acsa.schemas.orders import OrderIn, OrderOut, parse_model
 from acsa.services.orders import check_document
+from acsa.web.render import marked
 from acsa.web.session import Visitor
 
 
@@ -225,9 +229,13 @@ class Problem:
     message: str
     clause: str | None
     target: str = ""
+    #: The detail as the page shows it: escaped, the English data it names marked so.
+    html: Markup = dataclass_field(default_factory=Markup)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        del found["html"]
+        return found
 
 
 def field_words(say: Speech, path: str, one_based: bool = False) -> str:
@@ -255,6 +263,7 @@ def problem(
         message=violation_text(violation, say.lang),
         clause=violation.clause,
         target=target,
+        html=marked(violation.template, violation.params, say.lang),
     )
 
 
