@@ -153,3 +153,19 @@ def test_the_new_order_form_counts_its_problems_once(site: Site) -> None:
     # the page's script says the count again as it checks: both sentences are there for it
     assert 'data-one="{n} problem must be fixed first; it is marked below."' in shown
     assert 'data-many="{n} problems must be fixed first; they are marked below."' in shown
+
+
+def test_a_refused_payment_on_a_japanese_page_is_in_japanese_only(site: Site) -> None:
+    client = site.as_("AUS-finance")
+    speak(client, "ja")
+    page = f"/orders/{site.placed.received}/settlement"
+    token = csrf_of(client.get(page).text)
+    typed = {"invoice": site.placed.invoice, "amount": "99999999", "paid": "2026-10-02"}
+    refused = client.post(f"{page}/payment", data={**typed, "csrf": token})
+    assert refused.status_code == 409
+    said = html.unescape(re.sub(r"<[^>]+>", "", refused.text))
+    owed = "2,628,820 JPY"
+    assert f"請求書 {site.placed.invoice} は {owed} のうち {owed} が未払です" in said
+    assert "would overpay" not in said
+    assert "The payment is more than" not in said
+    assert re.search(r'<code class="code small" title="[^"]+">OVERPAYMENT</code>', refused.text)
