@@ -115,6 +115,7 @@ def test_an_answer_that_is_no_refusal_says_its_language(api: Api) -> None:
     answered = api.client.get("/agreements", headers={**api.as_("JPN-viewer"), **JAPANESE})
     assert answered.status_code == 200
     assert answered.headers["Content-Language"] == "ja"
+    assert "Accept-Language" in answered.headers["Vary"]
     default = api.client.get("/agreements", headers=api.as_("JPN-viewer"))
     assert default.headers["Content-Language"] == "en"
 

@@ -1,7 +1,7 @@
 """The API speaks the reader's language: ``Accept-Language`` (``ja``, ``ja,en;q=0.8``) picks
 the language of the messages an answer carries (a refusal's title, detail and violations, a
 draft's violations); English unless asked otherwise. Every answer under /api/ says which in
-``Content-Language``.
+``Content-Language`` (and ``Vary: Accept-Language``, for caches).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Language:
                 headers = MutableHeaders(scope=message)
                 if "content-language" not in headers:
                     headers["Content-Language"] = lang
+                headers.add_vary_header(HEADER)
             await send(message)
 
         with reading(lang):
