@@ -25,6 +25,7 @@ from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.messages import t
 from acsa.domain.reconcile import Report
 from acsa.http_status import status_of
+from acsa.schemas.language import reading
 from acsa.services import books, courier
 from acsa.services.books import DifferenceOut, ReconciliationOut
 from acsa.services.courier import CourierStatusOut, NodeOut, OutboxEntryOut, PartnerOut
@@ -294,5 +295,7 @@ def reconcile(
         return _render(request, pages, who, failed, status_of(exc))
     if answer != "html":
         return _statement(report, answer, who.lang)
-    shown = BooksView(view.node, view.partners, books.report_out(report), name)
+    with reading(who.lang):  # the words the differences name, in the visitor's language
+        out = books.report_out(report)
+    shown = BooksView(view.node, view.partners, out, name)
     return _render(request, pages, who, shown)
