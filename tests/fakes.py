@@ -219,6 +219,9 @@ class FakeOrders:
         kept.history = copy.deepcopy(history)
         self.t.orders[order.id] = kept
 
+    def replace_draft(self, order: Order, now: datetime) -> None:
+        self.update(order, now)  # the whole order is kept, its terms and lines with it
+
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
         stored = self.t.orders.get(order_id)
         if stored is None:

@@ -82,6 +82,7 @@ class Spec:
         on_order: whether it acts on an order (or an order's invoice), so that the order's
             guard decides who may; False (the registry of agreements): the permission alone,
             asked before anything is read, and the service decides which agreement.
+        method: the HTTP method of its route (PUT: it replaces what the route names).
     """
 
     name: str
@@ -94,6 +95,7 @@ class Spec:
     check_version: bool = True
     internal: tuple[str, ...] = ()
     on_order: bool = True
+    method: Literal["POST", "PUT"] = "POST"
 
 
 def step(action: Action) -> Spec:
@@ -338,6 +340,32 @@ class PlaceOrder(Command):
     def wire(self) -> dict[str, Any]:
         body: dict[str, Any] = self.order.model_dump(mode="json", exclude_unset=True)
         return body
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditDraft(OrderCommand):
+    """Edit a draft in place (``PUT /orders/{order_id}``, with If-Match): the whole order
+    document as `orders edit --file` reads it, checked as placing it is; the draft's lines
+    are replaced, its agreement and nations stay. Only a draft, by the requesting nation."""
+
+    spec = Spec("edit", Permission.PLACE, "/orders/{order_id}", kind=Kind.EDIT, method="PUT")
+    order: OrderIn
+
+    @classmethod
+    def from_wire(cls, body: object, **ids: Any) -> Self:
+        return cls(order=parse_model(OrderIn, body), **ids)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        return cls(order=parse_model(OrderIn, dict(body)), **ids)
+
+    def wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.order.model_dump(mode="json", exclude_unset=True)
+        return body
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        return OrderIn.model_json_schema(by_alias=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -736,6 +764,7 @@ class RecordTermination(AgreementCommand):
 #: Every command, in the order a person meets them.
 COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder,
+    EditDraft,
     SubmitOrder,
     AcceptOrder,
     RejectOrder,

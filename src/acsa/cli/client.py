@@ -2,9 +2,9 @@
 answering the same Pydantic models the services return, and refusing with the same coded
 ``AcsaError`` (a problem+json answer becomes the error with the same violations).
 
-Every POST carries a fresh ``Idempotency-Key``; a POST (or a GET) that meets a connection
-error or a 502/503/504 is sent again, at most twice, with the SAME key, so that the server does
-it at most once. A 4xx is never retried: it is the server's answer.
+Every POST (and PUT) carries a fresh ``Idempotency-Key``; a write (or a GET) that meets a
+connection error or a 502/503/504 is sent again, at most twice, with the SAME key, so that the
+server does it at most once. A 4xx is never retried: it is the server's answer.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ class Client:
         Idempotency-Key); a refusal is raised as its AcsaError."""
         headers: dict[str, str] = {}
         content = None
-        if method == "POST":
+        if method in ("POST", "PUT"):
             headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
         if body is not None:
             content = encode(body)
@@ -496,7 +496,8 @@ class Client:
         ids = command.ids()
         assert command.spec.path is not None, f"{type(command).__name__} has no route"
         path = command.spec.path.format(**{k: _segment(v) for k, v in ids.items()})
-        return self.one(ANSWERS[command.spec.result], "POST", path, body=command.wire())
+        spec = command.spec
+        return self.one(ANSWERS[spec.result], spec.method, path, body=command.wire())
 
     # --- invoices, payments, settlement in kind -------------------------------------------
 
@@ -658,6 +659,14 @@ class Client:
     def verify_audit(self) -> AuditVerifyOut:
         return self.one(AuditVerifyOut, "GET", "/audit/verify")
 
+    # --- the node and its courier -------------------------------------------------------
+
+    def node(self) -> NodeOut:
+        return self.one(NodeOut, "GET", "/node")
+
+    def courier_status(self) -> CourierStatusOut:
+        return self.one(CourierStatusOut, "GET", "/courier/status")
+
     # --- rate rules and official rates ----------------------------------------------------
 
     def rate_rules(self) -> list[RuleOut]:
@@ -669,14 +678,6 @@ class Client:
 
     def set_rate_rule(self, nation: str, rule: str) -> RuleOut:
         code = nation_code(nation)
-    # --- the node and its courier -------------------------------------------------------
-
-    def node(self) -> NodeOut:
-        return self.one(NodeOut, "GET", "/node")
-
-    def courier_status(self) -> CourierStatusOut:
-        return self.one(CourierStatusOut, "GET", "/courier/status")
-
         body = {"rule": parse_rule(rule, "rule").value}
         return self.one(RuleOut, "POST", f"/rates/rules/{_segment(code)}", body=body)
 

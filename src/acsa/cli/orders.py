@@ -1,4 +1,4 @@
-"""acsa orders new|check|list|show|submit|accept|reject|deliver|receive|cancel|close|note."""
+"""acsa orders new|edit|check|list|show|submit|accept|reject|deliver|receive|cancel|close|note."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from acsa.commands import (
     CloseOrder,
     Command,
     DeliverOrder,
+    EditDraft,
     PlaceOrder,
     ReceiveOrder,
     RejectOrder,
@@ -267,6 +268,39 @@ def new(
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
         command = PlaceOrder.from_wire(attested.merged(read_document(file)))
+        result = take(command, db, actor)
+    _show(result, as_json)
+    if result.violations and not as_json:
+        saved = t(
+            "order {order} saved as a draft; submit will be refused until the problems above "
+            "are fixed"
+        )
+        err.print(
+            f"[yellow]{escape(say(saved, language.current(), {'order': result.id}))}[/yellow]"
+        )
+
+
+@app.command()
+def edit(
+    order_id: IdArgument,
+    file: Annotated[
+        Path, typer.Option("--file", help="The draft's new order document (JSON), whole.")
+    ],
+    cash_reason: CashReasonOption = None,
+    determination: DeterminationOption = None,
+    determination_date: DeterminationDateOption = None,
+    hostilities: HostilitiesOption = False,
+    confirm: ConfirmOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Edit a draft in place: its terms and lines become those of the document (the whole
+    order, as `orders new --file` takes it, checked the same way); its agreement and nations
+    stay. Only a draft, by its requesting nation."""
+    attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
+    with refusals(as_json):
+        command = EditDraft.from_wire(attested.merged(read_document(file)), order_id=order_id)
         result = take(command, db, actor)
     _show(result, as_json)
     if result.violations and not as_json:

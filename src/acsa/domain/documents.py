@@ -58,6 +58,8 @@ class Kind(StrEnum):
     EXCHANGE = "exchange"
     CONVERSION = "conversion"
     NOTE = "note"
+    #: The requester's new terms for a draft (the whole order document again).
+    EDIT = "edit"
 
 
 #: Which party issues each kind of document. The requester orders, receives and returns goods;
@@ -78,6 +80,7 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.EXCHANGE: Side.EITHER,
     Kind.CLOSE: Side.EITHER,
     Kind.NOTE: Side.EITHER,
+    Kind.EDIT: Side.REQUESTER,
 }
 
 #: The fields the signature and the hash cover: all but the signature.
@@ -593,42 +596,46 @@ _NATION_CODE = _pattern(_NATION, t("a nation's three-letter code"))
 _CURRENCY = _pattern(_NATION, t("a three-letter currency code"))
 _INVOICE_NUMBER = _text("number", required=True)
 
+#: The order document's body: what placing an order (and editing a draft) records.
+_ORDER_BODY = _object(
+    {
+        "agreement": _text("agreement_id", required=True),
+        "requester": _NATION_CODE,
+        "supplier": _NATION_CODE,
+        "activity": _text("activity", required=True),
+        "settlement": _text("settlement", required=True),
+        "order_date": _day,
+        "needed_by": _day,
+        "location": _text("location"),
+        "operation": _text("operation", null=True),
+        "requester_unit": _text("requester_unit", null=True),
+        "supplier_unit": _text("supplier_unit", null=True),
+        "fund_citation": _text("fund_citation", null=True),
+        "partner_reference": _text("partner_reference", null=True),
+        "remarks": _text("remarks", null=True),
+        "lines": _list(
+            _object(
+                {
+                    "category": _text("category", required=True),
+                    "description": _text("description"),
+                    "nsn": _text("nsn", null=True),
+                    "quantity": _number(limits.QUANTITY),
+                    "unit": _text("unit"),
+                    "unit_price": _number(limits.PRICE),
+                    "currency": _CURRENCY,
+                }
+            ),
+            limits.ORDER_LINES_MAX,
+        ),
+        **_ATTESTED,
+    },
+    frozenset(_ATTESTED),
+)
+
 #: What each kind's body holds: its fields, their types, forms and bounds.
 BODIES: Mapping[Kind, Check] = {
-    Kind.ORDER: _object(
-        {
-            "agreement": _text("agreement_id", required=True),
-            "requester": _NATION_CODE,
-            "supplier": _NATION_CODE,
-            "activity": _text("activity", required=True),
-            "settlement": _text("settlement", required=True),
-            "order_date": _day,
-            "needed_by": _day,
-            "location": _text("location"),
-            "operation": _text("operation", null=True),
-            "requester_unit": _text("requester_unit", null=True),
-            "supplier_unit": _text("supplier_unit", null=True),
-            "fund_citation": _text("fund_citation", null=True),
-            "partner_reference": _text("partner_reference", null=True),
-            "remarks": _text("remarks", null=True),
-            "lines": _list(
-                _object(
-                    {
-                        "category": _text("category", required=True),
-                        "description": _text("description"),
-                        "nsn": _text("nsn", null=True),
-                        "quantity": _number(limits.QUANTITY),
-                        "unit": _text("unit"),
-                        "unit_price": _number(limits.PRICE),
-                        "currency": _CURRENCY,
-                    }
-                ),
-                limits.ORDER_LINES_MAX,
-            ),
-            **_ATTESTED,
-        },
-        frozenset(_ATTESTED),
-    ),
+    Kind.ORDER: _ORDER_BODY,
+    Kind.EDIT: _ORDER_BODY,
     Kind.SUBMIT: _object({}),
     Kind.CLOSE: _object({}),
     Kind.ACCEPT: _object({"lines": _per_line(_number(limits.QUANTITY_OR_ZERO))}),

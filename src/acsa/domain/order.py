@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,13 +40,15 @@ class Action(StrEnum):
     RECEIVE = "receive"
     CANCEL = "cancel"
     CLOSE = "close"
+    #: The requester changed a draft's terms (it stays a draft).
+    EDIT = "edit"
 
 
 S, A = OrderStatus, Action
 
 #: Which actions each state allows. Anything else is INVALID_TRANSITION.
 ALLOWED: Mapping[OrderStatus, frozenset[Action]] = {
-    S.DRAFT: frozenset({A.SUBMIT, A.CANCEL}),
+    S.DRAFT: frozenset({A.SUBMIT, A.CANCEL, A.EDIT}),
     S.SUBMITTED: frozenset({A.ACCEPT, A.REJECT, A.CANCEL}),
     S.ACCEPTED: frozenset({A.DELIVER, A.CANCEL}),
     S.PARTIALLY_DELIVERED: frozenset({A.DELIVER, A.RECEIVE}),
@@ -66,6 +69,7 @@ RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
     A.REJECT: frozenset({S.REJECTED}),
     A.CANCEL: frozenset({S.CANCELLED}),
     A.CLOSE: frozenset({S.CLOSED}),
+    A.EDIT: frozenset({S.DRAFT}),
     A.DELIVER: frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED}),
     A.RECEIVE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
 }
@@ -201,6 +205,29 @@ class Attestations:
 
 NO_ATTESTATIONS = Attestations()
 
+#: What an edit of a draft cannot change (the wire's name, the order's attribute): the
+#: partner was told of the order between these two nations under this agreement.
+FIXED_TERMS: Mapping[str, str] = {
+    "agreement": "agreement_id",
+    "requester": "requester",
+    "supplier": "supplier",
+}
+#: The draft's terms an edit replaces, besides its lines.
+EDITABLE_TERMS = (
+    "activity",
+    "settlement",
+    "order_date",
+    "needed_by",
+    "location",
+    "operation",
+    "requester_unit",
+    "supplier_unit",
+    "fund_citation",
+    "partner_reference",
+    "remarks",
+    "attestations",
+)
+
 
 @dataclass(slots=True)
 class Order:
@@ -304,6 +331,33 @@ class Order:
         event = Event(Action.CREATE, at, actor, None, OrderStatus.DRAFT, {}, seq=1)
         self.new_events.append(event)
         return event
+
+    def edit(self, terms: Order, at: datetime, actor: str) -> Event:
+        """Give a draft the terms of ``terms`` (every field the requester wrote, and its lines,
+        renumbered from 1); its agreement and its two nations stay as placed. The event names
+        the fields that changed."""
+        self._require(Action.EDIT)
+        moved = [
+            Violation(
+                Code.INVALID_FIELD,
+                field,
+                "a draft keeps the {field} it was placed with ({placed}); "
+                "place a new order for another",
+                params={"field": field, "placed": getattr(self, name)},
+            )
+            for field, name in FIXED_TERMS.items()
+            if getattr(terms, name) != getattr(self, name)
+        ]
+        if moved:
+            raise AcsaError(moved)
+        lines = [dataclasses.replace(line, number=n) for n, line in enumerate(terms.lines, 1)]
+        changed = [name for name in EDITABLE_TERMS if getattr(terms, name) != getattr(self, name)]
+        if [ln.terms() for ln in lines] != [ln.terms() for ln in self.lines]:
+            changed.append("lines")
+        for name in EDITABLE_TERMS:
+            setattr(self, name, getattr(terms, name))
+        self.lines = lines
+        return self._record(Action.EDIT, at, actor, OrderStatus.DRAFT, {"changed": changed})
 
     def submit(self, violations: list[Violation], at: datetime, actor: str) -> Event:
         """Send the draft to the supplier; refused with every violation of the agreement."""

@@ -19,6 +19,7 @@ Handler = Callable[[UnitOfWork, Any, By], Any]
 #: Every command's handler.
 HANDLERS: Mapping[type[Command], Handler] = {
     c.PlaceOrder: orders.place_order,
+    c.EditDraft: orders.edit_draft,
     c.SubmitOrder: orders.submit,
     c.AcceptOrder: orders.accept,
     c.RejectOrder: orders.reject,

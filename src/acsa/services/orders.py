@@ -10,6 +10,7 @@ from acsa.commands import (
     By,
     CancelOrder,
     DeliverOrder,
+    EditDraft,
     OrderCommand,
     PlaceOrder,
     ReceiveOrder,
@@ -83,6 +84,34 @@ def place_order(uow: UnitOfWork, command: PlaceOrder, by: By) -> tuple[Order, li
         uow.orders.add(order, by.at)
         uow.publish(order, Kind.ORDER, order_body(order), by.actor, by.at)
         uow.record("order.place", f"order:{order.id}", by.actor, None, order_state(order), order.id)
+        uow.commit()
+    return order, check_order(order, agreement)
+
+
+def edit_draft(uow: UnitOfWork, command: EditDraft, by: By) -> tuple[Order, list[Violation]]:
+    """Give a draft the terms of ``command``'s order document, checked as placing it is
+    (malformed lines refused; a warning to confirm refused unconfirmed, as the form does):
+    its lines are replaced, its version moves on, the audit record keeps the terms before and
+    after, and the partner's node is sent the new terms. Only a draft (INVALID_TRANSITION
+    otherwise), by the requesting nation (the guard); its agreement and nations stay.
+    Returns the draft and what the agreement checks would refuse now."""
+    terms = order_from_doc(command.order)
+    malformed = validate_lines(terms)
+    if malformed:
+        raise AcsaError(malformed)
+    with uow:
+        order = load_order(uow, command.order_id)
+        before = {**order_state(order), "terms": order_body(order)}
+        order.edit(terms, by.at, by.actor)
+        agreement = _agreement(uow, order.agreement_id)
+        wrong_parties = check_parties(order, agreement, agreement.version_on(order.order_date))
+        if wrong_parties:
+            raise AcsaError(wrong_parties)
+        uow.orders.replace_draft(order, by.at)
+        uow.publish(order, Kind.EDIT, order_body(order), by.actor, by.at)
+        subject = f"order:{order.id}"
+        after = {**order_state(order), "terms": order_body(order)}
+        uow.record("order.edit", subject, by.actor, before, after, order.id)
         uow.commit()
     return order, check_order(order, agreement)
 

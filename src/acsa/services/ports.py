@@ -148,6 +148,11 @@ class OrderRepository(Protocol):
         """Store the order's new state; CONCURRENT_UPDATE if it changed meanwhile."""
         ...
 
+    def replace_draft(self, order: Order, now: datetime) -> None:
+        """Store a draft whose terms were edited: its own fields, its lines (replaced) and
+        its new events; CONCURRENT_UPDATE if it changed meanwhile."""
+        ...
+
     def get(self, order_id: int, with_history: bool = True) -> Order | None: ...
 
     def find(

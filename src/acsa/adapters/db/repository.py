@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     false,
     func,
     insert,
@@ -325,6 +326,29 @@ class OrderRepository:
             self.conn.execute(_UPDATE_LINE, changed)
             for row in changed:
                 self._loaded[(order.id, row["l_number"])] = row
+        self._append_events(order)
+        order.version = next_version
+
+    def replace_draft(self, order: Order, now: datetime) -> None:
+        """Store a draft whose terms were edited: its own fields, its lines (the old ones
+        deleted, the new ones inserted) and its new events, or CONCURRENT_UPDATE."""
+        assert order.id is not None
+        next_version = order.version + len(order.new_events)
+        result = self.conn.execute(
+            update(t.orders)
+            .where(and_(t.orders.c.id == order.id, t.orders.c.version == order.version))
+            .values(**self._head(order), version=next_version, updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise AcsaError.single(
+                Code.CONCURRENT_UPDATE,
+                "version",
+                "order {order} was changed by someone else; load it again and retry",
+                order=order.id,
+            )
+        self.conn.execute(delete(t.order_lines).where(t.order_lines.c.order_id == order.id))
+        self.conn.execute(_INSERT_LINES, [self._line(order.id, ln) for ln in order.lines])
+        self._loaded = {k: v for k, v in self._loaded.items() if k[0] != order.id}
         self._append_events(order)
         order.version = next_version
 

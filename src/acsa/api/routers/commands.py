@@ -154,7 +154,7 @@ def _add(kind: type[Command]) -> None:
     router.add_api_route(
         spec.path,
         endpoint,
-        methods=["POST"],
+        methods=[spec.method],
         status_code=spec.status,
         response_model=ANSWERS[spec.result],
         responses=ACTION_RESPONSES,

@@ -378,14 +378,16 @@ def read_form(values: Mapping[str, str]) -> Draft:
 
 
 def form_of(order: OrderOut) -> Draft:
-    """A new draft filled in like ``order`` (to fix a refused draft in a new one)."""
+    """The form filled in with every field of ``order``: to edit a draft in place, or to fix
+    a refused draft in a new one (its dates, what it attests and the warnings it confirmed
+    too, so that saving it again is saving the same order)."""
     values = dict.fromkeys(TOP_FIELDS, "")
     values.update(
         agreement=order.agreement,
         activity=order.activity,
         settlement=order.settlement,
-        order_date=today().isoformat(),
-        needed_by="",
+        order_date=order.order_date.isoformat(),
+        needed_by=order.needed_by.isoformat(),
         location=order.location,
         operation=order.operation or "",
         requester_unit=order.requester_unit or "",
@@ -393,8 +395,6 @@ def form_of(order: OrderOut) -> Draft:
         fund_citation=order.fund_citation or "",
         partner_reference=order.partner_reference or "",
         remarks=order.remarks or "",
-        # What the order attested is carried over; warnings are confirmed again, for the
-        # new order's date.
         cash_reason=order.cash_reason or "",
         determination=order.determination or "",
         determination_date=(
@@ -402,6 +402,7 @@ def form_of(order: OrderOut) -> Draft:
         ),
         hostilities="on" if order.hostilities else "",
     )
+    values.update({CONFIRM_PREFIX + code: "on" for code in order.confirmed})
     rows = [
         (
             i,

@@ -23,12 +23,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from acsa.clock import today
-from acsa.commands import LIFECYCLE, OrderCommand, PlaceOrder, SubmitOrder
+from acsa.commands import LIFECYCLE, EditDraft, OrderCommand, PlaceOrder, SubmitOrder
 from acsa.domain import limits
 from acsa.domain.access import ForbiddenError, Permission, allowed
 from acsa.domain.agreement import Agreement
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.messages import Term
 from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.order_search import STATUS_RANK, order_query
 from acsa.domain.order_search import OrderPage as OrdersFound
@@ -374,6 +375,7 @@ ACTION_BUTTONS: dict[Action, str] = {
 }
 EVENT_TITLES: dict[str, str] = {
     "create": N_("Draft created"),
+    "edit": N_("Draft edited"),
     "submit": N_("Submitted to the supplier"),
     "accept": N_("Order accepted"),
     "reject": N_("Order rejected"),
@@ -398,6 +400,7 @@ DONE: dict[str, str] = {
         "The draft is saved but was not submitted: the agreement checks refuse it. "
         "See the problems below."
     ),
+    "edit": N_("The draft is saved with your changes."),
     "submit": N_("The order is submitted to the supplier."),
     "accept": N_("You accepted the order."),
     "reject": N_("You rejected the order."),
@@ -1051,16 +1054,69 @@ def _require_confirmed(violations: list[Violation]) -> None:
         raise AcsaError(violations)
 
 
+@dataclass(frozen=True)
+class EditTarget:
+    """The draft an order form edits in place (its number, and the version it was read at)."""
+
+    id: int
+    version: int
+
+
 def _render_form(
     request: Request,
     pages: Pages,
     who: Visitor,
     form: DraftForm,
     status_code: int = 200,
+    edit: EditTarget | None = None,
 ) -> HTMLResponse:
+    title = Speech(who.lang)("Edit draft order #%(id)s", id=edit.id) if edit else "New order"
     return pages.render(
-        request, "order_new.html", who, status_code=status_code, title="New order", form=form
+        request,
+        "order_new.html",
+        who,
+        status_code=status_code,
+        title=title,
+        form=form,
+        edit=edit,
     )
+
+
+def _submit_placed(who: Visitor, order_id: int, warnings: list[Violation]) -> str:
+    """Submit a draft just saved with "Save and submit": what the order page then says
+    (``submit``, or ``held`` when the agreement checks refuse it)."""
+    if warnings:
+        return "held"
+    try:
+        submit = SubmitOrder(order_id=order_id)
+        handle(who.writer(submit.spec.permission), submit, who.principal.name)
+    except AcsaError:
+        return "held"
+    return "submit"
+
+
+def _editable(who: Visitor, order_id: int) -> OrderOut:
+    """The draft ``order_id`` as its requester edits it: refused as the edit itself would be
+    (another nation's order is not found; only a requester of its side, only a draft)."""
+    _require_place(who)
+    order = service.get_order(who.reader(), order_id)
+    if order.requester != who.nation:
+        raise ForbiddenError.single(
+            Code.FORBIDDEN,
+            "permission",
+            "only {nation}, the requesting nation, edits order {order}",
+            nation=order.requester,
+            order=order_id,
+        )
+    if order.status is not OrderStatus.DRAFT:
+        raise AcsaError.single(
+            Code.INVALID_TRANSITION,
+            "status",
+            "order {order} is {status}: only a draft is edited",
+            order=order_id,
+            status=Term(order.status.value),
+        )
+    return order_out(order)
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -1143,15 +1199,65 @@ def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -
         return earlier
     done = "place"
     if values.get("intent") == "submit":
-        done = "held"
-        if not warnings:
-            try:
-                submit = SubmitOrder(order_id=order.id)
-                handle(who.writer(submit.spec.permission), submit, who.principal.name)
-                done = "submit"
-            except AcsaError:
-                done = "held"
+        done = _submit_placed(who, order.id, warnings)
     return RedirectResponse(f"/orders/{order.id}?done={done}", status_code=303)
+
+
+@router.get("/orders/{order_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, pages: PagesDep, who: VisitorDep, order_id: str) -> HTMLResponse:
+    """The form of a draft, filled in with every field, to edit it in place."""
+    draft = _editable(who, parse_order_id(order_id))
+    form = order_form(who, Speech(who.lang), form_of(draft), my_agreements(who))
+    return _render_form(request, pages, who, form, edit=EditTarget(draft.id, draft.version))
+
+
+@router.post("/orders/{order_id}/edit", response_model=None)
+def edit(
+    request: Request, pages: PagesDep, who: VisitorDep, order_id: str, values: FormDep
+) -> Response:
+    """Save the draft's new terms ("save"), or save and submit it when the checks pass
+    ("submit"), as of the version the form was read at."""
+    number = parse_order_id(order_id)
+    say = Speech(who.lang)
+    agreements = my_agreements(who)
+    draft = Draft({k: values.get(k, "") for k in ("agreement",)})
+    target = EditTarget(number, 0)
+    read = False
+    sent = SentForm.of(request, who, values.get(FORM_KEY_FIELD), values)
+    try:
+        check_csrf(who, values.get(CSRF_FIELD))
+        earlier = sent.replayed()
+        if earlier is not None:  # this very form was sent before: nothing twice
+            return earlier
+        target = EditTarget(number, _version(values.get("version")))
+        _require_place(who)
+        draft = read_form(values)
+        read = True
+        agreement, missing = chosen_agreement(draft, agreements)
+        if missing:
+            raise AcsaError([missing])
+        command = EditDraft.from_wire(document(draft, who, agreement), order_id=number)
+        _require_confirmed(service.check_document(who.reader(), command.order))
+        writer = sent.writer(command.spec.permission, expected_version=target.version)
+        _, warnings = handle(writer, command, who.principal.name)
+        earlier = sent.commit(f"/orders/{number}")
+    except NotFoundError:
+        raise
+    except AcsaError as error:
+        earlier = sent.raced()
+        if earlier is not None:
+            return earlier
+        shown = form_problems(who, draft, agreements, error) if read else error.violations
+        form = order_form(who, say, draft, agreements, list(shown))
+        return _render_form(request, pages, who, form, refusal_status(error), target)
+    finally:
+        sent.close()
+    if earlier is not None:
+        return earlier
+    done = "edit"
+    if values.get("intent") == "submit":
+        done = _submit_placed(who, number, warnings)
+    return RedirectResponse(f"/orders/{number}?done={done}", status_code=303)
 
 
 @router.post("/orders/check", response_model=None)
