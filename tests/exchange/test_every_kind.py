@@ -1,9 +1,9 @@
 """Every kind of document, as the services issue it, passes the inbox's checks of form: two
 nodes in one process (two SQLite files, each with its key), the outbox of each delivering
 straight into the other's inbox service. Orders rejected, cancelled, paid in cash and closed,
-returned in kind and converted to cash, settled by an equal value exchange, and noted by both
-sides: all fourteen kinds cross, none is refused, and every document either node holds parses
-again."""
+returned in kind and converted to cash, settled by an equal value exchange, noted by both
+sides, and a draft edited: all fifteen kinds cross, none is refused, and every document either
+node holds parses again."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from acsa.commands import (
     CancelOrder,
     CloseOrder,
     DeliverOrder,
+    EditDraft,
     ExchangeEqualValue,
     IssueInvoice,
     PlaceOrder,
@@ -38,7 +39,7 @@ from acsa.commands import (
 from acsa.domain.documents import Kind, parse_wire
 from acsa.domain.errors import AcsaError, Code
 from acsa.http_status import status_of
-from acsa.services import settlement
+from acsa.services import orders, settlement
 from acsa.services.courier import (
     add_partner,
     courier_status,
@@ -122,6 +123,17 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     _, rejected = _placed(pair)
     refusal = RejectOrder(order_id=pair.local_id("JPN", rejected), reason="no stock")
     handle(pair.uow("JPN"), refusal, "jpn-approver")
+    # A draft edited in place: the partner's node holds the new terms too.
+    draft, _ = handle(pair.uow("AUS"), PlaceOrder.from_wire(order_doc()), "aus-ops")
+    assert draft.id is not None
+    assert draft.uid is not None
+    fewer = order_doc(needed_by="2026-10-08")
+    fewer["lines"] = fewer["lines"][1:]
+    handle(pair.uow("AUS"), EditDraft.from_wire(fewer, order_id=draft.id), "aus-ops")
+    pair.pump()
+    there = orders.get_order(pair.uow("JPN"), pair.local_id("JPN", draft.uid))
+    assert (there.version, str(there.needed_by), len(there.lines)) == (2, "2026-10-08", 2)
+    assert there.total == orders.get_order(pair.uow("AUS"), draft.id).total
     cancelled, _ = _placed(pair)
     cancel = CancelOrder(order_id=cancelled, reason="not needed after all")
     handle(pair.uow("AUS"), cancel, "aus-ops")
