@@ -96,8 +96,8 @@ def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TAB
         for panel in _panels(renderable):
             panel.expand = False
     least = Measurement.get(out, out.options.update_width(UNBOUNDED_WIDTH), renderable).minimum
-    if least <= out.width:
-        out.print(renderable)
+    if least <= out.width:  # crop=False: a column squeezed below its least still shows whole
+        out.print(renderable, crop=False)
         return
     segments = out.render(renderable, out.options.update_width(least))
     out.print(Segments(segments), crop=False)
