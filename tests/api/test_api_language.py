@@ -127,3 +127,30 @@ def test_the_openapi_description_documents_accept_language(api: Api) -> None:
     assert "Content-Language" in description
     violation = document["components"]["schemas"]["ViolationOut"]["properties"]
     assert {"message_id", "params"} <= set(violation)
+
+
+def test_a_finding_of_the_exceptions_report_is_written_in_the_readers_language(api: Api) -> None:
+    c = api.client
+    placed = c.post("/orders", json=order_doc(), headers=api.as_("AUS-requester"))
+    assert placed.status_code == 201, placed.text
+    oid = int(placed.json()["id"])
+    for action, who in [
+        ("submit", "AUS-requester"),
+        ("accept", "JPN-approver"),
+        ("deliver", "JPN-logistics"),
+        ("receive", "AUS-logistics"),
+    ]:
+        moved = c.post(f"/orders/{oid}/{action}", headers=api.as_(who))
+        assert moved.status_code == 200, moved.text
+    english = c.get("/reports/exceptions", headers=api.as_("JPN-viewer"))
+    japanese = c.get("/reports/exceptions", headers={**api.as_("JPN-viewer"), **JAPANESE})
+    assert english.status_code == japanese.status_code == 200, japanese.text
+    assert japanese.headers["Content-Language"] == "ja"
+    kind = "received_not_invoiced"
+    [en] = [f for f in english.json() if f["order"] == oid and f["kind"] == kind]
+    [ja] = [f for f in japanese.json() if f["order"] == oid and f["kind"] == kind]
+    assert en["message"].startswith(f"order {oid}: ")
+    assert en["message_id"] == ja["message_id"]
+    assert ja["message"] == say(ja["message_id"], "ja", ja["params"])
+    assert ja["message"] != en["message"]
+    assert _has_japanese(ja["message"])
