@@ -627,7 +627,7 @@ def _business_at(record: AuditRecordOut) -> datetime:
     """When a document's change happened in the business: the payment's or the settlement's
     own moment (a partner's note: its own date), falling back to its day at noon UTC, else when
     it was recorded."""
-    after = record.after if isinstance(record.after, dict) else {}
+    after: Mapping[str, Any] = record.after if isinstance(record.after, dict) else {}
     if record.action == "payment.record":
         after = _latest_payment(after)
         stated, day = after.get("at"), after.get("paid")
