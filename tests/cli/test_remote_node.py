@@ -103,3 +103,16 @@ def test_courier_status_through_a_server_is_the_local_report(node: Served) -> No
     shown = node.remote("node", "show")
     assert shown.code == 0, shown.stderr
     assert shown.stdout == node.local("node", "show").stdout
+
+
+def test_audit_log_through_a_server_is_newest_first_and_oldest_on_request(node: Served) -> None:
+    for name in ("first", "second", "third"):  # records of JPN's own people
+        made = node.remote("tokens", "new", "JPN-all", "--name", name, "--json")
+        assert made.code == 0, made.stderr
+    oldest = node.remote("audit", "log", "--oldest", "--json")
+    assert oldest.code == 0, oldest.stderr
+    chain = [r["seq"] for r in oldest.json]
+    assert len(chain) >= 2
+    assert chain == sorted(chain)
+    newest = node.remote("audit", "log", "--limit", "2", "--json")
+    assert [r["seq"] for r in newest.json] == chain[::-1][:2]
