@@ -176,13 +176,13 @@ def test_the_order_form_in_japanese_embeds_the_font_and_keeps_every_amount_whole
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     english = pdf_lines(response.content)
-    assert "注文番号" not in "\n".join(english)
+    assert "発注番号" not in "\n".join(english)
     with _api(s, "AUS-viewer", "ja") as api:
         ja = api.get(f"/orders/{first}/form", params={"format": "pdf"})
     assert ja.status_code == 200
     lines = pdf_lines(ja.content)
     text = "\n".join(lines)
-    for word in ("ACSA 注文・受領・請求書", "注文番号", "4. 署名", "要求国", "提供国", "単価"):
+    for word in ("ACSA 発注・受領・請求書", "発注番号", "4. 署名", "要請国", "提供国", "単価"):
         assert word in text, word
     assert "IPAexGothic" in "".join(font_names(ja.content))
     assert embedded_japanese(ja.content)
@@ -219,7 +219,7 @@ def test_the_annual_report_workbook_has_japanese_headings(site, tmp_path):
     assert book.sheetnames[:3] == ["概要", "相手国別", "区分別"]
     summary = book["概要"]
     headings = [cell.value for cell in summary[1]]
-    assert headings[:3] == ["範囲", "通貨", "注文数"]
+    assert headings[:3] == ["範囲", "通貨", "発注数"]
     assert "金額" in headings
     partners = [cell.value for cell in book["相手国別"][1]]
     assert partners[:2] == ["相手国", "名称"]
@@ -237,7 +237,7 @@ def test_the_reconciliation_statement_in_japanese(tmp_path):
     out = write_statement(report, tmp_path / "statement.pdf", datetime.now(UTC), "ja")
     lines = pdf_lines(out)
     text = "\n".join(lines)
-    for word in ("帳簿照合書：JPN / AUS", "当方の帳簿", "一致した注文", "相違", "所見"):
+    for word in ("帳簿照合書：JPN / AUS", "当方の帳簿", "一致した発注", "相違", "所見"):
         assert word in text, word
     assert embedded_japanese(out)
     whole(lines, (BIG, TWELVE))
