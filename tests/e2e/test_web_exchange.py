@@ -25,6 +25,7 @@ from jinja2.ext import babel_extract
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from acsa import i18n
 from acsa.adapters import book_file
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -32,7 +33,6 @@ from acsa.adapters.signing import NodeKey
 from acsa.commands import AcceptOrder, DeliverOrder, PlaceOrder, ReceiveOrder, SubmitOrder
 from acsa.services.courier import add_partner, courier_status, init_node
 from acsa.services.handlers import handle
-from acsa import i18n
 from tests.api.server import Server, add_people
 from tests.e2e.test_web_finance import rows, text_of
 from tests.e2e.test_web_pages import csrf_of, sign_in
@@ -163,6 +163,11 @@ def test_the_book_downloads_and_reconciles_on_the_page_and_as_statements(node: N
     kinds = {r[1].split()[-1] for r in listed}
     assert {"signature", "amount"} <= kinds, listed
     assert any(r[2] == "paid" and r[3] == "0" and r[4] == "7" for r in listed), listed
+    # The order is named by its number in each book too, ours linked to its page.
+    number = doc["orders"][0]["number"]
+    paid = next(r for r in listed if r[2] == "paid")
+    assert f"Ours #{number} · Theirs #{number}" in paid[0], paid
+    assert f'<a href="/orders/{number}">#{number}</a>' in found.text
     assert "0 orders match; 2 differences." in found.text
 
     xlsx = upload(jpn, theirs, "xlsx", csrf=csrf)

@@ -6,7 +6,7 @@ A book file (``FORMAT`` "acsa-book", ``VERSION`` 1) is one JSON object::
 
     {"format": "acsa-book", "version": 1, "nation": "JPN", "partner": "NZL",
      "generated_at": "2026-11-23T10:00:00+00:00", "key": "<our key fingerprint>",
-     "orders": [{"uid": ..., "agreement": ..., "requester": ..., "supplier": ...,
+     "orders": [{"uid": ..., "number": 12, "agreement": ..., "requester": ..., "supplier": ...,
                  "currency": "JPY", "status": "received",
                  "lines": [{"number": 1, "quantity": "10", "accepted": "10" | null,
                             "delivered": "10", "received": "10", "short": "0"}],
@@ -16,7 +16,9 @@ A book file (``FORMAT`` "acsa-book", ``VERSION`` 1) is one JSON object::
                                 "prev": ...}]}],
      "signature": "<base64 Ed25519 signature over the canonical form of all but itself>"}
 
-Amounts and quantities are decimal strings. The CSV beside it is for people: one row per order.
+Amounts and quantities are decimal strings. ``number`` is the order's number on the node
+whose book it is (for people; a file without it is read too). The CSV beside it is for
+people: one row per order.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ def order_json(order: BookOrder) -> dict[str, Any]:
             {"seq": seq, "id": id_, "kind": kind, "hash": hash_, "prev": prev}
             for seq, id_, kind, hash_, prev in order.documents
         ],
+        **({} if order.number is None else {"number": order.number}),
     }
 
 
@@ -259,6 +262,7 @@ def _order(data: Any, where: str) -> BookOrder:
         settled_in_kind=_decimal(item, "settled_in_kind", where),
         converted=_decimal(item, "converted", where),
         documents=tuple(documents),
+        number=None if item.get("number") is None else _int(item, "number", where),
     )
 
 

@@ -183,6 +183,6 @@ def differences_table(report: Report) -> Table:
     for column in ("kind", "order", "field", "ours", "theirs"):
         table.add_column(column, overflow="fold")
     table.add_column("finding", overflow="fold")
-    for row in service.differences_rows(report.differences):
+    for row in service.differences_rows(report):
         table.add_row(*row)
     return table

@@ -73,6 +73,9 @@ class BookOrder:
     settled_in_kind: Decimal = ZERO
     converted: Decimal = ZERO
     documents: tuple[DocumentRef, ...] = ()
+    #: The order's number on the node whose book this is (each node numbers its own orders,
+    #: so two books never compare it); None in a file that does not give it.
+    number: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,13 @@ class Report:
     differences: list[Difference] = field(default_factory=list)
     nation: str = ""
     partner: str = ""
+    #: Each differing order's number in our book and in theirs (None: not there, or not
+    #: given), by its uid: people know an order by its number.
+    numbers: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def order_numbers(self, uid: str | None) -> tuple[int | None, int | None]:
+        """The order's number here and in the partner's book (None where unknown)."""
+        return self.numbers.get(uid, (None, None)) if uid is not None else (None, None)
 
     @property
     def summary(self) -> str:
@@ -355,21 +365,36 @@ def reconcile(ours: Book, theirs: Book) -> Report:
     pop = other.pop
     matched = 0
     differences: list[Difference] = []
+    numbers: dict[str, tuple[int | None, int | None]] = {}
     for order in ours.orders:
         mirror = pop(order.uid, None)
         if mirror is None:
             differences.append(_missing(order, "missing_there"))
+            numbers[order.uid] = (order.number, None)
         elif order == mirror:
             matched += 1
         else:
             found = compare(order, mirror)
             if found:
                 differences.extend(found)
+                numbers[order.uid] = (order.number, mirror.number)
             else:
                 matched += 1
     for extra in other.values():
         differences.append(_missing(extra, "missing_here"))
+        numbers[extra.uid] = (None, extra.number)
         broken = chain_break(extra)
         if broken is not None:
             differences.append(broken)
-    return Report(matched, differences, ours.nation, ours.partner)
+    return Report(matched, differences, ours.nation, ours.partner, numbers)
+
+
+def order_label(report: Report, uid: str) -> str:
+    """The order as a person finds it: its uid, then its number in our book and in theirs
+    (``... (#12 / #7)``; a dash where a book does not hold it or does not give its number)."""
+    here, there = report.order_numbers(uid)
+
+    def shown(number: int | None) -> str:
+        return "—" if number is None else f"#{number}"
+
+    return f"{uid} ({shown(here)} / {shown(there)})"

@@ -5,13 +5,14 @@ The book file (its format, signing and reading) is ``acsa.adapters.book_file``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from acsa.adapters.book_file import (
@@ -37,6 +38,7 @@ from acsa.domain.reconcile import (
     Difference,
     DocumentRef,
     Report,
+    order_label,
     reconcile,
 )
 from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
@@ -108,6 +110,7 @@ def our_book(uow: UnitOfWork, partner: str, nation: str | None = None) -> Book:
             account = accounts[order.id]
             found.append(
                 BookOrder(
+                    number=order.id,
                     uid=order.uid,
                     agreement=order.agreement_id,
                     requester=order.requester,
@@ -176,15 +179,28 @@ def _signature(document: dict[str, Any], uow: UnitOfWork, nation: str) -> Differ
     public = parse_public(partner.public_key, "public_key")
     if verify(public, canonical(body), str(document["signature"])):
         return None
+    if claimed != partner.fingerprint:
+        # Signed, it says, by a key this node does not know as the partner's.
+        return _said(
+            Difference(None, "signature", "key", partner.fingerprint, claimed, ""),
+            t(
+                "the file is signed with key {claimed}, not with {nation}'s key registered "
+                "here ({fingerprint}): it cannot be shown to be {nation}'s book"
+            ),
+            nation=nation,
+            fingerprint=partner.fingerprint,
+            claimed=claimed,
+        )
+    # The right key is named, but the signature does not match the content.
     return _said(
-        Difference(None, "signature", "signature", partner.fingerprint, claimed, ""),
+        Difference(None, "signature", "signature", partner.fingerprint, None, ""),
         t(
-            "the file's signature does not verify with {nation}'s registered key "
-            "(fingerprint {fingerprint}; the file names {claimed})"
+            "the file names {nation}'s registered key ({fingerprint}), but its signature does "
+            "not verify with that key: the file was changed after {nation} signed it, or "
+            "another key signed it"
         ),
         nation=nation,
         fingerprint=partner.fingerprint,
-        claimed=claimed,
     )
 
 
@@ -228,7 +244,7 @@ def reconcile_file(engine: Engine, data: bytes) -> Report:
     report = reconcile(ours, theirs)
     if signature is None:
         return report
-    return Report(report.matched, [signature, *report.differences], nation, theirs.nation)
+    return dataclasses.replace(report, differences=[signature, *report.differences])
 
 
 # --- the report as JSON -----------------------------------------------------------------------
@@ -246,6 +262,14 @@ class DifferenceOut(BaseModel):
     message: str
     message_id: str = MESSAGE_ID
     params: dict[str, str] = PARAMS
+    our_number: int | None = Field(
+        default=None, description="The order's number in our book (None: not there)."
+    )
+    their_number: int | None = Field(
+        default=None,
+        description="The order's number in the partner's book (None: not there, or a file "
+        "that does not give it).",
+    )
 
 
 class ReconciliationOut(BaseModel):
@@ -261,33 +285,42 @@ def report_out(report: Report) -> ReconciliationOut:
         nation=report.nation,
         partner=report.partner,
         matched=report.matched,
-        differences=[difference_out(d) for d in report.differences],
+        differences=[difference_out(d, report) for d in report.differences],
         summary=report.summary,
     )
 
 
-def difference_out(d: Difference) -> DifferenceOut:
+def difference_out(d: Difference, report: Report | None = None) -> DifferenceOut:
     # A difference that keeps its message id (template, params) is written for the reader;
     # one that keeps only its English text is that text, with no parameters.
     template: str = getattr(d, "template", "") or d.message
     params: Mapping[str, object] = getattr(d, "params", {})
     said = message_fields(template, params)
     said["message"] = d.message
+    here, there = report.order_numbers(d.order) if report is not None else (None, None)
     return DifferenceOut(
-        order=d.order, kind=d.kind, field=d.field, ours=d.ours, theirs=d.theirs, **said
+        order=d.order,
+        kind=d.kind,
+        field=d.field,
+        ours=d.ours,
+        theirs=d.theirs,
+        our_number=here,
+        their_number=there,
+        **said,
     )
 
 
-def differences_rows(differences: Sequence[Difference]) -> list[list[str]]:
-    """The differences as text rows: kind, order, field, ours, theirs, message."""
+def differences_rows(report: Report) -> list[list[str]]:
+    """The differences as text rows: kind, order (with its number on each side), field, ours,
+    theirs, message."""
     return [
         [
             d.kind.replace("_", " "),
-            d.order or "(file)",
+            order_label(report, d.order) if d.order else "(file)",
             d.field,
             d.ours or "-",
             d.theirs or "-",
             d.message,
         ]
-        for d in differences
+        for d in report.differences
     ]

@@ -28,7 +28,7 @@ from acsa.adapters.exports.xlsx import (
     sheet_title,
 )
 from acsa.domain.messages import t
-from acsa.domain.reconcile import Difference, Report
+from acsa.domain.reconcile import Difference, Report, order_label
 from acsa.i18n import gettext, say
 
 TITLE = t("Statement of reconciliation")
@@ -70,7 +70,7 @@ def differences_rows(report: Report, lang: str) -> list[list[str]]:
     return [
         [
             _kind(d.kind, lang),
-            d.order or gettext(lang, t("(file)")),
+            order_label(report, d.order) if d.order else gettext(lang, t("(file)")),
             d.field,
             d.ours or "-",
             d.theirs or "-",
