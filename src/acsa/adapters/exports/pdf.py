@@ -85,8 +85,11 @@ DEFAULT_COLUMN = 40 * mm
 #: The most characters of one paragraph outside a table (paragraphs split across pages, but
 #: the time to lay them out grows with their length).
 PARAGRAPH_CHARS_MAX = 8000
-#: The smallest font a number is shrunk to so that it stays on one line in its column.
+#: The smallest font a table's numbers are set in so that they stay on one line in their
+#: columns (``fitted_columns``); a number longer still is set smaller in its own cell, down to
+#: NUMBER_CELL_SIZE_MIN, rather than ever wrap.
 NUMBER_SIZE_MIN = 3.5
+NUMBER_CELL_SIZE_MIN = 2.5
 
 
 @cache
@@ -261,7 +264,7 @@ def number_cell(text: str, width: float | None, style: ParagraphStyle) -> Flowab
         usable = width - CELL_PADDING
         wide = stringWidth(shown, style.fontName, size)
         if wide > usable > 0:
-            size = max(size * usable / wide, NUMBER_SIZE_MIN)
+            size = max(size * usable / wide, NUMBER_CELL_SIZE_MIN)
     fitted = ParagraphStyle(
         f"{style.name}-number-{size:.2f}",
         parent=style,
@@ -381,48 +384,75 @@ def fitted_columns(
     given, the text columns sharing the rest by their natural widths (none narrower than
     TEXT_COLUMN_MIN). When the numbers do not fit at ``size``, the size shrinks until they
     do (down to NUMBER_SIZE_MIN; below that ``number_cell`` shrinks a number of its own)."""
-    font, bold = fonts(lang)
     fixed = fixed or {}
-    count = len(headings)
     numbers = [i for i in numeric if i not in fixed]
-    texts = [i for i in range(count) if i not in numbers and i not in fixed]
+    texts = [i for i in range(len(headings)) if i not in numbers and i not in fixed]
     room = width - sum(fixed.values()) - TEXT_COLUMN_MIN * len(texts)
-
-    def number_widths(at: float) -> list[float]:
-        found = []
-        for i in numbers:
-            cells = _longest([row[i] for row in rows], font, at)
-            words = _longest(headings[i].split(), bold, at)
-            found.append(max(cells, words) + CELL_PADDING + WIDTH_SLACK)
-        return found
-
     fitted = size
-    needed = number_widths(fitted)
-    if sum(needed) > room > 0:
-        fitted = max(size * room / sum(needed), NUMBER_SIZE_MIN)
-        needed = number_widths(fitted)
-    widths = [0.0] * count
-    for i, wide in fixed.items():
-        widths[i] = wide
-    for i, wide in zip(numbers, needed, strict=True):
+    needed = _number_widths(headings, rows, numbers, fitted, lang)
+    padding = (CELL_PADDING + WIDTH_SLACK) * len(numbers)
+    if sum(needed.values()) > room > padding:
+        # The text's width scales with the size; the cells' padding does not.
+        scale = (room - padding) / (sum(needed.values()) - padding)
+        fitted = max(size * scale, NUMBER_SIZE_MIN)
+        needed = _number_widths(headings, rows, numbers, fitted, lang)
+    widths = [0.0] * len(headings)
+    for i, wide in [*fixed.items(), *needed.items()]:
         widths[i] = wide
     left = width - sum(widths)
-    natural = {
-        i: max(_longest([row[i] for row in rows], font, fitted), 1.0) + CELL_PADDING for i in texts
-    }
-    total = sum(natural.values())
-    for i in texts:
-        widths[i] = max(TEXT_COLUMN_MIN, left * natural[i] / total) if total else TEXT_COLUMN_MIN
+    shares = _text_widths(rows, texts, left, fitted, lang)
+    for i, wide in shares.items():
+        widths[i] = wide
     spare = width - sum(widths)
-    if texts and spare != 0:
-        # Give or take what is left over to the widest text column.
+    if numbers and spare > 0 and sum(shares.values()) <= left:
+        # Every text fits on its line: the numbers share the rest (a table reads better
+        # without one wide, mostly empty column).
+        for i in numbers:
+            widths[i] += spare / len(numbers)
+    elif texts and spare != 0:
         widest = max(texts, key=lambda i: widths[i])
         widths[widest] = max(TEXT_COLUMN_MIN, widths[widest] + spare)
-    elif numbers and spare > 0:
-        share = spare / len(numbers)
-        for i in numbers:
-            widths[i] += share
+    if sum(widths) > width:
+        # Numbers too long even at the smallest size: the table still keeps to the page
+        # (``number_cell`` sets each such number smaller still, on one line).
+        widths = [w * width / sum(widths) for w in widths]
     return widths, fitted
+
+
+def _number_widths(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numbers: list[int],
+    size: float,
+    lang: str,
+) -> dict[int, float]:
+    """What each number column needs at ``size``: its widest number or heading word."""
+    font, bold = fonts(lang)
+    return {
+        i: max(
+            _longest([row[i] for row in rows], font, size),
+            _longest(headings[i].split(), bold, size),
+        )
+        + CELL_PADDING
+        + WIDTH_SLACK
+        for i in numbers
+    }
+
+
+def _text_widths(
+    rows: Sequence[Sequence[str]], texts: list[int], left: float, size: float, lang: str
+) -> dict[int, float]:
+    """The text columns' widths: what each needs on one line where ``left`` holds them all,
+    else ``left`` shared by those needs (none narrower than TEXT_COLUMN_MIN)."""
+    font, _bold = fonts(lang)
+    natural = {
+        i: max(_longest([row[i] for row in rows], font, size) + CELL_PADDING, TEXT_COLUMN_MIN)
+        for i in texts
+    }
+    total = sum(natural.values())
+    if total <= left:
+        return natural
+    return {i: max(TEXT_COLUMN_MIN, left * natural[i] / total) for i in texts}
 
 
 def fitted_table(
