@@ -250,7 +250,7 @@ def test_a_profile_set_through_the_api_is_printed_beside_the_signature(site):
     s, first, _ = site
     with _api(s, "AUS-requester") as api:
         mine = api.patch(
-            "/users/me",
+            "/profile",
             json={
                 "full_name": "Anne Brown",
                 "rank": "Major",
@@ -260,12 +260,12 @@ def test_a_profile_set_through_the_api_is_printed_beside_the_signature(site):
         )
         assert mine.status_code == 200, mine.text
         assert mine.json()["rank"] == "Major"
-        assert api.get("/users/me").json()["full_name"] == "Anne Brown"
-        long = api.patch("/users/me", json={"rank": "M" * (RANK_CHARS_MAX + 1)})
+        assert api.get("/profile").json()["full_name"] == "Anne Brown"
+        long = api.patch("/profile", json={"rank": "M" * (RANK_CHARS_MAX + 1)})
         assert long.status_code == 422, long.text
         [violation] = long.json()["errors"]
         assert (violation["code"], violation["field"]) == ("INVALID_FIELD", "rank")
-        broken = api.patch("/users/me", json={"unit": "1st\nBattalion"})
+        broken = api.patch("/profile", json={"unit": "1st\nBattalion"})
         assert broken.status_code == 422
         assert broken.json()["errors"][0]["field"] == "unit"
     form = s.get(f"/orders/{first}/form.pdf", name="AUS-viewer")
@@ -321,9 +321,25 @@ def test_a_profile_set_on_the_account_page_and_by_the_cli(site):
     assert too_long.code == 2
     assert too_long.json["errors"][0]["code"] == "INVALID_FIELD"
     assert too_long.json["errors"][0]["field"] == "unit"
+    # through a server: one's own profile (PATCH /api/v1/profile), another's only as an admin
+    remote = {"ACSA_DATABASE_URL": "sqlite:////nonexistent-dir/acsa.db", "ACSA_SERVER": s.base}
+    token = _token(s, "AUS-logistics")
+    own = run(
+        "users", "profile", "--position", "Stores officer", "--json",
+        env={**remote, "ACSA_TOKEN": token},
+    )  # fmt: skip
+    assert own.code == 0, own.stderr
+    assert (own.json["name"], own.json["position"]) == ("AUS-logistics", "Stores officer")
+    other = run(
+        "users", "profile", "AUS-requester", "--rank", "General", "--json",
+        env={**remote, "ACSA_TOKEN": token},
+    )  # fmt: skip
+    assert other.code != 0
+    assert other.json["errors"][0]["code"] == "FORBIDDEN"
     with _api(s, "AUS-viewer", "ja") as api:
         form = api.get(f"/orders/{first}/form", params={"format": "pdf"})
     text = "\n".join(pdf_lines(form.content))
+    assert "Stores officer" in text
     for expected in (
         "佐藤 一郎",
         "1等海佐",

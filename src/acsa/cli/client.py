@@ -622,7 +622,7 @@ class Client:
         """Change a profile: your own (``name`` None or yours), else another user's (admin)."""
         body = dict(given)
         if name is None or name == self.whoami().name:
-            return self.one(UserOut, "PATCH", "/users/me", body=body)
+            return self.one(UserOut, "PATCH", "/profile", body=body)
         if not 1 <= len(name) <= 200:
             raise NotFoundError.single(
                 Code.USER_NOT_FOUND, "user", "no user {user}", user=repr(name)

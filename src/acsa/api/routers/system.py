@@ -15,11 +15,13 @@ from acsa.domain.access import Permission, Role
 from acsa.domain.limits import SIGN_IN_ADDRESS_CHARS_MAX
 from acsa.domain.sign_in import CountedBy
 from acsa.schemas.accounts import (
+    ProfileIn,
     SignInLockOut,
     TokenIn,
     TokenIssuedOut,
     TokenOut,
     UnlockOut,
+    UserOut,
     WhoAmIOut,
 )
 from acsa.services import users
@@ -38,6 +40,28 @@ def whoami(ctx: CtxDep) -> WhoAmIOut:
     """The signed-in person: name, nation, roles."""
     user = users.get_user(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
     return WhoAmIOut(name=user.name, nation=user.nation, roles=user.roles, language=user.language)
+
+
+@router.get("/profile", response_model=UserOut, responses=problem_responses(401))
+def my_profile(ctx: CtxDep) -> UserOut:
+    """Your account: nation, roles, language and profile (full name, rank or grade, position,
+    unit), as the order form prints it beside your signature."""
+    return users.get_user(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
+
+
+@router.patch(
+    "/profile",
+    response_model=UserOut,
+    responses=problem_responses(400, 401, 404, 422, 503),
+)
+def update_my_profile(ctx: CtxDep, doc: ProfileIn, body: RawBody) -> Response:
+    """Change your own full name, rank or grade, position and unit: what the order form
+    prints beside your signature. Only what is given changes; an empty text clears a field;
+    a text past its bound is INVALID_FIELD naming the field."""
+    actor = ctx.principal.name
+    given = doc.model_dump(exclude_unset=True)
+    held = UnitOfWork(ctx.engine, principal=ctx.principal, hold=True)
+    return ctx.write(held, body, lambda uow: users.update_profile(uow, actor, given, actor))
 
 
 @router.get("/tokens", response_model=list[TokenOut], responses=problem_responses(401))

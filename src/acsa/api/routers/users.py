@@ -109,25 +109,6 @@ def update_user(ctx: CtxDep, name: UserName, doc: UserUpdateIn, body: RawBody) -
     return ctx.write(_held(ctx), body, change)
 
 
-@router.get("/me", response_model=UserOut, responses=problem_responses(401))
-def my_account(ctx: CtxDep) -> UserOut:
-    """Your account: nation, roles, language and profile (full name, rank, position, unit)."""
-    return service.get_user(UnitOfWork(ctx.engine, read_only=True), ctx.principal.name)
-
-
-@router.patch(
-    "/me",
-    response_model=UserOut,
-    responses=problem_responses(400, 401, 404, 422, 503),
-)
-def update_my_profile(ctx: CtxDep, doc: ProfileIn, body: RawBody) -> Response:
-    """Change your own full name, rank or grade, position and unit: what the order form
-    prints beside your signature. Only what is given changes; an empty text clears a field."""
-    actor = ctx.principal.name
-    given = doc.model_dump(exclude_unset=True)
-    return ctx.write(_held(ctx), body, lambda uow: service.update_profile(uow, actor, given, actor))
-
-
 @router.patch(
     "/{name}/profile",
     response_model=UserOut,
@@ -135,7 +116,7 @@ def update_my_profile(ctx: CtxDep, doc: ProfileIn, body: RawBody) -> Response:
 )
 def update_profile(ctx: CtxDep, name: UserName, doc: ProfileIn, body: RawBody) -> Response:
     """Change a user's full name, rank or grade, position and unit (admin of the user's
-    nation, or the user themself)."""
+    nation, or the user themself; for yourself, ``PATCH /api/v1/profile``)."""
     actor = ctx.principal.name
     if name != actor:
         ctx.need(Permission.MANAGE_USERS)
