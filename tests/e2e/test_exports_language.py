@@ -207,6 +207,27 @@ def test_the_annual_report_pdf_sizes_its_columns_so_no_number_wraps(site, tmp_pa
             assert embedded_japanese(out)
 
 
+def test_a_japanese_visitor_downloads_the_report_and_the_form_in_japanese(site):
+    s, first, _ = site
+    client = s.as_("JPN-logistics")
+    page = client.get("/account")
+    chosen = client.post("/language", data={"language": "ja", "csrf": csrf_of(page.text)})
+    assert chosen.status_code == 303
+    account = client.get("/account").text
+    assert "署名欄に印字される氏名等" in account
+    assert "所属部隊" in account
+    report = client.get("/reports/annual.pdf", params={"fy": "2026"})
+    assert report.status_code == 200
+    lines = pdf_lines(report.content)
+    assert "物品役務相互提供 年次報告書" in "\n".join(lines)
+    assert embedded_japanese(report.content)
+    whole(lines, (BIG, TWELVE, BOTH))
+    form = client.get(f"/orders/{first}/form.pdf")
+    assert "ACSA 発注・受領・請求書" in "\n".join(pdf_lines(form.content))
+    book = load_workbook(BytesIO(client.get("/reports/annual.xlsx", params={"fy": "2026"}).content))
+    assert "概要" in book.sheetnames
+
+
 def test_the_annual_report_workbook_has_japanese_headings(site, tmp_path):
     s, _, _ = site
     out = tmp_path / "annual.xlsx"
