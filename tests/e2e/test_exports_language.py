@@ -184,6 +184,10 @@ def test_the_order_form_in_japanese_embeds_the_font_and_keeps_every_amount_whole
     text = "\n".join(lines)
     for word in ("ACSA 発注・受領・請求書", "発注番号", "4. 署名", "要請国", "提供国", "単価"):
         assert word in text, word
+    # the rate and its source are said in Japanese too (no AUD rate is known here)
+    assert "為替相場不明：" in text
+    assert "no rate known" not in text
+    assert "なし（AUSは" in text
     assert "IPAexGothic" in "".join(font_names(ja.content))
     assert embedded_japanese(ja.content)
     whole(lines, (f"{BIG} JPY", "100,000,000", "10,776,400", "200,000"))

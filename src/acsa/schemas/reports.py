@@ -155,11 +155,21 @@ class FormDocument(BaseModel):
     detail: str
 
 
+class Said(BaseModel):
+    """A text of the form kept as its message id (the English template) and parameters, so
+    that the form is written in its reader's language; a parameter may be a message too."""
+
+    message_id: str
+    params: dict[str, str | Said] = {}
+
+
 class FormFact(BaseModel):
-    """One thing the order attests beyond its terms, as the form prints it."""
+    """One thing the order attests beyond its terms, as the form prints it (``value`` in
+    English; ``said``, where there is one, the same as a message id and parameters)."""
 
     label: str
     value: str
+    said: Said | None = None
 
 
 class OrderForm(BaseModel):
@@ -180,6 +190,9 @@ class OrderForm(BaseModel):
     rate_date: date | None
     #: Where the rate comes from (ECB reference rates, or the official rate and its source).
     rate_source: str
+    #: The rate and its source as message ids and parameters (None: as ``rate`` says).
+    rate_said: Said | None = None
+    rate_source_said: Said | None = None
     lines: list[FormLine]
     signatures: list[Signature]
     invoices: list[InvoiceOut]

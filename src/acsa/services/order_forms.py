@@ -6,21 +6,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError
-from acsa.domain.messages import t
+from acsa.domain.messages import fill, plain, t
 from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.profile import Profile
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
 from acsa.schemas.orders import order_out
-from acsa.schemas.reports import FormDocument, FormFact, FormLine, OrderForm, Signature
+from acsa.schemas.reports import (
+    FormDocument,
+    FormFact,
+    FormLine,
+    OrderForm,
+    Said,
+    Signature,
+)
 from acsa.services.agreements import get_agreement
 from acsa.services.orders import get_order
 from acsa.services.ports import UnitOfWork
@@ -30,11 +37,15 @@ from acsa.services.users import profiles
 
 #: What each warning a person confirmed on the order stands for, as the form prints it.
 CONFIRMED_WARNINGS = {
-    "IN_FORCE_DATE_UNCERTAIN": "the agreement was in force on the order date, though the day "
-    "its text entered into force is not known",
-    "ACTIVITY_UNVERIFIED": "the agreement covers the activity, though acsa could not verify "
-    "it against the text",
+    "IN_FORCE_DATE_UNCERTAIN": t(
+        "the agreement was in force on the order date, though the day its text entered into "
+        "force is not known"
+    ),
+    "ACTIVITY_UNVERIFIED": t(
+        "the agreement covers the activity, though acsa could not verify it against the text"
+    ),
 }
+CONFIRMED_BY_REQUESTER = t("confirmed by the requester")
 SAME_CURRENCY = t("same currency")
 
 #: The steps that carry a signature, in the order the form shows them, with the capacity of
@@ -92,25 +103,51 @@ def attestations(order: Order) -> list[FormFact]:
     if given.cash_reason:
         facts.append(FormFact(label=t("Reason for cash"), value=given.cash_reason))
     if given.determination or given.determination_date:
-        day = given.determination_date.isoformat() if given.determination_date else "no date"
-        reference = given.determination or "no reference"
-        facts.append(FormFact(label=t("Determination"), value=f"{reference} of {day}"))
+        day = given.determination_date.isoformat() if given.determination_date else None
+        facts.append(
+            _fact(
+                t("Determination"),
+                t("{reference} of {day}"),
+                reference=given.determination or _said(t("no reference")),
+                day=day or _said(t("no date")),
+            )
+        )
     if given.hostilities:
         facts.append(
-            FormFact(
-                label=t("Hostilities"),
-                value=f"declared by {order.requester}: annual ceilings that do not apply then "
-                "(10 U.S.C. 2347) are not counted",
+            _fact(
+                t("Hostilities"),
+                t(
+                    "declared by {nation}: annual ceilings that do not apply then "
+                    "(10 U.S.C. 2347) are not counted"
+                ),
+                nation=order.requester,
             )
         )
     facts.extend(
-        FormFact(
-            label=t("Warning confirmed"),
-            value=f"{code}: {CONFIRMED_WARNINGS.get(code, 'confirmed by the requester')}",
+        _fact(
+            t("Warning confirmed"),
+            t("{code}: {meaning}"),
+            code=code,
+            meaning=_said(CONFIRMED_WARNINGS.get(code, CONFIRMED_BY_REQUESTER)),
         )
         for code in sorted(given.confirmed)
     )
     return facts
+
+
+def _said(template: str, **params: str | Said) -> Said:
+    return Said(message_id=template, params=params)
+
+
+def said_text(said: Said) -> str:
+    """A ``Said`` in English."""
+    params = {k: v if isinstance(v, str) else said_text(v) for k, v in said.params.items()}
+    return fill(said.message_id, params)
+
+
+def _fact(label: str, template: str, **params: str | Said) -> FormFact:
+    said = _said(template, **params)
+    return FormFact(label=label, value=said_text(said), said=said)
 
 
 def _first(order: Order, action: Action) -> Event | None:
@@ -130,24 +167,40 @@ def _rate(uow: UnitOfWork, order: Order) -> dict[str, Any]:
         rates = Converter.open(uow)
         rule = rates.rule(order.requester)
         if order.currency == rule.currency:
-            return {
-                "rate": SAME_CURRENCY,
-                "rate_date": None,
-                "rate_source": f"the order is in {rule.nation}'s own currency ({rule.currency})",
-            }
+            source = _said(
+                t("the order is in {nation}'s own currency ({currency})"),
+                nation=rule.nation,
+                currency=rule.currency,
+            )
+            return _rated(_said(SAME_CURRENCY), None, source)
         one = Money(Decimal(1), order.currency)
         try:
             done = rates.convert(order.requester, one, rule.currency, order.order_date)
         except AcsaError as exc:
-            return {
-                "rate": f"no rate known: {exc.violations[0].message}",
-                "rate_date": None,
-                "rate_source": f"none ({rule.nation} converts by its {rule.rule.value} rule)",
-            }
+            why = exc.violations[0]
+            reason = _said(why.template, **{k: plain(v) for k, v in why.params.items()})
+            source = _said(
+                t("none ({nation} converts by its {rule} rule)"),
+                nation=rule.nation,
+                rule=rule.rule.value,
+            )
+            return _rated(_said(t("no rate known: {reason}"), reason=reason), None, source)
+    rate = _said(
+        t("{rate} {currency} per 1 {base}"),
+        rate=str(done.rate),
+        currency=rule.currency,
+        base=order.currency,
+    )
+    return _rated(rate, done.rate_date, _said(done.source))
+
+
+def _rated(rate: Said, day: date | None, source: Said) -> dict[str, Any]:
     return {
-        "rate": f"{done.rate} {rule.currency} per 1 {order.currency}",
-        "rate_date": done.rate_date,
-        "rate_source": done.source,
+        "rate": said_text(rate),
+        "rate_date": day,
+        "rate_source": said_text(source),
+        "rate_said": rate,
+        "rate_source_said": source,
     }
 
 

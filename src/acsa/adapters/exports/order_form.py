@@ -36,8 +36,7 @@ from acsa.domain.messages import t
 from acsa.domain.money import Money, amount_text, money_text, quantity_text
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.i18n import gettext, say
-from acsa.schemas.reports import FormLine, OrderForm, Signature
-from acsa.services.order_forms import SAME_CURRENCY
+from acsa.schemas.reports import FormLine, OrderForm, Said, Signature
 
 TITLE = t("ACSA order, receipt and invoice")
 NONE = "-"
@@ -205,9 +204,9 @@ def _order_fields(f: _Form) -> list[Flowable]:
         (t("Delivered on"), _day(form.delivered_on)),
         (t("Billing office / fund citation"), _text(o.fund_citation)),
         (t("Currency"), o.currency),
-        (t("Exchange rate"), f.w(form.rate)),
+        (t("Exchange rate"), _said(f, form.rate_said, form.rate)),
         (t("Rate date"), _day(form.rate_date) if form.rate_date else f.w(t("none"))),
-        (t("Rate source"), _rate_source(f)),
+        (t("Rate source"), _said(f, form.rate_source_said, form.rate_source)),
     ]
     if o.remarks:
         fields.append((t("Remarks"), o.remarks))
@@ -221,17 +220,13 @@ def _order_fields(f: _Form) -> list[Flowable]:
     return [_field_grid(f, fields, wide=wide, full=True)]
 
 
-def _rate_source(f: _Form) -> str:
-    """Where the rate comes from; for an order in the requester's own currency, said so in
-    the reader's language."""
-    o = f.form.order
-    if f.form.rate == SAME_CURRENCY:
-        return f.say(
-            t("the order is in {nation}'s own currency ({currency})"),
-            nation=o.requester,
-            currency=o.currency,
-        )
-    return f.w(f.form.rate_source)
+def _said(f: _Form, said: Said | None, english: str) -> str:
+    """A text of the form kept as its message id and parameters, in the reader's language
+    (``english`` where the form keeps none)."""
+    if said is None:
+        return f.w(english)
+    params = {k: v if isinstance(v, str) else _said(f, v, "") for k, v in said.params.items()}
+    return say(said.message_id, f.lang, params)
 
 
 def _field_grid(
@@ -709,7 +704,7 @@ def _attested(f: _Form) -> list[Flowable]:
     """What the order attests beyond its terms (nothing when it attests nothing)."""
     if not f.form.attestations:
         return []
-    facts = [(fact.label, f.w(fact.value)) for fact in f.form.attestations]
+    facts = [(fact.label, _said(f, fact.said, fact.value)) for fact in f.form.attestations]
     return [
         Spacer(1, 2 * mm),
         f.para(f.w(t("What the order attests")), "cell_bold"),
