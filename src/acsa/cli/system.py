@@ -134,6 +134,8 @@ def serve(
     from acsa.api.checkpointer import checkpoint_interval_s
     from acsa.bootstrap import ENV_SERVE_URL, api_app
     from acsa.config import sign_in_policy, token_max_days
+    from acsa.i18n import DEFAULT
+    from acsa.schemas.language import set_reader_language
 
     url = database_url(db)
     with refusals(False):
@@ -149,6 +151,9 @@ def serve(
                 "several workers need PostgreSQL; SQLite is served by one",
             )
     out.print(f"acsa serving {url} on http://{host}:{port} (API docs at /docs)")
+    # The server answers each request in its reader's language (Accept-Language, the visitor's
+    # setting), never in the language of the shell that started it.
+    set_reader_language(DEFAULT)
     if workers > 1:
         os.environ[ENV_SERVE_URL] = url
         uvicorn.run(
