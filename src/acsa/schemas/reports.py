@@ -144,8 +144,17 @@ class FormLine(BaseModel):
     total: DecimalStr
 
 
+class Said(BaseModel):
+    """A text of the form kept as its message id (the English template) and parameters, so
+    that the form is written in its reader's language; a parameter may be a message too."""
+
+    message_id: str
+    params: dict[str, str | Said] = {}
+
+
 class FormDocument(BaseModel):
-    """A document attached to the order: an invoice, a payment or a settlement."""
+    """A document attached to the order: an invoice, a payment or a settlement (``detail`` in
+    English; ``said``, where there is one, as a message id and parameters)."""
 
     kind: str
     reference: str
@@ -153,14 +162,7 @@ class FormDocument(BaseModel):
     amount: DecimalStr
     currency: str
     detail: str
-
-
-class Said(BaseModel):
-    """A text of the form kept as its message id (the English template) and parameters, so
-    that the form is written in its reader's language; a parameter may be a message too."""
-
-    message_id: str
-    params: dict[str, str | Said] = {}
+    said: Said | None = None
 
 
 class FormFact(BaseModel):

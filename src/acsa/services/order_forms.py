@@ -13,7 +13,7 @@ from typing import Any
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
 from acsa.domain.errors import AcsaError
-from acsa.domain.messages import fill, plain, t
+from acsa.domain.messages import fill, plain, t, words
 from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.profile import Profile
@@ -271,40 +271,52 @@ def _documents(invoices: list[InvoiceOut], settlements: list[SettlementOut]) -> 
     documents: list[FormDocument] = []
     for invoice in invoices:
         kind = "invoice" if invoice.kind == "cash" else f"invoice ({invoice.kind})"
+        due = _said(
+            t("due {day}, {status}"),
+            day=invoice.due.isoformat(),
+            status=_said(words(invoice.status)),
+        )
         documents.append(
-            FormDocument(
-                kind=kind,
-                reference=invoice.number,
-                day=invoice.issued,
-                amount=invoice.amount,
-                currency=invoice.currency,
-                detail=f"due {invoice.due.isoformat()}, {invoice.status}",
-            )
+            _document(kind, invoice.number, invoice.issued, invoice.amount, invoice.currency, due)
         )
         documents.extend(
-            FormDocument(
-                kind="payment",
-                reference=p.reference or f"payment {p.id}",
-                day=p.paid,
-                amount=p.amount,
-                currency=p.currency,
-                detail=f"against invoice {invoice.number}",
+            _document(
+                "payment",
+                p.reference or f"payment {p.id}",
+                p.paid,
+                p.amount,
+                p.currency,
+                _said(t("against invoice {invoice}"), invoice=invoice.number),
             )
             for p in invoice.payments
         )
     documents.extend(
-        FormDocument(
-            kind=s.kind,
-            reference=f"settlement {s.id}",
-            day=s.effective,
-            amount=s.value,
-            currency=s.currency,
-            detail="; ".join(part for part in (s.note, _agreed(s)) if part),
-        )
+        _document(s.kind, f"settlement {s.id}", s.effective, s.value, s.currency, _settled(s))
         for s in settlements
     )
     return sorted(documents, key=lambda d: d.day)
 
 
-def _agreed(settlement: SettlementOut) -> str:
-    return f"agreed by {settlement.agreed_by}" if settlement.agreed_by else ""
+def _document(
+    kind: str, reference: str, day: date, amount: Decimal, currency: str, detail: Said
+) -> FormDocument:
+    return FormDocument(
+        kind=kind,
+        reference=reference,
+        day=day,
+        amount=amount,
+        currency=currency,
+        detail=said_text(detail),
+        said=detail,
+    )
+
+
+def _settled(settlement: SettlementOut) -> Said:
+    """A settlement's note and who agreed it."""
+    note, agreed = settlement.note, settlement.agreed_by
+    if note and agreed:
+        return _said(t("{note}; agreed by {name}"), note=note, name=agreed)
+    if agreed:
+        return _said(t("agreed by {name}"), name=agreed)
+    # a note alone is the person's own text, as it is
+    return _said("{note}", note=note)

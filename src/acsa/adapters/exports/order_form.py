@@ -654,7 +654,7 @@ def _documents(f: _Form) -> list[Flowable]:
             d.reference,
             d.day.isoformat(),
             money_text(d.amount, d.currency),
-            d.detail,
+            _said(f, d.said, d.detail),
         ]
         for d in form.documents
     ]
