@@ -89,6 +89,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("audit-order", f"/audit?order={ids['received']}"),
         ("courier", "/courier"),
         ("books", "/books"),
+        ("account", "/account"),
     ]
 
 
