@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.exports.reconciliation import write_pdf as write_statement
+from acsa.adapters.exports.reconciliation import write_xlsx as write_statement_xlsx
 from acsa.commands import (
     AcceptOrder,
     DeliverOrder,
@@ -266,6 +267,21 @@ def test_the_reconciliation_statement_in_japanese(tmp_path):
         assert word in text, word
     assert embedded_japanese(out)
     whole(lines, (BIG, TWELVE))
+
+
+def test_the_reconciliation_workbook_in_japanese(tmp_path):
+    report = Report(
+        matched=1,
+        differences=[Difference(None, "chain", "document 2", None, None, "broken")],
+        nation="JPN",
+        partner="USA",
+    )
+    out = write_statement_xlsx(report, tmp_path / "statement.xlsx", datetime.now(UTC), "ja")
+    book = load_workbook(out)
+    assert book.sheetnames == ["概要", "相違"]
+    assert [c.value for c in book["相違"][1]] == ["種別", "発注", "項目", "当方", "相手方", "所見"]
+    assert [c.value for c in book["相違"][2]][:2] == ["文書の連鎖", "（ファイル）"]
+    assert book["概要"]["A1"].value == "帳簿照合書：JPN / USA"
 
 
 # --- the people on the form -------------------------------------------------------------------
