@@ -145,6 +145,14 @@ def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
     return {k: _inlined(v, defs) for k, v in schema.items() if k != "$defs"}
 
 
+def _route_path(path: str) -> str:
+    """The route of ``path``: the order itself (``/orders/{order_id}``, which PUT edits) only
+    for a number, as its GET takes it, so that any other word after /orders/ is no order's
+    address for any method."""
+    end = "/{order_id}"
+    return path.removesuffix(end) + "/{order_id:int}" if path.endswith(end) else path
+
+
 def _add(kind: type[Command]) -> None:
     spec = kind.spec
     assert spec.path is not None
@@ -152,7 +160,7 @@ def _add(kind: type[Command]) -> None:
     schema = kind.body_schema()
     body = {"content": {"application/json": {"schema": _inlined(schema, schema.get("$defs", {}))}}}
     router.add_api_route(
-        spec.path,
+        _route_path(spec.path),
         endpoint,
         methods=[spec.method],
         status_code=spec.status,
