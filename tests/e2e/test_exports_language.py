@@ -35,7 +35,13 @@ from acsa.domain.reconcile import Difference, Report
 from acsa.services import users
 from acsa.services.handlers import handle
 from tests.e2e.cli import run
-from tests.e2e.test_web_pages import Site, csrf_of, fresh_database, running_site
+from tests.e2e.test_web_pages import (
+    BACKEND_PARAMS,
+    Site,
+    csrf_of,
+    fresh_database,
+    running_site,
+)
 from tests.orders_data import order_doc
 
 #: The value of the first order and of the second, as every export prints them.
@@ -141,15 +147,13 @@ def whole(lines: list[str], amounts: tuple[str, ...]) -> None:
     assert not pieces, pieces
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, int, int]]:
-    """``acsa serve`` over a SQLite file holding the two big orders."""
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Site, int, int]]:
+    """``acsa serve`` over a database (SQLite, PostgreSQL) holding the two big orders."""
     tmp = tmp_path_factory.mktemp("exports-language")
-
-    class _Param:
-        param = "sqlite"
-
-    url = fresh_database(_Param(), tmp)  # type: ignore[arg-type]
+    url = fresh_database(request, tmp)
     with running_site(url, tmp / "serve.log") as s:
         first, second = _big_orders(url)
         yield s, first, second
