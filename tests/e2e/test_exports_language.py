@@ -381,6 +381,17 @@ def test_a_profile_set_on_the_account_page_and_by_the_cli(site):
     )  # fmt: skip
     assert other.code != 0
     assert other.json["errors"][0]["code"] == "FORBIDDEN"
+    by_admin = run(
+        "users", "profile", "AUS-viewer", "--rank", "Captain", "--json",
+        env={**remote, "ACSA_TOKEN": _token(s, "AUS-all")},
+    )  # fmt: skip
+    assert by_admin.code == 0, by_admin.stderr
+    assert (by_admin.json["name"], by_admin.json["rank"]) == ("AUS-viewer", "Captain")
+    not_theirs = run(
+        "users", "profile", "JPN-viewer", "--rank", "Captain", "--json",
+        env={**remote, "ACSA_TOKEN": _token(s, "AUS-all")},
+    )  # fmt: skip
+    assert not_theirs.json["errors"][0]["code"] == "USER_NOT_FOUND"
     with _api(s, "AUS-viewer", "ja") as api:
         form = api.get(f"/orders/{first}/form", params={"format": "pdf"})
     text = "\n".join(pdf_lines(form.content))
