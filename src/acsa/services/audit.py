@@ -51,6 +51,7 @@ from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import Message, message, t
 from acsa.domain.money import from_minor
 from acsa.domain.order import Order
+from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
 from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
 
@@ -106,6 +107,23 @@ class AuditProblemOut(BaseModel):
     code: str = Code.AUDIT_CHAIN_BROKEN.value
     table: str | None = None
     key: str | None = None
+    #: ``reason``'s message id and parameters, to write it in another language ("" and {}
+    #: where the reason is only English).
+    message_id: str = MESSAGE_ID
+    params: dict[str, str] = PARAMS
+
+
+def _problem(seq: int | None, said: Message, **extra: Any) -> AuditProblemOut:
+    """A problem whose reason is ``said`` (English in ``reason``, its id and parameters
+    beside)."""
+    fields = message_fields(said)
+    return AuditProblemOut(
+        seq=seq,
+        reason=fields["message"],
+        message_id=fields["message_id"],
+        params=fields["params"],
+        **extra,
+    )
 
 
 class CheckpointOut(BaseModel):
@@ -210,10 +228,16 @@ def verify_audit(
         total = uow.audit.ledger_entry_count()
         if total != chain.covered:
             problems.append(
-                AuditProblemOut(
-                    seq=None,
-                    reason=f"{total} ledger entries are stored but the audit log covers "
-                    f"{chain.covered}: entries were written outside acsa or removed",
+                _problem(
+                    None,
+                    message(
+                        t(
+                            "{total} ledger entries are stored but the audit log covers "
+                            "{covered}: entries were written outside acsa or removed"
+                        ),
+                        total=total,
+                        covered=chain.covered,
+                    ),
                 )
             )
         rows, at_fault, row_problems = _check_rows(conn, chain.state)
@@ -277,7 +301,7 @@ def _walk_chain(
         if broken is None:
             broken = link_break(record, prev, last)
             if broken is not None:
-                problems.append(AuditProblemOut(seq=broken.seq, reason=broken.reason))
+                problems.append(_problem(broken.seq, broken.why))
         prev, last = record.hash, record.seq
         if checkpoint is not None and record.seq == checkpoint.seq:
             chain.hash_at[record.seq] = record.hash
@@ -292,14 +316,19 @@ def _walk_chain(
         chain.covered += int(record.entries.get("count", 0))
         if digest != record.entries.get("digest") or count != record.entries.get("count"):
             problems.append(
-                AuditProblemOut(
-                    seq=record.seq,
-                    reason="the ledger entries it covers were changed, added or removed "
-                    f"since (entries {_ranges_text(ranges)})",
+                _problem(
+                    record.seq,
+                    message(
+                        t(
+                            "the ledger entries it covers were changed, added or removed since "
+                            "(entries {entries})"
+                        ),
+                        entries=_ranges_text(ranges),
+                    ),
                 )
             )
         if seen.intersection(ranges):
-            problems.append(AuditProblemOut(seq=record.seq, reason="ledger entries covered twice"))
+            problems.append(_problem(record.seq, message(t("ledger entries covered twice"))))
         seen.update(ranges)
     chain.head = prev
     return chain
@@ -337,9 +366,9 @@ def _row_problems(
     conn = uow.connection
     visible = None if nation is None else visible_scopes(conn, {p.scope for p in problems}, nation)
     shown = [
-        AuditProblemOut(
-            seq=p.seq,
-            reason=f"{p.table} {p.key} (of {p.scope}): {p.reason}{_what(uow, p)}",
+        _problem(
+            p.seq,
+            _row_message(uow, p),
             code=_ROW_CODES[p.kind].value,
             table=p.table,
             key=p.key,
@@ -350,31 +379,49 @@ def _row_problems(
     hidden = len(problems) - len(shown)
     if hidden:
         shown.append(
-            AuditProblemOut(
-                seq=None,
-                reason=f"{hidden} rows of other nations' records are not as the audit log "
-                "last recorded them",
+            _problem(
+                None,
+                message(
+                    t(
+                        "{hidden} rows of other nations' records are not as the audit log last "
+                        "recorded them"
+                    ),
+                    hidden=hidden,
+                ),
                 code=Code.AUDIT_ROW_CHANGED.value,
             )
         )
     return shown
 
 
-def _what(uow: SqlUnitOfWork, problem: RowProblem) -> str:
-    """``; stored (recorded): ...`` for a changed order, order line or user whose last
-    record states the fields; empty otherwise."""
+def _row_message(uow: SqlUnitOfWork, problem: RowProblem) -> Message:
+    """What is wrong with a row, naming it, and what differs where its last record states it."""
+    row = {"table": problem.table, "key": problem.key, "scope": problem.scope, "why": problem.why}
+    what = _what(uow, problem)
+    if what is None:
+        return Message(t("{table} {key} (of {scope}): {why}"), row)
+    found, record = what
+    return Message(
+        t("{table} {key} (of {scope}): {why}; {differences} as record {record} left it"),
+        {**row, "differences": found, "record": record},
+    )
+
+
+def _what(uow: SqlUnitOfWork, problem: RowProblem) -> tuple[list[Message], int] | None:
+    """What differs (``stored where it was recorded``) for a changed order, order line or user
+    whose last record states the fields, and that record; None otherwise."""
     if problem.kind != CHANGED or problem.table not in ("orders", "order_lines", "users"):
-        return ""
+        return None
     row = stored_row(uow.connection, problem.table, problem.key)
     if row is None:
-        return ""
+        return None
     owner = problem.scope.partition(":")[2]
     if problem.table == "users":
         latest = uow.audit.latest_after(subject=f"user:{owner}")
     else:
         latest = uow.audit.latest_after(order_id=int(owner)) if owner.isdigit() else None
     if latest is None:
-        return ""
+        return None
     price = None
     if problem.table == "order_lines":
         try:
@@ -382,10 +429,16 @@ def _what(uow: SqlUnitOfWork, problem: RowProblem) -> str:
         except (AcsaError, ArithmeticError, ValueError):
             price = None  # a currency or price no record could state: the digest said enough
     found = differences(problem.table, row, latest[1], price)
-    said = ", ".join(
-        f"{name} is {stored} where it was {recorded}" for name, stored, recorded in found
-    )
-    return f"; {said} as record {latest[0]} left it" if found else ""
+    said = [
+        message(
+            t("{name} is {stored} where it was {recorded}"),
+            name=name,
+            stored=stored,
+            recorded=recorded,
+        )
+        for name, stored, recorded in found
+    ]
+    return (said, latest[0]) if found else None
 
 
 def _against(
@@ -403,13 +456,16 @@ def _against(
     trusted = signature_ok(checkpoint) and checkpoint.key in _own_keys(uow)
     if not trusted:
         problems.append(
-            AuditProblemOut(
-                seq=None,
-                reason=f"the checkpoint of {checkpoint.at.isoformat(timespec='seconds')} is not "
-                "signed by this installation's key",
+            _problem(
+                None,
+                message(
+                    t("the checkpoint of {at} is not signed by this installation's key"),
+                    at=checkpoint.at.isoformat(timespec="seconds"),
+                ),
                 code=Code.AUDIT_CHECKPOINT_MISMATCH.value,
             )
         )
+
     return CheckpointCheckOut(
         checkpoint=checkpoint_out(checkpoint), ok=not found and trusted, trusted=trusted
     )
