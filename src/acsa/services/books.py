@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -204,19 +201,10 @@ def _signature(document: dict[str, Any], uow: UnitOfWork, nation: str) -> Differ
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SaidDifference(Difference):
-    """A difference whose message is also kept as its id and parameters (``template``,
-    ``params``), to be written in the reader's language."""
-
-    template: str = ""
-    params: Mapping[str, object] = dataclass_field(default_factory=dict, hash=False)
-
-
-def _said(difference: Difference, template: str, **params: Param) -> SaidDifference:
+def _said(difference: Difference, template: str, **params: Param) -> Difference:
     """``difference`` with its message ``template`` filled in with ``params``."""
     d = difference
-    return SaidDifference(
+    return Difference(
         d.order, d.kind, d.field, d.ours, d.theirs, fill(template, params), template, params
     )
 
@@ -293,9 +281,7 @@ def report_out(report: Report) -> ReconciliationOut:
 def difference_out(d: Difference, report: Report | None = None) -> DifferenceOut:
     # A difference that keeps its message id (template, params) is written for the reader;
     # one that keeps only its English text is that text, with no parameters.
-    template: str = getattr(d, "template", "") or d.message
-    params: Mapping[str, object] = getattr(d, "params", {})
-    said = message_fields(template, params)
+    said = message_fields(d.template or d.message, d.params)
     said["message"] = d.message
     here, there = report.order_numbers(d.order) if report is not None else (None, None)
     return DifferenceOut(
