@@ -75,6 +75,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("order-received", f"/orders/{ids['received']}"),
         ("order-submitted", f"/orders/{ids['submitted']}"),
         ("order-draft", f"/orders/{ids['draft']}"),
+        ("edit-draft", f"/orders/{ids['draft']}/edit"),
         ("new-order", "/orders/new"),
         ("settlement", f"/orders/{ids['received']}/settlement"),
         ("agreements", "/agreements"),
@@ -106,7 +107,7 @@ def check_page(site: Site, page: Page, lang: str, label: str, path: str) -> list
     response = page.goto(path)
     assert response is not None
     problems = [] if response.status == 200 else [f"HTTP {response.status}"]
-    if path == "/orders/new":  # the form as orders.js leaves it: one line row, and add-line
+    if path == "/orders/new" or path.endswith("/edit"):  # as orders.js leaves the form
         expect(page.locator("#add-line")).to_be_visible()
     problems += accessibility_problems(page)
     wider = overflow(page)

@@ -233,8 +233,10 @@ class Problem:
     html: Markup = dataclass_field(default_factory=Markup)
 
     def as_json(self) -> dict[str, Any]:
+        """The problem for the live check (orders.js): ``html`` is the detail escaped here,
+        with what it names as written marked English, as the page itself shows it."""
         found = asdict(self)
-        del found["html"]
+        found["html"] = str(self.html)
         return found
 
 

@@ -215,8 +215,13 @@
     }
     var message = document.createElement("span");
     message.className = "message";
-    message.textContent = problem.message;
-    markEnglish(message, problem.message);
+    if (problem.html) {
+      // escaped by the server, with the data it names as written marked lang="en"
+      message.innerHTML = problem.html;
+    } else {
+      message.textContent = problem.message;
+      markEnglish(message, problem.message);
+    }
     node.appendChild(message);
     if (problem.clause) {
       var clause = document.createElement("span");
