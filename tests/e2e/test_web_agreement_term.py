@@ -11,8 +11,8 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import AddAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import Code
-from acsa.services.handlers import handle
 from acsa.i18n import Formats, catalog
+from acsa.services.handlers import handle
 from tests.api.server import Server, add_people
 from tests.e2e.test_agreement_term_cli import AGREEMENT
 from tests.e2e.test_web_pages import csrf_of, sign_in, text_of

@@ -19,8 +19,8 @@ from acsa.domain.errors import Code
 from acsa.domain.order import Attestations
 from acsa.domain.rules import CONFIRMABLE
 from acsa.domain.vocabulary import ACTIVITIES
-from acsa.services import orders
 from acsa.i18n import catalog
+from acsa.services import orders
 from acsa.web.routes.order_form import CONFIRMATIONS, SUMMARIES
 from tests.attestations_data import AGREEMENT_ID, CASH_REASON, add_test_agreement, attest_order
 from tests.e2e.test_web_orders import check, form_fields, order_count, order_of, unlabelled

@@ -26,11 +26,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from acsa import i18n
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.services import users
-from acsa import i18n
 from acsa.i18n import Formats
+from acsa.services import users
 from tests.api.server import ROLES, Person, Server
 from tests.orders_data import order_doc
 

@@ -22,10 +22,10 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import PlaceOrder, SubmitOrder
 from acsa.domain.order import Order
+from acsa.i18n import catalog
 from acsa.services import orders
 from acsa.services.handlers import handle
 from acsa.web import routes
-from acsa.i18n import catalog
 from acsa.web.render import TEMPLATES
 from tests.e2e.test_web_pages import (
     BACKEND_PARAMS,
