@@ -269,6 +269,11 @@ def new(
     with refusals(as_json):
         command = PlaceOrder.from_wire(attested.merged(read_document(file)))
         result = take(command, db, actor)
+    _show_draft(result, as_json)
+
+
+def _show_draft(result: OrderOut, as_json: bool) -> None:
+    """A saved draft, and under it (not in JSON) that submit waits for its problems' fixes."""
     _show(result, as_json)
     if result.violations and not as_json:
         saved = t(
@@ -302,15 +307,7 @@ def edit(
     with refusals(as_json):
         command = EditDraft.from_wire(attested.merged(read_document(file)), order_id=order_id)
         result = take(command, db, actor)
-    _show(result, as_json)
-    if result.violations and not as_json:
-        saved = t(
-            "order {order} saved as a draft; submit will be refused until the problems above "
-            "are fixed"
-        )
-        err.print(
-            f"[yellow]{escape(say(saved, language.current(), {'order': result.id}))}[/yellow]"
-        )
+    _show_draft(result, as_json)
 
 
 @app.command()

@@ -1163,44 +1163,7 @@ def new_order(
 @router.post("/orders/new", response_model=None)
 def place(request: Request, pages: PagesDep, who: VisitorDep, values: FormDep) -> Response:
     """Save the draft ("save"), or save and submit it when the checks pass ("submit")."""
-    say = Speech(who.lang)
-    agreements = my_agreements(who)
-    draft = Draft({k: values.get(k, "") for k in ("agreement",)})
-    read = False
-    sent = SentForm.of(request, who, values.get(FORM_KEY_FIELD), values)
-    try:
-        check_csrf(who, values.get(CSRF_FIELD))
-        earlier = sent.replayed()
-        if earlier is not None:  # this very form was sent before: nothing twice
-            return earlier
-        _require_place(who)
-        draft = read_form(values)
-        read = True
-        agreement, missing = chosen_agreement(draft, agreements)
-        if missing:
-            raise AcsaError([missing])
-        command = PlaceOrder.from_wire(document(draft, who, agreement))
-        _require_confirmed(service.check_document(who.reader(), command.order))
-        order, warnings = handle(sent.writer(Permission.PLACE), command, who.principal.name)
-        assert order.id is not None
-        earlier = sent.commit(f"/orders/{order.id}")
-    except NotFoundError:
-        raise
-    except AcsaError as error:
-        earlier = sent.raced()
-        if earlier is not None:
-            return earlier
-        shown = form_problems(who, draft, agreements, error) if read else error.violations
-        form = order_form(who, say, draft, agreements, list(shown))
-        return _render_form(request, pages, who, form, refusal_status(error))
-    finally:
-        sent.close()
-    if earlier is not None:
-        return earlier
-    done = "place"
-    if values.get("intent") == "submit":
-        done = _submit_placed(who, order.id, warnings)
-    return RedirectResponse(f"/orders/{order.id}?done={done}", status_code=303)
+    return _save_form(request, pages, who, values, None)
 
 
 @router.get("/orders/{order_id}/edit", response_class=HTMLResponse)
@@ -1217,11 +1180,19 @@ def edit(
 ) -> Response:
     """Save the draft's new terms ("save"), or save and submit it when the checks pass
     ("submit"), as of the version the form was read at."""
-    number = parse_order_id(order_id)
+    return _save_form(request, pages, who, values, parse_order_id(order_id))
+
+
+def _save_form(
+    request: Request, pages: Pages, who: Visitor, values: dict[str, str], number: int | None
+) -> Response:
+    """An order form sent: a new draft (``number`` None) or draft ``number`` edited in place,
+    saved (and submitted when asked and the checks pass), once however often it is sent; a
+    refusal shows the form again with what was entered and every problem."""
     say = Speech(who.lang)
     agreements = my_agreements(who)
     draft = Draft({k: values.get(k, "") for k in ("agreement",)})
-    target = EditTarget(number, 0)
+    target = EditTarget(number, 0) if number is not None else None
     read = False
     sent = SentForm.of(request, who, values.get(FORM_KEY_FIELD), values)
     try:
@@ -1229,18 +1200,27 @@ def edit(
         earlier = sent.replayed()
         if earlier is not None:  # this very form was sent before: nothing twice
             return earlier
-        target = EditTarget(number, _version(values.get("version")))
+        if number is not None:
+            target = EditTarget(number, _version(values.get("version")))
         _require_place(who)
         draft = read_form(values)
         read = True
         agreement, missing = chosen_agreement(draft, agreements)
         if missing:
             raise AcsaError([missing])
-        command = EditDraft.from_wire(document(draft, who, agreement), order_id=number)
+        wire = document(draft, who, agreement)
+        command: PlaceOrder | EditDraft = (
+            PlaceOrder.from_wire(wire)
+            if number is None
+            else EditDraft.from_wire(wire, order_id=number)
+        )
         _require_confirmed(service.check_document(who.reader(), command.order))
-        writer = sent.writer(command.spec.permission, expected_version=target.version)
-        _, warnings = handle(writer, command, who.principal.name)
-        earlier = sent.commit(f"/orders/{number}")
+        writer = sent.writer(
+            command.spec.permission, expected_version=target.version if target else None
+        )
+        order, warnings = handle(writer, command, who.principal.name)
+        assert order.id is not None
+        earlier = sent.commit(f"/orders/{order.id}")
     except NotFoundError:
         raise
     except AcsaError as error:
@@ -1254,10 +1234,10 @@ def edit(
         sent.close()
     if earlier is not None:
         return earlier
-    done = "edit"
+    done = "place" if number is None else "edit"
     if values.get("intent") == "submit":
-        done = _submit_placed(who, number, warnings)
-    return RedirectResponse(f"/orders/{number}?done={done}", status_code=303)
+        done = _submit_placed(who, order.id, warnings)
+    return RedirectResponse(f"/orders/{order.id}?done={done}", status_code=303)
 
 
 @router.post("/orders/check", response_model=None)
