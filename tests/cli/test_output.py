@@ -334,9 +334,19 @@ def test_books_reconcile_piped_and_as_csv_holds_the_uid_and_amounts_whole(
     assert "12345678901" in found.stdout
     as_csv = run("books", "reconcile", str(path), "--format", "csv", "--db", book.url)
     header, *differences = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert header == ["kind", "order", "field", "ours", "theirs", "finding"]
+    assert header == [
+        "kind",
+        "order",
+        "our number",
+        "their number",
+        "field",
+        "ours",
+        "theirs",
+        "finding",
+    ]
     [difference] = differences
-    assert (difference[1], difference[4]) == (uid, "12345678901")
+    assert difference[1:4] == [uid, "#1", "#1"]
+    assert difference[6] == "12345678901"
     assert "1 difference" in as_csv.stderr
     as_json = run("books", "reconcile", str(path), "--json", "--db", book.url)
     assert as_json.json["differences"][0]["theirs"] == "12345678901"

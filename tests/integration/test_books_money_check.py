@@ -294,7 +294,7 @@ def test_an_invoice_planted_beyond_what_is_owed_is_over_invoiced(
     assert not result.ok
     assert codes(result) == {cash: {"OVER_INVOICED"}}
     assert message(result, cash, "OVER_INVOICED") == (
-        f"order {cash}: invoiced {ORDER_VALUE + 1} JPY, more than the {ORDER_VALUE} JPY owed "
+        f"order {cash}: invoiced {jpy(ORDER_VALUE + 1)}, more than the {jpy(ORDER_VALUE)} owed "
         "in cash"
     )
     with pytest.raises(AcsaError) as refused:
@@ -313,7 +313,7 @@ def test_a_payment_planted_beyond_its_invoice_is_overpaid_and_unposted(
     result = verify(uow)
 
     assert codes(result) == {cash: {"OVERPAID", "RECORDS_UNPOSTED", "OWED_BELOW_ZERO"}}
-    assert f"was paid {ORDER_VALUE + 500} JPY" in message(result, cash, "OVERPAID")
+    assert f"was paid {jpy(ORDER_VALUE + 500)}" in message(result, cash, "OVERPAID")
     assert (
         f"payments recorded {jpy(ORDER_VALUE + 500)}, but JPN's book posted {jpy(ORDER_VALUE)} "
         "for them" in message(result, cash, "RECORDS_UNPOSTED")
@@ -386,8 +386,8 @@ def test_an_exchange_planted_beyond_what_was_received_is_over_settled(
 
     assert codes(result) == {order_id: {"OVER_SETTLED", "RECORDS_UNPOSTED", "OWED_BELOW_ZERO"}}
     assert (
-        f"settled in kind {SERVICES_VALUE + 300000} JPY and converted 0 JPY, more than the "
-        f"{SERVICES_VALUE} JPY received" in message(result, order_id, "OVER_SETTLED")
+        f"settled in kind {jpy(SERVICES_VALUE + 300000)} and converted 0 JPY, more than the "
+        f"{jpy(SERVICES_VALUE)} received" in message(result, order_id, "OVER_SETTLED")
     )
 
 
@@ -405,8 +405,8 @@ def test_a_conversion_too_large_is_a_mismatch(engine: Engine, uow: UnitOfWork) -
 
     assert codes(result) == {order_id: {"CONVERSION_MISMATCH", "RECORDS_UNPOSTED"}}
     assert message(result, order_id, "CONVERSION_MISMATCH") == (
-        f"order {order_id}: converted {FOOD_VALUE + 1000} JPY on {DEADLINE + timedelta(days=1)}"
-        f", but {FOOD_VALUE} JPY was past its deadline then"
+        f"order {order_id}: converted {jpy(FOOD_VALUE + 1000)} on {DEADLINE + timedelta(days=1)}"
+        f", but {jpy(FOOD_VALUE)} was past its deadline then"
     )
 
 

@@ -180,7 +180,7 @@ def _statement(report: Report, file_format: ReconcileFormat, path: Path | None) 
 
 def differences_table(report: Report) -> Table:
     table = Table(title=f"differences: {report.nation} / {report.partner}")
-    for column in ("kind", "order", "field", "ours", "theirs"):
+    for column in ("kind", "order", "our number", "their number", "field", "ours", "theirs"):
         table.add_column(column, overflow="fold")
     table.add_column("finding", overflow="fold")
     for row in service.differences_rows(report):

@@ -35,7 +35,6 @@ from acsa.domain.reconcile import (
     Difference,
     DocumentRef,
     Report,
-    order_label,
     reconcile,
 )
 from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
@@ -297,16 +296,25 @@ def difference_out(d: Difference, report: Report | None = None) -> DifferenceOut
 
 
 def differences_rows(report: Report) -> list[list[str]]:
-    """The differences as text rows: kind, order (with its number on each side), field, ours,
-    theirs, message."""
-    return [
-        [
-            d.kind.replace("_", " "),
-            order_label(report, d.order) if d.order else "(file)",
-            d.field,
-            d.ours or "-",
-            d.theirs or "-",
-            d.message,
-        ]
-        for d in report.differences
-    ]
+    """The differences as text rows: kind, order (its uid), its number in our book and in
+    theirs, field, ours, theirs, message."""
+
+    def number(value: int | None) -> str:
+        return "-" if value is None else f"#{value}"
+
+    rows = []
+    for d in report.differences:
+        here, there = report.order_numbers(d.order) if d.order else (None, None)
+        rows.append(
+            [
+                d.kind.replace("_", " "),
+                d.order or "(file)",
+                number(here),
+                number(there),
+                d.field,
+                d.ours or "-",
+                d.theirs or "-",
+                d.message,
+            ]
+        )
+    return rows
