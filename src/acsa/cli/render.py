@@ -19,10 +19,12 @@ from rich.segment import Segments
 from rich.table import Table
 from rich.text import Text
 
+from acsa.cli import language
 from acsa.cli.common import UNBOUNDED_WIDTH, out
 from acsa.cli.output import OutputFormat, choose, start
 from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
+from acsa.i18n import DEFAULT, gettext
 from acsa.schemas.orders import AgreementOut, OrderOut
 
 
@@ -92,6 +94,7 @@ def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TAB
         return
     for table in tables:
         _keep_whole(table)
+        _in_language(table, language.current())
     if out.width >= UNBOUNDED_WIDTH:
         for panel in _panels(renderable):
             panel.expand = False
@@ -101,6 +104,18 @@ def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TAB
         return
     segments = out.render(renderable, out.options.update_width(least))
     out.print(Segments(segments), crop=False)
+
+
+def _in_language(table: Table, lang: str) -> None:
+    """A table for people in the command line's language: its title and column headings (CSV,
+    TSV and JSON keep their English column names, which scripts read)."""
+    if lang == DEFAULT:
+        return
+    if isinstance(table.title, str):
+        table.title = gettext(lang, table.title)
+    for column in table.columns:
+        if isinstance(column.header, str):
+            column.header = gettext(lang, column.header)
 
 
 def _tables(renderable: RenderableType) -> Iterator[Table]:
@@ -375,7 +390,7 @@ def term_text(a: AgreementOut) -> str:
     )
 
 
-def orders_table(items: list[OrderOut], title: str = "orders") -> Table:
+def orders_table(items: list[OrderOut], title: str = "Orders") -> Table:
     table = Table(title=title)
     for column in (
         "id",
