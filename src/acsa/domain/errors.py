@@ -100,6 +100,8 @@ class Code(StrEnum):
     DOCUMENT_VERSION_UNSUPPORTED = "DOCUMENT_VERSION_UNSUPPORTED"
     DOCUMENT_UNKNOWN_KEY = "DOCUMENT_UNKNOWN_KEY"
     DOCUMENT_BAD_SIGNATURE = "DOCUMENT_BAD_SIGNATURE"
+    DOCUMENT_KEY_RETIRED = "DOCUMENT_KEY_RETIRED"
+    DOCUMENT_KEY_REVOKED = "DOCUMENT_KEY_REVOKED"
     DOCUMENT_NOT_PARTY = "DOCUMENT_NOT_PARTY"
     DOCUMENT_WRONG_SIDE = "DOCUMENT_WRONG_SIDE"
     DOCUMENT_REPLAYED = "DOCUMENT_REPLAYED"
@@ -120,6 +122,9 @@ class Code(StrEnum):
     DOCUMENT_FROM_THE_FUTURE = "DOCUMENT_FROM_THE_FUTURE"
     DOCUMENT_SET_ASIDE = "DOCUMENT_SET_ASIDE"
     DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+    # One registry between two nodes (issue 17): a partner's document refused where the two
+    # registries (agreement versions, official rates) differ.
+    REGISTRY_DIFFERS = "REGISTRY_DIFFERS"
     # Tampering that cannot hide (issue 13): business rows that are not what the audit log
     # last recorded, and the chain against its signed checkpoints kept outside the database.
     AUDIT_ROW_CHANGED = "AUDIT_ROW_CHANGED"
