@@ -35,6 +35,8 @@ BACKENDS = ["sqlite", "postgresql"]
 #: of the rest, so that on two workers (``make test``: ``-n 2``) none of them is left to run
 #: alone at the end while the other worker has nothing to do. Order within a file is kept.
 SLOW_FIRST = (
+    "tests/browser/test_widths.py",
+    "tests/browser/test_offline.py",
     "tests/api/test_crash.py",
     "tests/e2e/test_remote_cli.py",
     "tests/api/test_concurrency.py",
