@@ -3,6 +3,7 @@ previous release's `acsa exchange`, kept as a hidden alias)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,8 @@ from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.config import default_database_path
 from acsa.services import courier as service
+from acsa.services import keys as keys_service
+from acsa.services.keys import DEFAULT_GRACE_DAYS, KeyOut, key_state_text
 
 node_app = typer.Typer(no_args_is_help=True, help="This installation as one nation's node.")
 partners_app = typer.Typer(no_args_is_help=True, help="Partner nations' nodes and their keys.")
@@ -38,6 +41,72 @@ def _show_node(node: service.NodeOut) -> None:
     out.print(f"node of {node.nation}")
     out.print(f"public key   {node.public_key}")
     out.print(f"fingerprint  {node.fingerprint}")
+    if len(node.keys) > 1:
+        show_result(_keys_table(f"Keys of {node.nation}", node.keys))
+
+
+def _keys_table(title: str, keys: list[KeyOut]) -> Table:
+    """Each key and its state: current, in grace until ..., retired, revoked since ..."""
+    table = Table(title=title)
+    for column in ("fingerprint", "state", "since"):
+        table.add_column(column, overflow="fold")
+    for k in keys:
+        since = "" if k.since is None else k.since.isoformat()[:19]
+        table.add_row(k.fingerprint, key_state_text(k), since)
+    return table
+
+
+@node_app.command("rotate-key")
+def rotate_key(
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Where to write the new private key (owner-only); default: beside the "
+            "old one, named with the new key's fingerprint.",
+        ),
+    ] = None,
+    grace_days: Annotated[
+        int,
+        typer.Option(
+            "--grace-days", help="Days the partners still take documents signed by the old key."
+        ),
+    ] = DEFAULT_GRACE_DAYS,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A new key pair for this node; it signs with the new key from now on. A key_rollover
+    document signed by the old key, naming the new one, goes to every partner through the
+    outbox; they take the old key's documents until the grace period ends. Audited."""
+    with refusals(as_json):
+        done = keys_service.rotate_key(engine_for(db), acting(actor), key_file, grace_days)
+    if as_json:
+        print_json(done)
+        return
+    out.print(f"node of {done.nation}: new key {done.fingerprint} in {done.key_file}")
+    out.print(f"old key {done.previous} signs until {done.grace_until.isoformat()}")
+    out.print(f"key rollover queued for: {', '.join(done.partners) or '-'}")
+
+
+@node_app.command("revoke-key")
+def revoke_own_key(
+    fingerprint: Annotated[str, typer.Argument(help="The node's old key to revoke.")],
+    since: Annotated[
+        datetime, typer.Option("--since", help="Documents it signed after this time are refused.")
+    ],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke one of this node's old keys (a compromised one) from --since on, and tell every
+    partner in a key_revocation document signed by the current key. Audited."""
+    with refusals(as_json):
+        keys = keys_service.revoke_own_key(engine_for(db), fingerprint, since, acting(actor))
+    if as_json:
+        print_json(keys)
+        return
+    show_result(_keys_table("Keys of this node", keys))
 
 
 @node_app.command("init")
@@ -98,6 +167,29 @@ def add(
     out.print(f"fingerprint  {partner.fingerprint}  (check it with {partner.nation})")
 
 
+@partners_app.command("revoke-key")
+def revoke_key(
+    nation: Annotated[str, typer.Argument(help="The partner nation (ISO alpha-3).")],
+    fingerprint: Annotated[str, typer.Argument(help="The fingerprint of its key to revoke.")],
+    since: Annotated[
+        datetime, typer.Option("--since", help="Documents it signed after this time are refused.")
+    ],
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a partner's key from --since on (a key known to be compromised): its documents
+    dated later are refused (DOCUMENT_KEY_REVOKED); earlier ones still verify. Audited."""
+    with refusals(as_json):
+        keys = keys_service.revoke_partner_key(
+            engine_for(db), nation.upper(), fingerprint, since, acting(actor)
+        )
+    if as_json:
+        print_json(keys)
+        return
+    show_result(_keys_table(f"Keys of {nation.upper()}", keys))
+
+
 @partners_app.command("list")
 def list_(
     db: DbOption = None,
@@ -115,7 +207,18 @@ def list_(
         table.add_column(column, overflow="fold")
     for p in partners:
         table.add_row(p.nation, p.url, p.fingerprint, p.added_at.date().isoformat())
-    show_result(table, output_format)
+    older = [(p.nation, k) for p in partners for k in p.keys if k.fingerprint != p.fingerprint]
+    if not older:
+        show_result(table, output_format)
+        return
+    keys = Table(title="Partner keys")
+    for column in ("nation", "fingerprint", "state", "since"):
+        keys.add_column(column, overflow="fold")
+    for p in partners:
+        for k in p.keys:
+            since = "" if k.since is None else k.since.isoformat()[:19]
+            keys.add_row(p.nation, k.fingerprint, key_state_text(k), since)
+    show_result(Group(table, keys), output_format)
 
 
 @courier_app.command("status")

@@ -60,6 +60,15 @@ class Kind(StrEnum):
     NOTE = "note"
     #: The requester's new terms for a draft (the whole order document again).
     EDIT = "edit"
+    #: A node's new key, signed by its old one (see ``acsa.domain.keys``; not of an order).
+    KEY_ROLLOVER = "key_rollover"
+    #: A node's word that one of its keys is revoked, signed by its current key.
+    KEY_REVOCATION = "key_revocation"
+
+
+#: The kinds of document about a node's keys rather than an order (chained per issuer and
+#: recipient under ``keys.key_chain``).
+KEY_KINDS = frozenset({Kind.KEY_ROLLOVER, Kind.KEY_REVOCATION})
 
 
 #: Which party issues each kind of document. The requester orders, receives and returns goods;
@@ -81,6 +90,8 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.CLOSE: Side.EITHER,
     Kind.NOTE: Side.EITHER,
     Kind.EDIT: Side.REQUESTER,
+    Kind.KEY_ROLLOVER: Side.EITHER,
+    Kind.KEY_REVOCATION: Side.EITHER,
 }
 
 #: The fields the signature and the hash cover: all but the signature.
@@ -502,6 +513,18 @@ _ATTESTED: Mapping[str, Check] = {
 }
 
 
+def _instant(field: str, value: Any) -> list[Violation]:
+    """An ISO 8601 time with its UTC offset (as ``at``)."""
+    try:
+        _time(value)
+    except AcsaError:
+        return _bad(field, t("{field} must be an ISO 8601 time with its UTC offset"))
+    return []
+
+
+_PUBLIC_KEY = re.compile(r"ed25519:[A-Za-z0-9+/]{43}=")
+
+
 def _whole(low: int, high: int) -> Check:
     def check(field: str, value: Any) -> list[Violation]:
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
@@ -634,6 +657,23 @@ _ORDER_BODY = _object(
 
 #: What each kind's body holds: its fields, their types, forms and bounds.
 BODIES: Mapping[Kind, Check] = {
+    Kind.KEY_ROLLOVER: _object(
+        {
+            "public_key": _pattern(_PUBLIC_KEY, t("an Ed25519 public key ('ed25519:' and base64)")),
+            "fingerprint": _pattern(
+                _FINGERPRINT, t("a key fingerprint (8 groups of 4 hex digits)")
+            ),
+            "grace_until": _instant,
+        }
+    ),
+    Kind.KEY_REVOCATION: _object(
+        {
+            "fingerprint": _pattern(
+                _FINGERPRINT, t("a key fingerprint (8 groups of 4 hex digits)")
+            ),
+            "since": _instant,
+        }
+    ),
     Kind.ORDER: _ORDER_BODY,
     Kind.EDIT: _ORDER_BODY,
     Kind.SUBMIT: _object({}),

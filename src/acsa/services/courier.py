@@ -31,6 +31,7 @@ from acsa.clock import utc_now
 from acsa.commands import BY_KIND, PlaceOrder
 from acsa.domain.access import ForbiddenError, Permission, Principal, require_permission
 from acsa.domain.documents import (
+    KEY_KINDS,
     Document,
     Kind,
     chain_violation,
@@ -39,9 +40,18 @@ from acsa.domain.documents import (
     time_violation,
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.keys import find_key, key_violation
 from acsa.domain.messages import Term, t
 from acsa.schemas.orders import Party, parse_model
 from acsa.services.handlers import handle
+from acsa.services.keys import (
+    KeyOut,
+    apply_key_document,
+    keys_out,
+    own_keys,
+    partner_keys,
+    register_partner_key,
+)
 from acsa.services.ports import UnitOfWork
 
 log = logging.getLogger("acsa.courier")
@@ -97,6 +107,8 @@ class NodeOut(BaseModel):
     nation: str
     public_key: str
     fingerprint: str
+    #: Every key this node signed with, and its state (``node show``).
+    keys: list[KeyOut] = []
 
 
 class PartnerOut(BaseModel):
@@ -106,6 +118,8 @@ class PartnerOut(BaseModel):
     fingerprint: str
     added_at: datetime
     updated_at: datetime
+    #: Every key the partner signed with, and its state (``acsa.domain.keys``).
+    keys: list[KeyOut] = []
 
 
 class ReceiptOut(BaseModel):
@@ -169,9 +183,10 @@ class _PartnerIn(BaseModel):
 def node_info(engine: Engine) -> NodeOut:
     with unit_of_work.UnitOfWork(engine, read_only=True) as uow:
         node = uow.node
+        keys = keys_out(own_keys(uow))
     if node is None:
         raise _not_a_node()
-    return _node_out(node)
+    return _node_out(node).model_copy(update={"keys": keys})
 
 
 def _node_out(node: NodeRecord) -> NodeOut:
@@ -251,7 +266,9 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
                 nation=code,
             )
         before = uow.partners.get(code)
-        uow.partners.put(code, url.rstrip("/"), public_text(public), fingerprint(public), utc_now())
+        now = utc_now()
+        uow.partners.put(code, url.rstrip("/"), public_text(public), fingerprint(public), now)
+        register_partner_key(uow, code, before, public_text(public), now)
         uow.record(
             "partner.add",
             f"partner:{code}",
@@ -263,7 +280,7 @@ def add_partner(engine: Engine, nation: str, url: str, key: str, actor: str) -> 
         return _partner_out(uow, code)
 
 
-def _partner_out(uow: UnitOfWork, nation: str) -> PartnerOut:
+def _partner_out(uow: unit_of_work.UnitOfWork, nation: str) -> PartnerOut:
     partner = uow.partners.get(nation)
     if partner is None:
         raise NotFoundError.single(
@@ -276,6 +293,7 @@ def _partner_out(uow: UnitOfWork, nation: str) -> PartnerOut:
         fingerprint=partner.fingerprint,
         added_at=partner.added_at,
         updated_at=partner.updated_at,
+        keys=keys_out(partner_keys(uow, partner)),
     )
 
 
@@ -351,7 +369,10 @@ def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
     return order_id
 
 
-def _verify(uow: UnitOfWork, doc: Document) -> None:
+def _verify(uow: unit_of_work.UnitOfWork, doc: Document) -> None:
+    """The document is signed by a key of its issuer that may sign a document of its time
+    (``acsa.domain.keys``: a replaced key within its grace period, a revoked one before its
+    revocation)."""
     partner = uow.partners.get(doc.issuer)
     if partner is None:
         raise _refuse(
@@ -364,7 +385,8 @@ def _verify(uow: UnitOfWork, doc: Document) -> None:
             document=doc.id,
             issuer=doc.issuer,
         )
-    if doc.key != partner.fingerprint:
+    signer = find_key(partner_keys(uow, partner), doc.key)
+    if signer is None:
         raise _refuse(
             Code.DOCUMENT_UNKNOWN_KEY,
             "key",
@@ -377,7 +399,7 @@ def _verify(uow: UnitOfWork, doc: Document) -> None:
             issuer=doc.issuer,
             registered=partner.fingerprint,
         )
-    if not verify(parse_public(partner.public_key), doc.signed_bytes(), doc.signature):
+    if not verify(parse_public(signer.public_key), doc.signed_bytes(), doc.signature):
         raise _refuse(
             Code.DOCUMENT_BAD_SIGNATURE,
             "signature",
@@ -388,6 +410,9 @@ def _verify(uow: UnitOfWork, doc: Document) -> None:
             document=doc.id,
             issuer=doc.issuer,
         )
+    outside = key_violation(doc.id, doc.key, doc.at, signer)
+    if outside is not None:
+        raise AcsaError([outside])
 
 
 def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
@@ -440,23 +465,26 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
                     recorded_at=seen.recorded_at.isoformat(),
                     hash=seen.hash,
                 )
-            order_id = _check_parties(uow, doc)
-            broken = chain_violation(doc, uow.documents.head(doc.order))
-            if broken is not None:
-                raise AcsaError([broken])
-            uow.incoming = doc
-            _apply(uow, doc, order_id)
-            if not uow.published:
-                raise _refuse(
-                    Code.DOCUMENT_MISMATCH,
-                    "body",
-                    t(
-                        "document {document}: applying its {kind} here changes nothing; nothing "
-                        "was recorded"
-                    ),
-                    document=doc.id,
-                    kind=doc.kind.value,
-                )
+            if doc.kind in KEY_KINDS:
+                apply_key_document(uow, doc, utc_now())
+            else:
+                order_id = _check_parties(uow, doc)
+                broken = chain_violation(doc, uow.documents.head(doc.order))
+                if broken is not None:
+                    raise AcsaError([broken])
+                uow.incoming = doc
+                _apply(uow, doc, order_id)
+                if not uow.published:
+                    raise _refuse(
+                        Code.DOCUMENT_MISMATCH,
+                        "body",
+                        t(
+                            "document {document}: applying its {kind} here changes nothing; "
+                            "nothing was recorded"
+                        ),
+                        document=doc.id,
+                        kind=doc.kind.value,
+                    )
         uow.finish()
     finally:
         uow.close()

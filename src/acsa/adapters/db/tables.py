@@ -394,6 +394,19 @@ partners = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# Every key a nation's node signed with (this node's own and its partners'), with its window:
+# from when, until when (a replaced key: the end of its grace period) and since when revoked.
+node_keys = Table(
+    "node_keys",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("fingerprint", String(39), primary_key=True),
+    Column("public_key", Text, nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=True),
+    Column("revoked", UtcDateTime(), nullable=True),
+)
+
 # Every signed document of an order, issued here or received; each order's form a chain.
 documents = Table(
     "documents",

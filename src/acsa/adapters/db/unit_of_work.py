@@ -19,6 +19,7 @@ from acsa.adapters.db.courier_repository import (
     OutboxRepository,
     PartnerRepository,
 )
+from acsa.adapters.db.key_repository import KeyRepository
 from acsa.adapters.db.ledger_repository import (
     CounterRepository,
     InvoiceRepository,
@@ -71,6 +72,7 @@ class UnitOfWork:
     audit: AuditRepository
     accounts: AccountRepository
     partners: PartnerRepository
+    keys: KeyRepository
     documents: DocumentRepository
     outbox: OutboxRepository
     locks: Locks
@@ -140,6 +142,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.accounts = AccountRepository(conn)
         self.partners = PartnerRepository(conn)
+        self.keys = KeyRepository(conn)
         self.documents = DocumentRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.locks = Locks(conn)

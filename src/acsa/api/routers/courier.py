@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from acsa.api.context import CtxDep, engine_of
 from acsa.api.problems import problem_responses
 from acsa.api.routers.orders import RawBody
-from acsa.services import courier
+from acsa.services import courier, keys
 from acsa.services.courier import (
     CourierStatusOut,
     NodeOut,
@@ -18,6 +18,7 @@ from acsa.services.courier import (
     PartnerOut,
     ReceiptOut,
 )
+from acsa.services.keys import KeyOut, RevokeIn, RotateIn, RotationOut
 
 router = APIRouter(prefix="/api/v1", tags=["courier"])
 
@@ -26,6 +27,44 @@ router = APIRouter(prefix="/api/v1", tags=["courier"])
 def node(ctx: CtxDep) -> NodeOut:
     """This node's nation, public key and its fingerprint (the private key never leaves it)."""
     return courier.node_info(ctx.engine)
+
+
+@router.post(
+    "/node/rotate-key", response_model=RotationOut, responses=problem_responses(401, 403, 422)
+)
+def rotate_key(ctx: CtxDep, body: RotateIn | None = None) -> RotationOut:
+    """A new key pair for this node (its private key beside the old one); it signs with the new
+    key from now on, and a key_rollover document signed by the old key goes to every partner,
+    who takes the old key's documents until ``grace_days`` (default 7) have passed. For an
+    admin of this node's nation; audited."""
+    grace = (body or RotateIn()).grace_days
+    return keys.rotate_key(ctx.engine, ctx.principal.name, None, grace, ctx.principal)
+
+
+@router.post(
+    "/node/keys/{fingerprint}/revoke",
+    response_model=list[KeyOut],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def revoke_own_key(ctx: CtxDep, fingerprint: str, body: RevokeIn) -> list[KeyOut]:
+    """Revoke one of this node's old keys from ``since`` on and tell every partner in a
+    key_revocation document signed by the current key. For an admin of this node's nation."""
+    return keys.revoke_own_key(
+        ctx.engine, fingerprint, body.since, ctx.principal.name, ctx.principal
+    )
+
+
+@router.post(
+    "/partners/{nation}/keys/{fingerprint}/revoke",
+    response_model=list[KeyOut],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def revoke_partner_key(ctx: CtxDep, nation: str, fingerprint: str, body: RevokeIn) -> list[KeyOut]:
+    """Revoke a partner's key from ``since`` on: its documents dated later are refused
+    (DOCUMENT_KEY_REVOKED), earlier ones still verify. For an admin of this node's nation."""
+    return keys.revoke_partner_key(
+        ctx.engine, nation.upper(), fingerprint, body.since, ctx.principal.name, ctx.principal
+    )
 
 
 @router.get("/partners", response_model=list[PartnerOut], responses=problem_responses(401))
