@@ -45,6 +45,7 @@ SLOW_FIRST = (
     "tests/e2e/test_official_rates_cli.py",
     "tests/exchange/test_two_nodes.py",
     "tests/exchange/test_two_nodes_script.py",
+    "tests/exchange/test_partition.py",
     "tests/api/test_money_races.py",
     "tests/api/test_fuzz.py",
     "tests/browser/test_order_flow.py",
