@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from acsa.domain.agreement import Agreement, AgreementVersion, Ceiling
@@ -15,9 +16,10 @@ from acsa.domain.registry_exchange import (
     agreement_entries,
     compare,
     entry_key,
+    rate_differs,
     rate_entry,
     registry_chain,
-    registry_differs,
+    version_differs,
     versions_of,
 )
 
@@ -101,7 +103,12 @@ def test_the_registry_chain_is_the_same_on_both_nodes_and_differs_by_direction()
 
 
 def test_registry_differs_names_both_versions() -> None:
-    found = registry_differs("d1", "agreement", "JPN-AUS", "JPN-AUS#1", "JPN-AUS#2", "AUS")
-    assert found.code is Code.REGISTRY_DIFFERS
-    assert "here JPN-AUS#1, at AUS JPN-AUS#2" in found.message
-    assert registry_differs("d1", "x", "y", "", "b", "AUS").params["ours"] == "none"
+    found = version_differs(
+        "d1", "JPN-AUS", date(2026, 10, 1), "JPN-AUS#2 (2017 text)", "JPN-AUS#3 (x)", "AUS"
+    )
+    assert (found.code, found.field) == (Code.REGISTRY_DIFFERS, "agreement")
+    assert "here JPN-AUS#2 (2017 text), at AUS JPN-AUS#3 (x)" in found.message
+    assert "in force on 2026-10-01" in found.message
+    assert version_differs("d1", "A", date(2026, 1, 1), "", "b", "AUS").params["ours"] == "none"
+    rate = rate_differs("d1", "JPN/2026/USD", "145.5 (MOF)", "", "AUS")
+    assert (rate.code, rate.field, rate.params["theirs"]) == (Code.REGISTRY_DIFFERS, "rate", "none")

@@ -26,6 +26,7 @@ from acsa.api.routers import (
     courier,
     ledger,
     orders,
+    partner_registry,
     rates,
     reports,
     settlement,
@@ -191,6 +192,7 @@ ROUTERS = (
     users,
     audit,
     courier,
+    partner_registry,
     books,
     rates,
 )

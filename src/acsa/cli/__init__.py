@@ -21,6 +21,7 @@ from acsa.cli import (
     ledger,
     order_forms,  # noqa: F401  (adds `acsa orders form`)
     orders,
+    partner_registry,  # noqa: F401  (adds `acsa partners registry`)
     rates,
     report,
     report_annual,  # noqa: F401  (adds `acsa report annual`)

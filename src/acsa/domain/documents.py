@@ -36,6 +36,7 @@ from acsa.domain.access import Side
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import Message, Term, t
 from acsa.domain.order import Action, Event, Order
+from acsa.domain.rate_rules import RATE as OFFICIAL_RATE
 
 FORMAT = "acsa-document"
 VERSION = 1
@@ -60,6 +61,11 @@ class Kind(StrEnum):
     NOTE = "note"
     #: The requester's new terms for a draft (the whole order document again).
     EDIT = "edit"
+    #: This node's versions of an agreement with the recipient (not of an order; see
+    #: ``acsa.domain.registry_exchange``).
+    AGREEMENT = "agreement"
+    #: An official rate this node records, of its own nation or the recipient's.
+    RATE = "rate"
     #: A node's new key, signed by its old one (see ``acsa.domain.keys``; not of an order).
     KEY_ROLLOVER = "key_rollover"
     #: A node's word that one of its keys is revoked, signed by its current key.
@@ -69,6 +75,11 @@ class Kind(StrEnum):
 #: The kinds of document about a node's keys rather than an order (chained per issuer and
 #: recipient under ``keys.key_chain``).
 KEY_KINDS = frozenset({Kind.KEY_ROLLOVER, Kind.KEY_REVOCATION})
+
+
+#: The kinds of document about a node's registry rather than an order (chained per issuer
+#: and recipient under ``registry_exchange.registry_chain``).
+REGISTRY_KINDS = frozenset({Kind.AGREEMENT, Kind.RATE})
 
 
 #: Which party issues each kind of document. The requester orders, receives and returns goods;
@@ -90,6 +101,8 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.CLOSE: Side.EITHER,
     Kind.NOTE: Side.EITHER,
     Kind.EDIT: Side.REQUESTER,
+    Kind.AGREEMENT: Side.EITHER,
+    Kind.RATE: Side.EITHER,
     Kind.KEY_ROLLOVER: Side.EITHER,
     Kind.KEY_REVOCATION: Side.EITHER,
 }
@@ -655,6 +668,41 @@ _ORDER_BODY = _object(
     frozenset(_ATTESTED),
 )
 
+
+def _strings(field: str, value: Any) -> list[Violation]:
+    """A JSON list (maybe empty) of at most ENTRIES_MAX texts."""
+    if not isinstance(value, list) or len(value) > _ENTRIES_MAX:
+        return _bad(field, t("{field} must be a list of at most {most} texts"), most=_ENTRIES_MAX)
+    found: list[Violation] = []
+    for i, each in enumerate(value):
+        found += _text(field)(f"{field}[{i}]", each)
+    return found
+
+
+#: The most versions, and items of a version's list, a registry document carries.
+_ENTRIES_MAX = 200
+
+#: One version of an agreement as a registry document carries it
+#: (``registry_exchange.version_entry``).
+_VERSION_ENTRY = _object(
+    {
+        "agreement": _text("agreement_id", required=True),
+        "parties": _strings,
+        "version": _text("version", required=True),
+        "label": _text("label"),
+        "signed": _text("signed"),
+        "in_force": _text("in_force"),
+        "ended": _text("ended"),
+        "activities": _strings,
+        "categories": _strings,
+        "excluded": _strings,
+        "settlement_methods": _strings,
+        "settlement_by_kind": _strings,
+        "ceilings": _strings,
+        "terminated": _text("terminated"),
+    }
+)
+
 #: What each kind's body holds: its fields, their types, forms and bounds.
 BODIES: Mapping[Kind, Check] = {
     Kind.KEY_ROLLOVER: _object(
@@ -762,6 +810,21 @@ BODIES: Mapping[Kind, Check] = {
         }
     ),
     Kind.NOTE: _object({"note": _text("note", required=True)}),
+    Kind.AGREEMENT: _object(
+        {
+            "agreement": _text("agreement_id", required=True),
+            "versions": _list(_VERSION_ENTRY, _ENTRIES_MAX),
+        }
+    ),
+    Kind.RATE: _object(
+        {
+            "nation": _NATION_CODE,
+            "fiscal_year": _text("fiscal_year", required=True),
+            "currency": _CURRENCY,
+            "rate": _number(OFFICIAL_RATE),
+            "source": _text("source"),
+        }
+    ),
 }
 
 

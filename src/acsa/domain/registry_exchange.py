@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from acsa.domain.agreement import Agreement, AgreementVersion
@@ -36,6 +37,7 @@ VERSION_FIELDS = (
     "settlement_methods",
     "settlement_by_kind",
     "ceilings",
+    "terminated",
 )
 RATE_FIELDS = ("rate", "source")
 
@@ -76,6 +78,9 @@ def version_entry(agreement: Agreement, version: AgreementVersion) -> dict[str, 
             f"{c.party or 'each'} {c.applies_to} {_number(c.amount)} {c.currency}"
             for c in version.annual_ceilings
         ),
+        "terminated": agreement.termination.effective.isoformat()
+        if agreement.termination is not None
+        else "",
     }
 
 
@@ -84,6 +89,14 @@ def agreement_entries(agreement: Agreement) -> dict[str, dict[str, Any]]:
     return {
         version_key(agreement.id, v.version): version_entry(agreement, v)
         for v in agreement.versions
+    }
+
+
+def agreement_body(agreement: Agreement) -> dict[str, Any]:
+    """The body of the registry document that sends every version of ``agreement``."""
+    return {
+        "agreement": agreement.id,
+        "versions": [version_entry(agreement, v) for v in agreement.versions],
     }
 
 
@@ -178,27 +191,44 @@ def versions_of(entries: Mapping[str, Mapping[str, Any]], agreement_id: str) -> 
     return sorted(held, key=lambda k: int(k.rsplit("#", 1)[1]))
 
 
-def registry_differs(
-    document: str,
-    field: str,
-    what: str,
-    ours: str,
-    theirs: str,
-    partner: str,
+def version_differs(
+    document: str, agreement: str, day: date, ours: str, theirs: str, partner: str
 ) -> Violation:
-    """REGISTRY_DIFFERS: ``document`` was refused here, and the registries differ on
-    ``what`` (an agreement's versions, an official rate): ``ours`` against ``partner``'s
-    ``theirs`` ("none" where a side holds nothing)."""
+    """REGISTRY_DIFFERS: ``document`` was refused here, and the two registries differ on the
+    version of ``agreement`` in force on ``day``: ``ours`` against ``partner``'s ``theirs``
+    ("none" where a side holds none)."""
     return Violation(
         Code.REGISTRY_DIFFERS,
-        field,
+        "agreement",
         "document {document} was refused because this node's registry differs from "
-        "{partner}'s on {what}: here {ours}, at {partner} {theirs} (`acsa partners registry "
-        "{partner}` shows every difference); nothing was recorded",
+        "{partner}'s on the version of agreement {agreement} in force on {day}: here {ours}, "
+        "at {partner} {theirs} (`acsa partners registry {partner}` shows every difference); "
+        "nothing was recorded",
         params={
             "document": document,
             "partner": partner,
-            "what": what,
+            "agreement": agreement,
+            "day": day,
+            "ours": ours or "none",
+            "theirs": theirs or "none",
+        },
+    )
+
+
+def rate_differs(document: str, rate: str, ours: str, theirs: str, partner: str) -> Violation:
+    """REGISTRY_DIFFERS: ``document`` was refused here, and the two registries differ on the
+    official rate ``rate`` (``NATION/FY/CURRENCY``): ``ours`` against ``partner``'s
+    ``theirs`` ("none" where a side holds none)."""
+    return Violation(
+        Code.REGISTRY_DIFFERS,
+        "rate",
+        "document {document} was refused because this node's registry differs from "
+        "{partner}'s on the official rate {rate}: here {ours}, at {partner} {theirs} "
+        "(`acsa partners registry {partner}` shows every difference); nothing was recorded",
+        params={
+            "document": document,
+            "partner": partner,
+            "rate": rate,
             "ours": ours or "none",
             "theirs": theirs or "none",
         },

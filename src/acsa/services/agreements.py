@@ -36,6 +36,7 @@ from acsa.schemas.orders import (
     version_from_doc,
     version_to_doc,
 )
+from acsa.services import registry_exchange
 from acsa.services.ports import UnitOfWork
 
 
@@ -119,6 +120,7 @@ def add_agreement(uow: UnitOfWork, command: AddAgreement, by: By) -> Agreement:
             )
         uow.agreements.add(agreement, by.at)
         uow.record("agreement.add", f"agreement:{agreement.id}", by.actor, None, command.wire())
+        registry_exchange.publish_agreement(uow, agreement.id, by.actor, by.at)
         uow.commit()
     return agreement
 
@@ -164,6 +166,7 @@ def amend_agreement(uow: UnitOfWork, command: AmendAgreement, by: By) -> Agreeme
         before = {"version": current.latest.version}
         subject = f"agreement:{agreement_id}"
         uow.record("agreement.amend", subject, by.actor, before, command.wire())
+        registry_exchange.publish_agreement(uow, agreement_id, by.actor, by.at)
         uow.commit()
     return replace(current, versions=(*current.versions, version))
 
@@ -205,6 +208,7 @@ def _record(
         kind, body = record_body(record)
         subject = f"agreement:{agreement_id}"
         uow.record(action, subject, by.actor, None, {"seq": seq, kind: body})
+        registry_exchange.publish_agreement(uow, agreement_id, by.actor, by.at)
         uow.commit()
     return with_records(current, [record])
 

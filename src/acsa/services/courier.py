@@ -32,6 +32,7 @@ from acsa.commands import BY_KIND, PlaceOrder
 from acsa.domain.access import ForbiddenError, Permission, Principal, require_permission
 from acsa.domain.documents import (
     KEY_KINDS,
+    REGISTRY_KINDS,
     Document,
     Kind,
     chain_violation,
@@ -53,6 +54,7 @@ from acsa.services.keys import (
     register_partner_key,
 )
 from acsa.services.ports import UnitOfWork
+from acsa.services.registry_exchange import record_partner_document, registry_refusal
 
 log = logging.getLogger("acsa.courier")
 
@@ -420,7 +422,15 @@ def _apply(uow: UnitOfWork, doc: Document, order_id: int | None) -> None:
     local user's command meets."""
     kind = BY_KIND[doc.kind]
     ids: dict[str, Any] = {"uid": doc.order} if kind is PlaceOrder else {"order_id": order_id}
-    handle(uow, kind.from_document(doc.body, **ids), doc.actor, doc.at)
+    try:
+        handle(uow, kind.from_document(doc.body, **ids), doc.actor, doc.at)
+    except AcsaError as refused:
+        # Refused by the rules here: said as REGISTRY_DIFFERS when the two registries differ
+        # on what the document rests on (its agreement's version, an official rate).
+        engine = getattr(uow, "engine", None)
+        if engine is None:
+            raise
+        raise registry_refusal(engine, doc, refused) from None
 
 
 def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -> ReceiptOut:
@@ -467,6 +477,8 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
                 )
             if doc.kind in KEY_KINDS:
                 apply_key_document(uow, doc, utc_now())
+            elif doc.kind in REGISTRY_KINDS:
+                record_partner_document(uow, doc, utc_now())
             else:
                 order_id = _check_parties(uow, doc)
                 broken = chain_violation(doc, uow.documents.head(doc.order))

@@ -35,6 +35,7 @@ from acsa.domain.rate_rules import (
     parse_rule,
     require_rate_change,
 )
+from acsa.services import registry_exchange
 from acsa.services.ledger import party_code
 from acsa.services.ports import SqlUnitOfWork, UnitOfWork
 
@@ -302,6 +303,7 @@ def set_official_rate(
             old = {"rate": format(before.rate, "f"), "source": before.source}
         new = {"rate": format(found.rate, "f"), "source": found.source, "home": rule.currency}
         uow.record("rates.official", subject, who, old, new)
+        registry_exchange.publish_rate(uow, found, who, utc_now())
         record = _record(uow, found.nation, found.fiscal_year, found.currency, rule.currency)
         uow.commit()
     return record

@@ -407,6 +407,22 @@ node_keys = Table(
     Column("revoked", UtcDateTime(), nullable=True),
 )
 
+# The partner's registry as its node sent it (registry documents): each agreement version
+# between the two and each official rate of either nation, as the partner records it.
+partner_registry = Table(
+    "partner_registry",
+    metadata,
+    Column("partner", String(3), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    # The agreement's id (every version of it comes in one document) or the rate's key.
+    Column("subject", String(200), nullable=False),
+    # The entry as the document carried it (canonical JSON).
+    Column("body", Text, nullable=False),
+    Column("document_id", String(36), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 # Every signed document of an order, issued here or received; each order's form a chain.
 documents = Table(
     "documents",

@@ -205,6 +205,10 @@ class UnitOfWork:
         if made is not None:
             self._drafts.append(made)
 
+    def queue(self, made: Draft) -> None:
+        """Note a document not of an order (a registry document) to seal when this commits."""
+        self._drafts.append(made)
+
     @property
     def published(self) -> bool:
         """Whether a document waits to be sealed by the next commit."""

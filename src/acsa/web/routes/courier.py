@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -29,6 +29,7 @@ from acsa.schemas.language import reading
 from acsa.services import books, courier
 from acsa.services.books import DifferenceOut, ReconciliationOut
 from acsa.services.courier import CourierStatusOut, NodeOut, OutboxEntryOut, PartnerOut
+from acsa.services.registry_exchange import RegistryComparisonOut, registry_comparison
 from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
 from acsa.web.tables import N_
@@ -87,6 +88,8 @@ class CourierView:
     can_resend: bool = False
     #: The document just queued again, for the confirmation.
     resent: str = ""
+    #: Per partner, where this node's registry and the partner's differ.
+    registries: list[RegistryComparisonOut] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,10 @@ def courier_view(who: Visitor, resent: str = "") -> CourierView:
     refusals = [Refusal(r, r.code or "", r.error or "") for r in status.refused]
     can_resend = who.may(Permission.MANAGE_REGISTRY)
     partners = courier.list_partners(who.engine)
-    return CourierView(node, status, partners, refusals, INIT_COMMAND, can_resend, resent)
+    registries = [registry_comparison(who.engine, p.nation) for p in partners]
+    return CourierView(
+        node, status, partners, refusals, INIT_COMMAND, can_resend, resent, registries
+    )
 
 
 def books_view(who: Visitor) -> BooksView:
