@@ -90,6 +90,14 @@ def _signed_by(key: NodeKey, issuer: Node, recipient: Node, uid: str, **at: Any)
     return dataclasses.replace(unsigned, signature=key.sign(unsigned.signed_bytes())).wire()
 
 
+def _book(node: Node, partner: Node) -> bytes:
+    """``node``'s signed book of its orders with ``partner``."""
+    with node.client("auditor") as client:
+        exported = client.get("/books/export", params={"partner": partner.nation})
+    assert exported.status_code == 200, exported.text
+    return exported.content
+
+
 def _post(node: Node, wire: bytes) -> httpx.Response:
     return httpx.post(
         node.server.base + "/api/v1/courier/documents",
@@ -136,6 +144,7 @@ def test_a_rotation_with_documents_in_flight_then_the_old_key_retires(
 ) -> None:
     aus, jpn = nodes
     old_key = NodeKey.load(aus.key_file)
+    signed_before = _book(aus, jpn)
     rotated, uids = _rotate_with_documents_in_flight(aus, jpn, "--grace-days", "0")
     new = rotated["fingerprint"]
     assert rotated["key_file"] != str(aus.key_file)
@@ -153,6 +162,13 @@ def test_a_rotation_with_documents_in_flight_then_the_old_key_retires(
     for document in _received(jpn, aus.nation):
         public = parse_public(keys[document.key]["public_key"])
         assert verify(public, document.signed_bytes(), document.signature)
+
+    # A book file the old key signed before the rotation still verifies; a new one agrees.
+    old_report = jpn.call("auditor", "POST", "/books/reconcile", content=signed_before)
+    assert [d for d in old_report["differences"] if d["kind"] == "signature"] == []
+    assert old_report["differences"], "the old file lacks the orders placed since"
+    report = jpn.call("auditor", "POST", "/books/reconcile", content=_book(aus, jpn))
+    assert report["differences"] == [], report
 
     # A document the old key signs now, after the grace period: refused with its code.
     refused = _post(jpn, _signed_by(old_key, aus, jpn, uids[0]))

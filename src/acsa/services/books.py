@@ -28,6 +28,7 @@ from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
 from acsa.domain.documents import canonical
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.keys import find_key
 from acsa.domain.messages import Param, fill, t
 from acsa.domain.reconcile import (
     Book,
@@ -38,6 +39,7 @@ from acsa.domain.reconcile import (
     reconcile,
 )
 from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
+from acsa.services.keys import partner_keys
 from acsa.services.ledger import terms_reader
 from acsa.services.ports import UnitOfWork
 
@@ -158,8 +160,9 @@ def export_book(engine: Engine, partner: str) -> tuple[bytes, str]:
     return sign_book(document, key), book_csv(book)
 
 
-def _signature(document: dict[str, Any], uow: UnitOfWork, nation: str) -> Difference | None:
-    """A file-level difference unless the file is signed by ``nation``'s registered key."""
+def _signature(document: dict[str, Any], uow: db.UnitOfWork, nation: str) -> Difference | None:
+    """A file-level difference unless the file is signed by ``nation``'s registered key (or
+    by a key it had before a rotation: a book signed before keeps verifying)."""
     claimed = str(document["key"])
     partner = uow.partners.get(nation)
     if partner is None:
@@ -172,7 +175,8 @@ def _signature(document: dict[str, Any], uow: UnitOfWork, nation: str) -> Differ
             nation=nation,
         )
     body = {k: v for k, v in document.items() if k != "signature"}
-    public = parse_public(partner.public_key, "public_key")
+    signer = find_key(partner_keys(uow, partner), claimed)
+    public = parse_public(partner.public_key if signer is None else signer.public_key, "public_key")
     if verify(public, canonical(body), str(document["signature"])):
         return None
     if claimed != partner.fingerprint:
