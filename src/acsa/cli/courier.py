@@ -42,7 +42,7 @@ def _show_node(node: service.NodeOut) -> None:
     out.print(f"public key   {node.public_key}")
     out.print(f"fingerprint  {node.fingerprint}")
     if len(node.keys) > 1:
-        show_result(_keys_table(f"Keys of {node.nation}", node.keys))
+        show_result(_keys_table("Keys of this node", node.keys))
 
 
 def _keys_table(title: str, keys: list[KeyOut]) -> Table:
@@ -187,7 +187,7 @@ def revoke_key(
     if as_json:
         print_json(keys)
         return
-    show_result(_keys_table(f"Keys of {nation.upper()}", keys))
+    show_result(_keys_table("Partner keys", keys))
 
 
 @partners_app.command("list")
@@ -207,8 +207,7 @@ def list_(
         table.add_column(column, overflow="fold")
     for p in partners:
         table.add_row(p.nation, p.url, p.fingerprint, p.added_at.date().isoformat())
-    older = [(p.nation, k) for p in partners for k in p.keys if k.fingerprint != p.fingerprint]
-    if not older:
+    if all(k.state == "current" for p in partners for k in p.keys):
         show_result(table, output_format)
         return
     keys = Table(title="Partner keys")
