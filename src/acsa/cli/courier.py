@@ -12,6 +12,7 @@ from rich.console import Group
 from rich.table import Table
 
 from acsa.adapters.transport import http_sender
+from acsa.cli import language
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -26,6 +27,7 @@ from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.config import default_database_path
+from acsa.i18n import say
 from acsa.services import courier as service
 from acsa.services import keys as keys_service
 from acsa.services.keys import DEFAULT_GRACE_DAYS, KeyOut, key_state_text
@@ -52,7 +54,7 @@ def _keys_table(title: str, keys: list[KeyOut]) -> Table:
         table.add_column(column, overflow="fold")
     for k in keys:
         since = "" if k.since is None else k.since.isoformat()[:19]
-        table.add_row(k.fingerprint, key_state_text(k), since)
+        table.add_row(k.fingerprint, say(key_state_text(k), language.current()), since)
     return table
 
 
@@ -216,7 +218,7 @@ def list_(
     for p in partners:
         for k in p.keys:
             since = "" if k.since is None else k.since.isoformat()[:19]
-            keys.add_row(p.nation, k.fingerprint, key_state_text(k), since)
+            keys.add_row(p.nation, k.fingerprint, say(key_state_text(k), language.current()), since)
     show_result(Group(table, keys), output_format)
 
 

@@ -27,7 +27,7 @@ from acsa.domain.access import ForbiddenError, Permission, Principal, require_pe
 from acsa.domain.documents import GENESIS, Document, Kind, chain_violation
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.keys import KeyWindow, find_key, key_chain, key_state, rolled_over
-from acsa.domain.messages import t
+from acsa.domain.messages import Message, message, t
 
 UoW = unit_of_work.UnitOfWork
 
@@ -80,13 +80,15 @@ def keys_out(keys: list[KeyWindow], now: datetime | None = None) -> list[KeyOut]
     ]
 
 
-def key_state_text(key: KeyOut) -> str:
+def key_state_text(key: KeyOut) -> Message:
     """How a key's state reads in a table: current, in grace until ..., retired, revoked since."""
     if key.state == "revoked" and key.revoked is not None:
-        return f"revoked since {key.revoked.isoformat()}"
+        return message(t("revoked since {revoked}"), revoked=key.revoked.isoformat())
     if key.state == "grace" and key.until is not None:
-        return f"in grace until {key.until.isoformat()}"
-    return key.state
+        return message(t("in grace until {until}"), until=key.until.isoformat())
+    if key.state == "retired":
+        return message(t("retired"))
+    return message(t("current"))
 
 
 def known_keys(uow: UoW, nation: str, public_key: str, since: datetime) -> list[KeyWindow]:
