@@ -342,7 +342,7 @@ def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
         )
     agreement = uow.agreements.get(agreement_id)
     if agreement is None or set(agreement.parties) != parties:
-        raise _refuse(
+        refused = _refuse(
             Code.DOCUMENT_NOT_PARTY,
             "agreement",
             t(
@@ -354,6 +354,9 @@ def _check_parties(uow: UnitOfWork, doc: Document) -> int | None:
             agreement=repr(agreement_id),
             recipient=doc.recipient,
         )
+        # An agreement the partner holds and this node does not: REGISTRY_DIFFERS.
+        engine = getattr(uow, "engine", None)
+        raise refused if engine is None else registry_refusal(engine, doc, refused)
     expected = issuing_nation(doc.kind, requester, supplier)
     if expected not in (None, doc.issuer):
         raise _refuse(
