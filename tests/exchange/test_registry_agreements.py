@@ -15,7 +15,7 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import AddAgreement, PlaceOrder
 from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
-from acsa.services.registry_exchange import registry_comparison
+from acsa.services.registry_exchange import registry_comparison, send_registry
 from tests.exchange.test_every_kind import Pair
 from tests.orders_data import order_doc
 
@@ -59,5 +59,24 @@ def test_an_order_under_an_agreement_only_the_partner_holds(tmp_path: Path) -> N
     assert refused.error is not None
     assert "here none, at AUS AUS-JPN-2026#1 (2026 text)" in refused.error
     assert order.uid not in _orders(jpn)
+    for engine in pair.engines.values():
+        engine.dispose()
+
+
+def test_a_node_sends_its_whole_registry_to_a_partner_registered_later(tmp_path: Path) -> None:
+    pair = Pair(tmp_path)
+    aus, jpn = pair.engines["AUS"], pair.engines["JPN"]
+    ours = [d.key for d in registry_comparison(jpn, "AUS").differences]
+    # Nothing received from AUS yet: JPN's versions of JPN-AUS are held here only.
+    assert ours
+    assert all(k.startswith("JPN-AUS#") for k in ours)
+
+    # Both nodes hold the same shipped registry: once each sent it, nothing differs.
+    assert send_registry(aus, "JPN", "aus-admin") >= 1
+    assert send_registry(jpn, "AUS", "jpn-admin") >= 1
+    pair.pump()
+    assert registry_comparison(jpn, "AUS").differences == []
+    assert registry_comparison(aus, "JPN").differences == []
+    assert registry_comparison(jpn, "AUS").received == len(ours)
     for engine in pair.engines.values():
         engine.dispose()
