@@ -121,6 +121,7 @@ class Code(StrEnum):
     # one set aside after its bounded attempts; no such document in the outbox.
     DOCUMENT_FROM_THE_FUTURE = "DOCUMENT_FROM_THE_FUTURE"
     DOCUMENT_SET_ASIDE = "DOCUMENT_SET_ASIDE"
+    PARTNER_UNREACHABLE = "PARTNER_UNREACHABLE"
     DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
     # One registry between two nodes (issue 17): a partner's document refused where the two
     # registries (agreement versions, official rates) differ.

@@ -559,14 +559,19 @@ def _attempt(
     status, code, detail = _outcome(answer, row.hash)
     attempts = row.attempts + 1
     if status == "retry" and attempts >= bound:
-        if answer.status is not None or reachable(url + HEALTH_PATH):
+        if answer.status is None and not reachable(url + HEALTH_PATH):
+            code = Code.PARTNER_UNREACHABLE.value
+            detail = f"{detail} (the partner's node does not answer at all)"
+        elif answer.status is None and row.code == Code.PARTNER_UNREACHABLE.value:
+            # Down at the last attempt and answering now: it is coming back, and this attempt
+            # may have met it on its way up. The document is not to blame yet.
+            detail = f"{detail} (the partner's node is answering again)"
+        else:
             status, code = "set_aside", Code.DOCUMENT_SET_ASIDE.value
             detail = (
                 f"set aside after {attempts} attempts; the partner's node took none of them "
                 f"(the last: {detail})"
             )[:2000]
-        else:
-            detail = f"{detail} (the partner's node does not answer at all)"
     at = now()
     with unit_of_work.UnitOfWork(engine) as uow:
         if status == "retry":

@@ -180,6 +180,7 @@ class OutboxRepository:
                 o.attempts,
                 o.next_attempt_at,
                 o.last_error,
+                o.code,
                 t.documents.c.wire,
                 t.documents.c.hash,
             )
