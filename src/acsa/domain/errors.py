@@ -122,6 +122,8 @@ class Code(StrEnum):
     DOCUMENT_FROM_THE_FUTURE = "DOCUMENT_FROM_THE_FUTURE"
     DOCUMENT_SET_ASIDE = "DOCUMENT_SET_ASIDE"
     PARTNER_UNREACHABLE = "PARTNER_UNREACHABLE"
+    FORK_DUPLICATE = "FORK_DUPLICATE"
+    FORK_OUTDATED = "FORK_OUTDATED"
     DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
     # One registry between two nodes (issue 17): a partner's document refused where the two
     # registries (agreement versions, official rates) differ.

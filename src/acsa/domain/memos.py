@@ -31,6 +31,8 @@ REPLACEMENT = t("replacement of order {order} on {day}")
 EXCHANGE = t("exchange of order {order} on {day}")
 #: The entry that cancels another: its document is the cancelled entry's.
 REVERSAL = t("reversal of {document}")
+#: The memo of an entry reversed because its step lost its place in the order's chain.
+TAKEN_BACK = t("taken back: order {order}'s chain went the supplier's way")
 #: The memo of a conversion: why the in-kind debt turned into cash debt.
 DEADLINE_PASSED = t("replacement deadline {deadline} passed ({days} days from receipt)")
 
@@ -54,6 +56,10 @@ def in_kind_document(kind: str, order: int, day: date) -> str:
 
 def reversal_document(document: str) -> str:
     return str(message(REVERSAL, document=document))
+
+
+def taken_back_memo(order: int) -> str:
+    return str(message(TAKEN_BACK, order=order))
 
 
 def deadline_memo(deadline: date, days: int) -> str:
@@ -109,6 +115,7 @@ _FORMS = tuple(
         REPLACEMENT,
         EXCHANGE,
         DEADLINE_PASSED,
+        TAKEN_BACK,
     )
 )
 

@@ -42,6 +42,9 @@ class Action(StrEnum):
     CLOSE = "close"
     #: The requester changed a draft's terms (it stays a draft).
     EDIT = "edit"
+    #: A step of this node's undone because the partner's step took its place in the order's
+    #: chain (``acsa.domain.forks``); never a user's action.
+    UNDO = "undo"
 
 
 S, A = OrderStatus, Action
@@ -72,7 +75,13 @@ RESULTS: Mapping[Action, frozenset[OrderStatus]] = {
     A.EDIT: frozenset({S.DRAFT}),
     A.DELIVER: frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED}),
     A.RECEIVE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
+    A.UNDO: frozenset(OrderStatus),
 }
+
+#: The steps ``Order.undo`` can take back: those a requester takes while the supplier may act
+#: on the same order (the others are the supplier's, whose steps are never undone, or come
+#: before the supplier can act at all).
+UNDOABLE = frozenset({A.SUBMIT, A.CANCEL, A.RECEIVE, A.CLOSE})
 
 #: Open states in which an order may have received something (another delivery can follow a
 #: partial receipt, so the delivered states count too). Closed orders owe nothing.
@@ -519,6 +528,26 @@ class Order:
         if note:
             details["note"] = note
         return self._record(Action.RECEIVE, at, actor, to, details)
+
+    def undo(self, step: Event, at: datetime, actor: str, details: Mapping[str, Any]) -> Event:
+        """Take back ``step``, the order's last step not yet taken back: its status is what it
+        was before, and a receipt's quantities are no longer received (nor short). The undoing
+        is an event of its own, so the history keeps both."""
+        if step.action not in UNDOABLE or step.from_status is None:
+            raise AcsaError.single(
+                Code.INVALID_TRANSITION,
+                "status",
+                "cannot {action} a step of an order that is {status}",
+                action=Term(Action.UNDO.value),
+                status=Term(self.status.value),
+            )
+        if step.action is Action.RECEIVE:
+            for number, got in dict(step.details.get("lines", {})).items():
+                line = self.line(int(number))
+                line.quantity_received -= Decimal(got["received"])
+                line.quantity_short -= Decimal(got["short"])
+        undone = {"undoes": step.seq, **details}
+        return self._record(Action.UNDO, at, actor, step.from_status, undone)
 
     def _quantities(
         self,

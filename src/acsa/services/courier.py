@@ -41,9 +41,11 @@ from acsa.domain.documents import (
     time_violation,
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.forks import Arrival, Link
 from acsa.domain.keys import find_key, key_violation
 from acsa.domain.messages import Term, t
 from acsa.schemas.orders import Party, parse_model
+from acsa.services import forks
 from acsa.services.handlers import handle
 from acsa.services.keys import (
     KeyOut,
@@ -124,6 +126,11 @@ class PartnerOut(BaseModel):
     keys: list[KeyOut] = []
 
 
+#: What became of a partner's document here: applied, or set aside (it lost a fork).
+RECORDED = "recorded"
+SET_ASIDE = "set_aside"
+
+
 class ReceiptOut(BaseModel):
     status: str
     id: str
@@ -131,6 +138,8 @@ class ReceiptOut(BaseModel):
     order: str
     seq: int
     issuer: str
+    #: Our documents this one took the place of (rolled back; see ``acsa.services.forks``).
+    rolled_back: list[str] = []
 
 
 class PartnerStatusOut(BaseModel):
@@ -445,6 +454,8 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
     in the order's chain, or what the order's rules refuse when the document is applied
     here."""
     doc = parse_wire(wire)
+    status = RECORDED
+    rolled_back: list[str] = []
     ahead = time_violation(doc, now or utc_now(), max_skew())
     if ahead is not None:
         raise AcsaError([ahead])
@@ -482,35 +493,76 @@ def receive_document(engine: Engine, wire: bytes, now: datetime | None = None) -
                 apply_key_document(uow, doc, utc_now())
             elif doc.kind in REGISTRY_KINDS:
                 record_partner_document(uow, doc, utc_now())
+            elif uow.forks.get(doc.id) is not None:
+                status = SET_ASIDE  # sent again: it was set aside here already
             else:
-                order_id = _check_parties(uow, doc)
-                broken = chain_violation(doc, uow.documents.head(doc.order))
-                if broken is not None:
-                    raise AcsaError([broken])
-                uow.incoming = doc
-                _apply(uow, doc, order_id)
-                if not uow.published:
-                    raise _refuse(
-                        Code.DOCUMENT_MISMATCH,
-                        "body",
-                        t(
-                            "document {document}: applying its {kind} here changes nothing; "
-                            "nothing was recorded"
-                        ),
-                        document=doc.id,
-                        kind=doc.kind.value,
-                    )
+                status, rolled_back = _receive_order_document(uow, doc)
         uow.finish()
     finally:
         uow.close()
+    if rolled_back:
+        forks.reissue_pending(engine)
+    return _receipt(doc, status, rolled_back)
+
+
+def _receive_order_document(uow: unit_of_work.UnitOfWork, doc: Document) -> tuple[str, list[str]]:
+    """Apply a partner's document of an order (after the fork rule: set it aside, or roll
+    back ours first); what became of it and the ids of ours it took the place of."""
+    order_id = _check_parties(uow, doc)
+    decision = _fork_decision(uow, doc, order_id)
+    if decision is Arrival.LOSES:
+        forks.set_aside(uow, doc, utc_now())
+        return SET_ASIDE, []
+    rolled_back: list[str] = []
+    if isinstance(decision, tuple):
+        assert order_id is not None
+        rolled_back = forks.roll_back(uow, order_id, decision, doc, utc_now())
+    broken = chain_violation(doc, uow.documents.head(doc.order))
+    if broken is not None:
+        raise AcsaError([broken])
+    uow.incoming = doc
+    _apply(uow, doc, order_id)
+    if not uow.published:
+        raise _refuse(
+            Code.DOCUMENT_MISMATCH,
+            "body",
+            t(
+                "document {document}: applying its {kind} here changes nothing; "
+                "nothing was recorded"
+            ),
+            document=doc.id,
+            kind=doc.kind.value,
+        )
+    return RECORDED, rolled_back
+
+
+def _receipt(doc: Document, status: str, rolled_back: list[str] | None = None) -> ReceiptOut:
     return ReceiptOut(
-        status="recorded",
+        status=status,
         id=doc.id,
         kind=doc.kind.value,
         order=doc.order,
         seq=doc.seq,
         issuer=doc.issuer,
+        rolled_back=rolled_back or [],
     )
+
+
+def _fork_decision(
+    uow: unit_of_work.UnitOfWork, doc: Document, order_id: int | None
+) -> Arrival | tuple[Link, ...] | None:
+    """LOSES when ``doc`` is to be set aside here, our documents to roll back when it wins a
+    fork, None otherwise (it follows the chain, or the chain check says what is wrong)."""
+    if order_id is None:
+        return None
+    order = uow.orders.get(order_id, with_history=False)
+    assert order is not None
+    decision = forks.decide(uow, doc, order.supplier)
+    if decision.arrival is Arrival.LOSES:
+        return Arrival.LOSES
+    if decision.arrival is Arrival.WINS:
+        return decision.undo
+    return None
 
 
 # --- delivering ours --------------------------------------------------------------------------
@@ -613,6 +665,8 @@ def deliver_pending(
     document the partner refuses (4xx) is refused at once. A refused or set-aside document
     holds the later documents of its own order (the partner would take them out of order);
     other orders' documents flow on. ``acsa courier resend`` sends it again."""
+    # Steps a fork rolled back and a crash kept from being issued again go first.
+    forks.reissue_pending(engine)
     delivered = refused = set_aside = 0
     waiting: dict[str, str] = {}
     bound = max_attempts()

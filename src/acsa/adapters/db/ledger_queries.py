@@ -204,6 +204,7 @@ class LedgerQueries:
         """(order_id, effective, document, at, amount_minor) of every receipt, from the
         supplier's book (the receivable it debited)."""
         e, p = t.ledger_entries, t.ledger_postings
+        reversal = e.alias("reversal")
         query = (
             select(e.c.order_id, e.c.effective, e.c.document, e.c.at, p.c.amount_minor)
             .join_from(e, p, p.c.entry_id == e.c.id)
@@ -211,6 +212,8 @@ class LedgerQueries:
                 e.c.order_id.in_(scope),
                 e.c.kind == EntryKind.RECEIPT.value,
                 p.c.account.in_(RECEIVABLES),
+                # A receipt taken back (a fork's roll-back) was never received.
+                ~exists().where(reversal.c.reverses == e.c.id),
             )
             .order_by(e.c.order_id, e.c.effective, e.c.id)
         )

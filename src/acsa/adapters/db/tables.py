@@ -445,6 +445,32 @@ documents = Table(
     UniqueConstraint("order_uid", "seq", name="uq_documents_order_uid_seq"),
 )
 
+# Documents of an order that lost their place in its chain to the order's supplier's document
+# (``acsa.domain.forks``): a partner's document set aside here ("set_aside"), or one of ours
+# taken back here ("rolled_back") and issued again after the supplier's ("reissued", its new
+# document ``reissued_as``) or not ("dropped", with the code of the refusal). Kept for good.
+fork_documents = Table(
+    "fork_documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_uid", String(36), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("issuer", String(3), nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("wire", Text, nullable=False),
+    Column("fate", String(16), nullable=False),
+    # The document that holds the place (its hash), and the one that took it (its id).
+    Column("winner", String(64), nullable=False),
+    Column("winner_id", String(36), nullable=False),
+    Column("reissued_as", String(36)),
+    Column("code", String(64)),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 # Documents to deliver to a partner's node, in order; retried with backoff until answered.
 outbox = Table(
     "outbox",

@@ -19,6 +19,7 @@ from acsa.adapters.db.courier_repository import (
     OutboxRepository,
     PartnerRepository,
 )
+from acsa.adapters.db.fork_repository import ForkRepository, StepRecords
 from acsa.adapters.db.key_repository import KeyRepository
 from acsa.adapters.db.ledger_repository import (
     CounterRepository,
@@ -75,6 +76,8 @@ class UnitOfWork:
     keys: KeyRepository
     documents: DocumentRepository
     outbox: OutboxRepository
+    forks: ForkRepository
+    step_records: StepRecords
     locks: Locks
     daily_rates: DbRateTable
     official_rates: DbOfficialRates
@@ -145,6 +148,8 @@ class UnitOfWork:
         self.keys = KeyRepository(conn)
         self.documents = DocumentRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.forks = ForkRepository(conn)
+        self.step_records = StepRecords(conn)
         self.locks = Locks(conn)
         self.daily_rates = DbRateTable(conn)
         self.official_rates = DbOfficialRates(conn)
