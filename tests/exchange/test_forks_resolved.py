@@ -31,6 +31,8 @@ from acsa.services import books, orders
 from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
 from acsa.services.ledger import verify
+from tests.e2e.cli import run
+from tests.exchange.nodes import acsa
 from tests.exchange.test_every_kind import Pair, _placed
 
 
@@ -49,17 +51,13 @@ def _forks(pair: Pair, nation: str, uid: str) -> list[Any]:
 def _chain(pair: Pair, nation: str, uid: str) -> list[tuple[int, str, str]]:
     with pair.engines[nation].connect() as conn:
         d = t.documents.c
-        rows = conn.execute(
-            select(d.seq, d.kind, d.hash).where(d.order_uid == uid).order_by(d.seq)
-        )
+        rows = conn.execute(select(d.seq, d.kind, d.hash).where(d.order_uid == uid).order_by(d.seq))
         return [(r.seq, r.kind, r.hash) for r in rows]
 
 
 def _order(pair: Pair, nation: str, uid: str) -> tuple[Any, ...]:
     order = orders.get_order(pair.uow(nation), pair.local_id(nation, uid))
-    lines = [
-        (ln.quantity_delivered, ln.quantity_received, ln.quantity_short) for ln in order.lines
-    ]
+    lines = [(ln.quantity_delivered, ln.quantity_received, ln.quantity_short) for ln in order.lines]
     return order.status.value, lines
 
 
@@ -119,6 +117,18 @@ def test_a_cancel_and_an_acceptance_at_once_end_accepted_then_cancelled(pair: Pa
         Action.CANCEL,
     ]
     _agree(pair, uid)
+    # Both nodes show the fork: in `acsa courier status`, in either language.
+    for nation, fate in (("JPN", "set aside"), ("AUS", "reissued")):
+        db = str(pair.engines[nation].url)
+        shown = run("courier", "status", "--format", "csv", "--db", db)
+        assert shown.code == 0, shown.stderr
+        assert uid in shown.stdout
+        assert fate in shown.stdout
+        found = acsa("courier", "status", "--db", db)
+        assert found["fork_counts"] == {fate.replace(" ", "_"): 1}
+        assert found["forks"][0]["order"] == uid
+    japanese = run("--lang", "ja", "courier", "status", "--db", str(pair.engines["AUS"].url))
+    assert "再発行済み" in japanese.stdout, japanese.stdout
 
 
 def test_a_cancel_and_a_rejection_at_once_end_rejected(pair: Pair) -> None:

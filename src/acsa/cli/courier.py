@@ -27,7 +27,8 @@ from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.config import default_database_path
-from acsa.i18n import say
+from acsa.domain.messages import words
+from acsa.i18n import gettext, say
 from acsa.services import courier as service
 from acsa.services import keys as keys_service
 from acsa.services.keys import DEFAULT_GRACE_DAYS, KeyOut, key_state_text
@@ -238,10 +239,12 @@ def status(
     if as_json:
         print_json(report)
         return
+    tables = [_partners_table(report)]
     if report.refused:
-        show_result(Group(_partners_table(report), _refused_table(report)), output_format)
-    else:
-        show_result(_partners_table(report), output_format)
+        tables.append(_refused_table(report))
+    if report.forks:
+        tables.append(_forks_table(report))
+    show_result(Group(*tables) if len(tables) > 1 else tables[0], output_format)
 
 
 def _partners_table(report: service.CourierStatusOut) -> Table:
@@ -290,6 +293,29 @@ def _refused_table(report: service.CourierStatusOut) -> Table:
             r.error or "",
         )
     return refused
+
+
+def _forks_table(report: service.CourierStatusOut) -> Table:
+    """The latest documents that lost their place in an order's chain, and their fate."""
+    lang = language.current()
+    counts = ", ".join(
+        f"{gettext(lang, words(fate))} {n}" for fate, n in sorted(report.fork_counts.items())
+    )
+    forks = Table(title="Forks resolved by the supplier's chain", caption=counts)
+    for column in ("order", "place", "kind", "issuer", "fate", "winner", "reissued as", "code"):
+        forks.add_column(column, overflow="fold")
+    for f in report.forks:
+        forks.add_row(
+            f.order,
+            str(f.seq),
+            f.kind,
+            f.issuer,
+            gettext(lang, words(f.fate)),
+            f.winner,
+            f.reissued_as or "",
+            f.code or "",
+        )
+    return forks
 
 
 @courier_app.command("deliver")

@@ -46,6 +46,7 @@ from acsa.domain.keys import find_key, key_violation
 from acsa.domain.messages import Term, t
 from acsa.schemas.orders import Party, parse_model
 from acsa.services import forks
+from acsa.services.forks import ForkOut
 from acsa.services.handlers import handle
 from acsa.services.keys import (
     KeyOut,
@@ -175,6 +176,9 @@ class CourierStatusOut(BaseModel):
     node: NodeOut | None
     partners: list[PartnerStatusOut]
     refused: list[OutboxEntryOut]
+    #: The latest forks met here (``acsa.services.forks``), and how many of each fate.
+    forks: list[ForkOut] = []
+    fork_counts: dict[str, int] = {}
 
 
 class DeliveryOut(BaseModel):
@@ -841,5 +845,9 @@ def courier_status(engine: Engine, limit: int = 20) -> CourierStatusOut:
                 )
             )
         refused = [_entry_out(r) for r in uow.outbox.entries(statuses=("refused",), limit=limit)]
+        met = [forks.fork_out(r) for r in uow.forks.latest(limit)]
+        fates: dict[str, int] = {}
+        for (_issuer, fate), n in uow.forks.counts().items():
+            fates[fate] = fates.get(fate, 0) + n
     info = None if node is None else _node_out(node)
-    return CourierStatusOut(node=info, partners=rows, refused=refused)
+    return CourierStatusOut(node=info, partners=rows, refused=refused, forks=met, fork_counts=fates)

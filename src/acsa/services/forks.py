@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, Row
 
 from acsa.adapters.db import unit_of_work
@@ -51,6 +52,45 @@ ORDER_STEPS: Mapping[Kind, Action] = {
 SETTLING = frozenset({Kind.PAYMENT, Kind.REPLACEMENT, Kind.EXCHANGE})
 #: Every kind of document this node can take back (the requester's, and either side's).
 UNDOABLE = frozenset({*ORDER_STEPS, Kind.NOTE, *SETTLING})
+
+
+class ForkOut(BaseModel):
+    """A document that lost its place in an order's chain, and what became of it: set aside
+    (a partner's, here), rolled back (ours, to be issued again), issued again as
+    ``reissued_as``, or dropped with the ``code`` of the refusal."""
+
+    order: str
+    seq: int
+    document: str
+    kind: str
+    issuer: str
+    fate: str
+    winner: str
+    reissued_as: str | None
+    code: str | None
+    at: datetime
+    recorded_at: datetime
+
+
+def fork_out(row: Row[Any]) -> ForkOut:
+    return ForkOut(
+        order=row.order_uid,
+        seq=row.seq,
+        document=row.id,
+        kind=row.kind,
+        issuer=row.issuer,
+        fate=row.fate,
+        winner=row.winner_id,
+        reissued_as=row.reissued_as,
+        code=row.code,
+        at=row.at,
+        recorded_at=row.recorded_at,
+    )
+
+
+def order_forks(uow: unit_of_work.UnitOfWork, order_uid: str | None) -> list[ForkOut]:
+    """The forks met on one order, by place in its chain."""
+    return [] if order_uid is None else [fork_out(r) for r in uow.forks.of_order(order_uid)]
 
 
 def decide(uow: unit_of_work.UnitOfWork, doc: Document, supplier: str) -> Decision:

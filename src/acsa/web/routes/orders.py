@@ -38,6 +38,7 @@ from acsa.schemas.orders import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
 from acsa.services.audit import AuditRecordOut, audit_log
+from acsa.services.forks import ForkOut, order_forks
 from acsa.services.handlers import handle
 from acsa.services.settlement import closable as closable_orders
 from acsa.web.form_keys import FORM_KEY_FIELD, SentForm
@@ -383,6 +384,7 @@ EVENT_TITLES: dict[str, str] = {
     "receive": N_("Receipt recorded"),
     "cancel": N_("Order cancelled"),
     "close": N_("Order closed"),
+    "undo": N_("Step taken back: the supplier's step took its place"),
 }
 DOCUMENT_TITLES: dict[str, str] = {
     "invoice.issue": N_("Invoice issued"),
@@ -517,6 +519,8 @@ class OrderPage:
     can_copy: bool = False
     #: The warnings the order confirmed, each with what the person confirmed.
     confirmed: list[Choice] = field(default_factory=list)
+    #: Documents of the order that lost their place in its chain (acsa.services.forks).
+    forks: list[ForkOut] = field(default_factory=list)
 
 
 def _line_details(say: Speech, order: Order, action: str, lines: Mapping[str, Any]) -> list[Detail]:
@@ -555,6 +559,14 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(0)
 
 
+#: What an undo event (a fork's roll-back) names: the step, our document, the winning one.
+UNDO_DETAILS = {
+    "undoes": N_("Step taken back (number in the history)"),
+    "document": N_("Document"),
+    "winner": N_("Its place went to"),
+}
+
+
 def event_details(
     say: Speech, order: Order, action: str, values: Mapping[str, Any]
 ) -> list[Detail]:
@@ -567,6 +579,8 @@ def event_details(
             found.append(Detail(say("Reason"), str(value) or say("no reason given")))
         elif key == "note":
             found.append(Detail(say("Note"), str(value), alert=True))
+        elif key in UNDO_DETAILS:
+            found.append(Detail(say(UNDO_DETAILS[key]), str(value), alert=key == "undoes"))
         elif value not in (None, "", [], {}):
             found.append(Detail(key.replace("_", " "), str(value)))
     return found
@@ -809,7 +823,14 @@ def order_page(
             Choice(code, say(CONFIRMATIONS[code]) if code in CONFIRMATIONS else code)
             for code in shown.confirmed
         ],
+        forks=_forks(who, order),
     )
+
+
+def _forks(who: Visitor, order: Order) -> list[ForkOut]:
+    """The order's forks (the order was loaded through the visitor's guard already)."""
+    with who.reader() as uow:
+        return order_forks(uow, order.uid)
 
 
 # --- acting on an order -------------------------------------------------------------------
