@@ -7,10 +7,13 @@ the same books, and reconcile with no difference."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -31,6 +34,7 @@ from acsa.services import books, orders
 from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
 from acsa.services.ledger import verify
+from tests.api.server import Server, add_people
 from tests.e2e.cli import run
 from tests.exchange.nodes import acsa
 from tests.exchange.test_every_kind import Pair, _placed
@@ -199,3 +203,52 @@ def test_the_same_payment_recorded_on_both_sides_counts_once(pair: Pair) -> None
     assert [n.text for n in notes] == ["paid half"]
     assert {r.issuer for r in _forks(pair, "JPN", uid)} == {"AUS"}
     _agree(pair, uid)
+
+
+def _signed_in(base: str, name: str, language: str) -> httpx.Client:
+    """A browser signed in through the login form."""
+    browser = httpx.Client(base_url=base, timeout=30, headers={"Accept-Language": language})
+    page = browser.get("/login")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    answer = browser.post(
+        "/login",
+        data={"name": name, "password": f"password-{name}", "csrf": found.group(1), "next": "/"},
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    if language != "en":  # the account's language, as the header's button sets it
+        found = re.search(r'name="csrf" value="([^"]+)"', browser.get("/").text)
+        assert found is not None
+        chosen = browser.post("/language", data={"language": language, "csrf": found.group(1)})
+        assert chosen.status_code == 303, chosen.text[:300]
+    return browser
+
+
+def test_the_order_page_and_the_courier_page_show_the_fork(pair: Pair, tmp_path: Path) -> None:
+    mine, uid = _placed(pair)
+    theirs = pair.local_id("JPN", uid)
+    _at_once(
+        pair,
+        lambda: handle(pair.uow("AUS"), CancelOrder(order_id=mine), "aus-ops"),
+        lambda: handle(pair.uow("JPN"), AcceptOrder(order_id=theirs), "jpn-approver"),
+    )
+    db = str(pair.engines["AUS"].url)
+    add_people(db, nations=("AUS",))
+    with Server(db, log=tmp_path / "serve.log") as server:
+        for language, heading, fate, undone in (
+            ("en", "Forks in this order", "reissued", "Step taken back"),
+            ("ja", "この注文の文書連鎖の分岐", "再発行済み", "手順の取消"),
+        ):
+            browser = _signed_in(server.base, "AUS-all", language)
+            try:
+                page = browser.get(f"/orders/{mine}")
+                courier = browser.get("/courier")
+            finally:
+                browser.close()
+            assert page.status_code == courier.status_code == 200
+            text = html.unescape(page.text)
+            assert heading in text
+            assert fate in text
+            assert undone in text  # the undo step in the timeline
+            assert uid in html.unescape(courier.text)
+            assert fate in html.unescape(courier.text)
