@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,9 @@ def test_a_receipt_taken_back_leaves_the_books_as_the_supplier_has_them(pair: Pa
     mine, uid = _placed(pair)
     theirs = pair.local_id("JPN", uid)
     handle(pair.uow("JPN"), AcceptOrder(order_id=theirs), "jpn-approver")
-    handle(pair.uow("JPN"), DeliverOrder(order_id=theirs, quantities={1: 1}), "jpn-logistics")
+    handle(
+        pair.uow("JPN"), DeliverOrder(order_id=theirs, quantities={1: Decimal(1)}), "jpn-logistics"
+    )
     pair.pump()
     before = _balances(pair, "JPN")
     # AUS receives the first delivery while JPN delivers the rest: the receipt (and its

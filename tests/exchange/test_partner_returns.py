@@ -4,7 +4,6 @@ up); only a document that gets no answer twice from a node that answers is set a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,9 +30,9 @@ class Clock:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pair]:
+def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pair:
     monkeypatch.setenv("ACSA_COURIER_MAX_ATTEMPTS", "2")
-    yield Pair(tmp_path)
+    return Pair(tmp_path)
 
 
 def _submit(pair: Pair) -> None:

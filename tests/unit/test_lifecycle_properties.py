@@ -18,7 +18,8 @@ quantities = st.dictionaries(
     st.decimals(min_value=-5, max_value=15000, places=1, allow_nan=False, allow_infinity=False),
     max_size=3,
 )
-steps = st.lists(st.tuples(st.sampled_from([a for a in Action if a not in (Action.CREATE, Action.UNDO)]), quantities), max_size=25)
+USER_ACTIONS = [a for a in Action if a not in (Action.CREATE, Action.UNDO)]
+steps = st.lists(st.tuples(st.sampled_from(USER_ACTIONS), quantities), max_size=25)
 
 
 def apply(order, action, qty):
