@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.ledger_repository import LedgerRepository
 from acsa.domain.documents import Document
 from acsa.domain.forks import Link
-from acsa.domain.ledger import Account, Entry, EntryKind, Posting
-from acsa.domain.money import Money, from_minor
+from acsa.domain.ledger import Entry, EntryKind
 
 #: What became of a document that lost its place (the ``fate`` column).
 SET_ASIDE = "set_aside"
@@ -169,45 +169,22 @@ class StepRecords:
 
     def entries(self, order_id: int, at: datetime, actor: str) -> list[Entry]:
         """The ledger entries the step posted that nothing has reversed yet."""
-        e, p = t.ledger_entries, t.ledger_postings
+        e = t.ledger_entries
         later = e.alias("reversal")
-        heads = list(
-            self.conn.execute(
-                select(e)
-                .where(
-                    e.c.order_id == order_id,
-                    e.c.at == at,
-                    e.c.actor == actor,
-                    e.c.kind != EntryKind.REVERSAL.value,
-                    ~exists().where(later.c.reverses == e.c.id),
-                )
-                .order_by(e.c.id)
+        heads = self.conn.execute(
+            select(e.c.id, e.c.book).where(
+                e.c.order_id == order_id,
+                e.c.at == at,
+                e.c.actor == actor,
+                e.c.kind != EntryKind.REVERSAL.value,
+                ~exists().where(later.c.reverses == e.c.id),
             )
-        )
-        found: list[Entry] = []
-        for head in heads:
-            postings = [
-                Posting(
-                    Account(r.account), Money(from_minor(r.amount_minor, r.currency), r.currency)
-                )
-                for r in self.conn.execute(
-                    select(p).where(p.c.entry_id == head.id).order_by(p.c.seq)
-                )
-            ]
-            found.append(
-                Entry(
-                    book=head.book,
-                    partner=head.partner,
-                    kind=EntryKind(head.kind),
-                    document=head.document,
-                    effective=head.effective,
-                    at=head.at,
-                    actor=head.actor,
-                    postings=tuple(postings),
-                    order_id=head.order_id,
-                    memo=head.memo,
-                    reverses=head.reverses,
-                    id=head.id,
-                )
-            )
-        return found
+        ).all()
+        wanted = {h.id for h in heads}
+        ledger = LedgerRepository(self.conn)
+        return [
+            entry
+            for book in sorted({h.book for h in heads})
+            for entry in ledger.entries(book, order_id=order_id)
+            if entry.id in wanted
+        ]
