@@ -55,7 +55,26 @@ def test_notes_from_either_side_are_recorded_on_the_partner_s_node(
     assert seen == taken
     assert (seen["actor"], seen["nation"], seen["note"]) == ("AUS-logistics", "AUS", ours)
 
+    # A draft is AUS's alone: JPN's node refuses a note on it (its note could take the place
+    # of an edit of the draft, which cannot be taken back), and records nothing.
     theirs = "Stock confirmed at Darwin; we load on Tuesday."
+    with jpn.client("approver") as client:
+        early = client.post(f"/orders/{jid}/note", json={"note": theirs})
+    assert early.status_code == 422, early.text
+    assert early.json()["code"] == "NOT_THIS_NODE"
+
+    # Neither order moved: the draft is submitted with the version read before the note.
+    for node, oid in ((aus, aid), (jpn, jid)):
+        shown = node.call("viewer", "GET", f"/orders/{oid}")
+        assert (shown["status"], shown["version"]) == ("draft", version)
+    with aus.client("requester") as client:
+        submitted = client.post(f"/orders/{aid}/submit", headers={"If-Match": f'"{version}"'})
+    assert submitted.status_code == 200, submitted.text
+    wait_for(
+        lambda: jpn.call("viewer", "GET", f"/orders/{jid}")["status"] == "submitted",
+        what="the submission on JPN's node",
+    )
+
     jpn.call("approver", "POST", f"/orders/{jid}/note", json={"note": theirs})
     on_aus = wait_for(lambda: _notes(aus, aid, 2), what="JPN's note on AUS's node")
     on_jpn = jpn.call("viewer", "GET", f"/orders/{jid}")["notes"]
@@ -68,7 +87,7 @@ def test_notes_from_either_side_are_recorded_on_the_partner_s_node(
     # One chain of documents on both nodes; each note has its audit record on both.
     aus_chain, aus_records = _rows(aus.db_url, uid)
     jpn_chain, jpn_records = _rows(jpn.db_url, uid)
-    assert [kind for _, kind, _ in aus_chain] == ["order", "note", "note"]
+    assert [kind for _, kind, _ in aus_chain] == ["order", "note", "submit", "note"]
     assert aus_chain == jpn_chain
     assert [(actor, nation, after["note"]) for actor, nation, after in aus_records] == [
         ("AUS-logistics", "AUS", ours),
@@ -77,16 +96,4 @@ def test_notes_from_either_side_are_recorded_on_the_partner_s_node(
     assert [(actor, nation, after) for actor, nation, after in jpn_records] == [
         (actor, nation, after) for actor, nation, after in aus_records
     ]
-
-    # Neither order moved: the draft is submitted with the version read before the notes.
-    for node, oid in ((aus, aid), (jpn, jid)):
-        shown = node.call("viewer", "GET", f"/orders/{oid}")
-        assert (shown["status"], shown["version"]) == ("draft", version)
-    with aus.client("requester") as client:
-        submitted = client.post(f"/orders/{aid}/submit", headers={"If-Match": f'"{version}"'})
-    assert submitted.status_code == 200, submitted.text
-    wait_for(
-        lambda: jpn.call("viewer", "GET", f"/orders/{jid}")["status"] == "submitted",
-        what="the submission on JPN's node",
-    )
     assert len(jpn.call("viewer", "GET", f"/orders/{jid}")["notes"]) == 2

@@ -35,7 +35,7 @@ from acsa.domain import limits
 from acsa.domain.access import Side
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import Message, Term, t
-from acsa.domain.order import Action, Event, Order
+from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.rate_rules import RATE as OFFICIAL_RATE
 
 FORMAT = "acsa-document"
@@ -929,6 +929,16 @@ def draft(
             kind=Term(kind.value),
             order=order.id,
             nation=expected,
+        )
+    if incoming is None and node_nation == order.supplier and order.status is OrderStatus.DRAFT:
+        # A draft is the requester's alone: a step of the supplier's on it could take the
+        # place of an edit, which cannot be taken back (acsa.domain.forks).
+        raise AcsaError.single(
+            Code.NOT_THIS_NODE,
+            "order",
+            "order {order} is still {requester}'s draft; it can be noted here once submitted",
+            order=order.id,
+            requester=order.requester,
         )
     recipient = order.supplier if issuer == order.requester else order.requester
     made = Draft(kind, order.uid, issuer, recipient, actor, at, body)
