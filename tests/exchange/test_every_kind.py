@@ -55,11 +55,15 @@ from tests.orders_data import order_doc
 class Pair:
     """AUS and JPN, each a node over its own SQLite file, wired to each other in process."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, urls: dict[str, str] | None = None) -> None:
+        """Over SQLite files in ``tmp``, or a nation's database at ``urls[nation]`` (made and
+        loaded by the caller)."""
         self.engines: dict[str, Engine] = {}
         for nation in ("AUS", "JPN"):
-            engine = make_engine(f"sqlite:///{tmp / nation}.db")
-            init_database(engine)
+            url = (urls or {}).get(nation)
+            engine = make_engine(url or f"sqlite:///{tmp / nation}.db")
+            if url is None:
+                init_database(engine)
             init_node(engine, nation, tmp / f"{nation}.key", "test")
             self.engines[nation] = engine
         for here, there in (("AUS", "JPN"), ("JPN", "AUS")):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.engine import make_engine
 from acsa.commands import (
     AcceptOrder,
     AddNote,
@@ -36,14 +37,27 @@ from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
 from acsa.services.ledger import verify
 from tests.api.server import Server, add_people
+from tests.conftest import _wipe_and_reload
 from tests.e2e.cli import run
 from tests.exchange.nodes import acsa
 from tests.exchange.test_every_kind import Pair, _placed
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Pair:
-    return Pair(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def pair(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Pair]:
+    """AUS (the requester, whose node rolls back) on SQLite or on PostgreSQL; JPN on SQLite."""
+    if request.param == "sqlite":
+        made = Pair(tmp_path)
+    else:
+        request.applymarker(pytest.mark.postgres)
+        url = request.getfixturevalue("pg_url")
+        engine = make_engine(url)
+        _wipe_and_reload(engine)
+        engine.dispose()
+        made = Pair(tmp_path, {"AUS": url})
+    yield made
+    for engine in made.engines.values():
+        engine.dispose()
 
 
 def _forks(pair: Pair, nation: str, uid: str) -> list[Any]:
