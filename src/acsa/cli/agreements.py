@@ -9,11 +9,10 @@ RecordTermination) taken the same way either way (``take``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from acsa.adapters.registry_file import read_document
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -28,11 +27,11 @@ from acsa.cli.common import (
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, agreement_panel, agreements_table, show_result
-from acsa.clock import today
-from acsa.commands import AddAgreement, AmendAgreement, RecordInForceDay, RecordTermination
 from acsa.domain.errors import AcsaError, Code
-from acsa.schemas.orders import AgreementOut, agreement_out
-from acsa.services import agreements as service
+
+if TYPE_CHECKING:
+    from acsa.schemas.orders import AgreementOut
+
 
 app = typer.Typer(no_args_is_help=True, help="The registry of agreements.")
 
@@ -58,6 +57,10 @@ def list_(
 ) -> None:
     """List agreements, with their status today or on --as-of (through a server: those your
     nation is party to; a registry keeper's, all)."""
+    from acsa.clock import today
+    from acsa.schemas.orders import agreement_out
+    from acsa.services import agreements as service
+
     with refusals(as_json):
         api = remote(db)
         on = parse_day(as_of, "--as-of")
@@ -86,6 +89,10 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """One agreement: dates, status, scope, settlement terms, versions and sources."""
+    from acsa.clock import today
+    from acsa.schemas.orders import agreement_out
+    from acsa.services import agreements as service
+
     with refusals(as_json):
         api = remote(db)
         on = parse_day(as_of, "--as-of") or today()
@@ -105,6 +112,9 @@ def show(
 def add(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Add an agreement from a document (id, title, parties, versions); through a server, as
     an admin of one of its parties or a registry keeper."""
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import AddAgreement
+
     with refusals(as_json):
         remote(db)  # --db with a server set is refused before the document is read
         item: AgreementOut = take(AddAgreement.from_wire(read_document(file)), db)
@@ -178,6 +188,9 @@ def amend(
 
 
 def _amend_from_file(agreement_id: str, file: Path, db: str | None) -> AgreementOut:
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import AmendAgreement
+
     remote(db)
     amendment = AmendAgreement.from_wire(read_document(file), agreement_id=agreement_id)
     item: AgreementOut = take(amendment, db)
@@ -221,6 +234,8 @@ def _day(value: str | None, field: str) -> str:
 
 
 def _record_day(agreement_id: str, data: dict[str, object], db: str | None) -> AgreementOut:
+    from acsa.commands import RecordInForceDay
+
     remote(db)
     item: AgreementOut = take(RecordInForceDay.from_wire(data, agreement_id=agreement_id), db)
     return item
@@ -251,6 +266,8 @@ def end(
     dated then are refused. --effective is at least the text's notice (one year) after
     --notice-date, or the end of the current term when notice came by its renewal-notice
     deadline. Through a server, as an admin of one of its parties or a registry keeper."""
+    from acsa.commands import RecordTermination
+
     with refusals(as_json):
         given = _day(notice_date, "--notice-date")
         ends = _day(effective, "--effective")

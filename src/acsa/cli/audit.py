@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from acsa.adapters.checkpoints import read_checkpoint, write_checkpoint
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -24,7 +23,10 @@ from acsa.cli.options import LimitOption, OffsetOption, OrderIdOption
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
 from acsa.domain.errors import AcsaError, Code
-from acsa.services import audit as service
+
+if TYPE_CHECKING:
+    from acsa.services import audit as service
+
 
 app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log of every change.")
 
@@ -54,6 +56,8 @@ def log(
     """The records, the newest first (--oldest: in chain order): who, when, what, before and
     after, and the chain's hashes (through a server: an auditor's or admin's, of their
     nation)."""
+    from acsa.services import audit as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -102,6 +106,9 @@ def verify(
     that every business row (orders, lines, history, invoices, payments, settlements, users,
     agreements) is what the chain last recorded, and the chain against the latest checkpoint;
     exits 2 and names the first record or row at fault otherwise."""
+    from acsa.adapters.checkpoints import read_checkpoint
+    from acsa.services import audit as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -161,6 +168,8 @@ def checkpoint(
 ) -> None:
     """Sign the audit chain's head (record, hash, count, time) with the node's key, or this
     installation's, and keep it outside the database: in the checkpoint directory and --out."""
+    from acsa.services import audit as service
+
     with refusals(as_json):
         if remote(db) is not None:
             raise AcsaError.single(
@@ -208,6 +217,9 @@ def partner_heads(
 ) -> None:
     """The latest checkpoint of its audit chain each partner node sent here: what that node
     cannot later deny having recorded."""
+    from acsa.adapters.checkpoints import write_checkpoint
+    from acsa.services import audit as service
+
     with refusals(as_json):
         if remote(db) is not None:
             raise AcsaError.single(

@@ -7,20 +7,20 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from acsa.adapters.exports import cannot_write, check_output
 from acsa.cli import language
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import show_result, use_format
-from acsa.clock import today, utc_now
 from acsa.domain.errors import AcsaError, Code
-from acsa.domain.reconcile import Report
-from acsa.services import books as service
+
+if TYPE_CHECKING:
+    from acsa.domain.reconcile import Report
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -49,6 +49,8 @@ def _choose_format(value: ReconcileFormat) -> ReconcileFormat:
 
 
 def _write(path: Path, data: bytes) -> None:
+    from acsa.adapters.exports import cannot_write
+
     try:
         path.write_bytes(data)
     except OSError as exc:
@@ -73,6 +75,10 @@ def export(
     """Export this node's book with a partner: every order between the two nations, its
     lines, money and documents, as a JSON file signed with the node's key (for the partner's
     `acsa books reconcile`) and a CSV for people."""
+    from acsa.adapters.exports import check_output
+    from acsa.clock import today
+    from acsa.services import books as service
+
     with refusals(as_json):
         engine = engine_for(db)
         partner = partner.strip().upper()
@@ -129,6 +135,9 @@ def reconcile(
     side, other states, currencies, amounts, quantities, documents, broken chains, and a
     signature that does not verify with the partner's registered key. Exits 1 when the books
     differ."""
+    from acsa.adapters.exports import check_output
+    from acsa.services import books as service
+
     with refusals(as_json):
         try:
             data = file.read_bytes()
@@ -159,6 +168,8 @@ def reconcile(
 
 
 def _json(report: Report) -> dict[str, object]:
+    from acsa.services import books as service
+
     body = service.report_out(report).model_dump(mode="json")
     return {
         "matched": body["matched"],
@@ -169,6 +180,7 @@ def _json(report: Report) -> dict[str, object]:
 
 def _statement(report: Report, file_format: ReconcileFormat, path: Path | None) -> None:
     from acsa.adapters.exports.reconciliation import write_pdf, write_xlsx
+    from acsa.clock import today, utc_now
 
     suffix = file_format.value
     if path is None:
@@ -179,6 +191,8 @@ def _statement(report: Report, file_format: ReconcileFormat, path: Path | None) 
 
 
 def differences_table(report: Report) -> Table:
+    from acsa.services import books as service
+
     table = Table(title=f"differences: {report.nation} / {report.partner}")
     for column in ("kind", "order", "our number", "their number", "field", "ours", "theirs"):
         table.add_column(column, overflow="fold")

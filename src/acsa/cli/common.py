@@ -18,14 +18,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from acsa.adapters.db.unit_of_work import UnitOfWork
-from acsa.bootstrap import open_database
 from acsa.cli import language
 from acsa.cli.output import json_wanted
 from acsa.config import actor as acting
@@ -35,8 +30,13 @@ from acsa.domain.messages import t
 from acsa.i18n import say, violation_text
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlalchemy import Engine
+
+    from acsa.adapters.db.unit_of_work import UnitOfWork
     from acsa.cli.client import Client
     from acsa.commands import Command
+
 
 EXIT_REFUSED = 2
 ENV_SERVER = "ACSA_SERVER"
@@ -194,15 +194,21 @@ def engine_for(db: str | None, check_schema: bool = True) -> Engine:
     while a server is set, so that no command opens a database behind the server's back."""
     if _server.url is not None:
         raise local_only()
+    from acsa.bootstrap import open_database  # the database layer: loaded when one is used
+
     return open_database(db, check_schema)
 
 
 def uow_for(engine: Engine, read_only: bool = False) -> UnitOfWork:
+    from acsa.adapters.db.unit_of_work import UnitOfWork
+
     return UnitOfWork(engine, read_only=read_only)
 
 
 def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
     """A model or a list of models as JSON: decimals as strings, dates as ISO 8601."""
+    from pydantic import BaseModel
+
     if not isinstance(value, BaseModel):
         text = json.dumps([item.model_dump(mode="json") for item in value], indent=2)
     else:
@@ -236,15 +242,24 @@ def refusals(as_json: bool) -> Iterator[None]:
     except AcsaError as exc:
         print_errors(exc.violations, as_json)
         raise typer.Exit(EXIT_REFUSED) from None
-    except OperationalError as exc:
+    except Exception as exc:
+        if not _is_operational_error(exc):
+            raise
         violation = Violation(
             Code.INVALID_INPUT,
             "db",
             "the database cannot be used: {problem}",
-            params={"problem": str(exc.orig or exc)},
+            params={"problem": str(getattr(exc, "orig", None) or exc)},
         )
         print_errors([violation], as_json)
         raise typer.Exit(EXIT_REFUSED) from None
+
+
+def _is_operational_error(exc: Exception) -> bool:
+    """A database that cannot be used (SQLAlchemy's OperationalError). Only a command that
+    opened a database can raise one, and SQLAlchemy is loaded by then: never imported here."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.OperationalError)
 
 
 def parse_lines(values: list[str] | None) -> dict[int, Decimal] | None:

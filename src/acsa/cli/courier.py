@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group
 from rich.table import Table
 
-from acsa.adapters.transport import http_sender
 from acsa.cli import language
 from acsa.cli.common import (
     ActorOption,
@@ -27,11 +26,14 @@ from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.config import default_database_path
+from acsa.domain.keys import DEFAULT_GRACE_DAYS
 from acsa.domain.messages import words
 from acsa.i18n import gettext, say
-from acsa.services import courier as service
-from acsa.services import keys as keys_service
-from acsa.services.keys import DEFAULT_GRACE_DAYS, KeyOut, key_state_text
+
+if TYPE_CHECKING:
+    from acsa.services import courier as service
+    from acsa.services.keys import KeyOut
+
 
 node_app = typer.Typer(no_args_is_help=True, help="This installation as one nation's node.")
 partners_app = typer.Typer(no_args_is_help=True, help="Partner nations' nodes and their keys.")
@@ -50,6 +52,8 @@ def _show_node(node: service.NodeOut) -> None:
 
 def _keys_table(title: str, keys: list[KeyOut]) -> Table:
     """Each key and its state: current, in grace until ..., retired, revoked since ..."""
+    from acsa.services.keys import key_state_text
+
     table = Table(title=title)
     for column in ("fingerprint", "state", "since"):
         table.add_column(column, overflow="fold")
@@ -82,6 +86,8 @@ def rotate_key(
     """A new key pair for this node; it signs with the new key from now on. A key_rollover
     document signed by the old key, naming the new one, goes to every partner through the
     outbox; they take the old key's documents until the grace period ends. Audited."""
+    from acsa.services import keys as keys_service
+
     with refusals(as_json):
         done = keys_service.rotate_key(engine_for(db), acting(actor), key_file, grace_days)
     if as_json:
@@ -104,6 +110,8 @@ def revoke_own_key(
 ) -> None:
     """Revoke one of this node's old keys (a compromised one) from --since on, and tell every
     partner in a key_revocation document signed by the current key. Audited."""
+    from acsa.services import keys as keys_service
+
     with refusals(as_json):
         keys = keys_service.revoke_own_key(engine_for(db), fingerprint, since, acting(actor))
     if as_json:
@@ -129,6 +137,8 @@ def init(
 ) -> None:
     """Make this installation the node of NATION: a new Ed25519 key pair. Give the printed
     public key to each partner, who checks its fingerprint with you by another channel."""
+    from acsa.services import courier as service
+
     with refusals(as_json):
         path = key_file or default_database_path().parent / f"node-{nation.upper()}.key"
         node = service.init_node(engine_for(db), nation, path, acting(actor))
@@ -141,6 +151,8 @@ def init(
 @node_app.command("show")
 def show(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The node's nation, public key and fingerprint (never the private key)."""
+    from acsa.services import courier as service
+
     with refusals(as_json):
         api = remote(db)
         node = api.node() if api is not None else service.node_info(engine_for(db))
@@ -161,6 +173,8 @@ def add(
 ) -> None:
     """Register a partner's node (or change its address or key). Check the fingerprint printed
     here with the partner by telephone or in person before trusting its documents."""
+    from acsa.services import courier as service
+
     with refusals(as_json):
         partner = service.add_partner(engine_for(db), nation, url, key, acting(actor))
     if as_json:
@@ -183,6 +197,8 @@ def revoke_key(
 ) -> None:
     """Revoke a partner's key from --since on (a key known to be compromised): its documents
     dated later are refused (DOCUMENT_KEY_REVOKED); earlier ones still verify. Audited."""
+    from acsa.services import keys as keys_service
+
     with refusals(as_json):
         keys = keys_service.revoke_partner_key(
             engine_for(db), nation.upper(), fingerprint, since, acting(actor)
@@ -200,6 +216,9 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """The registered partner nodes."""
+    from acsa.services import courier as service
+    from acsa.services.keys import key_state_text
+
     with refusals(as_json):
         partners = service.list_partners(engine_for(db))
     if as_json:
@@ -232,6 +251,8 @@ def status(
     """Per partner: documents pending, delivered, refused and received, why the oldest
     pending one waits; then the latest refusals with their codes (through a server: the
     server's node). Not a node: NODE_NOT_INITIALISED, as `acsa node show`."""
+    from acsa.services import courier as service
+
     with refusals(as_json):
         api = remote(db)
         found = api.courier_status() if api is not None else service.courier_status(engine_for(db))
@@ -321,6 +342,9 @@ def _forks_table(report: service.CourierStatusOut) -> Table:
 @courier_app.command("deliver")
 def deliver(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Send what is due in the outbox now (a running server does this by itself)."""
+    from acsa.adapters.transport import http_sender
+    from acsa.services import courier as service
+
     with refusals(as_json):
         result = service.deliver_pending(engine_for(db), http_sender())
     if as_json:
@@ -348,6 +372,8 @@ def resend(
 ) -> None:
     """Send again a document the partner refused or the outbox set aside: it is pending
     again, its attempts from zero, and the later documents of its order follow it. Audited."""
+    from acsa.services import courier as service
+
     with refusals(as_json):
         entry = service.resend(engine_for(db), document, acting(actor))
     if as_json:

@@ -6,13 +6,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from acsa.adapters.history_csv import count_rows
 from acsa.cli.common import (
     DbOption,
     JsonOption,
@@ -23,7 +22,10 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.render import show_result
-from acsa.services.history_import import HistoryImportOut, import_history
+
+if TYPE_CHECKING:
+    from acsa.services.history_import import HistoryImportOut
+
 
 app = typer.Typer(no_args_is_help=True, help="Load past records into acsa.")
 
@@ -40,6 +42,8 @@ FileOption = Annotated[
 @contextmanager
 def _progress(path: Path, shown: bool) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr while the file is read, when a person is watching."""
+    from acsa.adapters.history_csv import count_rows
+
     if not shown:
         yield None
         return
@@ -81,6 +85,8 @@ def orders(file: FileOption, db: DbOption = None, as_json: JsonOption = False) -
     transaction: a bad row refuses the whole file, naming its row and column, and nothing
     is written. Orders stored already are refused, so importing twice changes nothing.
     """
+    from acsa.services.history_import import import_history
+
     shown = not as_json and sys.stderr.isatty()
     with refusals(as_json):
         engine = engine_for(db)

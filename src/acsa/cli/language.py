@@ -14,7 +14,6 @@ import typer
 
 from acsa.domain.errors import AcsaError, Code
 from acsa.i18n import DEFAULT, LANGUAGES, from_header
-from acsa.schemas.language import set_reader_language
 
 ENV_LANG = "ACSA_LANG"
 #: The locale's variables, the first one set deciding (as gettext reads them).
@@ -87,6 +86,8 @@ def asked_in(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> s
 
 
 def _set(lang: str) -> str:
+    from acsa.schemas.language import set_reader_language
+
     _chosen.lang = lang
     set_reader_language(lang)
     return lang

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group
@@ -28,8 +28,10 @@ from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import money_text
 from acsa.i18n import DEFAULT
 from acsa.i18n.memos import document_and_memo, memo_text
-from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
-from acsa.services import ledger as service
+
+if TYPE_CHECKING:
+    from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -75,6 +77,8 @@ def balance(
 
     Cash owed each way, what awaits replacement in kind each way, the net, and the support
     provided and received. Through a server: your nation's book."""
+    from acsa.services import ledger as service
+
     with refusals(as_json):
         api = remote(db)
         day = parse_day(as_of, "--as-of")
@@ -138,6 +142,8 @@ def statement(
 
     The opening balance the partner owes (negative: is owed), every entry of the period with
     its order and document, and the closing balance."""
+    from acsa.services import ledger as service
+
     with refusals(as_json):
         api = remote(db)
         first = _required_day(start, "--from")
@@ -206,6 +212,8 @@ def aging(
 
     Unpaid invoices age from their issue, received value not invoiced and in-kind debt
     awaiting replacement from their receipt. Through a server: your nation's book."""
+    from acsa.services import ledger as service
+
     with refusals(as_json):
         api = remote(db)
         day = parse_day(as_of, "--as-of")
@@ -224,6 +232,8 @@ def aging(
 
 
 def aging_table(items: list[AgingOut]) -> Table:
+    from acsa.services import ledger as service
+
     as_of = items[0].as_of if items else None
     table = Table(title="open debts by age in days" + (f" as of {as_of}" if as_of else ""))
     for column in ("nation", "partner", "direction"):
@@ -252,6 +262,8 @@ def overdue(
 
     Invoices past due with something unpaid, and in-kind debt past its replacement deadline
     not yet converted to cash. Through a server: on orders your nation is party to."""
+    from acsa.services import ledger as service
+
     with refusals(as_json):
         api = remote(db)
         day = parse_day(as_of, "--as-of")
@@ -301,6 +313,8 @@ def verify(nation: NationOption = None, db: DbOption = None, as_json: JsonOption
     what the supplier's book posted for them (RECORDS_UNPOSTED). Exits 2 naming each
     difference and breach (code, order, figures) if not. Through a server: your nation's book
     and orders."""
+    from acsa.services import ledger as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:

@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from acsa.adapters.exports import cannot_write, check_output
 from acsa.cli import language, orders
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, remote, uow_for
-from acsa.services.order_forms import order_form
 
 
 class FormFormat(StrEnum):
@@ -22,6 +20,8 @@ class FormFormat(StrEnum):
 
 
 def _write(path: Path, write: Callable[[], object]) -> None:
+    from acsa.adapters.exports import cannot_write
+
     try:
         write()
     except OSError as exc:
@@ -48,6 +48,9 @@ def form(
     """Write the order / receipt / invoice form: every field of the standard form, the
     signatures from the order's history, invoices, payments, settlements, documents (through
     a server: the form the server makes, written here)."""
+    from acsa.adapters.exports import check_output
+    from acsa.services.order_forms import order_form
+
     path = out_path or Path(f"order-{order_id}.{file_format.value}")
 
     with refusals(as_json):

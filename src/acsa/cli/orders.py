@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from acsa.adapters.registry_file import read_document
 from acsa.cli import language
 from acsa.cli.common import (
     ActorOption,
@@ -31,36 +30,16 @@ from acsa.cli.common import (
 from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_day
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, order_panel, orders_table, show_result
-from acsa.commands import (
-    AcceptOrder,
-    AddNote,
-    CancelOrder,
-    CloseOrder,
-    Command,
-    DeliverOrder,
-    EditDraft,
-    PlaceOrder,
-    ReceiveOrder,
-    RejectOrder,
-    SubmitOrder,
-)
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import t
 from acsa.domain.order_search import order_query
 from acsa.i18n import say
-from acsa.schemas.orders import (
-    ErrorsOut,
-    OrderIn,
-    OrderOut,
-    order_out,
-    parse_model,
-    violation_out,
-)
-from acsa.services import orders as service
 
 if TYPE_CHECKING:
-    pass
+    from acsa.commands import Command
+    from acsa.schemas.orders import OrderOut
+
 
 app = typer.Typer(no_args_is_help=True, help="Orders for supplies and services under an agreement.")
 
@@ -265,6 +244,9 @@ def new(
     agreement would refuse is shown, and must be fixed before submit. What the order attests
     (--cash-reason, --determination and --determination-date, --hostilities, --confirm) may
     be given here instead of in the file."""
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import PlaceOrder
+
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
         command = PlaceOrder.from_wire(attested.merged(read_document(file)))
@@ -303,6 +285,9 @@ def edit(
     """Edit a draft in place: its terms and lines become those of the document (the whole
     order, as `orders new --file` takes it, checked the same way); its agreement and nations
     stay. Only a draft, by its requesting nation."""
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import EditDraft
+
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
         command = EditDraft.from_wire(attested.merged(read_document(file)), order_id=order_id)
@@ -330,6 +315,9 @@ def check(
     """Run the agreement checks on an order or a document, changing nothing. Exits 2 when the
     checks would refuse it. With --file, the options of `orders new` that attest (--cash-reason,
     --determination, --determination-date, --hostilities, --confirm) apply to the document."""
+    from acsa.schemas.orders import ErrorsOut, OrderIn, parse_model, violation_out
+    from acsa.services import orders as service
+
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
         if file is None and attested.given:
@@ -371,6 +359,8 @@ def _checked(
     document: Callable[[object], list[Violation]],
     stored: Callable[[int], list[Violation]],
 ) -> list[Violation]:
+    from acsa.adapters.registry_file import read_document
+
     if file is not None:
         return document(read_document(file))
     if order_id is not None:
@@ -389,6 +379,9 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List orders, oldest first (through a server: those of your nation)."""
+    from acsa.schemas.orders import order_out
+    from acsa.services import orders as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -406,6 +399,8 @@ def list_(
 @app.command()
 def show(order_id: IdArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One order with its lines and its full dated, attributed history."""
+    from acsa.services import orders as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -423,6 +418,8 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a draft to the supplier; the agreement checks run first."""
+    from acsa.commands import SubmitOrder
+
     _act(db, actor, as_json, lambda: SubmitOrder(order_id=order_id))
 
 
@@ -435,6 +432,8 @@ def accept(
     as_json: JsonOption = False,
 ) -> None:
     """Accept for the supplier (less on some lines with --line N=QTY); the checks run again."""
+    from acsa.commands import AcceptOrder
+
     _act(db, actor, as_json, lambda: AcceptOrder(order_id=order_id, quantities=parse_lines(line)))
 
 
@@ -447,6 +446,8 @@ def reject(
     as_json: JsonOption = False,
 ) -> None:
     """Reject a submitted order for the supplier."""
+    from acsa.commands import RejectOrder
+
     _act(db, actor, as_json, lambda: RejectOrder(order_id=order_id, reason=reason))
 
 
@@ -459,6 +460,8 @@ def deliver(
     as_json: JsonOption = False,
 ) -> None:
     """Record a delivery: everything still to deliver, or --line N=QTY for a partial one."""
+    from acsa.commands import DeliverOrder
+
     _act(db, actor, as_json, lambda: DeliverOrder(order_id=order_id, quantities=parse_lines(line)))
 
 
@@ -474,6 +477,8 @@ def receive(
     """Record the receipt of what was delivered. With --line N=QTY, line N was received in
     that quantity (0 for none) and the difference is recorded as a discrepancy; lines not
     named were received as delivered."""
+    from acsa.commands import ReceiveOrder
+
     _act(
         db,
         actor,
@@ -491,6 +496,8 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel an order before anything is delivered."""
+    from acsa.commands import CancelOrder
+
     _act(db, actor, as_json, lambda: CancelOrder(order_id=order_id, reason=reason))
 
 
@@ -502,6 +509,8 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close a received order once nothing is owed on it, in cash or in kind."""
+    from acsa.commands import CloseOrder
+
     _act(db, actor, as_json, lambda: CloseOrder(order_id=order_id))
 
 
@@ -521,4 +530,6 @@ def note(
     as_json: JsonOption = False,
 ) -> None:
     """Add a dated remark to an order, for either party; the order's state is unchanged."""
+    from acsa.commands import AddNote
+
     _act(db, actor, as_json, lambda: AddNote(order_id=order_id, note=text))

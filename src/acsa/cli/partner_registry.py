@@ -16,7 +16,6 @@ from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.domain.messages import t
 from acsa.i18n import say
-from acsa.services import registry_exchange as service
 
 
 @partners_app.command("registry")
@@ -37,6 +36,8 @@ def registry(
 ) -> None:
     """Where this node's registry differs from the partner's: agreement versions and official
     rates recorded otherwise, or held by one side only."""
+    from acsa.services import registry_exchange as service
+
     lang = language.current()
     with refusals(as_json):
         engine = engine_for(db)

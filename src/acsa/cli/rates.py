@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,15 +31,17 @@ from acsa.cli.common import (
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
-from acsa.clock import today
 from acsa.config import actor as acting
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fx import Conversion, Rate
 from acsa.domain.money import Money, fits_minor_units, is_known_currency
 from acsa.domain.rate_rules import RateRule
-from acsa.schemas.rates import OfficialRateOut, RuleOut, official_rate_out, rule_out
-from acsa.services import rates as service
+
+if TYPE_CHECKING:
+    from acsa.cli.rates_out import ConversionOut, RateOut
+    from acsa.schemas.rates import OfficialRateOut, RuleOut
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -53,38 +53,6 @@ official_app = typer.Typer(
     help="Official rates a nation sets for a whole fiscal year (Japan's rule): set, list.",
 )
 app.add_typer(official_app, name="official")
-
-
-class ImportOut(BaseModel):
-    source: str
-    days: int
-    currencies: list[str]
-    rows: int
-    first_day: date
-    last_day: date
-    added: int
-    updated: int
-    unchanged: int
-
-
-class RateOut(BaseModel):
-    day: date
-    currency: str
-    per_eur: Decimal
-    source: str
-
-
-class ConversionOut(BaseModel):
-    amount: Decimal
-    currency: str
-    from_amount: Decimal
-    from_currency: str
-    on: date
-    rate: Decimal
-    rate_date: date
-    source: str
-    rule: str
-    nation: str | None
 
 
 @contextmanager
@@ -120,6 +88,9 @@ def import_(
 ) -> None:
     """Import reference rates, all or nothing per file. Importing the same file again changes
     nothing; a newer file replaces the rates of the days it gives."""
+    from acsa.cli.rates_out import ImportOut
+    from acsa.services import rates as service
+
     with refusals(as_json):
         if (file is None) == (not default):
             raise AcsaError.single(Code.INVALID_INPUT, "--file", "give either --file or --default")
@@ -157,6 +128,8 @@ def _currencies(values: list[str] | None) -> list[str]:
 
 
 def _rate_out(rate: Rate) -> RateOut:
+    from acsa.cli.rates_out import RateOut
+
     return RateOut(day=rate.day, currency=rate.currency, per_eur=rate.per_eur, source=rate.source)
 
 
@@ -175,6 +148,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """The reference rates in force on a day: per currency, the latest on or before it."""
+    from acsa.services import rates as service
+
     with refusals(as_json):
         day = parse_day(on, "--date")
         found = service.rates_on(
@@ -219,6 +194,8 @@ def _money(amount: str, currency: str) -> Money:
 def _conversion_out(
     money: Money, on: date, conversion: Conversion, nation: str | None
 ) -> ConversionOut:
+    from acsa.cli.rates_out import ConversionOut
+
     return ConversionOut(
         amount=conversion.amount.amount,
         currency=conversion.amount.currency,
@@ -254,6 +231,9 @@ def convert_(
 ) -> None:
     """Convert an amount at the reference rates of a day (the latest on or before it, at most
     7 days older), or under a nation's rule; prints the rate, its date and its source."""
+    from acsa.clock import today
+    from acsa.services import rates as service
+
     with refusals(as_json):
         day = parse_day(on, "--date") or today()
         money = _money(amount, from_currency)
@@ -309,6 +289,9 @@ def rule(
     """The exchange-rate rule a nation's conversions follow (ceilings, the order form,
     `rates convert --nation`): the day's reference rate, or an official rate per fiscal year.
     With --set, change it (audited; through a server, an admin of that nation)."""
+    from acsa.schemas.rates import rule_out
+    from acsa.services import rates as service
+
     with refusals(as_json):
         if set_to is not None and nation is None:
             raise AcsaError.single(
@@ -366,6 +349,9 @@ def official_set(
 ) -> None:
     """Record a nation's official rate of a currency for the whole of one of its fiscal years
     (replacing one recorded before; audited; through a server, an admin of that nation)."""
+    from acsa.schemas.rates import official_rate_out
+    from acsa.services import rates as service
+
     with refusals(as_json):
         api = remote(db, actor)
         if api is not None:
@@ -394,6 +380,9 @@ def official_list(
     as_json: JsonOption = False,
 ) -> None:
     """The official rates recorded, by nation, fiscal year and currency."""
+    from acsa.schemas.rates import official_rate_out
+    from acsa.services import rates as service
+
     with refusals(as_json):
         api = remote(db)
         items: list[OfficialRateOut]

@@ -7,7 +7,7 @@ import csv
 import sys
 from collections.abc import Iterator
 from datetime import UTC
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.cells import cell_len
@@ -25,7 +25,9 @@ from acsa.cli.output import OutputFormat, choose, start
 from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.i18n import DEFAULT, gettext
-from acsa.schemas.orders import AgreementOut, OrderOut
+
+if TYPE_CHECKING:
+    from acsa.schemas.orders import AgreementOut, OrderOut
 
 
 def use_format(value: OutputFormat) -> OutputFormat:

@@ -19,8 +19,6 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from acsa.adapters.exports import cannot_write, check_output
-from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.cli import language, report
 from acsa.cli.common import (
     DbOption,
@@ -35,12 +33,11 @@ from acsa.cli.common import (
 from acsa.domain.fiscal import fiscal_year
 from acsa.domain.limits import DATE_MAX, DATE_MIN
 from acsa.i18n import DEFAULT
-from acsa.schemas.reports import AnnualReport
-from acsa.services.annual_report import annual_report
 
 if TYPE_CHECKING:
     from acsa.adapters.exports.charts import Chart
     from acsa.adapters.exports.formats import View
+    from acsa.schemas.reports import AnnualReport
 
 
 class ReportFormat(StrEnum):
@@ -115,6 +112,10 @@ def annual(
     and open, provided and received; value per month; balance with each partner at month end.
     Amounts are per currency, never added across currencies. Through a server: your nation's
     report, from the server's books, written here."""
+    from acsa.adapters.exports import check_output
+    from acsa.adapters.nations_file import shipped_fiscal_calendars
+    from acsa.services.annual_report import annual_report
+
     code = nation.strip().upper()
     year = fiscal_year(code, fy, shipped_fiscal_calendars())
     start, end, label = year.start, year.end, year.label
@@ -189,6 +190,8 @@ def _progress(show: bool) -> Iterator[Callable[[str], Advance]]:
 def _charts(
     data: AnnualReport, directory: Path | None, stem: str, advance: Advance, lang: str
 ) -> list[Chart]:
+    from acsa.adapters.exports import cannot_write
+
     if directory is None:
         return []
     from acsa.adapters.exports.charts import write_charts
@@ -202,6 +205,8 @@ def _charts(
 def _write(
     file_format: ReportFormat, data: AnnualReport, path: Path, charts: list[Chart], advance: Advance
 ) -> None:
+    from acsa.adapters.exports import cannot_write
+
     try:
         _write_file(file_format, data, path, charts, language.current())
     except OSError as exc:

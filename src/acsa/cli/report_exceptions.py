@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -22,8 +22,9 @@ from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
 from acsa.domain.money import money_text
-from acsa.schemas.findings import ExceptionOut
-from acsa.services.findings import exceptions as find_exceptions
+
+if TYPE_CHECKING:
+    from acsa.schemas.findings import ExceptionOut
 
 
 @report.app.command("exceptions")
@@ -41,6 +42,8 @@ def exceptions(
     Received but not invoiced; invoiced and overdue; replacement in kind due within 30 days
     or past due; orders missing a required field or a signature; orders settled but not
     closed. Through a server: on orders your nation is party to."""
+    from acsa.services.findings import exceptions as find_exceptions
+
     with refusals(as_json):
         api = remote(db)
         day = parse_day(as_of, "--as-of")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from acsa.adapters.registry_file import read_document
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -26,11 +25,12 @@ from acsa.cli.common import (
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
 from acsa.cli.output import OutputFormat
 from acsa.cli.render import FormatOption, show_result
-from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
 from acsa.config import actor as acting
 from acsa.domain.money import money_text
-from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
-from acsa.services import settlement as service
+
+if TYPE_CHECKING:
+    from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
+
 
 invoices_app = typer.Typer(no_args_is_help=True, help="Invoices for what is owed in cash.")
 payments_app = typer.Typer(no_args_is_help=True, help="Payments against invoices.")
@@ -94,6 +94,8 @@ def issue(
 ) -> None:
     """Invoice what the order owes in cash and is not invoiced yet (numbered, due after the
     agreement's payment term)."""
+    from acsa.commands import IssueInvoice
+
     with refusals(as_json):
         command = IssueInvoice(order_id=order_id, issued=parse_day(on, "--date"))
         invoice = take(command, db, actor)
@@ -114,6 +116,8 @@ def list_invoices(
 ) -> None:
     """Invoices with what is paid and unpaid (status open, paid or overdue today); through a
     server, those issued by or to your nation."""
+    from acsa.services import settlement as service
+
     nation = party.upper() if party else None
     with refusals(as_json):
         api = remote(db)
@@ -134,6 +138,8 @@ def show_invoice(
     as_json: JsonOption = False,
 ) -> None:
     """One invoice with its payments."""
+    from acsa.services import settlement as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -159,6 +165,8 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record a payment against an invoice; a payment over what is unpaid is refused."""
+    from acsa.commands import RecordPayment
+
     code = currency.upper() if currency else None
     with refusals(as_json):
         paid = parse_day(on, "--date")
@@ -187,6 +195,9 @@ def replace(
     as_json: JsonOption = False,
 ) -> None:
     """Record goods returned in kind: same category, quantity and NSN as the lines received."""
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import ReturnInKind
+
     with refusals(as_json):
         command = ReturnInKind.from_wire(read_document(file), order_id=order_id)
         result = take(command, db, actor)
@@ -202,6 +213,9 @@ def exchange(
     as_json: JsonOption = False,
 ) -> None:
     """Record other goods or services of equal value, valued in the order's currency."""
+    from acsa.adapters.registry_file import read_document
+    from acsa.commands import ExchangeEqualValue
+
     with refusals(as_json):
         command = ExchangeEqualValue.from_wire(read_document(file), order_id=order_id)
         result = take(command, db, actor)
@@ -219,6 +233,8 @@ def sweep(
 ) -> None:
     """Turn in-kind debt past its replacement deadline into cash debt, with an invoice each.
     Running it again the same day changes nothing. Through a server: your nation's debt."""
+    from acsa.services import settlement as service
+
     show_progress = not as_json and sys.stdout.isatty()
     with refusals(as_json), Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("sweeping orders settled in kind", total=None)
@@ -252,6 +268,8 @@ def show_account(
     as_json: JsonOption = False,
 ) -> None:
     """What an order has received, invoiced, been paid and settled in kind, and still owes."""
+    from acsa.services import settlement as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:

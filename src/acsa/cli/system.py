@@ -10,12 +10,10 @@ import typer
 from rich.table import Table
 
 from acsa import __version__
-from acsa.adapters.db.migrate import current_revision, head_revision
 from acsa.cli.common import DbOption, JsonOption, engine_for, out, refusals, uow_for
 from acsa.cli.render import show_result
 from acsa.config import database_url, default_database_path
 from acsa.domain.errors import AcsaError, Code
-from acsa.services.setup import init_database
 
 HELP = (
     "acsa: mutual logistics support under Acquisition and Cross-Servicing Agreements.\n\n"
@@ -36,6 +34,8 @@ def register(app: typer.Typer) -> None:
 
 def info(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Where the database is, its schema revision and what it holds."""
+    from acsa.adapters.db.migrate import current_revision, head_revision
+
     url = database_url(db)
     with refusals(as_json):
         engine = engine_for(db, check_schema=False)
@@ -72,6 +72,8 @@ def info(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 def init(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Create or migrate the database and load the agreement registry. Safe to run again."""
+    from acsa.services.setup import init_database
+
     with refusals(as_json):
         report = init_database(engine_for(db, check_schema=False))
     if as_json:
@@ -96,6 +98,7 @@ def init(db: DbOption = None, as_json: JsonOption = False) -> None:
 def demo(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Fill the database with the demo scenario (initialising it first). Loads once."""
     from acsa.services.demo import load_demo
+    from acsa.services.setup import init_database
 
     with refusals(as_json):
         engine = engine_for(db, check_schema=False)

@@ -4,7 +4,7 @@ tokens."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -27,8 +27,10 @@ from acsa.cli.render import FormatOption, show_result
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.sign_in import CountedBy
-from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
-from acsa.services import users as service
+
+if TYPE_CHECKING:
+    from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
+
 
 users_app = typer.Typer(no_args_is_help=True, help="People who use acsa: nation, roles, password.")
 tokens_app = typer.Typer(
@@ -91,6 +93,8 @@ def add(
 ) -> None:
     """Add a user of one nation with one or more roles (through a server: an admin adds
     users of their own nation)."""
+    from acsa.services import users as service
+
     doc = {
         "name": name,
         "nation": nation,
@@ -118,6 +122,8 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """Every user, by name (through a server: an admin lists the users of their nation)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -151,6 +157,8 @@ def update(
 ) -> None:
     """Change a user's roles, password, language, or switch them off (users are never deleted:
     the audit log names them)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db, actor)
         if api is not None:
@@ -200,6 +208,8 @@ def profile(
     """Show or change who a user is on a signed form: full name, rank or grade, position and
     unit (the order form prints them beside each signature). Only what is given changes; an
     empty text ("") clears a field."""
+    from acsa.services import users as service
+
     given = {
         key: value
         for key, value in (
@@ -246,6 +256,8 @@ def unlock(
     """Lift the sign-in lock of a user name (or of a client address) that too many failed
     sign-ins set, and forget its failures (through a server: an admin, for the users of their
     nation)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         if (name is None) == (address is None):
             raise AcsaError.single(
@@ -294,6 +306,8 @@ def locks(
 ) -> None:
     """User names and client addresses locked by too many failed sign-ins (through a server:
     addresses, and your nation's users)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -350,6 +364,8 @@ def new_token(
 ) -> None:
     """Make a personal API token; its secret is printed this once and kept only as a hash
     (through a server: a token for yourself)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db, actor)
         if api is not None:
@@ -378,6 +394,8 @@ def list_tokens(
     as_json: JsonOption = False,
 ) -> None:
     """Tokens with their state (never their secrets); through a server, your own."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -404,6 +422,8 @@ def revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke a token at once (through a server: one of yours)."""
+    from acsa.services import users as service
+
     with refusals(as_json):
         api = remote(db, actor)
         if api is not None:

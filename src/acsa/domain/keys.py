@@ -24,6 +24,8 @@ from enum import StrEnum
 from acsa.domain.errors import Code, Violation
 from acsa.domain.messages import t
 
+#: How long a rolled-over key still signs, unless the rotation says (acsa node rotate-key).
+DEFAULT_GRACE_DAYS = 7
 #: The namespace of the uids of the key documents' chains (one chain per issuer and recipient).
 KEY_CHAINS = uuid.UUID("6b0c1f2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 

@@ -26,14 +26,20 @@ from acsa.clock import utc_now
 from acsa.domain.access import ForbiddenError, Permission, Principal, require_permission
 from acsa.domain.documents import GENESIS, Document, Kind, chain_violation
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
-from acsa.domain.keys import KeyWindow, find_key, key_chain, key_state, rolled_over
+from acsa.domain.keys import (
+    DEFAULT_GRACE_DAYS,
+    KeyWindow,
+    find_key,
+    key_chain,
+    key_state,
+    rolled_over,
+)
 from acsa.domain.messages import Message, message, t
 
 UoW = unit_of_work.UnitOfWork
 
 #: Since when a key is shown as signing when nothing records it (a node made before 0011).
 UNRECORDED = datetime(1970, 1, 1, tzinfo=UTC)
-DEFAULT_GRACE_DAYS = 7
 MAX_GRACE_DAYS = 365
 
 
