@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.exceptions import Abort
-from typer.rich_utils import rich_format_error
 
 from acsa.cli import (
     agreements,
@@ -113,6 +112,8 @@ def main(args: list[str] | None = None) -> None:
         use_language(asked_in(argv))
         code = app(args=argv, prog_name="acsa", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `acsa orders`: the group's help, as Typer shows it
+        from typer.rich_utils import rich_format_error  # rich's Markdown: only for help
+
         rich_format_error(exc)
         sys.exit(exc.exit_code)
     except UsageError as exc:
