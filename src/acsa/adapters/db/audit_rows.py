@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, Select, Table, select
+from sqlalchemy import BindParameter, Column, Connection, Integer, Select, Table, bindparam, select
 
 from acsa.adapters.db import tables as t
 from acsa.domain.audit import row_digest
@@ -275,13 +275,27 @@ def aggregate_rows(
     return found
 
 
+#: Each table's query of some aggregates' rows, built once (every commit runs them: building
+#: the statement again each time cost more than running it).
+_OF_OWNERS: dict[str, Select[Any]] = {}
+
+
+def _of_owners(spec: RowSpec) -> Select[Any]:
+    found = _OF_OWNERS.get(spec.name)
+    if found is None:
+        owners: BindParameter[Any] = bindparam("owners", expanding=True)
+        found = _OF_OWNERS[spec.name] = spec.query().where(spec.owner.in_(owners))
+    return found
+
+
 def _rows_of(conn: Connection, spec: RowSpec, owners: Sequence[Any] | None) -> Iterator[Any]:
     if owners is None:
         yield from conn.execute(spec.query())
         return
+    query = _of_owners(spec)
     for start in range(0, len(owners), IDS_PER_QUERY):
-        chunk = owners[start : start + IDS_PER_QUERY]
-        yield from conn.execute(spec.query().where(spec.owner.in_(chunk)))
+        chunk = list(owners[start : start + IDS_PER_QUERY])
+        yield from conn.execute(query, {"owners": chunk})
 
 
 def stream_rows(conn: Connection, spec: RowSpec) -> Iterator[tuple[str, str, str]]:
