@@ -4,6 +4,9 @@ signed checkpoints of the chain's head."""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from acsa.adapters.checkpoints import (
     INSTALLATION,
@@ -24,9 +28,11 @@ from acsa.adapters.checkpoints import (
     write_checkpoint,
 )
 from acsa.adapters.db import unit_of_work as db
-from acsa.adapters.db.audit_repository import ledger_digest
+from acsa.adapters.db.audit_repository import ledger_digest, records_from
 from acsa.adapters.db.audit_rows import (
+    ORDER,
     SPECS,
+    aggregate_rows,
     every_owner,
     stored_row,
     stream_rows,
@@ -44,6 +50,7 @@ from acsa.domain.audit import (
     RecordedRows,
     RowProblem,
     differences,
+    expected_hash,
     link_break,
 )
 from acsa.domain.checkpoint import Checkpoint, head_problems, parse_checkpoint
@@ -247,10 +254,20 @@ def verify_audit(
         checked = None
         if checkpoint is not None:
             checked = _against(uow, checkpoint, chain, problems)
+        result = AuditVerifyOut(
+            ok=not problems and at_fault == 0,
+            records=chain.count,
+            ledger_entries=total,
+            ledger_entries_covered=chain.covered,
+            problems=problems,
+            rows=rows,
+            rows_at_fault=at_fault,
+            checkpoint=checked,
+        )
         if nation is not None:
             shown = sum(1 for _ in uow.audit.records(party=nation))
             theirs = uow.audit.ledger_entry_count(book=nation)
-            return AuditVerifyOut(
+            result = AuditVerifyOut(
                 ok=not problems and at_fault == 0,
                 records=shown,
                 ledger_entries=theirs,
@@ -262,16 +279,166 @@ def verify_audit(
                 rows_at_fault=at_fault,
                 checkpoint=checked,
             )
-    return AuditVerifyOut(
+    _note_full_check(uow, chain, ok=result.ok)
+    return result
+
+
+# --- the check since the latest checkpoint -------------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+#: The settings key of the latest whole-chain check's outcome (see FullCheckOut).
+LAST_FULL_CHECK = "audit.last_full_check"
+
+
+class FullCheckOut(BaseModel):
+    """When the whole chain was last checked (by the audit page or ``acsa audit verify``), up
+    to which record, and whether it was intact then."""
+
+    at: str
+    seq: int
+    ok: bool
+
+
+class RecentCheckOut(BaseModel):
+    """The check of what the chain gained since its latest signed checkpoint: the checkpoint
+    still holds (its record has the hash it signed, the chain is no shorter) and is this
+    installation's; every record after it links to the one before and matches its hash; the
+    ledger entries those records cover are as written; the business rows they wrote are as they
+    recorded them. Records before the checkpoint, rows no later record wrote and ledger entries
+    no record covers are the whole check's (``last_full``: when it last ran)."""
+
+    ok: bool
+    checkpoint: CheckpointCheckOut
+    #: The last record checked (the chain's head).
+    head: int
+    #: Records after the checkpoint checked.
+    records: int
+    ledger_entries_covered: int
+    rows: int
+    rows_at_fault: int
+    problems: list[AuditProblemOut]
+    last_full: FullCheckOut | None = None
+
+
+def last_full_check(uow: UnitOfWork) -> FullCheckOut | None:
+    """The outcome of the latest whole-chain check of this database, None if none ran."""
+    with uow:
+        stored = uow.settings.get(LAST_FULL_CHECK)
+    if not stored:
+        return None
+    try:
+        return FullCheckOut.model_validate_json(stored)
+    except ValueError:
+        return None
+
+
+def _note_full_check(uow: SqlUnitOfWork, chain: _Chain, ok: bool) -> None:
+    """Keep when the whole chain was checked, to which record, and whether it was intact (in
+    a transaction of its own: the check itself may read through a read-only one). A database
+    that cannot be written is checked all the same."""
+    done = FullCheckOut(at=utc_now().isoformat(), seq=chain.last, ok=ok)
+    try:
+        with db.UnitOfWork(uow.engine) as writer:
+            writer.settings.set(LAST_FULL_CHECK, json.dumps(done.model_dump()))
+            writer.commit()
+    except SQLAlchemyError:
+        log.warning("could not keep the outcome of the audit check", exc_info=True)
+
+
+def verify_recent(uow: SqlUnitOfWork, nation: str | None = None) -> RecentCheckOut | None:
+    """Check what the chain gained since its latest signed checkpoint (see RecentCheckOut);
+    None when this database has no checkpoint yet (only the whole check can vouch for it).
+    With ``nation``, rows of other nations at fault are counted, not named."""
+    checkpoint = checkpoint_store(uow).latest()
+    if checkpoint is None:
+        return None
+    last_full = last_full_check(uow)
+    problems: list[AuditProblemOut] = []
+    with uow:
+        conn = uow.connection
+        head = uow.audit.head() or (0, GENESIS)
+        chain = _Chain(count=head[0], head=head[1])
+        state = RecordedRows()
+        touched: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        broken: Break | None = None
+        prev, last = checkpoint.hash, checkpoint.seq
+        checked = 0
+        for record in records_from(conn, max(checkpoint.seq, 1)):
+            if record.seq == checkpoint.seq:
+                chain.hash_at[record.seq] = record.hash
+                if expected_hash(record) != record.hash:
+                    broken = Break(
+                        record.seq,
+                        message(t("its content does not match its hash (changed after writing)")),
+                    )
+                    problems.append(_problem(broken.seq, broken.why))
+                continue
+            checked += 1
+            if broken is None:
+                broken = link_break(record, prev, last)
+                if broken is not None:
+                    problems.append(_problem(broken.seq, broken.why))
+            prev, last = record.hash, record.seq
+            _note_rows(state, touched, record)
+            _check_entries(conn, record, chain, problems, set())
+        chain.last = last
+        rows, at_fault, row_problems = _check_recent_rows(conn, state, touched)
+        problems.extend(_row_problems(uow, row_problems, nation))
+        held = _against(uow, checkpoint, chain, problems)
+    return RecentCheckOut(
         ok=not problems and at_fault == 0,
-        records=chain.count,
-        ledger_entries=total,
+        checkpoint=held,
+        head=last,
+        records=checked,
         ledger_entries_covered=chain.covered,
-        problems=problems,
         rows=rows,
         rows_at_fault=at_fault,
-        checkpoint=checked,
+        problems=problems,
+        last_full=last_full,
     )
+
+
+def _note_rows(
+    state: RecordedRows, touched: dict[str, dict[str, set[str]]], record: AuditRecord
+) -> None:
+    """Fold ``record``'s row digests into ``state``, and note which tables of which aggregates
+    (by kind) it wrote."""
+    state.apply(record.seq, record.rows)
+    if not isinstance(record.rows, dict):
+        return
+    for scope, tables in record.rows.items():
+        kind, _, owner = str(scope).partition(":")
+        if isinstance(tables, dict):
+            touched[kind][owner].update(str(name) for name in tables)
+
+
+def _check_recent_rows(
+    conn: Connection, state: RecordedRows, touched: dict[str, dict[str, set[str]]]
+) -> tuple[int, int, list[RowProblem]]:
+    """(rows checked, rows at fault, the first ROW_PROBLEMS_SHOWN of them): the rows of the
+    aggregates the records checked wrote, as stored, against what the latest of them recorded."""
+    stored: dict[str, dict[str, dict[str, str]]] = {}
+    for kind, owners in touched.items():
+        tables = set().union(*owners.values())
+        ids: list[Any] = [int(o) if kind == ORDER and o.isdigit() else o for o in owners]
+        for scope, held in aggregate_rows(conn, kind, ids, tables).items():
+            wrote = owners.get(scope.partition(":")[2], set())
+            stored[scope] = {name: keys for name, keys in held.items() if name in wrote}
+    rows = at_fault = 0
+    shown: list[RowProblem] = []
+    for spec in SPECS:
+        found: list[RowProblem] = []
+        for scope in sorted(stored):
+            for key, digest in stored[scope].get(spec.name, {}).items():
+                rows += 1
+                problem = state.check(spec.name, scope, key, digest)
+                if problem is not None:
+                    found.append(problem)
+        found.extend(state.missing(spec.name))
+        at_fault += len(found)
+        shown.extend(found[: ROW_PROBLEMS_SHOWN - len(shown)])
+    return rows, at_fault, shown
 
 
 @dataclass
@@ -284,6 +451,8 @@ class _Chain:
     count: int = 0
     covered: int = 0
     head: str = GENESIS
+    #: The position of the last record walked.
+    last: int = 0
     hash_at: dict[int, str] = field(default_factory=dict)
 
 
@@ -309,29 +478,42 @@ def _walk_chain(
         moved = orders.follow(record)
         if moved is not None:
             chain.found.append(moved)
-        if not record.entries:
-            continue
-        ranges = [tuple(r) for r in record.entries.get("ranges", [])]
-        digest, count = ledger_digest(conn, ranges)
-        chain.covered += int(record.entries.get("count", 0))
-        if digest != record.entries.get("digest") or count != record.entries.get("count"):
-            problems.append(
-                _problem(
-                    record.seq,
-                    message(
-                        t(
-                            "the ledger entries it covers were changed, added or removed since "
-                            "(entries {entries})"
-                        ),
-                        entries=_ranges_text(ranges),
-                    ),
-                )
-            )
-        if seen.intersection(ranges):
-            problems.append(_problem(record.seq, message(t("ledger entries covered twice"))))
-        seen.update(ranges)
+        _check_entries(conn, record, chain, problems, seen)
     chain.head = prev
+    chain.last = last
     return chain
+
+
+def _check_entries(
+    conn: Connection,
+    record: AuditRecord,
+    chain: _Chain,
+    problems: list[AuditProblemOut],
+    seen: set[tuple[int, ...]],
+) -> None:
+    """The ledger entries ``record`` covers, as stored, against its digest of them; each range
+    covered once (``seen``: the ranges covered by the records before)."""
+    if not record.entries:
+        return
+    ranges = [tuple(r) for r in record.entries.get("ranges", [])]
+    digest, count = ledger_digest(conn, ranges)
+    chain.covered += int(record.entries.get("count", 0))
+    if digest != record.entries.get("digest") or count != record.entries.get("count"):
+        problems.append(
+            _problem(
+                record.seq,
+                message(
+                    t(
+                        "the ledger entries it covers were changed, added or removed since "
+                        "(entries {entries})"
+                    ),
+                    entries=_ranges_text(ranges),
+                ),
+            )
+        )
+    if seen.intersection(ranges):
+        problems.append(_problem(record.seq, message(t("ledger entries covered twice"))))
+    seen.update(ranges)
 
 
 def _check_rows(conn: Connection, state: RecordedRows) -> tuple[int, int, list[RowProblem]]:

@@ -130,6 +130,51 @@ def _with_rows(
     return [*pending, *extra], attached
 
 
+def _record(row: Any) -> AuditRecord:
+    return AuditRecord(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        nation=row.nation,
+        action=row.action,
+        subject=row.subject,
+        order_id=row.order_id,
+        before=row.before,
+        after=row.after,
+        entries=row.entries,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        rows=row.rows,
+    )
+
+
+def records_from(conn: Connection, seq: int) -> Iterator[AuditRecord]:
+    """The records from position ``seq`` on, in chain order (the check since a checkpoint)."""
+    a = t.audit_log
+    query = select(a).where(a.c.seq >= seq).order_by(a.c.seq)
+    for row in conn.execute(query.execution_options(yield_per=_RECORDS_PER_FETCH)):
+        yield _record(row)
+
+
+#: Records that change no business data: signing in and out.
+SESSION_ACTIONS = "session.%"
+
+
+def last_change(conn: Connection) -> tuple[int, str] | None:
+    """Position and hash of the newest record other than a sign-in or sign-out: every change
+    of business data writes one in its own transaction, so what was computed from the data
+    holds until this moves."""
+    a = t.audit_log
+    query = (
+        select(a.c.seq, a.c.hash)
+        .where(a.c.action.not_like(SESSION_ACTIONS))
+        .order_by(a.c.seq.desc())
+        .limit(1)
+    )
+    last = conn.execute(query).first()
+    return (int(last.seq), str(last.hash)) if last else None
+
+
 class AuditRepository:
     """Appends records to the chain; only one transaction at a time may extend it."""
 
@@ -209,21 +254,7 @@ class AuditRepository:
         if limit is not None:
             query = query.limit(limit).offset(offset)
         for row in self.conn.execute(query.execution_options(yield_per=_RECORDS_PER_FETCH)):
-            yield AuditRecord(
-                seq=row.seq,
-                at=row.at,
-                actor=row.actor,
-                nation=row.nation,
-                action=row.action,
-                subject=row.subject,
-                order_id=row.order_id,
-                before=row.before,
-                after=row.after,
-                entries=row.entries,
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-                rows=row.rows,
-            )
+            yield _record(row)
 
     def agreement_versions_added_by_users(self) -> dict[str, frozenset[int] | None]:
         """Per agreement id, the version numbers people added (``agreement.amend``), or None

@@ -1,7 +1,8 @@
 """The audit log for auditors and administrators: the records of the visitor's nation (the
 changes its people made and those of orders it is party to), or of one order, with who did
-what when and what it changed; and the check of the whole hash chain. Others are refused
-(403); an order of another nation is not found (404)."""
+what when and what it changed; and the check of the hash chain: of what it gained since its
+latest signed checkpoint on every load, of the whole chain on demand (``?full=1``). Others are
+refused (403); an order of another nation is not found (404)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from acsa.domain.access import Permission, require_permission
-from acsa.services.audit import AuditRecordOut, AuditVerifyOut, audit_log, verify_audit
+from acsa.services.audit import (
+    AuditRecordOut,
+    AuditVerifyOut,
+    FullCheckOut,
+    RecentCheckOut,
+    audit_log,
+    verify_audit,
+    verify_recent,
+)
 from acsa.services.orders import get_order
 from acsa.web.pages import PagesDep
 from acsa.web.session import Visitor, visitor
@@ -58,7 +67,34 @@ class AuditPage:
     page: int
     rows: list[Row]
     has_next: bool
-    check: AuditVerifyOut
+    #: The whole chain's check, when it ran for this page (asked for, or no checkpoint yet).
+    check: AuditVerifyOut | None
+    #: Else the check since the latest signed checkpoint.
+    recent: RecentCheckOut | None = None
+    #: When the whole chain was last checked (before this page, when it was not checked now).
+    last_full: FullCheckOut | None = None
+
+    @property
+    def ok(self) -> bool:
+        found = self.check if self.check is not None else self.recent
+        return found is not None and found.ok
+
+    @property
+    def checkpoint_at(self) -> datetime | None:
+        """When the checkpoint the recent check started from was taken."""
+        if self.recent is None:
+            return None
+        return datetime.fromisoformat(self.recent.checkpoint.checkpoint.at)
+
+    @property
+    def full_at(self) -> datetime | None:
+        """When the whole chain was last checked (before this page)."""
+        return None if self.last_full is None else datetime.fromisoformat(self.last_full.at)
+
+    @property
+    def full_link(self) -> str:
+        """This page with the whole chain checked."""
+        return "/audit?full=1" + (f"&order={self.order}" if self.order else "")
 
     def link(self, page: int) -> str:
         query = f"page={page}" + (f"&order={self.order}" if self.order else "")
@@ -125,7 +161,7 @@ def _row(record: AuditRecordOut) -> Row:
     return Row(record, at, [], before[:MAX_CHANGES], after[:MAX_CHANGES], more)
 
 
-def audit_page(who: Visitor, order: str | None, page: str | None) -> AuditPage:
+def audit_page(who: Visitor, order: str | None, page: str | None, full: bool = False) -> AuditPage:
     require_permission(who.principal, Permission.READ_AUDIT)
     oid = parse_order_id(order) if order and order.strip() else None
     if oid is not None:
@@ -139,12 +175,16 @@ def audit_page(who: Visitor, order: str | None, page: str | None) -> AuditPage:
         offset=(number - 1) * PAGE_SIZE,
         newest_first=True,
     )
+    recent = None if full else verify_recent(who.reader(), nation=who.nation)
+    check = verify_audit(who.reader(), nation=who.nation) if recent is None else None
     return AuditPage(
         order=oid,
         page=number,
         rows=[_row(r) for r in records[:PAGE_SIZE]],
         has_next=len(records) > PAGE_SIZE,
-        check=verify_audit(who.reader(), nation=who.nation),
+        check=check,
+        recent=recent,
+        last_full=None if recent is None else recent.last_full,
     )
 
 
@@ -155,7 +195,9 @@ def audit(
     who: VisitorDep,
     order: Annotated[str | None, Query(max_length=40)] = None,
     page: Annotated[str | None, Query(max_length=40)] = None,
+    full: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
-    """The audit log of the nation or of one order, newest first, and the chain check."""
-    view = audit_page(who, order, page)
+    """The audit log of the nation or of one order, newest first, and the chain check: since
+    the latest signed checkpoint, or of the whole chain with ``full=1``."""
+    view = audit_page(who, order, page, full=full not in (None, "", "0"))
     return pages.render(request, "audit_log.html", who, title=N_("Audit log"), view=view)
