@@ -1,12 +1,22 @@
 """The dashboard of a nation: balances with each partner, what is overdue or falls due this
 month, orders waiting for the visitor's action, recent activity, and the value of orders by
-month and partner over the current fiscal year (charted)."""
+month and partner over the current fiscal year (charted).
+
+A dashboard is computed once per state of the data: it is kept, per person and day, until the
+audit chain moves (every change of business data appends a record in the same transaction as
+the change; signing in and out do not count), so the next load after any change computes it
+afresh and every other load reads the one kept.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from acsa.adapters.db.audit_repository import last_change
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.clock import today
 from acsa.domain.access import Permission, allowed
@@ -146,8 +156,54 @@ def _recent(who: Visitor) -> list[AuditRecordOut]:
     return [r for r in latest if not r.action.startswith("session.")][:RECENT]
 
 
+#: Dashboards kept (the least recently read go first).
+DASHBOARDS_KEPT = 256
+_kept: OrderedDict[tuple[Any, ...], Dashboard] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def data_version(who: Visitor) -> tuple[int, str] | None:
+    """The newest change of the data (its audit record's position and hash)."""
+    with who.reader() as uow:
+        return last_change(uow.connection)
+
+
 def dashboard(who: Visitor) -> Dashboard:
+    """The visitor's dashboard: the one kept for the data as it stands, else computed."""
     day = today()
+    principal = who.principal
+    # The version is read before computing: a change that commits meanwhile moves it, so a
+    # dashboard is never kept under a version newer than the data it was computed from.
+    key = (
+        id(who.engine),
+        str(who.engine.url),
+        principal.name,
+        principal.nation,
+        tuple(sorted(role.value for role in principal.roles)),
+        day,
+        data_version(who),
+    )
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    made = compute_dashboard(who, day)
+    with _kept_lock:
+        _kept[key] = made
+        while len(_kept) > DASHBOARDS_KEPT:
+            _kept.popitem(last=False)
+    return made
+
+
+def forget_dashboards() -> None:
+    """Drop every dashboard kept (tests; a database swapped under a running process)."""
+    with _kept_lock:
+        _kept.clear()
+
+
+def compute_dashboard(who: Visitor, day: date) -> Dashboard:
+    """The dashboard computed from the data as it stands on ``day``."""
     month_end = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     late = overdue(who.reader(), who.nation, day)
     # What falls due before the month ends: judged as of the month's last day.
