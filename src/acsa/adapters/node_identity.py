@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from pathlib import Path
@@ -21,18 +22,21 @@ from acsa.services.ports import NodeIdentity
 ENV_NODE_KEY = "ACSA_NODE_KEY"
 
 _keys: dict[Path, NodeKey] = {}
+#: A public key's fingerprint (every unit of work reads the node; the key seldom changes).
+_fingerprint = functools.lru_cache(maxsize=64)(fingerprint)
 _lock = threading.Lock()
 
 
 def node_record(settings: SettingsRepository) -> NodeRecord | None:
     """This node as the database records it, or None when ``acsa node init`` has not run."""
-    nation = settings.get(NODE_NATION)
-    public = settings.get(NODE_PUBLIC_KEY)
-    key_file = settings.get(NODE_KEY_FILE)
+    found = settings.get_many((NODE_NATION, NODE_PUBLIC_KEY, NODE_KEY_FILE))
+    nation = found.get(NODE_NATION)
+    public = found.get(NODE_PUBLIC_KEY)
+    key_file = found.get(NODE_KEY_FILE)
     if not nation or not public or not key_file:
         return None
     override = os.environ.get(ENV_NODE_KEY)
-    return NodeRecord(nation, public, fingerprint(public), Path(override or key_file))
+    return NodeRecord(nation, public, _fingerprint(public), Path(override or key_file))
 
 
 def node_key(record: NodeIdentity) -> NodeKey:

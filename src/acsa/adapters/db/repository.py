@@ -685,14 +685,23 @@ def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Even
     )
 
 
+_SETTING = select(t.settings.c.value).where(t.settings.c.key == bindparam("key"))
+_SETTINGS = select(t.settings.c.key, t.settings.c.value).where(
+    t.settings.c.key.in_(bindparam("keys", expanding=True))
+)
+
+
 class SettingsRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def get(self, key: str) -> str | None:
-        return self.conn.execute(
-            select(t.settings.c.value).where(t.settings.c.key == key)
-        ).scalar_one_or_none()
+        return self.conn.execute(_SETTING, {"key": key}).scalar_one_or_none()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """The settings of ``keys`` that are set, in one statement."""
+        rows = self.conn.execute(_SETTINGS, {"keys": list(keys)})
+        return {r.key: r.value for r in rows}
 
     def set(self, key: str, value: str) -> None:
         if self.get(key) is None:
