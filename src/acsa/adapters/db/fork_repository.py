@@ -177,7 +177,7 @@ class StepRecords:
                 e.c.at == at,
                 e.c.actor == actor,
                 e.c.kind != EntryKind.REVERSAL.value,
-                ~exists().where(later.c.reverses == e.c.id),
+                ~exists().where(later.c.order_id == order_id, later.c.reverses == e.c.id),
             )
         ).all()
         wanted = {h.id for h in heads}
