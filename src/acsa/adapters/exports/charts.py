@@ -8,6 +8,7 @@ matplotlib's font manager and named on each text, so no global setting changes."
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,14 +23,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from acsa.adapters.exports.chart_cache import DPI, SIZE
 from acsa.adapters.exports.fonts import japanese_font_path
 from acsa.domain.messages import t
 from acsa.i18n import DEFAULT, Formats, say
 from acsa.schemas.reports import AnnualReport
-
-#: Size of every chart: 10 x 5 inches at 120 dots per inch.
-SIZE = (10.0, 5.0)
-DPI = 120
 
 MONTHLY_TITLE = t("{nation} {year}: value of orders by month and partner ({currency})")
 BALANCE_TITLE = t("{nation} {year}: balance with each partner at month end ({currency})")
@@ -84,19 +82,43 @@ def draw_charts(report: AnnualReport, lang: str = DEFAULT) -> list[Drawn]:
     return [drawn for currency in report.currencies for drawn in _drawn(report, currency, lang)]
 
 
+def render_chart(
+    report: AnnualReport, kind: str, currency: str, lang: str = DEFAULT, fmt: str = "png"
+) -> bytes | None:
+    """One chart of the report (``monthly`` or ``balance`` of ``currency``) in ``lang`` as
+    ``fmt`` (png, svg) bytes, the same as ``write_charts`` writes; None if the report has no
+    such chart. Only that chart is drawn."""
+    drawn = _draw(report, kind, currency, lang)
+    if drawn is None:
+        return None
+    out = io.BytesIO()
+    drawn.figure.savefig(out, format=fmt)
+    return out.getvalue()
+
+
 def _drawn(report: AnnualReport, currency: str, lang: str) -> Iterator[Drawn]:
+    for kind in ("monthly", "balance"):
+        drawn = _draw(report, kind, currency, lang)
+        if drawn is not None:
+            yield drawn
+
+
+def _draw(report: AnnualReport, kind: str, currency: str, lang: str) -> Drawn | None:
     words = {"nation": report.nation, "year": report.fiscal_year, "currency": currency}
-    monthly = _monthly_series(report, currency)
-    if monthly:
+    if kind == "monthly":
+        monthly = _monthly_series(report, currency)
+        if not monthly:
+            return None
         title = say(MONTHLY_TITLE, lang, words)
         months = [_month_label(month, lang) for month in report.months]
         figure = _monthly_chart(months, monthly, title, currency, lang)
-        yield Drawn("monthly", currency, title, figure)
-    balances = _balance_series(report, currency)
-    if balances:
-        title = say(BALANCE_TITLE, lang, words)
-        figure = _balance_chart(balances, title, currency, report.nation, lang)
-        yield Drawn("balance", currency, title, figure)
+        return Drawn("monthly", currency, title, figure)
+    balances = _balance_series(report, currency) if kind == "balance" else {}
+    if not balances:
+        return None
+    title = say(BALANCE_TITLE, lang, words)
+    figure = _balance_chart(balances, title, currency, report.nation, lang)
+    return Drawn("balance", currency, title, figure)
 
 
 @cache

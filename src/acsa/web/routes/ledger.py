@@ -17,10 +17,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from acsa.adapters.exports.chart_cache import ChartCache, chart_digest
 from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.clock import today
 from acsa.domain.dates import parse_day
@@ -36,6 +38,7 @@ from acsa.services.annual_report import annual_report
 from acsa.services.findings import exceptions as find_exceptions
 from acsa.services.order_forms import order_form
 from acsa.web.pages import PagesDep
+from acsa.web.report_cache import ReportCache
 from acsa.web.session import Visitor, visitor
 from acsa.web.tables import N_, Amount, Column, Link, Table, csv_bytes, xlsx_bytes
 from acsa.web.views import parse_order_id
@@ -249,6 +252,11 @@ class StatementView:
     until: date
     statements: list[StatementOut] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    #: The page shown starts after this cursor (None: the first page).
+    after: str | None = None
+    #: Links to the next page of entries and back to the first (None: there is none).
+    more: str | None = None
+    first_page: str | None = None
 
 
 def statement_table(s: StatementOut) -> Table:
@@ -310,17 +318,28 @@ def statement_view(
     currency: str | None,
     since: str | None,
     until: str | None,
+    limit: int | None = None,
+    after: str | None = None,
 ) -> StatementView:
     """The statement of the visitor's nation's book with ``partner`` over the period
-    (default: from the start of the current fiscal year to today)."""
+    (default: from the start of the current fiscal year to today): a page of ``limit``
+    entries after the cursor ``after`` (None: every entry)."""
     other = books.party_code(partner, "partner")
     wanted = books.currency_code(currency)
     last = parse_day(until, "until") or today()
     first = parse_day(since, "since") or min(_fy_now(who).start, last)
-    view = StatementView(_partners(who), other, wanted, first, last)
+    view = StatementView(_partners(who), other, wanted, first, last, after=after or None)
     if other is not None:
-        view.statements = books.statement(who.reader(), who.nation, other, first, last, wanted)
+        view.statements = books.statement(
+            who.reader(), who.nation, other, first, last, wanted, limit, view.after
+        )
         view.tables = [statement_table(s) for s in view.statements]
+        query = {"partner": other, "currency": wanted or "", "since": first, "until": last}
+        following = next((s.next for s in view.statements if s.next), None)
+        if following is not None:
+            view.more = "/ledger/statement?" + urlencode({**query, "after": following})
+        if view.after is not None:
+            view.first_page = "/ledger/statement?" + urlencode(query)
     return view
 
 
@@ -333,9 +352,11 @@ def statement(
     currency: Param = None,
     since: Param = None,
     until: Param = None,
+    after: Param = None,
 ) -> HTMLResponse:
-    """A statement of account with one partner over a period, per currency."""
-    view = statement_view(who, partner, currency, since, until)
+    """A statement of account with one partner over a period, per currency: a page of
+    entries at a time (``after``: the cursor the page before links to)."""
+    view = statement_view(who, partner, currency, since, until, books.STATEMENT_PAGE, after)
     return pages.render(
         request, "ledger_statement.html", who, title=N_("Statement of account"), view=view
     )
@@ -688,8 +709,21 @@ class AnnualView:
     tables: list[Table]
 
 
+#: Annual reports read, shared by the report's page and its charts (until the books change).
+reports = ReportCache()
+#: Charts drawn, by a digest of all they show.
+charts = ChartCache()
+
+
 def annual_data(who: Visitor, year: FiscalYear) -> AnnualReport:
-    return annual_report(who.reader(), who.nation, year.start, year.end, year.label)
+    """The visitor's nation's report of ``year``, read once for the page and all its charts
+    (again as soon as any order or book changed)."""
+    key = (who.principal.name, who.nation, year.start, year.end, year.label)
+    return reports.get(
+        who.engine,
+        key,
+        lambda: annual_report(who.reader(), who.nation, year.start, year.end, year.label),
+    )
 
 
 def annual_view(who: Visitor, fy: str | None) -> AnnualView:
@@ -716,24 +750,25 @@ def annual(request: Request, pages: PagesDep, who: VisitorDep, fy: Param = None)
 
 
 def chart_png(data: AnnualReport, kind: str, currency: str, lang: str = "en") -> bytes | None:
-    """One chart of the report as PNG in ``lang``, drawn by the exports' charts code; None if
-    the report has no such chart."""
+    """One chart of the report as PNG in ``lang``, drawn by the exports' charts code (once for
+    the same figures: see ``acsa.adapters.exports.chart_cache``); None if the report has no
+    such chart."""
     if ChartRef(kind, currency) not in charts_of(data):
         return None
-    from acsa.adapters.exports.charts import write_charts
+    key = chart_digest(data, kind, currency, lang, "png")
+    found = charts.get(key)
+    if found is not None:
+        return found
+    from acsa.adapters.exports.charts import render_chart
 
-    only = data.model_copy(
-        update={
-            "currencies": [currency],
-            "monthly": data.monthly if kind == "monthly" else [],
-            "balances": data.balances if kind == "balance" else [],
-        }
-    )
-    with _drawing, tempfile.TemporaryDirectory(prefix="acsa-web-") as scratch:
-        for chart in write_charts(only, FilePath(scratch), "chart", lang=lang):
-            if chart.kind == kind:
-                return chart.path.read_bytes()
-    return None
+    with _drawing:
+        found = charts.get(key)  # drawn by another request while this one waited
+        if found is not None:
+            return found
+        png = render_chart(data, kind, currency, lang, "png")
+    if png is not None:
+        charts.put(key, png)
+    return png
 
 
 @router.get("/reports/annual/chart/{name}.png")
