@@ -10,7 +10,10 @@ in between, or only a sign-in, read the one kept. Each nation sees only its own 
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -28,8 +31,15 @@ from acsa.commands import (
     SubmitOrder,
 )
 from acsa.domain.access import Principal, Role
+from acsa.schemas.ledger import OverdueOut
 from acsa.services.handlers import handle
-from acsa.web.dashboard import Dashboard, compute_dashboard, dashboard, forget_dashboards
+from acsa.web.dashboard import (
+    LISTED,
+    Dashboard,
+    compute_dashboard,
+    dashboard,
+    forget_dashboards,
+)
 from acsa.web.session import Visitor
 from tests.orders_data import order_doc
 
@@ -149,3 +159,33 @@ def test_each_nation_and_each_set_of_roles_sees_its_own(engine: Engine) -> None:
     assert seen == fresh(viewer)
     assert not seen.waiting  # a viewer takes no step
     assert dashboard(jpn) is not seen
+
+
+def test_long_lists_are_cut_and_counted(engine: Engine) -> None:
+    """The page lists LISTED waiting orders and LISTED overdue-or-due rows; the rest counted."""
+    books = Books(engine, random.Random(3))
+    books.place()
+    shown = dashboard(visitor(engine, "JPN"))
+    late = [
+        OverdueOut(
+            kind="invoice",
+            order=i,
+            document=f"invoice {i}",
+            creditor="JPN",
+            debtor="AUS",
+            currency="JPY",
+            amount=Decimal(i),
+            due=date(2026, 1, 1),
+            days_overdue=3,
+        )
+        for i in range(1, LISTED + 8)
+    ]
+    few = dataclasses.replace(shown, overdue=late[:10], due_this_month=late[10:20])
+    assert few.late_unlisted <= 0
+    assert few.due_listed == late[10:20]
+    many = dataclasses.replace(shown, overdue=late[:30], due_this_month=late[30:])
+    assert len(many.overdue[: many.listed]) + len(many.due_listed) == LISTED
+    assert many.late_unlisted == len(late) - LISTED
+    all_late = dataclasses.replace(shown, overdue=late, due_this_month=late[:3])
+    assert all_late.due_listed == []
+    assert all_late.late_unlisted == len(late) + 3 - LISTED

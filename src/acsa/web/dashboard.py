@@ -46,6 +46,9 @@ NEXT_STEP: dict[OrderStatus, tuple[Action, Permission]] = {
 }
 WAITING_STATES = tuple(NEXT_STEP)
 RECENT = 12
+#: Orders the page lists of what waits, and of what is overdue or due this month; beyond, it
+#: says how many more and links to the whole list (the orders; the overdue page).
+LISTED = 50
 
 
 #: The words of each settlement step the dashboard lists (translated in common.po).
@@ -83,6 +86,21 @@ class Dashboard:
     waiting: list[Waiting]
     recent: list[AuditRecordOut]
     monthly: MonthlyChart | None = None
+
+    @property
+    def listed(self) -> int:
+        """How many of each list the page shows (the rest are counted and linked to)."""
+        return LISTED
+
+    @property
+    def due_listed(self) -> list[OverdueOut]:
+        """What falls due this month, of the LISTED first rows after the overdue ones."""
+        return self.due_this_month[: max(0, LISTED - len(self.overdue))]
+
+    @property
+    def late_unlisted(self) -> int:
+        """Rows of the overdue and due lists the page does not show."""
+        return len(self.overdue) + len(self.due_this_month) - LISTED
 
 
 @dataclass(frozen=True)
