@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from acsa.adapters.db.migrate import current_revision, head_revision, upgrade
-from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.db.migrate import current_revision, head_revision
 from acsa.domain.errors import AcsaError, Code
-from acsa.services.agreements import load_registry
-from acsa.services.audit import ROW_DIGESTS_REVISION, baseline_rows
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,12 @@ class InitReport:
 
 def init_database(engine: Engine) -> InitReport:
     """Create or migrate the schema and load the shipped registry. Idempotent."""
+    # Loaded here, not with the module: every command checks the schema (below), few set it up.
+    from acsa.adapters.db.migrate import upgrade
+    from acsa.adapters.db.unit_of_work import UnitOfWork
+    from acsa.services.agreements import load_registry
+    from acsa.services.audit import ROW_DIGESTS_REVISION, baseline_rows
+
     before = current_revision(engine)
     upgrade(engine)
     if before is not None and before < ROW_DIGESTS_REVISION:
