@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
-from acsa.commands import (
-    AcceptOrder,
-    AddNote,
-    By,
-    CancelOrder,
-    DeliverOrder,
-    EditDraft,
-    OrderCommand,
-    PlaceOrder,
-    ReceiveOrder,
-    RejectOrder,
-    SubmitOrder,
-)
-from acsa.domain.agreement import Agreement
 from acsa.domain.documents import STEP_KINDS, Kind, order_body, step_body
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.ledger import Stamp, receipt_entries
@@ -27,10 +14,25 @@ from acsa.domain.order_search import OrderPage, OrderQuery, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
 from acsa.schemas.orders import NoteOut, OrderIn, OrderOut, order_from_doc, order_out
-from acsa.services.agreements import visible_agreement
-from acsa.services.audit import order_state
-from acsa.services.ceilings import ceiling_violations as over_ceilings
 from acsa.services.ports import Note, UnitOfWork
+
+# Listing and showing orders (what most commands do) needs none of these: the commands'
+# models, the registry's exchange and the audit log's signing are loaded by what uses them.
+if TYPE_CHECKING:
+    from acsa.commands import (
+        AcceptOrder,
+        AddNote,
+        By,
+        CancelOrder,
+        DeliverOrder,
+        EditDraft,
+        OrderCommand,
+        PlaceOrder,
+        ReceiveOrder,
+        RejectOrder,
+        SubmitOrder,
+    )
+    from acsa.domain.agreement import Agreement
 
 Step = Callable[[Order], object]
 
@@ -38,11 +40,20 @@ Step = Callable[[Order], object]
 def _agreement(uow: UnitOfWork, agreement_id: str) -> Agreement:
     """The agreement, if the unit of work's principal may see it; else the one 404 that an
     agreement that does not exist gets (so place and check answer alike)."""
+    from acsa.services.agreements import visible_agreement
+
     return visible_agreement(uow, agreement_id, hint=True)
 
 
 #: Order ids are 32-bit integers in the database; anything outside cannot name an order.
 MAX_ORDER_ID = 2**31 - 1
+
+
+def order_state(order: Order) -> dict[str, Any]:
+    """The order's state as the audit log records it (``acsa.services.audit.order_state``)."""
+    from acsa.services.audit import order_state as state
+
+    return state(order)
 
 
 def order_not_found(order_id: int | None) -> NotFoundError:
@@ -254,6 +265,8 @@ def accept(uow: UnitOfWork, command: AcceptOrder, by: By) -> Order:
     def step(order: Order) -> None:
         agreement = _agreement(uow, order.agreement_id)
         violations = check_order(order, agreement)
+        from acsa.services.ceilings import ceiling_violations as over_ceilings
+
         violations += over_ceilings(uow, order, agreement, command.quantities)
         order.accept(violations, by.at, by.actor, command.quantities)
 
