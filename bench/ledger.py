@@ -533,7 +533,7 @@ def measure_import(
     )
     say("  rows: " + ", ".join(f"{k} {v:,}" for k, v in report.rows.items()))
     say("  orders: " + ", ".join(f"{k} {v:,}" for k, v in report.by_status.items()))
-    written = [t.name for t in TABLES] + ["ledger_balances", "counters"]
+    written = [t.name for t in TABLES] + ["ledger_balances", "ledger_months", "counters"]
     base, base_rows, pragmas = sqlite_baseline(
         run_dir / "acsa.db", run_dir / "baseline.db", written
     )

@@ -37,6 +37,7 @@ WRITTEN = (
     t.settlements,
     t.ledger_postings,
     t.ledger_balances,
+    t.ledger_months,
     t.ledger_entries,
     t.counters,
     t.order_events,

@@ -60,15 +60,29 @@ STEPS: list[tuple[str, str, int, dict[str, int]]] = [
         "receive",
         "AUS-logistics",
         200,
-        # Two entries (one per book) of two postings; the first receipt opens 4 balances.
-        {"order_events": 1, "ledger_entries": 2, "ledger_postings": 4, "ledger_balances": 4},
+        # Two entries (one per book) of two postings; the first receipt opens 4 balances,
+        # and 4 period balances (its month's).
+        {
+            "order_events": 1,
+            "ledger_entries": 2,
+            "ledger_postings": 4,
+            "ledger_balances": 4,
+            "ledger_months": 4,
+        },
     ),
     ("invoice", "JPN-finance", 201, {"invoices": 1, "counters": 1}),
     (
         "pay",
         "AUS-finance",
         201,
-        {"payments": 1, "ledger_entries": 2, "ledger_postings": 4, "ledger_balances": 2},
+        # Paid in the month of the receipt: the cash accounts' period balances are new.
+        {
+            "payments": 1,
+            "ledger_entries": 2,
+            "ledger_postings": 4,
+            "ledger_balances": 2,
+            "ledger_months": 2,
+        },
     ),
     ("close", "AUS-finance", 200, {"order_events": 1}),
 ]

@@ -6,7 +6,8 @@ move forward at random. After every step:
 - every book balances per currency (its postings sum to zero);
 - nothing owed is below zero, per position and per order;
 - each supplier's receivable from a partner equals the partner's payable to it, cash and in kind;
-- the running balances equal a recompute from postings;
+- the running balances equal a recompute from postings, and so do the period balances (each
+  month of each account: its sum, debits and credits);
 - aging adds up to the positions, and a statement from the start closes at the net position;
 - a refused action changes no row.
 """
@@ -30,6 +31,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, delete
 
+from acsa.adapters.db.ledger_queries import LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import (
     AcceptOrder,
@@ -292,6 +294,12 @@ class Books(RuleBasedStateMachine):
     def the_books_hold(self) -> None:
         result = ledger.verify(self.uow)
         assert result.ok, result
+        assert not result.month_differences, result.month_differences
+        with self.uow:
+            queries = LedgerQueries(self.uow.connection)
+            kept = queries.period_balances()
+            assert kept == queries.period_balances_from_postings()
+        assert result.months == len(kept)
         found = {(p.nation, p.partner, p.currency): p for p in ledger.balances(self.uow)}
         for (nation, partner, currency), p in found.items():
             assert min(p.owed_to_us, p.owed_by_us, p.awaiting_replacement) >= 0, p
@@ -316,6 +324,26 @@ class Books(RuleBasedStateMachine):
             figures = (a.uninvoiced, a.owed_in_cash, a.awaiting_replacement, a.unpaid)
             assert min(figures) >= 0, (d, a)
 
+    def statement_pages_match(self, partner: str, start: date, currency: str) -> None:
+        """Totals from the period balances equal those of the lines, and a statement read
+        page by page (pages of 1 and 3 lines) has exactly the unpaged lines and balances."""
+        [whole] = ledger.statement(self.uow, "JPN", partner, start, self.day, currency)
+        assert whole.debits == sum((ln.debit for ln in whole.lines), Decimal(0))
+        assert whole.credits == sum((ln.credit for ln in whole.lines), Decimal(0))
+        for size in (1, 3):
+            lines, after = [], None
+            while True:
+                [page] = ledger.statement(
+                    self.uow, "JPN", partner, start, self.day, currency, size, after
+                )
+                assert (page.opening, page.closing) == (whole.opening, whole.closing)
+                assert len(page.lines) <= size
+                lines.extend(page.lines)
+                if page.next is None:
+                    break
+                after = page.next
+            assert lines == whole.lines
+
     def teardown(self) -> None:
         """Statements close at the net position, and the views' bulk figures per order equal
         what settlement computes order by order."""
@@ -329,6 +357,7 @@ class Books(RuleBasedStateMachine):
                 [m] = ledger.statement(self.uow, "JPN", p.partner, start, self.day, p.currency)
                 assert m.opening + sum(ln.debit - ln.credit for ln in m.lines) == m.closing
                 assert m.closing == p.net
+                self.statement_pages_match(p.partner, start, p.currency)
         with self.uow:
             debts = {d.head.order: d for d in ledger.order_debts(self.uow)}
         for order in orders.list_orders(self.uow):

@@ -173,7 +173,11 @@ class StatementLineOut(BaseModel):
 
 
 class StatementOut(BaseModel):
-    """A statement of account: what ``partner`` owes ``nation`` (positive) or is owed."""
+    """A statement of account: what ``partner`` owes ``nation`` (positive) or is owed.
+
+    ``opening``, ``closing`` and the period's ``debits`` and ``credits`` are the whole
+    period's; ``lines`` may be one page of it: at most ``limit`` entries after the cursor
+    ``after``, and ``next`` the cursor of the page after (None: this is the last page)."""
 
     nation: str
     partner: str
@@ -183,6 +187,11 @@ class StatementOut(BaseModel):
     opening: DecimalStr
     closing: DecimalStr
     lines: list[StatementLineOut]
+    debits: DecimalStr | None = None
+    credits: DecimalStr | None = None
+    limit: int | None = None
+    after: str | None = None
+    next: str | None = None
 
 
 class AgingOut(BaseModel):
@@ -231,6 +240,23 @@ class BalanceDifferenceOut(BaseModel):
     recomputed: DecimalStr
 
 
+class MonthDifferenceOut(BaseModel):
+    """A period balance (one month of one account) that differs from the recompute from
+    postings: its sum, debits and credits as kept and as recomputed."""
+
+    book: str
+    partner: str
+    account: str
+    currency: str
+    month: date
+    kept: DecimalStr
+    recomputed: DecimalStr
+    kept_debits: DecimalStr
+    recomputed_debits: DecimalStr
+    kept_credits: DecimalStr
+    recomputed_credits: DecimalStr
+
+
 class UnbalancedBookOut(BaseModel):
     """A book whose postings do not sum to zero in a currency."""
 
@@ -262,3 +288,6 @@ class VerifyOut(BaseModel):
     unbalanced: list[UnbalancedBookOut]
     orders: int = 0
     breaches: list[BreachOut] = []
+    #: Period balances (month rows) checked, and those that differ from their postings.
+    months: int = 0
+    month_differences: list[MonthDifferenceOut] = []

@@ -9,12 +9,13 @@ same transaction). Aging and overdue debts come from each order's account
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import pycountry
 from sqlalchemy import Select
@@ -34,6 +35,7 @@ from acsa.domain.ledger import (
     payment_entries,
     position,
 )
+from acsa.domain.limits import ID_MAX, page_violations
 from acsa.domain.messages import Term, t
 from acsa.domain.money import Money, from_minor, is_known_currency, minor_units
 from acsa.domain.order import OrderStatus
@@ -41,6 +43,7 @@ from acsa.schemas.ledger import (
     AgingOut,
     BalanceDifferenceOut,
     BreachOut,
+    MonthDifferenceOut,
     OverdueOut,
     PositionOut,
     StatementOut,
@@ -178,6 +181,15 @@ def _position_out(p: Position, as_of: date | None) -> PositionOut:
 # --- statements of account --------------------------------------------------------------------
 
 
+#: Lines of a statement page when none is asked for (the CLI, the API and the page); the
+#: largest a page may be is ``acsa.domain.limits.PAGE_LIMIT_MAX``.
+STATEMENT_PAGE = 200
+#: A statement page's cursor: the day and entry of the last line of the page before.
+_CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}):([1-9][0-9]{0,9})")
+#: (sum, debits, credits) in minor units, per currency.
+Sums = dict[str, tuple[int, int, int]]
+
+
 def statement(
     uow: SqlUnitOfWork,
     nation: str,
@@ -185,11 +197,20 @@ def statement(
     start: date,
     end: date,
     currency: str | None = None,
+    limit: int | None = None,
+    after: str | None = None,
 ) -> list[StatementOut]:
     """A statement of account of ``nation``'s book with ``partner``, one per currency: what
     the partner owes the nation net (cash and in kind, less what the nation owes it) at the end
-    of the day before ``start``, every entry from ``start`` to ``end`` with its order and
-    document, debit and credit and the balance after it, and the closing balance."""
+    of the day before ``start``, the entries from ``start`` to ``end`` with their order and
+    document, debit and credit and the balance after each, the period's debits and credits,
+    and the closing balance.
+
+    Paged when ``limit`` is given: at most ``limit`` entries (1 to PAGE_LIMIT_MAX) after the
+    cursor ``after`` (the ``next`` of the page before: ``day:entry``), in (day, entry) order;
+    the balances carry on from the cursor. The opening, totals and closing are the period's
+    on every page, read from the period balances (a row per month) and the postings of the
+    partial months at the edges, so they cost the same whatever the history."""
     book = party_code(nation, "nation")
     other = party_code(partner, "partner")
     if book is None or other is None:
@@ -204,42 +225,144 @@ def statement(
             end=end,
         )
     wanted = currency_code(currency)
+    violations = page_violations(limit, 0)
+    if violations:
+        raise AcsaError(violations)
+    cursor = statement_cursor(after, start, end)
     with uow:
         queries = LedgerQueries(uow.connection)
-        opening = _opening(queries, book, other, start, wanted)
-        rows = queries.debt_movements(book, other, start, end, wanted)
-    lines = _statement_lines(rows, opening, wanted)
-    shown = [c for c, found in lines.items() if found.opening or found.pending or c == wanted]
-    return [_statement_out(book, other, c, start, end, lines[c]) for c in sorted(shown)]
+        opening = _range_sums(queries, book, other, wanted, None, start)
+        period = _range_sums(queries, book, other, wanted, start, _day_after(end))
+        carried = {c: sums[0] for c, sums in opening.items()}
+        if cursor is not None:
+            before = _range_sums(queries, book, other, wanted, start, cursor[0])
+            through = queries.debt_sums(book, other, wanted, through=cursor)
+            for sums in (before, through):
+                for c, (amount, _debits, _credits) in sums.items():
+                    carried[c] = carried.get(c, 0) + amount
+        following: str | None = None
+        if limit is None:
+            rows = queries.debt_movements(book, other, start, end, wanted, cursor)
+        else:
+            heads = queries.statement_entries(book, other, start, end, wanted, cursor, limit + 1)
+            if len(heads) > limit:
+                heads = heads[:limit]
+                following = f"{heads[-1].effective.isoformat()}:{heads[-1].id}"
+            ids = [h.id for h in heads]
+            rows = queries.entry_movements(ids, wanted) if ids else []
+    lines = _statement_lines(rows, carried, wanted)
+    for c in period:
+        lines.setdefault(c, _Lines(c, carried.get(c, 0)))
+    shown = [
+        c
+        for c, found in lines.items()
+        if opening.get(c, (0,))[0] or any(period.get(c, (0, 0, 0))) or found.pending or c == wanted
+    ]
+    page = _Page(limit, after, following)
+    return [
+        _statement_out(book, other, c, start, end, lines[c], opening, period, page)
+        for c in sorted(shown)
+    ]
 
 
-def _opening(
-    queries: LedgerQueries, book: str, partner: str, start: date, currency: str | None
-) -> dict[str, int]:
-    """Debt balances at the end of the day before ``start``, in minor units per currency.
+def statement_cursor(value: str | None, start: date, end: date) -> tuple[date, int] | None:
+    """(day, entry) of a statement cursor as ``next`` gives it (``2024-03-01:1234``), or None
+    when not given; refused (INVALID_FIELD, ``after``) unless it names a day of the period and
+    an entry id."""
+    if value is None or not value.strip():
+        return None
+    found = _CURSOR.fullmatch(value.strip())
+    day: date | None = None
+    if found is not None:
+        try:
+            day = date.fromisoformat(found.group(1))
+        except ValueError:
+            day = None
+    if found is None or day is None or not start <= day <= end or int(found.group(2)) > ID_MAX:
+        raise AcsaError.single(
+            Code.INVALID_FIELD,
+            "after",
+            "after {value} is not a cursor of this statement (a day of the period and an "
+            "entry, as the page before gives it in next: 2024-03-01:1234)",
+            value=repr(value[:40]),
+        )
+    return day, int(found.group(2))
 
-    Whichever side of ``start`` holds fewer days of postings is summed: everything before it,
-    or (for a recent period) the running balance less everything from ``start`` on."""
-    span = queries.effective_span(book, partner)
-    if span is None or start <= span[0]:
-        return {}
-    first, last = span
-    if (start - first) <= (last - start):
-        return queries.debt_between(book, partner, currency, before=start)
-    now = queries.debt_now(book, partner, currency)
-    since = queries.debt_between(book, partner, currency, after=start)
-    return {c: now.get(c, 0) - since.get(c, 0) for c in set(now) | set(since)}
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1) if day < date.max else day
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _add(*parts: Sums, minus: Sequence[Sums] = ()) -> Sums:
+    total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for sign, group in ((1, parts), (-1, minus)):
+        for part in group:
+            for c, figures in part.items():
+                for i, x in enumerate(figures):
+                    total[c][i] += sign * x
+    return {c: (x[0], x[1], x[2]) for c, x in total.items()}
+
+
+def _range_sums(
+    queries: LedgerQueries,
+    book: str,
+    partner: str,
+    currency: str | None,
+    first: date | None,
+    before: date,
+) -> Sums:
+    """(sum, debits, credits) per currency of the debt accounts' postings with ``first <=
+    effective < before`` (``first`` None: from the beginning): the whole months from the
+    period balances, the days of the months at either edge from postings."""
+    high = before.replace(day=1)
+    if first is None:
+        parts = [queries.debt_months(book, partner, currency, None, high)]
+    else:
+        low = first if first.day == 1 else _month_after(first)
+        if low > high:  # both ends in one month
+            return (
+                _partial(queries, book, partner, currency, first, before) if first < before else {}
+            )
+        parts = [queries.debt_months(book, partner, currency, low, high)] if low < high else []
+        if first < low:
+            parts.append(_partial(queries, book, partner, currency, first, low))
+    if high < before:
+        parts.append(_partial(queries, book, partner, currency, high, before))
+    return _add(*parts)
+
+
+def _partial(
+    queries: LedgerQueries, book: str, partner: str, currency: str | None, first: date, before: date
+) -> Sums:
+    """Days ``first`` to before ``before`` within one month (``before`` at most the next
+    month's first day): summed from postings, or, when they are more than half the month, as
+    the month's period balance less the postings of the other days."""
+    month = first.replace(day=1)
+    following = _month_after(month)
+    if 2 * (before - first).days <= (following - month).days:
+        return queries.debt_sums(book, partner, currency, after=first, before=before)
+    whole = queries.debt_months(book, partner, currency, month, following)
+    others = [
+        queries.debt_sums(book, partner, currency, after=a, before=b)
+        for a, b in ((month, first), (before, following))
+        if a < b
+    ]
+    return _add(whole, minus=others)
 
 
 class _Lines:
     """Statement lines of one currency, built in one pass over the period's postings: the
     postings of an entry are summed into one line (debits and credits on the debt accounts),
-    and each finished line carries the balance after it."""
+    and each finished line carries the balance after it (from ``carried``: the balance before
+    the first line)."""
 
-    def __init__(self, currency: str, opening: int) -> None:
+    def __init__(self, currency: str, carried: int) -> None:
         self.amount = _decimals(currency)
-        self.opening = opening
-        self.balance = opening
+        self.balance = carried
         self.lines: list[dict[str, Any]] = []
         self.pending: dict[str, Any] | None = None
         self.debit = 0
@@ -275,11 +398,11 @@ class _Lines:
 
 
 def _statement_lines(
-    rows: Iterable[Sequence[Any]], opening: dict[str, int], wanted: str | None
+    rows: Iterable[Sequence[Any]], carried: dict[str, int], wanted: str | None
 ) -> dict[str, _Lines]:
-    """Lines per currency, with the currencies of the opening balance (or the one wanted)
+    """Lines per currency, with the currencies of the balance carried in (or the one wanted)
     even when nothing moved. Rows are read as tuples: by name costs more than the query."""
-    found: dict[str, _Lines] = {c: _Lines(c, m) for c, m in opening.items()}
+    found: dict[str, _Lines] = {c: _Lines(c, m) for c, m in carried.items()}
     if wanted and wanted not in found:
         found[wanted] = _Lines(wanted, 0)
     for row in rows:
@@ -289,6 +412,12 @@ def _statement_lines(
             lines = found[currency] = _Lines(currency, 0)
         lines.add(row)
     return found
+
+
+class _Page(NamedTuple):
+    limit: int | None
+    after: str | None
+    next: str | None
 
 
 def _decimals(currency: str) -> Callable[[int], Decimal]:
@@ -303,9 +432,19 @@ def _decimals(currency: str) -> Callable[[int], Decimal]:
 
 
 def _statement_out(
-    book: str, partner: str, currency: str, start: date, end: date, lines: _Lines
+    book: str,
+    partner: str,
+    currency: str,
+    start: date,
+    end: date,
+    lines: _Lines,
+    opening: Sums,
+    period: Sums,
+    page: _Page,
 ) -> StatementOut:
     lines.finish()
+    opened = opening.get(currency, (0, 0, 0))[0]
+    moved, debits, credits = period.get(currency, (0, 0, 0))
     # Plain dicts validated as one list: several times faster than a model per line.
     return StatementOut.model_validate(
         {
@@ -314,9 +453,14 @@ def _statement_out(
             "currency": currency,
             "start": start,
             "end": end,
-            "opening": lines.amount(lines.opening),
-            "closing": lines.amount(lines.balance),
+            "opening": lines.amount(opened),
+            "closing": lines.amount(opened + moved),
+            "debits": lines.amount(debits),
+            "credits": lines.amount(credits),
             "lines": lines.lines,
+            "limit": page.limit,
+            "after": page.after,
+            "next": page.next,
         }
     )
 
@@ -503,7 +647,8 @@ Postings = dict[tuple[str, str], Decimal]
 
 
 def verify(uow: SqlUnitOfWork, nation: str | None = None) -> VerifyOut:
-    """Compare every running balance with a recompute from postings, check that every book
+    """Compare every running balance and every period balance (a month of an account: its
+    sum, debits and credits) with a recompute from postings, check that every book
     sums to zero per currency, and check every order's stored records (in every state, closed
     included): against the money rules (:meth:`OrderAccount.breaches`: nothing invoiced beyond
     what is owed in cash, paid beyond an invoice, settled in kind beyond what was received,
@@ -514,6 +659,9 @@ def verify(uow: SqlUnitOfWork, nation: str | None = None) -> VerifyOut:
     with uow:
         running = _keyed(uow.ledger.running_balances(book))
         recomputed = _keyed(uow.ledger.balances_from_postings(book))
+        queries = LedgerQueries(uow.connection)
+        kept_months = queries.period_balances(book)
+        months = _month_differences(kept_months, queries.period_balances_from_postings(book))
         orders, breaches = _record_breaches(uow, book)
     differences = [
         BalanceDifferenceOut(
@@ -536,13 +684,46 @@ def verify(uow: SqlUnitOfWork, nation: str | None = None) -> VerifyOut:
         if total != 0
     ]
     return VerifyOut(
-        ok=not differences and not unbalanced and not breaches,
+        ok=not differences and not unbalanced and not breaches and not months,
         balances=len(running),
         differences=differences,
         unbalanced=unbalanced,
         orders=orders,
         breaches=breaches,
+        months=len(kept_months),
+        month_differences=months,
     )
+
+
+def _month_differences(
+    kept: Mapping[tuple[str, str, date, str, str], tuple[int, int, int]],
+    recomputed: Mapping[tuple[str, str, date, str, str], tuple[int, int, int]],
+) -> list[MonthDifferenceOut]:
+    """The period balances (sum, debits, credits of a month) that differ from a recompute."""
+    none = (0, 0, 0)
+    found = []
+    for key in sorted(set(kept) | set(recomputed)):
+        have, want = kept.get(key, none), recomputed.get(key, none)
+        if have == want:
+            continue
+        book, partner, month, account, currency = key
+        amount = _decimals(currency)
+        found.append(
+            MonthDifferenceOut(
+                book=book,
+                partner=partner,
+                account=account,
+                currency=currency,
+                month=month,
+                kept=amount(have[0]),
+                recomputed=amount(want[0]),
+                kept_debits=amount(have[1]),
+                recomputed_debits=amount(want[1]),
+                kept_credits=amount(have[2]),
+                recomputed_credits=amount(want[2]),
+            )
+        )
+    return found
 
 
 def _keyed(
@@ -659,9 +840,9 @@ def _nonzero(postings: Mapping[tuple[str, str], Decimal]) -> Postings:
 
 
 def recompute_matches(uow: SqlUnitOfWork) -> bool:
-    """True when every running balance equals the recompute from postings, every book sums
-    to zero per currency and every order's records keep the money rules and match their
-    postings."""
+    """True when every running and period balance equals the recompute from postings, every
+    book sums to zero per currency and every order's records keep the money rules and match
+    their postings."""
     return verify(uow).ok
 
 
@@ -694,6 +875,33 @@ def require_verified(result: VerifyOut) -> None:
             params={"book": u.book, "currency": u.currency, "total": Money(u.total, u.currency)},
         )
         for u in result.unbalanced
+    )
+    violations.extend(
+        Violation(
+            Code.LEDGER_MISMATCH,
+            "ledger_months",
+            "period balance of {book}'s {account} with {partner} for {month} is {kept} "
+            "(debits {kept_debits}, credits {kept_credits}); its postings sum to {recomputed} "
+            "(debits {recomputed_debits}, credits {recomputed_credits})",
+            params={
+                "book": m.book,
+                "account": m.account,
+                "partner": m.partner,
+                "month": m.month,
+                **{
+                    name: Money(getattr(m, name), m.currency)
+                    for name in (
+                        "kept",
+                        "kept_debits",
+                        "kept_credits",
+                        "recomputed",
+                        "recomputed_debits",
+                        "recomputed_credits",
+                    )
+                },
+            },
+        )
+        for m in result.month_differences
     )
     violations.extend(
         Violation(

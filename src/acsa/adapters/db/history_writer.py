@@ -5,7 +5,8 @@ Rows are kept as tuples and written with one ``executemany`` per table when enou
 gathered (and at the end), tables in foreign key order. Ids are taken before the rows are
 written, so rows can name each other without reading anything back: on SQLite from the
 highest id stored (the transaction holds the write lock from its ``BEGIN IMMEDIATE``), on
-PostgreSQL from the table's sequence. Running balances move once per key at the end.
+PostgreSQL from the table's sequence. Running balances and period balances (per month) move
+once per key at the end.
 
 On SQLite the statements are the Core tables' inserts compiled once, run on the driver's
 cursor with values already in the form SQLAlchemy would have bound (dates, UTC datetimes and
@@ -28,6 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.ledger_queries import MonthKey, new_month
+from acsa.adapters.db.ledger_repository import month_rows, upsert_months
 from acsa.domain.ledger import Account, Entry, EntryKind
 from acsa.domain.money import minor_units
 from acsa.domain.order import Action, Order, OrderStatus
@@ -181,6 +184,9 @@ class HistoryWriter:
         self.pending = 0
         self.written: dict[str, int] = dict.fromkeys(self.rows, 0)
         self.moves: dict[BalanceKey, int] = defaultdict(int)
+        self.months: dict[MonthKey, list[int]] = defaultdict(new_month)
+        #: The first day of each effective day's month, worked out once per day.
+        self.month_of: dict[Any, Any] = {}
         self.counters: dict[str, int] = {}
         self.changed_counters: set[str] = set()
         self.ids = {name: _Ids(conn, getattr(t, name)) for name in WITH_IDS}
@@ -318,7 +324,8 @@ class HistoryWriter:
 
     def add_entries(self, entries: Sequence[Entry]) -> None:
         """Entries with their postings; the running balances move at the end."""
-        day, moment, moves = self.day, self.moment, self.moves
+        day, moment, moves, months = self.day, self.moment, self.moves, self.months
+        month_of = self.month_of
         take, names, scales = self.ids["ledger_entries"].take, NAMES, SCALES
         entry_rows, posting_rows = self.rows["ledger_entries"], self.rows["ledger_postings"]
         added = 0
@@ -327,6 +334,9 @@ class HistoryWriter:
             self.entry_ids.append(entry_id)
             effective = day(entry.effective)
             book, partner = entry.book, entry.partner
+            month = month_of.get(entry.effective)
+            if month is None:
+                month = month_of[entry.effective] = entry.effective.replace(day=1)
             entry_rows.append(
                 (
                     entry_id,
@@ -351,6 +361,12 @@ class HistoryWriter:
                     (entry_id, seq, book, partner, effective, account, currency, units)
                 )
                 moves[(book, partner, account, currency)] += units
+                sums = months[(book, partner, month, account, currency)]
+                sums[0] += units
+                if units > 0:
+                    sums[1] += units
+                else:
+                    sums[2] -= units
             added += 1 + len(entry.postings)
         self.pending += added
         if self.pending >= self.flush_rows:
@@ -430,7 +446,8 @@ class HistoryWriter:
         self.pending = 0
 
     def finish(self) -> dict[str, int]:
-        """Write the rest, move the running balances and counters; rows written per table."""
+        """Write the rest, move the running balances, period balances and counters; rows written
+        per table."""
         self.flush()
         dialect = self.conn.dialect.name
         if self.moves:
@@ -443,6 +460,10 @@ class HistoryWriter:
             )
             self.written["ledger_balances"] = len(self.moves)
             self.moves.clear()
+        if self.months:
+            self.conn.execute(upsert_months(dialect), month_rows(self.months))
+            self.written["ledger_months"] = len(self.months)
+            self.months.clear()
         if self.changed_counters:
             self.conn.execute(
                 _counters_upsert(dialect),

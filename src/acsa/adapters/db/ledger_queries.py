@@ -6,11 +6,12 @@ so a report over a large database costs a few index scans, not a round trip per 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Row, Select, and_, case, exists, func, or_, select
 
 from acsa.adapters.db import tables as t
 from acsa.domain.ledger import Account, EntryKind
@@ -38,6 +39,14 @@ PLACED_STATES = (
 ACCEPTED_STATES = PLACED_STATES[1:]
 
 _CHUNK = 900
+
+#: (book, partner, month, account, currency): the key of a period balance (``ledger_months``).
+MonthKey = tuple[str, str, date, str, str]
+
+
+def new_month() -> list[int]:
+    """[sum, debits, credits] of a period balance before anything moved it."""
+    return [0, 0, 0]
 
 
 def _blank(column: Any) -> Any:
@@ -80,6 +89,138 @@ class LedgerQueries:
             query = query.where(p.c.currency == currency)
         return {c: int(m) for c, m in self.conn.execute(query) if m is not None}
 
+    def debt_sums(
+        self,
+        book: str,
+        partner: str,
+        currency: str | None,
+        after: date | None = None,
+        before: date | None = None,
+        through: tuple[date, int] | None = None,
+    ) -> dict[str, tuple[int, int, int]]:
+        """(sum, debits, credits) of the debt accounts' postings per currency, with ``after <=
+        effective < before`` (either bound may be open; read through the (book, partner,
+        effective) index), or on the day of ``through`` = (day, entry) up to that entry."""
+        p = t.ledger_postings
+        amount = p.c.amount_minor
+        query = (
+            select(
+                p.c.currency,
+                func.sum(amount),
+                func.sum(case((amount > 0, amount), else_=0)),
+                func.sum(case((amount < 0, -amount), else_=0)),
+            )
+            .where(p.c.book == book, p.c.partner == partner, p.c.account.in_(DEBT_ACCOUNTS))
+            .group_by(p.c.currency)
+        )
+        if after is not None:
+            query = query.where(p.c.effective >= after)
+        if before is not None:
+            query = query.where(p.c.effective < before)
+        if through is not None:
+            query = query.where(p.c.effective == through[0], p.c.entry_id <= through[1])
+        if currency is not None:
+            query = query.where(p.c.currency == currency)
+        return {
+            c: (int(m), int(d), int(cr))
+            for c, m, d, cr in self.conn.execute(query)
+            if m is not None
+        }
+
+    def debt_months(
+        self,
+        book: str,
+        partner: str,
+        currency: str | None,
+        first: date | None,
+        before: date,
+    ) -> dict[str, tuple[int, int, int]]:
+        """(sum, debits, credits) of the debt accounts per currency from the period balances
+        of the months from ``first`` (open: from the beginning) to before ``before`` (both
+        first days of a month)."""
+        m = t.ledger_months
+        query = (
+            select(
+                m.c.currency,
+                func.sum(m.c.amount_minor),
+                func.sum(m.c.debit_minor),
+                func.sum(m.c.credit_minor),
+            )
+            .where(
+                m.c.book == book,
+                m.c.partner == partner,
+                m.c.month < before,
+                m.c.account.in_(DEBT_ACCOUNTS),
+            )
+            .group_by(m.c.currency)
+        )
+        if first is not None:
+            query = query.where(m.c.month >= first)
+        if currency is not None:
+            query = query.where(m.c.currency == currency)
+        return {
+            c: (int(x), int(d), int(cr))
+            for c, x, d, cr in self.conn.execute(query)
+            if x is not None
+        }
+
+    def statement_entries(
+        self,
+        book: str,
+        partner: str,
+        start: date,
+        end: date,
+        currency: str | None,
+        after: tuple[date, int] | None,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """(id, effective) of up to ``limit`` entries of the period that move a debt account
+        (in ``currency``), in (effective, id) order after the cursor ``after``: a page of a
+        statement, read through the entries' (book, partner, effective) index."""
+        e, p = t.ledger_entries, t.ledger_postings
+        moves = exists().where(p.c.entry_id == e.c.id, p.c.account.in_(DEBT_ACCOUNTS))
+        if currency is not None:
+            moves = moves.where(p.c.currency == currency)
+        query = (
+            select(e.c.id, e.c.effective)
+            .where(
+                e.c.book == book,
+                e.c.partner == partner,
+                e.c.effective >= start,
+                e.c.effective <= end,
+                moves,
+            )
+            .order_by(e.c.effective, e.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            day, entry = after
+            query = query.where(e.c.effective >= day, or_(e.c.effective > day, e.c.id > entry))
+        return self._all(query)
+
+    def entry_movements(self, ids: Sequence[int], currency: str | None) -> list[Row[Any]]:
+        """The debt postings of the entries ``ids`` with their entry, in (effective, entry)
+        order, as ``debt_movements`` gives them."""
+        p, e = t.ledger_postings, t.ledger_entries
+        query = (
+            select(
+                p.c.entry_id,
+                p.c.effective,
+                p.c.currency,
+                p.c.amount_minor,
+                e.c.kind,
+                e.c.order_id,
+                e.c.document,
+                e.c.memo,
+            )
+            .join_from(p, e, e.c.id == p.c.entry_id)
+            .where(p.c.entry_id.in_(list(ids)), p.c.account.in_(DEBT_ACCOUNTS))
+            .order_by(p.c.effective, p.c.entry_id)
+        )
+        if currency is not None:
+            query = query.where(p.c.currency == currency)
+        return self._all(query)
+
     def debt_now(self, book: str, partner: str, currency: str | None) -> dict[str, int]:
         """The debt accounts' running balances per currency (all postings ever made)."""
         b = t.ledger_balances
@@ -104,7 +245,13 @@ class LedgerQueries:
         return first, last
 
     def debt_movements(
-        self, book: str, partner: str, start: date, end: date, currency: str | None
+        self,
+        book: str,
+        partner: str,
+        start: date,
+        end: date,
+        currency: str | None,
+        after: tuple[date, int] | None = None,
     ) -> list[Row[Any]]:
         """Postings on the debt accounts in the period, with their entry, oldest first:
         (entry_id, effective, currency, amount_minor, kind, order_id, document, memo)."""
@@ -134,7 +281,64 @@ class LedgerQueries:
         )
         if currency is not None:
             query = query.where(p.c.currency == currency)
+        if after is not None:
+            day, entry = after
+            query = query.where(
+                p.c.effective >= day, or_(p.c.effective > day, p.c.entry_id > entry)
+            )
         return self._all(query)
+
+    # --- the check of the books ----------------------------------------------------------
+
+    def period_balances(self, book: str | None = None) -> dict[MonthKey, tuple[int, int, int]]:
+        """(amount, debits, credits) in minor units per (book, partner, month, account,
+        currency), as kept in ``ledger_months`` (rows of all zeros left out)."""
+        m = t.ledger_months
+        query = select(
+            m.c.book,
+            m.c.partner,
+            m.c.month,
+            m.c.account,
+            m.c.currency,
+            m.c.amount_minor,
+            m.c.debit_minor,
+            m.c.credit_minor,
+        )
+        if book:
+            query = query.where(m.c.book == book)
+        return {
+            (b, pt, mo, a, c): (int(x), int(d), int(cr))
+            for b, pt, mo, a, c, x, d, cr in self.conn.execute(query)
+            if x or d or cr
+        }
+
+    def period_balances_from_postings(
+        self, book: str | None = None
+    ) -> dict[MonthKey, tuple[int, int, int]]:
+        """The same figures recomputed from postings (summed per day, then per month)."""
+        p = t.ledger_postings
+        amount = p.c.amount_minor
+        debit = func.sum(case((amount > 0, amount), else_=0))
+        credit = func.sum(case((amount < 0, -amount), else_=0))
+        query = select(
+            p.c.book,
+            p.c.partner,
+            p.c.effective,
+            p.c.account,
+            p.c.currency,
+            func.sum(amount),
+            debit,
+            credit,
+        ).group_by(p.c.book, p.c.partner, p.c.effective, p.c.account, p.c.currency)
+        if book:
+            query = query.where(p.c.book == book)
+        found: dict[MonthKey, list[int]] = defaultdict(new_month)
+        for b, pt, day, a, c, x, d, cr in self.conn.execute(query):
+            sums = found[(b, pt, day.replace(day=1), a, c)]
+            sums[0] += int(x)
+            sums[1] += int(d)
+            sums[2] += int(cr)
+        return {key: (x, d, cr) for key, (x, d, cr) in found.items() if x or d or cr}
 
     # --- what orders owe ----------------------------------------------------------------
 

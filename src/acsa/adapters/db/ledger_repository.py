@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
+from acsa.adapters.db.ledger_queries import MonthKey, new_month
 from acsa.domain.account import Payment
 from acsa.domain.ledger import Account, Entry, EntryKind, Posting
 from acsa.domain.money import Money, from_minor, to_minor
@@ -28,7 +29,45 @@ def _upsert_balances(dialect: str) -> Any:
     )
 
 
+def upsert_months(dialect: str) -> Any:
+    """Move the period balances (``ledger_months``) by the sums given per key."""
+    table = t.ledger_months
+    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert_.on_conflict_do_update(
+        index_elements=[
+            table.c.book,
+            table.c.partner,
+            table.c.month,
+            table.c.account,
+            table.c.currency,
+        ],
+        set_={
+            name: table.c[name] + insert_.excluded[name]
+            for name in ("amount_minor", "debit_minor", "credit_minor")
+        },
+    )
+
+
+def month_rows(months: dict[MonthKey, list[int]]) -> list[dict[str, Any]]:
+    """The rows of ``upsert_months`` in key order (so two transactions never wait on each
+    other's rows in opposite orders); ``months`` maps a key to [amount, debits, credits]."""
+    return [
+        {
+            "book": b,
+            "partner": pt,
+            "month": m,
+            "account": a,
+            "currency": c,
+            "amount_minor": amount,
+            "debit_minor": debit,
+            "credit_minor": credit,
+        }
+        for (b, pt, m, a, c), (amount, debit, credit) in sorted(months.items())
+    ]
+
+
 _UPSERTS = {name: _upsert_balances(name) for name in ("sqlite", "postgresql")}
+_MONTH_UPSERTS = {name: upsert_months(name) for name in ("sqlite", "postgresql")}
 _INSERT_ENTRY = insert(t.ledger_entries)
 _INSERT_POSTINGS = insert(t.ledger_postings)
 
@@ -44,12 +83,15 @@ class LedgerRepository:
         #: How the running balances move, applied by flush_balances() just before the commit:
         #: the balance rows every receipt of a pair shares are then locked only while it commits.
         self.moves: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        #: How the period balances move: [amount, debits, credits] per month key, likewise.
+        self.months: dict[MonthKey, list[int]] = defaultdict(new_month)
 
     def add(self, entries: Sequence[Entry]) -> list[Entry]:
         stored: list[Entry] = []
         postings: list[dict[str, Any]] = []
-        moves = self.moves
+        moves, months = self.moves, self.months
         for entry in entries:
+            month = entry.effective.replace(day=1)
             entry_id = self._insert_entry(entry)
             self.written.append(entry_id)
             stored.append(_with_id(entry, entry_id))
@@ -68,23 +110,31 @@ class LedgerRepository:
                     }
                 )
                 moves[(entry.book, entry.partner, p.account.value, p.amount.currency)] += minor
+                sums = months[
+                    (entry.book, entry.partner, month, p.account.value, p.amount.currency)
+                ]
+                sums[0] += minor
+                sums[1 if minor > 0 else 2] += abs(minor)
         if postings:
             self.conn.execute(_INSERT_POSTINGS, postings)
         return stored
 
     def flush_balances(self) -> None:
-        """Move the running balances by what this transaction posted (in key order, so two
-        transactions never wait on each other's rows in opposite orders)."""
+        """Move the running balances, then the period balances, by what this transaction
+        posted (each in key order, so two transactions never wait on each other's rows in
+        opposite orders)."""
         moves, self.moves = self.moves, defaultdict(int)
-        if not moves:
-            return
-        self.conn.execute(
-            _UPSERTS[self.conn.dialect.name],
-            [
-                {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
-                for (b, pt, a, c), m in sorted(moves.items())
-            ],
-        )
+        months, self.months = self.months, defaultdict(new_month)
+        if moves:
+            self.conn.execute(
+                _UPSERTS[self.conn.dialect.name],
+                [
+                    {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
+                    for (b, pt, a, c), m in sorted(moves.items())
+                ],
+            )
+        if months:
+            self.conn.execute(_MONTH_UPSERTS[self.conn.dialect.name], month_rows(months))
 
     def _insert_entry(self, entry: Entry) -> int:
         result = self.conn.execute(

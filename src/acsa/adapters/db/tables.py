@@ -205,6 +205,23 @@ ledger_balances = Table(
     Column("amount_minor", BigInteger, nullable=False),
 )
 
+# Period balances (migration 0014): the postings of each month (``month`` its first day) per
+# account, summed (``amount_minor``) and split into debits and credits (both positive). Kept in
+# the same transaction as the postings, so a statement's opening and totals read a row per
+# month instead of every posting; always equal to a recompute.
+ledger_months = Table(
+    "ledger_months",
+    metadata,
+    Column("book", String(3), primary_key=True),
+    Column("partner", String(3), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("account", String(32), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("debit_minor", BigInteger, nullable=False),
+    Column("credit_minor", BigInteger, nullable=False),
+)
+
 invoices = Table(
     "invoices",
     metadata,
