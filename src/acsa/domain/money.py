@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import cache
 
-import pycountry
 from babel.numbers import get_currency_precision
 
 
@@ -25,6 +24,8 @@ def is_known_currency(code: str) -> bool:
     """True when ``code`` is an ISO 4217 code of a currency (``JPY``, ``USD``)."""
     if len(code) != 3 or not code.isalpha() or not code.isupper() or code in NOT_PAYABLE:
         return False
+    import pycountry  # its tables (and importlib.metadata): loaded when a currency is checked
+
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
