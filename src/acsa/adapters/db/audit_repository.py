@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, func, insert, literal, or_, select, text
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.audit_rows import Rows
@@ -243,11 +254,15 @@ class AuditRepository:
         if order_id is not None:
             query = query.where(a.c.order_id == order_id)
         if party is not None:
-            theirs = select(o.c.id).where(or_(o.c.requester == party, o.c.supplier == party))
+            # A lookup of each record's order, not the list of every order of the party: the
+            # newest page of a party's records reads a few orders, not all of them.
+            theirs = exists().where(
+                o.c.id == a.c.order_id, or_(o.c.requester == party, o.c.supplier == party)
+            )
             query = query.where(
                 or_(
                     and_(a.c.nation == party, a.c.subject.not_like(f"{AGREEMENT}%")),
-                    a.c.order_id.in_(theirs),
+                    theirs,
                     a.c.subject.in_(_agreement_subjects(party)),
                 )
             )
