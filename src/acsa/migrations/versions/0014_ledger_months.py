@@ -8,6 +8,8 @@ Create Date: 2026-12-06 21:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -50,7 +52,7 @@ def upgrade() -> None:
             "book", "partner", "month", "account", "currency", name=op.f("pk_ledger_months")
         ),
     )
-    month = sa.literal_column(_MONTH[op.get_bind().dialect.name])
+    month: sa.ColumnClause[Any] = sa.literal_column(_MONTH[op.get_bind().dialect.name])
     amount = sa.column("amount_minor", sa.BigInteger())
     postings = sa.table(
         "ledger_postings",
