@@ -546,13 +546,21 @@ class Client:
         return self.many(PositionOut, "/ledger/balances", params)
 
     def statement(
-        self, partner: str, start: date, end: date, currency: str | None = None
+        self,
+        partner: str,
+        start: date,
+        end: date,
+        currency: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> list[StatementOut]:
         params = {
             "partner": party_code(partner, "partner"),
             "since": start,
             "until": end,
             "currency": currency_code(currency),
+            "limit": limit,
+            "after": after,
         }
         return self.many(StatementOut, "/ledger/statement", params)
 

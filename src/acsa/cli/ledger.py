@@ -134,26 +134,46 @@ def statement(
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
     currency: Annotated[str | None, typer.Option("--currency", help="Only this currency.")] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Entries per page (1 to 1000; default 200).")
+    ] = 200,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="The page after this cursor (the page before's next)."),
+    ] = None,
     db: DbOption = None,
     output_format: FormatOption = OutputFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """A statement of account of one nation's book with one partner.
 
-    The opening balance the partner owes (negative: is owed), every entry of the period with
-    its order and document, and the closing balance."""
+    The opening balance the partner owes (negative: is owed), the entries of the period with
+    their order and document, the period's debits and credits, and the closing balance. A page
+    of --limit entries at a time: the next page is --after the cursor the table's caption (or
+    the JSON's next) gives."""
+    from acsa.domain.limits import page_violations
     from acsa.services import ledger as service
 
     with refusals(as_json):
         api = remote(db)
         first = _required_day(start, "--from")
         last = _required_day(end, "--to")
+        violations = page_violations(limit, 0)
+        if violations:
+            raise AcsaError(violations)
         if api is not None:
             api.own_nation(nation, "nation", BOOK)
-            found = api.statement(partner, first, last, currency)
+            found = api.statement(partner, first, last, currency, limit, after)
         else:
             found = service.statement(
-                uow_for(engine_for(db), read_only=True), nation, partner, first, last, currency
+                uow_for(engine_for(db), read_only=True),
+                nation,
+                partner,
+                first,
+                last,
+                currency,
+                limit,
+                after,
             )
     if as_json:
         print_json(found)
@@ -195,7 +215,12 @@ def statement_table(s: StatementOut, lang: str = DEFAULT) -> Group:
             money(line.credit, c) if line.credit else "",
             money(line.balance, c),
         )
+    if s.debits is not None and s.credits is not None:
+        debits, credits = money(s.debits, c), money(s.credits, c)
+        table.add_row("", "", "", "", "period totals", debits, credits, "")
     table.add_row("", "", "", "", "closing balance", "", "", money(s.closing, c), style="bold")
+    if s.next is not None:
+        table.caption = f"{table.caption}; more entries: --after {s.next}"
     return Group(table)
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from acsa.api.context import CtxDep
 from acsa.api.language import in_reader_language
 from acsa.api.problems import problem_responses
-from acsa.domain.limits import DATE_MAX, DATE_MIN
+from acsa.domain.limits import DATE_MAX, DATE_MIN, PAGE_LIMIT_MAX
 from acsa.schemas.ledger import AgingOut, OverdueOut, PositionOut, StatementOut, VerifyOut
 from acsa.schemas.limits import Day
 from acsa.services import ledger as service
@@ -61,11 +61,34 @@ def statement(
     currency: Annotated[
         str | None, Query(min_length=3, max_length=3, description="Only this currency.")
     ] = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=PAGE_LIMIT_MAX,
+            description=f"Entries per page (default {service.STATEMENT_PAGE}).",
+        ),
+    ] = service.STATEMENT_PAGE,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="The page after this cursor: the previous page's next (2026-03-01:1234).",
+        ),
+    ] = None,
 ) -> list[StatementOut]:
     """A statement of account of your nation's book with one partner, one per currency: the
-    opening balance the partner owes (negative: is owed), every entry of the period with its
-    order and document, and the closing balance. Always your own nation's book."""
-    return service.statement(ctx.reader(), ctx.nation, partner, since, until, currency)
+    opening balance the partner owes (negative: is owed), the entries of the period with their
+    order and document, the period's debits and credits, and the closing balance. Always your
+    own nation's book.
+
+    Paged: at most ``limit`` entries (all currencies together) after the cursor ``after``; each
+    statement's ``next`` is the cursor of the next page (null on the last). The opening,
+    totals and closing are the whole period's on every page, and the balance column carries on
+    from the page before."""
+    return service.statement(
+        ctx.reader(), ctx.nation, partner, since, until, currency, limit, after
+    )
 
 
 @router.get("/aging", response_model=list[AgingOut], responses=RESPONSES)
