@@ -174,7 +174,8 @@ ledger_entries = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("memo", Text, nullable=False),
-    Column("reverses", ForeignKey("ledger_entries.id")),
+    # Indexed (migration 0015): whether an entry was taken back is asked of every receipt.
+    Column("reverses", ForeignKey("ledger_entries.id"), index=True),
     Index("ix_ledger_entries_book_partner_effective", "book", "partner", "effective"),
 )
 
