@@ -65,30 +65,6 @@ class LedgerQueries:
 
     # --- statements ---------------------------------------------------------------------
 
-    def debt_between(
-        self,
-        book: str,
-        partner: str,
-        currency: str | None,
-        after: date | None = None,
-        before: date | None = None,
-    ) -> dict[str, int]:
-        """Sum of the debt accounts' postings per currency, with ``after <= effective <
-        before`` (either bound may be open)."""
-        p = t.ledger_postings
-        query = (
-            select(p.c.currency, func.sum(p.c.amount_minor))
-            .where(p.c.book == book, p.c.partner == partner, p.c.account.in_(DEBT_ACCOUNTS))
-            .group_by(p.c.currency)
-        )
-        if after is not None:
-            query = query.where(p.c.effective >= after)
-        if before is not None:
-            query = query.where(p.c.effective < before)
-        if currency is not None:
-            query = query.where(p.c.currency == currency)
-        return {c: int(m) for c, m in self.conn.execute(query) if m is not None}
-
     def debt_sums(
         self,
         book: str,
@@ -220,29 +196,6 @@ class LedgerQueries:
         if currency is not None:
             query = query.where(p.c.currency == currency)
         return self._all(query)
-
-    def debt_now(self, book: str, partner: str, currency: str | None) -> dict[str, int]:
-        """The debt accounts' running balances per currency (all postings ever made)."""
-        b = t.ledger_balances
-        query = (
-            select(b.c.currency, func.sum(b.c.amount_minor))
-            .where(b.c.book == book, b.c.partner == partner, b.c.account.in_(DEBT_ACCOUNTS))
-            .group_by(b.c.currency)
-        )
-        if currency is not None:
-            query = query.where(b.c.currency == currency)
-        return {c: int(m) for c, m in self.conn.execute(query) if m is not None}
-
-    def effective_span(self, book: str, partner: str) -> tuple[date, date] | None:
-        """The first and last effective day of the postings of a book with a partner."""
-        p = t.ledger_postings
-        where = (p.c.book == book, p.c.partner == partner)
-        # Two statements: each reads one end of the (book, partner, effective) index.
-        first = self.conn.execute(select(func.min(p.c.effective)).where(*where)).scalar()
-        last = self.conn.execute(select(func.max(p.c.effective)).where(*where)).scalar()
-        if first is None or last is None:
-            return None
-        return first, last
 
     def debt_movements(
         self,
