@@ -35,10 +35,13 @@ from acsa.cli import main
 root = typer.main.get_command(acsa.cli.app)
 after_tree = heavy()
 paths = []
+from typer._click import Context
 def walk(command, path):
     paths.append(path)
-    for name in getattr(command, "commands", {}):
-        walk(command.commands[name], [*path, name])
+    if hasattr(command, "list_commands"):
+        ctx = Context(command)
+        for name in command.list_commands(ctx):
+            walk(command.get_command(ctx, name), [*path, name])
 walk(root, [])
 for path in paths:
     try:
@@ -69,3 +72,63 @@ def test_cli_builds_and_renders_help_without_heavy_libraries() -> None:
     assert found["help"] == []
     assert found["helps"] > 60  # every group and command of the tree was rendered
     assert "orders" in done.stdout
+
+
+LAZY_PROBE = """
+import json, sys
+import typer
+from typer._click import Context
+import acsa.cli
+from acsa.cli import main
+from acsa.cli.lazy import LazyRoot
+def built(root):
+    return sorted(n for n, c in root.commands.items() if n in LazyRoot.deferred and c.commands)
+seen = {}
+for argv in (["--help"], ["orders", "list", "--help"]):
+    root = typer.main.get_command(acsa.cli.app)
+    original = typer.main.get_command
+    typer.main.get_command = lambda app: root  # the root main() runs: the one looked at here
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code in (0, None), (argv, exc.code)
+    finally:
+        typer.main.get_command = original
+    seen[" ".join(argv)] = built(root)
+root = typer.main.get_command(acsa.cli.app)
+ctx = Context(root)
+same = []
+for name in LazyRoot.deferred:
+    shown = root.commands[name]
+    real = root.get_command(ctx, name)
+    same.append([name, [shown.name, shown.help, shown.short_help, shown.hidden, shown.deprecated,
+                        shown.get_short_help_str(), getattr(shown, "rich_help_panel", None)]
+                 == [real.name, real.help, real.short_help, real.hidden, real.deprecated,
+                     real.get_short_help_str(), getattr(real, "rich_help_panel", None)],
+                 bool(real.commands)])
+print(json.dumps({"seen": seen, "same": same}), file=sys.stderr)
+"""
+
+
+def test_groups_are_built_when_used_and_listed_as_built() -> None:
+    """``acsa --help`` builds no group's commands (it lists each group by a stand-in with the
+    real group's name and help line); ``acsa orders list --help`` builds the orders group
+    only; the stand-ins say what the real groups say."""
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
+            "COLUMNS": "100",
+            "ACSA_LANG": "en",
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    assert found["seen"] == {"--help": [], "orders list --help": ["orders"]}
+    assert len(found["same"]) > 15
+    for name, same, has_commands in found["same"]:
+        assert same, name
+        assert has_commands, name

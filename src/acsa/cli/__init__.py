@@ -39,6 +39,7 @@ from acsa.cli.common import (
     use_server,
 )
 from acsa.cli.language import LangOption, asked_in, current, use_language
+from acsa.cli.lazy import LazyRoot, defer
 from acsa.cli.render import start_output
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import t
@@ -46,6 +47,7 @@ from acsa.i18n import say
 
 app = typer.Typer(
     name="acsa",
+    cls=LazyRoot,
     no_args_is_help=True,
     rich_markup_mode="rich",
     help=system.HELP,
@@ -91,6 +93,7 @@ app.add_typer(courier.partners_app, name="partners")
 app.add_typer(courier.courier_app, name="courier")
 # The word of the previous release, kept for one release: `acsa exchange ...` is `acsa courier ...`.
 app.add_typer(courier.courier_app, name="exchange", hidden=True, deprecated=True)
+defer(app)  # each group is built when it is used (`acsa --help` lists them without building them)
 
 
 #: Exit code of a command stopped by an unexpected failure (a refusal is EXIT_REFUSED, 2).
