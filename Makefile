@@ -8,6 +8,7 @@ N ?= 20000
 LEDGER_N ?= 1000000
 RECONCILE_N ?= 1000000
 API_N ?= 2000
+STARTUP_N ?= 20
 ROUNDS ?= 200
 
 .PHONY: run test lint fmt bench soak install install-test clean two-nodes
@@ -66,6 +67,7 @@ bench: install-test
 	$(BIN)/python bench/api.py --n $(API_N)
 	$(BIN)/python bench/api.py --n $(API_N) --backend postgresql
 	$(BIN)/python bench/reconcile.py --n $(RECONCILE_N)
+	$(BIN)/python bench/startup.py --n $(STARTUP_N)
 
 # Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
 soak: install-test
