@@ -9,6 +9,7 @@ LEDGER_N ?= 1000000
 RECONCILE_N ?= 1000000
 API_N ?= 2000
 STARTUP_N ?= 20
+PAGES_N ?= 5000
 ROUNDS ?= 200
 
 .PHONY: run test lint fmt bench soak install install-test clean two-nodes
@@ -68,6 +69,7 @@ bench: install-test
 	$(BIN)/python bench/api.py --n $(API_N) --backend postgresql
 	$(BIN)/python bench/reconcile.py --n $(RECONCILE_N)
 	$(BIN)/python bench/startup.py --n $(STARTUP_N)
+	$(BIN)/python bench/pages.py --n $(PAGES_N)
 
 # Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
 soak: install-test
