@@ -11,6 +11,7 @@ API_N ?= 2000
 STARTUP_N ?= 20
 PAGES_N ?= 5000
 DASHBOARD_N ?= 100000
+STATEMENT_N ?= 100000
 ROUNDS ?= 200
 
 .PHONY: run test lint fmt bench soak install install-test clean two-nodes
@@ -72,6 +73,7 @@ bench: install-test
 	$(BIN)/python bench/startup.py --n $(STARTUP_N)
 	$(BIN)/python bench/pages.py --n $(PAGES_N)
 	$(BIN)/python bench/dashboard.py --n $(DASHBOARD_N)
+	$(BIN)/python bench/statement.py --n $(STATEMENT_N)
 
 # Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
 soak: install-test

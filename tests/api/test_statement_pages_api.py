@@ -30,7 +30,9 @@ def test_pages_of_the_statement_add_up_to_the_whole(api: Api) -> None:
     assert len(whole["lines"]) >= 3
     lines, after = [], None
     while True:
-        params = {**PERIOD, "limit": 2, **({"after": after} if after else {})}
+        params: dict[str, str | int] = {**PERIOD, "limit": 2}
+        if after:
+            params["after"] = after
         got = c.get("/ledger/statement", params=params, headers=jpn)
         assert got.status_code == 200, got.text
         [page] = got.json()

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.e2e.test_ledger_cli import books, ledger  # noqa: F401 (the fixture)
 
-ARGS = ("statement", "--nation", "JPN", "--partner", "AUS", "--from", "2026-01-01")
+ARGS: tuple[str, ...] = ("statement", "--nation", "JPN", "--partner", "AUS", "--from", "2026-01-01")
 ARGS += ("--to", "2026-12-31", "--json")
 
 
