@@ -177,19 +177,9 @@ class LedgerQueries:
     def entry_movements(self, ids: Sequence[int], currency: str | None) -> list[Row[Any]]:
         """The debt postings of the entries ``ids`` with their entry, in (effective, entry)
         order, as ``debt_movements`` gives them."""
-        p, e = t.ledger_postings, t.ledger_entries
+        p = t.ledger_postings
         query = (
-            select(
-                p.c.entry_id,
-                p.c.effective,
-                p.c.currency,
-                p.c.amount_minor,
-                e.c.kind,
-                e.c.order_id,
-                e.c.document,
-                e.c.memo,
-            )
-            .join_from(p, e, e.c.id == p.c.entry_id)
+            _debt_lines()
             .where(p.c.entry_id.in_(list(ids)), p.c.account.in_(DEBT_ACCOUNTS))
             .order_by(p.c.effective, p.c.entry_id)
         )
@@ -208,19 +198,9 @@ class LedgerQueries:
     ) -> list[Row[Any]]:
         """Postings on the debt accounts in the period, with their entry, oldest first:
         (entry_id, effective, currency, amount_minor, kind, order_id, document, memo)."""
-        p, e = t.ledger_postings, t.ledger_entries
+        p = t.ledger_postings
         query = (
-            select(
-                p.c.entry_id,
-                p.c.effective,
-                p.c.currency,
-                p.c.amount_minor,
-                e.c.kind,
-                e.c.order_id,
-                e.c.document,
-                e.c.memo,
-            )
-            .join_from(p, e, e.c.id == p.c.entry_id)
+            _debt_lines()
             .where(
                 p.c.book == book,
                 p.c.partner == partner,
@@ -509,3 +489,19 @@ class LedgerQueries:
 def _order_head() -> tuple[Any, ...]:
     o = t.orders
     return (o.c.id, o.c.supplier, o.c.requester, o.c.currency, o.c.order_date, o.c.activity)
+
+
+def _debt_lines() -> Select[Any]:
+    """Debt postings with their entry: (entry_id, effective, currency, amount_minor, kind,
+    order_id, document, memo)."""
+    p, e = t.ledger_postings, t.ledger_entries
+    return select(
+        p.c.entry_id,
+        p.c.effective,
+        p.c.currency,
+        p.c.amount_minor,
+        e.c.kind,
+        e.c.order_id,
+        e.c.document,
+        e.c.memo,
+    ).join_from(p, e, e.c.id == p.c.entry_id)
