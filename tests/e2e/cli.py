@@ -46,6 +46,17 @@ _FORKER = r"""
 import json, os, sys, tempfile, time, traceback
 from acsa.cli import main
 
+# The command imports what a command needs when it runs (acsa --help stays light); the forker
+# imports all of it once, so that each child pays for none of it.
+import importlib, pkgutil, acsa
+for _found in pkgutil.walk_packages(acsa.__path__, "acsa."):
+    if _found.name.endswith("__main__") or _found.name.startswith("acsa.migrations"):
+        continue
+    importlib.import_module(_found.name)
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot, openpyxl, reportlab.pdfgen.canvas  # noqa: E401
+
 def child(request, out, err):
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(out.fileno(), 1)
