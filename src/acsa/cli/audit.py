@@ -122,7 +122,9 @@ def verify(
             result = api.verify_audit()
         else:
             given = read_checkpoint(checkpoint) if checkpoint is not None else None
-            result = service.verify_audit(uow_for(engine_for(db), True), checkpoint=given)
+            result = service.verify_audit(
+                uow_for(engine_for(db), True), checkpoint=given, keep_outcome=True
+            )
     if as_json:
         print_json(result)
     elif result.ok:

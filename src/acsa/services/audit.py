@@ -218,6 +218,7 @@ def verify_audit(
     nation: str | None = None,
     checkpoint: Checkpoint | None = None,
     stored_checkpoint: bool = True,
+    keep_outcome: bool = False,
 ) -> AuditVerifyOut:
     """Walk the whole chain: every link and hash; every ledger entry covered once by a
     record whose digest still matches the entries as stored; every business row (orders,
@@ -225,7 +226,9 @@ def verify_audit(
     last recorded for it; and the chain against ``checkpoint`` (by default the latest stored
     for this database, when ``stored_checkpoint``). The check is always of the whole database;
     with ``nation`` the counts reported are of what that nation may read and rows of others are
-    counted, not named, so another nation's business does not leak."""
+    counted, not named, so another nation's business does not leak. With ``keep_outcome`` (a
+    person's check: `acsa audit verify`, the API's, the audit page's) when it ran and what it
+    found is kept for the audit page; a check the software runs for itself writes nothing."""
     problems: list[AuditProblemOut] = []
     if checkpoint is None and stored_checkpoint:
         checkpoint = checkpoint_store(uow).latest()
@@ -279,7 +282,8 @@ def verify_audit(
                 rows_at_fault=at_fault,
                 checkpoint=checked,
             )
-    _note_full_check(uow, chain, ok=result.ok)
+    if keep_outcome:
+        _note_full_check(uow, chain, ok=result.ok)
     return result
 
 
@@ -288,7 +292,7 @@ def verify_audit(
 log = logging.getLogger(__name__)
 
 #: The settings key of the latest whole-chain check's outcome (see FullCheckOut).
-LAST_FULL_CHECK = "audit.last_full_check"
+LAST_FULL_CHECK = "last_full_audit_check"
 
 
 class FullCheckOut(BaseModel):

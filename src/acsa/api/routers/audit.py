@@ -51,7 +51,7 @@ def verify(ctx: CtxDep) -> AuditVerifyOut:
     checkpoint kept outside the database (auditor or admin): ``ok``, or the first broken
     record and each row at fault (rows of other nations are counted, not named)."""
     ctx.need(Permission.READ_AUDIT)
-    return service.verify_audit(ctx.reader(), nation=ctx.nation)
+    return service.verify_audit(ctx.reader(), nation=ctx.nation, keep_outcome=True)
 
 
 @router.post(

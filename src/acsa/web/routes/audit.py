@@ -176,7 +176,9 @@ def audit_page(who: Visitor, order: str | None, page: str | None, full: bool = F
         newest_first=True,
     )
     recent = None if full else verify_recent(who.reader(), nation=who.nation)
-    check = verify_audit(who.reader(), nation=who.nation) if recent is None else None
+    check = (
+        verify_audit(who.reader(), nation=who.nation, keep_outcome=True) if recent is None else None
+    )
     return AuditPage(
         order=oid,
         page=number,
