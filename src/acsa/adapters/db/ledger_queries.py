@@ -97,11 +97,7 @@ class LedgerQueries:
             query = query.where(p.c.effective == through[0], p.c.entry_id <= through[1])
         if currency is not None:
             query = query.where(p.c.currency == currency)
-        return {
-            c: (int(m), int(d), int(cr))
-            for c, m, d, cr in self.conn.execute(query)
-            if m is not None
-        }
+        return _sums_by_currency(self.conn.execute(query))
 
     def debt_months(
         self,
@@ -134,11 +130,7 @@ class LedgerQueries:
             query = query.where(m.c.month >= first)
         if currency is not None:
             query = query.where(m.c.currency == currency)
-        return {
-            c: (int(x), int(d), int(cr))
-            for c, x, d, cr in self.conn.execute(query)
-            if x is not None
-        }
+        return _sums_by_currency(self.conn.execute(query))
 
     def statement_entries(
         self,
@@ -505,3 +497,9 @@ def _debt_lines() -> Select[Any]:
         e.c.document,
         e.c.memo,
     ).join_from(p, e, e.c.id == p.c.entry_id)
+
+
+def _sums_by_currency(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, int, int]]:
+    """(sum, debits, credits) per currency of ``(currency, sum, debits, credits)`` rows; a
+    currency with nothing summed is left out."""
+    return {c: (int(x), int(d), int(cr)) for c, x, d, cr in rows if x is not None}
