@@ -90,6 +90,11 @@ class Watch:
         self.problems.append(f"uncaught: {error}")
 
     def failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            # the browser dropped the request itself because the page moved on (a favicon
+            # still loading when the test clicks to the next page): the server's own failures
+            # show as an HTTP status or a connection error, which stay problems
+            return
         self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
     def response(self, response: Response) -> None:
