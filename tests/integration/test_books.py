@@ -83,7 +83,10 @@ def as_partner(data: bytes, key: NodeKey, change: Any = None) -> bytes:
     doc = json.loads(data)
     doc["nation"], doc["partner"] = doc["partner"], doc["nation"]
     if change is not None:
+        # ``change`` names orders by their place in number order; the file lists them by uid.
+        doc["orders"].sort(key=lambda o: o["number"])
         change(doc)
+        doc["orders"].sort(key=lambda o: o["uid"])
     return book_file.sign_book(doc, key)
 
 

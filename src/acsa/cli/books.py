@@ -140,7 +140,7 @@ def reconcile(
 
     with refusals(as_json):
         try:
-            data = file.read_bytes()
+            stream = file.open("rb")
         except OSError as exc:
             raise AcsaError.single(
                 Code.INVALID_INPUT,
@@ -151,7 +151,8 @@ def reconcile(
             ) from None
         if out_file is not None:
             check_output(out_file)
-        report = service.reconcile_file(engine_for(db), data)
+        with stream:  # read as it is reconciled, never whole (a version 2 book)
+            report = service.reconcile_stream(engine_for(db), stream)
         if file_format in (ReconcileFormat.XLSX, ReconcileFormat.PDF):
             _statement(report, file_format, out_file)
     if as_json:

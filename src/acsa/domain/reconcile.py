@@ -17,15 +17,20 @@ difference is one :class:`Difference` of a kind:
                    hash of the document before)
 ``signature``      file level: the file's signature does not verify (see ``acsa.services.books``)
 
-Pure: no I/O. Fast: whole orders are compared as tuples first (1,000,000 orders a side take a
-few seconds); fields are looked at only for the orders that differ. Our own chains are checked
+Pure: no I/O. Streamed: :func:`reconcile_sorted` merge-joins two iterators of orders, each in
+ascending ``uid`` order, so memory holds one order a side (and the differences found), whatever
+the size of the books; :func:`reconcile` sorts two books held in memory and does the same. Fast:
+whole orders are compared as tuples first; fields are looked at only for the orders that differ.
+The differences come in the order people read a book: first the orders of our book by their
+number here, then those only in their file by their number there (by ``uid`` where a book does
+not number its orders). Our own chains are checked
 when each document is stored, so their chain is checked where their documents differ from ours
 (or the order is ours not at all): a chain equal to ours links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field
 from decimal import Decimal
@@ -359,34 +364,122 @@ def compare(ours: BookOrder, theirs: BookOrder) -> list[Difference]:
     return found
 
 
-def reconcile(ours: Book, theirs: Book) -> Report:
-    """Our book against the partner's file, order by order (see the module's docstring)."""
-    other: dict[str, BookOrder] = {o.uid: o for o in theirs.orders}
-    pop = other.pop
+class OutOfOrderError(ValueError):
+    """A book's orders are not in strictly ascending ``uid`` order: the one at ``index`` (from
+    0) comes after ``previous`` (equal to it: the order is there twice)."""
+
+    def __init__(self, side: str, index: int, uid: str, previous: str) -> None:
+        super().__init__(f"{side}: order {index} ({uid}) comes after {previous}")
+        self.side = side
+        self.index = index
+        self.uid = uid
+        self.previous = previous
+
+    @property
+    def twice(self) -> bool:
+        return self.uid == self.previous
+
+
+def ascending(orders: Iterable[BookOrder], side: str) -> Iterator[BookOrder]:
+    """``orders`` as they come, checked to be in strictly ascending ``uid`` order
+    (:class:`OutOfOrderError` at the first that is not)."""
+    previous: str | None = None
+    for index, order in enumerate(orders):
+        uid = order.uid
+        if previous is not None and uid <= previous:
+            raise OutOfOrderError(side, index, uid, previous)
+        previous = uid
+        yield order
+
+
+def reconcile_sorted(
+    ours: Iterable[BookOrder],
+    theirs: Iterable[BookOrder],
+    nation: str = "",
+    partner: str = "",
+) -> Report:
+    """Our book against the partner's, both given in ascending ``uid`` order (else
+    :class:`OutOfOrderError`, side ``ours`` or ``theirs``), merge-joined order by order: one order a
+    side is held at a time (see the module's docstring)."""
+    mine = ascending(ours, "ours")
+    other = ascending(theirs, "theirs")
     matched = 0
     differences: list[Difference] = []
     numbers: dict[str, tuple[int | None, int | None]] = {}
-    for order in ours.orders:
-        mirror = pop(order.uid, None)
-        if mirror is None:
-            differences.append(_missing(order, "missing_there"))
-            numbers[order.uid] = (order.number, None)
-        elif order == mirror:
-            matched += 1
-        else:
-            found = compare(order, mirror)
+    a = next(mine, None)
+    b = next(other, None)
+    while a is not None and b is not None:
+        if a.uid == b.uid:
+            found = [] if a == b else compare(a, b)
             if found:
                 differences.extend(found)
-                numbers[order.uid] = (order.number, mirror.number)
+                numbers[a.uid] = (a.number, b.number)
             else:
                 matched += 1
-    for extra in other.values():
-        differences.append(_missing(extra, "missing_here"))
-        numbers[extra.uid] = (None, extra.number)
-        broken = chain_break(extra)
-        if broken is not None:
-            differences.append(broken)
-    return Report(matched, differences, ours.nation, ours.partner, numbers)
+            a = next(mine, None)
+            b = next(other, None)
+        elif a.uid < b.uid:
+            _only_ours(a, differences, numbers)
+            a = next(mine, None)
+        else:
+            _only_theirs(b, differences, numbers)
+            b = next(other, None)
+    while a is not None:
+        _only_ours(a, differences, numbers)
+        a = next(mine, None)
+    while b is not None:
+        _only_theirs(b, differences, numbers)
+        b = next(other, None)
+    return Report(matched, _as_people_read(differences, numbers), nation, partner, numbers)
+
+
+def _only_ours(
+    order: BookOrder, found: list[Difference], numbers: dict[str, tuple[int | None, int | None]]
+) -> None:
+    found.append(_missing(order, "missing_there"))
+    numbers[order.uid] = (order.number, None)
+
+
+def _only_theirs(
+    order: BookOrder, found: list[Difference], numbers: dict[str, tuple[int | None, int | None]]
+) -> None:
+    found.append(_missing(order, "missing_here"))
+    numbers[order.uid] = (None, order.number)
+    broken = chain_break(order)
+    if broken is not None:
+        found.append(broken)
+
+
+def _as_people_read(
+    found: list[Difference], numbers: Mapping[str, tuple[int | None, int | None]]
+) -> list[Difference]:
+    """``found`` (in uid order): the orders of our book first, by their number here, then the
+    orders only in their file, by their number there; uid order where no number is given.
+    Stable, so an order's own differences keep the order :func:`compare` found them in."""
+    theirs_only = {d.order for d in found if d.kind == "missing_here"}
+
+    def place(difference: Difference) -> tuple[int, int]:
+        here, there = numbers.get(difference.order or "", (None, None))
+        if difference.order in theirs_only:
+            return (1, -1 if there is None else there)
+        return (0, -1 if here is None else here)
+
+    return sorted(found, key=place)
+
+
+def reconcile(ours: Book, theirs: Book) -> Report:
+    """Our book against the partner's, both held in memory: sorted by ``uid`` and merge-joined
+    by :func:`reconcile_sorted` (a ``uid`` twice in a book is :class:`OutOfOrderError`)."""
+
+    def by_uid(order: BookOrder) -> str:
+        return order.uid
+
+    return reconcile_sorted(
+        sorted(ours.orders, key=by_uid),
+        sorted(theirs.orders, key=by_uid),
+        ours.nation,
+        ours.partner,
+    )
 
 
 def order_label(report: Report, uid: str) -> str:

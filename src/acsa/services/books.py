@@ -6,18 +6,20 @@ The book file (its format, signing and reading) is ``acsa.adapters.book_file``.
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterator
+from typing import IO
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from acsa.adapters.book_file import (
     NATION,
+    BookStream,
     book_csv,
     book_document,
     invalid,
-    parse_book,
     read_book,  # noqa: F401 (read here by those who read a book file through the service)
     sign_book,
 )
@@ -26,7 +28,6 @@ from acsa.adapters.node_identity import node_key
 from acsa.adapters.signing import parse_public, verify
 from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
-from acsa.domain.documents import canonical
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.keys import find_key
 from acsa.domain.messages import Param, fill, t
@@ -35,8 +36,9 @@ from acsa.domain.reconcile import (
     BookOrder,
     Difference,
     DocumentRef,
+    OutOfOrderError,
     Report,
-    reconcile,
+    reconcile_sorted,
 )
 from acsa.schemas.messages import MESSAGE_ID, PARAMS, message_fields
 from acsa.services.keys import partner_keys
@@ -160,10 +162,10 @@ def export_book(engine: Engine, partner: str) -> tuple[bytes, str]:
     return sign_book(document, key), book_csv(book)
 
 
-def _signature(document: dict[str, Any], uow: db.UnitOfWork, nation: str) -> Difference | None:
+def _signature(theirs: BookStream, uow: db.UnitOfWork, nation: str) -> Difference | None:
     """A file-level difference unless the file is signed by ``nation``'s registered key (or
     by a key it had before a rotation: a book signed before keeps verifying)."""
-    claimed = str(document["key"])
+    claimed = theirs.key
     partner = uow.partners.get(nation)
     if partner is None:
         return _said(
@@ -174,10 +176,9 @@ def _signature(document: dict[str, Any], uow: db.UnitOfWork, nation: str) -> Dif
             ),
             nation=nation,
         )
-    body = {k: v for k, v in document.items() if k != "signature"}
     signer = find_key(partner_keys(uow, partner), claimed)
     public = parse_public(partner.public_key if signer is None else signer.public_key, "public_key")
-    if verify(public, canonical(body), str(document["signature"])):
+    if verify(public, theirs.signed, theirs.signature):
         return None
     if claimed != partner.fingerprint:
         # Signed, it says, by a key this node does not know as the partner's.
@@ -213,9 +214,16 @@ def _said(difference: Difference, template: str, **params: Param) -> Difference:
 
 
 def reconcile_file(engine: Engine, data: bytes) -> Report:
-    """The partner's book file against our book: every difference, order by order (and, first,
-    the file's signature when it does not verify with the partner's registered key)."""
-    theirs, document = parse_book(data)
+    """The partner's book file (its bytes) against our book: see :func:`reconcile_stream`."""
+    return reconcile_stream(engine, io.BytesIO(data))
+
+
+def reconcile_stream(engine: Engine, file: IO[bytes]) -> Report:
+    """The partner's book file against our book, order by order in uid order, the file read
+    as the orders are compared (a version 2 file: one order of each book in memory at a time):
+    every difference, and first the file's signature when it does not verify with the
+    partner's registered key."""
+    theirs = BookStream(file)
     with db.UnitOfWork(engine, read_only=True) as uow:
         nation = _node_nation(uow)
         if theirs.partner != nation:
@@ -230,12 +238,39 @@ def reconcile_file(engine: Engine, data: bytes) -> Report:
             raise invalid(
                 "nation", t("the file is {nation}'s own book, not a partner's"), nation=nation
             )
-        signature = _signature(document, uow, theirs.nation)
-        ours = our_book(uow, theirs.nation, nation)
-    report = reconcile(ours, theirs)
+        ours = our_orders_by_uid(uow, theirs.nation, nation)
+        try:
+            report = reconcile_sorted(ours, theirs.orders, nation, theirs.nation)
+        except OutOfOrderError as error:
+            if error.side != "theirs":
+                raise
+            raise _out_of_order(error) from None
+        theirs.finish()
+        signature = _signature(theirs, uow, theirs.nation)
     if signature is None:
         return report
     return dataclasses.replace(report, differences=[signature, *report.differences])
+
+
+def _out_of_order(error: OutOfOrderError) -> AcsaError:
+    at = f"orders[{error.index}].uid"
+    if error.twice:
+        return invalid(at, t("order {order} is in the file twice"), order=error.uid)
+    return invalid(
+        at,
+        t(
+            "order {order} comes after {previous}: a version 2 book lists its orders in "
+            "ascending uid order (as acsa books export writes them)"
+        ),
+        order=error.uid,
+        previous=error.previous,
+    )
+
+
+def our_orders_by_uid(uow: UnitOfWork, partner: str, nation: str) -> Iterator[BookOrder]:
+    """``nation``'s book with ``partner``, its orders in ascending uid order."""
+    book = our_book(uow, partner, nation)
+    return iter(sorted(book.orders, key=lambda order: order.uid))
 
 
 # --- the report as JSON -----------------------------------------------------------------------
