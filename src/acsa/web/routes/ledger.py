@@ -40,6 +40,7 @@ from acsa.services.order_forms import order_form
 from acsa.web.pages import PagesDep
 from acsa.web.report_cache import ReportCache
 from acsa.web.session import Visitor, visitor
+from acsa.web.svg_charts import SvgChart, report_charts
 from acsa.web.tables import N_, Amount, Column, Link, Table, csv_bytes, xlsx_bytes
 from acsa.web.views import parse_order_id
 
@@ -707,6 +708,8 @@ class AnnualView:
     data: AnnualReport
     charts: list[ChartRef]
     tables: list[Table]
+    #: The charts as inline SVG, in the visitor's language (the page shows these).
+    svg: list[SvgChart] = field(default_factory=list)
 
 
 #: Annual reports read, shared by the report's page and its charts (until the books change).
@@ -739,7 +742,8 @@ def annual_view(who: Visitor, fy: str | None) -> AnnualView:
     ]
     tables = [_figures_table(name, figures, data.nation) for name, figures in views]
     tables += [_monthly_table(data), _balance_table(data)]
-    return AnnualView(year, _fy_number(year), data, charts_of(data), tables)
+    svg = report_charts(data, who.lang)
+    return AnnualView(year, _fy_number(year), data, charts_of(data), tables, svg)
 
 
 @router.get("/reports/annual", response_class=HTMLResponse)
