@@ -11,24 +11,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.exceptions import Abort
 
-from acsa.cli import (
-    agreements,
-    audit,
-    books,
-    courier,
-    history_import,
-    ledger,
-    order_forms,  # noqa: F401  (adds `acsa orders form`)
-    orders,
-    partner_registry,  # noqa: F401  (adds `acsa partners registry`)
-    rates,
-    report,
-    report_annual,  # noqa: F401  (adds `acsa report annual`)
-    report_exceptions,  # noqa: F401  (adds `acsa report exceptions`)
-    settle,
-    system,
-    users,
-)
+from acsa.cli import light_help, system
 from acsa.cli.common import (
     EXIT_REFUSED,
     ServerOption,
@@ -44,6 +27,8 @@ from acsa.cli.render import start_output
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import t
 from acsa.i18n import say
+
+light_help.install()  # Typer imports its help formatter when it shows a help: lighter then
 
 app = typer.Typer(
     name="acsa",
@@ -75,25 +60,7 @@ def _options(
 
 
 system.register(app)
-app.add_typer(agreements.app, name="agreements")
-app.add_typer(orders.app, name="orders")
-app.add_typer(settle.invoices_app, name="invoices")
-app.add_typer(settle.payments_app, name="payments")
-app.add_typer(settle.settle_app, name="settle")
-app.add_typer(ledger.app, name="ledger")
-app.add_typer(report.app, name="report")
-app.add_typer(rates.app, name="rates")
-app.add_typer(history_import.app, name="import")
-app.add_typer(users.users_app, name="users")
-app.add_typer(users.tokens_app, name="tokens")
-app.add_typer(audit.app, name="audit")
-app.add_typer(books.app, name="books")
-app.add_typer(courier.node_app, name="node")
-app.add_typer(courier.partners_app, name="partners")
-app.add_typer(courier.courier_app, name="courier")
-# The word of the previous release, kept for one release: `acsa exchange ...` is `acsa courier ...`.
-app.add_typer(courier.courier_app, name="exchange", hidden=True, deprecated=True)
-defer(app)  # each group is built when it is used (`acsa --help` lists them without building them)
+defer(app)  # each group is imported and built when it is used (see acsa.cli.lazy.GROUPS)
 
 
 #: Exit code of a command stopped by an unexpected failure (a refusal is EXIT_REFUSED, 2).

@@ -1,21 +1,100 @@
-"""The root ``acsa`` group builds a sub-group (``acsa orders``, ``acsa ledger``...) only when it
-is used: ``acsa orders list`` builds the ``orders`` commands' parameters, not every group's.
-Listing the groups (``acsa --help``, shell completion of the first word) shows each group's
-name and help line from a stand-in that has no commands; any other look-up builds the real
-group, exactly as Typer builds it, once per process."""
+"""The root ``acsa`` group imports and builds a sub-group (``acsa orders``, ``acsa ledger``...)
+only when it is used: ``acsa orders list`` imports the ``orders`` modules and builds their
+commands' parameters, not every group's. Listing the groups (``acsa --help``, shell completion
+of the first word) shows each group's name and help line from a stand-in that has no commands
+and needs no import of the group's module; any other look-up imports the group's modules and
+builds the real group, exactly as Typer builds it, once per process.
+
+``GROUPS`` says where each group lives and what its help line is. The help line repeats the
+one its module gives its ``typer.Typer``; tests/unit/test_cli_imports.py checks that each
+stand-in says what its real group says."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import typer
 from typer._click import Command as ClickCommand
 from typer._click import Context, HelpFormatter
 from typer.core import TyperGroup
-from typer.main import get_group_from_info, solve_typer_info_defaults
+from typer.main import get_group_from_info
 from typer.models import TyperInfo
+
+
+@dataclass(frozen=True)
+class Group:
+    """A sub-group of ``acsa``: its name, its Typer app (``module:attribute``), the modules
+    that attach more commands to it (imported after it, in this order), its help line."""
+
+    name: str
+    app: str
+    help: str
+    adds: tuple[str, ...] = ()
+    hidden: bool = False
+    deprecated: bool = False
+
+
+_COURIER = "Signed documents sent to and received from partner nodes."
+
+#: Every sub-group of ``acsa``, in the order ``acsa --help`` lists them.
+GROUPS = (
+    Group("agreements", "acsa.cli.agreements:app", "The registry of agreements."),
+    Group(
+        "orders",
+        "acsa.cli.orders:app",
+        "Orders for supplies and services under an agreement.",
+        adds=("acsa.cli.order_forms",),
+    ),
+    Group("invoices", "acsa.cli.settle:invoices_app", "Invoices for what is owed in cash."),
+    Group("payments", "acsa.cli.settle:payments_app", "Payments against invoices."),
+    Group(
+        "settle",
+        "acsa.cli.settle:settle_app",
+        "Settlement in kind (replacement, equal value exchange) and the deadline sweep.",
+    ),
+    Group(
+        "ledger",
+        "acsa.cli.ledger:app",
+        "The books: balances per partner, statements of account, aging, overdue debts.",
+    ),
+    Group(
+        "report",
+        "acsa.cli.report:app",
+        "Reports: annual activity, exceptions.",
+        adds=("acsa.cli.report_annual", "acsa.cli.report_exceptions"),
+    ),
+    Group(
+        "rates",
+        "acsa.cli.rates:app",
+        "ECB reference rates (units per 1 EUR by day): import, show, convert; each nation's "
+        "rate rule and its official rates per fiscal year.",
+    ),
+    Group("import", "acsa.cli.history_import:app", "Load past records into acsa."),
+    Group("users", "acsa.cli.users:users_app", "People who use acsa: nation, roles, password."),
+    Group("tokens", "acsa.cli.users:tokens_app", "Personal API tokens for scripts and `--server`."),
+    Group("audit", "acsa.cli.audit:app", "The tamper-evident audit log of every change."),
+    Group(
+        "books",
+        "acsa.cli.books:app",
+        "The two books: export this node's book with a partner (signed), and reconcile the "
+        "partner's book with ours.",
+    ),
+    Group("node", "acsa.cli.courier:node_app", "This installation as one nation's node."),
+    Group(
+        "partners",
+        "acsa.cli.courier:partners_app",
+        "Partner nations' nodes and their keys.",
+        adds=("acsa.cli.partner_registry",),
+    ),
+    Group("courier", "acsa.cli.courier:courier_app", _COURIER),
+    # The word of the previous release, kept for one release: `acsa exchange ...` is
+    # `acsa courier ...`.
+    Group("exchange", "acsa.cli.courier:courier_app", _COURIER, hidden=True, deprecated=True),
+)
 
 
 class _StandIn(TyperGroup):
@@ -23,18 +102,18 @@ class _StandIn(TyperGroup):
 
 
 class LazyRoot(TyperGroup):
-    """A root group whose sub-groups ``defer`` took from its Typer app."""
+    """A root group whose sub-groups ``defer`` listed, built when first used."""
 
-    #: The sub-groups' infos, by name, in the order they were added (set by ``defer``).
-    deferred: ClassVar[dict[str, TyperInfo]] = {}
+    #: The sub-groups, by name, in the order they are listed (set by ``defer``).
+    deferred: ClassVar[dict[str, Group]] = {}
     #: Typer's settings for building them (set by ``defer``).
     settings: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._listing = 0
-        for name, info in self.deferred.items():
-            self.commands[name] = stand_in(info, self.rich_markup_mode)
+        for name, group in self.deferred.items():
+            self.commands[name] = stand_in(group, self.rich_markup_mode)
 
     @contextmanager
     def listing(self) -> Iterator[None]:
@@ -48,7 +127,7 @@ class LazyRoot(TyperGroup):
         command = self.commands.get(cmd_name)
         if isinstance(command, _StandIn) and not self._listing:
             command = self.commands[cmd_name] = get_group_from_info(
-                self.deferred[cmd_name], **self.settings
+                group_info(self.deferred[cmd_name]), **self.settings
             )
         return command
 
@@ -61,27 +140,39 @@ class LazyRoot(TyperGroup):
             return super().shell_complete(ctx, incomplete)
 
 
-def stand_in(info: TyperInfo, rich_markup_mode: Any) -> _StandIn:
-    solved = solve_typer_info_defaults(info)
+def stand_in(group: Group, rich_markup_mode: Any) -> _StandIn:
     return _StandIn(
-        name=solved.name or "",
-        help=solved.help,
-        short_help=solved.short_help,
-        hidden=bool(solved.hidden),
-        deprecated=bool(solved.deprecated),
+        name=group.name,
+        help=group.help,
+        hidden=group.hidden,
+        deprecated=group.deprecated,
         rich_markup_mode=rich_markup_mode,
-        rich_help_panel=solved.rich_help_panel,
     )
 
 
-def defer(app: typer.Typer) -> None:
-    """Take ``app``'s sub-groups (its ``add_typer`` calls so far) to be built on first use by
-    its root group, which must be a ``LazyRoot``."""
-    LazyRoot.deferred = {info.name: info for info in app.registered_groups if info.name}
-    assert len(LazyRoot.deferred) == len(app.registered_groups), "every sub-group has a name"
+def group_info(group: Group) -> TyperInfo:
+    """The group's Typer info as ``add_typer`` makes it, its modules imported."""
+    module, _, attribute = group.app.partition(":")
+    instance = getattr(importlib.import_module(module), attribute)
+    for name in group.adds:
+        importlib.import_module(name)
+    holder = typer.Typer()
+    if group.hidden or group.deprecated:  # else Typer's defaults, as a plain add_typer leaves
+        holder.add_typer(
+            instance, name=group.name, hidden=group.hidden, deprecated=group.deprecated
+        )
+    else:
+        holder.add_typer(instance, name=group.name)
+    return holder.registered_groups[0]
+
+
+def defer(app: typer.Typer, groups: tuple[Group, ...] = GROUPS) -> None:
+    """Give ``app``'s root group, which must be a ``LazyRoot``, ``groups`` to build on first
+    use (each group's modules are imported then)."""
+    assert not app.registered_groups, "the sub-groups are the deferred ones"
+    LazyRoot.deferred = {group.name: group for group in groups}
     LazyRoot.settings = {
         "pretty_exceptions_short": app.pretty_exceptions_short,
         "rich_markup_mode": app.rich_markup_mode,
         "suggest_commands": app.suggest_commands,
     }
-    app.registered_groups.clear()

@@ -18,17 +18,17 @@ from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-
-from babel.dates import format_date, format_datetime
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import Translations
+from typing import TYPE_CHECKING
 
 from acsa.domain.errors import Violation
 from acsa.domain.messages import Message, Term, fill, plain, words
 from acsa.domain.money import money_text
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+# Babel is imported where it is used: a command that writes no translated word and no
+# Babel-formatted number or date (``acsa --help``, an English table) never loads it.
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "ja")
@@ -62,6 +62,9 @@ def from_header(value: str | None) -> str:
 
 def catalog(lang: str) -> Catalog:
     """Every message of ``lang``'s ``.po`` files merged into one catalogue."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po
+
     merged = Catalog(locale=lang)
     for path in sorted((LOCALES / lang).glob("*.po")):
         with path.open("rb") as stream:
@@ -77,6 +80,9 @@ def translations(lang: str) -> gnu_gettext.NullTranslations:
     only the words of ids that are not sentences (``error.<CODE>``, ``audit.<action>``)."""
     if not (LOCALES / lang).is_dir():
         return gnu_gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
     buffer = BytesIO()
     write_mo(buffer, catalog(lang))
     buffer.seek(0)
@@ -130,6 +136,8 @@ class Formats:
         exponent = exact.as_tuple().exponent
         places = max(0, -exponent) if isinstance(exponent, int) else 0
         pattern = "#,##0" + ("." + "0" * places if places else "")
+        from babel.numbers import format_decimal
+
         return format_decimal(exact, format=pattern, locale=self.locale)
 
     def money(self, value: Decimal | int | None, currency: str) -> str:
@@ -142,10 +150,14 @@ class Formats:
     def day(self, value: date | None) -> str:
         if value is None:
             return ""
+        from babel.dates import format_date
+
         return format_date(value, format="medium", locale=self.locale)
 
     def moment(self, value: datetime | None) -> str:
         """A moment in UTC, to the minute, marked UTC."""
         if value is None:
             return ""
+        from babel.dates import format_datetime
+
         return format_datetime(value, format="medium", tzinfo=UTC, locale=self.locale) + " UTC"
