@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import cache
 
-from babel.numbers import get_currency_precision
-
 
 class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
@@ -34,6 +32,8 @@ def minor_units(currency: str) -> int:
     """Digits after the decimal point for ``currency``: JPY 0, USD 2, KWD 3."""
     if not is_known_currency(currency):
         raise MoneyError(f"unknown currency {currency!r}")
+    from babel.numbers import get_currency_precision  # Babel's data: loaded when money is
+
     return int(get_currency_precision(currency))
 
 
