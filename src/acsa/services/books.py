@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from acsa.adapters.book_file import (
     read_book,  # noqa: F401 (read here by those who read a book file through the service)
     sign_book,
 )
+from acsa.adapters.db import book_orders
 from acsa.adapters.db import unit_of_work as db
 from acsa.adapters.node_identity import node_key
 from acsa.adapters.signing import parse_public, verify
@@ -31,6 +32,7 @@ from acsa.domain.account import OrderAccount
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.keys import find_key
 from acsa.domain.messages import Param, fill, t
+from acsa.domain.order import Order
 from acsa.domain.reconcile import (
     Book,
     BookOrder,
@@ -107,36 +109,40 @@ def our_book(uow: UnitOfWork, partner: str, nation: str | None = None) -> Book:
         for order in orders:
             assert order.id is not None
             assert order.uid is not None
-            account = accounts[order.id]
-            found.append(
-                BookOrder(
-                    number=order.id,
-                    uid=order.uid,
-                    agreement=order.agreement_id,
-                    requester=order.requester,
-                    supplier=order.supplier,
-                    currency=order.currency,
-                    status=order.status.value,
-                    lines=tuple(
-                        (
-                            line.number,
-                            line.quantity,
-                            line.quantity_accepted,
-                            line.quantity_delivered,
-                            line.quantity_received,
-                            line.quantity_short,
-                        )
-                        for line in order.lines
-                    ),
-                    value_received=order.value_received.amount,
-                    invoiced=account.invoiced,
-                    paid=account.paid,
-                    settled_in_kind=account.settled_in_kind,
-                    converted=account.converted,
-                    documents=tuple(documents.get(order.uid, ())),
-                )
-            )
+            found.append(_book_order(order, accounts[order.id], documents.get(order.uid, ())))
         return Book(nation, partner, found)
+
+
+def _book_order(order: Order, account: OrderAccount, documents: Sequence[DocumentRef]) -> BookOrder:
+    """``order`` as our book holds it: lines, money (as its account counts it), documents."""
+    assert order.id is not None
+    assert order.uid is not None
+    return BookOrder(
+        number=order.id,
+        uid=order.uid,
+        agreement=order.agreement_id,
+        requester=order.requester,
+        supplier=order.supplier,
+        currency=order.currency,
+        status=order.status.value,
+        lines=tuple(
+            (
+                line.number,
+                line.quantity,
+                line.quantity_accepted,
+                line.quantity_delivered,
+                line.quantity_received,
+                line.quantity_short,
+            )
+            for line in order.lines
+        ),
+        value_received=order.value_received.amount,
+        invoiced=account.invoiced,
+        paid=account.paid,
+        settled_in_kind=account.settled_in_kind,
+        converted=account.converted,
+        documents=tuple(documents),
+    )
 
 
 # --- the file ---------------------------------------------------------------------------------
@@ -267,10 +273,25 @@ def _out_of_order(error: OutOfOrderError) -> AcsaError:
     )
 
 
-def our_orders_by_uid(uow: UnitOfWork, partner: str, nation: str) -> Iterator[BookOrder]:
-    """``nation``'s book with ``partner``, its orders in ascending uid order."""
-    book = our_book(uow, partner, nation)
-    return iter(sorted(book.orders, key=lambda order: order.uid))
+def our_orders_by_uid(uow: db.UnitOfWork, partner: str, nation: str) -> Iterator[BookOrder]:
+    """``nation``'s book with ``partner`` (as :func:`our_book` builds it), its orders in
+    ascending uid order, read from the database a page of CHUNK orders at a time."""
+    _check_partner(nation, partner)
+    terms = terms_reader(uow)
+    conn = uow.connection
+    after: str | None = None
+    while page := book_orders.uid_page(conn, nation, partner, after, CHUNK):
+        ids = [number for _, number in page]
+        orders = {o.id: o for o in uow.orders.by_ids(ids)}
+        accounts = {a.head.order: a for a in uow.order_accounts.load_ids(ids, terms)}
+        documents: dict[str, list[DocumentRef]] = defaultdict(list)
+        for row in book_orders.documents_of(conn, nation, partner, [uid for uid, _ in page]):
+            documents[row.order_uid].append(
+                (int(row.seq), str(row.id), str(row.kind), str(row.hash), str(row.prev))
+            )
+        for uid, number in page:
+            yield _book_order(orders[number], accounts[number], documents.get(uid, ()))
+        after = page[-1][0]
 
 
 # --- the report as JSON -----------------------------------------------------------------------
