@@ -422,7 +422,8 @@ def test_downloads_carry_the_figures_on_screen(site: Site) -> None:
     chart = jpn.get("/reports/annual/chart/monthly-JPY.png", fy="2026")
     assert chart.headers["content-type"] == "image/png"
     assert chart.content[:4] == b"\x89PNG"
-    assert 'src="/reports/annual/chart/monthly-JPY.png?fy=2026"' in annual
+    assert 'href="/reports/annual/chart/monthly-JPY.png?fy=2026"' in annual
+    assert 'data-kind="monthly" data-currency="JPY"' in annual  # the chart on the page: SVG
     assert ["by_partner", "AUS", "JPY", "1", str(TOTAL)] in _csv(
         jpn.get("/reports/annual.csv", fy="2026")
     )
@@ -433,7 +434,7 @@ def test_downloads_carry_the_figures_on_screen(site: Site) -> None:
     assert "2,644,020" in form
 
     dashboard = jpn.get("/").text
-    assert re.search(r'src="/reports/annual/chart/monthly-JPY\.png\?fy=2026"', dashboard)
+    assert 'id="dashboard-chart-monthly-JPY" data-kind="monthly"' in dashboard
     assert EN.money(TOTAL, "JPY") in text_of(dashboard)
     jpn.close()
 

@@ -331,14 +331,9 @@ def _month_ends(start: date, end: date) -> list[date]:
 
 
 def _orders_of(uow: UnitOfWork, nation: str, start: date, end: date) -> list[Order]:
-    """Orders of ``nation`` (requester or supplier) dated from ``start`` to ``end``."""
-    found: list[Order] = []
-    for agreement in uow.agreements.find(party=nation):
-        found.extend(
-            o
-            for o in uow.orders.find(agreement=agreement.id, with_history=False)
-            if nation in (o.requester, o.supplier) and start <= o.order_date <= end
-        )
+    """Orders of ``nation`` (requester or supplier) dated from ``start`` to ``end``: those of
+    the year only (the order date's index), not every order of the nation's agreements."""
+    found = uow.orders.find(party=nation, since=start, until=end, with_history=False)
     return sorted(found, key=lambda o: o.id or 0)
 
 

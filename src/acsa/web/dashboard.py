@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from markupsafe import Markup
 
 from acsa.adapters.db.audit_repository import last_change
 from acsa.adapters.db.dashboard_queries import (
@@ -144,11 +146,23 @@ class MonthlyChart:
     currencies: list[str]
     values: list[MonthlyValue]
     nation: str = ""
+    _written: dict[tuple[str, str], Markup] = field(default_factory=dict, compare=False, repr=False)
 
     def svg(self, currency: str, lang: str) -> SvgChart | None:
         """The chart of ``currency`` laid out in ``lang`` (when the page renders: the
         dashboard kept serves readers of either language)."""
         return monthly_bars(self.nation, self.fiscal_year, self.months, self.values, currency, lang)
+
+    def html(self, currency: str, lang: str, write: Callable[[SvgChart, str], Markup]) -> Markup:
+        """The chart of ``currency`` in ``lang`` as the page's macro ``write`` writes it, once
+        per language (the page of a kept dashboard writes no chart again)."""
+        key = (currency, lang)
+        if key not in self._written:
+            chart = self.svg(currency, lang)
+            self._written[key] = (
+                Markup("") if chart is None else write(chart, f"dashboard-chart-{chart.name}")
+            )
+        return self._written[key]
 
     def rows(self, currency: str) -> list[tuple[str, list[MonthlyValue]]]:
         """Per partner, the months of the year in order (the chart's figures as a table)."""
@@ -396,6 +410,8 @@ class Turns:
         self.answers: dict[tuple[Permission, str, str], bool] = {}
         ids = sorted(set(facts.states) | set(facts.judged))
         self.steps = [step for oid in ids for step in self.of(facts, oid)]
+        #: The orders listed so far, as shown (read again once an order changes).
+        self.shown: dict[int, OrderOut] = {}
 
     def may(self, permission: Permission, requester: str, supplier: str) -> bool:
         key = (permission, requester, supplier)  # a few parties and steps: asked once each
@@ -423,6 +439,8 @@ class Turns:
     def renew(self, facts: Facts, ids: Iterable[int]) -> None:
         """The steps of the orders ``ids`` again, the others as they were."""
         changed = set(ids)
+        for oid in changed:
+            self.shown.pop(oid, None)
         kept = [step for step in self.steps if step[0] not in changed]
         kept += [step for oid in sorted(changed) for step in self.of(facts, oid)]
         kept.sort(key=lambda step: step[0])  # stable: each order's steps stay in order
@@ -437,16 +455,20 @@ def waiting_for(who: Visitor, facts: Facts) -> tuple[list[Waiting], int]:
     turns = facts.waiting.get(key)
     if turns is None:
         turns = facts.waiting[key] = Turns(principal, facts)
-    return _shown(who, turns.steps[:LISTED]), len(turns.steps)
+    return _shown(who, turns, turns.steps[:LISTED]), len(turns.steps)
 
 
-def _shown(who: Visitor, steps: Iterable[tuple[int, str, str]]) -> list[Waiting]:
+def _shown(who: Visitor, turns: Turns, steps: Iterable[tuple[int, str, str]]) -> list[Waiting]:
+    """The steps with their orders as shown (those not read yet read now, by id)."""
     listed = list(steps)
-    orders = {o.id: o for o in orders_by_id(who.reader(), sorted({s[0] for s in listed}))}
+    missing = sorted({oid for oid, _a, _h in listed} - turns.shown.keys())
+    if missing:
+        read = orders_by_id(who.reader(), missing)
+        turns.shown.update((o.id, order_out(o)) for o in read if o.id is not None)
     return [
-        Waiting(order_out(orders[oid]), action, href)
+        Waiting(turns.shown[oid], action, href)
         for oid, action, href in listed
-        if oid in orders
+        if oid in turns.shown
     ]
 
 

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from acsa.domain.messages import t
-from acsa.domain.money import amount_text, money_text
+from acsa.domain.money import amount_text, money_text, quantum
 from acsa.i18n import Formats, say
 from acsa.schemas.reports import AnnualReport, MonthlyValue
 
@@ -147,24 +147,25 @@ def month_label(month: str, lang: str) -> str:
     return f"{int(year)}年{int(number)}月" if year.isdigit() and number.isdigit() else month
 
 
-def nice_step(span: Decimal) -> Decimal:
-    """A round step (1, 2 or 5 times a power of ten) giving about ``TICKS`` ticks over
-    ``span`` (positive)."""
+def nice_step(span: Decimal, least: Decimal) -> Decimal:
+    """A round step (1, 2 or 5 times a power of ten, at least ``least``: the currency's
+    minor unit) giving about ``TICKS`` ticks over ``span`` (positive)."""
     rough = span / TICKS
     power = Decimal(10) ** (rough.adjusted())
     for factor in (1, 2, 5, 10):
         step = power * factor
         if step >= rough:
-            return step
-    return power * 10
+            return max(step, least)
+    return max(power * 10, least)
 
 
-def _scale(low: Decimal, high: Decimal) -> tuple[list[Decimal], Decimal, Decimal]:
+def _scale(low: Decimal, high: Decimal, currency: str) -> tuple[list[Decimal], Decimal, Decimal]:
     """Ticks from at most ``low`` to at least ``high`` (zero included), and the axis' ends."""
+    least = quantum(currency)
     low, high = min(low, ZERO), max(high, ZERO)
     if high == low:
-        high = low + 1
-    step = nice_step(high - low)
+        high = low + least * TICKS
+    step = nice_step(high - low, least)
     first = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
     last = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
     count = int((last - first) / step)
@@ -225,7 +226,7 @@ def monthly_bars(
     partners = sorted(values)
     totals = [sum((values[p].get(m, ZERO) for p in partners), ZERO) for m in months]
     lows = [sum((min(values[p].get(m, ZERO), ZERO) for p in partners), ZERO) for m in months]
-    ticks, low, high = _scale(min(lows, default=ZERO), max(totals, default=ZERO))
+    ticks, low, high = _scale(min(lows, default=ZERO), max(totals, default=ZERO), currency)
     frame = _Frame(low, high, len(months))
     colours = _colours(partners)
     labels = [month_label(m, lang) for m in months]
@@ -280,7 +281,7 @@ def balance_chart(report: AnnualReport, currency: str, lang: str) -> SvgChart | 
     partners = sorted(found)
     days = sorted({day for points in found.values() for day in points})
     every = [v for points in found.values() for v in points.values()]
-    ticks, low, high = _scale(min(every), max(every))
+    ticks, low, high = _scale(min(every), max(every), currency)
     frame = _Frame(low, high, len(days))
     colours = _colours(partners)
     formats = Formats(lang)
