@@ -139,6 +139,17 @@ def exported(url: str, tmp_path: Path) -> dict[str, Any]:
     assert done.exit_code == 0, done.output
     data = (tmp_path / "ours.json").read_bytes()
     assert data.startswith(b'{"format":"acsa-book","version":2,')
+    # written as read, then renamed whole: no part file is left
+    assert sorted(p.name for p in tmp_path.glob("ours*")) == ["ours.csv", "ours.json"]
+    table = (tmp_path / "ours.csv").read_text().splitlines()
+    assert table[0].startswith("uid,agreement,")
+    assert len(table) == 4
+    refused = CliRunner().invoke(
+        app, ["books", "export", "--partner", "NZL", "--out", str(tmp_path / "nzl"), "--db", url]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "PARTNER_NOT_FOUND" in refused.output
+    assert not list(tmp_path.glob("nzl*"))
     doc: dict[str, Any] = json.loads(data)
     return doc
 

@@ -48,7 +48,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -193,9 +193,23 @@ def write_book(
 def book_csv(book: Book) -> str:
     """One row per order, for people (a spreadsheet opens it)."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    write_csv(text, book.orders)
+    return text.getvalue()
+
+
+def write_csv(out: IO[str], orders: Iterable[BookOrder]) -> None:
+    """The CSV for people written to ``out``, one row per order as ``orders`` come."""
+    row = csv_writer(out)
+    for order in orders:
+        row(order)
+
+
+def csv_writer(out: IO[str]) -> Callable[[BookOrder], None]:
+    """The CSV's header written to ``out``, and what writes one order as a row of it."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for o in book.orders:
+
+    def row(o: BookOrder) -> None:
         writer.writerow(
             (
                 o.uid,
@@ -218,7 +232,8 @@ def book_csv(book: Book) -> str:
                 o.documents[-1][3] if o.documents else "",
             )
         )
-    return text.getvalue()
+
+    return row
 
 
 def invalid(at: str, template: str, /, **params: object) -> AcsaError:

@@ -19,6 +19,8 @@ from acsa.cli.render import show_result, use_format
 from acsa.domain.errors import AcsaError, Code
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from acsa.domain.reconcile import Report
 
 
@@ -48,13 +50,27 @@ def _choose_format(value: ReconcileFormat) -> ReconcileFormat:
     return value
 
 
-def _write(path: Path, data: bytes) -> None:
+def _export(engine: Engine, partner: str, json_path: Path, csv_path: Path) -> int:
+    """The book written to the two files as it is read (a page of orders at a time), each
+    first as FILE.part, renamed when whole: a failed export leaves no half file."""
     from acsa.adapters.exports import cannot_write
+    from acsa.services import books as service
 
+    paths = (json_path, csv_path)
+    parts = [path.with_name(path.name + ".part") for path in paths]
+    written = json_path
     try:
-        path.write_bytes(data)
+        with parts[0].open("wb") as book, parts[1].open("w", encoding="utf-8", newline="") as table:
+            orders = service.write_export(engine, partner, book, table)
+        for part, path in zip(parts, paths, strict=True):
+            written = path
+            part.replace(path)
     except OSError as exc:
-        raise cannot_write(path, exc) from None
+        raise cannot_write(written, exc) from None
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    return orders
 
 
 @app.command("export")
@@ -77,23 +93,21 @@ def export(
     `acsa books reconcile`) and a CSV for people."""
     from acsa.adapters.exports import check_output
     from acsa.clock import today
-    from acsa.services import books as service
 
     with refusals(as_json):
         engine = engine_for(db)
         partner = partner.strip().upper()
         if out_file is None:
-            nation = service.node_nation(engine)
+            from acsa.services.books import node_nation
+
+            nation = node_nation(engine)
             out_file = Path(f"book-{nation}-{partner}-{today().isoformat()}")
         if out_file.suffix in (".json", ".csv"):
             out_file = out_file.with_suffix("")
         json_path = out_file.with_name(out_file.name + ".json")
         csv_path = out_file.with_name(out_file.name + ".csv")
         check_output(json_path)
-        data, text = service.export_book(engine, partner)
-        _write(json_path, data)
-        _write(csv_path, text.encode())
-    orders = max(text.count("\n") - 1, 0)
+        orders = _export(engine, partner, json_path, csv_path)
     if as_json:
         written = {
             "partner": partner,

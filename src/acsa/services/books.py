@@ -19,9 +19,11 @@ from acsa.adapters.book_file import (
     BookStream,
     book_csv,
     book_document,
+    csv_writer,
     invalid,
     read_book,  # noqa: F401 (read here by those who read a book file through the service)
     sign_book,
+    write_book,
 )
 from acsa.adapters.db import book_orders
 from acsa.adapters.db import unit_of_work as db
@@ -148,24 +150,52 @@ def _book_order(order: Order, account: OrderAccount, documents: Sequence[Documen
 # --- the file ---------------------------------------------------------------------------------
 
 
+def _exporting(uow: db.UnitOfWork, partner: str) -> str:
+    """This node's nation, if ``partner`` is a registered partner of it."""
+    nation = _node_nation(uow)
+    _check_partner(nation, partner)
+    if uow.partners.get(partner) is None:
+        raise AcsaError.single(
+            Code.PARTNER_NOT_FOUND,
+            "partner",
+            "{partner} is not a registered partner of this node",
+            partner=partner,
+        )
+    return nation
+
+
 def export_book(engine: Engine, partner: str) -> tuple[bytes, str]:
     """This node's book with ``partner``: the signed JSON file and the CSV for people."""
     with db.UnitOfWork(engine, read_only=True) as uow:
-        nation = _node_nation(uow)
-        _check_partner(nation, partner)
-        if uow.partners.get(partner) is None:
-            raise AcsaError.single(
-                Code.PARTNER_NOT_FOUND,
-                "partner",
-                "{partner} is not a registered partner of this node",
-                partner=partner,
-            )
+        nation = _exporting(uow, partner)
         book = our_book(uow, partner, nation)
         node = uow.node
         assert node is not None
         key = node_key(node)
     document = book_document(book, utc_now(), key.fingerprint)
     return sign_book(document, key), book_csv(book)
+
+
+def write_export(engine: Engine, partner: str, book: IO[bytes], table: IO[str]) -> int:
+    """This node's book with ``partner`` written as it is read, a page of orders at a time
+    in uid order: the signed book file (version 2) to ``book``, the CSV for people to
+    ``table``; how many orders it holds."""
+    with db.UnitOfWork(engine, read_only=True) as uow:
+        nation = _exporting(uow, partner)
+        node = uow.node
+        assert node is not None
+        key = node_key(node)
+        header = book_document(Book(nation, partner), utc_now(), key.fingerprint)
+        orders = our_orders_by_uid(uow, partner, nation)
+        return write_book(book, header, _tee(orders, table), key)
+
+
+def _tee(orders: Iterator[BookOrder], table: IO[str]) -> Iterator[BookOrder]:
+    """``orders`` as they come, each written as a row of the CSV for people on the way."""
+    row = csv_writer(table)
+    for order in orders:
+        row(order)
+        yield order
 
 
 def _signature(theirs: BookStream, uow: db.UnitOfWork, nation: str) -> Difference | None:
