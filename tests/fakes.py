@@ -57,7 +57,13 @@ from acsa.domain.order_search import (
 from acsa.domain.rate_rules import MemoryOfficialRates, OfficialRate
 from acsa.domain.sign_in import CountedBy, Failures
 from acsa.services import ports
-from acsa.services.ports import OrderGuard, StoredInvoice, StoredSettlement, TermsOf
+from acsa.services.ports import (
+    InvoiceRef,
+    OrderGuard,
+    StoredInvoice,
+    StoredSettlement,
+    TermsOf,
+)
 
 RECEIVABLES = (Account.RECEIVABLE_CASH.value, Account.RECEIVABLE_IN_KIND.value)
 
@@ -361,6 +367,13 @@ class FakeLedger:
 class FakeInvoices:
     def __init__(self, tables: Tables) -> None:
         self.t = tables
+
+    def locate(self, number: str | None = None, invoice_id: int | None = None) -> InvoiceRef | None:
+        found = self.find(number=number, invoice_id=invoice_id)
+        if not found:
+            return None
+        stored = found[0]
+        return InvoiceRef(stored.id, stored.invoice.number, stored.order_id, stored.currency)
 
     def find(
         self,

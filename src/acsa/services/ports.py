@@ -246,7 +246,21 @@ class LedgerRepository(Protocol):
     ) -> list[Balance]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class InvoiceRef:
+    """Where an invoice is: its id, number, order and currency (not its payments)."""
+
+    id: int
+    number: str
+    order_id: int
+    currency: str
+
+
 class InvoiceRepository(Protocol):
+    def locate(
+        self, number: str | None = None, invoice_id: int | None = None
+    ) -> InvoiceRef | None: ...
+
     def find(
         self,
         number: str | None = None,

@@ -51,7 +51,7 @@ from acsa.schemas.ledger import (
 from acsa.services.audit import order_state
 from acsa.services.ledger import order_debts, terms_reader
 from acsa.services.orders import load_order
-from acsa.services.ports import StoredInvoice, StoredSettlement, UnitOfWork
+from acsa.services.ports import InvoiceRef, StoredInvoice, StoredSettlement, UnitOfWork
 
 # --- what an order owes -----------------------------------------------------------------------
 
@@ -208,13 +208,13 @@ def issue_invoice(uow: UnitOfWork, command: IssueInvoice, by: By) -> InvoiceOut:
     return result
 
 
-def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[StoredInvoice, Order]:
-    """The invoice by number or id and its order (held, in a writing unit of work); one whose
-    order the unit of work's guard refuses is answered as not found (or forbidden), like the
-    order itself."""
-    rows = uow.invoices.find(number=reference)
-    if not rows and reference.isdigit() and int(reference) < 2**31:
-        rows = uow.invoices.find(invoice_id=int(reference))
+def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[InvoiceRef, Order]:
+    """Where the invoice by number or id is, and its order (held, in a writing unit of
+    work); one whose order the unit of work's guard refuses is answered as not found (or
+    forbidden), like the order itself."""
+    found = uow.invoices.locate(number=reference)
+    if found is None and reference.isdigit() and int(reference) < 2**31:
+        found = uow.invoices.locate(invoice_id=int(reference))
     missing = NotFoundError(
         [
             Violation(
@@ -225,18 +225,20 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[StoredInvoice, Order
             )
         ]
     )
-    if not rows:
+    if found is None:
         raise missing
     try:
-        order = load_order(uow, rows[0].order_id)
+        order = load_order(uow, found.order_id)
     except NotFoundError:
         raise missing from None
-    return rows[0], order
+    return found, order
 
 
 def get_invoice(uow: UnitOfWork, reference: str, as_of: date | None = None) -> InvoiceOut:
     with uow:
-        return _stored_out(_find_invoice(uow, reference)[0], as_of or utc_now().date())
+        found, _order = _find_invoice(uow, reference)
+        [stored] = uow.invoices.find(invoice_id=found.id)
+        return _stored_out(stored, as_of or utc_now().date())
 
 
 def list_invoices(

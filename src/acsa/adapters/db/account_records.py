@@ -10,10 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, insert, select
 
 from acsa.adapters.db import tables as t
-from acsa.adapters.db.ledger_queries import LedgerQueries
+from acsa.adapters.db.ledger_queries import LedgerQueries, receipts_query
 from acsa.adapters.db.repository import line_from_row
 from acsa.domain.account import (
     ENTRY_KIND,
@@ -107,6 +107,28 @@ def payment_from_row(row: Row[Any], invoice: str) -> Payment:
         row.actor,
         row.id,
     )
+
+
+def _records_queries(
+    invoice_orders: ColumnElement[bool], settlement_orders: ColumnElement[bool]
+) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The invoices, the payments (with their invoice's number and order) and the settlements
+    of the orders the two conditions name, in order."""
+    i, p, s = t.invoices, t.payments, t.settlements
+    return (
+        select(i).where(invoice_orders).order_by(i.c.order_id, i.c.id),
+        select(p, i.c.number, i.c.order_id)
+        .join_from(p, i, p.c.invoice_id == i.c.id)
+        .where(invoice_orders)
+        .order_by(p.c.id),
+        select(s).where(settlement_orders).order_by(s.c.order_id, s.c.id),
+    )
+
+
+_ONE_RECEIPTS = receipts_query(t.ledger_entries.c.order_id == bindparam("order"))
+_ONE_INVOICES, _ONE_PAYMENTS, _ONE_SETTLEMENTS = _records_queries(
+    t.invoices.c.order_id == bindparam("order"), t.settlements.c.order_id == bindparam("order")
+)
 
 
 class OrderAccounts:
@@ -208,8 +230,30 @@ class OrderAccounts:
     ) -> dict[int, OrderAccount]:
         ids: Any = scope if scope is not None else order_scope
         currency = {h.order: h.currency for h in heads}
+        one = order_scope is not None and len(order_scope) == 1 and as_of is None
+        if one:
+            # One order's account, as every settlement action reads it: statements built once.
+            assert order_scope is not None
+            bound = {"order": order_scope[0]}
+            receipt_rows = list(self.conn.execute(_ONE_RECEIPTS, bound))
+            invoice_rows = self.conn.execute(_ONE_INVOICES, bound)
+            payment_rows = self.conn.execute(_ONE_PAYMENTS, bound)
+            settlement_rows = self.conn.execute(_ONE_SETTLEMENTS, bound)
+        else:
+            receipt_rows = LedgerQueries(self.conn).receipts(ids, as_of)
+            invoice_query, payment_query, settlement_query = _records_queries(
+                t.invoices.c.order_id.in_(ids), t.settlements.c.order_id.in_(ids)
+            )
+            if as_of is not None:
+                i, p, s = t.invoices, t.payments, t.settlements
+                invoice_query = invoice_query.where(i.c.issued <= as_of)
+                payment_query = payment_query.where(p.c.paid <= as_of)
+                settlement_query = settlement_query.where(s.c.effective <= as_of)
+            invoice_rows = self.conn.execute(invoice_query)
+            payment_rows = self.conn.execute(payment_query)
+            settlement_rows = self.conn.execute(settlement_query)
         receipts: dict[int, list[Tranche]] = defaultdict(list)
-        for r in LedgerQueries(self.conn).receipts(ids, as_of):
+        for r in receipt_rows:
             receipts[r.order_id].append(
                 Tranche(
                     r.effective,
@@ -218,27 +262,14 @@ class OrderAccounts:
                     r.at,
                 )
             )
-        i, p, s = t.invoices, t.payments, t.settlements
-        invoice_query = select(i).where(i.c.order_id.in_(ids)).order_by(i.c.order_id, i.c.id)
-        payment_query = (
-            select(p, i.c.number, i.c.order_id)
-            .join_from(p, i, p.c.invoice_id == i.c.id)
-            .where(i.c.order_id.in_(ids))
-            .order_by(p.c.id)
-        )
-        settlement_query = select(s).where(s.c.order_id.in_(ids)).order_by(s.c.order_id, s.c.id)
-        if as_of is not None:
-            invoice_query = invoice_query.where(i.c.issued <= as_of)
-            payment_query = payment_query.where(p.c.paid <= as_of)
-            settlement_query = settlement_query.where(s.c.effective <= as_of)
         invoices: dict[int, list[Invoice]] = defaultdict(list)
-        for row in self.conn.execute(invoice_query):
+        for row in invoice_rows:
             invoices[row.order_id].append(invoice_from_row(row))
         payments: dict[int, dict[str, list[Payment]]] = defaultdict(lambda: defaultdict(list))
-        for row in self.conn.execute(payment_query):
+        for row in payment_rows:
             payments[row.order_id][row.number].append(payment_from_row(row, row.number))
         in_kind: dict[int, list[InKind]] = defaultdict(list)
-        for row in self.conn.execute(settlement_query):
+        for row in settlement_rows:
             in_kind[row.order_id].append(_in_kind(row, currency[row.order_id]))
         return {
             h.order: account_of(

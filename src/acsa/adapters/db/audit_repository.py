@@ -33,6 +33,7 @@ from acsa.domain.audit import (
 
 #: Any constant will do: it names "the audit chain" among PostgreSQL's advisory locks.
 _CHAIN_LOCK = 0x0AC5A0A0D17
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,33 +192,45 @@ class AuditRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._locked_in: object = None
 
     def lock_chain(self) -> None:
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL
-        # transactions take this lock, held until commit, so the chain stays a line.
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+        # transactions take this lock, held until commit, so the chain stays a line (taken
+        # once a transaction).
+        if self.conn.dialect.name != "postgresql":
+            return
+        transaction = self.conn.get_transaction()
+        if transaction is not None and transaction is self._locked_in:
+            return
+        self.conn.execute(_LOCK_CHAIN, {"k": _CHAIN_LOCK})
+        self._locked_in = transaction
+
+    def entries_of(self, entry_ids: Sequence[int]) -> JsonValue:
+        """What an audit record keeps of the ledger entries ``entry_ids`` (their id ranges,
+        count and digest as stored now), None when there are none. Read before the chain is
+        locked: the entries are this transaction's own, so no other writer changes them."""
+        if not entry_ids:
+            return None
+        ranges = id_ranges(entry_ids)
+        digest, count = ledger_digest(self.conn, ranges)
+        return {"ranges": ranges, "count": count, "digest": digest}
 
     def append(
         self,
         pending: Sequence[PendingRecord],
-        entry_ids: Sequence[int],
+        entries: JsonValue,
         at: datetime,
         rows: Rows | None = None,
     ) -> None:
-        """Chain ``pending`` after the last record; the ledger entries and the digests of the
-        business rows written go with the last one (the rows of a bulk write, more than
-        ROWS_PER_RECORD aggregates, in ``audit.rows`` records after it)."""
+        """Chain ``pending`` after the last record; the ledger entries (see :meth:`entries_of`)
+        and the digests of the business rows written go with the last one (the rows of a bulk
+        write, more than ROWS_PER_RECORD aggregates, in ``audit.rows`` records after it)."""
         pending, attached = _with_rows(pending, rows)
         self.lock_chain()
         head = self.conn.execute(_LAST).first()
         seq, prev = (int(head.seq), str(head.hash)) if head else (0, GENESIS)
         written: list[dict[str, Any]] = []
-        entries: JsonValue = None
-        if entry_ids:
-            ranges = id_ranges(entry_ids)
-            digest, count = ledger_digest(self.conn, ranges)
-            entries = {"ranges": ranges, "count": count, "digest": digest}
         for index, record in enumerate(pending):
             seq += 1
             values = {

@@ -11,7 +11,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from acsa.adapters.db import tables as t
 from acsa.domain.ledger import Account, EntryKind
@@ -51,6 +62,26 @@ def new_month() -> list[int]:
 
 def _blank(column: Any) -> Any:
     return or_(column.is_(None), func.trim(column) == "")
+
+
+def receipts_query(orders: ColumnElement[bool]) -> Select[Any]:
+    """(order_id, effective, document, at, amount_minor) of every receipt of the ``orders``
+    (a condition on ``ledger_entries.order_id``), from the supplier's book (the receivable it
+    debited), in order of order, day and entry."""
+    e, p = t.ledger_entries, t.ledger_postings
+    reversal = e.alias("reversal")
+    return (
+        select(e.c.order_id, e.c.effective, e.c.document, e.c.at, p.c.amount_minor)
+        .join_from(e, p, p.c.entry_id == e.c.id)
+        .where(
+            orders,
+            e.c.kind == EntryKind.RECEIPT.value,
+            p.c.account.in_(RECEIVABLES),
+            # A receipt taken back (a fork's roll-back) was never received.
+            ~exists().where(reversal.c.reverses == e.c.id),
+        )
+        .order_by(e.c.order_id, e.c.effective, e.c.id)
+    )
 
 
 class LedgerQueries:
@@ -332,21 +363,9 @@ class LedgerQueries:
     def receipts(self, scope: Select[tuple[int]], as_of: date | None) -> list[Row[Any]]:
         """(order_id, effective, document, at, amount_minor) of every receipt, from the
         supplier's book (the receivable it debited)."""
-        e, p = t.ledger_entries, t.ledger_postings
-        reversal = e.alias("reversal")
-        query = (
-            select(e.c.order_id, e.c.effective, e.c.document, e.c.at, p.c.amount_minor)
-            .join_from(e, p, p.c.entry_id == e.c.id)
-            .where(
-                e.c.order_id.in_(scope),
-                e.c.kind == EntryKind.RECEIPT.value,
-                p.c.account.in_(RECEIVABLES),
-                # A receipt taken back (a fork's roll-back) was never received.
-                ~exists().where(reversal.c.reverses == e.c.id),
-            )
-            .order_by(e.c.order_id, e.c.effective, e.c.id)
-        )
+        query = receipts_query(t.ledger_entries.c.order_id.in_(scope))
         if as_of is not None:
+            e = t.ledger_entries
             query = query.where(e.c.effective <= as_of)
         return self._all(query)
 

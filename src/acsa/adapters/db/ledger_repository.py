@@ -17,7 +17,7 @@ from acsa.adapters.db.ledger_queries import MonthKey, new_month
 from acsa.domain.account import Payment
 from acsa.domain.ledger import Account, Entry, EntryKind, Posting
 from acsa.domain.money import Money, from_minor, to_minor
-from acsa.services.ports import StoredInvoice, StoredSettlement
+from acsa.services.ports import InvoiceRef, StoredInvoice, StoredSettlement
 
 
 def _upsert_balances(dialect: str) -> Any:
@@ -300,6 +300,15 @@ class InvoiceRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def locate(self, number: str | None = None, invoice_id: int | None = None) -> InvoiceRef | None:
+        """Where the invoice named by number or id is, without its payments: for a service
+        that goes on to load the invoice's order and account."""
+        if number is not None:
+            row = self.conn.execute(_LOCATE_BY_NUMBER, {"number": number}).first()
+        else:
+            row = self.conn.execute(_LOCATE_BY_ID, {"id": invoice_id}).first()
+        return None if row is None else InvoiceRef(*row)
+
     def find(
         self,
         number: str | None = None,
@@ -336,6 +345,11 @@ class InvoiceRepository:
             )
             for r in rows
         ]
+
+
+_LOCATE = select(t.invoices.c.id, t.invoices.c.number, t.invoices.c.order_id, t.invoices.c.currency)
+_LOCATE_BY_NUMBER = _LOCATE.where(t.invoices.c.number == bindparam("number"))
+_LOCATE_BY_ID = _LOCATE.where(t.invoices.c.id == bindparam("id"))
 
 
 class SettlementRepository:

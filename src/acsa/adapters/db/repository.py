@@ -209,14 +209,19 @@ def _dec(text: str | None) -> Decimal | None:
 
 
 # Statements built once: building a Core statement costs more than SQLite running it.
-_ORDER_BY_ID = select(t.orders).where(t.orders.c.id == bindparam("id"))
-#: The order row locked until the transaction ends: a writer deciding on it holds it.
-_ORDER_BY_ID_HELD = _ORDER_BY_ID.with_for_update()
-_LINES_OF_ORDER = (
-    select(t.order_lines)
-    .where(t.order_lines.c.order_id == bindparam("id"))
+#: An order's row and its lines in one round trip: one result row per line (the order's
+#: columns repeated, the line's prefixed ``l_``); an order with no line yet gives one row
+#: whose line columns are null.
+_LINE_PREFIX = "l_"
+_ORDER_WITH_LINES = (
+    select(t.orders, *(c.label(_LINE_PREFIX + c.name) for c in t.order_lines.c))
+    .select_from(t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id))
+    .where(t.orders.c.id == bindparam("id"))
     .order_by(t.order_lines.c.number)
 )
+#: The same, the order's row locked until the transaction ends, so a writer deciding on it
+#: holds it (its lines are the order's: every writer of a line holds the order first).
+_ORDER_WITH_LINES_HELD = _ORDER_WITH_LINES.with_for_update(of=t.orders)
 _EVENTS_OF_ORDER = (
     select(t.order_events)
     .where(t.order_events.c.order_id == bindparam("id"))
@@ -275,7 +280,8 @@ class OrderRepository:
 
     def __init__(self, conn: Connection, hold: bool = False) -> None:
         self.conn = conn
-        self._by_id = _ORDER_BY_ID_HELD if hold and conn.dialect.name != "sqlite" else _ORDER_BY_ID
+        held = hold and conn.dialect.name != "sqlite"
+        self._with_lines = _ORDER_WITH_LINES_HELD if held else _ORDER_WITH_LINES
         # Lines as loaded, to write back only those that changed.
         self._loaded: dict[tuple[int, int], dict[str, Any]] = {}
 
@@ -400,10 +406,11 @@ class OrderRepository:
         return [Note(order_id, r.at, r.actor, r.nation, r.note) for r in rows]
 
     def get(self, order_id: int, with_history: bool = True) -> Order | None:
-        head = self.conn.execute(self._by_id, {"id": order_id}).first()
-        if head is None:
+        rows = self.conn.execute(self._with_lines, {"id": order_id}).all()
+        if not rows:
             return None
-        lines = [line_from_row(r) for r in self.conn.execute(_LINES_OF_ORDER, {"id": order_id})]
+        head = rows[0]
+        lines = [line_from_row(r, _LINE_PREFIX) for r in rows if r._mapping["l_number"] is not None]
         for line in lines:
             self._loaded[(order_id, line.number)] = _progress(order_id, line)
         events: list[Event] = []
@@ -630,20 +637,24 @@ def _str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def line_from_row(row: Row[Any]) -> OrderLine:
+def line_from_row(row: Row[Any], prefix: str = "") -> OrderLine:
+    """The line in ``row``: an ``order_lines`` row, or a joined row whose line columns are
+    named with ``prefix``."""
+    m = row._mapping
+    currency = m[prefix + "currency"]
     return OrderLine(
-        number=row.number,
-        category=row.category,
-        description=row.description,
-        quantity=Decimal(row.quantity),
-        unit=row.unit,
-        unit_price=from_minor(row.unit_price_minor, row.currency),
-        currency=row.currency,
-        nsn=row.nsn,
-        quantity_accepted=_dec(row.quantity_accepted),
-        quantity_delivered=Decimal(row.quantity_delivered),
-        quantity_received=Decimal(row.quantity_received),
-        quantity_short=Decimal(row.quantity_short),
+        number=m[prefix + "number"],
+        category=m[prefix + "category"],
+        description=m[prefix + "description"],
+        quantity=Decimal(m[prefix + "quantity"]),
+        unit=m[prefix + "unit"],
+        unit_price=from_minor(m[prefix + "unit_price_minor"], currency),
+        currency=currency,
+        nsn=m[prefix + "nsn"],
+        quantity_accepted=_dec(m[prefix + "quantity_accepted"]),
+        quantity_delivered=Decimal(m[prefix + "quantity_delivered"]),
+        quantity_received=Decimal(m[prefix + "quantity_received"]),
+        quantity_short=Decimal(m[prefix + "quantity_short"]),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 
@@ -43,6 +44,27 @@ on_documents_queued: list[Callable[[], None]] = []
 
 #: Called on every order a service loads in this unit of work: raises to refuse it.
 OrderGuard = Callable[[Order], None]
+
+
+#: The key under which a connection's info names the writing unit of work using it.
+_WRITER = "acsa_unit_of_work"
+#: Engines whose writes are watched (one listener per engine, not one per transaction).
+_WATCHED: WeakSet[Engine] = WeakSet()
+
+
+def _watch_writes(engine: Engine) -> None:
+    """Listen once on ``engine`` for the statements of writing units of work: each notes the
+    business tables it wrote (see ``UnitOfWork._written``)."""
+    if engine in _WATCHED:
+        return
+    _WATCHED.add(engine)
+
+    def note(conn: Connection, statement: Any, *_args: Any) -> None:
+        writer = conn.info.get(_WRITER)
+        if writer is not None:
+            writer._note_write(statement)
+
+    event.listen(engine, "before_execute", note)
 
 
 class UnitOfWork:
@@ -130,8 +152,11 @@ class UnitOfWork:
         self._conn = conn
         self._written = set()
         self._covered = {}
-        if not self.read_only:
-            event.listen(conn, "before_execute", self._note_write)
+        if self.read_only:
+            conn.info.pop(_WRITER, None)
+        else:
+            _watch_writes(self.engine)
+            conn.info[_WRITER] = self
         self.agreements = AgreementRepository(conn)
         # The one rule for every action that changes an order or its money: a writing unit of
         # work holds each order it loads until it commits or rolls back (see OrderRepository).
@@ -159,7 +184,7 @@ class UnitOfWork:
         self._node = False
         return self
 
-    def _note_write(self, _conn: Connection, statement: Any, *_args: Any) -> None:
+    def _note_write(self, statement: Any) -> None:
         if isinstance(statement, Insert | Update | Delete):
             name = getattr(statement.table, "name", None)
             if name in BY_NAME:
@@ -242,7 +267,13 @@ class UnitOfWork:
         # The shared rows (running balances, the audit chain's head) are touched last, under
         # the chain's lock, so concurrent transactions hold them only while committing and
         # never wait on each other's balance rows while queueing for the chain.
+        # What the audit record vouches for (this transaction's own rows and ledger entries,
+        # held by it) is read before the chain's lock: PostgreSQL writers queue for that lock
+        # only for the sealing, the balances and the record itself.
         conn = self.connection
+        if self._pending:
+            rows = written_rows(conn, self._pending, self._written, self._covered)
+            entries = self.audit.entries_of(self.ledger.written)
         if self._pending or self._drafts:
             self.audit.lock_chain()
         now = utc_now()
@@ -252,8 +283,7 @@ class UnitOfWork:
             queued = seal(drafts, self.incoming, self.node, self.documents, self.outbox, now)
         self.ledger.flush_balances()
         if self._pending:
-            rows = written_rows(conn, self._pending, self._written, self._covered)
-            self.audit.append(self._pending, self.ledger.written, now, rows)
+            self.audit.append(self._pending, entries, now, rows)
         self._written = set()
         self._covered = {}
         self._pending = []
@@ -280,6 +310,8 @@ class UnitOfWork:
     def close(self) -> None:
         """End the transaction (rolling back what is not committed) and free the connection."""
         conn, self._conn = self._conn, None
+        if conn is not None and not conn.invalidated:
+            conn.info.pop(_WRITER, None)
         self._pending = []
         self._before_commit = []
         self._drafts = []
