@@ -11,7 +11,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.exceptions import Abort
 
-from acsa.cli import light_help, system
+from acsa.cli import coercion, light_help, system
 from acsa.cli.common import (
     EXIT_REFUSED,
     ServerOption,
@@ -29,6 +29,7 @@ from acsa.domain.messages import t
 from acsa.i18n import say
 
 light_help.install()  # Typer imports its help formatter when it shows a help: lighter then
+coercion.install()  # an option's plain value is taken without building a Pydantic adapter
 
 app = typer.Typer(
     name="acsa",

@@ -11,8 +11,9 @@ stand-in says what its real group says."""
 
 from __future__ import annotations
 
+import copy
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,8 +22,8 @@ import typer
 from typer._click import Command as ClickCommand
 from typer._click import Context, HelpFormatter
 from typer.core import TyperGroup
-from typer.main import get_group_from_info
-from typer.models import TyperInfo
+from typer.main import get_command_from_info, get_command_name, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ class LazyRoot(TyperGroup):
     def get_command(self, ctx: Context, cmd_name: str) -> ClickCommand | None:  # noqa: ARG002
         command = self.commands.get(cmd_name)
         if isinstance(command, _StandIn) and not self._listing:
-            command = self.commands[cmd_name] = get_group_from_info(
-                group_info(self.deferred[cmd_name]), **self.settings
+            command = self.commands[cmd_name] = build_group(
+                group_info(self.deferred[cmd_name]), self.settings
             )
         return command
 
@@ -164,6 +165,63 @@ def group_info(group: Group) -> TyperInfo:
     else:
         holder.add_typer(instance, name=group.name)
     return holder.registered_groups[0]
+
+
+class Commands(MutableMapping[str, ClickCommand]):
+    """A group's commands by name, in Typer's order, each built when it is first looked up:
+    ``acsa orders list`` builds the parameters of ``list`` alone. Listing the names builds
+    nothing; listing the commands (a group's help) builds them all."""
+
+    def __init__(self, build: Callable[[CommandInfo], ClickCommand]) -> None:
+        self._build = build
+        self._entries: dict[str, ClickCommand | CommandInfo] = {}
+
+    def add_info(self, info: CommandInfo) -> None:
+        assert info.callback is not None, "a command has a callback function"
+        self._entries[info.name or get_command_name(info.callback.__name__)] = info
+
+    def __getitem__(self, name: str) -> ClickCommand:
+        entry = self._entries[name]
+        if isinstance(entry, CommandInfo):
+            entry = self._entries[name] = self._build(entry)
+        return entry
+
+    def __setitem__(self, name: str, command: ClickCommand) -> None:
+        self._entries[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def build_group(info: TyperInfo, settings: dict[str, Any]) -> TyperGroup:
+    """The group Typer's ``get_group_from_info`` builds from ``info``, its sub-groups built, its
+    own commands built when looked up (``Commands``), in the order Typer gives them."""
+    instance = info.typer_instance
+    assert instance is not None, "a group has a Typer app"
+    bare_instance = copy.copy(instance)
+    bare_instance.registered_commands = []
+    bare = copy.copy(info)
+    bare.typer_instance = bare_instance
+    group = get_group_from_info(bare, **settings)
+    commands = Commands(
+        lambda command: get_command_from_info(
+            command,
+            pretty_exceptions_short=settings["pretty_exceptions_short"],
+            rich_markup_mode=settings["rich_markup_mode"],
+        )
+    )
+    for command in instance.registered_commands:  # Typer's order: commands, then sub-groups
+        commands.add_info(command)
+    for name, sub_group in group.commands.items():
+        commands[name] = sub_group
+    group.commands = commands
+    return group
 
 
 def defer(app: typer.Typer, groups: tuple[Group, ...] = GROUPS) -> None:
