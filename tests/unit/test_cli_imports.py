@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "sqlalchemy",
@@ -132,3 +133,96 @@ def test_groups_are_built_when_used_and_listed_as_built() -> None:
     for name, same, has_commands in found["same"]:
         assert same, name
         assert has_commands, name
+
+
+#: What no command needs until it is used: every command group's own module, Typer's Pydantic
+#: adapters (``acsa.cli.coercion``), the Rich modules of Markdown help and tracebacks
+#: (``acsa.cli.light_help``), the HTTP client of ``--server``, the API and the pages.
+NOT_ON_START = (
+    "acsa.cli.agreements",
+    "acsa.cli.audit",
+    "acsa.cli.books",
+    "acsa.cli.client",
+    "acsa.cli.courier",
+    "acsa.cli.history_import",
+    "acsa.cli.ledger",
+    "acsa.cli.partner_registry",
+    "acsa.cli.rates",
+    "acsa.cli.report",
+    "acsa.cli.report_annual",
+    "acsa.cli.report_exceptions",
+    "acsa.cli.settle",
+    "acsa.cli.users",
+    "acsa.api",
+    "acsa.web",
+    "typer._adapters",
+    "rich.markdown",
+    "rich.traceback",
+    "rich.syntax",
+    "markdown_it",
+    "pygments",
+)
+#: ... and what ``acsa --help`` does not need either: the orders group, Babel, Pydantic.
+NOT_FOR_HELP = (*NOT_ON_START, "acsa.cli.orders", "acsa.cli.order_forms", "babel", "pydantic")
+
+COMMAND_PROBE = """
+import json, sys
+from acsa.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+unwanted = sys.argv[1].split(",")
+found = sorted(m for m in sys.modules if any(m == u or m.startswith(u + ".") for u in unwanted))
+print(json.dumps(found), file=sys.stderr)
+"""
+
+
+def loaded_by(unwanted: tuple[str, ...], *argv: str) -> tuple[list[str], str]:
+    """The modules of ``unwanted`` that the command line ``argv`` loaded, in a fresh
+    interpreter, and what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_PROBE, ",".join(unwanted), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
+            "COLUMNS": "100",
+            "ACSA_LANG": "en",
+        },
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+
+
+def test_root_help_loads_no_group_nor_markdown_babel_or_pydantic() -> None:
+    """``acsa --help`` lists every group from its stand-in: no group's module is imported."""
+    found, shown = loaded_by((*HEAVY, *NOT_FOR_HELP), "--help")
+    assert found == []
+    assert "orders" in shown
+    assert "Orders for supplies and services under an agreement." in shown
+
+
+def test_orders_list_loads_only_the_orders_group(tmp_path: Path) -> None:
+    """``acsa orders list`` on a database holding orders imports the orders commands and what
+    they use, not the other groups, Typer's Pydantic adapters, the Markdown and traceback
+    modules of Rich, the web framework, alembic, the PDF, chart or workbook libraries."""
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    loaded = subprocess.run(
+        [sys.executable, "-c", "from acsa.cli import main; main()", "demo", "--db", db],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    light = tuple(m for m in HEAVY if m != "sqlalchemy")  # the database layer is used here
+    found, shown = loaded_by(
+        (*light, *NOT_ON_START), "orders", "list", "--db", db, "--limit", "5", "--format", "table"
+    )
+    assert found == []
+    assert "Orders" in shown
+    assert shown.count("JPN") >= 5  # five orders listed, each with Japan a party

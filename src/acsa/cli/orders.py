@@ -388,7 +388,9 @@ def list_(
             items = api.list_orders(status, agreement, limit, offset)
         else:
             query = order_query(status=status, agreement=agreement, limit=limit, offset=offset)
-            found = service.list_orders(uow_for(engine_for(db), read_only=True), query)
+            uow = uow_for(engine_for(db), read_only=True)
+            # The table (and its CSV) shows no history: only JSON carries each order's.
+            found = service.list_orders(uow, query, with_history=as_json)
             items = [order_out(o) for o in found]
     if as_json:
         print_json(items)
