@@ -12,7 +12,10 @@ It times, warm (after ``--warm`` loads each, the median of ``--runs``):
     GET /        the dashboard of Japan
     GET /audit   the audit log of Japan, first page, with its chain check
 
-and, once, ``GET /audit?full=1`` (the whole chain checked on demand).
+and, once, ``GET /audit?full=1`` (the whole chain checked on demand). It also times each page
+**cold**: its first load after a change to the data (a remark added to an order through the
+real service, which appends an audit record, so nothing kept for the data before still holds),
+``--cold`` times (the median), besides the very first load after the server started.
 
 The baseline, in the same run, through the same server and the same signed-in browser, is
 ``GET /healthz`` (no database, no template), timed before and after the pages (its median over
@@ -49,6 +52,7 @@ from acsa.clock import today
 from acsa.services import users
 from api import serving
 from benchkit import Ticker, say
+from changes import Changer
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_BASE = BENCH_DIR / "out"
@@ -64,14 +68,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=100_000, help="orders (default 100000)")
     parser.add_argument("--runs", type=int, default=15, help="timed loads of each page")
     parser.add_argument("--warm", type=int, default=2, help="untimed loads of each page first")
+    parser.add_argument(
+        "--cold", type=int, default=5, help="loads of each page, each after a change (default 5)"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the history")
     parser.add_argument(
         "--dir", type=Path, default=DEFAULT_BASE, help="where the run directory is made"
     )
     parser.add_argument("--keep", action="store_true", help="keep the run directory")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="measure a copy of the acsa.db a previous run kept (--keep) instead of importing",
+    )
     args = parser.parse_args(argv)
-    if args.n < 1 or args.runs < 1 or args.warm < 0:
-        parser.error("--n and --runs must be at least 1, --warm at least 0")
+    if args.n < 1 or args.runs < 1 or args.warm < 0 or args.cold < 1:
+        parser.error("--n, --runs and --cold must be at least 1, --warm at least 0")
     return args
 
 
@@ -119,6 +131,21 @@ def build(run_dir: Path, n: int, seed: int, ticker: Ticker) -> tuple[str, float]
     return f"sqlite:///{db_path}", took.seconds
 
 
+def copied(db: Path, run_dir: Path) -> str:
+    """A copy of a kept run's database (and its installation key and checkpoints)."""
+    shutil.copyfile(db, run_dir / "acsa.db")
+    wal = db.with_name(db.name + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, run_dir / "acsa.db-wal")
+    for name in ("installation.key", "checkpoints"):
+        kept = db.parent / name
+        if kept.is_dir():
+            shutil.copytree(kept, run_dir / name)
+        elif kept.exists():
+            shutil.copy2(kept, run_dir / name)
+    return f"sqlite:///{run_dir / 'acsa.db'}"
+
+
 def sign_in(base: str) -> httpx.Client:
     browser = httpx.Client(base_url=base, timeout=600, headers={"Accept-Language": "en"})
     page = browser.get("/login")
@@ -149,6 +176,35 @@ def measure(browser: httpx.Client, path: str, expect: str, warm: int, runs: int)
     return [load(browser, path, expect) for _ in range(runs)]
 
 
+def after_change(
+    browser: httpx.Client, changer: Changer, path: str, expect: str, times: int
+) -> list[float]:
+    """``path`` loaded ``times`` times, each the first load after a change to the data."""
+    found: list[float] = []
+    for _ in range(times):
+        changer.change()
+        found.append(load(browser, path, expect))
+    return found
+
+
+def database(args: argparse.Namespace, run_dir: Path, ticker: Ticker) -> tuple[str, float]:
+    """The database measured (a copy of ``--db``, else N orders imported); the import's s."""
+    if args.db is not None:
+        say(f"measuring a copy of {args.db}")
+        return copied(args.db, run_dir), 0.0
+    say(f"building {args.n:,} orders in {run_dir} ...")
+    url, import_s = build(run_dir, args.n, args.seed, ticker)
+    say(f"imported in {import_s:.1f} s")
+    return url, import_s
+
+
+def tell(name: str, warm: float, runs: int, cold: float, colds: int, first: float) -> None:
+    say(
+        f"{name} warm {warm:8.1f} ms median of {runs}; cold (first after a change) {cold:.1f}"
+        f" ms median of {colds}; first after start {first:.0f} ms"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ticker = Ticker(sys.stdout.isatty())
@@ -158,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["ACSA_CHECKPOINT_DIR"] = str(run_dir / "checkpoints")
     os.environ["ACSA_INSTALLATION_KEY"] = str(run_dir / "installation.key")
     try:
-        say(f"building {args.n:,} orders in {run_dir} ...")
-        url, import_s = build(run_dir, args.n, args.seed, ticker)
-        say(f"imported in {import_s:.1f} s")
+        url, import_s = database(args, run_dir, ticker)
         with serving(url, 1, run_dir / "serve.log", timeout_s=120) as server:
             browser = sign_in(server.base)
             t0 = time.perf_counter()
@@ -172,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             before = measure(browser, "/healthz", "", args.warm, args.runs)
             dash = measure(browser, "/", "Dashboard", args.warm, args.runs)
             audit = measure(browser, "/audit", "Audit log", args.warm, args.runs)
+            changer = Changer(url)
+            try:
+                dash_cold = after_change(browser, changer, "/", "Dashboard", args.cold)
+                audit_cold = after_change(browser, changer, "/audit", "Audit log", args.cold)
+            finally:
+                changer.close()
             after = measure(browser, "/healthz", "", 0, args.runs)
             # The whole chain's check, on demand (once: it reads every record and row).
             t0 = time.perf_counter()
@@ -181,26 +241,32 @@ def main(argv: list[str] | None = None) -> int:
         base_ms = statistics.median(before + after)
         dash_ms, audit_ms = statistics.median(dash), statistics.median(audit)
         ratio = max(dash_ms, audit_ms) / base_ms if base_ms else 0.0
+        dash_cold_ms, audit_cold_ms = statistics.median(dash_cold), statistics.median(audit_cold)
+        cold_ratio = max(dash_cold_ms, audit_cold_ms) / base_ms if base_ms else 0.0
         runs = args.runs
-        say(f"dashboard:  {dash_ms:8.1f} ms median of {runs} (first load {cold_dashboard:.0f})")
-        say(f"audit page: {audit_ms:8.1f} ms median of {runs} (first load {cold_audit:.0f})")
+        tell("dashboard: ", dash_ms, runs, dash_cold_ms, args.cold, cold_dashboard)
+        tell("audit page:", audit_ms, runs, audit_cold_ms, args.cold, cold_audit)
         say(f"whole chain check (/audit?full=1, once): {audit_full:.0f} ms")
         say(f"/healthz:   {base_ms:8.2f} ms median of {2 * args.runs} (before and after)")
-        say(f"ratio:      {ratio:.1f} (slower page / baseline)")
+        say(f"ratio:      {ratio:.1f} (slower page warm / baseline), cold {cold_ratio:.1f}")
         summary: dict[str, Any] = {
             "bench": "dashboard",
             "n": args.n,
             "dashboard_ms": round(dash_ms, 2),
             "dashboard_p90_ms": round(sorted(dash)[int(0.9 * (len(dash) - 1))], 2),
             "dashboard_first_ms": round(cold_dashboard, 1),
+            "dashboard_cold_ms": round(dash_cold_ms, 2),
+            "dashboard_cold_max_ms": round(max(dash_cold), 2),
             "audit_ms": round(audit_ms, 2),
             "audit_p90_ms": round(sorted(audit)[int(0.9 * (len(audit) - 1))], 2),
             "audit_first_ms": round(cold_audit, 1),
+            "audit_cold_ms": round(audit_cold_ms, 2),
             "audit_full_ms": round(audit_full, 1),
             "baseline_ms": round(base_ms, 3),
             "baseline_before_ms": round(statistics.median(before), 3),
             "baseline_after_ms": round(statistics.median(after), 3),
             "ratio": round(ratio, 2),
+            "cold_ratio": round(cold_ratio, 2),
             "import_s": round(import_s, 1),
             "day": date.today().isoformat(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
