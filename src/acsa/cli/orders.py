@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -29,7 +29,14 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN, LimitOption, OffsetOption, parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, order_panel, orders_table, show_result
+from acsa.cli.render import (
+    FormatOption,
+    ListedOrder,
+    listed_order,
+    order_panel,
+    orders_table,
+    show_result,
+)
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.messages import t
@@ -38,6 +45,7 @@ from acsa.i18n import say
 
 if TYPE_CHECKING:
     from acsa.commands import Command
+    from acsa.domain.order import Order
     from acsa.schemas.orders import OrderOut
 
 
@@ -379,9 +387,9 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List orders, oldest first (through a server: those of your nation)."""
-    from acsa.schemas.orders import order_out
     from acsa.services import orders as service
 
+    items: Sequence[OrderOut | ListedOrder]
     with refusals(as_json):
         api = remote(db)
         if api is not None:
@@ -389,13 +397,19 @@ def list_(
         else:
             query = order_query(status=status, agreement=agreement, limit=limit, offset=offset)
             uow = uow_for(engine_for(db), read_only=True)
-            # The table (and its CSV) shows no history: only JSON carries each order's.
+            # The table (and its CSV) shows no history and needs no JSON model: --json does.
             found = service.list_orders(uow, query, with_history=as_json)
-            items = [order_out(o) for o in found]
+            items = _json_orders(found) if as_json else [listed_order(o) for o in found]
     if as_json:
-        print_json(items)
+        print_json(cast("list[OrderOut]", items))
         return
     show_result(orders_table(items), output_format)
+
+
+def _json_orders(found: Sequence[Order]) -> list[OrderOut]:
+    from acsa.schemas.orders import order_out
+
+    return [order_out(o) for o in found]
 
 
 @app.command()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator
-from datetime import UTC
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,6 +29,7 @@ from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.i18n import DEFAULT, gettext
 
 if TYPE_CHECKING:
+    from acsa.domain.order import Order
     from acsa.schemas.orders import AgreementOut, OrderOut
 
 
@@ -392,7 +395,41 @@ def term_text(a: AgreementOut) -> str:
     )
 
 
-def orders_table(items: list[OrderOut], title: str = "Orders") -> Table:
+@dataclass(frozen=True)
+class ListedOrder:
+    """What a list of orders shows of one: ``OrderOut``'s fields of the same names, read from
+    the domain's order itself (a table needs no JSON model, hence no Pydantic)."""
+
+    id: int
+    status: str
+    agreement: str
+    requester: str
+    supplier: str
+    activity: str
+    order_date: date
+    lines: tuple[object, ...]
+    total: Decimal
+    currency: str
+
+
+def listed_order(order: Order) -> ListedOrder:
+    """The order as ``order_out`` gives these fields."""
+    assert order.id is not None, "only a stored order is listed"
+    return ListedOrder(
+        id=order.id,
+        status=order.status.value,
+        agreement=order.agreement_id,
+        requester=order.requester,
+        supplier=order.supplier,
+        activity=order.activity,
+        order_date=order.order_date,
+        lines=tuple(order.lines),
+        total=order.total.amount,
+        currency=order.currency,
+    )
+
+
+def orders_table(items: Sequence[OrderOut | ListedOrder], title: str = "Orders") -> Table:
     table = Table(title=title)
     for column in (
         "id",
