@@ -11,11 +11,14 @@ the page keeps the figures as a table beside the chart."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from markupsafe import Markup
 
 from acsa.domain.messages import t
 from acsa.domain.money import amount_text, money_text, quantum
@@ -331,3 +334,58 @@ def report_charts(report: AnnualReport, lang: str) -> list[SvgChart]:
             if chart is not None:
                 found.append(chart)
     return found
+
+
+#: Charts laid out and written kept at most (per report read and language).
+WRITTEN_KEPT = 64
+
+
+class WrittenCharts:
+    """Each report's charts laid out and written as markup once per language: the page of a
+    report already read writes no chart again. A report is known by its nation, year and the
+    moment it was read (a report read again after a change is another). Bounded, least
+    recently used first out; safe to share between threads."""
+
+    def __init__(self, capacity: int = WRITTEN_KEPT) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, str, str, str], list[SvgChart]] = OrderedDict()
+        self._markup: dict[tuple[str, str, str, str, str], Markup] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(report: AnnualReport, lang: str) -> tuple[str, str, str, str]:
+        return (report.nation, report.fiscal_year, report.generated_at.isoformat(), lang)
+
+    def charts(self, report: AnnualReport, lang: str) -> list[SvgChart]:
+        """The report's charts in ``lang`` (laid out once)."""
+        key = self.key(report, lang)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        made = report_charts(report, lang)
+        with self._lock:
+            self._items[key] = made
+            while len(self._items) > self.capacity:
+                gone, _ = self._items.popitem(last=False)
+                self._markup = {k: v for k, v in self._markup.items() if k[:4] != gone}
+        return made
+
+    def html(
+        self,
+        report: AnnualReport,
+        chart: SvgChart,
+        lang: str,
+        write: Callable[[SvgChart, str], Markup],
+    ) -> Markup:
+        """``chart`` of ``report`` as the page's macro ``write`` writes it (once)."""
+        key = (*self.key(report, lang), chart.name)
+        with self._lock:
+            found = self._markup.get(key)
+        if found is None:
+            found = write(chart, f"chart-{chart.name}")
+            with self._lock:
+                if key[:4] in self._items:
+                    self._markup[key] = found
+        return found

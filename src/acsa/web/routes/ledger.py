@@ -40,7 +40,7 @@ from acsa.services.order_forms import order_form
 from acsa.web.pages import PagesDep
 from acsa.web.report_cache import ReportCache
 from acsa.web.session import Visitor, visitor
-from acsa.web.svg_charts import SvgChart, report_charts
+from acsa.web.svg_charts import SvgChart, WrittenCharts
 from acsa.web.tables import N_, Amount, Column, Link, Table, csv_bytes, xlsx_bytes
 from acsa.web.views import parse_order_id
 
@@ -710,12 +710,16 @@ class AnnualView:
     tables: list[Table]
     #: The charts as inline SVG, in the visitor's language (the page shows these).
     svg: list[SvgChart] = field(default_factory=list)
+    #: Where the page's charts are written once (``written.html(data, chart, lang, macro)``).
+    written: WrittenCharts | None = None
 
 
 #: Annual reports read, shared by the report's page and its charts (until the books change).
 reports = ReportCache()
 #: Charts drawn, by a digest of all they show.
 charts = ChartCache()
+#: The page's charts as SVG, laid out and written once per report read and language.
+written = WrittenCharts()
 
 
 def annual_data(who: Visitor, year: FiscalYear) -> AnnualReport:
@@ -742,8 +746,8 @@ def annual_view(who: Visitor, fy: str | None) -> AnnualView:
     ]
     tables = [_figures_table(name, figures, data.nation) for name, figures in views]
     tables += [_monthly_table(data), _balance_table(data)]
-    svg = report_charts(data, who.lang)
-    return AnnualView(year, _fy_number(year), data, charts_of(data), tables, svg)
+    svg = written.charts(data, who.lang)
+    return AnnualView(year, _fy_number(year), data, charts_of(data), tables, svg, written)
 
 
 @router.get("/reports/annual", response_class=HTMLResponse)
