@@ -12,6 +12,8 @@ program. Money is written by the one formatter (``acsa.domain.money.money_text``
 from __future__ import annotations
 
 import gettext as gnu_gettext
+import importlib.util
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -77,16 +79,73 @@ def catalog(lang: str) -> Catalog:
 @cache
 def translations(lang: str) -> gnu_gettext.NullTranslations:
     """The compiled translations of ``lang``. English is the source text; its catalogue holds
-    only the words of ids that are not sentences (``error.<CODE>``, ``audit.<action>``)."""
+    only the words of ids that are not sentences (``error.<CODE>``, ``audit.<action>``).
+
+    Compiling the ``.po`` files takes longer than most commands run, so the compiled catalogue
+    is kept in the user's cache directory under a digest of the ``.po`` files and of Babel's
+    version: an edited catalogue is compiled again, an unchanged one is read back."""
     if not (LOCALES / lang).is_dir():
         return gnu_gettext.NullTranslations()
+    sources = sorted((LOCALES / lang).glob("*.po"))
+    cached = catalogue_cache() / f"{lang}-{catalogue_digest(lang, sources)}.mo"
+    try:
+        compiled = cached.read_bytes()
+    except OSError:
+        compiled = compile_catalogue(lang)
+        _keep(cached, compiled)
+    return gnu_gettext.GNUTranslations(BytesIO(compiled))
+
+
+def compile_catalogue(lang: str) -> bytes:
+    """``lang``'s catalogue compiled by Babel (the ``.mo`` bytes)."""
     from babel.messages.mofile import write_mo
-    from babel.support import Translations
 
     buffer = BytesIO()
     write_mo(buffer, catalog(lang))
-    buffer.seek(0)
-    return Translations(buffer)
+    return buffer.getvalue()
+
+
+#: Bumped when what ``compile_catalogue`` makes of the same files changes.
+CATALOGUE_FORMAT = b"acsa-catalogue-1"
+
+
+def catalogue_digest(lang: str, sources: list[Path]) -> str:
+    """A digest of what ``lang``'s compiled catalogue is made from: its ``.po`` files (names
+    and contents) and the Babel that compiles them."""
+    import hashlib
+
+    digest = hashlib.sha256(CATALOGUE_FORMAT + b"\0" + lang.encode())
+    babel = importlib.util.find_spec("babel")
+    if babel is not None and babel.origin:  # its __init__ names its version
+        digest.update(Path(babel.origin).read_bytes())
+    for path in sources:
+        digest.update(b"\0" + path.name.encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:40]
+
+
+def catalogue_cache() -> Path:
+    """Where compiled catalogues are kept (deleting it costs one compile per language)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("acsa") / "catalogues"
+
+
+def _keep(path: Path, compiled: bytes) -> None:
+    """Write ``compiled`` to ``path`` whole or not at all; a cache that cannot be written is
+    no error (the next run compiles again)."""
+    import tempfile
+
+    written = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as out:
+            written = out.name
+            out.write(compiled)
+        os.replace(written, path)
+    except OSError:
+        if written is not None and os.path.exists(written):
+            os.unlink(written)
 
 
 def gettext(lang: str, text: str) -> str:
