@@ -305,9 +305,13 @@ class OrderAccounts:
         return ids
 
     def _insert(self, table: Any, values: dict[str, Any]) -> int:
-        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        key = self.conn.execute(_INSERTS[table.name], values).inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+#: The account's inserts, built once (the values go as parameters).
+_INSERTS = {table.name: insert(table) for table in (t.invoices, t.payments, t.settlements)}
 
 
 def settlement_values(head: AccountHead, record: InKind) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -60,8 +61,12 @@ _LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq
 
 
 def _entry_rows_query(ranges: Sequence[Sequence[int]]) -> Any:
+    e = t.ledger_entries
+    return _entry_rows(or_(*(and_(e.c.id >= first, e.c.id <= last) for first, last in ranges)))
+
+
+def _entry_rows(where: Any) -> Any:
     e, p = t.ledger_entries, t.ledger_postings
-    where = or_(*(and_(e.c.id >= first, e.c.id <= last) for first, last in ranges))
     return (
         select(
             e.c.id,
@@ -89,6 +94,10 @@ def _entry_rows_query(ranges: Sequence[Sequence[int]]) -> Any:
     )
 
 
+_ONE_RANGE = _entry_rows(
+    and_(t.ledger_entries.c.id >= bindparam("first"), t.ledger_entries.c.id <= bindparam("last"))
+)
+
 #: Ranges per query: keeps the statement small when an import wrote scattered ids.
 _RANGES_PER_QUERY = 200
 
@@ -97,6 +106,11 @@ def ledger_digest(conn: Connection, ranges: Sequence[Sequence[int]]) -> tuple[st
     """The digest and count of the ledger entries in ``ranges`` as stored now."""
 
     def rows() -> Iterator[Sequence[Any]]:
+        if len(ranges) == 1:
+            # A change's own entries, one run of ids: a statement built once.
+            [(first, last)] = ranges
+            yield from conn.execute(_ONE_RANGE, {"first": first, "last": last})
+            return
         for start in range(0, len(ranges), _RANGES_PER_QUERY):
             chunk = ranges[start : start + _RANGES_PER_QUERY]
             yield from conn.execute(_entry_rows_query(chunk))
