@@ -9,12 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.conftest import Site
 from tests.browser.helpers import TOTAL, api, overflow, received_order, switch_language
 
-TABLET = {"width": 768, "height": 1024}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 PARTS_JS = """
 (els) => els.map((e) => [
   e.dataset.partner, e.dataset.period, e.dataset.value, e.querySelector('title').textContent,

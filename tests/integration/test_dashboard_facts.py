@@ -18,6 +18,7 @@ from acsa.adapters.nations_file import shipped_fiscal_calendars
 from acsa.clock import today, utc_now
 from acsa.commands import AddNote, By
 from acsa.domain.access import allowed
+from acsa.domain.account import MoneyAction
 from acsa.domain.fiscal import fiscal_year_of
 from acsa.domain.order_search import order_query
 from acsa.services.annual_report import annual_report
@@ -42,7 +43,7 @@ def services_waiting(who: Visitor) -> list[tuple[int, str, str]]:
     for account, step in money_waiting(who.reader(), who.nation):
         head = account.head
         if allowed(who.principal, dash.MONEY_PERMISSION[step], head.requester, head.supplier):
-            page = "" if step is dash.MoneyAction.CLOSE else "/settlement"
+            page = "" if step is MoneyAction.CLOSE else "/settlement"
             found.append((head.order, dash.MONEY_STEPS[step], f"/orders/{head.order}{page}"))
     return sorted(found, key=lambda w: w[0])
 
