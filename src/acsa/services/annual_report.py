@@ -29,18 +29,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 import pycountry
 
+from acsa.adapters.db import unit_of_work as db
+from acsa.adapters.db.report_queries import month_end_sums
 from acsa.clock import utc_now
 from acsa.domain.account import OrderAccount
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.ledger import Account
-from acsa.domain.money import Money
+from acsa.domain.money import Money, from_minor
 from acsa.domain.order import Order, OrderLine, OrderStatus
 from acsa.schemas.reports import AnnualReport, BalancePoint, Figure, MonthlyValue
 from acsa.services.ledger import terms_reader
-from acsa.services.ports import UnitOfWork
+from acsa.services.ports import Balance, UnitOfWork
 
 Progress = Callable[[int, int], None]
 
@@ -139,9 +142,10 @@ class _Breakdown:
         return [tally.figure(k, c) for (k, c), tally in sorted(self.tallies.items())]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Item:
-    """One order as the report counts it, with its account as of the year's end."""
+    """One order as the report counts it, with its account as of the year's end. Its value and
+    amounts are worked out once (every breakdown asks for them)."""
 
     order: Order
     partner: str
@@ -152,7 +156,7 @@ class _Item:
     def currency(self) -> str:
         return self.order.currency
 
-    @property
+    @cached_property
     def value(self) -> Decimal:
         """The agreed value: every line at its accepted quantity."""
         total = Money.zero(self.currency)
@@ -160,7 +164,7 @@ class _Item:
             total = total + line_value(line)
         return total.amount
 
-    @property
+    @cached_property
     def amounts(self) -> _Amounts:
         return _Amounts(self.value, self.account.settled_value, self.account.owed)
 
@@ -248,7 +252,10 @@ def annual_report(
         in_scope = [o for o in orders if o.status not in EXCLUDED]
         accounts = _accounts(uow, in_scope, fy_end)
         step()
-        balances = [point for day in month_ends for point in _balances_on(uow, nation, day, step)]
+        kept = _month_end_sums(uow, nation, month_ends)
+        balances = [
+            point for day in month_ends for point in _balances_on(uow, nation, day, step, kept)
+        ]
     items = [_item(o, nation, accounts[o.id]) for o in in_scope if o.id is not None]
     balances = _active(balances, month_ends)
     currencies = sorted({o.currency for o in in_scope} | {b.currency for b in balances})
@@ -353,15 +360,39 @@ def _accounts(uow: UnitOfWork, orders: Sequence[Order], as_of: date) -> dict[int
     return found
 
 
+def _month_end_sums(
+    uow: UnitOfWork, nation: str, days: Sequence[date]
+) -> dict[date, list[Balance]]:
+    """The book's balances at the days that end a month, from a database's period balances (a
+    row per month and account rather than every posting up to each day); none from a unit of
+    work of another kind."""
+    if not isinstance(uow, db.UnitOfWork):
+        return {}
+    sums = month_end_sums(uow.connection, nation, days)
+    return {
+        day: [
+            (nation, partner, Account(account), Money(from_minor(minor, currency), currency))
+            for (partner, account, currency), minor in sorted(rows.items())
+        ]
+        for day, rows in sums.items()
+    }
+
+
 def _balances_on(
-    uow: UnitOfWork, nation: str, day: date, step: Callable[[], None]
+    uow: UnitOfWork,
+    nation: str,
+    day: date,
+    step: Callable[[], None],
+    kept: dict[date, list[Balance]] | None = None,
 ) -> list[BalancePoint]:
-    """The nation's debts with each partner at the end of ``day``, from its book's postings."""
+    """The nation's debts with each partner at the end of ``day``, from its book's period
+    balances when ``kept`` has the day, else its postings."""
     owed_to: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     owed_by: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for _book, partner, account, amount in uow.ledger.balances_from_postings(
-        book=nation, as_of=day
-    ):
+    rows = (kept or {}).get(day)
+    if rows is None:
+        rows = uow.ledger.balances_from_postings(book=nation, as_of=day)
+    for _book, partner, account, amount in rows:
         key = (partner, amount.currency)
         if account in RECEIVABLES:
             owed_to[key] += amount.amount
