@@ -1,7 +1,8 @@
 """Start-up cost of the ``acsa`` command, whole process, against a bare Python in the same run.
 
 Runs ``--n`` times each, as separate processes: ``python -c pass`` and ``python -c "import
-typer"`` (the baselines), ``acsa --help``, and ``acsa orders list`` on a fresh demo database
+typer"`` (the baselines; ``python -c "import sqlalchemy"`` too, the floor of a command that opens
+a database), ``acsa --help``, and ``acsa orders list`` on a fresh demo database
 (``acsa demo`` on a SQLite file in a temporary directory, as ``make run`` sets it up). Each run's
 CPU time is the child's user + system time (``resource.getrusage(RUSAGE_CHILDREN)`` before and
 after); its wall time is measured around it. The figures are the medians. Bytecode is written
@@ -127,6 +128,13 @@ def main() -> None:
                 env,
                 ticker,
             ),
+            measure(
+                "python -c 'import sqlalchemy'",
+                [sys.executable, "-c", "import sqlalchemy"],
+                args.n,
+                env,
+                ticker,
+            ),
             measure("acsa --help", [*acsa, "--help"], args.n, env, ticker),
             measure("acsa orders list", [*acsa, "orders", "list", "--db", db], args.n, env, ticker),
         ]
@@ -136,7 +144,7 @@ def main() -> None:
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
 
-    bare, typer_only, help_run, list_run = rows
+    bare, typer_only, sqlalchemy_only, help_run, list_run = rows
     say()
     say(f"whole-process start-up, median of {args.n} runs each ({' '.join(acsa)})")
     say(f"{'command':<28}{'CPU s':>10}{'wall s':>10}{'CPU min':>10}{'CPU max':>10}")
@@ -162,6 +170,7 @@ def main() -> None:
                 "ratio": round(ratio, 4),
                 "list_ratio": round(list_ratio, 4),
                 "typer_cpu_s": round(typer_only.cpu, 4),
+                "sqlalchemy_cpu_s": round(sqlalchemy_only.cpu, 4),
                 "help_wall_s": round(help_run.wall, 4),
                 "list_wall_s": round(list_run.wall, 4),
                 "baseline_wall_s": round(bare.wall, 4),

@@ -226,3 +226,47 @@ def test_orders_list_loads_only_the_orders_group(tmp_path: Path) -> None:
     assert found == []
     assert "Orders" in shown
     assert shown.count("JPN") >= 5  # five orders listed, each with Japan a party
+
+
+SUBGROUP_PROBE = """
+import json, sys
+import typer
+import acsa.cli
+from acsa.cli import main
+root = typer.main.get_command(acsa.cli.app)
+typer.main.get_command = lambda app: root  # the root main() runs: the one looked at here
+for argv in (["orders", "list", "--help"], ["orders", "--help"]):
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code in (0, None), (argv, exc.code)
+    if argv[1] == "list":
+        after_list = root.commands["orders"].commands.built()
+orders = root.commands["orders"].commands
+print(json.dumps({"list": after_list, "help": orders.built(), "names": list(orders)}),
+      file=sys.stderr)
+"""
+
+
+def test_a_group_builds_the_command_used_and_all_of_them_for_its_help() -> None:
+    """``acsa orders list`` builds the parameters of ``list`` alone; ``acsa orders --help``
+    lists every command of the group, in Typer's order (the commands of ``orders.py``, then
+    ``form`` from ``order_forms.py``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SUBGROUP_PROBE],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
+            "COLUMNS": "100",
+            "ACSA_LANG": "en",
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    assert found["list"] == ["list"]
+    assert found["help"] == found["names"]
+    assert len(found["names"]) > 10
+    assert found["names"][-1] == "form"
+    assert "list" in done.stdout

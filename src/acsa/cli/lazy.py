@@ -198,6 +198,10 @@ class Commands(MutableMapping[str, ClickCommand]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def built(self) -> list[str]:
+        """The names of the commands built so far, in order."""
+        return [name for name, entry in self._entries.items() if not isinstance(entry, CommandInfo)]
+
 
 def build_group(info: TyperInfo, settings: dict[str, Any]) -> TyperGroup:
     """The group Typer's ``get_group_from_info`` builds from ``info``, its sub-groups built, its
