@@ -103,12 +103,34 @@ def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TAB
     if out.width >= UNBOUNDED_WIDTH:
         for panel in _panels(renderable):
             panel.expand = False
+    if _surely_fits(renderable, out.width):  # as below when least <= out.width, unmeasured
+        out.print(renderable, crop=False)
+        return
     least = Measurement.get(out, out.options.update_width(UNBOUNDED_WIDTH), renderable).minimum
     if least <= out.width:  # crop=False: a column squeezed below its least still shows whole
         out.print(renderable, crop=False)
         return
     segments = out.render(renderable, out.options.update_width(least))
     out.print(Segments(segments), crop=False)
+
+
+def _surely_fits(renderable: RenderableType, width: int) -> bool:
+    """True when ``renderable`` is a table of text that fits ``width`` with every column at its
+    widest line: its least width fits then too, and measuring it (a pass over every cell, as
+    long as printing it) can be skipped. Anything else is measured."""
+    if not isinstance(renderable, Table) or renderable.width is not None:
+        return False
+    _top, right, _bottom, left = renderable.padding
+    total = 2 + len(renderable.columns)  # the edges and the lines between columns
+    for column in renderable.columns:
+        widest = max(column.min_width or 0, column.width or 0)
+        for cell in (column.header, column.footer, *column.cells):
+            text = _plain(cell)
+            if text is None or "\t" in text:
+                return False
+            widest = max([widest, *(cell_len(line) for line in text.splitlines())])
+        total += widest + left + right
+    return max(total, renderable.min_width or 0) <= width
 
 
 def _in_language(table: Table, lang: str) -> None:
