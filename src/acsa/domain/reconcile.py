@@ -30,6 +30,7 @@ when each document is stored, so their chain is checked where their documents di
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field
@@ -380,11 +381,11 @@ class OutOfOrderError(ValueError):
         return self.uid == self.previous
 
 
-def ascending(orders: Iterable[BookOrder], side: str) -> Iterator[BookOrder]:
+def ascending(orders: Iterable[BookOrder], side: str, start: int = 0) -> Iterator[BookOrder]:
     """``orders`` as they come, checked to be in strictly ascending ``uid`` order
-    (:class:`OutOfOrderError` at the first that is not)."""
+    (:class:`OutOfOrderError` at the first that is not; places counted from ``start``)."""
     previous: str | None = None
-    for index, order in enumerate(orders):
+    for index, order in enumerate(orders, start):
         uid = order.uid
         if previous is not None and uid <= previous:
             raise OutOfOrderError(side, index, uid, previous)
@@ -399,38 +400,54 @@ def reconcile_sorted(
     partner: str = "",
 ) -> Report:
     """Our book against the partner's, both given in ascending ``uid`` order (else
-    :class:`OutOfOrderError`, side ``ours`` or ``theirs``), merge-joined order by order: one order a
-    side is held at a time (see the module's docstring)."""
-    mine = ascending(ours, "ours")
-    other = ascending(theirs, "theirs")
+    :class:`OutOfOrderError`, side ``ours`` or ``theirs``), merge-joined order by order: one
+    order a side is held at a time (see the module's docstring)."""
+    mine, other = iter(ours), iter(theirs)
     matched = 0
     differences: list[Difference] = []
     numbers: dict[str, tuple[int | None, int | None]] = {}
-    a = next(mine, None)
-    b = next(other, None)
+    a, b = next(mine, None), next(other, None)
+    i = j = 0  # the places of a and b in their books
+    # The loop is written out (no helper per order): it runs once per order of both books.
     while a is not None and b is not None:
-        if a.uid == b.uid:
-            found = [] if a == b else compare(a, b)
-            if found:
-                differences.extend(found)
-                numbers[a.uid] = (a.number, b.number)
+        ua, ub = a.uid, b.uid
+        if ua <= ub:
+            if ua == ub:
+                matched += 1 if a == b or _pair(a, b, differences, numbers) else 0
+                b, j = next(other, None), j + 1
+                if b is not None and b.uid <= ub:
+                    raise OutOfOrderError("theirs", j, b.uid, ub)
             else:
-                matched += 1
-            a = next(mine, None)
-            b = next(other, None)
-        elif a.uid < b.uid:
-            _only_ours(a, differences, numbers)
-            a = next(mine, None)
+                _only_ours(a, differences, numbers)
+            a, i = next(mine, None), i + 1
+            if a is not None and a.uid <= ua:
+                raise OutOfOrderError("ours", i, a.uid, ua)
         else:
             _only_theirs(b, differences, numbers)
-            b = next(other, None)
-    while a is not None:
-        _only_ours(a, differences, numbers)
-        a = next(mine, None)
-    while b is not None:
-        _only_theirs(b, differences, numbers)
-        b = next(other, None)
+            b, j = next(other, None), j + 1
+            if b is not None and b.uid <= ub:
+                raise OutOfOrderError("theirs", j, b.uid, ub)
+    if a is not None:
+        for order in ascending(itertools.chain([a], mine), "ours", i):
+            _only_ours(order, differences, numbers)
+    for order in () if b is None else ascending(itertools.chain([b], other), "theirs", j):
+        _only_theirs(order, differences, numbers)
     return Report(matched, _as_people_read(differences, numbers), nation, partner, numbers)
+
+
+def _pair(
+    a: BookOrder,
+    b: BookOrder,
+    found: list[Difference],
+    numbers: dict[str, tuple[int | None, int | None]],
+) -> bool:
+    """True if the two records of one order match; else their differences added to
+    ``found``."""
+    differences = compare(a, b)
+    if differences:
+        found.extend(differences)
+        numbers[a.uid] = (a.number, b.number)
+    return not differences
 
 
 def _only_ours(
