@@ -13,7 +13,6 @@ from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.order_search import OrderPage, OrderQuery, order_query
 from acsa.domain.rules import check_order, check_parties, validate_lines
 from acsa.domain.settlement import settled_in_kind
-from acsa.schemas.orders import NoteOut, OrderIn, OrderOut, order_from_doc, order_out
 from acsa.services.ports import Note, UnitOfWork
 
 # Listing and showing orders (what most commands do) needs none of these: the commands'
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         SubmitOrder,
     )
     from acsa.domain.agreement import Agreement
+    from acsa.schemas.orders import OrderIn, OrderOut
 
 Step = Callable[[Order], object]
 
@@ -77,6 +77,8 @@ def load_order(
 def place_order(uow: UnitOfWork, command: PlaceOrder, by: By) -> tuple[Order, list[Violation]]:
     """Save a new draft. Malformed orders are refused; what the agreement checks would refuse
     is returned as warnings, to be fixed before submit."""
+    from acsa.schemas.orders import order_from_doc
+
     order = order_from_doc(command.order)
     order.uid = command.uid
     malformed = validate_lines(order)
@@ -106,6 +108,8 @@ def edit_draft(uow: UnitOfWork, command: EditDraft, by: By) -> tuple[Order, list
     after, and the partner's node is sent the new terms. Only a draft (INVALID_TRANSITION
     otherwise), by the requesting nation (the guard); its agreement and nations stay.
     Returns the draft and what the agreement checks would refuse now."""
+    from acsa.schemas.orders import order_from_doc
+
     terms = order_from_doc(command.order)
     malformed = validate_lines(terms)
     if malformed:
@@ -173,6 +177,8 @@ def order_view(uow: UnitOfWork, order_id: int, *, acted: bool = False) -> OrderO
     work's guard decides whether the caller sees it, except right after the caller ``acted``
     on it in ``uow`` (the guard let the action through, and a writer's If-Match names the
     version before the change)."""
+    from acsa.schemas.orders import NoteOut, order_out
+
     with uow:
         order = load_order(uow, order_id, with_history=True, guarded=not acted)
         violations = violations_now(uow, order) if order.status is OrderStatus.DRAFT else []
@@ -207,6 +213,8 @@ def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
 
 def check_document(uow: UnitOfWork, document: OrderIn) -> list[Violation]:
     """Every violation an order document would meet on submit, without saving anything."""
+    from acsa.schemas.orders import order_from_doc
+
     order = order_from_doc(document)
     with uow:
         agreement = _agreement(uow, order.agreement_id)

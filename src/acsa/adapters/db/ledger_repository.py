@@ -3,13 +3,13 @@ payments, settlements in kind, counters."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
@@ -20,19 +20,34 @@ from acsa.domain.money import Money, from_minor, to_minor
 from acsa.services.ports import InvoiceRef, StoredInvoice, StoredSettlement
 
 
+def _insert_on(dialect: str, table: Any) -> Any:
+    """An INSERT of ``table`` in ``dialect``'s form (for its ON CONFLICT); the dialect's module
+    is imported when its first statement is built, not by every command."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+@functools.cache
 def _upsert_balances(dialect: str) -> Any:
     table = t.ledger_balances
-    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert_ = _insert_on(dialect, table)
     return insert_.on_conflict_do_update(
         index_elements=[table.c.book, table.c.partner, table.c.account, table.c.currency],
         set_={"amount_minor": table.c.amount_minor + insert_.excluded.amount_minor},
     )
 
 
+@functools.cache
 def upsert_months(dialect: str) -> Any:
-    """Move the period balances (``ledger_months``) by the sums given per key."""
+    """Move the period balances (``ledger_months``) by the sums given per key (built once
+    per dialect)."""
     table = t.ledger_months
-    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert_ = _insert_on(dialect, table)
     return insert_.on_conflict_do_update(
         index_elements=[
             table.c.book,
@@ -66,8 +81,6 @@ def month_rows(months: dict[MonthKey, list[int]]) -> list[dict[str, Any]]:
     ]
 
 
-_UPSERTS = {name: _upsert_balances(name) for name in ("sqlite", "postgresql")}
-_MONTH_UPSERTS = {name: upsert_months(name) for name in ("sqlite", "postgresql")}
 _INSERT_ENTRY = insert(t.ledger_entries)
 _INSERT_POSTINGS = insert(t.ledger_postings)
 
@@ -127,14 +140,14 @@ class LedgerRepository:
         months, self.months = self.months, defaultdict(new_month)
         if moves:
             self.conn.execute(
-                _UPSERTS[self.conn.dialect.name],
+                _upsert_balances(self.conn.dialect.name),
                 [
                     {"book": b, "partner": pt, "account": a, "currency": c, "amount_minor": m}
                     for (b, pt, a, c), m in sorted(moves.items())
                 ],
             )
         if months:
-            self.conn.execute(_MONTH_UPSERTS[self.conn.dialect.name], month_rows(months))
+            self.conn.execute(upsert_months(self.conn.dialect.name), month_rows(months))
 
     def _insert_entry(self, entry: Entry) -> int:
         result = self.conn.execute(
@@ -279,21 +292,20 @@ class CounterRepository:
     def next(self, name: str) -> int:
         """The next number of the named counter, taken inside the current transaction; one
         statement, so two first numbers of a year cannot race on creating the counter."""
-        bumped = self.conn.execute(_BUMPS[self.conn.dialect.name], {"name": name}).scalar_one()
+        bump = _bump_counter(self.conn.dialect.name)
+        bumped = self.conn.execute(bump, {"name": name}).scalar_one()
         return int(bumped)
 
 
+@functools.cache
 def _bump_counter(dialect: str) -> Any:
     table = t.counters
-    insert_ = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert_ = _insert_on(dialect, table)
     return (
         insert_.values(name=bindparam("name"), value=1)
         .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
         .returning(table.c.value)
     )
-
-
-_BUMPS = {name: _bump_counter(name) for name in ("sqlite", "postgresql")}
 
 
 class InvoiceRepository:

@@ -43,13 +43,6 @@ from acsa.domain.order_search import (
     order_words,
     search_text,
 )
-from acsa.schemas.orders import (
-    AgreementVersionDoc,
-    record_body,
-    record_from_body,
-    version_from_doc,
-    version_to_doc,
-)
 from acsa.services.ports import Note
 
 _LATEST_VERSION = select(
@@ -104,6 +97,10 @@ class AgreementRepository:
         if not heads:
             return []
         ids = [h.id for h in heads]
+        # The agreement's documents' models, imported when agreements are read: listing orders
+        # (what most commands do) needs none of Pydantic.
+        from acsa.schemas.orders import AgreementVersionDoc, record_from_body, version_from_doc
+
         version_rows = self.conn.execute(
             select(t.agreement_versions)
             .where(t.agreement_versions.c.agreement_id.in_(ids))
@@ -145,6 +142,8 @@ class AgreementRepository:
 
     def replace_version(self, agreement_id: str, version: AgreementVersion, now: datetime) -> None:
         """Rewrite a shipped version the registry corrected (``acsa init`` only)."""
+        from acsa.schemas.orders import version_to_doc
+
         v = t.agreement_versions
         self.conn.execute(
             update(v)
@@ -167,6 +166,8 @@ class AgreementRepository:
             )
         ).scalar()
         seq = int(last or 0) + 1
+        from acsa.schemas.orders import record_body
+
         kind, body = record_body(record)
         self.conn.execute(
             insert(t.agreement_records).values(
@@ -190,6 +191,8 @@ class AgreementRepository:
             self.add_version(agreement.id, version, now)
 
     def add_version(self, agreement_id: str, version: AgreementVersion, now: datetime) -> None:
+        from acsa.schemas.orders import version_to_doc
+
         self.conn.execute(
             insert(t.agreement_versions).values(
                 agreement_id=agreement_id,
