@@ -298,9 +298,10 @@ def test_a_terminal_too_narrow_gets_a_wider_table_never_a_cut_amount(
 
 
 @pytest.fixture
-def node_book(book: Book, tmp_path: Path) -> tuple[Path, str]:
+def node_book(book: Book, tmp_path: Path) -> tuple[Path, str, int]:
     """``book`` as JPN's node with AUS as partner, and AUS's book of it with the first order
-    paid 12,345,678,901 JPY instead: the file and that order's uid."""
+    listed (the lowest uid) paid 12,345,678,901 JPY instead: the file, that order's uid and
+    its number."""
     ours, theirs = NodeKey.generate(), NodeKey.generate()
     ours.save(tmp_path / "node.key")
     engine = make_engine(book.url)
@@ -321,13 +322,13 @@ def node_book(book: Book, tmp_path: Path) -> tuple[Path, str]:
     doc["orders"][0]["paid"] = "12345678901"
     path = tmp_path / "aus.json"
     path.write_bytes(book_file.sign_book(doc, theirs))
-    return path, str(doc["orders"][0]["uid"])
+    return path, str(doc["orders"][0]["uid"]), int(doc["orders"][0]["number"])
 
 
 def test_books_reconcile_piped_and_as_csv_holds_the_uid_and_amounts_whole(
-    book: Book, node_book: tuple[Path, str]
+    book: Book, node_book: tuple[Path, str, int]
 ) -> None:
-    path, uid = node_book
+    path, uid, number = node_book
     found = run("books", "reconcile", str(path), "--db", book.url, env=NARROW)
     assert found.code == 1, found.stderr  # the books differ
     assert uid in found.stdout
@@ -345,7 +346,7 @@ def test_books_reconcile_piped_and_as_csv_holds_the_uid_and_amounts_whole(
         "finding",
     ]
     [difference] = differences
-    assert difference[1:4] == [uid, "#1", "#1"]
+    assert difference[1:4] == [uid, f"#{number}", f"#{number}"]
     assert difference[6] == "12345678901"
     assert "1 difference" in as_csv.stderr
     as_json = run("books", "reconcile", str(path), "--json", "--db", book.url)
