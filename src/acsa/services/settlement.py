@@ -118,19 +118,22 @@ def money_waiting(uow: UnitOfWork, nation: str) -> list[tuple[OrderAccount, Mone
     settled orders to close; each with the order's account."""
     with uow:
         accounts = order_debts(uow, nation=nation)
-    found: list[tuple[OrderAccount, MoneyAction]] = []
-    for account in accounts:
-        may, head = account.actions(), account.head
-        supplier = head.supplier == nation
-        steps = [
-            (MoneyAction.INVOICE, supplier),
-            (MoneyAction.PAY, not supplier),
-            (MoneyAction.REPLACE, not supplier),
-            (MoneyAction.EXCHANGE, not supplier and MoneyAction.REPLACE not in may),
-            (MoneyAction.CLOSE, True),
-        ]
-        found.extend((account, step) for step, ours in steps if ours and step in may)
-    return found
+    return [(account, step) for account in accounts for step in steps_waiting(account, nation)]
+
+
+def steps_waiting(account: OrderAccount, nation: str) -> tuple[MoneyAction, ...]:
+    """The settlement steps of ``account`` that wait for ``nation``: the supplier invoices,
+    the requester pays and returns in kind (or exchanges, where nothing is to be returned),
+    either closes."""
+    may, supplier = account.actions(), account.head.supplier == nation
+    steps = (
+        (MoneyAction.INVOICE, supplier),
+        (MoneyAction.PAY, not supplier),
+        (MoneyAction.REPLACE, not supplier),
+        (MoneyAction.EXCHANGE, not supplier and MoneyAction.REPLACE not in may),
+        (MoneyAction.CLOSE, True),
+    )
+    return tuple(step for step, ours in steps if ours and step in may)
 
 
 # --- invoices and payments --------------------------------------------------------------------

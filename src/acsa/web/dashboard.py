@@ -53,6 +53,7 @@ from acsa.services.audit import AuditRecordOut, audit_log
 from acsa.services.ledger import balances, late_in_kind, order_debts, overdue_invoices, terms_reader
 from acsa.services.orders import orders_by_id
 from acsa.services.ports import UnitOfWork
+from acsa.services.settlement import steps_waiting
 from acsa.web.session import Visitor
 from acsa.web.svg_charts import SvgChart, monthly_bars
 from acsa.web.tables import N_
@@ -299,17 +300,7 @@ def judge(account: OrderAccount, nation: str, day: date) -> Judged:
     if kind_by_month_end is not None:
         by_month_end.append(kind_by_month_end)
     due = [o for o in by_month_end if o.due is not None and day <= o.due < month_end]
-    may, head = account.actions(), account.head
-    supplier = head.supplier == nation
-    steps = [
-        (MoneyAction.INVOICE, supplier),
-        (MoneyAction.PAY, not supplier),
-        (MoneyAction.REPLACE, not supplier),
-        (MoneyAction.EXCHANGE, not supplier and MoneyAction.REPLACE not in may),
-        (MoneyAction.CLOSE, True),
-    ]
-    ours = tuple(step for step, mine in steps if mine and step in may)
-    return Judged(tuple(late), tuple(due), ours)
+    return Judged(tuple(late), tuple(due), steps_waiting(account, nation))
 
 
 def judge_all(facts: Facts, day: date) -> None:
