@@ -1,6 +1,6 @@
 """``python -m acsa``: the ``acsa`` command."""
 
-from acsa.cli import main
+from acsa.entry import main
 
 if __name__ == "__main__":
     main()
