@@ -83,7 +83,8 @@ def test_only_a_line_of_names_then_help_is_kept(tmp_path: Path, argv: list[str])
 
 def test_turned_off_or_unwritable_the_page_is_drawn_each_time(tmp_path: Path) -> None:
     off = acsa(tmp_path, "--help", ACSA_HELP_CACHE="0")
-    assert off.returncode == 0 and "Usage: acsa" in off.stdout
+    assert off.returncode == 0
+    assert "Usage: acsa" in off.stdout
     assert pages(tmp_path) == []
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
