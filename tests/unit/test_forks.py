@@ -69,6 +69,13 @@ def test_on_a_fork_the_suppliers_document_stands_on_both_nodes() -> None:
     # Two of one side (never made by the protocol) still have one winner, the same both ways.
     other = link(3, common[-1].hash, REQUESTER, "note")
     assert winner(cancel, other, SUPPLIER) is winner(other, cancel, SUPPLIER)
+    # ... but arriving, such a one is no fork: the place is taken, the chain check refuses it
+    # (whichever hash is lower).
+    assert arrive([*common, cancel], other, SUPPLIER).arrival is Arrival.UNRELATED
+    assert arrive([*common, other], cancel, SUPPLIER).arrival is Arrival.UNRELATED
+    deliver = link(3, common[-1].hash, SUPPLIER, "deliver")
+    assert arrive([*common, accept], deliver, SUPPLIER).arrival is Arrival.UNRELATED
+    assert arrive([*common, deliver], accept, SUPPLIER).arrival is Arrival.UNRELATED
 
 
 # --- two nodes and the network -----------------------------------------------------------------

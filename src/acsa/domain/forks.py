@@ -96,8 +96,13 @@ def arrive(
 
 
 def _fork(ours: Sequence[Link], theirs: Link, sequencer: str) -> Decision:
-    """Our documents from the fork's place, against theirs for the same place."""
+    """Our documents from the fork's place, against theirs for the same place. Two documents
+    of one side for one place are no fork (each side issues its own documents one after the
+    other, in the order it holds them): the place is taken, and the chain check refuses the
+    newcomer (DOCUMENT_CHAIN_BROKEN)."""
     rival = ours[0]
+    if (rival.issuer == sequencer) == (theirs.issuer == sequencer):
+        return Decision(Arrival.UNRELATED)
     if winner(rival, theirs, sequencer) is theirs:
         return Decision(Arrival.WINS, tuple(ours))
     return Decision(Arrival.LOSES)
