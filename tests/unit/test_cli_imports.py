@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HEAVY = (
     "sqlalchemy",
@@ -54,9 +55,11 @@ print(json.dumps({"import": after_import, "tree": after_tree, "help": heavy(),
 """
 
 
-def test_cli_builds_and_renders_help_without_heavy_libraries() -> None:
+def probe(source: str, *args: str) -> tuple[Any, str]:
+    """Run ``source`` with ``args`` in a fresh interpreter (English, 100 columns, no ACSA_
+    setting of the caller's); the JSON it printed last on stderr, and its stdout."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(HEAVY)],
+        [sys.executable, "-c", source, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -65,14 +68,19 @@ def test_cli_builds_and_renders_help_without_heavy_libraries() -> None:
             "COLUMNS": "100",
             "ACSA_LANG": "en",
         },
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stderr.strip().splitlines()[-1])
+    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+
+
+def test_cli_builds_and_renders_help_without_heavy_libraries() -> None:
+    found, shown = probe(PROBE, ",".join(HEAVY))
     assert found["import"] == []
     assert found["tree"] == []
     assert found["help"] == []
     assert found["helps"] > 60  # every group and command of the tree was rendered
-    assert "orders" in done.stdout
+    assert "orders" in shown
 
 
 LAZY_PROBE = """
@@ -115,19 +123,7 @@ def test_groups_are_built_when_used_and_listed_as_built() -> None:
     """``acsa --help`` builds no group's commands (it lists each group by a stand-in with the
     real group's name and help line); ``acsa orders list --help`` builds the orders group
     only; the stand-ins say what the real groups say."""
-    done = subprocess.run(
-        [sys.executable, "-c", LAZY_PROBE],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
-            "COLUMNS": "100",
-            "ACSA_LANG": "en",
-        },
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stderr.strip().splitlines()[-1])
+    found, _shown = probe(LAZY_PROBE)
     assert found["seen"] == {"--help": [], "orders list --help": ["orders"]}
     assert len(found["same"]) > 15
     for name, same, has_commands in found["same"]:
@@ -181,20 +177,8 @@ print(json.dumps(found), file=sys.stderr)
 def loaded_by(unwanted: tuple[str, ...], *argv: str) -> tuple[list[str], str]:
     """The modules of ``unwanted`` that the command line ``argv`` loaded, in a fresh
     interpreter, and what it printed."""
-    done = subprocess.run(
-        [sys.executable, "-c", COMMAND_PROBE, ",".join(unwanted), *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
-            "COLUMNS": "100",
-            "ACSA_LANG": "en",
-        },
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+    found, shown = probe(COMMAND_PROBE, ",".join(unwanted), *argv)
+    return list(found), shown
 
 
 def test_root_help_loads_no_group_nor_markdown_babel_or_pydantic() -> None:
@@ -263,21 +247,9 @@ def test_a_group_builds_the_command_used_and_all_of_them_for_its_help() -> None:
     """``acsa orders list`` builds the parameters of ``list`` alone; ``acsa orders --help``
     lists every command of the group, in Typer's order (the commands of ``orders.py``, then
     ``form`` from ``order_forms.py``)."""
-    done = subprocess.run(
-        [sys.executable, "-c", SUBGROUP_PROBE],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("ACSA_")},
-            "COLUMNS": "100",
-            "ACSA_LANG": "en",
-        },
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stderr.strip().splitlines()[-1])
+    found, shown = probe(SUBGROUP_PROBE)
     assert found["list"] == ["list"]
     assert found["help"] == found["names"]
     assert len(found["names"]) > 10
     assert found["names"][-1] == "form"
-    assert "list" in done.stdout
+    assert "list" in shown
