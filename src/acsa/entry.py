@@ -27,7 +27,6 @@ def main() -> None:
 
         run(argv)
     except SystemExit as done:
-        sys.stdout = out
         if done.code in (0, None):
             help_cache.keep(name, recorder.text())
         raise
