@@ -28,3 +28,42 @@ def test_tables_are_headed_in_japanese_and_machine_formats_stay_english(book: Bo
     header = next(csv.reader(io.StringIO(as_csv)))
     assert "order date" in header
     assert not any("発注" in name for name in header)
+
+
+def test_an_order_reads_in_japanese_only_its_words_and_in_english_as_before(book: Book) -> None:
+    """`acsa --lang ja orders show`: the panel's labels, the status, activity, settlement and
+    category, the history's actions, statuses and details are Japanese; what people wrote,
+    ids, amounts and units stay as written. English is unchanged."""
+    japanese = piped(book, "--lang", "ja", "orders", "show", str(book.received)).stdout
+    for words in (
+        "発注 #",  # the panel's title
+        "状態",
+        "受領済み",  # the status
+        "共同訓練・演習",  # the activity
+        "燃料・油脂・潤滑油",  # the category
+        "必要期日",
+        "変更前の状態",
+        "作成",  # the history's actions
+        "承認",
+        "明細 1: 200 L 承認",  # an event's details, with the line's unit
+        "明細 1: 200 L 受領",
+    ):
+        assert words in japanese, (words, japanese)
+    for english in (
+        "needed by",
+        "received value",
+        "from status",
+        "partially",
+        " accept ",
+        "line 1:",
+    ):
+        assert english not in japanese, (english, japanese)
+
+    english = piped(book, "orders", "show", str(book.received)).stdout
+    for words in ("needed by", "received", "exercise", "Line 1: 200 L accepted", "from status"):
+        assert words in english, (words, english)
+    assert "明細" not in english
+    # what scripts read: the lines and history as rows keep English words and the codes' text
+    listed = piped(book, "--lang", "ja", "orders", "list", "--format", "csv").stdout
+    assert "received" in listed and "exercise" in listed
+    assert "受領" not in listed

@@ -27,7 +27,7 @@ from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.limits import QUANTITY_OR_ZERO, line_quantities
 from acsa.domain.messages import t
-from acsa.i18n import say, violation_text
+from acsa.i18n import gettext, say, violation_text
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -228,7 +228,7 @@ def print_errors(violations: tuple[Violation, ...] | list[Violation], as_json: b
         return
     table = Table(title=say(t("Refused"), lang), title_style="bold red", show_lines=False)
     for column in ("code", "field", "message", "clause"):
-        table.add_column(column, overflow="fold")
+        table.add_column(gettext(lang, column), overflow="fold")
     for v in violations:
         table.add_row(v.code.value, v.field, violation_text(v, lang), v.clause or "")
     err.print(table)

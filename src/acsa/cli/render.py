@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from decimal import Decimal
@@ -24,9 +24,12 @@ from rich.text import Text
 from acsa.cli import language
 from acsa.cli.common import UNBOUNDED_WIDTH, out
 from acsa.cli.output import OutputFormat, choose, start
+from acsa.domain.messages import words
 from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.i18n import DEFAULT, gettext
+from acsa.i18n.event_words import event_details, units
+from acsa.i18n.speech import Speech
 
 if TYPE_CHECKING:
     from acsa.domain.order import Order
@@ -97,9 +100,14 @@ def show_result(renderable: RenderableType, fmt: OutputFormat = OutputFormat.TAB
     if fmt in (OutputFormat.CSV, OutputFormat.TSV):
         _write_rows(tables, fmt)
         return
+    lang = language.current()
+    for panel in _panels(renderable):
+        if isinstance(panel.title, Said):
+            panel.title.plain = panel.title.words(lang)
     for table in tables:
-        _keep_whole(table)
-        _in_language(table, language.current())
+        _say_cells(table, lang)
+        _keep_whole(table, lang)
+        _in_language(table, lang)
     if out.width >= UNBOUNDED_WIDTH:
         for panel in _panels(renderable):
             panel.expand = False
@@ -145,6 +153,36 @@ def _in_language(table: Table, lang: str) -> None:
             column.header = gettext(lang, column.header)
 
 
+class Said(Text):
+    """A cell (or a panel's title) that a person reads in their language: ``plain`` is what
+    CSV and TSV write (a code, or English that scripts read), ``words(lang)`` what a table for
+    people shows (a status's, a category's, an action's words; an event's details)."""
+
+    def __init__(self, plain: str, words: Callable[[str], str], style: str = "") -> None:
+        super().__init__(plain, style=style)
+        self.words = words
+
+
+def term(code: str, style: str = "") -> Said:
+    """A word of acsa's vocabulary (``partially_delivered``, ``fuel``, ``cash``): its English
+    words in CSV, its words in the reader's language for people."""
+    english = words(code)
+    return Said(english, lambda lang: gettext(lang, english), style)
+
+
+def label(text: str) -> Said:
+    """A label (a panel's row heading) in the reader's language."""
+    return Said(text, lambda lang: gettext(lang, text))
+
+
+def _say_cells(table: Table, lang: str) -> None:
+    """Each cell that is :class:`Said` in the reader's language."""
+    for column in table.columns:
+        for cell in column.cells:
+            if isinstance(cell, Said):
+                cell.plain = cell.words(lang)
+
+
 def _tables(renderable: RenderableType) -> Iterator[Table]:
     """The tables a result is made of (in a group, in a panel)."""
     if isinstance(renderable, Table):
@@ -176,12 +214,16 @@ def _plain(cell: RenderableType) -> str | None:
     return None
 
 
-def _keep_whole(table: Table) -> None:
+def _keep_whole(table: Table, lang: str = DEFAULT) -> None:
     """Columns of ids, amounts, dates and codes on one line, as wide as their widest value
-    (folded, never cut with an ellipsis); free text wraps instead."""
+    (folded, never cut with an ellipsis); free text wraps instead. Which is which is read from
+    the English heading; the widths from what is shown (the heading in ``lang``)."""
     for column in table.columns:
         texts = [_plain(cell) for cell in (column.header, *column.cells)]
-        if _is_free_text(texts):
+        free = _is_free_text(texts)
+        if isinstance(column.header, str) and lang != DEFAULT:
+            texts[0] = gettext(lang, column.header)
+        if free:
             widest = max((cell_len(text) for text in texts if text), default=0)
             column.overflow = "fold"
             column.min_width = max(min(widest, TEXT_WIDTH_MIN), column.min_width or 0)
@@ -239,8 +281,8 @@ STATUS_STYLE = {
 
 
 def status_text(status: str | None) -> Text:
-    word = status or "not signed"
-    return Text(word.replace("_", " "), style=STATUS_STYLE.get(word, ""))
+    word = status or "not_signed"
+    return term(word, STATUS_STYLE.get(word, ""))
 
 
 def agreements_table(items: list[AgreementOut], title: str) -> Table:
@@ -272,12 +314,12 @@ Row = tuple[str, str | Text]
 
 
 def _grid(rows: list[Row]) -> Table:
-    """Labelled rows, the labels in bold."""
+    """Labelled rows, the labels in bold and in the reader's language."""
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    for label, value in rows:
-        head.add_row(label, value)
+    for name, value in rows:
+        head.add_row(label(name), value)
     return head
 
 
@@ -472,7 +514,7 @@ def orders_table(items: Sequence[OrderOut | ListedOrder], title: str = "Orders")
             o.agreement,
             o.requester,
             o.supplier,
-            o.activity,
+            term(o.activity),
             o.order_date.isoformat(),
             str(len(o.lines)),
             money_text(o.total, o.currency),
@@ -487,8 +529,8 @@ def order_panel(o: OrderOut) -> Group:
             ("agreement", o.agreement),
             ("requester", f"{o.requester} {o.requester_unit or ''}".strip()),
             ("supplier", f"{o.supplier} {o.supplier_unit or ''}".strip()),
-            ("activity", o.activity + (f" ({o.operation})" if o.operation else "")),
-            ("settlement", o.settlement),
+            ("activity", _activity(o.activity, o.operation)),
+            ("settlement", term(o.settlement)),
             ("order date", o.order_date.isoformat()),
             ("needed by", o.needed_by.isoformat()),
             ("location", o.location),
@@ -497,8 +539,9 @@ def order_panel(o: OrderOut) -> Group:
             *attested_rows(o),
         ]
     )
+    title = Said(f"order {o.id}", lambda lang: Speech(lang)("Order #%(id)s", id=o.id))
     parts: list[Table | Panel] = [
-        Panel(head, title=f"order {o.id}"),
+        Panel(head, title=title),
         _lines_table(o),
         _history_table(o),
     ]
@@ -507,6 +550,14 @@ def order_panel(o: OrderOut) -> Group:
     if o.violations:
         parts.append(_problems_table(o))
     return Group(*parts)
+
+
+def _activity(activity: str, operation: str | None) -> Said:
+    """The activity in words, and the operation's name as written."""
+    shown = term(activity)
+    if not operation:
+        return shown
+    return Said(f"{shown.plain} ({operation})", lambda lang: f"{shown.words(lang)} ({operation})")
 
 
 def _lines_table(o: OrderOut) -> Table:
@@ -530,7 +581,7 @@ def _lines_table(o: OrderOut) -> Table:
     for ln in o.lines:
         lines.add_row(
             str(ln.number),
-            ln.category,
+            term(ln.category),
             ln.description,
             ln.nsn or "",
             ln.unit,
@@ -548,19 +599,31 @@ def _lines_table(o: OrderOut) -> Table:
 def _history_table(o: OrderOut) -> Table:
     """The order's events, oldest first."""
     history = Table(title="history")
-    for column in ("#", "when (UTC)", "who", "action", "from", "to", "details"):
+    for column in ("#", "when (UTC)", "who", "action", "from status", "to status", "details"):
         history.add_column(column, overflow="fold")
+    unit_of = units(o.lines)
     for e in o.history:
         history.add_row(
             str(e.seq),
             e.at.strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
-            e.action,
-            e.from_status or "",
-            e.to_status,
-            _details(e.details),
+            term(e.action),
+            status_text(e.from_status) if e.from_status else "",
+            status_text(e.to_status),
+            _event_text(e.action, e.details, unit_of),
         )
     return history
+
+
+def _event_text(action: str, details: dict[str, object], unit_of: dict[str, str]) -> Said:
+    """An event's details: as ``_details`` writes them in CSV, in the reader's words for
+    people (as the pages' timeline: ``Line 2: 400 EA received, 10 EA short``)."""
+
+    def said(lang: str) -> str:
+        found = event_details(Speech(lang), unit_of, action, details)
+        return "; ".join(f"{d.label}: {d.text}" for d in found)
+
+    return Said(_details(details), said)
 
 
 def _notes_table(o: OrderOut) -> Table:
@@ -584,16 +647,27 @@ def _problems_table(o: OrderOut) -> Table:
     return problems
 
 
-def attested_rows(o: OrderOut) -> list[tuple[str, str]]:
+def attested_rows(o: OrderOut) -> list[Row]:
     """What the order attests beyond its terms, as labelled rows (none when nothing)."""
-    rows: list[tuple[str, str]] = []
+    rows: list[Row] = []
     if o.cash_reason:
         rows.append(("cash reason", o.cash_reason))
     if o.determination or o.determination_date:
-        day = o.determination_date.isoformat() if o.determination_date else "no date"
-        rows.append(("determination", f"{o.determination or 'no reference'} of {day}"))
+        day = o.determination_date.isoformat() if o.determination_date else None
+        reference = o.determination
+
+        def determination(lang: str) -> str:
+            say = Speech(lang)
+            return say(
+                "%(reference)s of %(day)s",
+                reference=reference or say("no reference"),
+                day=day or say("no date"),
+            )
+
+        rows.append(("determination", Said(determination(DEFAULT), determination)))
     if o.hostilities:
-        rows.append(("hostilities", "declared: a period of active hostilities"))
+        declared = "declared: a period of active hostilities"
+        rows.append(("hostilities", Said(declared, lambda lang: gettext(lang, declared))))
     if o.confirmed:
         rows.append(("confirmed", ", ".join(o.confirmed)))
     return rows

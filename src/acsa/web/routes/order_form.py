@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from dataclasses import field as dataclass_field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,45 +25,12 @@ from acsa.domain.agreement import Agreement
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.http_status import status_of
-from acsa.i18n import Formats, translations, violation_text
+from acsa.i18n import violation_text
+from acsa.i18n.speech import N_, Speech
 from acsa.schemas.orders import OrderIn, OrderOut, parse_model
 from acsa.services.orders import check_document
 from acsa.web.render import marked
 from acsa.web.session import Visitor
-
-
-def N_(msgid: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark ``msgid`` for the catalogue; it is translated where it is shown."""
-    return msgid
-
-
-class Speech:
-    """Messages and formats in one language, for the text Python composes."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.messages = translations(lang)
-        self.formats = Formats(lang)
-
-    def __call__(self, msgid: str, **values: Any) -> str:
-        text = self.messages.gettext(msgid)
-        return text % values if values else text
-
-    def action(self, action: str) -> str:
-        """An audit-log action (``order.accept``) in words (``audit.<action>``), else as it is."""
-        key = f"audit.{action}"
-        said = self.messages.gettext(key)
-        return action if said == key else said
-
-    def number(self, value: Decimal | int | None) -> str:
-        return self.formats.number(value)
-
-    def money(self, value: Decimal | int | None, currency: str) -> str:
-        return self.formats.money(value, currency)
-
-    def day(self, value: date | None) -> str:
-        return self.formats.day(value)
-
 
 # --- what the vocabulary is called ------------------------------------------------------
 

@@ -34,6 +34,8 @@ from acsa.domain.order import Action, Event, Order, OrderStatus
 from acsa.domain.order_search import STATUS_RANK, order_query
 from acsa.domain.order_search import OrderPage as OrdersFound
 from acsa.domain.rules import CONFIRMABLE, check_order
+from acsa.i18n.event_words import Detail, event_details, units
+from acsa.i18n.speech import N_, Speech
 from acsa.schemas.orders import OrderLineOut, OrderOut, order_out
 from acsa.services import orders as service
 from acsa.services.agreements import list_agreements
@@ -46,11 +48,9 @@ from acsa.web.pages import Pages, PagesDep
 from acsa.web.routes.order_form import (
     CONFIRM_PREFIX,
     CONFIRMATIONS,
-    N_,
     Choice,
     Draft,
     Problem,
-    Speech,
     activity_choices,
     activity_title,
     category_choices,
@@ -458,13 +458,6 @@ class ActionForm:
 
 
 @dataclass(frozen=True)
-class Detail:
-    label: str
-    text: str
-    alert: bool = False
-
-
-@dataclass(frozen=True)
 class Moment:
     """One entry of the timeline: a step of the order or a document about it.
 
@@ -523,67 +516,11 @@ class OrderPage:
     forks: list[ForkOut] = field(default_factory=list)
 
 
-def _line_details(say: Speech, order: Order, action: str, lines: Mapping[str, Any]) -> list[Detail]:
-    units = {str(line.number): line.unit for line in order.lines}
-    found = []
-    for number, value in lines.items():
-        unit = units.get(str(number), "")
-        label = say("Line %(n)s", n=number)
-        if isinstance(value, dict):
-            got, short = _decimal(value.get("received")), _decimal(value.get("short"))
-            if short:
-                text = say(
-                    "%(received)s %(unit)s received, %(short)s %(unit)s short",
-                    received=say.number(got),
-                    short=say.number(short),
-                    unit=unit,
-                )
-            else:
-                text = say("%(received)s %(unit)s received", received=say.number(got), unit=unit)
-            found.append(Detail(label, text, alert=bool(short)))
-        elif action == "accept":
-            text = say("%(qty)s %(unit)s accepted", qty=say.number(_decimal(value)), unit=unit)
-            found.append(Detail(label, text))
-        elif action == "deliver":
-            text = say("%(qty)s %(unit)s delivered", qty=say.number(_decimal(value)), unit=unit)
-            found.append(Detail(label, text))
-        else:
-            found.append(Detail(label, str(value)))
-    return found
-
-
 def _decimal(value: Any) -> Decimal:
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return Decimal(0)
-
-
-#: What an undo event (a fork's roll-back) names: the step, our document, the winning one.
-UNDO_DETAILS = {
-    "undoes": N_("Step taken back (number in the history)"),
-    "document": N_("Document"),
-    "winner": N_("Its place went to"),
-}
-
-
-def event_details(
-    say: Speech, order: Order, action: str, values: Mapping[str, Any]
-) -> list[Detail]:
-    """An event's details in words: per-line quantities, the reason, the note."""
-    found: list[Detail] = []
-    for key, value in values.items():
-        if key == "lines" and isinstance(value, dict):
-            found += _line_details(say, order, action, value)
-        elif key == "reason":
-            found.append(Detail(say("Reason"), str(value) or say("no reason given")))
-        elif key == "note":
-            found.append(Detail(say("Note"), str(value), alert=True))
-        elif key in UNDO_DETAILS:
-            found.append(Detail(say(UNDO_DETAILS[key]), str(value), alert=key == "undoes"))
-        elif value not in (None, "", [], {}):
-            found.append(Detail(key.replace("_", " "), str(value)))
-    return found
 
 
 def _document_details(say: Speech, record: AuditRecordOut) -> list[Detail]:
@@ -683,7 +620,7 @@ def timeline(who: Visitor, say: Speech, order: Order, shown: OrderOut) -> list[M
             kind="step",
             from_status=e.from_status,
             to_status=e.to_status,
-            details=event_details(say, order, e.action, e.details),
+            details=event_details(say, units(order), e.action, e.details),
         )
         for e in shown.history
     ]
