@@ -40,6 +40,7 @@ from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record, with_records
 from acsa.domain.audit import AuditRecord
 from acsa.domain.ceilings import COUNTED_STATUSES, Acquired, acquired
+from acsa.domain.designations import Designation
 from acsa.domain.documents import Document, Draft, Head, Kind, draft, issuing_nation
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.fiscal import FiscalYear
@@ -110,6 +111,7 @@ class Tables:
     audit: list[AuditRecord] = field(default_factory=list)
     documents: list[Draft] = field(default_factory=list)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    designations: dict[int, Designation] = field(default_factory=dict)
     tokens: dict[int, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[tuple[str, str], Failures] = field(default_factory=dict)
@@ -616,6 +618,37 @@ def _row(values: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
+class FakeDesignations:
+    """Designated officials, by id."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def of_nation(self, nation: str, user: str | None = None) -> list[Designation]:
+        return [
+            d
+            for _, d in sorted(self.t.designations.items())
+            if d.nation == nation and (user is None or d.user == user)
+        ]
+
+    def get(self, designation_id: int) -> Designation | None:
+        return self.t.designations.get(designation_id)
+
+    def add(self, made: Designation, user_id: int, at: datetime, actor: str) -> int:
+        found = self.t.next_id("designations")
+        self.t.designations[found] = dataclasses.replace(made, id=found, at=at, actor=actor)
+        return found
+
+    def end(self, designation_id: int, on: date, reason: str, at: datetime, actor: str) -> None:
+        self.t.designations[designation_id] = dataclasses.replace(
+            self.t.designations[designation_id],
+            ended_on=on,
+            ended_reason=reason,
+            ended_at=at,
+            ended_by=actor,
+        )
+
+
 class FakeUsers:
     """People, tokens, sessions and the sign-in throttle, as rows read by attribute."""
 
@@ -887,6 +920,7 @@ class FakeUnitOfWork:
         self.counters = FakeCounters(tables)
         self.audit = FakeAudit(tables)
         self.accounts = FakeUsers(tables)
+        self.designations = FakeDesignations(tables)
         self.partners = FakePartners(tables)
         self.documents = FakeDocuments(tables)
         self.outbox = FakeOutbox(tables)

@@ -245,7 +245,7 @@ def _worded(error: Any) -> Any:
 
 
 def _is_id(name: str) -> bool:
-    return name in ("order_id", "invoice", "agreement_id")
+    return name in ("order_id", "invoice", "agreement_id", "payment")
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
@@ -457,6 +457,56 @@ class AddNote(OrderCommand):
             raise AcsaError.single(Code.MISSING_FIELD, "note", "note is blank; give its text")
 
 
+@dataclass(frozen=True, kw_only=True)
+class AttachFile(OrderCommand):
+    """Attach a source document (a PDF, PNG or JPEG image, XLSX or CSV spreadsheet) to an order
+    or to one of its steps (``step``: delivery:N, receipt:N, invoice:NUMBER, payment:N,
+    settlement:N; see acsa.domain.attachments), for either party; kept by its SHA-256, type
+    checked by its content, size bounded, and sent to the partner as a signed attachment
+    with its bytes. Like a note it changes neither the order's status nor its version. Its
+    route takes a file (multipart), so it is not one of the command table's JSON routes."""
+
+    spec = Spec("attach", Permission.NOTE, None, kind=Kind.ATTACHMENT, check_version=False)
+    name: Annotated[str, Text("file_name")]
+    media_type: Annotated[str, Text("media_type")] = ""
+    content: bytes
+    step: Annotated[str, Text("step")] | None = None
+    #: The hash a partner's document names (checked against the bytes); none from a person.
+    sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from acsa.domain.attachments import check_sha256, parse_step
+
+        parse_step("step", self.step)
+        if self.sha256 is not None:
+            check_sha256("sha256", self.sha256)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        """The file a partner's attachment document carries: its bytes from base64, with the
+        hash, type, name and step it names."""
+        import base64
+        import binascii
+
+        try:
+            content = base64.b64decode(str(body.get("content", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise AcsaError.single(
+                Code.DOCUMENT_INVALID,
+                "body.content",
+                "body.content must be a file's bytes in base64",
+            ) from None
+        return cls(
+            name=str(body.get("name", "")),
+            media_type=str(body.get("type", "")),
+            content=content,
+            step=body.get("step"),
+            sha256=str(body.get("sha256", "")),
+            **ids,
+        )
+
+
 # --- settlement ----------------------------------------------------------------------------
 
 
@@ -600,6 +650,156 @@ class ConvertToCash(OrderCommand):
     @classmethod
     def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
         return cls._validate({"as_of": body.get("as_of"), "number": body.get("invoice"), **ids})
+
+
+# --- corrections ---------------------------------------------------------------------------
+
+
+def _invoice_ref(reference: str) -> None:
+    """An invoice reference (number or id) no invoice can have names none: INVOICE_NOT_FOUND."""
+    if not 1 <= len(reference) <= MAX_INVOICE_REF:
+        raise NotFoundError(
+            [
+                Violation(
+                    Code.INVOICE_NOT_FOUND,
+                    "invoice",
+                    "no invoice {invoice} (give its number or id)",
+                    params={"invoice": repr(reference[:MAX_INVOICE_REF])},
+                )
+            ]
+        )
+
+
+def _reason(reason: str) -> None:
+    _text("reason", reason)
+    if not reason.strip():
+        raise AcsaError.single(Code.MISSING_FIELD, "reason", "a correction needs a reason; give it")
+
+
+#: A correction's reason: required, within the reason's bound.
+CorrectionReason = Annotated[str, Text("reason", min_length=1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoidInvoice(Command):
+    """Void an invoice (its number or id) issued by mistake, with a reason: nothing of it is
+    billed any more and the order may be invoiced again for it. Refused while a payment
+    stands against it (409 INVOICE_HAS_PAYMENTS: reverse them first) or once void (409
+    INVOICE_VOIDED). The supplier's finance; sent to the partner as a signed document."""
+
+    spec = Spec(
+        "void",
+        Permission.INVOICE,
+        "/invoices/{invoice}/void",
+        "invoice",
+        201,
+        Kind.VOID,
+        check_version=False,
+    )
+    invoice: Annotated[str, Field(min_length=1, max_length=MAX_INVOICE_REF)]
+    reason: CorrectionReason
+    day: Annotated[Day | None, Field(alias="date")] = None
+
+    def __post_init__(self) -> None:
+        _invoice_ref(self.invoice)
+        _reason(self.reason)
+        _day("date", self.day)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:  # noqa: ARG003
+        fields = {k: body.get(k) for k in ("invoice", "reason", "date")}
+        return cls._validate(fields)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReversePayment(Command):
+    """Reverse a payment (its id) recorded by mistake or returned, with a reason: it no
+    longer counts as paid, and both books post its entries reversed on the day given
+    (default today). A payment reversed already is refused (409 PAYMENT_REVERSED). Either
+    side's finance; sent to the partner as a signed document naming the payment by its
+    invoice and place."""
+
+    spec = Spec(
+        "reverse",
+        Permission.PAY,
+        "/payments/{payment}/reversal",
+        "invoice",
+        201,
+        Kind.PAYMENT_REVERSAL,
+        check_version=False,
+        internal=("invoice", "place"),
+    )
+    payment: Annotated[int, Field(ge=0, le=limits.ID_MAX)]
+    reason: CorrectionReason
+    day: Annotated[Day | None, Field(alias="date")] = None
+    #: On a partner's document: the payment by its invoice and its place (1: the first).
+    invoice: Annotated[str | None, Field(min_length=1, max_length=MAX_INVOICE_REF)] = None
+    place: Annotated[int | None, Field(ge=1, le=limits.ID_MAX)] = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.payment <= limits.ID_MAX or (self.payment == 0 and self.place is None):
+            raise NotFoundError(
+                [
+                    Violation(
+                        Code.PAYMENT_NOT_FOUND,
+                        "payment",
+                        "no payment {payment}",
+                        params={"payment": self.payment},
+                    )
+                ]
+            )
+        _reason(self.reason)
+        _day("date", self.day)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:  # noqa: ARG003
+        return cls._validate(
+            {
+                "payment": 0,
+                "invoice": body.get("invoice"),
+                "place": body.get("payment"),
+                "reason": body.get("reason"),
+                "date": body.get("date"),
+            }
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueCreditNote(Command):
+    """Issue a credit note against an invoice (its number or id): ``amount`` comes off what it
+    bills and off the order's cash debt, in both books, with a reason. At most what is unpaid
+    (409 CREDIT_EXCEEDS_UNPAID: what is paid stays paid; reverse a payment first). Numbered
+    per issuer and year (``number`` is the issuing node's, on a partner's document)."""
+
+    spec = Spec(
+        "credit",
+        Permission.INVOICE,
+        "/invoices/{invoice}/credit-notes",
+        "invoice",
+        201,
+        Kind.CREDIT_NOTE,
+        check_version=False,
+        internal=("number",),
+    )
+    invoice: Annotated[str, Field(min_length=1, max_length=MAX_INVOICE_REF)]
+    amount: Amount
+    reason: CorrectionReason
+    day: Annotated[Day | None, Field(alias="date")] = None
+    currency: Annotated[str | None, Field(min_length=3, max_length=3)] = None
+    number: Annotated[str | None, Text("number")] = None
+
+    def __post_init__(self) -> None:
+        _invoice_ref(self.invoice)
+        limits.check_number("amount", self.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
+        _reason(self.reason)
+        _day("date", self.day)
+        if self.currency is not None:
+            object.__setattr__(self, "currency", self.currency.upper())
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:  # noqa: ARG003
+        fields = {k: body.get(k) for k in ("invoice", "amount", "reason", "date", "currency")}
+        return cls._validate({**fields, "number": body.get("number")})
 
 
 # --- the registry of agreements --------------------------------------------------------
@@ -773,11 +973,15 @@ COMMANDS: tuple[type[Command], ...] = (
     ReceiveOrder,
     CloseOrder,
     AddNote,
+    AttachFile,
     IssueInvoice,
     RecordPayment,
     ReturnInKind,
     ExchangeEqualValue,
     ConvertToCash,
+    VoidInvoice,
+    ReversePayment,
+    IssueCreditNote,
     AddAgreement,
     AmendAgreement,
     RecordInForceDay,

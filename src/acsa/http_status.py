@@ -25,6 +25,11 @@ CONFLICTS = frozenset(
         Code.OVERPAYMENT,
         Code.EXCHANGE_EXCEEDS_OWED,
         Code.REPLACEMENT_EXCEEDS_OWED,
+        # A correction the invoice or payment no longer allows (a racing one won).
+        Code.INVOICE_VOIDED,
+        Code.INVOICE_HAS_PAYMENTS,
+        Code.PAYMENT_REVERSED,
+        Code.CREDIT_EXCEEDS_UNPAID,
         Code.NODE_EXISTS,
         Code.DOCUMENT_REPLAYED,
         Code.DOCUMENT_OUT_OF_ORDER,

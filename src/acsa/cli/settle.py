@@ -78,9 +78,19 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
     show_result(_invoice_table([invoice]))
     for p in invoice.payments:
         out.print(
-            f"  paid {money_text(p.amount, p.currency)} on {p.paid} "
+            f"  payment {p.id} (#{p.place}): paid {money_text(p.amount, p.currency)} on {p.paid} "
             f"({p.reference or 'no reference'})"
-            f" recorded by {p.actor}"
+            f" recorded by {p.actor}" + (" [reversed]" if p.reversed else "")
+        )
+    for c in invoice.corrections:
+        what = {
+            "void": "void",
+            "reversal": f"payment #{c.payment} reversed",
+            "credit": f"credit note {c.number}",
+        }.get(c.kind, c.kind)
+        out.print(
+            f"  {what}: {money_text(c.amount, c.currency)} on {c.effective}"
+            f" by {c.actor}: {c.reason}"
         )
 
 
@@ -172,6 +182,85 @@ def record(
         paid = parse_day(on, "--date")
         body = {"amount": amount, "date": paid, "reference": reference, "currency": code}
         result = take(RecordPayment.from_wire(body, invoice=invoice), db, actor)
+    _show_invoice(result, as_json)
+
+
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why it is corrected (kept in the record and the audit).")
+]
+
+
+@invoices_app.command("void")
+def void(
+    invoice: Annotated[str, typer.Argument(metavar="INVOICE", help="Number or id.")],
+    reason: ReasonOption,
+    on: DateOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Void an invoice issued by mistake: nothing of it is billed any more and the order may
+    be invoiced again. Refused while a payment stands against it (reverse it first)."""
+    from acsa.commands import VoidInvoice
+
+    with refusals(as_json):
+        body = {"reason": reason, "date": parse_day(on, "--date")}
+        result = take(VoidInvoice.from_wire(body, invoice=invoice), db, actor)
+    _show_invoice(result, as_json)
+
+
+@invoices_app.command("credit")
+def credit(
+    invoice: Annotated[str, typer.Argument(metavar="INVOICE", help="Number or id.")],
+    amount: Annotated[
+        str, typer.Option("--amount", help="Amount credited, in the invoice's currency.")
+    ],
+    reason: ReasonOption,
+    on: DateOption = None,
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of the amount (default: the invoice's).")
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a credit note: the amount comes off what the invoice bills and off the order's
+    cash debt in both books; at most what is unpaid (reverse a payment first to credit more)."""
+    from acsa.commands import IssueCreditNote
+
+    code = currency.upper() if currency else None
+    with refusals(as_json):
+        body = {
+            "amount": amount,
+            "reason": reason,
+            "date": parse_day(on, "--date"),
+            "currency": code,
+        }
+        result = take(IssueCreditNote.from_wire(body, invoice=invoice), db, actor)
+    _show_invoice(result, as_json)
+
+
+@payments_app.command("reverse")
+def reverse(
+    payment: Annotated[
+        int,
+        typer.Argument(
+            metavar="PAYMENT", min=ID_MIN, max=ID_MAX, help="The payment's id (invoices show)."
+        ),
+    ],
+    reason: ReasonOption,
+    on: DateOption = None,
+    db: DbOption = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reverse a payment recorded by mistake or returned: it no longer counts as paid, and
+    both books post its entries reversed."""
+    from acsa.commands import ReversePayment
+
+    with refusals(as_json):
+        body = {"reason": reason, "date": parse_day(on, "--date")}
+        result = take(ReversePayment.from_wire(body, payment=payment), db, actor)
     _show_invoice(result, as_json)
 
 

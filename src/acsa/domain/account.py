@@ -29,11 +29,13 @@ from acsa.domain.ledger import (
     EntryKind,
     Stamp,
     conversion_entries,
+    credit_note_entries,
     in_kind_entries,
     payment_entries,
 )
 from acsa.domain.memos import (
     conversion_document,
+    credit_note_document,
     deadline_memo,
     in_kind_document,
     payment_document,
@@ -153,6 +155,45 @@ class Payment:
     id: int | None = None
 
 
+class CorrectionKind(StrEnum):
+    """What a correcting record does to an invoice."""
+
+    #: The invoice is cancelled: nothing of it is billed (it had no payment standing).
+    VOID = "void"
+    #: One payment of the invoice is taken back: it no longer counts as paid.
+    REVERSAL = "reversal"
+    #: A credit note: what the invoice bills is reduced by its amount.
+    CREDIT = "credit"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correcting record of an invoice: never an edit of the invoice or of a payment.
+
+    Attributes:
+        kind: void, reversal of a payment, or credit note.
+        invoice: the invoice's number.
+        amount: what it corrects: the amount the void cancelled, the payment reversed, the
+            credit given (in the order's currency).
+        day: the day it takes effect; reason: why, in the corrector's words.
+        payment: a reversal's payment, by its place among the invoice's payments (1: the
+            first recorded), the same on both nations' nodes.
+        number: a credit note's number (``JPN-CN-2026-000001``).
+        at, actor: when and by whom it was recorded; id: its stored id, once stored.
+    """
+
+    kind: CorrectionKind
+    invoice: str
+    amount: Decimal
+    day: date
+    reason: str
+    payment: int | None = None
+    number: str = ""
+    at: datetime | None = None
+    actor: str = ""
+    id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Invoice:
     """A bill from the supplier to the requester for cash owed on the order.
@@ -163,9 +204,11 @@ class Invoice:
             that passed its deadline).
         amount: the amount billed, in the order's currency.
         issued: the day of issue; due: the day payment is due.
-        payments: the payments recorded against it, in the order they were recorded.
+        payments: the payments recorded against it, in the order they were recorded
+            (reversed ones too: see ``standing``).
         at: when it was recorded; actor: who recorded it.
         id: its stored id, once stored.
+        corrections: its void, its payments' reversals and its credit notes, as recorded.
     """
 
     number: str
@@ -177,23 +220,60 @@ class Invoice:
     at: datetime | None = None
     actor: str = ""
     id: int | None = None
+    corrections: tuple[Correction, ...] = ()
+
+    @property
+    def voided(self) -> bool:
+        return any(c.kind is CorrectionKind.VOID for c in self.corrections)
+
+    @property
+    def credited(self) -> Decimal:
+        """What its credit notes took off."""
+        return _total(c.amount for c in self.corrections if c.kind is CorrectionKind.CREDIT)
+
+    @property
+    def credit_notes(self) -> tuple[Correction, ...]:
+        return tuple(c for c in self.corrections if c.kind is CorrectionKind.CREDIT)
+
+    @property
+    def reversed_places(self) -> frozenset[int]:
+        """The places (1: the first recorded) of its payments that were reversed."""
+        return frozenset(
+            c.payment
+            for c in self.corrections
+            if c.kind is CorrectionKind.REVERSAL and c.payment is not None
+        )
+
+    @property
+    def standing(self) -> tuple[Payment, ...]:
+        """Its payments not reversed."""
+        gone = self.reversed_places
+        return tuple(p for n, p in enumerate(self.payments, start=1) if n not in gone)
+
+    @property
+    def billed(self) -> Decimal:
+        """What it bills now: its amount less its credit notes; nothing once voided."""
+        return ZERO if self.voided else self.amount - self.credited
 
     @property
     def paid(self) -> Decimal:
-        return sum((p.amount for p in self.payments), ZERO)
+        return _total(p.amount for p in self.standing)
 
     @property
     def unpaid(self) -> Decimal:
-        return self.amount - self.paid
+        return self.billed - self.paid
 
     @property
     def last_paid(self) -> date | None:
-        return max((p.paid for p in self.payments), default=None)
+        return max((p.paid for p in self.standing), default=None)
 
     def status(self, as_of: date) -> str:
-        """``paid``, ``overdue`` (unpaid after its due day) or ``open``."""
+        """``void``, ``paid``, ``credited`` (nothing left to pay, nothing paid: credited in
+        full), ``overdue`` (unpaid after its due day) or ``open``."""
+        if self.voided:
+            return "void"
         if self.unpaid == 0:
-            return "paid"
+            return "paid" if self.paid > 0 else "credited"
         return "overdue" if as_of > self.due else "open"
 
 
@@ -291,7 +371,7 @@ _IN_KIND_NAMES: dict[type[InKind], str] = {
     EqualValueExchange: t("equal value exchange"),
     Conversion: t("conversion to cash"),
 }
-Record = Invoice | Payment | Replacement | EqualValueExchange | Conversion
+Record = Invoice | Payment | Replacement | EqualValueExchange | Conversion | Correction
 
 
 class MoneyAction(StrEnum):
@@ -366,7 +446,19 @@ class OrderAccount:
 
     @property
     def invoiced(self) -> Decimal:
-        return _total(i.amount for i in self.invoices)
+        """What the invoices bill now (voids and credit notes taken off)."""
+        return _total(i.billed for i in self.invoices)
+
+    @property
+    def credited(self) -> Decimal:
+        """What credit notes took off the cash debt."""
+        return _total(i.credited for i in self.invoices)
+
+    @property
+    def corrections(self) -> tuple[Correction, ...]:
+        """Every correcting record of the order's invoices, in the order recorded."""
+        found = [c for i in self.invoices for c in i.corrections]
+        return tuple(sorted(found, key=lambda c: (c.at or datetime.min, c.id or 0)))
 
     @property
     def paid(self) -> Decimal:
@@ -396,8 +488,8 @@ class OrderAccount:
     @property
     def cash_debt(self) -> Decimal:
         """What is owed in cash in all: the received value of a cash order, what converted
-        of an in-kind one."""
-        return self.converted if self.head.in_kind else self.received
+        of an in-kind one; less what credit notes took off."""
+        return (self.converted if self.head.in_kind else self.received) - self.credited
 
     @property
     def uninvoiced(self) -> Decimal:
@@ -457,7 +549,7 @@ class OrderAccount:
             if self.head.in_kind
             else list(self.receipts)
         )
-        return remaining(cash, self.invoiced)
+        return remaining(cash, self.invoiced + self.credited)
 
     def awaiting_tranches(self) -> list[Tranche]:
         """Receipts of an in-kind order not yet replaced, exchanged or converted, the oldest
@@ -581,12 +673,13 @@ class OrderAccount:
         limits.check_date("date", paid)
         limits.check_text("reference", reference)
         invoice = self.invoice_named(number)
+        _not_voided(invoice)
         self._not_before(
             paid, invoice.issued, "date", t("invoice {invoice} was issued"), invoice=number
         )
         check_payment(
             amount,
-            Money(invoice.amount, self.currency),
+            Money(invoice.billed, self.currency),
             Money(invoice.paid, self.currency),
             number,
         )
@@ -605,6 +698,191 @@ class OrderAccount:
             "reference": reference,
         }
         return Decision((payment,), entries, (Kind.PAYMENT, normalised(body)), after)
+
+    # --- corrections ------------------------------------------------------------------------
+
+    def void(self, number: str, day: date, reason: str, at: datetime, actor: str) -> Decision:
+        """Void invoice ``number``: nothing of it is billed any more, and what it billed may be
+        invoiced again. Refused while a payment stands against it (INVOICE_HAS_PAYMENTS:
+        reverse them first) and for an invoice voided already (INVOICE_VOIDED). An invoice
+        posts nothing to the books, so neither does its void."""
+        _check_correction(day, reason)
+        invoice = self.invoice_named(number)
+        _not_voided(invoice)
+        if invoice.standing:
+            raise AcsaError.single(
+                Code.INVOICE_HAS_PAYMENTS,
+                "invoice",
+                "invoice {invoice} has {paid} paid against it in {count} payment(s); reverse "
+                "them first (acsa payments reverse), then void it",
+                invoice=number,
+                paid=self._money(invoice.paid),
+                count=len(invoice.standing),
+            )
+        self._not_before(
+            day, invoice.issued, "date", t("invoice {invoice} was issued"), invoice=number
+        )
+        record = Correction(
+            CorrectionKind.VOID, number, invoice.billed, day, reason, at=at, actor=actor
+        )
+        body = {
+            "invoice": number,
+            "amount": invoice.billed,
+            "currency": self.currency,
+            "date": day,
+            "reason": reason,
+        }
+        after = self._corrected(invoice, record)
+        return Decision((record,), (), (Kind.VOID, normalised(body)), after)
+
+    def reverse_payment(
+        self, number: str, place: int, day: date, reason: str, at: datetime, actor: str
+    ) -> Decision:
+        """Reverse the payment at ``place`` (1: the first recorded) of invoice ``number``: it
+        no longer counts as paid, and both books get the payment's entries reversed, dated
+        ``day``. A payment reversed already is refused (PAYMENT_REVERSED)."""
+        _check_correction(day, reason)
+        invoice = self.invoice_named(number)
+        if not 1 <= place <= len(invoice.payments):
+            raise NotFoundError(
+                [
+                    Violation(
+                        Code.PAYMENT_NOT_FOUND,
+                        "payment",
+                        "invoice {invoice} has no payment {place}; it has {count}",
+                        params={"invoice": number, "place": place, "count": len(invoice.payments)},
+                    )
+                ]
+            )
+        payment = invoice.payments[place - 1]
+        if place in invoice.reversed_places:
+            raise AcsaError.single(
+                Code.PAYMENT_REVERSED,
+                "payment",
+                "payment {place} of invoice {invoice} ({amount}) is reversed already",
+                place=place,
+                invoice=number,
+                amount=self._money(payment.amount),
+            )
+        self._not_before(day, payment.paid, "date", t("the payment it reverses"))
+        record = Correction(
+            CorrectionKind.REVERSAL,
+            number,
+            payment.amount,
+            day,
+            reason,
+            payment=place,
+            at=at,
+            actor=actor,
+        )
+        stamp = Stamp(
+            payment.paid,
+            payment.at or at,
+            payment.actor,
+            payment_document(number),
+            self.head.order,
+            payment.reference,
+        )
+        paid = payment_entries(
+            self.head.supplier, self.head.requester, self._money(payment.amount), stamp
+        )
+        entries = tuple(e.reversed(at, actor, day, reason) for e in paid)
+        body = {
+            "invoice": number,
+            "payment": place,
+            "amount": payment.amount,
+            "currency": self.currency,
+            "date": day,
+            "reason": reason,
+        }
+        after = self._corrected(invoice, record)
+        return Decision((record,), entries, (Kind.PAYMENT_REVERSAL, normalised(body)), after)
+
+    def credit(
+        self,
+        number: str,
+        note: str,
+        amount: Money,
+        day: date,
+        reason: str,
+        at: datetime,
+        actor: str,
+    ) -> Decision:
+        """A credit note ``note`` taking ``amount`` off what invoice ``number`` bills (and off
+        the cash debt: both books post it). At most what is unpaid: what is paid stays paid
+        (CREDIT_EXCEEDS_UNPAID; reverse a payment first to credit more)."""
+        _check_correction(day, reason)
+        limits.check_text("number", note)
+        invoice = self.invoice_named(number)
+        _not_voided(invoice)
+        self._not_before(
+            day, invoice.issued, "date", t("invoice {invoice} was issued"), invoice=number
+        )
+        if amount.currency != self.currency:
+            raise AcsaError.single(
+                Code.CURRENCY_MISMATCH,
+                "currency",
+                "invoice {invoice} is in {currency}, not {given}",
+                invoice=number,
+                currency=self.currency,
+                given=amount.currency,
+            )
+        if amount.amount <= 0 or not fits_minor_units(amount.amount, self.currency):
+            raise AcsaError.single(
+                Code.INVALID_AMOUNT,
+                "amount",
+                "a credit note must be more than zero, in whole {currency} minor units, not "
+                "{amount}",
+                currency=self.currency,
+                amount=amount,
+            )
+        if amount.amount > invoice.unpaid:
+            raise AcsaError.single(
+                Code.CREDIT_EXCEEDS_UNPAID,
+                "amount",
+                "invoice {invoice} bills {billed}, of which {paid} is paid; a credit note may "
+                "take off at most the {unpaid} unpaid, not {amount} (reverse a payment first "
+                "to credit more)",
+                invoice=number,
+                billed=self._money(invoice.billed),
+                paid=self._money(invoice.paid),
+                unpaid=self._money(invoice.unpaid),
+                amount=amount,
+            )
+        if any(c.number == note for i in self.invoices for c in i.corrections):
+            raise AcsaError.single(
+                Code.INVALID_FIELD,
+                "number",
+                "credit note number {note} is taken on this order",
+                note=note,
+            )
+        record = Correction(
+            CorrectionKind.CREDIT,
+            number,
+            amount.amount,
+            day,
+            reason,
+            number=note,
+            at=at,
+            actor=actor,
+        )
+        stamp = Stamp(day, at, actor, credit_note_document(note, number), self.head.order, reason)
+        entries = credit_note_entries(self.head.supplier, self.head.requester, amount, stamp)
+        body = {
+            "invoice": number,
+            "number": note,
+            "amount": amount.amount,
+            "currency": self.currency,
+            "date": day,
+            "reason": reason,
+        }
+        after = self._corrected(invoice, record)
+        return Decision((record,), entries, (Kind.CREDIT_NOTE, normalised(body)), after)
+
+    def _corrected(self, invoice: Invoice, record: Correction) -> OrderAccount:
+        """The account with ``record`` added to ``invoice``."""
+        fixed = replace(invoice, corrections=(*invoice.corrections, record))
+        return replace(self, invoices=tuple(fixed if i is invoice else i for i in self.invoices))
 
     def replace(
         self,
@@ -822,17 +1100,21 @@ class OrderAccount:
                 )
             )
         for invoice in self.invoices:
-            if invoice.paid > invoice.amount:
+            if invoice.paid > invoice.billed:
                 found.append(
                     self._breach(
                         Code.OVERPAID,
                         t("invoice {invoice} of {amount} was paid {paid}"),
                         invoice=invoice.number,
-                        amount=self._money(invoice.amount),
+                        amount=self._money(invoice.billed),
                         paid=self._money(invoice.paid),
                     )
                 )
-            if invoice.amount <= 0 or any(p.amount <= 0 for p in invoice.payments):
+            if (
+                invoice.amount <= 0
+                or any(p.amount <= 0 for p in invoice.payments)
+                or any(c.amount <= 0 for c in invoice.credit_notes)
+            ):
                 found.append(
                     self._breach(
                         Code.OWED_BELOW_ZERO,
@@ -1014,6 +1296,30 @@ class OrderAccount:
             )
 
 
+def _check_correction(day: date, reason: str) -> None:
+    """A correction's day within bounds and its reason given, within bounds: every problem
+    at once."""
+    errors = [v for v in (limits.date_violation("date", day),) if v is not None]
+    errors.extend(limits.text_violations([("reason", reason)]))
+    if not errors and not reason.strip():
+        errors.append(
+            Violation(Code.MISSING_FIELD, "reason", "a correction needs a reason", params={})
+        )
+    if errors:
+        raise AcsaError(errors)
+
+
+def _not_voided(invoice: Invoice) -> None:
+    """INVOICE_VOIDED for an invoice that was voided: nothing more is done with it."""
+    if invoice.voided:
+        raise AcsaError.single(
+            Code.INVOICE_VOIDED,
+            "invoice",
+            "invoice {invoice} is void; nothing more is recorded against it",
+            invoice=invoice.number,
+        )
+
+
 def _check_in_kind_input(
     day: date,
     texts: Iterable[tuple[str, str | None]],
@@ -1051,14 +1357,23 @@ def account_of(
     payments: Mapping[str, Sequence[Payment]],
     in_kind: Iterable[InKind],
     lines: Iterable[OrderLine] = (),
+    corrections: Mapping[str, Sequence[Correction]] | None = None,
 ) -> OrderAccount:
-    """An account from stored records: ``payments`` by invoice number, ``in_kind`` in the
-    order recorded."""
+    """An account from stored records: ``payments`` and ``corrections`` by invoice number,
+    ``in_kind`` in the order recorded."""
+    fixes = corrections or {}
     return OrderAccount(
         head=head,
         terms=terms,
         receipts=tuple(receipts),
-        invoices=tuple(replace(i, payments=tuple(payments.get(i.number, ()))) for i in invoices),
+        invoices=tuple(
+            replace(
+                i,
+                payments=tuple(payments.get(i.number, ())),
+                corrections=tuple(fixes.get(i.number, ())),
+            )
+            for i in invoices
+        ),
         in_kind=tuple(in_kind),
         lines=tuple(lines),
     )

@@ -59,6 +59,9 @@ class Kind(StrEnum):
     EXCHANGE = "exchange"
     CONVERSION = "conversion"
     NOTE = "note"
+    #: A source document attached to an order or one of its steps: its hash, type, size, name
+    #: and step, with the file's bytes in base64 (``acsa.domain.attachments``).
+    ATTACHMENT = "attachment"
     #: The requester's new terms for a draft (the whole order document again).
     EDIT = "edit"
     #: This node's versions of an agreement with the recipient (not of an order; see
@@ -70,6 +73,11 @@ class Kind(StrEnum):
     KEY_ROLLOVER = "key_rollover"
     #: A node's word that one of its keys is revoked, signed by its current key.
     KEY_REVOCATION = "key_revocation"
+    #: Corrections (the supplier's, as it keeps the invoice; either side's for a payment it
+    #: reversed): an invoice voided, a payment reversed, a credit note.
+    VOID = "void"
+    PAYMENT_REVERSAL = "reversal"
+    CREDIT_NOTE = "credit_note"
 
 
 #: The kinds of document about a node's keys rather than an order (chained per issuer and
@@ -100,11 +108,15 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.EXCHANGE: Side.EITHER,
     Kind.CLOSE: Side.EITHER,
     Kind.NOTE: Side.EITHER,
+    Kind.ATTACHMENT: Side.EITHER,
     Kind.EDIT: Side.REQUESTER,
     Kind.AGREEMENT: Side.EITHER,
     Kind.RATE: Side.EITHER,
     Kind.KEY_ROLLOVER: Side.EITHER,
     Kind.KEY_REVOCATION: Side.EITHER,
+    Kind.VOID: Side.SUPPLIER,
+    Kind.PAYMENT_REVERSAL: Side.EITHER,
+    Kind.CREDIT_NOTE: Side.SUPPLIER,
 }
 
 #: The fields the signature and the hash cover: all but the signature.
@@ -206,12 +218,12 @@ def _as_invalid(field: str, violation: Violation) -> AcsaError:
 def parse_wire(wire: bytes) -> Document:
     """A document from the bytes a partner sent: its size and nesting depth are bounded before
     it is parsed (DOCUMENT_INVALID naming ``document``), then ``parse``."""
-    if len(wire) > limits.DOCUMENT_BYTES_MAX:
+    if len(wire) > _bound(wire):
         raise _invalid(
             "document",
             t("the document is {size} bytes long; at most {most} are taken"),
             size=Decimal(len(wire)),
-            most=Decimal(limits.DOCUMENT_BYTES_MAX),
+            most=Decimal(_bound(wire)),
         )
     if limits.json_text_depth(wire) > limits.JSON_DEPTH_MAX:
         raise _invalid(
@@ -223,7 +235,23 @@ def parse_wire(wire: bytes) -> Document:
         data = json.loads(wire)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise _invalid("document", t("the body is not a JSON document")) from None
-    return parse(data)
+    document = parse(data)
+    if document.kind is not Kind.ATTACHMENT and len(wire) > limits.DOCUMENT_BYTES_MAX:
+        raise _invalid(
+            "document",
+            t("the document is {size} bytes long; at most {most} are taken"),
+            size=Decimal(len(wire)),
+            most=Decimal(limits.DOCUMENT_BYTES_MAX),
+        )
+    return document
+
+
+def _bound(wire: bytes) -> int:
+    """The most bytes a document may be: an attachment's (carrying a file) is larger."""
+    ends = wire[:4096] + wire[-4096:]
+    if len(wire) > limits.DOCUMENT_BYTES_MAX and b'"kind":"attachment"' in ends:
+        return limits.ATTACHMENT_DOCUMENT_BYTES_MAX
+    return limits.DOCUMENT_BYTES_MAX
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -535,6 +563,19 @@ def _instant(field: str, value: Any) -> list[Violation]:
     return []
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _base64(field: str, value: Any) -> list[Violation]:
+    """A file's bytes in base64, at most ATTACHMENT_BYTES_CEILING of them."""
+    most = (limits.ATTACHMENT_BYTES_CEILING + 2) // 3 * 4
+    if not isinstance(value, str) or len(value) > most or len(value) % 4:
+        return _bad(field, t("{field} must be a file's bytes in base64"))
+    if not _BASE64.fullmatch(value):
+        return _bad(field, t("{field} must be a file's bytes in base64"))
+    return []
+
+
 _PUBLIC_KEY = re.compile(r"ed25519:[A-Za-z0-9+/]{43}=")
 
 
@@ -810,6 +851,47 @@ BODIES: Mapping[Kind, Check] = {
         }
     ),
     Kind.NOTE: _object({"note": _text("note", required=True)}),
+    Kind.VOID: _object(
+        {
+            "invoice": _INVOICE_NUMBER,
+            "amount": _number(
+                limits.NumberBound(limits.AMOUNT_MAX, limits.AMOUNT_DECIMALS_MAX, zero=True)
+            ),
+            "currency": _CURRENCY,
+            "date": _day,
+            "reason": _text("reason", required=True),
+        }
+    ),
+    Kind.PAYMENT_REVERSAL: _object(
+        {
+            "invoice": _INVOICE_NUMBER,
+            "payment": _whole(1, limits.ID_MAX),
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "date": _day,
+            "reason": _text("reason", required=True),
+        }
+    ),
+    Kind.CREDIT_NOTE: _object(
+        {
+            "invoice": _INVOICE_NUMBER,
+            "number": _text("number", required=True),
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "date": _day,
+            "reason": _text("reason", required=True),
+        }
+    ),
+    Kind.ATTACHMENT: _object(
+        {
+            "sha256": _pattern(_HASH, t("a SHA-256 in 64 lower-case hex digits")),
+            "type": _text("media_type", required=True),
+            "size": _whole(1, limits.ATTACHMENT_BYTES_CEILING),
+            "name": _text("file_name", required=True),
+            "step": _text("step", null=True),
+            "content": _base64,
+        }
+    ),
     Kind.AGREEMENT: _object(
         {
             "agreement": _text("agreement_id", required=True),

@@ -79,6 +79,12 @@ class Code(StrEnum):
     CONVERSION_MISMATCH = "CONVERSION_MISMATCH"
     OWED_BELOW_ZERO = "OWED_BELOW_ZERO"
     RECORDS_UNPOSTED = "RECORDS_UNPOSTED"
+    # Corrections of invoices and payments (issue 19)
+    INVOICE_VOIDED = "INVOICE_VOIDED"
+    INVOICE_HAS_PAYMENTS = "INVOICE_HAS_PAYMENTS"
+    PAYMENT_NOT_FOUND = "PAYMENT_NOT_FOUND"
+    PAYMENT_REVERSED = "PAYMENT_REVERSED"
+    CREDIT_EXCEEDS_UNPAID = "CREDIT_EXCEEDS_UNPAID"
     # accounts, access, the API and the audit log
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
@@ -135,9 +141,24 @@ class Code(StrEnum):
     AUDIT_ROW_MISSING = "AUDIT_ROW_MISSING"
     AUDIT_CHECKPOINT_MISMATCH = "AUDIT_CHECKPOINT_MISMATCH"
     CHECKPOINT_INVALID = "CHECKPOINT_INVALID"
+    # Designated officials (issue 19): an act without a current designation of its role, one
+    # above the official's authority limit, and the person who authorised an order acting
+    # again on it where the nation separates duties.
+    NOT_DESIGNATED = "NOT_DESIGNATED"
+    AUTHORITY_EXCEEDED = "AUTHORITY_EXCEEDED"
+    SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"
+    DESIGNATION_NOT_FOUND = "DESIGNATION_NOT_FOUND"
     # The command line's last resort (issue 13): an unexpected failure, a defect of acsa's own,
     # reported with a code and exit code 3 instead of a Python traceback.
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    # Source documents (issue 19): a file too large, not of the type it claims (or of no
+    # type taken), a partner's file whose bytes do not hash to the hash its document names,
+    # a file not held (or not visible), a step of the order that does not exist.
+    ATTACHMENT_TOO_LARGE = "ATTACHMENT_TOO_LARGE"
+    ATTACHMENT_TYPE_MISMATCH = "ATTACHMENT_TYPE_MISMATCH"
+    ATTACHMENT_HASH_MISMATCH = "ATTACHMENT_HASH_MISMATCH"
+    ATTACHMENT_NOT_FOUND = "ATTACHMENT_NOT_FOUND"
+    ATTACHMENT_STEP_NOT_FOUND = "ATTACHMENT_STEP_NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,9 @@ class EntryKind(StrEnum):
     EXCHANGE = "exchange"
     CONVERSION = "conversion"
     REVERSAL = "reversal"
+    #: A credit note: what an invoice bills, reduced (the receipt's postings, in part, taken
+    #: back from both books).
+    CREDIT_NOTE = "credit_note"
 
 
 class UnbalancedEntryError(ValueError):
@@ -195,6 +198,29 @@ def payment_entries(creditor: str, debtor: str, amount: Money, stamp: Stamp) -> 
             EntryKind.PAYMENT,
             stamp,
             *_pair(Account.PAYABLE_CASH, Account.CASH, amount),
+        ),
+    )
+
+
+def credit_note_entries(
+    creditor: str, debtor: str, amount: Money, stamp: Stamp
+) -> tuple[Entry, Entry]:
+    """A credit note: the creditor takes ``amount`` off the cash debt (its receivable and the
+    support it provided), the debtor off its payable and the support it received."""
+    return (
+        _entry(
+            creditor,
+            debtor,
+            EntryKind.CREDIT_NOTE,
+            stamp,
+            *_pair(Account.SUPPORT_PROVIDED, Account.RECEIVABLE_CASH, amount),
+        ),
+        _entry(
+            debtor,
+            creditor,
+            EntryKind.CREDIT_NOTE,
+            stamp,
+            *_pair(Account.PAYABLE_CASH, Account.SUPPORT_RECEIVED, amount),
         ),
     )
 

@@ -31,6 +31,8 @@ REPLACEMENT = t("replacement of order {order} on {day}")
 EXCHANGE = t("exchange of order {order} on {day}")
 #: The entry that cancels another: its document is the cancelled entry's.
 REVERSAL = t("reversal of {document}")
+#: A credit note reducing what an invoice bills.
+CREDIT_NOTE = t("credit note {note} of invoice {invoice}")
 #: The memo of an entry reversed because its step lost its place in the order's chain.
 TAKEN_BACK = t("taken back: order {order}'s chain went the supplier's way")
 #: The memo of a conversion: why the in-kind debt turned into cash debt.
@@ -52,6 +54,10 @@ def conversion_document(order: int) -> str:
 def in_kind_document(kind: str, order: int, day: date) -> str:
     """The document of a replacement (``kind`` "replacement") or an exchange ("exchange")."""
     return str(message(REPLACEMENT if kind == "replacement" else EXCHANGE, order=order, day=day))
+
+
+def credit_note_document(note: str, invoice: str) -> str:
+    return str(message(CREDIT_NOTE, note=note, invoice=invoice))
 
 
 def reversal_document(document: str) -> str:
@@ -91,6 +97,7 @@ _PLACES: dict[str, tuple[str, Callable[[str], object]]] = {
     "deadline": (r"\d{4}-\d{2}-\d{2}", _day),
     "invoice": (r".+", str),
     "document": (r".+", str),
+    "note": (r".+?", str),
 }
 
 
@@ -111,6 +118,7 @@ _FORMS = tuple(
         REVERSAL,
         RECEIPT,
         PAYMENT,
+        CREDIT_NOTE,
         CONVERSION,
         REPLACEMENT,
         EXCHANGE,

@@ -27,6 +27,11 @@ def invoice_number(issuer: str, year: int, sequence: int) -> str:
     return f"{issuer}-{year}-{sequence:06d}"
 
 
+def credit_note_number(issuer: str, year: int, sequence: int) -> str:
+    """``JPN-CN-2026-000007``: issuer, year of issue, running number per issuer and year."""
+    return f"{issuer}-CN-{year}-{sequence:06d}"
+
+
 def due_date(issued: date, payment_term_days: int) -> date:
     return issued + timedelta(days=payment_term_days)
 

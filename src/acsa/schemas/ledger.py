@@ -61,6 +61,24 @@ class PaymentOut(BaseModel):
     reference: str
     at: datetime
     actor: str
+    place: int = Field(default=1, description="Its place among the invoice's payments (1: first).")
+    reversed: bool = Field(default=False, description="Whether a reversal took it back.")
+
+
+class CorrectionOut(BaseModel):
+    """A correcting record of an invoice: its void, a payment's reversal or a credit note."""
+
+    id: int
+    kind: str = Field(description="void, reversal or credit.")
+    invoice: str
+    amount: DecimalStr
+    currency: str
+    effective: date
+    reason: str
+    payment: int | None = Field(default=None, description="A reversal's payment, by its place.")
+    number: str = Field(default="", description="A credit note's number.")
+    at: datetime
+    actor: str
 
 
 class InvoiceOut(BaseModel):
@@ -80,6 +98,12 @@ class InvoiceOut(BaseModel):
     at: datetime
     actor: str
     payments: list[PaymentOut] = []
+    credited: DecimalStr = Decimal(0)
+    billed: DecimalStr | None = Field(
+        default=None, description="What it bills now: its amount less credit notes; 0 if void."
+    )
+    voided: bool = False
+    corrections: list[CorrectionOut] = []
 
 
 class SettlementOut(BaseModel):
@@ -112,6 +136,8 @@ class OrderAccountOut(BaseModel):
     awaiting_replacement: DecimalStr
     replacement_deadline: date | None
     settled: bool
+    credited: DecimalStr = Decimal(0)
+    corrections: list[CorrectionOut] = []
     actions: list[str] = Field(
         default=[], description="What may be done with the order's money now."
     )

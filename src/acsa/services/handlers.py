@@ -11,7 +11,7 @@ from typing import Any
 from acsa import commands as c
 from acsa.clock import utc_now
 from acsa.commands import By, Command
-from acsa.services import agreements, orders, settlement
+from acsa.services import agreements, attachments, designations, orders, settlement
 from acsa.services.ports import UnitOfWork
 
 Handler = Callable[[UnitOfWork, Any, By], Any]
@@ -28,11 +28,15 @@ HANDLERS: Mapping[type[Command], Handler] = {
     c.ReceiveOrder: orders.receive,
     c.CloseOrder: settlement.close,
     c.AddNote: orders.note,
+    c.AttachFile: attachments.attach,
     c.IssueInvoice: settlement.issue_invoice,
     c.RecordPayment: settlement.record_payment,
     c.ReturnInKind: settlement.replace,
     c.ExchangeEqualValue: settlement.exchange,
     c.ConvertToCash: settlement.convert_one,
+    c.VoidInvoice: settlement.void_invoice,
+    c.ReversePayment: settlement.reverse_payment,
+    c.IssueCreditNote: settlement.issue_credit_note,
     c.AddAgreement: agreements.add_agreement,
     c.AmendAgreement: agreements.amend_agreement,
     c.RecordInForceDay: agreements.record_in_force_day,
@@ -48,6 +52,15 @@ def handle(uow: UnitOfWork, command: Command, actor: str, at: datetime | None = 
     """Carry out ``command`` for ``actor`` in one transaction of ``uow`` (its guard decides
     whether ``actor`` may), stamped ``at`` (default now); the command's handler answers with
     what it made (the order, an invoice, a settlement in kind, a conversion, the agreement as
-    it now stands). Refusals are raised as coded errors and leave nothing written."""
+    it now stands). Refusals are raised as coded errors and leave nothing written. A step
+    that commits the nation (``designations.guarded``) needs its person's designation first,
+    where the acting nation enforces designations."""
     handler = HANDLERS[type(command)]
-    return handler(uow, command, By(actor, at or utc_now()))
+    by = By(actor, at or utc_now())
+    if designations.checks(uow, command):
+        # The one rule of designated officials (acsa.domain.designations), for every guarded
+        # command alike, in the transaction the handler then writes in: refused, nothing is.
+        with uow:
+            designations.authorise(uow, command, by)
+            return handler(uow, command, by)
+    return handler(uow, command, by)

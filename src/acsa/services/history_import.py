@@ -49,6 +49,7 @@ from acsa.adapters.history_csv import (
 from acsa.clock import utc_now
 from acsa.domain.account import (
     AccountHead,
+    Correction,
     Decision,
     ExchangedLine,
     Invoice,
@@ -941,7 +942,7 @@ class _Replay:
             elif isinstance(record, Payment):
                 invoice_id = self.invoice_ids[record.invoice]
                 self.payments.append(payment_values(head, record, invoice_id))
-            else:
+            elif not isinstance(record, Correction):  # the history holds no corrections
                 settlement_id = self.writer.take_id("settlements")
                 self.settlements.append((settlement_id, settlement_values(head, record)))
         self._post(decision.entries)

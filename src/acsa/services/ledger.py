@@ -31,6 +31,7 @@ from acsa.domain.ledger import (
     Position,
     Stamp,
     conversion_entries,
+    credit_note_entries,
     in_kind_entries,
     payment_entries,
     position,
@@ -641,6 +642,7 @@ SETTLING_KINDS: dict[EntryKind, str] = {
     EntryKind.REPLACEMENT: "replacements in kind",
     EntryKind.EXCHANGE: "equal value exchanges",
     EntryKind.CONVERSION: "conversions to cash",
+    EntryKind.CREDIT_NOTE: "credit notes",
 }
 #: Postings per (account, currency), as summed.
 Postings = dict[tuple[str, str], Decimal]
@@ -812,6 +814,7 @@ def _recorded(account: OrderAccount) -> dict[EntryKind, Decimal]:
         EntryKind.REPLACEMENT: sum((r.value for r in account.replacements), ZERO),
         EntryKind.EXCHANGE: sum((x.value for x in account.exchanges), ZERO),
         EntryKind.CONVERSION: account.converted,
+        EntryKind.CREDIT_NOTE: account.credited,
     }
 
 
@@ -825,6 +828,8 @@ def _unit_postings(kind: EntryKind, currency: str) -> Postings:
         entries = payment_entries(creditor, debtor, one, stamp)
     elif kind is EntryKind.CONVERSION:
         entries = conversion_entries(creditor, debtor, one, stamp)
+    elif kind is EntryKind.CREDIT_NOTE:
+        entries = credit_note_entries(creditor, debtor, one, stamp)
     else:
         entries = in_kind_entries(creditor, debtor, one, kind, stamp)
     [entry] = [e for e in entries if e.book == creditor]

@@ -26,6 +26,7 @@ from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record
 from acsa.domain.audit import AuditRecord
 from acsa.domain.ceilings import Acquired
+from acsa.domain.designations import Designation
 from acsa.domain.documents import Document, Head, Kind
 from acsa.domain.fiscal import FiscalYear
 from acsa.domain.fx import RateTable
@@ -245,6 +246,13 @@ class LedgerRepository(Protocol):
         self, book: str | None = None, partner: str | None = None, as_of: date | None = None
     ) -> list[Balance]: ...
 
+    def standing_entries(
+        self, order_id: int, kind: str, document: str, at: datetime, actor: str
+    ) -> dict[str, int]:
+        """Per book, the id of the first entry of ``order_id`` of ``kind`` on ``document``
+        recorded ``at`` by ``actor`` that nothing has reversed yet."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRef:
@@ -260,6 +268,10 @@ class InvoiceRepository(Protocol):
     def locate(
         self, number: str | None = None, invoice_id: int | None = None
     ) -> InvoiceRef | None: ...
+
+    def locate_payment(self, payment_id: int) -> InvoiceRef | None:
+        """The invoice the payment ``payment_id`` was recorded against, or None."""
+        ...
 
     def find(
         self,
@@ -349,6 +361,20 @@ class UserRepository(Protocol):
     def locked(self) -> list[Failures]: ...
 
 
+class DesignationRepository(Protocol):
+    """Designated officials (see acsa.domain.designations)."""
+
+    def of_nation(self, nation: str, user: str | None = None) -> list[Designation]: ...
+
+    def get(self, designation_id: int) -> Designation | None: ...
+
+    def add(self, made: Designation, user_id: int, at: datetime, actor: str) -> int: ...
+
+    def end(
+        self, designation_id: int, on: date, reason: str, at: datetime, actor: str
+    ) -> None: ...
+
+
 class PartnerRepository(Protocol):
     def get(self, nation: str) -> Partner | None: ...
 
@@ -425,6 +451,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
     @property
     def accounts(self) -> UserRepository: ...
+    @property
+    def designations(self) -> DesignationRepository: ...
     @property
     def partners(self) -> PartnerRepository: ...
     @property

@@ -17,14 +17,18 @@ from acsa.commands import (
     CloseOrder,
     ConvertToCash,
     ExchangeEqualValue,
+    IssueCreditNote,
     IssueInvoice,
     RecordPayment,
     ReturnInKind,
+    ReversePayment,
+    VoidInvoice,
 )
 from acsa.domain import limits
 from acsa.domain.account import (
     AccountHead,
     Conversion,
+    Correction,
     Decision,
     ExchangedLine,
     Invoice,
@@ -32,6 +36,8 @@ from acsa.domain.account import (
     OrderAccount,
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
+from acsa.domain.ledger import EntryKind
+from acsa.domain.memos import payment_document
 from acsa.domain.money import (
     Money,
     fits_minor_units,
@@ -39,9 +45,15 @@ from acsa.domain.money import (
     to_minor,
 )
 from acsa.domain.order import OPEN_WITH_RECEIPTS, Order, OrderStatus
-from acsa.domain.settlement import ReturnedLine, invoice_number, settled_in_kind
+from acsa.domain.settlement import (
+    ReturnedLine,
+    credit_note_number,
+    invoice_number,
+    settled_in_kind,
+)
 from acsa.schemas.ledger import (
     ConversionOut,
+    CorrectionOut,
     InvoiceOut,
     OrderAccountOut,
     PaymentOut,
@@ -95,6 +107,25 @@ def account_out(account: OrderAccount) -> OrderAccountOut:
         replacement_deadline=account.next_deadline(),
         settled=account.settled,
         actions=sorted(a.value for a in account.actions()),
+        credited=account.credited,
+        corrections=[correction_out(c, account.currency) for c in account.corrections],
+    )
+
+
+def correction_out(record: Correction, currency: str) -> CorrectionOut:
+    assert record.at is not None
+    return CorrectionOut(
+        id=record.id or 0,
+        kind=record.kind.value,
+        invoice=record.invoice,
+        amount=record.amount,
+        currency=currency,
+        effective=record.day,
+        reason=record.reason,
+        payment=record.payment,
+        number=record.number,
+        at=record.at,
+        actor=record.actor,
     )
 
 
@@ -167,9 +198,15 @@ def invoice_out(invoice: Invoice, head: AccountHead, as_of: date) -> InvoiceOut:
                 reference=p.reference,
                 at=p.at or invoice.at,
                 actor=p.actor,
+                place=place,
+                reversed=place in invoice.reversed_places,
             )
-            for p in invoice.payments
+            for place, p in enumerate(invoice.payments, start=1)
         ],
+        credited=invoice.credited,
+        billed=invoice.billed,
+        voided=invoice.voided,
+        corrections=[correction_out(c, head.currency) for c in invoice.corrections],
     )
 
 
@@ -279,6 +316,120 @@ def record_payment(uow: UnitOfWork, command: RecordPayment, by: By) -> InvoiceOu
         )
         uow.commit()
     return result
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def _corrected(
+    uow: UnitOfWork,
+    order: Order,
+    account: OrderAccount,
+    decision: Decision,
+    by: By,
+    action: str,
+) -> InvoiceOut:
+    """Store the correction ``decision`` made (its record, both books' entries, its document),
+    audit it as ``action`` on its invoice, commit, and answer with the invoice as it now
+    stands."""
+    [record] = decision.records
+    assert isinstance(record, Correction)
+    before = account.invoice_named(record.invoice)
+    [correction_id] = _apply(uow, order, account, decision, by.actor, by.at)
+    after = decision.account.invoice_named(record.invoice)
+    stored = dataclasses.replace(record, id=correction_id)
+    after = dataclasses.replace(after, corrections=(*after.corrections[:-1], stored))
+    result = invoice_out(after, account.head, record.day)
+    cur = account.currency
+    was = {
+        "billed_minor": to_minor(before.billed, cur),
+        "paid_minor": to_minor(before.paid, cur),
+        "currency": cur,
+    }
+    uow.record(action, f"invoice:{record.invoice}", by.actor, was, _json(result), order.id)
+    uow.commit()
+    return result
+
+
+def void_invoice(uow: UnitOfWork, command: VoidInvoice, by: By) -> InvoiceOut:
+    """Void an invoice no payment stands against, with a reason: what it billed may be
+    invoiced again. The order is held first, so a racing payment or void sees this one."""
+    day = command.day or by.at.date()
+    with uow:
+        row, order = _find_invoice(uow, command.invoice)
+        account = load_account(uow, order)
+        decision = account.void(row.number, day, command.reason, by.at, by.actor)
+        return _corrected(uow, order, account, decision, by, "invoice.void")
+
+
+def _find_payment(uow: UnitOfWork, command: ReversePayment) -> tuple[InvoiceRef, Order, int]:
+    """The invoice of the payment ``command`` names, its order (held) and the payment's place
+    among the invoice's payments; PAYMENT_NOT_FOUND for one not there (or not visible)."""
+    if command.place is not None and command.invoice is not None:
+        row, order = _find_invoice(uow, command.invoice)
+        return row, order, command.place
+    missing = NotFoundError(
+        [
+            Violation(
+                Code.PAYMENT_NOT_FOUND,
+                "payment",
+                "no payment {payment}",
+                params={"payment": command.payment},
+            )
+        ]
+    )
+    found = uow.invoices.locate_payment(command.payment)
+    if found is None:
+        raise missing
+    try:
+        order = load_order(uow, found.order_id)
+    except NotFoundError:
+        raise missing from None
+    account = load_account(uow, order)
+    invoice = account.invoice_named(found.number)
+    ids = [p.id for p in invoice.payments]
+    return found, order, ids.index(command.payment) + 1
+
+
+def reverse_payment(uow: UnitOfWork, command: ReversePayment, by: By) -> InvoiceOut:
+    """Reverse a payment, with a reason: it no longer counts as paid, and the entries it
+    posted in both books are reversed (each reversing entry names the one it cancels)."""
+    day = command.day or by.at.date()
+    with uow:
+        row, order, place = _find_payment(uow, command)
+        account = load_account(uow, order)
+        decision = account.reverse_payment(row.number, place, day, command.reason, by.at, by.actor)
+        payment = account.invoice_named(row.number).payments[place - 1]
+        assert order.id is not None
+        assert payment.at is not None
+        standing = uow.ledger.standing_entries(
+            order.id,
+            EntryKind.PAYMENT.value,
+            payment_document(row.number),
+            payment.at,
+            payment.actor,
+        )
+        linked = tuple(
+            dataclasses.replace(e, reverses=standing.get(e.book)) for e in decision.entries
+        )
+        decision = dataclasses.replace(decision, entries=linked)
+        return _corrected(uow, order, account, decision, by, "payment.reverse")
+
+
+def issue_credit_note(uow: UnitOfWork, command: IssueCreditNote, by: By) -> InvoiceOut:
+    """A credit note against an invoice, numbered per issuer and year (or ``number``, the
+    issuing node's): what the invoice bills and the order's cash debt are reduced in both
+    books; at most what is unpaid."""
+    day = command.day or by.at.date()
+    with uow:
+        row, order = _find_invoice(uow, command.invoice)
+        account = load_account(uow, order)
+        value = _amount(command.amount, command.currency or row.currency)
+        number = command.number or credit_note_number(
+            order.supplier, day.year, uow.counters.next(f"credit:{order.supplier}:{day.year}")
+        )
+        decision = account.credit(row.number, number, value, day, command.reason, by.at, by.actor)
+        return _corrected(uow, order, account, decision, by, "invoice.credit")
 
 
 def _json(model: BaseModel) -> dict[str, Any]:

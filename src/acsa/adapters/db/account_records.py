@@ -19,6 +19,8 @@ from acsa.domain.account import (
     ENTRY_KIND,
     AccountHead,
     Conversion,
+    Correction,
+    CorrectionKind,
     Decision,
     EqualValueExchange,
     ExchangedLine,
@@ -125,10 +127,51 @@ def _records_queries(
     )
 
 
+def corrections_query(invoice_orders: ColumnElement[bool]) -> Select[Any]:
+    """The corrections (with their invoice's number) of the invoices the condition names, in
+    the order recorded."""
+    c, i = t.corrections, t.invoices
+    return (
+        select(c, i.c.number.label("invoice_number"))
+        .join_from(c, i, c.c.invoice_id == i.c.id)
+        .where(invoice_orders)
+        .order_by(c.c.id)
+    )
+
+
 _ONE_RECEIPTS = receipts_query(t.ledger_entries.c.order_id == bindparam("order"))
 _ONE_INVOICES, _ONE_PAYMENTS, _ONE_SETTLEMENTS = _records_queries(
     t.invoices.c.order_id == bindparam("order"), t.settlements.c.order_id == bindparam("order")
 )
+_ONE_CORRECTIONS = corrections_query(t.invoices.c.order_id == bindparam("order"))
+
+
+def correction_from_row(row: Row[Any], places: dict[int, int]) -> Correction:
+    """A corrections row (with ``invoice_number``) as the domain's Correction; ``places``: the
+    place of each payment among its invoice's (by payment id)."""
+    payment = row.payment_id
+    return Correction(
+        kind=CorrectionKind(row.kind),
+        invoice=row.invoice_number,
+        amount=from_minor(int(row.amount_minor), row.currency),
+        day=row.effective,
+        reason=row.reason,
+        payment=None if payment is None else places.get(int(payment)),
+        number=row.number or "",
+        at=row.at,
+        actor=row.actor,
+        id=row.id,
+    )
+
+
+def payment_places(payments: dict[str, list[Payment]]) -> dict[int, int]:
+    """The place (1: the first recorded) of each payment among its invoice's, by id."""
+    return {
+        p.id: n
+        for listed in payments.values()
+        for n, p in enumerate(listed, start=1)
+        if p.id is not None
+    }
 
 
 class OrderAccounts:
@@ -239,16 +282,20 @@ class OrderAccounts:
             invoice_rows = self.conn.execute(_ONE_INVOICES, bound)
             payment_rows = self.conn.execute(_ONE_PAYMENTS, bound)
             settlement_rows = self.conn.execute(_ONE_SETTLEMENTS, bound)
+            correction_rows = self.conn.execute(_ONE_CORRECTIONS, bound)
         else:
             receipt_rows = LedgerQueries(self.conn).receipts(ids, as_of)
             invoice_query, payment_query, settlement_query = _records_queries(
                 t.invoices.c.order_id.in_(ids), t.settlements.c.order_id.in_(ids)
             )
+            correction_query = corrections_query(t.invoices.c.order_id.in_(ids))
             if as_of is not None:
                 i, p, s = t.invoices, t.payments, t.settlements
                 invoice_query = invoice_query.where(i.c.issued <= as_of)
                 payment_query = payment_query.where(p.c.paid <= as_of)
                 settlement_query = settlement_query.where(s.c.effective <= as_of)
+                correction_query = correction_query.where(t.corrections.c.effective <= as_of)
+            correction_rows = self.conn.execute(correction_query)
             invoice_rows = self.conn.execute(invoice_query)
             payment_rows = self.conn.execute(payment_query)
             settlement_rows = self.conn.execute(settlement_query)
@@ -271,6 +318,13 @@ class OrderAccounts:
         in_kind: dict[int, list[InKind]] = defaultdict(list)
         for row in settlement_rows:
             in_kind[row.order_id].append(_in_kind(row, currency[row.order_id]))
+        corrections: dict[int, dict[str, list[Correction]]] = defaultdict(lambda: defaultdict(list))
+        places: dict[int, dict[int, int]] = {}
+        for row in correction_rows:
+            n = row.order_id
+            if n not in places:
+                places[n] = payment_places(payments.get(n, {}))
+            corrections[n][row.invoice_number].append(correction_from_row(row, places[n]))
         return {
             h.order: account_of(
                 h,
@@ -280,6 +334,7 @@ class OrderAccounts:
                 payments.get(h.order, {}),
                 in_kind.get(h.order, ()),
                 (lines or {}).get(h.order, ()),
+                corrections.get(h.order, {}),
             )
             for h in heads
         }
@@ -292,7 +347,11 @@ class OrderAccounts:
         ids: list[int] = []
         numbers = {inv.number: inv.id for inv in account.invoices}
         for record in decision.records:
-            if isinstance(record, Invoice):
+            if isinstance(record, Correction):
+                invoice = account.invoice_named(record.invoice)
+                assert invoice.id is not None, "a corrected invoice is stored"
+                new_id = self._insert(t.corrections, correction_values(head, record, invoice))
+            elif isinstance(record, Invoice):
                 new_id = self._insert(t.invoices, invoice_values(head, record))
                 numbers[record.number] = new_id
             elif isinstance(record, Payment):
@@ -311,7 +370,31 @@ class OrderAccounts:
 
 
 #: The account's inserts, built once (the values go as parameters).
-_INSERTS = {table.name: insert(table) for table in (t.invoices, t.payments, t.settlements)}
+_INSERTS = {
+    table.name: insert(table) for table in (t.invoices, t.payments, t.settlements, t.corrections)
+}
+
+
+def correction_values(head: AccountHead, record: Correction, invoice: Invoice) -> dict[str, Any]:
+    """The corrections row of a void, a reversal (of ``invoice``'s payment at its place) or a
+    credit note."""
+    payment_id = None
+    if record.payment is not None:
+        payment_id = invoice.payments[record.payment - 1].id
+        assert payment_id is not None, "a reversed payment is stored"
+    return {
+        "order_id": head.order,
+        "invoice_id": invoice.id,
+        "kind": record.kind.value,
+        "payment_id": payment_id,
+        "number": record.number or None,
+        "currency": head.currency,
+        "amount_minor": to_minor(record.amount, head.currency),
+        "effective": record.day,
+        "reason": record.reason,
+        "at": record.at,
+        "actor": record.actor,
+    }
 
 
 def settlement_values(head: AccountHead, record: InKind) -> dict[str, Any]:

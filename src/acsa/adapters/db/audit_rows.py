@@ -81,13 +81,14 @@ def _columns(table: Table, *names: str) -> tuple[Column[Any], ...]:
     return tuple(table.c[name] for name in names)
 
 
-o, ol, oe, inv, pay, st = (
+o, ol, oe, inv, pay, st, cor = (
     t.orders,
     t.order_lines,
     t.order_events,
     t.invoices,
     t.payments,
     t.settlements,
+    t.corrections,
 )
 u, ag, av, ar = t.users, t.agreements, t.agreement_versions, t.agreement_records
 
@@ -211,6 +212,27 @@ SPECS: tuple[RowSpec, ...] = (
         ),
         (st.c.id,),
         st.c.order_id,
+    ),
+    RowSpec(
+        cor,
+        ORDER,
+        _columns(
+            cor,
+            "id",
+            "order_id",
+            "invoice_id",
+            "kind",
+            "payment_id",
+            "number",
+            "currency",
+            "amount_minor",
+            "effective",
+            "reason",
+            "at",
+            "actor",
+        ),
+        (cor.c.id,),
+        cor.c.order_id,
     ),
     RowSpec(
         u,

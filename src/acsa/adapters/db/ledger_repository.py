@@ -6,13 +6,20 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, exists, func, insert, select
 
 from acsa.adapters.db import tables as t
-from acsa.adapters.db.account_records import invoice_from_row, payment_from_row
+from acsa.adapters.db.account_records import (
+    correction_from_row,
+    corrections_query,
+    invoice_from_row,
+    payment_from_row,
+    payment_places,
+)
 from acsa.adapters.db.ledger_queries import MonthKey, new_month
 from acsa.domain.account import Payment
 from acsa.domain.ledger import Account, Entry, EntryKind, Posting
@@ -188,6 +195,30 @@ class LedgerRepository:
             for r in self.conn.execute(query)
         ]
 
+    def standing_entries(
+        self, order_id: int, kind: str, document: str, at: datetime, actor: str
+    ) -> dict[str, int]:
+        """Per book, the id of the first entry of ``order_id`` of ``kind`` on ``document``
+        recorded ``at`` by ``actor`` that nothing has reversed yet."""
+        e = t.ledger_entries
+        later = e.alias("reversal")
+        rows = self.conn.execute(
+            select(e.c.book, e.c.id)
+            .where(
+                e.c.order_id == order_id,
+                e.c.kind == kind,
+                e.c.document == document,
+                e.c.at == at,
+                e.c.actor == actor,
+                ~exists().where(later.c.order_id == order_id, later.c.reverses == e.c.id),
+            )
+            .order_by(e.c.id)
+        ).all()
+        found: dict[str, int] = {}
+        for row in rows:
+            found.setdefault(row.book, int(row.id))
+        return found
+
     def balances_from_postings(
         self, book: str | None = None, partner: str | None = None, as_of: date | None = None
     ) -> list[tuple[str, str, Account, Money]]:
@@ -321,6 +352,11 @@ class InvoiceRepository:
             row = self.conn.execute(_LOCATE_BY_ID, {"id": invoice_id}).first()
         return None if row is None else InvoiceRef(*row)
 
+    def locate_payment(self, payment_id: int) -> InvoiceRef | None:
+        """The invoice the payment ``payment_id`` was recorded against, or None."""
+        row = self.conn.execute(_LOCATE_BY_PAYMENT, {"id": payment_id}).first()
+        return None if row is None else InvoiceRef(*row)
+
     def find(
         self,
         number: str | None = None,
@@ -347,9 +383,15 @@ class InvoiceRepository:
         paid = select(p).where(p.c.invoice_id.in_(list(numbers))).order_by(p.c.id)
         for row in self.conn.execute(paid):
             payments[row.invoice_id].append(payment_from_row(row, numbers[row.invoice_id]))
+        places = payment_places({str(k): v for k, v in payments.items()})
+        fixes: dict[int, list[Any]] = defaultdict(list)
+        for row in self.conn.execute(corrections_query(i.c.id.in_(list(numbers)))):
+            fixes[row.invoice_id].append(correction_from_row(row, places))
         return [
             StoredInvoice(
-                invoice=invoice_from_row(r, payments[r.id]),
+                invoice=replace(
+                    invoice_from_row(r, payments[r.id]), corrections=tuple(fixes[r.id])
+                ),
                 order_id=r.order_id,
                 issuer=r.issuer,
                 debtor=r.debtor,
@@ -362,6 +404,9 @@ class InvoiceRepository:
 _LOCATE = select(t.invoices.c.id, t.invoices.c.number, t.invoices.c.order_id, t.invoices.c.currency)
 _LOCATE_BY_NUMBER = _LOCATE.where(t.invoices.c.number == bindparam("number"))
 _LOCATE_BY_ID = _LOCATE.where(t.invoices.c.id == bindparam("id"))
+_LOCATE_BY_PAYMENT = _LOCATE.join(t.payments, t.payments.c.invoice_id == t.invoices.c.id).where(
+    t.payments.c.id == bindparam("id")
+)
 
 
 class SettlementRepository:

@@ -12,11 +12,13 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from acsa.adapters.db.types import UtcDateTime
@@ -270,6 +272,32 @@ settlements = Table(
     Column("actor", String(200), nullable=False),
 )
 
+# Corrections (migration 0017): a void of an invoice, a reversal of one of its payments, a
+# credit note reducing what it bills; never an edit of the invoice or the payment.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "void", "reversal" or "credit"
+    Column("payment_id", ForeignKey("payments.id"), unique=True),
+    Column("number", String(40), unique=True),  # a credit note's number
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index(
+        "uq_corrections_void",
+        "invoice_id",
+        unique=True,
+        sqlite_where=text("kind = 'void'"),
+        postgresql_where=text("kind = 'void'"),
+    ),
+)
+
 # Named counters (invoice numbers per issuer and year), incremented inside the transaction.
 counters = Table(
     "counters",
@@ -321,6 +349,30 @@ users = Table(
     Column("rank", String(64)),
     Column("position", String(200)),
     Column("unit", String(200)),
+)
+
+# Designated officials (migration 0016): a user of a nation designated for a role on its side
+# (ordering, accepting, receiving, certifying), with an authority limit, a validity period and
+# the reference of the letter or order that designated them. Ended, never deleted.
+designations = Table(
+    "designations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nation", String(3), nullable=False, index=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("limit_minor", BigInteger, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("reference", String(200), nullable=False),
+    Column("reference_date", Date, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("ended_on", Date),
+    Column("ended_reason", Text),
+    Column("ended_at", UtcDateTime()),
+    Column("ended_by", String(200)),
 )
 
 # Personal API tokens: only their SHA-256 is kept (tokens are 256 random bits, so a fast hash
@@ -504,4 +556,35 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("delivered_at", UtcDateTime()),
     Index("ix_outbox_partner_status", "partner", "status", "id"),
+)
+
+# Source documents (issue 19): each file's bytes once, named by their SHA-256, and each time a
+# file is attached to an order (or one of its steps): its type, size and name as attached, who
+# attached it, for which nation, and when. The bytes live in the database (no directory to
+# keep beside it), on SQLite and PostgreSQL alike.
+attachment_blobs = Table(
+    "attachment_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+)
+
+order_attachments = Table(
+    "order_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("sha256", ForeignKey("attachment_blobs.sha256"), nullable=False, index=True),
+    Column("media_type", String(80), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("name", String(120), nullable=False),
+    # The step it backs (delivery, receipt, invoice, payment, settlement) and its reference;
+    # both null for a file of the order as a whole.
+    Column("step_kind", String(16)),
+    Column("step_ref", String(40)),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("nation", String(3)),
 )

@@ -20,6 +20,7 @@ from acsa.adapters.db.courier_repository import (
     OutboxRepository,
     PartnerRepository,
 )
+from acsa.adapters.db.designation_repository import DesignationRepository
 from acsa.adapters.db.fork_repository import ForkRepository, StepRecords
 from acsa.adapters.db.key_repository import KeyRepository
 from acsa.adapters.db.ledger_repository import (
@@ -94,6 +95,7 @@ class UnitOfWork:
     counters: CounterRepository
     audit: AuditRepository
     accounts: AccountRepository
+    designations: DesignationRepository
     partners: PartnerRepository
     keys: KeyRepository
     documents: DocumentRepository
@@ -169,6 +171,7 @@ class UnitOfWork:
         self.counters = CounterRepository(conn)
         self.audit = AuditRepository(conn)
         self.accounts = AccountRepository(conn)
+        self.designations = DesignationRepository(conn)
         self.partners = PartnerRepository(conn)
         self.keys = KeyRepository(conn)
         self.documents = DocumentRepository(conn)

@@ -40,6 +40,7 @@ ROUTE_IDS: dict[str, Any] = {
     "order_id": OrderId,
     "invoice": InvoiceRef,
     "agreement_id": AgreementId,
+    "payment": Annotated[int, Path(ge=1, le=limits.ID_MAX, description="The payment's id.")],
 }
 
 ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
