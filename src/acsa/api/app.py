@@ -20,10 +20,12 @@ from acsa.api.deliverer import Deliverer
 from acsa.api.language import Language
 from acsa.api.routers import (
     agreements,
+    attachments,
     audit,
     books,
     commands,
     courier,
+    designations,
     ledger,
     orders,
     partner_registry,
@@ -190,9 +192,11 @@ ROUTERS = (
     ledger,
     reports,
     users,
+    designations,
     audit,
     courier,
     partner_registry,
     books,
     rates,
+    attachments,
 )

@@ -44,8 +44,13 @@ ENV_MAX_BODY = "ACSA_MAX_BODY_BYTES"
 ENV_MAX_UPLOAD = "ACSA_MAX_UPLOAD_BYTES"
 
 API_PREFIX = "/api/"
-#: The paths whose body is a file: the API's and the page's reconciliation of a partner's book.
-UPLOAD_PATHS = frozenset({"/api/v1/books/reconcile", "/books/reconcile"})
+#: The paths whose body is a file: the API's and the page's reconciliation of a partner's book;
+#: a source document attached to an order (``ATTACHMENT_UPLOADS``); a partner's signed
+#: document, which may carry one (its own bound is checked as it is parsed).
+UPLOAD_PATHS = frozenset(
+    {"/api/v1/books/reconcile", "/books/reconcile", "/api/v1/courier/documents"}
+)
+ATTACHMENT_UPLOADS = re.compile(r"(/api/v1)?/orders/[0-9]{1,10}/attachments")
 #: Where a partner node sends signed things: one too deeply nested is malformed, under the
 #: code that receiver gives a malformed one.
 SIGNED_INBOXES = {
@@ -76,7 +81,10 @@ class BodyLimits:
     upload: int = UPLOAD_BYTES_DEFAULT
 
     def for_path(self, path: str) -> int:
-        return self.upload if path.rstrip("/") in UPLOAD_PATHS else self.body
+        path = path.rstrip("/")
+        if path in UPLOAD_PATHS or ATTACHMENT_UPLOADS.fullmatch(path):
+            return self.upload
+        return self.body
 
 
 def _bytes_setting(environ: Mapping[str, str], name: str, default: int) -> int:

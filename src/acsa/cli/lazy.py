@@ -50,6 +50,11 @@ GROUPS = (
         "Orders for supplies and services under an agreement.",
         adds=("acsa.cli.order_forms",),
     ),
+    Group(
+        "attachments",
+        "acsa.cli.attachments:app",
+        "Source documents (PDF, images, spreadsheets, signed scans) attached to orders.",
+    ),
     Group("invoices", "acsa.cli.settle:invoices_app", "Invoices for what is owed in cash."),
     Group("payments", "acsa.cli.settle:payments_app", "Payments against invoices."),
     Group(

@@ -77,6 +77,17 @@ BODY_BYTES_CEILING = 1024 * 1024 * 1024
 JSON_DEPTH_MAX = 32
 #: Largest signed document a node takes from a partner (bytes), checked before it is parsed.
 DOCUMENT_BYTES_MAX = 1024 * 1024
+#: Source documents attached to an order or its steps (acsa.domain.attachments): the largest
+#: file taken by default (bytes; ACSA_MAX_ATTACHMENT_BYTES sets another, up to the ceiling),
+#: the longest original file name kept (characters, after cleaning), and the most files one
+#: order may carry.
+ATTACHMENT_BYTES_DEFAULT = 10 * 1024 * 1024
+ATTACHMENT_BYTES_CEILING = 32 * 1024 * 1024
+ATTACHMENT_NAME_CHARS_MAX = 120
+ATTACHMENTS_PER_ORDER_MAX = 200
+#: The largest signed ``attachment`` document a node takes (the file in base64 and its
+#: fields), checked before it is parsed; every other kind keeps DOCUMENT_BYTES_MAX.
+ATTACHMENT_DOCUMENT_BYTES_MAX = (ATTACHMENT_BYTES_CEILING + 2) // 3 * 4 + 64 * 1024
 #: Most documents one order's chain may hold (its ``seq``).
 DOCUMENT_SEQ_MAX = 100_000
 
@@ -144,6 +155,10 @@ TEXT_FIELDS: dict[str, int] = {
     "cash_reason": TEXT_CHARS_MAX,
     "determination": NAME_CHARS_MAX,
     "q": SEARCH_CHARS_MAX,
+    "file_name": 120,
+    "media_type": 80,
+    "step": 60,
+    "step_ref": 40,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).

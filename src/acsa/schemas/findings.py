@@ -16,7 +16,8 @@ class ExceptionOut(BaseModel):
 
     ``kind`` is one of: ``received_not_invoiced``, ``invoice_overdue``,
     ``replacement_due_soon``, ``replacement_past_due``, ``missing_field``,
-    ``missing_signature``, ``settled_not_closed``. ``age_days`` counts from ``since``.
+    ``missing_signature``, ``settled_not_closed``, ``missing_source_document`` (``document``
+    names the step, ``delivery:N``...). ``age_days`` counts from ``since``.
     ``message`` is in English; ``message_id`` and ``params`` write it in another language.
     """
 

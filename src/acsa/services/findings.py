@@ -1,7 +1,7 @@
 """The exceptions report: what audits of ACSA orders keep finding (DODIG-2016-067, GAO-20-309),
 made visible at once. Received but not invoiced; invoiced and overdue; replacement in kind due
 within 30 days or past due; orders missing a required field or a signature; orders settled
-but not closed."""
+but not closed; steps without the source document their nation requires."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ REPLACEMENT_DUE_SOON = "replacement_due_soon"
 MISSING_FIELD = "missing_field"
 MISSING_SIGNATURE = "missing_signature"
 SETTLED_NOT_CLOSED = "settled_not_closed"
+#: A step without a source document its nation requires (acsa.services.attachments).
+MISSING_SOURCE_DOCUMENT = "missing_source_document"
 #: The kinds, in the order the report lists them.
 KINDS = (
     RECEIVED_NOT_INVOICED,
@@ -39,6 +41,7 @@ KINDS = (
     MISSING_FIELD,
     MISSING_SIGNATURE,
     SETTLED_NOT_CLOSED,
+    MISSING_SOURCE_DOCUMENT,
 )
 #: How far ahead a replacement deadline is reported as coming.
 DUE_SOON_DAYS = 30
@@ -54,6 +57,8 @@ def exceptions(
     """Every exception on ``as_of`` (default today; records dated later are ignored when a
     day is given), grouped by kind, oldest first within a kind; with ``nation``, only those of
     orders that nation is party to (None: every order)."""
+    from acsa.services.attachments import missing_documents
+
     day = as_of or today()
     with uow:
         debts = order_debts(uow, nation=nation, as_of=as_of)
@@ -63,7 +68,8 @@ def exceptions(
         )
         unsigned = _of_party(queries.orders_missing_signatures(as_of), nation)
         lines = queries.order_lines(sorted({r.id for r in [*missing, *unsigned]}))
-    found: list[ExceptionOut] = []
+        undocumented = missing_documents(uow.connection, day, as_of, nation)
+    found: list[ExceptionOut] = list(undocumented)
     for d in debts:
         found.extend(_not_invoiced(d, day))
         found.extend(_overdue(d, day))
