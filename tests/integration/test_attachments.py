@@ -8,7 +8,6 @@ nation requires."""
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
