@@ -102,7 +102,12 @@ def to_step(uow: UnitOfWork, order_id: int, step: str) -> str | None:
         ("accept", AcceptOrder(order_id=order_id), "jpn-approver", at(9)),
         ("deliver", DeliverOrder(order_id=order_id), "jpn-ops", at(10)),
         ("receive", ReceiveOrder(order_id=order_id), "aus-receiver", at(11)),
-        ("invoice", IssueInvoice(order_id=order_id, issued=date(2026, 10, 2)), "jpn-finance", at(8, 2)),
+        (
+            "invoice",
+            IssueInvoice(order_id=order_id, issued=date(2026, 10, 2)),
+            "jpn-finance",
+            at(8, 2),
+        ),
     ]
     number = None
     for name, command, actor, moment in plan:
@@ -153,7 +158,9 @@ def ready(uow: UnitOfWork, step: Step) -> tuple[int, str | None]:
     return order_id, to_step(uow, order_id, step.name)
 
 
-def refused(engine: Engine, uow: UnitOfWork, command: Command, actor: str, moment: datetime) -> AcsaError:
+def refused(
+    engine: Engine, uow: UnitOfWork, command: Command, actor: str, moment: datetime
+) -> AcsaError:
     before = content(engine)
     with pytest.raises(AcsaError) as caught:
         handle(uow, command, actor, moment)
@@ -167,7 +174,9 @@ def audit_actions(uow: UnitOfWork, order_id: int) -> list[str]:
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
-def test_a_step_without_a_designation_is_refused(engine: Engine, uow: UnitOfWork, step: Step) -> None:
+def test_a_step_without_a_designation_is_refused(
+    engine: Engine, uow: UnitOfWork, step: Step
+) -> None:
     order_id, invoice = ready(uow, step)
     nation, roles = PEOPLE[step.actor]
     stranger = f"{nation.lower()}-stranger"
@@ -257,13 +266,13 @@ def test_a_nation_enforces_only_its_own_designations(uow: UnitOfWork) -> None:
     handle(uow, AcceptOrder(order_id=order_id), "jpn-approver", at(9))
 
 
-def test_an_ended_designation_lets_its_official_act_no_more(engine: Engine, uow: UnitOfWork) -> None:
+def test_an_ended_designation_lets_its_official_act_no_more(
+    engine: Engine, uow: UnitOfWork
+) -> None:
     people(uow)
     everyone(uow)
     order_id = placed(uow)
-    [ordering] = [
-        d for d in designations.list_designations(uow, "AUS") if d.role == "ordering"
-    ]
+    [ordering] = [d for d in designations.list_designations(uow, "AUS") if d.role == "ordering"]
     ended = designations.end_designation(uow, ordering.id, date(2026, 9, 30), "posted away")
     assert ended.ended_on == date(2026, 9, 30)
     assert not ended.current
@@ -283,7 +292,9 @@ def test_a_smaller_accepted_quantity_fits_a_smaller_limit(uow: UnitOfWork) -> No
     with pytest.raises(AcsaError) as caught:
         handle(uow, AcceptOrder(order_id=order_id), "jpn-approver", at(9))
     assert caught.value.codes == ["AUTHORITY_EXCEEDED"]
-    handle(uow, AcceptOrder(order_id=order_id, quantities={1: Decimal(6000)}), "jpn-approver", at(9))
+    handle(
+        uow, AcceptOrder(order_id=order_id, quantities={1: Decimal(6000)}), "jpn-approver", at(9)
+    )
 
 
 def test_designations_are_audited_and_listed(uow: UnitOfWork) -> None:

@@ -72,9 +72,7 @@ class DesignationRepository:
         assert key is not None
         return int(key[0])
 
-    def end(
-        self, designation_id: int, on: date, reason: str, at: datetime, actor: str
-    ) -> None:
+    def end(self, designation_id: int, on: date, reason: str, at: datetime, actor: str) -> None:
         self.conn.execute(
             update(t.designations)
             .where(t.designations.c.id == designation_id)
