@@ -21,14 +21,22 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from acsa.clock import today
-from acsa.commands import ExchangeEqualValue, IssueInvoice, RecordPayment, ReturnInKind
+from acsa.commands import (
+    ExchangeEqualValue,
+    IssueCreditNote,
+    IssueInvoice,
+    RecordPayment,
+    ReturnInKind,
+    ReversePayment,
+    VoidInvoice,
+)
 from acsa.domain.access import Permission, allowed
 from acsa.domain.account import MoneyAction, OrderAccount
 from acsa.domain.dates import parse_day
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.vocabulary import CATEGORIES
 from acsa.http_status import status_of
-from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
+from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, PaymentOut, SettlementOut
 from acsa.schemas.orders import OrderOut, order_out
 from acsa.services import settlement as service
 from acsa.services.handlers import handle
@@ -78,6 +86,15 @@ CODES: dict[str, str] = {
         "This form was already sent with other values: reload the page to get a new form."
     ),
     Code.INVALID_TRANSITION.value: N_("The order's state does not allow this step."),
+    Code.INVOICE_VOIDED.value: N_("The invoice is void: nothing more is recorded against it."),
+    Code.INVOICE_HAS_PAYMENTS.value: N_(
+        "Payments stand against the invoice: reverse them first, then void it."
+    ),
+    Code.PAYMENT_NOT_FOUND.value: N_("There is no such payment on this order."),
+    Code.PAYMENT_REVERSED.value: N_("The payment is reversed already."),
+    Code.CREDIT_EXCEEDS_UNPAID.value: N_(
+        "A credit note may take off at most what is unpaid on the invoice."
+    ),
 }
 
 #: The forms of the page and the confirmation each shows once done.
@@ -86,9 +103,22 @@ DONE = {
     "payment": N_("Payment recorded against invoice %(ref)s."),
     "replacement": N_("Replacement in kind recorded (%(ref)s)."),
     "exchange": N_("Equal value exchange recorded (%(ref)s)."),
+    "void": N_("Invoice %(ref)s voided."),
+    "credit": N_("Credit note issued against invoice %(ref)s."),
+    "reversal": N_("Payment reversed on invoice %(ref)s."),
 }
-#: Words the page shows through the ``words`` filter (for the catalogue): invoice states.
-STATE_WORDS = (N_("open"), N_("paid"), N_("overdue"), N_("conversion"))
+#: Words the page shows through the ``words`` filter (for the catalogue): invoice states,
+#: kinds of correction.
+STATE_WORDS = (
+    N_("open"),
+    N_("paid"),
+    N_("overdue"),
+    N_("conversion"),
+    N_("void"),
+    N_("credited"),
+    N_("reversal"),
+    N_("credit"),
+)
 
 
 @dataclass(frozen=True)
@@ -140,14 +170,50 @@ class SettlementPage:
     can_exchange: bool
     today: date
     categories: list[str] = field(default_factory=list)
+    #: Whether the visitor may void and credit invoices (the supplier's finance), reverse
+    #: payments (either side's finance): each form shows only when something is there to do.
+    may_correct_invoices: bool = False
+    may_reverse: bool = False
 
     @property
     def payable(self) -> list[InvoiceOut]:
         return [i for i in self.invoices if i.unpaid > 0]
 
     @property
+    def voidable(self) -> list[InvoiceOut]:
+        """Invoices not void that no payment stands against."""
+        return [
+            i for i in self.invoices if not i.voided and not any(not p.reversed for p in i.payments)
+        ]
+
+    @property
+    def reversible(self) -> list[tuple[InvoiceOut, PaymentOut]]:
+        """Payments standing (not reversed), with their invoice."""
+        return [(i, p) for i in self.invoices for p in i.payments if not p.reversed]
+
+    @property
+    def can_void(self) -> bool:
+        return self.may_correct_invoices and bool(self.voidable)
+
+    @property
+    def can_credit(self) -> bool:
+        return self.may_correct_invoices and bool(self.payable)
+
+    @property
+    def can_reverse(self) -> bool:
+        return self.may_reverse and bool(self.reversible)
+
+    @property
     def any_form(self) -> bool:
-        return self.can_invoice or self.can_pay or self.can_replace or self.can_exchange
+        return (
+            self.can_invoice
+            or self.can_pay
+            or self.can_replace
+            or self.can_exchange
+            or self.can_void
+            or self.can_credit
+            or self.can_reverse
+        )
 
 
 def _receipts(account: OrderAccount, day: date) -> list[Receipt]:
@@ -216,6 +282,8 @@ def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
         can_exchange=allowed(p, Permission.EXCHANGE, req, sup) and MoneyAction.EXCHANGE in may,
         today=day,
         categories=sorted(CATEGORIES),
+        may_correct_invoices=allowed(p, Permission.INVOICE, req, sup),
+        may_reverse=allowed(p, Permission.PAY, req, sup),
     )
 
 
@@ -253,7 +321,7 @@ def _render(
 def _confirmed(page: SettlementPage, done: str | None, ref: str | None) -> bool:
     """Whether the confirmation in the address names what the page shows (an invoice or a
     settlement of this order), so that a crafted link cannot confirm what did not happen."""
-    if done in ("invoice", "payment"):
+    if done in ("invoice", "payment", "void", "credit", "reversal"):
         return any(i.number == ref for i in page.invoices)
     if done in ("replacement", "exchange"):
         return any(f"#{s.id}" == ref and s.kind == done for s in page.settlements)
@@ -483,3 +551,115 @@ def record_exchange(
         return f"#{made.id}"
 
     return _run(request, pages, sent, order_id, "exchange", typed, change)
+
+
+def _order_invoice(who: Visitor, oid: int, invoice: str) -> InvoiceOut:
+    """The invoice ``invoice`` (number) of order ``oid``: INVOICE_NOT_FOUND otherwise."""
+    found = service.get_invoice(who.reader(), invoice.strip()) if invoice.strip() else None
+    if found is None or found.order != oid:
+        raise AcsaError.single(
+            Code.INVOICE_NOT_FOUND,
+            "invoice",
+            "order {order} has no invoice '{invoice}'",
+            order=oid,
+            invoice=invoice,
+        )
+    return found
+
+
+@router.post("/orders/{order_id}/settlement/void", response_model=None)
+def void_invoice(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    form_key: Token = "",
+    invoice: Text = "",
+    reason: Text = "",
+    voided: Text = "",
+) -> Response:
+    """Void one of the order's invoices that no payment stands against, with a reason."""
+    check_csrf(who, csrf)
+    typed = {"invoice": invoice, "reason": reason, "voided": voided}
+    sent = SentForm.of(request, who, form_key, typed)
+
+    def change(oid: int) -> str:
+        found = _order_invoice(who, oid, invoice)
+        body = {"reason": reason.strip(), "date": parse_day(voided, "date")}
+        command = VoidInvoice.from_wire(body, invoice=found.number)
+        done = handle(sent.writer(command.spec.permission), command, who.principal.name)
+        return str(done.number)
+
+    return _run(request, pages, sent, order_id, "void", typed, change)
+
+
+@router.post("/orders/{order_id}/settlement/credit", response_model=None)
+def issue_credit_note(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    form_key: Token = "",
+    invoice: Text = "",
+    amount: Text = "",
+    reason: Text = "",
+    credited: Text = "",
+) -> Response:
+    """Issue a credit note against one of the order's invoices, with a reason."""
+    check_csrf(who, csrf)
+    typed = {"invoice": invoice, "amount": amount, "reason": reason, "credited": credited}
+    sent = SentForm.of(request, who, form_key, typed)
+
+    def change(oid: int) -> str:
+        found = _order_invoice(who, oid, invoice)
+        if not amount.strip():
+            raise AcsaError.single(Code.MISSING_FIELD, "amount", "give the amount credited")
+        body = {
+            "amount": _number(amount),
+            "reason": reason.strip(),
+            "date": parse_day(credited, "date"),
+        }
+        command = IssueCreditNote.from_wire(body, invoice=found.number)
+        done = handle(sent.writer(command.spec.permission), command, who.principal.name)
+        return str(done.number)
+
+    return _run(request, pages, sent, order_id, "credit", typed, change)
+
+
+@router.post("/orders/{order_id}/settlement/reversal", response_model=None)
+def reverse_payment(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    order_id: str,
+    csrf: Token = "",
+    form_key: Token = "",
+    payment: Text = "",
+    reason: Text = "",
+    reversed_on: Text = "",
+) -> Response:
+    """Reverse one of the order's payments, with a reason."""
+    check_csrf(who, csrf)
+    typed = {"payment": payment, "reason": reason, "reversed_on": reversed_on}
+    sent = SentForm.of(request, who, form_key, typed)
+
+    def change(oid: int) -> str:
+        page = settlement_page(who, str(oid))
+        chosen = payment.strip()
+        found = next(((i, p) for i, p in page.reversible if str(p.id) == chosen), None)
+        if found is None:
+            raise AcsaError.single(
+                Code.PAYMENT_NOT_FOUND,
+                "payment",
+                "order {order} has no payment '{payment}' standing",
+                order=oid,
+                payment=payment,
+            )
+        body = {"reason": reason.strip(), "date": parse_day(reversed_on, "date")}
+        command = ReversePayment.from_wire(body, payment=found[1].id)
+        done = handle(sent.writer(command.spec.permission), command, who.principal.name)
+        return str(done.number)
+
+    return _run(request, pages, sent, order_id, "reversal", typed, change)
