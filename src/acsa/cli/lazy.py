@@ -82,6 +82,12 @@ GROUPS = (
     Group("import", "acsa.cli.history_import:app", "Load past records into acsa."),
     Group("users", "acsa.cli.users:users_app", "People who use acsa: nation, roles, password."),
     Group("tokens", "acsa.cli.users:tokens_app", "Personal API tokens for scripts and `--server`."),
+    Group(
+        "designations",
+        "acsa.cli.designations:app",
+        "Designated officials: who may submit, accept, receive and certify for a nation, up "
+        "to what value.",
+    ),
     Group("audit", "acsa.cli.audit:app", "The tamper-evident audit log of every change."),
     Group(
         "books",

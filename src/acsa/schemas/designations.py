@@ -26,7 +26,7 @@ class DesignationIn(Strict):
     currency: Annotated[str, Field(min_length=3, max_length=3)]
     valid_from: Day
     valid_until: Day | None = None
-    reference: Annotated[str, Text("reference", min_length=1)]
+    reference: Annotated[str, Text("reference")]
     reference_date: Day
 
 
