@@ -25,9 +25,8 @@ def test_reverse_void_and_credit_in_the_pages(site: Site) -> None:
     assert f'action="{page}/credit"' in mine
     assert f'action="{page}/reversal"' not in mine
     # The requester's finance pays; it may not void or credit the supplier's invoice.
-    aus.follow(
-        aus.post(f"{page}/payment", {"invoice": number, "amount": "1000", "paid": invoice["issued"]})
-    )
+    paid = {"invoice": number, "amount": "1000", "paid": invoice["issued"]}
+    aus.follow(aus.post(f"{page}/payment", paid))
     theirs = aus.get(page).text
     assert f'action="{page}/void"' not in theirs
     assert f'action="{page}/credit"' not in theirs
@@ -60,7 +59,7 @@ def test_reverse_void_and_credit_in_the_pages(site: Site) -> None:
     assert site.invoices(oid)[0]["status"] == "void"
     # Invoiced again for what the void left uninvoiced, then a credit note off it.
     jpn.follow(jpn.post(f"{page}/invoice", {"issued": ""}))
-    again = [i for i in site.invoices(oid) if i["status"] != "void"][0]
+    again = next(i for i in site.invoices(oid) if i["status"] != "void")
     assert Decimal(again["amount"]) == TOTAL
     too_much = jpn.post(
         f"{page}/credit", {"invoice": again["number"], "amount": str(TOTAL + 1), "reason": "x"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,16 @@ from acsa.commands import (
     DeliverOrder,
     EditDraft,
     ExchangeEqualValue,
+    IssueCreditNote,
     IssueInvoice,
     PlaceOrder,
     ReceiveOrder,
     RecordPayment,
     RejectOrder,
     ReturnInKind,
+    ReversePayment,
     SubmitOrder,
+    VoidInvoice,
 )
 from acsa.domain.documents import KEY_KINDS, REGISTRY_KINDS, Kind, parse_wire
 from acsa.domain.errors import AcsaError, Code
@@ -156,6 +160,21 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     handle(pair.uow("JPN"), AddNote(order_id=theirs, note="paid by TT-9\nthanks"), "jpn-finance")
     pair.pump()
     handle(pair.uow("AUS"), AddNote(order_id=mine, note="file closed"), "aus-finance")
+    pair.pump()
+    # Corrections: a payment reversed by the requester, the invoice voided and issued again,
+    # a credit note by the supplier.
+    mine, theirs, _ = _received(pair)
+    wrong = handle(pair.uow("JPN"), IssueInvoice(order_id=theirs), "jpn-finance")
+    pair.pump()
+    part = RecordPayment(invoice=wrong.number, amount=Decimal(1000), paid=wrong.issued)
+    paid = handle(pair.uow("AUS"), part, "aus-finance")
+    reversal = ReversePayment(payment=paid.payments[0].id, reason="sent twice")
+    handle(pair.uow("AUS"), reversal, "aus-finance")
+    pair.pump()
+    handle(pair.uow("JPN"), VoidInvoice(invoice=wrong.number, reason="citation"), "jpn-finance")
+    right = handle(pair.uow("JPN"), IssueInvoice(order_id=theirs), "jpn-finance")
+    credit = IssueCreditNote(invoice=right.number, amount=Decimal(20), reason="agreed")
+    handle(pair.uow("JPN"), credit, "jpn-finance")
     pair.pump()
     # In kind: part returned, the rest converted to cash past the deadline.
     doc = order_doc(settlement="replacement_in_kind")
