@@ -15,7 +15,8 @@ from tests.orders_data import order_doc
 
 
 def _invoice(node: Node, number: str) -> dict[str, Any] | None:
-    return next((i for i in node.call("finance", "GET", "/invoices") if i["number"] == number), None)
+    invoices = node.call("finance", "GET", "/invoices")
+    return next((i for i in invoices if i["number"] == number), None)
 
 
 def _when(node: Node, number: str, check: Any, what: str) -> dict[str, Any]:
