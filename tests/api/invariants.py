@@ -7,7 +7,10 @@ change is ever half there.
 - every receipt event has its two ledger entries (supplier's and requester's book) and every
   receipt entry its event; every payment its two entries and every payment entry its payment;
   every entry balances per currency;
-- no invoice is paid beyond its amount, no order invoiced beyond what it received;
+- no invoice is paid beyond its amount (less its credit notes; nothing for a void one, its
+  reversed payments not counted), no order invoiced (void invoices aside) beyond what it
+  received; every reversal of a payment has the two reversing entries, each naming the payment
+  entry it cancels, and every credit note its two entries;
 - each change has exactly one audit record: per order, as many ``order.<action>`` records as
   events, ``invoice.issue`` records as invoices, ``payment.record`` records as payments;
 - the books mirror each other (a receivable in one is the payable in the other...);
@@ -121,29 +124,60 @@ def _ledger_and_documents(conn: Any) -> list[str]:
         entries = by_document.pop(("payment", document), [])
         if len(entries) != 2 * count:
             found.append(f"{document}: {count} payments but {len(entries)} entries")
+    c, i = t.corrections, t.invoices
+    for row in conn.execute(
+        select(c.c.kind, c.c.number, i.c.number.label("invoice")).join(i, i.c.id == c.c.invoice_id)
+    ):
+        if row.kind == "reversal":
+            document = f"reversal of {payment_document(row.invoice)}"
+            taken = by_document.get(("reversal", document), [])
+            if len(taken) < 2:
+                found.append(f"{document}: {len(taken)} entries, want 2 per reversal")
+        elif row.kind == "credit":
+            document = f"credit note {row.number} of invoice {row.invoice}"
+            entries = by_document.pop(("credit_note", document), [])
+            if (
+                sorted(r.book for r in entries) != sorted({r.book for r in entries})
+                or len(entries) != 2
+            ):
+                found.append(f"{document}: {len(entries)} entries, want the two parties'")
+    reverses = {
+        r.id: r.reverses
+        for r in conn.execute(select(e.c.id, e.c.reverses).where(e.c.kind == "reversal"))
+    }
+    originals = {r.id for r in conn.execute(select(e.c.id).where(e.c.kind != "reversal"))}
+    found.extend(
+        f"reversal entry {rid} reverses {target}, which is no entry it may cancel"
+        for rid, target in reverses.items()
+        if target not in originals
+    )
     for (kind, document), rows in by_document.items():
-        if kind in ("receipt", "payment"):
+        if kind in ("receipt", "payment", "credit_note"):
             found.append(f"{len(rows)} {kind} entries of {document!r} without their record")
     return found
 
 
 def _invoices_and_payments(conn: Any) -> list[str]:
-    i, p = t.invoices, t.payments
-    paid = {
-        r.invoice_id: int(r.total)
-        for r in conn.execute(
-            select(p.c.invoice_id, func.sum(p.c.amount_minor).label("total")).group_by(
-                p.c.invoice_id
-            )
-        )
-    }
+    i, p, c = t.invoices, t.payments, t.corrections
+    fixes = list(conn.execute(select(c.c.invoice_id, c.c.kind, c.c.payment_id, c.c.amount_minor)))
+    reversed_ = {r.payment_id for r in fixes if r.kind == "reversal"}
+    void = {r.invoice_id for r in fixes if r.kind == "void"}
+    credited: dict[int, int] = defaultdict(int)
+    for r in fixes:
+        if r.kind == "credit":
+            credited[r.invoice_id] += int(r.amount_minor)
+    paid: dict[int, int] = defaultdict(int)
+    for r in conn.execute(select(p.c.id, p.c.invoice_id, p.c.amount_minor)):
+        paid[r.invoice_id] += 0 if r.id in reversed_ else int(r.amount_minor)
     invoiced: dict[int, int] = defaultdict(int)
     found: list[str] = []
     for row in conn.execute(select(i.c.id, i.c.number, i.c.order_id, i.c.amount_minor)):
-        invoiced[row.order_id] += int(row.amount_minor)
-        if paid.pop(row.id, 0) > int(row.amount_minor):
-            found.append(f"invoice {row.number} is paid beyond its amount")
-    found.extend(f"payments of a missing invoice {iid}" for iid in paid)
+        billed = 0 if row.id in void else int(row.amount_minor) - credited[row.id]
+        if row.id not in void:
+            invoiced[row.order_id] += int(row.amount_minor)
+        if paid.pop(row.id, 0) > billed:
+            found.append(f"invoice {row.number} is paid beyond what it bills")
+    found.extend(f"payments of a missing invoice {iid}" for iid, n in paid.items() if n)
     # What each order received, from the supplier's side of its receipt entries.
     e, po = t.ledger_entries, t.ledger_postings
     received = {
@@ -186,6 +220,13 @@ def _audit_per_change(conn: Any) -> list[str]:
                 t.settlements.c.kind != "conversion"
             )
         )
+    )
+    expected.update(
+        (
+            r.order_id,
+            {"void": "invoice.void", "reversal": "payment.reverse"}.get(r.kind, "invoice.credit"),
+        )
+        for r in conn.execute(select(t.corrections.c.order_id, t.corrections.c.kind))
     )
     expected.update(
         (r.order_id, "payment.record")
