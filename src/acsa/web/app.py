@@ -30,10 +30,12 @@ from acsa.domain.messages import t
 from acsa.web.pages import Pages
 from acsa.web.routes import (
     account,
+    attachments,
     audit,
     auth,
     browse,
     courier,
+    designations,
     finance,
     ledger,
     orders,
@@ -58,7 +60,19 @@ SECURITY_HEADERS = {
 log = logging.getLogger("acsa.web")
 
 #: The areas of the site, in the order their routes are tried.
-ROUTES = (auth, account, browse, orders, finance, ledger, registry, audit, courier)
+ROUTES = (
+    auth,
+    account,
+    browse,
+    orders,
+    attachments,
+    finance,
+    ledger,
+    registry,
+    audit,
+    courier,
+    designations,
+)
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -73,6 +87,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     pages = Pages()
     app.state.pages = pages
+    attachments.install(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_security_headers(app)
     _add_error_pages(app, pages)
