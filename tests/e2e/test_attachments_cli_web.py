@@ -144,6 +144,9 @@ def test_the_cli_through_a_server_and_the_order_page(
             files={"file": ("n.pdf", PDF + b" ", "application/pdf")},
         )
         assert stale.status_code == 403
+        report = aus.get("/reports/exceptions")
+        assert report.status_code == 200
+        assert 'id="source-documents-rule"' in report.text
     finally:
         aus.close()
     listed = ok(remote("AUS-viewer", "attachments", "list", oid, "--json"))

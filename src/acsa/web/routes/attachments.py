@@ -29,10 +29,16 @@ def order_files(who: Visitor, order_id: int) -> list[AttachmentOut]:
     return service.attachments_of(who.reader(), order_id)
 
 
+def required_of(who: Visitor) -> list[str]:
+    """The steps the visitor's nation requires a source document for (the report's note)."""
+    return service.required_steps(who.reader(), who.nation)
+
+
 def install(pages: Pages) -> None:
-    """Give the order page's templates the list of an order's files."""
+    """Give the templates the list of an order's files and the nation's required steps."""
     for env in pages.envs.values():
         env.globals["order_files"] = order_files
+        env.globals["order_files_required"] = required_of
 
 
 def _order_id(value: str) -> int:
