@@ -7,6 +7,8 @@ node holds parses again."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,6 +26,7 @@ from acsa.adapters.transport import Answer
 from acsa.commands import (
     AcceptOrder,
     AddNote,
+    AttachFile,
     CancelOrder,
     CloseOrder,
     DeliverOrder,
@@ -160,6 +163,18 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     handle(pair.uow("JPN"), AddNote(order_id=theirs, note="paid by TT-9\nthanks"), "jpn-finance")
     pair.pump()
     handle(pair.uow("AUS"), AddNote(order_id=mine, note="file closed"), "aus-finance")
+    pair.pump()
+    # Source documents, by either side, each backing its own step (the same step on both).
+    bill = AttachFile(
+        order_id=theirs,
+        name="invoice.pdf",
+        content=b"%PDF-1.7\n% invoice, signed\n%%EOF\n",
+        step=f"invoice:{invoice.number}",
+    )
+    handle(pair.uow("JPN"), bill, "jpn-finance")
+    pair.pump()
+    proof = AttachFile(order_id=mine, name="transfer.csv", content=b"ref,amount\nTT-9,1\n")
+    handle(pair.uow("AUS"), dataclasses.replace(proof, step="payment:1"), "aus-finance")
     pair.pump()
     # Corrections: a payment reversed by the requester, the invoice voided and issued again,
     # a credit note by the supplier.
