@@ -67,3 +67,33 @@ def test_an_order_reads_in_japanese_only_its_words_and_in_english_as_before(book
     listed = piped(book, "--lang", "ja", "orders", "list", "--format", "csv").stdout
     assert "received" in listed and "exercise" in listed
     assert "受領" not in listed
+
+
+def test_a_finance_officers_tables_read_in_japanese_only(book: Book) -> None:
+    """The statement, the exceptions, the audit log and an agreement in Japanese: titles,
+    captions, row labels, kinds and findings in Japanese; in English as before."""
+    statement = ("ledger", "statement", "--nation", "JPN", "--partner", "AUS")
+    period = ("--from", "2000-01-01", "--to", "2099-12-31")
+    checks = {
+        (*statement, *period): (
+            ("取引明細書", "期首残高", "期末残高", "借方", "貸方", "受領", "支払"),
+            ("statement of account", "opening balance", "closing balance", "debit", "receipt"),
+        ),
+        ("report", "exceptions"): (
+            ("例外（", "受領済み・未請求", "請求していません"),
+            ("exceptions (", "received not invoiced", "not invoiced by"),
+        ),
+        ("audit", "log", "--limit", "3"): (("監査ログ", "支払の記録"), ("payment recorded",)),
+        ("agreements", "show", "JPN-AUS"): (
+            ("署名日", "発効日", "有効期間", "受領から365日", "請求から30日", "武器"),
+            ("governing text", "days from receipt", "first term", "excluded"),
+        ),
+    }
+    for args, (japanese, english) in checks.items():
+        shown = piped(book, "--lang", "ja", *args).stdout
+        for words in japanese:
+            assert words in shown, (args, words, shown)
+        for words in english:
+            assert words not in shown, (args, words, shown)
+        as_before = piped(book, *args).stdout
+        assert any(words in as_before for words in english), (args, as_before)

@@ -26,7 +26,14 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, agreement_panel, agreements_table, show_result
+from acsa.cli.render import (
+    FormatOption,
+    agreement_panel,
+    agreements_table,
+    said,
+    say_now,
+    show_result,
+)
 from acsa.domain.errors import AcsaError, Code
 
 if TYPE_CHECKING:
@@ -74,9 +81,20 @@ def list_(
         return
     when = on or today()
     in_force = sum(1 for a in items if a.status == "in_force")
-    who = f" of {party.upper()}" if party else ""
-    show_result(agreements_table(items, f"agreements{who} as of {when}"), output_format)
-    out.print(f"{len(items)} signed by {when}, {in_force} in force then")
+    title = (
+        said("agreements of %(party)s as of %(day)s", party=party.upper(), day=when)
+        if party
+        else said("agreements as of %(day)s", day=when)
+    )
+    show_result(agreements_table(items, title), output_format)
+    out.print(
+        say_now(
+            "%(n)s signed by %(day)s, %(in_force)s in force then",
+            n=len(items),
+            day=when,
+            in_force=in_force,
+        )
+    )
 
 
 @app.command()

@@ -21,7 +21,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import LimitOption, OffsetOption, OrderIdOption
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, action_words, show_result
 from acsa.domain.errors import AcsaError, Code
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def log(
             str(r.seq),
             r.at[:19],
             r.actor + (f" ({r.nation})" if r.nation else ""),
-            r.action,
+            action_words(r.action),
             r.subject,
             _state(r.before),
             _state(r.after),

@@ -23,7 +23,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, label, said, say_now, show_result, term
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.money import money_text
 from acsa.i18n import DEFAULT
@@ -91,14 +91,14 @@ def balance(
         print_json(found)
         return
     if not found and output_format is OutputFormat.TABLE:
-        out.print("nothing in the books for this selection")
+        out.print(say_now("nothing in the books for this selection"))
         return
     show_result(balances_table(found), output_format)
 
 
 def balances_table(items: list[PositionOut]) -> Table:
     as_of = items[0].as_of if items else None
-    table = Table(title="balances" + (f" as of {as_of}" if as_of else ""))
+    table = Table(title=said("balances as of %(day)s", day=as_of) if as_of else "balances")
     table.add_column("nation")
     table.add_column("partner")
     _money_columns(
@@ -197,18 +197,33 @@ def statement_table(s: StatementOut, lang: str = DEFAULT) -> Group:
     """``s`` as a table; each line's document and memo in ``lang``."""
     c = s.currency
     table = Table(
-        title=f"statement of account: {s.nation} with {s.partner}, {s.start} to {s.end} ({c})",
-        caption="balance: what the partner owes (negative: what it is owed)",
+        title=said(
+            "statement of account: %(nation)s with %(partner)s, %(start)s to %(end)s (%(c)s)",
+            nation=s.nation,
+            partner=s.partner,
+            start=s.start,
+            end=s.end,
+            c=c,
+        ),
+        caption=(
+            said(
+                "balance: what the partner owes (negative: what it is owed); "
+                "more entries: --after %(next)s",
+                next=s.next,
+            )
+            if s.next is not None
+            else "balance: what the partner owes (negative: what it is owed)"
+        ),
     )
     for column in ("day", "entry", "kind", "order", "document"):
         table.add_column(column, overflow="fold")
     _money_columns(table, "debit", "credit", "balance")
-    table.add_row("", "", "", "", "opening balance", "", "", money(s.opening, c))
+    table.add_row("", "", "", "", label("opening balance"), "", "", money(s.opening, c))
     for line in s.lines:
         table.add_row(
             line.effective.isoformat(),
             str(line.entry),
-            line.kind,
+            term(line.kind),
             "" if line.order is None else str(line.order),
             document_and_memo(line.document, line.memo, lang),
             money(line.debit, c) if line.debit else "",
@@ -217,10 +232,9 @@ def statement_table(s: StatementOut, lang: str = DEFAULT) -> Group:
         )
     if s.debits is not None and s.credits is not None:
         debits, credits = money(s.debits, c), money(s.credits, c)
-        table.add_row("", "", "", "", "period totals", debits, credits, "")
-    table.add_row("", "", "", "", "closing balance", "", "", money(s.closing, c), style="bold")
-    if s.next is not None:
-        table.caption = f"{table.caption}; more entries: --after {s.next}"
+        table.add_row("", "", "", "", label("period totals"), debits, credits, "")
+    closing = label("closing balance")
+    table.add_row("", "", "", "", closing, "", "", money(s.closing, c), style="bold")
     return Group(table)
 
 
@@ -251,7 +265,7 @@ def aging(
         print_json(found)
         return
     if not found and output_format is OutputFormat.TABLE:
-        out.print("[green]no open debts[/green]")
+        out.print(say_now("no open debts"), style="green")
         return
     show_result(aging_table(found), output_format)
 
@@ -260,7 +274,11 @@ def aging_table(items: list[AgingOut]) -> Table:
     from acsa.services import ledger as service
 
     as_of = items[0].as_of if items else None
-    table = Table(title="open debts by age in days" + (f" as of {as_of}" if as_of else ""))
+    table = Table(
+        title=said("open debts by age in days as of %(day)s", day=as_of)
+        if as_of
+        else "open debts by age in days"
+    )
     for column in ("nation", "partner", "direction"):
         table.add_column(column)
     _money_columns(table, *service.BUCKETS, "total")
@@ -268,7 +286,7 @@ def aging_table(items: list[AgingOut]) -> Table:
         table.add_row(
             a.nation,
             a.partner,
-            a.direction.replace("_", " "),
+            term(a.direction),
             *(money(a.buckets[name], a.currency) for name in service.BUCKETS),
             money(a.total, a.currency),
         )
@@ -301,7 +319,7 @@ def overdue(
         print_json(found)
         return
     if not found and output_format is OutputFormat.TABLE:
-        out.print("[green]nothing is overdue[/green]")
+        out.print(say_now("nothing is overdue"), style="green")
         return
     show_result(overdue_table(found, language.current()), output_format)
 
@@ -313,7 +331,7 @@ def overdue_table(items: list[OverdueOut], lang: str = DEFAULT) -> Table:
     _money_columns(table, "amount", "days overdue")
     for o in items:
         table.add_row(
-            o.kind.replace("_", " "),
+            term(o.kind),
             str(o.order),
             memo_text(o.document, lang),
             o.creditor,

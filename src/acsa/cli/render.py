@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from decimal import Decimal
@@ -27,7 +27,7 @@ from acsa.cli.output import OutputFormat, choose, start
 from acsa.domain.messages import words
 from acsa.domain.money import money_text
 from acsa.domain.vocabulary import USE_CONDITIONS
-from acsa.i18n import DEFAULT, gettext
+from acsa.i18n import DEFAULT, gettext, say
 from acsa.i18n.event_words import event_details, units
 from acsa.i18n.speech import Speech
 
@@ -142,15 +142,28 @@ def _surely_fits(renderable: RenderableType, width: int) -> bool:
 
 
 def _in_language(table: Table, lang: str) -> None:
-    """A table for people in the command line's language: its title and column headings (CSV,
-    TSV and JSON keep their English column names, which scripts read)."""
+    """A table for people in the command line's language: its title, caption and column
+    headings (CSV, TSV and JSON keep their English column names, which scripts read)."""
+    for part in (table.title, table.caption):
+        if isinstance(part, Said):
+            part.plain = part.words(lang)
     if lang == DEFAULT:
         return
     if isinstance(table.title, str):
         table.title = gettext(lang, table.title)
+    if isinstance(table.caption, str):
+        table.caption = gettext(lang, table.caption)
     for column in table.columns:
         if isinstance(column.header, str):
-            column.header = gettext(lang, column.header)
+            column.header = heading(lang, column.header)
+
+
+def heading(lang: str, text: str) -> str:
+    """A column's heading or a row's label in ``lang``: ``label.<text>`` where the catalogue
+    has it (``signed`` heads a date, 署名日, not the status 署名済み), else ``text``'s words."""
+    key = f"label.{text}"
+    said = gettext(lang, key)
+    return said if said != key else gettext(lang, text)
 
 
 class Said(Text):
@@ -170,9 +183,31 @@ def term(code: str, style: str = "") -> Said:
     return Said(english, lambda lang: gettext(lang, english), style)
 
 
+def said(msgid: str, **params: object) -> Said:
+    """A message (``%(name)s`` placeholders) for people in their language; in CSV, English."""
+    return Said(msgid % params if params else msgid, lambda lang: Speech(lang)(msgid, **params))
+
+
+def message(english: str, message_id: str, params: Mapping[str, str]) -> Said:
+    """A finding's message (its English, its id and parameters) in the reader's language."""
+    if not message_id:
+        return Said(english, lambda _lang: english)
+    return Said(english, lambda lang: say(message_id, lang, params))
+
+
+def action_words(action: str) -> Said:
+    """An audit record's action (``order.accept``): the code in CSV, words for people."""
+    return Said(action, lambda lang: Speech(lang).action(action))
+
+
+def say_now(msgid: str, **params: object) -> str:
+    """A message in the command line's language (``--lang``), now."""
+    return Speech(language.current())(msgid, **params)
+
+
 def label(text: str) -> Said:
     """A label (a panel's row heading) in the reader's language."""
-    return Said(text, lambda lang: gettext(lang, text))
+    return Said(text, lambda lang: heading(lang, text))
 
 
 def _say_cells(table: Table, lang: str) -> None:
@@ -222,7 +257,7 @@ def _keep_whole(table: Table, lang: str = DEFAULT) -> None:
         texts = [_plain(cell) for cell in (column.header, *column.cells)]
         free = _is_free_text(texts)
         if isinstance(column.header, str) and lang != DEFAULT:
-            texts[0] = gettext(lang, column.header)
+            texts[0] = heading(lang, column.header)
         if free:
             widest = max((cell_len(text) for text in texts if text), default=0)
             column.overflow = "fold"
@@ -285,14 +320,14 @@ def status_text(status: str | None) -> Text:
     return term(word, STATUS_STYLE.get(word, ""))
 
 
-def agreements_table(items: list[AgreementOut], title: str) -> Table:
+def agreements_table(items: list[AgreementOut], title: str | Said) -> Table:
     table = Table(title=title)
     for column in ("id", "parties", "signed", "in force", "status", "version", "categories"):
         table.add_column(column)
     for a in items:
-        in_force = a.in_force or "-"
+        in_force: str | Said = a.in_force or "-"
         if a.in_force and not a.in_force_exact:
-            in_force += " (approx.)"
+            in_force = said("%(day)s (approx.)", day=a.in_force)
         table.add_row(
             a.id,
             "-".join(a.parties),
@@ -323,8 +358,33 @@ def _grid(rows: list[Row]) -> Table:
     return head
 
 
+def _other_language(english: str, render: Callable[[Speech], str]) -> Said:
+    """Text as acsa has always written it in English, and in another language as ``render``
+    writes it with that language's words (the agreement page's)."""
+    return Said(english, lambda lang: english if lang == DEFAULT else render(Speech(lang)))
+
+
+def _words_of(values: Sequence[str]) -> Said:
+    """Codes of the vocabulary (activities, categories), listed in words."""
+    english = ", ".join(values)
+    return _other_language(
+        english, lambda say: "、".join(say(words(v)) for v in values) or say("none")
+    )
+
+
+def _condition(category: str, activities: Sequence[str]) -> Said:
+    """A category the text allows only for some activities."""
+    only = _words_of(activities)
+    return _other_language(
+        f"{category} only for: {only.plain}",
+        lambda say: f"{say(words(category))} {say('only for:')} {only.words(say.lang)}",
+    )
+
+
 def _standing_rows(a: AgreementOut) -> list[Row]:
     """What the agreement is and where it stands: parties, status, dates, term, termination."""
+    approximate = not a.in_force_exact and bool(a.in_force)
+    in_force = (a.in_force or "not in force") + (" (approximate)" if approximate else "")
     rows: list[Row] = [
         ("title", a.title),
         ("parties", ", ".join(f"{p} ({a.forces.get(p, '')})" for p in a.parties)),
@@ -333,20 +393,45 @@ def _standing_rows(a: AgreementOut) -> list[Row]:
         ("signed", a.signed),
         (
             "in force",
-            (a.in_force or "not in force")
-            + ("" if a.in_force_exact or not a.in_force else " (approximate)"),
+            _other_language(
+                in_force,
+                lambda say: (
+                    (a.in_force or "—") + (f" ({say('approx.')})" if approximate else "")
+                    if a.in_force
+                    else say(words("not_in_force"))
+                ),
+            ),
         ),
-        ("governing text", f"version {a.version}: {a.version_label}"),
+        (
+            "governing text",
+            _other_language(
+                f"version {a.version}: {a.version_label}",
+                lambda say: f"{say('Version')} {a.version}: {a.version_label}",
+            ),
+        ),
         ("term", term_text(a)),
     ]
     if a.termination is not None:
         t = a.termination
         ref = f", {t.reference}" if t.reference else ""
+        english = (
+            f"ends on {t.effective}: notice given by {t.by} on {t.notice_date} ({t.source}{ref})"
+        )
         rows.append(
             (
                 "termination",
-                f"ends on {t.effective}: notice given by {t.by} on {t.notice_date} "
-                f"({t.source}{ref})",
+                _other_language(
+                    english,
+                    lambda say: (
+                        say(
+                            "Ends on %(effective)s: notice given by %(party)s on %(day)s",
+                            effective=say.day(t.effective),
+                            party=t.by,
+                            day=say.day(t.notice_date),
+                        )
+                        + f" ({t.source}{ref})"
+                    ),
+                ),
             )
         )
     return rows
@@ -356,36 +441,62 @@ def _scope_rows(a: AgreementOut) -> list[Row]:
     """What the agreement covers: activities, categories and their conditions, exclusions,
     and what an order inside it must confirm or cite."""
     rows: list[Row] = [
-        ("activities", ", ".join(a.activities)),
-        ("categories", ", ".join(a.categories)),
+        ("activities", _words_of(a.activities)),
+        ("categories", _words_of(a.categories)),
     ]
     rows += [
-        ("", f"{category} only for: {', '.join(activities)}")
+        ("", _condition(category, activities))
         for category, activities in a.category_conditions.items()
     ]
-    rows.append(("excluded", ", ".join(a.excluded)))
+    rows.append(("excluded", _words_of(a.excluded)))
     if a.in_force_window is not None:
         first, last = a.in_force_window
         rows.append(
             (
                 "day unknown",
-                f"the governing text entered into force between {first} and {last}: an order "
-                "dated inside that window is a warning to confirm (IN_FORCE_DATE_UNCERTAIN)",
+                _other_language(
+                    f"the governing text entered into force between {first} and {last}: an "
+                    "order dated inside that window is a warning to confirm "
+                    "(IN_FORCE_DATE_UNCERTAIN)",
+                    lambda say: (
+                        say(
+                            "not known: between %(first)s and %(last)s; an order dated inside is a "
+                            "warning to confirm",
+                            first=say.day(first),
+                            last=say.day(last),
+                        )
+                        + " (IN_FORCE_DATE_UNCERTAIN)"
+                    ),
+                ),
             )
         )
     if a.unverified_activities:
+        listed = _words_of(a.unverified_activities)
         rows.append(
             (
                 "not verified",
-                ", ".join(a.unverified_activities) + " (reported covered: a warning to confirm)",
+                _other_language(
+                    f"{listed.plain} (reported covered: a warning to confirm)",
+                    lambda say: (
+                        f"{listed.words(say.lang)} "
+                        f"({say('an order under one is a warning to confirm')})"
+                    ),
+                ),
             )
         )
     if a.determination_activities:
+        listed = _words_of(a.determination_activities)
         rows.append(
             (
                 "by determination",
-                ", ".join(a.determination_activities)
-                + " (the order cites the governments' mutual determination)",
+                _other_language(
+                    f"{listed.plain} (the order cites the governments' mutual determination)",
+                    lambda say: (
+                        f"{listed.words(say.lang)} ("
+                        + say("the order cites the mutual determination: its reference and date")
+                        + ")"
+                    ),
+                ),
             )
         )
     return rows
@@ -395,9 +506,35 @@ def _settling_rows(a: AgreementOut) -> list[Row]:
     """How orders under the agreement settle: methods, conditions of use, deadlines, notes."""
     rows: list[Row] = [("settlement", settlement_text(a))]
     if a.use_conditions:
-        rows.append(("use", " ".join(USE_CONDITIONS[c] for c in a.use_conditions)))
-    rows.append(("replacement deadline", f"{a.replacement_deadline_days} days from receipt"))
-    rows.append(("payment term", f"{a.payment_term_days} days from invoice"))
+        english = " ".join(USE_CONDITIONS[c] for c in a.use_conditions)
+        rows.append(
+            (
+                "use",
+                _other_language(
+                    english, lambda say: "".join(say(USE_CONDITIONS[c]) for c in a.use_conditions)
+                ),
+            )
+        )
+    days = a.replacement_deadline_days
+    rows.append(
+        (
+            "replacement deadline",
+            _other_language(
+                f"{days} days from receipt",
+                lambda say: say("%(days)s days from receipt", days=days),
+            ),
+        )
+    )
+    term = a.payment_term_days
+    rows.append(
+        (
+            "payment term",
+            _other_language(
+                f"{term} days from invoice",
+                lambda say: say("%(days)s days from invoice", days=term),
+            ),
+        )
+    )
     if a.notes:
         rows.append(("notes", a.notes))
     return rows
@@ -415,7 +552,7 @@ def _versions_table(a: AgreementOut) -> Table:
             in_force += (
                 f" (recorded; was {learnt[v.version].was or '-'}: {learnt[v.version].source})"
             )
-        versions.add_row(str(v.version), v.label, v.kind, v.signed, in_force, v.ended or "-")
+        versions.add_row(str(v.version), v.label, term(v.kind), v.signed, in_force, v.ended or "-")
     return versions
 
 
@@ -428,35 +565,84 @@ def _sources_table(a: AgreementOut) -> Table:
     return sources
 
 
-def settlement_text(a: AgreementOut) -> str:
+def settlement_text(a: AgreementOut) -> Said:
     """The methods the governing text offers, per kind of support when it says so."""
     if not a.settlement_by_kind:
-        return ", ".join(a.settlement_methods)
-    parts = [f"{kind}: {', '.join(methods)}" for kind, methods in a.settlement_by_kind.items()]
+        return _words_of(a.settlement_methods)
+    by_kind = {kind: _words_of(methods) for kind, methods in a.settlement_by_kind.items()}
+    parts = [f"{kind}: {methods.plain}" for kind, methods in by_kind.items()]
+    preferred = "supplies in cash only where return is difficult (the order says why)"
     if a.supplies_return_preferred:
-        parts.append("supplies in cash only where return is difficult (the order says why)")
-    return "; ".join(parts)
+        parts.append(preferred)
+
+    def said(say: Speech) -> str:
+        found = [f"{say(words(kind))}: {m.words(say.lang)}" for kind, m in by_kind.items()]
+        if a.supplies_return_preferred:
+            found.append(
+                say(
+                    "Supplies are settled by return of the same or equivalent items; in "
+                    "currency only where return is difficult, and the order says why."
+                )
+            )
+        return "; ".join(found)
+
+    return _other_language("; ".join(parts), said)
 
 
-def term_text(a: AgreementOut) -> str:
+def term_text(a: AgreementOut) -> Said:
     """The governing text's term on the agreement's day: its period, start, end and the last
     day for notice of non-renewal; "not known" when the sources do not give it."""
     t = a.term
     if t is None:
-        return "not known from the sources"
+        unknown = "not known from the sources"
+        return _other_language(unknown, lambda say: say(unknown))
     rule = (
         f"{t.years} years from entry into force of version {t.text_version}, renewed for "
         f"{t.renewal_years} years unless notice {t.renewal_notice_months} months before "
         f"expiry; {t.termination_notice_months} months' written notice ends it"
     )
+
+    def rule_said(say: Speech) -> str:
+        return say(
+            "%(years)s years from entry into force of version %(n)s, renewed automatically for "
+            "%(renewal)s years unless notice is given %(months)s months before expiry; either "
+            "party may end it on %(notice)s months' written notice",
+            years=t.years,
+            n=t.text_version,
+            renewal=t.renewal_years,
+            months=t.renewal_notice_months,
+            notice=t.termination_notice_months,
+        )
+
     if t.period is None:
-        return f"{rule} (not in force on {a.as_of})"
+        return _other_language(
+            f"{rule} (not in force on {a.as_of})",
+            lambda say: (
+                say("Not in force on %(day)s: no term runs", day=say.day(a.as_of))
+                + "\n"
+                + rule_said(say)
+            ),
+        )
     name = "first term" if t.period == 1 else f"renewal {t.period - 1}"
     approx = " (approximate: entry into force known only to the month or year)"
-    return (
+    english = (
         f"{name} (term {t.period}) from {t.start}, ends {t.end}; notice of non-renewal by "
         f"{t.renewal_notice_by}{approx if t.approximate else ''}\n{rule}"
     )
+
+    def said(say: Speech) -> str:
+        period = say(
+            "Term %(n)s: from %(start)s until %(end)s",
+            n=t.period,
+            start=say.day(t.start),
+            end=say.day(t.end),
+        )
+        if t.approximate:
+            period += f" ({say('approx.')})"
+        notice = say("Notice of non-renewal by %(day)s", day=say.day(t.renewal_notice_by))
+        return f"{period}; {notice}\n{rule_said(say)}"
+
+    return _other_language(english, said)
 
 
 @dataclass(frozen=True)

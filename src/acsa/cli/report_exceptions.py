@@ -20,7 +20,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, message, said, say_now, show_result, term
 from acsa.domain.money import money_text
 
 if TYPE_CHECKING:
@@ -55,13 +55,13 @@ def exceptions(
         print_json(found)
         return
     if not found and output_format is OutputFormat.TABLE:
-        out.print("[green]no exceptions[/green]")
+        out.print(say_now("no exceptions"), style="green")
         return
     show_result(exceptions_table(found), output_format)
 
 
 def exceptions_table(items: list[ExceptionOut]) -> Table:
-    table = Table(title=f"exceptions ({len(items)})")
+    table = Table(title=said("exceptions (%(n)s)", n=len(items)))
     for column in ("kind", "order", "supplier", "requester"):
         table.add_column(column)
     table.add_column("age (days)", justify="right")
@@ -69,12 +69,12 @@ def exceptions_table(items: list[ExceptionOut]) -> Table:
     table.add_column("finding", overflow="fold")
     for e in items:
         table.add_row(
-            e.kind.replace("_", " "),
+            term(e.kind),
             str(e.order),
             e.supplier,
             e.requester,
             str(e.age_days),
             money_text(e.value, e.currency),
-            e.message,
+            message(e.message, e.message_id, e.params),
         )
     return table
