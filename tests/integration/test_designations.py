@@ -335,3 +335,16 @@ def test_a_designation_is_checked_before_it_is_recorded(uow: UnitOfWork) -> None
         designations.add_designation(uow, {**doc, "user": "nobody"})
     assert unknown.value.codes == ["USER_NOT_FOUND"]
     assert designations.list_designations(uow, "AUS") == []
+
+
+def test_the_demo_designates_its_officials_once(engine: Engine, uow: UnitOfWork) -> None:
+    from acsa.services.demo import DEMO_DESIGNATIONS, load_demo
+
+    assert load_demo(engine).loaded
+    load_demo(engine)  # a second load changes nothing
+    for nation in ("JPN", "AUS"):
+        held = designations.list_designations(uow, nation)
+        mine = [d for d in DEMO_DESIGNATIONS if d[0].startswith(nation.lower())]
+        assert [(d.user, d.role, d.reference) for d in held] == [(d[0], d[1], d[4]) for d in mine]
+        assert all(d.current for d in held)
+        assert designations.get_policy(uow, nation).required

@@ -340,6 +340,45 @@ def _add_accounts(engine: Engine) -> None:
                 raise
 
 
+#: The demo's designated officials (issue 19): each nation's operations staff submit, accept
+#: and receive, its finance staff certify invoices and payments, each up to a limit in the
+#: nation's own currency (a value in another is converted under the nation's rate rule), by
+#: a designation letter of its own. With them both nations enforce designations and separate
+#: duties: jpn-ops may not receive an order jpn-ops submitted.
+DEMO_DESIGNATIONS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("jpn-ops", "ordering", "50000000", "JPY", "JASDF-LOG-DO-2024-017"),
+    ("jpn-ops", "accepting", "50000000", "JPY", "JASDF-LOG-DO-2024-018"),
+    ("jpn-ops", "receiving", "50000000", "JPY", "JASDF-LOG-DO-2024-019"),
+    ("jpn-finance", "certifying", "200000000", "JPY", "JASDF-FIN-DO-2024-004"),
+    ("aus-ops", "ordering", "500000.00", "AUD", "JLC-DEL-2024/031"),
+    ("aus-ops", "accepting", "500000.00", "AUD", "JLC-DEL-2024/032"),
+    ("aus-ops", "receiving", "500000.00", "AUD", "JLC-DEL-2024/033"),
+    ("aus-finance", "certifying", "2000000.00", "AUD", "JLC-FIN-DEL-2024/007"),
+)
+
+
+def _add_designations(engine: Engine) -> None:
+    """Designate the demo's officials (once: a nation holding designations gets none)."""
+    from acsa.services.designations import add_designation
+
+    with db.UnitOfWork(engine, read_only=True) as uow:
+        held = {d.nation for n in ("JPN", "AUS") for d in uow.designations.of_nation(n)}
+    for user, role, limit, currency, reference in DEMO_DESIGNATIONS:
+        nation = user[:3].upper()
+        if nation in held:
+            continue
+        doc = {
+            "user": user,
+            "role": role,
+            "limit": limit,
+            "currency": currency,
+            "valid_from": "2024-04-01",
+            "reference": reference,
+            "reference_date": "2024-03-25",
+        }
+        add_designation(db.UnitOfWork(engine), doc, actor="acsa demo")
+
+
 def demo_loaded(engine: Engine) -> bool:
     """True once the demo has been loaded into this database."""
     with db.UnitOfWork(engine, read_only=True) as uow:
@@ -416,5 +455,6 @@ def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoRepor
     entries = tuple(_play(uow, doc) for doc in plan.orders)
     if scenario is None:
         _add_accounts(engine)
+        _add_designations(engine)
     _mark_loaded(engine, entries)
     return DemoReport(loaded=True, entries=entries)

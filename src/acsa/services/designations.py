@@ -113,6 +113,19 @@ def _acting_nation(uow: UnitOfWork, order: Order, role: DesignatedRole, actor: s
     return order.requester
 
 
+def _refused_anyway(order: Order, command: Command) -> None:
+    """LookupError when the command's own checks refuse it whoever asks (a step the order's
+    status does not allow, a line it does not have): its own code answers it, not ours."""
+    from acsa import commands as c
+
+    step = command.spec.action
+    if step is not None and not order.allows(step):
+        raise LookupError(step)
+    if isinstance(command, c.AcceptOrder | c.ReceiveOrder):
+        for number in command.quantities or {}:
+            order.line(number)
+
+
 def _act(uow: UnitOfWork, command: Command, by: By) -> tuple[Order, DesignatedRole, Money, date]:
     """The order ``command`` acts on (held, with its history), the role, value and day."""
     from acsa import commands as c
@@ -136,12 +149,16 @@ def _act(uow: UnitOfWork, command: Command, by: By) -> tuple[Order, DesignatedRo
     if order is None:
         raise LookupError(order_id)
     uow.check(order)
+    _refused_anyway(order, command)
     if isinstance(command, c.AcceptOrder):
         value = _order_value(order, command.quantities)
     elif isinstance(command, c.IssueInvoice):
         from acsa.services.settlement import load_account
 
-        value = Money(load_account(uow, order).uninvoiced, order.currency)
+        owed = load_account(uow, order).uninvoiced
+        if owed <= 0:
+            raise LookupError(order.id)  # NOTHING_TO_INVOICE, whoever asks
+        value = Money(owed, order.currency)
         day = command.issued or day
     elif not isinstance(command, c.RecordPayment):
         value = _order_value(order)
