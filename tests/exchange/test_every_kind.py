@@ -8,7 +8,6 @@ node holds parses again."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from datetime import date, timedelta
 from decimal import Decimal
