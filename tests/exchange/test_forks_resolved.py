@@ -23,6 +23,7 @@ from acsa.adapters.db.engine import make_engine
 from acsa.commands import (
     AcceptOrder,
     AddNote,
+    AttachFile,
     CancelOrder,
     DeliverOrder,
     IssueInvoice,
@@ -32,7 +33,7 @@ from acsa.commands import (
 )
 from acsa.domain.errors import Code
 from acsa.domain.order import Action
-from acsa.services import books, orders
+from acsa.services import attachments, books, orders
 from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
 from acsa.services.ledger import verify
@@ -219,6 +220,29 @@ def test_the_same_payment_recorded_on_both_sides_counts_once(pair: Pair) -> None
         notes = uow.orders.notes(mine)
     assert [n.text for n in notes] == ["paid half"]
     assert {r.issuer for r in _forks(pair, "JPN", uid)} == {"AUS"}
+    _agree(pair, uid)
+
+
+def test_a_file_attached_while_the_supplier_acts_is_taken_back_and_attached_again(
+    pair: Pair,
+) -> None:
+    mine, uid = _placed(pair)
+    theirs = pair.local_id("JPN", uid)
+    scan = b"%PDF-1.7\n% the signed order, scanned\n%%EOF\n"
+    _at_once(
+        pair,
+        lambda: handle(
+            pair.uow("AUS"), AttachFile(order_id=mine, name="order.pdf", content=scan), "aus-ops"
+        ),
+        lambda: handle(pair.uow("JPN"), AcceptOrder(order_id=theirs), "jpn-approver"),
+    )
+    [rolled] = _forks(pair, "AUS", uid)
+    assert (rolled.kind, rolled.fate) == ("attachment", "reissued")
+    for nation, oid in (("AUS", mine), ("JPN", theirs)):
+        with pair.uow(nation) as uow:
+            files = attachments.attachments_of(uow, oid)
+        assert [(f.name, f.actor) for f in files] == [("order.pdf", "aus-ops")], nation
+    assert [kind for _, kind, _ in _chain(pair, "AUS", uid)][-2:] == ["accept", "attachment"]
     _agree(pair, uid)
 
 

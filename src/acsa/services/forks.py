@@ -51,7 +51,7 @@ ORDER_STEPS: Mapping[Kind, Action] = {
 #: Settlement records whose twin (the same kind and body) on the winning side is one record.
 SETTLING = frozenset({Kind.PAYMENT, Kind.REPLACEMENT, Kind.EXCHANGE})
 #: Every kind of document this node can take back (the requester's, and either side's).
-UNDOABLE = frozenset({*ORDER_STEPS, Kind.NOTE, *SETTLING})
+UNDOABLE = frozenset({*ORDER_STEPS, Kind.NOTE, Kind.ATTACHMENT, *SETTLING})
 
 
 class ForkOut(BaseModel):
@@ -183,6 +183,10 @@ def _take_back(
         order.undo(step, now, FORK_ACTOR, details)
     elif kind is Kind.NOTE:
         uow.step_records.remove_note(order.id, row.at, row.actor)
+    elif kind is Kind.ATTACHMENT:
+        from acsa.adapters.db.attachment_repository import AttachmentRepository
+
+        AttachmentRepository(uow.connection).remove(order.id, row.at, row.actor)
     elif kind is Kind.PAYMENT:
         uow.step_records.remove_payments(order.id, row.at, row.actor)
     else:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from acsa.adapters.db import tables as t
 
@@ -101,6 +101,17 @@ class AttachmentRepository:
             .returning(t.order_attachments.c.id)
         )
         return int(row.scalar_one())
+
+    def remove(self, order_id: int, at: datetime, actor: str) -> int:
+        """Take back the latest file attached to the order at ``at`` by ``actor`` (a step of
+        ours a partner's document took the place of; its bytes stay, named by their hash)."""
+        a = t.order_attachments.c
+        found = self.conn.execute(
+            select(func.max(a.id)).where(a.order_id == order_id, a.at == at, a.actor == actor)
+        ).scalar()
+        if found is None:
+            return 0
+        return int(self.conn.execute(delete(t.order_attachments).where(a.id == found)).rowcount)
 
     def of_order(self, order_id: int) -> list[StoredAttachment]:
         a = t.order_attachments.c
