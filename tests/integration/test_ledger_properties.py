@@ -1,7 +1,8 @@
 """Properties of the books under random sequences of orders and settlements (SQLite file and
 PostgreSQL): cash and in-kind orders in JPY and AUD, partial deliveries and receipts, invoices,
-partial payments and overpayments, replacements, exchanges, sweeps and closings, on days that
-move forward at random. After every step:
+partial payments and overpayments, replacements, exchanges, sweeps and closings, and the
+corrections (invoices voided and invoiced again, payments reversed, credit notes, each also
+tried where it must be refused), on days that move forward at random. After every step:
 
 - every book balances per currency (its postings sum to zero);
 - nothing owed is below zero, per position and per order;
@@ -9,6 +10,9 @@ move forward at random. After every step:
 - the running balances equal a recompute from postings, and so do the period balances (each
   month of each account: its sum, debits and credits);
 - aging adds up to the positions, and a statement from the start closes at the net position;
+- money is conserved per order: what the supplier's book holds for it equals what its records
+  say (support provided = received less credit notes, cash = paid, receivables = owed in cash
+  and in kind), and the requester's book mirrors it;
 - a refused action changes no row.
 """
 
@@ -19,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -38,14 +42,18 @@ from acsa.commands import (
     CloseOrder,
     DeliverOrder,
     ExchangeEqualValue,
+    IssueCreditNote,
     IssueInvoice,
     PlaceOrder,
     ReceiveOrder,
     RecordPayment,
     ReturnInKind,
+    ReversePayment,
     SubmitOrder,
+    VoidInvoice,
 )
 from acsa.domain.errors import AcsaError
+from acsa.domain.ledger import Account
 from acsa.domain.order import Action
 from acsa.services import ledger, orders, settlement
 from acsa.services.handlers import handle
@@ -122,15 +130,20 @@ class Books(RuleBasedStateMachine):
         self.refused = 0
         wipe(engine)
 
-    def act(self, action: Any) -> Any:
+    def act(self, action: Any, name: str = "") -> Any:
         """Run ``action``; if refused, nothing may have changed. None when refused."""
         before = content(self.engine)
         try:
-            return action()
-        except AcsaError:
+            done = action()
+        except AcsaError as error:
             self.refused += 1
             assert content(self.engine) == before, "a refused action changed rows"
+            if name:
+                event(f"{name} refused: {error.violations[0].code.value}")
             return None
+        if name:
+            event(f"{name} done")
+        return done
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -143,8 +156,10 @@ class Books(RuleBasedStateMachine):
         return self.place(data)
 
     @rule(target=orders, data=st.data())
-    def place(self, data: st.DataObject) -> Any:
+    def place(self, data: st.DataObject, cash: bool = False) -> Any:
         doc = data.draw(order_documents(self.day))
+        if cash:
+            doc = {**doc, "settlement": "cash", "cash_reason": "consumed in the exercise"}
         order, _ = handle(self.uow, PlaceOrder.from_wire(doc), "Lt K. Sato", at(self.day, 8))
         handle(self.uow, SubmitOrder(order_id=order.id), "Capt. J. Smith", at(self.day, 9))
         less = data.draw(st.booleans())
@@ -242,12 +257,65 @@ class Books(RuleBasedStateMachine):
     def close(self, order_id: int, data: st.DataObject) -> None:
         self.act(lambda: handle(self.uow, CloseOrder(order_id=order_id), ACTOR, at(self.day)))
 
-    ACTIONS = ("deliver", "receive", "invoice", "pay", "replace", "exchange", "close")
+    def void(self, order_id: int, data: st.DataObject) -> None:
+        """Void one of the order's invoices (refused while a payment stands, or once void)."""
+        found = settlement.list_invoices(self.uow, order_id=order_id)
+        if not found:
+            return
+        invoice = data.draw(st.sampled_from(found))
+        command = VoidInvoice(invoice=invoice.number, reason="issued by mistake", day=self.day)
+        self.act(lambda: handle(self.uow, command, ACTOR, at(self.day)), "void")
+
+    def reverse(self, order_id: int, data: st.DataObject) -> None:
+        """Reverse one of the order's payments (refused once reversed)."""
+        paid = [
+            p for i in settlement.list_invoices(self.uow, order_id=order_id) for p in i.payments
+        ]
+        if not paid:
+            return
+        payment = data.draw(st.sampled_from(paid))
+        command = ReversePayment(payment=payment.id, reason="returned", day=self.day)
+        self.act(lambda: handle(self.uow, command, ACTOR, at(self.day)), "reversal")
+
+    def credit(self, order_id: int, data: st.DataObject) -> None:
+        """A credit note of some of what an invoice has unpaid (sometimes more: refused)."""
+        found = settlement.list_invoices(self.uow, order_id=order_id)
+        if not found:
+            return
+        invoice = data.draw(st.sampled_from(found))
+        step = Decimal(1) if invoice.currency == "JPY" else Decimal("0.01")
+        amount = some_of(data.draw, invoice.unpaid, step)
+        self.act(
+            lambda: handle(
+                self.uow,
+                IssueCreditNote(
+                    invoice=invoice.number, amount=amount, reason="agreed", day=self.day
+                ),
+                ACTOR,
+                at(self.day),
+            ),
+            "credit note",
+        )
+
+    ACTIONS = (
+        "deliver",
+        "receive",
+        "invoice",
+        "pay",
+        "replace",
+        "exchange",
+        "close",
+        "void",
+        "reverse",
+        "credit",
+    )
 
     def _next(self, order_id: int) -> list[str]:
         """The actions that can move an order on from where it stands."""
         order = orders.get_order(self.uow, order_id)
         a = settlement.order_account(self.uow, order_id)
+        bills = settlement.list_invoices(self.uow, order_id=order_id)
+        standing = [p for i in bills for p in i.payments if not p.reversed]
         return [
             name
             for name, can in (
@@ -264,6 +332,9 @@ class Books(RuleBasedStateMachine):
                 ),
                 ("exchange", a.awaiting_replacement > 0),
                 ("close", order.allows(Action.CLOSE) and a.settled),
+                ("void", any(not i.voided and i.paid == 0 for i in bills)),
+                ("reverse", bool(standing)),
+                ("credit", any(i.unpaid > 0 for i in bills)),
             )
             if can
         ]
@@ -283,6 +354,21 @@ class Books(RuleBasedStateMachine):
     def attempt(self, order_id: int, data: st.DataObject, action: str) -> None:
         """Any action on any order, whether it fits the order's state or not."""
         getattr(self, action)(order_id, data)
+
+    @rule(target=orders, data=st.data())
+    def place_cash(self, data: st.DataObject) -> Any:
+        """An order settled in cash: most of them get invoices, payments and corrections."""
+        return self.place(data, cash=True)
+
+    @rule(order_id=orders, data=st.data())
+    def correct(self, order_id: int, data: st.DataObject) -> None:
+        """Bill what is uninvoiced, pay some of it now and then, and correct it: a void, a
+        reversal or a credit note (each sometimes where it must be refused)."""
+        if settlement.order_account(self.uow, order_id).uninvoiced > 0:
+            self.invoice(order_id, data)
+        if data.draw(st.booleans()):
+            self.pay(order_id, data)
+        getattr(self, data.draw(st.sampled_from(["void", "reverse", "credit"])))(order_id, data)
 
     @rule()
     def sweep(self) -> None:
@@ -323,6 +409,37 @@ class Books(RuleBasedStateMachine):
             a = d
             figures = (a.uninvoiced, a.owed_in_cash, a.awaiting_replacement, a.unpaid)
             assert min(figures) >= 0, (d, a)
+
+    @invariant()
+    def money_is_conserved_per_order(self) -> None:
+        """What each order's records say it received, credited, was paid and still owes is
+        exactly what the supplier's book holds for it, and the requester's book mirrors it."""
+        for order in orders.list_orders(self.uow):
+            a = settlement.order_account(self.uow, order.id)
+            held: dict[tuple[str, Account], Decimal] = defaultdict(Decimal)
+            with self.uow:
+                for book in (order.supplier, order.requester):
+                    for entry in self.uow.ledger.entries(book, order_id=order.id):
+                        for posting in entry.postings:
+                            held[(book, posting.account)] += posting.amount.amount
+            sup, req = order.supplier, order.requester
+            assert -held[(sup, Account.SUPPORT_PROVIDED)] == a.received - a.credited, a
+            assert held[(sup, Account.CASH)] == a.paid, a
+            assert held[(sup, Account.RECEIVABLE_CASH)] == a.owed_in_cash, a
+            assert held[(sup, Account.RECEIVABLE_IN_KIND)] == a.awaiting_replacement, a
+            assert a.received == (
+                a.settled_in_kind + a.awaiting_replacement + a.credited + a.paid + a.owed_in_cash
+            ), a
+            assert a.invoiced + a.uninvoiced == a.received - a.credited - a.settled_in_kind - (
+                a.awaiting_replacement
+            ), a
+            for account, mirror in (
+                (Account.RECEIVABLE_CASH, Account.PAYABLE_CASH),
+                (Account.RECEIVABLE_IN_KIND, Account.PAYABLE_IN_KIND),
+                (Account.SUPPORT_PROVIDED, Account.SUPPORT_RECEIVED),
+                (Account.CASH, Account.CASH),
+            ):
+                assert held[(sup, account)] == -held[(req, mirror)], (order.id, account)
 
     def statement_pages_match(self, partner: str, start: date, currency: str) -> None:
         """Totals from the period balances equal those of the lines, and a statement read
@@ -368,6 +485,7 @@ class Books(RuleBasedStateMachine):
             mine = debts[order.id]
             assert (mine.received, mine.invoiced, mine.paid) == (a.received, a.invoiced, a.paid)
             assert (mine.settled_in_kind, mine.converted) == (a.settled_in_kind, a.converted)
+            assert (mine.credited, len(mine.corrections)) == (a.credited, len(a.corrections))
 
 
 def test_the_books_hold_under_random_settlement(engine: Engine) -> None:
