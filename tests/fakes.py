@@ -25,6 +25,7 @@ from acsa.domain.access import Principal
 from acsa.domain.account import (
     ENTRY_KIND,
     AccountHead,
+    Correction,
     Decision,
     EqualValueExchange,
     InKind,
@@ -106,6 +107,8 @@ class Tables:
     invoices: dict[int, tuple[Invoice, int, str, str, str]] = field(default_factory=dict)
     payments: dict[int, tuple[int, Payment]] = field(default_factory=dict)
     settlements: dict[int, tuple[int, str, InKind]] = field(default_factory=dict)
+    #: Corrections by id: (invoice id, the correction).
+    corrections: dict[int, tuple[int, Correction]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
@@ -365,6 +368,23 @@ class FakeLedger:
     ) -> list[tuple[str, str, Account, Money]]:
         return self.balances_from_postings(book, partner)
 
+    def standing_entries(
+        self, order_id: int, kind: str, document: str, at: datetime, actor: str
+    ) -> dict[str, int]:
+        taken = {e.reverses for e in self.t.entries if e.reverses is not None}
+        found: dict[str, int] = {}
+        for e in sorted(self.t.entries, key=lambda e: e.id or 0):
+            if (
+                e.order_id == order_id
+                and e.kind.value == kind
+                and e.document == document
+                and e.at == at
+                and e.actor == actor
+                and e.id not in taken
+            ):
+                found.setdefault(e.book, e.id or 0)
+        return found
+
 
 class FakeInvoices:
     def __init__(self, tables: Tables) -> None:
@@ -376,6 +396,12 @@ class FakeInvoices:
             return None
         stored = found[0]
         return InvoiceRef(stored.id, stored.invoice.number, stored.order_id, stored.currency)
+
+    def locate_payment(self, payment_id: int) -> InvoiceRef | None:
+        if payment_id not in self.t.payments:
+            return None
+        invoice_id, _payment = self.t.payments[payment_id]
+        return self.locate(invoice_id=invoice_id)
 
     def find(
         self,
@@ -394,9 +420,15 @@ class FakeInvoices:
             ):
                 continue
             paid = tuple(p for _, (of, p) in sorted(self.t.payments.items()) if of == i)
-            with_paid = dataclasses.replace(invoice, payments=paid)
+            fixes = _corrections_of(self.t, i)
+            with_paid = dataclasses.replace(invoice, payments=paid, corrections=fixes)
             found.append(StoredInvoice(with_paid, owner, issuer, debtor, currency))
         return found
+
+
+def _corrections_of(t: Tables, invoice_id: int) -> tuple[Correction, ...]:
+    """The corrections of invoice ``invoice_id`` in the order recorded."""
+    return tuple(c for _, (of, c) in sorted(t.corrections.items()) if of == invoice_id)
 
 
 def _settlement_record(
@@ -511,14 +543,23 @@ class FakeOrderAccounts:
             for _, (owner, _c, record) in sorted(self.t.settlements.items())
             if owner == n and (as_of is None or record.day <= as_of)
         ]
-        return account_of(head, terms, receipts, invoices, payments, in_kind, lines)
+        fixes = {
+            numbers[of]: [c for c in _corrections_of(self.t, of) if as_of is None or c.day <= as_of]
+            for of in numbers
+        }
+        return account_of(head, terms, receipts, invoices, payments, in_kind, lines, fixes)
 
     def store(self, account: OrderAccount, decision: Decision) -> list[int]:
         head = account.head
         ids: list[int] = []
         numbers = {inv.number: inv.id for inv in account.invoices}
         for record in decision.records:
-            if isinstance(record, Invoice):
+            if isinstance(record, Correction):
+                invoice_id = numbers[record.invoice]
+                assert invoice_id is not None, "a corrected invoice is stored"
+                new_id = self.t.next_id("corrections")
+                self.t.corrections[new_id] = (invoice_id, dataclasses.replace(record, id=new_id))
+            elif isinstance(record, Invoice):
                 new_id = self.t.next_id("invoices")
                 kept = dataclasses.replace(record, id=new_id, payments=())
                 self.t.invoices[new_id] = (

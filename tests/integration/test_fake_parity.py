@@ -19,13 +19,16 @@ from acsa.commands import (
     Command,
     DeliverOrder,
     ExchangeEqualValue,
+    IssueCreditNote,
     IssueInvoice,
     PlaceOrder,
     ReceiveOrder,
     RecordPayment,
     RejectOrder,
     ReturnInKind,
+    ReversePayment,
     SubmitOrder,
+    VoidInvoice,
 )
 from acsa.domain.errors import AcsaError
 from acsa.services import orders, ports, settlement
@@ -95,7 +98,23 @@ def scenario(uow: ports.UnitOfWork) -> list[list[str]]:
     handle(uow, SubmitOrder(order_id=int(rejected.id)), "x", _day(2))
     handle(uow, RejectOrder(order_id=int(rejected.id), reason="no stock"), "y", _day(3))
     over = RecordPayment(invoice=invoice.number, amount=Decimal(1), paid=date(2026, 4, 1))
+    # Corrections: a payment reversed, the invoice voided and issued again, a credit note.
+    fixed = _received(uow, order_doc())
+    wrong = handle(uow, IssueInvoice(order_id=fixed, issued=date(2026, 3, 10)), "fin", _day(9))
+    pay = RecordPayment(invoice=wrong.number, amount=Decimal(500), paid=date(2026, 3, 12))
+    paid = handle(uow, pay, "fin", _day(11))
+    reverse = ReversePayment(payment=paid.payments[0].id, reason="twice", day=date(2026, 3, 13))
+    handle(uow, reverse, "fin", _day(12))
+    void = VoidInvoice(invoice=wrong.number, reason="citation", day=date(2026, 3, 14))
+    handle(uow, void, "fin", _day(13))
+    right = handle(uow, IssueInvoice(order_id=fixed, issued=date(2026, 3, 15)), "fin", _day(14))
+    credit = IssueCreditNote(invoice=right.number, amount=Decimal(20), reason="agreed")
+    handle(uow, credit, "fin", _day(15))
+    too_much = IssueCreditNote(invoice=right.number, amount=right.amount, reason="all")
     return [
+        _refused(uow, void),
+        _refused(uow, reverse),
+        _refused(uow, too_much),
         _refused(uow, over),
         _refused(uow, IssueInvoice(order_id=cash)),
         _refused(uow, ReturnInKind.from_wire(food, order_id=in_kind)),
@@ -158,6 +177,9 @@ def test_the_fake_holds_what_the_database_holds(engine: Engine) -> None:
     refusals = scenario(db)
     assert refusals == scenario(fake)
     assert refusals == [
+        ["INVOICE_VOIDED"],
+        ["PAYMENT_REVERSED"],
+        ["CREDIT_EXCEEDS_UNPAID"],
         ["OVERPAYMENT"],
         ["NOTHING_TO_INVOICE"],
         ["REPLACEMENT_EXCEEDS_OWED"],
