@@ -73,6 +73,18 @@ def test_an_order_reads_in_japanese_only_its_words_and_in_english_as_before(book
 def test_a_finance_officers_tables_read_in_japanese_only(book: Book) -> None:
     """The statement, the exceptions, the audit log and an agreement in Japanese: titles,
     captions, row labels, kinds and findings in Japanese; in English as before."""
+    piped(
+        book,
+        "users",
+        "add",
+        "sato",
+        "--nation",
+        "JPN",
+        "--role",
+        "requester",
+        "--password",
+        "a-long-enough-passphrase-2026",
+    )
     statement = ("ledger", "statement", "--nation", "JPN", "--partner", "AUS")
     period = ("--from", "2000-01-01", "--to", "2099-12-31")
     checks = {
@@ -85,6 +97,7 @@ def test_a_finance_officers_tables_read_in_japanese_only(book: Book) -> None:
             ("exceptions (", "received not invoiced", "not invoiced by"),
         ),
         ("audit", "log", "--limit", "3"): (("監査ログ", "支払の記録"), ("payment recorded",)),
+        ("users", "list"): (("利用者", "発注者", "はい", "設定済み"), ("requester",)),
         ("agreements", "show", "JPN-AUS"): (
             ("署名日", "発効日", "有効期間", "受領から365日", "請求から30日", "武器"),
             ("governing text", "days from receipt", "first term", "excluded"),

@@ -30,7 +30,7 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, said, show_result
 from acsa.config import actor as acting
 from acsa.domain import limits
 from acsa.domain.errors import AcsaError, Code
@@ -159,8 +159,11 @@ def show(
     if as_json:
         print_json(items)
         return
-    when = f"as used on {day}" if day else "newest"
-    title = f"ECB reference rates, units per 1 EUR, {when}"
+    title = (
+        said("ECB reference rates, units per 1 EUR, as used on %(day)s", day=day)
+        if day
+        else said("ECB reference rates, units per 1 EUR, newest")
+    )
     table = Table(title=title)
     for column in ("currency", "per EUR", "rate date", "source"):
         table.add_column(column)

@@ -23,10 +23,12 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, Said, said, show_result, term
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code
+from acsa.domain.messages import words
 from acsa.domain.sign_in import CountedBy
+from acsa.i18n import gettext
 
 if TYPE_CHECKING:
     from acsa.schemas.accounts import SignInLockOut, TokenOut, UnlockOut, UserOut
@@ -55,6 +57,11 @@ def _roles(values: list[str] | None) -> list[str] | None:
     return [r for value in values for r in value.split(",") if r.strip()]
 
 
+def _role_words(roles: list[str]) -> Said:
+    """A user's roles: their codes in CSV (as --role takes them), their words for people."""
+    return Said(", ".join(roles), lambda lang: "、".join(gettext(lang, words(r)) for r in roles))
+
+
 def _users_table(rows: list[UserOut]) -> Table:
     table = Table(title="Users")
     for column in ("name", "nation", "roles", "language", "active", "password"):
@@ -63,10 +70,10 @@ def _users_table(rows: list[UserOut]) -> Table:
         table.add_row(
             u.name,
             u.nation,
-            ", ".join(u.roles),
+            _role_words(u.roles),
             u.language,
-            "yes" if u.active else "no",
-            "set" if u.has_password else "none (tokens only)",
+            term("yes" if u.active else "no"),
+            said("set") if u.has_password else said("none (tokens only)"),
         )
     return table
 
