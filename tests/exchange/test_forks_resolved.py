@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
+from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import (
     AcceptOrder,
     AddNote,
@@ -34,6 +35,7 @@ from acsa.commands import (
 from acsa.domain.errors import Code
 from acsa.domain.order import Action
 from acsa.services import attachments, books, orders
+from acsa.services.audit import verify_audit
 from acsa.services.courier import courier_status
 from acsa.services.handlers import handle
 from acsa.services.ledger import verify
@@ -244,6 +246,9 @@ def test_a_file_attached_while_the_supplier_acts_is_taken_back_and_attached_agai
         assert [(f.name, f.actor) for f in files] == [("order.pdf", "aus-ops")], nation
     assert [kind for _, kind, _ in _chain(pair, "AUS", uid)][-2:] == ["accept", "attachment"]
     _agree(pair, uid)
+    for nation in ("AUS", "JPN"):  # the row taken back and the one attached again: vouched for
+        checked = verify_audit(UnitOfWork(pair.engines[nation], read_only=True))
+        assert checked.ok, (nation, checked.problems)
 
 
 def _signed_in(base: str, name: str, language: str) -> httpx.Client:

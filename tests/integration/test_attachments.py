@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -28,9 +28,10 @@ from acsa.commands import (
 from acsa.domain.access import Permission, Principal, Role
 from acsa.domain.attachments import sha256
 from acsa.domain.documents import parse_wire
-from acsa.domain.errors import AcsaError, NotFoundError
+from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.services import attachments
 from acsa.services.access import order_guard
+from acsa.services.audit import verify_audit
 from acsa.services.courier import init_node
 from acsa.services.findings import MISSING_SOURCE_DOCUMENT, exceptions
 from acsa.services.handlers import handle
@@ -261,3 +262,22 @@ def test_the_exceptions_report_lists_a_receipt_without_its_required_scan(node: E
     with pytest.raises(AcsaError) as refused:
         attachments.set_required_steps(UnitOfWork(node), "AUS", ["receipts"], "aus-admin")
     assert refused.value.codes == ["INVALID_FIELD"]
+
+
+def test_the_audit_vouches_for_each_attaching_and_changed_bytes_are_not_served(
+    node: Engine,
+) -> None:
+    oid = _received(node)
+    handle(UnitOfWork(node), AttachFile(order_id=oid, name="r.pdf", content=PDF), "aus-log")
+    assert verify_audit(UnitOfWork(node, read_only=True)).ok
+    with node.begin() as conn:
+        conn.execute(update(t.order_attachments).values(name="other.pdf"))
+    forged = verify_audit(UnitOfWork(node, read_only=True))
+    assert [(p.table, p.code) for p in forged.problems] == [
+        ("order_attachments", Code.AUDIT_ROW_CHANGED.value)
+    ]
+    with node.begin() as conn:
+        conn.execute(update(t.attachment_blobs).values(content=PDF + b"%changed\n"))
+    with pytest.raises(AcsaError) as refused:
+        attachments.file_of(_reader(node, "aus-viewer", "AUS"), sha256(PDF))
+    assert refused.value.codes == ["ATTACHMENT_HASH_MISMATCH"]

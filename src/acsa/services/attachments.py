@@ -274,7 +274,8 @@ def _not_found(digest: str) -> NotFoundError:
 
 def file_of(uow: UnitOfWork, digest: str) -> tuple[AttachmentOut, bytes]:
     """The file ``digest`` names, as attached to the first order the person asking may see,
-    with its bytes; ATTACHMENT_NOT_FOUND when it is on none (or not held)."""
+    with its bytes; ATTACHMENT_NOT_FOUND when it is on none (or not held), and
+    ATTACHMENT_HASH_MISMATCH when its stored bytes no longer hash to it."""
     check_sha256("sha256", digest)
     with uow:
         repo = _repo(uow)
@@ -289,6 +290,14 @@ def file_of(uow: UnitOfWork, digest: str) -> tuple[AttachmentOut, bytes]:
             content = repo.blob(digest)
             if content is None:
                 break
+            if sha256(content) != digest:  # changed in the database behind acsa's back
+                raise AcsaError.single(
+                    Code.ATTACHMENT_HASH_MISMATCH,
+                    "sha256",
+                    "the stored bytes of file {sha256} no longer hash to it (changed outside "
+                    "acsa); it is not served",
+                    sha256=digest,
+                )
             return _out(attached), content
     raise _not_found(digest)
 

@@ -3,6 +3,7 @@ named (table, key, scope), and the two ways of reading them: the rows of some ag
 change commits) and every row, streamed in chunks (for ``acsa audit verify``).
 
 A scope is one table of one aggregate: an order (its row, lines, history events, notes,
+attached files (each attaching: the file's hash, type, size, name, step, who and when),
 invoices, the payments of those invoices, settlements), a user (its row) or an agreement (its
 row, versions, records of facts learnt later).
 Only the columns listed here are digested: a column added later for bookkeeping of its own (a
@@ -161,6 +162,26 @@ SPECS: tuple[RowSpec, ...] = (
         _columns(t.order_notes, "id", "order_id", "at", "actor", "nation", "note"),
         (t.order_notes.c.id,),
         t.order_notes.c.order_id,
+    ),
+    RowSpec(
+        t.order_attachments,
+        ORDER,
+        _columns(
+            t.order_attachments,
+            "id",
+            "order_id",
+            "sha256",
+            "media_type",
+            "size",
+            "name",
+            "step_kind",
+            "step_ref",
+            "at",
+            "actor",
+            "nation",
+        ),
+        (t.order_attachments.c.id,),
+        t.order_attachments.c.order_id,
     ),
     RowSpec(
         inv,
