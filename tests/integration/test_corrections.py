@@ -216,3 +216,36 @@ def test_the_books_check_finds_a_credit_note_the_book_did_not_post(uow, engine):
         conn.execute(delete(e).where(e.c.id.in_(ids)))
     found = ledger.verify(uow)
     assert Code.RECORDS_UNPOSTED.value in {b.code for b in found.breaches}
+
+
+def test_the_statement_shows_the_reversal_and_the_credit_note_in_both_languages(uow, engine):
+    from acsa.i18n.memos import memo_text
+
+    order_id = received_order(uow)
+    number = _invoice(uow, order_id).number
+    _pay(uow, number, 1000)
+    [payment] = settlement.get_invoice(uow, number).payments
+    handle(
+        uow,
+        ReversePayment(payment=payment.id, reason="cheque bounced", day=date(2026, 3, 21)),
+        "x",
+    )
+    handle(
+        uow,
+        IssueCreditNote(
+            invoice=number, amount=Decimal(500), reason="agreed", day=date(2026, 3, 22)
+        ),
+        "x",
+    )
+    [page] = ledger.statement(uow, "JPN", "AUS", date(2026, 1, 1), date(2026, 12, 31), "JPY")
+    lines = [(ln.kind, ln.document, ln.memo, ln.debit, ln.credit) for ln in page.lines]
+    assert lines[-2:] == [
+        ("reversal", f"reversal of payment of invoice {number}", "cheque bounced", 1000, 0),
+        ("credit_note", f"credit note JPN-CN-2026-000001 of invoice {number}", "agreed", 0, 500),
+    ]
+    assert page.closing == ORDER_VALUE - 500
+    ja = memo_text(f"credit note JPN-CN-2026-000001 of invoice {number}", "ja")
+    assert ja == f"請求書{number}のクレジットノートJPN-CN-2026-000001"
+    assert memo_text(f"reversal of payment of invoice {number}", "ja") != (
+        f"reversal of payment of invoice {number}"
+    )

@@ -98,6 +98,7 @@ TABLE_WORDS = (
     N_("exchange"),
     N_("conversion"),
     N_("reversal"),
+    N_("credit_note"),
     N_("owed to us"),
     N_("owed by us"),
     N_("invoice past due"),
