@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -348,3 +349,26 @@ def test_the_demo_designates_its_officials_once(engine: Engine, uow: UnitOfWork)
         assert [(d.user, d.role, d.reference) for d in held] == [(d[0], d[1], d[4]) for d in mine]
         assert all(d.current for d in held)
         assert designations.get_policy(uow, nation).required
+
+
+def test_the_order_form_prints_each_signers_designation(uow: UnitOfWork, tmp_path: Path) -> None:
+    from acsa.adapters.exports.order_form import write_order_form
+    from acsa.services.order_forms import order_form
+    from tests.integration.test_order_form_attestations import pdf_text
+
+    people(uow)
+    everyone(uow)
+    order_id = placed(uow)
+    to_step(uow, order_id, "invoice")
+    form = order_form(UnitOfWork(uow.engine, read_only=True), order_id)
+    signed = {s.name: s for s in form.signatures if s.name is not None}
+    submit = signed["aus-orderer"]
+    assert (submit.designation_role, submit.designation_reference) == (
+        "ordering official",
+        "LTR-aus-orderer-ordering",
+    )
+    assert signed["jpn-approver"].designation_reference == "LTR-jpn-approver-accepting"
+    assert signed["jpn-ops"].designation_role is None  # delivery: no designation
+    text = " ".join(pdf_text(write_order_form(form, tmp_path / "form.pdf")).split())
+    assert "Designation: ordering official, LTR-aus-orderer-ordering (2025-12-20)" in text
+    assert "Designation: receiving official, LTR-aus-receiver-receiving (2025-12-20)" in text

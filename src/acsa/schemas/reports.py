@@ -123,6 +123,11 @@ class Signature(BaseModel):
     rank: str | None = None
     position: str | None = None
     unit: str | None = None
+    #: The designation the signer acted under (issue 19): its role's words ("accepting
+    #: official"), the reference of the letter or order and its date; None where none held.
+    designation_role: str | None = None
+    designation_reference: str | None = None
+    designation_date: date | None = None
 
 
 class FormLine(BaseModel):

@@ -10,7 +10,7 @@ partner's officials are the partner's business.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from acsa.domain.designations import (
 )
 from acsa.domain.errors import AcsaError, Code, NotFoundError, Violation
 from acsa.domain.money import Money, is_known_currency
-from acsa.domain.order import Order
+from acsa.domain.order import Action, Order
 from acsa.schemas.designations import DesignationIn, DesignationOut, PolicyOut
 from acsa.schemas.orders import parse_model
 from acsa.services.ports import UnitOfWork
@@ -422,7 +422,38 @@ def set_policy(
     return PolicyOut(nation=code, required=after.required, separation=after.separation)
 
 
-def designations_of(uow: UnitOfWork, nation: str, on: date) -> list[Designation]:
-    """``nation``'s designations current on ``on`` (the order form's signatures)."""
+#: The role a signed step of an order is taken in (the order form's signatures).
+STEP_ROLES: Mapping[Action, DesignatedRole] = {
+    Action.SUBMIT: DesignatedRole.ORDERING,
+    Action.ACCEPT: DesignatedRole.ACCEPTING,
+    Action.RECEIVE: DesignatedRole.RECEIVING,
+    Action.CLOSE: DesignatedRole.CERTIFYING,
+}
+
+
+def designations_of_order(
+    uow: UnitOfWork, order: Order
+) -> dict[tuple[str, str], list[Designation]]:
+    """The designations of the two nations of ``order``, by nation and user."""
+    found: dict[tuple[str, str], list[Designation]] = {}
     with uow:
-        return [d for d in uow.designations.of_nation(nation) if d.current_on(on)]
+        for nation in (order.requester, order.supplier):
+            for d in uow.designations.of_nation(nation):
+                found.setdefault((nation, d.user), []).append(d)
+    return found
+
+
+def designation_fields(held: Iterable[Designation], step: Action, on: date) -> dict[str, Any]:
+    """The designation a signer held for ``step`` on ``on``, as the order form's signature
+    carries it (its role's words, reference and date; the one with the widest limit where
+    several were current), or nothing."""
+    role = STEP_ROLES.get(step)
+    current = [d for d in held if d.role is role and d.current_on(on)]
+    if not current:
+        return {}
+    widest = max(current, key=lambda d: (d.limit.currency, d.limit.amount))
+    return {
+        "designation_role": ROLE_WORDS[widest.role],
+        "designation_reference": widest.reference,
+        "designation_date": widest.reference_date,
+    }

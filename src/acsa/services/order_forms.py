@@ -5,13 +5,14 @@ history, its invoices, payments and settlements."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from acsa.clock import utc_now
 from acsa.domain.agreement import AgreementVersion
+from acsa.domain.designations import Designation
 from acsa.domain.errors import AcsaError
 from acsa.domain.messages import fill, plain, t, words
 from acsa.domain.money import Money
@@ -29,6 +30,7 @@ from acsa.schemas.reports import (
     Signature,
 )
 from acsa.services.agreements import get_agreement
+from acsa.services.designations import designation_fields, designations_of_order
 from acsa.services.orders import get_order
 from acsa.services.ports import UnitOfWork
 from acsa.services.rates import Converter
@@ -80,7 +82,11 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         delivered_on=deliveries[-1].at.date() if deliveries else None,
         **_rate(uow, order),
         lines=_lines(order, settlements),
-        signatures=_signatures(order, profiles(uow, (e.actor for e in order.history))),
+        signatures=_signatures(
+            order,
+            profiles(uow, (e.actor for e in order.history)),
+            designations_of_order(uow, order),
+        ),
         invoices=invoices,
         settlements=settlements,
         account=order_account(uow, order_id),
@@ -237,10 +243,15 @@ def _lines(order: Order, settlements: list[SettlementOut]) -> list[FormLine]:
     ]
 
 
-def _signatures(order: Order, signers: Mapping[str, Profile]) -> list[Signature]:
+def _signatures(
+    order: Order,
+    signers: Mapping[str, Profile],
+    designated: Mapping[tuple[str, str], Sequence[Designation]] | None = None,
+) -> list[Signature]:
     """One signature per signed step: every delivery and receipt, the submission, the
     acceptance and the closing; a step not yet taken is an empty signature block. Each
-    signature carries its signer's profile from ``signers`` (by sign-in name)."""
+    signature carries its signer's profile from ``signers`` (by sign-in name) and the
+    designation they held for the step on its day (``designated``: by nation and user)."""
     signatures: list[Signature] = []
     for action, role, by_requester in SIGNED_STEPS:
         nation = order.requester if by_requester else order.supplier
@@ -259,6 +270,9 @@ def _signatures(order: Order, signers: Mapping[str, Profile]) -> list[Signature]
                     rank=profile.rank,
                     position=profile.position,
                     unit=profile.unit,
+                    **designation_fields(
+                        (designated or {}).get((nation, e.actor), ()), action, e.at.date()
+                    ),
                 )
             )
         if not events:

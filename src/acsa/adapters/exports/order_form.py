@@ -470,9 +470,15 @@ def _official(f: _Form, s: Signature, width: float) -> list[Flowable]:
         (t("Position"), s.position),
         (t("Unit / formation"), s.unit),
     ]
-    return [
+    cells = [
         text_cell(f"{f.w(label)}: {value or NONE}", width, style["cell"]) for label, value in facts
     ]
+    if s.designation_role is not None:
+        # The designation the official acted under (issue 19): role, letter and its date.
+        day = s.designation_date.isoformat() if s.designation_date else NONE
+        said = f"{f.w(s.designation_role)}, {s.designation_reference or NONE} ({day})"
+        cells.append(text_cell(f"{f.w(t('Designation'))}: {said}", width, style["cell"]))
+    return cells
 
 
 def _recorded(f: _Form, s: Signature, width: float) -> list[Flowable]:
