@@ -372,3 +372,23 @@ def test_the_order_form_prints_each_signers_designation(uow: UnitOfWork, tmp_pat
     text = " ".join(pdf_text(write_order_form(form, tmp_path / "form.pdf")).split())
     assert "Designation: ordering official, LTR-aus-orderer-ordering (2025-12-20)" in text
     assert "Designation: receiving official, LTR-aus-receiver-receiving (2025-12-20)" in text
+
+
+def test_a_limit_in_another_currency_is_met_at_the_nations_rate(uow: UnitOfWork) -> None:
+    """Australia's limit in U.S. dollars, its order in yen: the order's value is converted at
+    Australia's rate rule (the ECB's reference rates of the day) before it is compared."""
+    from tests.ledger_data import import_usd_jpy_rates
+
+    import_usd_jpy_rates(uow)
+    people(uow)
+    designate(uow, "aus-orderer", "ordering", limit="10000.00", currency="USD")
+    order_id = placed(uow)
+    with pytest.raises(AcsaError) as caught:
+        handle(uow, SubmitOrder(order_id=order_id), "aus-orderer", at(8))
+    [violation] = caught.value.violations
+    assert violation.code.value == "AUTHORITY_EXCEEDED"
+    converted = violation.params["converted"]
+    assert converted.currency == "USD"  # type: ignore[attr-defined]
+    assert Decimal(10000) < converted.amount < Decimal(30000)  # type: ignore[attr-defined]
+    designate(uow, "aus-orderer", "ordering", limit="30000.00", currency="USD")
+    handle(uow, SubmitOrder(order_id=order_id), "aus-orderer", at(8))
