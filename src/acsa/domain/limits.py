@@ -155,7 +155,7 @@ TEXT_FIELDS: dict[str, int] = {
     "cash_reason": TEXT_CHARS_MAX,
     "determination": NAME_CHARS_MAX,
     "q": SEARCH_CHARS_MAX,
-    "file_name": 120,
+    "file_name": ATTACHMENT_NAME_CHARS_MAX,
     "media_type": 80,
     "step": 60,
     "step_ref": 40,
