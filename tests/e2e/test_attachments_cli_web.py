@@ -42,9 +42,12 @@ def test_attach_list_get_and_required_on_a_local_database(sqlite_url: str, tmp_p
     scan.write_bytes(PDF)
     added = ok(run("attachments", "add", oid, str(scan), "--actor", "Lt Sato", *db, "--json"))
     digest = hashlib.sha256(PDF).hexdigest()
-    assert [(a["sha256"], a["name"], a["type"], a["actor"]) for a in added] == [
-        (digest, "delivery-note.pdf", "application/pdf", "Lt Sato")
-    ]
+    assert (added["sha256"], added["name"], added["type"], added["actor"]) == (
+        digest,
+        "delivery-note.pdf",
+        "application/pdf",
+        "Lt Sato",
+    )
     listed = ok(run("attachments", "list", oid, *db, "--json", env=NO_SERVER))
     assert [a["sha256"] for a in listed] == [digest]
     out = tmp_path / "copy.pdf"
@@ -94,7 +97,7 @@ def test_the_cli_through_a_server_and_the_order_page(
     oid = str(placed["id"])
     photo = tmp_path / "pallets.png"
     photo.write_bytes(PNG)
-    [added] = ok(remote("JPN-logistics", "attachments", "add", oid, str(photo), "--json"))
+    added = ok(remote("JPN-logistics", "attachments", "add", oid, str(photo), "--json"))
     png_digest = hashlib.sha256(PNG).hexdigest()
     assert (added["sha256"], added["nation"], added["type"]) == (png_digest, "JPN", "image/png")
     listed = ok(remote("AUS-viewer", "attachments", "list", oid, "--json"))

@@ -119,6 +119,9 @@ def add(
                 step=step,
             )
             result = handle(uow_for(engine_for(db)), command, acting(actor))
+    if as_json:
+        print_json(result)
+        return
     _show([result], as_json)
 
 
