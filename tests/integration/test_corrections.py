@@ -249,3 +249,24 @@ def test_the_statement_shows_the_reversal_and_the_credit_note_in_both_languages(
     assert memo_text(f"reversal of payment of invoice {number}", "ja") != (
         f"reversal of payment of invoice {number}"
     )
+
+
+def test_the_database_itself_holds_one_void_per_invoice_and_one_reversal_per_payment(uow, engine):
+    from sqlalchemy import insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    from acsa.adapters.db import tables as t
+
+    order_id = received_order(uow)
+    number = _invoice(uow, order_id).number
+    _pay(uow, number, 1000)
+    [payment] = settlement.get_invoice(uow, number).payments
+    handle(uow, ReversePayment(payment=payment.id, reason="x"), "x")
+    handle(uow, VoidInvoice(invoice=number, reason="x"), "x")
+    c = t.corrections
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(c).order_by(c.c.id))]
+    for row in rows:
+        again = {k: v for k, v in row.items() if k != "id"}
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert(c).values(**again))

@@ -394,6 +394,7 @@ def correction_values(head: AccountHead, record: Correction, invoice: Invoice) -
         "reason": record.reason,
         "at": record.at,
         "actor": record.actor,
+        "voids": invoice.id if record.kind is CorrectionKind.VOID else None,
     }
 
 

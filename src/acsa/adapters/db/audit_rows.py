@@ -251,6 +251,7 @@ SPECS: tuple[RowSpec, ...] = (
             "reason",
             "at",
             "actor",
+            "voids",
         ),
         (cor.c.id,),
         cor.c.order_id,

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
 from acsa.adapters.db.types import UtcDateTime
@@ -289,13 +288,8 @@ corrections = Table(
     Column("reason", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
-    Index(
-        "uq_corrections_void",
-        "invoice_id",
-        unique=True,
-        sqlite_where=text("kind = 'void'"),
-        postgresql_where=text("kind = 'void'"),
-    ),
+    # A void's invoice (null for the others): one void per invoice.
+    Column("voids", ForeignKey("invoices.id"), unique=True),
 )
 
 # Named counters (invoice numbers per issuer and year), incremented inside the transaction.
