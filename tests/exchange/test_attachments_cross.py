@@ -106,12 +106,25 @@ def test_a_receipt_scan_travels_to_the_partner_and_a_forged_hash_is_refused(
     assert got.content == SCAN
     assert got.headers["Content-Disposition"].startswith("attachment; ")
 
+    # A file larger than any other document (a 3 MB scan) crosses as well.
+    big = b"%PDF-1.7\n" + bytes(range(256)) * (3 * 1024 * 4) + b"\n%%EOF\n"
+    with jpn.client("finance") as client:
+        large = client.post(
+            f"/orders/{jid}/attachments",
+            files={"file": ("delivery-photos.pdf", big, "application/pdf")},
+        )
+    assert large.status_code == 201, large.text
+    wait_for(lambda: _listed(aus, aid, 2), what="the large file on AUS's node")
+    with aus.client("viewer") as client:
+        assert client.get(f"/attachments/{hashlib.sha256(big).hexdigest()}").content == big
+
     # One chain on both nodes, the attachment in it naming the file's hash.
     aus_chain, jpn_chain = _chain(aus, uid), _chain(jpn, uid)
     assert [d.hash for d in aus_chain] == [d.hash for d in jpn_chain]
-    head = aus_chain[-1]
+    head = aus_chain[-2]
     assert head.kind is Kind.ATTACHMENT
     assert head.body["sha256"] == digest
+    assert aus_chain[-1].kind is Kind.ATTACHMENT
 
     # The books agree: a file moves no money.
     for here, other in ((aus, jpn), (jpn, aus)):
@@ -129,8 +142,9 @@ def test_a_receipt_scan_travels_to_the_partner_and_a_forged_hash_is_refused(
         "size": len(FORGED),
         "content": base64.b64encode(FORGED).decode(),
     }
+    last = aus_chain[-1]
     forged = dataclasses.replace(
-        head, id=str(uuid.uuid4()), seq=head.seq + 1, prev=head.hash, body=body, signature=""
+        head, id=str(uuid.uuid4()), seq=last.seq + 1, prev=last.hash, body=body, signature=""
     )
     signed = dataclasses.replace(forged, signature=key.sign(forged.signed_bytes()))
     engine = make_engine(jpn.db_url)
@@ -145,7 +159,7 @@ def test_a_receipt_scan_travels_to_the_partner_and_a_forged_hash_is_refused(
     assert refused.json()["code"] == "ATTACHMENT_HASH_MISMATCH"
     assert (counts(engine), _files(jpn)) == before
     engine.dispose()
-    assert len(jpn.call("viewer", "GET", f"/orders/{jid}/attachments")) == 1
+    assert len(jpn.call("viewer", "GET", f"/orders/{jid}/attachments")) == 2
     forged_digest = hashlib.sha256(FORGED).hexdigest()
     with jpn.client("viewer") as client:
         assert client.get(f"/attachments/{forged_digest}").status_code == 404

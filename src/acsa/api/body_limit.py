@@ -48,7 +48,12 @@ API_PREFIX = "/api/"
 #: a source document attached to an order (``ATTACHMENT_UPLOADS``); a partner's signed
 #: document, which may carry one (its own bound is checked as it is parsed).
 UPLOAD_PATHS = frozenset(
-    {"/api/v1/books/reconcile", "/books/reconcile", "/api/v1/courier/documents"}
+    {
+        "/api/v1/books/reconcile",
+        "/books/reconcile",
+        "/api/v1/courier/documents",
+        "/api/v1/exchange/documents",
+    }
 )
 ATTACHMENT_UPLOADS = re.compile(r"(/api/v1)?/orders/[0-9]{1,10}/attachments")
 #: Where a partner node sends signed things: one too deeply nested is malformed, under the
