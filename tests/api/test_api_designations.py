@@ -5,6 +5,7 @@ the person who authorised the order is refused with its code and the order is un
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.api.conftest import Api
@@ -156,3 +157,35 @@ def test_an_invoice_needs_a_certifying_official_within_limit(api: Api) -> None:
     designate(api, "JPN-admin", designation("JPN-finance", "certifying", limit=VALUE))
     issued = c.post(f"/orders/{oid}/invoices", json={}, headers=api.as_("JPN-finance"))
     assert issued.status_code == 201, issued.text
+
+
+def test_a_payment_needs_a_certifying_official_other_than_who_ordered(api: Api) -> None:
+    c = api.client
+    oid = c.post("/orders", json=order_doc(), headers=api.as_("AUS-all")).json()["id"]
+    for who, word in (
+        ("AUS-all", "submit"),
+        ("JPN-approver", "accept"),
+        ("JPN-logistics", "deliver"),
+        ("AUS-logistics", "receive"),
+    ):
+        assert step(api, who, oid, word).status_code == 200
+    issued = c.post(f"/orders/{oid}/invoices", json={}, headers=api.as_("JPN-finance"))
+    assert issued.status_code == 201, issued.text
+    number = issued.json()["number"]
+    designate(api, "AUS-admin", designation("AUS-all", "certifying"))
+    designate(api, "AUS-admin", designation("AUS-finance", "certifying", limit="1000000"))
+    today = datetime.now(UTC).date().isoformat()
+    body = {"amount": "2000000", "date": today, "reference": "AUS-PAY-1"}
+    for who, code in (
+        ("AUS-viewer", "FORBIDDEN"),  # no finance role: refused before any designation
+        ("AUS-all", "SEPARATION_OF_DUTIES"),  # submitted the order
+        ("AUS-finance", "AUTHORITY_EXCEEDED"),  # 2,000,000 JPY above 1,000,000
+    ):
+        refused = c.post(f"/invoices/{number}/payments", json=body, headers=api.as_(who))
+        assert (refused.status_code, refused.json()["code"]) == (403, code), refused.text
+    paid = c.get(f"/invoices/{number}", headers=api.as_("AUS-finance")).json()
+    assert paid["payments"] == []
+    designate(api, "AUS-admin", designation("AUS-finance", "certifying", limit="3000000"))
+    done = c.post(f"/invoices/{number}/payments", json=body, headers=api.as_("AUS-finance"))
+    assert done.status_code == 201, done.text
+    assert len(done.json()["payments"]) == 1

@@ -392,3 +392,14 @@ def test_a_limit_in_another_currency_is_met_at_the_nations_rate(uow: UnitOfWork)
     assert Decimal(10000) < converted.amount < Decimal(30000)  # type: ignore[attr-defined]
     designate(uow, "aus-orderer", "ordering", limit="30000.00", currency="USD")
     handle(uow, SubmitOrder(order_id=order_id), "aus-orderer", at(8))
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
+def test_a_name_that_is_no_user_acts_for_the_steps_side_and_is_not_designated(
+    engine: Engine, uow: UnitOfWork, step: Step
+) -> None:
+    """The operator's CLI as a name no account has: the step's side is the acting nation."""
+    order_id, invoice = ready(uow, step)
+    error = refused(engine, uow, step.command(order_id, invoice), "Maj. N. Body", step.moment)
+    assert error.codes == ["NOT_DESIGNATED"]
+    assert error.violations[0].params["nation"] == step.nation

@@ -100,15 +100,18 @@ def _payment_target(uow: UnitOfWork, reference: str) -> tuple[int, str] | None:
     return None if found is None else (found.order_id, found.currency)
 
 
-def _acting_nation(uow: UnitOfWork, order: Order, role: DesignatedRole, actor: str) -> str:
+def _acting_nation(uow: UnitOfWork, order: Order, command: Command, actor: str) -> str:
     """The nation the act commits: the person's; where no one is signed in (the operator's
-    CLI), the user's of that name, else the side the step belongs to."""
+    CLI), the user's of that name, else the side the step belongs to (the supplier accepts
+    and invoices; the requester submits, receives and pays)."""
+    from acsa import commands as c
+
     if uow.principal is not None:
         return uow.principal.nation
     row = uow.accounts.user(actor)
     if row is not None and row.nation in (order.requester, order.supplier):
         return str(row.nation)
-    if role in (DesignatedRole.ACCEPTING,):
+    if isinstance(command, c.AcceptOrder | c.IssueInvoice):
         return order.supplier
     return order.requester
 
@@ -177,7 +180,7 @@ def authorise(uow: UnitOfWork, command: Command, by: By) -> None:
         order, role, value, day = _act(uow, command, by)
     except (LookupError, AcsaError, ArithmeticError):
         return  # the handler refuses it with its own code
-    nation = _acting_nation(uow, order, role, by.actor)
+    nation = _acting_nation(uow, order, command, by.actor)
     policy = policy_in(uow, nation)
     if not policy.required:
         return
