@@ -80,7 +80,8 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
         out.print(
             f"  payment {p.id} (#{p.place}): paid {money_text(p.amount, p.currency)} on {p.paid} "
             f"({p.reference or 'no reference'})"
-            f" recorded by {p.actor}" + (" [reversed]" if p.reversed else "")
+            f" recorded by {p.actor}" + (" (reversed)" if p.reversed else ""),
+            markup=False,
         )
     for c in invoice.corrections:
         what = {
@@ -90,7 +91,8 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
         }.get(c.kind, c.kind)
         out.print(
             f"  {what}: {money_text(c.amount, c.currency)} on {c.effective}"
-            f" by {c.actor}: {c.reason}"
+            f" by {c.actor}: {c.reason}",
+            markup=False,
         )
 
 
