@@ -46,13 +46,13 @@ ENV_MAX_UPLOAD = "ACSA_MAX_UPLOAD_BYTES"
 API_PREFIX = "/api/"
 #: The paths whose body is a file: the API's and the page's reconciliation of a partner's book;
 #: a source document attached to an order (``ATTACHMENT_UPLOADS``); a partner's signed
-#: document, which may carry one (its own bound is checked as it is parsed).
+#: document at the courier's address, which may carry one (its own bound is checked as it is
+#: parsed; the previous release's address keeps the body bound).
 UPLOAD_PATHS = frozenset(
     {
         "/api/v1/books/reconcile",
         "/books/reconcile",
         "/api/v1/courier/documents",
-        "/api/v1/exchange/documents",
     }
 )
 ATTACHMENT_UPLOADS = re.compile(r"(/api/v1)?/orders/[0-9]{1,10}/attachments")

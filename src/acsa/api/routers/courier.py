@@ -129,9 +129,9 @@ def receive(request: Request, body: RawBody, engine: EngineDep) -> ReceiptOut:
     registered for the issuing nation, is the credential. Recorded with everything it changes
     in one transaction, or refused with its code and nothing recorded; a document already
     recorded is DOCUMENT_REPLAYED (409) naming its hash. A document larger than 1 MiB (an
-    attachment carrying its file: its own bound, limits.ATTACHMENT_DOCUMENT_BYTES_MAX), nested
-    deeper than 32 levels or malformed in any field is DOCUMENT_INVALID naming the field,
-    before its signature is looked at; one dated more than ACSA_COURIER_MAX_SKEW seconds
+    attachment carrying its file, at /courier/documents: limits.ATTACHMENT_DOCUMENT_BYTES_MAX),
+    nested deeper than 32 levels or malformed in any field is DOCUMENT_INVALID naming the
+    field, before its signature is looked at; one dated more than ACSA_COURIER_MAX_SKEW seconds
     (300) ahead of this node's clock is DOCUMENT_FROM_THE_FUTURE."""
     del request
     return courier.receive_document(engine, body)
