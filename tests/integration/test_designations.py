@@ -403,3 +403,28 @@ def test_a_name_that_is_no_user_acts_for_the_steps_side_and_is_not_designated(
     error = refused(engine, uow, step.command(order_id, invoice), "Maj. N. Body", step.moment)
     assert error.codes == ["NOT_DESIGNATED"]
     assert error.violations[0].params["nation"] == step.nation
+
+
+def test_a_designation_raised_by_hand_is_found_by_audit_verify(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    """The audit log vouches for designations with their user: a limit raised in the
+    database behind acsa's back, or a row added by hand, is named by ``audit verify``."""
+    from sqlalchemy import update
+
+    from acsa.adapters.db import tables as t
+    from acsa.services.audit import verify_audit
+
+    people(uow)
+    made = designate(uow, "aus-orderer", "ordering")
+    designations.end_designation(uow, made, date(2026, 12, 31), "term ends")
+    clean = verify_audit(UnitOfWork(engine, read_only=True))
+    assert clean.ok, clean.problems
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.designations).where(t.designations.c.id == made).values(limit_minor=10**12)
+        )
+    found = verify_audit(UnitOfWork(engine, read_only=True))
+    assert not found.ok
+    [first] = found.problems
+    assert (first.table, first.key, first.code) == ("designations", str(made), "AUDIT_ROW_CHANGED")
