@@ -148,7 +148,7 @@ def list_(
     with refusals(as_json):
         api = remote(db)
         if api is not None:
-            api.own_nation(nation, "nation", "you manage the users")
+            api.own_nation(nation, "nation", "you read the designations")
             params: dict[str, Any] = {}
             if user is not None:
                 params["user"] = user
@@ -233,7 +233,7 @@ def policy(
     with refusals(as_json):
         api = remote(db, actor)
         if api is not None:
-            api.own_nation(nation, "nation", "you manage the users")
+            api.own_nation(nation, "nation", "you read the designations")
             if change:
                 body = {"required": required, "separation": separation}
                 found = api.one(PolicyOut, "POST", "/designations/policy", body=body)
