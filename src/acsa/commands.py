@@ -713,15 +713,16 @@ class VoidInvoice(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ReversePayment(Command):
-    """Reverse a payment (its id) recorded by mistake or returned, with a reason: it no
-    longer counts as paid, and both books post its entries reversed on the day given
-    (default today). A payment reversed already is refused (409 PAYMENT_REVERSED). Either
-    side's finance; sent to the partner as a signed document naming the payment by its
-    invoice and place."""
+    """Reverse a payment (its id) recorded by mistake, returned or not received, with a
+    reason: it no longer counts as paid, and both books post its entries reversed on the day
+    given (default today). A payment reversed already is refused (409 PAYMENT_REVERSED). The
+    supplier's finance (the creditor, whose receivable the payment settled: a requester's
+    mistaken payment is reversed at its word), so that a correction never forks an order's
+    chain; sent to the partner as a signed document naming the payment by invoice and place."""
 
     spec = Spec(
         "reverse",
-        Permission.PAY,
+        Permission.INVOICE,
         "/payments/{payment}/reversal",
         "invoice",
         201,

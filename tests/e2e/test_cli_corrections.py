@@ -104,10 +104,12 @@ def test_the_corrections_through_a_server_answer_as_on_the_database(served_sqlit
     assert forbidden.json["errors"][0]["code"] == "FORBIDDEN"
     early = s.remote("JPN-finance", "invoices", "void", number, "--reason", "x", "--json")
     assert early.json["errors"][0]["code"] == "INVOICE_HAS_PAYMENTS"
+    theirs = s.remote("AUS-finance", "payments", "reverse", payment, "--reason", "x", "--json")
+    assert theirs.json["errors"][0]["code"] == "FORBIDDEN"
     done = s.remote(
-        "AUS-finance", "payments", "reverse", payment, "--reason", "sent twice", "--json"
+        "JPN-finance", "payments", "reverse", payment, "--reason", "sent twice", "--json"
     ).json
-    assert (done["paid"], done["corrections"][0]["actor"]) == ("0", "AUS-finance")
+    assert (done["paid"], done["corrections"][0]["actor"]) == ("0", "JPN-finance")
     voided = s.remote("JPN-finance", "invoices", "void", number, "--reason", "x", "--json").json
     assert voided["status"] == "void"
     fresh = s.remote("JPN-finance", "invoices", "issue", oid, "--json").json

@@ -1,8 +1,8 @@
 """Corrections between two real nodes (AUS on SQLite, JPN on PostgreSQL, each serving with its
-own key): a payment reversed by the requester, an invoice voided and issued again, a credit
-note by the supplier. Each crosses as a signed document and is applied on the partner's node;
-both books stay mirrored, `ledger verify` passes on both, and each node reconciles the other's
-signed book with zero differences."""
+own key): the supplier reverses a payment the requester recorded, voids the invoice and issues
+it again, and issues a credit note. Each crosses as a signed document and is applied on the
+partner's node; both books stay mirrored, `ledger verify` passes on both, and each node
+reconciles the other's signed book with zero differences."""
 
 from __future__ import annotations
 
@@ -52,27 +52,33 @@ def test_a_reversal_a_void_and_a_credit_note_cross_and_the_books_agree(
     number, total = first["number"], Decimal(first["amount"])
     _when(aus, number, lambda i: True, "the invoice on AUS")
 
-    # AUS pays, then reverses its payment (sent to the wrong account): JPN applies both.
-    paid = aus.call(
+    # AUS pays; JPN reverses the payment (it never arrived): AUS applies the reversal.
+    aus.call(
         "finance",
         "POST",
         f"/invoices/{number}/payments",
         json={"amount": "500000", "date": first["issued"], "reference": "TT-1"},
     )
+    paid = _when(jpn, number, lambda i: i["payments"], "the payment on JPN")
     payment = paid["payments"][0]["id"]
-    reversed_ = aus.call(
-        "finance", "POST", f"/payments/{payment}/reversal", json={"reason": "wrong account"}
+    reversed_ = jpn.call(
+        "finance", "POST", f"/payments/{payment}/reversal", json={"reason": "never arrived"}
     )
     assert (reversed_["paid"], reversed_["payments"][0]["reversed"]) == ("0", True)
-    there = _when(jpn, number, lambda i: i["corrections"], "the reversal on JPN")
+    there = _when(aus, number, lambda i: i["corrections"], "the reversal on AUS")
     assert there["paid"] == "0"
     [correction] = there["corrections"]
     assert (correction["kind"], correction["payment"], correction["reason"]) == (
         "reversal",
         1,
-        "wrong account",
+        "never arrived",
     )
     assert there["payments"][0]["reversed"] is True
+    # The requester's finance may not reverse: the correction is the creditor's.
+    with aus.client("finance") as client:
+        mine = aus.call("finance", "GET", f"/invoices/{number}")["payments"][0]["id"]
+        refused = client.post(f"/payments/{mine}/reversal", json={"reason": "x"})
+    assert refused.status_code == 403, refused.text
 
     # JPN voids the invoice (wrong citation) and invoices again; AUS sees the void.
     voided = jpn.call("finance", "POST", f"/invoices/{number}/void", json={"reason": "citation"})

@@ -175,16 +175,17 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     proof = AttachFile(order_id=mine, name="transfer.csv", content=b"ref,amount\nTT-9,1\n")
     handle(pair.uow("AUS"), dataclasses.replace(proof, step="payment:1"), "aus-finance")
     pair.pump()
-    # Corrections: a payment reversed by the requester, the invoice voided and issued again,
-    # a credit note by the supplier.
+    # Corrections, the supplier's: a payment reversed, the invoice voided and issued again, a
+    # credit note.
     mine, theirs, _ = _received(pair)
     wrong = handle(pair.uow("JPN"), IssueInvoice(order_id=theirs), "jpn-finance")
     pair.pump()
     part = RecordPayment(invoice=wrong.number, amount=Decimal(1000), paid=wrong.issued)
-    paid = handle(pair.uow("AUS"), part, "aus-finance")
-    reversal = ReversePayment(payment=paid.payments[0].id, reason="sent twice")
-    handle(pair.uow("AUS"), reversal, "aus-finance")
+    handle(pair.uow("AUS"), part, "aus-finance")
     pair.pump()
+    jpn_paid = settlement.get_invoice(pair.uow("JPN"), wrong.number).payments[0].id
+    reversal = ReversePayment(payment=jpn_paid, reason="sent twice")
+    handle(pair.uow("JPN"), reversal, "jpn-finance")
     handle(pair.uow("JPN"), VoidInvoice(invoice=wrong.number, reason="citation"), "jpn-finance")
     right = handle(pair.uow("JPN"), IssueInvoice(order_id=theirs), "jpn-finance")
     credit = IssueCreditNote(invoice=right.number, amount=Decimal(20), reason="agreed")

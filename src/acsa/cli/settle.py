@@ -256,8 +256,8 @@ def reverse(
     actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Reverse a payment recorded by mistake or returned: it no longer counts as paid, and
-    both books post its entries reversed."""
+    """Reverse a payment recorded by mistake, returned or never received (the supplier's
+    finance): it no longer counts as paid, and both books post its entries reversed."""
     from acsa.commands import ReversePayment
 
     with refusals(as_json):

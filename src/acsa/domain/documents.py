@@ -73,8 +73,9 @@ class Kind(StrEnum):
     KEY_ROLLOVER = "key_rollover"
     #: A node's word that one of its keys is revoked, signed by its current key.
     KEY_REVOCATION = "key_revocation"
-    #: Corrections (the supplier's, as it keeps the invoice; either side's for a payment it
-    #: reversed): an invoice voided, a payment reversed, a credit note.
+    #: Corrections, the supplier's (the creditor keeps the invoice and the receivable; a
+    #: supplier's document never loses a fork): an invoice voided, a payment reversed, a
+    #: credit note.
     VOID = "void"
     PAYMENT_REVERSAL = "reversal"
     CREDIT_NOTE = "credit_note"
@@ -115,7 +116,7 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.KEY_ROLLOVER: Side.EITHER,
     Kind.KEY_REVOCATION: Side.EITHER,
     Kind.VOID: Side.SUPPLIER,
-    Kind.PAYMENT_REVERSAL: Side.EITHER,
+    Kind.PAYMENT_REVERSAL: Side.SUPPLIER,
     Kind.CREDIT_NOTE: Side.SUPPLIER,
 }
 

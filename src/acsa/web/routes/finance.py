@@ -170,8 +170,8 @@ class SettlementPage:
     can_exchange: bool
     today: date
     categories: list[str] = field(default_factory=list)
-    #: Whether the visitor may void and credit invoices (the supplier's finance), reverse
-    #: payments (either side's finance): each form shows only when something is there to do.
+    #: Whether the visitor may void and credit invoices and reverse payments (the supplier's
+    #: finance): each form shows only when something is there to do.
     may_correct_invoices: bool = False
     may_reverse: bool = False
 
@@ -283,7 +283,7 @@ def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
         today=day,
         categories=sorted(CATEGORIES),
         may_correct_invoices=allowed(p, Permission.INVOICE, req, sup),
-        may_reverse=allowed(p, Permission.PAY, req, sup),
+        may_reverse=allowed(p, Permission.INVOICE, req, sup),
     )
 
 
