@@ -270,3 +270,23 @@ def test_the_database_itself_holds_one_void_per_invoice_and_one_reversal_per_pay
         again = {k: v for k, v in row.items() if k != "id"}
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(insert(c).values(**again))
+
+
+def test_the_order_form_lists_each_correction_with_its_reason(uow, engine, tmp_path):
+    from acsa.adapters.exports.order_form import write_order_form
+    from acsa.services.order_forms import order_form
+
+    order_id = received_order(uow)
+    number = _invoice(uow, order_id).number
+    _pay(uow, number, 1000)
+    [payment] = settlement.get_invoice(uow, number).payments
+    handle(uow, ReversePayment(payment=payment.id, reason="cheque bounced"), "x")
+    handle(uow, VoidInvoice(invoice=number, reason="wrong citation"), "x")
+    form = order_form(uow, order_id)
+    shown = [(d.kind, d.amount, d.detail) for d in form.documents]
+    assert ("payment", Decimal(1000), f"against invoice {number}, reversed") in shown
+    assert ("reversal", Decimal(1000), f"of invoice {number}: cheque bounced") in shown
+    assert ("void", ORDER_VALUE, f"of invoice {number}: wrong citation") in shown
+    for lang in ("en", "ja"):
+        written = write_order_form(form, tmp_path / f"form-{lang}.pdf", lang)
+        assert written.read_bytes().startswith(b"%PDF")

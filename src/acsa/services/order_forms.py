@@ -280,6 +280,10 @@ def _signatures(
     return signatures
 
 
+#: The document kind of each correction, as the form names it.
+CORRECTION_KINDS = {"void": "void", "reversal": "reversal", "credit": "credit_note"}
+
+
 def _documents(invoices: list[InvoiceOut], settlements: list[SettlementOut]) -> list[FormDocument]:
     """The invoices, payments and settlements that stand with the order, by date."""
     documents: list[FormDocument] = []
@@ -300,9 +304,25 @@ def _documents(invoices: list[InvoiceOut], settlements: list[SettlementOut]) -> 
                 p.paid,
                 p.amount,
                 p.currency,
-                _said(t("against invoice {invoice}"), invoice=invoice.number),
+                _said(
+                    t("against invoice {invoice}, reversed")
+                    if p.reversed
+                    else t("against invoice {invoice}"),
+                    invoice=invoice.number,
+                ),
             )
             for p in invoice.payments
+        )
+        documents.extend(
+            _document(
+                CORRECTION_KINDS.get(c.kind, c.kind),
+                c.number or f"{c.kind} {c.id}",
+                c.effective,
+                c.amount,
+                c.currency,
+                _said(t("of invoice {invoice}: {reason}"), invoice=invoice.number, reason=c.reason),
+            )
+            for c in invoice.corrections
         )
     documents.extend(
         _document(s.kind, f"settlement {s.id}", s.effective, s.value, s.currency, _settled(s))
