@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from acsa.api.downloads import file_response
 from acsa.commands import AttachFile
 from acsa.domain.access import Permission
+from acsa.domain.attachments import ENDING, TYPES
 from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.http_status import status_of
 from acsa.services import attachments as service
@@ -39,6 +40,7 @@ def install(pages: Pages) -> None:
     for env in pages.envs.values():
         env.globals["order_files"] = order_files
         env.globals["order_files_required"] = required_of
+        env.globals["file_kinds"] = {v: ENDING[k].upper() for k, v in TYPES.items()}
 
 
 def _order_id(value: str) -> int:
