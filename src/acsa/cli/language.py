@@ -24,8 +24,8 @@ LangOption = Annotated[
     typer.Option(
         "--lang",
         envvar=ENV_LANG,
-        help="The language of refusals and warnings: en or ja (default: ACSA_LANG, else the "
-        "locale, else en).",
+        help="The language of what acsa prints for people (tables, refusals, warnings): en or "
+        "ja (default: ACSA_LANG, else the locale, else en).",
         show_default=False,
     ),
 ]
