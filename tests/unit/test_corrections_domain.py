@@ -272,3 +272,20 @@ def test_each_document_reads_back_into_its_command() -> None:
         "body.payment",
         "body.reason",
     }
+
+
+def test_a_voided_conversion_invoice_is_invoiced_again_for_what_converted() -> None:
+    head = AccountHead(8, "JPN", "AUS", "JPY", "replacement_in_kind", OrderStatus.RECEIVED)
+    account = OrderAccount(head, Terms(30, 30), receipts=(Tranche(date(2026, 1, 1), RECEIVED),))
+    converted = account.convert(date(2026, 3, 1), "JPN-2026-000005", AT, "sweep")
+    assert converted is not None
+    after = converted.account.void("JPN-2026-000005", date(2026, 3, 2), "wrong", AT, "x")
+    assert (after.account.uninvoiced, after.account.awaiting_replacement) == (RECEIVED, 0)
+    again = after.account.invoice(date(2026, 3, 3), "JPN-2026-000006", AT, "x")
+    assert again.account.invoices[-1].amount == RECEIVED
+    assert again.account.breaches() == []
+    credited = again.account.credit(
+        "JPN-2026-000006", "CN-1", Money(Decimal(100), "JPY"), date(2026, 3, 4), "x", AT, "x"
+    )
+    assert (credited.account.cash_debt, credited.account.owed_in_cash) == (900, 900)
+    assert credited.account.breaches() == []
