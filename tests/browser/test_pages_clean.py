@@ -91,6 +91,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("courier", "/courier"),
         ("books", "/books"),
         ("account", "/account"),
+        ("designations", "/designations"),
     ]
 
 
