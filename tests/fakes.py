@@ -546,6 +546,7 @@ class FakeOrderAccounts:
         fixes = {
             numbers[of]: [c for c in _corrections_of(self.t, of) if as_of is None or c.day <= as_of]
             for of in numbers
+            if of is not None
         }
         return account_of(head, terms, receipts, invoices, payments, in_kind, lines, fixes)
 

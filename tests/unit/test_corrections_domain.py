@@ -27,6 +27,7 @@ from acsa.domain.errors import AcsaError, Code, NotFoundError
 from acsa.domain.ledger import (
     Account,
     Balances,
+    Entry,
     EntryKind,
     Stamp,
     payment_entries,
@@ -61,7 +62,7 @@ def _codes(error: AcsaError) -> list[Code]:
     return [v.code for v in error.violations]
 
 
-def _books(account: OrderAccount, *entries_of: tuple[object, ...]) -> Balances:
+def _books(account: OrderAccount, *entries_of: tuple[Entry, ...]) -> Balances:
     """Both books: the receipt's entries, then the entries given."""
     books = Balances()
     stamp = Stamp(date(2026, 4, 1), AT, "x", "receipt")
@@ -69,7 +70,7 @@ def _books(account: OrderAccount, *entries_of: tuple[object, ...]) -> Balances:
         books.post(entry)
     for entries in entries_of:
         for entry in entries:
-            books.post(entry)  # type: ignore[arg-type]
+            books.post(entry)
     return books
 
 
