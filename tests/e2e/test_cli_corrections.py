@@ -59,7 +59,7 @@ def test_reverse_void_and_credit_from_the_command_line(db: str, tmp_path: Path) 
     assert shown.code == 0
     assert "void" in shown.stdout
     assert "(reversed)" in shown.stdout
-    assert "payment #1 reversed" in shown.stdout
+    assert f"payment #1 of {number} reversed" in shown.stdout
 
     fresh = run("invoices", "issue", oid, "--db", db, "--json").json
     assert fresh["amount"] == invoice["amount"]
@@ -76,6 +76,10 @@ def test_reverse_void_and_credit_from_the_command_line(db: str, tmp_path: Path) 
         "--db", db, "--json",
     )  # fmt: skip
     assert (too_much.code, too_much.json["errors"][0]["code"]) == (2, "CREDIT_EXCEEDS_UNPAID")
+    account = run("settle", "show", oid, "--db", db)
+    assert "credit notes" in account.stdout
+    assert f"void of {number}: " in account.stdout
+    assert "citation" in account.stdout
     verified = run("ledger", "verify", "--db", db, "--json").json
     assert verified["ok"] is True
 

@@ -29,7 +29,7 @@ from acsa.config import actor as acting
 from acsa.domain.money import money_text
 
 if TYPE_CHECKING:
-    from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
+    from acsa.schemas.ledger import CorrectionOut, InvoiceOut, OrderAccountOut, SettlementOut
 
 
 invoices_app = typer.Typer(no_args_is_help=True, help="Invoices for what is owed in cash.")
@@ -84,16 +84,19 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
             markup=False,
         )
     for c in invoice.corrections:
-        what = {
-            "void": "void",
-            "reversal": f"payment #{c.payment} reversed",
-            "credit": f"credit note {c.number}",
-        }.get(c.kind, c.kind)
-        out.print(
-            f"  {what}: {money_text(c.amount, c.currency)} on {c.effective}"
-            f" by {c.actor}: {c.reason}",
-            markup=False,
-        )
+        out.print(f"  {_correction_text(c)}", markup=False)
+
+
+def _correction_text(c: CorrectionOut) -> str:
+    """``credit note JPN-CN-2026-000001 of JPN-2026-000004: 500 JPY on 2026-12-07 by fin:
+    price agreed``."""
+    what = {
+        "void": f"void of {c.invoice}",
+        "reversal": f"payment #{c.payment} of {c.invoice} reversed",
+        "credit": f"credit note {c.number} of {c.invoice}",
+    }.get(c.kind, c.kind)
+    amount = money_text(c.amount, c.currency)
+    return f"{what}: {amount} on {c.effective} by {c.actor}: {c.reason}"
 
 
 @invoices_app.command("issue")
@@ -376,6 +379,8 @@ def show_account(
     _account_table(account)
     for s in settled:
         _show_settlement(s, False)
+    for c in account.corrections:
+        out.print(f"  {_correction_text(c)}", markup=False)
 
 
 def _account_table(a: OrderAccountOut) -> None:
@@ -386,6 +391,7 @@ def _account_table(a: OrderAccountOut) -> None:
         ("received", a.received),
         ("invoiced", a.invoiced),
         ("paid", a.paid),
+        *((("credit notes", a.credited),) if a.credited else ()),
         ("settled in kind", a.settled_in_kind),
         ("converted to cash", a.converted),
         ("not yet invoiced", a.uninvoiced),
