@@ -373,7 +373,16 @@ class SubmitOrder(OrderCommand):
     """Submit a draft to the supplier; the agreement checks run first and refuse it with every
     violation."""
 
-    spec = step(Action.SUBMIT)
+    spec = dataclasses.replace(step(Action.SUBMIT), internal=("approvals",))
+    #: Who approved the draft before commitment, as the requester's signed submission names
+    #: them (acsa.domain.approvals); none from a person, whose node reads its own.
+    approvals: (
+        Annotated[
+            list[dict[Annotated[str, Text("key")], Annotated[str, Text("value")]]],
+            Field(max_length=limits.APPROVAL_TIERS_MAX),
+        ]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True, kw_only=True)

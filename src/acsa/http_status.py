@@ -37,6 +37,9 @@ CONFLICTS = frozenset(
         # A fact about an agreement already recorded: a second notice, a day already known.
         Code.AGREEMENT_TERMINATED,
         Code.IN_FORCE_DAY_KNOWN,
+        # A draft's approvals: not yet complete, or a tier another approver took first.
+        Code.APPROVAL_REQUIRED,
+        Code.APPROVAL_NOT_PENDING,
     }
 )
 BAD_REQUESTS = frozenset({Code.INVALID_INPUT})

@@ -1136,6 +1136,8 @@ def step_body(event: Event) -> dict[str, Any]:
     for name in ("reason", "note"):
         if name in details:
             body[name] = details[name]
+    if details.get("approvals"):
+        body["approvals"] = [dict(a) for a in details["approvals"]]
     return body
 
 

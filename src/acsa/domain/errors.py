@@ -148,6 +148,13 @@ class Code(StrEnum):
     AUTHORITY_EXCEEDED = "AUTHORITY_EXCEEDED"
     SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"
     DESIGNATION_NOT_FOUND = "DESIGNATION_NOT_FOUND"
+    # Approval before commitment (issue 19): a draft above its nation's tiers is approved by
+    # one approver per tier, in turn, before it is submitted to the partner.
+    APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
+    NOT_APPROVER = "NOT_APPROVER"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    SAME_APPROVER = "SAME_APPROVER"
+    APPROVAL_NOT_PENDING = "APPROVAL_NOT_PENDING"
     # The command line's last resort (issue 13): an unexpected failure, a defect of acsa's own,
     # reported with a code and exit code 3 instead of a Python traceback.
     INTERNAL_ERROR = "INTERNAL_ERROR"

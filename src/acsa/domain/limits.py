@@ -85,6 +85,9 @@ ATTACHMENT_BYTES_DEFAULT = 10 * 1024 * 1024
 ATTACHMENT_BYTES_CEILING = 32 * 1024 * 1024
 ATTACHMENT_NAME_CHARS_MAX = 120
 ATTACHMENTS_PER_ORDER_MAX = 200
+#: Approval tiers a nation may set, and orders one approval request may name.
+APPROVAL_TIERS_MAX = 5
+APPROVAL_BATCH_MAX = 200
 #: The largest signed ``attachment`` document a node takes (the file in base64 and its
 #: fields), checked before it is parsed; every other kind keeps DOCUMENT_BYTES_MAX.
 ATTACHMENT_DOCUMENT_BYTES_MAX = (ATTACHMENT_BYTES_CEILING + 2) // 3 * 4 + 64 * 1024
@@ -159,6 +162,7 @@ TEXT_FIELDS: dict[str, int] = {
     "media_type": 80,
     "step": 60,
     "step_ref": 40,
+    "comment": TEXT_CHARS_MAX,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).
@@ -172,6 +176,7 @@ MULTILINE_FIELDS = frozenset(
         "receipt_note",
         "notes",
         "cash_reason",
+        "comment",
     }
 )
 #: A JSON Schema pattern for single-line text: no control characters (documents the rule in the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -368,12 +368,21 @@ class Order:
         self.lines = lines
         return self._record(Action.EDIT, at, actor, OrderStatus.DRAFT, {"changed": changed})
 
-    def submit(self, violations: list[Violation], at: datetime, actor: str) -> Event:
-        """Send the draft to the supplier; refused with every violation of the agreement."""
+    def submit(
+        self,
+        violations: list[Violation],
+        at: datetime,
+        actor: str,
+        approvals: Sequence[Mapping[str, str]] = (),
+    ) -> Event:
+        """Send the draft to the supplier; refused with every violation of the agreement.
+        ``approvals``: who approved it before commitment (acsa.domain.approvals), recorded
+        with the step and carried by its document to the partner."""
         self._require(Action.SUBMIT)
         if violations:
             raise AcsaError(violations)
-        return self._record(Action.SUBMIT, at, actor, OrderStatus.SUBMITTED)
+        details = {"approvals": [dict(a) for a in approvals]} if approvals else None
+        return self._record(Action.SUBMIT, at, actor, OrderStatus.SUBMITTED, details)
 
     def accept(
         self,

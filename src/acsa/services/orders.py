@@ -123,6 +123,9 @@ def edit_draft(uow: UnitOfWork, command: EditDraft, by: By) -> tuple[Order, list
         if wrong_parties:
             raise AcsaError(wrong_parties)
         uow.orders.replace_draft(order, by.at)
+        from acsa.services.approvals import cleared_by_edit
+
+        cleared_by_edit(uow, order, by.at)
         uow.publish(order, Kind.EDIT, order_body(order), by.actor, by.at)
         subject = f"order:{order.id}"
         after = {**order_state(order), "terms": order_body(order)}
@@ -263,8 +266,19 @@ def note(uow: UnitOfWork, command: AddNote, by: By) -> Order:
 
 
 def submit(uow: UnitOfWork, command: SubmitOrder, by: By) -> Order:
+    """Submit a draft to the supplier: the agreement's checks, and (where its nation sets
+    approval tiers) every tier it is above approved, its approvers named in the submission
+    (acsa.services.approvals)."""
+    from acsa.services import approvals
+
     def step(order: Order) -> None:
-        order.submit(check_order(order, _agreement(uow, order.agreement_id)), by.at, by.actor)
+        violations = check_order(order, _agreement(uow, order.agreement_id))
+        if not violations and order.allows(Action.SUBMIT):
+            approved = approvals.before_submit(uow, order, command.approvals)
+        else:
+            approved = []
+        order.submit(violations, by.at, by.actor, approved)
+        approvals.send_withheld(uow, order, by)
 
     return _act(uow, command, by, step)
 

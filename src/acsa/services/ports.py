@@ -24,6 +24,7 @@ from acsa.domain.access import Principal
 from acsa.domain.account import AccountHead, Decision, Invoice, OrderAccount, Terms
 from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record
+from acsa.domain.approvals import Approval
 from acsa.domain.audit import AuditRecord
 from acsa.domain.ceilings import Acquired
 from acsa.domain.designations import Designation
@@ -375,6 +376,16 @@ class DesignationRepository(Protocol):
     ) -> None: ...
 
 
+class ApprovalRepository(Protocol):
+    """Approvals and returns of drafts (see acsa.domain.approvals)."""
+
+    def of_orders(self, order_ids: Sequence[int], active: bool = True) -> list[Approval]: ...
+
+    def add(self, made: Approval) -> int: ...
+
+    def clear(self, order_id: int, at: datetime) -> int: ...
+
+
 class PartnerRepository(Protocol):
     def get(self, nation: str) -> Partner | None: ...
 
@@ -453,6 +464,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> UserRepository: ...
     @property
     def designations(self) -> DesignationRepository: ...
+    @property
+    def approvals(self) -> ApprovalRepository: ...
     @property
     def partners(self) -> PartnerRepository: ...
     @property

@@ -369,6 +369,27 @@ designations = Table(
     Column("ended_by", String(200)),
 )
 
+# Approvals of drafts before submission (migration 0019): one row per approval of a tier or
+# return of a draft, dated and attributed (the approver's name, rank and position as their
+# profile had them); cleared (returned or edited since), never deleted.
+order_approvals = Table(
+    "order_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),
+    Column("tier", Integer),
+    Column("currency", String(3)),
+    Column("threshold_minor", BigInteger),
+    Column("actor", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("rank", String(64), nullable=False),
+    Column("position", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("cleared_at", UtcDateTime()),
+)
+
 # Personal API tokens: only their SHA-256 is kept (tokens are 256 random bits, so a fast hash
 # is enough and lets a request find its token with one indexed lookup).
 api_tokens = Table(

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 
 from acsa.adapters.db.account_records import OrderAccounts
 from acsa.adapters.db.account_repository import AccountRepository
+from acsa.adapters.db.approval_repository import ApprovalRepository
 from acsa.adapters.db.audit_repository import AuditRepository, PendingRecord
 from acsa.adapters.db.audit_rows import BY_NAME, written_rows
 from acsa.adapters.db.courier_repository import (
@@ -36,8 +37,9 @@ from acsa.adapters.db.repository import AgreementRepository, OrderRepository, Se
 from acsa.adapters.db.sealing import seal
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
+from acsa.domain.approvals import tiers_from_setting, tiers_key
 from acsa.domain.documents import Document, Draft, Kind, draft
-from acsa.domain.order import Order
+from acsa.domain.order import Order, OrderStatus
 
 #: Called after a commit that queued documents for partners (wakes the outbox's deliverer).
 on_documents_queued: list[Callable[[], None]] = []
@@ -96,6 +98,7 @@ class UnitOfWork:
     audit: AuditRepository
     accounts: AccountRepository
     designations: DesignationRepository
+    approvals: ApprovalRepository
     partners: PartnerRepository
     keys: KeyRepository
     documents: DocumentRepository
@@ -172,6 +175,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.accounts = AccountRepository(conn)
         self.designations = DesignationRepository(conn)
+        self.approvals = ApprovalRepository(conn)
         self.partners = PartnerRepository(conn)
         self.keys = KeyRepository(conn)
         self.documents = DocumentRepository(conn)
@@ -233,10 +237,29 @@ class UnitOfWork:
         """Note the signed document a change to ``order`` makes; it is chained, signed and
         queued for the partner's node when (and only if) this commits (see ``sealing.draft``
         for what is refused: NOT_THIS_NODE, DOCUMENT_MISMATCH)."""
+        if self.withheld(order, kind):
+            return
         nation = self.node.nation if self.node is not None else None
         made = draft(nation, self.incoming, order, kind, body, actor, at)
         if made is not None:
             self._drafts.append(made)
+
+    def withheld(self, order: Order, kind: Kind) -> bool:
+        """Whether the document of ``order`` is kept from the partner: a draft of a nation
+        that approves its drafts before commitment (``acsa.domain.approvals``) reaches the
+        partner's node only once submitted (its order document first, then the submission),
+        so nothing of it goes before (its edits, notes, files, a cancellation)."""
+        if self.incoming is not None or self.node is None or order.uid is None:
+            return False
+        if self.node.nation != order.requester:
+            return False
+        if kind is Kind.ORDER and order.status is not OrderStatus.DRAFT:
+            return False  # the submission sends the order's document first
+        if any(d.order_uid == order.uid for d in self._drafts):
+            return False
+        if not tiers_from_setting(self.settings.get(tiers_key(order.requester))):
+            return False
+        return self.documents.head(order.uid) is None
 
     def queue(self, made: Draft) -> None:
         """Note a document not of an order (a registry document) to seal when this commits."""
