@@ -5,6 +5,7 @@ its page is refused with the code until the person is designated within the orde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,10 +118,35 @@ def test_an_admin_designates_on_the_page_and_submit_needs_it(
     assert stored(db_url, order_id) == ("submitted", 2)
     # Ending it on the page.
     page = admin.get("/designations")
-    first = page.text.split('action="/designations/', 1)[1].split("/end", 1)[0]
+    first = re.findall(r'action="/designations/(\d+)/end"', page.text)[0]
     ended = admin.post(
         f"/designations/{first}/end",
         data={"on": "2021-01-01", "reason": "replaced", "csrf": csrf_of(page.text)},
     )
     assert ended.status_code == 303, ended.text
     assert "ended 2021-01-01" in text_of(viewer.get("/designations").text)
+
+
+def test_an_admin_sets_the_policy_on_the_page(site: tuple[str, int, str]) -> None:
+    base, order_id, db_url = site
+    admin = sign_in(base, "AUS-admin")
+    viewer = sign_in(base, "AUS-viewer")
+    requester = sign_in(base, "AUS-requester")
+    assert designate(admin, user="AUS-all", limit="1").status_code == 303
+    page = admin.get("/designations")
+    assert 'id="policy-form"' in page.text
+    assert 'id="policy-form"' not in viewer.get("/designations").text
+    off = admin.post("/designations/policy", data={"separation": "1", "csrf": csrf_of(page.text)})
+    assert off.status_code == 303, off.text
+    shown = viewer.get("/designations").text
+    assert 'data-required="0"' in shown
+    assert 'data-separation="1"' in shown
+    # Not required: an undesignated person submits.
+    assert submit(requester, order_id).status_code == 303
+    assert stored(db_url, order_id) == ("submitted", 2)
+    page = viewer.get("/designations")
+    refused = viewer.post(
+        "/designations/policy", data={"required": "1", "csrf": csrf_of(page.text)}
+    )
+    assert refused.status_code == 403
+    assert 'data-required="0"' in viewer.get("/designations").text

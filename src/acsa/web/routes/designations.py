@@ -76,7 +76,7 @@ def designations_page(
     request: Request, pages: PagesDep, who: VisitorDep, done: str = ""
 ) -> HTMLResponse:
     """Your nation's designated officials and its policy (an admin: the forms to change)."""
-    return _page(request, pages, who, done=done if done in ("added", "ended") else "")
+    return _page(request, pages, who, done=done if done in ("added", "ended", "policy") else "")
 
 
 def _day(field: str, value: str) -> date | None:
@@ -166,3 +166,25 @@ def end_designation(
     except AcsaError as refused:
         return _refused(request, pages, who, refused)
     return RedirectResponse("/designations?done=ended", status_code=303)
+
+
+@router.post("/designations/policy", response_model=None)
+def set_policy(
+    request: Request,
+    pages: PagesDep,
+    who: VisitorDep,
+    required: Annotated[str, Form(max_length=10)] = "",
+    separation: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Turn your nation's enforcement of designations and its separation of duties on or off
+    (admin): each box checked is on."""
+    check_csrf(who, csrf)
+    try:
+        writer = UnitOfWork(who.engine, principal=who.principal)
+        service.set_policy(
+            writer, who.nation, required == "1", separation == "1", who.principal.name
+        )
+    except AcsaError as refused:
+        return _refused(request, pages, who, refused)
+    return RedirectResponse("/designations?done=policy", status_code=303)
