@@ -20,6 +20,7 @@ from acsa.api.deliverer import Deliverer
 from acsa.api.language import Language
 from acsa.api.routers import (
     agreements,
+    approvals,
     attachments,
     audit,
     books,
@@ -193,6 +194,7 @@ ROUTERS = (
     reports,
     users,
     designations,
+    approvals,
     audit,
     courier,
     partner_registry,
