@@ -95,6 +95,10 @@ OWN_NATION = {
         "through a server, you make the annual report of your own nation ({mine}) only, not "
         "of {wanted}"
     ),
+    "you read the approvals": t(
+        "through a server, you read and set the approvals of your own nation ({mine}) only, "
+        "not of {wanted}"
+    ),
     "you read the designations": t(
         "through a server, you read and manage the designations of your own nation ({mine}) "
         "only, not of {wanted}"

@@ -88,6 +88,12 @@ GROUPS = (
         "Designated officials: who may submit, accept, receive and certify for a nation, up "
         "to what value.",
     ),
+    Group(
+        "approvals",
+        "acsa.cli.approvals:app",
+        "Approval before commitment: each nation's approval tiers, the approval queue, and "
+        "approving or returning drafts.",
+    ),
     Group("audit", "acsa.cli.audit:app", "The tamper-evident audit log of every change."),
     Group(
         "books",

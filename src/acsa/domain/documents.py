@@ -766,7 +766,28 @@ BODIES: Mapping[Kind, Check] = {
     ),
     Kind.ORDER: _ORDER_BODY,
     Kind.EDIT: _ORDER_BODY,
-    Kind.SUBMIT: _object({}),
+    # Who approved the draft before commitment (acsa.domain.approvals), named by the
+    # requester's node: each tier's threshold, its approver and their profile, and when.
+    Kind.SUBMIT: _object(
+        {
+            "approvals": _list(
+                _object(
+                    {
+                        "tier": _text("number", required=True),
+                        "threshold": _text("number", required=True),
+                        "currency": _text("currency", required=True),
+                        "approver": _text("actor", required=True),
+                        "name": _text("name"),
+                        "rank": _text("name"),
+                        "position": _text("name"),
+                        "at": _instant,
+                    }
+                ),
+                limits.APPROVAL_TIERS_MAX,
+            )
+        },
+        frozenset({"approvals"}),
+    ),
     Kind.CLOSE: _object({}),
     Kind.ACCEPT: _object({"lines": _per_line(_number(limits.QUANTITY_OR_ZERO))}),
     Kind.REJECT: _object({"reason": _text("reason")}, frozenset({"reason"})),

@@ -130,6 +130,21 @@ class Signature(BaseModel):
     designation_date: date | None = None
 
 
+class FormApproval(BaseModel):
+    """Who approved the order before its requester submitted it (approval before
+    commitment), as the submission recorded them: the tier and its threshold, the approver's
+    sign-in name, name, rank and position, and when."""
+
+    tier: str
+    threshold: str
+    currency: str
+    approver: str
+    name: str
+    rank: str
+    position: str
+    at: str
+
+
 class FormLine(BaseModel):
     """One line of the form with every quantity the standard form carries."""
 
@@ -202,6 +217,8 @@ class OrderForm(BaseModel):
     rate_source_said: Said | None = None
     lines: list[FormLine]
     signatures: list[Signature]
+    #: Who authorised the order before it was submitted (none: no approval was needed).
+    approvals: list[FormApproval] = []
     invoices: list[InvoiceOut]
     settlements: list[SettlementOut]
     account: OrderAccountOut | None

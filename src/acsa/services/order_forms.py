@@ -22,6 +22,7 @@ from acsa.domain.vocabulary import USE_CONDITIONS
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
 from acsa.schemas.orders import order_out
 from acsa.schemas.reports import (
+    FormApproval,
     FormDocument,
     FormFact,
     FormLine,
@@ -87,6 +88,7 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
             profiles(uow, (e.actor for e in order.history)),
             designations_of_order(uow, order),
         ),
+        approvals=_approvals(order),
         invoices=invoices,
         settlements=settlements,
         account=order_account(uow, order_id),
@@ -95,6 +97,16 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         attestations=attestations(order),
         generated_at=at,
     )
+
+
+def _approvals(order: Order) -> list[FormApproval]:
+    """Who authorised the order before its submission, as the submission names them."""
+    from acsa.services.approvals import submitted_approvals
+
+    fields = FormApproval.model_fields
+    return [
+        FormApproval(**{k: str(a.get(k, "")) for k in fields}) for a in submitted_approvals(order)
+    ]
 
 
 def use_conditions(version: AgreementVersion) -> list[str]:

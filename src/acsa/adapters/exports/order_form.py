@@ -145,7 +145,7 @@ def write_order_form(form: OrderForm, path: Path, lang: str = "en") -> Path:
         *f.section(t("1. Order"), [*_order_fields(f), *_attested(f)]),
         *f.section(t("2. Requesting and supplying nations"), _parties(f)),
         *f.section(t("3. Lines"), _lines(f)),
-        *f.section(t("4. Signatures"), _signatures(f, form.signatures)),
+        *f.section(t("4. Signatures"), [*_signatures(f, form.signatures), *_approved(f)]),
         *f.section(t("5. Invoices and payments"), _invoices(f)),
         *f.section(t("6. Settlement in kind"), _settlements(f)),
         *f.section(t("7. Account"), _account(f)),
@@ -458,6 +458,42 @@ def _signatures(f: _Form, signatures: Sequence[Signature]) -> list[Flowable]:
         )
     )
     return [table, f.para(note, "small")]
+
+
+def _approved(f: _Form) -> list[Flowable]:
+    """Who authorised the order before its submission (approval before commitment): per
+    tier its threshold, the approver's name, rank and position, and when; nothing when no
+    approval was needed."""
+    if not f.form.approvals:
+        return []
+    style = styles(f.lang)
+    widths = [14 * mm, 36 * mm, 0, 40 * mm]
+    widths[2] = f.width - sum(widths)
+    rows = [
+        [
+            a.tier,
+            money_text(Decimal(a.threshold), a.currency) if a.threshold else NONE,
+            text_cell(
+                ", ".join(x for x in (a.name or a.approver, a.rank, a.position) if x),
+                widths[2],
+                style["cell"],
+            ),
+            a.at[:16].replace("T", " ") + " UTC" if a.at else NONE,
+        ]
+        for a in f.form.approvals
+    ]
+    headings = [t("approval tier"), t("above"), t("authorised by"), t("authorised on")]
+    header = [text_cell(f.w(h), None, style["cell_header"]) for h in headings]
+    table = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E78")),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA8B5")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    title = f.para(f.w(t("Authorised before submission")), "cell_bold")
+    return [Spacer(1, 2 * mm), title, table]
 
 
 def _official(f: _Form, s: Signature, width: float) -> list[Flowable]:
