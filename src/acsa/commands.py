@@ -59,7 +59,7 @@ MAX_INVOICE_REF = 40
 
 #: What a command's result is, for the edges that show it: the order as it now stands, an
 #: invoice, a settlement in kind, a conversion to cash, or an agreement as it now stands.
-Result = Literal["order", "invoice", "settlement", "conversion", "agreement"]
+Result = Literal["order", "invoice", "settlement", "conversion", "agreement", "dispute"]
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def _worded(error: Any) -> Any:
 
 
 def _is_id(name: str) -> bool:
-    return name in ("order_id", "invoice", "agreement_id", "payment")
+    return name in ("order_id", "invoice", "agreement_id", "payment", "dispute")
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
@@ -812,6 +812,126 @@ class IssueCreditNote(Command):
         return cls._validate({**fields, "number": body.get("number")})
 
 
+# --- disputes -------------------------------------------------------------------------------
+
+
+def _side(side: str | None) -> None:
+    if side is not None and side not in ("requester", "supplier"):
+        raise AcsaError.single(Code.INVALID_FIELD, "side", "side: one of requester, supplier")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenDispute(OrderCommand):
+    """Dispute a step of an order (either side): a receipt (``step`` receipt:N, on
+    ``ground`` quantity or quality), an invoice (invoice:NUMBER: amount or price_basis) or a
+    settlement (payment:N or settlement:N: payment, replacement or exchange), with a reason,
+    the ``amount`` disputed in the order's currency (at most what the step is worth: 422
+    DISPUTE_EXCEEDS_WORTH) and optionally a file of the order as ``evidence`` (its SHA-256).
+    The order's account shows the amount apart as disputed until the other side answers;
+    sent to the partner as a signed document. ``side`` names the acting side where no person
+    is signed in (the installation's own command line)."""
+
+    spec = Spec(
+        "dispute",
+        Permission.DISPUTE,
+        "/orders/{order_id}/disputes",
+        "dispute",
+        201,
+        Kind.DISPUTE,
+        check_version=False,
+        internal=("number",),
+    )
+    step: Annotated[str, Text("step")]
+    ground: Annotated[str, Text("ground")]
+    reason: CorrectionReason
+    amount: Amount
+    evidence: Annotated[str | None, Text("evidence")] = None
+    day: Annotated[Day | None, Field(alias="date")] = None
+    side: Annotated[str | None, Text("side")] = None
+    number: Annotated[str | None, Text("dispute")] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from acsa.domain.attachments import check_sha256
+        from acsa.domain.disputes import parse_disputed_step, parse_ground
+
+        step = parse_disputed_step("step", self.step)
+        parse_ground("ground", self.ground, step)
+        _text("reason", self.reason)
+        if not self.reason.strip():
+            raise AcsaError.single(Code.MISSING_FIELD, "reason", "a dispute needs a reason")
+        limits.check_number("amount", self.amount, limits.AMOUNT, Code.INVALID_AMOUNT)
+        if self.evidence is not None:
+            check_sha256("evidence", self.evidence)
+        _day("date", self.day)
+        _side(self.side)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        fields = {k: body.get(k) for k in ("step", "ground", "reason", "amount", "date")}
+        if body.get("evidence") is not None:
+            fields["evidence"] = body["evidence"]
+        return cls._validate({**fields, "number": body.get("number"), **ids})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerDispute(OrderCommand):
+    """Answer a dispute (its number): the other side resolves it by agreement with
+    ``resolution`` accept (as billed: no entries), credit_note (the supplier credits the
+    ``agreed`` amount on ``invoice``, default the disputed invoice or the order's latest one
+    with enough unpaid: a reversing entry), redelivery (of a disputed receipt: the supplier
+    delivers again) or write_off (the ``agreed`` amount written off by agreement: reversing
+    entries with a memo saying so); the side that opened it may withdraw it. A dispute
+    answered already is refused (409 DISPUTE_CLOSED: a racing answer won). Sent to the
+    partner as a signed document (a credit note or write-off with its credit note too)."""
+
+    spec = Spec(
+        "answer_dispute",
+        Permission.DISPUTE,
+        "/orders/{order_id}/disputes/{dispute}/answer",
+        "dispute",
+        201,
+        Kind.DISPUTE_ANSWER,
+        check_version=False,
+        internal=("credit_note",),
+    )
+    dispute: Annotated[str, Field(min_length=1, max_length=40)]
+    resolution: Annotated[str, Text("resolution")]
+    agreed: Amount | None = None
+    note: Note = ""
+    invoice: Annotated[str | None, Field(min_length=1, max_length=MAX_INVOICE_REF)] = None
+    day: Annotated[Day | None, Field(alias="date")] = None
+    side: Annotated[str | None, Text("side")] = None
+    credit_note: Annotated[str | None, Text("number")] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from acsa.domain.disputes import parse_resolution
+
+        limits.check_text("dispute", self.dispute)
+        parse_resolution("resolution", self.resolution)
+        if self.agreed is not None:
+            limits.check_number("agreed", self.agreed, limits.AMOUNT, Code.INVALID_AMOUNT)
+        _text("note", self.note)
+        if self.invoice is not None:
+            _invoice_ref(self.invoice)
+        _day("date", self.day)
+        _side(self.side)
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any], **ids: Any) -> Self:
+        fields: dict[str, Any] = {
+            "dispute": body.get("number"),
+            "resolution": body.get("resolution"),
+            "note": body.get("note", ""),
+            "date": body.get("date"),
+        }
+        for name in ("agreed", "invoice", "credit_note"):
+            if body.get(name) is not None:
+                fields[name] = body[name]
+        return cls._validate({**fields, **ids})
+
+
 # --- the registry of agreements --------------------------------------------------------
 
 #: Bounds the agreement document models leave open but the database and date arithmetic do not.
@@ -992,6 +1112,8 @@ COMMANDS: tuple[type[Command], ...] = (
     VoidInvoice,
     ReversePayment,
     IssueCreditNote,
+    OpenDispute,
+    AnswerDispute,
     AddAgreement,
     AmendAgreement,
     RecordInForceDay,

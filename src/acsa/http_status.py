@@ -30,6 +30,9 @@ CONFLICTS = frozenset(
         Code.INVOICE_HAS_PAYMENTS,
         Code.PAYMENT_REVERSED,
         Code.CREDIT_EXCEEDS_UNPAID,
+        # A dispute answered already (a racing answer won), or one of the step still open.
+        Code.DISPUTE_CLOSED,
+        Code.DISPUTE_OPEN,
         Code.NODE_EXISTS,
         Code.DOCUMENT_REPLAYED,
         Code.DOCUMENT_OUT_OF_ORDER,

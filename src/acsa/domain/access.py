@@ -53,6 +53,7 @@ class Permission(StrEnum):
     SWEEP = "sweep"
     CLOSE = "close"
     NOTE = "note"
+    DISPUTE = "dispute"
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_REGISTRY = "manage_registry"
@@ -99,6 +100,9 @@ RULES: dict[Permission, Rule] = {
     Permission.NOTE: _rule(
         Side.EITHER, Role.REQUESTER, Role.APPROVER, Role.LOGISTICS, Role.FINANCE
     ),
+    # Either side's logistics (a receipt) or finance (an invoice, a settlement) disputes a
+    # step of an order, and answers the other side's dispute.
+    Permission.DISPUTE: _rule(Side.EITHER, Role.LOGISTICS, Role.FINANCE),
     Permission.READ_AUDIT: _rule(Side.EITHER, Role.AUDITOR, Role.ADMIN),
     Permission.MANAGE_USERS: _rule(Side.EITHER, Role.ADMIN),
     Permission.MANAGE_REGISTRY: _rule(Side.EITHER, Role.ADMIN, Role.REGISTRY_KEEPER),

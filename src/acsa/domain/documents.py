@@ -79,6 +79,10 @@ class Kind(StrEnum):
     VOID = "void"
     PAYMENT_REVERSAL = "reversal"
     CREDIT_NOTE = "credit_note"
+    #: A dispute of a receipt, invoice or settlement, and its answer (either side's:
+    #: ``acsa.domain.disputes``).
+    DISPUTE = "dispute"
+    DISPUTE_ANSWER = "dispute_answer"
 
 
 #: The kinds of document about a node's keys rather than an order (chained per issuer and
@@ -118,6 +122,8 @@ ISSUED_BY: Mapping[Kind, Side] = {
     Kind.VOID: Side.SUPPLIER,
     Kind.PAYMENT_REVERSAL: Side.SUPPLIER,
     Kind.CREDIT_NOTE: Side.SUPPLIER,
+    Kind.DISPUTE: Side.EITHER,
+    Kind.DISPUTE_ANSWER: Side.EITHER,
 }
 
 #: The fields the signature and the hash cover: all but the signature.
@@ -903,6 +909,31 @@ BODIES: Mapping[Kind, Check] = {
             "date": _day,
             "reason": _text("reason", required=True),
         }
+    ),
+    Kind.DISPUTE: _object(
+        {
+            "number": _text("dispute", required=True),
+            "step": _text("step", required=True),
+            "ground": _text("ground", required=True),
+            "reason": _text("reason", required=True),
+            "amount": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "evidence": _text("evidence", null=True),
+            "date": _day,
+        }
+    ),
+    Kind.DISPUTE_ANSWER: _object(
+        {
+            "number": _text("dispute", required=True),
+            "resolution": _text("resolution", required=True),
+            "agreed": _number(limits.AMOUNT),
+            "currency": _CURRENCY,
+            "note": _text("note"),
+            "credit_note": _text("number", required=True),
+            "invoice": _INVOICE_NUMBER,
+            "date": _day,
+        },
+        optional=frozenset({"agreed", "currency", "credit_note", "invoice"}),
     ),
     Kind.ATTACHMENT: _object(
         {

@@ -163,6 +163,10 @@ TEXT_FIELDS: dict[str, int] = {
     "step": 60,
     "step_ref": 40,
     "comment": TEXT_CHARS_MAX,
+    "dispute": 40,
+    "ground": CODE_CHARS_MAX,
+    "resolution": CODE_CHARS_MAX,
+    "evidence": 64,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).

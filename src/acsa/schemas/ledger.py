@@ -137,6 +137,11 @@ class OrderAccountOut(BaseModel):
     replacement_deadline: date | None
     settled: bool
     credited: DecimalStr = Decimal(0)
+    disputed: DecimalStr = Field(
+        default=Decimal(0),
+        description="What open disputes hold in dispute (apart from what is owed; it still "
+        "ages).",
+    )
     corrections: list[CorrectionOut] = []
     actions: list[str] = Field(
         default=[], description="What may be done with the order's money now."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from acsa.schemas.disputes import DisputeOut
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
 from acsa.schemas.orders import AgreementOut, OrderOut
 
@@ -12,4 +13,5 @@ ANSWERS: dict[str, type[BaseModel]] = {
     "invoice": InvoiceOut,
     "settlement": SettlementOut,
     "agreement": AgreementOut,
+    "dispute": DisputeOut,
 }

@@ -32,6 +32,8 @@ MISSING_SIGNATURE = "missing_signature"
 SETTLED_NOT_CLOSED = "settled_not_closed"
 #: A step without a source document its nation requires (acsa.services.attachments).
 MISSING_SOURCE_DOCUMENT = "missing_source_document"
+#: A dispute still open: its age and the amount disputed (acsa.services.disputes).
+DISPUTED = "disputed"
 #: The kinds, in the order the report lists them.
 KINDS = (
     RECEIVED_NOT_INVOICED,
@@ -42,6 +44,7 @@ KINDS = (
     MISSING_SIGNATURE,
     SETTLED_NOT_CLOSED,
     MISSING_SOURCE_DOCUMENT,
+    DISPUTED,
 )
 #: How far ahead a replacement deadline is reported as coming.
 DUE_SOON_DAYS = 30
@@ -58,6 +61,7 @@ def exceptions(
     day is given), grouped by kind, oldest first within a kind; with ``nation``, only those of
     orders that nation is party to (None: every order)."""
     from acsa.services.attachments import missing_documents
+    from acsa.services.disputes import open_findings
 
     day = as_of or today()
     with uow:
@@ -69,10 +73,11 @@ def exceptions(
         unsigned = _of_party(queries.orders_missing_signatures(as_of), nation)
         lines = queries.order_lines(sorted({r.id for r in [*missing, *unsigned]}))
         undocumented = missing_documents(uow.connection, day, as_of, nation)
-    found: list[ExceptionOut] = list(undocumented)
+        disputed, under_dispute = open_findings(uow.connection, day, as_of, nation)
+    found: list[ExceptionOut] = [*undocumented, *disputed]
     for d in debts:
         found.extend(_not_invoiced(d, day))
-        found.extend(_overdue(d, day))
+        found.extend(_overdue(d, day, under_dispute))
         found.extend(_in_kind(d, day))
         found.extend(_not_closed(d, day))
     found.extend(_missing_fields(missing, lines, day))
@@ -139,31 +144,37 @@ def _not_invoiced(d: OrderAccount, day: date) -> list[ExceptionOut]:
     return [_finding(RECEIVED_NOT_INVOICED, d, first.day, day, value, said, first.document)]
 
 
-def _overdue(d: OrderAccount, day: date) -> list[ExceptionOut]:
-    return [
-        _finding(
-            INVOICE_OVERDUE,
-            d,
-            o.due,
-            day,
-            o.amount,
-            message(
-                t(
-                    "invoice {invoice} of order {order}: {amount} unpaid by {requester}, due "
-                    "{due}, {days} days overdue"
-                ),
-                invoice=o.document,
-                order=d.head.order,
-                amount=Money(o.amount, d.currency),
-                requester=d.head.requester,
-                due=o.due,
-                days=o.days_overdue,
-            ),
-            o.document,
-            o.due,
-        )
-        for o in overdue_invoices(d, day)
-    ]
+#: An overdue invoice under an open dispute says so (the dispute is a finding of its own).
+OVERDUE = t(
+    "invoice {invoice} of order {order}: {amount} unpaid by {requester}, due {due}, {days} days "
+    "overdue"
+)
+OVERDUE_DISPUTED = t(
+    "invoice {invoice} of order {order}: {amount} unpaid by {requester}, due {due}, {days} days "
+    "overdue, disputed in {dispute}"
+)
+
+
+def _overdue(
+    d: OrderAccount, day: date, under_dispute: dict[tuple[int, str], str] | None = None
+) -> list[ExceptionOut]:
+    found: list[ExceptionOut] = []
+    for o in overdue_invoices(d, day):
+        dispute = (under_dispute or {}).get((d.head.order, o.document))
+        params: dict[str, Any] = {
+            "invoice": o.document,
+            "order": d.head.order,
+            "amount": Money(o.amount, d.currency),
+            "requester": d.head.requester,
+            "due": o.due,
+            "days": o.days_overdue,
+        }
+        if dispute is None:
+            said = message(OVERDUE, **params)
+        else:
+            said = message(OVERDUE_DISPUTED, dispute=dispute, **params)
+        found.append(_finding(INVOICE_OVERDUE, d, o.due, day, o.amount, said, o.document, o.due))
+    return found
 
 
 def _in_kind(d: OrderAccount, day: date) -> list[ExceptionOut]:

@@ -11,7 +11,7 @@ from typing import Any
 from acsa import commands as c
 from acsa.clock import utc_now
 from acsa.commands import By, Command
-from acsa.services import agreements, attachments, designations, orders, settlement
+from acsa.services import agreements, attachments, designations, disputes, orders, settlement
 from acsa.services.ports import UnitOfWork
 
 Handler = Callable[[UnitOfWork, Any, By], Any]
@@ -37,6 +37,8 @@ HANDLERS: Mapping[type[Command], Handler] = {
     c.VoidInvoice: settlement.void_invoice,
     c.ReversePayment: settlement.reverse_payment,
     c.IssueCreditNote: settlement.issue_credit_note,
+    c.OpenDispute: disputes.open_dispute,
+    c.AnswerDispute: disputes.answer_dispute,
     c.AddAgreement: agreements.add_agreement,
     c.AmendAgreement: agreements.amend_agreement,
     c.RecordInForceDay: agreements.record_in_force_day,

@@ -131,8 +131,14 @@ def correction_out(record: Correction, currency: str) -> CorrectionOut:
 
 def order_account(uow: UnitOfWork, order_id: int) -> OrderAccountOut:
     """What an order has received, invoiced, been paid and settled, and what it still owes."""
+    from acsa.services.disputes import disputed_of
+
     with uow:
-        return account_out(load_account(uow, load_order(uow, order_id)))
+        order = load_order(uow, order_id)
+        out = account_out(load_account(uow, order))
+        assert order.id is not None
+        out.disputed = disputed_of(uow, order.id)
+        return out
 
 
 def closable(uow: UnitOfWork, order_ids: Sequence[int]) -> set[int]:

@@ -603,3 +603,36 @@ order_attachments = Table(
     Column("actor", String(200), nullable=False),
     Column("nation", String(3)),
 )
+
+# Disputes (issue 19): a party's objection to a receipt, invoice or settlement of an order (its
+# step as source documents name it), the amount disputed, and the other side's answer once
+# given (status open, resolved or withdrawn). ``number`` is the opening node's, the same on
+# both nodes.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("number", String(40), nullable=False),
+    Column("step_kind", String(16), nullable=False),
+    Column("step_ref", String(40), nullable=False),
+    Column("ground", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("evidence", String(64)),
+    Column("opened_by", String(3), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("opened", Date, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("resolution", String(16)),
+    Column("agreed_minor", BigInteger),
+    Column("answer_note", Text),
+    Column("credit_note", String(40)),
+    Column("answered_by", String(3)),
+    Column("answer_actor", String(200)),
+    Column("answered", Date),
+    Column("answered_at", UtcDateTime()),
+    UniqueConstraint("order_id", "number", name="uq_disputes_order_id_number"),
+)

@@ -41,6 +41,7 @@ ROUTE_IDS: dict[str, Any] = {
     "invoice": InvoiceRef,
     "agreement_id": AgreementId,
     "payment": Annotated[int, Path(ge=1, le=limits.ID_MAX, description="The payment's id.")],
+    "dispute": Annotated[str, Path(min_length=1, max_length=40, description="Its number.")],
 }
 
 ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
