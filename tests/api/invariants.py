@@ -228,6 +228,12 @@ def _audit_per_change(conn: Any) -> list[str]:
         )
         for r in conn.execute(select(t.corrections.c.order_id, t.corrections.c.kind))
     )
+    # A dispute is audited when opened and once more when answered (or withdrawn).
+    d = t.disputes.c
+    for r in conn.execute(select(d.order_id, d.status)):
+        expected[(r.order_id, "order.dispute")] += 1
+        if r.status != "open":
+            expected[(r.order_id, "dispute.answer")] += 1
     expected.update(
         (r.order_id, "payment.record")
         for r in conn.execute(
