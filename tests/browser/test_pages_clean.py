@@ -92,6 +92,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("books", "/books"),
         ("account", "/account"),
         ("designations", "/designations"),
+        ("approvals", "/approvals"),
     ]
 
 

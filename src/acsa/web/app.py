@@ -30,6 +30,7 @@ from acsa.domain.messages import t
 from acsa.web.pages import Pages
 from acsa.web.routes import (
     account,
+    approvals,
     attachments,
     audit,
     auth,
@@ -72,6 +73,7 @@ ROUTES = (
     audit,
     courier,
     designations,
+    approvals,
 )
 
 
