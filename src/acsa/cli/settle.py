@@ -24,8 +24,9 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, label, say_now, show_result, term
 from acsa.config import actor as acting
+from acsa.domain.messages import words
 from acsa.domain.money import money_text
 
 if TYPE_CHECKING:
@@ -60,10 +61,10 @@ def _invoice_table(items: list[InvoiceOut]) -> Table:
             str(i.order),
             i.issuer,
             i.debtor,
-            i.kind,
+            term(i.kind),
             str(i.issued),
             str(i.due),
-            i.status,
+            term(i.status),
             money_text(i.amount, i.currency),
             money_text(i.paid, i.currency),
             money_text(i.unpaid, i.currency),
@@ -77,12 +78,17 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
         return
     show_result(_invoice_table([invoice]))
     for p in invoice.payments:
-        out.print(
-            f"  payment {p.id} (#{p.place}): paid {money_text(p.amount, p.currency)} on {p.paid} "
-            f"({p.reference or 'no reference'})"
-            f" recorded by {p.actor}" + (" (reversed)" if p.reversed else ""),
-            markup=False,
+        line = say_now(
+            "  payment %(id)s (#%(place)s): paid %(amount)s on %(day)s (%(reference)s) "
+            "recorded by %(actor)s",
+            id=p.id,
+            place=p.place,
+            amount=money_text(p.amount, p.currency),
+            day=p.paid,
+            reference=p.reference or say_now("no reference"),
+            actor=p.actor,
         )
+        out.print(line + (say_now(" (reversed)") if p.reversed else ""), markup=False)
     for c in invoice.corrections:
         out.print(f"  {_correction_text(c)}", markup=False)
 
@@ -398,10 +404,16 @@ def _account_table(a: OrderAccountOut) -> None:
         ("owed in cash", a.owed_in_cash),
         ("awaiting replacement", a.awaiting_replacement),
     ]
-    for label, value in rows:
-        table.add_row(label, money_text(value, a.currency))
+    for name, value in rows:
+        table.add_row(label(name), money_text(value, a.currency))
     if a.replacement_deadline:
-        table.add_row("replacement deadline", str(a.replacement_deadline))
-    table.add_row("settled", "yes" if a.settled else "no")
-    out.print(f"order {a.order} ({a.settlement})")
+        table.add_row(label("replacement deadline"), str(a.replacement_deadline))
+    table.add_row(label("settled"), term("yes" if a.settled else "no"))
+    out.print(
+        say_now(
+            "order %(order)s (%(settlement)s)",
+            order=a.order,
+            settlement=say_now(words(a.settlement)),
+        )
+    )
     show_result(table)
