@@ -149,6 +149,18 @@ def test_returning_brings_the_draft_back(engine: Engine, tiered: UnitOfWork) -> 
     assert "approval.return" in actions
 
 
+def test_an_approved_draft_may_still_be_returned_but_not_twice(
+    engine: Engine, tiered: UnitOfWork
+) -> None:
+    order_id = placed(tiered)
+    approvals.approve(tiered, order_id, "aus-boss")
+    approvals.approve(tiered, order_id, "aus-chief")
+    approvals.return_draft(tiered, order_id, "aus-boss", "on reflection, no")
+    assert [a.kind for a in approvals.order_approvals(tiered, order_id)] == ["return"]
+    error = refused(engine, lambda: approvals.return_draft(tiered, order_id, "aus-chief", "no"))
+    assert error.codes == ["APPROVAL_NOT_PENDING"]
+
+
 def test_editing_an_approved_draft_clears_its_approvals(tiered: UnitOfWork) -> None:
     order_id = placed(tiered)
     approvals.approve(tiered, order_id, "aus-boss")

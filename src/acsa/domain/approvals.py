@@ -259,13 +259,24 @@ def approval_violation(
                 None,
             )
     nxt = pending(needed, active)
+    if nxt is None and tier is None:
+        return (
+            Violation(
+                Code.APPROVAL_NOT_PENDING,
+                "order",
+                "order {order} waits for no approval (below its nation's tiers, or every "
+                "tier approved)",
+                params={"order": order_id},
+            ),
+            None,
+        )
     if nxt is None or (tier is not None and tier != nxt.number):
         return (
             Violation(
                 Code.APPROVAL_NOT_PENDING,
                 "tier",
                 "order {order} has no approval tier {tier} waiting",
-                params={"order": order_id, "tier": tier if tier is not None else "-"},
+                params={"order": order_id, "tier": tier},
             ),
             None,
         )

@@ -321,13 +321,15 @@ def return_draft(
         person, profile = _approver(uow, who)
         refuse(approver_violation(person, order.requester, _placer(uow, order), order.id))
         active = uow.approvals.of_orders([order.id])
-        if returned(active) is not None or pending(needed(uow, order), active) is None:
+        if returned(active) is not None or not needed(uow, order):
+            # An approved draft may still be returned (until submitted); one below the tiers
+            # or returned already (not edited since) may not.
             raise AcsaError.single(
                 Code.APPROVAL_NOT_PENDING,
-                "tier",
-                "order {order} has no approval tier {tier} waiting",
+                "order",
+                "order {order} waits for no approval (below its nation's tiers, or returned "
+                "and not edited since)",
                 order=order.id,
-                tier="-",
             )
         when = at or utc_now()
         uow.approvals.clear(order.id, when)
