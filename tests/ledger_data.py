@@ -32,6 +32,7 @@ from tests.orders_data import order_doc
 #: Tables that orders and settlement write, children first (to empty them between examples);
 #: the registry of agreements stays.
 WRITTEN = (
+    t.disputes,
     t.corrections,
     t.payments,
     t.invoices,

@@ -2,7 +2,9 @@
 PostgreSQL): cash and in-kind orders in JPY and AUD, partial deliveries and receipts, invoices,
 partial payments and overpayments, replacements, exchanges, sweeps and closings, and the
 corrections (invoices voided and invoiced again, payments reversed, credit notes, each also
-tried where it must be refused), on days that move forward at random. After every step:
+tried where it must be refused) and disputes of receipts, invoices and payments by either side,
+answered by the other (accepted as billed, credited, re-delivered, written off) or withdrawn,
+each also where it must be refused, on days that move forward at random. After every step:
 
 - every book balances per currency (its postings sum to zero);
 - nothing owed is below zero, per position and per order;
@@ -13,6 +15,8 @@ tried where it must be refused), on days that move forward at random. After ever
 - money is conserved per order: what the supplier's book holds for it equals what its records
   say (support provided = received less credit notes, cash = paid, receivables = owed in cash
   and in kind), and the requester's book mirrors it;
+- an order's account shows as disputed exactly what its open disputes hold, and a dispute
+  answered by a credit note or a write-off credited exactly its agreed amount;
 - a refused action changes no row.
 """
 
@@ -39,11 +43,13 @@ from acsa.adapters.db.ledger_queries import LedgerQueries
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import (
     AcceptOrder,
+    AnswerDispute,
     CloseOrder,
     DeliverOrder,
     ExchangeEqualValue,
     IssueCreditNote,
     IssueInvoice,
+    OpenDispute,
     PlaceOrder,
     ReceiveOrder,
     RecordPayment,
@@ -55,7 +61,7 @@ from acsa.commands import (
 from acsa.domain.errors import AcsaError
 from acsa.domain.ledger import Account
 from acsa.domain.order import Action
-from acsa.services import ledger, orders, settlement
+from acsa.services import disputes, ledger, orders, settlement
 from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.ledger_data import COMPLETE_FORM, WRITTEN, at
@@ -128,6 +134,8 @@ class Books(RuleBasedStateMachine):
         self.uow = UnitOfWork(engine)
         self.day = date(2026, 1, 5)
         self.refused = 0
+        #: What each dispute answered by a credit note or write-off agreed: (order, number).
+        self.agreed: dict[tuple[int, str], Decimal] = {}
         wipe(engine)
 
     def act(self, action: Any, name: str = "") -> Any:
@@ -297,7 +305,87 @@ class Books(RuleBasedStateMachine):
             "credit note",
         )
 
+    def _steps(self, order_id: int) -> list[tuple[str, str, Decimal]]:
+        """The order's steps a dispute may name: (step, ground, what it is worth)."""
+        order = orders.get_order(self.uow, order_id)
+        found: list[tuple[str, str, Decimal]] = []
+        lines = {ln.number: ln for ln in order.lines}
+        for e in order.history:
+            if e.action is Action.RECEIVE:
+                worth = sum(
+                    (
+                        Decimal(got["received"]) * lines[int(n)].unit_price
+                        for n, got in dict(e.details.get("lines", {})).items()
+                    ),
+                    Decimal(0),
+                )
+                found.append((f"receipt:{e.seq}", "quantity", worth))
+        bills = settlement.list_invoices(self.uow, order_id=order_id)
+        found.extend((f"invoice:{i.number}", "amount", i.billed) for i in bills if not i.voided)
+        paid = sorted((p for i in bills for p in i.payments), key=lambda p: (p.at, p.id))
+        found.extend((f"payment:{n}", "payment", p.amount) for n, p in enumerate(paid, 1))
+        return found
+
+    def dispute(self, order_id: int, data: st.DataObject) -> None:
+        """Either side disputes a receipt, an invoice or a payment, for some of what it is
+        worth (sometimes more: refused)."""
+        steps = self._steps(order_id)
+        if not steps:
+            return
+        step, ground, worth = data.draw(st.sampled_from(steps))
+        order = orders.get_order(self.uow, order_id)
+        unit = Decimal(1) if order.currency == "JPY" else Decimal("0.01")
+        amount = some_of(data.draw, worth, unit)
+        side = data.draw(st.sampled_from(["requester", "supplier"]))
+        self.act(
+            lambda: handle(
+                self.uow,
+                OpenDispute(
+                    order_id=order_id,
+                    step=step,
+                    ground=ground,
+                    reason="disputed",
+                    amount=amount,
+                    day=self.day,
+                    side=side,
+                ),
+                ACTOR,
+                at(self.day),
+            ),
+            "dispute",
+        )
+
+    def answer(self, order_id: int, data: st.DataObject) -> None:
+        """Answer one of the order's disputes, by either side (the opener may only withdraw,
+        the other side answers; a closed one is refused), with some of what it disputes."""
+        shown = disputes.disputes_of(self.uow, order_id)
+        if not shown:
+            return
+        dispute = data.draw(st.sampled_from(shown))
+        resolution = data.draw(
+            st.sampled_from(["accept", "credit_note", "redelivery", "write_off", "withdraw"])
+        )
+        agreed = None
+        if resolution in ("credit_note", "write_off"):
+            unit = Decimal(1) if dispute.currency == "JPY" else Decimal("0.01")
+            agreed = some_of(data.draw, dispute.amount, unit) or unit
+        side = data.draw(st.sampled_from(["requester", "supplier"]))
+        command = AnswerDispute(
+            order_id=order_id,
+            dispute=dispute.number,
+            resolution=resolution,
+            agreed=agreed,
+            note="agreed",
+            day=self.day,
+            side=side,
+        )
+        done = self.act(lambda: handle(self.uow, command, ACTOR, at(self.day)), "answer")
+        if done is not None and agreed is not None:
+            self.agreed[(order_id, done.number)] = agreed
+
     ACTIONS = (
+        "dispute",
+        "answer",
         "deliver",
         "receive",
         "invoice",
@@ -368,7 +456,18 @@ class Books(RuleBasedStateMachine):
             self.invoice(order_id, data)
         if data.draw(st.booleans()):
             self.pay(order_id, data)
-        getattr(self, data.draw(st.sampled_from(["void", "reverse", "credit"])))(order_id, data)
+        choices = ["void", "reverse", "credit", "dispute", "answer"]
+        getattr(self, data.draw(st.sampled_from(choices)))(order_id, data)
+
+    @rule(order_id=orders, data=st.data())
+    def contest(self, order_id: int, data: st.DataObject) -> None:
+        """Bill what is uninvoiced now and then, dispute a step of the order and answer one
+        of its disputes (each sometimes where it must be refused)."""
+        if data.draw(st.booleans()) and settlement.order_account(self.uow, order_id).uninvoiced:
+            self.invoice(order_id, data)
+        self.dispute(order_id, data)
+        for _ in range(data.draw(st.integers(1, 2))):
+            self.answer(order_id, data)
 
     @rule()
     def sweep(self) -> None:
@@ -440,6 +539,27 @@ class Books(RuleBasedStateMachine):
                 (Account.CASH, Account.CASH),
             ):
                 assert held[(sup, account)] == -held[(req, mirror)], (order.id, account)
+
+    @invariant()
+    def disputes_are_shown_apart(self) -> None:
+        """Each order's account shows as disputed what its open disputes hold; a dispute
+        credited or written off names a credit note of exactly the agreed amount."""
+        for order in orders.list_orders(self.uow):
+            shown = disputes.disputes_of(self.uow, order.id)
+            held = sum((d.amount for d in shown if d.status == "open"), Decimal(0))
+            assert settlement.order_account(self.uow, order.id).disputed == held
+            notes = {
+                c.number: c.amount
+                for i in settlement.list_invoices(self.uow, order_id=order.id)
+                for c in i.corrections
+                if c.kind == "credit"
+            }
+            for d in shown:
+                if d.resolution in ("credit_note", "write_off"):
+                    assert d.agreed == self.agreed[(order.id, d.number)]
+                    assert notes[d.credit_note] == d.agreed, (d, notes)
+                else:
+                    assert d.credit_note is None, d
 
     def statement_pages_match(self, partner: str, start: date, currency: str) -> None:
         """Totals from the period balances equal those of the lines, and a statement read
