@@ -56,6 +56,13 @@ def test_approvals_on_the_command_line(db_url: str, tmp_path: Path) -> None:
     run("approvals", "approve", oid, "--db", db, "--actor", "chief")
     submitted = run("orders", "submit", oid, "--db", db, "--json", "--actor", "sato")
     assert submitted.code == 0, submitted.stderr
+    shown = run("orders", "show", oid, "--db", db)
+    said = " ".join(shown.stdout.split())
+    assert "Authorised by" in said
+    assert "Tier 1: boss" in said
+    assert "Tier 2: chief" in said
+    shown_ja = run("--lang", "ja", "orders", "show", oid, "--db", db)
+    assert "第 1 段階：boss" in " ".join(shown_ja.stdout.split())
     # Several at once: chief's own draft is refused, the others approved.
     one, own, two = _placed(db, file, "sato"), _placed(db, file, "chief"), _placed(db, file, "sato")
     bulk = run(

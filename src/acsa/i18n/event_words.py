@@ -95,8 +95,28 @@ def event_details(
             found.append(Detail(say("Reason"), str(value) or say("no reason given")))
         elif key == "note":
             found.append(Detail(say("Note"), str(value), alert=True))
+        elif key == "approvals" and isinstance(value, list):
+            found.append(Detail(say("Authorised by"), _approvers(say, value)))
         elif key in UNDO_DETAILS:
             found.append(Detail(say(UNDO_DETAILS[key]), str(value), alert=key == "undoes"))
         elif value not in (None, "", [], {}):
             found.append(Detail(key.replace("_", " "), str(value)))
     return found
+
+
+def _approvers(say: Speech, given: list[Any]) -> str:
+    """Who approved a draft before it was submitted (approval before commitment), each
+    with their tier, rank and position and the day: ``Tier 1: Maj Ito, Logistics officer
+    (2026-10-01)``."""
+    said = []
+    for a in given:
+        if not isinstance(a, Mapping):
+            continue
+        who = ", ".join(
+            str(x)
+            for x in (a.get("name") or a.get("approver"), a.get("rank"), a.get("position"))
+            if x
+        )
+        day = str(a.get("at", ""))[:10]
+        said.append(say("Tier %(tier)s: %(who)s (%(day)s)", tier=a.get("tier"), who=who, day=day))
+    return "; ".join(said)
