@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
+from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import EditDraft, PlaceOrder, SubmitOrder
-from acsa.domain.errors import AcsaError
+from acsa.domain.errors import AcsaError, Code
 from acsa.domain.order import OrderStatus
 from acsa.schemas.orders import OrderIn
 from acsa.services import approvals, orders, users
+from acsa.services.audit import verify_audit
 from acsa.services.handlers import handle
 from tests.integration.dump import content
 from tests.orders_data import order_doc, with_line
@@ -244,3 +246,20 @@ def test_tiers_are_bounded_and_audited(engine: Engine, tiered: UnitOfWork) -> No
     with tiered:
         records = [r for r in tiered.audit.records() if r.action == "approval.tiers"]
     assert len(records) == 3
+
+
+def test_an_approval_changed_behind_acsas_back_is_named(engine: Engine, tiered: UnitOfWork) -> None:
+    order_id = placed(tiered)
+    approvals.approve(tiered, order_id, "aus-boss")
+    approvals.approve(tiered, order_id, "aus-chief")
+    back = placed(tiered)
+    approvals.approve(tiered, back, "aus-boss")
+    approvals.return_draft(tiered, back, "aus-chief", "not now")  # clears the approval
+    assert verify_audit(UnitOfWork(engine, read_only=True)).ok
+    with engine.begin() as conn:
+        a = t.order_approvals
+        conn.execute(update(a).where(a.c.order_id == order_id).values(actor="aus-placer"))
+    forged = verify_audit(UnitOfWork(engine, read_only=True))
+    assert {(p.table, p.code) for p in forged.problems} == {
+        ("order_approvals", Code.AUDIT_ROW_CHANGED.value)
+    }
