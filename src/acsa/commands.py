@@ -845,10 +845,10 @@ class OpenDispute(OrderCommand):
     ground: Annotated[str, Text("ground")]
     reason: CorrectionReason
     amount: Amount
-    evidence: Annotated[str | None, Text("evidence")] = None
+    evidence: Annotated[str, Text("evidence")] | None = None
     day: Annotated[Day | None, Field(alias="date")] = None
-    side: Annotated[str | None, Text("side")] = None
-    number: Annotated[str | None, Text("dispute")] = None
+    side: Annotated[str, Text("side")] | None = None
+    number: Annotated[str, Text("dispute")] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -901,8 +901,8 @@ class AnswerDispute(OrderCommand):
     note: Note = ""
     invoice: Annotated[str | None, Field(min_length=1, max_length=MAX_INVOICE_REF)] = None
     day: Annotated[Day | None, Field(alias="date")] = None
-    side: Annotated[str | None, Text("side")] = None
-    credit_note: Annotated[str | None, Text("number")] = None
+    side: Annotated[str, Text("side")] | None = None
+    credit_note: Annotated[str, Text("number")] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -94,6 +94,11 @@ GROUPS = (
         "Approval before commitment: each nation's approval tiers, the approval queue, and "
         "approving or returning drafts.",
     ),
+    Group(
+        "disputes",
+        "acsa.cli.disputes:app",
+        "Disputes of receipts, invoices and settlements, and how they were resolved.",
+    ),
     Group("audit", "acsa.cli.audit:app", "The tamper-evident audit log of every change."),
     Group(
         "books",

@@ -402,6 +402,8 @@ def _account_table(a: OrderAccountOut) -> None:
         ("converted to cash", a.converted),
         ("not yet invoiced", a.uninvoiced),
         ("owed in cash", a.owed_in_cash),
+        # What open disputes hold, shown apart from what is owed (which still ages).
+        *((("disputed", a.disputed),) if a.disputed else ()),
         ("awaiting replacement", a.awaiting_replacement),
     ]
     for name, value in rows:
