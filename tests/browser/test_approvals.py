@@ -1,8 +1,9 @@
 """The approval queue in a real browser (Chromium), in English and in Japanese: an approver
 ticks two drafts and approves them with one comment; each outcome is shown, the two then wait
 for their second tier (not this approver's), the third is still theirs. A second approver,
-reading Japanese, approves the second tier of both at once; the queue no longer holds them
-and the partner's running totals follow."""
+reading Japanese, approves the second tier of both at once; the queue no longer holds them.
+A draft's page says where it stands; a draft returned with a comment shows it to its
+requester."""
 
 from __future__ import annotations
 
@@ -61,6 +62,25 @@ def test_approving_two_at_once_in_english_then_in_japanese(site: Site, drafts: l
         expect(row).to_contain_text("Tier 2: above")
     expect(page.locator(f"#pick-{three}")).to_be_visible()
     site.shot(page, "approved-in-english")
+    # The draft's page says where it stands: tier 1 approved, waiting for tier 2.
+    page.goto(f"/orders/{one}")
+    expect(page.locator("#approval-waiting")).to_have_attribute("data-waiting", "2")
+    expect(page.locator("#approval-tiers li[data-tier='1']")).to_have_attribute(
+        "data-approved", "1"
+    )
+    expect(page.locator("#approval-tiers li[data-tier='2']")).to_contain_text("not approved yet")
+    # The third goes back to its requester, who reads why on its page.
+    page.goto("/approvals")
+    page.check(f"#pick-{three}")
+    page.fill("#comment", "split it in two")
+    page.click("button[name=action][value=return]")
+    expect(page.locator(f"#results li[data-order='{three}']")).to_contain_text(
+        f"Order {three}: returned to its requester"
+    )
+    requester, _ = site.sign_in("AUS-requester")
+    requester.goto(f"/orders/{three}")
+    expect(requester.locator("#approval-returned")).to_contain_text("split it in two")
+    expect(requester.locator("nav.main a[href='/approvals']")).to_have_count(0)
 
     boss, _ = site.sign_in("AUS-all")
     switch_language(boss, "ja")
@@ -75,8 +95,10 @@ def test_approving_two_at_once_in_english_then_in_japanese(site: Site, drafts: l
         expect(done).to_have_attribute("data-ok", "1")
         expect(done).to_contain_text(f"発注 {oid}：第 2 段階を承認しました")
         expect(boss.locator(f"#queue tr[data-order='{oid}']")).to_have_count(0)
-    expect(boss.locator("#queue tbody tr")).to_have_count(1)
-    total = boss.locator("#queue tfoot tr[data-partner=JPN]")
-    expect(total.locator("[data-total]")).to_have_attribute("data-total", "2644020")
-    expect(total).to_contain_text("起案 1 件")
+    expect(boss.locator("#queue tbody tr")).to_have_count(1)  # "nothing waits"
+    expect(boss.locator("#queue tfoot")).to_have_count(0)
+    boss.goto(f"/orders/{one}")
+    waiting = boss.locator("#approval-waiting")
+    expect(waiting).to_have_attribute("data-waiting", "0")
+    expect(waiting).to_have_text("すべての段階が承認済みです。提出できます。")
     site.shot(boss, "approved-in-japanese")

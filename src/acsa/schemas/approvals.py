@@ -109,3 +109,15 @@ class BulkResult(BaseModel):
 
 class BulkOut(BaseModel):
     results: list[BulkResult]
+
+
+class DraftApprovalOut(BaseModel):
+    """Where a draft stands with its approvals: the tiers its value is above, the tier it
+    waits for (None: every one approved), its approvals, and the return that sent it back
+    (not edited since)."""
+
+    order_id: int
+    tiers: list[TierOut]
+    waiting: int | None
+    approvals: list[ApprovalOut]
+    returned: ApprovalOut | None = None

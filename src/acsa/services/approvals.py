@@ -42,6 +42,7 @@ from acsa.schemas.approvals import (
     ApprovalOut,
     BulkOut,
     BulkResult,
+    DraftApprovalOut,
     QueueItem,
     QueueOut,
     QueueTotal,
@@ -482,3 +483,27 @@ def submitted_approvals(order: Order) -> list[Mapping[str, str]]:
         return []
     given = found[-1].details.get("approvals") or []
     return [dict(a) for a in given if isinstance(a, Mapping)]
+
+
+def draft_state(uow: UnitOfWork, order_id: int) -> DraftApprovalOut | None:
+    """Where the draft ``order_id`` stands with its approvals (the order page's panel), or
+    None: not a draft, or it needs no approval."""
+    from acsa.services.orders import load_order
+
+    with uow:
+        order = load_order(uow, order_id)
+        if order.status is not OrderStatus.DRAFT:
+            return None
+        need = needed(uow, order)
+        if not need:
+            return None
+        active = uow.approvals.of_orders([order_id])
+    nxt = pending(need, active)
+    back = returned(active)
+    return DraftApprovalOut(
+        order_id=order_id,
+        tiers=_tiers_out(order.requester, need).tiers,
+        waiting=None if nxt is None else nxt.number,
+        approvals=[approval_out(a) for a in active if a.kind == "approve"],
+        returned=None if back is None else approval_out(back),
+    )

@@ -37,6 +37,7 @@ from acsa.web.routes import (
     browse,
     courier,
     designations,
+    disputes,
     finance,
     ledger,
     orders,
@@ -74,6 +75,7 @@ ROUTES = (
     courier,
     designations,
     approvals,
+    disputes,
 )
 
 
@@ -90,6 +92,8 @@ def create_app(engine: Engine) -> FastAPI:
     pages = Pages()
     app.state.pages = pages
     attachments.install(pages)
+    approvals.install(pages)
+    disputes.install(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_security_headers(app)
     _add_error_pages(app, pages)

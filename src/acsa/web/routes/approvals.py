@@ -14,11 +14,11 @@ from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.domain import limits
 from acsa.domain.access import Permission, Role
 from acsa.domain.errors import AcsaError, Code, Violation
-from acsa.schemas.approvals import BulkResult
+from acsa.schemas.approvals import BulkResult, DraftApprovalOut
 from acsa.schemas.orders import ViolationOut, violation_out
 from acsa.services import approvals as service
 from acsa.services.access import order_guard
-from acsa.web.pages import PagesDep
+from acsa.web.pages import Pages, PagesDep
 from acsa.web.session import Visitor, check_csrf, visitor
 
 router = APIRouter()
@@ -27,6 +27,20 @@ VisitorDep = Annotated[Visitor, Depends(visitor)]
 #: What the form takes of each field: more than any bound, so that the domain's refusal
 #: (naming the field and its bound) is what a too-long text meets.
 FORM_CHARS_MAX = 4000
+
+
+def draft_approval(who: Visitor, order_id: int) -> DraftApprovalOut | None:
+    """Where a draft the visitor sees stands with its approvals (the order page's panel)."""
+    try:
+        return service.draft_state(who.reader(), order_id)
+    except AcsaError:
+        return None
+
+
+def install(pages: Pages) -> None:
+    """Give the order page the panel of a draft's approvals."""
+    for env in pages.envs.values():
+        env.globals["draft_approval"] = draft_approval
 
 
 def _page(
