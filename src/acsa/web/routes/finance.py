@@ -39,6 +39,7 @@ from acsa.http_status import status_of
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, PaymentOut, SettlementOut
 from acsa.schemas.orders import OrderOut, order_out
 from acsa.services import settlement as service
+from acsa.services.disputes import disputed_of
 from acsa.services.handlers import handle
 from acsa.services.orders import load_order
 from acsa.web.form_keys import SentForm
@@ -249,6 +250,8 @@ def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
         account = service.load_account(uow, order)
         invoices = service.list_invoices(uow, order_id=oid)
         settlements = service.settlements_of(uow, oid)
+        shown = service.account_out(account)
+        shown.disputed = disputed_of(uow, oid)
     day = today()
     may = account.actions()
     returnable = account.returnable_per_line()
@@ -256,7 +259,7 @@ def settlement_page(who: Visitor, order_id: str) -> SettlementPage:
     p, req, sup = who.principal, order.requester, order.supplier
     return SettlementPage(
         order=order_out(order),
-        account=service.account_out(account),
+        account=shown,
         invoices=invoices,
         settlements=settlements,
         receipts=_receipts(account, day),

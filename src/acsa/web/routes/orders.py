@@ -410,6 +410,8 @@ DONE: dict[str, str] = {
     "receive": N_("The receipt is recorded."),
     "cancel": N_("The order is cancelled."),
     "close": N_("The order is closed."),
+    "dispute": N_("The dispute is recorded and sent to the partner."),
+    "answer": N_("The dispute is answered and closed."),
 }
 #: Orders whose settlement has begun: the detail page links to the settlement page.
 SETTLING = frozenset({OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CLOSED})
