@@ -1,11 +1,13 @@
 """Approval before commitment between two real nodes (AUS on SQLite, JPN on PostgreSQL): AUS
 sets approval tiers; its draft above them, edited and approved tier by tier, is kept on AUS's
 node (no document of it is queued, JPN has nothing of it) until it is authorised and
-submitted; then JPN's node receives the order and its submission together, and shows who
-authorised it (name, rank, position, date) and nothing of the draft's approvals' comments."""
+submitted; then JPN's node receives the order (with the note and file attached to the draft)
+and its submission together, and shows who authorised it (name, rank, position, date) and
+nothing of the approvals' comments."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -18,6 +20,8 @@ from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
 from tests.exchange.nodes import Node, wait_for
 from tests.orders_data import order_doc
+
+QUOTE = b"%PDF-1.5\n% quote from the depot, 2,644,020 JPY\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 
 def _documents(node: Node, uid: str) -> list[str]:
@@ -76,7 +80,12 @@ def test_the_partner_receives_the_order_only_once_authorised(nodes: tuple[Node, 
         json=order_doc(remarks="for the exercise"),
         headers={"If-Match": f'"{version}"'},
     )
-    aus.call("requester", "POST", f"/orders/{aid}/note", json={"note": "draft, do not send"})
+    aus.call("requester", "POST", f"/orders/{aid}/note", json={"note": "quote from the depot"})
+    with aus.client("requester") as client:
+        sent = client.post(
+            f"/orders/{aid}/attachments", files={"file": ("quote.pdf", QUOTE, "application/pdf")}
+        )
+    assert sent.status_code == 201, sent.text
     refused = _as(aus, "requester", "POST", f"/orders/{aid}/submit")
     assert (refused.status_code, refused.json()["code"]) == (409, "APPROVAL_REQUIRED")
     aus.call("approver", "POST", f"/approvals/{aid}/approve", json={"comment": "internal"})
@@ -87,10 +96,14 @@ def test_the_partner_receives_the_order_only_once_authorised(nodes: tuple[Node, 
     aus.call("all", "POST", f"/approvals/{aid}/approve", json={"tier": 2})
     aus.call("requester", "POST", f"/orders/{aid}/submit")
     there = wait_for(lambda: _submitted(jpn, uid), what="the authorised order on JPN")
-    assert _documents(aus, uid) == ["order", "submit"]
-    assert _documents(jpn, uid) == ["order", "submit"]
+    # The order's terms as submitted, then the draft's note and file, then the submission.
+    assert _documents(aus, uid) == ["order", "note", "attachment", "submit"]
+    assert _documents(jpn, uid) == ["order", "note", "attachment", "submit"]
     shown = jpn.call("viewer", "GET", f"/orders/{there['id']}")
     assert shown["remarks"] == "for the exercise"
+    assert [n["note"] for n in shown["notes"]] == ["quote from the depot"]
+    [quote] = jpn.call("viewer", "GET", f"/orders/{there['id']}/attachments")
+    assert quote["sha256"] == hashlib.sha256(QUOTE).hexdigest()
     [submit] = [h for h in shown["history"] if h["action"] == "submit"]
     named = submit["details"]["approvals"]
     assert [(a["tier"], a["approver"], a["name"], a["rank"]) for a in named] == [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from acsa.clock import utc_now
 from acsa.domain import limits
@@ -189,15 +189,47 @@ def before_submit(uow: UnitOfWork, order: Order, approvals: object) -> list[dict
 
 
 def send_withheld(uow: UnitOfWork, order: Order, by: By) -> None:
-    """Publish the order's document of a submitted draft the partner never received (its
-    nation approves drafts before commitment), before the submission's own document."""
-    if uow.incoming is not None or order.uid is None:
+    """Publish what the partner never received of a submitted draft kept on this node (its
+    nation approves drafts before commitment), before the submission's own document: the
+    order's document (its terms as submitted, dated and signed as placed), then the notes
+    and files attached to the draft, in the order they were made."""
+    if uow.incoming is not None or order.uid is None or order.id is None:
         return
     if not tiers_in(uow, order.requester):
         return
     if uow.documents.head(order.uid) is not None:
         return
-    uow.publish(order, Kind.ORDER, order_body(order), _placer(uow, order) or by.actor, by.at)
+    created = uow.orders.last_events([order.id], [Action.CREATE]).get(order.id)
+    placer, placed = (by.actor, by.at) if created is None else (created.actor, created.at)
+    uow.publish(order, Kind.ORDER, order_body(order), placer, placed)
+    for at, actor, kind, body in _kept_back(uow, order.id):
+        uow.publish(order, kind, body, actor, at)
+
+
+def _kept_back(uow: UnitOfWork, order_id: int) -> list[tuple[datetime, str, Kind, dict[str, Any]]]:
+    """The notes and files of a draft kept on this node, as their documents carry them."""
+    import base64
+    from typing import cast
+
+    from acsa.adapters.db.attachment_repository import AttachmentRepository
+    from acsa.adapters.db.unit_of_work import UnitOfWork as SqlUnitOfWork
+
+    found: list[tuple[datetime, str, Kind, dict[str, Any]]] = [
+        (n.at, n.actor, Kind.NOTE, {"note": n.text}) for n in uow.orders.notes(order_id)
+    ]
+    files = AttachmentRepository(cast(SqlUnitOfWork, uow).connection)
+    for a in files.of_order(order_id):
+        content = files.blob(a.sha256) or b""
+        body: dict[str, Any] = {
+            "sha256": a.sha256,
+            "type": a.media_type,
+            "size": a.size,
+            "name": a.name,
+            "step": a.step,
+            "content": base64.b64encode(content).decode("ascii"),
+        }
+        found.append((a.at, a.actor, Kind.ATTACHMENT, body))
+    return sorted(found, key=lambda f: f[0])
 
 
 def cleared_by_edit(uow: UnitOfWork, order: Order, at: datetime) -> int:
