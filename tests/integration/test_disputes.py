@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
+from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import AnswerDispute, IssueInvoice, OpenDispute, RecordPayment
 from acsa.domain.errors import AcsaError, Code
@@ -186,3 +188,16 @@ def test_a_supplier_disputes_a_payment_and_an_invoice_dispute_is_written_off(uow
         ("JPN", 0, 2, Decimal(20_000))
     ]
     _clean(uow, engine)
+
+
+def test_the_audit_vouches_for_each_dispute(uow, engine):
+    order_id = received_order(uow)
+    opened = _open(uow, order_id, _receipt(uow, order_id), 1000)
+    _answer(uow, order_id, opened.number, "accept")
+    assert verify_audit(UnitOfWork(engine, read_only=True)).ok
+    with engine.begin() as conn:
+        conn.execute(update(t.disputes).values(resolution="write_off", agreed_minor=1000))
+    forged = verify_audit(UnitOfWork(engine, read_only=True))
+    assert [(p.table, p.code) for p in forged.problems] == [
+        ("disputes", Code.AUDIT_ROW_CHANGED.value)
+    ]

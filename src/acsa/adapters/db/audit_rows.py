@@ -4,6 +4,7 @@ change commits) and every row, streamed in chunks (for ``acsa audit verify``).
 
 A scope is one table of one aggregate: an order (its row, lines, history events, notes,
 attached files (each attaching: the file's hash, type, size, name, step, who and when),
+disputes (each with its answer once given),
 invoices, the payments of those invoices, settlements), a user (its row) or an agreement (its
 row, versions, records of facts learnt later).
 Only the columns listed here are digested: a column added later for bookkeeping of its own (a
@@ -205,6 +206,38 @@ SPECS: tuple[RowSpec, ...] = (
         ),
         (t.order_approvals.c.id,),
         t.order_approvals.c.order_id,
+    ),
+    RowSpec(
+        t.disputes,
+        ORDER,
+        _columns(
+            t.disputes,
+            "id",
+            "order_id",
+            "number",
+            "step_kind",
+            "step_ref",
+            "ground",
+            "reason",
+            "currency",
+            "amount_minor",
+            "evidence",
+            "opened_by",
+            "actor",
+            "opened",
+            "at",
+            "status",
+            "resolution",
+            "agreed_minor",
+            "answer_note",
+            "credit_note",
+            "answered_by",
+            "answer_actor",
+            "answered",
+            "answered_at",
+        ),
+        (t.disputes.c.id,),
+        t.disputes.c.order_id,
     ),
     RowSpec(
         inv,
