@@ -127,3 +127,11 @@ def test_the_partner_receives_the_order_only_once_authorised(nodes: tuple[Node, 
         lambda: (aus.call("viewer", "GET", f"/orders/{aid}")["status"] == "accepted") or None,
         what="the acceptance on AUS",
     )
+    # A draft kept back while AUS had tiers still reaches JPN whole once AUS drops them.
+    later = aus.call("requester", "POST", "/orders", json=order_doc())
+    assert _documents(aus, later["uid"]) == []
+    cleared = aus.call("admin", "PUT", "/approvals/tiers", json={"thresholds": []})
+    assert cleared["tiers"] == []
+    aus.call("requester", "POST", f"/orders/{later['id']}/submit")
+    wait_for(lambda: _submitted(jpn, later["uid"]), what="the later order on JPN")
+    assert _documents(jpn, later["uid"]) == ["order", "submit"]

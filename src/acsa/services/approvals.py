@@ -195,8 +195,8 @@ def send_withheld(uow: UnitOfWork, order: Order, by: By) -> None:
     and files attached to the draft, in the order they were made."""
     if uow.incoming is not None or order.uid is None or order.id is None:
         return
-    if not tiers_in(uow, order.requester):
-        return
+    if uow.settings.get(tiers_key(order.requester)) is None:
+        return  # never kept back: its documents went as it was placed
     if uow.documents.head(order.uid) is not None:
         return
     created = uow.orders.last_events([order.id], [Action.CREATE]).get(order.id)

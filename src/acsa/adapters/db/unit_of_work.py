@@ -37,7 +37,7 @@ from acsa.adapters.db.repository import AgreementRepository, OrderRepository, Se
 from acsa.adapters.db.sealing import seal
 from acsa.clock import utc_now
 from acsa.domain.access import Principal
-from acsa.domain.approvals import tiers_from_setting, tiers_key
+from acsa.domain.approvals import tiers_key
 from acsa.domain.documents import Document, Draft, Kind, draft
 from acsa.domain.order import Order, OrderStatus
 
@@ -257,7 +257,9 @@ class UnitOfWork:
             return False  # the submission sends the order's document first
         if any(d.order_uid == order.uid for d in self._drafts):
             return False
-        if not tiers_from_setting(self.settings.get(tiers_key(order.requester))):
+        # A nation that ever set tiers keeps its drafts here (cleared since, its drafts still
+        # wait for their order document, sent with the submission).
+        if self.settings.get(tiers_key(order.requester)) is None:
             return False
         return self.documents.head(order.uid) is None
 
