@@ -6,7 +6,8 @@ kept in ``fork_documents``, shown, never applied, and answered as received so th
 outbox does not retry it. On the requester's node the supplier's document for a place one of our
 own took **wins**: our documents from that place are **rolled back** (each step taken back:
 a status restored with an ``undo`` event, a receipt's quantities, a note, payment or settlement
-in kind removed, every ledger entry it posted reversed), the supplier's document is applied,
+in kind removed, a dispute removed or its answer taken back, every ledger entry it posted
+reversed), the supplier's document is applied,
 and each rolled-back step is then **issued again** after it, at the end of the chain, if the
 order still allows it (else it is dropped, with the refusal's code). A payment, replacement or
 exchange is not issued again when the supplier's winning document records the same (the two
@@ -51,7 +52,9 @@ ORDER_STEPS: Mapping[Kind, Action] = {
 #: Settlement records whose twin (the same kind and body) on the winning side is one record.
 SETTLING = frozenset({Kind.PAYMENT, Kind.REPLACEMENT, Kind.EXCHANGE})
 #: Every kind of document this node can take back (the requester's, and either side's).
-UNDOABLE = frozenset({*ORDER_STEPS, Kind.NOTE, Kind.ATTACHMENT, *SETTLING})
+UNDOABLE = frozenset(
+    {*ORDER_STEPS, Kind.NOTE, Kind.ATTACHMENT, *SETTLING, Kind.DISPUTE, Kind.DISPUTE_ANSWER}
+)
 
 
 class ForkOut(BaseModel):
@@ -187,6 +190,14 @@ def _take_back(
         from acsa.adapters.db.attachment_repository import AttachmentRepository
 
         AttachmentRepository(uow.connection).remove(order.id, row.at, row.actor)
+    elif kind in (Kind.DISPUTE, Kind.DISPUTE_ANSWER):
+        from acsa.adapters.db.dispute_repository import DisputeRepository
+
+        disputes = DisputeRepository(uow.connection)
+        if kind is Kind.DISPUTE:
+            disputes.remove(order.id, row.at, row.actor)
+        else:
+            disputes.reopen(order.id, row.at, row.actor)
     elif kind is Kind.PAYMENT:
         uow.step_records.remove_payments(order.id, row.at, row.actor)
     else:
