@@ -25,6 +25,7 @@ from acsa.adapters.transport import Answer
 from acsa.commands import (
     AcceptOrder,
     AddNote,
+    AnswerDispute,
     AttachFile,
     CancelOrder,
     CloseOrder,
@@ -33,6 +34,7 @@ from acsa.commands import (
     ExchangeEqualValue,
     IssueCreditNote,
     IssueInvoice,
+    OpenDispute,
     PlaceOrder,
     ReceiveOrder,
     RecordPayment,
@@ -191,6 +193,22 @@ def test_every_kind_of_document_crosses_and_parses(tmp_path: Path) -> None:
     credit = IssueCreditNote(invoice=right.number, amount=Decimal(20), reason="agreed")
     handle(pair.uow("JPN"), credit, "jpn-finance")
     pair.pump()
+    # A dispute of that invoice by the requester, answered by the supplier with a credit note.
+    dispute = OpenDispute(
+        order_id=mine,
+        step=f"invoice:{right.number}",
+        ground="price_basis",
+        reason="old price list",
+        amount=Decimal(500),
+    )
+    number = handle(pair.uow("AUS"), dispute, "aus-finance").number
+    pair.pump()
+    agreed = AnswerDispute(
+        order_id=theirs, dispute=number, resolution="credit_note", agreed=Decimal(300)
+    )
+    handle(pair.uow("JPN"), agreed, "jpn-finance")
+    pair.pump()
+    assert settlement.get_invoice(pair.uow("AUS"), right.number).credited == Decimal(320)
     # In kind: part returned, the rest converted to cash past the deadline.
     doc = order_doc(settlement="replacement_in_kind")
     doc["lines"] = doc["lines"][:1]
