@@ -31,8 +31,7 @@ __all__ = ["pair"]
 
 def _shown(pair: Pair, nation: str, oid: int) -> list[tuple[str, str, str, Decimal]]:
     return [
-        (d.number, d.step, d.status, d.amount)
-        for d in disputes.disputes_of(pair.uow(nation), oid)
+        (d.number, d.step, d.status, d.amount) for d in disputes.disputes_of(pair.uow(nation), oid)
     ]
 
 

@@ -139,8 +139,7 @@ class OrderAccountOut(BaseModel):
     credited: DecimalStr = Decimal(0)
     disputed: DecimalStr = Field(
         default=Decimal(0),
-        description="What open disputes hold in dispute (apart from what is owed; it still "
-        "ages).",
+        description="What open disputes hold in dispute (apart from what is owed; it still ages).",
     )
     corrections: list[CorrectionOut] = []
     actions: list[str] = Field(

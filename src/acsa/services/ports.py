@@ -371,9 +371,7 @@ class DesignationRepository(Protocol):
 
     def add(self, made: Designation, user_id: int, at: datetime, actor: str) -> int: ...
 
-    def end(
-        self, designation_id: int, on: date, reason: str, at: datetime, actor: str
-    ) -> None: ...
+    def end(self, designation_id: int, on: date, reason: str, at: datetime, actor: str) -> None: ...
 
 
 class ApprovalRepository(Protocol):
