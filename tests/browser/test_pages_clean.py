@@ -33,6 +33,8 @@ from tests.browser.helpers import (
 from tests.orders_data import FUEL_FOR_AUSTRALIA, order_doc, with_line
 
 TABLET = {"width": 768, "height": 1024}
+#: Why the received order's receipt is disputed (its pages list the dispute).
+DISPUTE_REASON = "Two drums leaking"
 #: What people wrote into the orders (tests/orders_data.py), shown as written in any language.
 WRITTEN = tuple(
     sorted(
@@ -43,6 +45,7 @@ WRITTEN = tuple(
             *(line["description"] for line in FUEL_FOR_AUSTRALIA["lines"]),
             "Rifles",
             "Townsville",
+            DISPUTE_REASON,
         },
         key=len,
         reverse=True,
@@ -55,6 +58,11 @@ def orders(site: Site) -> dict[str, int]:
     submitted to Japan (the accept and reject forms), and Japan's own draft that the agreement
     refuses (the refusals and the submit and cancel forms)."""
     received, _ = received_order(site)
+    history = api(site, "GET", f"/orders/{received}", "AUS-all").json()["history"]
+    seq = next(e["seq"] for e in history if e["action"] == "receive")
+    body = {"step": f"receipt:{seq}", "ground": "quality", "reason": DISPUTE_REASON, "amount": "1"}
+    disputed = api(site, "POST", f"/orders/{received}/disputes", "AUS-all", json=body)
+    assert disputed.status_code == 201, disputed.text
     placed = api(site, "POST", "/orders", "AUS-all", json=order_doc(location="Townsville"))
     assert placed.status_code == 201, placed.text
     submitted = int(placed.json()["id"])
@@ -85,6 +93,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("aging", "/ledger/aging"),
         ("overdue", "/ledger/overdue"),
         ("exceptions", "/reports/exceptions"),
+        ("disputes", "/disputes"),
         ("annual", "/reports/annual"),
         ("audit", "/audit"),
         ("audit-order", f"/audit?order={ids['received']}"),
