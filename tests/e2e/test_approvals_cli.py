@@ -49,7 +49,7 @@ def test_approvals_on_the_command_line(db_url: str, tmp_path: Path) -> None:
     assert "2,644,020 JPY" in queue.stdout
     assert "tier 1 (above 1,000,000 JPY)" in queue.stdout
     first = run("approvals", "approve", oid, "--db", db, "--actor", "boss")
-    assert (first.code, first.stdout.strip()) == (0, f"order {oid}: tier 1 approved")
+    assert (first.code, first.stdout.strip()) == (0, f"Order {oid}: tier 1 approved")
     twice = run("approvals", "approve", oid, "--db", db, "--json", "--actor", "boss")
     assert twice.code == 2
     assert [(r["ok"], r["code"]) for r in twice.json["results"]] == [(False, "SAME_APPROVER")]
@@ -76,9 +76,15 @@ def test_approvals_on_the_command_line(db_url: str, tmp_path: Path) -> None:
         (int(two), True, None),
     ]
     back = run("approvals", "return", one, "--comment", "split it", "--db", db, "--actor", "boss")
-    assert (back.code, back.stdout.strip()) == (0, f"order {one}: returned to its requester")
+    assert (back.code, back.stdout.strip()) == (0, f"Order {one}: returned to its requester")
+    again = run("--lang", "ja", "approvals", "approve", two, "--db", db, "--actor", "boss")
+    assert (again.code, again.stdout.strip()) == (0, f"発注 {two}：第 2 段階を承認しました")
     listed = run("approvals", "queue", "--nation", "AUS", "--db", db, "--json")
-    assert sorted(i["order_id"] for i in listed.json["items"]) == [int(own), int(two)]
+    assert [i["order_id"] for i in listed.json["items"]] == [int(own)]
     assert listed.json["totals"] == [
-        {"partner": "JPN", "currency": "JPY", "count": 2, "total": "5288040"}
+        {"partner": "JPN", "currency": "JPY", "count": 1, "total": "2644020"}
     ]
+    tiers_ja = run("--lang", "ja", "approvals", "tiers", "AUS", "--db", db)
+    assert tiers_ja.stdout.strip() == (
+        "AUS: 第 1 段階：1,000,000 JPY 超, 第 2 段階：2,000,000 JPY 超"
+    )

@@ -41,9 +41,20 @@ IdsArgument = Annotated[
 
 
 def _tiers_line(found: TiersOut) -> str:
+    """The nation's tiers in the command line's language (--lang)."""
+    from acsa.cli.render import say_now
+
     if not found.tiers:
-        return f"{found.nation}: no approval tiers (drafts submit without approval)"
-    said = ", ".join(f"tier {t.tier} above {t.threshold:,} {t.currency}" for t in found.tiers)
+        none = "No approval tiers: your nation's drafts are submitted without approval."
+        return f"{found.nation}: {say_now(none)}"
+    said = ", ".join(
+        say_now(
+            "Tier %(tier)s: above %(threshold)s",
+            tier=t.tier,
+            threshold=f"{t.threshold:,} {t.currency}",
+        )
+        for t in found.tiers
+    )
     return f"{found.nation}: {said}"
 
 
@@ -191,16 +202,23 @@ def _act(
 
 
 def _report(done: BulkOut, action: str, as_json: bool) -> None:
+    """Each draft's outcome, in the command line's language (--lang)."""
+    from acsa.cli.render import say_now
+
     if as_json:
         print_json(done)
     else:
         for r in done.results:
             if r.ok and r.approval is not None and action == "approve":
-                out.print(f"order {r.order_id}: tier {r.approval.tier} approved")
+                tier = r.approval.tier
+                out.print(
+                    say_now("Order %(order)s: tier %(tier)s approved", order=r.order_id, tier=tier)
+                )
             elif r.ok:
-                out.print(f"order {r.order_id}: returned to its requester")
+                out.print(say_now("Order %(order)s: returned to its requester", order=r.order_id))
             else:
-                out.print(f"order {r.order_id}: refused {r.code}: {r.message}")
+                refused = say_now("Order %(order)s: refused", order=r.order_id)
+                out.print(f"{refused} ({r.code}): {r.message}")
     if not all(r.ok for r in done.results):
         raise typer.Exit(EXIT_REFUSED)
 
