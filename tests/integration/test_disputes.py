@@ -201,3 +201,22 @@ def test_the_audit_vouches_for_each_dispute(uow, engine):
     assert [(p.table, p.code) for p in forged.problems] == [
         ("disputes", Code.AUDIT_ROW_CHANGED.value)
     ]
+
+
+def test_a_statement_shows_what_is_disputed_apart_and_aging_goes_on(uow, engine):
+    order_id = received_order(uow)
+    handle(uow, IssueInvoice(order_id=order_id, issued=date(2026, 3, 11)), "x")
+    opened = _open(uow, order_id, _receipt(uow, order_id), 54_000)
+    period = (date(2026, 1, 1), date(2026, 3, 14))
+    for book, partner in (("JPN", "AUS"), ("AUS", "JPN")):
+        [s] = ledger.statement(uow, book, partner, *period)
+        assert s.disputed == Decimal(54_000)
+    [jpn] = ledger.statement(uow, "JPN", "AUS", *period)
+    assert jpn.closing == ORDER_VALUE  # not taken off the balance
+    aged = [a for a in ledger.aging(uow) if a.nation == "JPN" and a.direction == "owed_to_us"]
+    assert sum(a.total for a in aged) == ORDER_VALUE  # the debt still ages
+    _answer(uow, order_id, opened.number, "accept")
+    [before] = ledger.statement(uow, "JPN", "AUS", *period)
+    assert before.disputed == Decimal(54_000)  # as it stood at the period's end
+    [after] = ledger.statement(uow, "JPN", "AUS", date(2026, 1, 1), date(2026, 3, 15))
+    assert after.disputed == 0

@@ -222,6 +222,11 @@ class StatementOut(BaseModel):
     limit: int | None = None
     after: str | None = None
     next: str | None = None
+    disputed: DecimalStr = Field(
+        default=Decimal(0),
+        description="What disputes open at the end of the period hold between the two, in "
+        "this currency: shown apart, not taken off the balance (it still ages).",
+    )
 
 
 class AgingOut(BaseModel):

@@ -462,3 +462,23 @@ def open_findings(
             )
         )
     return found, invoices
+
+
+def open_between(conn: Connection, nation: str, partner: str, end: date) -> dict[str, Decimal]:
+    """Per currency, what the disputes open at the end of day ``end`` hold on the orders
+    between ``nation`` and ``partner`` (a statement shows it apart from the balance)."""
+    o = db.orders.c
+    ids = [
+        r.id
+        for r in conn.execute(
+            select(o.id).where(
+                ((o.requester == nation) & (o.supplier == partner))
+                | ((o.requester == partner) & (o.supplier == nation))
+            )
+        )
+    ]
+    held: dict[str, Decimal] = {}
+    for d in DisputeRepository(conn).of_orders(ids) if ids else []:
+        if d.day <= end and (d.answered is None or d.answered > end):
+            held[d.currency] = held.get(d.currency, Decimal(0)) + d.amount
+    return held

@@ -260,10 +260,24 @@ def statement(
         if opening.get(c, (0,))[0] or any(period.get(c, (0, 0, 0))) or found.pending or c == wanted
     ]
     page = _Page(limit, after, following)
-    return [
+    made = [
         _statement_out(book, other, c, start, end, lines[c], opening, period, page)
         for c in sorted(shown)
     ]
+    return _with_disputed(uow, book, other, end, made)
+
+
+def _with_disputed(
+    uow: SqlUnitOfWork, book: str, other: str, end: date, made: list[StatementOut]
+) -> list[StatementOut]:
+    """The statements with what disputes open at their end hold, per currency, shown apart."""
+    from acsa.services.disputes import open_between
+
+    with uow:
+        disputed = open_between(uow.connection, book, other, end)
+    for out in made:
+        out.disputed = disputed.get(out.currency, Decimal(0))
+    return made
 
 
 def statement_cursor(value: str | None, start: date, end: date) -> tuple[date, int] | None:
