@@ -64,6 +64,7 @@ def test_a_receipt_disputed_through_the_api_is_shown_apart_and_reported(running:
         ("AUS-finance", {**body, "amount": str(WHOLE + 1)}, 422, "DISPUTE_EXCEEDS_WORTH"),
         ("AUS-finance", {**body, "ground": "amount"}, 422, "INVALID_FIELD"),
         ("AUS-finance", {**body, "number": "DSP-X"}, 422, "INVALID_FIELD"),
+        ("AUS-finance", {**body, "side": "supplier"}, 422, "INVALID_FIELD"),
     ]
     before = stored(running.engine, oid)
     for who, sent, status, code in refused:

@@ -46,7 +46,7 @@ from acsa.domain.disputes import (
 )
 from acsa.domain.documents import Kind
 from acsa.domain.errors import AcsaError, Code
-from acsa.domain.messages import message, t
+from acsa.domain.messages import Term, message, t
 from acsa.domain.money import Money, from_minor
 from acsa.domain.order import Action, Order
 from acsa.domain.settlement import credit_note_number
@@ -101,7 +101,19 @@ def _side(uow: UnitOfWork, order: Order, side: str | None) -> str:
     """The nation acting: the signed-in person's (or the partner's document's issuer), else
     the side the command names, else this node's nation."""
     if uow.principal is not None:
-        return uow.principal.nation
+        nation = uow.principal.nation
+        named = {"requester": order.requester, "supplier": order.supplier}.get(side or "")
+        if named is not None and named != nation:
+            raise AcsaError.single(
+                Code.INVALID_FIELD,
+                "side",
+                "{name} acts for {nation}, not for the {side} ({named})",
+                name=uow.principal.name,
+                nation=nation,
+                side=Term(side or ""),
+                named=named,
+            )
+        return nation
     if side is not None:
         return order.requester if side == "requester" else order.supplier
     node = cast(Any, uow).node

@@ -131,6 +131,8 @@ def _endpoint(kind: type[Command]) -> Callable[..., Response]:
 def _tag(spec: Spec) -> str:
     if spec.result == "agreement":
         return "agreements"
+    if spec.result == "dispute":
+        return "disputes"
     return "orders" if spec.result == "order" else "settlement"
 
 
