@@ -250,3 +250,19 @@ def _stray_entry(engine: Engine, order_id: int) -> int:
         )
         conn.commit()
     return entry
+
+
+def test_verify_passes_after_a_draft_is_edited_and_the_order_goes_on(engine: Engine) -> None:
+    """An edit's record keeps the draft's terms before and after beside the order's state; the
+    next step found the order as the edit left it, and the chain says so."""
+    from acsa.commands import EditDraft
+    from acsa.schemas.orders import OrderIn
+
+    placed, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "Lt K. Sato")
+    assert placed.id is not None
+    changed = order_doc(location="Townsville")
+    edit = EditDraft(order_id=placed.id, order=OrderIn.model_validate(changed))
+    handle(UnitOfWork(engine), edit, "Lt K. Sato")
+    handle(UnitOfWork(engine), SubmitOrder(order_id=placed.id), "Lt K. Sato")
+    found = verify_audit(UnitOfWork(engine, read_only=True))
+    assert found.ok, [p.reason for p in found.problems]

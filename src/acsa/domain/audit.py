@@ -354,7 +354,7 @@ class OrderStates:
         last = self._last.get(order_id)
         if last is not None and _is_order_state(record.before):
             seq, version, digest = last
-            if record.before["version"] == version and _digest(record.before) != digest:
+            if record.before["version"] == version and _state_digest(record.before) != digest:
                 problem = RowProblem(
                     "orders",
                     str(order_id),
@@ -371,8 +371,18 @@ class OrderStates:
                         version=version,
                     ),
                 )
-        self._last[order_id] = (record.seq, record.after["version"], _digest(record.after))
+        self._last[order_id] = (record.seq, record.after["version"], _state_digest(record.after))
         return problem
+
+
+#: What a record may state beside the order's state, which the next record does not repeat:
+#: an edit's draft terms before and after.
+_BESIDE_STATE = ("terms",)
+
+
+def _state_digest(state: dict[str, Any]) -> str:
+    """The digest of the order's state a record states (what it says beside it left out)."""
+    return _digest({k: v for k, v in state.items() if k not in _BESIDE_STATE})
 
 
 def _digest(value: JsonValue) -> str:
