@@ -67,6 +67,14 @@ def test_disputes_on_the_command_line(db_url: str, tmp_path: Path) -> None:
     [row] = run("disputes", "report", "--nation", "AUS", "--db", db, "--json").json
     assert (row["partner"], row["open"], row["open_value"]) == ("JPN", 1, "74000")
 
+    period = ("--nation", "JPN", "--partner", "AUS", "--from", "2000-01-01", "--to", "2100-01-01")
+    statement = run("ledger", "statement", *period, "--db", db)
+    assert statement.code == 0, statement.stderr
+    assert "under dispute" in statement.stdout
+    japanese = run("--lang", "ja", "ledger", "statement", *period, "--db", db)
+    assert "係争中" in japanese.stdout
+    [shown] = run("ledger", "statement", *period, "--db", db, "--json").json
+    assert shown["disputed"] == "74000"
     invoice = run("invoices", "issue", oid, "--db", db, "--json").json
     answer = ("disputes", "answer", oid, number, "--db", db, "--json")
     own = run(*answer, "--resolution", "accept", "--side", "requester")

@@ -235,6 +235,8 @@ def statement_table(s: StatementOut, lang: str = DEFAULT) -> Group:
         table.add_row("", "", "", "", label("period totals"), debits, credits, "")
     closing = label("closing balance")
     table.add_row("", "", "", "", closing, "", "", money(s.closing, c), style="bold")
+    if s.disputed:  # shown apart: not taken off the balance, which still ages
+        table.add_row("", "", "", "", label("under dispute"), "", "", money(s.disputed, c))
     return Group(table)
 
 
