@@ -14,6 +14,7 @@ a SQLite file; the servers and the race of tests/api/test_money_races.py).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from acsa.adapters.db import tables as t
 from tests.api.test_money_races import (
@@ -48,7 +49,9 @@ def _receipt(running: Running, oid: int) -> str:
     return f"receipt:{seq}"
 
 
-def _open(running: Running, oid: int, body: dict[str, str], who: str = "AUS-finance") -> dict:
+def _open(
+    running: Running, oid: int, body: dict[str, str], who: str = "AUS-finance"
+) -> dict[str, Any]:
     opened = running.client.post(f"/orders/{oid}/disputes", json=body, headers=running.as_(who))
     assert opened.status_code == 201, opened.text
     return dict(opened.json())

@@ -8,6 +8,7 @@ both."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from decimal import Decimal
 from typing import Any
@@ -97,7 +98,7 @@ def test_a_disputed_receipt_resolved_by_a_credit_note_leaves_both_books_equal(
         return account if account["credited"] == "18000" else None
 
     for node, oid in ((aus, aid), (jpn, jid)):
-        account = wait_for(lambda n=node, o=oid: credited(n, o), what="the credit note")
+        account = wait_for(functools.partial(credited, node, oid), what="the credit note")
         assert Decimal(account["owed_in_cash"]) == total - 18000
         assert Decimal(account["disputed"]) == 0
     assert _chain(aus.db_url, uid) == _chain(jpn.db_url, uid)
