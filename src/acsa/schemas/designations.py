@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from acsa.schemas.limits import Amount, Day, Text
 from acsa.schemas.orders import Strict
@@ -60,8 +60,9 @@ class DesignationOut(BaseModel):
 class PolicyIn(Strict):
     """A nation's designation policy: only what is given changes."""
 
-    required: bool | None = None
-    separation: bool | None = None
+    # strict: 0 and 1, "true" are not what a boolean of the document says.
+    required: StrictBool | None = None
+    separation: StrictBool | None = None
 
 
 class PolicyOut(BaseModel):

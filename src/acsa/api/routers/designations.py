@@ -5,7 +5,6 @@ nation reads them and the nation's policy (designations enforced, duties separat
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -14,6 +13,7 @@ from fastapi.responses import Response
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
+from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.api.routers.orders import RawBody
 from acsa.domain import limits
 from acsa.schemas.designations import (
@@ -23,6 +23,7 @@ from acsa.schemas.designations import (
     PolicyIn,
     PolicyOut,
 )
+from acsa.schemas.limits import Day
 from acsa.services import designations as service
 
 router = APIRouter(prefix="/api/v1/designations", tags=["designations"])
@@ -42,7 +43,10 @@ def _reader(ctx: Ctx) -> UnitOfWork:
 def list_designations(
     ctx: CtxDep,
     user: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    on: Annotated[date | None, Query(description="`current` as of this day (today).")] = None,
+    on: Annotated[
+        Day | None,
+        Query(ge=FIRST_DAY, le=LAST_DAY, description="`current` as of this day (today)."),
+    ] = None,
 ) -> list[DesignationOut]:
     """Your nation's designations, oldest first (of ``user`` only, if given); ``current``
     says whether each lets its official act on ``on`` (default today)."""
