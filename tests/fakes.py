@@ -39,6 +39,7 @@ from acsa.domain.account import (
 )
 from acsa.domain.agreement import Agreement, AgreementVersion
 from acsa.domain.agreement_records import Record, with_records
+from acsa.domain.approvals import Approval
 from acsa.domain.audit import AuditRecord
 from acsa.domain.ceilings import COUNTED_STATUSES, Acquired, acquired
 from acsa.domain.designations import Designation
@@ -115,6 +116,7 @@ class Tables:
     documents: list[Draft] = field(default_factory=list)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     designations: dict[int, Designation] = field(default_factory=dict)
+    approvals: dict[int, Approval] = field(default_factory=dict)
     tokens: dict[int, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[tuple[str, str], Failures] = field(default_factory=dict)
@@ -691,6 +693,36 @@ class FakeDesignations:
         )
 
 
+class FakeApprovals:
+    """Approvals and returns of drafts, by id (cleared ones kept)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def of_orders(self, order_ids: Sequence[int], active: bool = True) -> list[Approval]:
+        wanted = set(order_ids)
+        return [
+            a
+            for _, a in sorted(self.t.approvals.items())
+            if a.order_id in wanted and (not active or a.cleared_at is None)
+        ]
+
+    def add(self, made: Approval) -> int:
+        found = self.t.next_id("order_approvals")
+        self.t.approvals[found] = dataclasses.replace(made, id=found)
+        return found
+
+    def clear(self, order_id: int, at: datetime) -> int:
+        cleared = [
+            key
+            for key, a in self.t.approvals.items()
+            if a.order_id == order_id and a.cleared_at is None
+        ]
+        for key in cleared:
+            self.t.approvals[key] = dataclasses.replace(self.t.approvals[key], cleared_at=at)
+        return len(cleared)
+
+
 class FakeUsers:
     """People, tokens, sessions and the sign-in throttle, as rows read by attribute."""
 
@@ -963,6 +995,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(tables)
         self.accounts = FakeUsers(tables)
         self.designations = FakeDesignations(tables)
+        self.approvals = FakeApprovals(tables)
         self.partners = FakePartners(tables)
         self.documents = FakeDocuments(tables)
         self.outbox = FakeOutbox(tables)
