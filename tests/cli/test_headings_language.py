@@ -85,6 +85,12 @@ def test_a_finance_officers_tables_read_in_japanese_only(book: Book) -> None:
         "--password",
         "a-long-enough-passphrase-2026",
     )
+    piped(
+        book,
+        *("designations", "add", "sato", "--role", "ordering", "--limit", "5000000"),
+        *("--currency", "JPY", "--from", "2026-04-01", "--reference", "JASDF-DO-1"),
+        *("--reference-date", "2026-03-25"),
+    )
     statement = ("ledger", "statement", "--nation", "JPN", "--partner", "AUS")
     period = ("--from", "2000-01-01", "--to", "2099-12-31")
     checks = {
@@ -96,8 +102,12 @@ def test_a_finance_officers_tables_read_in_japanese_only(book: Book) -> None:
             ("例外（", "受領済み・未請求", "請求していません"),
             ("exceptions (", "received not invoiced", "not invoiced by"),
         ),
-        ("audit", "log", "--limit", "3"): (("監査ログ", "支払の記録"), ("payment recorded",)),
+        ("audit", "log", "--limit", "5"): (("監査ログ", "支払の記録"), ("payment recorded",)),
         ("users", "list"): (("利用者", "発注者", "はい", "設定済み"), ("requester",)),
+        ("designations", "list", "--nation", "JPN"): (
+            ("指定された職員", "発注担当官", "5,000,000 JPY", "期限なし", "権限の上限"),
+            ("ordering official", "open", "limit"),
+        ),
         ("agreements", "show", "JPN-AUS"): (
             ("署名日", "発効日", "有効期間", "受領から365日", "請求から30日", "武器"),
             ("governing text", "days from receipt", "first term", "excluded"),

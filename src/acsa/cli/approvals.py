@@ -23,8 +23,9 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, label, said, show_result, term
 from acsa.config import actor as acting
+from acsa.domain.money import money_text
 
 if TYPE_CHECKING:
     from acsa.schemas.approvals import BulkOut, QueueOut, TiersOut
@@ -51,7 +52,7 @@ def _tiers_line(found: TiersOut) -> str:
         say_now(
             "Tier %(tier)s: above %(threshold)s",
             tier=t.tier,
-            threshold=f"{t.threshold:,} {t.currency}",
+            threshold=money_text(t.threshold, t.currency),
         )
         for t in found.tiers
     )
@@ -113,7 +114,7 @@ def tiers(
 
 
 def _queue_table(found: QueueOut) -> Table:
-    table = Table(title=f"Approval queue of {found.nation}")
+    table = Table(title=said("Approval queue of %(nation)s", nation=found.nation))
     for column in ("order", "partner", "activity", "value", "waits for", "approved", "yours"):
         table.add_column(column)
     for item in found.items:
@@ -121,18 +122,22 @@ def _queue_table(found: QueueOut) -> Table:
         table.add_row(
             str(item.order_id),
             item.partner,
-            item.activity,
-            f"{item.value:,} {item.currency}",
-            f"tier {item.tier} (above {item.threshold:,} {item.threshold_currency})",
+            term(item.activity),
+            money_text(item.value, item.currency),
+            said(
+                "tier %(tier)s (above %(threshold)s)",
+                tier=item.tier,
+                threshold=money_text(item.threshold, item.threshold_currency),
+            ),
             approved or "-",
-            "yes" if item.mine else "no",
+            term("yes" if item.mine else "no"),
         )
     for total in found.totals:
         table.add_row(
-            "total",
+            label("total"),
             total.partner,
-            f"{total.count} drafts",
-            f"{total.total:,} {total.currency}",
+            said("%(n)s drafts", n=total.count),
+            money_text(total.total, total.currency),
             "",
             "",
             "",

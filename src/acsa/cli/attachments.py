@@ -65,12 +65,14 @@ def _show(found: list[AttachmentOut], as_json: bool) -> None:
         return
     from rich.table import Table
 
-    table = Table("sha256", "type", "size", "name", "step", "by", "at")
+    from acsa.cli.render import show_result
+
+    table = Table("sha256", "type", "size", "name", "step", "by", "at", title="source documents")
     for a in found:
         at = a.at.isoformat(timespec="seconds")
         who = f"{a.actor} ({a.nation})" if a.nation else a.actor
         table.add_row(a.sha256, a.type, str(a.size), a.name, a.step or "", who, at)
-    out.print(table)
+    show_result(table)
 
 
 @app.command()

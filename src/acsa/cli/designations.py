@@ -23,8 +23,10 @@ from acsa.cli.common import (
 )
 from acsa.cli.options import ID_MAX, ID_MIN
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, show_result
+from acsa.cli.render import FormatOption, Said, said, show_result, term
 from acsa.config import actor as acting
+from acsa.domain.money import money_text
+from acsa.i18n import gettext
 
 if TYPE_CHECKING:
     from acsa.schemas.designations import DesignationOut, PolicyOut
@@ -38,21 +40,32 @@ app = typer.Typer(
 DayOption = Annotated[date, typer.Option(formats=["%Y-%m-%d"], show_default=False)]
 
 
+def _role(words: str) -> Said:
+    """A role's English words (as the API gives them), in the reader's language."""
+    return Said(words, lambda lang: gettext(lang, words))
+
+
 def _table(rows: list[DesignationOut]) -> Table:
     table = Table(title="Designations")
     for column in ("id", "user", "role", "limit", "valid", "reference", "state"):
         table.add_column(column)
     for d in rows:
-        until = d.valid_until.isoformat() if d.valid_until else "open"
-        state = "current" if d.current else "not current"
+        start = d.valid_from.isoformat()
+        until = d.valid_until.isoformat() if d.valid_until else None
+        valid = (
+            said("%(start)s .. %(until)s", start=start, until=until)
+            if until
+            else said("%(start)s .. open", start=start)
+        )
+        state = term("current" if d.current else "not_current")
         if d.ended_on is not None:
-            state = f"ended {d.ended_on.isoformat()}"
+            state = said("ended %(day)s", day=d.ended_on.isoformat())
         table.add_row(
             str(d.id),
             d.user,
-            d.role_words,
-            f"{d.limit:,} {d.currency}",
-            f"{d.valid_from.isoformat()} .. {until}",
+            _role(d.role_words),
+            money_text(d.limit, d.currency),
+            valid,
             f"{d.reference} ({d.reference_date.isoformat()})",
             state,
         )
@@ -123,7 +136,7 @@ def add(
     else:
         out.print(
             f"designation {made.id}: {made.user} ({made.nation}) {made.role_words} up to "
-            f"{made.limit:,} {made.currency}, {made.reference}"
+            f"{money_text(made.limit, made.currency)}, {made.reference}"
         )
 
 

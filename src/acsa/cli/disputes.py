@@ -12,7 +12,6 @@ from acsa.cli.common import (
     DbOption,
     JsonOption,
     engine_for,
-    out,
     print_json,
     refusals,
     remote,
@@ -20,6 +19,7 @@ from acsa.cli.common import (
     uow_for,
 )
 from acsa.cli.options import ID_MAX, ID_MIN, parse_day
+from acsa.cli.render import Said, heading, show_result, term
 from acsa.domain.money import money_text
 
 if TYPE_CHECKING:
@@ -54,27 +54,52 @@ def _show(found: list[DisputeOut], as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(
-        "order", "dispute", "step", "ground", "by", "amount", "opened", "age", "status", "answer"
+        "order",
+        "dispute",
+        "step",
+        "ground",
+        "by",
+        "amount",
+        "opened",
+        "age",
+        "status",
+        "answer",
+        title="disputes",
     )
     for d in found:
-        answer = d.resolution or ""
-        if d.agreed is not None:
-            answer += f" {money_text(d.agreed, d.currency)}"
-        if d.credit_note:
-            answer += f" ({d.credit_note})"
         table.add_row(
             str(d.order),
             d.number,
             d.step,
-            d.ground,
+            term(d.ground),
             f"{d.actor} ({d.opened_by})",
             money_text(d.amount, d.currency),
             d.opened.isoformat(),
             str(d.age_days),
-            d.status,
-            answer,
+            _state(d.status),
+            _answer(d),
         )
-    out.print(table)
+    show_result(table)
+
+
+def _state(status: str) -> Said:
+    """A dispute's status (open, resolved, withdrawn) in words: an open dispute is not an
+    open invoice."""
+    return Said(status, lambda lang: heading(lang, f"dispute {status}"))
+
+
+def _answer(d: DisputeOut) -> Said | str:
+    """How the dispute was answered: the resolution in words, the amount agreed, the credit
+    note."""
+    if not d.resolution:
+        return ""
+    extra = ""
+    if d.agreed is not None:
+        extra += f" {money_text(d.agreed, d.currency)}"
+    if d.credit_note:
+        extra += f" ({d.credit_note})"
+    resolution = term(d.resolution)
+    return Said(resolution.plain + extra, lambda lang: resolution.words(lang) + extra)
 
 
 @app.command("open")
@@ -252,7 +277,14 @@ def _show_report(rows: list[DisputeReportRow], as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(
-        "partner", "currency", "open", "open value", "oldest (days)", "closed", "credited"
+        "partner",
+        "currency",
+        "open disputes",
+        "open value",
+        "oldest (days)",
+        "closed",
+        "credited",
+        title="disputes by partner",
     )
     for r in rows:
         table.add_row(
@@ -264,7 +296,7 @@ def _show_report(rows: list[DisputeReportRow], as_json: bool) -> None:
             str(r.closed),
             money_text(r.credited, r.currency),
         )
-    out.print(table)
+    show_result(table)
 
 
 @app.command()
