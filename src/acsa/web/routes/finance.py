@@ -430,15 +430,7 @@ def record_payment(
     sent = SentForm.of(request, who, form_key, typed)
 
     def change(oid: int) -> str:
-        found = service.get_invoice(who.reader(), invoice.strip()) if invoice.strip() else None
-        if found is None or found.order != oid:
-            raise AcsaError.single(
-                Code.INVOICE_NOT_FOUND,
-                "invoice",
-                "order {order} has no invoice '{invoice}'",
-                order=oid,
-                invoice=invoice,
-            )
+        found = _order_invoice(who, oid, invoice)
         day = parse_day(paid, "date")
         if day is None:
             raise AcsaError.single(Code.MISSING_FIELD, "date", "give the day of the payment")
