@@ -85,6 +85,9 @@ for line in sys.stdin:
                 child(request)
             finally:
                 os._exit(70)
+        # a pid the system gives again: what an earlier child of that pid exited with is not
+        # this one's (it read as "exited with -9" at once, the earlier server's kill)
+        exited.pop(pid, None)
         reply = {"pid": pid}
     else:
         reap()
