@@ -93,6 +93,21 @@ APPROVAL_BATCH_MAX = 200
 ATTACHMENT_DOCUMENT_BYTES_MAX = (ATTACHMENT_BYTES_CEILING + 2) // 3 * 4 + 64 * 1024
 #: Most documents one order's chain may hold (its ``seq``).
 DOCUMENT_SEQ_MAX = 100_000
+#: Implementing arrangements (issue 20, acsa.domain.arrangements): a reference (unique per
+#: agreement), an office's address lines and each line's characters, an e-mail address
+#: (RFC 5321), a telephone number, the points of contact per side, the ceilings per
+#: arrangement, the payment term (days from an invoice to its due date: 1 to 365, 30 unless
+#: the arrangement says otherwise) and the arrangements one agreement may hold.
+ARRANGEMENT_REF_CHARS_MAX = 64
+ADDRESS_LINES_MAX = 8
+ADDRESS_LINE_CHARS_MAX = NAME_CHARS_MAX
+ARRANGEMENT_EMAIL_CHARS_MAX = 254
+PHONE_CHARS_MAX = 40
+CONTACTS_MAX = 10
+ARRANGEMENT_CEILINGS_MAX = 10
+PAYMENT_TERM_DAYS_MAX = 365
+PAYMENT_TERM_DAYS_DEFAULT = 30
+ARRANGEMENTS_PER_AGREEMENT_MAX = 500
 
 #: Sign-in and tokens (acsa.domain.sign_in): a failed sign-in's user name, as typed, is kept
 #: in the audit log cut to this many characters; a client address to this many.
@@ -111,6 +126,61 @@ TOKEN_DAYS_CEILING = 3650
 CHECKPOINT_INTERVAL_S_DEFAULT = 3600
 CHECKPOINT_INTERVAL_S_MIN = 10
 CHECKPOINT_INTERVAL_S_MAX = 7 * 86_400
+#: Notices (issue 20, acsa.domain.notices): an event's key, its subject, its roles (comma
+#: list), its parameters (how many, each value's characters), the inbox's page.
+NOTICE_KEY_CHARS_MAX = 200
+NOTICE_SUBJECT_CHARS_MAX = 200
+NOTICE_ROLES_CHARS_MAX = 100
+NOTICE_PARAMS_MAX = 16
+NOTICE_PARAM_CHARS_MAX = 200
+NOTICE_PAGE_MAX = 200
+#: The scheduler (ACSA_ALERTS_INTERVAL, seconds; 0 is off): default, least (when on), most;
+#: its lease lasts LEASE_FACTOR intervals; the daily sweep's hour (ACSA_SWEEP_HOUR, UTC).
+ALERTS_INTERVAL_S_DEFAULT = 60
+ALERTS_INTERVAL_S_MIN = 1
+ALERTS_INTERVAL_S_MAX = 86_400
+ALERTS_LEASE_FACTOR = 3
+SWEEP_HOUR_DEFAULT = 2
+SWEEP_HOUR_MAX = 23
+#: A scheduler's holder name (host, process, random), in characters.
+SCHEDULER_HOLDER_CHARS_MAX = 200
+
+#: Notices by e-mail and webhook (issue 20, acsa.domain.notice_delivery): an address (RFC 5321:
+#: 254 characters, 64 before the @), a webhook's address and its key (HMAC-SHA256; made by acsa,
+#: or given of at least WEBHOOK_SECRET_CHARS_MIN), the kinds one webhook may pick, webhooks per
+#: nation, the SMTP relay's and the public address's length; a delivery's attempts (then it is
+#: abandoned), the first retry's delay (each next one 4 times longer), how long a claimed delivery
+#: is held before another runner may take it back, the deliveries one pass sends, how far back a
+#: pass looks for new notices, the notices one digest lists, the error kept per attempt, the
+#: seconds a send may take, and the hour of the daily digest (UTC).
+EMAIL_CHARS_MAX = 254
+EMAIL_LOCAL_CHARS_MAX = 64
+WEBHOOK_URL_CHARS_MAX = 500
+WEBHOOK_SECRET_CHARS_MIN = 16
+WEBHOOK_SECRET_CHARS_MAX = 128
+WEBHOOK_KINDS_MAX = 32
+WEBHOOKS_PER_NATION_MAX = 20
+SMTP_URL_CHARS_MAX = 500
+PUBLIC_URL_CHARS_MAX = 500
+DELIVERY_ATTEMPTS_MAX = 6
+DELIVERY_RETRY_FIRST_S = 30
+DELIVERY_RETRY_FACTOR = 4
+DELIVERY_LEASE_S = 600
+DELIVERY_BATCH_MAX = 200
+DELIVERY_PLAN_DAYS = 7
+DIGEST_NOTICES_MAX = 200
+DELIVERY_ERROR_CHARS_MAX = 1000
+DELIVERY_TIMEOUT_S = 10
+DIGEST_HOUR_DEFAULT = 7
+DIGEST_HOUR_MAX = 23
+
+#: A nation's general-ledger mapping and journal (issue 20, acsa.domain.gl_mapping): a ledger
+#: code's characters, the rules of one nation, the bytes of a rules file imported, and the
+#: entries one journal export takes (a ``--new`` export stops there; the next goes on).
+GL_CODE_CHARS_MAX = 40
+GL_RULES_MAX = 2000
+GL_IMPORT_BYTES_MAX = 1024 * 1024
+JOURNAL_ENTRIES_MAX = 100_000
 
 #: Per text field: its bound in characters. A field not listed here is bounded by
 #: TEXT_CHARS_MAX.
@@ -219,6 +289,8 @@ QUANTITY_OR_ZERO = NumberBound(QUANTITY_MAX, QUANTITY_DECIMALS_MAX, zero=True)
 PRICE = NumberBound(PRICE_MAX, AMOUNT_DECIMALS_MAX, zero=True)
 #: A money amount: an invoice, a payment, an exchange's value, a ceiling.
 AMOUNT = NumberBound(AMOUNT_MAX, AMOUNT_DECIMALS_MAX)
+#: An arrangement's payment term, in whole days.
+PAYMENT_TERM_DAYS = NumberBound(Decimal(PAYMENT_TERM_DAYS_MAX), 0)
 
 
 def text_bound(field: str) -> int:

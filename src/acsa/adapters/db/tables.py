@@ -343,6 +343,9 @@ users = Table(
     Column("rank", String(64)),
     Column("position", String(200)),
     Column("unit", String(200)),
+    # Notices by e-mail (migration 0024): the address, and how: off, each, digest.
+    Column("email", String(254)),
+    Column("notify", String(8), nullable=False, server_default="off"),
 )
 
 # Designated officials (migration 0016): a user of a nation designated for a role on its side
@@ -635,4 +638,105 @@ disputes = Table(
     Column("answered", Date),
     Column("answered_at", UtcDateTime()),
     UniqueConstraint("order_id", "number", name="uq_disputes_order_id_number"),
+)
+
+# --- notices and the scheduler (issue 20, migration 0021) ------------------------------------
+
+# What acsa tells people (acsa.domain.notices): one row per event and nation, made once (``key``
+# is the event's idempotency key, naming kind, subject, marker and nation), stored without words
+# (``kind`` and ``params`` are written in each reader's language when shown or sent).
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("nation", String(3), nullable=False, index=True),
+    # acsa role names it goes to, comma-separated (acsa.domain.access.Role).
+    Column("roles", String(100), nullable=False),
+    Column("order_id", Integer, index=True),
+    Column("subject", String(200), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("due", Date),
+    Column("as_of", Date, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Each notice in the inbox of each active user it went to; read once read.
+notice_inbox = Table(
+    "notice_inbox",
+    metadata,
+    Column("notice_id", ForeignKey("notices.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("read_at", UtcDateTime()),
+    Index("ix_notice_inbox_user_id_read_at", "user_id", "read_at"),
+)
+
+# The scheduler's lease (acsa.api.scheduler): among the server processes on one database only
+# the holder of a lease not expired runs the job it names.
+scheduler_leases = Table(
+    "scheduler_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# A daily job (the deadline sweep, the audit check) done for a day: claimed once per day across
+# all processes by inserting its row.
+scheduler_days = Table(
+    "scheduler_days",
+    metadata,
+    Column("job", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
+
+# A nation's webhooks (migration 0024): each notice of the nation (of ``kinds``; none: every
+# kind) POSTed to ``url``, signed with ``secret`` (HMAC-SHA256; shown once, when made).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nation", String(3), nullable=False, index=True),
+    Column("url", String(500), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("kinds", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+# One notice to one e-mail address (``email``, or a line of the daily ``digest``) or one webhook
+# (``webhook:<id>``): planned once per notice and target, claimed by one runner at a time.
+notice_deliveries = Table(
+    "notice_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", ForeignKey("notices.id"), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("user_id", ForeignKey("users.id")),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+    UniqueConstraint("notice_id", "channel", "target", name="uq_notice_deliveries_notice_id"),
+    Index("ix_notice_deliveries_state_next_at", "state", "next_at"),
+)
+
+# The delivery log: each attempt of each delivery, what came of it and how long it took.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", ForeignKey("notice_deliveries.id"), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
 )
