@@ -740,3 +740,39 @@ delivery_attempts = Table(
     Column("error", Text),
     Column("duration_ms", Integer, nullable=False),
 )
+
+# --- the nation's general ledger (issue 20, migration 0023) ---------------------------------
+
+# A nation's rules mapping acsa's accounts to its general-ledger codes: per account, partner
+# ('*': any) and currency ('*': any); the most specific rule wins (acsa.domain.gl_mapping).
+gl_mappings = Table(
+    "gl_mappings",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("account", String(32), primary_key=True),
+    Column("partner", String(3), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("gl_code", String(40), nullable=False),
+    Column("fund_citation", String(200)),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+# Each journal export recorded (``--new``): the entries after ``after_entry_id`` up to
+# ``last_entry_id`` of the nation's book; the next ``--new`` export starts after the last one.
+# One export per starting point: two exports racing from the same mark cannot both record.
+journal_exports = Table(
+    "journal_exports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nation", String(3), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("since", Date),
+    Column("until", Date, nullable=False),
+    Column("after_entry_id", Integer, nullable=False),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("format", String(8), nullable=False),
+    UniqueConstraint("nation", "after_entry_id", name="uq_journal_exports_nation_after_entry_id"),
+)
