@@ -94,6 +94,12 @@ class Code(StrEnum):
     DISPUTE_EXCEEDS_WORTH = "DISPUTE_EXCEEDS_WORTH"
     DISPUTE_EVIDENCE_NOT_FOUND = "DISPUTE_EVIDENCE_NOT_FOUND"
     DISPUTE_NO_INVOICE = "DISPUTE_NO_INVOICE"
+    # Implementing arrangements under an agreement (issue 20)
+    ARRANGEMENT_NOT_FOUND = "ARRANGEMENT_NOT_FOUND"
+    ARRANGEMENT_NOT_IN_FORCE = "ARRANGEMENT_NOT_IN_FORCE"
+    ARRANGEMENT_CEILING_EXCEEDED = "ARRANGEMENT_CEILING_EXCEEDED"
+    ARRANGEMENT_EXISTS = "ARRANGEMENT_EXISTS"
+    ARRANGEMENT_ENDED = "ARRANGEMENT_ENDED"
     # accounts, access, the API and the audit log
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
@@ -175,6 +181,14 @@ class Code(StrEnum):
     ATTACHMENT_HASH_MISMATCH = "ATTACHMENT_HASH_MISMATCH"
     ATTACHMENT_NOT_FOUND = "ATTACHMENT_NOT_FOUND"
     ATTACHMENT_STEP_NOT_FOUND = "ATTACHMENT_STEP_NOT_FOUND"
+    # Notices by e-mail and webhook (issue 20): no such webhook of the nation.
+    WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
+    # Notices (issue 20): no such notice in the reader's inbox.
+    NOTICE_NOT_FOUND = "NOTICE_NOT_FOUND"
+    # The nation's general ledger (issue 20): a posting of an export no mapping rule maps; no
+    # such rule to remove.
+    GL_MAPPING_MISSING = "GL_MAPPING_MISSING"
+    GL_MAPPING_NOT_FOUND = "GL_MAPPING_NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)

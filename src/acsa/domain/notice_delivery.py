@@ -40,6 +40,7 @@ from acsa.domain.limits import (
     count_violation,
     text_violation,
 )
+from acsa.domain.messages import t
 
 
 class Notify(StrEnum):
@@ -97,7 +98,7 @@ def email_violation(field: str, value: str) -> Violation | None:
         or not all(_LABEL.fullmatch(label) for label in labels)
     ):
         return _invalid(
-            field, "{field} {value} is not an e-mail address (name@host.example)", value=value
+            field, t("{field} {value} is not an e-mail address (name@host.example)"), value=value
         )
     return None
 
@@ -144,12 +145,12 @@ def webhook_url_violation(field: str, value: str) -> Violation | None:
     except ValueError:
         parts, host = None, ""
     if parts is None or not host or parts.username is not None or " " in value:
-        return _invalid(field, "{field} {value} is not an http(s) address", value=value)
+        return _invalid(field, t("{field} {value} is not an http(s) address"), value=value)
     if parts.scheme == "https" or (parts.scheme == "http" and _loopback(host)):
         return None
     return _invalid(
         field,
-        "{field} {value} must be an https address (plain http only to this machine)",
+        t("{field} {value} must be an https address (plain http only to this machine)"),
         value=value,
     )
 
@@ -186,7 +187,7 @@ def check_webhook(
             found.append(
                 _invalid(
                     "secret",
-                    "{field} needs at least {least} characters, without spaces around them",
+                    t("{field} needs at least {least} characters, without spaces around them"),
                     least=WEBHOOK_SECRET_CHARS_MIN,
                 )
             )
@@ -272,8 +273,10 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         found.append(
             _invalid(
                 ENV_SMTP_URL,
-                "{field} must be smtps://user:password@host:465 (TLS) or smtp://host:587 "
-                "(STARTTLS)",
+                t(
+                    "{field} must be smtps://user:password@host:465 (TLS) or smtp://host:587 "
+                    "(STARTTLS)"
+                ),
             )
         )
     sender = check_email_violations(ENV_SMTP_FROM, env.get(ENV_SMTP_FROM, "").strip(), found)
@@ -282,7 +285,7 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     if bad_public is not None:
         found.append(bad_public)
     elif public and urlsplit(public).scheme not in ("http", "https"):
-        found.append(_invalid(ENV_PUBLIC_URL, "{field} must be an http(s) address"))
+        found.append(_invalid(ENV_PUBLIC_URL, t("{field} must be an http(s) address")))
     if found:
         raise AcsaError(found)
     implicit = parts.scheme == "smtps"
@@ -302,7 +305,7 @@ def check_email_violations(field: str, value: str, found: list[Violation]) -> st
     """``value`` when it is an address; else a violation naming ``field`` is added to
     ``found`` (an empty value is one too: the field is required)."""
     if not value:
-        found.append(_invalid(field, "{field} is required"))
+        found.append(_invalid(field, t("{field} is required")))
         return value
     violation = email_violation(field, value)
     if violation is not None:
@@ -320,7 +323,7 @@ def digest_hour(env: Mapping[str, str]) -> int:
             [
                 _invalid(
                     ENV_DIGEST_HOUR,
-                    "{field} is {value}; it must be a whole hour from 0 to {most}",
+                    t("{field} is {value}; it must be a whole hour from 0 to {most}"),
                     value=repr(raw[:40]),
                     most=DIGEST_HOUR_MAX,
                 )
