@@ -14,14 +14,18 @@ Pure: which notices are due is decided here from what the services read (``due_n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from acsa.domain import limits
 from acsa.domain.access import Role
+from acsa.domain.account import OrderAccount
+from acsa.domain.disputes import Dispute
 from acsa.domain.errors import AcsaError
+from acsa.domain.order import OrderStatus
 
 
 class NoticeKind(StrEnum):
@@ -113,3 +117,312 @@ def checked(notice: Notice) -> Notice:
     if violations:
         raise AcsaError(violations)
     return notice
+
+
+# --- which notices are due on a day ------------------------------------------------------------
+
+L, F, AP, AD, AU = Role.LOGISTICS, Role.FINANCE, Role.APPROVER, Role.ADMIN, Role.AUDITOR
+
+#: An order in each state waits for: the action's notice, whose side (requester or supplier)
+#: and role acts.
+WAITING: Mapping[OrderStatus, tuple[NoticeKind, str, Role]] = {
+    OrderStatus.SUBMITTED: (NoticeKind.ACCEPT, "supplier", L),
+    OrderStatus.ACCEPTED: (NoticeKind.DELIVER, "supplier", L),
+    OrderStatus.PARTIALLY_DELIVERED: (NoticeKind.RECEIVE, "requester", L),
+    OrderStatus.DELIVERED: (NoticeKind.RECEIVE, "requester", L),
+    OrderStatus.PARTIALLY_RECEIVED: (NoticeKind.DELIVER, "supplier", L),
+}
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What a notice of an order names: its id, its two nations, its value."""
+
+    id: int
+    requester: str
+    supplier: str
+    currency: str = ""
+    value: Decimal | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"order:{self.id}"
+
+    def params(self, **more: object) -> dict[str, str]:
+        found = {"order": str(self.id), "requester": self.requester, "supplier": self.supplier}
+        if self.value is not None and self.currency:
+            found.update(amount=str(self.value), currency=self.currency)
+        found.update({k: str(v) for k, v in more.items() if v is not None})
+        return found
+
+
+def waiting_notice(
+    order: OrderFacts, status: OrderStatus, since: str, as_of: date
+) -> Notice | None:
+    """The notice of ``order`` waiting in ``status`` since the step stamped ``since`` (the
+    step's sequence number: a later step of the same kind is a new event), or None when no
+    one's action is awaited."""
+    found = WAITING.get(status)
+    if found is None:
+        return None
+    kind, side, role = found
+    nation = order.supplier if side == "supplier" else order.requester
+    return Notice(
+        kind, nation, (role,), order.subject, f"s{since}", as_of, order.params(), order.id
+    )
+
+
+def approval_notice(order: OrderFacts, tier: int, version: int, as_of: date) -> Notice:
+    """The notice of a draft waiting in tier ``tier`` of its nation's approvals (at its
+    ``version``: an edited draft is approved anew), to that nation's approvers."""
+    return Notice(
+        NoticeKind.APPROVE,
+        order.requester,
+        (AP,),
+        order.subject,
+        f"t{tier}:v{version}",
+        as_of,
+        order.params(tier=tier),
+        order.id,
+    )
+
+
+def _money(value: Decimal) -> str:
+    return str(value)
+
+
+@dataclass
+class _Told:
+    """The notices of one order's account, as they are found."""
+
+    account: OrderAccount
+    as_of: date
+    found: list[Notice] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: NoticeKind,
+        nation: str,
+        roles: tuple[Role, ...],
+        marker: str,
+        subject: str | None = None,
+        due: date | None = None,
+        **params: object,
+    ) -> None:
+        h = self.account.head
+        order = OrderFacts(h.order, h.requester, h.supplier)
+        said = order.params(currency=self.account.currency, **params)
+        self.found.append(
+            Notice(
+                kind,
+                nation,
+                roles,
+                subject or order.subject,
+                marker,
+                self.as_of,
+                said,
+                h.order,
+                due,
+            )
+        )
+
+
+def account_notices(account: OrderAccount, as_of: date, lookback_days: int) -> list[Notice]:
+    """The notices an order's money gives on ``as_of``: to invoice, to pay, an invoice due in
+    7 days or overdue (1, 30, 60, 90 days), a replacement due in 30 or 7 days or past its
+    deadline, a conversion to cash (told for ``lookback_days`` after it)."""
+    told = _Told(account, as_of)
+    h = account.head
+    uninvoiced = account.uninvoiced_tranches()
+    if uninvoiced and account.uninvoiced > 0:
+        last = max(t.day for t in uninvoiced)
+        if last <= as_of:
+            told.add(
+                NoticeKind.INVOICE,
+                h.supplier,
+                (F,),
+                f"r{last.isoformat()}",
+                amount=_money(account.uninvoiced),
+            )
+    _invoice_notices(told)
+    _in_kind_notices(told)
+    for conversion in account.conversions:
+        if not as_of - timedelta(days=lookback_days) <= conversion.day <= as_of:
+            continue
+        deadline = conversion.deadline or conversion.day
+        for nation in (h.requester, h.supplier):
+            told.add(
+                NoticeKind.REPLACEMENT_CONVERTED,
+                nation,
+                (F,),
+                f"{deadline.isoformat()}:c{conversion.day.isoformat()}",
+                due=deadline,
+                amount=_money(conversion.value),
+            )
+    return told.found
+
+
+def _invoice_notices(told: _Told) -> None:
+    """An issued invoice to pay, due in 7 days, or overdue (the largest step reached)."""
+    h, as_of = told.account.head, told.as_of
+    for invoice in told.account.invoices:
+        if invoice.voided or invoice.unpaid <= 0 or invoice.issued > as_of:
+            continue
+        subject = f"invoice:{invoice.number}"
+        said: dict[str, object] = {"invoice": invoice.number, "amount": _money(invoice.unpaid)}
+        due = invoice.due
+        if as_of <= due:
+            told.add(NoticeKind.PAY, h.requester, (F,), "issued", subject, due, **said)
+            if (due - as_of).days <= INVOICE_WARNING:
+                marker = f"{due.isoformat()}:d{INVOICE_WARNING}"
+                said["days"] = INVOICE_WARNING
+                told.add(NoticeKind.INVOICE_DUE, h.requester, (F,), marker, subject, due, **said)
+            continue
+        late = (as_of - due).days
+        step = max(s for s in OVERDUE_STEPS if late >= s)
+        said["days"] = late if step == 1 else step
+        for nation in (h.requester, h.supplier):
+            marker = f"{due.isoformat()}:o{step}"
+            told.add(NoticeKind.INVOICE_OVERDUE, nation, (F,), marker, subject, due, **said)
+
+
+def _in_kind_notices(told: _Told) -> None:
+    """In-kind debt per deadline: due in 30 or 7 days, or past its deadline."""
+    account, as_of = told.account, told.as_of
+    by_deadline: dict[date, Decimal] = {}
+    for tranche in account.awaiting_tranches():
+        deadline = account.deadline_of(tranche)
+        by_deadline[deadline] = by_deadline.get(deadline, Decimal(0)) + tranche.value
+    requester = account.head.requester
+    for deadline, value in sorted(by_deadline.items()):
+        left = (deadline - as_of).days
+        amount = _money(value)
+        if left < 0:
+            marker = f"{deadline.isoformat()}:late"
+            kind, roles = NoticeKind.REPLACEMENT_OVERDUE, (L, F)
+            told.add(kind, requester, roles, marker, due=deadline, amount=amount)
+            continue
+        warned = [w for w in sorted(REPLACEMENT_WARNINGS) if left <= w]
+        if warned:
+            marker = f"{deadline.isoformat()}:d{warned[0]}"
+            told.add(
+                NoticeKind.REPLACEMENT_DUE,
+                requester,
+                (L,),
+                marker,
+                due=deadline,
+                days=left,
+                amount=amount,
+            )
+
+
+def dispute_notices(
+    dispute: Dispute, order: OrderFacts, as_of: date, lookback_days: int
+) -> list[Notice]:
+    """A dispute opened or answered within ``lookback_days`` before ``as_of``, told to the
+    other side's finance and logistics."""
+    since = as_of - timedelta(days=lookback_days)
+    subject = f"dispute:{order.id}/{dispute.number}"
+    sides = (order.requester, order.supplier)
+    found: list[Notice] = []
+    said = {
+        "dispute": dispute.number,
+        "step": f"{dispute.step.kind.value} {dispute.step.ref}",
+    }
+    if since <= dispute.day <= as_of:
+        other = sides[1] if dispute.opened_by == sides[0] else sides[0]
+        found.append(
+            Notice(
+                NoticeKind.DISPUTE_OPENED,
+                other,
+                (F, L),
+                subject,
+                "opened",
+                as_of,
+                {
+                    **order.params(),
+                    **said,
+                    "party": dispute.opened_by,
+                    "amount": _money(dispute.amount),
+                    "currency": dispute.currency,
+                },
+                order.id,
+            )
+        )
+    answered, by = dispute.answered, dispute.answered_by
+    if answered is not None and by is not None and since <= answered <= as_of:
+        other = sides[1] if by == sides[0] else sides[0]
+        resolution = dispute.resolution.value if dispute.resolution is not None else ""
+        found.append(
+            Notice(
+                NoticeKind.DISPUTE_ANSWERED,
+                other,
+                (F, L),
+                subject,
+                f"answered:{resolution}",
+                as_of,
+                {**order.params(), **said, "party": by, "resolution": resolution},
+                order.id,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A document this node sent that the partner's node refused."""
+
+    document: int
+    nation: str
+    partner: str
+    kind: str
+    attempts: int
+    reason: str
+    order_id: int | None = None
+
+
+def refusal_notice(refusal: Refusal, as_of: date) -> Notice:
+    """The notice of a refused document to the nation's admins (a new refusal after sending
+    it again, at a later attempt, is a new event)."""
+    params = {
+        "document": str(refusal.document),
+        "partner": refusal.partner,
+        "kind": refusal.kind,
+        "reason": refusal.reason[: limits.NOTICE_PARAM_CHARS_MAX],
+        "order": "" if refusal.order_id is None else str(refusal.order_id),
+    }
+    return Notice(
+        NoticeKind.DOCUMENT_REFUSED,
+        refusal.nation,
+        (AD,),
+        f"document:{refusal.document}",
+        f"a{refusal.attempts}",
+        as_of,
+        params,
+        refusal.order_id,
+    )
+
+
+def audit_notices(nations: Iterable[str], problems: int, day: date) -> list[Notice]:
+    """The notice of a failed ``audit verify`` on ``day`` to each nation's auditors and
+    admins (once a day)."""
+    return [
+        Notice(
+            NoticeKind.AUDIT_FAILED,
+            nation,
+            (AU, AD),
+            "audit",
+            day.isoformat(),
+            day,
+            {"problems": str(problems), "day": day.isoformat()},
+        )
+        for nation in sorted(set(nations))
+    ]
+
+
+def unique(notices: Iterable[Notice]) -> list[Notice]:
+    """``notices`` with each key once (the first), every one within its bounds."""
+    seen: dict[str, Notice] = {}
+    for n in notices:
+        seen.setdefault(n.key, checked(n))
+    return list(seen.values())

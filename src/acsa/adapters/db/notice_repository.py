@@ -93,7 +93,7 @@ class NoticeRepository:
     def add_if_absent(self, notice: Notice, at: datetime) -> int | None:
         """Store ``notice``; its id, or None when a notice of its key exists (made before or
         by a concurrent runner)."""
-        result = self.conn.execute(
+        made = self.conn.execute(
             insert_ignoring(
                 self.conn,
                 t.notices,
@@ -109,26 +109,23 @@ class NoticeRepository:
                     "as_of": notice.as_of,
                     "created_at": at,
                 },
-            )
-        )
-        if result.rowcount != 1:
-            return None
-        c = t.notices.c
-        return int(self.conn.execute(select(c.id).where(c.key == notice.key)).scalar_one())
+            ).returning(t.notices.c.id)
+        ).first()
+        return None if made is None else int(made[0])
 
     def deliver(self, notice_id: int, user_ids: Iterable[int]) -> int:
         """Put notice ``notice_id`` in the inbox of each of ``user_ids`` not holding it yet;
         how many rows were added."""
         added = 0
         for user_id in sorted(set(user_ids)):
-            result = self.conn.execute(
+            made = self.conn.execute(
                 insert_ignoring(
                     self.conn,
                     t.notice_inbox,
                     {"notice_id": notice_id, "user_id": user_id, "read_at": None},
-                )
-            )
-            added += max(result.rowcount, 0)
+                ).returning(t.notice_inbox.c.user_id)
+            ).first()
+            added += made is not None
         return added
 
     def get(self, notice_id: int) -> StoredNotice | None:
@@ -263,9 +260,9 @@ class SchedulerRepository:
                 self.conn,
                 t.scheduler_leases,
                 {"name": name, "holder": holder, "expires_at": until},
-            )
-        )
-        return added.rowcount == 1
+            ).returning(t.scheduler_leases.c.name)
+        ).first()
+        return added is not None
 
     def release(self, name: str, holder: str) -> None:
         c = t.scheduler_leases.c
@@ -280,14 +277,14 @@ class SchedulerRepository:
 
     def claim_day(self, job: str, day: date, holder: str, at: datetime) -> bool:
         """Claim ``job`` for ``day``: True for the one claimant that inserted its row."""
-        result = self.conn.execute(
+        made = self.conn.execute(
             insert_ignoring(
                 self.conn,
                 t.scheduler_days,
                 {"job": job, "day": day, "holder": holder, "at": at},
-            )
-        )
-        return result.rowcount == 1
+            ).returning(t.scheduler_days.c.job)
+        ).first()
+        return made is not None
 
     def claimed(self, job: str, day: date) -> bool:
         c = t.scheduler_days.c
