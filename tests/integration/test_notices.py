@@ -15,7 +15,7 @@ from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.commands import IssueInvoice, RecordPayment
 from acsa.domain.access import Principal, Role
-from acsa.services import notices, settlement, users
+from acsa.services import notices, users
 from acsa.services.handlers import handle
 from tests.integration.test_settlement import received_order
 from tests.ledger_data import import_usd_jpy_rates
@@ -102,9 +102,11 @@ def test_a_replacement_due_tells_logistics_once_in_their_language_then_finance_o
 
     # The deadline day is still in time; the day after, the sweep converts and finance hears.
     on_deadline = notices.run_alerts(uow, DEADLINE, "scheduler", sweep=True)
-    assert on_deadline.sweep is not None and on_deadline.sweep.converted == []
+    assert on_deadline.sweep is not None
+    assert on_deadline.sweep.converted == []
     after = notices.run_alerts(uow, DEADLINE + timedelta(days=1), "scheduler", sweep=True)
-    assert after.sweep is not None and after.sweep.converted == [order_id]
+    assert after.sweep is not None
+    assert after.sweep.converted == [order_id]
     converted = [c for c in after.created if c.kind == "replacement_converted"]
     assert sorted((c.nation, c.recipients) for c in converted) == [("JPN", 1), ("USA", 1)]
     assert f"Order {order_id} converted to cash" in titles(uow, usa_fin, "en")
@@ -113,7 +115,8 @@ def test_a_replacement_due_tells_logistics_once_in_their_language_then_finance_o
     assert not [c for c in after.created if c.kind == "replacement_overdue"]
     with uow:
         actions = [r.action for r in uow.audit.records()]
-    assert "scheduler.sweep" in actions and "alerts.run" in actions
+    assert "scheduler.sweep" in actions
+    assert "alerts.run" in actions
 
 
 def test_an_overdue_invoice_tells_both_finances_and_paying_it_stops_the_notices(
@@ -132,7 +135,8 @@ def test_an_overdue_invoice_tells_both_finances_and_paying_it_stops_the_notices(
 
     week = notices.run_alerts(uow, due - timedelta(days=7), "scheduler")
     kinds = sorted((c.kind, c.nation) for c in week.created)
-    assert ("invoice_due", requester) in kinds and ("pay", requester) in kinds
+    assert ("invoice_due", requester) in kinds
+    assert ("pay", requester) in kinds
     assert not [k for k in kinds if k[1] == supplier and k[0].startswith("invoice_")]
 
     first = notices.run_alerts(uow, due + timedelta(days=1), "scheduler")
