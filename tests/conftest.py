@@ -57,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     /dev/shm where there is one: still real files, with WAL and synchronous=FULL, whose fsyncs
     cost nothing (5 ms each on this machine's disk, once per commit). A --basetemp or a
     PYTEST_DEBUG_TEMPROOT that is given wins; a /dev/shm with less than 1 GiB free is not used."""
+    # The servers and apps the tests start run no scheduler (acsa.api.scheduler: it would make
+    # notices and audit records in the middle of other tests' checks); a test of it sets it.
+    os.environ.setdefault("ACSA_ALERTS_INTERVAL", "0")
     shm = Path("/dev/shm")  # noqa: S108 - pytest makes its own 0700 directory in it
     if config.option.basetemp is None and shm.is_dir() and os.access(shm, os.W_OK):
         free = os.statvfs(shm)

@@ -186,6 +186,8 @@ class Server:
     port: int = field(default_factory=free_port)
     log: Path | None = None
     process: subprocess.Popen[bytes] | Forked | None = None
+    #: More environment for the server (``{"ACSA_ALERTS_INTERVAL": "1"}``).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -196,7 +198,7 @@ class Server:
         if self.workers > 1:
             args += ["--workers", str(self.workers)]
         # Its own session (process group): kill() takes the workers down with it.
-        self.process = fork_serve(args, self.log, {**os.environ, "NO_COLOR": "1"})
+        self.process = fork_serve(args, self.log, {**os.environ, "NO_COLOR": "1", **self.env})
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -21,6 +21,7 @@ from acsa.api.language import Language
 from acsa.api.routers import (
     agreements,
     approvals,
+    arrangements,
     attachments,
     audit,
     books,
@@ -28,7 +29,9 @@ from acsa.api.routers import (
     courier,
     designations,
     disputes,
+    journal,
     ledger,
+    notices,
     orders,
     partner_registry,
     rates,
@@ -37,6 +40,7 @@ from acsa.api.routers import (
     system,
     users,
 )
+from acsa.api.scheduler import Scheduler
 from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.schemas.orders import violation_out
 
@@ -66,14 +70,17 @@ def create_app(engine: Engine, limits: BodyLimits | None = None) -> FastAPI:
 
     deliverer = Deliverer(engine)
     checkpointer = Checkpointer(engine)
+    scheduler = Scheduler(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         deliverer.start()
         checkpointer.start()
+        scheduler.start()
         try:
             yield
         finally:
+            scheduler.stop()
             checkpointer.stop()
             deliverer.stop()
 
@@ -191,12 +198,15 @@ ROUTERS = (
     commands,
     settlement,
     agreements,
+    arrangements,
     ledger,
+    journal,
     reports,
     users,
     designations,
     approvals,
     disputes,
+    notices,
     audit,
     courier,
     partner_registry,

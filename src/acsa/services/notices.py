@@ -16,7 +16,7 @@ mark is the reader's, not the books': it has no audit record.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import cast
 
 from sqlalchemy import select
@@ -198,7 +198,11 @@ def _created_out(notice: Notice, notice_id: int, recipients: int) -> CreatedNoti
 
 
 def make_notices(
-    uow: UnitOfWork, notices: Iterable[Notice], actor: str, as_of: date
+    uow: UnitOfWork,
+    notices: Iterable[Notice],
+    actor: str,
+    as_of: date,
+    holder: str | None = None,
 ) -> tuple[list[CreatedNoticeOut], int]:
     """Store each of ``notices`` not made yet with its inbox rows, in one transaction with an
     ``alerts.run`` audit record when something was made: (what was made, inbox rows added)."""
@@ -230,19 +234,27 @@ def make_notices(
                     "notices": len(created),
                     "inbox_rows": rows,
                     "keys": [c.key for c in created[: limits.NOTICE_PAGE_MAX]],
+                    **({"holder": holder} if holder else {}),
                 },
             )
         uow.commit()
     return created, rows
 
 
-def run_alerts(uow: UnitOfWork, as_of: date | None, actor: str, sweep: bool = False) -> AlertsOut:
+def run_alerts(
+    uow: UnitOfWork,
+    as_of: date | None,
+    actor: str,
+    sweep: bool = False,
+    holder: str | None = None,
+) -> AlertsOut:
     """Make every notice due on ``as_of`` (default today) not made yet; with ``sweep`` run the
-    deadline sweep of that day first (``daily_sweep``)."""
+    deadline sweep of that day first (``daily_sweep``). ``holder``: the scheduler process that
+    runs it, named in the audit record."""
     day = as_of or today()
     limits.check_date("as_of", day)
-    swept = daily_sweep(uow, day, actor) if sweep else None
-    created, rows = make_notices(uow, due_notices(uow, day), actor, day)
+    swept = daily_sweep(uow, day, actor, holder) if sweep else None
+    created, rows = make_notices(uow, due_notices(uow, day), actor, day, holder)
     return AlertsOut(as_of=day, created=created, inbox_rows=rows, sweep=swept)
 
 
@@ -314,22 +326,37 @@ def _reader(principal: Principal | None) -> int:
     return principal.user_id
 
 
+def _language(uow: UnitOfWork, user_id: int, lang: str | None) -> str:
+    """``lang`` when given, else the language the user reads (their account's)."""
+    if lang is not None:
+        return language(lang)
+    u = db.users.c
+    found = (
+        cast(SqlUnitOfWork, uow)
+        .connection.execute(select(u.language).where(u.id == user_id))
+        .scalar_one_or_none()
+    )
+    return language(found)
+
+
 def inbox(
     uow: UnitOfWork,
     principal: Principal | None,
-    lang: str,
+    lang: str | None = None,
     unread_only: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> InboxOut:
-    """``principal``'s notices, newest first, in ``lang``, and how many are unread."""
+    """``principal``'s notices, newest first, in ``lang`` (None: the language they read), and
+    how many are unread."""
     limits.check_count("limit", limit, limits.NOTICE_PAGE_MAX)
     user_id = _reader(principal)
     with uow:
         repo = _repo(uow)
         items = repo.inbox(user_id, unread_only, limit, max(offset, 0))
         total, unread = repo.counts(user_id)
-    return InboxOut(unread=unread, total=total, items=[notice_out(n, lang) for n in items])
+        said = _language(uow, user_id, lang)
+    return InboxOut(unread=unread, total=total, items=[notice_out(n, said) for n in items])
 
 
 def unread_count(uow: UnitOfWork, principal: Principal | None) -> int:
@@ -353,7 +380,9 @@ def _not_found(notice_id: int) -> NotFoundError:
     )
 
 
-def mark_read(uow: UnitOfWork, principal: Principal | None, notice_id: int, lang: str) -> NoticeOut:
+def mark_read(
+    uow: UnitOfWork, principal: Principal | None, notice_id: int, lang: str | None = None
+) -> NoticeOut:
     """Mark notice ``notice_id`` of ``principal``'s inbox read; a notice read already stays
     as it was (idempotent). NOTICE_NOT_FOUND when it is not in their inbox."""
     user_id = _reader(principal)
@@ -364,8 +393,9 @@ def mark_read(uow: UnitOfWork, principal: Principal | None, notice_id: int, lang
         repo.mark_read(notice_id, user_id, utc_now())
         found = repo.entry(notice_id, user_id)
         assert found is not None
+        said = _language(uow, user_id, lang)
         uow.commit()
-    return notice_out(found, lang)
+    return notice_out(found, said)
 
 
 def mark_all_read(uow: UnitOfWork, principal: Principal | None) -> ReadAllOut:
@@ -377,7 +407,3 @@ def mark_all_read(uow: UnitOfWork, principal: Principal | None) -> ReadAllOut:
         unread = repo.unread(user_id)
         uow.commit()
     return ReadAllOut(marked=marked, unread=unread)
-
-
-def stamp(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat()
