@@ -45,6 +45,11 @@ _COURIER = "Signed documents sent to and received from partner nodes."
 GROUPS = (
     Group("agreements", "acsa.cli.agreements:app", "The registry of agreements."),
     Group(
+        "arrangements",
+        "acsa.cli.arrangements:app",
+        "Implementing arrangements under an agreement: who bills whom and how.",
+    ),
+    Group(
         "orders",
         "acsa.cli.orders:app",
         "Orders for supplies and services under an agreement.",
@@ -66,6 +71,7 @@ GROUPS = (
         "ledger",
         "acsa.cli.ledger:app",
         "The books: balances per partner, statements of account, aging, overdue debts.",
+        adds=("acsa.cli.journal",),
     ),
     Group(
         "report",
@@ -98,6 +104,16 @@ GROUPS = (
         "disputes",
         "acsa.cli.disputes:app",
         "Disputes of receipts, invoices and settlements, and how they were resolved.",
+    ),
+    Group(
+        "notices",
+        "acsa.cli.notices:notices_app",
+        "Your notices: what waits for you, deadlines, refusals.",
+    ),
+    Group(
+        "alerts",
+        "acsa.cli.notices:alerts_app",
+        "Notices of what waits for people and of deadlines: make those due (for cron).",
     ),
     Group("audit", "acsa.cli.audit:app", "The tamper-evident audit log of every change."),
     Group(

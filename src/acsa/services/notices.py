@@ -407,3 +407,24 @@ def mark_all_read(uow: UnitOfWork, principal: Principal | None) -> ReadAllOut:
         unread = repo.unread(user_id)
         uow.commit()
     return ReadAllOut(marked=marked, unread=unread)
+
+
+def reader_named(uow: UnitOfWork, name: str) -> Principal:
+    """The user named ``name`` as the reader of their inbox (on a local database: the command
+    line's acting user); USER_NOT_FOUND when there is none."""
+    from acsa.services.users import principal_of
+
+    with uow:
+        row = uow.accounts.user(name)
+    if row is None:
+        raise NotFoundError(
+            [
+                Violation(
+                    Code.USER_NOT_FOUND,
+                    "user",
+                    "no user {user}",
+                    params={"user": repr(name)},
+                )
+            ]
+        )
+    return principal_of(row)
