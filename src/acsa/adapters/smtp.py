@@ -46,9 +46,9 @@ def message(settings: SmtpSettings, mail: Mail) -> EmailMessage:
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2])
-    msg["Content-Language"] = mail.language
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.body)
+    msg["Content-Language"] = mail.language
     return msg
 
 

@@ -131,11 +131,10 @@ class DeliveryRepository:
         }
         keys = ["notice_id", "channel", "target"]
         d = t.notice_deliveries
-        if self.conn.dialect.name == "postgresql":
-            pg = postgresql.insert(d).values(**values).on_conflict_do_nothing(index_elements=keys)
-            return self.conn.execute(pg).rowcount == 1
-        lite = sqlite.insert(d).values(**values).on_conflict_do_nothing(index_elements=keys)
-        return self.conn.execute(lite).rowcount == 1
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        query = dialect.insert(d).values(**values).on_conflict_do_nothing(index_elements=keys)
+        # RETURNING: psycopg tells no row count of an INSERT ... ON CONFLICT DO NOTHING.
+        return self.conn.execute(query.returning(d.c.id)).first() is not None
 
     # --- claiming ----------------------------------------------------------------------
 
