@@ -102,6 +102,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("account", "/account"),
         ("designations", "/designations"),
         ("approvals", "/approvals"),
+        ("inbox", "/inbox"),
     ]
 
 

@@ -39,6 +39,7 @@ from acsa.web.routes import (
     designations,
     disputes,
     finance,
+    inbox,
     ledger,
     orders,
     registry,
@@ -76,6 +77,7 @@ ROUTES = (
     designations,
     approvals,
     disputes,
+    inbox,
 )
 
 
@@ -94,6 +96,7 @@ def create_app(engine: Engine) -> FastAPI:
     attachments.install(pages)
     approvals.install(pages)
     disputes.install(pages)
+    inbox.install(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_security_headers(app)
     _add_error_pages(app, pages)
