@@ -43,6 +43,9 @@ CONFLICTS = frozenset(
         # A draft's approvals: not yet complete, or a tier another approver took first.
         Code.APPROVAL_REQUIRED,
         Code.APPROVAL_NOT_PENDING,
+        # An arrangement's reference taken, or one ended already.
+        Code.ARRANGEMENT_EXISTS,
+        Code.ARRANGEMENT_ENDED,
     }
 )
 BAD_REQUESTS = frozenset({Code.INVALID_INPUT})

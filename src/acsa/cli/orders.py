@@ -236,6 +236,23 @@ def _act(db: str | None, actor: str | None, as_json: bool, command: Callable[[],
     _show(result, as_json)
 
 
+ArrangementOption = Annotated[
+    str | None,
+    typer.Option(
+        "--arrangement",
+        help="The implementing arrangement the order is placed under (its reference, as "
+        "`acsa arrangements list AGREEMENT` shows it); replaces the file's.",
+    ),
+]
+
+
+def _with_arrangement(data: Any, arrangement: str | None) -> Any:
+    """The order document with ``--arrangement`` in it, when given."""
+    if arrangement is None or not isinstance(data, dict):
+        return data
+    return {**data, "arrangement": arrangement}
+
+
 @app.command()
 def new(
     file: Annotated[Path, typer.Option("--file", help="Order document (JSON); see the README.")],
@@ -244,6 +261,7 @@ def new(
     determination_date: DeterminationDateOption = None,
     hostilities: HostilitiesOption = False,
     confirm: ConfirmOption = None,
+    arrangement: ArrangementOption = None,
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,
@@ -257,7 +275,8 @@ def new(
 
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
-        command = PlaceOrder.from_wire(attested.merged(read_document(file)))
+        document = _with_arrangement(read_document(file), arrangement)
+        command = PlaceOrder.from_wire(attested.merged(document))
         result = take(command, db, actor)
     _show_draft(result, as_json)
 
@@ -286,6 +305,7 @@ def edit(
     determination_date: DeterminationDateOption = None,
     hostilities: HostilitiesOption = False,
     confirm: ConfirmOption = None,
+    arrangement: ArrangementOption = None,
     db: DbOption = None,
     actor: ActorOption = None,
     as_json: JsonOption = False,
@@ -298,7 +318,8 @@ def edit(
 
     attested = Attested(cash_reason, determination, determination_date, hostilities, confirm)
     with refusals(as_json):
-        command = EditDraft.from_wire(attested.merged(read_document(file)), order_id=order_id)
+        document = _with_arrangement(read_document(file), arrangement)
+        command = EditDraft.from_wire(attested.merged(document), order_id=order_id)
         result = take(command, db, actor)
     _show_draft(result, as_json)
 

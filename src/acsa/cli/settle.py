@@ -91,6 +91,20 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
         out.print(line + (say_now(" (reversed)") if p.reversed else ""), markup=False)
     for c in invoice.corrections:
         out.print(f"  {_correction_text(c)}", markup=False)
+    _offices(invoice)
+
+
+def _offices(invoice: InvoiceOut) -> None:
+    """Where the invoice goes and who bills it, under the order's arrangement."""
+    for label, office in (
+        ("  bill to (paying office of %(nation)s): %(office)s", invoice.bill_to),
+        ("  billed by (billing office of %(nation)s): %(office)s", invoice.billed_by),
+    ):
+        if office is None:
+            continue
+        nation = invoice.debtor if office is invoice.bill_to else invoice.issuer
+        text = "; ".join(x for x in (office.name, *office.address, office.email) if x)
+        out.print(say_now(label, nation=nation, office=text), markup=False)
 
 
 def _correction_text(c: CorrectionOut) -> str:

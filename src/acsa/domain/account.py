@@ -96,6 +96,9 @@ class AccountHead:
     status: OrderStatus
     agreement_id: str = ""
     order_date: date | None = None
+    #: The reference of the implementing arrangement the order names (its payment term sets
+    #: an invoice's due date), None when it names none.
+    arrangement: str | None = None
 
     @property
     def in_kind(self) -> bool:
@@ -113,6 +116,7 @@ class AccountHead:
             status=order.status,
             agreement_id=order.agreement_id,
             order_date=order.order_date,
+            arrangement=order.arrangement,
         )
 
 

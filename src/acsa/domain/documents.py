@@ -712,8 +712,9 @@ _ORDER_BODY = _object(
             limits.ORDER_LINES_MAX,
         ),
         **_ATTESTED,
+        "arrangement": _text("arrangement", required=True),
     },
-    frozenset(_ATTESTED),
+    frozenset({*_ATTESTED, "arrangement"}),
 )
 
 
@@ -1149,6 +1150,9 @@ def order_body(order: Order) -> dict[str, Any]:
             for line in order.lines
         ],
         **_attested(order),
+        # The arrangement's reference, only when the order names one (so an order naming
+        # none has the document it always had); the partner resolves it in its registry.
+        **({"arrangement": order.arrangement} if order.arrangement is not None else {}),
     }
 
 

@@ -237,6 +237,10 @@ TEXT_FIELDS: dict[str, int] = {
     "ground": CODE_CHARS_MAX,
     "resolution": CODE_CHARS_MAX,
     "evidence": 64,
+    "arrangement": ARRANGEMENT_REF_CHARS_MAX,
+    "address": ADDRESS_LINE_CHARS_MAX,
+    "phone": PHONE_CHARS_MAX,
+    "position": POSITION_CHARS_MAX,
 }
 
 #: Text fields that may span lines (tab, line feed and carriage return allowed).

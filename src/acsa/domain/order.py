@@ -235,6 +235,7 @@ EDITABLE_TERMS = (
     "partner_reference",
     "remarks",
     "attestations",
+    "arrangement",
 )
 
 
@@ -264,6 +265,9 @@ class Order:
     #: The order's name on every node that holds it (a UUID given when it is placed).
     uid: str | None = None
     attestations: Attestations = NO_ATTESTATIONS
+    #: The reference of the implementing arrangement the order is placed under (issue 20:
+    #: acsa.domain.arrangements), None when it names none.
+    arrangement: str | None = None
     history: list[Event] = field(default_factory=list)
     new_events: list[Event] = field(default_factory=list)
 

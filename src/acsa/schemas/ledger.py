@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from acsa.domain.limits import ORDER_LINES_MAX, SETTLEMENT_LINES_MAX
 from acsa.i18n import memos
+from acsa.schemas.arrangements import OfficeOut
 from acsa.schemas.language import reader_language
 from acsa.schemas.limits import Amount, Day, Quantity, Text
 from acsa.schemas.messages import MESSAGE_ID, PARAMS
@@ -104,6 +105,17 @@ class InvoiceOut(BaseModel):
     )
     voided: bool = False
     corrections: list[CorrectionOut] = []
+    arrangement: str | None = Field(
+        default=None, description="The implementing arrangement the order names (reference)."
+    )
+    bill_to: OfficeOut | None = Field(
+        default=None,
+        description="Where the invoice goes: the debtor's paying office under the "
+        "arrangement (when shown one by one, and this node holds the arrangement).",
+    )
+    billed_by: OfficeOut | None = Field(
+        default=None, description="The issuer's billing office under the arrangement."
+    )
 
 
 class SettlementOut(BaseModel):

@@ -540,6 +540,13 @@ class OrderIn(Strict):
     fund_citation: Annotated[str, Text("fund_citation")] | None = None
     partner_reference: Annotated[str, Text("partner_reference")] | None = None
     remarks: Annotated[str, Text("remarks")] | None = None
+    arrangement: Annotated[str, Text("arrangement", min_length=1)] | None = Field(
+        None,
+        description="The reference of the implementing arrangement the order is placed "
+        "under (`acsa arrangements list AGREEMENT`): one of the agreement's, in force on the "
+        "order date (ARRANGEMENT_NOT_FOUND, ARRANGEMENT_NOT_IN_FORCE), within its ceilings "
+        "(ARRANGEMENT_CEILING_EXCEEDED); its default fund citation fills an empty one.",
+    )
     cash_reason: Annotated[str, Text("cash_reason", min_length=1)] | None = Field(
         None,
         description="Why supplies are settled in currency where the text settles them by "
@@ -665,6 +672,7 @@ def order_from_doc(doc: OrderIn) -> Order:
         partner_reference=doc.partner_reference,
         remarks=doc.remarks,
         attestations=attestations_from_doc(doc),
+        arrangement=doc.arrangement,
     )
 
 
@@ -754,6 +762,9 @@ class OrderOut(BaseModel):
     hostilities: bool = False
     confirmed: list[str] = []
     notes: list[NoteOut] = Field(default=[], description="Remarks on the order, oldest first.")
+    arrangement: str | None = Field(
+        default=None, description="The implementing arrangement the order names (reference)."
+    )
 
 
 def violation_out(v: Violation, lang: str | None = None) -> ViolationOut:
@@ -807,6 +818,7 @@ def order_out(order: Order, violations: list[Violation] | None = None) -> OrderO
         determination_date=order.attestations.determination_date,
         hostilities=order.attestations.hostilities,
         confirmed=sorted(order.attestations.confirmed),
+        arrangement=order.arrangement,
         currency=order.currency,
         total=order.total.amount,
         value_received=order.value_received.amount,

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from acsa.schemas.arrangements import FormArrangement
 from acsa.schemas.ledger import InvoiceOut, OrderAccountOut, SettlementOut
 from acsa.schemas.orders import DecimalStr, OrderOut
 
@@ -231,3 +232,6 @@ class OrderForm(BaseModel):
     #: declared, the warnings confirmed (none when it attests nothing).
     attestations: list[FormFact]
     generated_at: datetime
+    #: The implementing arrangement the order names (None: none): its billing office and
+    #: points of contact (acsa.schemas.arrangements.FormArrangement).
+    arrangement: FormArrangement | None = None

@@ -29,6 +29,7 @@ from acsa.domain.errors import AcsaError, Code, Violation
 from acsa.domain.order import Order, OrderStatus
 from acsa.schemas.orders import ExactDecimal, Strict, parse_model
 from acsa.services import orders, rates, settlement
+from acsa.services.arrangements import add_arrangement
 from acsa.services.handlers import handle
 from acsa.services.ports import UnitOfWork
 
@@ -125,8 +126,19 @@ class DemoOrder(Strict):
         return any(step.expect_refused for step in self.steps)
 
 
+class DemoArrangement(Strict):
+    """An implementing arrangement of the scenario: its agreement, when and by whom it was
+    entered, and its document as `acsa arrangements add --file` takes it."""
+
+    agreement: str = Field(min_length=1)
+    created: DemoStamp
+    arrangement: dict[str, Any]
+
+
 class DemoScenario(Strict):
     """The whole scenario file."""
+
+    arrangements: list[DemoArrangement] = Field(default_factory=list)
 
     orders: list[DemoOrder] = Field(min_length=1)
 
@@ -452,6 +464,9 @@ def load_demo(engine: Engine, scenario: DemoScenario | None = None) -> DemoRepor
         return DemoReport(loaded=False)
     _add_rates(engine, plan)
     uow = db.UnitOfWork(engine)
+    for item in plan.arrangements:
+        # Entered as the installation's operator, before the orders that name them.
+        add_arrangement(uow, item.agreement, item.arrangement, item.created.actor, item.created.at)
     entries = tuple(_play(uow, doc) for doc in plan.orders)
     if scenario is None:
         _add_accounts(engine)

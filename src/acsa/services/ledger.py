@@ -512,7 +512,13 @@ def terms_reader(uow: UnitOfWork) -> Callable[[AccountHead], Terms]:
             agreements[head.agreement_id] = found
         assert head.order_date is not None
         version = agreements[head.agreement_id].version_on(head.order_date)
-        return Terms(version.replacement_deadline_days, version.payment_term_days)
+        term = version.payment_term_days
+        if head.arrangement is not None:
+            # The implementing arrangement the order names sets the payment term.
+            from acsa.services.arrangements import payment_term
+
+            term = payment_term(uow, head.agreement_id, head.arrangement, term)
+        return Terms(version.replacement_deadline_days, term)
 
     return terms
 

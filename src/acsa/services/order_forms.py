@@ -19,6 +19,7 @@ from acsa.domain.money import Money
 from acsa.domain.order import Action, Event, Order
 from acsa.domain.profile import Profile
 from acsa.domain.vocabulary import USE_CONDITIONS
+from acsa.schemas.arrangements import FormArrangement, form_arrangement
 from acsa.schemas.ledger import InvoiceOut, SettlementOut
 from acsa.schemas.orders import order_out
 from acsa.schemas.reports import (
@@ -96,7 +97,18 @@ def order_form(uow: UnitOfWork, order_id: int, now: datetime | None = None) -> O
         use_conditions=use_conditions(version),
         attestations=attestations(order),
         generated_at=at,
+        arrangement=_arrangement(uow, order),
     )
+
+
+def _arrangement(uow: UnitOfWork, order: Order) -> FormArrangement | None:
+    """The arrangement the order names, as the form prints it (None: it names none)."""
+    from acsa.services.arrangements import of_order
+
+    named = of_order(uow, order)
+    if named is None:
+        return None
+    return form_arrangement(named.reference, named.arrangement, order.requester, order.supplier)
 
 
 def _approvals(order: Order) -> list[FormApproval]:

@@ -93,6 +93,7 @@ def place_order(uow: UnitOfWork, command: PlaceOrder, by: By) -> tuple[Order, li
         if wrong_parties:
             raise AcsaError(wrong_parties)
         uow.check(order)
+        _under_arrangement(uow, order, agreement)
         order.record_creation(by.at, by.actor)
         uow.orders.add(order, by.at)
         uow.publish(order, Kind.ORDER, order_body(order), by.actor, by.at)
@@ -122,6 +123,7 @@ def edit_draft(uow: UnitOfWork, command: EditDraft, by: By) -> tuple[Order, list
         wrong_parties = check_parties(order, agreement, agreement.version_on(order.order_date))
         if wrong_parties:
             raise AcsaError(wrong_parties)
+        _under_arrangement(uow, order, agreement)
         uow.orders.replace_draft(order, by.at)
         from acsa.services.approvals import cleared_by_edit
 
@@ -132,6 +134,18 @@ def edit_draft(uow: UnitOfWork, command: EditDraft, by: By) -> tuple[Order, list
         uow.record("order.edit", subject, by.actor, before, after, order.id)
         uow.commit()
     return order, check_order(order, agreement)
+
+
+def _under_arrangement(uow: UnitOfWork, order: Order, agreement: Agreement) -> None:
+    """Refuse an order naming an arrangement it may not name (not the agreement's, not in
+    force on its date, over its ceiling); else give it the arrangement's default fund
+    citation where it has none (acsa.services.arrangements)."""
+    from acsa.services import arrangements
+
+    refused = arrangements.order_violations(uow, order, agreement)
+    if refused:
+        raise AcsaError(refused)
+    arrangements.apply_defaults(uow, order, agreement)
 
 
 def get_order(uow: UnitOfWork, order_id: int) -> Order:
@@ -272,7 +286,10 @@ def submit(uow: UnitOfWork, command: SubmitOrder, by: By) -> Order:
     from acsa.services import approvals
 
     def step(order: Order) -> None:
-        violations = check_order(order, _agreement(uow, order.agreement_id))
+        from acsa.services.arrangements import order_violations
+
+        agreement = _agreement(uow, order.agreement_id)
+        violations = check_order(order, agreement) + order_violations(uow, order, agreement)
         if not violations and order.allows(Action.SUBMIT):
             approved = approvals.before_submit(uow, order, command.approvals)
         else:
@@ -290,6 +307,9 @@ def accept(uow: UnitOfWork, command: AcceptOrder, by: By) -> Order:
         from acsa.services.ceilings import ceiling_violations as over_ceilings
 
         violations += over_ceilings(uow, order, agreement, command.quantities)
+        from acsa.services.arrangements import order_violations
+
+        violations += order_violations(uow, order, agreement, command.quantities)
         order.accept(violations, by.at, by.actor, command.quantities)
 
     return _act(uow, command, by, step)

@@ -281,10 +281,12 @@ def _find_invoice(uow: UnitOfWork, reference: str) -> tuple[InvoiceRef, Order]:
 
 
 def get_invoice(uow: UnitOfWork, reference: str, as_of: date | None = None) -> InvoiceOut:
+    from acsa.services.arrangements import invoice_offices
+
     with uow:
-        found, _order = _find_invoice(uow, reference)
+        found, order = _find_invoice(uow, reference)
         [stored] = uow.invoices.find(invoice_id=found.id)
-        return _stored_out(stored, as_of or utc_now().date())
+        return invoice_offices(uow, order, _stored_out(stored, as_of or utc_now().date()))
 
 
 def list_invoices(
@@ -295,7 +297,15 @@ def list_invoices(
 ) -> list[InvoiceOut]:
     day = as_of or utc_now().date()
     with uow:
-        return [_stored_out(r, day) for r in uow.invoices.find(order_id=order_id, party=party)]
+        found = [_stored_out(r, day) for r in uow.invoices.find(order_id=order_id, party=party)]
+        if order_id is not None and found:
+            # One order's invoices (its page, its form): where each goes, under its arrangement.
+            from acsa.services.arrangements import invoice_offices
+
+            order = uow.orders.get(order_id, with_history=False)
+            if order is not None:
+                found = [invoice_offices(uow, order, i) for i in found]
+        return found
 
 
 def record_payment(uow: UnitOfWork, command: RecordPayment, by: By) -> InvoiceOut:

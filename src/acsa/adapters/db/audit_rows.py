@@ -124,7 +124,7 @@ SPECS: tuple[RowSpec, ...] = (
         ),
         (o.c.id,),
         o.c.id,
-        later=(o.c.attestations,),
+        later=(o.c.attestations, o.c.arrangement),
     ),
     RowSpec(
         ol,

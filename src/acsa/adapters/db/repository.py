@@ -294,7 +294,13 @@ class OrderRepository:
         version = len(order.new_events)
         result = self.conn.execute(
             _INSERT_ORDER,
-            {**self._head(order), "created_at": now, "updated_at": now, "version": version},
+            {
+                **self._head(order),
+                "arrangement_id": self._arrangement_id(order),
+                "created_at": now,
+                "updated_at": now,
+                "version": version,
+            },
         )
         key = result.inserted_primary_key
         assert key is not None
@@ -346,7 +352,12 @@ class OrderRepository:
         result = self.conn.execute(
             update(t.orders)
             .where(and_(t.orders.c.id == order.id, t.orders.c.version == order.version))
-            .values(**self._head(order), version=next_version, updated_at=now)
+            .values(
+                **self._head(order),
+                arrangement_id=self._arrangement_id(order),
+                version=next_version,
+                updated_at=now,
+            )
         )
         if result.rowcount != 1:
             raise AcsaError.single(
@@ -360,6 +371,19 @@ class OrderRepository:
         self._loaded = {k: v for k, v in self._loaded.items() if k[0] != order.id}
         self._append_events(order)
         order.version = next_version
+
+    def _arrangement_id(self, order: Order) -> int | None:
+        """The arrangement of this registry the order's reference names (None: none named,
+        or one this node does not hold)."""
+        if order.arrangement is None:
+            return None
+        a = t.arrangements
+        found = self.conn.execute(
+            select(a.c.id).where(
+                a.c.agreement_id == order.agreement_id, a.c.reference == order.arrangement
+            )
+        ).scalar()
+        return None if found is None else int(found)
 
     def _append_events(self, order: Order) -> None:
         if not order.new_events:
@@ -574,6 +598,7 @@ class OrderRepository:
             "remarks": order.remarks,
             "uid": order.uid,
             "attestations": order.attestations.to_json() or null(),
+            "arrangement": order.arrangement,
             "search_text": search_text(order_words(order)),
             "total_minor": order.total.minor,
         }
@@ -695,6 +720,7 @@ def _order_from_row(row: Row[Any], lines: list[OrderLine], events: Iterable[Even
         remarks=row.remarks,
         uid=row.uid,
         attestations=Attestations.from_json(row.attestations),
+        arrangement=row.arrangement,
         history=list(events),
     )
 

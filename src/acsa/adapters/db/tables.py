@@ -101,6 +101,11 @@ orders = Table(
     # 0008): its words case-folded (domain/order_search.py) and its value in minor units.
     Column("search_text", Text, nullable=False, server_default=""),
     Column("total_minor", BigInteger, nullable=False, server_default="0"),
+    # The implementing arrangement the order names (migration 0022): its reference as the
+    # order says it, and the arrangement of this node's registry it resolves to (NULL when
+    # none is named, or a partner's order names one this node does not hold).
+    Column("arrangement", String(64)),
+    Column("arrangement_id", ForeignKey("arrangements.id"), index=True),
     Index("ix_orders_order_date_id", "order_date", "id"),
     Index("ix_orders_currency_total_minor_id", "currency", "total_minor", "id"),
 )
@@ -638,6 +643,27 @@ disputes = Table(
     Column("answered", Date),
     Column("answered_at", UtcDateTime()),
     UniqueConstraint("order_id", "number", name="uq_disputes_order_id_number"),
+)
+
+# Implementing arrangements under an agreement (issue 20, migration 0022;
+# acsa.domain.arrangements): the dates and payment term as columns, what each side names
+# (offices, points of contact, fund citation), the ceilings and notes in ``body`` (JSON).
+arrangements = Table(
+    "arrangements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("reference", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("signed", Date, nullable=False),
+    Column("in_force", Date, nullable=False),
+    Column("ended", Date),
+    Column("payment_term_days", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("agreement_id", "reference", name="uq_arrangements_agreement_id_reference"),
 )
 
 # --- notices and the scheduler (issue 20, migration 0021) ------------------------------------

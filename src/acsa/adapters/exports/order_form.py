@@ -36,6 +36,7 @@ from acsa.domain.messages import t
 from acsa.domain.money import Money, amount_text, money_text, quantity_text
 from acsa.domain.vocabulary import ACTIVITIES, CATEGORIES
 from acsa.i18n import gettext, say
+from acsa.schemas.arrangements import ContactOut, OfficeOut
 from acsa.schemas.reports import FormLine, OrderForm, Said, Signature
 
 TITLE = t("ACSA order, receipt and invoice")
@@ -203,6 +204,7 @@ def _order_fields(f: _Form) -> list[Flowable]:
         (t("Needed by"), o.needed_by.isoformat()),
         (t("Delivered on"), _day(form.delivered_on)),
         (t("Billing office / fund citation"), _text(o.fund_citation)),
+        *_arrangement_field(f),
         (t("Currency"), o.currency),
         (t("Exchange rate"), _said(f, form.rate_said, form.rate)),
         (t("Rate date"), _day(form.rate_date) if form.rate_date else f.w(t("none"))),
@@ -213,6 +215,7 @@ def _order_fields(f: _Form) -> list[Flowable]:
     wide = {
         t("Agreement"),
         t("Implementing text"),
+        t("Implementing arrangement"),
         t("Remarks"),
         t("Exchange rate"),
         t("Rate source"),
@@ -300,9 +303,48 @@ def _parties(f: _Form) -> list[Flowable]:
             _text(_signer_of(form, form.supplying_official)),
         ],
     ]
+    rows += _arrangement_rows(f)
     third = f.width / 3
     headings = ["", t("Requesting nation"), t("Supplying nation")]
     return [f.table(headings, rows, widths=[third] * 3)]
+
+
+def _arrangement_field(f: _Form) -> list[tuple[str, str]]:
+    """The implementing arrangement the order names: its reference and title."""
+    named = f.form.arrangement
+    if named is None:
+        return []
+    shown = f"{named.reference}: {named.title}" if named.title else named.reference
+    return [(t("Implementing arrangement"), shown)]
+
+
+def _office_text(office: OfficeOut | None) -> str:
+    """An office as one text: name, address lines, e-mail."""
+    if office is None:
+        return "-"
+    return "; ".join(x for x in (office.name, *office.address, office.email) if x)
+
+
+def _contacts_text(contacts: Sequence[ContactOut]) -> str:
+    found = [", ".join(x for x in (c.name, c.position, c.email, c.phone) if x) for c in contacts]
+    return "; ".join(found) or "-"
+
+
+def _arrangement_rows(f: _Form) -> list[list[str]]:
+    """The arrangement's offices and points of contact, per side: the supplier's billing
+    office (that bills the order), the requester's paying office (that pays it)."""
+    named = f.form.arrangement
+    if named is None or named.title is None:
+        return []
+    return [
+        [f.w(t("Billing office")), "-", _office_text(named.supplier_billing_office)],
+        [f.w(t("Paying office")), _office_text(named.requester_paying_office), "-"],
+        [
+            f.w(t("Points of contact")),
+            _contacts_text(named.requester_contacts),
+            _contacts_text(named.supplier_contacts),
+        ],
+    ]
 
 
 def _signer_of(form: OrderForm, login: str | None) -> str | None:

@@ -30,6 +30,15 @@ def agreement(
 ) -> HTMLResponse:
     """One agreement: dates, scope, terms, every version, clauses and sources."""
     item = views.agreement_page(who, agreement_id, as_of)
+    from acsa.web.routes.registry import agreement_arrangements
+
+    arrangements = agreement_arrangements(who, item.id, item.as_of)
     return pages.render(
-        request, "agreement.html", who, title="Agreement", title_detail=item.id, a=item
+        request,
+        "agreement.html",
+        who,
+        title="Agreement",
+        title_detail=item.id,
+        a=item,
+        arrangements=arrangements,
     )

@@ -153,6 +153,7 @@ FIELD_NAMES: dict[str, str] = {
     "requester_unit": N_("Requesting unit"),
     "supplier_unit": N_("Supplying unit"),
     "fund_citation": N_("Fund citation"),
+    "arrangement": N_("Implementing arrangement"),
     "partner_reference": N_("Partner's reference"),
     "remarks": N_("Remarks"),
     "cash_reason": N_("Reason for settling supplies in cash"),
@@ -255,6 +256,7 @@ TOP_FIELDS = (
     "requester_unit",
     "supplier_unit",
     "fund_citation",
+    "arrangement",
     "partner_reference",
     "remarks",
     "cash_reason",
@@ -267,7 +269,14 @@ ATTESTED_TEXTS = ("cash_reason", "determination", "determination_date")
 HOSTILITIES = "hostilities"
 CONFIRM_PREFIX = "confirm-"
 OPTIONAL = frozenset(
-    {"operation", "requester_unit", "supplier_unit", "fund_citation", "partner_reference"}
+    {
+        "operation",
+        "requester_unit",
+        "supplier_unit",
+        "fund_citation",
+        "arrangement",
+        "partner_reference",
+    }
 )
 LINE_FIELDS = ("category", "description", "nsn", "quantity", "unit", "unit_price", "currency")
 LINE_NAME = re.compile(r"^lines-(\d{1,4})-([a-z_]+)$")
@@ -361,6 +370,7 @@ def form_of(order: OrderOut) -> Draft:
         requester_unit=order.requester_unit or "",
         supplier_unit=order.supplier_unit or "",
         fund_citation=order.fund_citation or "",
+        arrangement=order.arrangement or "",
         partner_reference=order.partner_reference or "",
         remarks=order.remarks or "",
         cash_reason=order.cash_reason or "",
