@@ -39,6 +39,7 @@ from acsa.api.routers import (
     settlement,
     system,
     users,
+    webhooks,
 )
 from acsa.api.scheduler import Scheduler
 from acsa.domain.errors import AcsaError, Code, Violation
@@ -207,6 +208,7 @@ ROUTERS = (
     approvals,
     disputes,
     notices,
+    webhooks,
     audit,
     courier,
     partner_registry,

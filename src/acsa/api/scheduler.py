@@ -42,7 +42,7 @@ from acsa.domain.limits import (
     SWEEP_HOUR_DEFAULT,
     SWEEP_HOUR_MAX,
 )
-from acsa.services import notices
+from acsa.services import notice_delivery, notices
 
 log = logging.getLogger("acsa.scheduler")
 
@@ -58,7 +58,7 @@ ACTOR = "scheduler"
 #: Further passes the lease holder runs on every tick, after the alerts, in this order: each
 #: is called with the engine and the tick's moment (UTC). A pass that raises is logged and the
 #: next one runs. Add one line here to run yours (e.g. the delivery of notices).
-PASSES: list[Callable[[Engine, datetime], object]] = []
+PASSES: list[Callable[[Engine, datetime], object]] = [notice_delivery.delivery_pass]
 
 
 def _whole(environ: Mapping[str, str] | None, name: str, default: int) -> int:

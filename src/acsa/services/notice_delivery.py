@@ -520,3 +520,10 @@ def deliveries_of(engine: Engine, notice_ids: Sequence[int]) -> list[dict[str, A
     with _uow(engine) as uow:
         rows = DeliveryRepository(uow.connection).deliveries_of(notice_ids)
         return [dict(row._mapping) for row in rows]
+
+
+def delivery_pass(engine: Engine, now: datetime) -> DeliveryReport:
+    """The scheduler's pass (``acsa serve``, ``acsa alerts deliver``): deliver_due with the real
+    adapters from the environment (ACSA_SMTP_URL...; a setting refused raises INVALID_FIELD
+    naming the variable)."""
+    return deliver_due(engine, now, delivery_from_env())
