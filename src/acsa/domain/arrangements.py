@@ -254,13 +254,10 @@ def _office(reader: _Reader, name: str, value: object) -> Office | None:
     if not data:
         return None
     reader.unknown(name, data, ("name", "address", "email"))
-    lines = reader.items(f"{name}.address", data.get("address"), limits.ADDRESS_LINES_MAX)
-    if isinstance(data.get("address"), str):
-        lines = [ln for ln in str(data["address"]).splitlines() if ln.strip()]
-        violation = limits.count_violation(f"{name}.address", len(lines), limits.ADDRESS_LINES_MAX)
-        if violation is not None:
-            reader.found.append(violation)
-            lines = []
+    given = data.get("address")
+    if isinstance(given, str):
+        given = [ln for ln in given.splitlines() if ln.strip()]
+    lines = reader.items(f"{name}.address", given, limits.ADDRESS_LINES_MAX)
     address = tuple(
         text
         for i, line in enumerate(lines)
