@@ -111,6 +111,11 @@ GROUPS = (
         "Your notices: what waits for you, deadlines, refusals.",
     ),
     Group(
+        "webhooks",
+        "acsa.cli.webhooks:app",
+        "Webhooks: each notice of your nation POSTed, signed, to an address; the delivery log.",
+    ),
+    Group(
         "alerts",
         "acsa.cli.notices:alerts_app",
         "Notices of what waits for people and of deadlines: make those due (for cron).",

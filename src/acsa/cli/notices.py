@@ -207,3 +207,14 @@ def read(
     table = Table("marked", "unread", title="notices")
     table.add_row(str(result.marked), str(result.unread))
     show_result(table)
+
+
+def _deliver_command() -> None:
+    """``acsa alerts deliver``: one delivery pass of the notices by e-mail and webhook
+    (acsa.cli.webhooks)."""
+    from acsa.cli.webhooks import deliver
+
+    alerts_app.command("deliver")(deliver)
+
+
+_deliver_command()

@@ -441,3 +441,14 @@ def revoke(
         print_json(token)
     else:
         show_result(_tokens_table([token]))
+
+
+def _notify_command() -> None:
+    """``acsa users notify``: a person's e-mail address and how notices reach it
+    (acsa.cli.webhooks)."""
+    from acsa.cli.webhooks import notify
+
+    users_app.command("notify")(notify)
+
+
+_notify_command()

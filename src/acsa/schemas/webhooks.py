@@ -83,3 +83,14 @@ class NotifyIn(Strict):
 class NotifyOut(BaseModel):
     email: str | None
     notify: str
+
+
+class DeliveryReportOut(BaseModel):
+    """What one delivery pass did (``acsa alerts deliver``)."""
+
+    planned: int
+    sent: int
+    failed: int
+    abandoned: int
+    digests: int
+    errors: list[str]
