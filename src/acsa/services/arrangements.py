@@ -173,17 +173,22 @@ def order_violations(
     order: Order,
     agreement: Agreement,
     quantities: Mapping[int, Decimal] | None = None,
+    *,
+    naming: bool = False,
 ) -> list[Violation]:
     """What the arrangement ``order`` names refuses, inside an open unit of work: none named
     (nothing), not one of the agreement's (ARRANGEMENT_NOT_FOUND), not in force on the order
     date (ARRANGEMENT_NOT_IN_FORCE), or a ceiling the order (as requested, or the
     ``quantities`` being accepted) would exceed (ARRANGEMENT_CEILING_EXCEEDED). A partner's
-    document is not checked here (``uow.incoming``): it is the partner's order."""
+    document is not checked here (``uow.incoming``): it is the partner's order. A reference
+    this node does not hold is refused only ``naming`` it (placing or editing the order here);
+    later steps (submit, accept) check the arrangement this node holds, and take a partner's
+    order naming one it does not hold as the partner's to check."""
     if order.arrangement is None or uow.incoming is not None:
         return []
     arrangement = _repo(uow).get(agreement.id, order.arrangement)
     if arrangement is None:
-        return [not_found(order.arrangement, agreement.id)]
+        return [not_found(order.arrangement, agreement.id)] if naming else []
     found = check_in_force(arrangement, order.order_date)
     if found or not applicable(arrangement, order.requester):
         return found

@@ -142,7 +142,7 @@ def _under_arrangement(uow: UnitOfWork, order: Order, agreement: Agreement) -> N
     citation where it has none (acsa.services.arrangements)."""
     from acsa.services import arrangements
 
-    refused = arrangements.order_violations(uow, order, agreement)
+    refused = arrangements.order_violations(uow, order, agreement, naming=True)
     if refused:
         raise AcsaError(refused)
     arrangements.apply_defaults(uow, order, agreement)
