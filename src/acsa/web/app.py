@@ -43,6 +43,7 @@ from acsa.web.routes import (
     ledger,
     orders,
     registry,
+    webhooks,
 )
 from acsa.web.session import LoginRequired, Visitor, visitor
 
@@ -78,6 +79,7 @@ ROUTES = (
     approvals,
     disputes,
     inbox,
+    webhooks,
 )
 
 
