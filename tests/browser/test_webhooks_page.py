@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.notice_repository import NoticeRepository
 from acsa.adapters.db.unit_of_work import UnitOfWork
+from acsa.adapters.webhook_sender import WebhookPoster
 from acsa.domain.access import Role
 from acsa.domain.notices import Notice, NoticeKind
 from acsa.services import notice_delivery as service
@@ -25,7 +26,7 @@ from tests.browser.helpers import (
 )
 from tests.delivery_servers import webhook_receiver
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _deliver_one(db_url: str, url: str, secret: str) -> None:
@@ -45,7 +46,7 @@ def _deliver_one(db_url: str, url: str, secret: str) -> None:
         with UnitOfWork(engine) as uow:
             NoticeRepository(uow.connection).add_if_absent(notice, datetime.now(UTC))
             uow.commit()
-        delivery = service.Delivery(None, service.WebhookPoster())
+        delivery = service.Delivery(None, WebhookPoster())
         report = service.deliver_due(engine, datetime.now(UTC), delivery)
         assert report.sent == 1, report.errors
     finally:
@@ -125,8 +126,8 @@ def test_an_admin_adds_reads_the_log_of_and_stops_a_webhook(site: Site, db_url: 
     page.goto("/webhooks")
     expect(page.locator("h1")).to_have_text("ウェブフックと配信")
     expect(page.locator("#delivery-log")).to_contain_text("送信済み")
-    data = (hook.url, "https://hooks.jpn.example/acsa", "X-Acsa-Signature", "X-Acsa-Timestamp")
-    data += ("HMAC", "JSON", "POST", "sha256", "https", "webhook")
+    data: tuple[str, ...] = (hook.url, "https://hooks.jpn.example/acsa", "X-Acsa-Signature")
+    data = (*data, "X-Acsa-Timestamp", "HMAC", "JSON", "POST", "sha256", "https", "webhook")
     assert english_words(page, data) == []
     assert overflow(page) <= 0
     assert watch.problems == []
