@@ -42,6 +42,7 @@ from acsa.domain.gl_mapping import (
     totals_by_gl,
 )
 from acsa.domain.ledger import Account
+from acsa.domain.messages import t
 from acsa.domain.money import Money
 from acsa.schemas.journal import (
     GlRuleOut,
@@ -93,16 +94,22 @@ def nation_of(principal: Principal | None, nation: str | None) -> str:
     return principal.nation
 
 
-def _may(principal: Principal | None, roles: frozenset[Role], what: str) -> None:
+#: Why a person may not do what they asked (FORBIDDEN), per kind of act.
+READ_REFUSED = t(
+    "a nation's general-ledger mapping and exports are read by its finance officers, auditors "
+    "and admins"
+)
+MAP_REFUSED = t("a nation's general-ledger mapping is changed by its finance officers and admins")
+EXPORT_REFUSED = t("a nation's journal is exported by its finance officers and auditors")
+RECORD_REFUSED = t(
+    "a new journal export, which is recorded, is made by the nation's finance officers"
+)
+
+
+def _may(principal: Principal | None, roles: frozenset[Role], why: str) -> None:
     if principal is None or principal.roles & roles:
         return
-    raise ForbiddenError.single(
-        Code.FORBIDDEN,
-        "role",
-        "{what} needs one of the roles: {roles}",
-        what=what,
-        roles=tuple(sorted(r.value for r in roles)),
-    )
+    raise ForbiddenError.single(Code.FORBIDDEN, "role", why)
 
 
 # --- the mapping ----------------------------------------------------------------------------
@@ -125,7 +132,7 @@ def _rule_out(nation: str, stored: StoredRule) -> GlRuleOut:
 def list_rules(uow: UnitOfWork, nation: str | None = None) -> list[GlRuleOut]:
     """The nation's mapping rules, by account, partner and currency."""
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, READERS, "reading the general-ledger mapping")
+    _may(uow.principal, READERS, READ_REFUSED)
     with uow:
         return [_rule_out(code, s) for s in _repo(uow).rules(code)]
 
@@ -181,7 +188,7 @@ def set_rule(
     """Add the rule, or replace the one of the same account, partner and currency (audited;
     the same rule again changes nothing)."""
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, MAPPERS, "changing the general-ledger mapping")
+    _may(uow.principal, MAPPERS, MAP_REFUSED)
     who = limits.check_text("actor", actor)
     given = {
         "account": account,
@@ -213,7 +220,7 @@ def remove_rule(
     from acsa.domain.gl_mapping import parse_account
 
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, MAPPERS, "changing the general-ledger mapping")
+    _may(uow.principal, MAPPERS, MAP_REFUSED)
     who = limits.check_text("actor", actor)
     found = parse_account("account", account)
     key_rule = gl_rule(found.value, partner, currency, "x")
@@ -293,7 +300,7 @@ def import_rules(
     """Add or replace every rule of a CSV file (``rules_from_csv``), all or none; the nation's
     rules after."""
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, MAPPERS, "changing the general-ledger mapping")
+    _may(uow.principal, MAPPERS, MAP_REFUSED)
     who = limits.check_text("actor", actor)
     rows = rules_from_csv(text)
     with uow:
@@ -397,7 +404,7 @@ def journal(
     recorded; with ``check``, LEDGER_MISMATCH for any account that does not reconcile, with
     nothing recorded."""
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, RECORDERS if new else EXPORTERS, "this journal export")
+    _may(uow.principal, RECORDERS if new else EXPORTERS, RECORD_REFUSED if new else EXPORT_REFUSED)
     check_format(fmt)
     _check_days(since, until, new)
     who = limits.check_text("actor", actor)
@@ -525,7 +532,7 @@ def require_reconciled(result: JournalOut) -> None:
 def exports(uow: UnitOfWork, nation: str | None = None) -> list[JournalExportOut]:
     """The nation's recorded exports, newest first (the last 20)."""
     code = nation_of(uow.principal, nation)
-    _may(uow.principal, READERS, "reading the journal exports")
+    _may(uow.principal, READERS, READ_REFUSED)
     with uow:
         return [
             JournalExportOut(
