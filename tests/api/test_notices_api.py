@@ -14,7 +14,7 @@ from threading import Barrier
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
@@ -121,7 +121,7 @@ def test_two_servers_make_each_notice_once_and_one_holds_the_lease(
     first_order = submitted(db_url)
     engine = make_engine(db_url)
 
-    def count(table: t.Table) -> int:
+    def count(table: Table) -> int:
         with engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
@@ -170,7 +170,7 @@ def test_two_servers_make_each_notice_once_and_one_holds_the_lease(
         assert all(h == held for _job, h in days)
         assert len(days) == len({j for j, _h in days})
         # The holder dies without a word: once its lease runs out the other takes it.
-        dying = next(s for s in (one, two) if f":{s.process.pid}:" in f":{held}")
+        dying = next(s for s in (one, two) if s.process and f":{s.process.pid}:" in held)
         dying.kill()
         _until(lambda: holder() not in (None, held), 20, "the other server took the lease")
         third_order = submitted(db_url)

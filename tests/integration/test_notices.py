@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.engine import make_engine
@@ -47,7 +47,7 @@ def principal(user_id: int, name: str, nation: str) -> Principal:
     return Principal(name, nation, frozenset({Role.VIEWER}), user_id)
 
 
-def rows(engine: Engine, table: t.Table) -> int:
+def rows(engine: Engine, table: Table) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 

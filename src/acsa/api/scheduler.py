@@ -123,21 +123,28 @@ class Scheduler:
         self.clock = clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="acsa-scheduler", daemon=True)
+        #: Whether this process took the lease (then it frees it when it stops).
+        self._held = False
 
     def start(self) -> None:
         if self.interval_s > 0:
             self._thread.start()
 
     def stop(self) -> None:
+        """End the thread and free the lease if this process held it (another process takes
+        it on its next tick rather than once it expires)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
-            try:
-                with UnitOfWork(self.engine) as uow:
-                    SchedulerRepository(uow.connection).release(LEASE, self.holder)
-                    uow.commit()
-            except Exception:  # a database gone at shutdown: the lease expires by itself
-                log.exception("the scheduler's lease was not released")
+        if not self._held:
+            return
+        try:
+            with UnitOfWork(self.engine) as uow:
+                SchedulerRepository(uow.connection).release(LEASE, self.holder)
+                uow.commit()
+            self._held = False
+        except Exception:  # a database gone at shutdown: the lease expires by itself
+            log.exception("the scheduler's lease was not released")
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -153,6 +160,7 @@ class Scheduler:
         with UnitOfWork(self.engine) as uow:
             held = SchedulerRepository(uow.connection).take_lease(LEASE, self.holder, now, until)
             uow.commit()
+        self._held = self._held or held
         return held
 
     def claim(self, job: str, now: datetime) -> bool:
