@@ -352,3 +352,42 @@ def test_a_persons_address_and_choice_are_checked_and_audited(engine):
     assert [tuple(a) for a in audit] == [("user.notify", "user:kate")]
     cleared = service.set_notify(UnitOfWork(engine), "kate", "kate", email="", notify="off")
     assert cleared == {"email": None, "notify": "off"}
+
+
+def test_a_person_who_turns_mail_off_before_the_digest_gets_none(engine, relay):
+    sato = _user(engine, "sato", "ja", "sato@jpn.example", "digest")
+    kate = _user(engine, "kate", "en", "kate@jpn.example", "each")
+    ids = [_notice(engine, [sato, kate], n, T0) for n in (1, 2)]
+    service.deliver_due(engine, T0, _delivery(relay))
+    assert len(relay.to("kate@jpn.example")) == 2
+    service.set_notify(UnitOfWork(engine), "sato", "sato", notify="off")
+
+    tomorrow = datetime(2027, 3, 2, 7, 0, tzinfo=UTC)
+    report = service.deliver_due(engine, tomorrow, _delivery(relay))
+    assert (report.digests, report.abandoned) == (0, 2)
+    assert relay.to("sato@jpn.example") == []
+    digest = [d for d in service.deliveries_of(engine, ids) if d["channel"] == "digest"]
+    assert [d["state"] for d in digest] == ["abandoned", "abandoned"]
+    assert "asks no more" in str(digest[0]["last_error"])
+    assert service.deliver_due(engine, tomorrow + timedelta(days=1), _delivery(relay)).sent == 0
+
+
+def test_a_relay_that_offers_no_starttls_gets_nothing(tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from tests.delivery_servers import Relay, _Handler, free_port
+
+    plain = Relay(port=free_port(), ca_file=tmp_path / "none.pem")
+    controller = Controller(_Handler(plain), hostname="127.0.0.1", port=plain.port)
+    controller.start()
+    try:
+        settings = smtp_settings(
+            {"ACSA_SMTP_URL": plain.url(), "ACSA_SMTP_FROM": "acsa@jpn.example"}
+        )
+        assert settings is not None
+        assert settings.username == "acsa-relay"
+        with pytest.raises(MailError, match="does not offer STARTTLS"):
+            SmtpMailer(settings)(Mail("kate@jpn.example", "s", "b"))
+    finally:
+        controller.stop()
+    assert plain.mails == []

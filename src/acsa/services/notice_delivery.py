@@ -201,24 +201,24 @@ def _send_single(engine: Engine, now: datetime, delivery: Delivery, report: Deli
                 hook = repo.webhook(int(row.target.split(":", 1)[1]))
         start = time.monotonic()
         status: int | None = None
-        try:
-            if row.channel == Channel.EMAIL.value:
-                assert delivery.send_mail is not None
-                language = user.language if user is not None else "en"
-                delivery.send_mail(_mail(row.target, notice, language, delivery.public_url))
-                error = None
-            elif hook is None or not hook.active:
-                error = "the webhook was removed"
-            else:
-                assert delivery.post is not None
-                status, error = _post(delivery.post, hook, row.id, notice, now)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        if error == "the webhook was removed":
+        gone = _gone(row.channel, row.target, user, hook)
+        error: str | None = gone
+        if gone is None:
+            try:
+                if row.channel == Channel.EMAIL.value:
+                    assert delivery.send_mail is not None
+                    language = user.language if user is not None else "en"
+                    delivery.send_mail(_mail(row.target, notice, language, delivery.public_url))
+                else:
+                    assert delivery.post is not None
+                    status, error = _post(delivery.post, hook, row.id, notice, now)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        if gone is not None:
             after: dict[str, Any] = {
                 "state": State.ABANDONED.value,
                 "attempts": row.attempts + 1,
-                "last_error": error,
+                "last_error": gone,
             }
         else:
             after = _outcome(row.attempts + 1, now, error)
@@ -230,6 +230,16 @@ def _send_single(engine: Engine, now: datetime, delivery: Delivery, report: Deli
         _count(report, after)
         if error is not None:
             report.errors.append(f"{row.target}: {error}")
+
+
+def _gone(channel: str, target: str, user: Any, hook: Any) -> str | None:
+    """Why a delivery is given up without being sent: its webhook was removed, or its person
+    asks no more for mail at its address (notify off, another address); else None."""
+    if channel == Channel.WEBHOOK.value:
+        return None if hook is not None and hook.active else "the webhook was removed"
+    if user is None or user.notify == Notify.OFF.value or user.email != target:
+        return "the person asks no more for notices at this address"
+    return None
 
 
 def webhook_body(notice: Any) -> bytes:
@@ -317,16 +327,22 @@ def _send_digests(
         notices = [found[line.notice_id] for line in lines]
         language = user.language if user is not None else "en"
         start = time.monotonic()
-        error: str | None = None
-        try:
-            delivery.send_mail(_digest_mail(owner.target, notices, language, delivery.public_url))
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        gone = _gone(Channel.DIGEST.value, owner.target, user, None)
+        error: str | None = gone
+        if gone is None:
+            mail = _digest_mail(owner.target, notices, language, delivery.public_url)
+            try:
+                delivery.send_mail(mail)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
         took = _ms(start)
         with _uow(engine) as uow:
             repo = DeliveryRepository(uow.connection)
             for line in lines:
                 after = _outcome(line.attempts + 1, now, error)
+                if gone is not None:
+                    after = {**after, "state": State.ABANDONED.value, "last_error": gone}
+                    after.pop("next_at", None)
                 repo.record(line.id, now, error is None, None, error, took, after)
                 _count(report, after)
             uow.commit()
