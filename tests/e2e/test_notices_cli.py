@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli import run
 from tests.e2e.test_remote_cli import Served, _serve, ok
 from tests.orders_data import order_doc
 
@@ -64,3 +65,19 @@ def test_alerts_and_notices_through_a_server_and_on_the_database(served_sqlite: 
     assert everything == {"marked": 1, "unread": 0}
     other = s.remote("AUS-all", "notices", "read", str(notice["id"]), "--json")
     assert other.json["errors"][0]["code"] == "NOTICE_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACSA_ALERTS_INTERVAL", "soon"),
+        ("ACSA_ALERTS_INTERVAL", "86401"),
+        ("ACSA_SWEEP_HOUR", "24"),
+    ],
+)
+def test_serve_refuses_a_bad_scheduler_setting_naming_it(
+    sqlite_url: str, name: str, value: str
+) -> None:
+    refused = run("serve", "--db", sqlite_url, "--port", "1", env={name: value})
+    assert refused.code != 0
+    assert name in refused.stdout + refused.stderr
