@@ -6,7 +6,7 @@ and the creditor's, and paying it stops every further notice."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, Table, func, select
 
@@ -161,3 +161,76 @@ def test_an_overdue_invoice_tells_both_finances_and_paying_it_stops_the_notices(
     for late in (30, 60, 90):
         later = notices.run_alerts(uow, due + timedelta(days=late), "scheduler")
         assert [c for c in later.created if c.subject == f"invoice:{invoice.number}"] == []
+
+
+def test_drafts_in_the_approval_tiers_and_disputes_tell_the_people_who_act(
+    engine: Engine,
+) -> None:
+    from decimal import Decimal
+
+    from acsa.commands import AnswerDispute, OpenDispute, PlaceOrder
+    from acsa.domain.order import Action
+    from acsa.services import approvals
+    from tests.orders_data import order_doc
+
+    uow = UnitOfWork(engine)
+    approver = principal(add(uow, "aus-approver", "AUS", "approver"), "aus-approver", "AUS")
+    jpn_fin = principal(add(uow, "jpn-fin", "JPN", "finance"), "jpn-fin", "JPN")
+    aus_log = principal(add(uow, "aus-log", "AUS", "logistics", "ja"), "aus-log", "AUS")
+    add(uow, "aus-approver-2", "AUS", "approver")
+    order_id = received_order(uow)  # before the tiers: it needed no approval
+    approvals.set_tiers(uow, "AUS", ["1000000", "2000000"], "JPY")
+    draft, _ = handle(uow, PlaceOrder.from_wire(order_doc()), "aus-requester")
+    day = date(2026, 10, 1)
+
+    first = [c for c in notices.run_alerts(uow, day, "cron").created if c.kind == "approve"]
+    assert [(c.key, c.recipients) for c in first] == [
+        (f"approve:order:{draft.id}:t1:v{draft.version}:AUS", 2)
+    ]
+    assert titles(uow, approver, "en") == [f"Order {draft.id} waits for your approval"]
+    approvals.approve(uow, draft.id, "aus-approver")
+    second = [c for c in notices.run_alerts(uow, day, "cron").created if c.kind == "approve"]
+    assert [c.key for c in second] == [f"approve:order:{draft.id}:t2:v{draft.version}:AUS"]
+
+    # A receipt disputed by the requester tells the supplier; its answer tells the requester.
+    with uow:
+        received = uow.orders.get(order_id)
+        assert received is not None
+        [seq] = [e.seq for e in received.history if e.action is Action.RECEIVE]
+    opened = handle(
+        uow,
+        OpenDispute(
+            order_id=order_id,
+            step=f"receipt:{seq}",
+            ground="quantity",
+            reason="crushed cases",
+            amount=Decimal(1000),
+            day=RECEIVED.date() + timedelta(days=2),
+            side="requester",
+        ),
+        "aus-log",
+    )
+    told = notices.run_alerts(uow, RECEIVED.date() + timedelta(days=3), "cron").created
+    [dispute] = [c for c in told if c.kind == "dispute_opened"]
+    assert (dispute.nation, dispute.subject) == ("JPN", f"dispute:{order_id}/{opened.number}")
+    assert titles(uow, jpn_fin, "en")[0] == (f"Dispute {opened.number} opened on order {order_id}")
+    handle(
+        uow,
+        AnswerDispute(
+            order_id=order_id,
+            dispute=opened.number,
+            resolution="redelivery",
+            day=RECEIVED.date() + timedelta(days=4),
+            side="supplier",
+        ),
+        "jpn-fin",
+    )
+    told = notices.run_alerts(uow, RECEIVED.date() + timedelta(days=5), "cron").created
+    [answer] = [c for c in told if c.kind == "dispute_answered"]
+    assert answer.nation == "AUS"
+    assert titles(uow, aus_log, "ja")[0] == (
+        f"発注 {order_id} の異議 {opened.number} に回答がありました"
+    )
+    # Told for a fortnight after: a run three weeks on tells nothing of it again or anew.
+    later = notices.run_alerts(uow, RECEIVED.date() + timedelta(days=21), "cron").created
+    assert not [c for c in later if c.kind.startswith("dispute_")]
