@@ -372,7 +372,7 @@ def dispute_notices(
 class Refusal:
     """A document this node sent that the partner's node refused."""
 
-    document: int
+    document: str
     nation: str
     partner: str
     kind: str
@@ -385,7 +385,7 @@ def refusal_notice(refusal: Refusal, as_of: date) -> Notice:
     """The notice of a refused document to the nation's admins (a new refusal after sending
     it again, at a later attempt, is a new event)."""
     params = {
-        "document": str(refusal.document),
+        "document": refusal.document,
         "partner": refusal.partner,
         "kind": refusal.kind,
         "reason": refusal.reason[: limits.NOTICE_PARAM_CHARS_MAX],

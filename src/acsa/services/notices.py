@@ -154,7 +154,7 @@ def _refusals(uow: UnitOfWork, as_of: date) -> list[Notice]:
     for row in rows:
         order_id = uow.orders.id_of(row.order_uid) if row.order_uid else None
         refusal = Refusal(
-            document=int(row.document_id),
+            document=str(row.document_id),
             nation=node.nation,
             partner=str(row.partner),
             kind=str(row.kind),
