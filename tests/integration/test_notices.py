@@ -234,3 +234,29 @@ def test_drafts_in_the_approval_tiers_and_disputes_tell_the_people_who_act(
     # Told for a fortnight after: a run three weeks on tells nothing of it again or anew.
     later = notices.run_alerts(uow, RECEIVED.date() + timedelta(days=21), "cron").created
     assert not [c for c in later if c.kind.startswith("dispute_")]
+
+
+def test_runners_at_once_make_each_notice_and_inbox_row_once(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    uow = UnitOfWork(engine)
+    for _ in range(3):
+        received_order(uow)  # each to invoice by JPN's finance
+    add(uow, "jpn-fin", "JPN", "finance")
+    add(uow, "jpn-all", "JPN", "finance,logistics", "ja")
+    runners = 4
+    gate = Barrier(runners)
+
+    def run(n: int) -> list[str]:
+        gate.wait()
+        made = notices.run_alerts(UnitOfWork(engine), date(2026, 3, 12), f"runner-{n}")
+        return [c.key for c in made.created]
+
+    with ThreadPoolExecutor(runners) as pool:
+        made = [key for keys in pool.map(run, range(runners)) for key in keys]
+    assert len(made) == len(set(made)) == 3
+    assert (rows(engine, t.notices), rows(engine, t.notice_inbox)) == (3, 6)
+    with uow:
+        runs = [r for r in uow.audit.records() if r.action == "alerts.run"]
+    assert sum(len(r.after["keys"]) for r in runs) == 3
