@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import Site
 from tests.browser.helpers import api, english_words, overflow, received_order, switch_language
 from tests.integration.test_arrangements import REFERENCE, arrangement_doc
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 #: What the people who wrote the arrangement wrote (English in any language).
 WRITTEN = (
     "Billing and payment under the Japan-Australia ACSA",

@@ -97,8 +97,9 @@ def test_an_arrangement_is_added_listed_amended_and_ended_with_audit_records(uow
     assert [a.reference for a in found] == [REFERENCE]
     shown = arrangements.get_arrangement(uow, "JPN-AUS", REFERENCE)
     assert shown == added
-    assert shown.side("JPN").billing_office is not None
-    assert shown.side("JPN").billing_office.email == "billing@mod.example.jp"
+    billing = shown.side("JPN").billing_office
+    assert billing is not None
+    assert billing.email == "billing@mod.example.jp"
 
     amended = arrangements.amend_arrangement(
         uow, "JPN-AUS", REFERENCE, {"payment_term_days": 60}, "admin", AT

@@ -75,10 +75,11 @@ def test_a_whole_document_reads_into_an_arrangement() -> None:
         date(2025, 1, 15),
         date(2025, 2, 1),
     )
-    assert a.side("JPN").billing_office is not None
-    assert a.side("JPN").billing_office.address == ("5-1 Ichigaya-Honmuracho", "Tokyo 162-8801")
-    assert a.side("AUS").paying_office is not None
-    assert a.side("AUS").paying_office.address == ("Canberra ACT",)
+    billing, paying = a.side("JPN").billing_office, a.side("AUS").paying_office
+    assert billing is not None
+    assert billing.address == ("5-1 Ichigaya-Honmuracho", "Tokyo 162-8801")
+    assert paying is not None
+    assert paying.address == ("Canberra ACT",)
     assert a.side("JPN").fund_citation == "MOD 0131-2026"
     assert a.side("AUS").fund_citation is None
     assert [c.name for c in a.side("AUS").contacts] == ["Ms P. Harris"]

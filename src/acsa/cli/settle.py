@@ -96,15 +96,22 @@ def _show_invoice(invoice: InvoiceOut, as_json: bool) -> None:
 
 def _offices(invoice: InvoiceOut) -> None:
     """Where the invoice goes and who bills it, under the order's arrangement."""
-    for label, office in (
-        ("  bill to (paying office of %(nation)s): %(office)s", invoice.bill_to),
-        ("  billed by (billing office of %(nation)s): %(office)s", invoice.billed_by),
+    for template, nation, office in (
+        (
+            "  bill to (paying office of %(nation)s): %(office)s",
+            invoice.debtor,
+            invoice.bill_to,
+        ),
+        (
+            "  billed by (billing office of %(nation)s): %(office)s",
+            invoice.issuer,
+            invoice.billed_by,
+        ),
     ):
         if office is None:
             continue
-        nation = invoice.debtor if office is invoice.bill_to else invoice.issuer
         text = "; ".join(x for x in (office.name, *office.address, office.email) if x)
-        out.print(say_now(label, nation=nation, office=text), markup=False)
+        out.print(say_now(template, nation=nation, office=text), markup=False)
 
 
 def _correction_text(c: CorrectionOut) -> str:

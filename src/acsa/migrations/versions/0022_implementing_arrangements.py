@@ -1,4 +1,6 @@
-"""Implementing arrangements under an agreement: offices, points of contact, terms; an order names its arrangement.
+"""Implementing arrangements under an agreement; an order names its arrangement.
+
+Offices, points of contact, fund citations, payment term and ceilings per arrangement.
 
 Revision ID: 0022
 Revises: 0021
