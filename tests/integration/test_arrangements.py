@@ -257,3 +257,16 @@ def test_contacts_for_gives_the_sides_points_of_contact_with_an_email(uow):
     ]
     assert arrangements.contacts_for(uow, plain.id, "AUS") == []
     assert arrangements.contacts_for(uow, 999_999, "AUS") == []
+
+
+def test_checking_a_document_or_a_draft_names_the_arrangements_problems(uow):
+    from acsa.services import orders
+
+    add(uow)
+    checked = orders.check_document(uow, parse_model(OrderIn, order_doc(arrangement="nope")))
+    assert [v.code.value for v in checked] == ["ARRANGEMENT_NOT_FOUND"]
+    assert orders.check_document(uow, parse_model(OrderIn, order_doc(arrangement=REFERENCE))) == []
+    draft, _ = place(uow, arrangement=REFERENCE)
+    arrangements.end_arrangement(uow, "JPN-AUS", REFERENCE, date(2026, 9, 1), "admin", AT)
+    shown = orders.order_view(uow, draft.id)
+    assert [v.code for v in shown.violations] == ["ARRANGEMENT_NOT_IN_FORCE"]

@@ -222,20 +222,27 @@ def _visible(uow: UnitOfWork, order: Order) -> bool:
 
 
 def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
-    """What the agreement checks say of ``order`` as it stands (for drafts and previews)."""
+    """What the agreement checks say of ``order`` as it stands (for drafts and previews), and
+    what its implementing arrangement refuses."""
+    from acsa.services.arrangements import order_violations
+
     with uow:
         agreement = _agreement(uow, order.agreement_id)
-    return check_order(order, agreement)
+        named = order_violations(uow, order, agreement, naming=True)
+    return check_order(order, agreement) + named
 
 
 def check_document(uow: UnitOfWork, document: OrderIn) -> list[Violation]:
     """Every violation an order document would meet on submit, without saving anything."""
     from acsa.schemas.orders import order_from_doc
 
+    from acsa.services.arrangements import order_violations
+
     order = order_from_doc(document)
     with uow:
         agreement = _agreement(uow, order.agreement_id)
-    return check_order(order, agreement)
+        named = order_violations(uow, order, agreement, naming=True)
+    return check_order(order, agreement) + named
 
 
 def _act(uow: UnitOfWork, command: OrderCommand, by: By, step: Step) -> Order:
