@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.delivery_repository import DeliveryRepository
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.notice_repository import NoticeRepository
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -19,7 +20,7 @@ from acsa.adapters.smtp import Mail, MailError, SmtpMailer
 from acsa.adapters.webhook_sender import WebhookPoster
 from acsa.domain.access import Role
 from acsa.domain.errors import AcsaError, Code
-from acsa.domain.notice_delivery import smtp_settings
+from acsa.domain.notice_delivery import Channel, smtp_settings
 from acsa.domain.notices import Notice, NoticeKind
 from acsa.i18n.notice_words import notice_text
 from acsa.services import notice_delivery as service
@@ -391,3 +392,22 @@ def test_a_relay_that_offers_no_starttls_gets_nothing(tmp_path):
     finally:
         controller.stop()
     assert plain.mails == []
+
+
+def test_a_delivery_held_by_a_runner_that_died_is_taken_back_after_its_hold(engine, relay):
+    kate = _user(engine, "kate", "en", "kate@jpn.example", "each")
+    notice_id = _notice(engine, [kate], 1, T0)
+    none = service.Delivery(None, None)
+    assert service.deliver_due(engine, T0, none).planned == 0  # no relay: nothing planned
+    with UnitOfWork(engine) as uow:
+        repo = DeliveryRepository(uow.connection)
+        assert repo.plan(notice_id, Channel.EMAIL, "kate@jpn.example", kate, T0)
+        [row] = repo.due(T0, ["email"], 10)
+        assert repo.claim(row, T0 + timedelta(seconds=600))  # taken, then the runner died
+        assert not repo.claim(row, T0 + timedelta(seconds=600))  # as read: taken already
+        uow.commit()
+    early = service.deliver_due(engine, T0 + timedelta(seconds=599), _delivery(relay))
+    assert (early.planned, early.sent) == (0, 0)
+    late = service.deliver_due(engine, T0 + timedelta(seconds=600), _delivery(relay))
+    assert late.sent == 1, late.errors
+    assert len(relay.to("kate@jpn.example")) == 1

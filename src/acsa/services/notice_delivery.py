@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -143,18 +143,20 @@ def _plan(engine: Engine, now: datetime, delivery: Delivery, report: DeliveryRep
         uow.commit()
 
 
-def _claimed(engine: Engine, now: datetime, channels: Sequence[str]) -> list[int]:
-    """The due deliveries of ``channels`` this runner took (each in its own transaction)."""
+def _claimed(engine: Engine, now: datetime, channels: Sequence[str]) -> Iterator[int]:
+    """The due deliveries of ``channels``, each taken by this runner (in its own transaction)
+    just before it is sent: one held is sent within seconds, long before its hold of
+    DELIVERY_LEASE_S runs out and another runner could take it back."""
     with _uow(engine) as uow:
         due = DeliveryRepository(uow.connection).due(now, channels, DELIVERY_BATCH_MAX)
-    taken: list[int] = []
-    until = now + timedelta(seconds=DELIVERY_LEASE_S)
     for row in due:
+        # Held from the moment it is taken (a pass with many slow sends lasts a while).
+        until = max(now, utc_now()) + timedelta(seconds=DELIVERY_LEASE_S)
         with _uow(engine) as uow:
-            if DeliveryRepository(uow.connection).claim(row, until):
-                uow.commit()
-                taken.append(row.id)
-    return taken
+            taken = DeliveryRepository(uow.connection).claim(row, until)
+            uow.commit()
+        if taken:
+            yield row.id
 
 
 def _outcome(attempts: int, now: datetime, error: str | None) -> dict[str, Any]:
@@ -313,7 +315,8 @@ def _send_digests(
         owners = DeliveryRepository(uow.connection).digest_owners(now, DELIVERY_BATCH_MAX)
     for owner in owners:
         # A time no other claim uses marks the lines this runner took.
-        token = now + timedelta(seconds=DELIVERY_LEASE_S, microseconds=secrets.randbelow(10**6))
+        held = timedelta(seconds=DELIVERY_LEASE_S, microseconds=secrets.randbelow(10**6))
+        token = max(now, utc_now()) + held
         with _uow(engine) as uow:
             repo = DeliveryRepository(uow.connection)
             lines = repo.claim_digest(owner.user_id, owner.target, now, token)
