@@ -72,6 +72,8 @@ def test_a_person_sets_their_address_and_choice(api: Api) -> None:
     assert done.status_code == 200, done.text
     assert done.json() == {"email": "log@jpn.example", "notify": "digest"}
     assert c.get("/profile/notify", headers=me).json()["notify"] == "digest"
+    profile = c.get("/profile", headers=me).json()
+    assert (profile["email"], profile["notify"]) == ("log@jpn.example", "digest")
 
 
 def _wait(check: Any, seconds: float = 40.0) -> Any:

@@ -36,6 +36,10 @@ class UserOut(BaseModel):
     rank: str | None = None
     position: str | None = None
     unit: str | None = None
+    #: Notices by e-mail (``acsa users notify``, ``PATCH /api/v1/profile/notify``): the
+    #: address (None: none) and how: off, each, digest.
+    email: str | None = None
+    notify: str = "off"
 
 
 class ProfileIn(Strict):

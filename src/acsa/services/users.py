@@ -100,6 +100,8 @@ def _user_out(row: StoredRow) -> UserOut:
         rank=profile.rank,
         position=profile.position,
         unit=profile.unit,
+        email=getattr(row, "email", None),
+        notify=getattr(row, "notify", None) or "off",
     )
 
 
