@@ -78,6 +78,7 @@ def test_the_inbox_in_japanese(site: Site, waiting: dict[str, int]) -> None:
     expect(page.locator("h1")).to_have_text("受信箱")
     pay = page.locator("#notices li[data-kind=pay]")
     expect(pay.locator(".notice-title")).to_contain_text("が支払いを待っています")
+    expect(pay.locator(".notice-text")).to_contain_text("支払期日は 20")  # its due day
     expect(pay.locator("a.notice-order")).to_have_text(f"発注 {waiting['pay']}")
     site.shot(page, "inbox-ja")
     page.click("#inbox-read-all")

@@ -37,6 +37,7 @@ from acsa.domain.notices import (
 from acsa.domain.order import OrderStatus
 from acsa.i18n import catalog
 from acsa.i18n.notice_words import KIND_LABELS, RESOLUTIONS, WORDS, notice_text
+from acsa.i18n.speech import Speech
 
 RECEIVED = date(2026, 3, 10)
 ISSUED = date(2026, 4, 1)
@@ -97,6 +98,18 @@ def test_a_replacement_is_due_in_30_then_7_days_then_past_its_deadline() -> None
     assert due.key == f"replacement_due:order:9:{DEADLINE}:d30:JPN"
     assert due.roles == (Role.LOGISTICS,)
     assert (due.due, due.params["days"], due.params["amount"]) == (DEADLINE, "30", "500")
+    assert due.params["due"] == DEADLINE.isoformat()
+    # What it says names the day (every kind with a due day).
+    for notice in [
+        due,
+        *account_notices(cash(), DUE - timedelta(days=7), 14),
+        *account_notices(cash(), DUE + timedelta(days=1), 14),
+        *account_notices(in_kind(), DEADLINE + timedelta(days=1), 14),
+    ]:
+        assert notice.due is not None
+        for lang in ("en", "ja"):
+            said = notice_text(notice.kind, notice.params, lang)[1]
+            assert Speech(lang).day(notice.due) in said, (notice.key, lang)
     assert told(in_kind(), DEADLINE + timedelta(days=1)) == [
         ("replacement_overdue", "JPN", f"{DEADLINE}:late")
     ]

@@ -211,7 +211,8 @@ class _Told:
     ) -> None:
         h = self.account.head
         order = OrderFacts(h.order, h.requester, h.supplier)
-        said = order.params(currency=self.account.currency, **params)
+        day = None if due is None else due.isoformat()
+        said = order.params(currency=self.account.currency, due=day, **params)
         self.found.append(
             Notice(
                 kind,
