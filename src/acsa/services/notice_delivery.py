@@ -236,10 +236,11 @@ def _send_single(engine: Engine, now: datetime, delivery: Delivery, report: Deli
 
 def _gone(channel: str, target: str, user: Any, hook: Any) -> str | None:
     """Why a delivery is given up without being sent: its webhook was removed, or its person
-    asks no more for mail at its address (notify off, another address); else None."""
+    asks no more for mail at its address (notify off, another address, switched off); else
+    None."""
     if channel == Channel.WEBHOOK.value:
         return None if hook is not None and hook.active else "the webhook was removed"
-    if user is None or user.notify == Notify.OFF.value or user.email != target:
+    if user is None or not user.active or user.notify == Notify.OFF.value or user.email != target:
         return "the person asks no more for notices at this address"
     return None
 
