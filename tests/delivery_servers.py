@@ -231,7 +231,9 @@ def webhook_receiver(secret: str, fail_first: int = 0) -> Iterator[Hook]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with hook.lock:
-                if not verify(hook.secret, self.headers, body):
+                if not verify(hook.secret, self.headers, body) or not self.headers.get(
+                    "User-Agent", ""
+                ).startswith("acsa/"):
                     status = 401
                 elif len([s for s in hook.seen if s != 401]) < hook.fail_first:
                     status = 500

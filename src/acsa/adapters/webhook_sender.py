@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from acsa import __version__
 from acsa.domain.limits import DELIVERY_TIMEOUT_S
 
 
@@ -19,7 +20,11 @@ class WebhookPoster:
         response = httpx.post(
             url,
             content=body,
-            headers={"Content-Type": "application/json", **headers},
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": f"acsa/{__version__}",
+                **headers,
+            },
             timeout=self.timeout,
             follow_redirects=False,
         )
