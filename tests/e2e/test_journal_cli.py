@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from acsa.adapters.db.engine import make_engine
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from tests.e2e.cli import run
+from tests.e2e.test_remote_cli import Served, _serve
 from tests.integration.test_ledger_views import scenario
 from tests.ledger_data import received
 
@@ -125,3 +127,48 @@ def test_map_export_new_and_reconcile_through_the_command(books: str, tmp_path: 
     nobody = acsa(books, "journal", "--until", "2027-01-11", "--new")
     assert nobody.code == 2
     assert "MISSING_FIELD" in nobody.stderr
+
+
+@pytest.fixture
+def served(db_url: str, tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(db_url, tmp_path)
+
+
+def test_through_a_server_the_journal_is_the_same_and_your_own(
+    served: Served, tmp_path: Path
+) -> None:
+    engine = make_engine(served.db_url)
+    try:
+        scenario(UnitOfWork(engine))
+    finally:
+        engine.dispose()
+    rules = tmp_path / "rules.csv"
+    rules.write_text(
+        "account,gl_code\n" + "".join(f"{a},{n + 1}000\n" for n, a in enumerate(ACCOUNTS)),
+        encoding="utf-8",
+    )
+    made = served.remote("JPN-finance", "ledger", "gl-map", "import", str(rules), "--json")
+    assert made.code == 0, made.stderr
+    assert {r["nation"] for r in made.json} == {"JPN"}
+    listed = served.remote("JPN-auditor", "ledger", "gl-map", "list", "--json")
+    assert sorted(r["gl_code"] for r in listed.json) == sorted(r["gl_code"] for r in made.json)
+    period = ("ledger", "journal", "--since", "2026-01-01", "--until", "2027-01-11")
+    remote = served.remote("JPN-auditor", *period, "--format", "json")
+    local = served.local(*period, "--format", "json", "--nation", "JPN")
+    assert remote.code == local.code == 0, (remote.stderr, local.stderr)
+    assert remote.json["lines"] == local.json["lines"]
+    assert remote.json["reconciled"] is True
+    as_csv = served.remote("JPN-auditor", *period)
+    assert as_csv.stdout == served.local(*period, "--nation", "JPN").stdout
+    # an auditor records no export; finance does; another nation's book is not yours
+    new = ("ledger", "journal", "--until", "2027-01-11", "--new", "--format", "json")
+    refused = served.remote("JPN-auditor", *new)
+    assert refused.code == 2
+    assert "FORBIDDEN" in refused.stderr
+    done = served.remote("JPN-finance", *new)
+    assert done.code == 0, done.stderr
+    assert done.json["export"] == 1
+    assert len(done.json["lines"]) == len(remote.json["lines"])
+    other = served.remote("JPN-finance", *new, "--nation", "AUS")
+    assert other.code == 2
+    assert "FORBIDDEN" in other.stderr
