@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, update
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.delivery_repository import DeliveryRepository
@@ -18,6 +18,7 @@ from acsa.adapters.db.notice_repository import NoticeRepository
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.adapters.smtp import Mail, MailError, SmtpMailer
 from acsa.adapters.webhook_sender import WebhookPoster
+from acsa.commands import PlaceOrder
 from acsa.domain.access import Role
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.notice_delivery import Channel, smtp_settings
@@ -25,7 +26,9 @@ from acsa.domain.notices import Notice, NoticeKind
 from acsa.i18n.notice_words import notice_text
 from acsa.services import notice_delivery as service
 from acsa.services import users
+from acsa.services.handlers import handle
 from tests.delivery_servers import Relay, smtp_relay, webhook_receiver
+from tests.orders_data import order_doc
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -411,3 +414,56 @@ def test_a_delivery_held_by_a_runner_that_died_is_taken_back_after_its_hold(engi
     late = service.deliver_due(engine, T0 + timedelta(seconds=600), _delivery(relay))
     assert late.sent == 1, late.errors
     assert len(relay.to("kate@jpn.example")) == 1
+
+
+def test_the_points_of_contact_of_the_orders_arrangement_are_told(engine, relay):
+    placed, _ = handle(UnitOfWork(engine), PlaceOrder.from_wire(order_doc()), "AUS-requester")
+    contacts = [
+        {"name": "Supply desk", "email": "poc@jpn.example"},
+        {"name": "Kate again", "email": "kate@jpn.example"},
+        {"name": "No address", "email": "by phone"},
+    ]
+    body = {
+        "sides": {
+            "JPN": {"contacts": contacts},
+            "AUS": {"contacts": [{"name": "AUS desk", "email": "poc@aus.example"}]},
+        }
+    }
+    with engine.begin() as conn:
+        made = conn.execute(
+            insert(t.arrangements).values(
+                agreement_id="JPN-AUS",
+                reference="IA-2020-1",
+                title="Implementing arrangement",
+                signed=date(2020, 1, 1),
+                in_force=date(2020, 1, 1),
+                payment_term_days=30,
+                body=body,
+                created_at=T0,
+                actor="test",
+                updated_at=T0,
+            )
+        )
+        conn.execute(
+            update(t.orders)
+            .where(t.orders.c.id == placed.id)
+            .values(arrangement_id=made.inserted_primary_key[0])
+        )
+    kate = _user(engine, "kate", "en", "kate@jpn.example", "each")
+    _notice(engine, [kate], 1, T0, order_id=placed.id)
+
+    report = service.deliver_due(engine, T0, _delivery(relay))
+    assert (report.planned, report.sent) == (2, 2), report.errors
+    [to_desk] = relay.to("poc@jpn.example")
+    [to_kate] = relay.to("kate@jpn.example")
+    assert relay.to("poc@aus.example") == []
+    ja_subject, _ = notice_text(
+        "accept", {"order": "JPN-1", "requester": "AUS", "supplier": "JPN"}, "ja"
+    )
+    assert to_desk.subject == f"[acsa] {ja_subject}"  # a JPN contact reads Japanese
+    assert "実施取決め" in to_desk.body
+    assert f"https://acsa.example/orders/{placed.id}" in to_desk.body.splitlines()
+    assert "account" in to_kate.body
+    again = service.deliver_due(engine, T0 + timedelta(minutes=1), _delivery(relay))
+    assert (again.planned, again.sent) == (0, 0)
+    assert len(relay.mails) == 2

@@ -50,6 +50,7 @@ from acsa.domain.notice_delivery import (
     check_notify,
     check_webhook,
     digest_hour,
+    email_violation,
     link,
     next_digest,
     retry_delay,
@@ -135,12 +136,36 @@ def _plan(engine: Engine, now: datetime, delivery: Delivery, report: DeliveryRep
                 channel = Channel.DIGEST if digest else Channel.EMAIL
                 at = next_digest(now, delivery.digest_hour) if digest else now
                 report.planned += repo.plan(row.notice_id, channel, row.email, row.user_id, at)
+            for row in repo.contact_candidates(since, DELIVERY_BATCH_MAX):
+                for address in contact_addresses(row.body, row.nation):
+                    if not repo.mailed(row.notice_id, address):
+                        report.planned += repo.plan(
+                            row.notice_id, Channel.EMAIL, address, None, now
+                        )
         if delivery.post is not None:
             for row in repo.webhook_candidates(since, DELIVERY_BATCH_MAX):
                 if wants(row.kinds or [], row.kind):
                     target = f"webhook:{row.webhook_id}"
                     report.planned += repo.plan(row.notice_id, Channel.WEBHOOK, target, None, now)
         uow.commit()
+
+
+#: The language of a mail to a point of contact (no user of acsa: no language of their own):
+#: their nation's, where acsa speaks it, else English.
+NATION_LANGUAGES = {"JPN": "ja"}
+
+
+def contact_addresses(body: Any, nation: str) -> list[str]:
+    """The e-mail addresses of ``nation``'s points of contact in an arrangement's stored
+    ``body`` (each once, in order; one that is no address acsa sends to is left out)."""
+    sides = (body or {}).get("sides") or {}
+    contacts = (sides.get(nation) or {}).get("contacts") or []
+    found: list[str] = []
+    for contact in contacts:
+        address = str((contact or {}).get("email") or "").strip()
+        if address and address not in found and email_violation("email", address) is None:
+            found.append(address)
+    return found
 
 
 def _claimed(engine: Engine, now: datetime, channels: Sequence[str]) -> Iterator[int]:
@@ -209,8 +234,13 @@ def _send_single(engine: Engine, now: datetime, delivery: Delivery, report: Deli
             try:
                 if row.channel == Channel.EMAIL.value:
                     assert delivery.send_mail is not None
-                    language = user.language if user is not None else "en"
-                    delivery.send_mail(_mail(row.target, notice, language, delivery.public_url))
+                    language = (
+                        user.language
+                        if user is not None
+                        else NATION_LANGUAGES.get(notice.nation, "en")
+                    )
+                    mail = _mail(row.target, notice, language, delivery.public_url, user is None)
+                    delivery.send_mail(mail)
                 else:
                     assert delivery.post is not None
                     status, error = _post(delivery.post, hook, row.id, notice, now)
@@ -240,6 +270,8 @@ def _gone(channel: str, target: str, user: Any, hook: Any) -> str | None:
     None."""
     if channel == Channel.WEBHOOK.value:
         return None if hook is not None and hook.active else "the webhook was removed"
+    if channel == Channel.EMAIL.value and user is None:
+        return None  # a point of contact of the order's arrangement
     if user is None or not user.active or user.notify == Notify.OFF.value or user.email != target:
         return "the person asks no more for notices at this address"
     return None
@@ -276,15 +308,19 @@ def _post(
     return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def _mail(to: str, notice: Any, language: str, public_url: str) -> Mail:
+def _mail(to: str, notice: Any, language: str, public_url: str, contact: bool = False) -> Mail:
     say = Speech(language)
     subject, body = notice_text(notice.kind, notice.params, language)
     lines = [body, ""]
     if public_url:
         lines += [link(public_url, notice.order_id), ""]
-    lines.append(
-        say(t("You receive this mail because your acsa account asks for notices by e-mail."))
-    )
+    if contact:
+        why = t(
+            "You receive this mail as a point of contact of the order's implementing arrangement."
+        )
+    else:
+        why = t("You receive this mail because your acsa account asks for notices by e-mail.")
+    lines.append(say(why))
     return Mail(to=to, subject=f"[acsa] {subject}", body="\n".join(lines), language=language)
 
 

@@ -110,6 +110,31 @@ class DeliveryRepository:
         )
         return self.conn.execute(query).all()
 
+    def contact_candidates(self, since: datetime, limit: int) -> Sequence[Any]:
+        """Notices made since ``since`` about an order that names an implementing arrangement
+        (its points of contact are told too), none of whose contacts has a mail yet: the
+        notice, its nation and the arrangement's body (what each side names)."""
+        n, o, a, d = t.notices, t.orders, t.arrangements, t.notice_deliveries
+        planned = exists().where(
+            d.c.notice_id == n.c.id, d.c.user_id.is_(None), d.c.channel == Channel.EMAIL.value
+        )
+        query = (
+            select(n.c.id.label("notice_id"), n.c.nation, a.c.body)
+            .select_from(n.join(o, o.c.id == n.c.order_id).join(a, a.c.id == o.c.arrangement_id))
+            .where(n.c.created_at >= since, ~planned)
+            .order_by(n.c.id)
+            .limit(limit)
+        )
+        return self.conn.execute(query).all()
+
+    def mailed(self, notice_id: int, target: str) -> bool:
+        """Whether ``target`` has a mail (or a digest line) of ``notice_id`` planned."""
+        d = t.notice_deliveries
+        query = select(d.c.id).where(
+            d.c.notice_id == notice_id, d.c.target == target, d.c.channel.in_(_MAILS)
+        )
+        return self.conn.execute(query.limit(1)).first() is not None
+
     def plan(
         self,
         notice_id: int,
