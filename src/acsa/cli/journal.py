@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from acsa.cli import language
 from acsa.cli.common import (
     ActorOption,
     DbOption,
@@ -26,9 +27,10 @@ from acsa.cli.ledger import app as ledger_app
 from acsa.cli.ledger import money
 from acsa.cli.options import parse_day
 from acsa.cli.output import OutputFormat
-from acsa.cli.render import FormatOption, said, show_result
+from acsa.cli.render import FormatOption, Said, heading, said, show_result
 from acsa.config import actor as acting
 from acsa.domain.errors import AcsaError, Code
+from acsa.i18n import DEFAULT
 
 if TYPE_CHECKING:
     from acsa.schemas.journal import GlRuleOut, JournalOut
@@ -114,8 +116,21 @@ def journal(
     else:
         output.write_text(text, encoding="utf-8", newline="")
         summary = out
-    summary.print(totals_table(result))
-    summary.print(reconciliation_line(result))
+    summary.print(in_language(totals_table(result)), crop=False)
+    for line in reconciliation_lines(result):
+        summary.print(line)
+
+
+def in_language(table: Table) -> Table:
+    """``table``'s title and headings in the command line's language (``--lang``)."""
+    lang = language.current()
+    if isinstance(table.title, Said):
+        table.title.plain = table.title.words(lang)
+    if lang != DEFAULT:
+        for column in table.columns:
+            if isinstance(column.header, str):
+                column.header = heading(lang, column.header)
+    return table
 
 
 def totals_table(result: JournalOut) -> Table:
@@ -132,7 +147,7 @@ def totals_table(result: JournalOut) -> Table:
     return table
 
 
-def reconciliation_line(result: JournalOut) -> str:
+def reconciliation_lines(result: JournalOut) -> tuple[str, str]:
     from acsa.cli.render import say_now
 
     if result.new and result.export is None:
@@ -166,7 +181,7 @@ def reconciliation_line(result: JournalOut) -> str:
             bad=bad,
             n=accounts,
         )
-    return f"{head}; {tail}"
+    return head, tail
 
 
 # --- the mapping ----------------------------------------------------------------------------
