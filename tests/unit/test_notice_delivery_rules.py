@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,22 @@ def test_relay_settings() -> None:
 def test_links() -> None:
     assert link("https://acsa.example", 12) == "https://acsa.example/orders/12"
     assert link("https://acsa.example", None) == "https://acsa.example/inbox"
+
+
+def test_the_relay_from_the_environment(tmp_path: Path) -> None:
+    from acsa.services.notice_delivery import delivery_from_env
+
+    base = {"ACSA_SMTP_URL": "smtp://mail.example", "ACSA_SMTP_FROM": "acsa@jpn.example"}
+    assert delivery_from_env({}).send_mail is None  # no relay: no mail
+    assert delivery_from_env({}).post is not None  # webhooks still go
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read here")
+    made = delivery_from_env({**base, "ACSA_SMTP_CA_FILE": str(ca), "ACSA_DIGEST_HOUR": "6"})
+    assert made.send_mail is not None
+    assert made.digest_hour == 6
+    with pytest.raises(AcsaError) as missing:
+        delivery_from_env({**base, "ACSA_SMTP_CA_FILE": str(tmp_path / "none.pem")})
+    assert _fields(missing) == ["ACSA_SMTP_CA_FILE"]
+    with pytest.raises(AcsaError) as long_path:
+        delivery_from_env({**base, "ACSA_SMTP_CA_FILE": "/x" * 3000})
+    assert _fields(long_path) == ["ACSA_SMTP_CA_FILE"]

@@ -30,6 +30,7 @@ from acsa.domain.limits import (
     DIGEST_HOUR_MAX,
     EMAIL_CHARS_MAX,
     EMAIL_LOCAL_CHARS_MAX,
+    PATH_CHARS_MAX,
     PUBLIC_URL_CHARS_MAX,
     SMTP_URL_CHARS_MAX,
     WEBHOOK_KINDS_MAX,
@@ -281,6 +282,10 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         )
     sender = check_email_violations(ENV_SMTP_FROM, env.get(ENV_SMTP_FROM, "").strip(), found)
     public = env.get(ENV_PUBLIC_URL, "").strip().rstrip("/")
+    ca_file = env.get(ENV_SMTP_CA_FILE, "").strip()
+    bad_ca = text_violation(ENV_SMTP_CA_FILE, ca_file, multiline=False, bound=PATH_CHARS_MAX)
+    if bad_ca is not None:
+        found.append(bad_ca)
     bad_public = text_violation(ENV_PUBLIC_URL, public, multiline=False, bound=PUBLIC_URL_CHARS_MAX)
     if bad_public is not None:
         found.append(bad_public)
@@ -295,7 +300,7 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         implicit_tls=implicit,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
-        ca_file=env.get(ENV_SMTP_CA_FILE, "").strip() or None,
+        ca_file=ca_file or None,
         sender=sender,
         public_url=public,
     )

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Engine
@@ -99,6 +100,13 @@ def delivery_from_env(env: Mapping[str, str] | None = None) -> Delivery:
     INVALID_FIELD naming the variable), webhooks by HTTP, ACSA_PUBLIC_URL, ACSA_DIGEST_HOUR."""
     environ = os.environ if env is None else env
     settings = smtp_settings(environ)
+    if settings is not None and settings.ca_file and not Path(settings.ca_file).is_file():
+        raise AcsaError.single(
+            Code.INVALID_FIELD,
+            "ACSA_SMTP_CA_FILE",
+            "ACSA_SMTP_CA_FILE names {path}, which is no file",
+            path=settings.ca_file,
+        )
     mailer = None if settings is None else SmtpMailer(settings)
     public = environ.get("ACSA_PUBLIC_URL", "").strip().rstrip("/")
     return Delivery(mailer, WebhookPoster(), public, digest_hour(environ))
