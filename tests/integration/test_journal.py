@@ -6,6 +6,7 @@ audit rows, and the import of a rules file, all or nothing."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from acsa.domain.access import Principal, Role
 from acsa.domain.errors import AcsaError, Code
 from acsa.domain.ledger import Account
 from acsa.domain.limits import DATE_MIN
+from acsa.schemas.journal import JournalOut
 from acsa.services import journal, settlement
 from acsa.services.handlers import handle
 from tests.integration.test_ledger_views import FEB_1, SWEEP_DAY, scenario
@@ -201,3 +203,33 @@ def test_the_period_export_reconciles_from_its_first_day(engine: Engine) -> None
     with pytest.raises(AcsaError) as refused:
         journal.journal(UnitOfWork(engine), "JPN", FEB_1, SWEEP_DAY, fmt="xml")
     assert refused.value.violations[0].field == "format"
+
+
+def test_two_new_exports_at_once_never_take_an_entry_twice(engine: Engine) -> None:
+    """Two finance officers export what is new at the same moment: one records the export;
+    the other finds nothing new, or is refused CONCURRENT_UPDATE with nothing recorded."""
+    scenario(UnitOfWork(engine))
+    map_all(engine)
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def export() -> None:
+        start.wait()
+        try:
+            outcomes.append(journal.journal(UnitOfWork(engine), "JPN", None, SWEEP_DAY, new=True))
+        except AcsaError as error:
+            outcomes.append(error.violations[0].code)
+
+    threads = [threading.Thread(target=export) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recorded = [o for o in outcomes if isinstance(o, JournalOut) and o.export is not None]
+    others = [o for o in outcomes if o not in recorded]
+    assert len(recorded) == 1, outcomes
+    [other] = others
+    assert other == Code.CONCURRENT_UPDATE or (
+        isinstance(other, JournalOut) and other.lines == [] and other.export is None
+    ), other
+    assert count(engine, t.journal_exports) == 1
