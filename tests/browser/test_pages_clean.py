@@ -95,6 +95,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("exceptions", "/reports/exceptions"),
         ("disputes", "/disputes"),
         ("annual", "/reports/annual"),
+        ("general-ledger", "/ledger/journal"),
         ("audit", "/audit"),
         ("audit-order", f"/audit?order={ids['received']}"),
         ("courier", "/courier"),
