@@ -280,6 +280,9 @@ class HistoryWriter:
                 json(order.attestations.to_json()) if not order.attestations.empty else None,
                 search_text(order_words(order)),
                 order.total.minor,
+                # The history file names no implementing arrangement.
+                order.arrangement,
+                None,
             )
         )
         rows["order_lines"].extend(
