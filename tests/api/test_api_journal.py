@@ -126,3 +126,22 @@ def test_finance_maps_and_exports_its_own_nations_journal(api: Api) -> None:
     )
     assert (again.status_code, again.json()["code"]) == (404, "GL_MAPPING_NOT_FOUND")
     assert len(c.get("/ledger/journal/exports", headers=api.as_("JPN-finance")).json()) == 2
+
+
+def test_a_rules_file_is_imported_whole_or_not_at_all(api: Api) -> None:
+    c = api.client
+    good = "account,partner,gl_code\nreceivable_cash,AUS,1310-AUS\ncash,,1000\n"
+    made = c.post("/ledger/gl-map/import", json={"csv": good}, headers=api.as_("JPN-finance"))
+    assert made.status_code == 200, made.text
+    assert [(r["account"], r["partner"], r["gl_code"]) for r in made.json()] == [
+        ("cash", "*", "1000"),
+        ("receivable_cash", "AUS", "1310-AUS"),
+    ]
+    bad = good.replace("1000", "2000") + "payables,*,9\n"
+    refused = c.post("/ledger/gl-map/import", json={"csv": bad}, headers=api.as_("JPN-finance"))
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["row 4: account"]
+    after = c.get("/ledger/gl-map", headers=api.as_("JPN-finance")).json()
+    assert {r["gl_code"] for r in after} == {"1000", "1310-AUS"}
+    viewer = c.post("/ledger/gl-map/import", json={"csv": good}, headers=api.as_("JPN-viewer"))
+    assert (viewer.status_code, viewer.json()["code"]) == (403, "FORBIDDEN")

@@ -359,10 +359,9 @@ def import_rules(
         api = remote(db, actor)
         if api is not None:
             api.own_nation(nation, "nation", BOOK)
-            rows = [
-                api.one(GlRuleOut, "PUT", "/ledger/gl-map", body=rule)
-                for rule in service.rules_from_csv(text)
-            ]
+            service.rules_from_csv(text)  # refused here, as on a database, before it is sent
+            found = api.request("POST", "/ledger/gl-map/import", body={"csv": text})
+            rows = [GlRuleOut.model_validate(r) for r in found.json()]
         else:
             rows = service.import_rules(uow_for(engine_for(db)), nation, text, acting(actor))
     _show(rows, as_json, OutputFormat.TABLE)

@@ -7,7 +7,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from acsa.domain.limits import GL_CODE_CHARS_MAX, NAME_CHARS_MAX, SINGLE_LINE_PATTERN
+from acsa.domain.limits import (
+    GL_CODE_CHARS_MAX,
+    GL_IMPORT_BYTES_MAX,
+    NAME_CHARS_MAX,
+    SINGLE_LINE_PATTERN,
+)
 from acsa.schemas.orders import DecimalStr, Strict
 
 
@@ -23,6 +28,14 @@ class GlRuleIn(Strict):
     fund_citation: str | None = Field(
         default=None, max_length=NAME_CHARS_MAX + 20, pattern=SINGLE_LINE_PATTERN
     )
+
+
+class GlRulesIn(Strict):
+    """A rules file (CSV with a header naming account, partner, currency, gl_code and
+    fund_citation; partner, currency and fund_citation may be left out), added or replaced
+    all or none."""
+
+    csv: str = Field(max_length=GL_IMPORT_BYTES_MAX)
 
 
 class GlRuleOut(BaseModel):

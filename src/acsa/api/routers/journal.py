@@ -13,13 +13,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import RootModel
 
 from acsa.adapters.db.unit_of_work import UnitOfWork
 from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.api.routers.orders import RawBody
-from acsa.schemas.journal import GlRuleIn, GlRuleOut, JournalExportOut, JournalOut
+from acsa.schemas.journal import GlRuleIn, GlRuleOut, GlRulesIn, JournalExportOut, JournalOut
 from acsa.schemas.limits import Day
 from acsa.services import journal as service
 
@@ -109,6 +110,24 @@ def put_rule(ctx: CtxDep, doc: GlRuleIn, body: RawBody) -> Response:
             actor,
         ),
     )
+
+
+@router.post(
+    "/gl-map/import",
+    response_model=list[GlRuleOut],
+    responses=problem_responses(400, 401, 403, 422),
+)
+def import_rules(ctx: CtxDep, doc: GlRulesIn, body: RawBody) -> Response:
+    """Add or replace every rule of a CSV file, all or none (finance or admin; audited per
+    rule changed); your nation's rules after."""
+    actor = ctx.principal.name
+    return ctx.write(
+        _held(ctx), body, lambda uow: _Rules(service.import_rules(uow, None, doc.csv, actor))
+    )
+
+
+class _Rules(RootModel[list[GlRuleOut]]):
+    """A list of rules, as one model (what ``Ctx.write`` answers with)."""
 
 
 @router.delete(
