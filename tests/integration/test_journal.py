@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 
 from acsa.adapters.db import tables as t
 from acsa.adapters.db.unit_of_work import UnitOfWork
@@ -233,3 +233,48 @@ def test_two_new_exports_at_once_never_take_an_entry_twice(engine: Engine) -> No
         isinstance(other, JournalOut) and other.lines == [] and other.export is None
     ), other
     assert count(engine, t.journal_exports) == 1
+
+
+def test_a_new_export_waits_for_an_entry_being_written_and_takes_it(engine: Engine) -> None:
+    """An entry inserted but not yet committed (its id handed out) when a new export starts:
+    the export waits for it to commit and takes it, so no later high-water mark passes it."""
+    scenario(UnitOfWork(engine))
+    map_all(engine)
+    journal.journal(UnitOfWork(engine), "JPN", None, SWEEP_DAY, new=True)
+    writer = engine.connect()
+    held = writer.begin()
+    entry = writer.execute(
+        insert(t.ledger_entries).values(
+            book="JPN",
+            partner="AUS",
+            kind="receipt",
+            document="late receipt",
+            effective=SWEEP_DAY,
+            at=at(SWEEP_DAY),
+            actor=OFFICER,
+            memo="",
+        )
+    ).inserted_primary_key[0]
+    writer.execute(
+        insert(t.ledger_postings),
+        [
+            {"entry_id": entry, "seq": seq, "book": "JPN", "partner": "AUS",
+             "effective": SWEEP_DAY, "account": account, "currency": "JPY", "amount_minor": m}
+            for seq, account, m in ((1, "receivable_cash", 700), (2, "support_provided", -700))
+        ],
+    )  # fmt: skip
+    found: list[JournalOut] = []
+    exporter = threading.Thread(
+        target=lambda: found.append(
+            journal.journal(UnitOfWork(engine), "JPN", None, SWEEP_DAY, new=True)
+        )
+    )
+    exporter.start()
+    exporter.join(timeout=1.5)
+    assert exporter.is_alive(), "the export did not wait for the entry being written"
+    held.commit()
+    writer.close()
+    exporter.join(timeout=30)
+    [done] = found
+    assert {line.entry_id for line in done.lines} == {entry}
+    assert done.reconciled

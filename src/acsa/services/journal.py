@@ -414,6 +414,7 @@ def journal(
         rules = [s.rule for s in repo.rules(code)]
         after: int | None = None
         if new:
+            repo.hold_entries()
             after = repo.high_water(code)
             entries = contiguous(repo.entries(code, after_id=after, most=most), until, most)
             opening = {k: _decimal(v, k[2]) for k, v in repo.sums_through(code, after).items()}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 
 from acsa.adapters.db import tables as t
 from acsa.domain.gl_mapping import GlRule
@@ -132,6 +132,16 @@ class JournalRepository:
             select(x).where(x.c.nation == nation).order_by(x.c.id.desc()).limit(limit)
         )
         return [JournalExport(**dict(r._mapping)) for r in rows]
+
+    def hold_entries(self) -> None:
+        """Wait for every transaction writing ledger entries to end, and keep new ones out
+        until this one ends. On PostgreSQL an entry's id is handed out when it is inserted,
+        not when it commits: without this, an entry committed late under an id below one a
+        new export already took would be passed over by the next export's high-water mark.
+        On SQLite a writing transaction holds the whole database from its BEGIN IMMEDIATE
+        already (and ids follow commits)."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("LOCK TABLE ledger_entries IN SHARE MODE"))
 
     def high_water(self, nation: str) -> int:
         """The last entry the nation's recorded exports took (0: none yet)."""
