@@ -235,7 +235,6 @@ def violations_now(uow: UnitOfWork, order: Order) -> list[Violation]:
 def check_document(uow: UnitOfWork, document: OrderIn) -> list[Violation]:
     """Every violation an order document would meet on submit, without saving anything."""
     from acsa.schemas.orders import order_from_doc
-
     from acsa.services.arrangements import order_violations
 
     order = order_from_doc(document)
