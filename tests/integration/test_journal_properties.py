@@ -177,11 +177,11 @@ def check_balanced(result: Any) -> None:
 
 
 @settings(
-    max_examples=20,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(kinds=st.lists(STEPS, min_size=6, max_size=24), data=st.data())
+@given(kinds=st.lists(STEPS, min_size=8, max_size=30), data=st.data())
 def test_the_journal_of_random_books_balances_reexports_nothing_twice_and_sums_to_the_balances(
     engine: Engine, kinds: list[str], data: st.DataObject
 ) -> None:
