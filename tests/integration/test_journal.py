@@ -243,7 +243,7 @@ def test_a_new_export_waits_for_an_entry_being_written_and_takes_it(engine: Engi
     journal.journal(UnitOfWork(engine), "JPN", None, SWEEP_DAY, new=True)
     writer = engine.connect()
     held = writer.begin()
-    entry = writer.execute(
+    made = writer.execute(
         insert(t.ledger_entries).values(
             book="JPN",
             partner="AUS",
@@ -254,7 +254,10 @@ def test_a_new_export_waits_for_an_entry_being_written_and_takes_it(engine: Engi
             actor=OFFICER,
             memo="",
         )
-    ).inserted_primary_key[0]
+    )
+    key = made.inserted_primary_key
+    assert key is not None
+    entry = int(key[0])
     writer.execute(
         insert(t.ledger_postings),
         [
