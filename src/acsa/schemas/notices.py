@@ -60,7 +60,7 @@ class AlertsIn(BaseModel):
     sweep first."""
 
     as_of: date | None = Field(default=None, ge=limits.DATE_MIN, le=limits.DATE_MAX)
-    sweep: bool = False
+    sweep: bool = Field(default=False, strict=True)
 
 
 class SweptOut(BaseModel):

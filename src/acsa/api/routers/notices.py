@@ -39,7 +39,7 @@ def list_notices(
     ctx: CtxDep,
     unread: Annotated[bool, Query(description="Only the notices not read yet.")] = False,
     limit: Annotated[int, Query(ge=1, le=limits.NOTICE_PAGE_MAX)] = 50,
-    offset: Annotated[int, Query(ge=0, le=limits.ID_MAX)] = 0,
+    offset: Annotated[int, Query(ge=0, le=limits.PAGE_OFFSET_MAX)] = 0,
 ) -> InboxOut:
     """Your notices, newest first, each in your language (``Accept-Language``, else your
     account's), with how many are unread."""
