@@ -89,13 +89,19 @@ def test_finance_maps_and_exports_its_own_nations_journal(api: Api) -> None:
     assert [r["line_id"] for r in rows] == [line["line_id"] for line in body["lines"]]
     assert [r["debit"] for r in rows] == [line["debit"] for line in body["lines"]]
     # an auditor does not record exports; finance does, and the next takes only what is new
-    refused = c.get(
-        "/ledger/journal", params={"until": UNTIL, "new": "true"}, headers=api.as_("JPN-auditor")
+    refused = c.post(
+        "/ledger/journal/exports", json={"until": UNTIL}, headers=api.as_("JPN-auditor")
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "FORBIDDEN")
-    first = c.get(
-        "/ledger/journal", params={"until": UNTIL, "new": "true"}, headers=api.as_("JPN-finance")
-    ).json()
+    # a GET never records: the same period read twice, and no export is listed
+    assert c.get("/ledger/journal/exports", headers=api.as_("JPN-auditor")).json() == []
+    keyed = {**api.as_("JPN-finance"), "Idempotency-Key": "journal-export-1"}
+    answered = c.post("/ledger/journal/exports", json={"until": UNTIL}, headers=keyed)
+    assert answered.status_code == 201, answered.text
+    first = answered.json()
+    # a retry with the same key answers the same export and records no second one
+    retried = c.post("/ledger/journal/exports", json={"until": UNTIL}, headers=keyed)
+    assert (retried.status_code, retried.json()["export"]) == (201, first["export"])
     assert {line["line_id"] for line in first["lines"]} == {r["line_id"] for r in rows}
     assert first["export"] is not None
     engine = make_engine(api.db_url)
@@ -103,8 +109,8 @@ def test_finance_maps_and_exports_its_own_nations_journal(api: Api) -> None:
         received(UnitOfWork(engine), 4, date(2027, 1, 11))
     finally:
         engine.dispose()
-    second = c.get(
-        "/ledger/journal", params={"until": UNTIL, "new": "true"}, headers=api.as_("JPN-finance")
+    second = c.post(
+        "/ledger/journal/exports", json={"until": UNTIL}, headers=api.as_("JPN-finance")
     ).json()
     assert len(second["lines"]) == 2
     assert second["after_entry_id"] == first["last_entry_id"]
@@ -116,9 +122,7 @@ def test_finance_maps_and_exports_its_own_nations_journal(api: Api) -> None:
         "/ledger/gl-map", params={"account": "payable_cash"}, headers=api.as_("JPN-finance")
     )
     assert gone.status_code == 200, gone.text
-    missing = c.get(
-        "/ledger/journal", params={**period, "new": "false"}, headers=api.as_("JPN-finance")
-    )
+    missing = c.get("/ledger/journal", params=period, headers=api.as_("JPN-finance"))
     assert (missing.status_code, missing.json()["code"]) == (422, "GL_MAPPING_MISSING")
     assert {e["params"]["account"] for e in missing.json()["errors"]} == {"payable_cash"}
     again = c.delete(

@@ -102,8 +102,12 @@ def journal(
             from acsa.schemas.journal import JournalOut
 
             api.own_nation(nation, "nation", BOOK)
-            params = {"since": first, "until": last, "new": new, "format": "json", "check": check}
-            result = api.one(JournalOut, "GET", "/ledger/journal", params)
+            if new:
+                body = {"until": last, "check": check}
+                result = api.one(JournalOut, "POST", "/ledger/journal/exports", body=body)
+            else:
+                params = {"since": first, "until": last, "format": "json", "check": check}
+                result = api.one(JournalOut, "GET", "/ledger/journal", params)
         else:
             engine = engine_for(db)
             uow = uow_for(engine, read_only=not new)

@@ -13,6 +13,7 @@ from acsa.domain.limits import (
     NAME_CHARS_MAX,
     SINGLE_LINE_PATTERN,
 )
+from acsa.schemas.limits import Day
 from acsa.schemas.orders import DecimalStr, Strict
 
 
@@ -91,6 +92,14 @@ class ReconciledOut(BaseModel):
     movement: DecimalStr
     closing: DecimalStr
     ok: bool
+
+
+class JournalNewIn(Strict):
+    """A recorded export of what is new: the last day it takes, and whether it must
+    reconcile with the book's balances (LEDGER_MISMATCH otherwise)."""
+
+    until: Day
+    check: bool = Field(default=False, strict=True)
 
 
 class JournalOut(BaseModel):

@@ -2,9 +2,9 @@
 ledger's codes, for its accounting system, and the mapping that says which codes.
 
 Always your own nation's: no ``nation`` parameter. The journal is read by finance officers
-and auditors; ``new=true`` (finance) takes only what no earlier new export took, and records
-itself, so the next takes what came after. The mapping is read by finance, auditors and
-admins, and changed by finance and admins (audited).
+and auditors (GET: it changes nothing); ``POST /journal/exports`` (finance) takes only what
+no earlier such export took, and records itself, so the next takes what came after. The
+mapping is read by finance, auditors and admins, and changed by finance and admins (audited).
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from acsa.api.context import Ctx, CtxDep
 from acsa.api.problems import problem_responses
 from acsa.api.routers.ledger import FIRST_DAY, LAST_DAY
 from acsa.api.routers.orders import RawBody
-from acsa.schemas.journal import GlRuleIn, GlRuleOut, GlRulesIn, JournalExportOut, JournalOut
+from acsa.schemas.journal import (
+    GlRuleIn,
+    GlRuleOut,
+    GlRulesIn,
+    JournalExportOut,
+    JournalNewIn,
+    JournalOut,
+)
 from acsa.schemas.limits import Day
 from acsa.services import journal as service
 
@@ -53,10 +60,6 @@ def journal(
         Query(ge=FIRST_DAY, le=LAST_DAY, description="First day (not with new=true)."),
     ] = None,
     format: Annotated[str, Query(pattern="^(csv|json)$", description="csv or json.")] = "json",
-    new: Annotated[
-        bool,
-        Query(description="Only what no earlier new export took, through until; recorded."),
-    ] = False,
     check: Annotated[
         bool, Query(description="Refuse (LEDGER_MISMATCH) unless it reconciles.")
     ] = False,
@@ -65,8 +68,7 @@ def journal(
     stable id, the totals per code and currency, and the reconciliation with your balances
     (``ledger balance`` as of ``until``). GL_MAPPING_MISSING (nothing recorded) if a posting's
     account has no rule. ``format=csv`` answers the lines only."""
-    uow = UnitOfWork(ctx.engine, principal=ctx.principal) if new else _reader(ctx)
-    result = service.journal(uow, None, since, until, new, format, ctx.principal.name, check)
+    result = service.journal(_reader(ctx), None, since, until, False, format, "", check)
     text = service.journal_text(result, format)
     headers = {}
     if format == "csv":
@@ -81,6 +83,27 @@ def journal(
 def journal_exports(ctx: CtxDep) -> list[JournalExportOut]:
     """Your nation's recorded (new) journal exports, newest first."""
     return service.exports(_reader(ctx))
+
+
+@router.post(
+    "/journal/exports",
+    response_model=JournalOut,
+    status_code=201,
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
+def export_new(ctx: CtxDep, doc: JournalNewIn, body: RawBody) -> Response:
+    """Finance: the entries no earlier recorded export took, effective up to ``until``, in the
+    mapping, recorded (``export``: its id; none when nothing was new) so that the next takes
+    only what came after. An Idempotency-Key makes a retry answer the same export, never a
+    second one. GL_MAPPING_MISSING (nothing recorded) if a posting's account has no rule;
+    with ``check``, LEDGER_MISMATCH unless it reconciles with the book's balances."""
+    actor = ctx.principal.name
+    return ctx.write(
+        _held(ctx),
+        body,
+        lambda uow: service.journal(uow, None, None, doc.until, True, "json", actor, doc.check),
+        status_code=201,
+    )
 
 
 @router.get("/gl-map", response_model=list[GlRuleOut], responses=problem_responses(401, 403))
