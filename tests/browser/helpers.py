@@ -64,10 +64,29 @@ def words(page: Page, selector: str = "main") -> str:
 #: In the page: each form control without a label (a ``label for`` or around it, an
 #: ``aria-label``, an ``aria-labelledby`` that names text), each button or link without a
 #: name, each box that scrolls sideways (a wide table on a tablet) but cannot be reached by
-#: keyboard or has no name, and each id a label or an aria reference names but the page lacks.
+#: keyboard or has no name, each id a label or an aria reference names but the page lacks, and
+#: each link or button of the header whose colour does not stand out from the header's
+#: background (a contrast below 4.5:1, WCAG's rule for text).
 ACCESSIBILITY_JS = """
 () => {
   const problems = [];
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = (c) => rgb(c).map((v) => v / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ground = (el) => {  // the first background behind el that is not transparent
+    for (let at = el; at; at = at.parentElement) {
+      const colour = getComputedStyle(at).backgroundColor;
+      if (!/rgba\\(.*, 0\\)$|transparent/.test(colour)) return lum(colour);
+    }
+    return 1;
+  };
+  for (const el of document.querySelectorAll('header.site a, header.site button')) {
+    const [ink, under] = [lum(getComputedStyle(el).color), ground(el)];
+    const ratio = (Math.max(ink, under) + 0.05) / (Math.min(ink, under) + 0.05);
+    const said = el.textContent.trim();
+    if (ratio < 4.5) problems.push('header text hard to read (' + ratio.toFixed(1) + '): ' + said);
+  }
   const shown = (el) => !el.hidden && !el.closest('[hidden], template');
   const textOf = (id) => (document.getElementById(id) || {}).textContent || '';
   const what = (el) => el.id || el.name || el.outerHTML.slice(0, 100);

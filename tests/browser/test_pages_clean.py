@@ -104,6 +104,7 @@ def pages_of(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("designations", "/designations"),
         ("approvals", "/approvals"),
         ("inbox", "/inbox"),
+        ("webhooks", "/webhooks"),
     ]
 
 
