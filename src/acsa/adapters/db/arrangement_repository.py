@@ -4,13 +4,14 @@ agreement, its dates and payment term as columns, what each side names in ``body
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.repository import counted_values
 from acsa.domain.arrangements import (
     Arrangement,
     ArrangementCeiling,
@@ -18,8 +19,7 @@ from acsa.domain.arrangements import (
     Office,
     Side,
 )
-from acsa.domain.ceilings import COUNTED_STATUSES, Acquired, acquired
-from acsa.domain.money import from_minor
+from acsa.domain.ceilings import Acquired
 
 
 def _office(data: Mapping[str, Any] | None) -> Office | None:
@@ -155,35 +155,9 @@ class ArrangementRepository:
     ) -> tuple[Acquired, ...]:
         """The accepted value of each counted order ``party`` requested under the arrangement
         (but ``exclude``), whatever its date, in its own currency."""
-        o, ol = t.orders, t.order_lines
-        query = (
-            select(
-                o.c.id,
-                o.c.order_date,
-                ol.c.category,
-                ol.c.quantity,
-                ol.c.quantity_accepted,
-                ol.c.unit_price_minor,
-                ol.c.currency,
-            )
-            .join(ol, ol.c.order_id == o.c.id)
-            .where(
-                o.c.arrangement_id == arrangement_id,
-                o.c.requester == party,
-                o.c.status.in_(sorted(s.value for s in COUNTED_STATUSES)),
-            )
-            .order_by(o.c.id, ol.c.number)
-        )
-        if exclude is not None:
-            query = query.where(o.c.id != exclude)
-        grouped: dict[tuple[int, str], tuple[date, list[tuple[str, Decimal, Decimal]]]] = {}
-        for row in self.conn.execute(query):
-            quantity = Decimal(row.quantity_accepted or row.quantity)
-            price = from_minor(row.unit_price_minor, row.currency)
-            _, lines = grouped.setdefault((row.id, row.currency), (row.order_date, []))
-            lines.append((row.category, quantity, price))
-        return tuple(
-            acquired(day, currency, lines) for (_, currency), (day, lines) in grouped.items()
+        o = t.orders
+        return counted_values(
+            self.conn, exclude, o.c.arrangement_id == arrangement_id, o.c.requester == party
         )
 
     def of_order(self, order_id: int) -> tuple[int | None, str | None]:

@@ -515,37 +515,14 @@ class OrderRepository:
     ) -> tuple[Acquired, ...]:
         """The accepted value of each counted order ``party`` requested under ``agreement_id``
         with an order date in ``year`` (but ``exclude``), in its own currency."""
-        o, ol = t.orders, t.order_lines
-        query = (
-            select(
-                o.c.id,
-                o.c.order_date,
-                ol.c.category,
-                ol.c.quantity,
-                ol.c.quantity_accepted,
-                ol.c.unit_price_minor,
-                ol.c.currency,
-            )
-            .join(ol, ol.c.order_id == o.c.id)
-            .where(
-                o.c.agreement_id == agreement_id,
-                o.c.requester == party,
-                o.c.order_date >= year.start,
-                o.c.order_date <= year.end,
-                o.c.status.in_(sorted(s.value for s in COUNTED_STATUSES)),
-            )
-            .order_by(o.c.id, ol.c.number)
-        )
-        if exclude is not None:
-            query = query.where(o.c.id != exclude)
-        grouped: dict[tuple[int, str], tuple[date, list[tuple[str, Decimal, Decimal]]]] = {}
-        for row in self.conn.execute(query):
-            quantity = Decimal(row.quantity_accepted or row.quantity)
-            price = from_minor(row.unit_price_minor, row.currency)
-            _, lines = grouped.setdefault((row.id, row.currency), (row.order_date, []))
-            lines.append((row.category, quantity, price))
-        return tuple(
-            acquired(day, currency, lines) for (_, currency), (day, lines) in grouped.items()
+        o = t.orders
+        return counted_values(
+            self.conn,
+            exclude,
+            o.c.agreement_id == agreement_id,
+            o.c.requester == party,
+            o.c.order_date >= year.start,
+            o.c.order_date <= year.end,
         )
 
     def count_by_status(self) -> dict[str, int]:
@@ -748,3 +725,35 @@ class SettingsRepository:
             self.conn.execute(insert(t.settings).values(key=key, value=value))
         else:
             self.conn.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))
+
+
+def counted_values(
+    conn: Connection, exclude: int | None, *where: ColumnElement[bool]
+) -> tuple[Acquired, ...]:
+    """The accepted value of each counted order (accepted and after) that ``where`` selects
+    (but ``exclude``), per order and currency, in its own currency: what a ceiling (of an
+    agreement or of an implementing arrangement) has used."""
+    o, ol = t.orders, t.order_lines
+    query = (
+        select(
+            o.c.id,
+            o.c.order_date,
+            ol.c.category,
+            ol.c.quantity,
+            ol.c.quantity_accepted,
+            ol.c.unit_price_minor,
+            ol.c.currency,
+        )
+        .join(ol, ol.c.order_id == o.c.id)
+        .where(*where, o.c.status.in_(sorted(s.value for s in COUNTED_STATUSES)))
+        .order_by(o.c.id, ol.c.number)
+    )
+    if exclude is not None:
+        query = query.where(o.c.id != exclude)
+    grouped: dict[tuple[int, str], tuple[date, list[tuple[str, Decimal, Decimal]]]] = {}
+    for row in conn.execute(query):
+        quantity = Decimal(row.quantity_accepted or row.quantity)
+        price = from_minor(row.unit_price_minor, row.currency)
+        _, lines = grouped.setdefault((row.id, row.currency), (row.order_date, []))
+        lines.append((row.category, quantity, price))
+    return tuple(acquired(day, currency, lines) for (_, currency), (day, lines) in grouped.items())
