@@ -15,6 +15,8 @@ PAGES_N ?= 5000
 DASHBOARD_N ?= 100000
 STATEMENT_N ?= 100000
 ROUNDS ?= 200
+ALERTS_N ?= 2000
+JOURNAL_N ?= 50000
 
 .PHONY: run test lint fmt bench soak install install-test clean two-nodes
 
@@ -76,6 +78,8 @@ bench: install-test
 	$(BIN)/python bench/pages.py --n $(PAGES_N)
 	$(BIN)/python bench/dashboard.py --n $(DASHBOARD_N)
 	$(BIN)/python bench/statement.py --n $(STATEMENT_N)
+	$(BIN)/python bench/alerts.py --n $(ALERTS_N)
+	$(BIN)/python bench/journal.py --n $(JOURNAL_N)
 
 # Crash rounds: a server under a burst of writes killed with SIGKILL, again and again.
 soak: install-test
