@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine
 
+from acsa.adapters.db.arrangement_repository import stored_side
 from acsa.adapters.db.delivery_repository import DeliveryRepository
 from acsa.adapters.db.unit_of_work import UnitOfWork as SqlUnitOfWork
 from acsa.adapters.smtp import Mail, SmtpMailer
@@ -166,11 +167,9 @@ NATION_LANGUAGES = {"JPN": "ja"}
 def contact_addresses(body: Any, nation: str) -> list[str]:
     """The e-mail addresses of ``nation``'s points of contact in an arrangement's stored
     ``body`` (each once, in order; one that is no address acsa sends to is left out)."""
-    sides = (body or {}).get("sides") or {}
-    contacts = (sides.get(nation) or {}).get("contacts") or []
     found: list[str] = []
-    for contact in contacts:
-        address = str((contact or {}).get("email") or "").strip()
+    for contact in stored_side(body, nation).contacts:
+        address = contact.email.strip()
         if address and address not in found and email_violation("email", address) is None:
             found.append(address)
     return found

@@ -32,6 +32,11 @@ def _office(data: Mapping[str, Any] | None) -> Office | None:
     )
 
 
+def stored_side(body: Mapping[str, Any] | None, party: str) -> Side:
+    """``party``'s side of an arrangement as its stored ``body`` (the table's JSON) holds it."""
+    return _side(party, ((body or {}).get("sides") or {}).get(party))
+
+
 def _side(party: str, data: Mapping[str, Any] | None) -> Side:
     data = data or {}
     return Side(
@@ -53,7 +58,6 @@ def _side(party: str, data: Mapping[str, Any] | None) -> Side:
 
 def _arrangement(row: Row[Any], parties: tuple[str, str]) -> Arrangement:
     body = row.body or {}
-    sides = body.get("sides") or {}
     return Arrangement(
         id=row.id,
         agreement_id=row.agreement_id,
@@ -63,7 +67,7 @@ def _arrangement(row: Row[Any], parties: tuple[str, str]) -> Arrangement:
         in_force=row.in_force,
         ended=row.ended,
         payment_term_days=row.payment_term_days,
-        sides=(_side(parties[0], sides.get(parties[0])), _side(parties[1], sides.get(parties[1]))),
+        sides=(stored_side(body, parties[0]), stored_side(body, parties[1])),
         ceilings=tuple(
             ArrangementCeiling(
                 currency=str(c["currency"]),
