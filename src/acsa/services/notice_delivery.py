@@ -108,9 +108,11 @@ def delivery_from_env(env: Mapping[str, str] | None = None) -> Delivery:
             "ACSA_SMTP_CA_FILE names {path}, which is no file",
             path=settings.ca_file,
         )
-    mailer = None if settings is None else SmtpMailer(settings)
-    public = environ.get("ACSA_PUBLIC_URL", "").strip().rstrip("/")
-    return Delivery(mailer, WebhookPoster(), public, digest_hour(environ))
+    hour = digest_hour(environ)
+    if settings is None:
+        return Delivery(None, WebhookPoster(), "", hour)
+    # ACSA_PUBLIC_URL is read (and checked) with the relay's settings: only mails link to it.
+    return Delivery(SmtpMailer(settings), WebhookPoster(), settings.public_url, hour)
 
 
 # --- the pass ----------------------------------------------------------------------------
