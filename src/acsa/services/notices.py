@@ -215,14 +215,19 @@ def make_notices(
     with uow:
         repo = _repo(uow)
         known = repo.known_keys(n.key for n in wanted)
+        # The readers of a nation and roles, read once per run (many notices share them).
+        readers: dict[tuple[str, tuple[Role, ...]], list[int]] = {}
         for notice in wanted:
             if notice.key in known:
                 continue
             notice_id = repo.add_if_absent(notice, now)
             if notice_id is None:
                 continue  # a concurrent runner made it: it delivers it too
-            readers = repo.recipients(notice.nation, [r.value for r in notice.roles])
-            added = repo.deliver(notice_id, (r.id for r in readers))
+            who = (notice.nation, notice.roles)
+            if who not in readers:
+                found = repo.recipients(notice.nation, [r.value for r in notice.roles])
+                readers[who] = [r.id for r in found]
+            added = repo.deliver(notice_id, readers[who])
             rows += added
             created.append(_created_out(notice, notice_id, added))
         if created:
