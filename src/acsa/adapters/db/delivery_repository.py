@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from acsa.adapters.db import tables as t
+from acsa.adapters.db.notice_repository import insert_ignoring
 from acsa.domain.limits import DELIVERY_ERROR_CHARS_MAX
 from acsa.domain.notice_delivery import Channel, Notify, State
 
@@ -154,10 +154,8 @@ class DeliveryRepository:
             "attempts": 0,
             "next_at": next_at,
         }
-        keys = ["notice_id", "channel", "target"]
         d = t.notice_deliveries
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        query = dialect.insert(d).values(**values).on_conflict_do_nothing(index_elements=keys)
+        query = insert_ignoring(self.conn, d, values)  # unique: notice, channel, target
         # RETURNING: psycopg tells no row count of an INSERT ... ON CONFLICT DO NOTHING.
         return self.conn.execute(query.returning(d.c.id)).first() is not None
 
